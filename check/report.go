@@ -1,0 +1,106 @@
+package check
+
+// Schema is the version of the JSON report. It changes only when a field changes meaning or
+// disappears; new fields may be added without a bump.
+const Schema = 1
+
+// A Status is the verdict for one config and metric.
+type Status string
+
+// The statuses, in the order reports list them.
+const (
+	Regression   Status = "regression"    // significantly and materially worse than the baseline
+	NewlyFailing Status = "newly-failing" // the baseline ran; now OOM or error
+	Missing      Status = "missing"       // in the baseline, absent from the new results
+	StillFailing Status = "still-failing" // failed in the baseline and fails now
+	Improvement  Status = "improvement"   // significantly and materially better
+	Fixed        Status = "fixed"         // failed in the baseline, runs now
+	New          Status = "new"           // no baseline for this config and metric
+	Unchanged    Status = "unchanged"     // no material, significant change
+)
+
+// Statuses lists every status in report order.
+var Statuses = []Status{Regression, NewlyFailing, Missing, StillFailing, Improvement, Fixed, New, Unchanged}
+
+// Fails reports whether s fails the gate. Missing fails only when requireAll is set.
+func (s Status) Fails(requireAll bool) bool {
+	return s == Regression || s == NewlyFailing || (requireAll && s == Missing)
+}
+
+// Verdicts of a whole report.
+const (
+	Pass = "pass"
+	Fail = "fail"
+)
+
+// A Report is the outcome of gating one set of results against a baseline. It is what the JSON
+// format writes, and what every other format renders.
+type Report struct {
+	Schema  int      `json:"schema"`
+	Verdict string   `json:"verdict"` // "pass" or "fail"
+	Results []Result `json:"results"`
+	// Method says in plain words how significance and thresholds were decided, including the
+	// multiple-comparison correction, so that every report carries its own caveats.
+	Method Method `json:"method"`
+	// Notes are report-wide caveats (warnings), such as TFLOPS formula drift.
+	Notes []string `json:"notes,omitempty"`
+	// Sweep answers "which config is fastest at each scale" and whether the results changed
+	// the winner. It may be empty.
+	Sweep []Winner `json:"sweep,omitempty"`
+}
+
+// Method describes the statistics a report used.
+type Method struct {
+	Alpha          float64 `json:"alpha"`            // family-wise (or FDR) level
+	Correction     string  `json:"correction"`       // "holm", "bh" or "none"
+	Comparisons    int     `json:"comparisons"`      // size of the family corrected over
+	MinEffectPct   float64 `json:"min_effect_pct"`   // default minimum effect
+	TolerancePct   float64 `json:"tolerance_pct"`    // fixed tolerance with too little history
+	MinHistoryRuns int     `json:"min_history_runs"` // baseline runs needed for a statistical test
+	Summary        string  `json:"summary"`          // the above, in a sentence
+}
+
+// A Result is the verdict for one config and metric.
+type Result struct {
+	Config map[string]string `json:"config"`
+	Metric string            `json:"metric"`
+	Better string            `json:"better"` // "higher" or "lower"
+	Status Status            `json:"status"`
+	// Outcome is the new run's outcome: "ok", "oom" or "error". For a missing config it is
+	// the baseline's last outcome.
+	Outcome      string    `json:"outcome"`
+	Baseline     *Baseline `json:"baseline,omitempty"`
+	New          *NewRuns  `json:"new,omitempty"`
+	DeltaPct     *float64  `json:"delta_pct"`     // (new-baseline)/baseline×100; null when undefined
+	PValue       *float64  `json:"p_value"`       // adjusted p-value; null when no test was earned
+	ThresholdPct float64   `json:"threshold_pct"` // the |delta| that fails, in this direction
+	Reason       string    `json:"reason"`
+	// Key is the canonical config key ("tp=8/pp=4/…"), for sorting and matching.
+	Key string `json:"key"`
+}
+
+// Baseline summarises the stored runs of one config and metric.
+type Baseline struct {
+	Center float64 `json:"center"` // robust centre of the per-run summaries
+	Lo     float64 `json:"lo"`     // lower edge of the no-change band (in the metric's unit)
+	Hi     float64 `json:"hi"`     // upper edge
+	Runs   int     `json:"runs"`   // runs with measurements
+	Failed int     `json:"failed,omitempty"`
+	// NoisePct is the run-to-run noise (robust standard deviation, percent) used for the test.
+	NoisePct float64 `json:"noise_pct,omitempty"`
+}
+
+// NewRuns summarises the new results of one config and metric.
+type NewRuns struct {
+	Center float64 `json:"center"`
+	Runs   int     `json:"runs"`
+}
+
+// A Winner names the best config at one scale.
+type Winner struct {
+	Scale    map[string]string `json:"scale"`  // nodes, gbs, sl
+	Metric   string            `json:"metric"` // the metric ranked by
+	Baseline string            `json:"baseline,omitempty"`
+	New      string            `json:"new,omitempty"`
+	Changed  bool              `json:"changed"`
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes. They are perfgate's contract with CI and are documented in the README; map errors
+// to them only in exitCode.
+const (
+	ExitPass     = 0 // the gate passed, or the command succeeded
+	ExitFail     = 1 // the gate failed: a regression or a newly failing config
+	ExitInput    = 2 // bad usage or bad input; nothing was changed
+	ExitInternal = 3 // perfgate could not do its job (I/O, network)
+)
+
+// Streams are the standard streams a command reads and writes. Commands never touch os.Stdout
+// directly, so tests run them in-process with buffers.
+type Streams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// OutTTY reports whether Out is a terminal, for colour.
+	OutTTY bool
+	// Getenv reads the environment; tests replace it.
+	Getenv func(string) string
+}
+
+// SystemStreams returns the process's streams.
+func SystemStreams() *Streams {
+	tty := false
+	if st, err := os.Stdout.Stat(); err == nil {
+		tty = st.Mode()&os.ModeCharDevice != 0
+	}
+	return &Streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, OutTTY: tty, Getenv: os.Getenv}
+}
+
+// An exitError carries an exit code through cobra. Its message, if any, is printed once by Main.
+type exitError struct {
+	code int
+	err  error // nil for a verdict that is already reported
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// inputError marks err as bad usage or bad input (exit 2).
+func inputError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: ExitInput, err: err}
+}
+
+// internalError marks err as perfgate failing to do its job (exit 3).
+func internalError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: ExitInternal, err: err}
+}
+
+// errGateFailed reports a failed gate whose report was already written.
+var errGateFailed = &exitError{code: ExitFail}
+
+// exitCode maps an error returned by a command to the process exit code. An error not marked
+// otherwise is an input error: every parse and validation problem surfaces this way.
+func exitCode(err error) int {
+	if err == nil {
+		return ExitPass
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return ExitInternal
+	}
+	return ExitInput
+}
+
+// Main runs perfgate with args and returns the exit code.
+func Main(args []string, s *Streams) int {
+	if s.Getenv == nil {
+		s.Getenv = func(string) string { return "" }
+	}
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	if err != nil {
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.err != nil {
+			fmt.Fprintf(s.ErrOut, "perfgate: %v\n", err)
+		}
+	}
+	return exitCode(err)
+}
+
+func newRootCmd(s *Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "perfgate",
+		Short: "Gate pull requests on the training performance of large models",
+		Long: `perfgate compares benchmark results (sweep tables, Go benchmark format, JSON Lines and
+trainer logs) with a baseline stored in your repository, decides per config whether a run
+regressed, and reports the verdict as text, Markdown or JSON.
+
+Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(s.Out)
+	root.SetErr(s.ErrOut)
+	root.SetIn(s.In)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return inputError(fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath()))
+	})
+	root.AddCommand(
+		newCheckCmd(s),
+		newBaselineCmd(s),
+		newConvertCmd(s),
+		newCalcCmd(s),
+		newPublishCmd(s),
+	)
+	return root
+}

@@ -1,0 +1,243 @@
+package ingest
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Options tune how inputs are read. The zero value is usable.
+type Options struct {
+	// Format forces an input format by name; "" or "auto" detects it per file.
+	Format string
+	// Set adds or overrides config keys on every run read (--set key=value).
+	Set Config
+	// SkipIters is the number of iterations dropped as warm-up by log formats beyond the first
+	// logged one; a negative value selects the format's default.
+	SkipIters int
+	// Better overrides metric directions by metric name.
+	Better map[string]Better
+	// Batch, when set, names the ingest instead of the content hash of each file.
+	Batch string
+}
+
+// A Format reads one kind of results file.
+type Format struct {
+	// Name is what --input-format takes.
+	Name string
+	// Doc is a one-line description for help and error messages.
+	Doc string
+	// Sniff reports whether a file whose name is file and whose first bytes are head is in
+	// this format. head holds up to SniffSize bytes.
+	Sniff func(file string, head []byte) bool
+	// Read parses one file. It returns every run in it, or a *SyntaxError naming the first
+	// problem. It must not retain r.
+	Read func(file string, r io.Reader, opts *Options) ([]Run, error)
+}
+
+// SniffSize is how many leading bytes detection looks at.
+const SniffSize = 64 << 10
+
+// Formats lists every supported input format in detection order: the first whose Sniff
+// accepts a file reads it.
+var Formats = []*Format{
+	JSONLFormat,
+	GoBenchFormat,
+	TableFormat,
+}
+
+// LookupFormat returns the format called name.
+func LookupFormat(name string) (*Format, error) {
+	for _, f := range Formats {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown input format %q; supported: %s", name, FormatNames())
+}
+
+// FormatNames returns the supported format names, comma-separated.
+func FormatNames() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// Detect returns the format of a file from its name and first bytes.
+func Detect(file string, head []byte) (*Format, error) {
+	for _, f := range Formats {
+		if f.Sniff(file, head) {
+			return f, nil
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: unrecognised input format; supported formats are:\n", file)
+	for _, f := range Formats {
+		fmt.Fprintf(&b, "  %-16s %s\n", f.Name, f.Doc)
+	}
+	b.WriteString("force one with --input-format NAME")
+	return nil, &SyntaxError{File: file, Msg: strings.TrimPrefix(b.String(), file+": ")}
+}
+
+// ReadPaths reads every file named in paths. A directory contributes the regular files below
+// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log.
+// It fails on the first bad file, and when the paths hold no results at all.
+func ReadPaths(paths []string, opts *Options) ([]Run, error) {
+	var runs []Run
+	for _, p := range paths {
+		files, err := expand(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			rs, err := ReadFile(f, opts)
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, rs...)
+		}
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("%s: no results found", strings.Join(paths, ", "))
+	}
+	if err := Validate(runs); err != nil {
+		return nil, err
+	}
+	return runs, nil
+}
+
+// Validate checks what no single parser can: that every metric has a known direction, one
+// unit and one direction across all runs, and only usable values. Errors name the run's source.
+func Validate(runs []Run) error {
+	type seen struct {
+		unit   string
+		better Better
+		source string
+	}
+	metrics := map[string]seen{}
+	for _, r := range runs {
+		for _, m := range r.Metrics {
+			if m.Better == Unknown {
+				return fmt.Errorf("%s: metric %q: cannot tell whether higher or lower is better; declare it (Go format: \"Unit %s better=higher\"; JSON Lines: \"better\") or pass --better %s=higher|lower", r.Source, m.Name, m.Name, m.Name)
+			}
+			if s, ok := metrics[m.Name]; !ok {
+				metrics[m.Name] = seen{m.Unit, m.Better, r.Source}
+			} else if s.unit != m.Unit {
+				return fmt.Errorf("%s: metric %q is in unit %q here but %q at %s; mixed units for one metric", r.Source, m.Name, m.Unit, s.unit, s.source)
+			} else if s.better != m.Better {
+				return fmt.Errorf("%s: metric %q is %s-is-better here but %s-is-better at %s", r.Source, m.Name, m.Better, s.better, s.source)
+			}
+			for _, v := range m.Values {
+				if msg := CheckValue(v, m.Better); msg != "" {
+					return fmt.Errorf("%s: metric %q: %s", r.Source, m.Name, msg)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func expand(p string) ([]string, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{p}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if path != p && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() && !isSidecar(path) {
+			files = append(files, path)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	if err == nil && len(files) == 0 {
+		err = fmt.Errorf("%s: directory holds no results files", p)
+	}
+	return files, err
+}
+
+// ReadFile reads one results file, detecting its format unless opts forces one. Each run's
+// Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
+// same file twice yields the same runs.
+func ReadFile(file string, opts *Options) ([]Run, error) {
+	if opts == nil {
+		opts = &Options{SkipIters: -1}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(f, h), SniffSize)
+	head, err := br.Peek(SniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var format *Format
+	if opts.Format == "" || opts.Format == "auto" {
+		format, err = Detect(file, head)
+	} else {
+		format, err = LookupFormat(opts.Format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	runs, err := format.Read(file, br, opts)
+	if err != nil {
+		return nil, err
+	}
+	// Drain, so the hash covers the whole file even if the reader stopped early.
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(runs) == 0 {
+		return nil, &SyntaxError{File: file, Msg: "no results found (format " + format.Name + ")"}
+	}
+	batch := opts.Batch
+	if batch == "" {
+		batch = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
+	}
+	for i := range runs {
+		r := &runs[i]
+		if r.Batch == "" {
+			r.Batch = batch
+		}
+		for k, v := range opts.Set {
+			if r.Config == nil {
+				r.Config = Config{}
+			}
+			r.Config[k] = v
+		}
+		for mi := range r.Metrics {
+			m := &r.Metrics[mi]
+			if b, ok := opts.Better[m.Name]; ok {
+				m.Better = b
+			}
+		}
+	}
+	return runs, nil
+}
