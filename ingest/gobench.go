@@ -1,0 +1,150 @@
+package ingest
+
+import (
+	"bytes"
+	"io"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// GoBenchFormat reads the Go benchmark format (golang.org/x/perf/benchfmt), the format of
+// "go test -bench" and of perfgate's own baseline files. A file is one run. Each result line of
+// a config is one sample of it (for example one iteration). The config is the file-level
+// "key: value" lines plus the "/key=value" parts of the benchmark name, verbatim; the base name
+// "BenchmarkTrain" adds no key, any other base name becomes key "bench". The file keys "commit",
+// "date" and "run" are provenance, not config. "Unit … better=higher|lower" lines set metric
+// directions; otherwise the unit decides (see DirectionOf).
+var GoBenchFormat = &Format{
+	Name:  "gobench",
+	Doc:   "Go benchmark format (go test -bench, benchstat input, perfgate baselines)",
+	Sniff: sniffGoBench,
+	Read:  readGoBench,
+}
+
+// TrainBenchmark is the base name perfgate gives every config in Go benchmark format.
+const TrainBenchmark = "BenchmarkTrain"
+
+func sniffGoBench(file string, head []byte) bool {
+	for len(head) > 0 {
+		line, rest, _ := bytes.Cut(head, []byte("\n"))
+		head = rest
+		if bytes.HasPrefix(line, []byte("Benchmark")) && len(line) > 9 {
+			f := bytes.Fields(line)
+			if len(f) >= 4 {
+				if _, err := strconv.Atoi(string(f[1])); err == nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// provenanceKeys are file-level keys that describe a run rather than a config.
+var provenanceKeys = map[string]bool{"commit": true, "date": true, "run": true}
+
+func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
+	br := benchfmt.NewReader(r, file)
+	type acc struct {
+		run   *Run
+		index map[string]int // metric name → index in run.Metrics
+	}
+	var (
+		order []string
+		byKey = map[string]*acc{}
+	)
+	for br.Scan() {
+		switch rec := br.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return nil, &SyntaxError{File: file, Line: rec.Line, Msg: rec.Msg}
+		case *benchfmt.Result:
+			cfg, prov := goBenchConfig(rec)
+			key := cfg.Key()
+			a := byKey[key]
+			if a == nil {
+				_, line := rec.Pos()
+				a = &acc{run: &Run{Config: cfg, Outcome: OK, Source: file + ":" + strconv.Itoa(line),
+					Batch: prov["run"], Date: prov["date"], Commit: prov["commit"]}, index: map[string]int{}}
+				byKey[key] = a
+				order = append(order, key)
+			}
+			for _, v := range rec.Values {
+				i, ok := a.index[v.Unit]
+				if !ok {
+					i = len(a.run.Metrics)
+					a.index[v.Unit] = i
+					a.run.Metrics = append(a.run.Metrics, Metric{Name: v.Unit, Unit: v.Unit})
+				}
+				a.run.Metrics[i].Values = append(a.run.Metrics[i].Values, v.Value)
+			}
+		}
+	}
+	if err := br.Err(); err != nil {
+		return nil, err
+	}
+	units := br.Units()
+	runs := make([]Run, 0, len(order))
+	for _, key := range order {
+		run := byKey[key].run
+		for i := range run.Metrics {
+			m := &run.Metrics[i]
+			m.Better = goBenchBetter(units, m.Unit)
+		}
+		runs = append(runs, *run)
+	}
+	return runs, nil
+}
+
+// goBenchBetter decides a unit's direction: explicit metadata, then perfgate's unit rules, then
+// benchfmt's defaults.
+func goBenchBetter(units benchfmt.UnitMetadataMap, unit string) Better {
+	if md := units.Get(unit, "better"); md != nil {
+		if b, ok := ParseBetter(md.Value); ok {
+			return b
+		}
+	}
+	if b := DirectionOf(unit); b != Unknown {
+		return b
+	}
+	return Better(units.GetBetter(unit))
+}
+
+// goBenchConfig returns the config of a result and its provenance keys.
+func goBenchConfig(res *benchfmt.Result) (Config, map[string]string) {
+	cfg := Config{}
+	prov := map[string]string{}
+	for _, c := range res.Config {
+		if provenanceKeys[c.Key] {
+			prov[c.Key] = string(c.Value)
+			continue
+		}
+		cfg[c.Key] = string(c.Value)
+	}
+	base, parts := res.Name.Parts()
+	var bench []string
+	if b := string(base); b != strings.TrimPrefix(TrainBenchmark, "Benchmark") {
+		bench = append(bench, b)
+	}
+	for _, p := range parts {
+		switch {
+		case strings.HasPrefix(string(p), "-"):
+			cfg["procs"] = string(p[1:])
+		default:
+			kv := string(p[1:])
+			if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+				if uv, err := unescape(v); err == nil {
+					v = uv
+				}
+				cfg[k] = v
+			} else {
+				bench = append(bench, kv)
+			}
+		}
+	}
+	if len(bench) > 0 {
+		cfg["bench"] = strings.Join(bench, "/")
+	}
+	return cfg, prov
+}

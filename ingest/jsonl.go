@@ -1,0 +1,194 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// JSONLFormat reads JSON Lines, one object per line, so that any harness can feed perfgate:
+//
+//	{"config":{"tp":8,"pp":4,"gbs":1024},"metric":"TFLOPS/GPU","unit":"TFLOPS/GPU","better":"higher","values":[148.2,148.9],"outcome":"ok","run":"nightly-42"}
+//	{"config":{"tp":8,"pp":8,"mbs":4,"gbs":1024},"metric":"TFLOPS/GPU","outcome":"oom","reason":"CUDA out of memory","run":"nightly-42"}
+//
+// Fields: config (object of strings or numbers; "flags" is canonicalised), metric (name),
+// unit (defaults to metric), better ("higher"/"lower"; defaults from the unit), values
+// (samples of one run, for example one per iteration), outcome ("ok", "oom", "error"; default
+// "ok"), reason, run (run id), date, commit. Lines with the same run and config make one run;
+// without "run", all lines of a config in a file make one run. Blank lines and lines starting
+// with "#" or "//" are skipped.
+var JSONLFormat = &Format{
+	Name:  "jsonl",
+	Doc:   `JSON Lines: {"config":{…},"metric":…,"values":[…],"outcome":…,"run":…} per line`,
+	Sniff: sniffJSONL,
+	Read:  readJSONL,
+}
+
+// A jsonlRecord is one line of the JSON Lines format.
+type jsonlRecord struct {
+	Config  map[string]json.RawMessage `json:"config"`
+	Metric  string                     `json:"metric"`
+	Unit    string                     `json:"unit"`
+	Better  string                     `json:"better"`
+	Values  []float64                  `json:"values"`
+	Outcome string                     `json:"outcome"`
+	Reason  string                     `json:"reason"`
+	Run     string                     `json:"run"`
+	Date    string                     `json:"date"`
+	Commit  string                     `json:"commit"`
+}
+
+func sniffJSONL(file string, head []byte) bool {
+	for len(head) > 0 {
+		line, rest, _ := bytes.Cut(head, []byte("\n"))
+		head = rest
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || line[0] == '#' || bytes.HasPrefix(line, []byte("//")) {
+			continue
+		}
+		return line[0] == '{' && bytes.Contains(line, []byte(`"config"`))
+	}
+	return false
+}
+
+func readJSONL(file string, r io.Reader, opts *Options) ([]Run, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	type acc struct {
+		run   *Run
+		index map[string]int
+	}
+	var (
+		order  []string
+		byKey  = map[string]*acc{}
+		lineNo int
+	)
+	for sc.Scan() {
+		lineNo++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 || line[0] == '#' || bytes.HasPrefix(line, []byte("//")) {
+			continue
+		}
+		var rec jsonlRecord
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			return nil, Errorf(file, lineNo, "%s", jsonError(err))
+		}
+		if dec.More() {
+			return nil, Errorf(file, lineNo, "more than one JSON value on the line")
+		}
+		cfg, err := jsonlConfig(rec.Config)
+		if err != nil {
+			return nil, Errorf(file, lineNo, "%v", err)
+		}
+		outcome := OK
+		if rec.Outcome != "" {
+			o, ok := ParseOutcome(rec.Outcome)
+			if !ok {
+				return nil, Errorf(file, lineNo, "outcome %q: want ok, oom or error", rec.Outcome)
+			}
+			outcome = o
+		}
+		if rec.Metric == "" && outcome == OK {
+			return nil, Errorf(file, lineNo, `missing "metric"`)
+		}
+		unit := rec.Unit
+		if unit == "" {
+			unit = rec.Metric
+		}
+		better := DirectionOf(unit)
+		if rec.Better != "" {
+			b, ok := ParseBetter(rec.Better)
+			if !ok {
+				return nil, Errorf(file, lineNo, "better %q: want higher or lower", rec.Better)
+			}
+			better = b
+		}
+		if outcome == OK && len(rec.Values) == 0 {
+			return nil, Errorf(file, lineNo, `outcome ok needs at least one of "values"`)
+		}
+		for _, v := range rec.Values {
+			if msg := CheckValue(v, better); msg != "" {
+				return nil, Errorf(file, lineNo, "metric %q: %s", rec.Metric, msg)
+			}
+		}
+		key := rec.Run + "\x00" + cfg.Key()
+		a := byKey[key]
+		if a == nil {
+			a = &acc{run: &Run{Config: cfg, Outcome: outcome, Reason: rec.Reason,
+				Source: file + ":" + strconv.Itoa(lineNo), Batch: rec.Run, Date: rec.Date, Commit: rec.Commit},
+				index: map[string]int{}}
+			byKey[key] = a
+			order = append(order, key)
+		} else if a.run.Outcome != outcome {
+			return nil, Errorf(file, lineNo, "outcome %q contradicts %q given for the same run at %s", outcome, a.run.Outcome, a.run.Source)
+		}
+		if outcome != OK {
+			continue
+		}
+		i, ok := a.index[rec.Metric]
+		if !ok {
+			i = len(a.run.Metrics)
+			a.index[rec.Metric] = i
+			a.run.Metrics = append(a.run.Metrics, Metric{Name: rec.Metric, Unit: unit, Better: better})
+		}
+		m := &a.run.Metrics[i]
+		if m.Unit != unit {
+			return nil, Errorf(file, lineNo, "metric %q in unit %q, but in %q earlier in this run; mixed units for one metric", rec.Metric, unit, m.Unit)
+		}
+		m.Values = append(m.Values, rec.Values...)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, Errorf(file, lineNo+1, "%v", err)
+	}
+	runs := make([]Run, 0, len(order))
+	for _, k := range order {
+		runs = append(runs, *byKey[k].run)
+	}
+	return runs, nil
+}
+
+func jsonlConfig(raw map[string]json.RawMessage) (Config, error) {
+	if len(raw) == 0 {
+		return nil, fmt.Errorf(`missing or empty "config"`)
+	}
+	cfg := Config{}
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			var n json.Number
+			d := json.NewDecoder(bytes.NewReader(v))
+			d.UseNumber()
+			if err := d.Decode(&n); err != nil {
+				return nil, fmt.Errorf("config %q: want a string or a number, got %s", k, v)
+			}
+			s = n.String()
+		}
+		if k == "" || strings.TrimSpace(s) == "" {
+			return nil, fmt.Errorf("config %q: empty key or value", k)
+		}
+		if k == "flags" {
+			s = CanonicalFlags(s)
+		}
+		cfg[k] = s
+	}
+	return cfg, nil
+}
+
+// jsonError turns a decoding error into a message without Go type names.
+func jsonError(err error) string {
+	var te *json.UnmarshalTypeError
+	if e, ok := err.(*json.UnmarshalTypeError); ok {
+		te = e
+		return fmt.Sprintf("field %q: cannot use JSON %s here", te.Field, te.Value)
+	}
+	if se, ok := err.(*json.SyntaxError); ok {
+		return fmt.Sprintf("invalid JSON at column %d: %v", se.Offset, se)
+	}
+	return "invalid JSON: " + err.Error()
+}

@@ -1,0 +1,241 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// TableFormat reads a pipe-separated sweep table as people write them by hand: a header row
+// naming the columns (tp, pp, mbs, gbs, addtl args, sl, nodes, time, TFLOPS in any order),
+// rows of dashes as separators, free text such as a title, OOM or Err in the time column
+// with a placeholder (XXX, x) for TFLOPS. Each row is one run of one config; a config listed
+// twice is two runs. Unknown columns become config keys. Markdown tables read the same way.
+var TableFormat = &Format{
+	Name:  "table",
+	Doc:   "pipe-separated sweep table with a header row (tp | pp | … | time | TFLOPS)",
+	Sniff: sniffTable,
+	Read:  readTable,
+}
+
+// A column role says what a table column holds.
+type colRole int
+
+const (
+	colConfig colRole = iota
+	colFlags
+	colTime
+	colTFLOPS
+)
+
+// tableColumn maps a header cell to its role and config key.
+func tableColumn(header string) (colRole, string) {
+	h := strings.ToLower(strings.Join(strings.Fields(header), " "))
+	switch h {
+	case "time", "time (s)", "time(s)", "s/iter", "sec/iter", "step time", "iter time", "seconds", "s":
+		return colTime, ""
+	case "tflops", "tflops/gpu", "tflop/s/gpu", "tflops per gpu", "model tflops", "tflop/s":
+		return colTFLOPS, ""
+	case "addtl args", "additional args", "args", "extra args", "flags", "extra flags", "options":
+		return colFlags, "flags"
+	case "seq", "seqlen", "seq len", "seq_len", "seq length", "sequence length", "seq_length":
+		return colConfig, "sl"
+	case "node", "num nodes", "#nodes":
+		return colConfig, "nodes"
+	case "micro batch", "micro_batch_size", "micro batch size":
+		return colConfig, "mbs"
+	case "global batch", "global_batch_size", "global batch size":
+		return colConfig, "gbs"
+	}
+	return colConfig, strings.ReplaceAll(h, " ", "_")
+}
+
+// integerKeys are config keys whose values must be whole numbers.
+var integerKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "mbs": true, "gbs": true, "sl": true, "nodes": true, "gpus": true}
+
+func splitCells(line string) []string {
+	line = strings.TrimSpace(line)
+	line = strings.TrimPrefix(line, "|")
+	line = strings.TrimSuffix(line, "|")
+	cells := strings.Split(line, "|")
+	for i := range cells {
+		cells[i] = strings.TrimSpace(cells[i])
+	}
+	return cells
+}
+
+// isRule reports whether line only draws a table rule: dashes, equals, plus, colons and pipes.
+func isRule(line string) bool {
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return false
+	}
+	for _, r := range line {
+		switch r {
+		case '-', '=', '+', '|', ':', ' ', '\t':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isHeader reports whether cells name table columns: one of tp/pp/gbs and a time or TFLOPS
+// column.
+func isHeader(cells []string) bool {
+	var cfg, measure bool
+	for _, c := range cells {
+		role, key := tableColumn(c)
+		switch {
+		case role == colTime || role == colTFLOPS:
+			measure = true
+		case key == "tp" || key == "pp" || key == "gbs" || key == "mbs":
+			cfg = true
+		}
+	}
+	return cfg && measure
+}
+
+func sniffTable(file string, head []byte) bool {
+	for len(head) > 0 {
+		line, rest, _ := bytes.Cut(head, []byte("\n"))
+		head = rest
+		if bytes.Count(line, []byte("|")) >= 2 && isHeader(splitCells(string(line))) {
+			return true
+		}
+	}
+	return false
+}
+
+// placeholder reports whether a TFLOPS cell holds no number on purpose.
+func placeholder(cell string) bool {
+	c := strings.ToLower(cell)
+	if c == "" || c == "-" || c == "—" || c == "n/a" || c == "na" || c == "?" || c == "oom" || c == "err" || c == "error" {
+		return true
+	}
+	return strings.Trim(c, "x") == ""
+}
+
+// failureCell returns the outcome a time cell reports, if it reports a failure.
+func failureCell(cell string) (Outcome, bool) {
+	switch c := strings.ToLower(cell); {
+	case c == "oom" || strings.Contains(c, "out of memory"):
+		return OOM, true
+	case c == "err" || c == "error" || c == "fail" || c == "failed" || c == "crash" || c == "timeout" || c == "nan":
+		return Error, true
+	}
+	return "", false
+}
+
+func readTable(file string, r io.Reader, opts *Options) ([]Run, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var (
+		header []string
+		roles  []colRole
+		keys   []string
+		runs   []Run
+		lineNo int
+		base   = filepath.Base(file)
+	)
+	for sc.Scan() {
+		lineNo++
+		line := strings.TrimRight(sc.Text(), "\r")
+		if !strings.Contains(line, "|") || isRule(line) {
+			continue // title, notes, blank lines and rules
+		}
+		cells := splitCells(line)
+		if header == nil || isHeader(cells) {
+			if !isHeader(cells) {
+				return nil, Errorf(file, lineNo, "table row before a header row; the header must name tp, pp, mbs or gbs and a time or TFLOPS column")
+			}
+			header = cells
+			roles = make([]colRole, len(cells))
+			keys = make([]string, len(cells))
+			seen := map[string]int{}
+			for i, c := range cells {
+				roles[i], keys[i] = tableColumn(c)
+				id := keys[i]
+				if roles[i] == colTime {
+					id = "time"
+				} else if roles[i] == colTFLOPS {
+					id = "tflops"
+				}
+				if id == "" {
+					return nil, Errorf(file, lineNo, "column %d has an empty name", i+1)
+				}
+				if prev, dup := seen[id]; dup {
+					return nil, Errorf(file, lineNo, "columns %d and %d both hold %q", prev+1, i+1, id)
+				}
+				seen[id] = i
+			}
+			continue
+		}
+		if len(cells) != len(header) {
+			return nil, Errorf(file, lineNo, "row has %d cells but the header has %d", len(cells), len(header))
+		}
+		run := Run{Config: Config{}, Outcome: OK, Source: file + ":" + strconv.Itoa(lineNo)}
+		var metrics []Metric
+		for i, cell := range cells {
+			switch roles[i] {
+			case colFlags:
+				run.Config["flags"] = CanonicalFlags(cell)
+			case colConfig:
+				if cell == "" {
+					return nil, Errorf(file, lineNo, "column %q is empty", header[i])
+				}
+				if integerKeys[keys[i]] {
+					n, err := strconv.ParseInt(cell, 10, 64)
+					if err != nil || n <= 0 {
+						return nil, Errorf(file, lineNo, "column %q: %q is not a positive whole number", header[i], cell)
+					}
+					cell = strconv.FormatInt(n, 10)
+				}
+				run.Config[keys[i]] = cell
+			case colTime, colTFLOPS:
+				name, better := MetricTime, Lower
+				if roles[i] == colTFLOPS {
+					name, better = MetricTFLOPS, Higher
+				}
+				if o, failed := failureCell(cell); failed {
+					if run.Outcome == OK || o == OOM {
+						run.Outcome = o
+						run.Reason = base + ":" + strconv.Itoa(lineNo) + ": " + cell + " in the " + header[i] + " column"
+					}
+					continue
+				}
+				if roles[i] == colTFLOPS && placeholder(cell) {
+					continue
+				}
+				v, err := strconv.ParseFloat(cell, 64)
+				if err != nil {
+					return nil, Errorf(file, lineNo, "column %q: cannot read %q as a number (or OOM / Err)", header[i], cell)
+				}
+				if msg := CheckValue(v, better); msg != "" || v == 0 {
+					if msg == "" {
+						msg = "value is zero"
+					}
+					return nil, Errorf(file, lineNo, "column %q: %s", header[i], msg)
+				}
+				metrics = append(metrics, Metric{Name: name, Unit: name, Better: better, Values: []float64{v}})
+			}
+		}
+		if run.Outcome == OK {
+			if len(metrics) == 0 {
+				return nil, Errorf(file, lineNo, "row has neither a time nor a TFLOPS value, nor OOM / Err")
+			}
+			run.Metrics = metrics
+		}
+		runs = append(runs, run)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, Errorf(file, lineNo+1, "%v", err)
+	}
+	if header == nil {
+		return nil, Errorf(file, 0, "no table header row found")
+	}
+	return runs, nil
+}
