@@ -75,6 +75,11 @@ type Result struct {
 	PValue       *float64  `json:"p_value"`       // adjusted p-value; null when no test was earned
 	ThresholdPct float64   `json:"threshold_pct"` // the |delta| that fails, in this direction
 	Reason       string    `json:"reason"`
+	// Ignored is set when an ignore rule of the config file covers the result: it is reported
+	// but never fails the gate.
+	Ignored bool `json:"ignored,omitempty"`
+	// Notes are caveats from ingest, such as a log cut off by a time limit.
+	Notes []string `json:"notes,omitempty"`
 	// Key is the canonical config key ("tp=8/pp=4/…"), for sorting and matching.
 	Key string `json:"key"`
 }

@@ -1,0 +1,155 @@
+package baseline
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/perfgate/perfgate/ingest"
+)
+
+func seedRuns(t *testing.T) []ingest.Run {
+	t.Helper()
+	runs, err := ingest.ReadPaths([]string{"../testdata/seed/sweep-70b-32nodes.txt"}, &ingest.Options{Batch: "seed", SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range runs {
+		runs[i].Date = "2026-11-24T03:00:00Z"
+	}
+	return runs
+}
+
+func TestRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := &Store{Dir: dir}
+	st := s.Merge(seedRuns(t), DefaultWindow)
+	if st.Added != 17 {
+		t.Fatalf("added %d, want 17", st.Added)
+	}
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Runs) != 17 {
+		t.Fatalf("read back %d runs, want 17", len(back.Runs))
+	}
+	for i, r := range back.Runs {
+		want := s.Runs[i]
+		if r.Config.Key() != want.Config.Key() || r.Outcome != want.Outcome || r.Batch != "seed" {
+			t.Errorf("run %d: got %s %s %s, want %s %s", i, r.Config.Key(), r.Outcome, r.Batch, want.Config.Key(), want.Outcome)
+		}
+		if diff := cmp.Diff(want.Metrics, r.Metrics); diff != "" {
+			t.Errorf("run %d metrics (-want +got):\n%s", i, diff)
+		}
+	}
+	if back.Runs[5].Reason != "sweep-70b-32nodes.txt:11: OOM in the time column" {
+		t.Errorf("failure reason lost: %q", back.Runs[5].Reason)
+	}
+}
+
+func TestMergeIdempotentAndWindow(t *testing.T) {
+	dir := t.TempDir()
+	s := &Store{Dir: dir}
+	s.Merge(seedRuns(t), 3)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(s.Path())
+	st := s.Merge(seedRuns(t), 3)
+	if st.Added != 0 || len(st.Replaced) != 1 {
+		t.Errorf("second merge of the same batch: %+v", st)
+	}
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := os.ReadFile(s.Path())
+	if string(first) != string(second) {
+		t.Errorf("merging the same batch twice changed the store:\n%s", cmp.Diff(string(first), string(second)))
+	}
+	// Four more batches: each config keeps its newest 3 runs.
+	for _, b := range []string{"n1", "n2", "n3", "n4"} {
+		runs := seedRuns(t)
+		for i := range runs {
+			runs[i].Batch = b
+		}
+		s.Merge(runs, 3)
+	}
+	count := map[string]int{}
+	for _, r := range s.Runs {
+		count[r.Config.Key()]++
+		if r.Batch == "seed" || r.Batch == "n1" {
+			// The duplicated seed config has two runs per batch, so n2 may survive only
+			// partially; seed and n1 must be gone entirely.
+			t.Errorf("run of batch %s survived a window of 3", r.Batch)
+		}
+	}
+	for k, n := range count {
+		if n != 3 {
+			t.Errorf("%s: %d runs kept, want 3", k, n)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	const head = "# perfgate baseline v1\nUnit s/iter better=lower\n"
+	tests := []struct {
+		name, in, want string
+	}{
+		{"not a baseline", "hello\n", "b.txt:1: not a perfgate baseline"},
+		{"result before run", head + "BenchmarkTrain/tp=8 1 5 s/iter\n", "b.txt:3: result line before any '# perfgate run' line"},
+		{"unknown unit", head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 5 TFLOPS\n", `b.txt:4: metric "TFLOPS" has no 'Unit TFLOPS better=higher|lower' line`},
+		{"bad number", head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 x5 s/iter\n", "b.txt:4: parsing measurement"},
+		{"NaN", head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 NaN s/iter\n", `b.txt:4: metric "s/iter": value is NaN`},
+		{"negative", head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 -3 s/iter\n", `b.txt:4: metric "s/iter": value -3 is negative`},
+		{"dup batch", head + "# perfgate run batch=a\n# perfgate run batch=a\n", `b.txt:4: batch "a" already opened at line 3`},
+		{"bad fail", head + "# perfgate run batch=a\n# perfgate fail ok BenchmarkTrain/tp=8\n", `b.txt:4: failure line: outcome "ok" is not oom or error`},
+		{"bad key", head + "# perfgate run batch=a\nBenchmarkTrain/tp 1 5 s/iter\n", `b.txt:4: config part "tp" is not key=value`},
+		{"bad quote", head + "# perfgate run batch=\"a\n", `b.txt:3: run line: batch: bad quoted value`},
+		{"file config", head + "goos: linux\n# perfgate run batch=a\nBenchmarkTrain/tp=8 1 5 s/iter\n", `b.txt:5: unexpected file configuration "goos"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("b.txt", []byte(tt.in))
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("got error %v, want prefix %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOpenMissing(t *testing.T) {
+	_, err := Open(filepath.Join(t.TempDir(), "nope"))
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestBenchstatReads checks the promise that stock benchstat reads a store without error.
+// It runs only where benchstat is installed.
+func TestBenchstatReads(t *testing.T) {
+	bs, err := exec.LookPath("benchstat")
+	if err != nil {
+		t.Skip("benchstat not installed (go install golang.org/x/perf/cmd/benchstat@latest)")
+	}
+	dir := t.TempDir()
+	s := &Store{Dir: dir}
+	s.Merge(seedRuns(t), DefaultWindow)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bs, s.Path()).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "baseline.txt:") {
+		t.Fatalf("benchstat: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "TFLOPS/GPU") {
+		t.Errorf("benchstat output lacks the TFLOPS table:\n%s", out)
+	}
+}

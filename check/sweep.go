@@ -1,0 +1,132 @@
+package check
+
+import (
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/perfgate/perfgate/ingest"
+)
+
+// scaleKeys define a scale of a sweep: configs that share them compete for the same job.
+var scaleKeys = []string{"nodes", "gbs", "sl"}
+
+// sweep answers the question a parallelism sweep exists for: which config is fastest at each
+// scale, and whether the new results change the winner. Configs are ranked by TFLOPS/GPU when
+// reported, else by time per iteration. Scales with a single config are left out.
+func sweep(bs map[string]*series, border []string, ns map[string]*series, metrics []metricInfo) []Winner {
+	var rank *metricInfo
+	for i := range metrics {
+		if metrics[i].name == ingest.MetricTFLOPS {
+			rank = &metrics[i]
+		}
+	}
+	if rank == nil {
+		for i := range metrics {
+			if metrics[i].name == ingest.MetricTime {
+				rank = &metrics[i]
+			}
+		}
+	}
+	if rank == nil {
+		return nil
+	}
+	type entry struct {
+		key          string
+		base, now    float64 // NaN when not measured
+		scale, label string
+		scaleCfg     map[string]string
+	}
+	center := func(s *series) float64 {
+		if s == nil || s.last != ingest.OK {
+			return math.NaN()
+		}
+		xs := s.logCenters(rank.name)
+		if len(xs) == 0 {
+			return math.NaN()
+		}
+		return math.Exp(mean(xs))
+	}
+	keys := append([]string(nil), border...)
+	for k := range ns {
+		if bs[k] == nil {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	byScale := map[string][]entry{}
+	var scales []string
+	for _, k := range keys {
+		var cfg ingest.Config
+		if bs[k] != nil {
+			cfg = bs[k].cfg
+		} else {
+			cfg = ns[k].cfg
+		}
+		sc := map[string]string{}
+		var parts []string
+		var label []string
+		for _, sk := range scaleKeys {
+			if v, ok := cfg[sk]; ok {
+				sc[sk] = v
+				parts = append(parts, sk+"="+v)
+			}
+		}
+		for _, ck := range cfg.Keys() {
+			if _, isScale := sc[ck]; !isScale {
+				label = append(label, ck+"="+cfg[ck])
+			}
+		}
+		e := entry{key: k, base: center(bs[k]), scale: strings.Join(parts, " "), label: strings.Join(label, " "), scaleCfg: sc}
+		e.now = e.base
+		if n, ok := ns[k]; ok {
+			e.now = center(n)
+		}
+		if _, ok := byScale[e.scale]; !ok {
+			scales = append(scales, e.scale)
+		}
+		byScale[e.scale] = append(byScale[e.scale], e)
+	}
+	sort.Strings(scales)
+	better := func(a, b float64) bool {
+		if math.IsNaN(b) {
+			return !math.IsNaN(a)
+		}
+		if math.IsNaN(a) {
+			return false
+		}
+		if rank.better == ingest.Lower {
+			return a < b
+		}
+		return a > b
+	}
+	var out []Winner
+	for _, sc := range scales {
+		es := byScale[sc]
+		if len(es) < 2 {
+			continue
+		}
+		bw, nw := -1, -1
+		for i, e := range es {
+			if !math.IsNaN(e.base) && (bw < 0 || better(e.base, es[bw].base)) {
+				bw = i
+			}
+			if !math.IsNaN(e.now) && (nw < 0 || better(e.now, es[nw].now)) {
+				nw = i
+			}
+		}
+		w := Winner{Scale: es[0].scaleCfg, Metric: rank.name}
+		if bw >= 0 {
+			w.Baseline = es[bw].label
+		}
+		if nw >= 0 {
+			w.New = es[nw].label
+		}
+		w.Changed = bw != nw
+		if bw < 0 && nw < 0 {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}

@@ -1,0 +1,16 @@
+package ingest
+
+import "strings"
+
+// BenchName returns the Go benchmark name of a config: "BenchmarkTrain/" followed by its key.
+// A trailing "-digits" would read back as GOMAXPROCS, so such a final hyphen is escaped.
+func (c Config) BenchName() string {
+	name := TrainBenchmark + "/" + c.Key()
+	if len(c) == 0 {
+		return TrainBenchmark
+	}
+	if i := strings.LastIndexByte(name, '-'); i >= 0 && i+1 < len(name) && strings.Trim(name[i+1:], "0123456789") == "" {
+		name = name[:i] + "%2D" + name[i+1:]
+	}
+	return name
+}
