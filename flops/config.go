@@ -1,0 +1,149 @@
+package flops
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// ParseParams parses a parameter count: a plain number ("70000000000", "7e10") or one with a
+// K, M, B or T suffix ("70b", "12.9B", "1.2T").
+func ParseParams(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'k', 'K':
+			mult = 1e3
+		case 'm', 'M':
+			mult = 1e6
+		case 'b', 'B':
+			mult = 1e9
+		case 't', 'T':
+			mult = 1e12
+		}
+		if mult != 1 {
+			t = t[:len(t)-1]
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+		return 0, fmt.Errorf("parameter count %q: want a positive number such as 70b or 7e10", s)
+	}
+	return v * mult, nil
+}
+
+// ShapeFromConfig returns the model shape that a perfgate config names. Its "model" key is
+// a preset name (see PresetNames) or a parameter count such as "70b", which gives a shape
+// that only the 6nd formula can use. Without "model", a "params" key gives the parameter
+// count, and otherwise the shape is read from Megatron argument names in the config
+// (num_layers, hidden_size, …; see ShapeFromMegatronArgs). A "params" key next to a model
+// overrides its N.
+func ShapeFromConfig(cfg map[string]string) (Shape, error) {
+	var s Shape
+	model, hasModel := cfg["model"]
+	params, hasParams := cfg["params"]
+	switch {
+	case hasModel:
+		if p, ok := Preset(strings.ToLower(strings.TrimSpace(model))); ok {
+			s = p
+			break
+		}
+		n, err := ParseParams(model)
+		if err != nil {
+			return Shape{}, fmt.Errorf("model %q is neither a preset (%s) nor a parameter count", model, strings.Join(PresetNames(), ", "))
+		}
+		s = Shape{Name: model, Params: n}
+	case hasParams:
+		// handled below
+	default:
+		if _, ok := cfg["num_layers"]; !ok {
+			return Shape{}, fmt.Errorf("config has no model key (a preset such as llama3-70b, or a size such as 70b), params key, or Megatron shape keys")
+		}
+		var err error
+		if s, err = ShapeFromMegatronArgs(cfg); err != nil {
+			return Shape{}, err
+		}
+	}
+	if hasParams {
+		n, err := ParseParams(params)
+		if err != nil {
+			return Shape{}, fmt.Errorf("params: %v", err)
+		}
+		s.Params = n
+	}
+	return s, nil
+}
+
+// RecomputeTFLOPS returns the TFLOP/s per GPU that formula f gives for a perfgate config and
+// a measured time per iteration. The config's keys are: the model (see ShapeFromConfig);
+// gbs and sl; nodes (times gpusPerNode) or gpus; and, for the Megatron formulas, tp, which
+// pads the vocabulary. An error names the key that is missing or wrong.
+func RecomputeTFLOPS(f Formula, cfg map[string]string, secPerIter float64, gpusPerNode int) (float64, error) {
+	if !(secPerIter > 0) || math.IsInf(secPerIter, 0) {
+		return 0, fmt.Errorf("time per iteration must be positive, got %g", secPerIter)
+	}
+	s, err := ShapeFromConfig(cfg)
+	if err != nil {
+		return 0, err
+	}
+	gbs, err := configInt(cfg, "gbs")
+	if err != nil {
+		return 0, err
+	}
+	sl := s.SeqLength
+	if _, ok := cfg["sl"]; ok || sl == 0 {
+		if sl, err = configInt(cfg, "sl"); err != nil {
+			return 0, err
+		}
+	}
+	gpus, err := ConfigGPUs(cfg, gpusPerNode)
+	if err != nil {
+		return 0, err
+	}
+	if f.NeedsShape() && s.PaddedVocabSize == 0 {
+		tp, err := configInt(cfg, "tp")
+		if err != nil {
+			return 0, fmt.Errorf("%v (formula %s pads the vocabulary to a multiple of 128·tp)", err, f)
+		}
+		s.TP = tp
+	}
+	fl, err := FLOPsPerIter(f, s, gbs, sl)
+	if err != nil {
+		return 0, err
+	}
+	return TFLOPSPerGPU(fl, secPerIter, gpus), nil
+}
+
+// ConfigGPUs returns the number of GPUs of a config: its gpus key, or its nodes key times
+// gpusPerNode.
+func ConfigGPUs(cfg map[string]string, gpusPerNode int) (int, error) {
+	if _, ok := cfg["gpus"]; ok {
+		return configInt(cfg, "gpus")
+	}
+	if _, ok := cfg["nodes"]; !ok {
+		return 0, fmt.Errorf("config key nodes (or gpus) missing")
+	}
+	nodes, err := configInt(cfg, "nodes")
+	if err != nil {
+		return 0, err
+	}
+	if gpusPerNode <= 0 || gpusPerNode > maxDim {
+		return 0, fmt.Errorf("GPUs per node must be positive, got %d", gpusPerNode)
+	}
+	return nodes * gpusPerNode, nil
+}
+
+// configInt reads a positive integer config key.
+func configInt(cfg map[string]string, key string) (int, error) {
+	v, ok := cfg[key]
+	if !ok {
+		return 0, fmt.Errorf("config key %s missing", key)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n <= 0 || n > maxDim {
+		return 0, fmt.Errorf("config key %s: want a positive integer, got %s", key, quoteArg(v))
+	}
+	return n, nil
+}
