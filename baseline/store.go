@@ -282,6 +282,14 @@ func field(k, v string) string {
 	return k + "=" + v
 }
 
+// optField is " "+field(k, v), or "" when v is empty.
+func optField(k, v string) string {
+	if v == "" || v == "." {
+		return ""
+	}
+	return " " + field(k, v)
+}
+
 func strconvIsPrint(s string) bool {
 	for _, r := range s {
 		if !strconv.IsPrint(r) {
@@ -294,10 +302,25 @@ func strconvIsPrint(s string) bool {
 // Write writes runs in the store format. Every OK run becomes one line holding the centre of
 // each metric's samples.
 func Write(w io.Writer, runs []ingest.Run) error {
+	return write(w, runs, false)
+}
+
+// WriteSamples writes runs in Go benchmark format with one line per sample rather than per
+// run, for benchstat and other tools. Provenance and failed runs are kept as '# perfgate'
+// lines, as in the store.
+func WriteSamples(w io.Writer, runs []ingest.Run) error {
+	return write(w, runs, true)
+}
+
+func write(w io.Writer, runs []ingest.Run, samples bool) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, fileHeader)
-	fmt.Fprintln(bw, "# One result line per run: the run's median per metric; the count is its number of samples.")
-	fmt.Fprintln(bw, "# '# perfgate' lines carry provenance and failed runs. Read it with: benchstat baseline.txt")
+	if samples {
+		fmt.Fprintln(bw, "# Written by perfgate convert: one line per sample. '# perfgate' lines carry provenance and failed runs.")
+	} else {
+		fmt.Fprintln(bw, fileHeader)
+		fmt.Fprintln(bw, "# One result line per run: the run's median per metric; the count is its number of samples.")
+		fmt.Fprintln(bw, "# '# perfgate' lines carry provenance and failed runs. Read it with: benchstat baseline.txt")
+	}
 	// Unit metadata, sorted, so benchstat and perfgate know each metric's direction.
 	units := map[string]ingest.Better{}
 	for _, r := range runs {
@@ -318,11 +341,15 @@ func Write(w io.Writer, runs []ingest.Run) error {
 		if i == 0 || r.Batch != batch {
 			batch = r.Batch
 			src, _, _ := strings.Cut(r.Source, ":")
-			fmt.Fprintf(bw, "\n%s%s %s %s %s\n", runPrefix, field("batch", r.Batch), field("date", r.Date), field("commit", r.Commit), field("source", filepath.Base(src)))
+			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", filepath.Base(src)))
 		}
 		name := r.Config.BenchName()
 		if r.Outcome != ingest.OK {
 			fmt.Fprintf(bw, "%s%s %s %s\n", failPrefix, r.Outcome, name, field("reason", r.Reason))
+			continue
+		}
+		if samples {
+			writeSampleLines(bw, name, r.Metrics)
 			continue
 		}
 		n := 0
@@ -346,4 +373,20 @@ func Write(w io.Writer, runs []ingest.Run) error {
 		fmt.Fprintf(bw, "%s %d%s\n", name, n, vals.String())
 	}
 	return bw.Flush()
+}
+
+// writeSampleLines writes the i-th sample of every metric that has one on line i.
+func writeSampleLines(w io.Writer, name string, ms []ingest.Metric) {
+	for i := 0; ; i++ {
+		var vals strings.Builder
+		for _, m := range ms {
+			if i < len(m.Values) {
+				fmt.Fprintf(&vals, " %s %s", strconv.FormatFloat(m.Values[i], 'g', -1, 64), m.Name)
+			}
+		}
+		if vals.Len() == 0 {
+			return
+		}
+		fmt.Fprintf(w, "%s 1%s\n", name, vals.String())
+	}
 }

@@ -164,7 +164,7 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 	}
 	sort.Strings(keys)
 
-	rep := &Report{Schema: Schema}
+	rep := &Report{Schema: Schema, Results: []Result{}}
 	var pending []pendingTest
 	tolerance := 0
 	for _, k := range keys {
@@ -191,8 +191,10 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d comparison(s) used the fixed ±%g%% tolerance: their configs have fewer than %d baseline runs, too few to learn the noise from.", tolerance, opts.TolerancePct, opts.MinHistoryRuns))
 	}
 	rep.Verdict = Pass
-	for _, r := range rep.Results {
-		if !r.Ignored && r.Status.Fails(opts.RequireAll) {
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		r.Fails = !r.Ignored && r.Status.Fails(opts.RequireAll)
+		if r.Fails {
 			rep.Verdict = Fail
 		}
 		if r.Status == Improvement && !r.Ignored {

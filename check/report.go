@@ -66,6 +66,8 @@ type Result struct {
 	Metric string            `json:"metric"`
 	Better string            `json:"better"` // "higher" or "lower"
 	Status Status            `json:"status"`
+	// Fails is true when this result fails the gate (see Status.Fails and Ignored).
+	Fails bool `json:"fails"`
 	// Outcome is the new run's outcome: "ok", "oom" or "error". For a missing config it is
 	// the baseline's last outcome.
 	Outcome      string    `json:"outcome"`

@@ -1,14 +1,161 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/perfgate/perfgate/baseline"
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/report"
 )
 
+// checkOptions are the inputs of "perfgate check".
+type checkOptions struct {
+	baselineDir string
+	baselineRef string
+	format      string
+	output      string
+	results     []string
+	ingest      ingestFlags
+	stats       checkFlags
+}
+
 func newCheckCmd(s *Streams) *cobra.Command {
-	return &cobra.Command{
-		Use:  "check",
-		RunE: func(*cobra.Command, []string) error { return internalError(errors.New("check: not implemented yet")) },
+	o := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check --baseline DIR [flags] RESULTS...",
+		Short: "Gate results against the baseline (the PR gate and the local pre-merge check)",
+		Long: `check compares new results with the baseline, config by config and metric by metric, and
+gives each one status: regression, newly-failing, missing, still-failing, improvement, fixed,
+new or unchanged. The verdict is fail if and only if some result is a regression or newly
+failing (or missing, with --require-all).
+
+It needs no network and gives the same verdict locally as in CI:
+
+  perfgate check --baseline perf/baseline --baseline-ref origin/main results/
+
+RESULTS are files or directories in any supported format (see --input-format).
+
+Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.results = args
+			return runCheck(cmd.Context(), s, o, cmd)
+		},
 	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.baselineDir, "baseline", "", "baseline directory (required)")
+	fs.StringVar(&o.baselineRef, "baseline-ref", "", "read the baseline as committed at this git ref (e.g. origin/main)")
+	fs.StringVar(&o.format, "format", "text", "report format: text, markdown or json")
+	fs.StringVarP(&o.output, "output", "o", "", "write the report to FILE (the text table still goes to stdout)")
+	o.ingest.register(fs)
+	o.stats.register(fs)
+	cmd.MarkFlagRequired("baseline")
+	return cmd
+}
+
+func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Command) error {
+	if o.format != "text" && o.format != "markdown" && o.format != "json" {
+		return inputError(fmt.Errorf("--format must be text, markdown or json, not %q", o.format))
+	}
+	dir := o.baselineDir
+	if o.baselineRef != "" {
+		tmp, cleanup, err := baseline.Materialize(ctx, o.baselineDir, o.baselineRef)
+		defer cleanup()
+		if err != nil {
+			return inputError(fmt.Errorf("--baseline-ref: %w", err))
+		}
+		dir = tmp
+	}
+	opts, cfgBetter, _, err := o.stats.options(cmd.Flags(), dir)
+	if err != nil {
+		return inputError(err)
+	}
+	iopts, err := o.ingest.options(cfgBetter)
+	if err != nil {
+		return inputError(err)
+	}
+	store, err := baseline.Open(dir)
+	if err != nil {
+		if errors.Is(err, baseline.ErrNoBaseline) && o.baselineRef != "" {
+			err = fmt.Errorf("%s at %s: %w", o.baselineDir, o.baselineRef, err)
+		}
+		return inputError(err)
+	}
+	runs, err := ingest.ReadPaths(o.results, iopts)
+	if err != nil {
+		return inputError(err)
+	}
+	rep := check.Compare(store.Runs, runs, opts)
+	if err := writeReport(s, rep, o.format, o.output); err != nil {
+		return internalError(err)
+	}
+	if rep.Verdict == check.Fail {
+		return errGateFailed
+	}
+	return nil
+}
+
+// writeReport renders rep in format to output, or to s.Out. With an output file, the text
+// table also goes to s.Out, so a CI log always shows the verdict.
+func writeReport(s *Streams, rep *check.Report, format, output string) error {
+	var buf bytes.Buffer
+	color := s.OutTTY && output == ""
+	switch format {
+	case "json":
+		if err := report.JSON(&buf, rep); err != nil {
+			return err
+		}
+	case "markdown":
+		buf.WriteString(report.Markdown(rep, report.MarkdownOptions{}))
+	default:
+		if err := report.Text(&buf, rep, report.TextOptions{Color: color}); err != nil {
+			return err
+		}
+	}
+	if output == "" {
+		_, err := s.Out.Write(buf.Bytes())
+		return err
+	}
+	if err := writeFileAtomic(output, buf.Bytes()); err != nil {
+		return err
+	}
+	if format != "text" {
+		return report.Text(s.Out, rep, report.TextOptions{Color: s.OutTTY})
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file and a rename.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, bytes.NewReader(data)); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }

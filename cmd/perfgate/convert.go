@@ -1,14 +1,46 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/spf13/cobra"
+
+	"github.com/perfgate/perfgate/baseline"
+	"github.com/perfgate/perfgate/ingest"
 )
 
+// convertOptions are the inputs of "perfgate convert".
+type convertOptions struct {
+	results []string
+	ingest  ingestFlags
+}
+
 func newConvertCmd(s *Streams) *cobra.Command {
-	return &cobra.Command{
-		Use:  "convert",
-		RunE: func(*cobra.Command, []string) error { return internalError(errors.New("convert: not implemented yet")) },
+	o := &convertOptions{}
+	cmd := &cobra.Command{
+		Use:   "convert [flags] RESULTS...",
+		Short: "Write any supported input as Go benchmark format, for benchstat",
+		Long: `convert reads results in any supported format and writes them to stdout in Go benchmark
+format, one line per sample, so that benchstat and other tools read what perfgate reads:
+
+  perfgate convert logs/ > new.txt && benchstat perf/baseline/baseline.txt new.txt
+
+Failed runs and provenance are kept as '# perfgate' lines, which benchstat ignores.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.results = args
+			iopts, err := o.ingest.options(nil)
+			if err != nil {
+				return inputError(err)
+			}
+			runs, err := ingest.ReadPaths(o.results, iopts)
+			if err != nil {
+				return inputError(err)
+			}
+			if err := baseline.WriteSamples(s.Out, runs); err != nil {
+				return internalError(err)
+			}
+			return nil
+		},
 	}
+	o.ingest.register(cmd.Flags())
+	return cmd
 }

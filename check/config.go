@@ -1,0 +1,214 @@
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchproc"
+
+	"github.com/perfgate/perfgate/ingest"
+)
+
+// ConfigFileName is the config file perfgate looks for in the baseline directory.
+const ConfigFileName = "perfgate.json"
+
+// A ConfigFile is perfgate's per-repository configuration, kept next to the baseline so that
+// a change of threshold is reviewed like a change of baseline. Every field is optional;
+// command-line flags override it.
+//
+//	{
+//	  "alpha": 0.05, "correction": "holm", "min_effect_pct": 3, "tolerance_pct": 5,
+//	  "min_history_runs": 3, "window": 10, "metrics": ["TFLOPS/GPU", "s/iter"],
+//	  "better": {"tokens/s/GPU": "higher"},
+//	  "rules": [
+//	    {"match": "/tp:4", "min_effect_pct": 5},
+//	    {"match": "/flags:dist-opt", "metric": "s/iter", "ignore": true,
+//	     "until": "2026-12-31", "reason": "flaky until the NCCL upgrade, #123"}
+//	  ]
+//	}
+//
+// A rule's match is a golang.org/x/perf/benchproc filter over the config, whose keys are the
+// benchmark name's /key=value parts: "/tp:8", "/nodes:32 AND /gbs:1024",
+// "/flags:(dist-opt OR none)", "*" for all.
+type ConfigFile struct {
+	Alpha          *float64          `json:"alpha"`
+	Correction     *string           `json:"correction"`
+	MinEffectPct   *float64          `json:"min_effect_pct"`
+	TolerancePct   *float64          `json:"tolerance_pct"`
+	MinHistoryRuns *int              `json:"min_history_runs"`
+	Window         *int              `json:"window"`
+	Metrics        []string          `json:"metrics"`
+	Better         map[string]string `json:"better"`
+	Rules          []RuleSpec        `json:"rules"`
+}
+
+// A RuleSpec is a rule as written in the config file.
+type RuleSpec struct {
+	Match        string   `json:"match"`
+	Metric       string   `json:"metric"`
+	MinEffectPct *float64 `json:"min_effect_pct"`
+	TolerancePct *float64 `json:"tolerance_pct"`
+	Ignore       bool     `json:"ignore"`
+	Until        string   `json:"until"`
+	Reason       string   `json:"reason"`
+}
+
+// LoadConfig reads a config file. Errors name the file and line.
+func LoadConfig(path string) (*ConfigFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cf ConfigFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cf); err != nil {
+		line := 0
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			line = lineAt(data, se.Offset)
+		case errors.As(err, &te):
+			line = lineAt(data, te.Offset)
+			err = fmt.Errorf("field %q: cannot use JSON %s here", te.Field, te.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+			line = lineAt(data, int64(bytes.Index(data, []byte(strings.Trim(name, `"`)))))
+			err = fmt.Errorf("unknown field %s", name)
+		}
+		return nil, ingest.Errorf(path, line, "%v", err)
+	}
+	if err := cf.validate(path, data); err != nil {
+		return nil, err
+	}
+	return &cf, nil
+}
+
+func lineAt(data []byte, off int64) int {
+	if off < 0 || off > int64(len(data)) {
+		return 0
+	}
+	return 1 + bytes.Count(data[:off], []byte("\n"))
+}
+
+// lineOf returns the line of the first occurrence of s in data, for messages.
+func lineOf(data []byte, s string) int {
+	if s == "" {
+		return 0
+	}
+	return lineAt(data, int64(bytes.Index(data, []byte(s))))
+}
+
+func (cf *ConfigFile) validate(path string, data []byte) error {
+	bad := func(near, format string, args ...any) error {
+		return ingest.Errorf(path, lineOf(data, near), format, args...)
+	}
+	if cf.Alpha != nil && (*cf.Alpha <= 0 || *cf.Alpha >= 1) {
+		return bad(`"alpha"`, "alpha must be in (0, 1)")
+	}
+	if cf.Correction != nil && *cf.Correction != "holm" && *cf.Correction != "bh" && *cf.Correction != "none" {
+		return bad(`"correction"`, "correction must be holm, bh or none")
+	}
+	for _, p := range []struct {
+		v    *float64
+		name string
+	}{{cf.MinEffectPct, "min_effect_pct"}, {cf.TolerancePct, "tolerance_pct"}} {
+		if p.v != nil && (*p.v < 0 || *p.v > 100) {
+			return bad(`"`+p.name+`"`, "%s must be between 0 and 100", p.name)
+		}
+	}
+	if cf.MinHistoryRuns != nil && *cf.MinHistoryRuns < 2 {
+		return bad(`"min_history_runs"`, "min_history_runs must be at least 2")
+	}
+	if cf.Window != nil && *cf.Window < 1 {
+		return bad(`"window"`, "window must be at least 1")
+	}
+	for m, b := range cf.Better {
+		if _, ok := ingest.ParseBetter(b); !ok {
+			return bad(`"`+m+`"`, "better %q for %q: want higher or lower", b, m)
+		}
+	}
+	for i, r := range cf.Rules {
+		near := r.Match
+		if near == "" {
+			return ingest.Errorf(path, lineOf(data, `"rules"`), "rule %d has no match (use \"*\" for every config)", i+1)
+		}
+		if _, err := NewMatcher(r.Match); err != nil {
+			return bad(near, "rule %d: match %q: %v", i+1, r.Match, err)
+		}
+		if r.Until != "" {
+			if _, err := time.Parse("2006-01-02", r.Until); err != nil {
+				return bad(r.Until, "rule %d: until %q: want a date like 2026-12-31", i+1, r.Until)
+			}
+		}
+		if r.Ignore && strings.TrimSpace(r.Reason) == "" {
+			return bad(near, "rule %d: an ignore rule needs a reason", i+1)
+		}
+		for _, v := range []*float64{r.MinEffectPct, r.TolerancePct} {
+			if v != nil && (*v < 0 || *v > 100) {
+				return bad(near, "rule %d: percentages must be between 0 and 100", i+1)
+			}
+		}
+	}
+	return nil
+}
+
+// Apply overlays the file's settings on opts, and returns its metric directions.
+func (cf *ConfigFile) Apply(opts *Options, source string) (map[string]ingest.Better, error) {
+	if cf.Alpha != nil {
+		opts.Alpha = *cf.Alpha
+	}
+	if cf.Correction != nil {
+		opts.Correction = *cf.Correction
+	}
+	if cf.MinEffectPct != nil {
+		opts.MinEffectPct = *cf.MinEffectPct
+	}
+	if cf.TolerancePct != nil {
+		opts.TolerancePct = *cf.TolerancePct
+	}
+	if cf.MinHistoryRuns != nil {
+		opts.MinHistoryRuns = *cf.MinHistoryRuns
+	}
+	if len(cf.Metrics) > 0 {
+		opts.Metrics = cf.Metrics
+	}
+	for _, rs := range cf.Rules {
+		match, err := NewMatcher(rs.Match)
+		if err != nil {
+			return nil, err
+		}
+		r := Rule{Match: match, Metric: rs.Metric, MinEffectPct: rs.MinEffectPct, TolerancePct: rs.TolerancePct,
+			Ignore: rs.Ignore, Reason: rs.Reason, Source: source}
+		if rs.Until != "" {
+			r.Until, _ = time.Parse("2006-01-02", rs.Until)
+		}
+		opts.Rules = append(opts.Rules, r)
+	}
+	better := map[string]ingest.Better{}
+	for m, b := range cf.Better {
+		better[m], _ = ingest.ParseBetter(b)
+	}
+	return better, nil
+}
+
+// NewMatcher compiles a benchproc filter query into a config predicate. The config is seen as
+// the benchmark BenchmarkTrain/k1=v1/k2=v2…, so "/tp:8" matches configs with tp=8.
+func NewMatcher(query string) (func(ingest.Config) bool, error) {
+	f, err := benchproc.NewFilter(query)
+	if err != nil {
+		return nil, err
+	}
+	return func(c ingest.Config) bool {
+		res := &benchfmt.Result{Name: benchfmt.Name(strings.TrimPrefix(c.BenchName(), "Benchmark")), Iters: 1}
+		ok, _ := f.Apply(res)
+		return ok
+	}, nil
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/ingest"
+)
+
+// ingestFlags are the flags of every command that reads results.
+type ingestFlags struct {
+	format    string
+	set       []string
+	skipIters int
+	better    []string
+}
+
+func (f *ingestFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.format, "input-format", "auto", "input format: auto, "+ingest.FormatNames())
+	fs.StringArrayVar(&f.set, "set", nil, "add or override a config key on every run, as key=value (repeatable)")
+	fs.IntVar(&f.skipIters, "skip-iters", -1, "warm-up iterations to drop from logs beyond the first logged one (-1: the format's default)")
+	fs.StringArrayVar(&f.better, "better", nil, "metric direction, as METRIC=higher|lower (repeatable)")
+}
+
+// options validates the flags and returns ingest options. cfgBetter are directions from the
+// config file, which flags override.
+func (f *ingestFlags) options(cfgBetter map[string]ingest.Better) (*ingest.Options, error) {
+	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]ingest.Better{}}
+	if f.format != "auto" {
+		if _, err := ingest.LookupFormat(f.format); err != nil {
+			return nil, fmt.Errorf("--input-format: %w", err)
+		}
+	}
+	for m, b := range cfgBetter {
+		opts.Better[m] = b
+	}
+	for _, s := range f.set {
+		k, v, ok := strings.Cut(s, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("--set %q: want key=value", s)
+		}
+		if opts.Set == nil {
+			opts.Set = ingest.Config{}
+		}
+		if k == "flags" {
+			v = ingest.CanonicalFlags(v)
+		}
+		opts.Set[k] = v
+	}
+	for _, s := range f.better {
+		m, d, ok := strings.Cut(s, "=")
+		b, okb := ingest.ParseBetter(d)
+		if !ok || m == "" || !okb {
+			return nil, fmt.Errorf("--better %q: want METRIC=higher or METRIC=lower", s)
+		}
+		opts.Better[m] = b
+	}
+	return opts, nil
+}
+
+// checkFlags are the statistical settings shared by check and baseline update.
+type checkFlags struct {
+	config     string
+	alpha      float64
+	correction string
+	minEffect  float64
+	tolerance  float64
+	minHistory int
+	metrics    []string
+	requireAll bool
+}
+
+func (f *checkFlags) register(fs *pflag.FlagSet) {
+	d := check.DefaultOptions
+	fs.StringVar(&f.config, "config", "", "config file (default: perfgate.json in the baseline directory, if present)")
+	fs.Float64Var(&f.alpha, "alpha", d.Alpha, "significance level for the whole suite, after correction")
+	fs.StringVar(&f.correction, "correction", d.Correction, "multiple-comparison correction: holm (family-wise), bh (false discovery rate) or none")
+	fs.Float64Var(&f.minEffect, "min-effect", d.MinEffectPct, "smallest change in percent that can fail the gate")
+	fs.Float64Var(&f.tolerance, "tolerance", d.TolerancePct, "fixed tolerance in percent for configs with too little history")
+	fs.IntVar(&f.minHistory, "min-history", d.MinHistoryRuns, "baseline runs a config needs for a statistical test")
+	fs.StringArrayVar(&f.metrics, "metric", nil, "check only this metric (repeatable)")
+	fs.BoolVar(&f.requireAll, "require-all", false, "fail when a baseline config is missing from the results")
+}
+
+// options merges defaults, the config file and the flags that were set, in that order. It
+// returns the metric directions from the config file too.
+func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Options, map[string]ingest.Better, int, error) {
+	opts := check.DefaultOptions
+	window := 0
+	path := f.config
+	if path == "" && baselineDir != "" {
+		if p := baselineDir + "/" + check.ConfigFileName; fileExists(p) {
+			path = p
+		}
+	}
+	var better map[string]ingest.Better
+	if path != "" {
+		cf, err := check.LoadConfig(path)
+		if err != nil {
+			return opts, nil, 0, err
+		}
+		if better, err = cf.Apply(&opts, path); err != nil {
+			return opts, nil, 0, err
+		}
+		if cf.Window != nil {
+			window = *cf.Window
+		}
+	}
+	if fs.Changed("alpha") {
+		opts.Alpha = f.alpha
+	}
+	if fs.Changed("correction") {
+		opts.Correction = f.correction
+	}
+	if fs.Changed("min-effect") {
+		opts.MinEffectPct = f.minEffect
+	}
+	if fs.Changed("tolerance") {
+		opts.TolerancePct = f.tolerance
+	}
+	if fs.Changed("min-history") {
+		opts.MinHistoryRuns = f.minHistory
+	}
+	if len(f.metrics) > 0 {
+		opts.Metrics = f.metrics
+	}
+	opts.RequireAll = f.requireAll
+	switch {
+	case opts.Alpha <= 0 || opts.Alpha >= 1:
+		return opts, nil, 0, fmt.Errorf("--alpha must be in (0, 1)")
+	case opts.Correction != "holm" && opts.Correction != "bh" && opts.Correction != "none":
+		return opts, nil, 0, fmt.Errorf("--correction must be holm, bh or none")
+	case opts.MinEffectPct < 0 || opts.TolerancePct < 0:
+		return opts, nil, 0, fmt.Errorf("--min-effect and --tolerance must not be negative")
+	case opts.MinHistoryRuns < 2:
+		return opts, nil, 0, fmt.Errorf("--min-history must be at least 2")
+	}
+	return opts, better, window, nil
+}

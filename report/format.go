@@ -1,0 +1,148 @@
+package report
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/ingest"
+)
+
+// Ordered returns the results in report order: by status (failures first), then config key,
+// then metric. It does not modify rep.
+func Ordered(rep *check.Report) []check.Result {
+	rank := map[check.Status]int{}
+	for i, s := range check.Statuses {
+		rank[s] = i
+	}
+	rs := append([]check.Result(nil), rep.Results...)
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
+		if rank[a.Status] != rank[b.Status] {
+			return rank[a.Status] < rank[b.Status]
+		}
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		return a.Metric < b.Metric
+	})
+	return rs
+}
+
+// Counts returns how many results have each status.
+func Counts(rep *check.Report) map[check.Status]int {
+	c := map[check.Status]int{}
+	for _, r := range rep.Results {
+		c[r.Status]++
+	}
+	return c
+}
+
+// Headline is the one-line verdict, e.g. "FAIL: 2 regressions, 1 newly failing (34 results)".
+func Headline(rep *check.Report) string {
+	c := Counts(rep)
+	var parts []string
+	for _, s := range check.Statuses {
+		if c[s] > 0 && s != check.Unchanged {
+			parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
+		}
+	}
+	if c[check.Unchanged] > 0 {
+		parts = append(parts, strconv.Itoa(c[check.Unchanged])+" unchanged")
+	}
+	v := "PASS"
+	if rep.Verdict == check.Fail {
+		v = "FAIL"
+	}
+	if len(parts) == 0 {
+		return v + ": no results"
+	}
+	return v + ": " + strings.Join(parts, ", ")
+}
+
+// ConfigString renders a config in display order as "tp=8 pp=4 …".
+func ConfigString(r *check.Result) string {
+	cfg := configOf(r)
+	parts := make([]string, 0, len(cfg))
+	for _, k := range cfg.Keys() {
+		parts = append(parts, k+"="+cfg[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// num formats a measurement with 4 significant digits, as people read TFLOPS and seconds.
+func num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	a := math.Abs(v)
+	switch {
+	case a == 0:
+		return "0"
+	case a >= 1e6 || a < 1e-3:
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	case a >= 1000:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+}
+
+// Cells are the text of one result row, shared by the text and Markdown tables.
+type Cells struct {
+	Config, Metric, Baseline, New, Delta, Test, Status string
+}
+
+// RowCells formats a result's row.
+func RowCells(r *check.Result) Cells {
+	c := Cells{Config: ConfigString(r), Metric: r.Metric, Status: string(r.Status), Baseline: "—", New: "—", Delta: "—"}
+	if r.Ignored {
+		c.Status += " (ignored)"
+	}
+	if b := r.Baseline; b != nil {
+		switch {
+		case b.Runs == 0 && b.Failed > 0:
+			c.Baseline = "failed"
+		case b.Runs > 0:
+			band := ""
+			if b.Hi > b.Center {
+				band = " ±" + strconv.FormatFloat(100*(b.Hi-b.Center)/b.Center, 'f', 1, 64) + "%"
+			}
+			c.Baseline = num(b.Center) + band + " (n=" + strconv.Itoa(b.Runs) + ")"
+		}
+	}
+	if n := r.New; n != nil {
+		switch {
+		case n.Runs == 0 && r.Outcome != "ok" && r.Outcome != "":
+			c.New = strings.ToUpper(r.Outcome)
+		case n.Runs > 0:
+			c.New = num(n.Center)
+			if n.Runs > 1 {
+				c.New += " (n=" + strconv.Itoa(n.Runs) + ")"
+			}
+		}
+	}
+	if r.DeltaPct != nil {
+		c.Delta = strconv.FormatFloat(*r.DeltaPct, 'f', 1, 64) + "%"
+		if *r.DeltaPct >= 0 {
+			c.Delta = "+" + c.Delta
+		}
+	}
+	if r.PValue != nil {
+		c.Test = "p=" + strconv.FormatFloat(*r.PValue, 'g', 2, 64)
+	}
+	if c.Test == "" {
+		c.Test = r.Reason
+	} else if r.Status != check.Unchanged {
+		c.Test += "; " + r.Reason
+	}
+	return c
+}
+
+func configOf(r *check.Result) ingest.Config { return ingest.Config(r.Config) }
