@@ -43,8 +43,9 @@ func newCalcCmd(s *Streams) *cobra.Command {
 tokens/s per GPU, the data-parallel size and the gradient-accumulation steps. With
 --target-tflops it solves for the time per iteration instead.
 
-The model is a preset (--model ` + strings.Join(flops.PresetNames(), ", ") + `),
-a parameter count (--params 70b, or --model 70b), or shape flags (--layers, --hidden,
+The model is a preset (--model NAME), one of
+  ` + strings.Join(flops.PresetNames(), ", ") + `
+or a parameter count (--params 70b, or --model 70b), or shape flags (--layers, --hidden,
 --heads, …), which also override a preset's fields.
 
 --formula picks the FLOPs convention:
@@ -54,8 +55,8 @@ a parameter count (--params 70b, or --model 70b), or shape flags (--layers, --hi
 The default is megatron when the shape is known, so that calc agrees with what Megatron-LM
 logs, and 6nd when only a parameter count is.
 
-A config that cannot run is an error (exit 2): GPUs not divisible by tp·pp·cp, or gbs not
-divisible by mbs·dp.`,
+A config that cannot run is an error (exit 2): GPUs not divisible by tp·pp·cp, gbs not
+divisible by mbs·dp, or attention heads or query groups not divisible by tp.`,
 		Example: `  perfgate calc --model llama3-70b --tp 8 --pp 4 --gbs 1024 --sl 4096 --nodes 32 --time 15.8 --gpu h100
   perfgate calc --params 70b --tp 8 --pp 4 --mbs 2 --gbs 1024 --sl 4096 --nodes 32 --target-tflops 160`,
 		Args: cobra.NoArgs,
