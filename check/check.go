@@ -228,9 +228,10 @@ func wanted(list []string, name string) bool {
 
 // A pendingTest is a statistical comparison waiting for the multiple-comparison correction.
 type pendingTest struct {
-	index     int
-	p         float64
-	worse     bool
+	index           int
+	metric          string
+	pWorse, pBetter float64
+	worse           bool
 	absPct    float64
 	minEffect float64
 	se, df    float64
@@ -389,52 +390,73 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 	v, df := nm.configNoise(xs)
 	res.Baseline.NoisePct = 100 * math.Sqrt(v)
 	se := math.Sqrt(v * (1/float64(len(xs)) + 1/float64(len(ys))))
-	p := tTest(diff, v, df, len(xs), len(ys))
-	return res, &pendingTest{p: p, worse: worse, absPct: math.Abs(delta), minEffect: minEffect, se: se, df: df}
+	// One-sided tests: is it worse? is it better? Only the first can fail the gate.
+	worseDiff := diff
+	if mi.better == ingest.Higher {
+		worseDiff = -diff
+	}
+	pWorse := tTest(worseDiff, v, df, len(xs), len(ys))
+	pBetter := tTest(-worseDiff, v, df, len(xs), len(ys))
+	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, absPct: math.Abs(delta), minEffect: minEffect, se: se, df: df}
 }
 
 // decide applies the multiple-comparison correction to the pending tests and sets their
-// statuses, thresholds and reasons.
+// statuses, thresholds and reasons. Each metric is its own family: the metrics of one run are
+// strongly correlated (TFLOPS is work divided by time), so counting both would halve the power
+// without protecting against anything.
 func decide(rep *Report, tests []pendingTest, opts Options) {
-	ps := make([]float64, len(tests))
+	families := map[string][]int{}
 	for i, t := range tests {
-		ps[i] = t.p
+		families[t.metric] = append(families[t.metric], i)
 	}
-	adjust(ps, opts.Correction)
-	k := len(tests)
-	for i, t := range tests {
-		r := &rep.Results[t.index]
-		p := ps[i]
-		r.PValue = ptr(p)
-		// The |change| that fails: the larger of the minimum effect and the change that
-		// reaches significance at the most stringent (Bonferroni) step of the correction.
-		q := opts.Alpha / 2
-		if opts.Correction != "none" {
-			q /= float64(k)
+	for _, idx := range families {
+		worse := make([]float64, len(idx))
+		better := make([]float64, len(idx))
+		for j, i := range idx {
+			worse[j], better[j] = tests[i].pWorse, tests[i].pBetter
 		}
-		crit := 100 * (math.Exp(tQuantile(q, t.df)*t.se) - 1)
-		r.ThresholdPct = math.Max(t.minEffect, crit)
-		c := r.Baseline.Center
-		r.Baseline.Lo, r.Baseline.Hi = c/(1+r.ThresholdPct/100), c*(1+r.ThresholdPct/100)
-		significant := p < opts.Alpha
-		material := t.absPct >= t.minEffect
-		switch {
-		case significant && material && t.worse:
-			r.Status = Regression
-			r.Reason = fmt.Sprintf("worse by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", t.absPct, p, t.minEffect)
-		case significant && material:
-			r.Status = Improvement
-			r.Reason = fmt.Sprintf("better by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", t.absPct, p, t.minEffect)
-		case significant:
-			r.Status = Unchanged
-			r.Reason = fmt.Sprintf("significant (p=%.2g) but below the %g%% minimum effect", p, t.minEffect)
-		default:
-			r.Status = Unchanged
-			r.Reason = fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
+		adjust(worse, opts.Correction)
+		adjust(better, opts.Correction)
+		for j, i := range idx {
+			decideOne(&rep.Results[tests[i].index], tests[i], worse[j], better[j], len(idx), opts)
 		}
-		if r.Ignored {
-			r.Reason = "ignored: " + r.Reason
-		}
+	}
+}
+
+func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Options) {
+	p := pBetter
+	if t.worse {
+		p = pWorse
+	}
+	r.PValue = ptr(p)
+	// The |change| that fails: the larger of the minimum effect and the change that reaches
+	// significance at the most stringent (Bonferroni) step of the correction.
+	q := opts.Alpha
+	if opts.Correction != "none" {
+		q /= float64(k)
+	}
+	crit := 100 * (math.Exp(tQuantile(q, t.df)*t.se) - 1)
+	r.ThresholdPct = math.Max(t.minEffect, crit)
+	c := r.Baseline.Center
+	r.Baseline.Lo, r.Baseline.Hi = c/(1+r.ThresholdPct/100), c*(1+r.ThresholdPct/100)
+	significant := p < opts.Alpha
+	material := t.absPct >= t.minEffect
+	switch {
+	case significant && material && t.worse:
+		r.Status = Regression
+		r.Reason = fmt.Sprintf("worse by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", t.absPct, p, t.minEffect)
+	case significant && material:
+		r.Status = Improvement
+		r.Reason = fmt.Sprintf("better by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", t.absPct, p, t.minEffect)
+	case significant:
+		r.Status = Unchanged
+		r.Reason = fmt.Sprintf("significant (p=%.2g) but below the %g%% minimum effect", p, t.minEffect)
+	default:
+		r.Status = Unchanged
+		r.Reason = fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
+	}
+	if r.Ignored {
+		r.Reason = "ignored: " + r.Reason
 	}
 }
 

@@ -110,23 +110,38 @@ func (m noiseModel) configNoise(xs []float64) (v, df float64) {
 		d = 0
 	}
 	own := variance(xs)
+	if d > 0 && own > m.prior*chi2Upper(d) {
+		// Genuinely noisier than the suite: its own history decides, with its own (few)
+		// degrees of freedom, so its bound widens.
+		return own, d
+	}
 	v = (m.priorDF*m.prior + d*own) / (m.priorDF + d)
-	if v < m.prior {
-		v = m.prior
+	if floor := m.prior * priorFloor; v < floor {
+		v = floor
 	}
 	return v, m.priorDF + d
 }
 
-// tTest returns the two-sided p-value of the difference diff of means of n baseline and k new
-// log run summaries, under noise variance v with df degrees of freedom.
+// noisierZ is the normal quantile above which a config's variance counts as genuinely larger
+// than the pooled one (a one-sided chi-square test at 1%).
+const noisierZ = 2.326
+
+// chi2Upper returns the upper noisierZ quantile of chi²_d/d, by Wilson–Hilferty.
+func chi2Upper(d float64) float64 {
+	a := 2 / (9 * d)
+	return math.Pow(1-a+noisierZ*math.Sqrt(a), 3)
+}
+
+// priorFloor bounds how far below the pooled noise a quiet config's noise may be taken to be,
+// as a fraction of the pooled variance.
+const priorFloor = 0.5
+
+// tTest returns the one-sided p-value that the difference diff of mean log run summaries
+// (new minus baseline) is this large or larger, for n baseline and k new runs under noise
+// variance v with df degrees of freedom. Pass -diff for the other direction.
 func tTest(diff, v, df float64, n, k int) float64 {
 	se := math.Sqrt(v * (1/float64(n) + 1/float64(k)))
-	t := math.Abs(diff) / se
-	p := 2 * (1 - stats.TDist{V: df}.CDF(t))
-	if p < 0 {
-		p = 0
-	}
-	return p
+	return 1 - stats.TDist{V: df}.CDF(diff/se)
 }
 
 // tQuantile returns the t value with upper tail probability q for df degrees of freedom.

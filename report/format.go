@@ -46,11 +46,11 @@ func Headline(rep *check.Report) string {
 	var parts []string
 	for _, s := range check.Statuses {
 		if c[s] > 0 && s != check.Unchanged {
-			parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
+			parts = append(parts, string(s)+" "+strconv.Itoa(c[s]))
 		}
 	}
 	if c[check.Unchanged] > 0 {
-		parts = append(parts, strconv.Itoa(c[check.Unchanged])+" unchanged")
+		parts = append(parts, "unchanged "+strconv.Itoa(c[check.Unchanged]))
 	}
 	v := "PASS"
 	if rep.Verdict == check.Fail {
