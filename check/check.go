@@ -232,9 +232,9 @@ type pendingTest struct {
 	metric          string
 	pWorse, pBetter float64
 	worse           bool
-	absPct    float64
-	minEffect float64
-	se, df    float64
+	absPct          float64
+	minEffect       float64
+	se, df          float64
 }
 
 // settings returns the min effect and tolerance for a config and metric, and the ignore rule
