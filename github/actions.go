@@ -1,0 +1,169 @@
+package github
+
+import (
+	"errors"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/perfgate/perfgate/check"
+)
+
+// Actions limits.
+const (
+	// MaxStepSummaryBytes is the size GitHub accepts for one step's job summary; over it,
+	// the summary upload fails.
+	MaxStepSummaryBytes = 1 << 20
+	// maxAnnotationsPerKind is the number of ::error:: (and of ::warning::) annotations
+	// GitHub shows per step. When there are more, perfgate emits one fewer and a last line
+	// that counts the rest, so that the count itself is not dropped.
+	maxAnnotationsPerKind = 10
+)
+
+// appendStepSummary appends md to the job summary file at path, cutting md so that the file
+// stays within MaxStepSummaryBytes. The caller renders md with the returned budget.
+func stepSummaryBudget(path string) int {
+	used := int64(0)
+	if st, err := os.Stat(path); err == nil {
+		used = st.Size()
+	}
+	// Leave room for the separator and a margin for multi-byte cuts.
+	return max(int(MaxStepSummaryBytes-used)-1024, 0)
+}
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(f, text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// outputLine formats one $GITHUB_OUTPUT entry. A value with a line break uses the heredoc
+// form with a delimiter that does not occur in the value; the delimiter is derived from the
+// value's hash, so the file is reproducible and a report cannot predict it.
+func outputLine(name, value string) string {
+	if !strings.ContainsAny(value, "\r\n") {
+		return name + "=" + value + "\n"
+	}
+	sum := sha256.Sum256([]byte(value))
+	delim := "perfgate_" + hex.EncodeToString(sum[:12])
+	for i := 0; strings.Contains(value, delim); i++ {
+		delim = "perfgate_" + hex.EncodeToString(sum[:12]) + "_" + strconv.Itoa(i)
+	}
+	if !strings.HasSuffix(value, "\n") {
+		value += "\n"
+	}
+	return name + "<<" + delim + "\n" + value + delim + "\n"
+}
+
+// escapeData escapes a workflow command's message.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// escapeProperty escapes a workflow command's property value.
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// workflowCommands returns the ::error:: and ::warning:: lines for rep: an error for each
+// regression and newly failing config, a warning for each missing or still-failing one, at
+// most maxAnnotationsPerKind of each kind.
+func workflowCommands(rep *check.Report, summaryURL string) []string {
+	var errs, warns []string
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		switch r.Status {
+		case check.Regression, check.NewlyFailing:
+			errs = append(errs, annotationLine("error", r))
+		case check.Missing, check.StillFailing:
+			warns = append(warns, annotationLine("warning", r))
+		}
+	}
+	return append(capCommands("error", errs, "failing results", summaryURL), capCommands("warning", warns, "warnings", summaryURL)...)
+}
+
+func capCommands(kind string, lines []string, what, summaryURL string) []string {
+	if len(lines) <= maxAnnotationsPerKind {
+		return lines
+	}
+	keep := maxAnnotationsPerKind - 1
+	msg := fmt.Sprintf("%d more %s not annotated; see the job summary", len(lines)-keep, what)
+	if summaryURL != "" {
+		msg += ": " + summaryURL
+	}
+	return append(lines[:keep:keep], "::"+kind+" title="+escapeProperty("perfgate")+"::"+escapeData(msg))
+}
+
+func annotationLine(kind string, r *check.Result) string {
+	title := "perfgate " + string(r.Status)
+	msg := configKey(r) + " " + r.Metric + ": " + resultSummary(r)
+	return "::" + kind + " title=" + escapeProperty(title) + "::" + escapeData(msg)
+}
+
+// resultSummary says in a few words what happened to a result.
+func resultSummary(r *check.Result) string {
+	var b strings.Builder
+	b.WriteString(string(r.Status))
+	if r.DeltaPct != nil {
+		fmt.Fprintf(&b, " %+.1f%%", *r.DeltaPct)
+		if r.ThresholdPct != 0 {
+			fmt.Fprintf(&b, " (threshold %.1f%%)", r.ThresholdPct)
+		}
+	}
+	if r.Outcome != "" && r.Outcome != "ok" {
+		b.WriteString(", " + r.Outcome)
+	}
+	if r.Reason != "" {
+		b.WriteString(": " + r.Reason)
+	}
+	return b.String()
+}
+
+// actions writes what needs no token: the job summary, workflow-command annotations and
+// step outputs. Failures are returned but do not stop the API calls.
+func (p *publisher) actions(rep *check.Report) error {
+	o := p.opts
+	var errs []error
+	if path := o.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		if budget := stepSummaryBudget(path); budget > 0 {
+			md := renderBody(rep, bodyOptions{ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget})
+			if err := appendFile(path, md+"\n"); err != nil {
+				errs = append(errs, fmt.Errorf("writing the job summary: %v", err))
+			} else {
+				p.out.Summary = true
+			}
+		} else {
+			fmt.Fprintf(o.Stderr, "perfgate: warning: the job summary already holds %d bytes; not adding the report\n", MaxStepSummaryBytes)
+		}
+	}
+	for _, line := range workflowCommands(rep, o.RunURL) {
+		fmt.Fprintln(o.Stdout, line)
+		p.out.Annotations++
+	}
+	if path := o.Getenv("GITHUB_OUTPUT"); path != "" {
+		regressions := 0
+		for _, r := range rep.Results {
+			if r.Status == check.Regression {
+				regressions++
+			}
+		}
+		body := renderBody(rep, bodyOptions{ID: o.ID, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: MaxCommentBytes})
+		text := outputLine("verdict", rep.Verdict) + outputLine("regressions", strconv.Itoa(regressions)) + outputLine("report", body)
+		if err := appendFile(path, text); err != nil {
+			errs = append(errs, fmt.Errorf("writing step outputs: %v", err))
+		} else {
+			p.out.Outputs = true
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,188 @@
+package github
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/perfgate/perfgate/check"
+)
+
+// Files of a two-stage artifact directory.
+const (
+	ArtifactReport = "report.json"
+	ArtifactPR     = "pr"
+	ArtifactSHA    = "sha"
+)
+
+// MaxReportBytes caps a report read from an artifact. A report of thousands of configs is a
+// few megabytes at most.
+const MaxReportBytes = 5 << 20
+
+// DecodeReport decodes and validates a JSON report written by "perfgate check --format
+// json". name is used in error messages; a syntax error is given as name:line.
+func DecodeReport(name string, data []byte) (*check.Report, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var rep check.Report
+	if err := dec.Decode(&rep); err != nil {
+		return nil, jsonError(name, data, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s:%d: unexpected data after the report", name, lineAt(data, dec.InputOffset()))
+	}
+	if err := ValidateReport(&rep); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return &rep, nil
+}
+
+func jsonError(name string, data []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("%s:%d: invalid JSON: %v", name, lineAt(data, se.Offset), se)
+	case errors.As(err, &te):
+		return fmt.Errorf("%s:%d: %s: cannot use a JSON %s as %s", name, lineAt(data, te.Offset), te.Field, te.Value, te.Type)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%s: not a perfgate JSON report: unexpected end of input", name)
+	}
+	return fmt.Errorf("%s: %v", name, err)
+}
+
+func lineAt(data []byte, off int64) int {
+	off = min(max(off, 0), int64(len(data)))
+	return 1 + bytes.Count(data[:off], []byte("\n"))
+}
+
+// ValidateReport checks what publishing relies on: a schema version this perfgate knows, a
+// pass or fail verdict, and known statuses and directions. The two-stage mode reads reports
+// from untrusted artifacts, so nothing else is assumed either: every string is escaped when
+// rendered and the comment is capped.
+func ValidateReport(rep *check.Report) error {
+	if rep.Schema < 1 || rep.Schema > check.Schema {
+		return fmt.Errorf("report schema %d is not supported (this perfgate reads schema %d); is this a 'perfgate check --format json' report?", rep.Schema, check.Schema)
+	}
+	if rep.Verdict != check.Pass && rep.Verdict != check.Fail {
+		return fmt.Errorf("report verdict %q: want %q or %q", rep.Verdict, check.Pass, check.Fail)
+	}
+	failing := false
+	for i, r := range rep.Results {
+		if !slices.Contains(check.Statuses, r.Status) {
+			return fmt.Errorf("results[%d]: unknown status %q", i, r.Status)
+		}
+		if r.Better != "" && r.Better != "higher" && r.Better != "lower" {
+			return fmt.Errorf("results[%d]: better %q: want higher or lower", i, r.Better)
+		}
+		failing = failing || r.Status == check.Regression || r.Status == check.NewlyFailing
+	}
+	if failing && rep.Verdict != check.Fail {
+		return fmt.Errorf("report verdict %q contradicts its results: some regressed or newly fail", rep.Verdict)
+	}
+	return nil
+}
+
+// Prepare writes the first stage of the two-stage mode to dir (created if needed):
+// report.json, pr (the pull request number) and sha (its head commit), each ending in a
+// newline. Upload dir as an artifact for the workflow_run workflow that runs LoadArtifact.
+func Prepare(dir string, rep *check.Report, pr int, sha string) error {
+	if err := ValidateReport(rep); err != nil {
+		return err
+	}
+	if pr <= 0 {
+		return errors.New("no pull request number: run in a pull_request workflow or pass --pr")
+	}
+	if _, err := ParseSHA(sha); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := []struct{ name, text string }{
+		{ArtifactReport, string(data) + "\n"},
+		{ArtifactPR, fmt.Sprintf("%d\n", pr)},
+		{ArtifactSHA, sha + "\n"},
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.text), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// An Artifact is the first stage's output, read back by the second stage.
+type Artifact struct {
+	Report *check.Report
+	PR     int
+	SHA    string
+}
+
+// LoadArtifact reads a directory written by Prepare. The directory comes from a workflow
+// that ran the pull request's code, so it is treated as hostile: only regular files are read
+// (no symbolic links), each within a size limit; pr and sha must be exactly a number and a
+// full SHA; the report must decode and validate. All errors are *InputError.
+// LoadArtifact does not contact GitHub: Publish with VerifyHead checks the pull request.
+func LoadArtifact(dir string) (*Artifact, error) {
+	read := func(name string, limit int64) ([]byte, error) {
+		path := filepath.Join(dir, name)
+		st, err := os.Lstat(path)
+		if err != nil {
+			return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
+		}
+		if !st.Mode().IsRegular() {
+			return nil, inputErrorf("artifact: %s is not a regular file", path)
+		}
+		if st.Size() > limit {
+			return nil, inputErrorf("artifact: %s is %d bytes; the limit is %d", path, st.Size(), limit)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, limit+1))
+		if err != nil {
+			return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
+		}
+		if int64(len(data)) > limit {
+			return nil, inputErrorf("artifact: %s is over the %d-byte limit", path, limit)
+		}
+		return data, nil
+	}
+	prData, err := read(ArtifactPR, 64)
+	if err != nil {
+		return nil, err
+	}
+	shaData, err := read(ArtifactSHA, 128)
+	if err != nil {
+		return nil, err
+	}
+	repData, err := read(ArtifactReport, MaxReportBytes)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := ParsePR(strings.TrimSuffix(string(prData), "\n"))
+	if err != nil {
+		return nil, inputErrorf("artifact: %s: %v", filepath.Join(dir, ArtifactPR), err)
+	}
+	sha, err := ParseSHA(strings.TrimSuffix(string(shaData), "\n"))
+	if err != nil {
+		return nil, inputErrorf("artifact: %s: %v", filepath.Join(dir, ArtifactSHA), err)
+	}
+	rep, err := DecodeReport(filepath.Join(dir, ArtifactReport), repData)
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
+	}
+	return &Artifact{Report: rep, PR: pr, SHA: sha}, nil
+}

@@ -1,0 +1,108 @@
+package github
+
+import (
+	"context"
+	"fmt"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/perfgate/perfgate/check"
+)
+
+const (
+	// maxAnnotationsPerRequest is GitHub's limit per check-run create or update; more are
+	// sent in updates, which append.
+	maxAnnotationsPerRequest = 50
+	// maxCheckRunAnnotations bounds the annotations of one check run (and so its requests).
+	maxCheckRunAnnotations = 500
+	// maxCheckRunText is GitHub's limit on the check run summary, in characters.
+	maxCheckRunText = 65535
+)
+
+// checkRunAnnotations returns an annotation per result that did not stay unchanged:
+// failures for regressions and newly failing configs, warnings for missing and still
+// failing ones, notices for the rest.
+func checkRunAnnotations(rep *check.Report, path string) []*gh.CheckRunAnnotation {
+	var out []*gh.CheckRunAnnotation
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		level := "notice"
+		switch r.Status {
+		case check.Unchanged:
+			continue
+		case check.Regression, check.NewlyFailing:
+			level = "failure"
+		case check.Missing, check.StillFailing:
+			level = "warning"
+		}
+		out = append(out, &gh.CheckRunAnnotation{
+			Path:            gh.String(path),
+			StartLine:       gh.Int(1),
+			EndLine:         gh.Int(1),
+			AnnotationLevel: gh.String(level),
+			Title:           gh.String(cutUTF8(configKey(r)+" "+r.Metric, 255)),
+			Message:         gh.String(cutUTF8(resultSummary(r), 60000)),
+		})
+		if len(out) == maxCheckRunAnnotations {
+			break
+		}
+	}
+	return out
+}
+
+// checkRun creates a completed check run carrying the report and its annotations, 50 per
+// request: the create carries the first 50 and each update appends the next.
+func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
+	o := p.opts
+	if !o.CheckRun {
+		return nil
+	}
+	name := StatusContext(o.ID)
+	title := Description(rep)
+	summary := renderBody(rep, bodyOptions{ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: maxCheckRunText})
+	anns := checkRunAnnotations(rep, o.AnnotationPath)
+	conclusion := "success"
+	if rep.Verdict != check.Pass {
+		conclusion = "failure"
+	}
+	first := anns[:min(len(anns), maxAnnotationsPerRequest)]
+	create := gh.CreateCheckRunOptions{
+		Name:       name,
+		HeadSHA:    p.sha,
+		Status:     gh.String("completed"),
+		Conclusion: gh.String(conclusion),
+		ExternalID: gh.String(o.ID),
+		Output:     &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(summary), Annotations: first},
+	}
+	if o.RunURL != "" {
+		create.DetailsURL = gh.String(o.RunURL)
+	}
+	var run *gh.CheckRun
+	err := p.retry.call(ctx, func() (err error) {
+		run, _, err = p.client.Checks.CreateCheckRun(ctx, p.owner, p.name, create)
+		return err
+	})
+	if err != nil {
+		return p.apiError(err, "create the check run on")
+	}
+	p.out.CheckRunID = run.GetID()
+	p.out.CheckRunAnnotations = len(first)
+	for rest := anns[len(first):]; len(rest) > 0; {
+		chunk := rest[:min(len(rest), maxAnnotationsPerRequest)]
+		rest = rest[len(chunk):]
+		update := gh.UpdateCheckRunOptions{
+			Name:   name, // always sent: the field has no omitempty
+			Output: &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(summary), Annotations: chunk},
+		}
+		err := p.retry.call(ctx, func() error {
+			_, _, err := p.client.Checks.UpdateCheckRun(ctx, p.owner, p.name, run.GetID(), update)
+			return err
+		})
+		if err != nil {
+			return p.apiError(err, fmt.Sprintf("add annotations %d–%d to the check run on", p.out.CheckRunAnnotations+1, p.out.CheckRunAnnotations+len(chunk)))
+		}
+		p.out.CheckRunAnnotations += len(chunk)
+	}
+	fmt.Fprintf(o.Stdout, "perfgate: check run %s %s on %s with %d annotations\n", name, conclusion, short(p.sha), p.out.CheckRunAnnotations)
+	return nil
+}

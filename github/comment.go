@@ -1,0 +1,130 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	gh "github.com/google/go-github/v60/github"
+)
+
+// MaxCommentBytes is the size perfgate keeps a comment body under. GitHub refuses bodies of
+// 65,536 characters or more; counting bytes is safe whatever unit GitHub counts in.
+const MaxCommentBytes = 65000
+
+// Marker returns the hidden HTML comment that identifies the sticky comment of gate id.
+func Marker(id string) string {
+	return "<!-- perfgate:" + id + " -->"
+}
+
+// A CommentMode says when Publish posts the sticky comment.
+type CommentMode string
+
+// The comment modes.
+const (
+	// CommentAlways creates or edits the comment on every run.
+	CommentAlways CommentMode = "always"
+	// CommentOnFailure creates the comment only when the gate fails, but still edits an
+	// existing comment, so that a comment that reported a failure turns green once fixed.
+	CommentOnFailure CommentMode = "on-failure"
+	// CommentNever leaves comments alone.
+	CommentNever CommentMode = "never"
+)
+
+// ParseCommentMode parses "always", "on-failure" or "never".
+func ParseCommentMode(s string) (CommentMode, error) {
+	switch m := CommentMode(s); m {
+	case CommentAlways, CommentOnFailure, CommentNever:
+		return m, nil
+	}
+	return "", fmt.Errorf("comment mode %q: want always, on-failure or never", s)
+}
+
+// What Publish did with the comment.
+const (
+	CommentCreated   = "created"
+	CommentEdited    = "edited"
+	CommentUnchanged = "unchanged" // the comment already had this body
+	CommentSkipped   = "skipped"   // the mode asked for no comment
+)
+
+// withMarker returns the comment body: the report followed by the marker.
+func withMarker(body, id string) string {
+	return strings.TrimRight(body, "\n") + "\n\n" + Marker(id) + "\n"
+}
+
+// findComment returns the last comment on the pull request that carries marker, looking
+// through every page.
+func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueComment, error) {
+	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
+	var found *gh.IssueComment
+	for {
+		var cs []*gh.IssueComment
+		var resp *gh.Response
+		err := p.retry.call(ctx, func() (err error) {
+			cs, resp, err = p.client.Issues.ListComments(ctx, p.owner, p.name, p.pr, opts)
+			return err
+		})
+		if err != nil {
+			return nil, p.apiError(err, "list comments of")
+		}
+		for _, c := range cs {
+			if strings.Contains(c.GetBody(), marker) {
+				found = c
+			}
+		}
+		if resp.NextPage == 0 || resp.NextPage == opts.Page {
+			return found, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// upsertComment creates or edits the sticky comment. create says whether a missing comment
+// may be created. A create whose answer was lost (a server error or time-out) is not sent
+// again blindly: the comments are listed again, so the comment is never posted twice.
+func (p *publisher) upsertComment(ctx context.Context, body string, create bool) (action string, c *gh.IssueComment, err error) {
+	marker := Marker(p.opts.ID)
+	for attempt := 1; ; attempt++ {
+		found, err := p.findComment(ctx, marker)
+		if err != nil {
+			return "", nil, err
+		}
+		if found != nil {
+			if found.GetBody() == body {
+				return CommentUnchanged, found, nil
+			}
+			var out *gh.IssueComment
+			err := p.retry.call(ctx, func() (err error) {
+				out, _, err = p.client.Issues.EditComment(ctx, p.owner, p.name, found.GetID(), &gh.IssueComment{Body: gh.String(body)})
+				return err
+			})
+			if err != nil {
+				return "", nil, p.apiError(err, "edit the perfgate comment on")
+			}
+			return CommentEdited, out, nil
+		}
+		if !create {
+			return CommentSkipped, nil, nil
+		}
+		var out *gh.IssueComment
+		err = p.retry.call(ctx, func() (err error) {
+			out, _, err = p.client.Issues.CreateComment(withoutServerRetry(ctx), p.owner, p.name, p.pr, &gh.IssueComment{Body: gh.String(body)})
+			return err
+		})
+		if err == nil {
+			return CommentCreated, out, nil
+		}
+		if attempt >= 3 || !mayHaveLanded(err) {
+			return "", nil, p.apiError(err, "create the perfgate comment on")
+		}
+		wait := firstBackoff << (attempt - 1)
+		if !p.retry.reserve(wait) {
+			return "", nil, p.apiError(err, "create the perfgate comment on")
+		}
+		p.retry.logf("creating the comment failed (%v); listing comments again in %v", err, wait)
+		if err := p.retry.sleep(ctx, wait); err != nil {
+			return "", nil, err
+		}
+	}
+}

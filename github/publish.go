@@ -1,0 +1,583 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/perfgate/perfgate/check"
+)
+
+const (
+	defaultID       = "perfgate"
+	defaultTokenEnv = "GITHUB_TOKEN"
+	publicAPI       = "https://api.github.com"
+	// maxStatusDescription is GitHub's limit on a commit status description, in characters.
+	maxStatusDescription = 140
+)
+
+// Options configure Publish. Zero fields are filled from the GitHub Actions environment,
+// read through Getenv; explicit fields always win.
+type Options struct {
+	// Repo is the repository, "owner/name". Default: $GITHUB_REPOSITORY.
+	Repo string
+	// PR is the pull request number. Default: from the event payload at
+	// $GITHUB_EVENT_PATH (pull_request.number, or workflow_run.pull_requests[0].number).
+	// Without a pull request, no comment is posted.
+	PR int
+	// SHA is the commit the status and check run are attached to: the pull request's head
+	// commit. Default: pull_request.head.sha or workflow_run.head_sha from the event payload,
+	// then the pull request's head as the API reports it, then, only for events that are
+	// not about a pull request (push), $GITHUB_SHA. On pull_request events $GITHUB_SHA is a
+	// merge commit that the pull request page does not show, so it is never used there.
+	SHA string
+	// APIURL is the REST API root. Default: $GITHUB_API_URL, else https://api.github.com.
+	// Any other URL is treated as GitHub Enterprise Server (go-github's WithEnterpriseURLs,
+	// which appends /api/v3/ unless present).
+	APIURL string
+	// Token authenticates the API calls. Default: the variable named by TokenEnv.
+	Token string
+	// TokenEnv names the variable holding the token. Default: GITHUB_TOKEN.
+	TokenEnv string
+	// ID tells several gates on one pull request apart: it names the comment's marker
+	// (<!-- perfgate:ID -->) and the status context (perfgate, or perfgate/ID). Default:
+	// "perfgate".
+	ID string
+	// Comment says when to post the sticky comment. Default: CommentAlways.
+	Comment CommentMode
+	// CheckRun also creates a check run with an annotation per result that did not stay
+	// unchanged. It needs checks: write.
+	CheckRun bool
+	// AnnotationPath is the file check-run annotations point at. Default: ".github".
+	AnnotationPath string
+	// Strict makes a read-only token (403 "Resource not accessible by integration") an
+	// error instead of a warning.
+	Strict bool
+	// RunURL links the comment and status to the workflow run. Default:
+	// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID.
+	RunURL string
+	// BaselineURL, if set, is linked from the report.
+	BaselineURL string
+	// VerifyHead fetches the pull request and refuses to publish (with an InputError)
+	// unless its head is SHA. The two-stage mode sets it: the artifact's SHA must still be
+	// the pull request's head.
+	VerifyHead bool
+	// Getenv reads the environment. Default: no environment.
+	Getenv func(string) string
+	// Stdout receives workflow commands (::error::) and a line per thing published.
+	// Stderr receives warnings and hints. Default: io.Discard.
+	Stdout, Stderr io.Writer
+	// Verbose logs every API request and retry to Stderr (never the token).
+	Verbose bool
+	// HTTPClient is the client go-github uses. Default: a client with
+	// http.DefaultTransport. Its Transport is wrapped with retries and authentication.
+	HTTPClient *http.Client
+	// Sleep waits between retries. Default: a timer bounded by the context. Tests inject a
+	// recorder.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// MaxWait bounds the total time spent waiting between retries. Default: 3 minutes.
+	MaxWait time.Duration
+	// Now is the clock for rate-limit reset times. Default: time.Now.
+	Now func() time.Time
+}
+
+// An Outcome says what Publish did.
+type Outcome struct {
+	Repo string // owner/name
+	PR   int    // 0 if there was no pull request
+	SHA  string // the commit the status went to
+
+	Summary     bool // the job summary was written
+	Outputs     bool // $GITHUB_OUTPUT was written
+	Annotations int  // workflow-command lines emitted
+
+	Comment    string // CommentCreated, CommentEdited, CommentUnchanged, CommentSkipped or ""
+	CommentID  int64
+	CommentURL string
+
+	StatusState   string // success, failure or error; "" if no status was set
+	StatusContext string
+
+	CheckRunID          int64
+	CheckRunAnnotations int
+
+	// ReadOnly is set when GitHub refused a write with 403 "Resource not accessible by
+	// ...": the token lacks permission, as on pull requests from forks.
+	ReadOnly bool
+}
+
+// Publish publishes rep to GitHub as opts say and returns what it did. The job summary,
+// annotations and outputs are written first (inside Actions), so they exist even when the API
+// fails. The error, if any, lists everything that could not be published; it is an
+// *InputError when the options or environment were unusable. A read-only token is reported
+// on Stderr and is an error only with opts.Strict. The token never appears in the error or in
+// anything written to Stdout or Stderr.
+func Publish(ctx context.Context, rep *check.Report, opts Options) (*Outcome, error) {
+	o := opts
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if o.TokenEnv == "" {
+		o.TokenEnv = defaultTokenEnv
+	}
+	if o.Token == "" {
+		o.Token = o.Getenv(o.TokenEnv)
+	}
+	scrub := scrubber{secret: o.Token}
+	o.Stdout = scrub.Writer(orDiscard(o.Stdout))
+	o.Stderr = scrub.Writer(orDiscard(o.Stderr))
+	p := &publisher{opts: &o, out: &Outcome{}}
+	err := p.run(ctx, rep)
+	return p.out, scrub.Error(err)
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// A publisher holds the state of one Publish call.
+type publisher struct {
+	opts   *Options
+	out    *Outcome
+	event  *Event
+	client *gh.Client
+	retry  *retrier
+
+	owner, name string
+	pr          int
+	sha         string
+}
+
+func (p *publisher) run(ctx context.Context, rep *check.Report) error {
+	o := p.opts
+	if rep == nil {
+		return inputErrorf("no report to publish")
+	}
+	if err := p.defaults(); err != nil {
+		return err
+	}
+	var errs []error
+	if o.Getenv("GITHUB_ACTIONS") == "true" {
+		errs = append(errs, p.actions(rep))
+	}
+	if err := p.target(); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	if o.Token == "" {
+		return errors.Join(append(errs, inputErrorf("no GitHub token: set %s (or name another variable with --token-env)", o.TokenEnv))...)
+	}
+	if err := p.newClient(); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	errs = append(errs, p.api(ctx, rep))
+	return errors.Join(errs...)
+}
+
+// defaults fills the options that do not depend on the pull request.
+func (p *publisher) defaults() error {
+	o := p.opts
+	if o.ID == "" {
+		o.ID = defaultID
+	}
+	if strings.ContainsAny(o.ID, "<>\r\n") || strings.Contains(o.ID, "--") || !utf8.ValidString(o.ID) || len(o.ID) > 100 {
+		return inputErrorf("gate id %q: use at most 100 characters without <, >, -- or line breaks", o.ID)
+	}
+	if o.Comment == "" {
+		o.Comment = CommentAlways
+	}
+	if _, err := ParseCommentMode(string(o.Comment)); err != nil {
+		return &InputError{Err: err}
+	}
+	if o.AnnotationPath == "" {
+		o.AnnotationPath = ".github"
+	}
+	if o.RunURL == "" {
+		server, repo, run := o.Getenv("GITHUB_SERVER_URL"), o.Getenv("GITHUB_REPOSITORY"), o.Getenv("GITHUB_RUN_ID")
+		if server != "" && repo != "" && run != "" {
+			o.RunURL = strings.TrimRight(server, "/") + "/" + repo + "/actions/runs/" + run
+		}
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepContext
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = defaultMaxWait
+	}
+	logf := func(string, ...any) {}
+	if o.Verbose {
+		logf = func(format string, args ...any) { fmt.Fprintf(o.Stderr, "perfgate: github: "+format+"\n", args...) }
+	}
+	p.retry = &retrier{sleep: o.Sleep, now: o.Now, maxWait: o.MaxWait, logf: logf}
+	return nil
+}
+
+// target decides the repository, pull request and commit.
+func (p *publisher) target() error {
+	o := p.opts
+	if path := o.Getenv("GITHUB_EVENT_PATH"); path != "" && (o.PR == 0 || o.SHA == "" || o.VerifyHead) {
+		ev, err := ReadEvent(path)
+		if err != nil {
+			return &InputError{Err: err}
+		}
+		p.event = ev
+	}
+	if p.event == nil {
+		p.event = &Event{}
+	}
+	p.event.Name = o.Getenv("GITHUB_EVENT_NAME")
+	repo := o.Repo
+	if repo == "" {
+		repo = o.Getenv("GITHUB_REPOSITORY")
+	}
+	if repo == "" {
+		return inputErrorf("no repository: set GITHUB_REPOSITORY or pass --repo owner/name")
+	}
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return err
+	}
+	p.owner, p.name = owner, name
+	p.out.Repo = repo
+
+	p.pr = o.PR
+	if p.pr == 0 && !o.VerifyHead {
+		p.pr = p.event.PR
+	}
+	if p.pr < 0 {
+		return inputErrorf("pull request number %d is not positive", p.pr)
+	}
+	p.sha = o.SHA
+	if p.sha == "" && !o.VerifyHead {
+		p.sha = p.event.HeadSHA
+	}
+	if p.sha == "" && p.pr == 0 && !isPullRequestEvent(p.event.Name) {
+		p.sha = o.Getenv("GITHUB_SHA")
+	}
+	if p.sha != "" {
+		if _, err := ParseSHA(p.sha); err != nil {
+			return &InputError{Err: err}
+		}
+	}
+	if p.pr == 0 && p.sha == "" {
+		if p.event.WorkflowRun {
+			return inputErrorf("the workflow_run payload names no pull request (GitHub leaves it empty for pull requests from forks): use the two-stage mode (publish --prepare DIR, then publish --from DIR) or pass --pr and --sha")
+		}
+		return inputErrorf("no pull request or commit to publish to: run on a pull_request event (GITHUB_EVENT_PATH) or pass --pr/--sha")
+	}
+	if o.VerifyHead {
+		if p.pr == 0 || p.sha == "" {
+			return inputErrorf("verifying the pull request head needs both a pull request number and a commit SHA")
+		}
+		// In a workflow_run workflow the payload names the commit the producing run
+		// checked out; GitHub wrote it, so it outranks the artifact.
+		if p.event.WorkflowRun && p.event.HeadSHA != "" && p.event.HeadSHA != p.sha {
+			return inputErrorf("refusing to publish: the results are for %s, but the workflow run that produced them ran on %s (workflow_run.head_sha)", short(p.sha), short(p.event.HeadSHA))
+		}
+	}
+	p.out.PR, p.out.SHA = p.pr, p.sha
+	return nil
+}
+
+func isPullRequestEvent(name string) bool {
+	return name == "pull_request" || name == "pull_request_target" || name == "pull_request_review" ||
+		name == "pull_request_review_comment" || name == "workflow_run"
+}
+
+// newClient builds the go-github client: retries below, authentication above, and the
+// Enterprise base URL when the API is not api.github.com.
+func (p *publisher) newClient() error {
+	o := p.opts
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c := *hc
+	c.Transport = &retryTransport{base: base, r: p.retry}
+	client := gh.NewClient(&c).WithAuthToken(o.Token)
+	api := o.APIURL
+	if api == "" {
+		api = o.Getenv("GITHUB_API_URL")
+	}
+	if api != "" && strings.TrimRight(api, "/") != publicAPI {
+		u, err := url.Parse(api)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return inputErrorf("API URL %q is not an http(s) URL", api)
+		}
+		upload := u.Scheme + "://" + u.Host + "/api/uploads/"
+		if client, err = client.WithEnterpriseURLs(api, upload); err != nil {
+			return inputErrorf("API URL %q: %v", api, err)
+		}
+	}
+	p.client = client
+	return nil
+}
+
+// api does the API calls: verify the head, then status, check run and comment. After a
+// permission error it stops, since every other write would be refused too.
+func (p *publisher) api(ctx context.Context, rep *check.Report) error {
+	o := p.opts
+	if o.VerifyHead || p.sha == "" {
+		if err := p.resolveHead(ctx); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	steps := []func(context.Context, *check.Report) error{p.status, p.checkRun, p.comment}
+	for _, step := range steps {
+		err := step(ctx, rep)
+		if err == nil {
+			continue
+		}
+		var pe *permissionError
+		if errors.As(err, &pe) {
+			p.out.ReadOnly = true
+			fmt.Fprint(o.Stderr, p.permissionHint(pe))
+			if o.Strict {
+				errs = append(errs, err)
+			}
+			break
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resolveHead fetches the pull request: to learn its head when no SHA was given, and to
+// check that the head is still the given SHA when VerifyHead is set.
+func (p *publisher) resolveHead(ctx context.Context) error {
+	var pr *gh.PullRequest
+	err := p.retry.call(ctx, func() (err error) {
+		pr, _, err = p.client.PullRequests.Get(ctx, p.owner, p.name, p.pr)
+		return err
+	})
+	if err != nil {
+		return p.apiError(err, "read")
+	}
+	head := pr.GetHead().GetSHA()
+	if p.opts.VerifyHead {
+		if head != p.sha {
+			return inputErrorf("refusing to publish: %s/%s#%d's head is now %s, but the results are for %s (the pull request was updated after the benchmark ran; the newer run publishes its own results)", p.owner, p.name, p.pr, short(head), short(p.sha))
+		}
+		return nil
+	}
+	if _, err := ParseSHA(head); err != nil {
+		return fmt.Errorf("%s/%s#%d: the API returned no usable head commit", p.owner, p.name, p.pr)
+	}
+	p.sha = head
+	p.out.SHA = head
+	return nil
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+// StatusContext returns the commit status context (and check run name) of gate id.
+func StatusContext(id string) string {
+	if id == "" || id == defaultID {
+		return defaultID
+	}
+	return defaultID + "/" + id
+}
+
+// statusState maps a verdict to a commit status state.
+func statusState(verdict string) string {
+	switch verdict {
+	case check.Pass:
+		return "success"
+	case check.Fail:
+		return "failure"
+	}
+	return "error"
+}
+
+// Description returns the one-line verdict used as the status description and check run
+// title, cut to GitHub's 140 characters.
+func Description(rep *check.Report) string {
+	var failing, warn int
+	for _, r := range rep.Results {
+		switch r.Status {
+		case check.Regression, check.NewlyFailing:
+			failing++
+		case check.Missing, check.StillFailing:
+			warn++
+		}
+	}
+	var s string
+	switch {
+	case rep.Verdict != check.Pass && rep.Verdict != check.Fail:
+		s = fmt.Sprintf("perfgate could not decide (verdict %q)", rep.Verdict)
+	case failing > 0:
+		s = fmt.Sprintf("%d of %d results regressed or newly fail", failing, len(rep.Results))
+	case rep.Verdict == check.Fail:
+		s = fmt.Sprintf("gate failed: %d of %d results missing or failing", warn, len(rep.Results))
+	case warn > 0:
+		s = fmt.Sprintf("%d results within thresholds; %d missing or still failing", len(rep.Results)-warn, warn)
+	default:
+		s = fmt.Sprintf("all %d results within thresholds", len(rep.Results))
+	}
+	if utf8.RuneCountInString(s) > maxStatusDescription {
+		s = string([]rune(s)[:maxStatusDescription-1]) + "…"
+	}
+	return s
+}
+
+func (p *publisher) status(ctx context.Context, rep *check.Report) error {
+	state, context := statusState(rep.Verdict), StatusContext(p.opts.ID)
+	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(context), Description: gh.String(Description(rep))}
+	if p.opts.RunURL != "" {
+		st.TargetURL = gh.String(p.opts.RunURL)
+	}
+	err := p.retry.call(ctx, func() error {
+		_, _, err := p.client.Repositories.CreateStatus(ctx, p.owner, p.name, p.sha, st)
+		return err
+	})
+	if err != nil {
+		return p.apiError(err, "set the commit status on")
+	}
+	p.out.StatusState, p.out.StatusContext = state, context
+	fmt.Fprintf(p.opts.Stdout, "perfgate: status %s %s on %s\n", context, state, short(p.sha))
+	return nil
+}
+
+func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
+	o := p.opts
+	if o.Comment == CommentNever {
+		p.out.Comment = CommentSkipped
+		return nil
+	}
+	if p.pr == 0 {
+		p.out.Comment = CommentSkipped
+		if p.event.WorkflowRun {
+			fmt.Fprintf(o.Stderr, "perfgate: warning: the workflow_run payload names no pull request (GitHub leaves it empty for pull requests from forks), so no comment was posted; use the two-stage mode (publish --prepare DIR, then publish --from DIR)\n")
+		}
+		return nil
+	}
+	body := withMarker(renderBody(rep, bodyOptions{
+		ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL,
+		MaxBytes: MaxCommentBytes - len(Marker(o.ID)) - 4,
+	}), o.ID)
+	create := o.Comment == CommentAlways || rep.Verdict != check.Pass
+	action, c, err := p.upsertComment(ctx, body, create)
+	if err != nil {
+		return err
+	}
+	p.out.Comment = action
+	if c != nil {
+		p.out.CommentID, p.out.CommentURL = c.GetID(), c.GetHTMLURL()
+	}
+	if action != CommentSkipped {
+		fmt.Fprintf(o.Stdout, "perfgate: comment %s on %s/%s#%d %s\n", action, p.owner, p.name, p.pr, p.out.CommentURL)
+	}
+	return nil
+}
+
+// A permissionError is GitHub refusing a write for lack of permission.
+type permissionError struct {
+	what string
+	err  error
+}
+
+func (e *permissionError) Error() string { return e.what + ": " + e.err.Error() }
+func (e *permissionError) Unwrap() error { return e.err }
+
+// apiError explains a failed call on the pull request: what was tried, on which repository
+// and number, and for the common refusals what to do.
+func (p *publisher) apiError(err error, verb string) error {
+	where := fmt.Sprintf("%s/%s", p.owner, p.name)
+	if p.pr != 0 {
+		where += fmt.Sprintf("#%d", p.pr)
+	} else {
+		where += "@" + short(p.sha)
+	}
+	what := fmt.Sprintf("could not %s %s", verb, where)
+	var er *gh.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		switch code := er.Response.StatusCode; {
+		case code == http.StatusForbidden && strings.Contains(er.Message, "Resource not accessible by"):
+			return &permissionError{what: what, err: err}
+		case code == http.StatusNotFound:
+			return fmt.Errorf("%s: not found (404): check that %s is the repository and %s; a token that cannot read a private repository also gets 404: %w",
+				what, p.owner+"/"+p.name, p.numberHint(), err)
+		case code == http.StatusUnauthorized:
+			return fmt.Errorf("%s: the token was rejected (401): %w", what, err)
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func (p *publisher) numberHint() string {
+	if p.pr != 0 {
+		return fmt.Sprintf("#%d is an open pull request in it", p.pr)
+	}
+	return fmt.Sprintf("commit %s exists in it", p.sha)
+}
+
+// permissionHint is printed when GitHub refuses a write: it says what to change.
+func (p *publisher) permissionHint(pe *permissionError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "perfgate: warning: %s\n", pe.Error())
+	if p.event.Fork() {
+		fmt.Fprintf(&b, "This pull request comes from the fork %s: its workflow token is read-only whatever the workflow's permissions say.\n", orUnknown(p.event.HeadRepo))
+	} else {
+		b.WriteString("The workflow token may not write here. Give the job these permissions:\n\n" +
+			"    permissions:\n" +
+			"      contents: read\n" +
+			"      pull-requests: write\n" +
+			"      statuses: write\n")
+		if p.opts.CheckRun {
+			b.WriteString("      checks: write\n")
+		}
+		b.WriteString("\nOn pull requests from forks (and Dependabot) the token is read-only whatever the permissions say.\n")
+	}
+	b.WriteString("For those, use the two-stage mode: run 'perfgate publish --prepare DIR REPORT.json' in the pull_request\n" +
+		"workflow and upload DIR as an artifact, then run 'perfgate publish --from DIR' in a workflow_run workflow\n" +
+		"(see docs/github-publish.md). Do not use pull_request_target with a checkout of the pull request's code.\n")
+	if p.out.Summary || p.out.Annotations > 0 {
+		b.WriteString("The job summary and annotations were still written.\n")
+	}
+	return b.String()
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(deleted)"
+	}
+	return s
+}
+
+// mayHaveLanded reports whether a failed write may still have been carried out: the server
+// failed or the answer was lost.
+func mayHaveLanded(err error) bool {
+	var er *gh.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode >= 500
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}

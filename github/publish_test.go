@@ -1,0 +1,842 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/github/githubtest"
+)
+
+const (
+	testRepo  = "o/r"
+	testToken = "ghs_SECRETtoken0123456789abcdefABCDEF"
+	headSHA   = "a1b2c3d4e5f60718293a4b5c6d7e8f90123456ab"
+	mergeSHA  = "ffeeddccbbaa99887766554433221100deadbeef"
+)
+
+func f64(v float64) *float64 { return &v }
+
+// testReport returns a failing report: one regression, one newly failing config and
+// unchanged rows.
+func testReport(unchanged int) *check.Report {
+	rep := &check.Report{Schema: check.Schema, Verdict: check.Fail, Method: check.Method{Summary: "Holm-corrected Mann-Whitney U at alpha 0.05."}}
+	rep.Results = append(rep.Results,
+		check.Result{Config: map[string]string{"tp": "8", "pp": "4"}, Key: "tp=8/pp=4", Metric: "TFLOPS/GPU", Better: "higher", Status: check.Regression, Outcome: "ok",
+			Baseline: &check.Baseline{Center: 155.7, Runs: 5}, New: &check.NewRuns{Center: 148, Runs: 3}, DeltaPct: f64(-4.9), ThresholdPct: 3},
+		check.Result{Config: map[string]string{"tp": "8", "pp": "8", "mbs": "4"}, Key: "tp=8/pp=8/mbs=4", Metric: "TFLOPS/GPU", Better: "higher", Status: check.NewlyFailing, Outcome: "oom", Reason: "CUDA out of memory"},
+	)
+	for i := 0; i < unchanged; i++ {
+		key := fmt.Sprintf("tp=8/pp=2/gbs=%d", 1000+i)
+		rep.Results = append(rep.Results, check.Result{Config: map[string]string{"tp": "8", "pp": "2", "gbs": fmt.Sprint(1000 + i)}, Key: key,
+			Metric: "TFLOPS/GPU", Better: "higher", Status: check.Unchanged, Outcome: "ok",
+			Baseline: &check.Baseline{Center: 150, Runs: 5}, New: &check.NewRuns{Center: 150.2, Runs: 3}, DeltaPct: f64(0.1), ThresholdPct: 3})
+	}
+	return rep
+}
+
+func passReport() *check.Report {
+	rep := testReport(3)
+	rep.Verdict = check.Pass
+	rep.Results = rep.Results[2:]
+	return rep
+}
+
+// A harness is a fake GitHub, an Actions-like environment and recorded side effects.
+type harness struct {
+	t      *testing.T
+	srv    *githubtest.Server
+	env    map[string]string
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+	sleeps []time.Duration
+	dir    string
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, dir: t.TempDir()}
+	h.srv = githubtest.New(testRepo, func(msg string) { t.Error(msg) })
+	t.Cleanup(h.srv.Close)
+	h.srv.Token = testToken
+	h.srv.AddPR(7, headSHA)
+	h.env = map[string]string{
+		"GITHUB_REPOSITORY": testRepo,
+		"GITHUB_TOKEN":      testToken,
+		"GITHUB_API_URL":    h.srv.APIURL(),
+		"GITHUB_SERVER_URL": "https://github.example",
+		"GITHUB_RUN_ID":     "42",
+		"GITHUB_SHA":        mergeSHA,
+		"GITHUB_EVENT_NAME": "pull_request",
+	}
+	h.writeEvent(fmt.Sprintf(`{"number":7,"pull_request":{"number":7,"head":{"sha":%q,"repo":{"full_name":"o/r"}},"base":{"repo":{"full_name":"o/r"}}}}`, headSHA))
+	return h
+}
+
+func (h *harness) writeEvent(payload string) {
+	path := filepath.Join(h.dir, "event.json")
+	if err := os.WriteFile(path, []byte(payload), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	h.env["GITHUB_EVENT_PATH"] = path
+}
+
+// inActions turns on GITHUB_ACTIONS with summary and output files.
+func (h *harness) inActions() {
+	h.env["GITHUB_ACTIONS"] = "true"
+	h.env["GITHUB_STEP_SUMMARY"] = filepath.Join(h.dir, "summary.md")
+	h.env["GITHUB_OUTPUT"] = filepath.Join(h.dir, "output")
+}
+
+func (h *harness) options() Options {
+	return Options{
+		Getenv:     func(k string) string { return h.env[k] },
+		Stdout:     &h.stdout,
+		Stderr:     &h.stderr,
+		HTTPClient: h.srv.Client(),
+		Verbose:    true,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			h.sleeps = append(h.sleeps, d)
+			return ctx.Err()
+		},
+		Now: func() time.Time { return time.Unix(1_700_000_000, 0) },
+	}
+}
+
+func (h *harness) publish(rep *check.Report, opts Options) (*Outcome, error) {
+	h.t.Helper()
+	out, err := Publish(context.Background(), rep, opts)
+	h.checkNoToken(err)
+	return out, err
+}
+
+// checkNoToken fails if the token leaked into anything perfgate printed or returned.
+func (h *harness) checkNoToken(err error) {
+	h.t.Helper()
+	for name, s := range map[string]string{"stdout": h.stdout.String(), "stderr": h.stderr.String()} {
+		if strings.Contains(s, testToken) {
+			h.t.Errorf("%s contains the token:\n%s", name, s)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), testToken) {
+		h.t.Errorf("error contains the token: %v", err)
+	}
+	for _, name := range []string{"summary.md", "output"} {
+		if data, _ := os.ReadFile(filepath.Join(h.dir, name)); bytes.Contains(data, []byte(testToken)) {
+			h.t.Errorf("%s contains the token", name)
+		}
+	}
+}
+
+func (h *harness) requests() []string {
+	var out []string
+	for _, r := range h.srv.Requests() {
+		out = append(out, r.String())
+	}
+	return out
+}
+
+func TestPublishCreatesThenEdits(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddComment(7, "someone", "LGTM")
+	out, err := h.publish(testReport(2), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentCreated || out.StatusState != "failure" {
+		t.Errorf("first run: comment %q, status %q; want created, failure", out.Comment, out.StatusState)
+	}
+	// Rerun after a fix: the same comment turns green.
+	out, err = h.publish(passReport(), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited || out.StatusState != "success" {
+		t.Errorf("second run: comment %q, status %q; want edited, success", out.Comment, out.StatusState)
+	}
+	// An identical rerun does not write.
+	out, err = h.publish(passReport(), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentUnchanged {
+		t.Errorf("third run: comment %q, want unchanged", out.Comment)
+	}
+	cs := h.srv.Comments()
+	if len(cs) != 2 {
+		t.Fatalf("%d comments, want the human's and one sticky comment", len(cs))
+	}
+	if !strings.Contains(cs[1].Body, "<!-- perfgate:perfgate -->") || !strings.Contains(cs[1].Body, "pass") {
+		t.Errorf("sticky comment lacks the marker or the green verdict:\n%s", cs[1].Body)
+	}
+	want := []string{
+		"POST /api/v3/repos/o/r/statuses/" + headSHA,
+		"GET /api/v3/repos/o/r/issues/7/comments?per_page=100",
+		"POST /api/v3/repos/o/r/issues/7/comments",
+		"POST /api/v3/repos/o/r/statuses/" + headSHA,
+		"GET /api/v3/repos/o/r/issues/7/comments?per_page=100",
+		fmt.Sprintf("PATCH /api/v3/repos/o/r/issues/comments/%d", cs[1].ID),
+		"POST /api/v3/repos/o/r/statuses/" + headSHA,
+		"GET /api/v3/repos/o/r/issues/7/comments?per_page=100",
+	}
+	if diff := cmp.Diff(want, h.requests()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	for _, r := range h.srv.Requests() {
+		if r.Auth != "Bearer "+testToken {
+			t.Errorf("%s: Authorization %q", r, r.Auth)
+		}
+	}
+}
+
+func TestPublishFindsMarkerOnSecondPage(t *testing.T) {
+	h := newHarness(t)
+	var stickyID int64
+	for i := 0; i < 150; i++ {
+		body := fmt.Sprintf("comment %d", i)
+		if i == 120 {
+			body = "old report\n" + Marker("perfgate")
+			stickyID = h.srv.AddComment(7, "github-actions[bot]", body)
+			continue
+		}
+		h.srv.AddComment(7, "someone", body)
+	}
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited || out.CommentID != stickyID {
+		t.Errorf("comment %q id %d; want edited id %d", out.Comment, out.CommentID, stickyID)
+	}
+	reqs := strings.Join(h.requests(), "\n")
+	if !strings.Contains(reqs, "GET /api/v3/repos/o/r/issues/7/comments?page=2&per_page=100") {
+		t.Errorf("second page not requested:\n%s", reqs)
+	}
+	if strings.Contains(reqs, "POST /api/v3/repos/o/r/issues/7/comments") {
+		t.Errorf("a second sticky comment was posted:\n%s", reqs)
+	}
+	if n := len(h.srv.Comments()); n != 150 {
+		t.Errorf("%d comments, want 150", n)
+	}
+}
+
+func TestPublishIDsAreSeparate(t *testing.T) {
+	h := newHarness(t)
+	for _, id := range []string{"llama-70b", "perfgate", "llama-70b"} {
+		opts := h.options()
+		opts.ID = id
+		if _, err := h.publish(testReport(1), opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(h.srv.Comments()); n != 2 {
+		t.Errorf("%d comments, want one per gate id", n)
+	}
+	var contexts []string
+	for _, s := range h.srv.Statuses() {
+		contexts = append(contexts, s.Context)
+	}
+	if diff := cmp.Diff([]string{"perfgate/llama-70b", "perfgate", "perfgate/llama-70b"}, contexts); diff != "" {
+		t.Errorf("status contexts (-want +got):\n%s", diff)
+	}
+}
+
+func TestPublishCommentModes(t *testing.T) {
+	tests := []struct {
+		name     string
+		mode     CommentMode
+		existing bool
+		rep      *check.Report
+		want     string
+	}{
+		{"on-failure, pass, none yet", CommentOnFailure, false, passReport(), CommentSkipped},
+		{"on-failure, fail", CommentOnFailure, false, testReport(1), CommentCreated},
+		{"on-failure, pass edits back to green", CommentOnFailure, true, passReport(), CommentEdited},
+		{"always, pass", CommentAlways, false, passReport(), CommentCreated},
+		{"never", CommentNever, true, testReport(1), CommentSkipped},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			if tt.existing {
+				h.srv.AddComment(7, "github-actions[bot]", "red\n"+Marker("perfgate"))
+			}
+			opts := h.options()
+			opts.Comment = tt.mode
+			out, err := h.publish(tt.rep, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Comment != tt.want {
+				t.Errorf("comment %q, want %q", out.Comment, tt.want)
+			}
+			if tt.mode == CommentNever && strings.Contains(strings.Join(h.requests(), "\n"), "comments") {
+				t.Errorf("mode never touched comments: %v", h.requests())
+			}
+		})
+	}
+}
+
+func TestPublishStatusOnHeadSHA(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.publish(testReport(1), h.options()); err != nil {
+		t.Fatal(err)
+	}
+	want := []githubtest.Status{{
+		SHA: headSHA, State: "failure", Context: "perfgate",
+		Description: "2 of 3 results regressed or newly fail",
+		TargetURL:   "https://github.example/o/r/actions/runs/42",
+	}}
+	if diff := cmp.Diff(want, h.srv.Statuses()); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+func TestPublishWorkflowRunEvent(t *testing.T) {
+	h := newHarness(t)
+	h.env["GITHUB_EVENT_NAME"] = "workflow_run"
+	h.writeEvent(fmt.Sprintf(`{"workflow_run":{"head_sha":%q,"pull_requests":[{"number":7,"head":{"sha":%q}}]}}`, headSHA, headSHA))
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.PR != 7 || out.SHA != headSHA || out.Comment != CommentCreated {
+		t.Errorf("outcome %+v", out)
+	}
+
+	// A fork's workflow_run names no pull request.
+	h.writeEvent(fmt.Sprintf(`{"workflow_run":{"head_sha":%q,"pull_requests":[]}}`, headSHA))
+	h.stderr.Reset()
+	out, err = h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.PR != 0 || out.Comment != CommentSkipped || out.StatusState != "failure" {
+		t.Errorf("fork workflow_run: outcome %+v; want a status and no comment", out)
+	}
+	if !strings.Contains(h.stderr.String(), "--from") {
+		t.Errorf("no hint at the two-stage mode:\n%s", h.stderr.String())
+	}
+	// Without a head SHA either, there is nothing to publish to.
+	h.writeEvent(`{"workflow_run":{"pull_requests":[]}}`)
+	if _, err := h.publish(testReport(1), h.options()); !IsInputError(err) || !strings.Contains(err.Error(), "--from") {
+		t.Errorf("empty workflow_run: got %v, want an input error pointing at the two-stage mode", err)
+	}
+}
+
+func TestPublishPRWithoutSHAFetchesHead(t *testing.T) {
+	h := newHarness(t)
+	delete(h.env, "GITHUB_EVENT_PATH")
+	opts := h.options()
+	opts.PR = 7
+	out, err := h.publish(testReport(1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.SHA != headSHA || h.srv.Statuses()[0].SHA != headSHA {
+		t.Errorf("status went to %s, want the PR head %s (not GITHUB_SHA)", out.SHA, headSHA)
+	}
+}
+
+func TestPublishForkReadOnlyToken(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprint("strict=", strict), func(t *testing.T) {
+			h := newHarness(t)
+			h.inActions()
+			h.writeEvent(fmt.Sprintf(`{"number":7,"pull_request":{"number":7,"head":{"sha":%q,"repo":{"full_name":"mallory/r"}},"base":{"repo":{"full_name":"o/r"}}}}`, headSHA))
+			for _, m := range []string{"POST", "PATCH"} {
+				h.srv.AddFault(githubtest.Fault{Method: m, Path: "/repos/o/r/*/*", Status: 403, Body: githubtest.BodyNotAccessible})
+				h.srv.AddFault(githubtest.Fault{Method: m, Path: "/repos/o/r/*/*/*", Status: 403, Body: githubtest.BodyNotAccessible})
+			}
+			opts := h.options()
+			opts.Strict = strict
+			out, err := h.publish(testReport(1), opts)
+			if strict != (err != nil) {
+				t.Fatalf("strict=%v: err = %v", strict, err)
+			}
+			if !out.ReadOnly {
+				t.Error("ReadOnly not set")
+			}
+			stderr := h.stderr.String()
+			for _, want := range []string{"Resource not accessible by integration", "mallory/r", "--prepare", "--from", "workflow_run", "The job summary and annotations were still written"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("hint lacks %q:\n%s", want, stderr)
+				}
+			}
+			if !out.Summary || out.Annotations == 0 || !out.Outputs {
+				t.Errorf("summary %v, annotations %d, outputs %v: all should still be written", out.Summary, out.Annotations, out.Outputs)
+			}
+			if summary, _ := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"]); !bytes.Contains(summary, []byte("regression")) {
+				t.Errorf("job summary:\n%s", summary)
+			}
+			// One refused write is enough: no further writes were attempted.
+			if n := len(h.srv.Requests()); n != 1 {
+				t.Errorf("%d requests after a permission error, want 1: %v", n, h.requests())
+			}
+		})
+	}
+}
+
+func TestPublishPermissionHintSameRepo(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/statuses/*", Status: 403, Body: githubtest.BodyNotAccessible})
+	opts := h.options()
+	opts.CheckRun = true
+	if _, err := h.publish(testReport(1), opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"permissions:\n", "      pull-requests: write\n", "      statuses: write\n", "      checks: write\n"} {
+		if !strings.Contains(h.stderr.String(), want) {
+			t.Errorf("hint lacks %q:\n%s", want, h.stderr.String())
+		}
+	}
+}
+
+func TestPublishRetriesServerErrors(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/o/r/issues/7/comments", Times: 1, Status: 502, Body: `{"message":"Bad Gateway"}`})
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/statuses/*", Times: 2, Status: 503})
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentCreated || out.StatusState != "failure" {
+		t.Errorf("outcome %+v", out)
+	}
+	if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second, time.Second}, h.sleeps); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+func TestPublishGivesUpOnPersistentServerError(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/statuses/*", Status: 500})
+	out, err := h.publish(testReport(1), h.options())
+	if err == nil || !strings.Contains(err.Error(), "could not set the commit status on o/r#7") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(h.sleeps) != maxAttempts-1 {
+		t.Errorf("%d sleeps, want %d", len(h.sleeps), maxAttempts-1)
+	}
+	// The comment is still published.
+	if out.Comment != CommentCreated {
+		t.Errorf("comment %q after a status failure, want created", out.Comment)
+	}
+}
+
+func TestPublishCreateCommentNotPostedTwice(t *testing.T) {
+	h := newHarness(t)
+	// The server creates the comment, then answers 502: a blind retry would post it twice.
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/issues/7/comments", Times: 1, Status: 502, Apply: true})
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.srv.Comments()); n != 1 {
+		t.Errorf("%d comments, want 1", n)
+	}
+	if out.Comment != CommentUnchanged {
+		t.Errorf("comment %q, want unchanged (found on the second look)", out.Comment)
+	}
+}
+
+func TestPublishRateLimits(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault githubtest.Fault
+		want  time.Duration
+	}{
+		{"429 Retry-After", githubtest.Fault{Status: 429, Header: map[string]string{"Retry-After": "7"}, Body: `{"message":"Too Many Requests"}`}, 7 * time.Second},
+		{"429 bare", githubtest.Fault{Status: 429}, time.Minute},
+		{"secondary 403", githubtest.Fault{Status: 403, Header: map[string]string{"Retry-After": "30"}, Body: githubtest.BodySecondaryLimit}, 30 * time.Second},
+		{"primary 403", githubtest.Fault{Status: 403, Header: map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000100"}, Body: `{"message":"API rate limit exceeded"}`}, 101 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			f := tt.fault
+			f.Method, f.Path, f.Times = "POST", "/repos/o/r/statuses/*", 1
+			h.srv.AddFault(f)
+			out, err := h.publish(testReport(1), h.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]time.Duration{tt.want}, h.sleeps); diff != "" {
+				t.Errorf("sleeps (-want +got):\n%s", diff)
+			}
+			// go-github never saw the limit, so later calls went out.
+			if out.StatusState != "failure" || out.Comment != CommentCreated {
+				t.Errorf("outcome %+v", out)
+			}
+		})
+	}
+}
+
+func TestPublishRateLimitBeyondBudget(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/statuses/*", Status: 403, Header: map[string]string{"Retry-After": "3600"}, Body: githubtest.BodySecondaryLimit})
+	opts := h.options()
+	opts.MaxWait = time.Minute
+	out, err := h.publish(testReport(1), opts)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if len(h.sleeps) != 0 {
+		t.Errorf("slept %v beyond the budget", h.sleeps)
+	}
+	// go-github remembered the limit after the first refusal; the next calls fail locally
+	// without spinning or sleeping.
+	if n := len(h.srv.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1 (the rest refused client-side): %v", n, h.requests())
+	}
+	if out.StatusState != "" || !strings.Contains(err.Error(), "secondary rate limit") {
+		t.Errorf("outcome %+v, err %v", out, err)
+	}
+}
+
+func TestPublishPRNotFound(t *testing.T) {
+	h := newHarness(t)
+	opts := h.options()
+	opts.PR = 99
+	opts.SHA = headSHA
+	opts.Comment = CommentAlways
+	_, err := h.publish(testReport(1), opts)
+	if err == nil || !strings.Contains(err.Error(), "o/r#99") || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("err = %v; want one naming o/r#99 and 404", err)
+	}
+	if IsInputError(err) {
+		t.Error("a 404 from the API is not an input error")
+	}
+}
+
+func TestPublishVerifyHead(t *testing.T) {
+	h := newHarness(t)
+	delete(h.env, "GITHUB_EVENT_PATH")
+	opts := h.options()
+	opts.PR, opts.SHA, opts.VerifyHead = 7, mergeSHA, true
+	_, err := h.publish(testReport(1), opts)
+	if !IsInputError(err) || !strings.Contains(err.Error(), "refusing to publish") {
+		t.Fatalf("stale head: err = %v", err)
+	}
+	if diff := cmp.Diff([]string{"GET /api/v3/repos/o/r/pulls/7"}, h.requests()); diff != "" {
+		t.Errorf("a stale artifact caused writes (-want +got):\n%s", diff)
+	}
+
+	opts.SHA = headSHA
+	out, err := h.publish(testReport(1), opts)
+	if err != nil || out.Comment != CommentCreated {
+		t.Fatalf("current head: %+v, %v", out, err)
+	}
+
+	// The workflow_run payload outranks the artifact.
+	h.writeEvent(fmt.Sprintf(`{"workflow_run":{"head_sha":%q,"pull_requests":[]}}`, mergeSHA))
+	_, err = h.publish(testReport(1), opts)
+	if !IsInputError(err) || !strings.Contains(err.Error(), "workflow_run.head_sha") {
+		t.Fatalf("artifact sha differs from workflow_run.head_sha: err = %v", err)
+	}
+}
+
+func TestPublishEnterpriseBaseURL(t *testing.T) {
+	h := newHarness(t)
+	// The server URL without /api/v3: WithEnterpriseURLs appends it.
+	h.env["GITHUB_API_URL"] = h.srv.URL
+	if _, err := h.publish(testReport(1), h.options()); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range h.srv.Requests() {
+		if !strings.HasPrefix(r.Path, "/api/v3/repos/o/r/") {
+			t.Errorf("request outside the Enterprise base path: %s", r)
+		}
+	}
+}
+
+func TestNewClientPublicAPI(t *testing.T) {
+	for _, api := range []string{"", "https://api.github.com", "https://api.github.com/"} {
+		p := &publisher{opts: &Options{Token: testToken, APIURL: api, Getenv: func(string) string { return "" }}}
+		if err := p.defaults(); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.newClient(); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.client.BaseURL.String(); got != "https://api.github.com/" {
+			t.Errorf("APIURL %q: base %s", api, got)
+		}
+	}
+	p := &publisher{opts: &Options{APIURL: "https://ghes.example/api/v3", Getenv: func(string) string { return "" }}}
+	p.defaults()
+	if err := p.newClient(); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.client.BaseURL.String(); got != "https://ghes.example/api/v3/" {
+		t.Errorf("GHES base %s", got)
+	}
+}
+
+func TestPublishTruncatesLongBody(t *testing.T) {
+	h := newHarness(t)
+	h.inActions()
+	rep := testReport(3000)
+	out, err := h.publish(rep, h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := h.srv.Comments()[0].Body
+	if len(body) >= 65536 || len(body) > MaxCommentBytes {
+		t.Errorf("comment is %d bytes", len(body))
+	}
+	for _, want := range []string{"rows omitted", "https://github.example/o/r/actions/runs/42", "| regression |", "| newly-failing |", Marker("perfgate")} {
+		if !strings.Contains(body, want) {
+			t.Errorf("truncated comment lacks %q", want)
+		}
+	}
+	// The job summary has room for everything.
+	summary, _ := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"])
+	if n := bytes.Count(summary, []byte("| unchanged |")); n != 3000 {
+		t.Errorf("job summary has %d unchanged rows, want 3000", n)
+	}
+	if out.Comment != CommentCreated {
+		t.Errorf("comment %q", out.Comment)
+	}
+}
+
+func TestPublishEscapesConfigNames(t *testing.T) {
+	h := newHarness(t)
+	rep := testReport(0)
+	rep.Results[0].Config = map[string]string{"flags": "<script>alert(1)</script> @org/team a|b"}
+	rep.Results[0].Key = "flags=<script>alert(1)</script> @org/team a|b"
+	opts := h.options()
+	opts.CheckRun = true
+	if _, err := h.publish(rep, opts); err != nil {
+		t.Fatal(err)
+	}
+	bodies := []string{h.srv.Comments()[0].Body, h.srv.CheckRuns()[0].Summary}
+	for _, body := range bodies {
+		for _, bad := range []string{"<script>", "@org/team", "a|b"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("body contains %q unescaped:\n%s", bad, body)
+			}
+		}
+		for _, want := range []string{"&lt;script&gt;", "@&#8203;org/team", `a\|b`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("body lacks %q:\n%s", want, body)
+			}
+		}
+	}
+}
+
+func TestPublishCheckRunChunksAnnotations(t *testing.T) {
+	h := newHarness(t)
+	rep := testReport(0)
+	rep.Results = nil
+	for i := 0; i < 120; i++ {
+		rep.Results = append(rep.Results, check.Result{Key: fmt.Sprintf("tp=%d", i), Metric: "s/iter", Status: check.Regression, DeltaPct: f64(5), ThresholdPct: 3})
+	}
+	opts := h.options()
+	opts.CheckRun = true
+	opts.Comment = CommentNever
+	out, err := h.publish(rep, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := h.srv.CheckRuns()
+	if len(runs) != 1 {
+		t.Fatalf("%d check runs", len(runs))
+	}
+	run := runs[0]
+	if run.Requests != 3 || len(run.Annotations) != 120 || out.CheckRunAnnotations != 120 {
+		t.Errorf("check run: %d requests, %d annotations (outcome %d); want 3 and 120", run.Requests, len(run.Annotations), out.CheckRunAnnotations)
+	}
+	if run.HeadSHA != headSHA || run.Name != "perfgate" || run.Conclusion != "failure" || run.Status != "completed" {
+		t.Errorf("check run %+v", run)
+	}
+	want := []string{
+		"POST /api/v3/repos/o/r/statuses/" + headSHA,
+		"POST /api/v3/repos/o/r/check-runs",
+		fmt.Sprintf("PATCH /api/v3/repos/o/r/check-runs/%d", run.ID),
+		fmt.Sprintf("PATCH /api/v3/repos/o/r/check-runs/%d", run.ID),
+	}
+	if diff := cmp.Diff(want, h.requests()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
+
+func TestPublishActionsFiles(t *testing.T) {
+	h := newHarness(t)
+	h.inActions()
+	rep := testReport(1)
+	for i := 0; i < 14; i++ {
+		rep.Results = append(rep.Results, check.Result{Key: fmt.Sprintf("tp=%d", i), Metric: "s/iter", Status: check.Regression, Reason: "slower\r\n100% sure"})
+	}
+	out, err := h.publish(rep, h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs, warns []string
+	for _, line := range strings.Split(h.stdout.String(), "\n") {
+		switch {
+		case strings.HasPrefix(line, "::error "):
+			errs = append(errs, line)
+		case strings.HasPrefix(line, "::warning "):
+			warns = append(warns, line)
+		}
+	}
+	if len(errs) != 10 || len(warns) != 0 || out.Annotations != 10 {
+		t.Fatalf("%d errors, %d warnings (outcome %d); want 10 and 0:\n%s", len(errs), len(warns), out.Annotations, h.stdout.String())
+	}
+	if want := "::error title=perfgate::7 more failing results not annotated; see the job summary: https://github.example/o/r/actions/runs/42"; errs[9] != want {
+		t.Errorf("last line %q, want %q", errs[9], want)
+	}
+	if !strings.Contains(h.stdout.String(), "slower%0D%0A100%25 sure") {
+		t.Errorf("message not escaped:\n%s", h.stdout.String())
+	}
+	output, _ := os.ReadFile(h.env["GITHUB_OUTPUT"])
+	for _, want := range []string{"verdict=fail\n", "regressions=15\n", "report<<perfgate_"} {
+		if !bytes.Contains(output, []byte(want)) {
+			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, output)
+		}
+	}
+}
+
+func TestNoToken(t *testing.T) {
+	h := newHarness(t)
+	h.inActions()
+	delete(h.env, "GITHUB_TOKEN")
+	h.env["PERF_TOKEN"] = testToken
+	out, err := h.publish(testReport(1), h.options())
+	if !IsInputError(err) || !strings.Contains(err.Error(), "GITHUB_TOKEN") {
+		t.Fatalf("err = %v", err)
+	}
+	if !out.Summary {
+		t.Error("no job summary without a token")
+	}
+	opts := h.options()
+	opts.TokenEnv = "PERF_TOKEN"
+	if _, err := h.publish(testReport(1), opts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTokenNeverPrinted(t *testing.T) {
+	h := newHarness(t)
+	// A server that echoes the token in its error message, and a 401.
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/statuses/*", Status: 422, Body: `{"message":"token ` + testToken + ` is odd"}`})
+	h.srv.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/o/r/issues/7/comments", Status: 401, Body: `{"message":"Bad credentials"}`})
+	_, err := h.publish(testReport(1), h.options())
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if !strings.Contains(err.Error(), redacted) {
+		t.Errorf("token not replaced in %v", err)
+	}
+	if !strings.Contains(h.stderr.String(), "POST /api/v3/repos/o/r/statuses/") {
+		t.Errorf("verbose log missing:\n%s", h.stderr.String())
+	}
+}
+
+func TestRetrierRememberedLimit(t *testing.T) {
+	var sleeps []time.Duration
+	r := &retrier{
+		sleep:   func(_ context.Context, d time.Duration) error { sleeps = append(sleeps, d); return nil },
+		now:     func() time.Time { return time.Unix(1000, 0) },
+		maxWait: 5 * time.Minute,
+		logf:    func(string, ...any) {},
+	}
+	d := 20 * time.Second
+	calls := 0
+	limited := func() error {
+		calls++
+		return &gogithubAbuse{RetryAfter: &d}
+	}
+	err := r.call(context.Background(), limited)
+	if err == nil || calls != 2 {
+		t.Errorf("calls %d, err %v: want one retry then the error", calls, err)
+	}
+	if diff := cmp.Diff([]time.Duration{20 * time.Second}, sleeps); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+	// A primary limit whose reset is beyond the budget is not waited for.
+	sleeps, calls = nil, 0
+	err = r.call(context.Background(), func() error { calls++; return primaryLimit(time.Unix(1000+3600, 0)) })
+	var gu *rateLimitGiveUp
+	if !errors.As(err, &gu) || calls != 1 || len(sleeps) != 0 {
+		t.Errorf("calls %d, sleeps %v, err %v", calls, sleeps, err)
+	}
+}
+
+func TestOutputLine(t *testing.T) {
+	if got := outputLine("verdict", "pass"); got != "verdict=pass\n" {
+		t.Errorf("single line: %q", got)
+	}
+	got := outputLine("report", "a\nb")
+	name, rest, _ := strings.Cut(got, "<<")
+	delim, rest, _ := strings.Cut(rest, "\n")
+	if name != "report" || rest != "a\nb\n"+delim+"\n" || !strings.HasPrefix(delim, "perfgate_") {
+		t.Errorf("multiline: %q", got)
+	}
+	if outputLine("report", "a\nb") != got {
+		t.Error("delimiter is not deterministic")
+	}
+}
+
+func TestDescriptionLimit(t *testing.T) {
+	rep := &check.Report{Verdict: strings.Repeat("x", 300)}
+	if n := len([]rune(Description(rep))); n > maxStatusDescription {
+		t.Errorf("description has %d characters", n)
+	}
+}
+
+func TestReadEvent(t *testing.T) {
+	tests := []struct {
+		name, payload string
+		want          Event
+	}{
+		{"pull_request", `{"number":3,"pull_request":{"number":3,"head":{"sha":"abc","repo":{"full_name":"f/r"}},"base":{"repo":{"full_name":"o/r"}}}}`,
+			Event{PR: 3, HeadSHA: "abc", HeadRepo: "f/r", BaseRepo: "o/r"}},
+		{"deleted fork", `{"pull_request":{"number":4,"head":{"sha":"abc","repo":null},"base":{"repo":{"full_name":"o/r"}}}}`,
+			Event{PR: 4, HeadSHA: "abc", BaseRepo: "o/r"}},
+		{"workflow_run", `{"workflow_run":{"head_sha":"def","pull_requests":[{"number":5}]}}`, Event{PR: 5, HeadSHA: "def", WorkflowRun: true}},
+		{"push", `{"ref":"refs/heads/main","head_commit":{"id":"x"}}`, Event{}},
+	}
+	for _, tt := range tests {
+		path := filepath.Join(t.TempDir(), "event.json")
+		os.WriteFile(path, []byte(tt.payload), 0o644)
+		ev, err := ReadEvent(path)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if diff := cmp.Diff(tt.want, *ev); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	if ev := (Event{PR: 4, BaseRepo: "o/r"}); !ev.Fork() {
+		t.Error("a deleted fork is a fork")
+	}
+}
+
+type gogithubAbuse = gh.AbuseRateLimitError
+
+func primaryLimit(reset time.Time) error {
+	return &gh.RateLimitError{Rate: gh.Rate{Reset: gh.Timestamp{Time: reset}}, Message: "API rate limit exceeded"}
+}
+
+// encodeReport is a helper for artifact tests.
+func encodeReport(t *testing.T, rep *check.Report) []byte {
+	t.Helper()
+	data, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
