@@ -51,6 +51,11 @@ const SniffSize = 64 << 10
 var Formats = []*Format{
 	JSONLFormat,
 	GoBenchFormat,
+	GoldenFormat,
+	MegatronBridgeFormat, // before megatron: Bridge logs also hold Megatron-style iteration lines
+	NeMoFormat,
+	TorchtitanFormat,
+	MegatronFormat,
 	TableFormat,
 }
 

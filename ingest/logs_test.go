@@ -1,0 +1,156 @@
+package ingest
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var updateLogs = flag.Bool("updateLogs", false, "rewrite the generated trainer-log fixtures and the .golden files under testdata/logs")
+
+const logsDir = "../testdata/logs"
+
+// TestLogFixtures checks that the committed generated fixtures are what the generators in
+// loggen_test.go produce, and rewrites them with -updateLogs.
+func TestLogFixtures(t *testing.T) {
+	for name, want := range logFixtures() {
+		path := filepath.Join(logsDir, filepath.FromSlash(name))
+		if *updateLogs {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%v (run go test ./ingest -run TestLogFixtures -updateLogs)", err)
+			continue
+		}
+		if string(got) != want {
+			t.Errorf("%s differs from its generator; run go test ./ingest -run TestLogFixtures -updateLogs", path)
+		}
+	}
+}
+
+// TestLogGolden reads every fixture under testdata/logs, a file or a directory at a time,
+// and compares the runs, rendered as text, with <name>.golden beside it.
+func TestLogGolden(t *testing.T) {
+	entries, err := os.ReadDir(logsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		path := filepath.Join(logsDir, name)
+		if strings.HasSuffix(name, ".golden") || strings.HasPrefix(name, ".") || (!e.IsDir() && isSidecar(path)) {
+			continue
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			opts := &Options{SkipIters: -1}
+			var runs []Run
+			var err error
+			if e.IsDir() {
+				runs, err = ReadPaths([]string{path}, opts)
+			} else {
+				runs, err = ReadFile(path, opts)
+			}
+			var got string
+			if err != nil {
+				got = "error: " + err.Error() + "\n"
+			} else {
+				got = renderRuns(runs)
+			}
+			golden := path + ".golden"
+			if *updateLogs {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./ingest -run TestLogGolden -updateLogs)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s: runs differ from %s (run with -updateLogs to accept):\n%s", name, golden, lineDiff(string(want), got))
+			}
+		})
+	}
+	if n < 6 {
+		t.Fatalf("found only %d fixtures in %s", n, logsDir)
+	}
+}
+
+// renderRuns renders runs as stable text for golden files.
+func renderRuns(runs []Run) string {
+	var b strings.Builder
+	for i, r := range runs {
+		fmt.Fprintf(&b, "run %d: %s\n", i+1, filepath.ToSlash(strings.TrimPrefix(r.Source, logsDir+string(filepath.Separator))))
+		fmt.Fprintf(&b, "  config:  %s\n", r.Config.Key())
+		fmt.Fprintf(&b, "  outcome: %s\n", r.Outcome)
+		if r.Reason != "" {
+			fmt.Fprintf(&b, "  reason:  %s\n", r.Reason)
+		}
+		for _, m := range r.Metrics {
+			fmt.Fprintf(&b, "  metric:  %s (%s, %s-is-better) n=%d median=%s\n", m.Name, m.Unit, m.Better, len(m.Values), fmtG(median(m.Values)))
+			fmt.Fprintf(&b, "           %s\n", fmtValues(m.Values))
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "  note:    %s\n", n)
+		}
+	}
+	return b.String()
+}
+
+func fmtG(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func fmtValues(vs []float64) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = fmtG(v)
+	}
+	return "[" + strings.Join(s, " ") + "]"
+}
+
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// lineDiff shows the first lines where want and got differ.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < max(len(w), len(g)) && shown < 10; i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			fmt.Fprintf(&b, "line %d:\n  want %s\n  got  %s\n", i+1, wl, gl)
+			shown++
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,670 @@
+package ingest
+
+import (
+	"bytes"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/perfgate/perfgate/flops"
+)
+
+// MegatronFormat reads Megatron-LM training logs (megatron/training/training.py):
+//
+//   - the argument dump between "------------------------ arguments ------------------------"
+//     and "-------------------- end of arguments ---------------------", which gives the config
+//     (tp, pp, vpp, cp, ep, mbs, gbs, sl, nodes, flags) and, without --log-throughput, the
+//     model shape to compute TFLOPS from;
+//   - per-iteration lines " [date] iteration 71/ 100 | … | elapsed time per iteration (ms):
+//     5361.6 | throughput per GPU (TFLOP/s/GPU): 243.6 | … | global batch size: 128 | …",
+//     one s/iter and one TFLOPS/GPU sample each after warm-up;
+//   - memory reports "[Rank 0] (after 10 iterations) memory (MB) | … | max allocated: … |",
+//     whose maximum over ranks is MB-max-allocated;
+//   - out-of-memory errors, Python tracebacks, NCCL errors and segmentation faults, which
+//     make the run's outcome oom or error.
+//
+// Launcher prefixes ("0: ", "[rank7]:", "[default0]:"), ANSI colour codes and CRLF line ends
+// are ignored. Each argument dump starts a new run, so concatenated logs give several runs.
+var MegatronFormat = &Format{
+	Name:  "megatron",
+	Doc:   "Megatron-LM training log (argument dump, \"iteration N/ M | … elapsed time per iteration (ms)\" lines)",
+	Sniff: sniffMegatron,
+	Read:  readMegatron,
+}
+
+var (
+	argsHeader      = []byte("------------------------ arguments ------------------------")
+	argsEnd         = []byte("-------------------- end of arguments ---------------------")
+	argsHeaderShort = []byte("-- arguments --")
+	argsEndShort    = []byte("end of arguments")
+
+	kwIteration = []byte("iteration")
+	kwElapsed   = []byte("elapsed time per iteration (ms):")
+	kwTput      = []byte("throughput per GPU (TFLOP/s/GPU):")
+	kwGBS       = []byte("global batch size:")
+	kwMemory    = []byte(") memory (")
+	kwExiting   = []byte("exiting program")
+)
+
+func sniffMegatron(file string, head []byte) bool {
+	return bytes.Contains(head, kwElapsed) || bytes.Contains(head, argsHeader)
+}
+
+func readMegatron(file string, r io.Reader, opts *Options) ([]Run, error) {
+	return readMegatronLog(file, r, opts, false)
+}
+
+// A megatronRun accumulates one run of a Megatron-LM or Megatron-Bridge log.
+type megatronRun struct {
+	start     int               // line of the argument header or the first iteration line
+	args      map[string]string // the argument dump; nil if the run has none
+	argsLine  int               // line of the argument header
+	iters     []int             // logged iteration numbers, increasing
+	times     []float64         // seconds per iteration
+	tflops    []float64         // TFLOP/s/GPU as logged; NaN when the line had none
+	gbs       []int             // global batch size per line when the line had no throughput
+	nTput     int               // lines with a logged throughput
+	total     int               // train_iters from "iteration N/ M"
+	ignored   int               // iteration lines that did not advance the iteration
+	memMB     float64           // max allocated memory over ranks, in MB (MiB)
+	haveMem   bool
+	fail      failureTracker
+	stop      *failure // a line saying the job stopped early (time limit, exit interval)
+	env       logEnv   // node counts from the launcher, as seen when the run started
+	bridgeNew bool     // Bridge: the last sample came from a Step Time line not yet matched
+}
+
+// logEnv is what launcher output says about the job's shape.
+type logEnv struct {
+	nodes, gpusPerNode int
+}
+
+func (m *megatronRun) empty() bool {
+	return m.args == nil && len(m.iters) == 0 && m.fail.first() == nil && !m.haveMem
+}
+
+// A megatronParser is the state of one pass over a Megatron-LM or Megatron-Bridge log.
+type megatronParser struct {
+	file   string
+	opts   *Options
+	bridge bool
+	runs   []Run
+	cur    *megatronRun
+	env    logEnv
+	// inArgs is set between an argument header and its end marker.
+	inArgs bool
+}
+
+func readMegatronLog(file string, r io.Reader, opts *Options, bridge bool) ([]Run, error) {
+	if opts == nil {
+		opts = &Options{SkipIters: -1}
+	}
+	p := &megatronParser{file: file, opts: opts, bridge: bridge, cur: &megatronRun{}}
+	lr := newLineReader(r)
+	var cl lineCleaner
+	for {
+		raw, ok := lr.next()
+		if !ok {
+			break
+		}
+		line, _ := cl.clean(raw)
+		if err := p.line(line, lr.lineNo); err != nil {
+			return nil, err
+		}
+	}
+	if lr.err != nil {
+		return nil, Errorf(file, lr.lineNo+1, "%v", lr.err)
+	}
+	if p.inArgs {
+		return nil, Errorf(file, p.cur.argsLine, "argument dump has no end marker %q", string(argsEnd))
+	}
+	if err := p.flush(); err != nil {
+		return nil, err
+	}
+	return p.runs, nil
+}
+
+// line handles one cleaned line.
+func (p *megatronParser) line(line []byte, n int) error {
+	m := p.cur
+	if p.inArgs {
+		return p.argLine(line, n)
+	}
+	// The hot path: iteration lines.
+	if i := bytes.Index(line, kwElapsed); i >= 0 {
+		if p.iterationLine(line, i, n) {
+			return nil
+		}
+	}
+	if bytes.Contains(line, argsHeaderShort) && !bytes.Contains(line, argsEndShort) {
+		if !m.empty() {
+			if err := p.flush(); err != nil {
+				return err
+			}
+			m = &megatronRun{}
+			p.cur = m
+		}
+		m.start, m.argsLine = n, n
+		m.args = map[string]string{}
+		m.env = p.env
+		p.inArgs = true
+		return nil
+	}
+	if p.bridge {
+		if i := bytes.Index(line, kwStepTime); i >= 0 {
+			p.stepTimeLine(line[i+len(kwStepTime):], n)
+			return nil
+		}
+	}
+	if bytes.Contains(line, kwMemory) {
+		memoryLine(m, line)
+		return nil
+	}
+	m.fail.observe(line, n)
+	if m.stop == nil && (bytes.Contains(line, timeLimitMarker) || bytes.Contains(line, kwExiting)) {
+		m.stop = &failure{line: n, text: quoteLine(line)}
+	}
+	p.envLine(line)
+	return nil
+}
+
+// iterationLine parses " [date] iteration N/ M | … elapsed time per iteration (ms): X | …"
+// where elapsed is the index of the elapsed-time key. It reports false if line is not one.
+func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
+	m := p.cur
+	i := bytes.Index(line[:elapsed], kwIteration)
+	if i < 0 {
+		return false
+	}
+	it, k, ok := intAt(line[i+len(kwIteration) : elapsed])
+	if !ok {
+		return false
+	}
+	rest := line[i+len(kwIteration)+k : elapsed]
+	total := 0
+	if len(rest) > 0 && rest[0] == '/' {
+		total, _, _ = intAt(rest[1:])
+	}
+	ms, k, ok := numberAt(line[elapsed+len(kwElapsed):])
+	if !ok {
+		return false
+	}
+	after := line[elapsed+len(kwElapsed)+k:]
+	tput, haveTput := numberAfter(after, kwTput)
+	if p.bridge && m.bridgeNew && len(m.iters) > 0 && m.iters[len(m.iters)-1] < 0 {
+		// The Step Time line just before this one measured the same iteration; the
+		// iteration line has the finer time and the iteration number.
+		last := len(m.iters) - 1
+		m.bridgeNew = false
+		if prev := lastIter(m.iters[:last]); it <= prev {
+			m.ignored++
+			return true
+		}
+		m.iters[last] = it
+		m.times[last] = ms / 1000
+		if haveTput && math.IsNaN(m.tflops[last]) {
+			m.tflops[last] = tput
+			m.nTput++
+		}
+		if total > 0 {
+			m.total = total
+		}
+		return true
+	}
+	m.bridgeNew = false
+	if len(m.iters) > 0 && it <= lastIter(m.iters) {
+		m.ignored++
+		return true
+	}
+	if len(m.iters) == 0 && m.args == nil {
+		m.start = n
+	}
+	if total > 0 {
+		m.total = total
+	}
+	m.iters = append(m.iters, it)
+	m.times = append(m.times, ms/1000)
+	if haveTput {
+		m.tflops = append(m.tflops, tput)
+		m.nTput++
+	} else {
+		m.tflops = append(m.tflops, math.NaN())
+		gbs := 0
+		if v, ok := numberAfter(after, kwGBS); ok && v > 0 && v < 1<<31 {
+			gbs = int(v)
+		}
+		for len(m.gbs) < len(m.iters)-1 {
+			m.gbs = append(m.gbs, 0)
+		}
+		m.gbs = append(m.gbs, gbs)
+	}
+	return true
+}
+
+// lastIter returns the largest known iteration number in iters, or 0.
+func lastIter(iters []int) int {
+	for i := len(iters) - 1; i >= 0; i-- {
+		if iters[i] >= 0 {
+			return iters[i]
+		}
+	}
+	return 0
+}
+
+// memoryLine parses "[Rank r] (after N iterations) memory (MB) | allocated: … | max
+// allocated: … | …" and Megatron-Bridge's "memory (GB) | mem-max-allocated-gigabytes: …".
+// The field whose name holds "alloc" and "max" or "peak" is the peak allocation.
+func memoryLine(m *megatronRun, line []byte) {
+	i := bytes.Index(line, kwMemory)
+	rest := line[i+len(kwMemory):]
+	end := bytes.IndexByte(rest, ')')
+	if end < 0 {
+		return
+	}
+	unit := string(bytes.ToLower(bytes.TrimSpace(rest[:end])))
+	scale := 1.0
+	switch unit {
+	case "mb", "mib":
+	case "gb":
+		scale = 1e9 / (1 << 20)
+	case "gib":
+		scale = 1024
+	default:
+		return
+	}
+	for _, field := range bytes.Split(rest[end+1:], []byte("|")) {
+		name, val, ok := bytes.Cut(field, []byte(":"))
+		if !ok {
+			continue
+		}
+		name = bytes.ToLower(name)
+		if !bytes.Contains(name, []byte("alloc")) || !(bytes.Contains(name, []byte("max")) || bytes.Contains(name, []byte("peak"))) {
+			continue
+		}
+		v, _, ok := numberAt(val)
+		if !ok || !finite(v) || v < 0 {
+			continue
+		}
+		v *= scale
+		if !m.haveMem || v > m.memMB {
+			m.memMB, m.haveMem = v, true
+		}
+	}
+}
+
+// envLine picks node counts out of launcher output such as "SLURM_NNODES=32",
+// "GPUS_PER_NODE=8" or "torchrun --nnodes 32 --nproc_per_node 8".
+func (p *megatronParser) envLine(line []byte) {
+	if !bytes.Contains(line, []byte("NODE")) && !bytes.Contains(line, []byte("node")) {
+		return
+	}
+	for _, kv := range []struct {
+		key   string
+		nodes bool
+	}{
+		{"SLURM_JOB_NUM_NODES", true}, {"SLURM_NNODES", true}, {"NNODES", true}, {"NUM_NODES", true},
+		{"--nnodes", true},
+		{"GPUS_PER_NODE", false}, {"NPROC_PER_NODE", false}, {"SLURM_GPUS_ON_NODE", false},
+		{"--nproc_per_node", false}, {"--nproc-per-node", false},
+	} {
+		i := bytes.Index(line, []byte(kv.key))
+		if i < 0 {
+			continue
+		}
+		if i > 0 && (isLetter(line[i-1]) || line[i-1] == '_') {
+			continue // SLURM_NNODES must not read as NNODES
+		}
+		rest := line[i+len(kv.key):]
+		if len(rest) == 0 || (rest[0] != '=' && rest[0] != ' ' && rest[0] != ':') {
+			continue
+		}
+		v, _, ok := intAt(bytes.TrimLeft(rest[1:], " =:"))
+		if !ok || v <= 0 || v > 1<<20 {
+			continue
+		}
+		if kv.nodes {
+			p.env.nodes = v
+		} else {
+			p.env.gpusPerNode = v
+		}
+	}
+}
+
+// argLine handles a line inside the argument dump. Megatron prints each argument as
+// "  name ...... value" with two spaces of indentation and dots up to column 50 (none for
+// names of 48 characters or more). Lines without indentation are other ranks' output
+// interleaved with the dump and are ignored; an indented line of another shape is an error.
+func (p *megatronParser) argLine(line []byte, n int) error {
+	m := p.cur
+	if bytes.Contains(line, argsEndShort) {
+		p.inArgs = false
+		return nil
+	}
+	if bytes.Contains(line, argsHeaderShort) {
+		return Errorf(p.file, n, "new argument dump starts before the one at line %d ended with %q", m.argsLine, string(argsEnd))
+	}
+	if len(line) == 0 || (line[0] != ' ' && line[0] != '\t') {
+		return nil
+	}
+	t := bytes.TrimSpace(line)
+	if len(t) == 0 {
+		return nil
+	}
+	j := 0
+	for j < len(t) && (isLetter(t[j]) || t[j] == '_' || (j > 0 && isDigit(t[j]))) {
+		j++
+	}
+	if j == 0 || (j < len(t) && t[j] != ' ' && t[j] != '\t') {
+		return Errorf(p.file, n, "malformed argument line %q; want \"  name ..... value\"", quoteLine(t))
+	}
+	name := string(t[:j])
+	rest := bytes.TrimLeft(t[j:], " \t")
+	if len(rest) > 0 && rest[0] == '.' {
+		rest = bytes.TrimLeft(rest, ".")
+		if len(rest) > 0 && rest[0] != ' ' && rest[0] != '\t' {
+			return Errorf(p.file, n, "malformed argument line %q; want \"  name ..... value\"", quoteLine(t))
+		}
+	} else if len(name) < 47 && len(rest) > 0 {
+		return Errorf(p.file, n, "malformed argument line %q: no dots between the name and the value", quoteLine(t))
+	}
+	val := string(bytes.TrimSpace(rest))
+	if old, dup := m.args[name]; dup && old != val {
+		return Errorf(p.file, n, "argument %s appears twice in the dump starting at line %d, as %q and %q", name, m.argsLine, old, val)
+	}
+	m.args[name] = val
+	return nil
+}
+
+// flush turns the current run into a Run.
+func (p *megatronParser) flush() error {
+	m := p.cur
+	if m.empty() {
+		return nil
+	}
+	if m.env == (logEnv{}) {
+		m.env = p.env
+	}
+	run, err := p.finish(m)
+	if err != nil {
+		return err
+	}
+	p.runs = append(p.runs, run)
+	return nil
+}
+
+func (p *megatronParser) finish(m *megatronRun) (Run, error) {
+	start := m.start
+	if start == 0 {
+		if f := m.fail.first(); f != nil {
+			start = f.line
+		} else {
+			start = 1
+		}
+	}
+	run := Run{Source: p.file + ":" + strconv.Itoa(start), Outcome: OK}
+	var base Config
+	var notes []string
+	if m.args != nil {
+		c, ns, err := megatronConfig(m.args, m.env)
+		if err != nil {
+			return Run{}, Errorf(p.file, m.argsLine, "argument dump: %v", err)
+		}
+		base, notes = c, ns
+	}
+	cfg, err := fileConfig(p.file, base)
+	if err != nil {
+		return Run{}, err
+	}
+	run.Config = cfg
+	run.Notes = notes
+
+	// Bridge samples without an iteration line are numbered after the last known one.
+	for i, it := range m.iters {
+		if it < 0 {
+			m.iters[i] = lastIter(m.iters[:i]) + 1
+		}
+	}
+
+	if f := m.fail.first(); f != nil {
+		run.Outcome = f.outcome
+		run.Reason = reasonAt(p.file, f.line, f.text)
+		if len(m.iters) > 0 {
+			run.Notes = append(run.Notes, strconv.Itoa(len(m.iters))+" iterations were logged before the failure (up to iteration "+strconv.Itoa(m.iters[len(m.iters)-1])+")")
+		}
+		return run, nil
+	}
+	if len(m.iters) == 0 {
+		run.Outcome = Error
+		what := "no training iterations logged"
+		if m.args != nil {
+			what += " after the argument dump"
+		}
+		if m.stop != nil {
+			run.Reason = reasonAt(p.file, m.stop.line, m.stop.text+" ("+what+")")
+		} else {
+			run.Reason = reasonAt(p.file, start, what)
+		}
+		return run, nil
+	}
+	skip := skipOf(p.opts, m.iters[0], m.iters[len(m.iters)-1], m.total)
+	from, note := steadyStart(m.iters, skip)
+	if from >= len(m.iters) {
+		run.Outcome = Error
+		run.Reason = reasonAt(p.file, start, "only the warm-up iteration "+strconv.Itoa(m.iters[0])+" was logged")
+		return run, nil
+	}
+	if note != "" {
+		run.Notes = append(run.Notes, note)
+	}
+	steady := len(m.iters) - from
+	if cut := cutOffNote(m.iters, m.total, steady); cut != "" {
+		if m.stop != nil {
+			cut += " (" + reasonAt(p.file, m.stop.line, m.stop.text) + ")"
+		}
+		run.Notes = append(run.Notes, cut)
+	}
+	if m.ignored > 0 {
+		run.Notes = append(run.Notes, strconv.Itoa(m.ignored)+" iteration lines that did not advance the iteration number were ignored (duplicates, or another run without an argument dump)")
+	}
+	run.Metrics = append(run.Metrics, Metric{Name: MetricTime, Unit: MetricTime, Better: Lower, Values: append([]float64(nil), m.times[from:]...)})
+
+	tf, tfNote := p.throughput(m, from)
+	if tfNote != "" {
+		run.Notes = append(run.Notes, tfNote)
+	}
+	if tf != nil {
+		run.Metrics = append(run.Metrics, Metric{Name: MetricTFLOPS, Unit: MetricTFLOPS, Better: Higher, Values: tf})
+	}
+	if m.haveMem {
+		run.Metrics = append(run.Metrics, Metric{Name: MetricMaxAlloc, Unit: MetricMaxAlloc, Better: Lower, Values: []float64{m.memMB}})
+	}
+	return run, nil
+}
+
+// throughput returns the steady TFLOP/s/GPU samples of a run: as logged when every steady
+// line has them, otherwise computed from the argument dump's model shape and the iteration
+// times. The note explains a computed or missing throughput.
+func (p *megatronParser) throughput(m *megatronRun, from int) ([]float64, string) {
+	logged := true
+	for _, v := range m.tflops[from:] {
+		if math.IsNaN(v) {
+			logged = false
+			break
+		}
+	}
+	if logged {
+		out := append([]float64(nil), m.tflops[from:]...)
+		for _, v := range out {
+			if !(v > 0) || !finite(v) {
+				return nil, "logged TFLOP/s/GPU includes a value that is not positive; TFLOPS/GPU left out"
+			}
+		}
+		return out, ""
+	}
+	if m.args == nil {
+		if m.nTput > 0 {
+			return nil, "only some iteration lines log a throughput; TFLOPS/GPU left out"
+		}
+		return nil, ""
+	}
+	return computeMegatronTFLOPS(m, from)
+}
+
+// megatronConfig builds a config from a Megatron-LM argument dump; see the package README
+// section "Megatron-LM logs" for the mapping.
+func megatronConfig(args map[string]string, env logEnv) (Config, []string, error) {
+	c := Config{}
+	var notes []string
+	getInt := func(name string) (int, bool, error) {
+		v, ok := args[name]
+		if !ok || v == "None" || v == "" {
+			return 0, false, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, false, errArg(name, v)
+		}
+		return n, true, nil
+	}
+	for _, kv := range []struct {
+		key, arg string
+		gt1      bool // only when larger than one
+	}{
+		{"tp", "tensor_model_parallel_size", false},
+		{"pp", "pipeline_model_parallel_size", false},
+		{"vpp", "virtual_pipeline_model_parallel_size", true},
+		{"cp", "context_parallel_size", true},
+		{"ep", "expert_model_parallel_size", true},
+		{"mbs", "micro_batch_size", false},
+		{"gbs", "global_batch_size", false},
+		{"sl", "seq_length", false},
+	} {
+		n, ok, err := getInt(kv.arg)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok || n == 0 || (kv.gt1 && n <= 1) {
+			continue
+		}
+		c[kv.key] = strconv.Itoa(n)
+	}
+	world, haveWorld, err := getInt("world_size")
+	if err != nil {
+		return nil, nil, err
+	}
+	gpn := env.gpusPerNode
+	for _, name := range []string{"gpus_per_node", "num_gpus_per_node", "nproc_per_node"} {
+		n, ok, err := getInt(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok && n > 0 {
+			gpn = n
+			break
+		}
+	}
+	switch {
+	case env.nodes > 0:
+		c["nodes"] = strconv.Itoa(env.nodes)
+	case haveWorld && world > 0:
+		if gpn == 0 {
+			gpn = defaultGPUsPerNode
+		}
+		if world%gpn == 0 {
+			c["nodes"] = strconv.Itoa(world / gpn)
+		} else {
+			c["gpus"] = strconv.Itoa(world)
+			notes = append(notes, "world size "+strconv.Itoa(world)+" is not a whole number of "+strconv.Itoa(gpn)+"-GPU nodes; config has gpus instead of nodes")
+		}
+	}
+	c["flags"] = CanonicalFlags(strings.Join(megatronFlags(args), ","))
+	return c, notes, nil
+}
+
+// defaultGPUsPerNode is assumed when neither the argument dump nor launcher output says how
+// many GPUs a node has (a DGX/HGX node).
+const defaultGPUsPerNode = 8
+
+// megatronFlags returns the canonical flag tokens an argument dump enables.
+func megatronFlags(args map[string]string) []string {
+	var flags []string
+	on := func(name string) bool { return args[name] == "True" }
+	set := func(name string) bool {
+		v, ok := args[name]
+		return ok && v != "None" && v != "False" && v != ""
+	}
+	if on("use_distributed_optimizer") {
+		flags = append(flags, "dist-opt")
+	}
+	if on("overlap_grad_reduce") {
+		flags = append(flags, "overlap-grad")
+	}
+	if on("overlap_param_gather") {
+		flags = append(flags, "overlap-param")
+	}
+	switch args["recompute_granularity"] {
+	case "selective":
+		flags = append(flags, "recompute-selective")
+	case "full":
+		// The seed table writes full recomputation as "recompute, block".
+		flags = append(flags, "recompute")
+		if m := args["recompute_method"]; m == "block" || m == "uniform" {
+			flags = append(flags, m)
+		}
+	}
+	if on("sequence_parallel") {
+		flags = append(flags, "sequence-parallel")
+	}
+	if set("fp8") {
+		flags = append(flags, "fp8")
+	}
+	return flags
+}
+
+type argError struct{ name, val string }
+
+func (e *argError) Error() string {
+	return e.name + ": " + strconv.Quote(e.val) + " is not a whole number"
+}
+
+func errArg(name, val string) error { return &argError{name, val} }
+
+// computeMegatronTFLOPS computes the steady TFLOP/s/GPU of a run whose log has no throughput
+// field (Megatron without --log-throughput) from its argument dump's model shape, the global
+// batch size of each line (batch-size ramp-up changes it) and the iteration times, with
+// Megatron-LM's current formula (flops.Megatron).
+func computeMegatronTFLOPS(m *megatronRun, from int) ([]float64, string) {
+	world, err := strconv.Atoi(m.args["world_size"])
+	if err != nil || world <= 0 {
+		return nil, "no TFLOPS/GPU: the log has no throughput field and the argument dump no world_size"
+	}
+	shape, err := flops.ShapeFromMegatronArgs(m.args)
+	if err != nil {
+		return nil, "no TFLOPS/GPU: the log has no throughput field and the model shape is incomplete: " + err.Error()
+	}
+	defGBS, _ := strconv.Atoi(m.args["global_batch_size"])
+	seq, _ := strconv.Atoi(m.args["seq_length"])
+	perGBS := map[int]float64{}
+	out := make([]float64, 0, len(m.iters)-from)
+	for i := from; i < len(m.iters); i++ {
+		gbs := defGBS
+		if i < len(m.gbs) && m.gbs[i] > 0 {
+			gbs = m.gbs[i]
+		}
+		f, ok := perGBS[gbs]
+		if !ok {
+			f, err = flops.FLOPsPerIter(flops.Megatron, shape, gbs, seq)
+			if err != nil {
+				return nil, "no TFLOPS/GPU: the log has no throughput field and FLOPs cannot be computed: " + err.Error()
+			}
+			perGBS[gbs] = f
+		}
+		v := flops.TFLOPSPerGPU(f, m.times[i], world)
+		if !(v > 0) || !finite(v) {
+			return nil, "no TFLOPS/GPU: an iteration time of zero gives no throughput"
+		}
+		out = append(out, v)
+	}
+	return out, "TFLOPS/GPU computed from the argument dump with the " + string(flops.Megatron) + " FLOPs formula (the log has no throughput field)"
+}

@@ -1,0 +1,216 @@
+package ingest
+
+import (
+	"bytes"
+	"io"
+	"strconv"
+)
+
+// NeMoFormat reads NeMo 2.0 (Lightning) training logs, whose progress printer writes
+// "Training epoch 0, iteration 120/149 | lr: 3e-05 | … | train_step_timing in s: 0.03146 |
+// TFLOPS_per_GPU: 312.4" with floats at four significant digits. Each line gives an s/iter
+// sample (train_step_timing) and, when the FLOPs callback is on, a TFLOPS/GPU sample. The
+// config comes from the file name, a sidecar JSON and --set.
+var NeMoFormat = &Format{
+	Name:  "nemo",
+	Doc:   "NeMo 2.0 training log (\"Training epoch 0, iteration 120/149 | … | train_step_timing in s: …\")",
+	Sniff: sniffNeMo,
+	Read:  readNeMo,
+}
+
+var (
+	kwTrainingEpoch = []byte("Training epoch ")
+	kwStepTiming    = []byte("train_step_timing in s:")
+	kwNeMoTFLOPS    = []byte("TFLOPS_per_GPU:")
+	kwCommaIter     = []byte(", iteration ")
+)
+
+func sniffNeMo(file string, head []byte) bool {
+	i := bytes.Index(head, kwTrainingEpoch)
+	return i >= 0 && bytes.Contains(head[i:], kwStepTiming)
+}
+
+func readNeMo(file string, r io.Reader, opts *Options) ([]Run, error) {
+	if opts == nil {
+		opts = &Options{SkipIters: -1}
+	}
+	var (
+		times, tflops series
+		fail          failureTracker
+		start         int
+		offset        int // iterations of the epochs before this one
+		prevIter      = -1
+		prevTotal     int
+		lastIdx       = -1
+		ignored       int
+	)
+	lr := newLineReader(r)
+	var cl lineCleaner
+	for {
+		raw, ok := lr.next()
+		if !ok {
+			break
+		}
+		line, _ := cl.clean(raw)
+		i := bytes.Index(line, kwTrainingEpoch)
+		if i < 0 || !bytes.Contains(line[i:], kwStepTiming) {
+			fail.observe(line, lr.lineNo)
+			continue
+		}
+		rest := line[i+len(kwTrainingEpoch):]
+		_, k, ok := intAt(rest)
+		if !ok || !bytes.HasPrefix(rest[k:], kwCommaIter) {
+			continue
+		}
+		rest = rest[k+len(kwCommaIter):]
+		it, k, ok := intAt(rest)
+		if !ok {
+			continue
+		}
+		total := 0
+		if k < len(rest) && rest[k] == '/' {
+			total, _, _ = intAt(rest[k+1:])
+		}
+		if it < prevIter {
+			// A new epoch restarts the iteration count.
+			offset += max(prevTotal, prevIter+1)
+		}
+		prevIter, prevTotal = it, total
+		idx := offset + it
+		if idx <= lastIdx {
+			ignored++
+			continue
+		}
+		t, ok := numberAfter(line, kwStepTiming)
+		if !ok {
+			continue
+		}
+		lastIdx = idx
+		if start == 0 {
+			start = lr.lineNo
+		}
+		times.add(idx, t)
+		if v, ok := numberAfter(line, kwNeMoTFLOPS); ok {
+			tflops.add(idx, v)
+		}
+	}
+	if lr.err != nil {
+		return nil, Errorf(file, lr.lineNo+1, "%v", lr.err)
+	}
+	return simpleRun(file, opts, simpleLog{
+		start: start, fail: &fail, times: &times, tflops: &tflops, ignored: ignored,
+	})
+}
+
+// A simpleLog is what a reader of a one-run trainer log (NeMo, torchtitan, Megatron-Bridge
+// excerpts) collected.
+type simpleLog struct {
+	base      Config // config the log itself gives
+	start     int    // line of the first sample
+	fail      *failureTracker
+	times     *series // s/iter
+	tflops    *series // TFLOPS/GPU
+	tokens    *series // tokens/s/GPU
+	reserved  float64 // MB-max-reserved
+	allocated float64 // MB-max-allocated
+	total     int     // planned iterations, when the log says
+	ignored   int
+	notes     []string
+}
+
+// simpleRun turns what a reader collected into one Run with the shared warm-up,
+// failure and cut-off rules.
+func simpleRun(file string, opts *Options, l simpleLog) ([]Run, error) {
+	cfg, err := fileConfig(file, l.base)
+	if err != nil {
+		return nil, err
+	}
+	start := l.start
+	if start == 0 {
+		start = 1
+		if f := l.fail.first(); f != nil {
+			start = f.line
+		}
+	}
+	run := Run{Source: file + ":" + strconv.Itoa(start), Config: cfg, Outcome: OK, Notes: l.notes}
+	// The iterations any metric was logged at, merged.
+	var iters []int
+	for _, s := range []*series{l.times, l.tflops, l.tokens} {
+		if s != nil && len(s.iters) > len(iters) {
+			iters = s.iters
+		}
+	}
+	if f := l.fail.first(); f != nil {
+		run.Outcome = f.outcome
+		run.Reason = reasonAt(file, f.line, f.text)
+		if len(iters) > 0 {
+			run.Notes = append(run.Notes, strconv.Itoa(len(iters))+" iterations were logged before the failure (up to iteration "+strconv.Itoa(iters[len(iters)-1])+")")
+		}
+		return []Run{run}, nil
+	}
+	if len(iters) == 0 {
+		run.Outcome = Error
+		run.Reason = reasonAt(file, start, "no training iterations logged")
+		return []Run{run}, nil
+	}
+	if len(iters) == 1 {
+		run.Outcome = Error
+		run.Reason = reasonAt(file, start, "only the warm-up iteration "+strconv.Itoa(iters[0])+" was logged")
+		return []Run{run}, nil
+	}
+	skip := skipOf(opts, iters[0], iters[len(iters)-1], l.total)
+	limit, note := warmupLimit(iters, skip)
+	if note != "" {
+		run.Notes = append(run.Notes, note)
+	}
+	steady := 0
+	for _, it := range iters {
+		if it > limit {
+			steady++
+		}
+	}
+	if cut := cutOffNote(iters, l.total, steady); cut != "" {
+		run.Notes = append(run.Notes, cut)
+	}
+	if l.ignored > 0 {
+		run.Notes = append(run.Notes, strconv.Itoa(l.ignored)+" lines that did not advance the iteration number were ignored")
+	}
+	addSeries := func(s *series, name string, better Better) {
+		if s == nil || len(s.vals) == 0 {
+			return
+		}
+		vs := s.after(limit)
+		if len(vs) == 0 {
+			return
+		}
+		if better == Higher && !positive(vs) {
+			run.Notes = append(run.Notes, name+" includes a value that is not positive; left out")
+			return
+		}
+		run.Metrics = append(run.Metrics, Metric{Name: name, Unit: name, Better: better, Values: vs})
+	}
+	addSeries(l.times, MetricTime, Lower)
+	addSeries(l.tflops, MetricTFLOPS, Higher)
+	addSeries(l.tokens, MetricTokens, Higher)
+	if l.allocated > 0 {
+		run.Metrics = append(run.Metrics, Metric{Name: MetricMaxAlloc, Unit: MetricMaxAlloc, Better: Lower, Values: []float64{l.allocated}})
+	}
+	if l.reserved > 0 {
+		run.Metrics = append(run.Metrics, Metric{Name: MetricMaxReserved, Unit: MetricMaxReserved, Better: Lower, Values: []float64{l.reserved}})
+	}
+	if len(run.Metrics) == 0 {
+		run.Outcome = Error
+		run.Reason = reasonAt(file, start, "no usable measurements after warm-up")
+	}
+	return []Run{run}, nil
+}
+
+// Metrics that only some trainer logs report, beside the canonical ones in run.go.
+const (
+	// MetricTokens is training throughput in tokens per second per GPU (torchtitan's tps),
+	// higher is better.
+	MetricTokens = "tokens/s/GPU"
+	// MetricMaxReserved is the peak memory the caching allocator reserved, in MB (MiB),
+	// lower is better (torchtitan's memory figure).
+	MetricMaxReserved = "MB-max-reserved"
+)
