@@ -124,7 +124,7 @@ func failureCell(cell string) (Outcome, bool) {
 	switch c := strings.ToLower(cell); {
 	case c == "oom" || strings.Contains(c, "out of memory"):
 		return OOM, true
-	case c == "err" || c == "error" || c == "fail" || c == "failed" || c == "crash" || c == "timeout" || c == "nan":
+	case c == "err" || c == "error" || c == "fail" || c == "failed" || c == "crash" || c == "timeout":
 		return Error, true
 	}
 	return "", false
