@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/report"
 )
 
 // Actions limits.
@@ -76,16 +77,17 @@ func escapeProperty(s string) string {
 }
 
 // workflowCommands returns the ::error:: and ::warning:: lines for rep: an error for each
-// regression and newly failing config, a warning for each missing or still-failing one, at
-// most maxAnnotationsPerKind of each kind.
+// result that fails the gate (regressions and newly failing configs), a warning for each
+// other regression, missing or failing config (ignored ones, say), at most
+// maxAnnotationsPerKind of each kind.
 func workflowCommands(rep *check.Report, summaryURL string) []string {
 	var errs, warns []string
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		switch r.Status {
-		case check.Regression, check.NewlyFailing:
+		switch {
+		case fails(r):
 			errs = append(errs, annotationLine("error", r))
-		case check.Missing, check.StillFailing:
+		case concerning(r):
 			warns = append(warns, annotationLine("warning", r))
 		}
 	}
@@ -106,8 +108,23 @@ func capCommands(kind string, lines []string, what, summaryURL string) []string 
 
 func annotationLine(kind string, r *check.Result) string {
 	title := "perfgate " + string(r.Status)
-	msg := configKey(r) + " " + r.Metric + ": " + resultSummary(r)
+	msg := report.ConfigString(r) + " " + r.Metric + ": " + resultSummary(r)
 	return "::" + kind + " title=" + escapeProperty(title) + "::" + escapeData(msg)
+}
+
+// fails reports whether r fails the gate. Reports from before the "fails" field carry only
+// the status, so a failing status that is not ignored counts too.
+func fails(r *check.Result) bool {
+	return r.Fails || (r.Status.Fails(false) && !r.Ignored)
+}
+
+// concerning reports whether r deserves a warning although it does not fail the gate.
+func concerning(r *check.Result) bool {
+	switch r.Status {
+	case check.Regression, check.NewlyFailing, check.Missing, check.StillFailing:
+		return true
+	}
+	return false
 }
 
 // resultSummary says in a few words what happened to a result.
@@ -136,7 +153,7 @@ func (p *publisher) actions(rep *check.Report) error {
 	var errs []error
 	if path := o.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		if budget := stepSummaryBudget(path); budget > 0 {
-			md := renderBody(rep, bodyOptions{ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget})
+			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget})
 			if err := appendFile(path, md+"\n"); err != nil {
 				errs = append(errs, fmt.Errorf("writing the job summary: %v", err))
 			} else {
@@ -153,11 +170,11 @@ func (p *publisher) actions(rep *check.Report) error {
 	if path := o.Getenv("GITHUB_OUTPUT"); path != "" {
 		regressions := 0
 		for _, r := range rep.Results {
-			if r.Status == check.Regression {
+			if r.Status == check.Regression && fails(&r) {
 				regressions++
 			}
 		}
-		body := renderBody(rep, bodyOptions{ID: o.ID, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: MaxCommentBytes})
+		body := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: MaxCommentBytes})
 		text := outputLine("verdict", rep.Verdict) + outputLine("regressions", strconv.Itoa(regressions)) + outputLine("report", body)
 		if err := appendFile(path, text); err != nil {
 			errs = append(errs, fmt.Errorf("writing step outputs: %v", err))

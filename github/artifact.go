@@ -80,10 +80,10 @@ func ValidateReport(rep *check.Report) error {
 		if r.Better != "" && r.Better != "higher" && r.Better != "lower" {
 			return fmt.Errorf("results[%d]: better %q: want higher or lower", i, r.Better)
 		}
-		failing = failing || r.Status == check.Regression || r.Status == check.NewlyFailing
+		failing = failing || fails(&rep.Results[i])
 	}
 	if failing && rep.Verdict != check.Fail {
-		return fmt.Errorf("report verdict %q contradicts its results: some regressed or newly fail", rep.Verdict)
+		return fmt.Errorf("report verdict %q contradicts its results: some fail the gate", rep.Verdict)
 	}
 	return nil
 }

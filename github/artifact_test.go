@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/report"
 )
 
 func TestPrepareLoadArtifact(t *testing.T) {
@@ -120,7 +121,7 @@ func FuzzDecodeReport(f *testing.F) {
 			return
 		}
 		for _, max := range []int{0, 2000, MaxCommentBytes} {
-			body := renderBody(rep, bodyOptions{MaxBytes: max, RunURL: "https://x"})
+			body := report.Markdown(rep, report.MarkdownOptions{MaxBytes: max, RunURL: "https://x", Chart: true})
 			if max > 0 && len(body) > max {
 				t.Fatalf("body %d bytes > %d", len(body), max)
 			}

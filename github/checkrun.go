@@ -3,10 +3,12 @@ package github
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	gh "github.com/google/go-github/v60/github"
 
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/report"
 )
 
 const (
@@ -20,19 +22,19 @@ const (
 )
 
 // checkRunAnnotations returns an annotation per result that did not stay unchanged:
-// failures for regressions and newly failing configs, warnings for missing and still
-// failing ones, notices for the rest.
+// failures for results that fail the gate, warnings for other regressions, missing and
+// failing configs, notices for the rest.
 func checkRunAnnotations(rep *check.Report, path string) []*gh.CheckRunAnnotation {
 	var out []*gh.CheckRunAnnotation
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		level := "notice"
-		switch r.Status {
-		case check.Unchanged:
+		switch {
+		case r.Status == check.Unchanged:
 			continue
-		case check.Regression, check.NewlyFailing:
+		case fails(r):
 			level = "failure"
-		case check.Missing, check.StillFailing:
+		case concerning(r):
 			level = "warning"
 		}
 		out = append(out, &gh.CheckRunAnnotation{
@@ -40,7 +42,7 @@ func checkRunAnnotations(rep *check.Report, path string) []*gh.CheckRunAnnotatio
 			StartLine:       gh.Int(1),
 			EndLine:         gh.Int(1),
 			AnnotationLevel: gh.String(level),
-			Title:           gh.String(cutUTF8(configKey(r)+" "+r.Metric, 255)),
+			Title:           gh.String(cutUTF8(report.ConfigString(r)+" "+r.Metric, 255)),
 			Message:         gh.String(cutUTF8(resultSummary(r), 60000)),
 		})
 		if len(out) == maxCheckRunAnnotations {
@@ -59,7 +61,7 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 	}
 	name := StatusContext(o.ID)
 	title := Description(rep)
-	summary := renderBody(rep, bodyOptions{ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: maxCheckRunText})
+	summary := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: maxCheckRunText})
 	anns := checkRunAnnotations(rep, o.AnnotationPath)
 	conclusion := "success"
 	if rep.Verdict != check.Pass {
@@ -105,4 +107,18 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 	}
 	fmt.Fprintf(o.Stdout, "perfgate: check run %s %s on %s with %d annotations\n", name, conclusion, short(p.sha), p.out.CheckRunAnnotations)
 	return nil
+}
+
+// cutUTF8 returns the longest prefix of s of at most n bytes that ends on a rune boundary.
+func cutUTF8(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

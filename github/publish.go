@@ -15,6 +15,7 @@ import (
 	gh "github.com/google/go-github/v60/github"
 
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/report"
 )
 
 const (
@@ -420,11 +421,11 @@ func statusState(verdict string) string {
 // title, cut to GitHub's 140 characters.
 func Description(rep *check.Report) string {
 	var failing, warn int
-	for _, r := range rep.Results {
-		switch r.Status {
-		case check.Regression, check.NewlyFailing:
+	for i := range rep.Results {
+		switch r := &rep.Results[i]; {
+		case fails(r):
 			failing++
-		case check.Missing, check.StillFailing:
+		case concerning(r):
 			warn++
 		}
 	}
@@ -437,7 +438,7 @@ func Description(rep *check.Report) string {
 	case rep.Verdict == check.Fail:
 		s = fmt.Sprintf("gate failed: %d of %d results missing or failing", warn, len(rep.Results))
 	case warn > 0:
-		s = fmt.Sprintf("%d results within thresholds; %d missing or still failing", len(rep.Results)-warn, warn)
+		s = fmt.Sprintf("%d results within thresholds; %d more only warned", len(rep.Results)-warn, warn)
 	default:
 		s = fmt.Sprintf("all %d results within thresholds", len(rep.Results))
 	}
@@ -478,7 +479,7 @@ func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
 		}
 		return nil
 	}
-	body := withMarker(renderBody(rep, bodyOptions{
+	body := withMarker(report.Markdown(rep, report.MarkdownOptions{
 		ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL,
 		MaxBytes: MaxCommentBytes - len(Marker(o.ID)) - 4,
 	}), o.ID)

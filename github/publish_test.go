@@ -177,7 +177,7 @@ func TestPublishCreatesThenEdits(t *testing.T) {
 	if len(cs) != 2 {
 		t.Fatalf("%d comments, want the human's and one sticky comment", len(cs))
 	}
-	if !strings.Contains(cs[1].Body, "<!-- perfgate:perfgate -->") || !strings.Contains(cs[1].Body, "pass") {
+	if !strings.Contains(cs[1].Body, "<!-- perfgate:perfgate -->") || !strings.Contains(cs[1].Body, "✅") {
 		t.Errorf("sticky comment lacks the marker or the green verdict:\n%s", cs[1].Body)
 	}
 	want := []string{
@@ -596,14 +596,14 @@ func TestPublishTruncatesLongBody(t *testing.T) {
 	if len(body) >= 65536 || len(body) > MaxCommentBytes {
 		t.Errorf("comment is %d bytes", len(body))
 	}
-	for _, want := range []string{"rows omitted", "https://github.example/o/r/actions/runs/42", "| regression |", "| newly-failing |", Marker("perfgate")} {
+	for _, want := range []string{"left out to fit the comment size limit", "https://github.example/o/r/actions/runs/42", "tp=8 pp=4", "tp=8 pp=8 mbs=4", Marker("perfgate")} {
 		if !strings.Contains(body, want) {
 			t.Errorf("truncated comment lacks %q", want)
 		}
 	}
 	// The job summary has room for everything.
 	summary, _ := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"])
-	if n := bytes.Count(summary, []byte("| unchanged |")); n != 3000 {
+	if n := bytes.Count(summary, []byte("| tp=8 pp=2 gbs=")); n != 3000 {
 		t.Errorf("job summary has %d unchanged rows, want 3000", n)
 	}
 	if out.Comment != CommentCreated {
@@ -623,12 +623,12 @@ func TestPublishEscapesConfigNames(t *testing.T) {
 	}
 	bodies := []string{h.srv.Comments()[0].Body, h.srv.CheckRuns()[0].Summary}
 	for _, body := range bodies {
-		for _, bad := range []string{"<script>", "@org/team", "a|b"} {
+		for _, bad := range []string{"<script>", "@org/team", "a|b", "</script>"} {
 			if strings.Contains(body, bad) {
 				t.Errorf("body contains %q unescaped:\n%s", bad, body)
 			}
 		}
-		for _, want := range []string{"&lt;script&gt;", "@&#8203;org/team", `a\|b`} {
+		for _, want := range []string{"&lt;script&gt;", "@\u200borg/team", `a\|b`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("body lacks %q:\n%s", want, body)
 			}
