@@ -470,7 +470,7 @@ func method(opts Options, k int) Method {
 		"bh":   "Benjamini–Hochberg correction (false discovery rate)",
 		"none": "no multiple-comparison correction",
 	}[opts.Correction]
-	m.Summary = fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with a t-test whose noise is learned from the baseline history (pooled across configs, widened for noisier configs). Alpha %g with %s over %d comparison(s); a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
+	m.Summary = fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs). Alpha %g with %s over the %d comparison(s) of each metric; a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
 		opts.Alpha, corr, k, opts.MinEffectPct, opts.MinHistoryRuns, opts.TolerancePct)
 	return m
 }

@@ -69,7 +69,7 @@ type noiseModel struct {
 }
 
 // priorDF is the weight, in degrees of freedom, given to the pooled noise estimate.
-const priorDF = 8
+const priorDF = 6
 
 // minSigma is the smallest run-to-run noise assumed (as a log ratio, 0.05%), so that a metric
 // with no measurable noise (memory high-water marks) is still judged by the minimum effect
