@@ -186,7 +186,13 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 	}
 	decide(rep, pending, opts)
 
-	rep.Method = method(opts, len(pending))
+	family := map[string]int{}
+	largest := 0
+	for _, t := range pending {
+		family[t.metric]++
+		largest = max(largest, family[t.metric])
+	}
+	rep.Method = method(opts, largest)
 	if tolerance > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d comparison(s) used the fixed ±%g%% tolerance: their configs have fewer than %d baseline runs, too few to learn the noise from.", tolerance, opts.TolerancePct, opts.MinHistoryRuns))
 	}

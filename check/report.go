@@ -53,7 +53,7 @@ type Report struct {
 type Method struct {
 	Alpha          float64 `json:"alpha"`            // family-wise (or FDR) level
 	Correction     string  `json:"correction"`       // "holm", "bh" or "none"
-	Comparisons    int     `json:"comparisons"`      // size of the family corrected over
+	Comparisons    int     `json:"comparisons"`      // tests per metric family corrected over
 	MinEffectPct   float64 `json:"min_effect_pct"`   // default minimum effect
 	TolerancePct   float64 `json:"tolerance_pct"`    // fixed tolerance with too little history
 	MinHistoryRuns int     `json:"min_history_runs"` // baseline runs needed for a statistical test
