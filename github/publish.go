@@ -68,6 +68,9 @@ type Options struct {
 	RunURL string
 	// BaselineURL, if set, is linked from the report.
 	BaselineURL string
+	// NoAPI writes only what needs no token (inside Actions: job summary, annotations,
+	// outputs) and makes no API call. The first stage of the two-stage mode sets it.
+	NoAPI bool
 	// VerifyHead fetches the pull request and refuses to publish (with an InputError)
 	// unless its head is SHA. The two-stage mode sets it: the artifact's SHA must still be
 	// the pull request's head.
@@ -173,6 +176,9 @@ func (p *publisher) run(ctx context.Context, rep *check.Report) error {
 	if o.Getenv("GITHUB_ACTIONS") == "true" {
 		errs = append(errs, p.actions(rep))
 	}
+	if o.NoAPI {
+		return errors.Join(errs...)
+	}
 	if err := p.target(); err != nil {
 		return errors.Join(append(errs, err)...)
 	}
@@ -263,7 +269,9 @@ func (p *publisher) target() error {
 		return inputErrorf("pull request number %d is not positive", p.pr)
 	}
 	p.sha = o.SHA
-	if p.sha == "" && !o.VerifyHead {
+	if p.sha == "" && !o.VerifyHead && p.pr == p.event.PR {
+		// The event's head belongs to the event's pull request only; for another
+		// --pr the head is fetched from the API.
 		p.sha = p.event.HeadSHA
 	}
 	if p.sha == "" && p.pr == 0 && !isPullRequestEvent(p.event.Name) {

@@ -335,6 +335,20 @@ func TestPublishWorkflowRunEvent(t *testing.T) {
 	}
 }
 
+func TestPublishOtherPRDoesNotUseEventHead(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddPR(8, mergeSHA)
+	opts := h.options()
+	opts.PR = 8
+	out, err := h.publish(testReport(1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.SHA != mergeSHA {
+		t.Errorf("status on %s, want PR 8's head %s, not the event's", out.SHA, mergeSHA)
+	}
+}
+
 func TestPublishPRWithoutSHAFetchesHead(t *testing.T) {
 	h := newHarness(t)
 	delete(h.env, "GITHUB_EVENT_PATH")

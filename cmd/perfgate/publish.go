@@ -1,14 +1,228 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/github"
 )
 
-func newPublishCmd(s *Streams) *cobra.Command {
-	return &cobra.Command{
-		Use:  "publish",
-		RunE: func(*cobra.Command, []string) error { return internalError(errors.New("publish: not implemented yet")) },
+// publishFlags are the flags that say where and how to publish. check --publish can
+// register the same set.
+type publishFlags struct {
+	repo     string
+	pr       int
+	sha      string
+	apiURL   string
+	tokenEnv string
+	id       string
+	comment  string
+	checkRun bool
+	strict   bool
+	verbose  bool
+}
+
+func (f *publishFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.repo, "repo", "", "repository as owner/name (default: $GITHUB_REPOSITORY)")
+	fs.IntVar(&f.pr, "pr", 0, "pull request number (default: from the event at $GITHUB_EVENT_PATH)")
+	fs.StringVar(&f.sha, "sha", "", "commit for the status: the pull request's head (default: pull_request.head.sha from the event, never the merge commit $GITHUB_SHA)")
+	fs.StringVar(&f.apiURL, "api-url", "", "REST API root (default: $GITHUB_API_URL, else https://api.github.com; others are GitHub Enterprise Server)")
+	fs.StringVar(&f.tokenEnv, "token-env", "GITHUB_TOKEN", "name of the environment variable that holds the token")
+	fs.StringVar(&f.id, "id", "perfgate", "gate id: names the sticky comment (<!-- perfgate:ID -->) and the status context (perfgate/ID)")
+	fs.StringVar(&f.comment, "comment", "always", "when to post the sticky comment: always, on-failure (still edits an existing one back to green) or never")
+	fs.BoolVar(&f.checkRun, "check-run", false, "also create a check run with annotations (needs checks: write)")
+	fs.BoolVar(&f.strict, "strict", false, "fail (exit 3) when the token may not write, instead of warning (pull requests from forks)")
+	fs.BoolVar(&f.verbose, "verbose", false, "log every API request and retry to stderr")
+}
+
+// options turns the flags into github.Options wired to s.
+func (f *publishFlags) options(s *Streams) (github.Options, error) {
+	mode, err := github.ParseCommentMode(f.comment)
+	if err != nil {
+		return github.Options{}, fmt.Errorf("--comment: %w", err)
 	}
+	if f.pr < 0 {
+		return github.Options{}, fmt.Errorf("--pr %d: want a positive number", f.pr)
+	}
+	if f.sha != "" {
+		if _, err := github.ParseSHA(f.sha); err != nil {
+			return github.Options{}, fmt.Errorf("--sha: %w", err)
+		}
+	}
+	if f.tokenEnv == "" {
+		return github.Options{}, errors.New("--token-env: want a variable name")
+	}
+	return github.Options{
+		Repo:     f.repo,
+		PR:       f.pr,
+		SHA:      f.sha,
+		APIURL:   f.apiURL,
+		TokenEnv: f.tokenEnv,
+		ID:       f.id,
+		Comment:  mode,
+		CheckRun: f.checkRun,
+		Strict:   f.strict,
+		Verbose:  f.verbose,
+		Getenv:   s.Getenv,
+		Stdout:   s.Out,
+		Stderr:   s.ErrOut,
+	}, nil
+}
+
+// publishError maps an error from github.Publish to perfgate's exit codes: 2 for bad input
+// (nothing was published), 3 for anything that could not be published.
+func publishError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if github.IsInputError(err) {
+		return inputError(err)
+	}
+	if errors.Is(err, context.Canceled) {
+		return internalError(err)
+	}
+	return internalError(fmt.Errorf("publishing to GitHub: %w", err))
+}
+
+// publishOptions are the inputs of "perfgate publish".
+type publishOptions struct {
+	flags   publishFlags
+	prepare string // first stage: write the artifact to this directory
+	from    string // second stage: publish the artifact in this directory
+	report  string // REPORT.json, or "-" for standard input
+}
+
+func newPublishCmd(s *Streams) *cobra.Command {
+	o := &publishOptions{}
+	cmd := &cobra.Command{
+		Use:   "publish [flags] REPORT.json | --prepare DIR REPORT.json | --from DIR",
+		Short: "Publish a check report to GitHub: sticky PR comment, commit status, job summary",
+		Long: `publish reads the JSON report of 'perfgate check --format json' and publishes it to the
+pull request: one sticky comment per gate id (edited in place on every rerun), a commit status
+on the pull request's head commit, and with --check-run a check run with annotations. Inside
+GitHub Actions it also writes the job summary, ::error:: annotations for failing results and
+the step outputs verdict, regressions and report.
+
+Everything is read from the Actions environment (GITHUB_REPOSITORY, GITHUB_EVENT_PATH,
+GITHUB_API_URL, GITHUB_TOKEN); flags override it.
+
+Publishing never changes the gate's verdict: publish exits 0 once it has published and 3 if
+it could not. A token that may not write (403 "Resource not accessible by integration", as on
+pull requests from forks) is a warning with the fix, and exit 0, unless --strict.
+
+Pull requests from forks get a read-only token, so publish in two stages:
+
+  # in the pull_request workflow (read-only token); upload DIR as an artifact
+  perfgate publish --prepare DIR REPORT.json
+  # in a workflow_run workflow (write token), after downloading the artifact to DIR
+  perfgate publish --from DIR
+
+--from treats the artifact as untrusted: it checks sizes, the report and the pull request
+number and SHA, and refuses (exit 2) unless the pull request's head is still the artifact's
+commit. Never use pull_request_target with a checkout of the pull request's code.
+
+Exit codes: 0 published (or only warned), 2 usage or input error, 3 could not publish.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case o.from != "" && o.prepare != "":
+				return inputError(errors.New("--prepare and --from are the two stages; use one"))
+			case o.from != "" && len(args) != 0:
+				return inputError(errors.New("--from DIR reads the report from DIR; give no REPORT.json"))
+			case o.from == "" && len(args) != 1:
+				return inputError(fmt.Errorf("want one REPORT.json (the output of 'perfgate check --format json'), got %d arguments", len(args)))
+			}
+			if len(args) == 1 {
+				o.report = args[0]
+			}
+			return runPublish(cmd.Context(), s, o)
+		},
+	}
+	fs := cmd.Flags()
+	o.flags.register(fs)
+	fs.StringVar(&o.prepare, "prepare", "", "first stage of the fork-safe mode: write report.json, pr and sha to `DIR` for upload as an artifact")
+	fs.StringVar(&o.from, "from", "", "second stage: publish the artifact downloaded to `DIR`, after checking it")
+	return cmd
+}
+
+func runPublish(ctx context.Context, s *Streams, o *publishOptions) error {
+	opts, err := o.flags.options(s)
+	if err != nil {
+		return inputError(err)
+	}
+	var rep *check.Report
+	switch {
+	case o.from != "":
+		if o.flags.pr != 0 || o.flags.sha != "" {
+			return inputError(errors.New("--from takes the pull request and commit from the artifact; do not pass --pr or --sha"))
+		}
+		a, err := github.LoadArtifact(o.from)
+		if err != nil {
+			return inputError(err)
+		}
+		rep = a.Report
+		opts.PR, opts.SHA, opts.VerifyHead = a.PR, a.SHA, true
+	default:
+		if rep, err = readReport(s, o.report); err != nil {
+			return inputError(err)
+		}
+	}
+	if o.prepare != "" {
+		return prepare(ctx, s, o, rep, opts)
+	}
+	_, err = github.Publish(ctx, rep, opts)
+	return publishError(err)
+}
+
+// prepare writes the first-stage artifact, then what needs no token (job summary,
+// annotations and outputs inside Actions).
+func prepare(ctx context.Context, s *Streams, o *publishOptions, rep *check.Report, opts github.Options) error {
+	pr, sha := opts.PR, opts.SHA
+	if path := s.Getenv("GITHUB_EVENT_PATH"); path != "" && (pr == 0 || sha == "") {
+		ev, err := github.ReadEvent(path)
+		if err != nil {
+			return inputError(err)
+		}
+		if pr == 0 {
+			pr = ev.PR
+		}
+		if sha == "" {
+			sha = ev.HeadSHA
+		}
+	}
+	if pr == 0 || sha == "" {
+		return inputError(errors.New("--prepare: no pull request in the event payload (GITHUB_EVENT_PATH); run it in a pull_request workflow or pass --pr and --sha"))
+	}
+	if err := github.Prepare(o.prepare, rep, pr, sha); err != nil {
+		return inputError(fmt.Errorf("--prepare: %w", err))
+	}
+	fmt.Fprintf(s.Out, "perfgate: wrote %s for pull request #%d at %s; upload it as an artifact and run 'perfgate publish --from DIR' in a workflow_run workflow\n",
+		filepath.Join(o.prepare, github.ArtifactReport), pr, sha)
+	opts.NoAPI = true
+	_, err := github.Publish(ctx, rep, opts)
+	return publishError(err)
+}
+
+// readReport reads and validates a JSON report from path, or from standard input for "-".
+func readReport(s *Streams, path string) (*check.Report, error) {
+	var data []byte
+	var err error
+	name := path
+	if path == "-" {
+		name = "<stdin>"
+		data, err = io.ReadAll(io.LimitReader(s.In, github.MaxReportBytes*8))
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return github.DecodeReport(name, data)
 }

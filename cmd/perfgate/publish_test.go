@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/perfgate/perfgate/github/githubtest"
+)
+
+const (
+	pubHead  = "a1b2c3d4e5f60718293a4b5c6d7e8f90123456ab"
+	pubToken = "ghs_SECRETtoken0123456789"
+	pubFail  = `{"schema":1,"verdict":"fail","results":[{"config":{"tp":"8"},"key":"tp=8","metric":"TFLOPS/GPU","better":"higher","status":"regression","fails":true,"outcome":"ok","delta_pct":-5,"threshold_pct":3}],"method":{"summary":"test"}}`
+)
+
+// TestPublishExitCodes runs publish in-process against a fake GitHub and checks the exit
+// code contract: 0 published (or only warned), 2 bad input, 3 could not publish.
+func TestPublishExitCodes(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		stdin  string
+		fault  *githubtest.Fault
+		env    map[string]string
+		want   int
+		stderr string
+	}{
+		{name: "published", args: []string{"publish", "REPORT"}, want: ExitPass},
+		{name: "stdin", args: []string{"publish", "-"}, stdin: pubFail, want: ExitPass},
+		{name: "failing report still exits 0", args: []string{"publish", "--comment", "on-failure", "REPORT"}, want: ExitPass},
+		{name: "read-only token warns", args: []string{"publish", "REPORT"}, want: ExitPass,
+			fault:  &githubtest.Fault{Method: "POST", Path: "/repos/o/r/statuses/*", Status: 403, Body: githubtest.BodyNotAccessible},
+			stderr: "pull-requests: write"},
+		{name: "read-only token strict", args: []string{"publish", "--strict", "REPORT"}, want: ExitInternal,
+			fault:  &githubtest.Fault{Method: "POST", Path: "/repos/o/r/statuses/*", Status: 403, Body: githubtest.BodyNotAccessible},
+			stderr: "Resource not accessible by integration"},
+		{name: "validation error", args: []string{"publish", "REPORT"}, want: ExitInternal,
+			fault:  &githubtest.Fault{Method: "POST", Path: "/repos/o/r/issues/7/comments", Status: 422, Body: `{"message":"Validation Failed"}`},
+			stderr: "could not create the perfgate comment on o/r#7"},
+		{name: "unknown pr", args: []string{"publish", "--pr", "99", "REPORT"}, want: ExitInternal, stderr: "o/r#99"},
+		{name: "bad json", args: []string{"publish", "-"}, stdin: "{", want: ExitInput, stderr: "<stdin>: not a perfgate JSON report"},
+		{name: "bad mode", args: []string{"publish", "--comment", "x", "REPORT"}, want: ExitInput, stderr: "--comment"},
+		{name: "bad repo", args: []string{"publish", "--repo", "o", "REPORT"}, want: ExitInput, stderr: `repository "o" is not of the form owner/name`},
+		{name: "bad id", args: []string{"publish", "--id", "x-->y", "REPORT"}, want: ExitInput, stderr: "gate id"},
+		{name: "no token", args: []string{"publish", "REPORT"}, env: map[string]string{"GITHUB_TOKEN": ""}, want: ExitInput, stderr: "no GitHub token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := githubtest.New("o/r", func(msg string) { t.Error(msg) })
+			defer srv.Close()
+			srv.Token = pubToken
+			srv.AddPR(7, pubHead)
+			if tt.fault != nil {
+				srv.AddFault(*tt.fault)
+			}
+			dir := t.TempDir()
+			report := filepath.Join(dir, "report.json")
+			os.WriteFile(report, []byte(pubFail), 0o644)
+			event := filepath.Join(dir, "event.json")
+			os.WriteFile(event, []byte(`{"pull_request":{"number":7,"head":{"sha":"`+pubHead+`","repo":{"full_name":"o/r"}},"base":{"repo":{"full_name":"o/r"}}}}`), 0o644)
+			env := map[string]string{
+				"GITHUB_REPOSITORY": "o/r", "GITHUB_TOKEN": pubToken, "GITHUB_API_URL": srv.APIURL(),
+				"GITHUB_EVENT_PATH": event,
+			}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			var stdout, stderr bytes.Buffer
+			s := &Streams{In: strings.NewReader(tt.stdin), Out: &stdout, ErrOut: &stderr, Getenv: func(k string) string { return env[k] }}
+			args := append([]string(nil), tt.args...)
+			for i, a := range args {
+				if a == "REPORT" {
+					args[i] = report
+				}
+			}
+			if got := Main(args, s); got != tt.want {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got, tt.want, &stdout, &stderr)
+			}
+			if !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.stderr, &stderr)
+			}
+			if strings.Contains(stdout.String()+stderr.String(), pubToken) {
+				t.Error("the token was printed")
+			}
+		})
+	}
+}
