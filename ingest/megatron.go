@@ -122,6 +122,15 @@ func readMegatronLog(file string, r io.Reader, opts *Options, bridge bool) ([]Ru
 	if err := p.flush(); err != nil {
 		return nil, err
 	}
+	if len(p.runs) == 0 {
+		// Nothing a run is made of: still a run, one that logged no iterations.
+		p.cur.start = 1
+		run, err := p.finish(p.cur)
+		if err != nil {
+			return nil, err
+		}
+		p.runs = append(p.runs, run)
+	}
 	return p.runs, nil
 }
 
@@ -340,6 +349,9 @@ func (p *megatronParser) argLine(line []byte, n int) error {
 	if bytes.Contains(line, argsEndShort) {
 		p.inArgs = false
 		return nil
+	}
+	if bytes.Contains(line, kwElapsed) {
+		return Errorf(p.file, m.argsLine, "argument dump has no end marker before the first iteration (line %d)", n)
 	}
 	if bytes.Contains(line, argsHeaderShort) {
 		return Errorf(p.file, n, "new argument dump starts before the one at line %d ended with %q", m.argsLine, string(argsEnd))

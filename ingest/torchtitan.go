@@ -66,7 +66,7 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]Run, error) {
 	var runs []Run
 	cur := &titanRun{last: -1}
 	flush := func() error {
-		if !cur.started && cur.fail.first() == nil {
+		if !cur.started && cur.fail.first() == nil && len(runs) > 0 {
 			return nil
 		}
 		cur.l.fail, cur.l.tflops, cur.l.tokens = &cur.fail, &cur.tflops, &cur.tokens
@@ -88,7 +88,7 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]Run, error) {
 		t := bytes.Index(line, kwTFLOPSColon)
 		s := bytes.Index(line, kwStep)
 		if t < 0 || s < 0 || s > t {
-			if bytes.Contains(line, kwStartingJob) && cur.started {
+			if bytes.Contains(line, kwStartingJob) && (cur.started || cur.fail.first() != nil) {
 				if err := flush(); err != nil {
 					return nil, err
 				}

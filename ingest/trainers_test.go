@@ -1,0 +1,332 @@
+package ingest
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestSniffTrainerLogs(t *testing.T) {
+	tests := []struct {
+		file, head string
+		want       *Format
+	}{
+		{"train.log", argDump(nil), MegatronFormat},
+		{"train.log", "junk\n0: " + realIterLine + "\n", MegatronFormat},
+		{"bridge.log", "Step Time : 12.78s GPU utilization: 528.1 TFLOP/s/GPU\n" + realIterLine + "\n", MegatronBridgeFormat},
+		{"bridge.log", "Step Time : 3.41s GPU utilization: 402.7MODEL_TFLOP/s/GPU\n", MegatronBridgeFormat},
+		{"nemo.log", "Training epoch 0, iteration 120/149 | lr: 3e-05 | consumed_samples: 121 | global_batch_size: 1 | global_step: 120 | reduced_train_loss: 1.233 | train_step_timing in s: 0.03146 | val_loss: 4.106\n", NeMoFormat},
+		{"titan.log", "[titan] 2026-02-24 19:46:17,508 - root - INFO - step:  4  loss:  7.62585  grad_norm: 26.6250  memory: 66.91GiB(37.51%)  tps: 10,050  tflops: 314.71  mfu: 13.99%\n", TorchtitanFormat},
+		{"titan.log", "[rank0]:[titan] 2025-07-21 15:57:42,774 - root - INFO - \x1b[31mstep:  3  \x1b[32mloss:  4.9925  \x1b[33mgrad_norm:  2.6422  \x1b[36mmemory:  0.00GiB(0.00%)  \x1b[34mtps: 30,768  \x1b[36mtflops: 3.15  \x1b[35mmfu: 0.32%\x1b[39m\n", TorchtitanFormat},
+		{"golden_values_dev_dgx_h100.json", "{\n  \"lm loss\": {}}", GoldenFormat},
+		{"values.json", `{"iteration-time": {"start_step": 1, "end_step": 2, "step_interval": 1, "values": {"1": 1.0}}}`, GoldenFormat},
+		{"sweep.txt", "tp | pp | mbs | gbs | time | TFLOPS\n8 | 4 | 1 | 1024 | 49.9 | 137.63\n", TableFormat},
+	}
+	for _, tt := range tests {
+		f, err := Detect(tt.file, []byte(tt.head))
+		if f != tt.want {
+			name := "<nil>"
+			if f != nil {
+				name = f.Name
+			}
+			t.Errorf("Detect(%q, %.40q) = %s, %v; want %s", tt.file, tt.head, name, err, tt.want.Name)
+		}
+	}
+	// Text that merely mentions the keywords is none of the log formats.
+	for _, head := range []string{
+		"the elapsed time per iteration is shown below\n",
+		"Step Time : 3s\n",
+		"step: 4 tflops\n",
+		"Training epoch 0, iteration 1/2\n",
+		`{"config": {"tp": 8}}`,
+	} {
+		for _, f := range []*Format{MegatronFormat, MegatronBridgeFormat, NeMoFormat, TorchtitanFormat, GoldenFormat} {
+			if f.Sniff("x.log", []byte(head)) {
+				t.Errorf("%s sniffs %q", f.Name, head)
+			}
+		}
+	}
+}
+
+func TestBridge(t *testing.T) {
+	// The old format alone: each Step Time line is one iteration.
+	var b strings.Builder
+	for i := 0; i < 20; i++ {
+		b.WriteString("Step Time : 12.78s GPU utilization: 528.1 TFLOP/s/GPU\n")
+	}
+	runs := readLog(t, MegatronBridgeFormat, b.String(), -1)
+	if got := values(runs[0], MetricTFLOPS); len(got) != 17 || got[0] != 528.1 {
+		t.Errorf("old format TFLOPS = %v, want 17 × 528.1", got)
+	}
+	// The current format: the iteration line after a Step Time line gives the finer time.
+	log := "Step Time : 3.41s GPU utilization: 402.7MODEL_TFLOP/s/GPU\n" + iterLine(1, 3, 3412.5, 0) + "\n" +
+		"Step Time : 3.41s GPU utilization: 402.8MODEL_TFLOP/s/GPU\n" + iterLine(2, 3, 3408.5, 0) + "\n" +
+		"Step Time : 3.42s GPU utilization: 401.9MODEL_TFLOP/s/GPU\n" + iterLine(3, 3, 3421.5, 0) + "\n" +
+		"[Rank 0] (after 1 iterations) memory (GB) | mem-allocated-gigabytes: 31.4 | mem-max-allocated-gigabytes: 1.048576 | alloc-retries: 0\n"
+	runs = readLog(t, MegatronBridgeFormat, log, 0)
+	r := runs[0]
+	if got := values(r, MetricTime); len(got) != 2 || got[0] != 3.4085 || got[1] != 3.4215 {
+		t.Errorf("s/iter = %v, want [3.4085 3.4215]", got)
+	}
+	if got := values(r, MetricTFLOPS); len(got) != 2 || got[0] != 402.8 {
+		t.Errorf("TFLOPS = %v", got)
+	}
+	if got := values(r, MetricMaxAlloc); len(got) != 1 || math.Abs(got[0]-1000) > 1e-9 {
+		t.Errorf("MB-max-allocated = %v, want [1000]", got)
+	}
+	// Failures count as for Megatron-LM.
+	runs = readLog(t, MegatronBridgeFormat, log+"torch.OutOfMemoryError: CUDA out of memory.\n", -1)
+	if runs[0].Outcome != OOM {
+		t.Errorf("bridge OOM: %s", renderRuns(runs))
+	}
+}
+
+func TestNeMo(t *testing.T) {
+	line := func(epoch, it, total int, timing string, extra string) string {
+		return "Training epoch " + itoa(epoch) + ", iteration " + itoa(it) + "/" + itoa(total) + " | lr: 3e-05 | global_step: " + itoa(it) +
+			" | reduced_train_loss: 1.233 | train_step_timing in s: " + timing + extra + "\n"
+	}
+	var b strings.Builder
+	b.WriteString(line(0, 0, 4, "5.1", ""))
+	for it := 1; it < 4; it++ {
+		b.WriteString(line(0, it, 4, "0.03146", " | TFLOPS_per_GPU: 312.4"))
+	}
+	for it := 0; it < 4; it++ { // a second epoch restarts the iteration count
+		b.WriteString(line(1, it, 4, "0.0315", " | TFLOPS_per_GPU: 311.9"))
+	}
+	runs := readLog(t, NeMoFormat, b.String(), 0)
+	if got := values(runs[0], MetricTime); len(got) != 7 || got[6] != 0.0315 {
+		t.Errorf("s/iter = %v, want 7 samples", got)
+	}
+	if got := values(runs[0], MetricTFLOPS); len(got) != 7 {
+		t.Errorf("TFLOPS = %v", got)
+	}
+	runs = readLog(t, NeMoFormat, b.String()+"Traceback (most recent call last):\n", 0)
+	if runs[0].Outcome != Error || !strings.HasPrefix(runs[0].Reason, "train.log:9: Traceback") {
+		t.Errorf("NeMo traceback: %s", renderRuns(runs))
+	}
+	runs = readLog(t, NeMoFormat, "nothing\n", 0)
+	if runs[0].Outcome != Error || !strings.Contains(runs[0].Reason, "no training iterations") {
+		t.Errorf("empty NeMo log: %s", renderRuns(runs))
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestTorchtitan(t *testing.T) {
+	step := func(rank string, n int, tps, tflops, mem string) string {
+		return rank + "[titan] 2025-07-21 15:57:42,774 - root - INFO - \x1b[31mstep: " + itoa(n) + "  \x1b[32mloss:  4.9925  \x1b[36mmemory: " + mem +
+			"(37.51%)  \x1b[34mtps: " + tps + "  \x1b[36mtflops: " + tflops + "  \x1b[35mmfu: N/A\x1b[39m\n"
+	}
+	var b strings.Builder
+	b.WriteString("[rank0]:[titan] 2025-07-21 15:57:31,101 - root - INFO - Starting job: Llama 3 8B training\n")
+	b.WriteString("[rank0]:[titan] 2025-07-21 15:57:40,002 - root - INFO - Training starts at step 1, with local batch size 1, global batch size 8, gradient accumulation steps 1, sequence length 8192, total steps 10 (warmup 2)\n")
+	for n := 1; n <= 5; n++ {
+		b.WriteString(step("[rank1]:", n, "1,000", "1,999.00", "99.00GiB"))
+		b.WriteString(step("[rank0]:", n, "10,050", "1,314.71", "66.91GiB"))
+	}
+	b.WriteString("[rank0]:[titan] 2025-07-21 16:00:00,000 - root - INFO - Starting job: Llama 3 8B training\n")
+	b.WriteString("[rank0]:[titan] 2025-07-21 16:00:00,000 - root - INFO - Training starts at step 1, with local batch size 1, global batch size 16, gradient accumulation steps 1, sequence length 4096, total steps 3 (warmup 2)\n")
+	for n := 1; n <= 3; n++ {
+		b.WriteString(step("[rank0]:", n, "9,000", "300.5", "512.5MiB"))
+	}
+	runs := readLog(t, TorchtitanFormat, b.String(), 0)
+	if len(runs) != 2 {
+		t.Fatalf("got %d runs, want 2:\n%s", len(runs), renderRuns(runs))
+	}
+	r := runs[0]
+	if got := values(r, MetricTFLOPS); len(got) != 4 || got[0] != 1999 {
+		t.Errorf("run 1 TFLOPS = %v, want rank1's 4 × 1999 (the first rank seen)", got)
+	}
+	if got := values(r, MetricTokens); len(got) != 4 || got[0] != 1000 {
+		t.Errorf("run 1 tokens/s = %v", got)
+	}
+	if got := values(r, MetricMaxReserved); len(got) != 1 || got[0] != 99*1024 {
+		t.Errorf("run 1 MB-max-reserved = %v", got)
+	}
+	if r.Config.Key() != "gbs=8/sl=8192" || !strings.Contains(strings.Join(r.Notes, " "), "log cut off at iteration 5 of 10") {
+		t.Errorf("run 1: %s", renderRuns(runs[:1]))
+	}
+	if got := values(runs[1], MetricMaxReserved); runs[1].Config["gbs"] != "16" || len(got) != 1 || got[0] != 512.5 {
+		t.Errorf("run 2: %s", renderRuns(runs[1:]))
+	}
+}
+
+func TestGolden(t *testing.T) {
+	doc := `{
+  "lm loss": {"start_step": 1, "end_step": 6, "step_interval": 1, "values": {"1": 10.0}},
+  "iteration-time": {"start_step": 1, "end_step": 6, "step_interval": 1,
+    "values": {"1": "nan", "2": 7.9, "3": "nan", "4": 1.25, "5": "NaN", "6": 1.5}},
+  "throughput": {"start_step": 1, "end_step": 6, "step_interval": 1, "values": {"2": 50.0, "4": 400.0, "6": 410.0}},
+  "mem-max-allocated-bytes": {"start_step": 1, "end_step": 6, "step_interval": 1, "values": {"1": 1048576.0, "6": 2097152.0}}
+}`
+	runs := readLog(t, GoldenFormat, doc, 0)
+	r := runs[0]
+	if r.Source != "train.log:3" {
+		t.Errorf("source = %s, want the iteration-time line", r.Source)
+	}
+	if got := values(r, MetricTime); len(got) != 2 || got[0] != 1.25 || got[1] != 1.5 {
+		t.Errorf("s/iter = %v, want [1.25 1.5]", got)
+	}
+	if got := values(r, MetricTFLOPS); len(got) != 2 || got[0] != 400 {
+		t.Errorf("TFLOPS = %v", got)
+	}
+	if got := values(r, MetricMaxAlloc); len(got) != 1 || got[0] != 2 {
+		t.Errorf("MB-max-allocated = %v, want [2]", got)
+	}
+	for _, tt := range []struct{ doc, want string }{
+		{`{"lm loss": {"start_step": 1, "end_step": 1, "step_interval": 1, "values": {"1": 1}}}`, `train.log:1: golden values have no "iteration-time" series (only "lm loss")`},
+		{"{\n\"iteration-time\": {\"values\": {\"x\": 1}}}", `train.log:2: "iteration-time": step "x" is not a whole number`},
+		{"{\n\"iteration-time\": {\"values\": {\"1\": true}}}", `train.log:2: "iteration-time": step 1: value true is not a number`},
+		{"{\n\"iteration-time\": {\"values\": {\"1\": \"fast\"}}}", `train.log:2: "iteration-time": step 1: value "fast" is neither a number nor "nan"`},
+		{"{\n\"iteration-time\": [1, 2]}", `train.log:2: "iteration-time": want {start_step, end_step, step_interval, values}`},
+		{"{\n\"iteration-time\": {,}}", `train.log:2: not a golden values JSON object`},
+	} {
+		_, err := GoldenFormat.Read("train.log", strings.NewReader(tt.doc), nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Read(%q): err = %v, want %q", tt.doc, err, tt.want)
+		}
+	}
+}
+
+func TestNameConfig(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"tp=8_pp=4_mbs=1_gbs=1024_sl=4096_nodes=32.log", "tp=8/pp=4/mbs=1/gbs=1024/sl=4096/nodes=32"},
+		{"dir/run_tp=08_flags=overlap-grad+dist-opt.run2.log", "tp=8/flags=dist-opt+overlap-grad"},
+		{"llama_model=llama3-70b_tp=8.txt", "model=llama3-70b/tp=8"},
+		{"tp=8_note=a_b.log", "tp=8/note=a_b"},
+		{"tp=x_pp=2.log", "pp=2"},
+		{"train.log", ""},
+		{"lr=1.5e-4.log", "lr=1.5e-4"},
+		{"=8_9x=1.log", ""},
+	}
+	for _, tt := range tests {
+		if got := nameConfig(tt.name).Key(); got != tt.want {
+			t.Errorf("nameConfig(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSidecar(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	log := argDump(nil) + iterLines(1, 10, 10, 1000, 400)
+	a := write("tp=4_nodes=2_a.log", log)
+	write("tp=4_nodes=2_a.log.json", `{"nodes": 3, "model": "llama3-70b", "flags": ["dist-opt", "overlap-grad"], "note": null}`)
+	b := write("b.out", log)
+	write("b.json", `{"gbs": 2048.0}`)
+	c := write("c.log", log)
+	write("c.json", `{"config": {"tp": 8}}`)      // not a sidecar: nested
+	results := write("results.json", `{"tp": 8}`) // no log beside it
+	write("golden_values_x.json", `{"iteration-time": {"values": {"1": 1}}}`)
+
+	for _, tt := range []struct {
+		path string
+		want bool
+	}{
+		{filepath.Join(dir, "tp=4_nodes=2_a.log.json"), true},
+		{filepath.Join(dir, "b.json"), true},
+		{filepath.Join(dir, "c.json"), false},
+		{results, false},
+		{filepath.Join(dir, "golden_values_x.json"), false},
+		{a, false},
+	} {
+		if got := isSidecar(tt.path); got != tt.want {
+			t.Errorf("isSidecar(%s) = %v, want %v", filepath.Base(tt.path), got, tt.want)
+		}
+	}
+
+	opts := &Options{SkipIters: -1, Set: Config{"gbs": "4096"}}
+	runs, err := ReadFile(a, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Log < file name < sidecar < --set.
+	if got, want := runs[0].Config.Key(), "model=llama3-70b/tp=4/pp=4/mbs=1/gbs=4096/flags=dist-opt+overlap-grad/sl=4096/nodes=3"; got != want {
+		t.Errorf("config = %s, want %s", got, want)
+	}
+	runs, err = ReadFile(b, &Options{SkipIters: -1})
+	if err != nil || runs[0].Config["gbs"] != "2048" {
+		t.Errorf("b.out: %v %v", err, runs)
+	}
+	// A JSON file beside a log that is not a flat object fails loudly when read as a sidecar.
+	if _, err := ReadFile(c, &Options{SkipIters: -1}); err == nil || !strings.Contains(err.Error(), "c.json: sidecar key \"config\": nested objects") {
+		t.Errorf("c.log: err = %v", err)
+	}
+	// Directory walks skip sidecars but not other JSON files.
+	files, err := expand(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	sort.Strings(names)
+	if got, want := strings.Join(names, " "), "b.out c.json c.log golden_values_x.json results.json tp=4_nodes=2_a.log"; got != want {
+		t.Errorf("expand = %s, want %s", got, want)
+	}
+	for _, bad := range []string{`[1]`, `{"tp": "eight"}`, `{"x": {"y": 1}}`, `{"a": [1]}`, `{} {}`, `null`, `{"": 1}`} {
+		if _, err := parseSidecar("s.json", []byte(bad)); err == nil {
+			t.Errorf("parseSidecar(%s) succeeded", bad)
+		}
+	}
+}
+
+// TestSweepLogsMatchSeedTable checks that testdata/logs/megatron-sweep describes the seed
+// table: every row's config has log runs with the same config key and outcome, and for OK
+// rows one of them has medians within 1% of the row's time and TFLOPS.
+func TestSweepLogsMatchSeedTable(t *testing.T) {
+	table, err := ReadFile("../testdata/seed/sweep-70b-32nodes.txt", &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := ReadPaths([]string{filepath.Join(logsDir, "megatron-sweep")}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string][]Run{}
+	for _, r := range logs {
+		byKey[r.Config.Key()] = append(byKey[r.Config.Key()], r)
+	}
+	tableKeys := map[string]bool{}
+	close := func(a, b float64) bool { return math.Abs(a/b-1) < 0.01 }
+	for _, row := range table {
+		key := row.Config.Key()
+		tableKeys[key] = true
+		runs := byKey[key]
+		if len(runs) < 2 {
+			t.Errorf("%s: %d log runs, want at least 2", key, len(runs))
+			continue
+		}
+		matched := false
+		for _, r := range runs {
+			if r.Outcome != row.Outcome {
+				t.Errorf("%s: log run %s is %s, table row %s is %s", key, r.Source, r.Outcome, row.Source, row.Outcome)
+			}
+			if row.Outcome == OK && r.Outcome == OK &&
+				close(median(values(r, MetricTime)), values(row, MetricTime)[0]) &&
+				close(median(values(r, MetricTFLOPS)), values(row, MetricTFLOPS)[0]) {
+				matched = true
+			}
+		}
+		if row.Outcome == OK && !matched {
+			t.Errorf("%s: no log run matches table row %s", key, row.Source)
+		}
+	}
+	for key := range byKey {
+		if !tableKeys[key] {
+			t.Errorf("log config %s is not in the seed table", key)
+		}
+	}
+}
