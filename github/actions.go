@@ -168,9 +168,10 @@ func (p *publisher) actions(rep *check.Report) error {
 		p.out.Annotations++
 	}
 	if path := o.Getenv("GITHUB_OUTPUT"); path != "" {
+		// As the action's check step counts them: every result that fails the gate.
 		regressions := 0
-		for _, r := range rep.Results {
-			if r.Status == check.Regression && fails(&r) {
+		for i := range rep.Results {
+			if fails(&rep.Results[i]) {
 				regressions++
 			}
 		}

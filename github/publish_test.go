@@ -716,7 +716,7 @@ func TestPublishActionsFiles(t *testing.T) {
 		t.Errorf("message not escaped:\n%s", h.stdout.String())
 	}
 	output, _ := os.ReadFile(h.env["GITHUB_OUTPUT"])
-	for _, want := range []string{"verdict=fail\n", "regressions=15\n", "report<<perfgate_"} {
+	for _, want := range []string{"verdict=fail\n", "regressions=16\n", "report<<perfgate_"} {
 		if !bytes.Contains(output, []byte(want)) {
 			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, output)
 		}
