@@ -25,8 +25,8 @@ const (
 	maxAnnotationsPerKind = 10
 )
 
-// appendStepSummary appends md to the job summary file at path, cutting md so that the file
-// stays within MaxStepSummaryBytes. The caller renders md with the returned budget.
+// stepSummaryBudget returns how many bytes may still be appended to the job summary file at
+// path without taking it over MaxStepSummaryBytes; the report is rendered to fit.
 func stepSummaryBudget(path string) int {
 	used := int64(0)
 	if st, err := os.Stat(path); err == nil {
@@ -36,6 +36,7 @@ func stepSummaryBudget(path string) int {
 	return max(int(MaxStepSummaryBytes-used)-1024, 0)
 }
 
+// appendFile appends text to the file at path, creating it if needed.
 func appendFile(path, text string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
