@@ -1,0 +1,660 @@
+package check
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfgate/perfgate/ingest"
+)
+
+// now is the fixed clock of every test, so ignore rules expire deterministically.
+var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+// mustKey parses a config key such as "tp=8/pp=4".
+func mustKey(key string) ingest.Config {
+	c, err := ingest.ParseKey(key)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// run returns one OK run of cfg in batch whose TFLOPS/GPU samples (iterations) are tflops.
+func run(cfg, batch string, tflops ...float64) ingest.Run {
+	return ingest.Run{
+		Config: mustKey(cfg), Outcome: ingest.OK, Batch: batch, Source: batch + ".txt:1",
+		Metrics: []ingest.Metric{{Name: ingest.MetricTFLOPS, Unit: ingest.MetricTFLOPS, Better: ingest.Higher, Values: tflops}},
+	}
+}
+
+// timed returns one OK run of cfg in batch with a single s/iter sample.
+func timed(cfg, batch string, secs float64) ingest.Run {
+	return ingest.Run{
+		Config: mustKey(cfg), Outcome: ingest.OK, Batch: batch,
+		Metrics: []ingest.Metric{{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{secs}}},
+	}
+}
+
+// runs returns one single-sample run of cfg per centre, in batches prefix1, prefix2, ….
+func runs(cfg, prefix string, centres ...float64) []ingest.Run {
+	var out []ingest.Run
+	for i, c := range centres {
+		out = append(out, run(cfg, fmt.Sprintf("%s%d", prefix, i+1), c))
+	}
+	return out
+}
+
+// failed returns a failed run of cfg.
+func failed(cfg, batch string, o ingest.Outcome, reason string) ingest.Run {
+	return ingest.Run{Config: mustKey(cfg), Outcome: o, Reason: reason, Batch: batch}
+}
+
+// noisy returns n centres around level with relative run-to-run noise sigma, from a fixed
+// pattern whose mean is zero, so tests do not depend on a random seed.
+func noisy(level, sigma float64, n int) []float64 {
+	pattern := []float64{0.6, -0.4, 1.1, -1.0, 0.2, -0.5, 0.9, -0.9}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = level * math.Exp(sigma*pattern[i%len(pattern)])
+	}
+	return out
+}
+
+func concat(rss ...[]ingest.Run) []ingest.Run {
+	var out []ingest.Run
+	for _, rs := range rss {
+		out = append(out, rs...)
+	}
+	return out
+}
+
+func opts(mod func(*Options)) Options {
+	o := DefaultOptions
+	o.Now = now
+	if mod != nil {
+		mod(&o)
+	}
+	return o
+}
+
+// result returns the result for a config key and metric, failing the test if there is none.
+func result(t *testing.T, rep *Report, key, metric string) *Result {
+	t.Helper()
+	want := mustKey(key).Key()
+	for i := range rep.Results {
+		if r := &rep.Results[i]; r.Key == want && r.Metric == metric {
+			return r
+		}
+	}
+	t.Fatalf("no result for %s %s; have %s", key, metric, summary(rep))
+	return nil
+}
+
+func summary(rep *Report) string {
+	var parts []string
+	for _, r := range rep.Results {
+		parts = append(parts, fmt.Sprintf("%s/%s=%s", r.Key, r.Metric, r.Status))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func f64(v float64) *float64 { return &v }
+
+const tf = ingest.MetricTFLOPS
+
+func TestCompareStatuses(t *testing.T) {
+	base := concat(
+		runs("tp=1", "b", 100),                  // regression
+		runs("tp=2", "b", 100),                  // improvement
+		runs("tp=3", "b", 100),                  // unchanged
+		runs("tp=5", "b", 100),                  // missing
+		runs("tp=6", "b", 100),                  // newly failing (OOM)
+		runs("tp=7", "b", 100),                  // newly failing (error)
+		[]ingest.Run{
+			failed("tp=8", "b1", ingest.OOM, "t.txt:3: OOM in the time column"),   // fixed
+			failed("tp=9", "b1", ingest.OOM, "t.txt:4: OOM in the time column"),   // still failing
+			failed("tp=10", "b1", ingest.Error, "t.txt:5: Err in the time column"), // still failing
+		},
+	)
+	cur := concat(
+		runs("tp=1", "p", 90),
+		runs("tp=2", "p", 110),
+		runs("tp=3", "p", 101),
+		runs("tp=4", "p", 100), // new
+		[]ingest.Run{
+			failed("tp=6", "p1", ingest.OOM, "pr.txt:6: OOM in the time column"),
+			failed("tp=7", "p1", ingest.Error, ""),
+			run("tp=8", "p1", 100),
+			failed("tp=9", "p1", ingest.OOM, "pr.txt:9: OOM"),
+			failed("tp=10", "p1", ingest.OOM, "pr.txt:10: OOM"),
+			failed("tp=11", "p1", ingest.OOM, "pr.txt:11: OOM"), // new, and failed
+		},
+	)
+	tests := []struct {
+		key     string
+		status  Status
+		fails   bool
+		outcome string
+		reason  string // substring
+	}{
+		{"tp=1", Regression, true, "ok", "fixed ±5% tolerance"},
+		{"tp=2", Improvement, false, "ok", "fixed ±5% tolerance"},
+		{"tp=3", Unchanged, false, "ok", "fixed ±5% tolerance"},
+		{"tp=4", New, false, "ok", "no baseline for this config"},
+		{"tp=5", Missing, false, "ok", "in the baseline but not in the new results"},
+		{"tp=6", NewlyFailing, true, "oom", "the baseline ran; now pr.txt:6: OOM in the time column"},
+		{"tp=7", NewlyFailing, true, "error", "the baseline ran; now error"},
+		{"tp=8", Fixed, false, "ok", "failed in the baseline (t.txt:3: OOM in the time column); runs now"},
+		{"tp=9", StillFailing, false, "oom", "failed in the baseline too; now pr.txt:9: OOM"},
+		{"tp=10", StillFailing, false, "oom", "failed in the baseline too"},
+		{"tp=11", New, false, "oom", "new config; it failed: pr.txt:11: OOM"},
+	}
+	rep := Compare(base, cur, opts(nil))
+	if len(rep.Results) != len(tests) {
+		t.Errorf("got %d results, want %d: %s", len(rep.Results), len(tests), summary(rep))
+	}
+	for _, tt := range tests {
+		r := result(t, rep, tt.key, tf)
+		if r.Status != tt.status || r.Fails != tt.fails || r.Outcome != tt.outcome {
+			t.Errorf("%s: status %s fails %v outcome %q, want %s %v %q", tt.key, r.Status, r.Fails, r.Outcome, tt.status, tt.fails, tt.outcome)
+		}
+		if !strings.Contains(r.Reason, tt.reason) {
+			t.Errorf("%s: reason %q does not contain %q", tt.key, r.Reason, tt.reason)
+		}
+		if r.Fails != r.Status.Fails(false) {
+			t.Errorf("%s: Fails %v disagrees with Status.Fails", tt.key, r.Fails)
+		}
+	}
+	if rep.Verdict != Fail {
+		t.Errorf("verdict %s, want fail", rep.Verdict)
+	}
+	if r := result(t, rep, "tp=1", tf); r.DeltaPct == nil || math.Abs(*r.DeltaPct-(-10)) > 1e-9 {
+		t.Errorf("tp=1 delta %v, want -10%%", r.DeltaPct)
+	}
+	if r := result(t, rep, "tp=8", tf); r.Baseline == nil || r.Baseline.Failed != 1 || r.Baseline.Runs != 0 {
+		t.Errorf("fixed config baseline = %+v, want 0 runs, 1 failed", r.Baseline)
+	}
+	if rep.Schema != Schema {
+		t.Errorf("schema %d, want %d", rep.Schema, Schema)
+	}
+}
+
+// TestVerdict checks that the verdict fails exactly when a regression or a newly failing
+// config is present, and for a missing config only with RequireAll.
+func TestVerdict(t *testing.T) {
+	base := concat(runs("tp=1", "b", 100), runs("tp=2", "b", 100), []ingest.Run{failed("tp=3", "b1", ingest.OOM, "")})
+	tests := []struct {
+		name       string
+		cur        []ingest.Run
+		requireAll bool
+		want       string
+	}{
+		{"all unchanged", concat(runs("tp=1", "p", 100), runs("tp=2", "p", 99), []ingest.Run{failed("tp=3", "p1", ingest.OOM, "")}), false, Pass},
+		{"improvement only", concat(runs("tp=1", "p", 120), runs("tp=2", "p", 100), []ingest.Run{run("tp=3", "p1", 50)}), false, Pass},
+		{"regression", concat(runs("tp=1", "p", 80), runs("tp=2", "p", 100)), false, Fail},
+		{"newly failing", concat(runs("tp=1", "p", 100), []ingest.Run{failed("tp=2", "p1", ingest.OOM, "")}), false, Fail},
+		{"missing", runs("tp=1", "p", 100), false, Pass},
+		{"missing, require all", runs("tp=1", "p", 100), true, Fail},
+		{"missing failed config, require all", concat(runs("tp=1", "p", 100), runs("tp=2", "p", 100)), true, Fail},
+		{"new only", runs("tp=9", "p", 100), false, Pass},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := Compare(base, tt.cur, opts(func(o *Options) { o.RequireAll = tt.requireAll }))
+			if rep.Verdict != tt.want {
+				t.Errorf("verdict %s, want %s: %s", rep.Verdict, tt.want, summary(rep))
+			}
+			anyFails := false
+			for _, r := range rep.Results {
+				if r.Fails != r.Status.Fails(tt.requireAll) {
+					t.Errorf("%s: status %s, Fails %v", r.Key, r.Status, r.Fails)
+				}
+				anyFails = anyFails || r.Fails
+			}
+			if anyFails != (rep.Verdict == Fail) {
+				t.Errorf("verdict %s but some result fails = %v", rep.Verdict, anyFails)
+			}
+		})
+	}
+}
+
+func TestStatusFails(t *testing.T) {
+	for _, s := range Statuses {
+		want := s == Regression || s == NewlyFailing
+		if got := s.Fails(false); got != want {
+			t.Errorf("%s.Fails(false) = %v, want %v", s, got, want)
+		}
+		if got := s.Fails(true); got != (want || s == Missing) {
+			t.Errorf("%s.Fails(true) = %v", s, got)
+		}
+	}
+}
+
+func TestImprovementNote(t *testing.T) {
+	const note = "refresh the baseline"
+	hasNote := func(rep *Report) bool {
+		for _, n := range rep.Notes {
+			if strings.Contains(n, note) {
+				return true
+			}
+		}
+		return false
+	}
+	base := concat(runs("tp=1", "b", 100), runs("tp=2", "b", 100))
+	rep := Compare(base, concat(runs("tp=1", "p", 110), runs("tp=2", "p", 120)), opts(nil))
+	if rep.Verdict != Pass || !hasNote(rep) {
+		t.Errorf("improvements: verdict %s, notes %q; want pass and a refresh note", rep.Verdict, rep.Notes)
+	}
+	n := 0
+	for _, s := range rep.Notes {
+		if strings.Contains(s, note) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("refresh note appears %d times, want once", n)
+	}
+	if rep := Compare(base, concat(runs("tp=1", "p", 100), runs("tp=2", "p", 100)), opts(nil)); hasNote(rep) {
+		t.Errorf("no improvement, yet notes %q", rep.Notes)
+	}
+}
+
+// TestSeveralRunsAreSamples checks that several new runs of one config are several samples
+// of it (summarised by their geometric mean), and that the iterations of one run are
+// summarised by their median.
+func TestSeveralRunsAreSamples(t *testing.T) {
+	base := runs("tp=1", "b", 100)
+	cur := []ingest.Run{run("tp=1", "p1", 95), run("tp=1", "p2", 97)}
+	rep := Compare(base, cur, opts(nil))
+	r := result(t, rep, "tp=1", tf)
+	if r.New == nil || r.New.Runs != 2 {
+		t.Fatalf("new = %+v, want 2 runs", r.New)
+	}
+	if want := math.Sqrt(95 * 97); math.Abs(r.New.Center-want) > 1e-9 {
+		t.Errorf("new centre %v, want the geometric mean %v", r.New.Center, want)
+	}
+	// One run with a minority of slow iterations is summarised by its median.
+	rep = Compare(base, []ingest.Run{run("tp=1", "p1", 100, 101, 99, 100, 20, 30)}, opts(nil))
+	if r := result(t, rep, "tp=1", tf); r.New.Runs != 1 || math.Abs(r.New.Center-99.5) > 1e-9 || r.Status != Unchanged {
+		t.Errorf("slow iterations: new %+v status %s, want one run centred at 99.5, unchanged", r.New, r.Status)
+	}
+}
+
+func TestToleranceMode(t *testing.T) {
+	tests := []struct {
+		name   string
+		base   []ingest.Run
+		cur    ingest.Run
+		status Status
+	}{
+		{"1 run, 6% drop", runs("tp=8", "b", 100), run("tp=8", "p", 94), Regression},
+		{"1 run, 4% drop", runs("tp=8", "b", 100), run("tp=8", "p", 96), Unchanged},
+		{"2 runs, 6% drop", runs("tp=8", "b", 100, 100), run("tp=8", "p", 94), Regression},
+		{"2 runs, 4% drop", runs("tp=8", "b", 99, 101), run("tp=8", "p", 96), Unchanged},
+		{"1 run, 6% gain", runs("tp=8", "b", 100), run("tp=8", "p", 106), Improvement},
+		{"1 run, 4% gain", runs("tp=8", "b", 100), run("tp=8", "p", 104), Unchanged},
+		{"time: 6% slower", []ingest.Run{timed("tp=8", "b", 10)}, timed("tp=8", "p", 10.6), Regression},
+		{"time: 6% faster", []ingest.Run{timed("tp=8", "b", 10)}, timed("tp=8", "p", 9.4), Improvement},
+		{"time: 4% slower", []ingest.Run{timed("tp=8", "b", 10)}, timed("tp=8", "p", 10.4), Unchanged},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := Compare(tt.base, []ingest.Run{tt.cur}, opts(nil))
+			if len(rep.Results) != 1 {
+				t.Fatalf("got %d results", len(rep.Results))
+			}
+			r := rep.Results[0]
+			if r.Status != tt.status {
+				t.Errorf("status %s, want %s (%s)", r.Status, tt.status, r.Reason)
+			}
+			if r.Fails != (tt.status == Regression) {
+				t.Errorf("fails = %v", r.Fails)
+			}
+			if r.PValue != nil {
+				t.Errorf("p_value = %v, want nil: no test with %d baseline runs", *r.PValue, r.Baseline.Runs)
+			}
+			if !strings.Contains(r.Reason, "fixed ±5% tolerance") || !strings.Contains(r.Reason, fmt.Sprintf("%d baseline run(s)", len(tt.base))) {
+				t.Errorf("reason %q does not name the tolerance and the run count", r.Reason)
+			}
+			if r.ThresholdPct != 5 {
+				t.Errorf("threshold %v, want 5", r.ThresholdPct)
+			}
+			if c := r.Baseline.Center; math.Abs(r.Baseline.Lo-c*0.95) > 1e-9 || math.Abs(r.Baseline.Hi-c*1.05) > 1e-9 {
+				t.Errorf("band [%v, %v] around %v, want ±5%%", r.Baseline.Lo, r.Baseline.Hi, c)
+			}
+			found := false
+			for _, n := range rep.Notes {
+				found = found || strings.Contains(n, "1 comparison(s) used the fixed ±5% tolerance")
+			}
+			if !found {
+				t.Errorf("notes %q lack the tolerance caveat", rep.Notes)
+			}
+		})
+	}
+	// A wider tolerance from the options lets the 6% drop pass.
+	rep := Compare(runs("tp=8", "b", 100), runs("tp=8", "p", 94), opts(func(o *Options) { o.TolerancePct = 7 }))
+	if r := rep.Results[0]; r.Status != Unchanged || !strings.Contains(r.Reason, "±7%") {
+		t.Errorf("tolerance 7%%: %s (%s), want unchanged", r.Status, r.Reason)
+	}
+}
+
+// steadyBase is five runs of cfg with 0.3% run-to-run noise around level.
+func steadyBase(cfg string, level float64) []ingest.Run {
+	return runs(cfg, "b", noisy(level, 0.003, 5)...)
+}
+
+func TestStatisticalMode(t *testing.T) {
+	tests := []struct {
+		name      string
+		cur       []float64
+		minEffect float64
+		status    Status
+		reason    string
+	}{
+		{"10% drop", []float64{90, 90.2}, 3, Regression, "worse by 9.9%: significant"},
+		{"4% drop", []float64{96, 96.1}, 3, Regression, "worse by"},
+		{"2% drop is significant but below the minimum effect", []float64{98, 98.1}, 3, Unchanged, "significant (p="},
+		{"4% drop below a 5% minimum effect", []float64{96, 96.1}, 5, Unchanged, "but below the 5% minimum effect"},
+		{"within noise", []float64{100.1, 99.9}, 3, Unchanged, "within run-to-run noise"},
+		{"10% gain", []float64{110, 110.2}, 3, Improvement, "better by"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := Compare(steadyBase("tp=8", 100), runs("tp=8", "p", tt.cur...), opts(func(o *Options) { o.MinEffectPct = tt.minEffect }))
+			r := result(t, rep, "tp=8", tf)
+			if r.PValue == nil {
+				t.Fatalf("p_value nil with %d baseline runs: %s", r.Baseline.Runs, r.Reason)
+			}
+			if r.Status != tt.status || !strings.Contains(r.Reason, tt.reason) {
+				t.Errorf("status %s (%s), want %s (%q)", r.Status, r.Reason, tt.status, tt.reason)
+			}
+			if r.Fails != (tt.status == Regression) {
+				t.Errorf("fails = %v", r.Fails)
+			}
+			if tt.status == Unchanged && tt.reason != "within run-to-run noise" && *r.PValue >= 0.05 {
+				t.Errorf("p = %v: the case is meant to be significant", *r.PValue)
+			}
+			if r.ThresholdPct < tt.minEffect {
+				t.Errorf("threshold %v below the minimum effect %v", r.ThresholdPct, tt.minEffect)
+			}
+			if r.Baseline.NoisePct <= 0 {
+				t.Errorf("noise_pct %v, want > 0", r.Baseline.NoisePct)
+			}
+			if strings.Contains(r.Reason, "tolerance") {
+				t.Errorf("statistical result mentions the tolerance: %q", r.Reason)
+			}
+			if rep.Method.Comparisons != 1 {
+				t.Errorf("method comparisons = %d, want 1", rep.Method.Comparisons)
+			}
+		})
+	}
+}
+
+// TestMinHistoryRuns checks the switch between tolerance and test at MinHistoryRuns.
+func TestMinHistoryRuns(t *testing.T) {
+	base := concat(steadyBase("tp=8", 100), runs("tp=4", "b", 100, 100.2))
+	cur := concat(runs("tp=8", "p", 98), runs("tp=4", "p", 98))
+	rep := Compare(base, cur, opts(nil))
+	if r := result(t, rep, "tp=8", tf); r.PValue == nil {
+		t.Errorf("5 runs: no test")
+	}
+	if r := result(t, rep, "tp=4", tf); r.PValue != nil || !strings.Contains(r.Reason, "2 baseline run(s)") {
+		t.Errorf("2 runs: p %v, reason %q; want the tolerance", r.PValue, r.Reason)
+	}
+	rep = Compare(base, cur, opts(func(o *Options) { o.MinHistoryRuns = 6 }))
+	if r := result(t, rep, "tp=8", tf); r.PValue != nil {
+		t.Errorf("5 runs with MinHistoryRuns 6: got a test")
+	}
+}
+
+func TestIgnoreRules(t *testing.T) {
+	match := func(q string) func(ingest.Config) bool {
+		m, err := NewMatcher(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	base := concat(runs("tp=8/pp=4", "b", 100), runs("tp=4/pp=4", "b", 100))
+	cur := concat(runs("tp=8/pp=4", "p", 80), runs("tp=4/pp=4", "p", 80))
+	tests := []struct {
+		name    string
+		rule    Rule
+		ignored bool
+		reason  string
+	}{
+		{"forever", Rule{Match: match("/tp:8"), Ignore: true, Reason: "flaky, #12"}, true, "ignored with no expiry (flaky, #12): "},
+		{"until later", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Reason: "r"}, true, "ignored until 2026-12-31 (r): "},
+		{"until today is inclusive", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), Reason: "r"}, true, "ignored until 2026-11-24"},
+		{"expired yesterday", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Reason: "r"}, false, ""},
+		{"other metric", Rule{Match: match("/tp:8"), Metric: ingest.MetricTime, Ignore: true, Reason: "r"}, false, ""},
+		{"not an ignore rule", Rule{Match: match("/tp:8"), MinEffectPct: f64(1)}, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{tt.rule} }))
+			r := result(t, rep, "tp=8/pp=4", tf)
+			other := result(t, rep, "tp=4/pp=4", tf)
+			if r.Status != Regression || other.Status != Regression {
+				t.Fatalf("statuses %s, %s; an ignore rule must not change the status", r.Status, other.Status)
+			}
+			if r.Ignored != tt.ignored || r.Fails == tt.ignored {
+				t.Errorf("ignored %v fails %v, want ignored %v", r.Ignored, r.Fails, tt.ignored)
+			}
+			if tt.ignored && !strings.HasPrefix(r.Reason, tt.reason) {
+				t.Errorf("reason %q, want prefix %q", r.Reason, tt.reason)
+			}
+			if other.Ignored || !other.Fails {
+				t.Errorf("the rule leaked onto tp=4: ignored %v fails %v", other.Ignored, other.Fails)
+			}
+			if rep.Verdict != Fail {
+				t.Errorf("verdict %s: tp=4 still regresses", rep.Verdict)
+			}
+		})
+	}
+	// With both configs ignored, the verdict passes, and an ignored improvement adds no note.
+	rule := Rule{Match: match("*"), Ignore: true, Reason: "r"}
+	rep := Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{rule} }))
+	if rep.Verdict != Pass {
+		t.Errorf("all ignored: verdict %s", rep.Verdict)
+	}
+	rep = Compare(base, concat(runs("tp=8/pp=4", "p", 120), runs("tp=4/pp=4", "p", 120)), opts(func(o *Options) { o.Rules = []Rule{rule} }))
+	for _, n := range rep.Notes {
+		if strings.Contains(n, "refresh the baseline") {
+			t.Errorf("ignored improvements added the refresh note")
+		}
+	}
+	// Ignored newly-failing configs do not fail either.
+	rep = Compare(base, []ingest.Run{failed("tp=8/pp=4", "p1", ingest.OOM, ""), run("tp=4/pp=4", "p1", 100)}, opts(func(o *Options) { o.Rules = []Rule{{Match: match("/tp:8"), Ignore: true, Reason: "r"}} }))
+	if r := result(t, rep, "tp=8/pp=4", tf); r.Status != NewlyFailing || r.Fails || rep.Verdict != Pass {
+		t.Errorf("ignored newly-failing: status %s fails %v verdict %s", r.Status, r.Fails, rep.Verdict)
+	}
+}
+
+func TestRuleOverrides(t *testing.T) {
+	match := func(q string) func(ingest.Config) bool {
+		m, err := NewMatcher(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	t.Run("tolerance", func(t *testing.T) {
+		base := concat(runs("tp=8", "b", 100), runs("tp=4", "b", 100))
+		cur := concat(runs("tp=8", "p", 94), runs("tp=4", "p", 94))
+		rep := Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{{Match: match("/tp:4"), TolerancePct: f64(10)}} }))
+		if r := result(t, rep, "tp=4", tf); r.Status != Unchanged || r.ThresholdPct != 10 || !strings.Contains(r.Reason, "±10%") {
+			t.Errorf("tp=4 with a 10%% tolerance: %s, threshold %v (%s)", r.Status, r.ThresholdPct, r.Reason)
+		}
+		if r := result(t, rep, "tp=8", tf); r.Status != Regression || r.ThresholdPct != 5 {
+			t.Errorf("tp=8 with the default tolerance: %s, threshold %v", r.Status, r.ThresholdPct)
+		}
+	})
+	t.Run("min effect", func(t *testing.T) {
+		base := concat(steadyBase("tp=8", 100), steadyBase("tp=4", 100))
+		cur := concat(runs("tp=8", "p", 92, 92.1), runs("tp=4", "p", 92, 92.1))
+		rep := Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{{Match: match("/tp:4"), MinEffectPct: f64(10)}} }))
+		if r := result(t, rep, "tp=4", tf); r.Status != Unchanged || r.ThresholdPct < 10 || !strings.Contains(r.Reason, "below the 10% minimum effect") {
+			t.Errorf("tp=4 with a 10%% minimum effect: %s, threshold %v (%s)", r.Status, r.ThresholdPct, r.Reason)
+		}
+		if r := result(t, rep, "tp=8", tf); r.Status != Regression {
+			t.Errorf("tp=8 with the default minimum effect: %s (%s)", r.Status, r.Reason)
+		}
+	})
+	t.Run("later rules win", func(t *testing.T) {
+		base := runs("tp=4", "b", 100)
+		cur := runs("tp=4", "p", 94)
+		rules := []Rule{{Match: match("/tp:4"), TolerancePct: f64(10)}, {Match: match("*"), TolerancePct: f64(2)}}
+		rep := Compare(base, cur, opts(func(o *Options) { o.Rules = rules }))
+		if r := rep.Results[0]; r.Status != Regression || r.ThresholdPct != 2 {
+			t.Errorf("later rule: %s threshold %v, want regression at 2%%", r.Status, r.ThresholdPct)
+		}
+	})
+	t.Run("metric-limited", func(t *testing.T) {
+		base := []ingest.Run{run("tp=4", "b1", 100), timed("tp=4", "b1", 10)}
+		base[0].Metrics = append(base[0].Metrics, base[1].Metrics...)
+		base = base[:1]
+		cur := []ingest.Run{run("tp=4", "p1", 94)}
+		cur[0].Metrics = append(cur[0].Metrics, ingest.Metric{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{10.6}})
+		rep := Compare(base, cur, opts(func(o *Options) {
+			o.Rules = []Rule{{Match: match("*"), Metric: ingest.MetricTime, TolerancePct: f64(10)}}
+		}))
+		if r := result(t, rep, "tp=4", tf); r.Status != Regression {
+			t.Errorf("TFLOPS: %s, want the default tolerance to catch 6%%", r.Status)
+		}
+		if r := result(t, rep, "tp=4", ingest.MetricTime); r.Status != Unchanged {
+			t.Errorf("s/iter: %s, want the rule's 10%% tolerance", r.Status)
+		}
+	})
+}
+
+func TestMetricsFilter(t *testing.T) {
+	both := func(cfg, batch string, tflops, secs float64) ingest.Run {
+		r := run(cfg, batch, tflops)
+		r.Metrics = append(r.Metrics, ingest.Metric{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{secs}})
+		return r
+	}
+	base := []ingest.Run{both("tp=8", "b", 100, 10)}
+	cur := []ingest.Run{both("tp=8", "p", 100, 12)} // time regresses, TFLOPS does not
+	rep := Compare(base, cur, opts(nil))
+	if len(rep.Results) != 2 || rep.Verdict != Fail {
+		t.Fatalf("no filter: %s, verdict %s", summary(rep), rep.Verdict)
+	}
+	rep = Compare(base, cur, opts(func(o *Options) { o.Metrics = []string{ingest.MetricTFLOPS} }))
+	if len(rep.Results) != 1 || rep.Results[0].Metric != ingest.MetricTFLOPS || rep.Verdict != Pass {
+		t.Errorf("TFLOPS only: %s, verdict %s", summary(rep), rep.Verdict)
+	}
+	rep = Compare(base, cur, opts(func(o *Options) { o.Metrics = []string{"no-such-metric"} }))
+	if len(rep.Results) != 0 {
+		t.Errorf("unknown metric: %s", summary(rep))
+	}
+}
+
+// TestNoisierConfigWidens builds a suite where one config's history is five times noisier
+// than the others' and checks that it, and only it, gets a wider bound.
+func TestNoisierConfigWidens(t *testing.T) {
+	var base, cur []ingest.Run
+	cfgs := []string{"tp=1", "tp=2", "tp=3", "tp=4", "tp=5", "tp=6"}
+	for _, c := range cfgs {
+		sigma := 0.006
+		if c == "tp=6" {
+			sigma = 0.03
+		}
+		base = append(base, runs(c, "b", noisy(100, sigma, 6)...)...)
+		cur = append(cur, runs(c, "p", 100)...)
+	}
+	rep := Compare(base, cur, opts(func(o *Options) { o.MinEffectPct = 0 }))
+	noisyR := result(t, rep, "tp=6", tf)
+	for _, c := range cfgs[:5] {
+		r := result(t, rep, c, tf)
+		if r.PValue == nil || noisyR.PValue == nil {
+			t.Fatalf("no test: %s", summary(rep))
+		}
+		if noisyR.ThresholdPct < 2*r.ThresholdPct {
+			t.Errorf("noisy config threshold %.2f%% not well above steady %s's %.2f%%", noisyR.ThresholdPct, c, r.ThresholdPct)
+		}
+		if noisyR.Baseline.NoisePct < 2*r.Baseline.NoisePct {
+			t.Errorf("noisy config noise %.2f%% not well above steady %s's %.2f%%", noisyR.Baseline.NoisePct, c, r.Baseline.NoisePct)
+		}
+		if r.Status != Unchanged {
+			t.Errorf("%s: %s", c, r.Status)
+		}
+	}
+	// A 4% drop fails a steady config but not the noisy one.
+	cur = nil
+	for _, c := range cfgs {
+		cur = append(cur, runs(c, "p", 96)...)
+	}
+	rep = Compare(base, cur, opts(nil))
+	if r := result(t, rep, "tp=1", tf); r.Status != Regression {
+		t.Errorf("steady config, 4%% drop: %s (%s)", r.Status, r.Reason)
+	}
+	if r := result(t, rep, "tp=6", tf); r.Status != Unchanged {
+		t.Errorf("noisy config, 4%% drop: %s (%s); its own noise should cover it", r.Status, r.Reason)
+	}
+}
+
+// TestDeterministicOrder checks that results come out sorted by config key, then metric in
+// order of first appearance, whatever the input order.
+func TestDeterministicOrder(t *testing.T) {
+	var base, cur []ingest.Run
+	for _, c := range []string{"tp=8/pp=4", "tp=8/pp=8", "tp=4/pp=8", "tp=2/pp=2", "tp=1/pp=16"} {
+		b := run(c, "b", 100)
+		b.Metrics = append(b.Metrics, ingest.Metric{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{10}})
+		base = append(base, b)
+		p := run(c, "p", 99)
+		p.Metrics = append(p.Metrics, ingest.Metric{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{10.1}})
+		cur = append(cur, p)
+	}
+	cur = append(cur, run("tp=3/pp=1", "p", 100))
+	want := Compare(base, cur, opts(nil))
+	var keys []string
+	for i, r := range want.Results {
+		keys = append(keys, r.Key)
+		if i > 0 && r.Key == want.Results[i-1].Key && r.Metric != ingest.MetricTime {
+			t.Errorf("metrics of %s out of order", r.Key)
+		}
+	}
+	if !sort.StringsAreSorted(keys) {
+		t.Errorf("results not sorted by key: %q", keys)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 10; i++ {
+		b := append([]ingest.Run(nil), base...)
+		c := append([]ingest.Run(nil), cur...)
+		rng.Shuffle(len(b), func(i, j int) { b[i], b[j] = b[j], b[i] })
+		rng.Shuffle(len(c), func(i, j int) { c[i], c[j] = c[j], c[i] })
+		got := Compare(b, c, opts(nil))
+		if summary(got) != summary(want) {
+			t.Fatalf("shuffled input changed the results:\n got %s\nwant %s", summary(got), summary(want))
+		}
+	}
+}
+
+func TestEmptyInputs(t *testing.T) {
+	rep := Compare(nil, nil, opts(nil))
+	if rep.Verdict != Pass || rep.Results == nil || len(rep.Results) != 0 {
+		t.Errorf("empty compare: verdict %s, results %v (want pass and a non-nil empty slice for JSON)", rep.Verdict, rep.Results)
+	}
+}
+
+func TestMethod(t *testing.T) {
+	base := concat(steadyBase("tp=8", 100), steadyBase("tp=4", 100))
+	cur := concat(runs("tp=8", "p", 100), runs("tp=4", "p", 100))
+	for _, corr := range []string{"holm", "bh", "none"} {
+		rep := Compare(base, cur, opts(func(o *Options) { o.Correction = corr }))
+		m := rep.Method
+		if m.Correction != corr || m.Comparisons != 2 || m.Alpha != 0.05 || m.MinEffectPct != 3 || m.TolerancePct != 5 || m.MinHistoryRuns != 3 {
+			t.Errorf("%s: method %+v", corr, m)
+		}
+		word := map[string]string{"holm": "Holm", "bh": "Benjamini", "none": "no multiple-comparison correction"}[corr]
+		if !strings.Contains(m.Summary, word) {
+			t.Errorf("%s: summary %q does not name the correction", corr, m.Summary)
+		}
+	}
+}
