@@ -109,15 +109,15 @@ const tf = ingest.MetricTFLOPS
 
 func TestCompareStatuses(t *testing.T) {
 	base := concat(
-		runs("tp=1", "b", 100),                  // regression
-		runs("tp=2", "b", 100),                  // improvement
-		runs("tp=3", "b", 100),                  // unchanged
-		runs("tp=5", "b", 100),                  // missing
-		runs("tp=6", "b", 100),                  // newly failing (OOM)
-		runs("tp=7", "b", 100),                  // newly failing (error)
+		runs("tp=1", "b", 100), // regression
+		runs("tp=2", "b", 100), // improvement
+		runs("tp=3", "b", 100), // unchanged
+		runs("tp=5", "b", 100), // missing
+		runs("tp=6", "b", 100), // newly failing (OOM)
+		runs("tp=7", "b", 100), // newly failing (error)
 		[]ingest.Run{
-			failed("tp=8", "b1", ingest.OOM, "t.txt:3: OOM in the time column"),   // fixed
-			failed("tp=9", "b1", ingest.OOM, "t.txt:4: OOM in the time column"),   // still failing
+			failed("tp=8", "b1", ingest.OOM, "t.txt:3: OOM in the time column"),    // fixed
+			failed("tp=9", "b1", ingest.OOM, "t.txt:4: OOM in the time column"),    // still failing
 			failed("tp=10", "b1", ingest.Error, "t.txt:5: Err in the time column"), // still failing
 		},
 	)

@@ -136,7 +136,7 @@ func TestNewMatcher(t *testing.T) {
 		{"tp": "4", "pp": "8", "gbs": "1024", "nodes": "32", "flags": "dist-opt+overlap-grad"},
 		{"tp": "16", "pp": "2", "gbs": "1024", "nodes": "64", "flags": "none"},
 		{"tp": "18", "pp": "2", "gbs": "1024", "nodes": "64", "flags": "none"}, // tp ends in 8
-		{"pp": "8", "gbs": "1024"},                                            // no tp at all
+		{"pp": "8", "gbs": "1024"}, // no tp at all
 	}
 	tests := []struct {
 		query string
