@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -353,4 +354,13 @@ func TestLongLine(t *testing.T) {
 	if runs[0].Outcome != OK || len(values(runs[0], MetricTime)) != 4 {
 		t.Errorf("after a long line: %s", renderRuns(runs))
 	}
+}
+
+func sortedKeys(c Config) []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -243,13 +242,4 @@ func fileConfig(file string, base Config) (Config, error) {
 		}
 	}
 	return c, nil
-}
-
-func sortedKeys(c Config) []string {
-	keys := make([]string, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
