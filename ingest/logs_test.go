@@ -51,7 +51,7 @@ func TestLogGolden(t *testing.T) {
 	for _, e := range entries {
 		name := e.Name()
 		path := filepath.Join(logsDir, name)
-		if strings.HasSuffix(name, ".golden") || strings.HasPrefix(name, ".") || (!e.IsDir() && isSidecar(path)) {
+		if strings.HasSuffix(name, ".golden") || strings.HasSuffix(name, ".md") || strings.HasPrefix(name, ".") || (!e.IsDir() && isSidecar(path)) {
 			continue
 		}
 		n++
