@@ -358,14 +358,14 @@ func write(w io.Writer, runs []ingest.Run, samples bool) error {
 			if len(m.Values) == 0 {
 				continue
 			}
-			if len(m.Values) > n {
-				n = len(m.Values)
+			if c := m.Count(); c > n {
+				n = c
 			}
 			c := check.RunCenter(m.Values)
 			if math.IsNaN(c) || math.IsInf(c, 0) {
 				return fmt.Errorf("%s: metric %q has no usable centre", r.Source, m.Name)
 			}
-			fmt.Fprintf(&vals, " %s %s", strconv.FormatFloat(c, 'g', -1, 64), m.Name)
+			fmt.Fprintf(&vals, " %s %s", strconv.FormatFloat(c, 'g', 10, 64), m.Name)
 		}
 		if n == 0 {
 			continue

@@ -68,6 +68,7 @@ type series struct {
 	okRuns  int
 	failed  int
 	failure *ingest.Run // the most recent failed run
+	logs    map[string][]float64
 }
 
 func group(runs []ingest.Run) (map[string]*series, []string) {
@@ -94,8 +95,21 @@ func group(runs []ingest.Run) (map[string]*series, []string) {
 	return m, order
 }
 
-// logCenters returns the log of each OK run's centre for metric.
+// logCenters returns the log of each OK run's centre for metric. The result is cached and
+// must not be modified.
 func (s *series) logCenters(metric string) []float64 {
+	if xs, ok := s.logs[metric]; ok {
+		return xs
+	}
+	if s.logs == nil {
+		s.logs = map[string][]float64{}
+	}
+	xs := s.computeLogCenters(metric)
+	s.logs[metric] = xs
+	return xs
+}
+
+func (s *series) computeLogCenters(metric string) []float64 {
 	var xs []float64
 	for _, r := range s.runs {
 		if r.Outcome != ingest.OK {

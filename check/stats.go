@@ -5,7 +5,6 @@ import (
 	"sort"
 
 	"github.com/aclements/go-moremath/stats"
-	"golang.org/x/perf/benchmath"
 )
 
 // RunCenter summarises the samples of one run (typically one per iteration) by their median,
@@ -18,8 +17,7 @@ func RunCenter(values []float64) float64 {
 	case 1:
 		return values[0]
 	}
-	s := benchmath.NewSample(append([]float64(nil), values...), &benchmath.DefaultThresholds)
-	return benchmath.AssumeNothing.Summary(s, 0.95).Center
+	return median(values)
 }
 
 // mean returns the arithmetic mean of xs.

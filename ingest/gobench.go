@@ -42,6 +42,21 @@ func sniffGoBench(file string, head []byte) bool {
 	return false
 }
 
+// fileConfigString returns the file configuration of a result as one string.
+func fileConfigString(res *benchfmt.Result) string {
+	if len(res.Config) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, c := range res.Config {
+		b.WriteString(c.Key)
+		b.WriteByte(0)
+		b.Write(c.Value)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
 // provenanceKeys are file-level keys that describe a run rather than a config.
 var provenanceKeys = map[string]bool{"commit": true, "date": true, "run": true}
 
@@ -54,21 +69,33 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 	var (
 		order []string
 		byKey = map[string]*acc{}
+		// byName caches the run of a benchmark name under the current file configuration,
+		// which rarely changes, so that each line costs one map lookup.
+		byName  = map[string]*acc{}
+		fileCfg string
 	)
 	for br.Scan() {
 		switch rec := br.Result().(type) {
 		case *benchfmt.SyntaxError:
 			return nil, &SyntaxError{File: file, Line: rec.Line, Msg: rec.Msg}
 		case *benchfmt.Result:
-			cfg, prov := goBenchConfig(rec)
-			key := cfg.Key()
-			a := byKey[key]
+			if fc := fileConfigString(rec); fc != fileCfg {
+				fileCfg = fc
+				clear(byName)
+			}
+			a := byName[string(rec.Name)]
 			if a == nil {
-				_, line := rec.Pos()
-				a = &acc{run: &Run{Config: cfg, Outcome: OK, Source: file + ":" + strconv.Itoa(line),
-					Batch: prov["run"], Date: prov["date"], Commit: prov["commit"]}, index: map[string]int{}}
-				byKey[key] = a
-				order = append(order, key)
+				cfg, prov := goBenchConfig(rec)
+				key := cfg.Key()
+				a = byKey[key]
+				if a == nil {
+					_, line := rec.Pos()
+					a = &acc{run: &Run{Config: cfg, Outcome: OK, Source: file + ":" + strconv.Itoa(line),
+						Batch: prov["run"], Date: prov["date"], Commit: prov["commit"]}, index: map[string]int{}}
+					byKey[key] = a
+					order = append(order, key)
+				}
+				byName[string(rec.Name)] = a
 			}
 			for _, v := range rec.Values {
 				i, ok := a.index[v.Unit]

@@ -10,8 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Options tune how inputs are read. The zero value is usable.
@@ -27,6 +29,10 @@ type Options struct {
 	Better map[string]Better
 	// Batch, when set, names the ingest instead of the content hash of each file.
 	Batch string
+	// Summarize, when set, replaces the samples of every metric of every run by one value,
+	// its summary, as soon as each file has been read and validated, so that memory holds one
+	// number per run rather than one per iteration. Metric.Samples keeps the count.
+	Summarize func(values []float64) float64
 }
 
 // A Format reads one kind of results file.
@@ -96,21 +102,50 @@ func Detect(file string, head []byte) (*Format, error) {
 
 // ReadPaths reads every file named in paths. A directory contributes the regular files below
 // it, in lexical order, skipping hidden files and sidecar *.json files that describe a log.
-// It fails on the first bad file, and when the paths hold no results at all.
+// Files are parsed concurrently, one per CPU, and their runs returned in order. It fails on
+// the first bad file (in order), and when the paths hold no results at all.
 func ReadPaths(paths []string, opts *Options) ([]Run, error) {
-	var runs []Run
+	var files []string
 	for _, p := range paths {
-		files, err := expand(p)
+		fs, err := expand(p)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range files {
-			rs, err := ReadFile(f, opts)
-			if err != nil {
-				return nil, err
+		files = append(files, fs...)
+	}
+	type result struct {
+		runs []Run
+		err  error
+	}
+	results := make([]result, len(files))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(files)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				rs, err := ReadFile(files[i], opts)
+				if err == nil && opts != nil && opts.Summarize != nil {
+					if err = Validate(rs); err == nil {
+						summarize(rs, opts.Summarize)
+					}
+				}
+				results[i] = result{rs, err}
 			}
-			runs = append(runs, rs...)
+		}()
+	}
+	for i := range files {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	var runs []Run
+	for _, r := range results {
+		if r.err != nil {
+			return nil, r.err
 		}
+		runs = append(runs, r.runs...)
 	}
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("%s: no results found", strings.Join(paths, ", "))
@@ -119,6 +154,18 @@ func ReadPaths(paths []string, opts *Options) ([]Run, error) {
 		return nil, err
 	}
 	return runs, nil
+}
+
+func summarize(runs []Run, f func([]float64) float64) {
+	for i := range runs {
+		for j := range runs[i].Metrics {
+			m := &runs[i].Metrics[j]
+			if len(m.Values) > 1 {
+				m.Samples = m.Count()
+				m.Values = []float64{f(m.Values)}
+			}
+		}
+	}
 }
 
 // Validate checks what no single parser can: that every metric has a known direction, one

@@ -76,6 +76,17 @@ type Metric struct {
 	// Values are the samples in the order they were measured (for example one per
 	// iteration, after warm-up was dropped). A table row has one value.
 	Values []float64
+	// Samples, when positive, is the number of samples Values stands for after Compact
+	// replaced them by their median.
+	Samples int
+}
+
+// Count returns the number of samples the metric holds or stands for.
+func (m *Metric) Count() int {
+	if m.Samples > 0 {
+		return m.Samples
+	}
+	return len(m.Values)
 }
 
 // A Run is the result of one training job for one config: its outcome and its metrics.
@@ -125,24 +136,27 @@ func (c Config) Keys() []string {
 			keys = append(keys, k)
 		}
 	}
-	var rest []string
+	if len(keys) == len(c) {
+		return keys
+	}
+	known := len(keys)
 	for k := range c {
-		if !knownKey(k) {
-			rest = append(rest, k)
+		if _, ok := keyRank[k]; !ok {
+			keys = append(keys, k)
 		}
 	}
-	sort.Strings(rest)
-	return append(keys, rest...)
+	sort.Strings(keys[known:])
+	return keys
 }
 
-func knownKey(k string) bool {
-	for _, kk := range KeyOrder {
-		if k == kk {
-			return true
-		}
+// keyRank indexes KeyOrder.
+var keyRank = func() map[string]int {
+	m := map[string]int{}
+	for i, k := range KeyOrder {
+		m[k] = i
 	}
-	return false
-}
+	return m
+}()
 
 // Key returns the canonical identity of c: "k=v" pairs in display order joined by "/", with
 // "/", "=", "%" and white space in values percent-encoded. Two configs are the same config if

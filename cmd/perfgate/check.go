@@ -13,6 +13,7 @@ import (
 
 	"github.com/perfgate/perfgate/baseline"
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/github"
 	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
 )
@@ -26,6 +27,8 @@ type checkOptions struct {
 	results     []string
 	ingest      ingestFlags
 	stats       checkFlags
+	publish     bool
+	publishArgs publishFlags
 }
 
 func newCheckCmd(s *Streams) *cobra.Command {
@@ -56,8 +59,10 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 	fs.StringVar(&o.baselineRef, "baseline-ref", "", "read the baseline as committed at this git ref (e.g. origin/main)")
 	fs.StringVar(&o.format, "format", "text", "report format: text, markdown or json")
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to FILE (the text table still goes to stdout)")
+	fs.BoolVar(&o.publish, "publish", false, "also publish the report to GitHub, as 'perfgate publish' does (the publish flags below apply); a failed publish is a warning and never changes the exit code")
 	o.ingest.register(fs)
 	o.stats.register(fs)
+	o.publishArgs.register(fs)
 	cmd.MarkFlagRequired("baseline")
 	return cmd
 }
@@ -65,6 +70,13 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Command) error {
 	if o.format != "text" && o.format != "markdown" && o.format != "json" {
 		return inputError(fmt.Errorf("--format must be text, markdown or json, not %q", o.format))
+	}
+	var popts github.Options
+	if o.publish {
+		var err error
+		if popts, err = o.publishArgs.options(s); err != nil {
+			return inputError(err)
+		}
 	}
 	dir := o.baselineDir
 	if o.baselineRef != "" {
@@ -97,6 +109,11 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	rep := check.Compare(store.Runs, runs, opts)
 	if err := writeReport(s, rep, o.format, o.output); err != nil {
 		return internalError(err)
+	}
+	if o.publish {
+		if _, err := github.Publish(ctx, rep, popts); err != nil {
+			fmt.Fprintf(s.ErrOut, "perfgate: warning: publishing failed; the verdict stands: %v\n", err)
+		}
 	}
 	if rep.Verdict == check.Fail {
 		return errGateFailed

@@ -31,6 +31,7 @@ Failed runs and provenance are kept as '# perfgate' lines, which benchstat ignor
 			if err != nil {
 				return inputError(err)
 			}
+			iopts.Summarize = nil // convert writes every sample
 			runs, err := ingest.ReadPaths(o.results, iopts)
 			if err != nil {
 				return inputError(err)

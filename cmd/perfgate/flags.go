@@ -28,7 +28,7 @@ func (f *ingestFlags) register(fs *pflag.FlagSet) {
 // options validates the flags and returns ingest options. cfgBetter are directions from the
 // config file, which flags override.
 func (f *ingestFlags) options(cfgBetter map[string]ingest.Better) (*ingest.Options, error) {
-	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]ingest.Better{}}
+	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]ingest.Better{}, Summarize: check.RunCenter}
 	if f.format != "auto" {
 		if _, err := ingest.LookupFormat(f.format); err != nil {
 			return nil, fmt.Errorf("--input-format: %w", err)
