@@ -1,0 +1,537 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/ingest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// now is the fixed clock of the fixture, so its ignore rule is deterministic.
+var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+const (
+	cfgNone    = "tp=8/pp=4/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32"
+	cfgDist    = "tp=8/pp=4/mbs=2/gbs=1024/flags=dist-opt/sl=4096/nodes=32"
+	cfgGrad    = "tp=8/pp=4/mbs=2/gbs=1024/flags=dist-opt+overlap-grad/sl=4096/nodes=32"
+	cfgSmall   = "tp=8/pp=8/mbs=1/gbs=64/flags=none/sl=4096/nodes=32"
+	cfgSmall4  = "tp=8/pp=4/mbs=1/gbs=64/flags=none/sl=4096/nodes=32"
+	cfgOOMNow  = "tp=8/pp=8/mbs=2/gbs=1024/flags=none/sl=4096/nodes=32"
+	cfgFixed   = "tp=8/pp=8/mbs=4/gbs=1024/flags=none/sl=4096/nodes=32"
+	cfgErr     = "tp=4/pp=8/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32"
+	cfgNew     = "tp=8/pp=2/mbs=1/gbs=1024/flags=dist-opt/sl=4096/nodes=32"
+	cfgIgnored = "tp=8/pp=8/mbs=2/gbs=1024/flags=recompute-selective/sl=4096/nodes=32"
+	cfgNoted   = "tp=8/pp=8/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32"
+	cfgSeven   = "tp=8/pp=4/mbs=1/gbs=1024/flags=dist-opt/sl=4096/nodes=32"
+)
+
+func mustKey(key string) ingest.Config {
+	c, err := ingest.ParseKey(key)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// run is one OK run with one TFLOPS/GPU and one s/iter sample; secs is derived from the
+// TFLOPS so that both metrics move together, as they do in a real sweep.
+func run(cfg, batch string, tflops float64) ingest.Run {
+	return ingest.Run{
+		Config: mustKey(cfg), Outcome: ingest.OK, Batch: batch,
+		Metrics: []ingest.Metric{
+			{Name: ingest.MetricTFLOPS, Unit: ingest.MetricTFLOPS, Better: ingest.Higher, Values: []float64{tflops}},
+		},
+	}
+}
+
+func failed(cfg, batch string, o ingest.Outcome, reason string) ingest.Run {
+	return ingest.Run{Config: mustKey(cfg), Outcome: o, Reason: reason, Batch: batch}
+}
+
+// fixture is one fixed check: two statistical configs (three identical baseline runs and an
+// identical new run, so their p-value is exactly 1 after the correction and their band is the
+// minimum effect, whatever the tuning of the noise model), tolerance configs that regress and
+// improve, one config of every other status, an ignored regression and an ingest note. The
+// method summary is pinned: its wording belongs to package check, not to the renderers.
+func fixture(t *testing.T) *check.Report {
+	t.Helper()
+	var base []ingest.Run
+	for _, b := range []string{"nightly-1", "nightly-2", "nightly-3"} {
+		base = append(base, run(cfgNone, b, 148.59), run(cfgGrad, b, 155.26))
+	}
+	base = append(base,
+		run(cfgDist, "seed", 154.02),
+		run(cfgSmall, "seed", 75.4),
+		run(cfgSmall4, "seed", 75.69),
+		run(cfgOOMNow, "seed", 147.22),
+		failed(cfgFixed, "seed", ingest.OOM, "sweep.txt:11: OOM in the time column"),
+		failed(cfgErr, "seed", ingest.Error, "sweep.txt:18: Err in the time column"),
+		run(cfgIgnored, "seed", 146.83),
+		run(cfgNoted, "seed", 141.13),
+		run(cfgSeven, "seed", 140.2),
+	)
+	noted := run(cfgNoted, "pr", 140.72)
+	noted.Notes = []string{"log cut off at iteration 40 of 50 (time limit)"}
+	cur := []ingest.Run{
+		run(cfgNone, "pr", 148.59),
+		run(cfgGrad, "pr", 155.26),
+		run(cfgDist, "pr", 138.74),
+		run(cfgSmall, "pr", 75.99),
+		failed(cfgOOMNow, "pr", ingest.OOM, "pr-sweep.txt:7: OOM in the time column"),
+		run(cfgFixed, "pr", 149.92),
+		failed(cfgErr, "pr", ingest.Error, "pr-sweep.txt:13: Err in the time column"),
+		run(cfgNew, "pr", 145.79),
+		run(cfgIgnored, "pr", 130.5),
+		run(cfgSeven, "pr", 151.4),
+		noted,
+	}
+	match, err := check.NewMatcher("/flags:recompute-selective")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := check.DefaultOptions
+	opts.Now = now
+	opts.Rules = []check.Rule{{Match: match, Ignore: true, Until: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Reason: "NCCL upgrade, #123", Source: "perfgate.json:4"}}
+	rep := check.Compare(base, cur, opts)
+	rep.Method.Summary = "(pinned method summary) Each run is summarised by its median; see package check for the wording."
+	return rep
+}
+
+// golden compares got with testdata/name, or rewrites the file with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run 'go test ./report -update' to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got); if the change is intended, run 'go test ./report -update':\n%s", path, diff)
+	}
+}
+
+// TestFixture guards the fixture itself, so that a golden file cannot silently stop
+// covering a status.
+func TestFixture(t *testing.T) {
+	rep := fixture(t)
+	want := map[check.Status]int{
+		check.Regression: 2, check.NewlyFailing: 1, check.Missing: 1, check.StillFailing: 1,
+		check.Improvement: 1, check.Fixed: 1, check.New: 1, check.Unchanged: 4,
+	}
+	if diff := cmp.Diff(want, Counts(rep)); diff != "" {
+		t.Errorf("fixture statuses (-want +got):\n%s", diff)
+	}
+	var withP, ignored, notes int
+	for _, r := range rep.Results {
+		if r.PValue != nil {
+			withP++
+		}
+		if r.Ignored {
+			ignored++
+		}
+		notes += len(r.Notes)
+	}
+	if withP != 2 || ignored != 1 || notes != 1 || rep.Verdict != check.Fail || len(rep.Sweep) == 0 {
+		t.Errorf("fixture: %d tested, %d ignored, %d notes, verdict %s, %d sweep lines", withP, ignored, notes, rep.Verdict, len(rep.Sweep))
+	}
+}
+
+func TestTextGolden(t *testing.T) {
+	rep := fixture(t)
+	for _, tt := range []struct {
+		name  string
+		color bool
+	}{{"text.golden", false}, {"text-color.golden", true}} {
+		var b bytes.Buffer
+		if err := Text(&b, rep, TextOptions{Color: tt.color}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		golden(t, tt.name, out)
+		if hasANSI := strings.Contains(out, "\x1b["); hasANSI != tt.color {
+			t.Errorf("%s: ANSI codes present = %v, want %v", tt.name, hasANSI, tt.color)
+		}
+	}
+}
+
+// TestTextColorAligned checks that colour does not shift the columns: stripping the codes
+// gives the plain table.
+func TestTextColorAligned(t *testing.T) {
+	rep := fixture(t)
+	var plain, color bytes.Buffer
+	Text(&plain, rep, TextOptions{})
+	Text(&color, rep, TextOptions{Color: true})
+	ansi := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	// Each status carries the same number of escape bytes, so alignment is preserved but
+	// padding may differ by a constant: compare with runs of spaces collapsed.
+	spaces := regexp.MustCompile(" +")
+	got := spaces.ReplaceAllString(ansi.ReplaceAllString(color.String(), ""), " ")
+	want := spaces.ReplaceAllString(plain.String(), " ")
+	if got != want {
+		t.Errorf("colour output differs from plain beyond the escape codes:\n%s", cmp.Diff(want, got))
+	}
+	// Every row's escape codes sit at the same column.
+	col := -1
+	for _, line := range strings.Split(color.String(), "\n") {
+		if i := strings.Index(line, "\x1b["); i >= 0 {
+			i = utf8.RuneCountInString(line[:i])
+			if col >= 0 && i != col {
+				t.Errorf("status column starts at %d, earlier at %d: %q", i, col, line)
+			}
+			col = i
+		}
+	}
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	rep := fixture(t)
+	md := Markdown(rep, MarkdownOptions{Chart: true, RunURL: "https://github.com/o/r/actions/runs/42", BaselineURL: "https://github.com/o/r/tree/main/perf/baseline"})
+	golden(t, "markdown.golden", md)
+	for _, want := range []string{"### ❌ perfgate: FAIL", "**What failed**", "```mermaid\nxychart-beta", "[workflow run](https://github.com/o/r/actions/runs/42)", "<details><summary>"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+	// Failures come before the folded rest.
+	if strings.Index(md, "What failed") > strings.Index(md, "<details>") {
+		t.Errorf("failing table after the details")
+	}
+	plain := Markdown(rep, MarkdownOptions{})
+	golden(t, "markdown-plain.golden", plain)
+	if strings.Contains(plain, "mermaid") || strings.Contains(plain, "workflow run") {
+		t.Errorf("chart or links without the options")
+	}
+}
+
+func TestJSONGolden(t *testing.T) {
+	rep := fixture(t)
+	var b bytes.Buffer
+	if err := JSON(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.json.golden", b.String())
+	var back check.Report
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(*rep, back); diff != "" {
+		t.Errorf("JSON does not round-trip (-want +got):\n%s", diff)
+	}
+	// The schema promises explicit nulls for undefined numbers.
+	var raw struct {
+		Results []map[string]any `json:"results"`
+	}
+	json.Unmarshal(b.Bytes(), &raw)
+	for _, r := range raw.Results {
+		for _, k := range []string{"delta_pct", "p_value", "threshold_pct", "status", "fails", "key"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("result %v lacks %q", r["key"], k)
+			}
+		}
+	}
+}
+
+func TestHeadline(t *testing.T) {
+	res := func(ss ...check.Status) []check.Result {
+		var rs []check.Result
+		for _, s := range ss {
+			rs = append(rs, check.Result{Status: s})
+		}
+		return rs
+	}
+	tests := []struct {
+		verdict string
+		results []check.Result
+		want    string
+	}{
+		{check.Pass, nil, "PASS: no results"},
+		{check.Pass, res(check.Unchanged, check.Unchanged), "PASS: unchanged 2"},
+		{check.Fail, res(check.Unchanged, check.Regression, check.NewlyFailing, check.Regression), "FAIL: regression 2, newly-failing 1, unchanged 1"},
+		{check.Pass, res(check.New, check.Fixed, check.Improvement, check.StillFailing, check.Missing), "PASS: missing 1, still-failing 1, improvement 1, fixed 1, new 1"},
+		{check.Fail, res(check.Missing), "FAIL: missing 1"},
+	}
+	for _, tt := range tests {
+		if got := Headline(&check.Report{Verdict: tt.verdict, Results: tt.results}); got != tt.want {
+			t.Errorf("Headline = %q, want %q", got, tt.want)
+		}
+	}
+	if got := Headline(fixture(t)); got != "FAIL: regression 2, newly-failing 1, missing 1, still-failing 1, improvement 1, fixed 1, new 1, unchanged 4" {
+		t.Errorf("fixture headline %q", got)
+	}
+}
+
+func TestOrdered(t *testing.T) {
+	rep := &check.Report{Results: []check.Result{
+		{Key: "b", Metric: "x", Status: check.Unchanged},
+		{Key: "a", Metric: "y", Status: check.Unchanged},
+		{Key: "a", Metric: "x", Status: check.Unchanged},
+		{Key: "z", Metric: "x", Status: check.Regression},
+		{Key: "c", Metric: "x", Status: check.Missing},
+		{Key: "c", Metric: "x", Status: check.NewlyFailing},
+	}}
+	var got []string
+	for _, r := range Ordered(rep) {
+		got = append(got, fmt.Sprintf("%s:%s/%s", r.Status, r.Key, r.Metric))
+	}
+	want := []string{"regression:z/x", "newly-failing:c/x", "missing:c/x", "unchanged:a/x", "unchanged:a/y", "unchanged:b/x"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Ordered (-want +got):\n%s", diff)
+	}
+	if rep.Results[0].Key != "b" {
+		t.Errorf("Ordered modified the report")
+	}
+}
+
+// hostile is a report whose data tries to inject markup, HTML, mentions and extra cells.
+func hostile() *check.Report {
+	evil := map[string]string{
+		"model": "<script>alert(1)</script>",
+		"team":  "@org/team",
+		"flags": "a|b`c`\nd",
+		"tp":    "8",
+		"note":  "[x](javascript:alert(1)) **bold** #123 <img src=x onerror=alert(1)>",
+	}
+	delta := -12.5
+	p := 0.001
+	return &check.Report{
+		Schema: check.Schema, Verdict: check.Fail,
+		Results: []check.Result{
+			{Config: evil, Key: "evil", Metric: "TFLOPS|GPU`x`", Better: "higher", Status: check.Regression, Fails: true, Outcome: "ok",
+				Baseline: &check.Baseline{Center: 100, Lo: 97, Hi: 103, Runs: 3}, New: &check.NewRuns{Center: 87.5, Runs: 1},
+				DeltaPct: &delta, PValue: &p, ThresholdPct: 3, Reason: "worse | @org/admins <b>bold</b>\nsecond line",
+				Notes: []string{"note with | pipe and @someone and <script>x</script>"}},
+			{Config: evil, Key: "evil2", Metric: "s/iter", Better: "lower", Status: check.Unchanged, Outcome: "ok",
+				Baseline: &check.Baseline{Center: 10, Lo: 9.5, Hi: 10.5, Runs: 1}, New: &check.NewRuns{Center: 10, Runs: 1},
+				DeltaPct: new(float64), ThresholdPct: 5, Reason: "1 baseline run(s) | @org"},
+		},
+		Method: check.Method{Summary: "method with @org and <script>"},
+		Notes:  []string{"report note @org/team | <script>alert(1)</script>"},
+		Sweep:  []check.Winner{{Scale: map[string]string{"nodes": "32"}, Metric: "TFLOPS|GPU", New: "model=<script> @org", Baseline: "x|y", Changed: true}},
+	}
+}
+
+// unescapedPipes counts the pipes not preceded by a backslash.
+func unescapedPipes(line string) int {
+	n := 0
+	for i := 0; i < len(line); i++ {
+		if line[i] == '\\' {
+			i++
+			continue
+		}
+		if line[i] == '|' {
+			n++
+		}
+	}
+	return n
+}
+
+func TestMarkdownEscaping(t *testing.T) {
+	md := Markdown(hostile(), MarkdownOptions{ID: "@org <b>gate</b>", Chart: true, RunURL: "https://example.com/run"})
+	if strings.Contains(strings.ToLower(md), "<script") || strings.Contains(strings.ToLower(md), "<img") || strings.Contains(md, "<b>") {
+		t.Errorf("raw HTML in the output:\n%s", md)
+	}
+	for i, r := range md {
+		if r == '@' && !strings.HasPrefix(md[i+1:], "\u200b") {
+			t.Errorf("@ without a zero-width space at byte %d: %q", i, md[max(0, i-20):min(len(md), i+20)])
+		}
+		if r == '#' && i > 0 && md[i-1] != '#' && md[i-1] != '\n' && !strings.HasPrefix(md[i+1:], "\u200b") && !strings.HasPrefix(md[i+1:], "#") && !strings.HasPrefix(md[i+1:], " ") {
+			t.Errorf("#-reference not broken at byte %d: %q", i, md[max(0, i-20):min(len(md), i+20)])
+		}
+	}
+	if strings.Contains(md, "@org") || !strings.Contains(md, "@\u200borg") {
+		t.Errorf("mention not broken")
+	}
+	inFence := false
+	rows := 0
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+			continue
+		}
+		if inFence {
+			// Mermaid labels are quoted strings of safe characters only.
+			if strings.Count(line, `"`)%2 != 0 {
+				t.Errorf("unbalanced quote in the Mermaid block: %q", line)
+			}
+			for _, q := range regexp.MustCompile(`"[^"]*"`).FindAllString(line, -1) {
+				if strings.ContainsAny(q, "<>@`|&#\\") {
+					t.Errorf("unsafe character in a Mermaid label: %q", line)
+				}
+			}
+			continue
+		}
+		if strings.HasPrefix(line, "|") {
+			rows++
+			if n := unescapedPipes(line); n != 8 {
+				t.Errorf("table row has %d cell separators, want 8 (7 cells): %q", n, line)
+			}
+		} else if strings.Contains(line, "`") && !strings.Contains(line, "\\`") {
+			t.Errorf("raw backtick outside a table: %q", line)
+		}
+		for i := 0; i < len(line); i++ {
+			if line[i] == '\\' {
+				i++
+				continue
+			}
+			if line[i] == '`' {
+				t.Errorf("unescaped backtick: %q", line)
+				break
+			}
+		}
+	}
+	// Two tables (failing, other) of header, rule and one row each.
+	if rows != 6 {
+		t.Errorf("%d table lines, want 6 (a newline in the data split a row?)", rows)
+	}
+	if !strings.Contains(md, "a\\|b\\`c\\` d") {
+		t.Errorf("flags value not escaped as expected in:\n%s", md)
+	}
+}
+
+// many returns a report with nFail regressions and nPass unchanged results.
+func many(nFail, nPass int) *check.Report {
+	rep := &check.Report{Schema: check.Schema, Verdict: check.Pass, Method: check.Method{Summary: "method"}}
+	add := func(i int, s check.Status) {
+		d := -1.0
+		cfg := map[string]string{"tp": "8", "pp": "4", "gbs": "1024", "idx": fmt.Sprintf("%04d", i)}
+		rep.Results = append(rep.Results, check.Result{
+			Config: cfg, Key: ingest.Config(cfg).Key(), Metric: ingest.MetricTFLOPS, Better: "higher", Status: s, Fails: s == check.Regression, Outcome: "ok",
+			Baseline: &check.Baseline{Center: 150, Lo: 145, Hi: 155, Runs: 5}, New: &check.NewRuns{Center: 148.5, Runs: 1},
+			DeltaPct: &d, ThresholdPct: 3, Reason: "within run-to-run noise (p=0.5)",
+		})
+	}
+	for i := 0; i < nFail; i++ {
+		add(i, check.Regression)
+		rep.Verdict = check.Fail
+	}
+	for i := 0; i < nPass; i++ {
+		add(nFail+i, check.Unchanged)
+	}
+	return rep
+}
+
+func TestMarkdownMaxBytes(t *testing.T) {
+	const url = "https://github.com/o/r/actions/runs/42"
+	t.Run("passing rows dropped first", func(t *testing.T) {
+		rep := many(3, 300)
+		full := Markdown(rep, MarkdownOptions{RunURL: url})
+		const limit = 6000
+		if len(full) <= limit {
+			t.Fatalf("fixture too small: %d bytes", len(full))
+		}
+		md := Markdown(rep, MarkdownOptions{RunURL: url, MaxBytes: limit})
+		if len(md) > limit {
+			t.Errorf("%d bytes > MaxBytes %d", len(md), limit)
+		}
+		for i := 0; i < 3; i++ {
+			if !strings.Contains(md, fmt.Sprintf("idx=%04d", i)) {
+				t.Errorf("failing row %d dropped while passing rows remained", i)
+			}
+		}
+		m := regexp.MustCompile(`_… and (\d+) more passing results, left out to fit the comment size limit; see the \[job summary\]\(` + regexp.QuoteMeta(url) + `\)\._`).FindStringSubmatch(md)
+		if m == nil {
+			t.Fatalf("no 'left out' note:\n%s", md[max(0, len(md)-600):])
+		}
+		kept := strings.Count(md, "| tp=8 pp=4 gbs=1024 idx=") - 3
+		if fmt.Sprint(300-kept) != m[1] {
+			t.Errorf("note says %s left out, but %d of 300 passing rows are shown", m[1], kept)
+		}
+		if kept <= 0 {
+			t.Errorf("all passing rows dropped; some fit")
+		}
+		if strings.Contains(md, "more failing results") {
+			t.Errorf("failing rows dropped although passing rows could go")
+		}
+		if !strings.HasSuffix(md, "</sub>\n\n[workflow run]("+url+")\n") {
+			t.Errorf("the tail (method and links) was lost")
+		}
+	})
+	t.Run("failing rows dropped last", func(t *testing.T) {
+		rep := many(100, 50)
+		const limit = 5000
+		md := Markdown(rep, MarkdownOptions{MaxBytes: limit})
+		if len(md) > limit {
+			t.Errorf("%d bytes > MaxBytes %d", len(md), limit)
+		}
+		if !strings.Contains(md, "more failing results, left out to fit the comment size limit._") ||
+			!strings.Contains(md, "_… and 50 more passing results") {
+			t.Errorf("notes missing:\n%s", md)
+		}
+		if !strings.HasPrefix(md, "### ❌ perfgate: FAIL: regression 100, unchanged 50\n") {
+			t.Errorf("headline lost: %q", md[:80])
+		}
+	})
+	t.Run("tiny limit", func(t *testing.T) {
+		for _, limit := range []int{1, 7, 50, 200} {
+			md := Markdown(many(5, 5), MarkdownOptions{MaxBytes: limit})
+			if len(md) > limit || !utf8.ValidString(md) {
+				t.Errorf("limit %d: %d bytes, valid UTF-8 %v", limit, len(md), utf8.ValidString(md))
+			}
+		}
+	})
+	t.Run("no limit", func(t *testing.T) {
+		md := Markdown(many(3, 300), MarkdownOptions{})
+		if strings.Contains(md, "left out") || strings.Count(md, "idx=") != 303 {
+			t.Errorf("rows dropped without MaxBytes")
+		}
+	})
+}
+
+func TestEscape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain tp=8 pp=4", "plain tp=8 pp=4"},
+		{"<b>&\"", "&lt;b&gt;&amp;&quot;"},
+		{"a|b", `a\|b`},
+		{"`code` *b* _i_ [l](u) ~s~ {x} !", "\\`code\\` \\*b\\* \\_i\\_ \\[l\\]\\(u\\) \\~s\\~ \\{x\\} \\!"},
+		{"@org #12", "@\u200borg #\u200b12"},
+		{"a\nb\r\tc", "a b  c"},
+		{"bell\x07del\x7f", "belldel"},
+		{`back\slash`, `back\\slash`},
+	}
+	for _, tt := range tests {
+		if got := Escape(tt.in); got != tt.want {
+			t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRowCells(t *testing.T) {
+	d, p := 4.25, 0.0123
+	r := check.Result{
+		Config: map[string]string{"pp": "4", "tp": "8", "zz": "1"}, Metric: "TFLOPS/GPU", Status: check.Improvement,
+		Baseline: &check.Baseline{Center: 148.59, Lo: 144, Hi: 153.0477, Runs: 5}, New: &check.NewRuns{Center: 154.9, Runs: 2},
+		DeltaPct: &d, PValue: &p, Reason: "better by 4.2%", Ignored: true,
+	}
+	got := RowCells(&r)
+	want := Cells{Config: "tp=8 pp=4 zz=1", Metric: "TFLOPS/GPU", Baseline: "148.6 ±3.0% (n=5)", New: "154.9 (n=2)", Delta: "+4.2%", Test: "p=0.012; better by 4.2%", Status: "improvement (ignored)"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RowCells (-want +got):\n%s", diff)
+	}
+	oom := check.Result{Config: map[string]string{"tp": "8"}, Metric: "TFLOPS/GPU", Status: check.NewlyFailing, Outcome: "oom",
+		Baseline: &check.Baseline{Runs: 0, Failed: 2}, New: &check.NewRuns{}, Reason: "the baseline ran; now OOM"}
+	got = RowCells(&oom)
+	want = Cells{Config: "tp=8", Metric: "TFLOPS/GPU", Baseline: "failed", New: "OOM", Delta: "—", Test: "the baseline ran; now OOM", Status: "newly-failing"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RowCells OOM (-want +got):\n%s", diff)
+	}
+}
