@@ -114,9 +114,14 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			runs[i].Commit = commit
 		}
 	}
+	notes, err := o.stats.tflops(store.Runs, runs)
+	if err != nil {
+		return inputError(err)
+	}
 	rep := &check.Report{Verdict: check.Pass}
 	if len(store.Runs) > 0 {
 		rep = check.Compare(store.Runs, runs, opts)
+		rep.Notes = append(notes, rep.Notes...)
 		fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
 		if err := report.Text(s.Out, rep, report.TextOptions{Color: s.OutTTY}); err != nil {
 			return internalError(err)

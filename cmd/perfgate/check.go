@@ -106,7 +106,12 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
+	notes, err := o.stats.tflops(store.Runs, runs)
+	if err != nil {
+		return inputError(err)
+	}
 	rep := check.Compare(store.Runs, runs, opts)
+	rep.Notes = append(notes, rep.Notes...)
 	if err := writeReport(s, rep, o.format, o.output); err != nil {
 		return internalError(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/flops"
 	"github.com/perfgate/perfgate/ingest"
 )
 
@@ -72,6 +73,8 @@ type checkFlags struct {
 	minHistory int
 	metrics    []string
 	requireAll bool
+	recompute  string
+	gpn        int
 }
 
 func (f *checkFlags) register(fs *pflag.FlagSet) {
@@ -84,6 +87,34 @@ func (f *checkFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.minHistory, "min-history", d.MinHistoryRuns, "baseline runs a config needs for a statistical test")
 	fs.StringArrayVar(&f.metrics, "metric", nil, "check only this metric (repeatable)")
 	fs.BoolVar(&f.requireAll, "require-all", false, "fail when a baseline config is missing from the results")
+	fs.StringVar(&f.recompute, "recompute-tflops", "", "recompute TFLOPS/GPU from s/iter with one pinned formula ("+formulaNames()+") on both sides, so baselines from different Megatron versions compare; configs need a model key (--set model=llama3-70b)")
+	fs.IntVar(&f.gpn, "gpus-per-node", 8, "GPUs per node, for TFLOPS recomputation and the formula-drift check")
+}
+
+func formulaNames() string {
+	var names []string
+	for _, f := range flops.Formulas {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+// tflops applies --recompute-tflops to base and cur, or, without it, returns the formula-drift
+// warnings.
+func (f *checkFlags) tflops(base, cur []ingest.Run) ([]string, error) {
+	if f.recompute == "" {
+		return check.FormulaDrift(base, cur, f.gpn), nil
+	}
+	formula, err := flops.ParseFormula(f.recompute)
+	if err != nil {
+		return nil, fmt.Errorf("--recompute-tflops: %w", err)
+	}
+	for _, runs := range [][]ingest.Run{base, cur} {
+		if err := check.RecomputeTFLOPS(runs, formula, f.gpn); err != nil {
+			return nil, err
+		}
+	}
+	return []string{fmt.Sprintf("TFLOPS/GPU recomputed from s/iter with the %s formula on both sides (--recompute-tflops).", formula)}, nil
 }
 
 // options merges defaults, the config file and the flags that were set, in that order. It
