@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -29,6 +30,12 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		Cmds:                scriptCommands,
 		Setup: func(env *testscript.Env) error {
+			// REPO is the repository root, so scripts can read the shared fixtures in testdata.
+			repo, err := filepath.Abs("../..")
+			if err != nil {
+				return err
+			}
+			env.Setenv("REPO", repo)
 			env.Setenv("GIT_AUTHOR_NAME", "perfgate-test")
 			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.com")
 			env.Setenv("GIT_COMMITTER_NAME", "perfgate-test")
