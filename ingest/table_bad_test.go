@@ -1,0 +1,168 @@
+package ingest
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// readCore parses content as format f under the file name file.
+func readCore(f *Format, file, content string) ([]Run, error) {
+	return f.Read(file, strings.NewReader(content), &Options{SkipIters: -1})
+}
+
+// writeCore writes content to dir/name and returns the path.
+func writeCore(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// wantSyntaxError checks that err is a *SyntaxError whose text starts with want.
+func wantSyntaxError(t *testing.T, err error, want string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %q", want)
+	}
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("got  %v\nwant prefix %s", err, want)
+	}
+	var se *SyntaxError
+	if !errors.As(err, &se) {
+		t.Errorf("error %v is %T, not a *SyntaxError", err, err)
+	}
+}
+
+const tableHead = "tp | pp | mbs | gbs | addtl args | sl | nodes | time | TFLOPS\n" +
+	"--------------------------------------------------------------\n" +
+	"8  | 8  | 1   | 64  | None       | 4096 | 32  | 5.7  | 75.4\n"
+
+func TestTableBadInput(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"NaN TFLOPS", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | NaN\n", `t.txt:4: column "TFLOPS": value is NaN`},
+		{"Inf TFLOPS", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | +Inf\n", `t.txt:4: column "TFLOPS": value is infinite`},
+		{"overflowing TFLOPS", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | 1e400\n", `t.txt:4: column "TFLOPS": cannot read "1e400" as a number (or OOM / Err)`},
+		{"negative TFLOPS", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | -75.4\n", `t.txt:4: column "TFLOPS": throughput -75.4 is not positive`},
+		{"zero TFLOPS", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | 0\n", `t.txt:4: column "TFLOPS": throughput 0 is not positive`},
+		{"NaN time", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | nan | 75.69\n", `t.txt:4: column "time": value is NaN`},
+		{"Inf time", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | Inf | 75.69\n", `t.txt:4: column "time": value is infinite`},
+		{"negative time", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | -5.68 | 75.69\n", `t.txt:4: column "time": value -5.68 is negative`},
+		{"zero time", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 0 | 75.69\n", `t.txt:4: column "time": value is zero`},
+		{"non-numeric time", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68s | 75.69\n", `t.txt:4: column "time": cannot read "5.68s" as a number (or OOM / Err)`},
+		{"empty time", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 |  | 75.69\n", `t.txt:4: column "time": cannot read "" as a number`},
+		{"non-numeric TFLOPS", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | fast\n", `t.txt:4: column "TFLOPS": cannot read "fast" as a number`},
+		{"too few cells", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68\n", `t.txt:4: row has 8 cells but the header has 9`},
+		{"too many cells", tableHead + "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | 75.69 | x\n", `t.txt:4: row has 10 cells but the header has 9`},
+		{"pipe in a cell", tableHead + "8 | 4 | 1 | 64 | a|b | 4096 | 32 | 5.68 | 75.69\n", `t.txt:4: row has 10 cells but the header has 9`},
+		{"fractional tp", tableHead + "8.5 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | 75.69\n", `t.txt:4: column "tp": "8.5" is not a positive whole number`},
+		{"zero pp", tableHead + "8 | 0 | 1 | 64 | None | 4096 | 32 | 5.68 | 75.69\n", `t.txt:4: column "pp": "0" is not a positive whole number`},
+		{"empty config cell", tableHead + "8 |  | 1 | 64 | None | 4096 | 32 | 5.68 | 75.69\n", `t.txt:4: column "pp" is empty`},
+		{"header missing", "8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | 75.69\n", `t.txt:1: table row before a header row`},
+		{"header after title", "70B sweep\n\n8 | 4 | 1 | 64 | None | 4096 | 32 | 5.68 | 75.69\n", `t.txt:3: table row before a header row`},
+		{"duplicate column", "tp | pp | time | s/iter\n8 | 4 | 5 | 5\n", `t.txt:1: columns 3 and 4 both hold "time"`},
+		{"duplicate config column", "tp | pp | TFLOPS | seq len | sl\n8 | 4 | 5 | 1 | 1\n", `t.txt:1: columns 4 and 5 both hold "sl"`},
+		{"empty column name", "tp | | TFLOPS\n8 | 4 | 5\n", `t.txt:1: column 2 has an empty name`},
+		{"no measurement", "tp | pp | TFLOPS\n8 | 4 | XXX\n", `t.txt:2: row has neither a time nor a TFLOPS value, nor OOM / Err`},
+		{"no header at all", "just some text\nand no table\n", `t.txt: no table header row found`},
+		{"pipe line is not a header", "just some text\nwithout | one pipe\n", `t.txt:2: table row before a header row`},
+		{"empty", "", `t.txt: no table header row found`},
+		{"CRLF line numbers", strings.ReplaceAll(tableHead, "\n", "\r\n") + "8 | 4 | 1 | 64 | None | 4096 | 32 | x | 75.69\r\n", `t.txt:4: column "time": cannot read "x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs, err := readCore(TableFormat, "t.txt", tt.in)
+			if err == nil {
+				t.Fatalf("no error, got %d runs", len(runs))
+			}
+			wantSyntaxError(t, err, tt.want)
+		})
+	}
+}
+
+// TestTableGood pins the accepted variants next to the rejected ones: outcomes from OOM and
+// Err cells, placeholders, Markdown tables, column aliases and unknown columns.
+func TestTableGood(t *testing.T) {
+	in := "| TP | PP | Micro Batch | Global Batch | Flags | Seq Len | Nodes | Step Time | TFLOP/s/GPU | cluster |\n" +
+		"|---:|---:|---:|---:|---|---:|---:|---:|---:|---|\n" +
+		"| 8 | 4 | 1 | 1024 | dist-opt, overlap-grad/param | 4096 | 32 | 44.1 | 155.72 | eos |\n" +
+		"| 8 | 8 | 4 | 1024 |  | 4096 | 32 | CUDA out of memory | n/a | eos |\n" +
+		"| 4 | 8 | 1 | 1024 | none | 4096 | 32 | timeout | — | eos |\n" +
+		"| 8 | 4 | 2 | 1024 | none | 4096 | 32 | 44.6 | ? | eos |\n" +
+		"| 08 | 4 | 2 | 1024 | none | 4096 | 32 | OOM | 12 | eos |\n"
+	runs, err := readCore(TableFormat, "md.txt", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range runs {
+		s := r.Config.Key() + " " + string(r.Outcome)
+		for _, m := range r.Metrics {
+			s += " " + m.Name + "=" + fmtFloats(m.Values)
+		}
+		got = append(got, s)
+	}
+	want := []string{
+		"tp=8/pp=4/mbs=1/gbs=1024/flags=dist-opt+overlap-grad+overlap-param/sl=4096/nodes=32/cluster=eos ok s/iter=[44.1] TFLOPS/GPU=[155.72]",
+		"tp=8/pp=8/mbs=4/gbs=1024/flags=none/sl=4096/nodes=32/cluster=eos oom",
+		"tp=4/pp=8/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32/cluster=eos error",
+		"tp=8/pp=4/mbs=2/gbs=1024/flags=none/sl=4096/nodes=32/cluster=eos ok s/iter=[44.6]",
+		"tp=8/pp=4/mbs=2/gbs=1024/flags=none/sl=4096/nodes=32/cluster=eos oom",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if runs[1].Reason != "md.txt:4: CUDA out of memory in the Step Time column" {
+		t.Errorf("OOM reason %q", runs[1].Reason)
+	}
+	if runs[2].Source != "md.txt:5" {
+		t.Errorf("source %q", runs[2].Source)
+	}
+	for _, r := range runs {
+		if r.Outcome != OK && len(r.Metrics) != 0 {
+			t.Errorf("failed run carries metrics: %+v", r)
+		}
+	}
+}
+
+// TestEmptyInputs checks the "no results" errors of ReadFile and ReadPaths.
+func TestEmptyInputs(t *testing.T) {
+	dir := t.TempDir()
+	empty := writeCore(t, dir, "empty.txt", "")
+	headerOnly := writeCore(t, dir, "header.txt", "tp | pp | time | TFLOPS\n---|---|---|---\n")
+	comments := writeCore(t, dir, "comments.jsonl", "# nothing yet\n\n// still nothing\n")
+	emptyDir := filepath.Join(dir, "sub")
+	os.Mkdir(emptyDir, 0o755)
+	writeCore(t, emptyDir, ".hidden", "tp | pp | time\n8 | 4 | 5\n")
+
+	tests := []struct {
+		name  string
+		paths []string
+		opts  *Options
+		want  string
+	}{
+		{"empty file, detected", []string{empty}, nil, empty + ": unrecognised input format; supported formats are:"},
+		{"empty file, forced table", []string{empty}, &Options{Format: "table", SkipIters: -1}, empty + ": no table header row found"},
+		{"header only", []string{headerOnly}, nil, headerOnly + ": no results found (format table)"},
+		{"comments only, forced jsonl", []string{comments}, &Options{Format: "jsonl", SkipIters: -1}, comments + ": no results found (format jsonl)"},
+		{"directory of hidden files", []string{emptyDir}, nil, emptyDir + ": directory holds no results files"},
+		{"unknown format", []string{empty}, &Options{Format: "csv"}, `unknown input format "csv"; supported: jsonl, gobench`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadPaths(tt.paths, tt.opts)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("got  %v\nwant prefix %s", err, tt.want)
+			}
+		})
+	}
+	if _, err := ReadPaths(nil, nil); err == nil || !strings.Contains(err.Error(), "no results found") {
+		t.Errorf("no paths: %v", err)
+	}
+}
