@@ -566,7 +566,7 @@ func (p *publisher) permissionHint(pe *permissionError) string {
 	}
 	b.WriteString("For those, use the two-stage mode: run 'perfgate publish --prepare DIR REPORT.json' in the pull_request\n" +
 		"workflow and upload DIR as an artifact, then run 'perfgate publish --from DIR' in a workflow_run workflow\n" +
-		"(see the README, "Read-only tokens and pull requests from forks"). Do not use pull_request_target with a checkout of the pull request's code.\n")
+		"(see the README section on pull requests from forks). Do not use pull_request_target with a checkout of the pull request's code.\n")
 	if p.out.Summary || p.out.Annotations > 0 {
 		b.WriteString("The job summary and annotations were still written.\n")
 	}
