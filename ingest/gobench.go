@@ -65,6 +65,7 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 	type acc struct {
 		run   *Run
 		index map[string]int // metric name → index in run.Metrics
+		tidy  []string       // benchfmt's tidied unit of each metric
 	}
 	var (
 		order []string
@@ -98,13 +99,20 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 				byName[string(rec.Name)] = a
 			}
 			for _, v := range rec.Values {
-				i, ok := a.index[v.Unit]
+				// Units as written: benchfmt's tidied form would turn perfgate's own
+				// MB-max-allocated into B-max-allocated ×1e6.
+				unit, value := v.OrigUnit, v.OrigValue
+				if unit == "" {
+					unit, value = v.Unit, v.Value
+				}
+				i, ok := a.index[unit]
 				if !ok {
 					i = len(a.run.Metrics)
-					a.index[v.Unit] = i
-					a.run.Metrics = append(a.run.Metrics, Metric{Name: v.Unit, Unit: v.Unit})
+					a.index[unit] = i
+					a.run.Metrics = append(a.run.Metrics, Metric{Name: unit, Unit: unit})
+					a.tidy = append(a.tidy, v.Unit)
 				}
-				a.run.Metrics[i].Values = append(a.run.Metrics[i].Values, v.Value)
+				a.run.Metrics[i].Values = append(a.run.Metrics[i].Values, value)
 			}
 		}
 	}
@@ -114,10 +122,11 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 	units := br.Units()
 	runs := make([]Run, 0, len(order))
 	for _, key := range order {
-		run := byKey[key].run
+		a := byKey[key]
+		run := a.run
 		for i := range run.Metrics {
 			m := &run.Metrics[i]
-			m.Better = goBenchBetter(units, m.Unit)
+			m.Better = goBenchBetter(units, m.Unit, a.tidy[i])
 		}
 		runs = append(runs, *run)
 	}
@@ -126,16 +135,19 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 
 // goBenchBetter decides a unit's direction: explicit metadata, then perfgate's unit rules, then
 // benchfmt's defaults.
-func goBenchBetter(units benchfmt.UnitMetadataMap, unit string) Better {
-	if md := units.Get(unit, "better"); md != nil {
-		if b, ok := ParseBetter(md.Value); ok {
-			return b
+// Metadata may be filed under the unit as written or as benchfmt tidied it.
+func goBenchBetter(units benchfmt.UnitMetadataMap, unit, tidy string) Better {
+	for _, u := range []string{unit, tidy} {
+		if md := units.Get(u, "better"); md != nil {
+			if b, ok := ParseBetter(md.Value); ok {
+				return b
+			}
 		}
 	}
 	if b := DirectionOf(unit); b != Unknown {
 		return b
 	}
-	return Better(units.GetBetter(unit))
+	return Better(units.GetBetter(tidy))
 }
 
 // goBenchConfig returns the config of a result and its provenance keys.
@@ -161,6 +173,10 @@ func goBenchConfig(res *benchfmt.Result) (Config, map[string]string) {
 		default:
 			kv := string(p[1:])
 			if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+				// perfgate percent-encodes "/", "=", "%" and spaces in names it writes.
+				if uk, err := unescape(k); err == nil {
+					k = uk
+				}
 				if uv, err := unescape(v); err == nil {
 					v = uv
 				}

@@ -173,7 +173,7 @@ func TestGoBenchNameRoundTrip(t *testing.T) {
 	}
 }
 
-// TestBugGoBenchTidiesUnits: the Go benchmark reader takes benchfmt's tidied unit and value
+// TestBugGoBenchTidiesUnits: the Go benchmark reader took benchfmt's tidied unit and value
 // (Value.Unit, Value.Value) instead of the unit as written, so perfgate's own canonical
 // metric MB-max-allocated reads back as "B-max-allocated" with every value multiplied by 1e6
 // (and ns/op as sec/op, MB/s as B/s). A baseline built from logs or a table then never
@@ -181,7 +181,6 @@ func TestGoBenchNameRoundTrip(t *testing.T) {
 // the check reports it as missing plus new instead of comparing it. baseline.Parse already
 // uses Value.OrigUnit/OrigValue for this reason.
 func TestBugGoBenchTidiesUnits(t *testing.T) {
-	t.Skip("BUG: ingest/gobench.go readGoBench uses benchfmt's tidied v.Unit/v.Value; MB-max-allocated reads as B-max-allocated ×1e6")
 	in := "BenchmarkTrain/tp=8 1 46.1 s/iter 61234 MB-max-allocated 1500 ns/op 20 MB/s\n"
 	runs, err := readCore(GoBenchFormat, "g.txt", in)
 	if err != nil {
