@@ -173,14 +173,12 @@ func TestGoBenchNameRoundTrip(t *testing.T) {
 	}
 }
 
-// TestBugGoBenchTidiesUnits: the Go benchmark reader took benchfmt's tidied unit and value
-// (Value.Unit, Value.Value) instead of the unit as written, so perfgate's own canonical
-// metric MB-max-allocated reads back as "B-max-allocated" with every value multiplied by 1e6
-// (and ns/op as sec/op, MB/s as B/s). A baseline built from logs or a table then never
-// matches the same metric from a Go-format file, such as the output of perfgate convert:
-// the check reports it as missing plus new instead of comparing it. baseline.Parse already
-// uses Value.OrigUnit/OrigValue for this reason.
-func TestBugGoBenchTidiesUnits(t *testing.T) {
+// TestGoBenchUnitsAsWritten checks that metrics keep the unit and value as written, not
+// benchfmt's tidied ones: perfgate's canonical MB-max-allocated must not become
+// "B-max-allocated" ×1e6, or a baseline from logs would never match a Go-format file such as
+// the output of perfgate convert. (Found by this suite as TestBugGoBenchTidiesUnits; fixed in
+// b7cd778.)
+func TestGoBenchUnitsAsWritten(t *testing.T) {
 	in := "BenchmarkTrain/tp=8 1 46.1 s/iter 61234 MB-max-allocated 1500 ns/op 20 MB/s\n"
 	runs, err := readCore(GoBenchFormat, "g.txt", in)
 	if err != nil {
