@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"sort"
 
 	"golang.org/x/perf/benchmath"
 
@@ -132,21 +131,11 @@ func pooledFail(base, cur []ingest.Run) bool {
 		s1 := benchmath.NewSample(append([]float64(nil), xs...), &th)
 		s2 := benchmath.NewSample(append([]float64(nil), ys...), &th)
 		c := benchmath.AssumeNothing.Compare(s1, s2)
-		if c.P < th.CompareAlpha && median(ys) < median(xs) {
+		if c.P < th.CompareAlpha && check.RunCenter(ys) < check.RunCenter(xs) {
 			return true
 		}
 	}
 	return false
-}
-
-func median(xs []float64) float64 {
-	ys := append([]float64(nil), xs...)
-	sort.Float64s(ys)
-	n := len(ys)
-	if n%2 == 1 {
-		return ys[n/2]
-	}
-	return (ys[n/2-1] + ys[n/2]) / 2
 }
 
 // Print writes the figures as a small table.

@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/github"
 	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/report"
 )
 
@@ -147,34 +146,13 @@ func writeReport(s *Streams, rep *check.Report, format, output string) error {
 		_, err := s.Out.Write(buf.Bytes())
 		return err
 	}
-	if err := writeFileAtomic(output, buf.Bytes()); err != nil {
+	if err := atomicfile.Write(output, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	if format != "text" {
 		return report.Text(s.Out, rep, report.TextOptions{Color: s.OutTTY})
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to path through a temporary file and a rename.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, bytes.NewReader(data)); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func fileExists(p string) bool {
