@@ -1,0 +1,153 @@
+package baseline
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/perfgate/perfgate/ingest"
+)
+
+// FuzzParse checks that the store parser never panics on any input, and that whatever it
+// accepts, Write then Parse reproduces: the same runs with the same configs, outcomes,
+// reasons, provenance and values. Run it for longer with
+//
+//	go test ./baseline -run XXX -fuzz FuzzParse -fuzztime 60s
+func FuzzParse(f *testing.F) {
+	for _, s := range parseSeeds() {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		runs, err := Parse("b.txt", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "b.txt") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, runs); err != nil {
+			t.Fatalf("Write of parsed runs: %v", err)
+		}
+		back, err := Parse("b.txt", buf.Bytes())
+		if err != nil {
+			t.Fatalf("written store does not parse: %v\ninput:\n%s\nwritten:\n%s", err, data, buf.Bytes())
+		}
+		if diff := cmp.Diff(comparable(runs), comparable(back)); diff != "" {
+			t.Fatalf("round trip changed the runs (-parsed +reparsed):\n%s\ninput:\n%s\nwritten:\n%s", diff, data, buf.Bytes())
+		}
+		// A second write is byte-identical: the format has one spelling for each store.
+		var again bytes.Buffer
+		if err := Write(&again, back); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), again.Bytes()) {
+			t.Fatalf("Write is not stable:\n%s\nvs\n%s", buf.Bytes(), again.Bytes())
+		}
+	})
+}
+
+// stored is what a round trip must keep of a run (Source is a line number of the file
+// written, so it may change).
+type stored struct {
+	Key, Outcome, Reason, Batch, Date, Commit string
+	Metrics                                   []ingest.Metric
+}
+
+func comparable(runs []ingest.Run) []stored {
+	// A date or commit of "." is lost by Write (TestBugWriteDropsDotValues); it is
+	// normalised here so that the fuzzer looks past that known bug.
+	dot := func(s string) string {
+		if s == "." {
+			return ""
+		}
+		return s
+	}
+	out := make([]stored, len(runs))
+	for i, r := range runs {
+		out[i] = stored{Key: r.Config.Key(), Outcome: string(r.Outcome), Reason: r.Reason, Batch: r.Batch, Date: dot(r.Date), Commit: dot(r.Commit), Metrics: r.Metrics}
+	}
+	return out
+}
+
+// parseSeeds are FuzzParse's seeds: the example baseline, damaged variants of it, the
+// corner cases of TestParseErrors, and a store of the seed table. testdata/fuzz/FuzzParse
+// holds the same.
+func parseSeeds() []string {
+	example, _ := os.ReadFile("../testdata/example/baseline/baseline.txt")
+	s := string(example)
+	const head = "# perfgate baseline v1\nUnit s/iter better=lower\nUnit TFLOPS/GPU better=higher\n"
+	seeds := []string{
+		s,
+		head + "# perfgate run batch=a date=2026-11-24T03:00:00Z commit=abc source=s.txt\nBenchmarkTrain/tp=8/pp=4 3 5.7 s/iter 75.4 TFLOPS/GPU\n# perfgate fail oom BenchmarkTrain/tp=8/pp=8 reason=\"s.txt:11: OOM in the time column\"\n",
+		head + "# perfgate run batch=\"a b\" commit=\"\\x00\"\nBenchmarkTrain/model=a%2Fb%20c/tag=v%2D1 1 5 s/iter\n",
+		head + "# perfgate run batch=a\nBenchmarkTrain 1 5 s/iter\n# perfgate fail error BenchmarkTrain/tp=4 reason=\"\"\n",
+		"# perfgate baseline v1\nUnit MB-max-allocated better=lower\n# perfgate run batch=a\nBenchmarkTrain/tp=8 1 61234 MB-max-allocated\n",
+		head + "# perfgate run batch=a\n# perfgate run batch=a\n",
+		head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 NaN s/iter\n",
+		head + "goos: linux\n# perfgate run batch=a\nBenchmarkTrain/tp=8 1 5 s/iter\n",
+		"hello\n",
+		"",
+	}
+	if s != "" {
+		lines := strings.Split(s, "\n")
+		seeds = append(seeds,
+			s[:len(s)/2],
+			strings.ReplaceAll(s, "\n", "\r\n"),
+			strings.Replace(s, "46.3 s/iter", "x46.3 s/iter", 1),
+			strings.Replace(s, "batch=", "batch=\"", 1),
+			strings.Join(append(append([]string{}, lines[:6]...), lines[7:]...), "\n"), // first run line gone
+			strings.Replace(s, "fail oom", "fail ok", 1),
+		)
+	}
+	return seeds
+}
+
+// TestBugWriteKeepsBlockSource: Parse does not keep a block's "source=" (it sets each run's
+// Source to the store's own file:line), so Write, which takes the block's source from the
+// first run's Source, rewrites every stored block as "source=baseline.txt". Every
+// "perfgate baseline update" thus erases the provenance of the runs already stored.
+func TestBugWriteKeepsBlockSource(t *testing.T) {
+	t.Skip("BUG: baseline/store.go Parse drops the '# perfgate run … source=' value; Write then records source=baseline.txt for old blocks")
+	data, err := os.ReadFile("../testdata/example/baseline/baseline.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := Parse("base/baseline.txt", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, runs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), " source=sweep-70b-32nodes.txt\n") {
+		t.Errorf("rewritten store lost the block's source:\n%s", buf.String()[:400])
+	}
+}
+
+// TestBugWriteDropsDotValues: optField drops the value "." (meant for filepath.Base of an
+// empty source) for every field, so a block with date=. or commit=. loses it on the next
+// write: Parse then Write does not reproduce the store. FuzzParse finds this input.
+func TestBugWriteDropsDotValues(t *testing.T) {
+	t.Skip(`BUG: baseline/store.go optField treats "." as empty for date= and commit=, not only for source=`)
+	in := "# perfgate baseline v1\nUnit s/iter better=lower\n# perfgate run batch=a date=. commit=.\nBenchmarkTrain/tp=8 1 5 s/iter\n"
+	runs, err := Parse("b.txt", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, runs); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("b.txt", buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back[0].Date != "." || back[0].Commit != "." {
+		t.Errorf("date %q commit %q after a round trip, want \".\"", back[0].Date, back[0].Commit)
+	}
+}
