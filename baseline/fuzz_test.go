@@ -53,22 +53,14 @@ func FuzzParse(f *testing.F) {
 // stored is what a round trip must keep of a run (Source is a line number of the file
 // written, so it may change).
 type stored struct {
-	Key, Outcome, Reason, Batch, Date, Commit string
-	Metrics                                   []ingest.Metric
+	Key, Outcome, Reason, Batch, Date, Commit, File string
+	Metrics                                         []ingest.Metric
 }
 
 func comparable(runs []ingest.Run) []stored {
-	// A date or commit of "." is lost by Write (TestBugWriteDropsDotValues); it is
-	// normalised here so that the fuzzer looks past that known bug.
-	dot := func(s string) string {
-		if s == "." {
-			return ""
-		}
-		return s
-	}
 	out := make([]stored, len(runs))
 	for i, r := range runs {
-		out[i] = stored{Key: r.Config.Key(), Outcome: string(r.Outcome), Reason: r.Reason, Batch: r.Batch, Date: dot(r.Date), Commit: dot(r.Commit), Metrics: r.Metrics}
+		out[i] = stored{Key: r.Config.Key(), Outcome: string(r.Outcome), Reason: r.Reason, Batch: r.Batch, Date: r.Date, Commit: r.Commit, File: r.File, Metrics: r.Metrics}
 	}
 	return out
 }
@@ -106,12 +98,10 @@ func parseSeeds() []string {
 	return seeds
 }
 
-// TestBugWriteKeepsBlockSource: Parse does not keep a block's "source=" (it sets each run's
-// Source to the store's own file:line), so Write, which takes the block's source from the
-// first run's Source, rewrites every stored block as "source=baseline.txt". Every
-// "perfgate baseline update" thus erases the provenance of the runs already stored.
+// TestBugWriteKeepsBlockSource guards a fixed bug: Parse did not keep a block's "source=",
+// so Write rewrote every stored block as "source=baseline.txt" and every "perfgate baseline
+// update" erased the provenance of the runs already stored. Runs now carry it in File.
 func TestBugWriteKeepsBlockSource(t *testing.T) {
-	t.Skip("BUG: baseline/store.go Parse drops the '# perfgate run … source=' value; Write then records source=baseline.txt for old blocks")
 	data, err := os.ReadFile("../testdata/example/baseline/baseline.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -129,11 +119,10 @@ func TestBugWriteKeepsBlockSource(t *testing.T) {
 	}
 }
 
-// TestBugWriteDropsDotValues: optField drops the value "." (meant for filepath.Base of an
-// empty source) for every field, so a block with date=. or commit=. loses it on the next
-// write: Parse then Write does not reproduce the store. FuzzParse finds this input.
+// TestBugWriteDropsDotValues guards a fixed bug: Write dropped the value "." of every
+// provenance field, so a block with date=. or commit=. lost it on the next write. FuzzParse
+// found this input.
 func TestBugWriteDropsDotValues(t *testing.T) {
-	t.Skip(`BUG: baseline/store.go optField treats "." as empty for date= and commit=, not only for source=`)
 	in := "# perfgate baseline v1\nUnit s/iter better=lower\n# perfgate run batch=a date=. commit=.\nBenchmarkTrain/tp=8 1 5 s/iter\n"
 	runs, err := Parse("b.txt", []byte(in))
 	if err != nil {

@@ -158,7 +158,7 @@ func Parse(file string, data []byte) ([]ingest.Run, error) {
 		return &blocks[i]
 	}
 	prov := func(r *ingest.Run, b *block, line int) {
-		r.Batch, r.Date, r.Commit = b.batch, b.date, b.commit
+		r.Batch, r.Date, r.Commit, r.File = b.batch, b.date, b.commit, b.source
 		r.Source = file + ":" + strconv.Itoa(line)
 	}
 
@@ -284,7 +284,7 @@ func field(k, v string) string {
 
 // optField is " "+field(k, v), or "" when v is empty.
 func optField(k, v string) string {
-	if v == "" || v == "." {
+	if v == "" {
 		return ""
 	}
 	return " " + field(k, v)
@@ -340,8 +340,7 @@ func write(w io.Writer, runs []ingest.Run, samples bool) error {
 	for i, r := range runs {
 		if i == 0 || r.Batch != batch {
 			batch = r.Batch
-			src, _, _ := strings.Cut(r.Source, ":")
-			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", filepath.Base(src)))
+			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", r.File))
 		}
 		name := r.Config.BenchName()
 		if r.Outcome != ingest.OK {

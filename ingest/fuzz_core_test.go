@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -104,7 +103,7 @@ func checkCore(t *testing.T, format *Format, data []byte) []Run {
 			t.Fatalf("key %q reads back as %v, not %v", r.Config.Key(), back, r.Config)
 		}
 		// So is the Go benchmark name the baseline store writes (except for the known bugs).
-		if !knownNameBug(r.Config) && !benchNameReadsBack(r.Config) {
+		if !benchNameReadsBack(r.Config) {
 			t.Fatalf("config %q: benchmark name %q does not read back", r.Config, r.Config.BenchName())
 		}
 	}
@@ -120,18 +119,6 @@ func benchNameReadsBack(cfg Config) bool {
 	return err == nil && len(runs) == 1 && cmp.Equal(cfg, runs[0].Config, cmp.Comparer(func(a, b Config) bool {
 		return a.Key() == b.Key()
 	}))
-}
-
-// knownNameBug reports whether a config's benchmark name fails to read back for a reason a
-// TestBug… test already covers, so that the fuzzers look past it: white space other than
-// ASCII anywhere (TestBugKeyEscapesUnicodeSpace).
-func knownNameBug(cfg Config) bool {
-	for k, v := range cfg {
-		if strings.IndexFunc(k+v, func(r rune) bool { return r > 0x7f && unicode.IsSpace(r) }) >= 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // tableSeeds are FuzzTable's seeds: the seed sweep, the example PR sweep, damaged variants
@@ -227,13 +214,12 @@ func FuzzJSONL(f *testing.F) {
 	})
 }
 
-// TestBugKeyEscapesUnicodeSpace: Config.Key (and so BenchName) percent-encodes ASCII white
-// space only, but benchfmt splits a result line at any Unicode space. A config value with a
-// no-break space (pasted from a wiki table into a sweep table: "Llama\u00a03") therefore gives
-// a benchmark name that does not read back, and "perfgate baseline update" refuses to save
-// ("refusing to write a baseline that does not read back").
+// TestBugKeyEscapesUnicodeSpace guards a fixed bug: Config.Key (and so BenchName)
+// percent-encoded ASCII white space only, but benchfmt splits a result line at any Unicode
+// space. A config value with a no-break space (pasted from a wiki table into a sweep table:
+// "Llama\u00a03") gave a benchmark name that did not read back, and "perfgate baseline
+// update" refused to save.
 func TestBugKeyEscapesUnicodeSpace(t *testing.T) {
-	t.Skip("BUG: ingest/run.go escape/Config.Key percent-encode only ASCII white space; U+00A0, U+0085, U+2003 in a config value break the store's benchmark names")
 	in := "tp | pp | model | TFLOPS\n8 | 4 | Llama\u00a03 | 148.2\n8 | 4 | a\u2003b | 148.2\n"
 	runs, err := readCore(TableFormat, "t.txt", in)
 	if err != nil {

@@ -278,6 +278,9 @@ func ReadFile(file string, opts *Options) ([]Run, error) {
 		if r.Batch == "" {
 			r.Batch = batch
 		}
+		if r.File == "" {
+			r.File = filepath.Base(file)
+		}
 		for k, v := range opts.Set {
 			if r.Config == nil {
 				r.Config = Config{}

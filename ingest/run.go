@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // An Outcome says how a training run ended.
@@ -102,6 +104,9 @@ type Run struct {
 	Metrics []Metric
 	// Source is where the run was read, as "file:line".
 	Source string
+	// File is the base name of the results file the run was first read from. Unlike Source
+	// it survives a round trip through the baseline store, as provenance.
+	File string
 	// Batch identifies the ingest the run came from: one results file or one sweep. Several
 	// runs of one config may share a batch (the seed table lists a config twice).
 	Batch string
@@ -159,7 +164,7 @@ var keyRank = func() map[string]int {
 }()
 
 // Key returns the canonical identity of c: "k=v" pairs in display order joined by "/", with
-// "/", "=", "%" and white space in values percent-encoded. Two configs are the same config if
+// "/", "=", "%" and white space in keys and values percent-encoded. Two configs are the same config if
 // and only if their keys are equal.
 func (c Config) Key() string {
 	var b strings.Builder
@@ -217,19 +222,28 @@ func ParseKey(key string) (Config, error) {
 }
 
 func escape(s string) string {
-	if !strings.ContainsAny(s, "/=% \t\r\n\v\f") {
+	if !strings.ContainsFunc(s, needsEscape) {
 		return s
 	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; ch {
-		case '/', '=', '%', ' ', '\t', '\r', '\n', '\v', '\f':
-			fmt.Fprintf(&b, "%%%02X", ch)
-		default:
-			b.WriteByte(ch)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if needsEscape(r) && r != utf8.RuneError {
+			for _, ch := range []byte(s[i : i+n]) {
+				fmt.Fprintf(&b, "%%%02X", ch)
+			}
+		} else {
+			b.WriteString(s[i : i+n])
 		}
+		i += n
 	}
 	return b.String()
+}
+
+// needsEscape reports whether r cannot stand in a Go benchmark name part: a separator of
+// the name or any white space (benchfmt splits a line at every Unicode space).
+func needsEscape(r rune) bool {
+	return r == '/' || r == '=' || r == '%' || unicode.IsSpace(r)
 }
 
 func unescape(s string) (string, error) {
