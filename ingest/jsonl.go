@@ -160,14 +160,11 @@ func jsonlConfig(raw map[string]json.RawMessage) (Config, error) {
 	cfg := Config{}
 	for k, v := range raw {
 		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			var n json.Number
-			d := json.NewDecoder(bytes.NewReader(v))
-			d.UseNumber()
-			if err := d.Decode(&n); err != nil {
-				return nil, fmt.Errorf("config %q: want a string or a number, got %s", k, v)
-			}
-			s = n.String()
+		switch {
+		case len(v) > 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')):
+			s = string(v) // a JSON number, already validated by the decoder: keep it as written
+		case json.Unmarshal(v, &s) != nil:
+			return nil, fmt.Errorf("config %q: want a string or a number, got %s", k, v)
 		}
 		if k == "" || strings.TrimSpace(s) == "" {
 			return nil, fmt.Errorf("config %q: empty key or value", k)

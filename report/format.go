@@ -40,7 +40,7 @@ func Counts(rep *check.Report) map[check.Status]int {
 	return c
 }
 
-// Headline is the one-line verdict, e.g. "FAIL: 2 regressions, 1 newly failing (34 results)".
+// Headline is the one-line verdict, e.g. "FAIL: regression 2, newly-failing 1, unchanged 31".
 func Headline(rep *check.Report) string {
 	c := Counts(rep)
 	var parts []string
