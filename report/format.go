@@ -134,13 +134,9 @@ func RowCells(r *check.Result) Cells {
 			c.Delta = "+" + c.Delta
 		}
 	}
-	if r.PValue != nil {
-		c.Test = "p=" + strconv.FormatFloat(*r.PValue, 'g', 2, 64)
-	}
-	if c.Test == "" {
-		c.Test = r.Reason
-	} else if r.Status != check.Unchanged {
-		c.Test += "; " + r.Reason
+	c.Test = r.Reason
+	if r.PValue != nil && !strings.Contains(r.Reason, "p=") {
+		c.Test = "p=" + strconv.FormatFloat(*r.PValue, 'g', 2, 64) + "; " + r.Reason
 	}
 	return c
 }
