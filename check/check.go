@@ -179,7 +179,7 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 	sort.Strings(keys)
 
 	rep := &Report{Schema: Schema, Results: []Result{}}
-	var pending []pendingTest
+	var pending, ignored []pendingTest
 	tolerance := 0
 	for _, k := range keys {
 		b, n := bs[k], ns[k]
@@ -188,9 +188,13 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 			if res == nil {
 				continue
 			}
-			if test != nil && !res.Ignored {
+			if test != nil {
 				test.index = len(rep.Results)
-				pending = append(pending, *test)
+				if res.Ignored {
+					ignored = append(ignored, *test)
+				} else {
+					pending = append(pending, *test)
+				}
 			}
 			if test == nil && res.DeltaPct != nil {
 				tolerance++ // compared without a test: too little history
@@ -199,6 +203,10 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 		}
 	}
 	decide(rep, pending, opts)
+	// Ignored results are outside the family: they are judged on their own, for information.
+	for _, t := range ignored {
+		decideOne(&rep.Results[t.index], t, t.pWorse, t.pBetter, 1, opts)
+	}
 
 	family := map[string]int{}
 	largest := 0
@@ -249,6 +257,7 @@ func wanted(list []string, name string) bool {
 // A pendingTest is a statistical comparison waiting for the multiple-comparison correction.
 type pendingTest struct {
 	index           int
+	ignoreNote      string // set when an ignore rule covers the result
 	metric          string
 	pWorse, pBetter float64
 	worse           bool
@@ -298,13 +307,17 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 	if ignore != nil {
 		res.Ignored = true
 	}
+	ignoreNote := ""
+	if ignore != nil {
+		until := "with no expiry"
+		if !ignore.Until.IsZero() {
+			until = "until " + ignore.Until.Format("2006-01-02")
+		}
+		ignoreNote = fmt.Sprintf("ignored %s (%s): ", until, ignore.Reason)
+	}
 	defer func() {
-		if ignore != nil {
-			until := "with no expiry"
-			if !ignore.Until.IsZero() {
-				until = "until " + ignore.Until.Format("2006-01-02")
-			}
-			res.Reason = fmt.Sprintf("ignored %s (%s): %s", until, ignore.Reason, res.Reason)
+		if res != nil && res.Status != "" { // tested results get their reason in decide
+			res.Reason = ignoreNote + res.Reason
 		}
 	}()
 	var xs, ys []float64
@@ -417,7 +430,7 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 	}
 	pWorse := tTest(worseDiff, v, df, len(xs), len(ys))
 	pBetter := tTest(-worseDiff, v, df, len(xs), len(ys))
-	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, absPct: math.Abs(delta), minEffect: minEffect, se: se, df: df}
+	return res, &pendingTest{ignoreNote: ignoreNote, metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, absPct: math.Abs(delta), minEffect: minEffect, se: se, df: df}
 }
 
 // decide applies the multiple-comparison correction to the pending tests and sets their
@@ -475,9 +488,7 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 		r.Status = Unchanged
 		r.Reason = fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
 	}
-	if r.Ignored {
-		r.Reason = "ignored: " + r.Reason
-	}
+	r.Reason = t.ignoreNote + r.Reason
 }
 
 func method(opts Options, k int) Method {

@@ -658,3 +658,31 @@ func TestMethod(t *testing.T) {
 		}
 	}
 }
+
+// TestIgnoredStatistical checks that a result an ignore rule covers is still judged in
+// statistical mode (status, p-value and the rule's reason), fails nothing, and stays out of
+// the family the other configs are corrected over.
+func TestIgnoredStatistical(t *testing.T) {
+	m, err := NewMatcher("/tp:8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := concat(steadyBase("tp=8/pp=4", 100), steadyBase("tp=4/pp=4", 100), steadyBase("tp=2/pp=4", 100))
+	cur := concat(runs("tp=8/pp=4", "p", 80), runs("tp=4/pp=4", "p", 100), runs("tp=2/pp=4", "p", 100))
+	rep := Compare(base, cur, opts(func(o *Options) {
+		o.Rules = []Rule{{Match: m, Ignore: true, Reason: "known, #7"}}
+	}))
+	r := result(t, rep, "tp=8/pp=4", tf)
+	if r.Status != Regression || r.PValue == nil || r.Fails || !r.Ignored {
+		t.Fatalf("ignored statistical result: status %q p %v fails %v ignored %v", r.Status, r.PValue, r.Fails, r.Ignored)
+	}
+	if !strings.HasPrefix(r.Reason, "ignored with no expiry (known, #7): worse by") {
+		t.Errorf("reason %q", r.Reason)
+	}
+	if rep.Verdict != Pass {
+		t.Errorf("verdict %s, want pass", rep.Verdict)
+	}
+	if rep.Method.Comparisons != 2 {
+		t.Errorf("family of %d comparisons, want 2 (the ignored config is outside it)", rep.Method.Comparisons)
+	}
+}
