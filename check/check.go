@@ -229,6 +229,9 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 			rep.Notes = appendOnce(rep.Notes, "Some configs improved: refresh the baseline (perfgate baseline update) once this lands, so later changes are judged against the new level.")
 		}
 	}
+	if len(rep.Results) > 0 && Counts(rep)[New] == len(rep.Results) {
+		rep.Notes = append(rep.Notes, "Nothing was gated: no config of these results is in the baseline. Check that the configs match (perfgate baseline show), or start the baseline with perfgate baseline update.")
+	}
 	rep.Sweep = sweep(bs, border, ns, metrics)
 	return rep
 }

@@ -27,6 +27,15 @@ func (s Status) Fails(requireAll bool) bool {
 	return s == Regression || s == NewlyFailing || (requireAll && s == Missing)
 }
 
+// Counts returns how many results of rep have each status.
+func Counts(rep *Report) map[Status]int {
+	c := map[Status]int{}
+	for _, r := range rep.Results {
+		c[r.Status]++
+	}
+	return c
+}
+
 // Verdicts of a whole report.
 const (
 	Pass = "pass"

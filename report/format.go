@@ -31,18 +31,9 @@ func Ordered(rep *check.Report) []check.Result {
 	return rs
 }
 
-// Counts returns how many results have each status.
-func Counts(rep *check.Report) map[check.Status]int {
-	c := map[check.Status]int{}
-	for _, r := range rep.Results {
-		c[r.Status]++
-	}
-	return c
-}
-
 // Headline is the one-line verdict, e.g. "FAIL: regression 2, newly-failing 1, unchanged 31".
 func Headline(rep *check.Report) string {
-	c := Counts(rep)
+	c := check.Counts(rep)
 	var parts []string
 	for _, s := range check.Statuses {
 		if c[s] > 0 && s != check.Unchanged {

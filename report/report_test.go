@@ -138,7 +138,7 @@ func TestFixture(t *testing.T) {
 		check.Regression: 2, check.NewlyFailing: 1, check.Missing: 1, check.StillFailing: 1,
 		check.Improvement: 1, check.Fixed: 1, check.New: 1, check.Unchanged: 4,
 	}
-	if diff := cmp.Diff(want, Counts(rep)); diff != "" {
+	if diff := cmp.Diff(want, check.Counts(rep)); diff != "" {
 		t.Errorf("fixture statuses (-want +got):\n%s", diff)
 	}
 	var withP, ignored, notes int
