@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -237,24 +238,15 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 }
 
 func appendOnce(xs []string, s string) []string {
-	for _, x := range xs {
-		if x == s {
-			return xs
-		}
+	if slices.Contains(xs, s) {
+		return xs
 	}
 	return append(xs, s)
 }
 
+// wanted reports whether metric name passes the Metrics filter list (empty: all do).
 func wanted(list []string, name string) bool {
-	if len(list) == 0 {
-		return true
-	}
-	for _, l := range list {
-		if l == name {
-			return true
-		}
-	}
-	return false
+	return len(list) == 0 || slices.Contains(list, name)
 }
 
 // A pendingTest is a statistical comparison waiting for the multiple-comparison correction.

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,7 +53,7 @@ func FormulaDrift(base, cur []ingest.Run, gpusPerNode int) []string {
 	bm, bOff := matchingFormulas(base, gpusPerNode)
 	nm, nOff := matchingFormulas(cur, gpusPerNode)
 	var notes []string
-	if len(bm) > 0 && len(nm) > 0 && !overlap(bm, nm) {
+	if len(bm) > 0 && len(nm) > 0 && !slices.ContainsFunc(bm, func(f string) bool { return slices.Contains(nm, f) }) {
 		notes = append(notes, fmt.Sprintf("TFLOPS formula drift: the baseline's TFLOPS/GPU match the %s formula but the new runs' match %s, so their TFLOPS differ even at the same speed. Compare s/iter, or pin one formula with --recompute-tflops.",
 			strings.Join(bm, "/"), strings.Join(nm, "/")))
 	}
@@ -113,15 +114,4 @@ func matchingFormulas(runs []ingest.Run, gpusPerNode int) ([]string, string) {
 	}
 	sort.Strings(out)
 	return out, warning
-}
-
-func overlap(a, b []string) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
 }

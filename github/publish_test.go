@@ -3,7 +3,6 @@ package github
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -843,14 +842,4 @@ type gogithubAbuse = gh.AbuseRateLimitError
 
 func primaryLimit(reset time.Time) error {
 	return &gh.RateLimitError{Rate: gh.Rate{Reset: gh.Timestamp{Time: reset}}, Message: "API rate limit exceeded"}
-}
-
-// encodeReport is a helper for artifact tests.
-func encodeReport(t *testing.T, rep *check.Report) []byte {
-	t.Helper()
-	data, err := json.Marshal(rep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }

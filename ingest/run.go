@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"sort"
 	"strings"
 	"unicode"
@@ -246,38 +247,8 @@ func needsEscape(r rune) bool {
 	return r == '/' || r == '=' || r == '%' || unicode.IsSpace(r)
 }
 
-func unescape(s string) (string, error) {
-	if !strings.Contains(s, "%") {
-		return s, nil
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+2 >= len(s) {
-			return "", fmt.Errorf("bad escape")
-		}
-		var v byte
-		for _, h := range s[i+1 : i+3] {
-			v <<= 4
-			switch {
-			case h >= '0' && h <= '9':
-				v |= byte(h - '0')
-			case h >= 'A' && h <= 'F':
-				v |= byte(h - 'A' + 10)
-			case h >= 'a' && h <= 'f':
-				v |= byte(h - 'a' + 10)
-			default:
-				return "", fmt.Errorf("bad escape")
-			}
-		}
-		b.WriteByte(v)
-		i += 2
-	}
-	return b.String(), nil
-}
+// unescape undoes escape.
+func unescape(s string) (string, error) { return url.PathUnescape(s) }
 
 // CanonicalFlags turns a free-form flag list into perfgate's canonical form: lower-case tokens,
 // sorted, de-duplicated, joined with "+", or "none" when there are none. Tokens are separated by

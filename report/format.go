@@ -54,14 +54,7 @@ func Headline(rep *check.Report) string {
 }
 
 // ConfigString renders a config in display order as "tp=8 pp=4 …".
-func ConfigString(r *check.Result) string {
-	cfg := configOf(r)
-	parts := make([]string, 0, len(cfg))
-	for _, k := range cfg.Keys() {
-		parts = append(parts, k+"="+cfg[k])
-	}
-	return strings.Join(parts, " ")
-}
+func ConfigString(r *check.Result) string { return ingest.Config(r.Config).String() }
 
 // num formats a measurement with 4 significant digits, as people read TFLOPS and seconds.
 func num(v float64) string {
@@ -131,5 +124,3 @@ func RowCells(r *check.Result) Cells {
 	}
 	return c
 }
-
-func configOf(r *check.Result) ingest.Config { return ingest.Config(r.Config) }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/perfgate/perfgate/eval"
@@ -19,16 +17,10 @@ func speedSuite(b *testing.B) (dir string, base []string, pr string) {
 		b.Fatal(err)
 	}
 	dir = filepath.Join(tmp, "baseline")
-	if code, _, errOut := runQuiet(append([]string{"baseline", "update", "--baseline", dir}, base...)...); code != 0 {
+	if code, _, errOut := runMain(append([]string{"baseline", "update", "--baseline", dir}, base...)...); code != 0 {
 		b.Fatalf("baseline update: %d %s", code, errOut)
 	}
 	return dir, base, pr
-}
-
-func runQuiet(args ...string) (int, string, string) {
-	var out, errOut bytes.Buffer
-	code := Main(args, &Streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
-	return code, out.String(), errOut.String()
 }
 
 // BenchmarkCheck3000 is "perfgate check" of a 3000-config PR run (40 iterations each) against
@@ -37,7 +29,7 @@ func BenchmarkCheck3000(b *testing.B) {
 	dir, _, pr := speedSuite(b)
 	b.ResetTimer()
 	for b.Loop() {
-		if code, _, errOut := runQuiet("check", "--baseline", dir, "--format", "json", pr); code > 1 {
+		if code, _, errOut := runMain("check", "--baseline", dir, "--format", "json", pr); code > 1 {
 			b.Fatalf("check: %d %s", code, errOut)
 		}
 	}
@@ -50,7 +42,7 @@ func BenchmarkUpdate3000(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		dir := filepath.Join(b.TempDir(), "bl")
-		if code, _, errOut := runQuiet(append([]string{"baseline", "update", "--baseline", dir}, base...)...); code != 0 {
+		if code, _, errOut := runMain(append([]string{"baseline", "update", "--baseline", dir}, base...)...); code != 0 {
 			b.Fatalf("update: %d %s", code, errOut)
 		}
 	}
