@@ -69,18 +69,14 @@ func LoadConfig(path string) (*ConfigFile, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cf); err != nil {
-		line := 0
-		var se *json.SyntaxError
+		line := ingest.JSONErrorLine(data, err)
 		var te *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &se):
-			line = lineAt(data, se.Offset)
 		case errors.As(err, &te):
-			line = lineAt(data, te.Offset)
 			err = fmt.Errorf("field %q: cannot use JSON %s here", te.Field, te.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name := strings.TrimPrefix(err.Error(), "json: unknown field ")
-			line = lineAt(data, int64(bytes.Index(data, []byte(strings.Trim(name, `"`)))))
+			line = lineOf(data, strings.Trim(name, `"`))
 			err = fmt.Errorf("unknown field %s", name)
 		}
 		return nil, ingest.Errorf(path, line, "%v", err)
@@ -91,19 +87,12 @@ func LoadConfig(path string) (*ConfigFile, error) {
 	return &cf, nil
 }
 
-func lineAt(data []byte, off int64) int {
-	if off < 0 || off > int64(len(data)) {
-		return 0
-	}
-	return 1 + bytes.Count(data[:off], []byte("\n"))
-}
-
 // lineOf returns the line of the first occurrence of s in data, for messages.
 func lineOf(data []byte, s string) int {
 	if s == "" {
 		return 0
 	}
-	return lineAt(data, int64(bytes.Index(data, []byte(s))))
+	return ingest.LineAt(data, int64(bytes.Index(data, []byte(s))))
 }
 
 func (cf *ConfigFile) validate(path string, data []byte) error {

@@ -72,7 +72,7 @@ func readGolden(file string, r io.Reader, opts *Options) ([]Run, error) {
 	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, Errorf(file, jsonErrorLine(data, err), "not a golden values JSON object: %v", jsonErrorMsg(err))
+		return nil, Errorf(file, max(1, JSONErrorLine(data, err)), "not a golden values JSON object: %v", jsonErrorMsg(err))
 	}
 	readSeries := func(name string) ([]goldenPoint, int, error) {
 		raw, ok := doc[name]
@@ -205,21 +205,6 @@ func keyLine(data []byte, name string) int {
 		return 1
 	}
 	return 1 + bytes.Count(data[:i], []byte("\n"))
-}
-
-// jsonErrorLine returns the line a JSON decoding error is at, or 1.
-func jsonErrorLine(data []byte, err error) int {
-	var off int64 = -1
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset
-	case *json.UnmarshalTypeError:
-		off = e.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return 1
-	}
-	return 1 + bytes.Count(data[:off], []byte("\n"))
 }
 
 func jsonErrorMsg(err error) string {

@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -357,6 +360,28 @@ func (e *SyntaxError) Error() string {
 		return e.File + ": " + e.Msg
 	}
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// LineAt returns the 1-based line of byte offset off in data, or 0 when off is outside it.
+func LineAt(data []byte, off int64) int {
+	if off < 0 || off > int64(len(data)) {
+		return 0
+	}
+	return 1 + bytes.Count(data[:off], []byte("\n"))
+}
+
+// JSONErrorLine returns the line of data that an encoding/json syntax or type error points
+// at, or 0 when the error carries no position.
+func JSONErrorLine(data []byte, err error) int {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return LineAt(data, se.Offset)
+	case errors.As(err, &te):
+		return LineAt(data, te.Offset)
+	}
+	return 0
 }
 
 // Errorf returns a *SyntaxError for file:line.
