@@ -147,28 +147,10 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 	bs, border := group(base)
 	ns, norder := group(cur)
 
-	// The metrics of the suite, in order of first appearance, with their direction.
-	var metrics []metricInfo
-	seenMetric := map[string]bool{}
-	for _, runs := range [][]ingest.Run{base, cur} {
-		for _, r := range runs {
-			for _, m := range r.Metrics {
-				if !seenMetric[m.Name] && wanted(opts.Metrics, m.Name) {
-					seenMetric[m.Name] = true
-					metrics = append(metrics, metricInfo{m.Name, m.Better})
-				}
-			}
-		}
-	}
-
-	// Learn the run-to-run noise of each metric from the baseline history.
+	metrics := suiteMetrics(opts.Metrics, base, cur)
 	noise := map[string]noiseModel{}
 	for _, mi := range metrics {
-		var logs [][]float64
-		for _, k := range border {
-			logs = append(logs, bs[k].logCenters(mi.name))
-		}
-		noise[mi.name] = newNoiseModel(logs, opts.MinHistoryRuns)
+		noise[mi.name] = learnNoise(bs, border, mi.name, opts.MinHistoryRuns)
 	}
 
 	keys := append([]string(nil), border...)
@@ -235,6 +217,33 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 	}
 	rep.Sweep = sweep(bs, border, ns, metrics)
 	return rep
+}
+
+// suiteMetrics returns the metrics of the runs that pass the filter (empty: all), in order of
+// first appearance, with their direction.
+func suiteMetrics(filter []string, runSets ...[]ingest.Run) []metricInfo {
+	var metrics []metricInfo
+	seen := map[string]bool{}
+	for _, runs := range runSets {
+		for _, r := range runs {
+			for _, m := range r.Metrics {
+				if !seen[m.Name] && wanted(filter, m.Name) {
+					seen[m.Name] = true
+					metrics = append(metrics, metricInfo{m.Name, m.Better})
+				}
+			}
+		}
+	}
+	return metrics
+}
+
+// learnNoise learns the run-to-run noise of metric from the baseline series.
+func learnNoise(bs map[string]*series, order []string, metric string, minRuns int) noiseModel {
+	logs := make([][]float64, 0, len(order))
+	for _, k := range order {
+		logs = append(logs, bs[k].logCenters(metric))
+	}
+	return newNoiseModel(logs, minRuns)
 }
 
 func appendOnce(xs []string, s string) []string {

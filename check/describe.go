@@ -39,23 +39,10 @@ type PooledNoise struct {
 func Describe(runs []ingest.Run, opts Options) *Description {
 	bs, order := group(runs)
 	sort.Strings(order)
-	var metrics []metricInfo
-	seen := map[string]bool{}
-	for _, r := range runs {
-		for _, m := range r.Metrics {
-			if !seen[m.Name] {
-				seen[m.Name] = true
-				metrics = append(metrics, metricInfo{m.Name, m.Better})
-			}
-		}
-	}
+	metrics := suiteMetrics(nil, runs)
 	d := &Description{Configs: len(order), Series: []SeriesSummary{}, Pooled: []PooledNoise{}}
 	for _, mi := range metrics {
-		var logs [][]float64
-		for _, k := range order {
-			logs = append(logs, bs[k].logCenters(mi.name))
-		}
-		nm := newNoiseModel(logs, opts.MinHistoryRuns)
+		nm := learnNoise(bs, order, mi.name, opts.MinHistoryRuns)
 		pn := PooledNoise{Metric: mi.name}
 		if nm.ok {
 			pn.NoisePct = 100 * math.Sqrt(nm.prior)
@@ -64,9 +51,9 @@ func Describe(runs []ingest.Run, opts Options) *Description {
 			pn.Text = fmt.Sprintf("unknown: no config has %d runs yet, so checks use the fixed ±%g%% tolerance", opts.MinHistoryRuns, opts.TolerancePct)
 		}
 		d.Pooled = append(d.Pooled, pn)
-		for i, k := range order {
+		for _, k := range order {
 			s := bs[k]
-			xs := logs[i]
+			xs := s.logCenters(mi.name) // cached
 			if len(xs) == 0 && s.okRuns > 0 {
 				continue // this config never reported the metric
 			}
