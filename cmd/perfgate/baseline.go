@@ -166,7 +166,7 @@ func newBaselineShowCmd(s *Streams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.dir, "baseline", "", "baseline directory (required)")
 	cmd.Flags().StringVar(&o.format, "format", "text", "text or json")
-	o.stats.register(cmd.Flags())
+	o.stats.registerHistory(cmd.Flags())
 	cmd.MarkFlagRequired("baseline")
 	return cmd
 }

@@ -79,16 +79,23 @@ type checkFlags struct {
 
 func (f *checkFlags) register(fs *pflag.FlagSet) {
 	d := check.DefaultOptions
-	fs.StringVar(&f.config, "config", "", "config file (default: perfgate.json in the baseline directory, if present)")
+	f.registerHistory(fs)
 	fs.Float64Var(&f.alpha, "alpha", d.Alpha, "significance level for the whole suite, after correction")
 	fs.StringVar(&f.correction, "correction", d.Correction, "multiple-comparison correction: holm (family-wise), bh (false discovery rate) or none")
 	fs.Float64Var(&f.minEffect, "min-effect", d.MinEffectPct, "smallest change in percent that can fail the gate")
-	fs.Float64Var(&f.tolerance, "tolerance", d.TolerancePct, "fixed tolerance in percent for configs with too little history")
-	fs.IntVar(&f.minHistory, "min-history", d.MinHistoryRuns, "baseline runs a config needs for a statistical test")
 	fs.StringArrayVar(&f.metrics, "metric", nil, "check only this metric (repeatable)")
 	fs.BoolVar(&f.requireAll, "require-all", false, "fail when a baseline config is missing from the results")
 	fs.StringVar(&f.recompute, "recompute-tflops", "", "recompute TFLOPS/GPU from s/iter with one pinned formula ("+formulaNames()+") on both sides, so baselines from different Megatron versions compare; configs need a model key (--set model=llama3-70b)")
 	fs.IntVar(&f.gpn, "gpus-per-node", 8, "GPUs per node, for TFLOPS recomputation and the formula-drift check")
+}
+
+// registerHistory registers the flags that say how a baseline's history is judged, the only
+// ones "baseline show" needs. Flags left unregistered keep their config-file or default value.
+func (f *checkFlags) registerHistory(fs *pflag.FlagSet) {
+	d := check.DefaultOptions
+	fs.StringVar(&f.config, "config", "", "config file (default: perfgate.json in the baseline directory, if present)")
+	fs.Float64Var(&f.tolerance, "tolerance", d.TolerancePct, "fixed tolerance in percent for configs with too little history")
+	fs.IntVar(&f.minHistory, "min-history", d.MinHistoryRuns, "baseline runs a config needs for a statistical test")
 }
 
 func formulaNames() string {
