@@ -13,16 +13,19 @@ go run ./eval/speedgen -configs "$CONFIGS" -iters "$ITERS" -runs "$RUNS" -out "$
 base=() old=()
 for i in $(seq 1 "$RUNS"); do base+=("$work/data/base$i.txt"); old+=("old=$work/data/base$i.txt"); done
 measure() { # label command...
-  local label=$1 t0 t1
+  local label=$1 t0 t1 rc=0
   shift
-  t0=$(date +%s.%N)
+  t0=$(date +%s%N)
   if command -v /usr/bin/time >/dev/null; then
-    /usr/bin/time -f "%M" -o "$work/mem" "$@" >/dev/null 2>"$work/err" || true
+    /usr/bin/time -f "%M" -o "$work/mem" "$@" >/dev/null 2>"$work/err" || rc=$?
   else
-    "$@" >/dev/null 2>"$work/err" || true; echo "?" >"$work/mem"
+    "$@" >/dev/null 2>"$work/err" || rc=$?; echo "?" >"$work/mem"
   fi
-  t1=$(date +%s.%N)
-  printf '%-30s %7.2f s  %8s KiB peak RSS\n' "$label" "$(echo "$t1 - $t0" | bc)" "$(tail -1 "$work/mem")"
+  t1=$(date +%s%N)
+  if [ "$rc" -gt 1 ]; then # 1 is a failed gate, which is fine here
+    echo "$label failed (exit $rc):"; cat "$work/err"; exit 1
+  fi
+  printf '%-30s %4d.%02d s  %8s KiB peak RSS\n' "$label" $(((t1 - t0) / 1000000000)) $(((t1 - t0) / 10000000 % 100)) "$(tail -1 "$work/mem")"
 }
 echo "suite: $CONFIGS configs × $ITERS iterations, $RUNS baseline runs + 1 PR run ($(du -sh "$work/data" | cut -f1) of raw files)"
 measure "perfgate baseline update" "$work/perfgate" baseline update --baseline "$work/bl" "${base[@]}"
