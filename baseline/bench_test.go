@@ -6,7 +6,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 )
 
 // The store benchmarks read and write a baseline of realistic size, 3000 configs × a window
@@ -19,21 +19,21 @@ const (
 	benchRuns    = DefaultWindow
 )
 
-func benchStore() []ingest.Run {
-	var runs []ingest.Run
+func benchStore() []bench.Run {
+	var runs []bench.Run
 	for n := 0; n < benchRuns; n++ {
 		batch := fmt.Sprintf("nightly-%d", n)
 		date := fmt.Sprintf("2026-11-%02dT03:00:00Z", n+1)
 		for i := 0; i < benchConfigs; i++ {
-			cfg := ingest.Config{"tp": fmt.Sprint(1 << (i % 4)), "pp": fmt.Sprint(1 << (i / 4 % 5)), "mbs": fmt.Sprint(1 << (i / 20 % 3)),
+			cfg := bench.Config{"tp": fmt.Sprint(1 << (i % 4)), "pp": fmt.Sprint(1 << (i / 4 % 5)), "mbs": fmt.Sprint(1 << (i / 20 % 3)),
 				"gbs": "1024", "flags": []string{"none", "dist-opt", "dist-opt+overlap-grad"}[i/60%3], "sl": "4096", "nodes": fmt.Sprint(i / 180), "idx": fmt.Sprint(i)}
-			r := ingest.Run{Config: cfg, Outcome: ingest.OK, Batch: batch, Date: date, Commit: "0123456789abcdef", Source: "sweep.txt:1"}
+			r := bench.Run{Config: cfg, Outcome: bench.OK, Batch: batch, Date: date, Commit: "0123456789abcdef", Source: "sweep.txt:1"}
 			if i%50 == 49 {
-				r.Outcome, r.Reason = ingest.OOM, "sweep.txt:11: OOM in the time column"
+				r.Outcome, r.Reason = bench.OOM, "sweep.txt:11: OOM in the time column"
 			} else {
-				r.Metrics = []ingest.Metric{
-					{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{46 + float64((i+n)%13)/10}},
-					{Name: ingest.MetricTFLOPS, Unit: ingest.MetricTFLOPS, Better: ingest.Higher, Values: []float64{148 + float64((i*7+n)%17)/10}},
+				r.Metrics = []bench.Metric{
+					{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{46 + float64((i+n)%13)/10}},
+					{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{148 + float64((i*7+n)%17)/10}},
 				}
 			}
 			runs = append(runs, r)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 )
 
 // FuzzParse checks that the store parser never panics on any input, and that whatever it
@@ -54,10 +54,10 @@ func FuzzParse(f *testing.F) {
 // written, so it may change).
 type stored struct {
 	Key, Outcome, Reason, Batch, Date, Commit, File string
-	Metrics                                         []ingest.Metric
+	Metrics                                         []bench.Metric
 }
 
-func comparable(runs []ingest.Run) []stored {
+func comparable(runs []bench.Run) []stored {
 	out := make([]stored, len(runs))
 	for i, r := range runs {
 		out[i] = stored{Key: r.Config.Key(), Outcome: string(r.Outcome), Reason: r.Reason, Batch: r.Batch, Date: r.Date, Commit: r.Commit, File: r.File, Metrics: r.Metrics}
@@ -158,19 +158,19 @@ func TestParseProvenance(t *testing.T) {
 	}
 	type got struct {
 		Key, Outcome, Reason, Source, Batch, Date, Commit string
-		Metrics                                           []ingest.Metric
+		Metrics                                           []bench.Metric
 	}
 	var gs []got
 	for _, r := range runs {
 		gs = append(gs, got{r.Config.Key(), string(r.Outcome), r.Reason, r.Source, r.Batch, r.Date, r.Commit, r.Metrics})
 	}
 	want := []got{
-		{"tp=8/pp=4", "ok", "", "b.txt:5", "n1", "2026-11-01T03:00:00Z", "abc", []ingest.Metric{
-			{Name: "s/iter", Unit: "s/iter", Better: ingest.Lower, Values: []float64{46.3}},
-			{Name: "TFLOPS/GPU", Unit: "TFLOPS/GPU", Better: ingest.Higher, Values: []float64{148.59}}}},
+		{"tp=8/pp=4", "ok", "", "b.txt:5", "n1", "2026-11-01T03:00:00Z", "abc", []bench.Metric{
+			{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{46.3}},
+			{Name: "TFLOPS/GPU", Unit: "TFLOPS/GPU", Better: bench.Higher, Values: []float64{148.59}}}},
 		{"tp=8/pp=8", "oom", "s.txt:11: OOM in the time column", "b.txt:6", "n1", "2026-11-01T03:00:00Z", "abc", nil},
-		{"tp=8/pp=4", "ok", "", "b.txt:9", "n 2", "", "", []ingest.Metric{
-			{Name: "s/iter", Unit: "s/iter", Better: ingest.Lower, Values: []float64{46.1}}}},
+		{"tp=8/pp=4", "ok", "", "b.txt:9", "n 2", "", "", []bench.Metric{
+			{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{46.1}}}},
 	}
 	if diff := cmp.Diff(want, gs); diff != "" {
 		t.Errorf("parsed runs (-want +got):\n%s", diff)

@@ -16,8 +16,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
-	"github.com/perfgate/perfgate/check"
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 )
 
 // FileName is the store's results file inside the baseline directory.
@@ -41,7 +40,7 @@ type Store struct {
 	// Dir is the baseline directory.
 	Dir string
 	// Runs are the stored runs, oldest first. Each OK run holds one value per metric.
-	Runs []ingest.Run
+	Runs []bench.Run
 }
 
 // Path returns the path of the store's results file.
@@ -86,11 +85,11 @@ type block struct {
 }
 
 // Parse reads a store file's content. file names it in errors.
-func Parse(file string, data []byte) ([]ingest.Run, error) {
+func Parse(file string, data []byte) ([]bench.Run, error) {
 	// First pass: provenance and failure lines, which benchfmt skips.
 	var (
 		blocks   []block
-		failures = map[int]ingest.Run{}
+		failures = map[int]bench.Run{}
 		batches  = map[string]int{}
 		sawHead  bool
 	)
@@ -103,52 +102,52 @@ func Parse(file string, data []byte) ([]ingest.Run, error) {
 		switch {
 		case lineNo == 1:
 			if l != fileHeader {
-				return nil, ingest.Errorf(file, 1, "not a perfgate baseline: the first line must be %q", fileHeader)
+				return nil, bench.Errorf(file, 1, "not a perfgate baseline: the first line must be %q", fileHeader)
 			}
 			sawHead = true
 		case strings.HasPrefix(l, runPrefix):
 			kv, err := parseFields(strings.TrimPrefix(l, runPrefix))
 			if err != nil {
-				return nil, ingest.Errorf(file, lineNo, "run line: %v", err)
+				return nil, bench.Errorf(file, lineNo, "run line: %v", err)
 			}
 			b := block{line: lineNo, batch: kv["batch"], date: kv["date"], commit: kv["commit"], source: kv["source"]}
 			if b.batch == "" {
-				return nil, ingest.Errorf(file, lineNo, "run line has no batch=")
+				return nil, bench.Errorf(file, lineNo, "run line has no batch=")
 			}
 			if prev, dup := batches[b.batch]; dup {
-				return nil, ingest.Errorf(file, lineNo, "batch %q already opened at line %d", b.batch, prev)
+				return nil, bench.Errorf(file, lineNo, "batch %q already opened at line %d", b.batch, prev)
 			}
 			batches[b.batch] = lineNo
 			blocks = append(blocks, b)
 		case strings.HasPrefix(l, failPrefix):
 			if len(blocks) == 0 {
-				return nil, ingest.Errorf(file, lineNo, "failure line before any '# perfgate run' line")
+				return nil, bench.Errorf(file, lineNo, "failure line before any '# perfgate run' line")
 			}
 			f := strings.Fields(strings.TrimPrefix(l, failPrefix))
 			if len(f) < 2 {
-				return nil, ingest.Errorf(file, lineNo, "failure line: want '# perfgate fail OUTCOME NAME reason=\"…\"'")
+				return nil, bench.Errorf(file, lineNo, "failure line: want '# perfgate fail OUTCOME NAME reason=\"…\"'")
 			}
-			o, ok := ingest.ParseOutcome(f[0])
-			if !ok || o == ingest.OK {
-				return nil, ingest.Errorf(file, lineNo, "failure line: outcome %q is not oom or error", f[0])
+			o, ok := bench.ParseOutcome(f[0])
+			if !ok || o == bench.OK {
+				return nil, bench.Errorf(file, lineNo, "failure line: outcome %q is not oom or error", f[0])
 			}
 			cfg, err := configOf(f[1])
 			if err != nil {
-				return nil, ingest.Errorf(file, lineNo, "failure line: %v", err)
+				return nil, bench.Errorf(file, lineNo, "failure line: %v", err)
 			}
 			rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(l, failPrefix), f[0]), " "))
 			rest = strings.TrimSpace(strings.TrimPrefix(rest, f[1]))
 			kv, err := parseFields(rest)
 			if err != nil {
-				return nil, ingest.Errorf(file, lineNo, "failure line: %v", err)
+				return nil, bench.Errorf(file, lineNo, "failure line: %v", err)
 			}
-			failures[lineNo] = ingest.Run{Config: cfg, Outcome: o, Reason: kv["reason"]}
+			failures[lineNo] = bench.Run{Config: cfg, Outcome: o, Reason: kv["reason"]}
 		case strings.HasPrefix(l, "# perfgate"):
 			// Comments of the format itself.
 		}
 	}
 	if !sawHead {
-		return nil, ingest.Errorf(file, 1, "not a perfgate baseline: empty file")
+		return nil, bench.Errorf(file, 1, "not a perfgate baseline: empty file")
 	}
 	blockAt := func(line int) *block {
 		i := sort.Search(len(blocks), func(i int) bool { return blocks[i].line > line }) - 1
@@ -157,7 +156,7 @@ func Parse(file string, data []byte) ([]ingest.Run, error) {
 		}
 		return &blocks[i]
 	}
-	prov := func(r *ingest.Run, b *block, line int) {
+	prov := func(r *bench.Run, b *block, line int) {
 		r.Batch, r.Date, r.Commit, r.File = b.batch, b.date, b.commit, b.source
 		r.Source = file + ":" + strconv.Itoa(line)
 	}
@@ -165,7 +164,7 @@ func Parse(file string, data []byte) ([]ingest.Run, error) {
 	// Second pass: results, with benchfmt.
 	type rec struct {
 		line int
-		run  ingest.Run
+		run  bench.Run
 	}
 	var recs []rec
 	for line, r := range failures {
@@ -176,21 +175,21 @@ func Parse(file string, data []byte) ([]ingest.Run, error) {
 	for br.Scan() {
 		switch x := br.Result().(type) {
 		case *benchfmt.SyntaxError:
-			return nil, &ingest.SyntaxError{File: file, Line: x.Line, Msg: x.Msg}
+			return nil, &bench.SyntaxError{File: file, Line: x.Line, Msg: x.Msg}
 		case *benchfmt.Result:
 			_, line := x.Pos()
 			b := blockAt(line)
 			if b == nil {
-				return nil, ingest.Errorf(file, line, "result line before any '# perfgate run' line")
+				return nil, bench.Errorf(file, line, "result line before any '# perfgate run' line")
 			}
 			if len(x.Config) > 0 {
-				return nil, ingest.Errorf(file, line, "unexpected file configuration %q: a baseline keeps provenance in '# perfgate run' lines", x.Config[0].Key)
+				return nil, bench.Errorf(file, line, "unexpected file configuration %q: a baseline keeps provenance in '# perfgate run' lines", x.Config[0].Key)
 			}
 			cfg, err := configOf(x.Name.String())
 			if err != nil {
-				return nil, ingest.Errorf(file, line, "%v", err)
+				return nil, bench.Errorf(file, line, "%v", err)
 			}
-			run := ingest.Run{Config: cfg, Outcome: ingest.OK}
+			run := bench.Run{Config: cfg, Outcome: bench.OK}
 			prov(&run, b, line)
 			seen := map[string]bool{}
 			for _, v := range x.Values {
@@ -199,20 +198,20 @@ func Parse(file string, data []byte) ([]ingest.Run, error) {
 					unit, value = v.Unit, v.Value
 				}
 				if seen[unit] {
-					return nil, ingest.Errorf(file, line, "metric %q appears twice", unit)
+					return nil, bench.Errorf(file, line, "metric %q appears twice", unit)
 				}
 				seen[unit] = true
-				better := ingest.Unknown
+				better := bench.Unknown
 				if md := br.Units().Get(unit, "better"); md != nil {
-					better, _ = ingest.ParseBetter(md.Value)
+					better, _ = bench.ParseBetter(md.Value)
 				}
-				if better == ingest.Unknown {
-					return nil, ingest.Errorf(file, line, "metric %q has no 'Unit %s better=higher|lower' line", unit, unit)
+				if better == bench.Unknown {
+					return nil, bench.Errorf(file, line, "metric %q has no 'Unit %s better=higher|lower' line", unit, unit)
 				}
-				if msg := ingest.CheckValue(value, better); msg != "" {
-					return nil, ingest.Errorf(file, line, "metric %q: %s", unit, msg)
+				if msg := bench.CheckValue(value, better); msg != "" {
+					return nil, bench.Errorf(file, line, "metric %q: %s", unit, msg)
 				}
-				run.Metrics = append(run.Metrics, ingest.Metric{Name: unit, Unit: unit, Better: better, Values: []float64{value}})
+				run.Metrics = append(run.Metrics, bench.Metric{Name: unit, Unit: unit, Better: better, Values: []float64{value}})
 			}
 			recs = append(recs, rec{line, run})
 		}
@@ -221,7 +220,7 @@ func Parse(file string, data []byte) ([]ingest.Run, error) {
 		return nil, err
 	}
 	sort.Slice(recs, func(i, j int) bool { return recs[i].line < recs[j].line })
-	runs := make([]ingest.Run, len(recs))
+	runs := make([]bench.Run, len(recs))
 	for i, r := range recs {
 		runs[i] = r.run
 	}
@@ -230,16 +229,16 @@ func Parse(file string, data []byte) ([]ingest.Run, error) {
 
 // configOf parses a stored benchmark name back into its config.
 // The name may omit the "Benchmark" prefix, as benchfmt reports names.
-func configOf(name string) (ingest.Config, error) {
+func configOf(name string) (bench.Config, error) {
 	full := "Benchmark" + strings.TrimPrefix(name, "Benchmark")
-	name = strings.TrimPrefix(full, ingest.TrainBenchmark)
+	name = strings.TrimPrefix(full, bench.TrainBenchmark)
 	if name == "" {
-		return ingest.Config{}, nil
+		return bench.Config{}, nil
 	}
 	if !strings.HasPrefix(name, "/") {
-		return nil, fmt.Errorf("benchmark name %q does not start with %s/", full, ingest.TrainBenchmark)
+		return nil, fmt.Errorf("benchmark name %q does not start with %s/", full, bench.TrainBenchmark)
 	}
-	return ingest.ParseKey(name[1:])
+	return bench.ParseKey(name[1:])
 }
 
 // parseFields parses space-separated key=value pairs whose values may be Go-quoted.
@@ -301,18 +300,18 @@ func strconvIsPrint(s string) bool {
 
 // Write writes runs in the store format. Every OK run becomes one line holding the centre of
 // each metric's samples.
-func Write(w io.Writer, runs []ingest.Run) error {
+func Write(w io.Writer, runs []bench.Run) error {
 	return write(w, runs, false)
 }
 
 // WriteSamples writes runs in Go benchmark format with one line per sample rather than per
 // run, for benchstat and other tools. Provenance and failed runs are kept as '# perfgate'
 // lines, as in the store.
-func WriteSamples(w io.Writer, runs []ingest.Run) error {
+func WriteSamples(w io.Writer, runs []bench.Run) error {
 	return write(w, runs, true)
 }
 
-func write(w io.Writer, runs []ingest.Run, samples bool) error {
+func write(w io.Writer, runs []bench.Run, samples bool) error {
 	bw := bufio.NewWriter(w)
 	if samples {
 		fmt.Fprintln(bw, "# Written by perfgate convert: one line per sample. '# perfgate' lines carry provenance and failed runs.")
@@ -322,7 +321,7 @@ func write(w io.Writer, runs []ingest.Run, samples bool) error {
 		fmt.Fprintln(bw, "# '# perfgate' lines carry provenance and failed runs. Read it with: benchstat baseline.txt")
 	}
 	// Unit metadata, sorted, so benchstat and perfgate know each metric's direction.
-	units := map[string]ingest.Better{}
+	units := map[string]bench.Better{}
 	for _, r := range runs {
 		for _, m := range r.Metrics {
 			units[m.Name] = m.Better
@@ -343,7 +342,7 @@ func write(w io.Writer, runs []ingest.Run, samples bool) error {
 			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", r.File))
 		}
 		name := r.Config.BenchName()
-		if r.Outcome != ingest.OK {
+		if r.Outcome != bench.OK {
 			fmt.Fprintf(bw, "%s%s %s %s\n", failPrefix, r.Outcome, name, field("reason", r.Reason))
 			continue
 		}
@@ -360,7 +359,7 @@ func write(w io.Writer, runs []ingest.Run, samples bool) error {
 			if c := m.Count(); c > n {
 				n = c
 			}
-			c := check.RunCenter(m.Values)
+			c := bench.Center(m.Values)
 			if math.IsNaN(c) || math.IsInf(c, 0) {
 				return fmt.Errorf("%s: metric %q has no usable centre", r.Source, m.Name)
 			}
@@ -375,7 +374,7 @@ func write(w io.Writer, runs []ingest.Run, samples bool) error {
 }
 
 // writeSampleLines writes the i-th sample of every metric that has one on line i.
-func writeSampleLines(w io.Writer, name string, ms []ingest.Metric) {
+func writeSampleLines(w io.Writer, name string, ms []bench.Metric) {
 	for i := 0; ; i++ {
 		var vals strings.Builder
 		for _, m := range ms {

@@ -9,10 +9,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/ingest"
 )
 
-func seedRuns(t *testing.T) []ingest.Run {
+func seedRuns(t *testing.T) []bench.Run {
 	t.Helper()
 	runs, err := ingest.ReadPaths([]string{"../testdata/seed/sweep-70b-32nodes.txt"}, &ingest.Options{Batch: "seed", SkipIters: -1})
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
@@ -19,9 +19,9 @@ type MergeStats struct {
 // Merge folds incoming runs into the store. Runs of a batch already stored replace that batch
 // where it stands, so ingesting the same results twice changes nothing. Then only the newest
 // window runs of each config are kept (window <= 0 keeps everything).
-func (s *Store) Merge(incoming []ingest.Run, window int) MergeStats {
+func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	var st MergeStats
-	byBatch := map[string][]ingest.Run{}
+	byBatch := map[string][]bench.Run{}
 	var order []string
 	for _, r := range incoming {
 		if _, ok := byBatch[r.Batch]; !ok {
@@ -33,7 +33,7 @@ func (s *Store) Merge(incoming []ingest.Run, window int) MergeStats {
 	for _, r := range s.Runs {
 		stored[r.Batch] = true
 	}
-	var merged []ingest.Run
+	var merged []bench.Run
 	done := map[string]bool{}
 	for _, r := range s.Runs {
 		if in, ok := byBatch[r.Batch]; ok {

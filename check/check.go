@@ -7,7 +7,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 )
 
 // Options configure a check. Start from DefaultOptions: fields may be added.
@@ -47,7 +47,7 @@ var DefaultOptions = Options{
 // A Rule adjusts how matching configs are judged.
 type Rule struct {
 	// Match reports whether the rule applies to a config.
-	Match func(ingest.Config) bool
+	Match func(bench.Config) bool
 	// Metric, when set, limits the rule to one metric.
 	Metric string
 	// MinEffectPct and TolerancePct override the defaults when non-nil.
@@ -63,16 +63,16 @@ type Rule struct {
 
 // A series is what one config contributes for one side of the comparison.
 type series struct {
-	cfg     ingest.Config
-	runs    []*ingest.Run // in order, oldest first
-	last    ingest.Outcome
+	cfg     bench.Config
+	runs    []*bench.Run // in order, oldest first
+	last    bench.Outcome
 	okRuns  int
 	failed  int
-	failure *ingest.Run // the most recent failed run
+	failure *bench.Run // the most recent failed run
 	logs    map[string][]float64
 }
 
-func group(runs []ingest.Run) (map[string]*series, []string) {
+func group(runs []bench.Run) (map[string]*series, []string) {
 	m := map[string]*series{}
 	var order []string
 	for i := range runs {
@@ -86,7 +86,7 @@ func group(runs []ingest.Run) (map[string]*series, []string) {
 		}
 		s.runs = append(s.runs, r)
 		s.last = r.Outcome
-		if r.Outcome == ingest.OK {
+		if r.Outcome == bench.OK {
 			s.okRuns++
 		} else {
 			s.failed++
@@ -113,11 +113,11 @@ func (s *series) logCenters(metric string) []float64 {
 func (s *series) computeLogCenters(metric string) []float64 {
 	var xs []float64
 	for _, r := range s.runs {
-		if r.Outcome != ingest.OK {
+		if r.Outcome != bench.OK {
 			continue
 		}
 		if m := r.Metric(metric); m != nil && len(m.Values) > 0 {
-			xs = append(xs, math.Log(RunCenter(m.Values)))
+			xs = append(xs, math.Log(bench.Center(m.Values)))
 		}
 	}
 	return xs
@@ -135,12 +135,12 @@ func (s *series) notes() []string {
 // metricInfo records a metric's direction.
 type metricInfo struct {
 	name   string
-	better ingest.Better
+	better bench.Better
 }
 
 // Compare gates the new runs against the baseline runs and returns the report. Runs are
 // grouped by config; several runs of one config are several samples of it.
-func Compare(base, cur []ingest.Run, opts Options) *Report {
+func Compare(base, cur []bench.Run, opts Options) *Report {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
@@ -221,7 +221,7 @@ func Compare(base, cur []ingest.Run, opts Options) *Report {
 
 // suiteMetrics returns the metrics of the runs that pass the filter (empty: all), in order of
 // first appearance, with their direction.
-func suiteMetrics(filter []string, runSets ...[]ingest.Run) []metricInfo {
+func suiteMetrics(filter []string, runSets ...[]bench.Run) []metricInfo {
 	var metrics []metricInfo
 	seen := map[string]bool{}
 	for _, runs := range runSets {
@@ -272,7 +272,7 @@ type pendingTest struct {
 
 // settings returns the min effect and tolerance for a config and metric, and the ignore rule
 // that covers it, if any.
-func settings(cfg ingest.Config, metric string, opts Options) (minEffect, tol float64, ignore *Rule) {
+func settings(cfg bench.Config, metric string, opts Options) (minEffect, tol float64, ignore *Rule) {
 	minEffect, tol = opts.MinEffectPct, opts.TolerancePct
 	for i := range opts.Rules {
 		r := &opts.Rules[i]
@@ -300,7 +300,7 @@ func ptr(f float64) *float64 { return &f }
 
 // judge decides one config and metric, or returns a pending test for decide.
 func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options) (*Result, *pendingTest) {
-	var cfg ingest.Config
+	var cfg bench.Config
 	if b != nil {
 		cfg = b.cfg
 	} else {
@@ -355,7 +355,7 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 		res.Outcome = string(b.last)
 		res.Reason = "in the baseline but not in the new results"
 		return res, nil
-	case n.okRuns == 0 || (n.failed > 0 && b != nil && b.last == ingest.OK):
+	case n.okRuns == 0 || (n.failed > 0 && b != nil && b.last == bench.OK):
 		// The new results failed.
 		res.Outcome = string(n.failure.Outcome)
 		why := n.failure.Reason
@@ -366,7 +366,7 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 		case b == nil:
 			res.Status = New
 			res.Reason = "new config; it failed: " + why
-		case b.last == ingest.OK:
+		case b.last == bench.OK:
 			res.Status = NewlyFailing
 			res.Reason = "the baseline ran; now " + why
 		default:
@@ -378,7 +378,7 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 		}
 		return res, nil
 	}
-	res.Outcome = string(ingest.OK)
+	res.Outcome = string(bench.OK)
 	switch {
 	case len(ys) == 0:
 		if len(xs) == 0 {
@@ -391,7 +391,7 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 		res.Status = New
 		res.Reason = "no baseline for this config"
 		return res, nil
-	case b.last != ingest.OK:
+	case b.last != bench.OK:
 		res.Status = Fixed
 		res.Reason = fmt.Sprintf("failed in the baseline (%s); runs now", b.last)
 		if b.failure != nil && b.failure.Reason != "" {
@@ -407,7 +407,7 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 	diff := mean(ys) - mean(xs)
 	delta := 100 * (math.Exp(diff) - 1)
 	res.DeltaPct = ptr(delta)
-	worse := (mi.better == ingest.Higher && diff < 0) || (mi.better == ingest.Lower && diff > 0)
+	worse := (mi.better == bench.Higher && diff < 0) || (mi.better == bench.Lower && diff > 0)
 	c := res.Baseline.Center
 	if len(xs) < opts.MinHistoryRuns || !nm.ok {
 		res.ThresholdPct = tol
@@ -429,7 +429,7 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 	se := math.Sqrt(v * (1/float64(len(xs)) + 1/float64(len(ys))))
 	// One-sided tests: is it worse? is it better? Only the first can fail the gate.
 	worseDiff := diff
-	if mi.better == ingest.Higher {
+	if mi.better == bench.Higher {
 		worseDiff = -diff
 	}
 	pWorse := tTest(worseDiff, v, df, len(xs), len(ys))

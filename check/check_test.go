@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 )
 
 // now is the fixed clock of every test, so ignore rules expire deterministically.
 var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
 // mustKey parses a config key such as "tp=8/pp=4".
-func mustKey(key string) ingest.Config {
-	c, err := ingest.ParseKey(key)
+func mustKey(key string) bench.Config {
+	c, err := bench.ParseKey(key)
 	if err != nil {
 		panic(err)
 	}
@@ -25,24 +25,24 @@ func mustKey(key string) ingest.Config {
 }
 
 // run returns one OK run of cfg in batch whose TFLOPS/GPU samples (iterations) are tflops.
-func run(cfg, batch string, tflops ...float64) ingest.Run {
-	return ingest.Run{
-		Config: mustKey(cfg), Outcome: ingest.OK, Batch: batch, Source: batch + ".txt:1",
-		Metrics: []ingest.Metric{{Name: ingest.MetricTFLOPS, Unit: ingest.MetricTFLOPS, Better: ingest.Higher, Values: tflops}},
+func run(cfg, batch string, tflops ...float64) bench.Run {
+	return bench.Run{
+		Config: mustKey(cfg), Outcome: bench.OK, Batch: batch, Source: batch + ".txt:1",
+		Metrics: []bench.Metric{{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: tflops}},
 	}
 }
 
 // timed returns one OK run of cfg in batch with a single s/iter sample.
-func timed(cfg, batch string, secs float64) ingest.Run {
-	return ingest.Run{
-		Config: mustKey(cfg), Outcome: ingest.OK, Batch: batch,
-		Metrics: []ingest.Metric{{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{secs}}},
+func timed(cfg, batch string, secs float64) bench.Run {
+	return bench.Run{
+		Config: mustKey(cfg), Outcome: bench.OK, Batch: batch,
+		Metrics: []bench.Metric{{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{secs}}},
 	}
 }
 
 // runs returns one single-sample run of cfg per centre, in batches prefix1, prefix2, ….
-func runs(cfg, prefix string, centres ...float64) []ingest.Run {
-	var out []ingest.Run
+func runs(cfg, prefix string, centres ...float64) []bench.Run {
+	var out []bench.Run
 	for i, c := range centres {
 		out = append(out, run(cfg, fmt.Sprintf("%s%d", prefix, i+1), c))
 	}
@@ -50,8 +50,8 @@ func runs(cfg, prefix string, centres ...float64) []ingest.Run {
 }
 
 // failed returns a failed run of cfg.
-func failed(cfg, batch string, o ingest.Outcome, reason string) ingest.Run {
-	return ingest.Run{Config: mustKey(cfg), Outcome: o, Reason: reason, Batch: batch}
+func failed(cfg, batch string, o bench.Outcome, reason string) bench.Run {
+	return bench.Run{Config: mustKey(cfg), Outcome: o, Reason: reason, Batch: batch}
 }
 
 // noisy returns n centres around level with relative run-to-run noise sigma, from a fixed
@@ -65,8 +65,8 @@ func noisy(level, sigma float64, n int) []float64 {
 	return out
 }
 
-func concat(rss ...[]ingest.Run) []ingest.Run {
-	var out []ingest.Run
+func concat(rss ...[]bench.Run) []bench.Run {
+	var out []bench.Run
 	for _, rs := range rss {
 		out = append(out, rs...)
 	}
@@ -105,7 +105,7 @@ func summary(rep *Report) string {
 
 func f64(v float64) *float64 { return &v }
 
-const tf = ingest.MetricTFLOPS
+const tf = bench.MetricTFLOPS
 
 func TestCompareStatuses(t *testing.T) {
 	base := concat(
@@ -115,10 +115,10 @@ func TestCompareStatuses(t *testing.T) {
 		runs("tp=5", "b", 100), // missing
 		runs("tp=6", "b", 100), // newly failing (OOM)
 		runs("tp=7", "b", 100), // newly failing (error)
-		[]ingest.Run{
-			failed("tp=8", "b1", ingest.OOM, "t.txt:3: OOM in the time column"),    // fixed
-			failed("tp=9", "b1", ingest.OOM, "t.txt:4: OOM in the time column"),    // still failing
-			failed("tp=10", "b1", ingest.Error, "t.txt:5: Err in the time column"), // still failing
+		[]bench.Run{
+			failed("tp=8", "b1", bench.OOM, "t.txt:3: OOM in the time column"),    // fixed
+			failed("tp=9", "b1", bench.OOM, "t.txt:4: OOM in the time column"),    // still failing
+			failed("tp=10", "b1", bench.Error, "t.txt:5: Err in the time column"), // still failing
 		},
 	)
 	cur := concat(
@@ -126,13 +126,13 @@ func TestCompareStatuses(t *testing.T) {
 		runs("tp=2", "p", 110),
 		runs("tp=3", "p", 101),
 		runs("tp=4", "p", 100), // new
-		[]ingest.Run{
-			failed("tp=6", "p1", ingest.OOM, "pr.txt:6: OOM in the time column"),
-			failed("tp=7", "p1", ingest.Error, ""),
+		[]bench.Run{
+			failed("tp=6", "p1", bench.OOM, "pr.txt:6: OOM in the time column"),
+			failed("tp=7", "p1", bench.Error, ""),
 			run("tp=8", "p1", 100),
-			failed("tp=9", "p1", ingest.OOM, "pr.txt:9: OOM"),
-			failed("tp=10", "p1", ingest.OOM, "pr.txt:10: OOM"),
-			failed("tp=11", "p1", ingest.OOM, "pr.txt:11: OOM"), // new, and failed
+			failed("tp=9", "p1", bench.OOM, "pr.txt:9: OOM"),
+			failed("tp=10", "p1", bench.OOM, "pr.txt:10: OOM"),
+			failed("tp=11", "p1", bench.OOM, "pr.txt:11: OOM"), // new, and failed
 		},
 	)
 	tests := []struct {
@@ -187,17 +187,17 @@ func TestCompareStatuses(t *testing.T) {
 // TestVerdict checks that the verdict fails exactly when a regression or a newly failing
 // config is present, and for a missing config only with RequireAll.
 func TestVerdict(t *testing.T) {
-	base := concat(runs("tp=1", "b", 100), runs("tp=2", "b", 100), []ingest.Run{failed("tp=3", "b1", ingest.OOM, "")})
+	base := concat(runs("tp=1", "b", 100), runs("tp=2", "b", 100), []bench.Run{failed("tp=3", "b1", bench.OOM, "")})
 	tests := []struct {
 		name       string
-		cur        []ingest.Run
+		cur        []bench.Run
 		requireAll bool
 		want       string
 	}{
-		{"all unchanged", concat(runs("tp=1", "p", 100), runs("tp=2", "p", 99), []ingest.Run{failed("tp=3", "p1", ingest.OOM, "")}), false, Pass},
-		{"improvement only", concat(runs("tp=1", "p", 120), runs("tp=2", "p", 100), []ingest.Run{run("tp=3", "p1", 50)}), false, Pass},
+		{"all unchanged", concat(runs("tp=1", "p", 100), runs("tp=2", "p", 99), []bench.Run{failed("tp=3", "p1", bench.OOM, "")}), false, Pass},
+		{"improvement only", concat(runs("tp=1", "p", 120), runs("tp=2", "p", 100), []bench.Run{run("tp=3", "p1", 50)}), false, Pass},
 		{"regression", concat(runs("tp=1", "p", 80), runs("tp=2", "p", 100)), false, Fail},
-		{"newly failing", concat(runs("tp=1", "p", 100), []ingest.Run{failed("tp=2", "p1", ingest.OOM, "")}), false, Fail},
+		{"newly failing", concat(runs("tp=1", "p", 100), []bench.Run{failed("tp=2", "p1", bench.OOM, "")}), false, Fail},
 		{"missing", runs("tp=1", "p", 100), false, Pass},
 		{"missing, require all", runs("tp=1", "p", 100), true, Fail},
 		{"missing failed config, require all", concat(runs("tp=1", "p", 100), runs("tp=2", "p", 100)), true, Fail},
@@ -269,7 +269,7 @@ func TestImprovementNote(t *testing.T) {
 // summarised by their median.
 func TestSeveralRunsAreSamples(t *testing.T) {
 	base := runs("tp=1", "b", 100)
-	cur := []ingest.Run{run("tp=1", "p1", 95), run("tp=1", "p2", 97)}
+	cur := []bench.Run{run("tp=1", "p1", 95), run("tp=1", "p2", 97)}
 	rep := Compare(base, cur, opts(nil))
 	r := result(t, rep, "tp=1", tf)
 	if r.New == nil || r.New.Runs != 2 {
@@ -279,7 +279,7 @@ func TestSeveralRunsAreSamples(t *testing.T) {
 		t.Errorf("new centre %v, want the geometric mean %v", r.New.Center, want)
 	}
 	// One run with a minority of slow iterations is summarised by its median.
-	rep = Compare(base, []ingest.Run{run("tp=1", "p1", 100, 101, 99, 100, 20, 30)}, opts(nil))
+	rep = Compare(base, []bench.Run{run("tp=1", "p1", 100, 101, 99, 100, 20, 30)}, opts(nil))
 	if r := result(t, rep, "tp=1", tf); r.New.Runs != 1 || math.Abs(r.New.Center-99.5) > 1e-9 || r.Status != Unchanged {
 		t.Errorf("slow iterations: new %+v status %s, want one run centred at 99.5, unchanged", r.New, r.Status)
 	}
@@ -288,8 +288,8 @@ func TestSeveralRunsAreSamples(t *testing.T) {
 func TestToleranceMode(t *testing.T) {
 	tests := []struct {
 		name   string
-		base   []ingest.Run
-		cur    ingest.Run
+		base   []bench.Run
+		cur    bench.Run
 		status Status
 	}{
 		{"1 run, 6% drop", runs("tp=8", "b", 100), run("tp=8", "p", 94), Regression},
@@ -298,13 +298,13 @@ func TestToleranceMode(t *testing.T) {
 		{"2 runs, 4% drop", runs("tp=8", "b", 99, 101), run("tp=8", "p", 96), Unchanged},
 		{"1 run, 6% gain", runs("tp=8", "b", 100), run("tp=8", "p", 106), Improvement},
 		{"1 run, 4% gain", runs("tp=8", "b", 100), run("tp=8", "p", 104), Unchanged},
-		{"time: 6% slower", []ingest.Run{timed("tp=8", "b", 10)}, timed("tp=8", "p", 10.6), Regression},
-		{"time: 6% faster", []ingest.Run{timed("tp=8", "b", 10)}, timed("tp=8", "p", 9.4), Improvement},
-		{"time: 4% slower", []ingest.Run{timed("tp=8", "b", 10)}, timed("tp=8", "p", 10.4), Unchanged},
+		{"time: 6% slower", []bench.Run{timed("tp=8", "b", 10)}, timed("tp=8", "p", 10.6), Regression},
+		{"time: 6% faster", []bench.Run{timed("tp=8", "b", 10)}, timed("tp=8", "p", 9.4), Improvement},
+		{"time: 4% slower", []bench.Run{timed("tp=8", "b", 10)}, timed("tp=8", "p", 10.4), Unchanged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := Compare(tt.base, []ingest.Run{tt.cur}, opts(nil))
+			rep := Compare(tt.base, []bench.Run{tt.cur}, opts(nil))
 			if len(rep.Results) != 1 {
 				t.Fatalf("got %d results", len(rep.Results))
 			}
@@ -344,7 +344,7 @@ func TestToleranceMode(t *testing.T) {
 }
 
 // steadyBase is five runs of cfg with 0.3% run-to-run noise around level.
-func steadyBase(cfg string, level float64) []ingest.Run {
+func steadyBase(cfg string, level float64) []bench.Run {
 	return runs(cfg, "b", noisy(level, 0.003, 5)...)
 }
 
@@ -413,7 +413,7 @@ func TestMinHistoryRuns(t *testing.T) {
 }
 
 func TestIgnoreRules(t *testing.T) {
-	match := func(q string) func(ingest.Config) bool {
+	match := func(q string) func(bench.Config) bool {
 		m, err := NewMatcher(q)
 		if err != nil {
 			t.Fatal(err)
@@ -432,7 +432,7 @@ func TestIgnoreRules(t *testing.T) {
 		{"until later", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Reason: "r"}, true, "ignored until 2026-12-31 (r): "},
 		{"until today is inclusive", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), Reason: "r"}, true, "ignored until 2026-11-24"},
 		{"expired yesterday", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Reason: "r"}, false, ""},
-		{"other metric", Rule{Match: match("/tp:8"), Metric: ingest.MetricTime, Ignore: true, Reason: "r"}, false, ""},
+		{"other metric", Rule{Match: match("/tp:8"), Metric: bench.MetricTime, Ignore: true, Reason: "r"}, false, ""},
 		{"not an ignore rule", Rule{Match: match("/tp:8"), MinEffectPct: f64(1)}, false, ""},
 	}
 	for _, tt := range tests {
@@ -470,14 +470,14 @@ func TestIgnoreRules(t *testing.T) {
 		}
 	}
 	// Ignored newly-failing configs do not fail either.
-	rep = Compare(base, []ingest.Run{failed("tp=8/pp=4", "p1", ingest.OOM, ""), run("tp=4/pp=4", "p1", 100)}, opts(func(o *Options) { o.Rules = []Rule{{Match: match("/tp:8"), Ignore: true, Reason: "r"}} }))
+	rep = Compare(base, []bench.Run{failed("tp=8/pp=4", "p1", bench.OOM, ""), run("tp=4/pp=4", "p1", 100)}, opts(func(o *Options) { o.Rules = []Rule{{Match: match("/tp:8"), Ignore: true, Reason: "r"}} }))
 	if r := result(t, rep, "tp=8/pp=4", tf); r.Status != NewlyFailing || r.Fails || rep.Verdict != Pass {
 		t.Errorf("ignored newly-failing: status %s fails %v verdict %s", r.Status, r.Fails, rep.Verdict)
 	}
 }
 
 func TestRuleOverrides(t *testing.T) {
-	match := func(q string) func(ingest.Config) bool {
+	match := func(q string) func(bench.Config) bool {
 		m, err := NewMatcher(q)
 		if err != nil {
 			t.Fatal(err)
@@ -516,37 +516,37 @@ func TestRuleOverrides(t *testing.T) {
 		}
 	})
 	t.Run("metric-limited", func(t *testing.T) {
-		base := []ingest.Run{run("tp=4", "b1", 100), timed("tp=4", "b1", 10)}
+		base := []bench.Run{run("tp=4", "b1", 100), timed("tp=4", "b1", 10)}
 		base[0].Metrics = append(base[0].Metrics, base[1].Metrics...)
 		base = base[:1]
-		cur := []ingest.Run{run("tp=4", "p1", 94)}
-		cur[0].Metrics = append(cur[0].Metrics, ingest.Metric{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{10.6}})
+		cur := []bench.Run{run("tp=4", "p1", 94)}
+		cur[0].Metrics = append(cur[0].Metrics, bench.Metric{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{10.6}})
 		rep := Compare(base, cur, opts(func(o *Options) {
-			o.Rules = []Rule{{Match: match("*"), Metric: ingest.MetricTime, TolerancePct: f64(10)}}
+			o.Rules = []Rule{{Match: match("*"), Metric: bench.MetricTime, TolerancePct: f64(10)}}
 		}))
 		if r := result(t, rep, "tp=4", tf); r.Status != Regression {
 			t.Errorf("TFLOPS: %s, want the default tolerance to catch 6%%", r.Status)
 		}
-		if r := result(t, rep, "tp=4", ingest.MetricTime); r.Status != Unchanged {
+		if r := result(t, rep, "tp=4", bench.MetricTime); r.Status != Unchanged {
 			t.Errorf("s/iter: %s, want the rule's 10%% tolerance", r.Status)
 		}
 	})
 }
 
 func TestMetricsFilter(t *testing.T) {
-	both := func(cfg, batch string, tflops, secs float64) ingest.Run {
+	both := func(cfg, batch string, tflops, secs float64) bench.Run {
 		r := run(cfg, batch, tflops)
-		r.Metrics = append(r.Metrics, ingest.Metric{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{secs}})
+		r.Metrics = append(r.Metrics, bench.Metric{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{secs}})
 		return r
 	}
-	base := []ingest.Run{both("tp=8", "b", 100, 10)}
-	cur := []ingest.Run{both("tp=8", "p", 100, 12)} // time regresses, TFLOPS does not
+	base := []bench.Run{both("tp=8", "b", 100, 10)}
+	cur := []bench.Run{both("tp=8", "p", 100, 12)} // time regresses, TFLOPS does not
 	rep := Compare(base, cur, opts(nil))
 	if len(rep.Results) != 2 || rep.Verdict != Fail {
 		t.Fatalf("no filter: %s, verdict %s", summary(rep), rep.Verdict)
 	}
-	rep = Compare(base, cur, opts(func(o *Options) { o.Metrics = []string{ingest.MetricTFLOPS} }))
-	if len(rep.Results) != 1 || rep.Results[0].Metric != ingest.MetricTFLOPS || rep.Verdict != Pass {
+	rep = Compare(base, cur, opts(func(o *Options) { o.Metrics = []string{bench.MetricTFLOPS} }))
+	if len(rep.Results) != 1 || rep.Results[0].Metric != bench.MetricTFLOPS || rep.Verdict != Pass {
 		t.Errorf("TFLOPS only: %s, verdict %s", summary(rep), rep.Verdict)
 	}
 	rep = Compare(base, cur, opts(func(o *Options) { o.Metrics = []string{"no-such-metric"} }))
@@ -558,7 +558,7 @@ func TestMetricsFilter(t *testing.T) {
 // TestNoisierConfigWidens builds a suite where one config's history is five times noisier
 // than the others' and checks that it, and only it, gets a wider bound.
 func TestNoisierConfigWidens(t *testing.T) {
-	var base, cur []ingest.Run
+	var base, cur []bench.Run
 	cfgs := []string{"tp=1", "tp=2", "tp=3", "tp=4", "tp=5", "tp=6"}
 	for _, c := range cfgs {
 		sigma := 0.006
@@ -602,13 +602,13 @@ func TestNoisierConfigWidens(t *testing.T) {
 // TestDeterministicOrder checks that results come out sorted by config key, then metric in
 // order of first appearance, whatever the input order.
 func TestDeterministicOrder(t *testing.T) {
-	var base, cur []ingest.Run
+	var base, cur []bench.Run
 	for _, c := range []string{"tp=8/pp=4", "tp=8/pp=8", "tp=4/pp=8", "tp=2/pp=2", "tp=1/pp=16"} {
 		b := run(c, "b", 100)
-		b.Metrics = append(b.Metrics, ingest.Metric{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{10}})
+		b.Metrics = append(b.Metrics, bench.Metric{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{10}})
 		base = append(base, b)
 		p := run(c, "p", 99)
-		p.Metrics = append(p.Metrics, ingest.Metric{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: []float64{10.1}})
+		p.Metrics = append(p.Metrics, bench.Metric{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{10.1}})
 		cur = append(cur, p)
 	}
 	cur = append(cur, run("tp=3/pp=1", "p", 100))
@@ -616,7 +616,7 @@ func TestDeterministicOrder(t *testing.T) {
 	var keys []string
 	for i, r := range want.Results {
 		keys = append(keys, r.Key)
-		if i > 0 && r.Key == want.Results[i-1].Key && r.Metric != ingest.MetricTime {
+		if i > 0 && r.Key == want.Results[i-1].Key && r.Metric != bench.MetricTime {
 			t.Errorf("metrics of %s out of order", r.Key)
 		}
 	}
@@ -625,8 +625,8 @@ func TestDeterministicOrder(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 10; i++ {
-		b := append([]ingest.Run(nil), base...)
-		c := append([]ingest.Run(nil), cur...)
+		b := append([]bench.Run(nil), base...)
+		c := append([]bench.Run(nil), cur...)
 		rng.Shuffle(len(b), func(i, j int) { b[i], b[j] = b[j], b[i] })
 		rng.Shuffle(len(c), func(i, j int) { c[i], c[j] = c[j], c[i] })
 		got := Compare(b, c, opts(nil))

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchproc"
 
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 )
 
 // ConfigFileName is the config file perfgate looks for in the baseline directory.
@@ -69,7 +69,7 @@ func LoadConfig(path string) (*ConfigFile, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cf); err != nil {
-		line := ingest.JSONErrorLine(data, err)
+		line := bench.JSONErrorLine(data, err)
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
@@ -79,7 +79,7 @@ func LoadConfig(path string) (*ConfigFile, error) {
 			line = lineOf(data, strings.Trim(name, `"`))
 			err = fmt.Errorf("unknown field %s", name)
 		}
-		return nil, ingest.Errorf(path, line, "%v", err)
+		return nil, bench.Errorf(path, line, "%v", err)
 	}
 	if err := cf.validate(path, data); err != nil {
 		return nil, err
@@ -92,12 +92,12 @@ func lineOf(data []byte, s string) int {
 	if s == "" {
 		return 0
 	}
-	return ingest.LineAt(data, int64(bytes.Index(data, []byte(s))))
+	return bench.LineAt(data, int64(bytes.Index(data, []byte(s))))
 }
 
 func (cf *ConfigFile) validate(path string, data []byte) error {
 	bad := func(near, format string, args ...any) error {
-		return ingest.Errorf(path, lineOf(data, near), format, args...)
+		return bench.Errorf(path, lineOf(data, near), format, args...)
 	}
 	if cf.Alpha != nil && (*cf.Alpha <= 0 || *cf.Alpha >= 1) {
 		return bad(`"alpha"`, "alpha must be in (0, 1)")
@@ -120,14 +120,14 @@ func (cf *ConfigFile) validate(path string, data []byte) error {
 		return bad(`"window"`, "window must be at least 1")
 	}
 	for m, b := range cf.Better {
-		if _, ok := ingest.ParseBetter(b); !ok {
+		if _, ok := bench.ParseBetter(b); !ok {
 			return bad(`"`+m+`"`, "better %q for %q: want higher or lower", b, m)
 		}
 	}
 	for i, r := range cf.Rules {
 		near := r.Match
 		if near == "" {
-			return ingest.Errorf(path, lineOf(data, `"rules"`), "rule %d has no match (use \"*\" for every config)", i+1)
+			return bench.Errorf(path, lineOf(data, `"rules"`), "rule %d has no match (use \"*\" for every config)", i+1)
 		}
 		if _, err := NewMatcher(r.Match); err != nil {
 			return bad(near, "rule %d: match %q: %v", i+1, r.Match, err)
@@ -150,7 +150,7 @@ func (cf *ConfigFile) validate(path string, data []byte) error {
 }
 
 // Apply overlays the file's settings on opts, and returns its metric directions.
-func (cf *ConfigFile) Apply(opts *Options, source string) (map[string]ingest.Better, error) {
+func (cf *ConfigFile) Apply(opts *Options, source string) (map[string]bench.Better, error) {
 	if cf.Alpha != nil {
 		opts.Alpha = *cf.Alpha
 	}
@@ -181,21 +181,21 @@ func (cf *ConfigFile) Apply(opts *Options, source string) (map[string]ingest.Bet
 		}
 		opts.Rules = append(opts.Rules, r)
 	}
-	better := map[string]ingest.Better{}
+	better := map[string]bench.Better{}
 	for m, b := range cf.Better {
-		better[m], _ = ingest.ParseBetter(b)
+		better[m], _ = bench.ParseBetter(b)
 	}
 	return better, nil
 }
 
 // NewMatcher compiles a benchproc filter query into a config predicate. The config is seen as
 // the benchmark BenchmarkTrain/k1=v1/k2=v2…, so "/tp:8" matches configs with tp=8.
-func NewMatcher(query string) (func(ingest.Config) bool, error) {
+func NewMatcher(query string) (func(bench.Config) bool, error) {
 	f, err := benchproc.NewFilter(query)
 	if err != nil {
 		return nil, err
 	}
-	return func(c ingest.Config) bool {
+	return func(c bench.Config) bool {
 		res := &benchfmt.Result{Name: benchfmt.Name(strings.TrimPrefix(c.BenchName(), "Benchmark")), Iters: 1}
 		ok, _ := f.Apply(res)
 		return ok

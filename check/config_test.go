@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 )
 
 func writeConfig(t *testing.T, content string) string {
@@ -83,7 +83,7 @@ func TestConfigApply(t *testing.T) {
 		t.Errorf("window = %v", cf.Window)
 	}
 	o := DefaultOptions
-	o.Rules = []Rule{{Match: func(ingest.Config) bool { return true }, Reason: "from flags"}}
+	o.Rules = []Rule{{Match: func(bench.Config) bool { return true }, Reason: "from flags"}}
 	better, err := cf.Apply(&o, path)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func TestConfigApply(t *testing.T) {
 	if diff := cmp.Diff([]string{"TFLOPS/GPU"}, o.Metrics); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(map[string]ingest.Better{"tokens/s/GPU": ingest.Higher, "MB-max-allocated": ingest.Lower}, better); diff != "" {
+	if diff := cmp.Diff(map[string]bench.Better{"tokens/s/GPU": bench.Higher, "MB-max-allocated": bench.Lower}, better); diff != "" {
 		t.Errorf("better (-want +got):\n%s", diff)
 	}
 	if len(o.Rules) != 3 || o.Rules[0].Reason != "from flags" {
@@ -104,14 +104,14 @@ func TestConfigApply(t *testing.T) {
 	if r1.MinEffectPct == nil || *r1.MinEffectPct != 5 || r1.TolerancePct != nil || r1.Ignore || r1.Source != path {
 		t.Errorf("rule 1 = %+v", r1)
 	}
-	if !r1.Match(ingest.Config{"tp": "4", "pp": "8"}) || r1.Match(ingest.Config{"tp": "8", "pp": "4"}) {
+	if !r1.Match(bench.Config{"tp": "4", "pp": "8"}) || r1.Match(bench.Config{"tp": "8", "pp": "4"}) {
 		t.Errorf("rule 1 does not match /tp:4")
 	}
 	if !r2.Ignore || r2.Metric != "s/iter" || r2.Reason != "flaky until the NCCL upgrade, #123" ||
 		!r2.Until.Equal(time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("rule 2 = %+v", r2)
 	}
-	if !r2.Match(ingest.Config{"tp": "8", "flags": "dist-opt"}) || r2.Match(ingest.Config{"tp": "8", "flags": "dist-opt+overlap-grad"}) {
+	if !r2.Match(bench.Config{"tp": "8", "flags": "dist-opt"}) || r2.Match(bench.Config{"tp": "8", "flags": "dist-opt+overlap-grad"}) {
 		t.Errorf("rule 2 does not match exactly /flags:dist-opt")
 	}
 
@@ -130,7 +130,7 @@ func TestConfigApply(t *testing.T) {
 }
 
 func TestNewMatcher(t *testing.T) {
-	cfgs := []ingest.Config{
+	cfgs := []bench.Config{
 		{"tp": "8", "pp": "4", "gbs": "1024", "nodes": "32", "flags": "none"},
 		{"tp": "8", "pp": "8", "gbs": "64", "nodes": "32", "flags": "dist-opt"},
 		{"tp": "4", "pp": "8", "gbs": "1024", "nodes": "32", "flags": "dist-opt+overlap-grad"},

@@ -5,7 +5,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 )
 
 // A Description summarises a baseline: what "perfgate baseline show" prints.
@@ -36,7 +36,7 @@ type PooledNoise struct {
 }
 
 // Describe summarises stored runs with the statistics a check would apply to them.
-func Describe(runs []ingest.Run, opts Options) *Description {
+func Describe(runs []bench.Run, opts Options) *Description {
 	bs, order := group(runs)
 	sort.Strings(order)
 	metrics := suiteMetrics(nil, runs)

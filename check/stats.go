@@ -7,19 +7,6 @@ import (
 	"github.com/aclements/go-moremath/stats"
 )
 
-// RunCenter summarises the samples of one run (typically one per iteration) by their median,
-// so that warm-up iterations and slow outliers (checkpoint saves, stragglers) do not move it as
-// long as they are a minority. values is not modified.
-func RunCenter(values []float64) float64 {
-	switch len(values) {
-	case 0:
-		return math.NaN()
-	case 1:
-		return values[0]
-	}
-	return median(values)
-}
-
 // mean returns the arithmetic mean of xs.
 func mean(xs []float64) float64 {
 	var s float64

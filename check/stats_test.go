@@ -105,41 +105,6 @@ func TestTTest(t *testing.T) {
 	}
 }
 
-func TestRunCenter(t *testing.T) {
-	tests := []struct {
-		name string
-		in   []float64
-		want float64
-	}{
-		{"one", []float64{7}, 7},
-		{"odd", []float64{3, 1, 2}, 2},
-		{"even", []float64{4, 1, 3, 2}, 2.5},
-		{"slow minority", []float64{10, 10.1, 9.9, 10, 10.05, 9.95, 31, 45, 60}, 10.05},
-		{"warm-up iterations first", []float64{40, 25, 10, 10.2, 9.8, 10.1, 9.9}, 10.1},
-	}
-	for _, tt := range tests {
-		in := append([]float64(nil), tt.in...)
-		if got := RunCenter(in); !near(got, tt.want, 1e-12) {
-			t.Errorf("%s: RunCenter(%v) = %v, want the median %v", tt.name, tt.in, got, tt.want)
-		}
-		for i := range in {
-			if in[i] != tt.in[i] {
-				t.Errorf("%s: RunCenter modified its input: %v", tt.name, in)
-				break
-			}
-		}
-	}
-	if got := RunCenter(nil); !math.IsNaN(got) {
-		t.Errorf("RunCenter(nil) = %v, want NaN", got)
-	}
-	// A slow minority of iterations hardly moves the centre; the mean would move 30%.
-	steady := []float64{10, 10, 10, 10, 10, 10, 10}
-	slow := append(append([]float64(nil), steady...), 30, 30, 30)
-	if c := RunCenter(slow); c != 10 {
-		t.Errorf("3 slow of 10 iterations moved the centre to %v", c)
-	}
-}
-
 // logs returns the log of each value, as check sees run summaries.
 func logsOf(xs ...float64) []float64 {
 	out := make([]float64, len(xs))

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/bench"
 )
 
 // scaleKeys define a scale of a sweep: configs that share them compete for the same job.
@@ -17,13 +17,13 @@ var scaleKeys = []string{"nodes", "gbs", "sl"}
 func sweep(bs map[string]*series, border []string, ns map[string]*series, metrics []metricInfo) []Winner {
 	var rank *metricInfo
 	for i := range metrics {
-		if metrics[i].name == ingest.MetricTFLOPS {
+		if metrics[i].name == bench.MetricTFLOPS {
 			rank = &metrics[i]
 		}
 	}
 	if rank == nil {
 		for i := range metrics {
-			if metrics[i].name == ingest.MetricTime {
+			if metrics[i].name == bench.MetricTime {
 				rank = &metrics[i]
 			}
 		}
@@ -38,7 +38,7 @@ func sweep(bs map[string]*series, border []string, ns map[string]*series, metric
 		scaleCfg     map[string]string
 	}
 	center := func(s *series) float64 {
-		if s == nil || s.last != ingest.OK {
+		if s == nil || s.last != bench.OK {
 			return math.NaN()
 		}
 		xs := s.logCenters(rank.name)
@@ -57,7 +57,7 @@ func sweep(bs map[string]*series, border []string, ns map[string]*series, metric
 	byScale := map[string][]entry{}
 	var scales []string
 	for _, k := range keys {
-		var cfg ingest.Config
+		var cfg bench.Config
 		if bs[k] != nil {
 			cfg = bs[k].cfg
 		} else {
@@ -95,7 +95,7 @@ func sweep(bs map[string]*series, border []string, ns map[string]*series, metric
 		if math.IsNaN(a) {
 			return false
 		}
-		if rank.better == ingest.Lower {
+		if rank.better == bench.Lower {
 			return a < b
 		}
 		return a > b

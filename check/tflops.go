@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/flops"
-	"github.com/perfgate/perfgate/ingest"
 )
 
 // RecomputeTFLOPS replaces the TFLOPS/GPU of every OK run that reports a time per iteration
@@ -16,11 +16,11 @@ import (
 // or model=70b, and gbs, sl and nodes or gpus), so that baselines written by different
 // Megatron versions, whose FLOPs formulas differ, stay comparable. A run whose config cannot
 // be recomputed is an error naming its source.
-func RecomputeTFLOPS(runs []ingest.Run, f flops.Formula, gpusPerNode int) error {
+func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int) error {
 	for i := range runs {
 		r := &runs[i]
-		t := r.Metric(ingest.MetricTime)
-		if r.Outcome != ingest.OK || t == nil || len(t.Values) == 0 {
+		t := r.Metric(bench.MetricTime)
+		if r.Outcome != bench.OK || t == nil || len(t.Values) == 0 {
 			continue
 		}
 		vals := make([]float64, len(t.Values))
@@ -31,8 +31,8 @@ func RecomputeTFLOPS(runs []ingest.Run, f flops.Formula, gpusPerNode int) error 
 			}
 			vals[j] = v
 		}
-		m := ingest.Metric{Name: ingest.MetricTFLOPS, Unit: ingest.MetricTFLOPS, Better: ingest.Higher, Values: vals, Samples: t.Samples}
-		if old := r.Metric(ingest.MetricTFLOPS); old != nil {
+		m := bench.Metric{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: vals, Samples: t.Samples}
+		if old := r.Metric(bench.MetricTFLOPS); old != nil {
 			*old = m
 		} else {
 			r.Metrics = append(r.Metrics, m)
@@ -49,7 +49,7 @@ const driftTolerance = 0.005
 // warnings: when the two sides match different formulas (a Megatron upgrade changed the
 // formula, which must not read as a regression), and when the logged TFLOPS match none of
 // them within 0.5%.
-func FormulaDrift(base, cur []ingest.Run, gpusPerNode int) []string {
+func FormulaDrift(base, cur []bench.Run, gpusPerNode int) []string {
 	bm, bOff := matchingFormulas(base, gpusPerNode)
 	nm, nOff := matchingFormulas(cur, gpusPerNode)
 	var notes []string
@@ -67,15 +67,15 @@ func FormulaDrift(base, cur []ingest.Run, gpusPerNode int) []string {
 
 // matchingFormulas returns the formulas every checkable run's logged TFLOPS agree with, and a
 // warning for a run that agrees with none.
-func matchingFormulas(runs []ingest.Run, gpusPerNode int) ([]string, string) {
+func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, string) {
 	var common map[string]bool
 	warning := ""
 	for _, r := range runs {
-		t, tf := r.Metric(ingest.MetricTime), r.Metric(ingest.MetricTFLOPS)
-		if r.Outcome != ingest.OK || t == nil || tf == nil || len(t.Values) == 0 || len(tf.Values) == 0 {
+		t, tf := r.Metric(bench.MetricTime), r.Metric(bench.MetricTFLOPS)
+		if r.Outcome != bench.OK || t == nil || tf == nil || len(t.Values) == 0 || len(tf.Values) == 0 {
 			continue
 		}
-		logged, sec := RunCenter(tf.Values), RunCenter(t.Values)
+		logged, sec := bench.Center(tf.Values), bench.Center(t.Values)
 		match := map[string]bool{}
 		var closest string
 		best := math.Inf(1)

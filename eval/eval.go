@@ -7,8 +7,8 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
-	"github.com/perfgate/perfgate/ingest"
 )
 
 // Setup describes an evaluation.
@@ -99,8 +99,8 @@ func Run(s Setup) Figures {
 	return f
 }
 
-func prRuns(s *Suite, rng *rand.Rand, n int, slow []float64) []ingest.Run {
-	var runs []ingest.Run
+func prRuns(s *Suite, rng *rand.Rand, n int, slow []float64) []bench.Run {
+	var runs []bench.Run
 	for r := 0; r < n; r++ {
 		runs = append(runs, s.Run(rng, fmt.Sprintf("pr-%d", r), slow)...)
 	}
@@ -110,11 +110,11 @@ func prRuns(s *Suite, rng *rand.Rand, n int, slow []float64) []ingest.Run {
 // pooledFail applies what benchstat does with such data: all iterations of all runs of a
 // config pooled into one Mann-Whitney U test, alpha 0.05, no correction. The suite fails if
 // any config's TFLOPS is significantly lower.
-func pooledFail(base, cur []ingest.Run) bool {
-	pool := func(runs []ingest.Run) map[string][]float64 {
+func pooledFail(base, cur []bench.Run) bool {
+	pool := func(runs []bench.Run) map[string][]float64 {
 		m := map[string][]float64{}
 		for _, r := range runs {
-			if mm := r.Metric(ingest.MetricTFLOPS); mm != nil {
+			if mm := r.Metric(bench.MetricTFLOPS); mm != nil {
 				k := r.Config.Key()
 				m[k] = append(m[k], mm.Values...)
 			}
@@ -131,7 +131,7 @@ func pooledFail(base, cur []ingest.Run) bool {
 		s1 := benchmath.NewSample(append([]float64(nil), xs...), &th)
 		s2 := benchmath.NewSample(append([]float64(nil), ys...), &th)
 		c := benchmath.AssumeNothing.Compare(s1, s2)
-		if c.P < th.CompareAlpha && check.RunCenter(ys) < check.RunCenter(xs) {
+		if c.P < th.CompareAlpha && bench.Center(ys) < bench.Center(xs) {
 			return true
 		}
 	}

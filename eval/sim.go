@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
-	"github.com/perfgate/perfgate/ingest"
 )
 
 // A NoiseModel describes how simulated training runs scatter. All percentages are standard
@@ -47,7 +47,7 @@ var DefaultNoise = NoiseModel{
 
 // A Suite is a simulated sweep: its configs and their true levels and noise.
 type Suite struct {
-	Configs []ingest.Config
+	Configs []bench.Config
 	level   []float64 // true seconds per iteration
 	runSD   []float64 // per-run noise, as a log SD
 	noisy   []bool
@@ -58,7 +58,7 @@ type Suite struct {
 func NewSuite(rng *rand.Rand, n int, m NoiseModel) *Suite {
 	s := &Suite{model: m}
 	for i := 0; i < n; i++ {
-		s.Configs = append(s.Configs, ingest.Config{
+		s.Configs = append(s.Configs, bench.Config{
 			"tp": fmt.Sprint([]int{2, 4, 8}[i%3]), "pp": fmt.Sprint(1 + i/3%4), "mbs": fmt.Sprint(1 + i%2),
 			"gbs": "1024", "sl": "4096", "nodes": "32", "flags": fmt.Sprintf("cfg%02d", i),
 		})
@@ -81,9 +81,9 @@ const flopsPerIter = 7000.0
 
 // Run simulates one training run of every config. slow[i] multiplies config i's true time
 // (1.05 is a 5% slower, i.e. about 4.8% lower TFLOPS, run). batch names the run.
-func (s *Suite) Run(rng *rand.Rand, batch string, slow []float64) []ingest.Run {
+func (s *Suite) Run(rng *rand.Rand, batch string, slow []float64) []bench.Run {
 	m := s.model
-	runs := make([]ingest.Run, len(s.Configs))
+	runs := make([]bench.Run, len(s.Configs))
 	for i, cfg := range s.Configs {
 		level := s.level[i] * math.Exp(rng.NormFloat64()*s.runSD[i])
 		if slow != nil {
@@ -101,11 +101,11 @@ func (s *Suite) Run(rng *rand.Rand, batch string, slow []float64) []ingest.Run {
 			times[it] = t
 			tflops[it] = flopsPerIter / t
 		}
-		runs[i] = ingest.Run{
-			Config: cfg, Outcome: ingest.OK, Batch: batch, Source: batch,
-			Metrics: []ingest.Metric{
-				{Name: ingest.MetricTime, Unit: ingest.MetricTime, Better: ingest.Lower, Values: times},
-				{Name: ingest.MetricTFLOPS, Unit: ingest.MetricTFLOPS, Better: ingest.Higher, Values: tflops},
+		runs[i] = bench.Run{
+			Config: cfg, Outcome: bench.OK, Batch: batch, Source: batch,
+			Metrics: []bench.Metric{
+				{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: times},
+				{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: tflops},
 			},
 		}
 	}
@@ -113,8 +113,8 @@ func (s *Suite) Run(rng *rand.Rand, batch string, slow []float64) []ingest.Run {
 }
 
 // Baseline simulates n baseline runs of the suite.
-func (s *Suite) Baseline(rng *rand.Rand, n int) []ingest.Run {
-	var runs []ingest.Run
+func (s *Suite) Baseline(rng *rand.Rand, n int) []bench.Run {
+	var runs []bench.Run
 	for r := 0; r < n; r++ {
 		runs = append(runs, s.Run(rng, fmt.Sprintf("base-%d", r), nil)...)
 	}

@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
-	"github.com/perfgate/perfgate/ingest"
 )
 
 // Files of a two-stage artifact directory.
@@ -35,7 +35,7 @@ func DecodeReport(name string, data []byte) (*check.Report, error) {
 		return nil, jsonError(name, data, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%s:%d: unexpected data after the report", name, ingest.LineAt(data, dec.InputOffset()))
+		return nil, fmt.Errorf("%s:%d: unexpected data after the report", name, bench.LineAt(data, dec.InputOffset()))
 	}
 	if err := ValidateReport(&rep); err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
@@ -48,9 +48,9 @@ func jsonError(name string, data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return fmt.Errorf("%s:%d: invalid JSON: %v", name, ingest.LineAt(data, se.Offset), se)
+		return fmt.Errorf("%s:%d: invalid JSON: %v", name, bench.LineAt(data, se.Offset), se)
 	case errors.As(err, &te):
-		return fmt.Errorf("%s:%d: %s: cannot use a JSON %s as %s", name, ingest.LineAt(data, te.Offset), te.Field, te.Value, te.Type)
+		return fmt.Errorf("%s:%d: %s: cannot use a JSON %s as %s", name, bench.LineAt(data, te.Offset), te.Field, te.Value, te.Type)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%s: not a perfgate JSON report: unexpected end of input", name)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // The parser benchmarks read generated inputs of realistic size and report results/s, the
@@ -47,8 +49,8 @@ func goBenchInput(configs, iters int) []byte {
 	b.WriteString("goos: linux\ngoarch: amd64\nmodel: llama3-70b\ncommit: 0123456789abcdef\nrun: nightly-42\n")
 	for i := 0; i < configs; i++ {
 		tp, pp, mbs, gbs, flags, nodes := benchConfig(i)
-		name := Config{"tp": fmt.Sprint(tp), "pp": fmt.Sprint(pp), "mbs": fmt.Sprint(mbs), "gbs": fmt.Sprint(gbs),
-			"flags": CanonicalFlags(flags), "sl": "4096", "nodes": fmt.Sprint(nodes), "idx": fmt.Sprint(i)}.BenchName()
+		name := bench.Config{"tp": fmt.Sprint(tp), "pp": fmt.Sprint(pp), "mbs": fmt.Sprint(mbs), "gbs": fmt.Sprint(gbs),
+			"flags": bench.CanonicalFlags(flags), "sl": "4096", "nodes": fmt.Sprint(nodes), "idx": fmt.Sprint(i)}.BenchName()
 		for it := 0; it < iters; it++ {
 			fmt.Fprintf(&b, "%s 1 %.3f s/iter %.2f TFLOPS/GPU\n", name, 46+float64((i+it)%13)/10, 148+float64((i*7+it)%17)/10)
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"math"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // MegatronBridgeFormat reads Megatron-Bridge training logs: "Step Time : 12.78s GPU
@@ -29,7 +31,7 @@ func sniffBridge(file string, head []byte) bool {
 	return i >= 0 && bytes.Contains(head[i:], kwGPUUtil) && bytes.Contains(head[i:], kwTFLOPUnit)
 }
 
-func readBridge(file string, r io.Reader, opts *Options) ([]Run, error) {
+func readBridge(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	return readMegatronLog(file, r, opts, true)
 }
 

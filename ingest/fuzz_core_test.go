@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // The fuzz targets of the hand-written formats check that no input panics, that every
@@ -55,14 +57,14 @@ func addSeeds(f *testing.F, seeds ...string) {
 }
 
 // checkCore checks what every accepted run of a hand-written format must satisfy.
-func checkCore(t *testing.T, format *Format, data []byte) []Run {
+func checkCore(t *testing.T, format *Format, data []byte) []bench.Run {
 	const file = "fuzz.txt"
 	runs, err := format.Read(file, bytes.NewReader(data), &Options{SkipIters: -1})
 	if err != nil {
 		if !strings.HasPrefix(err.Error(), file) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
-		var se *SyntaxError
+		var se *bench.SyntaxError
 		if format != GoBenchFormat && !errors.As(err, &se) {
 			t.Fatalf("error %v is %T, not a *SyntaxError", err, err)
 		}
@@ -72,13 +74,13 @@ func checkCore(t *testing.T, format *Format, data []byte) []Run {
 		if !strings.HasPrefix(r.Source, file+":") {
 			t.Fatalf("source %q", r.Source)
 		}
-		if _, ok := ParseOutcome(string(r.Outcome)); !ok {
+		if _, ok := bench.ParseOutcome(string(r.Outcome)); !ok {
 			t.Fatalf("outcome %q", r.Outcome)
 		}
-		if r.Outcome == OK && len(r.Metrics) == 0 {
+		if r.Outcome == bench.OK && len(r.Metrics) == 0 {
 			t.Fatalf("ok run without metrics: %+v", r)
 		}
-		if r.Outcome != OK && len(r.Metrics) != 0 {
+		if r.Outcome != bench.OK && len(r.Metrics) != 0 {
 			t.Fatalf("failed run with metrics: %+v", r)
 		}
 		for _, m := range r.Metrics {
@@ -89,13 +91,13 @@ func checkCore(t *testing.T, format *Format, data []byte) []Run {
 				continue // values are checked by Validate
 			}
 			for _, v := range m.Values {
-				if msg := CheckValue(v, m.Better); msg != "" {
+				if msg := bench.CheckValue(v, m.Better); msg != "" {
 					t.Fatalf("accepted %v for %s: %s", v, m.Name, msg)
 				}
 			}
 		}
 		// The canonical key is a faithful identity.
-		back, err := ParseKey(r.Config.Key())
+		back, err := bench.ParseKey(r.Config.Key())
 		if err != nil {
 			t.Fatalf("ParseKey(%q): %v", r.Config.Key(), err)
 		}
@@ -114,9 +116,9 @@ func checkCore(t *testing.T, format *Format, data []byte) []Run {
 
 // benchNameReadsBack reports whether cfg's Go benchmark name reads back as cfg, as the
 // baseline store needs. Configs the store could not hold are reported by TestBugKeyEscapesUnicodeSpace.
-func benchNameReadsBack(cfg Config) bool {
+func benchNameReadsBack(cfg bench.Config) bool {
 	runs, err := GoBenchFormat.Read("n.txt", strings.NewReader(cfg.BenchName()+" 1 5 s/iter\n"), &Options{})
-	return err == nil && len(runs) == 1 && cmp.Equal(cfg, runs[0].Config, cmp.Comparer(func(a, b Config) bool {
+	return err == nil && len(runs) == 1 && cmp.Equal(cfg, runs[0].Config, cmp.Comparer(func(a, b bench.Config) bool {
 		return a.Key() == b.Key()
 	}))
 }
@@ -136,12 +138,12 @@ func FuzzTable(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		runs := checkCore(t, TableFormat, data)
 		for _, r := range runs {
-			if !strings.HasPrefix(r.Reason, "fuzz.txt:") && r.Outcome != OK {
+			if !strings.HasPrefix(r.Reason, "fuzz.txt:") && r.Outcome != bench.OK {
 				t.Fatalf("failed run's reason %q does not say where", r.Reason)
 			}
-			if r.Outcome == OK {
+			if r.Outcome == bench.OK {
 				for _, m := range r.Metrics {
-					if m.Name != MetricTime && m.Name != MetricTFLOPS {
+					if m.Name != bench.MetricTime && m.Name != bench.MetricTFLOPS {
 						t.Fatalf("metric %q", m.Name)
 					}
 				}
@@ -151,7 +153,7 @@ func FuzzTable(f *testing.F) {
 					t.Fatalf("%s=%q is not a canonical whole number", k, v)
 				}
 			}
-			if f, ok := r.Config["flags"]; ok && f != CanonicalFlags(f) {
+			if f, ok := r.Config["flags"]; ok && f != bench.CanonicalFlags(f) {
 				t.Fatalf("flags %q not canonical", f)
 			}
 		}
@@ -173,7 +175,7 @@ func FuzzGoBench(f *testing.F) {
 	addSeeds(f, goBenchSeeds()...)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, r := range checkCore(t, GoBenchFormat, data) {
-			if r.Outcome != OK {
+			if r.Outcome != bench.OK {
 				t.Fatalf("Go benchmark run with outcome %q", r.Outcome)
 			}
 			seen := map[string]bool{}
@@ -207,7 +209,7 @@ func FuzzJSONL(f *testing.F) {
 			if len(r.Config) == 0 {
 				t.Fatalf("run without config: %+v", r)
 			}
-			if f, ok := r.Config["flags"]; ok && f != CanonicalFlags(f) {
+			if f, ok := r.Config["flags"]; ok && f != bench.CanonicalFlags(f) {
 				t.Fatalf("flags %q not canonical", f)
 			}
 		}
@@ -236,7 +238,7 @@ func TestBugKeyEscapesUnicodeSpace(t *testing.T) {
 // any key, e.g. {"config":{"seq len":4096}}) reads back from its Go benchmark name. The
 // fuzzers found this in all three formats; fixed in b7cd778.
 func TestGoBenchKeysUnescaped(t *testing.T) {
-	for _, cfg := range []Config{
+	for _, cfg := range []bench.Config{
 		{"seq len": "4096", "tp": "8"},
 		{"a%00": "00", "pp": "1"},
 		{"c%": "0"},

@@ -3,10 +3,13 @@ package ingest
 import (
 	"bytes"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // GoBenchFormat reads the Go benchmark format (golang.org/x/perf/benchfmt), the format of
@@ -22,9 +25,6 @@ var GoBenchFormat = &Format{
 	Sniff: sniffGoBench,
 	Read:  readGoBench,
 }
-
-// TrainBenchmark is the base name perfgate gives every config in Go benchmark format.
-const TrainBenchmark = "BenchmarkTrain"
 
 func sniffGoBench(file string, head []byte) bool {
 	for len(head) > 0 {
@@ -60,10 +60,10 @@ func fileConfigString(res *benchfmt.Result) string {
 // provenanceKeys are file-level keys that describe a run rather than a config.
 var provenanceKeys = map[string]bool{"commit": true, "date": true, "run": true}
 
-func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
+func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	br := benchfmt.NewReader(r, file)
 	type acc struct {
-		run   *Run
+		run   *bench.Run
 		index map[string]int // metric name → index in run.Metrics
 		tidy  []string       // benchfmt's tidied unit of each metric
 	}
@@ -78,7 +78,7 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 	for br.Scan() {
 		switch rec := br.Result().(type) {
 		case *benchfmt.SyntaxError:
-			return nil, &SyntaxError{File: file, Line: rec.Line, Msg: rec.Msg}
+			return nil, &bench.SyntaxError{File: file, Line: rec.Line, Msg: rec.Msg}
 		case *benchfmt.Result:
 			if fc := fileConfigString(rec); fc != fileCfg {
 				fileCfg = fc
@@ -91,7 +91,7 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 				a = byKey[key]
 				if a == nil {
 					_, line := rec.Pos()
-					a = &acc{run: &Run{Config: cfg, Outcome: OK, Source: file + ":" + strconv.Itoa(line),
+					a = &acc{run: &bench.Run{Config: cfg, Outcome: bench.OK, Source: file + ":" + strconv.Itoa(line),
 						Batch: prov["run"], Date: prov["date"], Commit: prov["commit"]}, index: map[string]int{}}
 					byKey[key] = a
 					order = append(order, key)
@@ -109,7 +109,7 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 				if !ok {
 					i = len(a.run.Metrics)
 					a.index[unit] = i
-					a.run.Metrics = append(a.run.Metrics, Metric{Name: unit, Unit: unit})
+					a.run.Metrics = append(a.run.Metrics, bench.Metric{Name: unit, Unit: unit})
 					a.tidy = append(a.tidy, v.Unit)
 				}
 				a.run.Metrics[i].Values = append(a.run.Metrics[i].Values, value)
@@ -120,7 +120,7 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 		return nil, err
 	}
 	units := br.Units()
-	runs := make([]Run, 0, len(order))
+	runs := make([]bench.Run, 0, len(order))
 	for _, key := range order {
 		a := byKey[key]
 		run := a.run
@@ -136,23 +136,23 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]Run, error) {
 // goBenchBetter decides a unit's direction: explicit metadata, then perfgate's unit rules, then
 // benchfmt's defaults.
 // Metadata may be filed under the unit as written or as benchfmt tidied it.
-func goBenchBetter(units benchfmt.UnitMetadataMap, unit, tidy string) Better {
+func goBenchBetter(units benchfmt.UnitMetadataMap, unit, tidy string) bench.Better {
 	for _, u := range []string{unit, tidy} {
 		if md := units.Get(u, "better"); md != nil {
-			if b, ok := ParseBetter(md.Value); ok {
+			if b, ok := bench.ParseBetter(md.Value); ok {
 				return b
 			}
 		}
 	}
-	if b := DirectionOf(unit); b != Unknown {
+	if b := bench.DirectionOf(unit); b != bench.Unknown {
 		return b
 	}
-	return Better(units.GetBetter(tidy))
+	return bench.Better(units.GetBetter(tidy))
 }
 
 // goBenchConfig returns the config of a result and its provenance keys.
-func goBenchConfig(res *benchfmt.Result) (Config, map[string]string) {
-	cfg := Config{}
+func goBenchConfig(res *benchfmt.Result) (bench.Config, map[string]string) {
+	cfg := bench.Config{}
 	prov := map[string]string{}
 	for _, c := range res.Config {
 		if provenanceKeys[c.Key] {
@@ -162,9 +162,9 @@ func goBenchConfig(res *benchfmt.Result) (Config, map[string]string) {
 		cfg[c.Key] = string(c.Value)
 	}
 	base, parts := res.Name.Parts()
-	var bench []string
-	if b := string(base); b != strings.TrimPrefix(TrainBenchmark, "Benchmark") {
-		bench = append(bench, b)
+	var names []string
+	if b := string(base); b != strings.TrimPrefix(bench.TrainBenchmark, "Benchmark") {
+		names = append(names, b)
 	}
 	for _, p := range parts {
 		switch {
@@ -174,20 +174,20 @@ func goBenchConfig(res *benchfmt.Result) (Config, map[string]string) {
 			kv := string(p[1:])
 			if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
 				// perfgate percent-encodes "/", "=", "%" and spaces in names it writes.
-				if uk, err := unescape(k); err == nil {
+				if uk, err := url.PathUnescape(k); err == nil {
 					k = uk
 				}
-				if uv, err := unescape(v); err == nil {
+				if uv, err := url.PathUnescape(v); err == nil {
 					v = uv
 				}
 				cfg[k] = v
 			} else {
-				bench = append(bench, kv)
+				names = append(names, kv)
 			}
 		}
 	}
-	if len(bench) > 0 {
-		cfg["bench"] = strings.Join(bench, "/")
+	if len(names) > 0 {
+		cfg["bench"] = strings.Join(names, "/")
 	}
 	return cfg, prov
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 func TestGoBenchBadInput(t *testing.T) {
@@ -59,8 +61,8 @@ func TestGoBenchValidate(t *testing.T) {
 	}
 	// --better fixes the unknown direction.
 	path := writeCore(t, t.TempDir(), "g.txt", "BenchmarkTrain/tp=8 1 5 widgets\n")
-	runs, err := ReadPaths([]string{path}, &Options{SkipIters: -1, Better: map[string]Better{"widgets": Higher}})
-	if err != nil || runs[0].Metrics[0].Better != Higher {
+	runs, err := ReadPaths([]string{path}, &Options{SkipIters: -1, Better: map[string]bench.Better{"widgets": bench.Higher}})
+	if err != nil || runs[0].Metrics[0].Better != bench.Higher {
 		t.Errorf("--better widgets=higher: %v, %+v", err, runs)
 	}
 }
@@ -74,13 +76,13 @@ func TestGoBenchDirections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]Better{}
+	got := map[string]bench.Better{}
 	for _, m := range runs[0].Metrics {
 		got[m.Name] = m.Better
 	}
-	want := map[string]Better{
-		"widgets": Higher, "s/iter": Higher, "gadgets": Lower, "TFLOPS/GPU": Higher,
-		"GiB-max-allocated": Lower, "allocs/op": Lower, "tokens/s/GPU": Higher,
+	want := map[string]bench.Better{
+		"widgets": bench.Higher, "s/iter": bench.Higher, "gadgets": bench.Lower, "TFLOPS/GPU": bench.Higher,
+		"GiB-max-allocated": bench.Lower, "allocs/op": bench.Lower, "tokens/s/GPU": bench.Higher,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("directions (-want +got):\n%s", diff)
@@ -106,7 +108,7 @@ func TestGoBenchConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	type summary struct {
-		Config  Config
+		Config  bench.Config
 		Samples map[string][]float64
 		Source  string
 		Batch   string
@@ -121,8 +123,8 @@ func TestGoBenchConfig(t *testing.T) {
 		}
 		got = append(got, s)
 	}
-	base := Config{"goos": "linux", "model": "Llama-3 70B"}
-	with := func(kv ...string) Config {
+	base := bench.Config{"goos": "linux", "model": "Llama-3 70B"}
+	with := func(kv ...string) bench.Config {
 		c := base.Clone()
 		for i := 0; i < len(kv); i += 2 {
 			c[kv[i]] = kv[i+1]
@@ -143,7 +145,7 @@ func TestGoBenchConfig(t *testing.T) {
 			Samples: map[string][]float64{"s/iter": {3.2}}, Source: "g.txt:10"}),
 		prov(summary{Config: base.Clone(), Samples: map[string][]float64{"s/iter": {9}}, Source: "g.txt:11"}),
 		// A changed file key makes a different config.
-		prov(summary{Config: Config{"goos": "linux", "model": "other", "tp": "8", "pp": "4", "flags": "Dist-Opt,overlap-grad", "sl": "4096"},
+		prov(summary{Config: bench.Config{"goos": "linux", "model": "other", "tp": "8", "pp": "4", "flags": "Dist-Opt,overlap-grad", "sl": "4096"},
 			Samples: map[string][]float64{"s/iter": {50}}, Source: "g.txt:13"}),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -154,7 +156,7 @@ func TestGoBenchConfig(t *testing.T) {
 // TestGoBenchNameRoundTrip checks that Config.BenchName reads back as the same config,
 // including values that look like a GOMAXPROCS suffix.
 func TestGoBenchNameRoundTrip(t *testing.T) {
-	cfgs := []Config{
+	cfgs := []bench.Config{
 		{"tp": "8", "pp": "4", "flags": "dist-opt+overlap-grad"},
 		{"tp": "8", "model": "llama-70"},
 		{"model": "a b/c=d%e"},
@@ -188,7 +190,7 @@ func TestGoBenchUnitsAsWritten(t *testing.T) {
 	for _, m := range runs[0].Metrics {
 		got[m.Name] = m.Values
 	}
-	want := map[string][]float64{MetricTime: {46.1}, MetricMaxAlloc: {61234}, "ns/op": {1500}, "MB/s": {20}}
+	want := map[string][]float64{bench.MetricTime: {46.1}, bench.MetricMaxAlloc: {61234}, "ns/op": {1500}, "MB/s": {20}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
 	}

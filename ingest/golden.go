@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // GoldenFormat reads the golden values of Megatron-LM's functional tests
@@ -59,20 +61,20 @@ type goldenPoint struct {
 	v    float64
 }
 
-func readGolden(file string, r io.Reader, opts *Options) ([]Run, error) {
+func readGolden(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxGolden+1))
 	if err != nil {
-		return nil, Errorf(file, 0, "%v", err)
+		return nil, bench.Errorf(file, 0, "%v", err)
 	}
 	if len(data) > maxGolden {
-		return nil, Errorf(file, 0, "golden values file is larger than %d MB", maxGolden>>20)
+		return nil, bench.Errorf(file, 0, "golden values file is larger than %d MB", maxGolden>>20)
 	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, Errorf(file, max(1, JSONErrorLine(data, err)), "not a golden values JSON object: %v", jsonErrorMsg(err))
+		return nil, bench.Errorf(file, max(1, bench.JSONErrorLine(data, err)), "not a golden values JSON object: %v", jsonErrorMsg(err))
 	}
 	readSeries := func(name string) ([]goldenPoint, int, error) {
 		raw, ok := doc[name]
@@ -82,17 +84,17 @@ func readGolden(file string, r io.Reader, opts *Options) ([]Run, error) {
 		line := keyLine(data, name)
 		var m goldenMetric
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, line, Errorf(file, line, "%q: want {start_step, end_step, step_interval, values}: %v", name, jsonErrorMsg(err))
+			return nil, line, bench.Errorf(file, line, "%q: want {start_step, end_step, step_interval, values}: %v", name, jsonErrorMsg(err))
 		}
 		pts := make([]goldenPoint, 0, len(m.Values))
 		for k, rv := range m.Values {
 			step, err := strconv.Atoi(k)
 			if err != nil || step < 0 {
-				return nil, line, Errorf(file, line, "%q: step %q is not a whole number", name, k)
+				return nil, line, bench.Errorf(file, line, "%q: step %q is not a whole number", name, k)
 			}
 			v, err := goldenValue(rv)
 			if err != nil {
-				return nil, line, Errorf(file, line, "%q: step %d: %v", name, step, err)
+				return nil, line, bench.Errorf(file, line, "%q: step %d: %v", name, step, err)
 			}
 			pts = append(pts, goldenPoint{step, v})
 		}
@@ -109,7 +111,7 @@ func readGolden(file string, r io.Reader, opts *Options) ([]Run, error) {
 			names = append(names, strconv.Quote(k))
 		}
 		sort.Strings(names)
-		return nil, Errorf(file, 1, "golden values have no \"iteration-time\" series (only %s); perfgate needs iteration times", strings.Join(names, ", "))
+		return nil, bench.Errorf(file, 1, "golden values have no \"iteration-time\" series (only %s); perfgate needs iteration times", strings.Join(names, ", "))
 	}
 	tputPts, _, err := readSeries("throughput")
 	if err != nil {
@@ -124,7 +126,7 @@ func readGolden(file string, r io.Reader, opts *Options) ([]Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	run := Run{Source: file + ":" + strconv.Itoa(timeLine), Config: cfg, Outcome: OK}
+	run := bench.Run{Source: file + ":" + strconv.Itoa(timeLine), Config: cfg, Outcome: bench.OK}
 	var times, tput series
 	for _, p := range timePts {
 		if finite(p.v) {
@@ -137,9 +139,9 @@ func readGolden(file string, r io.Reader, opts *Options) ([]Run, error) {
 		}
 	}
 	if len(times.iters) < 2 {
-		run.Outcome = Error
+		run.Outcome = bench.Error
 		run.Reason = reasonAt(file, timeLine, "iteration-time has "+strconv.Itoa(len(times.iters))+" finite values; the first is warm-up, so none is left")
-		return []Run{run}, nil
+		return []bench.Run{run}, nil
 	}
 	first, last := times.iters[0], times.iters[len(times.iters)-1]
 	limit, note := warmupLimit(times.iters, skipOf(opts, first, last, 0))
@@ -149,9 +151,9 @@ func readGolden(file string, r io.Reader, opts *Options) ([]Run, error) {
 	if gaps := len(timePts) - len(times.iters); gaps > 0 {
 		run.Notes = append(run.Notes, strconv.Itoa(gaps)+" iteration-time steps are \"nan\" (not logged) and were skipped")
 	}
-	run.Metrics = append(run.Metrics, Metric{Name: MetricTime, Unit: MetricTime, Better: Lower, Values: times.after(limit)})
+	run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: times.after(limit)})
 	if vs := tput.after(limit); len(vs) > 0 && positive(vs) {
-		run.Metrics = append(run.Metrics, Metric{Name: MetricTFLOPS, Unit: MetricTFLOPS, Better: Higher, Values: vs})
+		run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: vs})
 	}
 	maxMem := math.Inf(-1)
 	for _, p := range memPts {
@@ -160,9 +162,9 @@ func readGolden(file string, r io.Reader, opts *Options) ([]Run, error) {
 		}
 	}
 	if maxMem >= 0 {
-		run.Metrics = append(run.Metrics, Metric{Name: MetricMaxAlloc, Unit: MetricMaxAlloc, Better: Lower, Values: []float64{maxMem / (1 << 20)}})
+		run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricMaxAlloc, Unit: bench.MetricMaxAlloc, Better: bench.Lower, Values: []float64{maxMem / (1 << 20)}})
 	}
-	return []Run{run}, nil
+	return []bench.Run{run}, nil
 }
 
 // goldenValue reads one value of a series: a number, or "nan"/"inf" as a string (NaN).

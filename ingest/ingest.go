@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // Options tune how inputs are read. The zero value is usable.
@@ -21,12 +23,12 @@ type Options struct {
 	// Format forces an input format by name; "" or "auto" detects it per file.
 	Format string
 	// Set adds or overrides config keys on every run read (--set key=value).
-	Set Config
+	Set bench.Config
 	// SkipIters is the number of iterations dropped as warm-up by log formats beyond the first
 	// logged one; a negative value selects the format's default.
 	SkipIters int
 	// Better overrides metric directions by metric name.
-	Better map[string]Better
+	Better map[string]bench.Better
 	// Batch, when set, names the ingest instead of the content hash of each file.
 	Batch string
 	// Summarize, when set, replaces the samples of every metric of every run by one value,
@@ -46,7 +48,7 @@ type Format struct {
 	Sniff func(file string, head []byte) bool
 	// Read parses one file. It returns every run in it, or a *SyntaxError naming the first
 	// problem. It must not retain r.
-	Read func(file string, r io.Reader, opts *Options) ([]Run, error)
+	Read func(file string, r io.Reader, opts *Options) ([]bench.Run, error)
 }
 
 // SniffSize is how many leading bytes detection looks at.
@@ -97,14 +99,14 @@ func Detect(file string, head []byte) (*Format, error) {
 		fmt.Fprintf(&b, "  %-16s %s\n", f.Name, f.Doc)
 	}
 	b.WriteString("force one with --input-format NAME")
-	return nil, &SyntaxError{File: file, Msg: strings.TrimPrefix(b.String(), file+": ")}
+	return nil, &bench.SyntaxError{File: file, Msg: strings.TrimPrefix(b.String(), file+": ")}
 }
 
 // ReadPaths reads every file named in paths. A directory contributes the regular files below
 // it, in lexical order, skipping hidden files and sidecar *.json files that describe a log.
 // Files are parsed concurrently, one per CPU, and their runs returned in order. It fails on
 // the first bad file (in order), and when the paths hold no results at all.
-func ReadPaths(paths []string, opts *Options) ([]Run, error) {
+func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 	var files []string
 	for _, p := range paths {
 		fs, err := expand(p)
@@ -114,7 +116,7 @@ func ReadPaths(paths []string, opts *Options) ([]Run, error) {
 		files = append(files, fs...)
 	}
 	type result struct {
-		runs []Run
+		runs []bench.Run
 		err  error
 	}
 	results := make([]result, len(files))
@@ -140,7 +142,7 @@ func ReadPaths(paths []string, opts *Options) ([]Run, error) {
 	}
 	close(work)
 	wg.Wait()
-	var runs []Run
+	var runs []bench.Run
 	for _, r := range results {
 		if r.err != nil {
 			return nil, r.err
@@ -156,7 +158,7 @@ func ReadPaths(paths []string, opts *Options) ([]Run, error) {
 	return runs, nil
 }
 
-func summarize(runs []Run, f func([]float64) float64) {
+func summarize(runs []bench.Run, f func([]float64) float64) {
 	for i := range runs {
 		for j := range runs[i].Metrics {
 			m := &runs[i].Metrics[j]
@@ -170,16 +172,16 @@ func summarize(runs []Run, f func([]float64) float64) {
 
 // Validate checks what no single parser can: that every metric has a known direction, one
 // unit and one direction across all runs, and only usable values. Errors name the run's source.
-func Validate(runs []Run) error {
+func Validate(runs []bench.Run) error {
 	type seen struct {
 		unit   string
-		better Better
+		better bench.Better
 		source string
 	}
 	metrics := map[string]seen{}
 	for _, r := range runs {
 		for _, m := range r.Metrics {
-			if m.Better == Unknown {
+			if m.Better == bench.Unknown {
 				return fmt.Errorf("%s: metric %q: cannot tell whether higher or lower is better; declare it (Go format: \"Unit %s better=higher\"; JSON Lines: \"better\") or pass --better %s=higher|lower", r.Source, m.Name, m.Name, m.Name)
 			}
 			if s, ok := metrics[m.Name]; !ok {
@@ -190,7 +192,7 @@ func Validate(runs []Run) error {
 				return fmt.Errorf("%s: metric %q is %s-is-better here but %s-is-better at %s", r.Source, m.Name, m.Better, s.better, s.source)
 			}
 			for _, v := range m.Values {
-				if msg := CheckValue(v, m.Better); msg != "" {
+				if msg := bench.CheckValue(v, m.Better); msg != "" {
 					return fmt.Errorf("%s: metric %q: %s", r.Source, m.Name, msg)
 				}
 			}
@@ -234,7 +236,7 @@ func expand(p string) ([]string, error) {
 // ReadFile reads one results file, detecting its format unless opts forces one. Each run's
 // Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
 // same file twice yields the same runs.
-func ReadFile(file string, opts *Options) ([]Run, error) {
+func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
 	}
@@ -267,7 +269,7 @@ func ReadFile(file string, opts *Options) ([]Run, error) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	if len(runs) == 0 {
-		return nil, &SyntaxError{File: file, Msg: "no results found (format " + format.Name + ")"}
+		return nil, &bench.SyntaxError{File: file, Msg: "no results found (format " + format.Name + ")"}
 	}
 	batch := opts.Batch
 	if batch == "" {
@@ -283,7 +285,7 @@ func ReadFile(file string, opts *Options) ([]Run, error) {
 		}
 		for k, v := range opts.Set {
 			if r.Config == nil {
-				r.Config = Config{}
+				r.Config = bench.Config{}
 			}
 			r.Config[k] = v
 		}

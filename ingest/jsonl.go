@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // JSONLFormat reads JSON Lines, one object per line, so that any harness can feed perfgate:
@@ -55,11 +57,11 @@ func sniffJSONL(file string, head []byte) bool {
 	return false
 }
 
-func readJSONL(file string, r io.Reader, opts *Options) ([]Run, error) {
+func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	type acc struct {
-		run   *Run
+		run   *bench.Run
 		index map[string]int
 	}
 	var (
@@ -77,87 +79,87 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]Run, error) {
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rec); err != nil {
-			return nil, Errorf(file, lineNo, "%s", jsonError(err))
+			return nil, bench.Errorf(file, lineNo, "%s", jsonError(err))
 		}
 		if dec.More() {
-			return nil, Errorf(file, lineNo, "more than one JSON value on the line")
+			return nil, bench.Errorf(file, lineNo, "more than one JSON value on the line")
 		}
 		cfg, err := jsonlConfig(rec.Config)
 		if err != nil {
-			return nil, Errorf(file, lineNo, "%v", err)
+			return nil, bench.Errorf(file, lineNo, "%v", err)
 		}
-		outcome := OK
+		outcome := bench.OK
 		if rec.Outcome != "" {
-			o, ok := ParseOutcome(rec.Outcome)
+			o, ok := bench.ParseOutcome(rec.Outcome)
 			if !ok {
-				return nil, Errorf(file, lineNo, "outcome %q: want ok, oom or error", rec.Outcome)
+				return nil, bench.Errorf(file, lineNo, "outcome %q: want ok, oom or error", rec.Outcome)
 			}
 			outcome = o
 		}
-		if rec.Metric == "" && outcome == OK {
-			return nil, Errorf(file, lineNo, `missing "metric"`)
+		if rec.Metric == "" && outcome == bench.OK {
+			return nil, bench.Errorf(file, lineNo, `missing "metric"`)
 		}
 		unit := rec.Unit
 		if unit == "" {
 			unit = rec.Metric
 		}
-		better := DirectionOf(unit)
+		better := bench.DirectionOf(unit)
 		if rec.Better != "" {
-			b, ok := ParseBetter(rec.Better)
+			b, ok := bench.ParseBetter(rec.Better)
 			if !ok {
-				return nil, Errorf(file, lineNo, "better %q: want higher or lower", rec.Better)
+				return nil, bench.Errorf(file, lineNo, "better %q: want higher or lower", rec.Better)
 			}
 			better = b
 		}
-		if outcome == OK && len(rec.Values) == 0 {
-			return nil, Errorf(file, lineNo, `outcome ok needs at least one of "values"`)
+		if outcome == bench.OK && len(rec.Values) == 0 {
+			return nil, bench.Errorf(file, lineNo, `outcome ok needs at least one of "values"`)
 		}
 		for _, v := range rec.Values {
-			if msg := CheckValue(v, better); msg != "" {
-				return nil, Errorf(file, lineNo, "metric %q: %s", rec.Metric, msg)
+			if msg := bench.CheckValue(v, better); msg != "" {
+				return nil, bench.Errorf(file, lineNo, "metric %q: %s", rec.Metric, msg)
 			}
 		}
 		key := rec.Run + "\x00" + cfg.Key()
 		a := byKey[key]
 		if a == nil {
-			a = &acc{run: &Run{Config: cfg, Outcome: outcome, Reason: rec.Reason,
+			a = &acc{run: &bench.Run{Config: cfg, Outcome: outcome, Reason: rec.Reason,
 				Source: file + ":" + strconv.Itoa(lineNo), Batch: rec.Run, Date: rec.Date, Commit: rec.Commit},
 				index: map[string]int{}}
 			byKey[key] = a
 			order = append(order, key)
 		} else if a.run.Outcome != outcome {
-			return nil, Errorf(file, lineNo, "outcome %q contradicts %q given for the same run at %s", outcome, a.run.Outcome, a.run.Source)
+			return nil, bench.Errorf(file, lineNo, "outcome %q contradicts %q given for the same run at %s", outcome, a.run.Outcome, a.run.Source)
 		}
-		if outcome != OK {
+		if outcome != bench.OK {
 			continue
 		}
 		i, ok := a.index[rec.Metric]
 		if !ok {
 			i = len(a.run.Metrics)
 			a.index[rec.Metric] = i
-			a.run.Metrics = append(a.run.Metrics, Metric{Name: rec.Metric, Unit: unit, Better: better})
+			a.run.Metrics = append(a.run.Metrics, bench.Metric{Name: rec.Metric, Unit: unit, Better: better})
 		}
 		m := &a.run.Metrics[i]
 		if m.Unit != unit {
-			return nil, Errorf(file, lineNo, "metric %q in unit %q, but in %q earlier in this run; mixed units for one metric", rec.Metric, unit, m.Unit)
+			return nil, bench.Errorf(file, lineNo, "metric %q in unit %q, but in %q earlier in this run; mixed units for one metric", rec.Metric, unit, m.Unit)
 		}
 		m.Values = append(m.Values, rec.Values...)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, Errorf(file, lineNo+1, "%v", err)
+		return nil, bench.Errorf(file, lineNo+1, "%v", err)
 	}
-	runs := make([]Run, 0, len(order))
+	runs := make([]bench.Run, 0, len(order))
 	for _, k := range order {
 		runs = append(runs, *byKey[k].run)
 	}
 	return runs, nil
 }
 
-func jsonlConfig(raw map[string]json.RawMessage) (Config, error) {
+func jsonlConfig(raw map[string]json.RawMessage) (bench.Config, error) {
 	if len(raw) == 0 {
 		return nil, fmt.Errorf(`missing or empty "config"`)
 	}
-	cfg := Config{}
+	cfg := bench.Config{}
 	for k, v := range raw {
 		var s string
 		switch {
@@ -170,7 +172,7 @@ func jsonlConfig(raw map[string]json.RawMessage) (Config, error) {
 			return nil, fmt.Errorf("config %q: empty key or value", k)
 		}
 		if k == "flags" {
-			s = CanonicalFlags(s)
+			s = bench.CanonicalFlags(s)
 		}
 		cfg[k] = s
 	}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // This file generates the synthetic trainer logs under testdata/logs (go test ./ingest
@@ -301,28 +303,28 @@ type seedRow struct {
 	flags            []string
 	recompute        string
 	time, tflops     float64 // 0, 0 for OOM and Err rows
-	outcome          Outcome
+	outcome          bench.Outcome
 }
 
 // seedRows are the seed table's rows, in order.
 var seedRows = []seedRow{
-	{8, 8, 1, 64, nil, "", 5.7, 75.4, OK},
-	{8, 4, 1, 64, nil, "", 5.68, 75.69, OK},
-	{8, 4, 1, 1024, nil, "", 49.9, 137.63, OK},
-	{8, 8, 1, 1024, nil, "", 48.7, 141.13, OK},
-	{8, 8, 2, 1024, nil, "", 46.7, 147.22, OK},
-	{8, 8, 4, 1024, nil, "", 0, 0, OOM},
-	{8, 4, 2, 1024, nil, "selective", 0, 0, OOM},
-	{8, 8, 2, 1024, nil, "full-block", 46.9, 146.69, OK},
-	{8, 8, 2, 1024, nil, "selective", 46.8, 146.83, OK},
-	{8, 8, 4, 1024, nil, "selective", 0, 0, OOM},
-	{4, 8, 1, 1024, nil, "", 0, 0, Error},
-	{8, 4, 1, 1024, nil, "", 46.3, 148.59, OK},
-	{8, 4, 1, 1024, []string{"dist-opt"}, "", 46.0, 149.31, OK},
-	{8, 4, 2, 1024, []string{"dist-opt"}, "", 44.6, 154.02, OK},
-	{8, 4, 2, 1024, []string{"dist-opt", "overlap-grad", "overlap-param"}, "", 44.1, 155.72, OK},
-	{8, 4, 2, 1024, []string{"dist-opt", "overlap-grad"}, "", 44.3, 155.26, OK},
-	{8, 4, 2, 1024, []string{"dist-opt", "overlap-param"}, "", 44.7, 153.93, OK},
+	{8, 8, 1, 64, nil, "", 5.7, 75.4, bench.OK},
+	{8, 4, 1, 64, nil, "", 5.68, 75.69, bench.OK},
+	{8, 4, 1, 1024, nil, "", 49.9, 137.63, bench.OK},
+	{8, 8, 1, 1024, nil, "", 48.7, 141.13, bench.OK},
+	{8, 8, 2, 1024, nil, "", 46.7, 147.22, bench.OK},
+	{8, 8, 4, 1024, nil, "", 0, 0, bench.OOM},
+	{8, 4, 2, 1024, nil, "selective", 0, 0, bench.OOM},
+	{8, 8, 2, 1024, nil, "full-block", 46.9, 146.69, bench.OK},
+	{8, 8, 2, 1024, nil, "selective", 46.8, 146.83, bench.OK},
+	{8, 8, 4, 1024, nil, "selective", 0, 0, bench.OOM},
+	{4, 8, 1, 1024, nil, "", 0, 0, bench.Error},
+	{8, 4, 1, 1024, nil, "", 46.3, 148.59, bench.OK},
+	{8, 4, 1, 1024, []string{"dist-opt"}, "", 46.0, 149.31, bench.OK},
+	{8, 4, 2, 1024, []string{"dist-opt"}, "", 44.6, 154.02, bench.OK},
+	{8, 4, 2, 1024, []string{"dist-opt", "overlap-grad", "overlap-param"}, "", 44.1, 155.72, bench.OK},
+	{8, 4, 2, 1024, []string{"dist-opt", "overlap-grad"}, "", 44.3, 155.26, bench.OK},
+	{8, 4, 2, 1024, []string{"dist-opt", "overlap-param"}, "", 44.7, 153.93, bench.OK},
 }
 
 // rowName is a sweep log's file name stem for a seed row: no key=value parts, so the config
@@ -362,14 +364,14 @@ func sweepFixtures() map[string]string {
 			SecPerIter: row.time, TFLOPS: row.tflops, Seed: uint64(i + 1),
 		}
 		switch row.outcome {
-		case OOM:
+		case bench.OOM:
 			a, b := base, base
 			a.OOM, b.OOM = true, true
 			a.Prefix, b.Seed = "srun", base.Seed+100
 			files[name+".run1.log"] = megaLog(a)
 			files[name+".run2.log"] = megaLog(b)
 			continue
-		case Error:
+		case bench.Error:
 			a, b := base, base
 			a.Fail, b.Fail = "nccl", "segfault"
 			a.Prefix, b.Seed = "srun", base.Seed+100

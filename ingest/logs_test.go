@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 var updateLogs = flag.Bool("updateLogs", false, "rewrite the generated trainer-log fixtures and the .golden files under testdata/logs")
@@ -57,7 +59,7 @@ func TestLogGolden(t *testing.T) {
 		n++
 		t.Run(name, func(t *testing.T) {
 			opts := &Options{SkipIters: -1}
-			var runs []Run
+			var runs []bench.Run
 			var err error
 			if e.IsDir() {
 				runs, err = ReadPaths([]string{path}, opts)
@@ -92,7 +94,7 @@ func TestLogGolden(t *testing.T) {
 }
 
 // renderRuns renders runs as stable text for golden files.
-func renderRuns(runs []Run) string {
+func renderRuns(runs []bench.Run) string {
 	var b strings.Builder
 	for i, r := range runs {
 		fmt.Fprintf(&b, "run %d: %s\n", i+1, filepath.ToSlash(strings.TrimPrefix(r.Source, logsDir+string(filepath.Separator))))

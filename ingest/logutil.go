@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // This file holds what every trainer-log reader shares: a streaming line reader that
@@ -288,7 +290,7 @@ func numberAfter(line, key []byte) (float64, bool) {
 
 // A failure is the first line of a log that proves a run failed.
 type failure struct {
-	outcome Outcome
+	outcome bench.Outcome
 	line    int
 	text    string
 }
@@ -321,17 +323,17 @@ var (
 )
 
 // failureOf reports whether line proves an out-of-memory error or another failure.
-func failureOf(line []byte) (Outcome, bool) {
+func failureOf(line []byte) (bench.Outcome, bool) {
 	// Every marker holds an upper-case letter among its first bytes; lines of only
 	// lower-case text and numbers are the common case and are rejected quickly.
 	for _, m := range oomMarkers {
 		if bytes.Contains(line, m) {
-			return OOM, true
+			return bench.OOM, true
 		}
 	}
 	for _, m := range errorMarkers {
 		if bytes.Contains(line, m) {
-			return Error, true
+			return bench.Error, true
 		}
 	}
 	return "", false
@@ -351,7 +353,7 @@ func (t *failureTracker) observe(line []byte, lineNo int) {
 		return
 	}
 	f := &failure{outcome: o, line: lineNo, text: quoteLine(line)}
-	if o == OOM {
+	if o == bench.OOM {
 		t.oom = f
 	} else if t.err == nil {
 		t.err = f

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/flops"
 )
 
@@ -51,7 +52,7 @@ func sniffMegatron(file string, head []byte) bool {
 	return bytes.Contains(head, kwElapsed) || bytes.Contains(head, argsHeader)
 }
 
-func readMegatron(file string, r io.Reader, opts *Options) ([]Run, error) {
+func readMegatron(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	return readMegatronLog(file, r, opts, false)
 }
 
@@ -89,14 +90,14 @@ type megatronParser struct {
 	file   string
 	opts   *Options
 	bridge bool
-	runs   []Run
+	runs   []bench.Run
 	cur    *megatronRun
 	env    logEnv
 	// inArgs is set between an argument header and its end marker.
 	inArgs bool
 }
 
-func readMegatronLog(file string, r io.Reader, opts *Options, bridge bool) ([]Run, error) {
+func readMegatronLog(file string, r io.Reader, opts *Options, bridge bool) ([]bench.Run, error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
 	}
@@ -114,10 +115,10 @@ func readMegatronLog(file string, r io.Reader, opts *Options, bridge bool) ([]Ru
 		}
 	}
 	if lr.err != nil {
-		return nil, Errorf(file, lr.lineNo+1, "%v", lr.err)
+		return nil, bench.Errorf(file, lr.lineNo+1, "%v", lr.err)
 	}
 	if p.inArgs {
-		return nil, Errorf(file, p.cur.argsLine, "argument dump has no end marker %q", string(argsEnd))
+		return nil, bench.Errorf(file, p.cur.argsLine, "argument dump has no end marker %q", string(argsEnd))
 	}
 	if err := p.flush(); err != nil {
 		return nil, err
@@ -351,10 +352,10 @@ func (p *megatronParser) argLine(line []byte, n int) error {
 		return nil
 	}
 	if bytes.Contains(line, kwElapsed) {
-		return Errorf(p.file, m.argsLine, "argument dump has no end marker before the first iteration (line %d)", n)
+		return bench.Errorf(p.file, m.argsLine, "argument dump has no end marker before the first iteration (line %d)", n)
 	}
 	if bytes.Contains(line, argsHeaderShort) {
-		return Errorf(p.file, n, "new argument dump starts before the one at line %d ended with %q", m.argsLine, string(argsEnd))
+		return bench.Errorf(p.file, n, "new argument dump starts before the one at line %d ended with %q", m.argsLine, string(argsEnd))
 	}
 	if len(line) == 0 || (line[0] != ' ' && line[0] != '\t') {
 		return nil
@@ -368,21 +369,21 @@ func (p *megatronParser) argLine(line []byte, n int) error {
 		j++
 	}
 	if j == 0 || (j < len(t) && t[j] != ' ' && t[j] != '\t') {
-		return Errorf(p.file, n, "malformed argument line %q; want \"  name ..... value\"", quoteLine(t))
+		return bench.Errorf(p.file, n, "malformed argument line %q; want \"  name ..... value\"", quoteLine(t))
 	}
 	name := string(t[:j])
 	rest := bytes.TrimLeft(t[j:], " \t")
 	if len(rest) > 0 && rest[0] == '.' {
 		rest = bytes.TrimLeft(rest, ".")
 		if len(rest) > 0 && rest[0] != ' ' && rest[0] != '\t' {
-			return Errorf(p.file, n, "malformed argument line %q; want \"  name ..... value\"", quoteLine(t))
+			return bench.Errorf(p.file, n, "malformed argument line %q; want \"  name ..... value\"", quoteLine(t))
 		}
 	} else if len(name) < 47 && len(rest) > 0 {
-		return Errorf(p.file, n, "malformed argument line %q: no dots between the name and the value", quoteLine(t))
+		return bench.Errorf(p.file, n, "malformed argument line %q: no dots between the name and the value", quoteLine(t))
 	}
 	val := string(bytes.TrimSpace(rest))
 	if old, dup := m.args[name]; dup && old != val {
-		return Errorf(p.file, n, "argument %s appears twice in the dump starting at line %d, as %q and %q", name, m.argsLine, old, val)
+		return bench.Errorf(p.file, n, "argument %s appears twice in the dump starting at line %d, as %q and %q", name, m.argsLine, old, val)
 	}
 	m.args[name] = val
 	return nil
@@ -405,7 +406,7 @@ func (p *megatronParser) flush() error {
 	return nil
 }
 
-func (p *megatronParser) finish(m *megatronRun) (Run, error) {
+func (p *megatronParser) finish(m *megatronRun) (bench.Run, error) {
 	start := m.start
 	if start == 0 {
 		if f := m.fail.first(); f != nil {
@@ -414,19 +415,19 @@ func (p *megatronParser) finish(m *megatronRun) (Run, error) {
 			start = 1
 		}
 	}
-	run := Run{Source: p.file + ":" + strconv.Itoa(start), Outcome: OK}
-	var base Config
+	run := bench.Run{Source: p.file + ":" + strconv.Itoa(start), Outcome: bench.OK}
+	var base bench.Config
 	var notes []string
 	if m.args != nil {
 		c, ns, err := megatronConfig(m.args, m.env)
 		if err != nil {
-			return Run{}, Errorf(p.file, m.argsLine, "argument dump: %v", err)
+			return bench.Run{}, bench.Errorf(p.file, m.argsLine, "argument dump: %v", err)
 		}
 		base, notes = c, ns
 	}
 	cfg, err := fileConfig(p.file, base)
 	if err != nil {
-		return Run{}, err
+		return bench.Run{}, err
 	}
 	run.Config = cfg
 	run.Notes = notes
@@ -447,7 +448,7 @@ func (p *megatronParser) finish(m *megatronRun) (Run, error) {
 		return run, nil
 	}
 	if len(m.iters) == 0 {
-		run.Outcome = Error
+		run.Outcome = bench.Error
 		what := "no training iterations logged"
 		if m.args != nil {
 			what += " after the argument dump"
@@ -462,7 +463,7 @@ func (p *megatronParser) finish(m *megatronRun) (Run, error) {
 	skip := skipOf(p.opts, m.iters[0], m.iters[len(m.iters)-1], m.total)
 	from, note := steadyStart(m.iters, skip)
 	if from >= len(m.iters) {
-		run.Outcome = Error
+		run.Outcome = bench.Error
 		run.Reason = reasonAt(p.file, start, "only the warm-up iteration "+strconv.Itoa(m.iters[0])+" was logged")
 		return run, nil
 	}
@@ -479,17 +480,17 @@ func (p *megatronParser) finish(m *megatronRun) (Run, error) {
 	if m.ignored > 0 {
 		run.Notes = append(run.Notes, strconv.Itoa(m.ignored)+" iteration lines that did not advance the iteration number were ignored (duplicates, or another run without an argument dump)")
 	}
-	run.Metrics = append(run.Metrics, Metric{Name: MetricTime, Unit: MetricTime, Better: Lower, Values: append([]float64(nil), m.times[from:]...)})
+	run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: append([]float64(nil), m.times[from:]...)})
 
 	tf, tfNote := p.throughput(m, from)
 	if tfNote != "" {
 		run.Notes = append(run.Notes, tfNote)
 	}
 	if tf != nil {
-		run.Metrics = append(run.Metrics, Metric{Name: MetricTFLOPS, Unit: MetricTFLOPS, Better: Higher, Values: tf})
+		run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: tf})
 	}
 	if m.haveMem {
-		run.Metrics = append(run.Metrics, Metric{Name: MetricMaxAlloc, Unit: MetricMaxAlloc, Better: Lower, Values: []float64{m.memMB}})
+		run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricMaxAlloc, Unit: bench.MetricMaxAlloc, Better: bench.Lower, Values: []float64{m.memMB}})
 	}
 	return run, nil
 }
@@ -525,8 +526,8 @@ func (p *megatronParser) throughput(m *megatronRun, from int) ([]float64, string
 
 // megatronConfig builds a config from a Megatron-LM argument dump; see the package README
 // section "Megatron-LM logs" for the mapping.
-func megatronConfig(args map[string]string, env logEnv) (Config, []string, error) {
-	c := Config{}
+func megatronConfig(args map[string]string, env logEnv) (bench.Config, []string, error) {
+	c := bench.Config{}
 	var notes []string
 	getInt := func(name string) (int, bool, error) {
 		v, ok := args[name]
@@ -590,7 +591,7 @@ func megatronConfig(args map[string]string, env logEnv) (Config, []string, error
 			notes = append(notes, "world size "+strconv.Itoa(world)+" is not a whole number of "+strconv.Itoa(gpn)+"-GPU nodes; config has gpus instead of nodes")
 		}
 	}
-	c["flags"] = CanonicalFlags(strings.Join(megatronFlags(args), ","))
+	c["flags"] = bench.CanonicalFlags(strings.Join(megatronFlags(args), ","))
 	return c, notes, nil
 }
 

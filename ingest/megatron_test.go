@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // realIterLine is a real Megatron-LM iteration line (NVIDIA/Megatron-LM issue #756).
@@ -46,7 +48,7 @@ func argDump(over map[string]string) string {
 	}
 	var b strings.Builder
 	b.WriteString("------------------------ arguments ------------------------\n")
-	for _, k := range sortedKeys(Config(args)) {
+	for _, k := range sortedKeys(bench.Config(args)) {
 		fmt.Fprintf(&b, "  %s %s %s\n", k, strings.Repeat(".", max(0, 48-len(k))), args[k])
 	}
 	b.WriteString("-------------------- end of arguments ---------------------\n")
@@ -62,7 +64,7 @@ func iterLines(from, to, total int, ms, tflops float64) string {
 	return b.String()
 }
 
-func readLog(t *testing.T, f *Format, log string, skip int) []Run {
+func readLog(t *testing.T, f *Format, log string, skip int) []bench.Run {
 	t.Helper()
 	runs, err := f.Read("train.log", strings.NewReader(log), &Options{SkipIters: skip})
 	if err != nil {
@@ -71,7 +73,7 @@ func readLog(t *testing.T, f *Format, log string, skip int) []Run {
 	return runs
 }
 
-func values(r Run, name string) []float64 {
+func values(r bench.Run, name string) []float64 {
 	if m := r.Metric(name); m != nil {
 		return m.Values
 	}
@@ -81,13 +83,13 @@ func values(r Run, name string) []float64 {
 func TestMegatronRealLine(t *testing.T) {
 	log := strings.Replace(realIterLine, "71/", "70/", 1) + "\n" + realIterLine + "\n"
 	runs := readLog(t, MegatronFormat, log, 0)
-	if len(runs) != 1 || runs[0].Outcome != OK {
+	if len(runs) != 1 || runs[0].Outcome != bench.OK {
 		t.Fatalf("runs = %+v", runs)
 	}
-	if got := values(runs[0], MetricTime); len(got) != 1 || math.Abs(got[0]-5.3616) > 1e-12 {
+	if got := values(runs[0], bench.MetricTime); len(got) != 1 || math.Abs(got[0]-5.3616) > 1e-12 {
 		t.Errorf("s/iter = %v, want [5.3616]", got)
 	}
-	if got := values(runs[0], MetricTFLOPS); len(got) != 1 || got[0] != 243.6 {
+	if got := values(runs[0], bench.MetricTFLOPS); len(got) != 1 || got[0] != 243.6 {
 		t.Errorf("TFLOPS/GPU = %v, want [243.6]", got)
 	}
 }
@@ -124,7 +126,7 @@ func TestMegatronLineNoise(t *testing.T) {
 			}
 		})
 	}
-	if want[0].Metric(MetricMaxAlloc) == nil || len(values(want[0], MetricTime)) != 8 {
+	if want[0].Metric(bench.MetricMaxAlloc) == nil || len(values(want[0], bench.MetricTime)) != 8 {
 		t.Errorf("plain log: %s", renderRuns(want))
 	}
 }
@@ -134,30 +136,30 @@ func TestMegatronOutcomes(t *testing.T) {
 	tests := []struct {
 		name    string
 		log     string
-		outcome Outcome
+		outcome bench.Outcome
 		reason  string // substring
 		notes   string // substring of the joined notes
 	}{
-		{"ok", dump + iterLines(1, 20, 20, 1000, 400), OK, "", ""},
+		{"ok", dump + iterLines(1, 20, 20, 1000, 400), bench.OK, "", ""},
 		{"oom after traceback", dump + iterLines(1, 2, 20, 1000, 400) +
 			"[rank3]: Traceback (most recent call last):\n[rank3]:   File \"pretrain_gpt.py\", line 1\n" +
 			"[rank3]: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.\n",
-			OOM, "train.log:24: torch.OutOfMemoryError: CUDA out of memory", "2 iterations were logged before the failure"},
-		{"cuda oom", dump + "RuntimeError: CUDA out of memory. Tried to allocate 20.00 MiB\n", OOM, "train.log:20: RuntimeError: CUDA out of memory", ""},
-		{"cuda error oom", dump + "RuntimeError: CUDA error: out of memory\n", OOM, "CUDA error: out of memory", ""},
-		{"traceback", dump + iterLines(1, 5, 20, 1000, 400) + "Traceback (most recent call last):\nValueError: bad\n", Error, "train.log:25: Traceback", ""},
-		{"nccl", dump + "torch.distributed.DistBackendError: NCCL error in: ProcessGroupNCCL.cpp:1970, unhandled system error\n", Error, "NCCL error", ""},
-		{"segfault", dump + iterLines(1, 3, 20, 1000, 400) + "/bin/bash: line 1: 4242 Segmentation fault (core dumped) python pretrain_gpt.py\n", Error, "Segmentation fault", ""},
-		{"no iterations", dump + "> building GPT model ...\n", Error, "train.log:1: no training iterations logged after the argument dump", ""},
-		{"no iterations no dump", "> building GPT model ...\nsome text\n" + iterLine(1, 2, 5, 5)[:20] + "\n", Error, "no training iterations", ""},
-		{"warm-up only", dump + iterLines(1, 1, 20, 1000, 400), Error, "only the warm-up iteration 1 was logged", ""},
+			bench.OOM, "train.log:24: torch.OutOfMemoryError: CUDA out of memory", "2 iterations were logged before the failure"},
+		{"cuda oom", dump + "RuntimeError: CUDA out of memory. Tried to allocate 20.00 MiB\n", bench.OOM, "train.log:20: RuntimeError: CUDA out of memory", ""},
+		{"cuda error oom", dump + "RuntimeError: CUDA error: out of memory\n", bench.OOM, "CUDA error: out of memory", ""},
+		{"traceback", dump + iterLines(1, 5, 20, 1000, 400) + "Traceback (most recent call last):\nValueError: bad\n", bench.Error, "train.log:25: Traceback", ""},
+		{"nccl", dump + "torch.distributed.DistBackendError: NCCL error in: ProcessGroupNCCL.cpp:1970, unhandled system error\n", bench.Error, "NCCL error", ""},
+		{"segfault", dump + iterLines(1, 3, 20, 1000, 400) + "/bin/bash: line 1: 4242 Segmentation fault (core dumped) python pretrain_gpt.py\n", bench.Error, "Segmentation fault", ""},
+		{"no iterations", dump + "> building GPT model ...\n", bench.Error, "train.log:1: no training iterations logged after the argument dump", ""},
+		{"no iterations no dump", "> building GPT model ...\nsome text\n" + iterLine(1, 2, 5, 5)[:20] + "\n", bench.Error, "no training iterations", ""},
+		{"warm-up only", dump + iterLines(1, 1, 20, 1000, 400), bench.Error, "only the warm-up iteration 1 was logged", ""},
 		{"time limit", dump + iterLines(1, 12, 20, 1000, 400) + "slurmstepd: error: *** JOB 42 ON n1 CANCELLED AT 2025-06-02T10:00:00 DUE TO TIME LIMIT ***\n",
-			OK, "", "log cut off at iteration 12 of 20; 9 steady iterations used (train.log:32: slurmstepd"},
-		{"cut off silently", dump + iterLines(1, 12, 20, 1000, 400), OK, "", "log cut off at iteration 12 of 20; 9 steady iterations used"},
-		{"time limit before training", dump + "slurmstepd: error: *** STEP 1.0 CANCELLED DUE TO TIME LIMIT ***\n", Error, "train.log:20: slurmstepd", ""},
-		{"duplicates", dump + iterLines(1, 10, 10, 1000, 400) + iterLines(9, 10, 10, 1000, 400), OK, "", "2 iteration lines that did not advance"},
-		{"few iterations", dump + iterLines(1, 3, 3, 1000, 400), OK, "", ""},
-		{"throughput zero", dump + iterLines(1, 5, 5, 1000, 0.04), OK, "", "not positive"},
+			bench.OK, "", "log cut off at iteration 12 of 20; 9 steady iterations used (train.log:32: slurmstepd"},
+		{"cut off silently", dump + iterLines(1, 12, 20, 1000, 400), bench.OK, "", "log cut off at iteration 12 of 20; 9 steady iterations used"},
+		{"time limit before training", dump + "slurmstepd: error: *** STEP 1.0 CANCELLED DUE TO TIME LIMIT ***\n", bench.Error, "train.log:20: slurmstepd", ""},
+		{"duplicates", dump + iterLines(1, 10, 10, 1000, 400) + iterLines(9, 10, 10, 1000, 400), bench.OK, "", "2 iteration lines that did not advance"},
+		{"few iterations", dump + iterLines(1, 3, 3, 1000, 400), bench.OK, "", ""},
+		{"throughput zero", dump + iterLines(1, 5, 5, 1000, 0.04), bench.OK, "", "not positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,10 +171,10 @@ func TestMegatronOutcomes(t *testing.T) {
 			if r.Outcome != tt.outcome || !strings.Contains(r.Reason, tt.reason) || !strings.Contains(strings.Join(r.Notes, "\n"), tt.notes) {
 				t.Errorf("got\n%s\nwant outcome %s, reason containing %q, notes containing %q", renderRuns(runs), tt.outcome, tt.reason, tt.notes)
 			}
-			if r.Outcome != OK && len(r.Metrics) > 0 {
+			if r.Outcome != bench.OK && len(r.Metrics) > 0 {
 				t.Errorf("failed run carries metrics: %s", renderRuns(runs))
 			}
-			if r.Outcome == OK && r.Metric(MetricTime) == nil {
+			if r.Outcome == bench.OK && r.Metric(bench.MetricTime) == nil {
 				t.Errorf("ok run has no s/iter: %s", renderRuns(runs))
 			}
 		})
@@ -190,7 +192,7 @@ func TestMegatronWarmup(t *testing.T) {
 		{1000, 99, 2}, // nothing would be left: only the first is dropped, with a note
 	} {
 		runs := readLog(t, MegatronFormat, log, tt.skip)
-		m := runs[0].Metric(MetricTime)
+		m := runs[0].Metric(bench.MetricTime)
 		if m == nil || len(m.Values) != tt.n {
 			t.Errorf("SkipIters %d: got %s, want %d samples", tt.skip, renderRuns(runs), tt.n)
 		}
@@ -203,7 +205,7 @@ func TestMegatronWarmup(t *testing.T) {
 		b.WriteString(iterLine(it, 100, 1000, 400) + "\n")
 	}
 	runs := readLog(t, MegatronFormat, b.String(), -1)
-	if got := values(runs[0], MetricTime); len(got) != 9 || got[0] != 1 {
+	if got := values(runs[0], bench.MetricTime); len(got) != 9 || got[0] != 1 {
 		t.Errorf("interval 10: s/iter = %v, want 9 samples from iteration 20", got)
 	}
 }
@@ -218,15 +220,15 @@ func TestMegatronConcatenated(t *testing.T) {
 	}
 	for i, want := range []struct {
 		mbs     string
-		outcome Outcome
+		outcome bench.Outcome
 		source  string
-	}{{"1", OK, "train.log:1"}, {"2", OOM, "train.log:31"}, {"4", OK, "train.log:52"}} {
+	}{{"1", bench.OK, "train.log:1"}, {"2", bench.OOM, "train.log:31"}, {"4", bench.OK, "train.log:52"}} {
 		r := runs[i]
 		if r.Config["mbs"] != want.mbs || r.Outcome != want.outcome || r.Source != want.source {
 			t.Errorf("run %d: got mbs=%s %s at %s, want mbs=%s %s at %s", i+1, r.Config["mbs"], r.Outcome, r.Source, want.mbs, want.outcome, want.source)
 		}
 	}
-	if got := values(runs[2], MetricTFLOPS); len(got) == 0 || got[0] != 444 {
+	if got := values(runs[2], bench.MetricTFLOPS); len(got) == 0 || got[0] != 444 {
 		t.Errorf("third run TFLOPS = %v", got)
 	}
 }
@@ -240,10 +242,10 @@ func TestMegatronInterleavedRanks(t *testing.T) {
 		"8: [Rank 8] (after 1 iterations) memory (MB) | allocated: 1 | max allocated: 62000 | reserved: 2 | max reserved: 2\n" +
 		"3: UserWarning: something\n" + iterLines(3, 10, 10, 1000, 400)
 	runs := readLog(t, MegatronFormat, log, -1)
-	if got := values(runs[0], MetricMaxAlloc); len(got) != 1 || got[0] != 63000.75 {
+	if got := values(runs[0], bench.MetricMaxAlloc); len(got) != 1 || got[0] != 63000.75 {
 		t.Errorf("MB-max-allocated = %v, want [63000.75]", got)
 	}
-	if got := values(runs[0], MetricTime); len(got) != 8 {
+	if got := values(runs[0], bench.MetricTime); len(got) != 8 {
 		t.Errorf("s/iter = %v, want 8 samples", got)
 	}
 }
@@ -309,20 +311,20 @@ func TestMegatronMalformed(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
-			if _, ok := err.(*SyntaxError); err != nil && !ok {
+			if _, ok := err.(*bench.SyntaxError); err != nil && !ok {
 				t.Errorf("err is %T, want *SyntaxError", err)
 			}
 		})
 	}
 	// Unindented lines inside the dump are other ranks' output and are skipped.
 	runs := readLog(t, MegatronFormat, withLine(3, "[rank3]: UserWarning: TE")+iterLines(1, 3, 3, 1000, 400), -1)
-	if runs[0].Outcome != OK || runs[0].Config["tp"] != "8" {
+	if runs[0].Outcome != bench.OK || runs[0].Config["tp"] != "8" {
 		t.Errorf("interleaved dump: %s", renderRuns(runs))
 	}
 	// Names of 48 characters or more have no dots; empty values are allowed.
 	long := strings.Repeat("x", 48)
 	runs = readLog(t, MegatronFormat, withLine(3, "  "+long+"  True")+iterLines(1, 3, 3, 1000, 400), -1)
-	if runs[0].Outcome != OK {
+	if runs[0].Outcome != bench.OK {
 		t.Errorf("long argument name: %s", renderRuns(runs))
 	}
 }
@@ -337,13 +339,13 @@ func TestMegatronComputedTFLOPS(t *testing.T) {
 	}
 	lines := strings.ReplaceAll(iterLines(1, 10, 10, 15800, 0), "global batch size:   128", "global batch size:  1024")
 	runs := readLog(t, MegatronFormat, argDump(args)+lines, -1)
-	got := values(runs[0], MetricTFLOPS)
+	got := values(runs[0], bench.MetricTFLOPS)
 	if len(got) == 0 || math.Abs(got[0]-449.2) > 0.1 {
 		t.Errorf("computed TFLOPS/GPU = %v, want 449.2 (%q)", got, runs[0].Notes)
 	}
 	// Without a model shape there is no TFLOPS, and a note says why.
 	runs = readLog(t, MegatronFormat, argDump(nil)+iterLines(1, 10, 10, 15800, 0), -1)
-	if runs[0].Metric(MetricTFLOPS) != nil || !strings.Contains(strings.Join(runs[0].Notes, " "), "no TFLOPS/GPU") {
+	if runs[0].Metric(bench.MetricTFLOPS) != nil || !strings.Contains(strings.Join(runs[0].Notes, " "), "no TFLOPS/GPU") {
 		t.Errorf("no shape: %s", renderRuns(runs))
 	}
 }
@@ -351,12 +353,12 @@ func TestMegatronComputedTFLOPS(t *testing.T) {
 func TestLongLine(t *testing.T) {
 	log := argDump(nil) + strings.Repeat("x", 3*maxLogLine) + "\n" + iterLines(1, 5, 5, 1000, 400)
 	runs := readLog(t, MegatronFormat, log, -1)
-	if runs[0].Outcome != OK || len(values(runs[0], MetricTime)) != 4 {
+	if runs[0].Outcome != bench.OK || len(values(runs[0], bench.MetricTime)) != 4 {
 		t.Errorf("after a long line: %s", renderRuns(runs))
 	}
 }
 
-func sortedKeys(c Config) []string {
+func sortedKeys(c bench.Config) []string {
 	keys := make([]string, 0, len(c))
 	for k := range c {
 		keys = append(keys, k)

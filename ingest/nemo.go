@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // NeMoFormat reads NeMo 2.0 (Lightning) training logs, whose progress printer writes
@@ -30,7 +32,7 @@ func sniffNeMo(file string, head []byte) bool {
 	return i >= 0 && bytes.Contains(head[i:], kwStepTiming)
 }
 
-func readNeMo(file string, r io.Reader, opts *Options) ([]Run, error) {
+func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
 	}
@@ -95,7 +97,7 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]Run, error) {
 		}
 	}
 	if lr.err != nil {
-		return nil, Errorf(file, lr.lineNo+1, "%v", lr.err)
+		return nil, bench.Errorf(file, lr.lineNo+1, "%v", lr.err)
 	}
 	return simpleRun(file, opts, simpleLog{
 		start: start, fail: &fail, times: &times, tflops: &tflops, ignored: ignored,
@@ -105,8 +107,8 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]Run, error) {
 // A simpleLog is what a reader of a one-run trainer log (NeMo, torchtitan, Megatron-Bridge
 // excerpts) collected.
 type simpleLog struct {
-	base      Config // config the log itself gives
-	start     int    // line of the first sample
+	base      bench.Config // config the log itself gives
+	start     int          // line of the first sample
 	fail      *failureTracker
 	times     *series // s/iter
 	tflops    *series // TFLOPS/GPU
@@ -120,7 +122,7 @@ type simpleLog struct {
 
 // simpleRun turns what a reader collected into one Run with the shared warm-up,
 // failure and cut-off rules.
-func simpleRun(file string, opts *Options, l simpleLog) ([]Run, error) {
+func simpleRun(file string, opts *Options, l simpleLog) ([]bench.Run, error) {
 	cfg, err := fileConfig(file, l.base)
 	if err != nil {
 		return nil, err
@@ -132,7 +134,7 @@ func simpleRun(file string, opts *Options, l simpleLog) ([]Run, error) {
 			start = f.line
 		}
 	}
-	run := Run{Source: file + ":" + strconv.Itoa(start), Config: cfg, Outcome: OK, Notes: l.notes}
+	run := bench.Run{Source: file + ":" + strconv.Itoa(start), Config: cfg, Outcome: bench.OK, Notes: l.notes}
 	// The iterations any metric was logged at, merged.
 	var iters []int
 	for _, s := range []*series{l.times, l.tflops, l.tokens} {
@@ -146,17 +148,17 @@ func simpleRun(file string, opts *Options, l simpleLog) ([]Run, error) {
 		if len(iters) > 0 {
 			run.Notes = append(run.Notes, strconv.Itoa(len(iters))+" iterations were logged before the failure (up to iteration "+strconv.Itoa(iters[len(iters)-1])+")")
 		}
-		return []Run{run}, nil
+		return []bench.Run{run}, nil
 	}
 	if len(iters) == 0 {
-		run.Outcome = Error
+		run.Outcome = bench.Error
 		run.Reason = reasonAt(file, start, "no training iterations logged")
-		return []Run{run}, nil
+		return []bench.Run{run}, nil
 	}
 	if len(iters) == 1 {
-		run.Outcome = Error
+		run.Outcome = bench.Error
 		run.Reason = reasonAt(file, start, "only the warm-up iteration "+strconv.Itoa(iters[0])+" was logged")
-		return []Run{run}, nil
+		return []bench.Run{run}, nil
 	}
 	skip := skipOf(opts, iters[0], iters[len(iters)-1], l.total)
 	limit, note := warmupLimit(iters, skip)
@@ -175,7 +177,7 @@ func simpleRun(file string, opts *Options, l simpleLog) ([]Run, error) {
 	if l.ignored > 0 {
 		run.Notes = append(run.Notes, strconv.Itoa(l.ignored)+" lines that did not advance the iteration number were ignored")
 	}
-	addSeries := func(s *series, name string, better Better) {
+	addSeries := func(s *series, name string, better bench.Better) {
 		if s == nil || len(s.vals) == 0 {
 			return
 		}
@@ -183,26 +185,26 @@ func simpleRun(file string, opts *Options, l simpleLog) ([]Run, error) {
 		if len(vs) == 0 {
 			return
 		}
-		if better == Higher && !positive(vs) {
+		if better == bench.Higher && !positive(vs) {
 			run.Notes = append(run.Notes, name+" includes a value that is not positive; left out")
 			return
 		}
-		run.Metrics = append(run.Metrics, Metric{Name: name, Unit: name, Better: better, Values: vs})
+		run.Metrics = append(run.Metrics, bench.Metric{Name: name, Unit: name, Better: better, Values: vs})
 	}
-	addSeries(l.times, MetricTime, Lower)
-	addSeries(l.tflops, MetricTFLOPS, Higher)
-	addSeries(l.tokens, MetricTokens, Higher)
+	addSeries(l.times, bench.MetricTime, bench.Lower)
+	addSeries(l.tflops, bench.MetricTFLOPS, bench.Higher)
+	addSeries(l.tokens, MetricTokens, bench.Higher)
 	if l.allocated > 0 {
-		run.Metrics = append(run.Metrics, Metric{Name: MetricMaxAlloc, Unit: MetricMaxAlloc, Better: Lower, Values: []float64{l.allocated}})
+		run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricMaxAlloc, Unit: bench.MetricMaxAlloc, Better: bench.Lower, Values: []float64{l.allocated}})
 	}
 	if l.reserved > 0 {
-		run.Metrics = append(run.Metrics, Metric{Name: MetricMaxReserved, Unit: MetricMaxReserved, Better: Lower, Values: []float64{l.reserved}})
+		run.Metrics = append(run.Metrics, bench.Metric{Name: MetricMaxReserved, Unit: MetricMaxReserved, Better: bench.Lower, Values: []float64{l.reserved}})
 	}
 	if len(run.Metrics) == 0 {
-		run.Outcome = Error
+		run.Outcome = bench.Error
 		run.Reason = reasonAt(file, start, "no usable measurements after warm-up")
 	}
-	return []Run{run}, nil
+	return []bench.Run{run}, nil
 }
 
 // Metrics that only some trainer logs report, beside the canonical ones in run.go.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // A trainer log knows its measurements but often not its config. Three sources fill the
@@ -83,7 +85,7 @@ func sidecarOf(file string) string {
 // readSidecar reads the flat JSON object of config keys in the sidecar called path.
 // Strings, numbers and booleans are values; null is no value; an array of strings is a list
 // (a "flags" list becomes canonical flags). Nested objects are errors.
-func readSidecar(path string) (Config, error) {
+func readSidecar(path string) (bench.Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -94,29 +96,29 @@ func readSidecar(path string) (Config, error) {
 		return nil, err
 	}
 	if len(data) > maxSidecar {
-		return nil, Errorf(path, 0, "sidecar is larger than %d bytes", maxSidecar)
+		return nil, bench.Errorf(path, 0, "sidecar is larger than %d bytes", maxSidecar)
 	}
 	return parseSidecar(path, data)
 }
 
-func parseSidecar(path string, data []byte) (Config, error) {
+func parseSidecar(path string, data []byte) (bench.Config, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil {
-		return nil, Errorf(path, 0, "sidecar is not a JSON object of config keys: %v", err)
+		return nil, bench.Errorf(path, 0, "sidecar is not a JSON object of config keys: %v", err)
 	}
 	if obj == nil {
-		return nil, Errorf(path, 0, "sidecar is not a JSON object of config keys")
+		return nil, bench.Errorf(path, 0, "sidecar is not a JSON object of config keys")
 	}
 	if dec.More() {
-		return nil, Errorf(path, 0, "sidecar holds more than one JSON value")
+		return nil, bench.Errorf(path, 0, "sidecar holds more than one JSON value")
 	}
-	c := Config{}
+	c := bench.Config{}
 	for k, v := range obj {
 		key := strings.ToLower(strings.TrimSpace(k))
 		if key == "" {
-			return nil, Errorf(path, 0, "sidecar has an empty key")
+			return nil, bench.Errorf(path, 0, "sidecar has an empty key")
 		}
 		var s string
 		switch v := v.(type) {
@@ -133,17 +135,17 @@ func parseSidecar(path string, data []byte) (Config, error) {
 			for _, e := range v {
 				es, ok := e.(string)
 				if !ok {
-					return nil, Errorf(path, 0, "sidecar key %q: a list may only hold strings", k)
+					return nil, bench.Errorf(path, 0, "sidecar key %q: a list may only hold strings", k)
 				}
 				parts = append(parts, es)
 			}
 			s = strings.Join(parts, "+")
 		default:
-			return nil, Errorf(path, 0, "sidecar key %q: nested objects are not config values", k)
+			return nil, bench.Errorf(path, 0, "sidecar key %q: nested objects are not config values", k)
 		}
 		val, err := configValue(key, s)
 		if err != nil {
-			return nil, Errorf(path, 0, "sidecar key %q: %v", k, err)
+			return nil, bench.Errorf(path, 0, "sidecar key %q: %v", k, err)
 		}
 		c[key] = val
 	}
@@ -155,7 +157,7 @@ func parseSidecar(path string, data []byte) (Config, error) {
 func configValue(key, val string) (string, error) {
 	switch key {
 	case "flags":
-		return CanonicalFlags(val), nil
+		return bench.CanonicalFlags(val), nil
 	case "tp", "pp", "vpp", "cp", "ep", "mbs", "gbs", "sl", "nodes", "gpus":
 		n, err := strconv.ParseFloat(val, 64)
 		if err != nil || n <= 0 || n != float64(int64(n)) || n > 1<<53 {
@@ -174,7 +176,7 @@ func configValue(key, val string) (string, error) {
 // "_" or ","; a part without "=" continues the value before it. A key must start with a
 // letter and hold only letters, digits and "-". Parts that are not key=value, or whose value
 // is not valid for its key, are ignored, so ordinary file names give no config.
-func nameConfig(file string) Config {
+func nameConfig(file string) bench.Config {
 	name := filepath.Base(file)
 	for {
 		ext := filepath.Ext(name)
@@ -198,7 +200,7 @@ func nameConfig(file string) Config {
 			pairs[len(pairs)-1].v += "_" + part
 		}
 	}
-	c := Config{}
+	c := bench.Config{}
 	for _, p := range pairs {
 		if v, err := configValue(p.k, p.v); err == nil {
 			c[p.k] = v
@@ -227,7 +229,7 @@ func validNameKey(k string) bool {
 // fileConfig returns the config that a log's file name and sidecar give it, layered over
 // base (the config from the log itself, which is not modified): the file name's keys
 // override base, and the sidecar's override both.
-func fileConfig(file string, base Config) (Config, error) {
+func fileConfig(file string, base bench.Config) (bench.Config, error) {
 	c := base.Clone()
 	for k, v := range nameConfig(file) {
 		c[k] = v

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // TableFormat reads a pipe-separated sweep table as people write them by hand: a header row
@@ -120,24 +122,24 @@ func placeholder(cell string) bool {
 }
 
 // failureCell returns the outcome a time cell reports, if it reports a failure.
-func failureCell(cell string) (Outcome, bool) {
+func failureCell(cell string) (bench.Outcome, bool) {
 	switch c := strings.ToLower(cell); {
 	case c == "oom" || strings.Contains(c, "out of memory"):
-		return OOM, true
+		return bench.OOM, true
 	case c == "err" || c == "error" || c == "fail" || c == "failed" || c == "crash" || c == "timeout":
-		return Error, true
+		return bench.Error, true
 	}
 	return "", false
 }
 
-func readTable(file string, r io.Reader, opts *Options) ([]Run, error) {
+func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var (
 		header []string
 		roles  []colRole
 		keys   []string
-		runs   []Run
+		runs   []bench.Run
 		lineNo int
 		base   = filepath.Base(file)
 	)
@@ -150,7 +152,7 @@ func readTable(file string, r io.Reader, opts *Options) ([]Run, error) {
 		cells := splitCells(line)
 		if header == nil || isHeader(cells) {
 			if !isHeader(cells) {
-				return nil, Errorf(file, lineNo, "table row before a header row; the header must name tp, pp, mbs or gbs and a time or TFLOPS column")
+				return nil, bench.Errorf(file, lineNo, "table row before a header row; the header must name tp, pp, mbs or gbs and a time or TFLOPS column")
 			}
 			header = cells
 			roles = make([]colRole, len(cells))
@@ -165,43 +167,43 @@ func readTable(file string, r io.Reader, opts *Options) ([]Run, error) {
 					id = "tflops"
 				}
 				if id == "" {
-					return nil, Errorf(file, lineNo, "column %d has an empty name", i+1)
+					return nil, bench.Errorf(file, lineNo, "column %d has an empty name", i+1)
 				}
 				if prev, dup := seen[id]; dup {
-					return nil, Errorf(file, lineNo, "columns %d and %d both hold %q", prev+1, i+1, id)
+					return nil, bench.Errorf(file, lineNo, "columns %d and %d both hold %q", prev+1, i+1, id)
 				}
 				seen[id] = i
 			}
 			continue
 		}
 		if len(cells) != len(header) {
-			return nil, Errorf(file, lineNo, "row has %d cells but the header has %d", len(cells), len(header))
+			return nil, bench.Errorf(file, lineNo, "row has %d cells but the header has %d", len(cells), len(header))
 		}
-		run := Run{Config: Config{}, Outcome: OK, Source: file + ":" + strconv.Itoa(lineNo)}
-		var metrics []Metric
+		run := bench.Run{Config: bench.Config{}, Outcome: bench.OK, Source: file + ":" + strconv.Itoa(lineNo)}
+		var metrics []bench.Metric
 		for i, cell := range cells {
 			switch roles[i] {
 			case colFlags:
-				run.Config["flags"] = CanonicalFlags(cell)
+				run.Config["flags"] = bench.CanonicalFlags(cell)
 			case colConfig:
 				if cell == "" {
-					return nil, Errorf(file, lineNo, "column %q is empty", header[i])
+					return nil, bench.Errorf(file, lineNo, "column %q is empty", header[i])
 				}
 				if integerKeys[keys[i]] {
 					n, err := strconv.ParseInt(cell, 10, 64)
 					if err != nil || n <= 0 {
-						return nil, Errorf(file, lineNo, "column %q: %q is not a positive whole number", header[i], cell)
+						return nil, bench.Errorf(file, lineNo, "column %q: %q is not a positive whole number", header[i], cell)
 					}
 					cell = strconv.FormatInt(n, 10)
 				}
 				run.Config[keys[i]] = cell
 			case colTime, colTFLOPS:
-				name, better := MetricTime, Lower
+				name, better := bench.MetricTime, bench.Lower
 				if roles[i] == colTFLOPS {
-					name, better = MetricTFLOPS, Higher
+					name, better = bench.MetricTFLOPS, bench.Higher
 				}
 				if o, failed := failureCell(cell); failed {
-					if run.Outcome == OK || o == OOM {
+					if run.Outcome == bench.OK || o == bench.OOM {
 						run.Outcome = o
 						run.Reason = base + ":" + strconv.Itoa(lineNo) + ": " + cell + " in the " + header[i] + " column"
 					}
@@ -212,30 +214,30 @@ func readTable(file string, r io.Reader, opts *Options) ([]Run, error) {
 				}
 				v, err := strconv.ParseFloat(cell, 64)
 				if err != nil {
-					return nil, Errorf(file, lineNo, "column %q: cannot read %q as a number (or OOM / Err)", header[i], cell)
+					return nil, bench.Errorf(file, lineNo, "column %q: cannot read %q as a number (or OOM / Err)", header[i], cell)
 				}
-				if msg := CheckValue(v, better); msg != "" || v == 0 {
+				if msg := bench.CheckValue(v, better); msg != "" || v == 0 {
 					if msg == "" {
 						msg = "value is zero"
 					}
-					return nil, Errorf(file, lineNo, "column %q: %s", header[i], msg)
+					return nil, bench.Errorf(file, lineNo, "column %q: %s", header[i], msg)
 				}
-				metrics = append(metrics, Metric{Name: name, Unit: name, Better: better, Values: []float64{v}})
+				metrics = append(metrics, bench.Metric{Name: name, Unit: name, Better: better, Values: []float64{v}})
 			}
 		}
-		if run.Outcome == OK {
+		if run.Outcome == bench.OK {
 			if len(metrics) == 0 {
-				return nil, Errorf(file, lineNo, "row has neither a time nor a TFLOPS value, nor OOM / Err")
+				return nil, bench.Errorf(file, lineNo, "row has neither a time nor a TFLOPS value, nor OOM / Err")
 			}
 			run.Metrics = metrics
 		}
 		runs = append(runs, run)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, Errorf(file, lineNo+1, "%v", err)
+		return nil, bench.Errorf(file, lineNo+1, "%v", err)
 	}
 	if header == nil {
-		return nil, Errorf(file, 0, "no table header row found")
+		return nil, bench.Errorf(file, 0, "no table header row found")
 	}
 	return runs, nil
 }

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // readCore parses content as format f under the file name file.
-func readCore(f *Format, file, content string) ([]Run, error) {
+func readCore(f *Format, file, content string) ([]bench.Run, error) {
 	return f.Read(file, strings.NewReader(content), &Options{SkipIters: -1})
 }
 
@@ -32,7 +34,7 @@ func wantSyntaxError(t *testing.T, err error, want string) {
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got  %v\nwant prefix %s", err, want)
 	}
-	var se *SyntaxError
+	var se *bench.SyntaxError
 	if !errors.As(err, &se) {
 		t.Errorf("error %v is %T, not a *SyntaxError", err, err)
 	}
@@ -125,7 +127,7 @@ func TestTableGood(t *testing.T) {
 		t.Errorf("source %q", runs[2].Source)
 	}
 	for _, r := range runs {
-		if r.Outcome != OK && len(r.Metrics) != 0 {
+		if r.Outcome != bench.OK && len(r.Metrics) != 0 {
 			t.Errorf("failed run carries metrics: %+v", r)
 		}
 	}

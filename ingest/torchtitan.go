@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // TorchtitanFormat reads torchtitan training logs (torchtitan/components/metrics.py):
@@ -59,11 +61,11 @@ type titanRun struct {
 	started bool
 }
 
-func readTorchtitan(file string, r io.Reader, opts *Options) ([]Run, error) {
+func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
 	}
-	var runs []Run
+	var runs []bench.Run
 	cur := &titanRun{last: -1}
 	flush := func() error {
 		if !cur.started && cur.fail.first() == nil && len(runs) > 0 {
@@ -141,7 +143,7 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]Run, error) {
 		}
 	}
 	if lr.err != nil {
-		return nil, Errorf(file, lr.lineNo+1, "%v", lr.err)
+		return nil, bench.Errorf(file, lr.lineNo+1, "%v", lr.err)
 	}
 	if err := flush(); err != nil {
 		return nil, err
@@ -165,7 +167,7 @@ func titanStartLine(l *simpleLog, line []byte) {
 		l.total = v
 	}
 	if l.base == nil {
-		l.base = Config{}
+		l.base = bench.Config{}
 	}
 	if v, ok := num(kwGlobalBatch); ok {
 		l.base["gbs"] = strconv.Itoa(v)

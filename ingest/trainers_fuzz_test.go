@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // fuzzFormat reads data with f and checks what every trainer-log reader promises: no
@@ -17,7 +19,7 @@ import (
 func fuzzFormat(t *testing.T, f *Format, data []byte, skip int) {
 	runs, err := f.Read("fuzz.log", bytes.NewReader(data), &Options{SkipIters: skip})
 	if err != nil {
-		var se *SyntaxError
+		var se *bench.SyntaxError
 		if !errors.As(err, &se) {
 			t.Fatalf("error %v is %T, not a *SyntaxError", err, err)
 		}
@@ -28,11 +30,11 @@ func fuzzFormat(t *testing.T, f *Format, data []byte, skip int) {
 			t.Fatalf("source %q", r.Source)
 		}
 		switch r.Outcome {
-		case OK:
+		case bench.OK:
 			if len(r.Metrics) == 0 {
 				t.Fatalf("ok run without metrics: %+v", r)
 			}
-		case OOM, Error:
+		case bench.OOM, bench.Error:
 			if !strings.HasPrefix(r.Reason, "fuzz.log:") {
 				t.Fatalf("failed run's reason %q does not say where", r.Reason)
 			}
@@ -40,12 +42,12 @@ func fuzzFormat(t *testing.T, f *Format, data []byte, skip int) {
 			t.Fatalf("outcome %q", r.Outcome)
 		}
 		for _, m := range r.Metrics {
-			if m.Better == Unknown || len(m.Values) == 0 {
+			if m.Better == bench.Unknown || len(m.Values) == 0 {
 				t.Fatalf("metric %+v", m)
 			}
-			if m.Better == Higher {
+			if m.Better == bench.Higher {
 				for _, v := range m.Values {
-					if msg := CheckValue(v, m.Better); msg != "" {
+					if msg := bench.CheckValue(v, m.Better); msg != "" {
 						t.Fatalf("metric %s: %s", m.Name, msg)
 					}
 				}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 func TestSniffTrainerLogs(t *testing.T) {
@@ -59,7 +61,7 @@ func TestBridge(t *testing.T) {
 		b.WriteString("Step Time : 12.78s GPU utilization: 528.1 TFLOP/s/GPU\n")
 	}
 	runs := readLog(t, MegatronBridgeFormat, b.String(), -1)
-	if got := values(runs[0], MetricTFLOPS); len(got) != 17 || got[0] != 528.1 {
+	if got := values(runs[0], bench.MetricTFLOPS); len(got) != 17 || got[0] != 528.1 {
 		t.Errorf("old format TFLOPS = %v, want 17 × 528.1", got)
 	}
 	// The current format: the iteration line after a Step Time line gives the finer time.
@@ -69,18 +71,18 @@ func TestBridge(t *testing.T) {
 		"[Rank 0] (after 1 iterations) memory (GB) | mem-allocated-gigabytes: 31.4 | mem-max-allocated-gigabytes: 1.048576 | alloc-retries: 0\n"
 	runs = readLog(t, MegatronBridgeFormat, log, 0)
 	r := runs[0]
-	if got := values(r, MetricTime); len(got) != 2 || got[0] != 3.4085 || got[1] != 3.4215 {
+	if got := values(r, bench.MetricTime); len(got) != 2 || got[0] != 3.4085 || got[1] != 3.4215 {
 		t.Errorf("s/iter = %v, want [3.4085 3.4215]", got)
 	}
-	if got := values(r, MetricTFLOPS); len(got) != 2 || got[0] != 402.8 {
+	if got := values(r, bench.MetricTFLOPS); len(got) != 2 || got[0] != 402.8 {
 		t.Errorf("TFLOPS = %v", got)
 	}
-	if got := values(r, MetricMaxAlloc); len(got) != 1 || math.Abs(got[0]-1000) > 1e-9 {
+	if got := values(r, bench.MetricMaxAlloc); len(got) != 1 || math.Abs(got[0]-1000) > 1e-9 {
 		t.Errorf("MB-max-allocated = %v, want [1000]", got)
 	}
 	// Failures count as for Megatron-LM.
 	runs = readLog(t, MegatronBridgeFormat, log+"torch.OutOfMemoryError: CUDA out of memory.\n", -1)
-	if runs[0].Outcome != OOM {
+	if runs[0].Outcome != bench.OOM {
 		t.Errorf("bridge OOM: %s", renderRuns(runs))
 	}
 }
@@ -99,18 +101,18 @@ func TestNeMo(t *testing.T) {
 		b.WriteString(line(1, it, 4, "0.0315", " | TFLOPS_per_GPU: 311.9"))
 	}
 	runs := readLog(t, NeMoFormat, b.String(), 0)
-	if got := values(runs[0], MetricTime); len(got) != 7 || got[6] != 0.0315 {
+	if got := values(runs[0], bench.MetricTime); len(got) != 7 || got[6] != 0.0315 {
 		t.Errorf("s/iter = %v, want 7 samples", got)
 	}
-	if got := values(runs[0], MetricTFLOPS); len(got) != 7 {
+	if got := values(runs[0], bench.MetricTFLOPS); len(got) != 7 {
 		t.Errorf("TFLOPS = %v", got)
 	}
 	runs = readLog(t, NeMoFormat, b.String()+"Traceback (most recent call last):\n", 0)
-	if runs[0].Outcome != Error || !strings.HasPrefix(runs[0].Reason, "train.log:9: Traceback") {
+	if runs[0].Outcome != bench.Error || !strings.HasPrefix(runs[0].Reason, "train.log:9: Traceback") {
 		t.Errorf("NeMo traceback: %s", renderRuns(runs))
 	}
 	runs = readLog(t, NeMoFormat, "nothing\n", 0)
-	if runs[0].Outcome != Error || !strings.Contains(runs[0].Reason, "no training iterations") {
+	if runs[0].Outcome != bench.Error || !strings.Contains(runs[0].Reason, "no training iterations") {
 		t.Errorf("empty NeMo log: %s", renderRuns(runs))
 	}
 }
@@ -139,7 +141,7 @@ func TestTorchtitan(t *testing.T) {
 		t.Fatalf("got %d runs, want 2:\n%s", len(runs), renderRuns(runs))
 	}
 	r := runs[0]
-	if got := values(r, MetricTFLOPS); len(got) != 4 || got[0] != 1999 {
+	if got := values(r, bench.MetricTFLOPS); len(got) != 4 || got[0] != 1999 {
 		t.Errorf("run 1 TFLOPS = %v, want rank1's 4 × 1999 (the first rank seen)", got)
 	}
 	if got := values(r, MetricTokens); len(got) != 4 || got[0] != 1000 {
@@ -169,13 +171,13 @@ func TestGolden(t *testing.T) {
 	if r.Source != "train.log:3" {
 		t.Errorf("source = %s, want the iteration-time line", r.Source)
 	}
-	if got := values(r, MetricTime); len(got) != 2 || got[0] != 1.25 || got[1] != 1.5 {
+	if got := values(r, bench.MetricTime); len(got) != 2 || got[0] != 1.25 || got[1] != 1.5 {
 		t.Errorf("s/iter = %v, want [1.25 1.5]", got)
 	}
-	if got := values(r, MetricTFLOPS); len(got) != 2 || got[0] != 400 {
+	if got := values(r, bench.MetricTFLOPS); len(got) != 2 || got[0] != 400 {
 		t.Errorf("TFLOPS = %v", got)
 	}
-	if got := values(r, MetricMaxAlloc); len(got) != 1 || got[0] != 2 {
+	if got := values(r, bench.MetricMaxAlloc); len(got) != 1 || got[0] != 2 {
 		t.Errorf("MB-max-allocated = %v, want [2]", got)
 	}
 	for _, tt := range []struct{ doc, want string }{
@@ -246,7 +248,7 @@ func TestSidecar(t *testing.T) {
 		}
 	}
 
-	opts := &Options{SkipIters: -1, Set: Config{"gbs": "4096"}}
+	opts := &Options{SkipIters: -1, Set: bench.Config{"gbs": "4096"}}
 	runs, err := ReadFile(a, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +297,7 @@ func TestSweepLogsMatchSeedTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byKey := map[string][]Run{}
+	byKey := map[string][]bench.Run{}
 	for _, r := range logs {
 		byKey[r.Config.Key()] = append(byKey[r.Config.Key()], r)
 	}
@@ -314,13 +316,13 @@ func TestSweepLogsMatchSeedTable(t *testing.T) {
 			if r.Outcome != row.Outcome {
 				t.Errorf("%s: log run %s is %s, table row %s is %s", key, r.Source, r.Outcome, row.Source, row.Outcome)
 			}
-			if row.Outcome == OK && r.Outcome == OK &&
-				close(median(values(r, MetricTime)), values(row, MetricTime)[0]) &&
-				close(median(values(r, MetricTFLOPS)), values(row, MetricTFLOPS)[0]) {
+			if row.Outcome == bench.OK && r.Outcome == bench.OK &&
+				close(median(values(r, bench.MetricTime)), values(row, bench.MetricTime)[0]) &&
+				close(median(values(r, bench.MetricTFLOPS)), values(row, bench.MetricTFLOPS)[0]) {
 				matched = true
 			}
 		}
-		if row.Outcome == OK && !matched {
+		if row.Outcome == bench.OK && !matched {
 			t.Errorf("%s: no log run matches table row %s", key, row.Source)
 		}
 	}

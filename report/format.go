@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
-	"github.com/perfgate/perfgate/ingest"
 )
 
 // Ordered returns the results in report order: by status (failures first), then config key,
@@ -54,7 +54,7 @@ func Headline(rep *check.Report) string {
 }
 
 // ConfigString renders a config in display order as "tp=8 pp=4 …".
-func ConfigString(r *check.Result) string { return ingest.Config(r.Config).String() }
+func ConfigString(r *check.Result) string { return bench.Config(r.Config).String() }
 
 // num formats a measurement with 4 significant digits, as people read TFLOPS and seconds.
 func num(v float64) string {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
-	"github.com/perfgate/perfgate/ingest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -39,8 +39,8 @@ const (
 	cfgSeven   = "tp=8/pp=4/mbs=1/gbs=1024/flags=dist-opt/sl=4096/nodes=32"
 )
 
-func mustKey(key string) ingest.Config {
-	c, err := ingest.ParseKey(key)
+func mustKey(key string) bench.Config {
+	c, err := bench.ParseKey(key)
 	if err != nil {
 		panic(err)
 	}
@@ -49,17 +49,17 @@ func mustKey(key string) ingest.Config {
 
 // run is one OK run with one TFLOPS/GPU and one s/iter sample; secs is derived from the
 // TFLOPS so that both metrics move together, as they do in a real sweep.
-func run(cfg, batch string, tflops float64) ingest.Run {
-	return ingest.Run{
-		Config: mustKey(cfg), Outcome: ingest.OK, Batch: batch,
-		Metrics: []ingest.Metric{
-			{Name: ingest.MetricTFLOPS, Unit: ingest.MetricTFLOPS, Better: ingest.Higher, Values: []float64{tflops}},
+func run(cfg, batch string, tflops float64) bench.Run {
+	return bench.Run{
+		Config: mustKey(cfg), Outcome: bench.OK, Batch: batch,
+		Metrics: []bench.Metric{
+			{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{tflops}},
 		},
 	}
 }
 
-func failed(cfg, batch string, o ingest.Outcome, reason string) ingest.Run {
-	return ingest.Run{Config: mustKey(cfg), Outcome: o, Reason: reason, Batch: batch}
+func failed(cfg, batch string, o bench.Outcome, reason string) bench.Run {
+	return bench.Run{Config: mustKey(cfg), Outcome: o, Reason: reason, Batch: batch}
 }
 
 // fixture is one fixed check: two statistical configs (three identical baseline runs and an
@@ -69,7 +69,7 @@ func failed(cfg, batch string, o ingest.Outcome, reason string) ingest.Run {
 // method summary is pinned: its wording belongs to package check, not to the renderers.
 func fixture(t *testing.T) *check.Report {
 	t.Helper()
-	var base []ingest.Run
+	var base []bench.Run
 	for _, b := range []string{"nightly-1", "nightly-2", "nightly-3"} {
 		base = append(base, run(cfgNone, b, 148.59), run(cfgGrad, b, 155.26))
 	}
@@ -78,22 +78,22 @@ func fixture(t *testing.T) *check.Report {
 		run(cfgSmall, "seed", 75.4),
 		run(cfgSmall4, "seed", 75.69),
 		run(cfgOOMNow, "seed", 147.22),
-		failed(cfgFixed, "seed", ingest.OOM, "sweep.txt:11: OOM in the time column"),
-		failed(cfgErr, "seed", ingest.Error, "sweep.txt:18: Err in the time column"),
+		failed(cfgFixed, "seed", bench.OOM, "sweep.txt:11: OOM in the time column"),
+		failed(cfgErr, "seed", bench.Error, "sweep.txt:18: Err in the time column"),
 		run(cfgIgnored, "seed", 146.83),
 		run(cfgNoted, "seed", 141.13),
 		run(cfgSeven, "seed", 140.2),
 	)
 	noted := run(cfgNoted, "pr", 140.72)
 	noted.Notes = []string{"log cut off at iteration 40 of 50 (time limit)"}
-	cur := []ingest.Run{
+	cur := []bench.Run{
 		run(cfgNone, "pr", 148.59),
 		run(cfgGrad, "pr", 155.26),
 		run(cfgDist, "pr", 138.74),
 		run(cfgSmall, "pr", 75.99),
-		failed(cfgOOMNow, "pr", ingest.OOM, "pr-sweep.txt:7: OOM in the time column"),
+		failed(cfgOOMNow, "pr", bench.OOM, "pr-sweep.txt:7: OOM in the time column"),
 		run(cfgFixed, "pr", 149.92),
-		failed(cfgErr, "pr", ingest.Error, "pr-sweep.txt:13: Err in the time column"),
+		failed(cfgErr, "pr", bench.Error, "pr-sweep.txt:13: Err in the time column"),
 		run(cfgNew, "pr", 145.79),
 		run(cfgIgnored, "pr", 130.5),
 		run(cfgSeven, "pr", 151.4),
@@ -415,7 +415,7 @@ func many(nFail, nPass int) *check.Report {
 		d := -1.0
 		cfg := map[string]string{"tp": "8", "pp": "4", "gbs": "1024", "idx": fmt.Sprintf("%04d", i)}
 		rep.Results = append(rep.Results, check.Result{
-			Config: cfg, Key: ingest.Config(cfg).Key(), Metric: ingest.MetricTFLOPS, Better: "higher", Status: s, Fails: s == check.Regression, Outcome: "ok",
+			Config: cfg, Key: bench.Config(cfg).Key(), Metric: bench.MetricTFLOPS, Better: "higher", Status: s, Fails: s == check.Regression, Outcome: "ok",
 			Baseline: &check.Baseline{Center: 150, Lo: 145, Hi: 155, Runs: 5}, New: &check.NewRuns{Center: 148.5, Runs: 1},
 			DeltaPct: &d, ThresholdPct: 3, Reason: "within run-to-run noise (p=0.5)",
 		})

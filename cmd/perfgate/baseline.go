@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/baseline"
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
@@ -198,7 +199,7 @@ func runBaselineShow(s *Streams, o *showOptions, cmd *cobra.Command) error {
 		if e.NoisePct > 0 {
 			noise = fmt.Sprintf("±%.2f%%", e.NoisePct)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", ingest.Config(e.Config), e.Metric, e.Runs, e.Failed, e.Last, centre, noise, e.Test)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", bench.Config(e.Config), e.Metric, e.Runs, e.Failed, e.Last, centre, noise, e.Test)
 	}
 	tw.Flush()
 	for _, n := range sum.Pooled {

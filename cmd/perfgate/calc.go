@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/perfgate/perfgate/flops"
 	"github.com/spf13/cobra"
+
+	"github.com/perfgate/perfgate/flops"
 )
 
 // calcOptions are the flags of perfgate calc.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/flops"
 	"github.com/perfgate/perfgate/ingest"
@@ -28,8 +29,8 @@ func (f *ingestFlags) register(fs *pflag.FlagSet) {
 
 // options validates the flags and returns ingest options. cfgBetter are directions from the
 // config file, which flags override.
-func (f *ingestFlags) options(cfgBetter map[string]ingest.Better) (*ingest.Options, error) {
-	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]ingest.Better{}, Summarize: check.RunCenter}
+func (f *ingestFlags) options(cfgBetter map[string]bench.Better) (*ingest.Options, error) {
+	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]bench.Better{}, Summarize: bench.Center}
 	if f.format != "auto" {
 		if _, err := ingest.LookupFormat(f.format); err != nil {
 			return nil, fmt.Errorf("--input-format: %w", err)
@@ -45,16 +46,16 @@ func (f *ingestFlags) options(cfgBetter map[string]ingest.Better) (*ingest.Optio
 			return nil, fmt.Errorf("--set %q: want key=value", s)
 		}
 		if opts.Set == nil {
-			opts.Set = ingest.Config{}
+			opts.Set = bench.Config{}
 		}
 		if k == "flags" {
-			v = ingest.CanonicalFlags(v)
+			v = bench.CanonicalFlags(v)
 		}
 		opts.Set[k] = v
 	}
 	for _, s := range f.better {
 		m, d, ok := strings.Cut(s, "=")
-		b, okb := ingest.ParseBetter(d)
+		b, okb := bench.ParseBetter(d)
 		if !ok || m == "" || !okb {
 			return nil, fmt.Errorf("--better %q: want METRIC=higher or METRIC=lower", s)
 		}
@@ -108,7 +109,7 @@ func formulaNames() string {
 
 // tflops applies --recompute-tflops to base and cur, or, without it, returns the formula-drift
 // warnings.
-func (f *checkFlags) tflops(base, cur []ingest.Run) ([]string, error) {
+func (f *checkFlags) tflops(base, cur []bench.Run) ([]string, error) {
 	if f.recompute == "" {
 		return check.FormulaDrift(base, cur, f.gpn), nil
 	}
@@ -116,7 +117,7 @@ func (f *checkFlags) tflops(base, cur []ingest.Run) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--recompute-tflops: %w", err)
 	}
-	for _, runs := range [][]ingest.Run{base, cur} {
+	for _, runs := range [][]bench.Run{base, cur} {
 		if err := check.RecomputeTFLOPS(runs, formula, f.gpn); err != nil {
 			return nil, err
 		}
@@ -126,7 +127,7 @@ func (f *checkFlags) tflops(base, cur []ingest.Run) ([]string, error) {
 
 // options merges defaults, the config file and the flags that were set, in that order. It
 // returns the metric directions from the config file too.
-func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Options, map[string]ingest.Better, int, error) {
+func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Options, map[string]bench.Better, int, error) {
 	opts := check.DefaultOptions
 	window := 0
 	path := f.config
@@ -135,7 +136,7 @@ func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Optio
 			path = p
 		}
 	}
-	var better map[string]ingest.Better
+	var better map[string]bench.Better
 	if path != "" {
 		cf, err := check.LoadConfig(path)
 		if err != nil {

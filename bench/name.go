@@ -1,6 +1,8 @@
-package ingest
+package bench
 
-import "strings"
+import (
+	"strings"
+)
 
 // BenchName returns the Go benchmark name of a config: "BenchmarkTrain/" followed by its key.
 // A trailing "-digits" would read back as GOMAXPROCS, so such a final hyphen is escaped.

@@ -1,4 +1,4 @@
-package ingest
+package bench
 
 import (
 	"bytes"
@@ -388,3 +388,6 @@ func JSONErrorLine(data []byte, err error) int {
 func Errorf(file string, line int, format string, args ...any) error {
 	return &SyntaxError{File: file, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
+
+// TrainBenchmark is the base name perfgate gives every config in Go benchmark format.
+const TrainBenchmark = "BenchmarkTrain"
