@@ -100,6 +100,10 @@ func (m *Metric) Count() int {
 type Run struct {
 	// Config identifies what was run: tp, pp, mbs, gbs, flags, sl, nodes and any other keys.
 	Config Config
+	// Key caches Config.Key(). Readers set it once per distinct config (they intern configs,
+	// so runs of one config share one Config map and one key string); it is empty when not
+	// known. Use ConfigKey, never Key directly. Code that changes Config must clear Key.
+	Key string
 	// Outcome is how the run ended. Runs that did not end OK usually carry no metrics.
 	Outcome Outcome
 	// Reason explains a failed outcome, quoting the input that proves it.
@@ -119,6 +123,15 @@ type Run struct {
 	// Notes are caveats from ingest that the report should show, such as a log cut off by a
 	// time limit.
 	Notes []string
+}
+
+// ConfigKey returns the canonical key of the run's config, computing it only when no reader
+// cached it.
+func (r *Run) ConfigKey() string {
+	if r.Key != "" {
+		return r.Key
+	}
+	return r.Config.Key()
 }
 
 // Metric returns the run's metric called name, or nil.
