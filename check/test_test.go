@@ -44,7 +44,7 @@ func (fakeLearned) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 }
 
 func (fakeLearned) Noise(base []Point, opts Options) (float64, bool) { return 1.5, len(base) >= 2 }
-func (fakeLearned) Pooled() (float64, bool)                           { return 1.5, true }
+func (fakeLearned) Pooled() (float64, bool)                          { return 1.5, true }
 
 func TestFakeTestPlugsIn(t *testing.T) {
 	var seen []History
