@@ -468,10 +468,12 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 	if opts.Correction != NoCorrection {
 		q /= float64(k)
 	}
-	bound := t.bound(q)
-	crit := 100 * (math.Exp(bound) - 1)
-	r.ThresholdPct = math.Max(t.minEffect, crit)
-	r.Effect = &Interval{Lo: 100 * (math.Exp(t.diff-bound) - 1), Hi: 100 * (math.Exp(t.diff+bound) - 1)}
+	r.ThresholdPct = t.minEffect
+	if t.bound != nil { // a test that gives no bound leaves the threshold at the minimum effect
+		bound := t.bound(q)
+		r.ThresholdPct = math.Max(t.minEffect, 100*(math.Exp(bound)-1))
+		r.Effect = &Interval{Lo: 100 * (math.Exp(t.diff-bound) - 1), Hi: 100 * (math.Exp(t.diff+bound) - 1)}
+	}
 	c := r.Baseline.Center
 	r.Baseline.Lo, r.Baseline.Hi = c/(1+r.ThresholdPct/100), c*(1+r.ThresholdPct/100)
 	significant := p < opts.Alpha

@@ -63,7 +63,7 @@ type Evidence struct {
 	NoisePct float64
 	// Bound returns the |log ratio| that reaches significance at the one-sided level; Compare
 	// calls it with the per-test level of the correction to give the threshold and the
-	// effect interval.
+	// effect interval. nil leaves the threshold at the minimum effect and no interval.
 	Bound func(level float64) float64
 	// Caveats are what the test wants said about its judgement (e.g. a noise class).
 	Caveats []Caveat
