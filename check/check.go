@@ -36,6 +36,15 @@ type Options struct {
 	// counted in the correction family. Metrics not listed (memory) decide on their own.
 	// Empty means every metric decides on its own.
 	SpeedMetrics []string
+	// ConfirmRuns is the number of new runs that confirms a regression. A significant,
+	// material regression judged on fewer new runs is Suspect, not a failure, when it rests
+	// on a short or contaminated baseline history or sits near its threshold: re-run the
+	// config and check again with all its new runs. 0 or 1 turns the protocol off.
+	ConfirmRuns int
+	// NoisyMemory maps config keys to the probability that the config is noisy, as its
+	// older history (the store's git history) showed; a test that models noise classes uses
+	// it as the config's prior. Nil: no memory.
+	NoisyMemory map[string]float64
 	// Rules are per-config overrides and ignores, in order; later rules win.
 	Rules []Rule
 	// Now is the time ignore rules expire against; zero means time.Now().
@@ -44,12 +53,13 @@ type Options struct {
 
 // DefaultOptions are perfgate's documented defaults.
 var DefaultOptions = Options{
-	Alpha:          0.05,
+	Alpha:          0.02,
 	Correction:     Holm,
 	Test:           DefaultTest,
 	MinEffectPct:   3,
 	TolerancePct:   5,
 	MinHistoryRuns: 3,
+	ConfirmRuns:    3,
 	SpeedMetrics:   DefaultSpeedMetrics,
 }
 
@@ -150,7 +160,7 @@ func (s *series) logPoints(metric string) []Point {
 			continue
 		}
 		if m := r.Metric(metric); m != nil && len(m.Values) > 0 {
-			ps = append(ps, Point{Log: math.Log(bench.Center(m.Values)), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
+			ps = append(ps, Point{Log: math.Log(bench.Center(m.Values)), Key: r.ConfigKey(), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
 		}
 	}
 	s.points[metric] = ps
@@ -270,6 +280,9 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 			continue
 		}
 		deciders[r.Key+"\x00"+r.Measurement] = r
+		if r.Status == Suspect && !r.Ignored && !slices.Contains(rep.Suspects, r.Key) {
+			rep.Suspects = append(rep.Suspects, r.Key)
+		}
 		r.Fails = !r.Ignored && r.Status.Fails(opts.RequireAll)
 		if r.Fails {
 			rep.Verdict = Fail
@@ -298,7 +311,7 @@ func learn(test Test, bs map[string]*series, order []string, metrics []metricInf
 		suite := make([]History, 0, len(order))
 		for _, k := range order {
 			s := bs[k]
-			suite = append(suite, History{Key: k, Config: s.cfg, Points: s.logPoints(mi.name)})
+			suite = append(suite, History{Key: k, Config: s.cfg, Better: mi.better, Points: s.logPoints(mi.name)})
 		}
 		learned[mi.name] = test.Learn(mi.name, suite, opts)
 	}
@@ -338,6 +351,9 @@ type pendingTest struct {
 	minEffect       float64
 	diff            float64
 	bound           func(level float64) float64
+	// short and contaminated are the test's doubts (Evidence); newRuns the new runs judged.
+	short, contaminated bool
+	newRuns             int
 }
 
 // settings returns the min effect and tolerance for a config and metric, and the ignore rule
@@ -490,12 +506,21 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	}
 	res.Baseline.NoisePct = ev.NoisePct
 	res.Caveats = append(res.Caveats, ev.Caveats...)
+	if ev.Diff != diff {
+		// The test estimated the change otherwise (e.g. weighing a probably-slow baseline
+		// run): its estimate is the change, and the baseline centre is the one it implies.
+		diff = ev.Diff
+		res.Baseline.Center = res.New.Center / math.Exp(diff)
+		res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
+		worse = (mi.better == bench.Higher && diff < 0) || (mi.better == bench.Lower && diff > 0)
+	}
 	// One-sided tests: is it worse? is it better? Only the first can fail the gate.
 	pWorse, pBetter := ev.PLower, ev.PHigher
 	if mi.better == bench.Lower {
 		pWorse, pBetter = ev.PHigher, ev.PLower
 	}
-	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound}
+	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound,
+		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(ys)}
 }
 
 // decide applies the multiple-comparison correction to the pending tests and sets their
@@ -544,6 +569,10 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 	significant := p < opts.Alpha
 	material := math.Abs(*r.DeltaPct) >= t.minEffect
 	switch {
+	case material && unconfirmed(t, p, opts):
+		r.Status = Suspect
+		r.Caveats = append(r.Caveats, Unconfirmed{Short: t.short, Contaminated: t.contaminated, NearThreshold: !significant,
+			PValue: p, Alpha: opts.Alpha, NewRuns: t.newRuns, ConfirmRuns: opts.ConfirmRuns})
 	case significant && material && t.worse:
 		r.Status = Regression
 		r.Caveats = append(r.Caveats, Material{MinEffectPct: t.minEffect})
@@ -597,4 +626,25 @@ func showWith(r, d *Result) {
 		}
 	}
 	r.Caveats = slices.Insert(r.Caveats, at, Caveat(ShownWith{Metric: d.Metric}))
+}
+
+// The confirmation protocol's margins, chosen on the evaluation (eval/): a material worsening
+// on fewer than Options.ConfirmRuns new runs is Suspect when its p-value misses alpha by less
+// than a factor looseP (near the threshold, from below), or when it reaches alpha by less than
+// a factor doubtP on a short or contaminated history.
+const (
+	looseP = 5
+	doubtP = 2
+)
+
+// unconfirmed reports whether a material worsening on too few new runs waits for
+// confirmation rather than being decided now.
+func unconfirmed(t pendingTest, p float64, opts Options) bool {
+	if t.newRuns >= opts.ConfirmRuns || !t.worse {
+		return false
+	}
+	if p >= opts.Alpha {
+		return p < opts.Alpha*looseP
+	}
+	return (t.short || t.contaminated) && p > opts.Alpha/doubtP
 }
