@@ -41,10 +41,9 @@ type Options struct {
 	// on a short or contaminated baseline history or sits near its threshold: re-run the
 	// config and check again with all its new runs. 0 or 1 turns the protocol off.
 	ConfirmRuns int
-	// NoisyMemory maps config keys to the probability that the config is noisy, as its
-	// older history (the store's git history) showed; a test that models noise classes uses
-	// it as the config's prior. Nil: no memory.
-	NoisyMemory map[string]float64
+	// NoisyMemory is what the store's longer (git) history showed of the configs' noise
+	// classes (see NoisyMemory); a test that models noise classes uses it. Nil: no memory.
+	NoisyMemory *Memory
 	// Rules are per-config overrides and ignores, in order; later rules win.
 	Rules []Rule
 	// Now is the time ignore rules expire against; zero means time.Now().
@@ -260,8 +259,16 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		largest = max(largest, family[t.family])
 	}
 	for _, t := range shown {
-		// The shown metric's own evidence, at the level its decision was tested at.
-		decideOne(&rep.Results[t.index], t, t.pWorse, t.pBetter, max(family[t.family], 1), opts)
+		// The shown metric's own evidence, at the level its decision was tested at: its
+		// p-values Bonferroni-corrected over the decision's family (so they read like the
+		// decision's), and never a suspicion of its own (the decision's status is shown).
+		k := max(family[t.family], 1)
+		pw, pb := t.pWorse, t.pBetter
+		if opts.Correction != NoCorrection {
+			pw, pb = math.Min(1, pw*float64(k)), math.Min(1, pb*float64(k))
+		}
+		t.newRuns = max(t.newRuns, opts.ConfirmRuns)
+		decideOne(&rep.Results[t.index], t, pw, pb, k, opts)
 	}
 	rep.Method = Method{
 		Alpha: opts.Alpha, Correction: opts.Correction, Comparisons: largest,
@@ -308,14 +315,19 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 func learn(test Test, bs map[string]*series, order []string, metrics []metricInfo, opts Options) map[string]Learned {
 	learned := make(map[string]Learned, len(metrics))
 	for _, mi := range metrics {
-		suite := make([]History, 0, len(order))
-		for _, k := range order {
-			s := bs[k]
-			suite = append(suite, History{Key: k, Config: s.cfg, Better: mi.better, Points: s.logPoints(mi.name)})
-		}
-		learned[mi.name] = test.Learn(mi.name, suite, opts)
+		learned[mi.name] = test.Learn(mi.name, histories(bs, order, mi), opts)
 	}
 	return learned
+}
+
+// histories returns every config's baseline history of one metric, in order.
+func histories(bs map[string]*series, order []string, mi metricInfo) []History {
+	suite := make([]History, 0, len(order))
+	for _, k := range order {
+		s := bs[k]
+		suite = append(suite, History{Key: k, Config: s.cfg, Better: mi.better, Points: s.logPoints(mi.name)})
+	}
+	return suite
 }
 
 // suiteMetrics returns the metrics of the runs that pass the filter (empty: all), in order of

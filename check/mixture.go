@@ -58,7 +58,7 @@ type mixFit struct {
 	share    float64 // π, the prior probability that a config is noisy
 	slowRate float64 // ρ, the prior probability that a baseline run is slow
 	pooled   float64 // the robust pooled variance
-	memory   map[string]float64
+	memory   *Memory
 }
 
 // classPrior is an inverse-chi-square prior on a config's run-to-run variance.
@@ -123,6 +123,11 @@ func (Mixture) Learn(metric string, suite []History, opts Options) Learned {
 		}
 		f.classes[steadyClass].s2 = math.Max(f.classes[steadyClass].s2, minSigma*minSigma)
 		f.classes[noisyClass].s2 = math.Max(f.classes[noisyClass].s2, noisyRatio*f.classes[steadyClass].s2)
+		if m := f.memory; m != nil && m.NoisyPct > 0 {
+			// The longer history knows the noisy class better than a window that may hold
+			// no noisy config at all.
+			f.classes[noisyClass].s2 = math.Max(f.classes[noisyClass].s2, (m.NoisyPct/100)*(m.NoisyPct/100))
+		}
 		if math.Abs(f.classes[steadyClass].s2/prev-1) < 1e-4 && math.Abs(f.share-prevShare) < 1e-4 && math.Abs(f.slowRate-prevRate) < 1e-5 {
 			break // converged
 		}
@@ -320,7 +325,10 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 // shareOf returns the prior probability that the config of these points is noisy: what the
 // store's history remembers of it, else the fitted share.
 func (f *mixFit) shareOf(base []Point) float64 {
-	if p, ok := f.memory[base[0].Key]; ok {
+	if f.memory == nil {
+		return f.share
+	}
+	if p, ok := f.memory.Noisy[base[0].Key]; ok {
 		return clamp(p, 0.01, 0.99)
 	}
 	return f.share

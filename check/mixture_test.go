@@ -146,7 +146,7 @@ func TestNoisyMemory(t *testing.T) {
 	if r := result(t, forgetful, "tp=5", tf); r.Status != Regression && r.Status != Suspect {
 		t.Fatalf("without memory: tp=5 %s %v, want it flagged", r.Status, r.Caveats)
 	}
-	remember := Compare(base, cur, mixOpts(func(o *Options) { o.NoisyMemory = map[string]float64{"tp=5": 0.99} }))
+	remember := Compare(base, cur, mixOpts(func(o *Options) { o.NoisyMemory = &Memory{Noisy: map[string]float64{"tp=5": 0.99}, NoisyPct: 2.5} }))
 	r := result(t, remember, "tp=5", tf)
 	if r.Status != Unchanged {
 		t.Errorf("with memory: tp=5 %s %v, want unchanged", r.Status, r.Caveats)
