@@ -366,6 +366,11 @@ type pendingTest struct {
 	// short and contaminated are the test's doubts (Evidence); newRuns the new runs judged.
 	short, contaminated bool
 	newRuns             int
+	// plainDelta is the change of the plain means, in percent, and plainWorse its direction:
+	// on a doubtful history a material plain worsening is worth a re-run even when the test
+	// explains it away.
+	plainDelta float64
+	plainWorse bool
 }
 
 // settings returns the min effect and tolerance for a config and metric, and the ignore rule
@@ -518,6 +523,7 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	}
 	res.Baseline.NoisePct = ev.NoisePct
 	res.Caveats = append(res.Caveats, ev.Caveats...)
+	plainDelta, plainWorse := delta, worse
 	if ev.Diff != diff {
 		// The test estimated the change otherwise (e.g. weighing a probably-slow baseline
 		// run): its estimate is the change, and the baseline centre is the one it implies.
@@ -532,7 +538,7 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 		pWorse, pBetter = ev.PHigher, ev.PLower
 	}
 	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound,
-		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(ys)}
+		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(ys), plainDelta: plainDelta, plainWorse: plainWorse}
 }
 
 // decide applies the multiple-comparison correction to the pending tests and sets their
@@ -581,7 +587,7 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 	significant := p < opts.Alpha
 	material := math.Abs(*r.DeltaPct) >= t.minEffect
 	switch {
-	case material && unconfirmed(t, p, opts):
+	case unconfirmed(t, p, material, opts):
 		r.Status = Suspect
 		r.Caveats = append(r.Caveats, Unconfirmed{Short: t.short, Contaminated: t.contaminated, NearThreshold: !significant,
 			PValue: p, Alpha: opts.Alpha, NewRuns: t.newRuns, ConfirmRuns: opts.ConfirmRuns})
@@ -640,23 +646,34 @@ func showWith(r, d *Result) {
 	r.Caveats = slices.Insert(r.Caveats, at, Caveat(ShownWith{Metric: d.Metric}))
 }
 
-// The confirmation protocol's margins, chosen on the evaluation (eval/): a material worsening
-// on fewer than Options.ConfirmRuns new runs is Suspect when its p-value misses alpha by less
-// than a factor looseP (near the threshold, from below), or when it reaches alpha by less than
-// a factor doubtP on a short or contaminated history.
+// The confirmation protocol's margins, chosen on the evaluation (eval/): on fewer than
+// Options.ConfirmRuns new runs, a material worsening is Suspect when its p-value misses alpha
+// by less than a factor looseP (near the threshold, from below) or reaches alpha by less than
+// a factor nearP (near it, from above). On a short or contaminated history, a worsening that
+// is material by the test's estimate or by the plain means is Suspect unless its p-value
+// reaches alpha by a factor doubtP: there one run can neither clear nor convict it.
 const (
-	looseP = 5
-	doubtP = 2
+	looseP = 20
+	nearP  = 5
+	doubtP = 10
 )
 
-// unconfirmed reports whether a material worsening on too few new runs waits for
-// confirmation rather than being decided now.
-func unconfirmed(t pendingTest, p float64, opts Options) bool {
-	if t.newRuns >= opts.ConfirmRuns || !t.worse {
+// unconfirmed reports whether a worsening on too few new runs waits for confirmation rather
+// than being decided now. material is whether the test's estimate of the change reaches the
+// minimum effect.
+func unconfirmed(t pendingTest, p float64, material bool, opts Options) bool {
+	if t.newRuns >= opts.ConfirmRuns {
+		return false
+	}
+	if t.short || t.contaminated {
+		materialWorse := (material && t.worse) || (t.plainWorse && math.Abs(t.plainDelta) >= t.minEffect)
+		return materialWorse && (!t.worse || p > opts.Alpha/doubtP)
+	}
+	if !material || !t.worse {
 		return false
 	}
 	if p >= opts.Alpha {
 		return p < opts.Alpha*looseP
 	}
-	return (t.short || t.contaminated) && p > opts.Alpha/doubtP
+	return p > opts.Alpha/nearP
 }

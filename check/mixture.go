@@ -59,6 +59,14 @@ type mixFit struct {
 	slowRate float64 // ρ, the prior probability that a baseline run is slow
 	pooled   float64 // the robust pooled variance
 	memory   *Memory
+	// info is, per class, the degrees of freedom its scale was estimated from (the
+	// responsibility-weighted residual degrees of freedom of its configs): a class prior may
+	// weigh no more than that, or a class of two or three configs would pass its estimate off
+	// as known.
+	info [2]float64
+	// logEvidence is the log marginal likelihood of the data last weighed by hypotheses
+	// (used while fitting only).
+	logEvidence float64
 }
 
 // classPrior is an inverse-chi-square prior on a config's run-to-run variance.
@@ -92,15 +100,53 @@ func (Mixture) Learn(metric string, suite []History, opts Options) Learned {
 	f.ok, f.pooled = true, pool
 	f.classes = [2]classPrior{{pool, steadyDF}, {6 * pool, noisyDF}}
 	f.share, f.slowRate = 0.15, 0.03
+	// EM for the scales, the noisy share and the slow-run rate at fixed prior weights, then
+	// the prior weights (how alike the configs of a class are) by maximum marginal likelihood
+	// over a grid, and EM again.
+	for pass := 0; pass < 3; pass++ {
+		f.em(hs)
+		if pass == 2 {
+			break
+		}
+		best, bestDF := math.Inf(-1), [2]float64{}
+		for _, ds := range dfGrid {
+			for _, dn := range dfGrid {
+				if (ds > f.info[steadyClass] || dn > f.info[noisyClass]) && (ds != dfGrid[0] || dn != dfGrid[0]) &&
+					!(ds <= math.Max(f.info[steadyClass], dfGrid[0]) && dn <= math.Max(f.info[noisyClass], dfGrid[0])) {
+					continue // more weight than the class's data can give
+				}
+				f.classes[steadyClass].df, f.classes[noisyClass].df = ds, dn
+				var ll float64
+				for _, g := range hs {
+					f.hypotheses(g, nil, f.share)
+					ll += f.logEvidence
+				}
+				if ll > best {
+					best, bestDF = ll, [2]float64{ds, dn}
+				}
+			}
+		}
+		f.classes[steadyClass].df, f.classes[noisyClass].df = bestDF[0], bestDF[1]
+	}
+	for c := range f.classes {
+		f.classes[c].df = math.Min(f.classes[c].df, math.Max(f.info[c], dfGrid[0]))
+	}
+	return f
+}
+
+// em fits the class scales, the noisy share and the slow-run rate to the histories hs.
+func (f *mixFit) em(hs [][]float64) {
 	for round := 0; round < emRounds; round++ {
 		prev, prevShare, prevRate := f.classes[steadyClass].s2, f.share, f.slowRate
 		var noisy, slow, runs, configs float64
-		var resp [2]float64    // Σ responsibilities per class
-		var invVar [2]float64  // Σ responsibility × E[1/σ²] per class
+		var resp [2]float64   // Σ responsibilities per class
+		var invVar [2]float64 // Σ responsibility × E[1/σ²] per class
+		f.info = [2]float64{}
 		for _, g := range hs { // the E step, accumulating the M step's sums
 			hyps := f.hypotheses(g, nil, f.share)
 			for _, hp := range hyps {
 				resp[hp.class] += hp.w
+				f.info[hp.class] += hp.w * hp.m
 				invVar[hp.class] += hp.w * (hp.prior.df + hp.m) / (hp.prior.df*hp.prior.s2 + hp.ss)
 				if hp.class == noisyClass {
 					noisy += hp.w
@@ -132,8 +178,10 @@ func (Mixture) Learn(metric string, suite []History, opts Options) Learned {
 			break // converged
 		}
 	}
-	return f
 }
+
+// dfGrid are the prior weights, in degrees of freedom, the fit chooses among for each class.
+var dfGrid = []float64{4, 7, 12, 20, 35, 60}
 
 // signed returns sign·log of the points, so that slow runs lie low.
 func signed(ps []Point, sign float64) []float64 {
@@ -222,6 +270,7 @@ func (f *mixFit) hypotheses(g, y []float64, share float64) []hypothesis {
 	for i := range hs {
 		hs[i].w /= sum
 	}
+	f.logEvidence = top + math.Log(sum)
 	return hs
 }
 

@@ -25,7 +25,9 @@ type Scenario struct {
 	// BimodalShare is the share of genuinely bimodal configs.
 	BimodalShare float64
 	// Confirm runs the confirmation protocol: configs whose decision is suspect are re-run
-	// to ConfirmRuns PR runs and the suite is checked again with all its PR runs.
+	// to ConfirmRuns PR runs and the suite is checked again with all its PR runs. Without
+	// it, the check runs with Options.ConfirmRuns 0 (what a workflow that never re-runs
+	// should set), so one run decides and nothing is suspect.
 	Confirm bool
 }
 
@@ -239,8 +241,13 @@ func runSuite(s Setup, sc Scenario, rng *rand.Rand) tally {
 // for it. It returns the final report, whether the first check had a suspect decision, and
 // how many PR runs the protocol added.
 func gate(s Setup, sc Scenario, suite *Suite, rng *rand.Rand, base []bench.Run, slow []float64) (*check.Report, bool, int) {
+	opts := s.Check
+	if !sc.Confirm {
+		// Without the protocol nobody re-runs suspects: one run decides.
+		opts.ConfirmRuns = 0
+	}
 	pr := prRuns(suite, rng, sc.PRRuns, slow, nil)
-	rep := check.Compare(base, pr, s.Check)
+	rep := check.Compare(base, pr, opts)
 	var suspects []int
 	for i, cfg := range suite.Configs {
 		if status(rep, cfg.Key()) == check.Suspect {
@@ -252,7 +259,7 @@ func gate(s Setup, sc Scenario, suite *Suite, rng *rand.Rand, base []bench.Run, 
 	}
 	extra := prRuns(suite, rng, ConfirmRuns-sc.PRRuns, slow, suspects)
 	pr = append(pr, extra...)
-	return check.Compare(base, pr, s.Check), true, len(extra)
+	return check.Compare(base, pr, opts), true, len(extra)
 }
 
 func prRuns(s *Suite, rng *rand.Rand, n int, slow []float64, only []int) []bench.Run {

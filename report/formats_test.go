@@ -67,7 +67,7 @@ func TestMixtureWords(t *testing.T) {
 		check.Unconfirmed{Contaminated: true, PValue: 0.004, Alpha: 0.02, NewRuns: 1, ConfirmRuns: 3},
 	}}
 	want := "nightly-03 is 7.1% below this config's other runs: likely a slow node (probability 0.80), weighed with and without it; " +
-		"suspect: worse by 6.0% (p=0.004), but the baseline probably holds a slow run; re-run it to 3 runs and check again with all of them (1 so far)"
+		"suspect: worse by 6.0% (p=0.004), but on a baseline that probably holds a slow run; re-run it to 3 runs and check again with all of them (1 so far)"
 	if got := Reason(r); got != want {
 		t.Errorf("reason\n got %q\nwant %q", got, want)
 	}

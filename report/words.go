@@ -93,16 +93,25 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	case check.SlowBaselineRun:
 		return fmt.Sprintf("%s is %.1f%% below this config's other runs: likely a slow node (probability %.2f), weighed with and without it", c.Batch, c.BelowPct, c.Prob)
 	case check.Unconfirmed:
+		var where string
+		switch {
+		case c.Short && c.Contaminated:
+			where = "a short baseline that probably holds a slow run"
+		case c.Contaminated:
+			where = "a baseline that probably holds a slow run"
+		case c.Short:
+			where = fmt.Sprintf("a short baseline (%d runs)", r.Baseline.Runs)
+		}
 		var why string
 		switch {
-		case c.NearThreshold:
+		case c.NearThreshold && where == "":
 			why = fmt.Sprintf("worse by %.1f%%, just short of significance (p=%.2g, alpha %g)", abs, c.PValue, c.Alpha)
-		case c.Short && c.Contaminated:
-			why = fmt.Sprintf("worse by %.1f%% (p=%.2g), but on a short baseline that probably holds a slow run", abs, c.PValue)
-		case c.Contaminated:
-			why = fmt.Sprintf("worse by %.1f%% (p=%.2g), but the baseline probably holds a slow run", abs, c.PValue)
+		case c.NearThreshold:
+			why = fmt.Sprintf("worse by %.1f%% but not significant (p=%.2g) on %s, which one run cannot settle", abs, c.PValue, where)
+		case where == "":
+			why = fmt.Sprintf("worse by %.1f%%, significant (p=%.2g) but near the threshold", abs, c.PValue)
 		default:
-			why = fmt.Sprintf("worse by %.1f%% (p=%.2g), but on a short baseline (%d runs)", abs, c.PValue, r.Baseline.Runs)
+			why = fmt.Sprintf("worse by %.1f%% (p=%.2g), but on %s", abs, c.PValue, where)
 		}
 		return fmt.Sprintf("suspect: %s; re-run it to %d runs and check again with all of them (%d so far)", why, c.ConfirmRuns, c.NewRuns)
 	case check.ShownWith:
