@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -35,6 +33,15 @@ type Options struct {
 	// its summary, as soon as each file has been read and validated, so that memory holds one
 	// number per run rather than one per iteration. Metric.Samples keeps the count.
 	Summarize func(values []float64) float64
+	// KeyArgs names launch arguments (as a Megatron-LM argument dump spells them, e.g.
+	// "sequence_parallel") that belong in the config key beside the flag vocabulary; a true
+	// boolean adds its name as a flag, another value its name and value. The per-repository
+	// config file is where a repository lists them.
+	KeyArgs []string
+	// AllowNoConfig accepts runs whose input gives no config key at all, gating them as the
+	// one unnamed config. Without it such a run is an input error: runs without a config
+	// would silently be compared with each other whatever they ran.
+	AllowNoConfig bool
 }
 
 // A Format reads one kind of results file.
@@ -102,12 +109,23 @@ func Detect(file string, head []byte) (*Format, error) {
 	return nil, &bench.SyntaxError{File: file, Msg: strings.TrimPrefix(b.String(), file+": ")}
 }
 
-// ReadPaths reads every file named in paths. A directory contributes the regular files below
-// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log.
-// Files are parsed concurrently, one per CPU, and their runs returned in order. It fails on
-// the first bad file (in order), and when the paths hold no results at all.
+// ReadPaths reads every file named in paths, as ReadAll does, and returns the runs.
 func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
-	var files []string
+	in, err := ReadAll(paths, opts)
+	if err != nil {
+		return nil, err
+	}
+	return in.Runs, nil
+}
+
+// ReadAll reads every file named in paths. A directory contributes the regular files below
+// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log,
+// and skipping, with a note in Input.Skipped, files that no reader claims (a README, a Slurm
+// script, a model_config.yaml). Files are parsed concurrently, one per CPU, and their runs
+// returned in order. It fails on the first bad file (in order), when the paths hold no
+// results at all, and when a run has no config key (unless Options.AllowNoConfig).
+func ReadAll(paths []string, opts *Options) (*Input, error) {
+	var files []entry
 	for _, p := range paths {
 		fs, err := expand(p)
 		if err != nil {
@@ -116,8 +134,9 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 		files = append(files, fs...)
 	}
 	type result struct {
-		runs []bench.Run
-		err  error
+		runs    []bench.Run
+		err     error
+		skipped string
 	}
 	results := make([]result, len(files))
 	work := make(chan int)
@@ -127,13 +146,13 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				rs, err := ReadFile(files[i], opts)
+				rs, skip, err := readEntry(files[i], opts)
 				if err == nil && opts != nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
 						summarize(rs, opts.Summarize)
 					}
 				}
-				results[i] = result{rs, err}
+				results[i] = result{rs, err, skip}
 			}
 		}()
 	}
@@ -142,20 +161,33 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 	}
 	close(work)
 	wg.Wait()
-	var runs []bench.Run
-	for _, r := range results {
+	in := &Input{}
+	for i, r := range results {
 		if r.err != nil {
 			return nil, r.err
 		}
-		runs = append(runs, r.runs...)
+		if r.skipped != "" {
+			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: r.skipped})
+			continue
+		}
+		in.Runs = append(in.Runs, r.runs...)
 	}
-	if len(runs) == 0 {
-		return nil, fmt.Errorf("%s: no results found", strings.Join(paths, ", "))
+	if len(in.Runs) == 0 {
+		msg := strings.Join(paths, ", ") + ": no results found"
+		if len(in.Skipped) > 0 {
+			msg += fmt.Sprintf(" (%d file(s) skipped: no reader recognises them, e.g. %s)", len(in.Skipped), in.Skipped[0].File)
+		}
+		return nil, errors.New(msg)
 	}
-	if err := Validate(runs); err != nil {
+	if err := Validate(in.Runs); err != nil {
 		return nil, err
 	}
-	return runs, nil
+	if opts == nil || !opts.AllowNoConfig {
+		if err := requireConfig(in.Runs); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 func summarize(runs []bench.Run, f func([]float64) float64) {
@@ -201,38 +233,6 @@ func Validate(runs []bench.Run) error {
 	return nil
 }
 
-func expand(p string) ([]string, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{p}, nil
-	}
-	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if path != p && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() && !isSidecar(path) {
-			files = append(files, path)
-		}
-		return nil
-	})
-	sort.Strings(files)
-	if err == nil && len(files) == 0 {
-		err = fmt.Errorf("%s: directory holds no results files", p)
-	}
-	return files, err
-}
-
 // ReadFile reads one results file, detecting its format unless opts forces one. Each run's
 // Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
 // same file twice yields the same runs.
@@ -261,6 +261,9 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 		return nil, err
 	}
 	runs, err := format.Read(file, br, opts)
+	if errors.Is(err, errNoLines) {
+		return nil, errNotThisFormat(file, format)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,125 @@
+package ingest
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/flops"
+)
+
+// A sweep launches every run with sequence parallelism; the table's "None" row must meet the
+// log, so sequence_parallel stays out of the key and goes to the fingerprint.
+func TestSequenceParallelIsFingerprintNotKey(t *testing.T) {
+	log := argDump(map[string]string{"sequence_parallel": "True", "transformer_impl": "transformer_engine", "bf16": "True",
+		"seed": "1234", "save": "/ckpt/run7", "lr": "0.00015"}) + iterLines(1, 5, 5, 1000, 400)
+	runs := readLog(t, MegatronFormat, log, -1)
+	if got, want := runs[0].Config.Key(), "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=32"; got != want {
+		t.Errorf("config = %s, want %s", got, want)
+	}
+	args := runs[0].Args
+	for k, want := range map[string]string{"sequence_parallel": "True", "transformer_impl": "transformer_engine", "bf16": "True"} {
+		if args[k] != want {
+			t.Errorf("Args[%s] = %q, want %q", k, args[k], want)
+		}
+	}
+	// Keyed arguments and per-run noise are not part of the fingerprint.
+	for _, k := range []string{"tensor_model_parallel_size", "use_distributed_optimizer", "seed", "save", "lr", "wandb_project", "world_size"} {
+		if _, ok := args[k]; ok {
+			t.Errorf("Args holds %s = %q; want it left out", k, args[k])
+		}
+	}
+}
+
+// A repository that does vary an always-on argument puts it in the key with KeyArgs.
+func TestKeyArgs(t *testing.T) {
+	log := argDump(map[string]string{"sequence_parallel": "True", "transformer_impl": "local"}) + iterLines(1, 5, 5, 1000, 400)
+	runs, err := MegatronFormat.Read("train.log", strings.NewReader(log), &Options{SkipIters: -1, KeyArgs: []string{"sequence_parallel", "transformer_impl", "absent_arg"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := runs[0].Config["flags"], "sequence-parallel+transformer-impl-local"; got != want {
+		t.Errorf("flags = %s, want %s", got, want)
+	}
+	if _, ok := runs[0].Args["sequence_parallel"]; ok {
+		t.Error("a key argument is also in the fingerprint")
+	}
+}
+
+func TestArgsDrift(t *testing.T) {
+	cfg := bench.Config{"tp": "8", "flags": "none"}
+	other := bench.Config{"tp": "4", "flags": "none"}
+	run := func(c bench.Config, args map[string]string, formula string) bench.Run {
+		return bench.Run{Config: c, Outcome: bench.OK, Args: args, Formula: formula}
+	}
+	base := []bench.Run{
+		run(cfg, map[string]string{"sequence_parallel": "True", "bf16": "True"}, "megatron"),
+		run(cfg, map[string]string{"sequence_parallel": "True", "bf16": "True"}, "megatron"),
+		run(other, map[string]string{"sequence_parallel": "True"}, ""),
+		{Config: bench.Config{"tp": "2"}, Outcome: bench.OK}, // a table row: nothing to compare
+	}
+	cur := []bench.Run{
+		run(cfg, map[string]string{"sequence_parallel": "False", "bf16": "True", "use_flash_attn": "True"}, "megatron-legacy"),
+		run(other, map[string]string{"sequence_parallel": "True"}, ""),
+		run(bench.Config{"tp": "2"}, map[string]string{"sequence_parallel": "False"}, ""),
+	}
+	got := ArgsDrift(base, cur)
+	key := cfg.Key()
+	want := []Drift{
+		{Kind: ArgDrift, Config: key, Name: "sequence_parallel", Base: []string{"True"}, New: []string{"False"}},
+		{Kind: ArgDrift, Config: key, Name: "use_flash_attn", Base: []string{""}, New: []string{"True"}},
+		{Kind: FormulaDrift, Config: key, Base: []string{"megatron"}, New: []string{"megatron-legacy"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ArgsDrift (-want +got):\n%s", diff)
+	}
+	if d := ArgsDrift(base, base); len(d) != 0 {
+		t.Errorf("ArgsDrift(base, base) = %v, want none", d)
+	}
+}
+
+// The logged TFLOPS of a Megatron log whose dump gives the model shape are matched to the
+// formula that produced them: a ROCm fork logs the legacy formula's 9% higher number.
+func TestLoggedFormula(t *testing.T) {
+	spec := megaSpec{TP: 8, PP: 4, MBS: 1, GBS: 1024, SL: 4096, Nodes: 32, TFLOPS: 1}
+	args := spec.args()
+	shape, err := flops.ShapeFromMegatronArgs(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []flops.Formula{flops.Megatron, flops.MegatronLegacy} {
+		fl, err := flops.FLOPsPerIter(f, shape, 1024, 4096)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tf := math.Round(flops.TFLOPSPerGPU(fl, 46, 256)*10) / 10
+		runs := readLog(t, MegatronFormat, argDump(args)+iterLines(1, 10, 10, 46000, tf), -1)
+		if runs[0].Formula != string(f) {
+			t.Errorf("TFLOPS %v from %s: Formula = %q, notes %q", tf, f, runs[0].Formula, runs[0].Notes)
+		}
+	}
+	// Logged numbers no formula gives (the generated sweep copies a table's) name none.
+	runs := readLog(t, MegatronFormat, argDump(args)+iterLines(1, 10, 10, 46000, 148.6), -1)
+	if runs[0].Formula != "" {
+		t.Errorf("Formula = %q for TFLOPS no formula gives", runs[0].Formula)
+	}
+}
+
+// Milliseconds are converted in decimal, so 12137.8 ms is 12.1378 s, not 12.137799999999999.
+func TestMillisecondsAreShortest(t *testing.T) {
+	for _, tt := range []struct {
+		in    string
+		shift int
+		want  float64
+	}{
+		{"12137.8", 3, 12.1378}, {"5361.6", 3, 5.3616}, {"1.5e3", 3, 1.5}, {"215.82", 0, 215.82}, {"0.4", 3, 0.0004},
+	} {
+		v, _, ok := numberAtScaled([]byte(tt.in), tt.shift)
+		if !ok || v != tt.want {
+			t.Errorf("numberAtScaled(%q, %d) = %v, %v; want %v", tt.in, tt.shift, v, ok, tt.want)
+		}
+	}
+}
