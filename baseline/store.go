@@ -36,6 +36,13 @@ const DefaultWindow = 10
 //	# perfgate run batch=nightly-1234 date=2026-11-24T03:00:00Z commit=abc123 source=sweep.txt
 //	BenchmarkTrain/tp=8/pp=4/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32 1 46.3 s/iter 148.59 TFLOPS/GPU
 //	# perfgate fail oom BenchmarkTrain/tp=8/pp=8/mbs=4/gbs=1024/flags=none/sl=4096/nodes=32 reason="sweep.txt:11: OOM in the time column"
+//
+// Runs read from trainer logs may carry a launch fingerprint (bench.Run.Args) and the FLOPs
+// formula their logged TFLOPS match (bench.Run.Formula). A '# perfgate launch' line holds
+// them for the result and failure lines that follow it in its block, up to the next launch
+// line; runs of a sweep share one:
+//
+//	# perfgate launch formula=megatron arg.sequence_parallel=True arg.transformer_impl=transformer_engine
 type Store struct {
 	// Dir is the baseline directory.
 	Dir string
@@ -73,8 +80,9 @@ func Open(dir string) (*Store, error) {
 }
 
 const (
-	runPrefix  = "# perfgate run "
-	failPrefix = "# perfgate fail "
+	runPrefix    = "# perfgate run "
+	failPrefix   = "# perfgate fail "
+	launchPrefix = "# perfgate launch"
 	fileHeader = "# perfgate baseline v1"
 )
 
@@ -89,6 +97,7 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 	// First pass: provenance and failure lines, which benchfmt skips.
 	var (
 		blocks   []block
+		launches []launch
 		failures = map[int]bench.Run{}
 		batches  = map[string]int{}
 		sawHead  bool
@@ -142,6 +151,16 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 				return nil, bench.Errorf(file, lineNo, "failure line: %v", err)
 			}
 			failures[lineNo] = bench.Run{Config: cfg, Outcome: o, Reason: kv["reason"]}
+		case l == launchPrefix || strings.HasPrefix(l, launchPrefix+" "):
+			if len(blocks) == 0 {
+				return nil, bench.Errorf(file, lineNo, "launch line before any '# perfgate run' line")
+			}
+			ln, err := parseLaunch(strings.TrimPrefix(l, launchPrefix))
+			if err != nil {
+				return nil, bench.Errorf(file, lineNo, "launch line: %v", err)
+			}
+			ln.line = lineNo
+			launches = append(launches, ln)
 		case strings.HasPrefix(l, "# perfgate"):
 			// Comments of the format itself.
 		}
@@ -159,6 +178,11 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 	prov := func(r *bench.Run, b *block, line int) {
 		r.Batch, r.Date, r.Commit, r.File = b.batch, b.date, b.commit, b.source
 		r.Source = file + ":" + strconv.Itoa(line)
+		// The launch line in force: the last one before line, within its block.
+		i := sort.Search(len(launches), func(i int) bool { return launches[i].line > line }) - 1
+		if i >= 0 && launches[i].line > b.line {
+			r.Args, r.Formula = launches[i].args, launches[i].formula
+		}
 	}
 
 	// Second pass: results, with benchfmt.
@@ -335,11 +359,15 @@ func write(w io.Writer, runs []bench.Run, samples bool) error {
 	for _, n := range names {
 		fmt.Fprintf(bw, "Unit %s better=%s\n", n, units[n])
 	}
-	var batch string
+	var batch, launchLine string
 	for i, r := range runs {
 		if i == 0 || r.Batch != batch {
-			batch = r.Batch
+			batch, launchLine = r.Batch, ""
 			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", r.File))
+		}
+		if l := formatLaunch(r.Args, r.Formula); l != launchLine {
+			launchLine = l
+			fmt.Fprintln(bw, launchPrefix+l)
 		}
 		name := r.Config.BenchName()
 		if r.Outcome != bench.OK {
@@ -387,4 +415,52 @@ func writeSampleLines(w io.Writer, name string, ms []bench.Metric) {
 		}
 		fmt.Fprintf(w, "%s 1%s\n", name, vals.String())
 	}
+}
+
+// A launch is a '# perfgate launch' line: the fingerprint and formula of the runs after it.
+type launch struct {
+	line    int
+	args    map[string]string
+	formula string
+}
+
+// parseLaunch parses the fields of a launch line: "formula=NAME" and "arg.NAME=VALUE".
+func parseLaunch(s string) (launch, error) {
+	kv, err := parseFields(s)
+	if err != nil {
+		return launch{}, err
+	}
+	var ln launch
+	for k, v := range kv {
+		switch {
+		case k == "formula":
+			ln.formula = v
+		case strings.HasPrefix(k, "arg.") && len(k) > len("arg."):
+			if ln.args == nil {
+				ln.args = map[string]string{}
+			}
+			ln.args[strings.TrimPrefix(k, "arg.")] = v
+		default:
+			return launch{}, fmt.Errorf("unknown field %q (want formula= or arg.NAME=)", k)
+		}
+	}
+	return ln, nil
+}
+
+// formatLaunch returns the fields of the launch line for args and formula, each after a
+// space, sorted; "" when there are none.
+func formatLaunch(args map[string]string, formula string) string {
+	var b strings.Builder
+	if formula != "" {
+		b.WriteString(" " + field("formula", formula))
+	}
+	keys := make([]string, 0, len(args))
+	for k := range args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(" " + field("arg."+k, args[k]))
+	}
+	return b.String()
 }

@@ -18,6 +18,8 @@ type ingestFlags struct {
 	set       []string
 	skipIters int
 	better    []string
+	noConfig  bool
+	keyArgs   []string
 }
 
 func (f *ingestFlags) register(fs *pflag.FlagSet) {
@@ -25,12 +27,15 @@ func (f *ingestFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.set, "set", nil, "add or override a config key on every run, as key=value (repeatable)")
 	fs.IntVar(&f.skipIters, "skip-iters", -1, "warm-up iterations to drop from logs beyond the first logged one (-1: the format's default)")
 	fs.StringArrayVar(&f.better, "better", nil, "metric direction, as METRIC=higher|lower (repeatable)")
+	fs.BoolVar(&f.noConfig, "allow-no-config", false, "accept runs whose input gives no config key, gating them all as one unnamed config")
+	fs.StringArrayVar(&f.keyArgs, "key-arg", nil, "put a launch argument of Megatron logs (e.g. sequence_parallel) in the config key as a flag (repeatable)")
 }
 
 // options validates the flags and returns ingest options. cfgBetter are directions from the
 // config file, which flags override.
 func (f *ingestFlags) options(cfgBetter map[string]bench.Better) (*ingest.Options, error) {
-	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]bench.Better{}, Summarize: bench.Center}
+	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]bench.Better{}, Summarize: bench.Center,
+		AllowNoConfig: f.noConfig, KeyArgs: f.keyArgs}
 	if f.format != "auto" {
 		if _, err := ingest.LookupFormat(f.format); err != nil {
 			return nil, fmt.Errorf("--input-format: %w", err)
