@@ -83,7 +83,7 @@ const (
 	runPrefix    = "# perfgate run "
 	failPrefix   = "# perfgate fail "
 	launchPrefix = "# perfgate launch"
-	fileHeader = "# perfgate baseline v1"
+	fileHeader   = "# perfgate baseline v1"
 )
 
 // A block is one provenance line and the line numbers it covers.

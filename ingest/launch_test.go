@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -120,6 +121,33 @@ func TestMillisecondsAreShortest(t *testing.T) {
 		v, _, ok := numberAtScaled([]byte(tt.in), tt.shift)
 		if !ok || v != tt.want {
 			t.Errorf("numberAtScaled(%q, %d) = %v, %v; want %v", tt.in, tt.shift, v, ok, tt.want)
+		}
+	}
+}
+
+// The start line of current torchtitan (pytorch/torchtitan@b5bcd76c, torchtitan/trainer.py)
+// counts tokens: sl is the maximum context length and gbs the tokens per train step over it.
+func TestTitanTokensPerStep(t *testing.T) {
+	line := func(perStep int) string {
+		return fmt.Sprintf("[rank0]:[titan] 2026-08-21 10:00:00,000 - root - INFO - Trainer is initialized with 16384 tokens per DP rank, %d tokens per train step, gradient accumulation steps 1, maximum context length 8192, total steps 20 (warmup 2)\n", perStep)
+	}
+	var steps strings.Builder
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&steps, "[rank0]:[titan] 2026-08-21 10:00:%02d,000 - root - INFO - step: %2d  loss:  4.0000  grad_norm:  1.0000  memory: 10.00GiB(10.00%%)  tps: 7,000  tflops: 300.00  mfu: 30.00%%\n", i, i)
+	}
+	for _, tt := range []struct {
+		perStep int
+		want    string
+	}{{131072, "gbs=16/sl=8192"}, {100000, "sl=8192/tokens-per-step=100000"}} {
+		runs, err := TorchtitanFormat.Read("t.log", strings.NewReader(line(tt.perStep)+steps.String()), &Options{SkipIters: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := runs[0].Config.Key(); got != tt.want {
+			t.Errorf("%d tokens per step: config %s, want %s", tt.perStep, got, tt.want)
+		}
+		if m := runs[0].Metric(MetricTokens); m == nil || len(m.Values) != 17 {
+			t.Errorf("tokens/s/GPU = %v, want 17 steady samples (the first step and 10%% of 20 more are warm-up)", m)
 		}
 	}
 }

@@ -101,9 +101,13 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	if err != nil && !errors.Is(err, baseline.ErrNoBaseline) {
 		return inputError(err)
 	}
-	runs, err := ingest.ReadPaths(o.results, iopts)
+	in, err := ingest.ReadAll(o.results, iopts)
 	if err != nil {
 		return inputError(err)
+	}
+	runs := in.Runs
+	if r := skippedRemark(in.Skipped); r != nil {
+		fmt.Fprintln(s.ErrOut, "perfgate: note: "+report.RemarkText(r))
 	}
 	for i := range runs {
 		if runs[i].Date == "" {

@@ -101,13 +101,16 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		}
 		return inputError(err)
 	}
-	runs, err := ingest.ReadPaths(o.results, iopts)
+	in, err := ingest.ReadAll(o.results, iopts)
 	if err != nil {
 		return inputError(err)
 	}
-	rep, err := o.stats.compare(store.Runs, runs, opts)
+	rep, err := o.stats.compare(store.Runs, in.Runs, opts)
 	if err != nil {
 		return inputError(err)
+	}
+	if r := skippedRemark(in.Skipped); r != nil {
+		rep.Remarks = append(rep.Remarks, r)
 	}
 	if err := writeReport(s, rep, format, o.output); err != nil {
 		return internalError(err)

@@ -139,6 +139,7 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 	if err != nil {
 		return nil, err
 	}
+	remarks = append(remarks, check.CheckLaunch(base, cur)...)
 	rep := check.Compare(base, cur, opts)
 	rep.Remarks = append(remarks, rep.Remarks...)
 	return rep, nil
