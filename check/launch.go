@@ -19,6 +19,13 @@ type ArgsDrift struct {
 	Configs       []string // config keys where it drifted, sorted
 }
 
+// LoggedFormula: the logged TFLOPS/GPU of Runs new runs match this FLOPs formula (several
+// joined by "/" when they agree), as ingest found from their time and model shape.
+type LoggedFormula struct {
+	Formula string
+	Runs    int
+}
+
 // SkippedInputs: files below an input directory that no reader claims were left out.
 type SkippedInputs struct {
 	Files   []string
@@ -26,11 +33,13 @@ type SkippedInputs struct {
 }
 
 func (ArgsDrift) RemarkKind() string     { return "args-drift" }
+func (LoggedFormula) RemarkKind() string { return "logged-formula" }
 func (SkippedInputs) RemarkKind() string { return "skipped-inputs" }
 
 // CheckLaunch compares how the baseline and the new runs of each config were launched
 // (ingest.ArgsDrift): one ArgsDrift per argument and pair of values, listing the configs it
-// drifted in, then one FormulaDrift per pair of formula sets the logged TFLOPS match.
+// drifted in, then one FormulaDrift per pair of formula sets the logged TFLOPS match, then
+// one LoggedFormula per formula the new runs' logged TFLOPS match.
 func CheckLaunch(base, cur []bench.Run) []Remark {
 	type group struct {
 		arg, base, cur string
@@ -67,6 +76,20 @@ func CheckLaunch(base, cur []bench.Run) []Remark {
 		if f, ok := formulas[g]; ok {
 			out = append(out, *f)
 		}
+	}
+	counts := map[string]int{}
+	for _, r := range cur {
+		if r.Formula != "" {
+			counts[r.Formula]++
+		}
+	}
+	names := make([]string, 0, len(counts))
+	for f := range counts {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	for _, f := range names {
+		out = append(out, LoggedFormula{Formula: f, Runs: counts[f]})
 	}
 	return out
 }

@@ -119,6 +119,8 @@ func RemarkText(m check.Remark) string {
 	case check.ArgsDrift:
 		return fmt.Sprintf("args drift: %s %s → %s in %s. The runs were launched differently from the baseline's although their configs match; check the launch script, or make the argument part of the config with --key-arg %s.",
 			m.Arg, argValues(m.Baseline), argValues(m.New), configList(m.Configs), m.Arg)
+	case check.LoggedFormula:
+		return fmt.Sprintf("The logged TFLOPS/GPU of %d new run(s) match the %s FLOPs formula (from their time per iteration and model shape).", m.Runs, m.Formula)
 	case check.SkippedInputs:
 		parts := make([]string, len(m.Files))
 		for i, f := range m.Files {

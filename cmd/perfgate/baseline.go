@@ -97,6 +97,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		return inputError(err)
 	}
 	iopts.Batch = o.runID
+	iopts.KeyArgs = append(iopts.KeyArgs, o.stats.cfgKeyArgs...)
 	store, err := baseline.Open(o.dir)
 	if err != nil && !errors.Is(err, baseline.ErrNoBaseline) {
 		return inputError(err)

@@ -94,6 +94,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
+	iopts.KeyArgs = append(iopts.KeyArgs, o.stats.cfgKeyArgs...)
 	store, err := baseline.Open(dir)
 	if err != nil {
 		if errors.Is(err, baseline.ErrNoBaseline) && o.baselineRef != "" {

@@ -81,6 +81,7 @@ type checkFlags struct {
 	requireAll bool
 	recompute  string
 	gpn        int
+	cfgKeyArgs []string // key_args of the config file, read by options
 }
 
 func (f *checkFlags) register(fs *pflag.FlagSet) {
@@ -168,6 +169,7 @@ func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Optio
 		if cf.Window != nil {
 			window = *cf.Window
 		}
+		f.cfgKeyArgs = cf.KeyArgs
 	}
 	// The config file was validated by LoadConfig; flags are validated here, with the same
 	// ranges (check's Check* functions).
