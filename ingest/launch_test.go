@@ -151,3 +151,28 @@ func TestTitanTokensPerStep(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNumberAtScaled: milliseconds read as seconds are the float64 strconv gives for the same
+// decimal with the point moved three places, on every input.
+func FuzzNumberAtScaled(f *testing.F) {
+	for _, s := range []string{"5361.6 |", "12137.8", "1,314.71", "1.5e3", "-3", "123456789012345.678", "0.0001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, n, ok := numberAtScaled([]byte(s), 3)
+		if !ok {
+			return
+		}
+		if n <= 0 || n > len(s) {
+			t.Fatalf("numberAtScaled(%q) used %d bytes", s, n)
+		}
+		tok := strings.ReplaceAll(strings.TrimLeft(s[:n], " \t"), ",", "")
+		u, _, ok := numberAt([]byte(s))
+		if !ok {
+			t.Fatalf("numberAtScaled(%q) reads a number numberAt does not", s)
+		}
+		if want, err := parseFloatRef(tok + "e-3"); err == nil && !strings.ContainsAny(tok, "eE") && want != v && !(v != v && want != want) {
+			t.Fatalf("numberAtScaled(%q, 3) = %v, strconv says %v (unscaled %v)", s, v, want, u)
+		}
+	})
+}
