@@ -190,8 +190,11 @@ type Drift struct {
 
 // ArgsDrift compares the fingerprints (Run.Args) and logged-TFLOPS formulas (Run.Formula) of
 // baseline and new runs config by config. A config is compared only when both sides have
-// runs that recorded a fingerprint (or a formula); the result is sorted by config, kind and
-// name. It is a pure function: check turns its result into warnings and report into words.
+// runs that recorded a fingerprint (or a formula). An argument drifts when the new runs have
+// a value that no baseline run of the config has: a baseline window that spans an intended
+// change (old runs False, recent ones True) does not warn about new runs that are True. The
+// result is sorted by config, kind and name. It is a pure function: check turns its result
+// into remarks and report into words.
 func ArgsDrift(base, cur []bench.Run) []Drift {
 	type side struct {
 		args     []map[string]string
@@ -235,14 +238,14 @@ func ArgsDrift(base, cur []bench.Run) []Drift {
 			}
 			for n := range names {
 				bv, cv := distinct(b.args, n), distinct(c.args, n)
-				if !equalStrings(bv, cv) {
+				if !subset(cv, bv) {
 					out = append(out, Drift{Kind: ArgDrift, Config: key, Name: n, Base: bv, New: cv})
 				}
 			}
 		}
 		if len(b.formulas) > 0 && len(c.formulas) > 0 {
 			bf, cf := sortedSet(b.formulas), sortedSet(c.formulas)
-			if !equalStrings(bf, cf) {
+			if !subset(cf, bf) {
 				out = append(out, Drift{Kind: FormulaDrift, Config: key, Base: bf, New: cf})
 			}
 		}
@@ -278,12 +281,17 @@ func sortedSet(m map[string]bool) []string {
 	return out
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
+// subset reports whether every string of a is in b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			if x == y {
+				found = true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
 	}

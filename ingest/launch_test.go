@@ -80,6 +80,15 @@ func TestArgsDrift(t *testing.T) {
 	if d := ArgsDrift(base, base); len(d) != 0 {
 		t.Errorf("ArgsDrift(base, base) = %v, want none", d)
 	}
+	// A baseline window spanning an intended change holds both values; new runs with one of
+	// them have not drifted, new runs with a value no baseline run has have.
+	mixed := []bench.Run{run(cfg, map[string]string{"sequence_parallel": "False"}, ""), run(cfg, map[string]string{"sequence_parallel": "True"}, "")}
+	if d := ArgsDrift(mixed, mixed[1:]); len(d) != 0 {
+		t.Errorf("ArgsDrift(mixed baseline, one of its values) = %v, want none", d)
+	}
+	if d := ArgsDrift(mixed[1:], mixed); len(d) != 1 || d[0].Name != "sequence_parallel" {
+		t.Errorf("ArgsDrift(True baseline, True and False runs) = %v, want sequence_parallel", d)
+	}
 }
 
 // The logged TFLOPS of a Megatron log whose dump gives the model shape are matched to the
