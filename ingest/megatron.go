@@ -49,6 +49,8 @@ var (
 	kwMemory    = []byte("memory (")
 	kwAlloc     = []byte("alloc")
 	kwExiting   = []byte("exiting program")
+	kwPadded    = []byte("padded vocab (size:")
+	kwNewSize   = []byte("(new size:")
 )
 
 func sniffMegatron(file string, head []byte) bool {
@@ -177,6 +179,16 @@ func (p *megatronParser) line(line []byte, n int) error {
 			p.stepTimeLine(line[i+len(kwStepTime):], n)
 			return nil
 		}
+	}
+	if bytes.Contains(line, kwPadded) {
+		// " > padded vocab (size: 50257) with 431 dummy tokens (new size: 50688)": dumps of
+		// older releases lack padded_vocab_size, which the TFLOPS formula needs.
+		if v, ok := numberAfter(line, kwNewSize); ok && v > 0 && v < 1<<31 && m.args != nil {
+			if cur, ok := m.args["padded_vocab_size"]; !ok || cur == "None" || cur == "" {
+				m.args["padded_vocab_size"] = strconv.Itoa(int(v))
+			}
+		}
+		return nil
 	}
 	if bytes.Contains(line, kwMemory) && bytes.Contains(line, kwAlloc) {
 		memoryLine(m, line)
