@@ -185,3 +185,26 @@ func FuzzNumberAtScaled(f *testing.F) {
 		}
 	})
 }
+
+// torchtitan's 2025-03 start line gives the planned steps: warm-up is 10% of them, and a log
+// that stops early says so.
+func TestTitanInitializedCutOff(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[rank0]:[titan] 2025-11-25 19:44:58,838 - root - INFO - Trainer is initialized with local batch size 8, global batch size 64, gradient accumulation steps 1, sequence length 2048, total steps 100 (warmup 2)\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "[rank0]:[titan] 2025-11-25 19:45:01,441 - root - INFO - step: %2d  loss:  8.0277  grad_norm:  1.4604  memory:  1.21GiB(0.86%%)  tps: 5,756  tflops: 0.41  mfu: 0.04%%\n", i)
+	}
+	runs, err := TorchtitanFormat.Read("t.log", strings.NewReader(b.String()), &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := runs[0].Metric(bench.MetricTFLOPS); m == nil || len(m.Values) != 29 {
+		t.Errorf("TFLOPS/GPU = %v, want 29 steady samples (steps 12–40: the first and 10 of 100 more are warm-up)", m)
+	}
+	if notes := strings.Join(runs[0].Notes, "\n"); !strings.Contains(notes, "log cut off at iteration 40 of 100") {
+		t.Errorf("notes = %q, want a cut-off note", notes)
+	}
+	if got := runs[0].Config.Key(); got != "gbs=64/sl=2048" {
+		t.Errorf("config = %s, want gbs=64/sl=2048", got)
+	}
+}
