@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,6 +194,9 @@ func TestTitanInitializedCutOff(t *testing.T) {
 	b.WriteString("[rank0]:[titan] 2025-11-25 19:44:58,838 - root - INFO - Trainer is initialized with local batch size 8, global batch size 64, gradient accumulation steps 1, sequence length 2048, total steps 100 (warmup 2)\n")
 	for i := 1; i <= 40; i++ {
 		fmt.Fprintf(&b, "[rank0]:[titan] 2025-11-25 19:45:01,441 - root - INFO - step: %2d  loss:  8.0277  grad_norm:  1.4604  memory:  1.21GiB(0.86%%)  tps: 5,756  tflops: 0.41  mfu: 0.04%%\n", i)
+		if i%20 == 0 { // torchtitan's validation line (components/metrics.py log_validation)
+			fmt.Fprintf(&b, "[rank0]:[titan] 2025-11-25 19:45:02,000 - root - INFO - validate step: %2d  loss:  7.9000  memory:  1.30GiB(0.90%%)  tps: 99,999\n", i)
+		}
 	}
 	runs, err := TorchtitanFormat.Read("t.log", strings.NewReader(b.String()), &Options{SkipIters: -1})
 	if err != nil {
@@ -201,10 +205,31 @@ func TestTitanInitializedCutOff(t *testing.T) {
 	if m := runs[0].Metric(bench.MetricTFLOPS); m == nil || len(m.Values) != 29 {
 		t.Errorf("TFLOPS/GPU = %v, want 29 steady samples (steps 12–40: the first and 10 of 100 more are warm-up)", m)
 	}
-	if notes := strings.Join(runs[0].Notes, "\n"); !strings.Contains(notes, "log cut off at iteration 40 of 100") {
-		t.Errorf("notes = %q, want a cut-off note", notes)
+	if notes := strings.Join(runs[0].Notes, "\n"); !strings.Contains(notes, "log cut off at iteration 40 of 100") || strings.Contains(notes, "ignored") {
+		t.Errorf("notes = %q, want a cut-off note and no ignored lines", notes)
+	}
+	if m := runs[0].Metric(MetricTokens); m == nil || slices.Contains(m.Values, 99999) {
+		t.Errorf("tokens/s/GPU = %v: validation throughput read as training", m)
 	}
 	if got := runs[0].Config.Key(); got != "gbs=64/sl=2048" {
 		t.Errorf("config = %s, want gbs=64/sl=2048", got)
+	}
+}
+
+// microsoft/Megatron-DeepSpeed (f4157bea, megatron/training.py) logs milliseconds, TFLOPs: and
+// tokens per GPU per second.
+func TestMegatronDeepSpeedLine(t *testing.T) {
+	var b strings.Builder
+	for it := 1; it <= 10; it++ {
+		fmt.Fprintf(&b, "[default7]: iteration %8d/%8d | consumed samples: %12d | consumed tokens: %12d | elapsed time per iteration (ms): 2137.5 | learning rate: 1.000E-04 | global batch size:    64 | lm loss: 2.000000E+00 | loss scale: 1.0 | actual seqlen:  2048 | number of skipped iterations:   0 | number of nan iterations:   0 | samples per second: 29.942 | tokens per gpu per second (tgs): 7664.941 | TFLOPs: 181.27 |\n", it, 10, it*64, it*64*2048)
+	}
+	runs := readLog(t, MegatronFormat, b.String(), -1)
+	for _, c := range []struct {
+		metric string
+		want   float64
+	}{{bench.MetricTime, 2.1375}, {bench.MetricTFLOPS, 181.27}, {MetricTokens, 7664.941}} {
+		if m := runs[0].Metric(c.metric); m == nil || len(m.Values) != 8 || m.Values[0] != c.want {
+			t.Errorf("%s = %v, want 8 samples of %v", c.metric, m, c.want)
+		}
 	}
 }

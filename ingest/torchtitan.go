@@ -42,6 +42,7 @@ var (
 	kwTrainStarts = []byte("Training starts at step")
 	kwTrainerInit = []byte("Trainer is initialized with")
 	kwWPS         = []byte("wps:")
+	kwValidate    = []byte("validate ")
 	kwLossColon   = []byte("loss:")
 	kwTokensStep  = []byte("tokens per train step")
 	kwMaxContext  = []byte("maximum context length")
@@ -74,8 +75,8 @@ func sniffTorchtitan(file string, head []byte) bool {
 // or ok=false when line is not a step line: "step:" followed by "loss:" and a tokens/s field.
 func titanThroughput(line []byte) (tps, tflops int, ok bool) {
 	s := bytes.Index(line, kwStep)
-	if s < 0 {
-		return 0, 0, false
+	if s < 0 || bytes.HasSuffix(line[:s], kwValidate) {
+		return 0, 0, false // "validate step: 10  loss: …  tps: …" measures evaluation
 	}
 	if !bytes.Contains(line[s:], kwLossColon) {
 		return 0, 0, false
