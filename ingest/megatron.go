@@ -237,10 +237,16 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 	p.recognized = true
 	after := unit[k:]
 	tput, haveTput := numberAfter(after, kwTput)
+	var tgs float64
+	haveTGS := false
 	if !haveTput {
-		tput, haveTput = numberAfter(after, kwDSTFLOPs)
+		// Megatron-DeepSpeed: "… | tokens per gpu per second (tgs): 7664.941 | TFLOPs: 181.27 |".
+		// Only such lines are searched for tgs, which keeps Megatron-LM lines at one scan.
+		if j := bytes.Index(after, kwDSTFLOPs); j >= 0 {
+			tput, _, haveTput = numberAt(after[j+len(kwDSTFLOPs):])
+			tgs, haveTGS = numberAfter(after[:j], kwTGS)
+		}
 	}
-	tgs, haveTGS := numberAfter(after, kwTGS)
 	if p.bridge && m.bridgeNew && len(m.iters) > 0 && m.iters[len(m.iters)-1] < 0 {
 		// The Step Time line just before this one measured the same iteration; the
 		// iteration line has the finer time and the iteration number.
