@@ -59,6 +59,8 @@ type Report struct {
 	// Sweep answers "which config is fastest at each scale" and whether the results changed
 	// the winner. It may be empty.
 	Sweep []Winner `json:"sweep,omitempty"`
+	// Provenance says what was compared with what; nil when the caller did not say.
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // Method describes the statistics a report used.

@@ -154,7 +154,7 @@ func (p *publisher) actions(rep *check.Report) error {
 	var errs []error
 	if path := o.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		if budget := stepSummaryBudget(path); budget > 0 {
-			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget})
+			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, Unchanged: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget})
 			if err := appendFile(path, md+"\n"); err != nil {
 				errs = append(errs, fmt.Errorf("writing the job summary: %v", err))
 			} else {

@@ -609,14 +609,18 @@ func TestPublishTruncatesLongBody(t *testing.T) {
 	if len(body) >= 65536 || len(body) > MaxCommentBytes {
 		t.Errorf("comment is %d bytes", len(body))
 	}
-	for _, want := range []string{"left out to fit the comment size limit", "https://github.example/o/r/actions/runs/42", "tp=8 pp=4", "tp=8 pp=8 mbs=4", Marker("perfgate")} {
+	// The comment lists what failed and counts the unchanged configs.
+	for _, want := range []string{"3000 configs unchanged, not listed.", "https://github.example/o/r/actions/runs/42", "| pp=4 |", "| pp=8 mbs=4 |", Marker("perfgate")} {
 		if !strings.Contains(body, want) {
-			t.Errorf("truncated comment lacks %q", want)
+			t.Errorf("comment lacks %q", want)
 		}
 	}
-	// The job summary has room for everything.
+	if strings.Contains(body, "| pp=2 gbs=") {
+		t.Errorf("the comment lists unchanged configs")
+	}
+	// The job summary has room for everything, unchanged configs too.
 	summary, _ := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"])
-	if n := bytes.Count(summary, []byte("| tp=8 pp=2 gbs=")); n != 3000 {
+	if n := bytes.Count(summary, []byte("| pp=2 gbs=")); n != 3000 {
 		t.Errorf("job summary has %d unchanged rows, want 3000", n)
 	}
 	if out.Comment != CommentCreated {

@@ -133,6 +133,10 @@ func MethodSummary(m check.Method) string {
 	if m.Summary != "" {
 		return m.Summary
 	}
+	if m.Comparisons == 0 {
+		return fmt.Sprintf("Each run is summarised by its median. No config had the %d baseline runs a statistical test needs, so every config was judged against the fixed ±%g%% tolerance: a change beyond it in the worse direction is a regression.",
+			m.MinHistoryRuns, m.TolerancePct)
+	}
 	return fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs). Alpha %g with %s over the %d comparison(s) of each metric; a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
 		m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, m.TolerancePct)
 }
