@@ -90,16 +90,20 @@ func worsePct(r *check.Result) float64 {
 // config. The row's status is that of its most severe metric (a failing one if any), so a
 // row fails when any of its metrics fails.
 //
-// This is the only place that decides what a row is: once check records its own grouping
-// of metrics into decisions, Rows follows it.
+// A row is one decision of check: a config's results of one measurement
+// (check.Result.Measurement), led by the result that decided (DecidedBy empty). Reports
+// from before check recorded measurements are grouped by the known speed metrics.
 func Rows(rep *check.Report) []Row {
 	type id struct{ key, group string }
 	index := map[id]int{}
 	var rows []Row
 	for _, r := range rep.Results {
-		g := r.Metric
-		if measurementRank(r.Metric) >= 0 {
-			g = ""
+		g := r.Measurement
+		if g == "" {
+			g = r.Metric
+			if measurementRank(r.Metric) >= 0 {
+				g = check.SpeedMeasurement
+			}
 		}
 		k := id{r.Key, g}
 		i, ok := index[k]
@@ -112,10 +116,14 @@ func Rows(rep *check.Report) []Row {
 	}
 	for i := range rows {
 		row := &rows[i]
-		// The deciding result first: a failing one, else the most severe status; among
-		// equals the measurement's primary metric (TFLOPS/GPU), then the others in order.
+		// The deciding result first: check's decision, else (a report without decisions
+		// recorded) a failing one, else the most severe status; among equals the
+		// measurement's primary metric (TFLOPS/GPU), then the others in order.
 		sort.SliceStable(row.Results, func(a, b int) bool {
 			ra, rb := &row.Results[a], &row.Results[b]
+			if ra.Decides() != rb.Decides() {
+				return ra.Decides()
+			}
 			if ra.Fails != rb.Fails {
 				return ra.Fails
 			}
@@ -156,7 +164,9 @@ const Ignored check.Status = "ignored"
 // regression.
 func ConfigCounts(rows []Row) (counts map[check.Status]int, configs int) {
 	worst := map[string]*check.Result{}
-	counts2 := func(r *check.Result) bool { return r.Fails || measurementRank(r.Metric) >= 0 }
+	counts2 := func(r *check.Result) bool {
+		return r.Fails || r.Measurement == check.SpeedMeasurement || (r.Measurement == "" && measurementRank(r.Metric) >= 0)
+	}
 	for i := range rows {
 		d := rows[i].Decider()
 		w, ok := worst[rows[i].Key]

@@ -83,6 +83,8 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 		return fmt.Sprintf("significant (p=%.2g) but below the %g%% minimum effect", p, c.MinEffectPct)
 	case check.WithinNoise:
 		return fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
+	case check.ShownWith:
+		return fmt.Sprintf("shown with the %s decision (one measurement of the run)", c.Metric)
 	}
 	return c.CaveatKind() // a caveat this renderer does not know yet
 }
@@ -110,7 +112,7 @@ func RemarkText(m check.Remark) string {
 	case check.NothingGated:
 		return "Nothing was gated: no config of these results is in the baseline. Check that the configs match (perfgate baseline show), or start the baseline with perfgate baseline update."
 	case check.FormulaDrift:
-		return fmt.Sprintf("TFLOPS formula drift: the baseline's TFLOPS/GPU match the %s formula but the new runs' match %s, so their TFLOPS differ even at the same speed. Compare s/iter, or pin one formula with --recompute-tflops.",
+		return fmt.Sprintf("TFLOPS formula drift: the baseline's TFLOPS/GPU match the %s formula but the new runs' match %s, so their TFLOPS differ even at the same speed: s/iter decides each config's speed instead. Pin one formula with --recompute-tflops to compare TFLOPS.",
 			strings.Join(m.Baseline, "/"), strings.Join(m.New, "/"))
 	case check.FormulaUnmatched:
 		return fmt.Sprintf("%s: logged TFLOPS/GPU %.4g disagree by more than 0.5%% with every known formula (closest: %s gives %.4g); check the model and GPU count, or pin one with --recompute-tflops.", m.Source, m.Logged, m.Closest, m.ClosestValue)

@@ -134,6 +134,12 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 	if err != nil {
 		return nil, err
 	}
+	for _, m := range remarks {
+		if _, drift := m.(check.FormulaDrift); drift && len(opts.SpeedMetrics) > 0 {
+			// The two sides' TFLOPS differ at the same speed: let the time decide.
+			opts.SpeedMetrics = check.TimeFirst(opts.SpeedMetrics)
+		}
+	}
 	rep := check.Compare(base, cur, opts)
 	rep.Remarks = append(remarks, rep.Remarks...)
 	return rep, nil
