@@ -294,7 +294,7 @@ func TestPublishStatusOnHeadSHA(t *testing.T) {
 	}
 	want := []githubtest.Status{{
 		SHA: headSHA, State: "failure", Context: "perfgate",
-		Description: "2 of 3 results regressed or newly fail",
+		Description: "2 of 3 configs regressed or newly fail",
 		TargetURL:   "https://github.example/o/r/actions/runs/42",
 	}}
 	if diff := cmp.Diff(want, h.srv.Statuses()); diff != "" {

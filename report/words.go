@@ -74,8 +74,10 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	case check.FixedTolerance:
 		return fmt.Sprintf("%d baseline run(s): fixed ±%g%% tolerance (a statistical test needs %d)", c.Runs, c.TolerancePct, c.Needed)
 	case check.Material:
+		// The direction of the change itself: a result shown with another metric's
+		// decision carries that decision's status, not its own direction.
 		dir := "better"
-		if r.Status == check.Regression {
+		if r.DeltaPct != nil && Mark(*r.DeltaPct, r.Better) == "▼" || r.DeltaPct == nil && r.Status == check.Regression {
 			dir = "worse"
 		}
 		return fmt.Sprintf("%s by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", dir, abs, p, c.MinEffectPct)

@@ -41,6 +41,7 @@ func (f *publishFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.checkRun, "check-run", false, "also create a check run with annotations (needs checks: write)")
 	fs.BoolVar(&f.strict, "strict", false, "fail (exit 3) when the token may not write, instead of warning (pull requests from forks)")
 	fs.BoolVar(&f.verbose, "verbose", false, "log every API request and retry to stderr")
+	setGroup(fs, groupPublishing, "repo", "pr", "sha", "api-url", "token-env", "id", "comment", "check-run", "strict", "verbose")
 }
 
 // options turns the flags into github.Options wired to s.
