@@ -177,4 +177,3 @@ func version() string {
 	}
 	return v
 }
-
