@@ -157,7 +157,7 @@ type NewRuns struct {
 
 // A Winner names the best config at one scale.
 type Winner struct {
-	Scale    map[string]string `json:"scale"`  // nodes, gbs, sl
+	Scale    map[string]string `json:"scale"`  // the job: every key that is not a knob (model, gbs, sl, nodes, …)
 	Metric   string            `json:"metric"` // the metric ranked by
 	Baseline string            `json:"baseline,omitempty"`
 	New      string            `json:"new,omitempty"`
