@@ -38,7 +38,7 @@ const foldRows = 10
 // Markdown renders the report for a pull-request comment or a job summary: the verdict and
 // the configs counted by status on the first line, where the numbers come from, then what
 // failed (worst first), a chart of what moved, the other changes and the count of unchanged
-// configs, the fastest config per scale, the notes and the method. Rows are rendered once
+// configs, the fastest config per model and scale, the notes and the method. Rows are rendered once
 // and the output is fitted to MaxBytes by summing their sizes.
 func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	rows := Rows(rep)
@@ -108,7 +108,7 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 		return fmt.Sprintf("- _… and %s, left out to fit the comment%s._\n", plural(n, "more scale"), more)
 	}}
 	if len(rep.Sweep) > 0 {
-		sweepSec.open = "\n**Fastest config per scale**\n\n"
+		sweepSec.open = "\n**Fastest config per model and scale**\n\n"
 		for _, s := range rep.Sweep {
 			mark := ""
 			if s.Changed {

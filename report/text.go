@@ -73,7 +73,7 @@ func Text(w io.Writer, rep *check.Report, opts Options) error {
 		fmt.Fprintf(&b, "\n%s unchanged, not listed.\n", plural(unchanged, "row"))
 	}
 	if !opts.Brief && len(rep.Sweep) > 0 {
-		b.WriteString("\nFastest config per scale:\n")
+		b.WriteString("\nFastest config per model and scale:\n")
 		for _, s := range rep.Sweep {
 			b.WriteString(wrap(SweepLine(s), TextWidth, "  "))
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -53,7 +52,7 @@ func fitted(ts *testscript.TestScript, neg bool, args []string) {
 // It writes a synthetic sweep as JSON Lines, seeded: CONFIGS configs of two models over tp,
 // pp, mbs and flags (gbs, sl and nodes fixed), three nightly baseline runs each and one PR
 // run, with TFLOPS/GPU and s/iter of one measurement (s/iter = work / TFLOPS). Every
-// (CONFIGS/REGRESSIONS)-th config is 10% slower in the PR; their configs, as the report
+// (CONFIGS/REGRESSIONS)-th config is 5% to 12% slower in the PR; their configs, as the report
 // shows them, go to REGRESSED.txt, one per line.
 func genSuite(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 5 {
@@ -64,14 +63,17 @@ func genSuite(ts *testscript.TestScript, neg bool, args []string) {
 	if err1 != nil || err2 != nil || n < 1 || nreg < 1 || nreg > n {
 		ts.Fatalf("gensuite: bad counts %q %q", args[0], args[1])
 	}
+	regressed, err := writeSuite(ts.MkAbs(args[2]), ts.MkAbs(args[3]), n, nreg)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[4]), []byte(strings.Join(regressed, "\n")+"\n"), 0o644))
+}
+
+// writeSuite writes the suite of gensuite to basePath and prPath and returns the regressed
+// configs as the report shows them.
+func writeSuite(basePath, prPath string, n, nreg int) ([]string, error) {
 	rng := rand.New(rand.NewPCG(11, 1))
-	open := func(name string) (*os.File, *bufio.Writer) {
-		f, err := os.Create(ts.MkAbs(name))
-		ts.Check(err)
-		return f, bufio.NewWriter(f)
-	}
-	bf, bw := open(args[2])
-	pf, pw := open(args[3])
+	var bb, pb strings.Builder
+	bw, pw := &bb, &pb
 	var regressed []string
 	every := n / nreg
 	for i := 0; i < n; i++ {
@@ -80,27 +82,27 @@ func genSuite(ts *testscript.TestScript, neg bool, args []string) {
 		flags := fmt.Sprintf("f%02d", i/96)
 		cfg := fmt.Sprintf(`{"model":%q,"tp":%d,"pp":%d,"mbs":%d,"gbs":1024,"flags":%q,"sl":4096,"nodes":32}`, model, tp, pp, mbs, flags)
 		level := 100 + 80*rng.Float64()
-		line := func(w *bufio.Writer, run string, tflops float64, date, commit string) {
+		line := func(w *strings.Builder, run string, tflops float64, date, commit string) {
 			fmt.Fprintf(w, `{"config":%s,"metric":"TFLOPS/GPU","better":"higher","values":[%.3f],"run":%q,"date":%q,"commit":%q}`+"\n", cfg, tflops, run, date, commit)
 			fmt.Fprintf(w, `{"config":%s,"metric":"s/iter","better":"lower","values":[%.4f],"run":%q,"date":%q,"commit":%q}`+"\n", cfg, 7000/tflops, run, date, commit)
 		}
 		// Every config has the same small run-to-run spread, so that the verdicts are
-		// unambiguous: the 30 drops, and nothing else.
+		// unambiguous: the drops, and nothing else.
 		for r := 1; r <= 3; r++ {
 			line(bw, fmt.Sprintf("nightly-%d", r), level*(1+0.003*float64(r-2)), fmt.Sprintf("2026-11-2%dT03:00:00Z", r), strings.Repeat(strconv.Itoa(r), 40))
 		}
 		pr := level * (1 + 0.002*(rng.Float64()-0.5))
-		if i%every == every-1 && len(regressed) < nreg {
-			pr = level * 0.9
+		// The regressed configs alternate between the models and drop by 5% to 12%.
+		if i%every == every-1-(i/every)%2 && len(regressed) < nreg {
+			pr = level * (0.95 - 0.01*float64(len(regressed)%8))
 			regressed = append(regressed, fmt.Sprintf("model=%s tp=%d pp=%d mbs=%d flags=%s", model, tp, pp, mbs, flags))
 		}
 		line(pw, "pr", pr, "2026-11-24T10:00:00Z", "abcdef0123456789abcdef0123456789abcdef01")
 	}
-	ts.Check(bw.Flush())
-	ts.Check(pw.Flush())
-	ts.Check(bf.Close())
-	ts.Check(pf.Close())
-	ts.Check(os.WriteFile(ts.MkAbs(args[4]), []byte(strings.Join(regressed, "\n")+"\n"), 0o644))
+	if err := os.WriteFile(basePath, []byte(bb.String()), 0o644); err != nil {
+		return nil, err
+	}
+	return regressed, os.WriteFile(prPath, []byte(pb.String()), 0o644)
 }
 
 // commentFits is the testscript command
