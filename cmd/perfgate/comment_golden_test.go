@@ -48,7 +48,7 @@ func TestCommentGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			md := report.Markdown(rep, report.MarkdownOptions{Chart: true, RunURL: "https://github.com/o/r/actions/runs/42", MaxBytes: github.MaxCommentBytes - 100})
-			md = strings.ReplaceAll(md, dir, "$TMP")
+			md = strings.ReplaceAll(strings.ReplaceAll(md, dir, "$TMP"), example, "testdata/example")
 			file := filepath.Join("testdata", "golden", tc.name+".golden")
 			if *update {
 				if err := os.WriteFile(file, []byte(md), 0o666); err != nil {
@@ -64,5 +64,34 @@ func TestCommentGolden(t *testing.T) {
 				t.Errorf("the comment differs from %s (run with -update to accept)\ngot:\n%s", file, md)
 			}
 		})
+	}
+}
+
+// TestREADMEComment checks that the comment shown in the README is the seed example's golden
+// comment, quoted, so the README cannot drift from what perfgate posts.
+func TestREADMEComment(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok1 := strings.Cut(string(readme), "<!-- comment example: begin -->\n")
+	shown, _, ok2 := strings.Cut(rest, "<!-- comment example: end -->")
+	if !ok1 || !ok2 {
+		t.Fatal("README.md has no comment example between its markers")
+	}
+	golden, err := os.ReadFile(filepath.Join("testdata", "golden", "comment_seed.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(string(golden), "\n"), "\n") {
+		if line == "" {
+			want.WriteString(">\n")
+		} else {
+			want.WriteString("> " + line + "\n")
+		}
+	}
+	if shown != want.String() {
+		t.Errorf("the README's comment example is not testdata/golden/comment_seed.golden quoted; paste it again:\n%s", want.String())
 	}
 }
