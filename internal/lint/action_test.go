@@ -940,7 +940,9 @@ func TestWorkflowPermissions(t *testing.T) {
 		jobs map[string]map[string]string
 	}{
 		{".github/workflows/ci.yml", map[string]string{"contents": "read"},
-			map[string]map[string]string{"test": nil, "action": {"contents": "read", "statuses": "write"}}},
+			map[string]map[string]string{"test": nil, "action": {"contents": "read", "statuses": "write"}, "action-matrix": {"contents": "read"}}},
+		{".github/workflows/release.yml", map[string]string{"contents": "read"},
+			map[string]map[string]string{"build": nil, "checksums": nil, "publish": {"contents": "write"}}},
 		{"docs/workflows/perf-gate.yml", map[string]string{"contents": "read", "pull-requests": "write", "statuses": "write"},
 			map[string]map[string]string{"perf": nil}},
 		{"docs/workflows/nightly-baseline.yml", map[string]string{"contents": "write", "pull-requests": "write"},
