@@ -103,7 +103,7 @@ func (c stickyComment) render(id string) string {
 
 // reportBody returns the sticky comment for a finished report rendered as markdown.
 func reportBody(markdown string, rep *check.Report, sha, id string) string {
-	return stickyComment{report: markdown, state: commentState{Phase: "final", Verdict: rep.Verdict, SHA: sha}}.render(id)
+	return stickyComment{report: markdown, state: commentState{Phase: "final", Verdict: string(rep.Verdict), SHA: sha}}.render(id)
 }
 
 // maxReportBytes is the size a report may take in a sticky comment of gate id.
@@ -116,7 +116,7 @@ func maxReportBytes(id string) int {
 // notifies nobody, so a pass turning into a fail would go unseen.
 func flipsToFail(old, body, id string) bool {
 	o, n := parseSticky(old, id), parseSticky(body, id)
-	return o.state.Verdict == check.Pass && n.state.Phase == "final" && n.state.Verdict == check.Fail
+	return o.state.Verdict == string(check.Pass) && n.state.Phase == "final" && n.state.Verdict == string(check.Fail)
 }
 
 // supersede edits the comment that showed a pass into a pointer at the new one, without
