@@ -198,10 +198,10 @@ func TestActionMetadata(t *testing.T) {
 	}
 	// Each mode runs its own steps; the install steps run in all of them.
 	for step, want := range map[string]string{
-		"Install perfgate": "",
-		"Set up Go":        "steps.install.outputs.setup-go == 'true'",
-		"Build perfgate":   "steps.install.outputs.path == ''",
-		"Mark the gate":    "inputs.mode == 'pending' || inputs.mode == 'error'",
+		"Install perfgate": "always()",
+		"Set up Go":        "always() && steps.install.outcome == 'success' && steps.install.outputs.setup-go == 'true'",
+		"Build perfgate":   "always() && steps.install.outcome == 'success' && steps.setup-go.outcome != 'failure' && steps.install.outputs.path == ''",
+		"Mark the gate":    "always() && (inputs.mode == 'pending' || inputs.mode == 'error') && steps.install.outcome == 'success' && steps.setup-go.outcome != 'failure' && steps.build.outcome != 'failure'",
 		"Check":            "inputs.mode == 'gate'",
 		"Publish":          "inputs.mode == 'gate' && inputs.publish == 'true' && steps.check.outputs.verdict != ''",
 		"Gate":             "inputs.mode == 'gate'",
