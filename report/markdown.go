@@ -121,9 +121,18 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	// Fit: the fixed parts always; then each section in order of importance takes what
 	// still fits.
 	if opts.MaxBytes > 0 {
+		// Each section's line counting what it left out is reserved up front (at its longest,
+		// all rows left out), so a section that fits nothing can still say so.
+		sections := []*section{failSec, chartSec, otherSec, sweepSec, sameSec}
 		budget := opts.MaxBytes - len(head) - len(tail) - len(unchangedLine)
-		for _, sec := range []*section{failSec, chartSec, otherSec, sweepSec, sameSec} {
-			if sec != nil {
+		for _, sec := range sections {
+			if sec != nil && len(sec.rows) > 0 {
+				budget -= len(sec.cut(len(sec.rows)))
+			}
+		}
+		for _, sec := range sections {
+			if sec != nil && len(sec.rows) > 0 {
+				budget += len(sec.cut(len(sec.rows)))
 				budget -= sec.fit(budget)
 			}
 		}

@@ -633,3 +633,28 @@ func TestTextWidth(t *testing.T) {
 		t.Errorf("brief text:\n%s", out)
 	}
 }
+
+// TestMarkdownFitKeepsTail checks, over many limits, that the output never passes the limit,
+// that the heading and the method survive whenever they fit, and that every section that
+// lost rows says how many.
+func TestMarkdownFitKeepsTail(t *testing.T) {
+	rep := many(60, 60)
+	full := Markdown(rep, MarkdownOptions{Chart: true, RunURL: "https://example.com/run"})
+	for limit := 1500; limit < len(full)+200; limit += 97 {
+		md := Markdown(rep, MarkdownOptions{Chart: true, RunURL: "https://example.com/run", MaxBytes: limit})
+		if len(md) > limit {
+			t.Fatalf("limit %d: %d bytes", limit, len(md))
+		}
+		if !strings.HasPrefix(md, "### ❌ perfgate: FAIL") || !strings.Contains(md, "<sub>method</sub>") {
+			t.Fatalf("limit %d: heading or method lost:\n%s", limit, md)
+		}
+		shownFail := strings.Count(md, "| 🔴 regression |")
+		if shownFail < 60 && !strings.Contains(md, fmt.Sprintf("_… and %d more failing row", 60-shownFail)) {
+			t.Errorf("limit %d: %d failing rows shown and no count of the rest", limit, shownFail)
+		}
+		shownOther := strings.Count(md, "| 🟢 improvement |")
+		if shownOther < 60 && !strings.Contains(md, fmt.Sprintf("_… and %d more changed row", 60-shownOther)) {
+			t.Errorf("limit %d: %d other rows shown and no count of the rest", limit, shownOther)
+		}
+	}
+}

@@ -45,10 +45,10 @@ func Text(w io.Writer, rep *check.Report, opts Options) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "perfgate: %s\n", headline(rep, rows))
 	if p := ProvenanceParts(rep.Provenance); len(p) > 0 {
-		b.WriteString(wrap(strings.Join(p, " · "), TextWidth, ""))
+		b.WriteString(wrap(oneLine(strings.Join(p, " · ")), TextWidth, ""))
 	}
 	if len(common) > 0 {
-		b.WriteString(wrap("every config has "+strings.Join(common, " "), TextWidth, ""))
+		b.WriteString(wrap(oneLine("every config has "+strings.Join(common, " ")), TextWidth, ""))
 	}
 	unchanged := 0
 	for start := 0; start < len(rows); {
