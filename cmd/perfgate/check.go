@@ -111,7 +111,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
-	rep.Provenance = provenance(s, cmd.Flags(), o.baselineRef, store.Runs, runs, rep)
+	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, runs, rep)
 	if err := writeReport(s, rep, format, o.output); err != nil {
 		return internalError(err)
 	}

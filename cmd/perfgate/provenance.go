@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"os/exec"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -18,9 +20,9 @@ import (
 var hardwareKeys = []string{"gpu", "gpu_type", "accelerator", "hardware", "system", "cluster", "machine", "nodes", "gpus", "gpus_per_node"}
 
 // provenance says what the check compared: the head commit (the new runs' own, else the pull
-// request's head from the event, else $GITHUB_SHA), the newest baseline run's commit and date,
+// request's head from the event, else $GITHUB_SHA, else the working directory's git HEAD), the newest baseline run's commit and date,
 // the runs, the hardware keys of the new runs, perfgate's version and the flags given.
-func provenance(s *Streams, fs *pflag.FlagSet, baselineRef string, base, cur []bench.Run, rep *check.Report) *check.Provenance {
+func provenance(ctx context.Context, s *Streams, fs *pflag.FlagSet, baselineRef string, base, cur []bench.Run, rep *check.Report) *check.Provenance {
 	p := &check.Provenance{
 		BaselineRef:  baselineRef,
 		BaselineRuns: len(base),
@@ -39,6 +41,9 @@ func provenance(s *Streams, fs *pflag.FlagSet, baselineRef string, base, cur []b
 	}
 	if p.Head == "" {
 		p.Head = s.Getenv("GITHUB_SHA")
+	}
+	if p.Head == "" {
+		p.Head = gitHead(ctx)
 	}
 	var newest time.Time
 	for i := range base {
@@ -75,6 +80,18 @@ func provenance(s *Streams, fs *pflag.FlagSet, baselineRef string, base, cur []b
 		p.Hardware[k] = strings.Join(list, ",")
 	}
 	return p
+}
+
+// gitHead returns the commit checked out in the working directory, or "" when there is none
+// (not a git repository, no git): the head of a local pre-merge check.
+func gitHead(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--verify", "--quiet", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // sortValues sorts numbers numerically and the rest as strings.
