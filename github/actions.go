@@ -77,7 +77,8 @@ func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
-// workflowCommands returns the ::error:: and ::warning:: lines for rep: an error for each
+// workflowCommands returns the ::error:: and ::warning:: lines for rep, one per decision (a
+// metric shown with another's decision is not annotated twice): an error for each
 // result that fails the gate (regressions and newly failing configs), a warning for each
 // other regression, missing or failing config (ignored ones, say), at most
 // maxAnnotationsPerKind of each kind.
@@ -85,6 +86,9 @@ func workflowCommands(rep *check.Report, summaryURL string) []string {
 	var errs, warns []string
 	for i := range rep.Results {
 		r := &rep.Results[i]
+		if !r.Decides() {
+			continue // shown with another metric's decision, which is annotated
+		}
 		switch {
 		case fails(r):
 			errs = append(errs, annotationLine("error", r))

@@ -847,3 +847,24 @@ type gogithubAbuse = gh.AbuseRateLimitError
 func primaryLimit(reset time.Time) error {
 	return &gh.RateLimitError{Rate: gh.Rate{Reset: gh.Timestamp{Time: reset}}, Message: "API rate limit exceeded"}
 }
+
+// TestAnnotationsPerDecision checks that a config whose TFLOPS/GPU decided and whose s/iter is
+// shown with it gets one annotation, not two.
+func TestAnnotationsPerDecision(t *testing.T) {
+	rep := testReport(0)
+	shown := rep.Results[0]
+	shown.Metric, shown.Better, shown.DecidedBy = "s/iter", "lower", "TFLOPS/GPU"
+	rep.Results = append(rep.Results, shown)
+	lines := workflowCommands(rep, "")
+	if len(lines) != 2 {
+		t.Errorf("%d annotations for 2 failing decisions:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "s/iter") {
+			t.Errorf("the shown metric is annotated: %s", l)
+		}
+	}
+	if n := len(checkRunAnnotations(rep, ".github")); n != 2 {
+		t.Errorf("%d check-run annotations, want 2", n)
+	}
+}
