@@ -77,7 +77,7 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 	var order []string
 	for i := range runs {
 		r := &runs[i]
-		k := r.Config.Key()
+		k := r.ConfigKey()
 		s := m[k]
 		if s == nil {
 			s = &series{cfg: r.Config}

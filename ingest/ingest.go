@@ -275,19 +275,33 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 	if batch == "" {
 		batch = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
 	}
+	base := filepath.Base(file)
+	// --set rewrites configs. Readers intern configs (runs of one config share one map), so
+	// each distinct config is copied, rewritten and keyed once, and no reader's map is changed.
+	var set map[string]setConfig
+	if len(opts.Set) > 0 {
+		set = map[string]setConfig{}
+	}
 	for i := range runs {
 		r := &runs[i]
 		if r.Batch == "" {
 			r.Batch = batch
 		}
 		if r.File == "" {
-			r.File = filepath.Base(file)
+			r.File = base
 		}
-		for k, v := range opts.Set {
-			if r.Config == nil {
-				r.Config = bench.Config{}
+		if set != nil {
+			old := r.ConfigKey()
+			sc, ok := set[old]
+			if !ok {
+				sc.cfg = r.Config.Clone()
+				for k, v := range opts.Set {
+					sc.cfg[k] = v
+				}
+				sc.key = sc.cfg.Key()
+				set[old] = sc
 			}
-			r.Config[k] = v
+			r.Config, r.Key = sc.cfg, sc.key
 		}
 		for mi := range r.Metrics {
 			m := &r.Metrics[mi]
@@ -297,4 +311,10 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 		}
 	}
 	return runs, nil
+}
+
+// setConfig is a config rewritten by --set, with its key.
+type setConfig struct {
+	cfg bench.Config
+	key string
 }
