@@ -165,7 +165,8 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 	// Second pass: results, with benchfmt, merged in line order with the failures. Results
 	// and blocks come in line order, so the block of a line is found by moving forward.
 	var (
-		runs     []bench.Run
+		// At most one run per line: one allocation instead of a doubling series.
+		runs     = make([]bench.Run, 0, lineNo)
 		bi       = -1
 		better   = map[string]bench.Better{}
 		metrics  slab[bench.Metric]
@@ -190,7 +191,7 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 			runs = append(runs, r)
 		}
 	}
-	_, err := gobench.Read(file, data, func(x *gobench.Result) error {
+	_, err := gobench.Read(file, bytes.NewReader(data), func(x *gobench.Result) error {
 		line := x.Line
 		if len(blocks) == 0 || blocks[0].line > line {
 			return bench.Errorf(file, line, "result line before any '# perfgate run' line")

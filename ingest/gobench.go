@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"strconv"
 
@@ -47,10 +46,6 @@ func sniffGoBench(file string, head []byte) bool {
 var provenanceKeys = map[string]bool{"commit": true, "date": true, "run": true}
 
 func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
 	type acc struct {
 		run   *bench.Run
 		index map[string]int // metric name → index in run.Metrics
@@ -62,8 +57,9 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		// byEntry finds the run of an interned name, so that each line costs one lookup.
 		byEntry = map[*gobench.Entry]*acc{}
 		in      = gobench.Interner{Provenance: provenanceKeys}
+		hint    = 1 // capacity of a new metric's Values
 	)
-	units, err := gobench.Read(file, data, func(res *gobench.Result) error {
+	units, err := gobench.Read(file, r, func(res *gobench.Result) error {
 		e := in.Of(res)
 		a := byEntry[e]
 		if a == nil {
@@ -87,7 +83,14 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				a.run.Metrics = append(a.run.Metrics, bench.Metric{Name: v.Unit, Unit: v.Unit})
 				a.tidy = append(a.tidy, v.Tidy)
 			}
-			a.run.Metrics[i].Values = append(a.run.Metrics[i].Values, v.Value)
+			m := &a.run.Metrics[i]
+			if m.Values == nil {
+				// Configs of one file tend to have as many samples as the last one had:
+				// allocate that once rather than doubling up to it.
+				m.Values = make([]float64, 0, hint)
+			}
+			m.Values = append(m.Values, v.Value)
+			hint = max(hint, min(len(m.Values), 1<<12))
 		}
 		return nil
 	})
@@ -122,4 +125,3 @@ func goBenchBetter(units benchfmt.UnitMetadataMap, unit, tidy string) bench.Bett
 	}
 	return bench.Better(units.GetBetter(tidy))
 }
-

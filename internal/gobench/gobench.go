@@ -11,6 +11,7 @@ package gobench
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 
@@ -39,11 +40,11 @@ type Result struct {
 	Values []Value
 }
 
-// Read calls fn for every result line of data, in file order, and returns the file's unit
+// Read calls fn for every result line of r, in file order, and returns the file's unit
 // metadata. A malformed line is a *bench.SyntaxError naming file and line; an error from fn
 // stops the read and is returned as is.
-func Read(file string, data []byte, fn func(*Result) error) (benchfmt.UnitMetadataMap, error) {
-	br := benchfmt.NewReader(bytes.NewReader(data), file)
+func Read(file string, r io.Reader, fn func(*Result) error) (benchfmt.UnitMetadataMap, error) {
+	br := benchfmt.NewReader(r, file)
 	var res Result
 	for br.Scan() {
 		switch x := br.Result().(type) {

@@ -1,6 +1,7 @@
 package gobench
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -78,7 +79,7 @@ func TestInternerSharesConfigs(t *testing.T) {
 	var entries []*Entry
 	var lines []int
 	var values []float64
-	_, err := Read("g.txt", data, func(r *Result) error {
+	_, err := Read("g.txt", bytes.NewReader(data), func(r *Result) error {
 		entries = append(entries, in.Of(r))
 		lines = append(lines, r.Line)
 		values = append(values, r.Values[0].Value)
@@ -111,7 +112,7 @@ func TestInternerSharesConfigs(t *testing.T) {
 }
 
 func TestReadErrorsArePositioned(t *testing.T) {
-	_, err := Read("g.txt", []byte("Unit s/iter better=lower\nBenchmarkTrain/tp=8 1 x s/iter\n"), func(*Result) error { return nil })
+	_, err := Read("g.txt", strings.NewReader("Unit s/iter better=lower\nBenchmarkTrain/tp=8 1 x s/iter\n"), func(*Result) error { return nil })
 	if err == nil || !strings.HasPrefix(err.Error(), "g.txt:2: parsing measurement") {
 		t.Errorf("got %v", err)
 	}
@@ -123,7 +124,7 @@ func TestReadErrorsArePositioned(t *testing.T) {
 
 func TestValuesAsWritten(t *testing.T) {
 	var got []Value
-	_, err := Read("g.txt", []byte("BenchmarkTrain 1 61234 MB-max-allocated 0 MB 5 s/iter\n"), func(r *Result) error {
+	_, err := Read("g.txt", strings.NewReader("BenchmarkTrain 1 61234 MB-max-allocated 0 MB 5 s/iter\n"), func(r *Result) error {
 		got = append(got, r.Values...)
 		return nil
 	})
