@@ -2,6 +2,7 @@ package gobench
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -135,4 +136,30 @@ func TestValuesAsWritten(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("values (-want +got):\n%s", diff)
 	}
+}
+
+// BenchmarkRead reads 3000 configs × 40 result lines (eval/speed.sh's PR file shape) with
+// benchfmt underneath:
+//
+//	go test ./internal/gobench -run XXX -bench Read -benchmem
+func BenchmarkRead(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString("Unit s/iter better=lower\nUnit TFLOPS/GPU better=higher\n")
+	for c := 0; c < 3000; c++ {
+		name := fmt.Sprintf("BenchmarkTrain/tp=%d/pp=%d/mbs=%d/gbs=1024/flags=cfg%d/sl=4096/nodes=32", 1<<(c%4), 1+c/4%8, 1+c/32%4, c)
+		for it := 0; it < 40; it++ {
+			t := 20 + float64((c*7+it)%97)/10
+			fmt.Fprintf(&buf, "%s 1 %.4f s/iter %.3f TFLOPS/GPU\n", name, t, 7000/t)
+		}
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		if _, err := Read("p.txt", bytes.NewReader(data), func(*Result) error { n++; return nil }); err != nil || n != 120000 {
+			b.Fatal(n, err)
+		}
+	}
+	b.ReportMetric(float64(120000*b.N)/b.Elapsed().Seconds(), "results/s")
 }
