@@ -2,8 +2,9 @@
 # Times perfgate against benchstat on the same raw files: a 3000-config × 40-iteration suite
 # with 7 baseline runs and 1 PR run (change with CONFIGS, ITERS, RUNS). Each of the three
 # commands runs REPEAT times (default 5), alternating, so that machine noise hits all alike;
-# it prints every run, then the medians of wall time and peak RSS and perfgate's ratios to
-# benchstat. Usage: bash eval/speed.sh      CONFIGS=30000 REPEAT=3 bash eval/speed.sh
+# it prints every run, then the medians of wall time, CPU time (user+sys) and peak RSS, and
+# perfgate's ratios to benchstat: the median of the per-round ratios, which drifting load on a
+# shared machine disturbs least. Usage: bash eval/speed.sh      CONFIGS=30000 REPEAT=3 bash eval/speed.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIGS=${CONFIGS:-3000} ITERS=${ITERS:-40} RUNS=${RUNS:-7} REPEAT=${REPEAT:-5}
@@ -16,13 +17,13 @@ base=() old=()
 for i in $(seq 1 "$RUNS"); do base+=("$work/data/base$i.txt"); old+=("old=$work/data/base$i.txt"); done
 have_time=false
 command -v /usr/bin/time >/dev/null && have_time=true
-measure() { # key command... ; appends "ms kib" to $work/t.key
-  local key=$1 t0 t1 rc=0 mem=0
+measure() { # key command... ; appends "wall-ms kib cpu-ms" to $work/t.key
+  local key=$1 t0 t1 rc=0 mem=0 cpu=0
   shift
   t0=$(date +%s%N)
   if $have_time; then
-    /usr/bin/time -f "%M" -o "$work/mem" "$@" >/dev/null 2>"$work/err" || rc=$?
-    mem=$(tail -1 "$work/mem")
+    /usr/bin/time -f "%M %U %S" -o "$work/mem" "$@" >/dev/null 2>"$work/err" || rc=$?
+    read -r mem cpu <<<"$(tail -1 "$work/mem" | awk '{printf "%d %d", $1, ($2 + $3) * 1000}')"
   else
     "$@" >/dev/null 2>"$work/err" || rc=$?
   fi
@@ -30,8 +31,8 @@ measure() { # key command... ; appends "ms kib" to $work/t.key
   if [ "$rc" -gt 1 ]; then # 1 is a failed gate, which is fine here
     echo "$key failed (exit $rc):"; cat "$work/err"; exit 1
   fi
-  echo "$(((t1 - t0) / 1000000)) $mem" >>"$work/t.$key"
-  printf '  %-10s %6d ms %8s KiB peak RSS\n' "$key" $(((t1 - t0) / 1000000)) "$mem"
+  echo "$(((t1 - t0) / 1000000)) $mem $cpu" >>"$work/t.$key"
+  printf '  %-10s %6d ms wall %6d ms CPU %8s KiB peak RSS\n' "$key" $(((t1 - t0) / 1000000)) "$cpu" "$mem"
 }
 median() { # file column → median
   cut -d' ' -f"$2" "$1" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
@@ -46,11 +47,12 @@ for r in $(seq 1 "$REPEAT"); do
   measure check "$work/perfgate" check --baseline "$work/bl" "$work/data/pr.txt"
   measure benchstat "$work/benchstat" "${old[@]}" "new=$work/data/pr.txt"
 done
-bs_ms=$(median "$work/t.benchstat" 1) bs_kib=$(median "$work/t.benchstat" 2)
-echo "medians:"
+echo "medians (ratios: median over rounds of perfgate/benchstat in the same round):"
 for k in update check benchstat; do
-  ms=$(median "$work/t.$k" 1) kib=$(median "$work/t.$k" 2)
-  printf '  %-10s %8s ms  %8s KiB   time %5s× benchstat   RSS %5s× benchstat\n' "$k" "$ms" "$kib" \
-    "$(awk -v a="$ms" -v b="$bs_ms" 'BEGIN {printf "%.2f", a/b}')" \
-    "$(awk -v a="$kib" -v b="$bs_kib" 'BEGIN {if (b > 0) printf "%.2f", a/b; else print "?"}')"
+  paste -d' ' "$work/t.$k" "$work/t.benchstat" >"$work/r.$k"
+  printf '  %-10s %6s ms wall %6s ms CPU %8s KiB   wall %5s×  CPU %5s×  RSS %5s× benchstat\n' "$k" \
+    "$(median "$work/t.$k" 1)" "$(median "$work/t.$k" 3)" "$(median "$work/t.$k" 2)" \
+    "$(awk '{printf "%.3f\n", $1 / $4}' "$work/r.$k" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')" \
+    "$(awk '{printf "%.3f\n", ($6 > 0 ? $3 / $6 : 0)}' "$work/r.$k" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')" \
+    "$(awk '{printf "%.3f\n", ($5 > 0 ? $2 / $5 : 0)}' "$work/r.$k" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')"
 done
