@@ -48,7 +48,7 @@ var provenanceKeys = map[string]bool{"commit": true, "date": true, "run": true}
 func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	type acc struct {
 		run   *bench.Run
-		index map[string]int // metric name → index in run.Metrics
+		index map[string]int // metric name → index in run.Metrics, once there are many
 		tidy  []string       // benchfmt's tidied unit of each metric
 	}
 	var (
@@ -69,19 +69,39 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			a = byKey[e.Key]
 			if a == nil {
 				a = &acc{run: &bench.Run{Config: e.Config, Key: e.Key, Outcome: bench.OK, Source: file + ":" + strconv.Itoa(res.Line),
-					Batch: e.Prov["run"], Date: e.Prov["date"], Commit: e.Prov["commit"]}, index: map[string]int{}}
+					Batch: e.Prov["run"], Date: e.Prov["date"], Commit: e.Prov["commit"]}}
 				byKey[e.Key] = a
 				order = append(order, a)
 			}
 			byEntry[e] = a
 		}
 		for _, v := range res.Values {
-			i, ok := a.index[v.Unit]
+			// A run has a few metrics: a scan finds one faster than a map, and a map per
+			// run would cost more memory than its samples.
+			i, ok := -1, false
+			if a.index != nil {
+				i, ok = a.index[v.Unit]
+			} else {
+				for j := range a.run.Metrics {
+					if a.run.Metrics[j].Name == v.Unit {
+						i, ok = j, true
+						break
+					}
+				}
+			}
 			if !ok {
 				i = len(a.run.Metrics)
-				a.index[v.Unit] = i
 				a.run.Metrics = append(a.run.Metrics, bench.Metric{Name: v.Unit, Unit: v.Unit})
 				a.tidy = append(a.tidy, v.Tidy)
+				switch {
+				case a.index != nil:
+					a.index[v.Unit] = i
+				case i >= 16:
+					a.index = make(map[string]int, 2*i)
+					for j := range a.run.Metrics {
+						a.index[a.run.Metrics[j].Name] = j
+					}
+				}
 			}
 			m := &a.run.Metrics[i]
 			if m.Values == nil {

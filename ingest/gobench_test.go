@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -193,5 +194,35 @@ func TestGoBenchUnitsAsWritten(t *testing.T) {
 	want := map[string][]float64{bench.MetricTime: {46.1}, bench.MetricMaxAlloc: {61234}, "ns/op": {1500}, "MB/s": {20}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
+	}
+}
+
+// TestGoBenchManyMetrics checks that a run keeps every metric's samples apart and in order,
+// both for the few metrics found by a scan and past the count where a map takes over.
+func TestGoBenchManyMetrics(t *testing.T) {
+	var b strings.Builder
+	const metrics = 20
+	for line := 0; line < 3; line++ {
+		b.WriteString("BenchmarkTrain/tp=8 1")
+		for m := 0; m < metrics; m++ {
+			fmt.Fprintf(&b, " %d s/op%d", 100*m+line, m)
+		}
+		b.WriteString("\nBenchmarkTrain/tp=4 1 7 s/op0\n")
+	}
+	runs, err := readCore(GoBenchFormat, "g.txt", b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || len(runs[0].Metrics) != metrics || len(runs[1].Metrics) != 1 {
+		t.Fatalf("got %d runs: %+v", len(runs), runs)
+	}
+	for m, got := range runs[0].Metrics {
+		want := []float64{float64(100 * m), float64(100*m + 1), float64(100*m + 2)}
+		if got.Name != fmt.Sprintf("s/op%d", m) || !cmp.Equal(got.Values, want) {
+			t.Errorf("metric %d: %s %v, want s/op%d %v", m, got.Name, got.Values, m, want)
+		}
+	}
+	if got := runs[1].Metrics[0].Values; !cmp.Equal(got, []float64{7, 7, 7}) {
+		t.Errorf("tp=4: %v", got)
 	}
 }

@@ -142,12 +142,17 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 	}
 	close(work)
 	wg.Wait()
-	var runs []bench.Run
+	n := 0
 	for _, r := range results {
 		if r.err != nil {
 			return nil, r.err
 		}
-		runs = append(runs, r.runs...)
+		n += len(r.runs)
+	}
+	runs := make([]bench.Run, 0, n)
+	for i := range results {
+		runs = append(runs, results[i].runs...)
+		results[i].runs = nil // let each file's slice go once copied
 	}
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("%s: no results found", strings.Join(paths, ", "))
@@ -158,13 +163,25 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 	return runs, nil
 }
 
+// summarize replaces each metric's samples by f of them. The summaries are cut from one
+// allocation, so that the samples themselves can be freed.
 func summarize(runs []bench.Run, f func([]float64) float64) {
+	n := 0
+	for i := range runs {
+		for j := range runs[i].Metrics {
+			if len(runs[i].Metrics[j].Values) > 1 {
+				n++
+			}
+		}
+	}
+	slab := make([]float64, n)
 	for i := range runs {
 		for j := range runs[i].Metrics {
 			m := &runs[i].Metrics[j]
 			if len(m.Values) > 1 {
 				m.Samples = m.Count()
-				m.Values = []float64{f(m.Values)}
+				slab[0] = f(m.Values)
+				m.Values, slab = slab[:1:1], slab[1:]
 			}
 		}
 	}
