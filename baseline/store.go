@@ -95,6 +95,12 @@ type failure struct {
 // Parse reads a store file's content. file names it in errors. Runs of one config share one
 // Config map and key string (Run.Key is set).
 func Parse(file string, data []byte) ([]bench.Run, error) {
+	return parse(file, data, true)
+}
+
+// parse is Parse; with keep false it checks everything Parse checks but keeps no runs, which
+// is how Save makes sure what it writes reads back without a second copy of the store.
+func parse(file string, data []byte, keep bool) ([]bench.Run, error) {
 	// First pass: the header, provenance and failure lines, which benchfmt skips. Only lines
 	// that start with "# perfgate " cost more than a scan for their end.
 	var (
@@ -166,7 +172,7 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 	// and blocks come in line order, so the block of a line is found by moving forward.
 	var (
 		// At most one run per line: one allocation instead of a doubling series.
-		runs     = make([]bench.Run, 0, lineNo)
+		runs     []bench.Run
 		bi       = -1
 		better   = map[string]bench.Better{}
 		metrics  slab[bench.Metric]
@@ -174,6 +180,9 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 		seen     []string
 		fileBase = file + ":"
 	)
+	if keep {
+		runs = make([]bench.Run, 0, lineNo)
+	}
 	prov := func(r *bench.Run, line int) {
 		for bi+1 < len(blocks) && blocks[bi+1].line < line {
 			bi++
@@ -186,9 +195,11 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 		for len(failures) > 0 && failures[0].line < before {
 			f := failures[0]
 			failures = failures[1:]
-			r := bench.Run{Config: f.entry.Config, Key: f.entry.Key, Outcome: f.o, Reason: f.reason}
-			prov(&r, f.line)
-			runs = append(runs, r)
+			if keep {
+				r := bench.Run{Config: f.entry.Config, Key: f.entry.Key, Outcome: f.o, Reason: f.reason}
+				prov(&r, f.line)
+				runs = append(runs, r)
+			}
 		}
 	}
 	_, err := gobench.Read(file, bytes.NewReader(data), func(x *gobench.Result) error {
@@ -204,10 +215,14 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 			return bench.Errorf(file, line, "%v", e.Err)
 		}
 		flush(line)
-		run := bench.Run{Config: e.Config, Key: e.Key, Outcome: bench.OK}
-		prov(&run, line)
-		run.Metrics = metrics.take(len(x.Values))
-		vals := values.take(len(x.Values))
+		var run bench.Run
+		var vals []float64
+		if keep {
+			run = bench.Run{Config: e.Config, Key: e.Key, Outcome: bench.OK}
+			prov(&run, line)
+			run.Metrics = metrics.take(len(x.Values))
+			vals = values.take(len(x.Values))
+		}
 		seen = seen[:0]
 		for i, v := range x.Values {
 			if slices.Contains(seen, v.Unit) {
@@ -227,10 +242,14 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 			if msg := bench.CheckValue(v.Value, b); msg != "" {
 				return bench.Errorf(file, line, "metric %q: %s", v.Unit, msg)
 			}
-			vals[i] = v.Value
-			run.Metrics[i] = bench.Metric{Name: v.Unit, Unit: v.Unit, Better: b, Values: vals[i : i+1 : i+1]}
+			if keep {
+				vals[i] = v.Value
+				run.Metrics[i] = bench.Metric{Name: v.Unit, Unit: v.Unit, Better: b, Values: vals[i : i+1 : i+1]}
+			}
 		}
-		runs = append(runs, run)
+		if keep {
+			runs = append(runs, run)
+		}
 		return nil
 	})
 	if err != nil {

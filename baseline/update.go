@@ -93,7 +93,7 @@ func (s *Store) Save() error {
 	if err := Write(&buf, s.Runs); err != nil {
 		return err
 	}
-	if _, err := Parse(s.Path(), buf.Bytes()); err != nil {
+	if _, err := parse(s.Path(), buf.Bytes(), false); err != nil {
 		return fmt.Errorf("refusing to write a baseline that does not read back: %w", err)
 	}
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
