@@ -56,7 +56,7 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		byKey = map[string]*acc{}
 		// byEntry finds the run of an interned name, so that each line costs one lookup.
 		byEntry = map[*gobench.Entry]*acc{}
-		in      = gobench.Interner{Provenance: provenanceKeys}
+		in      = gobench.Interner{Provenance: provenanceKeys, Shared: opts.names}
 		hint    = 1 // capacity of a new metric's Values
 	)
 	units, err := gobench.Read(file, r, func(res *gobench.Result) error {

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/internal/gobench"
 )
 
 // Options tune how inputs are read. The zero value is usable.
@@ -35,6 +36,9 @@ type Options struct {
 	// its summary, as soon as each file has been read and validated, so that memory holds one
 	// number per run rather than one per iteration. Metric.Samples keeps the count.
 	Summarize func(values []float64) float64
+
+	// names, set by ReadPaths, interns Go benchmark configs across the files of one read.
+	names *gobench.Shared
 }
 
 // A Format reads one kind of results file.
@@ -115,6 +119,14 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 		}
 		files = append(files, fs...)
 	}
+	// The files of one read share one config per benchmark name (a sweep's files name the
+	// same configs), so each is parsed and keyed once, not once per file.
+	shared := Options{SkipIters: -1}
+	if opts != nil {
+		shared = *opts
+	}
+	shared.names = &gobench.Shared{}
+	opts = &shared
 	type result struct {
 		runs []bench.Run
 		err  error

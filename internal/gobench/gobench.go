@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 
 	"golang.org/x/perf/benchfmt"
 
@@ -157,7 +158,8 @@ func ConfigOf(name []byte, strict bool) (bench.Config, error) {
 type Entry struct {
 	Config bench.Config
 	Key    string // Config.Key()
-	// Prov holds the file configuration keys the Interner was told are provenance.
+	// Prov holds the file configuration keys the Interner was told are provenance. Entries
+	// under one file configuration share it: do not modify.
 	Prov map[string]string
 	Err  error // the name's config error, if any
 }
@@ -169,12 +171,16 @@ type Interner struct {
 	Strict bool
 	// Provenance lists file configuration keys that are not config (for example "commit").
 	Provenance map[string]bool
+	// Shared, when set (and Strict is not), also interns the configs of names read with no
+	// file configuration across every Interner that shares it, such as the files of one read.
+	Shared *Shared
 
 	byName  map[string]*Entry
 	byKey   map[string]bench.Config
 	keys    []string // file configuration the byName cache is for
 	vals    [][]byte
-	withCfg bool
+	withCfg bool              // the file configuration has config keys
+	prov    map[string]string // its provenance keys
 }
 
 // Name returns the entry of a benchmark name (without "Benchmark") with no file configuration.
@@ -189,17 +195,36 @@ func (in *Interner) Of(res *Result) *Entry {
 	if !in.sameFileConfig(res.FileConfig) {
 		clear(in.byName)
 		in.keys, in.vals = in.keys[:0], in.vals[:0]
+		in.withCfg, in.prov = false, nil
 		for _, c := range res.FileConfig {
 			in.keys = append(in.keys, c.Key)
 			in.vals = append(in.vals, bytes.Clone(c.Value))
+			if in.Provenance[c.Key] {
+				if in.prov == nil {
+					in.prov = map[string]string{}
+				}
+				in.prov[c.Key] = string(c.Value)
+			} else {
+				in.withCfg = true // a key of the config, not provenance
+			}
 		}
-		in.withCfg = len(res.FileConfig) > 0
 	}
 	if e := in.byName[string(res.Name)]; e != nil {
 		return e
 	}
-	e := &Entry{}
+	e := &Entry{Prov: in.prov}
 	in.byName[string(res.Name)] = e
+	// Names under a file configuration of provenance only (or none) have the same config in
+	// every file: those are what Shared holds.
+	shared := in.Shared != nil && !in.Strict && !in.withCfg
+	if shared {
+		if v, ok := in.Shared.m.Load(string(res.Name)); ok {
+			se := v.(*Entry)
+			e.Config, e.Key = se.Config, se.Key
+			in.byKey[e.Key] = e.Config
+			return e
+		}
+	}
 	cfg, err := ConfigOf(res.Name, in.Strict)
 	if err != nil {
 		e.Err = err
@@ -208,14 +233,9 @@ func (in *Interner) Of(res *Result) *Entry {
 	if in.withCfg {
 		full := make(bench.Config, len(cfg)+len(res.FileConfig))
 		for _, c := range res.FileConfig {
-			if in.Provenance[c.Key] {
-				if e.Prov == nil {
-					e.Prov = map[string]string{}
-				}
-				e.Prov[c.Key] = string(c.Value)
-				continue
+			if !in.Provenance[c.Key] {
+				full[c.Key] = string(c.Value)
 			}
-			full[c.Key] = string(c.Value)
 		}
 		for k, v := range cfg { // the name's keys override the file's
 			full[k] = v
@@ -223,14 +243,21 @@ func (in *Interner) Of(res *Result) *Entry {
 		cfg = full
 	}
 	e.Key = cfg.Key()
-	if shared, ok := in.byKey[e.Key]; ok {
-		cfg = shared
+	if known, ok := in.byKey[e.Key]; ok {
+		cfg = known
 	} else {
 		in.byKey[e.Key] = cfg
 	}
 	e.Config = cfg
+	if shared {
+		in.Shared.m.Store(string(res.Name), &Entry{Config: cfg, Key: e.Key})
+	}
 	return e
 }
+
+// Shared interns configs across Interners; it is safe for concurrent use. The zero value is
+// ready.
+type Shared struct{ m sync.Map }
 
 func (in *Interner) sameFileConfig(fc []benchfmt.Config) bool {
 	if len(fc) != len(in.keys) || in.byName == nil {
