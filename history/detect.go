@@ -11,7 +11,7 @@ import (
 
 // detect returns the change points of s, in order: level changes of its OK values and the
 // nights its outcome changed.
-func detect(s *Series, opts Options) []ChangePoint {
+func detect(s *Series, opts Options, scratch *scratch) []ChangePoint {
 	var out []ChangePoint
 	// Outcome changes: consecutive points whose outcome differs.
 	outcome := func(p *Point) bench.Outcome {
@@ -42,7 +42,7 @@ func detect(s *Series, opts Options) []ChangePoint {
 	h := fnv.New64a()
 	h.Write([]byte(s.Key + "\x00" + s.Metric))
 	rng := rand.New(rand.NewPCG(opts.Seed, h.Sum64()))
-	for _, c := range LevelChanges(xs, opts, rng) {
+	for _, c := range levelChanges(xs, opts, rng, scratch) {
 		p := s.Points[idx[c.At]]
 		before, after := math.Exp(c.Before), math.Exp(c.After)
 		delta := 100 * (after/before - 1)
@@ -95,9 +95,18 @@ type Change struct {
 // mean by the minimum effect is not searched: nothing found in it could be kept. This makes
 // the search cheap for the many steady series of a sweep.
 func LevelChanges(xs []float64, opts Options, rng *rand.Rand) []Change {
+	return levelChanges(xs, opts, rng, &scratch{})
+}
+
+// scratch is memory reused across the series of a history.
+type scratch struct {
+	buf, split []float64
+}
+
+func levelChanges(xs []float64, opts Options, rng *rand.Rand, sc *scratch) []Change {
 	minSeg := max(opts.MinSegment, 2)
 	thresh := math.Log1p(opts.MinEffectPct / 100)
-	d := &divider{xs: xs, minSeg: minSeg, rng: rng, alpha: opts.Alpha, perms: opts.Permutations}
+	d := &divider{xs: xs, minSeg: minSeg, rng: rng, alpha: opts.Alpha, perms: opts.Permutations, sc: sc}
 	type seg struct{ a, b int }
 	stack := []seg{{0, len(xs)}}
 	found := map[int]float64{}
@@ -188,29 +197,29 @@ func stepBound(xs []float64, minSeg int) float64 {
 
 // A divider finds and tests the best split of segments of xs.
 type divider struct {
-	xs      []float64
-	minSeg  int
-	rng     *rand.Rand
-	alpha   float64
-	perms   int
-	buf     []float64
-	scratch []float64
+	xs     []float64
+	minSeg int
+	rng    *rand.Rand
+	alpha  float64
+	perms  int
+	sc     *scratch
 }
 
 // split returns the best split of xs[a:b], its p-value, and whether it is significant.
 func (d *divider) split(a, b int) (tau int, p float64, ok bool) {
 	seg := d.xs[a:b]
-	best, q := bestSplit(seg, d.minSeg, &d.scratch)
+	best, q := bestSplit(seg, d.minSeg, &d.sc.split)
 	if best < 0 || q <= 0 {
 		return 0, 1, false
 	}
-	d.buf = append(d.buf[:0], seg...)
+	d.sc.buf = append(d.sc.buf[:0], seg...)
 	// Permutations whose best split scores at least q; stop once p > alpha is certain.
 	limit := int(math.Floor(d.alpha*float64(d.perms+1))) - 1
 	hits := 0
 	for i := 0; i < d.perms; i++ {
-		d.rng.Shuffle(len(d.buf), func(i, j int) { d.buf[i], d.buf[j] = d.buf[j], d.buf[i] })
-		if _, qp := bestSplit(d.buf, d.minSeg, &d.scratch); qp >= q {
+		buf := d.sc.buf
+		d.rng.Shuffle(len(buf), func(i, j int) { buf[i], buf[j] = buf[j], buf[i] })
+		if _, qp := bestSplit(d.sc.buf, d.minSeg, &d.sc.split); qp >= q {
 			hits++
 			if hits > limit {
 				return a + best, float64(hits+1) / float64(i+2), false

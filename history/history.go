@@ -206,6 +206,7 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 	index := map[string]int{}
 	var batches []*batchRuns
 	add := func(r *bench.Run, commit, commitDate string) bool {
+		r.Key = r.ConfigKey() // computed once; Build reads it twice
 		i, seen := index[r.Batch]
 		if !seen {
 			i = len(batches)
@@ -345,9 +346,10 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 			}
 		}
 	}
+	var sc scratch
 	for i := range h.Series {
 		s := &h.Series[i]
-		s.ChangePoints = detect(s, opts)
+		s.ChangePoints = detect(s, opts, &sc)
 		s.Band = band(s, opts)
 	}
 	h.Sweep = sweep(h)
