@@ -231,7 +231,7 @@ main{padding:0 20px 40px}
 .alerts{border:1px solid #cf222e;background:#ffebe9;padding:8px 12px;margin:12px 0;border-radius:6px}
 .alerts li{margin:2px 0}
 #filters{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;padding:10px 0;position:sticky;top:0;background:#fff;border-bottom:1px solid #d0d7de;z-index:1}
-#filters label{white-space:nowrap}
+#filters label{white-space:nowrap;margin-right:10px}
 #count{color:#57606a}
 #cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px;margin-top:12px}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:6px 8px;min-height:170px}
