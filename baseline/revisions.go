@@ -117,6 +117,17 @@ func Revisions(ctx context.Context, dir string) ([]Revision, error) {
 	return out, nil
 }
 
+// Shallow reports whether dir is in a shallow clone, whose history stops at the clone's
+// depth (actions/checkout fetches one commit unless told fetch-depth: 0).
+func Shallow(ctx context.Context, dir string) bool {
+	root, _, err := repoPath(ctx, dir)
+	if err != nil {
+		return false
+	}
+	out, err := git(ctx, root, "rev-parse", "--is-shallow-repository")
+	return err == nil && strings.TrimSpace(out) == "true"
+}
+
 func dirFile(dir string) string { return (&Store{Dir: dir}).Path() }
 
 // readVersions returns the content of file at each revision (nil where it does not exist),

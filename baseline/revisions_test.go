@@ -51,6 +51,9 @@ func TestRevisionsBeyondWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if Shallow(context.Background(), dir) {
+		t.Error("a full repository reported as shallow")
+	}
 	if len(revs) != 6 {
 		t.Fatalf("got %d revisions, want 5 commits and the work tree", len(revs))
 	}
@@ -72,6 +75,40 @@ func TestRevisionsBeyondWindow(t *testing.T) {
 		} else if rev.Commit != "" {
 			t.Errorf("the work tree's revision has commit %q", rev.Commit)
 		}
+	}
+}
+
+// TestRevisionsShallow: a clone of depth 2 has the last two nights only, and says it is shallow.
+func TestRevisionsShallow(t *testing.T) {
+	r := newGitRepo(t)
+	dir := filepath.Join(r.root, "b")
+	s := &Store{Dir: dir}
+	for i := 1; i <= 4; i++ {
+		s.Merge([]bench.Run{nightRun(i, 100)}, 2)
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		r.commit(fmt.Sprint("night ", i))
+	}
+	clone := filepath.Join(filepath.Dir(r.root), "clone")
+	r.git("clone", "-q", "--depth", "2", "file://"+r.root, clone)
+	cdir := filepath.Join(clone, "b")
+	revs, err := Revisions(context.Background(), cdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Shallow(context.Background(), cdir) {
+		t.Error("a clone of depth 2 is not reported as shallow")
+	}
+	var batches []string
+	for _, rev := range revs {
+		for _, run := range rev.Runs {
+			batches = append(batches, run.Batch)
+		}
+	}
+	// The oldest version in the clone holds nights 2 and 3 (window 2); night 1 is lost.
+	if got := strings.Join(batches, " "); got != "nightly-02 nightly-03 nightly-04" {
+		t.Errorf("batches %s, want nightly-02 to 04", got)
 	}
 }
 

@@ -34,6 +34,9 @@ type History struct {
 	// Commits is the number of store versions read (commits, plus the work tree when it held
 	// runs no commit did).
 	Commits int `json:"commits"`
+	// Shallow is set when the store is in a shallow git clone: history older than the
+	// clone's depth is missing.
+	Shallow bool `json:"shallow,omitempty"`
 	// Extra is the number of runs added from results files outside the store.
 	Extra int `json:"extra_runs"`
 	// Batches are all batches, oldest first: the x axis every series shares.

@@ -28,7 +28,11 @@ func HistorySource(h *history.History, o HistoryOptions) string {
 	case history.FromStore:
 		return fmt.Sprintf("%s is not in a git repository, so its history is the store as it is: only the runs its rolling window kept%s.", o.Store, extra)
 	default:
-		return fmt.Sprintf("History of %s from %d version(s) of the store in git%s.", o.Store, h.Commits, extra)
+		shallow := ""
+		if h.Shallow {
+			shallow = " The clone is shallow, so older history is missing: fetch it all (actions/checkout with fetch-depth: 0, or git fetch --unshallow)."
+		}
+		return fmt.Sprintf("History of %s from %d version(s) of the store in git%s.%s", o.Store, h.Commits, extra, shallow)
 	}
 }
 

@@ -159,6 +159,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 
 	h := history.Build(revs, extra, src, opts)
+	h.Shallow = src == history.FromGit && baseline.Shallow(ctx, o.dir)
 	ro := report.HistoryOptions{Store: o.dir, Recent: o.recent}
 	var buf bytes.Buffer
 	switch o.format {
@@ -178,11 +179,12 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		if err := atomicfile.Write(o.output, buf.Bytes(), 0o644); err != nil {
 			return internalError(err)
 		}
-		if src == history.FromStore {
-			fmt.Fprintf(s.ErrOut, "perfgate: %s\n", report.HistorySource(h, ro))
-		}
 	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {
 		return internalError(err)
+	}
+	// A limited history is said where people look, whatever the format.
+	if (src == history.FromStore || h.Shallow) && (o.output != "" || o.format != "text") {
+		fmt.Fprintf(s.ErrOut, "perfgate: %s\n", report.HistorySource(h, ro))
 	}
 	if alerts := h.Alerts(o.recent); o.failOn && len(alerts) > 0 {
 		fmt.Fprintf(s.ErrOut, "perfgate: %d change(s) for the worse in the newest %d batch(es) (--fail-on):\n", len(alerts), o.recent)
