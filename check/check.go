@@ -1,7 +1,6 @@
 package check
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -14,9 +13,10 @@ import (
 type Options struct {
 	// Alpha is the significance level for the whole suite after correction.
 	Alpha float64
-	// Correction is the multiple-comparison correction: "holm" (family-wise error rate),
-	// "bh" (false discovery rate) or "none".
-	Correction string
+	// Correction is the multiple-comparison correction over each metric's tests.
+	Correction Correction
+	// Test names the statistical test (see Tests); "" means DefaultTest.
+	Test string
 	// MinEffectPct is the smallest change, in percent, that can fail the gate, however
 	// significant it is.
 	MinEffectPct float64
@@ -38,7 +38,8 @@ type Options struct {
 // DefaultOptions are perfgate's documented defaults.
 var DefaultOptions = Options{
 	Alpha:          0.05,
-	Correction:     "holm",
+	Correction:     Holm,
+	Test:           DefaultTest,
 	MinEffectPct:   3,
 	TolerancePct:   5,
 	MinHistoryRuns: 3,
@@ -61,6 +62,9 @@ type Rule struct {
 	Source string
 }
 
+// ToleranceTest is Result.Test for results the fixed tolerance decided.
+const ToleranceTest = "tolerance"
+
 // A series is what one config contributes for one side of the comparison.
 type series struct {
 	cfg     bench.Config
@@ -69,7 +73,7 @@ type series struct {
 	okRuns  int
 	failed  int
 	failure *bench.Run // the most recent failed run
-	logs    map[string][]float64
+	points  map[string][]Point
 }
 
 func group(runs []bench.Run) (map[string]*series, []string) {
@@ -77,7 +81,7 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 	var order []string
 	for i := range runs {
 		r := &runs[i]
-		k := r.Config.Key()
+		k := r.ConfigKey()
 		s := m[k]
 		if s == nil {
 			s = &series{cfg: r.Config}
@@ -96,31 +100,26 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 	return m, order
 }
 
-// logCenters returns the log of each OK run's centre for metric. The result is cached and
-// must not be modified.
-func (s *series) logCenters(metric string) []float64 {
-	if xs, ok := s.logs[metric]; ok {
-		return xs
+// logPoints returns each OK run's log centre for metric, with the run's identity. The result
+// is cached and must not be modified.
+func (s *series) logPoints(metric string) []Point {
+	if ps, ok := s.points[metric]; ok {
+		return ps
 	}
-	if s.logs == nil {
-		s.logs = map[string][]float64{}
+	if s.points == nil {
+		s.points = map[string][]Point{}
 	}
-	xs := s.computeLogCenters(metric)
-	s.logs[metric] = xs
-	return xs
-}
-
-func (s *series) computeLogCenters(metric string) []float64 {
-	var xs []float64
+	var ps []Point
 	for _, r := range s.runs {
 		if r.Outcome != bench.OK {
 			continue
 		}
 		if m := r.Metric(metric); m != nil && len(m.Values) > 0 {
-			xs = append(xs, math.Log(bench.Center(m.Values)))
+			ps = append(ps, Point{Log: math.Log(bench.Center(m.Values)), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
 		}
 	}
-	return xs
+	s.points[metric] = ps
+	return ps
 }
 
 // notes returns the ingest notes of the series' runs.
@@ -139,19 +138,21 @@ type metricInfo struct {
 }
 
 // Compare gates the new runs against the baseline runs and returns the report. Runs are
-// grouped by config; several runs of one config are several samples of it.
+// grouped by config; several runs of one config are several samples of it. opts must be
+// valid (Options.Validate); an unknown test falls back to DefaultTest.
 func Compare(base, cur []bench.Run, opts Options) *Report {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
+	}
+	test, err := LookupTest(opts.Test)
+	if err != nil {
+		test, _ = LookupTest(DefaultTest)
 	}
 	bs, border := group(base)
 	ns, norder := group(cur)
 
 	metrics := suiteMetrics(opts.Metrics, base, cur)
-	noise := map[string]noiseModel{}
-	for _, mi := range metrics {
-		noise[mi.name] = learnNoise(bs, border, mi.name, opts.MinHistoryRuns)
-	}
+	learned := learn(test, bs, border, metrics, opts)
 
 	keys := append([]string(nil), border...)
 	for _, k := range norder {
@@ -167,19 +168,20 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	for _, k := range keys {
 		b, n := bs[k], ns[k]
 		for _, mi := range metrics {
-			res, test := judge(k, b, n, mi, noise[mi.name], opts)
+			res, pt := judge(k, b, n, mi, learned[mi.name], opts)
 			if res == nil {
 				continue
 			}
-			if test != nil {
-				test.index = len(rep.Results)
+			if pt != nil {
+				pt.index = len(rep.Results)
+				res.Test = test.Name()
 				if res.Ignored {
-					ignored = append(ignored, *test)
+					ignored = append(ignored, *pt)
 				} else {
-					pending = append(pending, *test)
+					pending = append(pending, *pt)
 				}
 			}
-			if test == nil && res.DeltaPct != nil {
+			if res.Test == ToleranceTest {
 				tolerance++ // compared without a test: too little history
 			}
 			rep.Results = append(rep.Results, *res)
@@ -197,26 +199,46 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		family[t.metric]++
 		largest = max(largest, family[t.metric])
 	}
-	rep.Method = method(opts, largest)
+	rep.Method = Method{
+		Alpha: opts.Alpha, Correction: opts.Correction, Comparisons: largest,
+		MinEffectPct: opts.MinEffectPct, TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns,
+		Test: test.Name(),
+	}
 	if tolerance > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d comparison(s) used the fixed ±%g%% tolerance: their configs have fewer than %d baseline runs, too few to learn the noise from.", tolerance, opts.TolerancePct, opts.MinHistoryRuns))
+		rep.Remarks = append(rep.Remarks, ToleranceUsed{Count: tolerance, TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns})
 	}
 	rep.Verdict = Pass
+	refresh := false
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		r.Fails = !r.Ignored && r.Status.Fails(opts.RequireAll)
 		if r.Fails {
 			rep.Verdict = Fail
 		}
-		if r.Status == Improvement && !r.Ignored {
-			rep.Notes = appendOnce(rep.Notes, "Some configs improved: refresh the baseline (perfgate baseline update) once this lands, so later changes are judged against the new level.")
+		if r.Status == Improvement && !r.Ignored && !refresh {
+			refresh = true
+			rep.Remarks = append(rep.Remarks, RefreshBaseline{})
 		}
 	}
 	if len(rep.Results) > 0 && Counts(rep)[New] == len(rep.Results) {
-		rep.Notes = append(rep.Notes, "Nothing was gated: no config of these results is in the baseline. Check that the configs match (perfgate baseline show), or start the baseline with perfgate baseline update.")
+		rep.Remarks = append(rep.Remarks, NothingGated{})
 	}
 	rep.Sweep = sweep(bs, border, ns, metrics)
 	return rep
+}
+
+// learn runs the test's learning step over each metric's baseline histories.
+func learn(test Test, bs map[string]*series, order []string, metrics []metricInfo, opts Options) map[string]Learned {
+	learned := make(map[string]Learned, len(metrics))
+	for _, mi := range metrics {
+		suite := make([]History, 0, len(order))
+		for _, k := range order {
+			s := bs[k]
+			suite = append(suite, History{Key: k, Config: s.cfg, Points: s.logPoints(mi.name)})
+		}
+		learned[mi.name] = test.Learn(mi.name, suite, opts)
+	}
+	return learned
 }
 
 // suiteMetrics returns the metrics of the runs that pass the filter (empty: all), in order of
@@ -237,22 +259,6 @@ func suiteMetrics(filter []string, runSets ...[]bench.Run) []metricInfo {
 	return metrics
 }
 
-// learnNoise learns the run-to-run noise of metric from the baseline series.
-func learnNoise(bs map[string]*series, order []string, metric string, minRuns int) noiseModel {
-	logs := make([][]float64, 0, len(order))
-	for _, k := range order {
-		logs = append(logs, bs[k].logCenters(metric))
-	}
-	return newNoiseModel(logs, minRuns)
-}
-
-func appendOnce(xs []string, s string) []string {
-	if slices.Contains(xs, s) {
-		return xs
-	}
-	return append(xs, s)
-}
-
 // wanted reports whether metric name passes the Metrics filter list (empty: all do).
 func wanted(list []string, name string) bool {
 	return len(list) == 0 || slices.Contains(list, name)
@@ -261,13 +267,12 @@ func wanted(list []string, name string) bool {
 // A pendingTest is a statistical comparison waiting for the multiple-comparison correction.
 type pendingTest struct {
 	index           int
-	ignoreNote      string // set when an ignore rule covers the result
 	metric          string
 	pWorse, pBetter float64
 	worse           bool
-	absPct          float64
 	minEffect       float64
-	se, df          float64
+	diff            float64
+	bound           func(level float64) float64
 }
 
 // settings returns the min effect and tolerance for a config and metric, and the ignore rule
@@ -298,8 +303,16 @@ func endOfDay(t time.Time) time.Time {
 
 func ptr(f float64) *float64 { return &f }
 
+// failureReason returns the proving input of a failed run ("" when the input gave none).
+func failureReason(r *bench.Run) string {
+	if r == nil {
+		return ""
+	}
+	return r.Reason
+}
+
 // judge decides one config and metric, or returns a pending test for decide.
-func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options) (*Result, *pendingTest) {
+func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Options) (*Result, *pendingTest) {
 	var cfg bench.Config
 	if b != nil {
 		cfg = b.cfg
@@ -310,37 +323,26 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 	minEffect, tol, ignore := settings(cfg, mi.name, opts)
 	if ignore != nil {
 		res.Ignored = true
+		res.Caveats = append(res.Caveats, Ignored{Until: ignore.Until, Reason: ignore.Reason, Source: ignore.Source})
 	}
-	ignoreNote := ""
-	if ignore != nil {
-		until := "with no expiry"
-		if !ignore.Until.IsZero() {
-			until = "until " + ignore.Until.Format("2006-01-02")
-		}
-		ignoreNote = fmt.Sprintf("ignored %s (%s): ", until, ignore.Reason)
-	}
-	defer func() {
-		if res != nil && res.Status != "" { // tested results get their reason in decide
-			res.Reason = ignoreNote + res.Reason
-		}
-	}()
-	var xs, ys []float64
+	because := func(c Caveat) { res.Caveats = append(res.Caveats, c) }
+	var xs, ys []Point
 	if b != nil {
-		xs = b.logCenters(mi.name)
+		xs = b.logPoints(mi.name)
 		if len(xs) > 0 || b.failed > 0 {
 			res.Baseline = &Baseline{Runs: len(xs), Failed: b.failed}
 			if len(xs) > 0 {
-				c := math.Exp(mean(xs))
+				c := math.Exp(pointMean(xs))
 				res.Baseline.Center, res.Baseline.Lo, res.Baseline.Hi = c, c, c
 			}
 		}
 	}
 	if n != nil {
-		ys = n.logCenters(mi.name)
+		ys = n.logPoints(mi.name)
 		res.Notes = n.notes()
 		res.New = &NewRuns{Runs: len(ys)}
 		if len(ys) > 0 {
-			res.New.Center = math.Exp(mean(ys))
+			res.New.Center = math.Exp(pointMean(ys))
 		}
 	}
 	res.ThresholdPct = tol
@@ -353,26 +355,20 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 		}
 		res.Status = Missing
 		res.Outcome = string(b.last)
-		res.Reason = "in the baseline but not in the new results"
+		because(NotInNew{})
 		return res, nil
 	case n.okRuns == 0 || (n.failed > 0 && b != nil && b.last == bench.OK):
 		// The new results failed.
 		res.Outcome = string(n.failure.Outcome)
-		why := n.failure.Reason
-		if why == "" {
-			why = string(n.failure.Outcome)
-		}
 		switch {
 		case b == nil:
 			res.Status = New
-			res.Reason = "new config; it failed: " + why
 		case b.last == bench.OK:
 			res.Status = NewlyFailing
-			res.Reason = "the baseline ran; now " + why
 		default:
 			res.Status = StillFailing
-			res.Reason = "failed in the baseline too; now " + why
 		}
+		because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason})
 		if b != nil && len(xs) == 0 && b.okRuns > 0 {
 			return nil, nil // the baseline measured other metrics only
 		}
@@ -385,31 +381,34 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 			return nil, nil
 		}
 		res.Status = Missing
-		res.Reason = "the new runs did not report " + mi.name
+		because(MetricNotReported{Metric: mi.name})
 		return res, nil
 	case b == nil:
 		res.Status = New
-		res.Reason = "no baseline for this config"
+		because(NoBaseline{})
 		return res, nil
 	case b.last != bench.OK:
 		res.Status = Fixed
-		res.Reason = fmt.Sprintf("failed in the baseline (%s); runs now", b.last)
-		if b.failure != nil && b.failure.Reason != "" {
-			res.Reason = fmt.Sprintf("failed in the baseline (%s); runs now", b.failure.Reason)
-		}
+		because(BaselineFailed{Outcome: b.last, Reason: failureReason(b.failure)})
 		return res, nil
 	case len(xs) == 0:
 		res.Status = New
-		res.Reason = "the baseline has no " + mi.name + " for this config"
+		because(BaselineLacksMetric{Metric: mi.name})
 		return res, nil
 	}
 
-	diff := mean(ys) - mean(xs)
+	diff := pointMean(ys) - pointMean(xs)
 	delta := 100 * (math.Exp(diff) - 1)
 	res.DeltaPct = ptr(delta)
 	worse := (mi.better == bench.Higher && diff < 0) || (mi.better == bench.Lower && diff > 0)
-	c := res.Baseline.Center
-	if len(xs) < opts.MinHistoryRuns || !nm.ok {
+	var ev Evidence
+	ok := learned != nil
+	if ok {
+		ev, ok = learned.Judge(xs, ys, opts)
+	}
+	if !ok {
+		c := res.Baseline.Center
+		res.Test = ToleranceTest
 		res.ThresholdPct = tol
 		res.Baseline.Lo, res.Baseline.Hi = c*(1-tol/100), c*(1+tol/100)
 		beyond := math.Abs(delta) > tol
@@ -421,24 +420,21 @@ func judge(key string, b, n *series, mi metricInfo, nm noiseModel, opts Options)
 		default:
 			res.Status = Unchanged
 		}
-		res.Reason = fmt.Sprintf("%d baseline run(s): fixed ±%g%% tolerance (a statistical test needs %d)", len(xs), tol, opts.MinHistoryRuns)
+		because(FixedTolerance{Runs: len(xs), Needed: opts.MinHistoryRuns, TolerancePct: tol})
 		return res, nil
 	}
-	v, df := nm.configNoise(xs)
-	res.Baseline.NoisePct = 100 * math.Sqrt(v)
-	se := math.Sqrt(v * (1/float64(len(xs)) + 1/float64(len(ys))))
+	res.Baseline.NoisePct = ev.NoisePct
+	res.Caveats = append(res.Caveats, ev.Caveats...)
 	// One-sided tests: is it worse? is it better? Only the first can fail the gate.
-	worseDiff := diff
-	if mi.better == bench.Higher {
-		worseDiff = -diff
+	pWorse, pBetter := ev.PLower, ev.PHigher
+	if mi.better == bench.Lower {
+		pWorse, pBetter = ev.PHigher, ev.PLower
 	}
-	pWorse := tTest(worseDiff, v, df, len(xs), len(ys))
-	pBetter := tTest(-worseDiff, v, df, len(xs), len(ys))
-	return res, &pendingTest{ignoreNote: ignoreNote, metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, absPct: math.Abs(delta), minEffect: minEffect, se: se, df: df}
+	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound}
 }
 
 // decide applies the multiple-comparison correction to the pending tests and sets their
-// statuses, thresholds and reasons. Each metric is its own family: the metrics of one run are
+// statuses, thresholds and caveats. Each metric is its own family: the metrics of one run are
 // strongly correlated (TFLOPS is work divided by time), so counting both would halve the power
 // without protecting against anything.
 func decide(rep *Report, tests []pendingTest, opts Options) {
@@ -469,43 +465,31 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 	// The |change| that fails: the larger of the minimum effect and the change that reaches
 	// significance at the most stringent (Bonferroni) step of the correction.
 	q := opts.Alpha
-	if opts.Correction != "none" {
+	if opts.Correction != NoCorrection {
 		q /= float64(k)
 	}
-	crit := 100 * (math.Exp(tQuantile(q, t.df)*t.se) - 1)
-	r.ThresholdPct = math.Max(t.minEffect, crit)
+	r.ThresholdPct = t.minEffect
+	if t.bound != nil { // a test that gives no bound leaves the threshold at the minimum effect
+		bound := t.bound(q)
+		r.ThresholdPct = math.Max(t.minEffect, 100*(math.Exp(bound)-1))
+		r.Effect = &Interval{Lo: 100 * (math.Exp(t.diff-bound) - 1), Hi: 100 * (math.Exp(t.diff+bound) - 1)}
+	}
 	c := r.Baseline.Center
 	r.Baseline.Lo, r.Baseline.Hi = c/(1+r.ThresholdPct/100), c*(1+r.ThresholdPct/100)
 	significant := p < opts.Alpha
-	material := t.absPct >= t.minEffect
+	material := math.Abs(*r.DeltaPct) >= t.minEffect
 	switch {
 	case significant && material && t.worse:
 		r.Status = Regression
-		r.Reason = fmt.Sprintf("worse by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", t.absPct, p, t.minEffect)
+		r.Caveats = append(r.Caveats, Material{MinEffectPct: t.minEffect})
 	case significant && material:
 		r.Status = Improvement
-		r.Reason = fmt.Sprintf("better by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", t.absPct, p, t.minEffect)
+		r.Caveats = append(r.Caveats, Material{MinEffectPct: t.minEffect})
 	case significant:
 		r.Status = Unchanged
-		r.Reason = fmt.Sprintf("significant (p=%.2g) but below the %g%% minimum effect", p, t.minEffect)
+		r.Caveats = append(r.Caveats, BelowMinEffect{MinEffectPct: t.minEffect})
 	default:
 		r.Status = Unchanged
-		r.Reason = fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
+		r.Caveats = append(r.Caveats, WithinNoise{})
 	}
-	r.Reason = t.ignoreNote + r.Reason
-}
-
-func method(opts Options, k int) Method {
-	m := Method{
-		Alpha: opts.Alpha, Correction: opts.Correction, Comparisons: k,
-		MinEffectPct: opts.MinEffectPct, TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns,
-	}
-	corr := map[string]string{
-		"holm": "Holm–Bonferroni correction (family-wise error rate)",
-		"bh":   "Benjamini–Hochberg correction (false discovery rate)",
-		"none": "no multiple-comparison correction",
-	}[opts.Correction]
-	m.Summary = fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs). Alpha %g with %s over the %d comparison(s) of each metric; a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
-		opts.Alpha, corr, k, opts.MinEffectPct, opts.MinHistoryRuns, opts.TolerancePct)
-	return m
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -140,19 +142,19 @@ func TestCompareStatuses(t *testing.T) {
 		status  Status
 		fails   bool
 		outcome string
-		reason  string // substring
+		caveat  Caveat // the only one
 	}{
-		{"tp=1", Regression, true, "ok", "fixed ±5% tolerance"},
-		{"tp=2", Improvement, false, "ok", "fixed ±5% tolerance"},
-		{"tp=3", Unchanged, false, "ok", "fixed ±5% tolerance"},
-		{"tp=4", New, false, "ok", "no baseline for this config"},
-		{"tp=5", Missing, false, "ok", "in the baseline but not in the new results"},
-		{"tp=6", NewlyFailing, true, "oom", "the baseline ran; now pr.txt:6: OOM in the time column"},
-		{"tp=7", NewlyFailing, true, "error", "the baseline ran; now error"},
-		{"tp=8", Fixed, false, "ok", "failed in the baseline (t.txt:3: OOM in the time column); runs now"},
-		{"tp=9", StillFailing, false, "oom", "failed in the baseline too; now pr.txt:9: OOM"},
-		{"tp=10", StillFailing, false, "oom", "failed in the baseline too"},
-		{"tp=11", New, false, "oom", "new config; it failed: pr.txt:11: OOM"},
+		{"tp=1", Regression, true, "ok", FixedTolerance{Runs: 1, Needed: 3, TolerancePct: 5}},
+		{"tp=2", Improvement, false, "ok", FixedTolerance{Runs: 1, Needed: 3, TolerancePct: 5}},
+		{"tp=3", Unchanged, false, "ok", FixedTolerance{Runs: 1, Needed: 3, TolerancePct: 5}},
+		{"tp=4", New, false, "ok", NoBaseline{}},
+		{"tp=5", Missing, false, "ok", NotInNew{}},
+		{"tp=6", NewlyFailing, true, "oom", RunFailed{Outcome: bench.OOM, Reason: "pr.txt:6: OOM in the time column"}},
+		{"tp=7", NewlyFailing, true, "error", RunFailed{Outcome: bench.Error}},
+		{"tp=8", Fixed, false, "ok", BaselineFailed{Outcome: bench.OOM, Reason: "t.txt:3: OOM in the time column"}},
+		{"tp=9", StillFailing, false, "oom", RunFailed{Outcome: bench.OOM, Reason: "pr.txt:9: OOM"}},
+		{"tp=10", StillFailing, false, "oom", RunFailed{Outcome: bench.OOM, Reason: "pr.txt:10: OOM"}},
+		{"tp=11", New, false, "oom", RunFailed{Outcome: bench.OOM, Reason: "pr.txt:11: OOM"}},
 	}
 	rep := Compare(base, cur, opts(nil))
 	if len(rep.Results) != len(tests) {
@@ -163,8 +165,11 @@ func TestCompareStatuses(t *testing.T) {
 		if r.Status != tt.status || r.Fails != tt.fails || r.Outcome != tt.outcome {
 			t.Errorf("%s: status %s fails %v outcome %q, want %s %v %q", tt.key, r.Status, r.Fails, r.Outcome, tt.status, tt.fails, tt.outcome)
 		}
-		if !strings.Contains(r.Reason, tt.reason) {
-			t.Errorf("%s: reason %q does not contain %q", tt.key, r.Reason, tt.reason)
+		if !reflect.DeepEqual(r.Caveats, []Caveat{tt.caveat}) {
+			t.Errorf("%s: caveats %#v, want %#v", tt.key, r.Caveats, tt.caveat)
+		}
+		if wantTest := map[bool]string{true: ToleranceTest}[r.DeltaPct != nil]; r.Test != wantTest || r.Reason != "" {
+			t.Errorf("%s: test %q reason %q, want test %q and no words", tt.key, r.Test, r.Reason, wantTest)
 		}
 		if r.Fails != r.Status.Fails(false) {
 			t.Errorf("%s: Fails %v disagrees with Status.Fails", tt.key, r.Fails)
@@ -192,7 +197,7 @@ func TestVerdict(t *testing.T) {
 		name       string
 		cur        []bench.Run
 		requireAll bool
-		want       string
+		want       Verdict
 	}{
 		{"all unchanged", concat(runs("tp=1", "p", 100), runs("tp=2", "p", 99), []bench.Run{failed("tp=3", "p1", bench.OOM, "")}), false, Pass},
 		{"improvement only", concat(runs("tp=1", "p", 120), runs("tp=2", "p", 100), []bench.Run{run("tp=3", "p1", 50)}), false, Pass},
@@ -236,31 +241,26 @@ func TestStatusFails(t *testing.T) {
 }
 
 func TestImprovementNote(t *testing.T) {
-	const note = "refresh the baseline"
-	hasNote := func(rep *Report) bool {
-		for _, n := range rep.Notes {
-			if strings.Contains(n, note) {
-				return true
+	count := func(rep *Report) int {
+		n := 0
+		for _, m := range rep.Remarks {
+			if m == (RefreshBaseline{}) {
+				n++
 			}
 		}
-		return false
+		return n
 	}
+	hasNote := func(rep *Report) bool { return count(rep) > 0 }
 	base := concat(runs("tp=1", "b", 100), runs("tp=2", "b", 100))
 	rep := Compare(base, concat(runs("tp=1", "p", 110), runs("tp=2", "p", 120)), opts(nil))
 	if rep.Verdict != Pass || !hasNote(rep) {
-		t.Errorf("improvements: verdict %s, notes %q; want pass and a refresh note", rep.Verdict, rep.Notes)
+		t.Errorf("improvements: verdict %s, remarks %v; want pass and a refresh remark", rep.Verdict, rep.Remarks)
 	}
-	n := 0
-	for _, s := range rep.Notes {
-		if strings.Contains(s, note) {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := count(rep); n != 1 {
 		t.Errorf("refresh note appears %d times, want once", n)
 	}
 	if rep := Compare(base, concat(runs("tp=1", "p", 100), runs("tp=2", "p", 100)), opts(nil)); hasNote(rep) {
-		t.Errorf("no improvement, yet notes %q", rep.Notes)
+		t.Errorf("no improvement, yet remarks %v", rep.Remarks)
 	}
 }
 
@@ -310,7 +310,7 @@ func TestToleranceMode(t *testing.T) {
 			}
 			r := rep.Results[0]
 			if r.Status != tt.status {
-				t.Errorf("status %s, want %s (%s)", r.Status, tt.status, r.Reason)
+				t.Errorf("status %s, want %s (%v)", r.Status, tt.status, r.Caveats)
 			}
 			if r.Fails != (tt.status == Regression) {
 				t.Errorf("fails = %v", r.Fails)
@@ -318,8 +318,8 @@ func TestToleranceMode(t *testing.T) {
 			if r.PValue != nil {
 				t.Errorf("p_value = %v, want nil: no test with %d baseline runs", *r.PValue, r.Baseline.Runs)
 			}
-			if !strings.Contains(r.Reason, "fixed ±5% tolerance") || !strings.Contains(r.Reason, fmt.Sprintf("%d baseline run(s)", len(tt.base))) {
-				t.Errorf("reason %q does not name the tolerance and the run count", r.Reason)
+			if want := (FixedTolerance{Runs: len(tt.base), Needed: 3, TolerancePct: 5}); !reflect.DeepEqual(r.Caveats, []Caveat{want}) || r.Test != ToleranceTest {
+				t.Errorf("test %q caveats %v, want the tolerance and the run count %v", r.Test, r.Caveats, want)
 			}
 			if r.ThresholdPct != 5 {
 				t.Errorf("threshold %v, want 5", r.ThresholdPct)
@@ -327,19 +327,15 @@ func TestToleranceMode(t *testing.T) {
 			if c := r.Baseline.Center; math.Abs(r.Baseline.Lo-c*0.95) > 1e-9 || math.Abs(r.Baseline.Hi-c*1.05) > 1e-9 {
 				t.Errorf("band [%v, %v] around %v, want ±5%%", r.Baseline.Lo, r.Baseline.Hi, c)
 			}
-			found := false
-			for _, n := range rep.Notes {
-				found = found || strings.Contains(n, "1 comparison(s) used the fixed ±5% tolerance")
-			}
-			if !found {
-				t.Errorf("notes %q lack the tolerance caveat", rep.Notes)
+			if want := []Remark{ToleranceUsed{Count: 1, TolerancePct: 5, MinHistoryRuns: 3}}; !slices.ContainsFunc(rep.Remarks, func(m Remark) bool { return m == want[0] }) {
+				t.Errorf("remarks %v lack %v", rep.Remarks, want)
 			}
 		})
 	}
 	// A wider tolerance from the options lets the 6% drop pass.
 	rep := Compare(runs("tp=8", "b", 100), runs("tp=8", "p", 94), opts(func(o *Options) { o.TolerancePct = 7 }))
-	if r := rep.Results[0]; r.Status != Unchanged || !strings.Contains(r.Reason, "±7%") {
-		t.Errorf("tolerance 7%%: %s (%s), want unchanged", r.Status, r.Reason)
+	if r := rep.Results[0]; r.Status != Unchanged || r.Caveats[0] != (FixedTolerance{Runs: 1, Needed: 3, TolerancePct: 7}) {
+		t.Errorf("tolerance 7%%: %s (%v), want unchanged", r.Status, r.Caveats)
 	}
 }
 
@@ -354,29 +350,33 @@ func TestStatisticalMode(t *testing.T) {
 		cur       []float64
 		minEffect float64
 		status    Status
-		reason    string
+		caveat    Caveat
 	}{
-		{"10% drop", []float64{90, 90.2}, 3, Regression, "worse by 9.9%: significant"},
-		{"4% drop", []float64{96, 96.1}, 3, Regression, "worse by"},
-		{"2% drop is significant but below the minimum effect", []float64{98, 98.1}, 3, Unchanged, "significant (p="},
-		{"4% drop below a 5% minimum effect", []float64{96, 96.1}, 5, Unchanged, "but below the 5% minimum effect"},
-		{"within noise", []float64{100.1, 99.9}, 3, Unchanged, "within run-to-run noise"},
-		{"10% gain", []float64{110, 110.2}, 3, Improvement, "better by"},
+		{"10% drop", []float64{90, 90.2}, 3, Regression, Material{MinEffectPct: 3}},
+		{"4% drop", []float64{96, 96.1}, 3, Regression, Material{MinEffectPct: 3}},
+		{"2% drop is significant but below the minimum effect", []float64{98, 98.1}, 3, Unchanged, BelowMinEffect{MinEffectPct: 3}},
+		{"4% drop below a 5% minimum effect", []float64{96, 96.1}, 5, Unchanged, BelowMinEffect{MinEffectPct: 5}},
+		{"within noise", []float64{100.1, 99.9}, 3, Unchanged, WithinNoise{}},
+		{"10% gain", []float64{110, 110.2}, 3, Improvement, Material{MinEffectPct: 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := Compare(steadyBase("tp=8", 100), runs("tp=8", "p", tt.cur...), opts(func(o *Options) { o.MinEffectPct = tt.minEffect }))
 			r := result(t, rep, "tp=8", tf)
 			if r.PValue == nil {
-				t.Fatalf("p_value nil with %d baseline runs: %s", r.Baseline.Runs, r.Reason)
+				t.Fatalf("p_value nil with %d baseline runs: %v", r.Baseline.Runs, r.Caveats)
 			}
-			if r.Status != tt.status || !strings.Contains(r.Reason, tt.reason) {
-				t.Errorf("status %s (%s), want %s (%q)", r.Status, r.Reason, tt.status, tt.reason)
+			if r.Status != tt.status || !reflect.DeepEqual(r.Caveats, []Caveat{tt.caveat}) || r.Test != DefaultTest {
+				t.Errorf("status %s (%v, test %q), want %s (%v, %s)", r.Status, r.Caveats, r.Test, tt.status, tt.caveat, DefaultTest)
+			}
+			// The effect interval holds the change, and its far edge is the threshold's side.
+			if e := r.Effect; e == nil || !(e.Lo <= *r.DeltaPct && *r.DeltaPct <= e.Hi) {
+				t.Errorf("effect interval %v does not hold the change %v", r.Effect, *r.DeltaPct)
 			}
 			if r.Fails != (tt.status == Regression) {
 				t.Errorf("fails = %v", r.Fails)
 			}
-			if tt.status == Unchanged && tt.reason != "within run-to-run noise" && *r.PValue >= 0.05 {
+			if tt.status == Unchanged && tt.caveat != (WithinNoise{}) && *r.PValue >= 0.05 {
 				t.Errorf("p = %v: the case is meant to be significant", *r.PValue)
 			}
 			if r.ThresholdPct < tt.minEffect {
@@ -385,8 +385,10 @@ func TestStatisticalMode(t *testing.T) {
 			if r.Baseline.NoisePct <= 0 {
 				t.Errorf("noise_pct %v, want > 0", r.Baseline.NoisePct)
 			}
-			if strings.Contains(r.Reason, "tolerance") {
-				t.Errorf("statistical result mentions the tolerance: %q", r.Reason)
+			for _, c := range r.Caveats {
+				if _, ok := c.(FixedTolerance); ok {
+					t.Errorf("statistical result carries the tolerance caveat: %v", r.Caveats)
+				}
 			}
 			if rep.Method.Comparisons != 1 {
 				t.Errorf("method comparisons = %d, want 1", rep.Method.Comparisons)
@@ -403,8 +405,8 @@ func TestMinHistoryRuns(t *testing.T) {
 	if r := result(t, rep, "tp=8", tf); r.PValue == nil {
 		t.Errorf("5 runs: no test")
 	}
-	if r := result(t, rep, "tp=4", tf); r.PValue != nil || !strings.Contains(r.Reason, "2 baseline run(s)") {
-		t.Errorf("2 runs: p %v, reason %q; want the tolerance", r.PValue, r.Reason)
+	if r := result(t, rep, "tp=4", tf); r.PValue != nil || r.Caveats[0] != (FixedTolerance{Runs: 2, Needed: 3, TolerancePct: 5}) {
+		t.Errorf("2 runs: p %v, caveats %v; want the tolerance", r.PValue, r.Caveats)
 	}
 	rep = Compare(base, cur, opts(func(o *Options) { o.MinHistoryRuns = 6 }))
 	if r := result(t, rep, "tp=8", tf); r.PValue != nil {
@@ -426,14 +428,13 @@ func TestIgnoreRules(t *testing.T) {
 		name    string
 		rule    Rule
 		ignored bool
-		reason  string
 	}{
-		{"forever", Rule{Match: match("/tp:8"), Ignore: true, Reason: "flaky, #12"}, true, "ignored with no expiry (flaky, #12): "},
-		{"until later", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Reason: "r"}, true, "ignored until 2026-12-31 (r): "},
-		{"until today is inclusive", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), Reason: "r"}, true, "ignored until 2026-11-24"},
-		{"expired yesterday", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Reason: "r"}, false, ""},
-		{"other metric", Rule{Match: match("/tp:8"), Metric: bench.MetricTime, Ignore: true, Reason: "r"}, false, ""},
-		{"not an ignore rule", Rule{Match: match("/tp:8"), MinEffectPct: f64(1)}, false, ""},
+		{"forever", Rule{Match: match("/tp:8"), Ignore: true, Reason: "flaky, #12", Source: "perfgate.json:3"}, true},
+		{"until later", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Reason: "r"}, true},
+		{"until today is inclusive", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), Reason: "r"}, true},
+		{"expired yesterday", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Reason: "r"}, false},
+		{"other metric", Rule{Match: match("/tp:8"), Metric: bench.MetricTime, Ignore: true, Reason: "r"}, false},
+		{"not an ignore rule", Rule{Match: match("/tp:8"), MinEffectPct: f64(1)}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -446,8 +447,9 @@ func TestIgnoreRules(t *testing.T) {
 			if r.Ignored != tt.ignored || r.Fails == tt.ignored {
 				t.Errorf("ignored %v fails %v, want ignored %v", r.Ignored, r.Fails, tt.ignored)
 			}
-			if tt.ignored && !strings.HasPrefix(r.Reason, tt.reason) {
-				t.Errorf("reason %q, want prefix %q", r.Reason, tt.reason)
+			want := Ignored{Until: tt.rule.Until, Reason: tt.rule.Reason, Source: tt.rule.Source}
+			if got := len(r.Caveats) > 0 && r.Caveats[0] == want; got != tt.ignored {
+				t.Errorf("caveats %v: leading %v = %v, want %v", r.Caveats, want, got, tt.ignored)
 			}
 			if other.Ignored || !other.Fails {
 				t.Errorf("the rule leaked onto tp=4: ignored %v fails %v", other.Ignored, other.Fails)
@@ -464,10 +466,8 @@ func TestIgnoreRules(t *testing.T) {
 		t.Errorf("all ignored: verdict %s", rep.Verdict)
 	}
 	rep = Compare(base, concat(runs("tp=8/pp=4", "p", 120), runs("tp=4/pp=4", "p", 120)), opts(func(o *Options) { o.Rules = []Rule{rule} }))
-	for _, n := range rep.Notes {
-		if strings.Contains(n, "refresh the baseline") {
-			t.Errorf("ignored improvements added the refresh note")
-		}
+	if slices.Contains(rep.Remarks, Remark(RefreshBaseline{})) {
+		t.Errorf("ignored improvements added the refresh remark")
 	}
 	// Ignored newly-failing configs do not fail either.
 	rep = Compare(base, []bench.Run{failed("tp=8/pp=4", "p1", bench.OOM, ""), run("tp=4/pp=4", "p1", 100)}, opts(func(o *Options) { o.Rules = []Rule{{Match: match("/tp:8"), Ignore: true, Reason: "r"}} }))
@@ -488,8 +488,8 @@ func TestRuleOverrides(t *testing.T) {
 		base := concat(runs("tp=8", "b", 100), runs("tp=4", "b", 100))
 		cur := concat(runs("tp=8", "p", 94), runs("tp=4", "p", 94))
 		rep := Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{{Match: match("/tp:4"), TolerancePct: f64(10)}} }))
-		if r := result(t, rep, "tp=4", tf); r.Status != Unchanged || r.ThresholdPct != 10 || !strings.Contains(r.Reason, "±10%") {
-			t.Errorf("tp=4 with a 10%% tolerance: %s, threshold %v (%s)", r.Status, r.ThresholdPct, r.Reason)
+		if r := result(t, rep, "tp=4", tf); r.Status != Unchanged || r.ThresholdPct != 10 || r.Caveats[0] != (FixedTolerance{Runs: 1, Needed: 3, TolerancePct: 10}) {
+			t.Errorf("tp=4 with a 10%% tolerance: %s, threshold %v (%v)", r.Status, r.ThresholdPct, r.Caveats)
 		}
 		if r := result(t, rep, "tp=8", tf); r.Status != Regression || r.ThresholdPct != 5 {
 			t.Errorf("tp=8 with the default tolerance: %s, threshold %v", r.Status, r.ThresholdPct)
@@ -499,11 +499,11 @@ func TestRuleOverrides(t *testing.T) {
 		base := concat(steadyBase("tp=8", 100), steadyBase("tp=4", 100))
 		cur := concat(runs("tp=8", "p", 92, 92.1), runs("tp=4", "p", 92, 92.1))
 		rep := Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{{Match: match("/tp:4"), MinEffectPct: f64(10)}} }))
-		if r := result(t, rep, "tp=4", tf); r.Status != Unchanged || r.ThresholdPct < 10 || !strings.Contains(r.Reason, "below the 10% minimum effect") {
-			t.Errorf("tp=4 with a 10%% minimum effect: %s, threshold %v (%s)", r.Status, r.ThresholdPct, r.Reason)
+		if r := result(t, rep, "tp=4", tf); r.Status != Unchanged || r.ThresholdPct < 10 || r.Caveats[0] != (BelowMinEffect{MinEffectPct: 10}) {
+			t.Errorf("tp=4 with a 10%% minimum effect: %s, threshold %v (%v)", r.Status, r.ThresholdPct, r.Caveats)
 		}
 		if r := result(t, rep, "tp=8", tf); r.Status != Regression {
-			t.Errorf("tp=8 with the default minimum effect: %s (%s)", r.Status, r.Reason)
+			t.Errorf("tp=8 with the default minimum effect: %s (%s)", r.Status, r.Caveats)
 		}
 	})
 	t.Run("later rules win", func(t *testing.T) {
@@ -592,10 +592,10 @@ func TestNoisierConfigWidens(t *testing.T) {
 	}
 	rep = Compare(base, cur, opts(nil))
 	if r := result(t, rep, "tp=1", tf); r.Status != Regression {
-		t.Errorf("steady config, 4%% drop: %s (%s)", r.Status, r.Reason)
+		t.Errorf("steady config, 4%% drop: %s (%s)", r.Status, r.Caveats)
 	}
 	if r := result(t, rep, "tp=6", tf); r.Status != Unchanged {
-		t.Errorf("noisy config, 4%% drop: %s (%s); its own noise should cover it", r.Status, r.Reason)
+		t.Errorf("noisy config, 4%% drop: %s (%s); its own noise should cover it", r.Status, r.Caveats)
 	}
 }
 
@@ -646,15 +646,14 @@ func TestEmptyInputs(t *testing.T) {
 func TestMethod(t *testing.T) {
 	base := concat(steadyBase("tp=8", 100), steadyBase("tp=4", 100))
 	cur := concat(runs("tp=8", "p", 100), runs("tp=4", "p", 100))
-	for _, corr := range []string{"holm", "bh", "none"} {
+	for _, corr := range Corrections {
 		rep := Compare(base, cur, opts(func(o *Options) { o.Correction = corr }))
 		m := rep.Method
 		if m.Correction != corr || m.Comparisons != 2 || m.Alpha != 0.05 || m.MinEffectPct != 3 || m.TolerancePct != 5 || m.MinHistoryRuns != 3 {
 			t.Errorf("%s: method %+v", corr, m)
 		}
-		word := map[string]string{"holm": "Holm", "bh": "Benjamini", "none": "no multiple-comparison correction"}[corr]
-		if !strings.Contains(m.Summary, word) {
-			t.Errorf("%s: summary %q does not name the correction", corr, m.Summary)
+		if m.Test != DefaultTest || m.Summary != "" {
+			t.Errorf("%s: method test %q, summary %q; want %q and no words (package report writes them)", corr, m.Test, m.Summary, DefaultTest)
 		}
 	}
 }
@@ -676,8 +675,8 @@ func TestIgnoredStatistical(t *testing.T) {
 	if r.Status != Regression || r.PValue == nil || r.Fails || !r.Ignored {
 		t.Fatalf("ignored statistical result: status %q p %v fails %v ignored %v", r.Status, r.PValue, r.Fails, r.Ignored)
 	}
-	if !strings.HasPrefix(r.Reason, "ignored with no expiry (known, #7): worse by") {
-		t.Errorf("reason %q", r.Reason)
+	if want := []Caveat{Ignored{Reason: "known, #7"}, Material{MinEffectPct: 3}}; !reflect.DeepEqual(r.Caveats, want) {
+		t.Errorf("caveats %v, want %v", r.Caveats, want)
 	}
 	if rep.Verdict != Pass {
 		t.Errorf("verdict %s, want pass", rep.Verdict)

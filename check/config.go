@@ -23,7 +23,7 @@ const ConfigFileName = "perfgate.json"
 // command-line flags override it.
 //
 //	{
-//	  "alpha": 0.05, "correction": "holm", "min_effect_pct": 3, "tolerance_pct": 5,
+//	  "alpha": 0.05, "correction": "holm", "test": "moderated-t", "min_effect_pct": 3, "tolerance_pct": 5,
 //	  "min_history_runs": 3, "window": 10, "metrics": ["TFLOPS/GPU", "s/iter"],
 //	  "better": {"tokens/s/GPU": "higher"},
 //	  "rules": [
@@ -39,6 +39,7 @@ const ConfigFileName = "perfgate.json"
 type ConfigFile struct {
 	Alpha          *float64          `json:"alpha"`
 	Correction     *string           `json:"correction"`
+	Test           *string           `json:"test"`
 	MinEffectPct   *float64          `json:"min_effect_pct"`
 	TolerancePct   *float64          `json:"tolerance_pct"`
 	MinHistoryRuns *int              `json:"min_history_runs"`
@@ -99,22 +100,35 @@ func (cf *ConfigFile) validate(path string, data []byte) error {
 	bad := func(near, format string, args ...any) error {
 		return bench.Errorf(path, lineOf(data, near), format, args...)
 	}
-	if cf.Alpha != nil && (*cf.Alpha <= 0 || *cf.Alpha >= 1) {
-		return bad(`"alpha"`, "alpha must be in (0, 1)")
+	if cf.Alpha != nil {
+		if err := CheckAlpha(*cf.Alpha); err != nil {
+			return bad(`"alpha"`, "alpha %v", err)
+		}
 	}
-	if cf.Correction != nil && *cf.Correction != "holm" && *cf.Correction != "bh" && *cf.Correction != "none" {
-		return bad(`"correction"`, "correction must be holm, bh or none")
+	if cf.Correction != nil {
+		if _, err := ParseCorrection(*cf.Correction); err != nil {
+			return bad(`"correction"`, "%v", err)
+		}
+	}
+	if cf.Test != nil {
+		if _, err := LookupTest(*cf.Test); err != nil {
+			return bad(`"test"`, "%v", err)
+		}
 	}
 	for _, p := range []struct {
 		v    *float64
 		name string
 	}{{cf.MinEffectPct, "min_effect_pct"}, {cf.TolerancePct, "tolerance_pct"}} {
-		if p.v != nil && (*p.v < 0 || *p.v > 100) {
-			return bad(`"`+p.name+`"`, "%s must be between 0 and 100", p.name)
+		if p.v != nil {
+			if err := CheckPercent(*p.v); err != nil {
+				return bad(`"`+p.name+`"`, "%s %v", p.name, err)
+			}
 		}
 	}
-	if cf.MinHistoryRuns != nil && *cf.MinHistoryRuns < 2 {
-		return bad(`"min_history_runs"`, "min_history_runs must be at least 2")
+	if cf.MinHistoryRuns != nil {
+		if err := CheckMinHistory(*cf.MinHistoryRuns); err != nil {
+			return bad(`"min_history_runs"`, "min_history_runs %v", err)
+		}
 	}
 	if cf.Window != nil && *cf.Window < 1 {
 		return bad(`"window"`, "window must be at least 1")
@@ -141,8 +155,10 @@ func (cf *ConfigFile) validate(path string, data []byte) error {
 			return bad(near, "rule %d: an ignore rule needs a reason", i+1)
 		}
 		for _, v := range []*float64{r.MinEffectPct, r.TolerancePct} {
-			if v != nil && (*v < 0 || *v > 100) {
-				return bad(near, "rule %d: percentages must be between 0 and 100", i+1)
+			if v != nil {
+				if err := CheckPercent(*v); err != nil {
+					return bad(near, "rule %d: percentages %v", i+1, err)
+				}
 			}
 		}
 	}
@@ -155,7 +171,10 @@ func (cf *ConfigFile) Apply(opts *Options, source string) (map[string]bench.Bett
 		opts.Alpha = *cf.Alpha
 	}
 	if cf.Correction != nil {
-		opts.Correction = *cf.Correction
+		opts.Correction = Correction(*cf.Correction) // validated by LoadConfig
+	}
+	if cf.Test != nil {
+		opts.Test = *cf.Test
 	}
 	if cf.MinEffectPct != nil {
 		opts.MinEffectPct = *cf.MinEffectPct

@@ -30,9 +30,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"trailing comma", "{\n  \"alpha\": 0.05,\n}\n", "3: invalid character '}'"},
 		{"unknown field", "{\n  \"alpha\": 0.05,\n  \"tolerance\": 5\n}\n", `3: unknown field "tolerance"`},
 		{"wrong type", "{\n  \"alpha\": \"high\"\n}\n", `2: field "alpha": cannot use JSON string here`},
-		{"bad correction", "{\n  \"alpha\": 0.05,\n  \"correction\": \"bonferroni\"\n}\n", "3: correction must be holm, bh or none"},
+		{"bad correction", "{\n  \"alpha\": 0.05,\n  \"correction\": \"bonferroni\"\n}\n", "3: correction \"bonferroni\": want holm, bh or none"},
 		{"alpha out of range", "{\n\n  \"alpha\": 1.5\n}\n", "3: alpha must be in (0, 1)"},
-		{"min effect out of range", "{\n  \"min_effect_pct\": -1\n}\n", "2: min_effect_pct must be between 0 and 100"},
+		{"min effect out of range", "{\n  \"min_effect_pct\": -1\n}\n", "2: min_effect_pct must be a finite percentage ≥ 0, not -1"},
 		{"min history", "{\n  \"min_history_runs\": 1\n}\n", "2: min_history_runs must be at least 2"},
 		{"window", "{\n  \"window\": 0\n}\n", "2: window must be at least 1"},
 		{"better", "{\n  \"better\": {\n    \"tok/s\": \"up\"\n  }\n}\n", `3: better "up" for "tok/s": want higher or lower`},
@@ -42,7 +42,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"until not a date", "{\n  \"rules\": [\n    {\"match\": \"*\", \"until\": \"next week\"}\n  ]\n}\n", `3: rule 1: until "next week"`},
 		{"ignore without reason", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\",\n     \"ignore\": true}\n  ]\n}\n", "3: rule 1: an ignore rule needs a reason"},
 		{"ignore blank reason", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\", \"ignore\": true, \"reason\": \"  \"}\n  ]\n}\n", "3: rule 1: an ignore rule needs a reason"},
-		{"rule percentage", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\", \"tolerance_pct\": 150}\n  ]\n}\n", "3: rule 1: percentages must be between 0 and 100"},
+		{"rule percentage", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\", \"tolerance_pct\": -5}\n  ]\n}\n", "3: rule 1: percentages must be a finite percentage ≥ 0, not -5"},
 		{"rule unknown field", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\",\n     \"ignored\": true}\n  ]\n}\n", `4: unknown field "ignored"`},
 	}
 	for _, tt := range tests {

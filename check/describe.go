@@ -1,19 +1,25 @@
 package check
 
 import (
-	"fmt"
 	"math"
 	"sort"
 
 	"github.com/perfgate/perfgate/bench"
 )
 
-// A Description summarises a baseline: what "perfgate baseline show" prints.
+// A Description summarises a baseline: what "perfgate baseline show" prints. Like Report, its
+// word fields (SeriesSummary.Test, PooledNoise.Text) are filled by package report.
 type Description struct {
 	Configs int             `json:"configs"`
 	Series  []SeriesSummary `json:"series"`
 	Pooled  []PooledNoise   `json:"pooled_noise"`
 	Sweep   []Winner        `json:"sweep,omitempty"`
+	// Runs is the number of stored runs; TolerancePct, MinHistoryRuns and Test the settings
+	// the statistics used. Not in the JSON.
+	Runs           int     `json:"-"`
+	TolerancePct   float64 `json:"-"`
+	MinHistoryRuns int     `json:"-"`
+	Test           string  `json:"-"`
 }
 
 // A SeriesSummary describes the stored runs of one config and metric.
@@ -25,49 +31,51 @@ type SeriesSummary struct {
 	Last     string            `json:"last_outcome"`
 	Center   float64           `json:"center"`
 	NoisePct float64           `json:"noise_pct"` // the noise a check would use for it
-	Test     string            `json:"test"`      // "statistical" or "tolerance ±5%"
+	// Tested is true when a check would test the config statistically, false when the
+	// fixed tolerance would decide it.
+	Tested bool `json:"-"`
+	// Test is Tested in words: "statistical" or "tolerance ±5%".
+	Test string `json:"test"`
 }
 
 // PooledNoise is the suite-wide run-to-run noise of one metric.
 type PooledNoise struct {
 	Metric   string  `json:"metric"`
 	NoisePct float64 `json:"noise_pct"`
-	Text     string  `json:"text"`
+	// Known is false when no config has enough history to learn the noise from.
+	Known bool `json:"-"`
+	// Text is the above in words.
+	Text string `json:"text"`
 }
 
 // Describe summarises stored runs with the statistics a check would apply to them.
 func Describe(runs []bench.Run, opts Options) *Description {
+	test, err := LookupTest(opts.Test)
+	if err != nil {
+		test, _ = LookupTest(DefaultTest)
+	}
 	bs, order := group(runs)
 	sort.Strings(order)
 	metrics := suiteMetrics(nil, runs)
-	d := &Description{Configs: len(order), Series: []SeriesSummary{}, Pooled: []PooledNoise{}}
+	learned := learn(test, bs, order, metrics, opts)
+	d := &Description{Configs: len(order), Series: []SeriesSummary{}, Pooled: []PooledNoise{},
+		Runs: len(runs), TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns, Test: test.Name()}
 	for _, mi := range metrics {
-		nm := learnNoise(bs, order, mi.name, opts.MinHistoryRuns)
+		l := learned[mi.name]
 		pn := PooledNoise{Metric: mi.name}
-		if nm.ok {
-			pn.NoisePct = 100 * math.Sqrt(nm.prior)
-			pn.Text = fmt.Sprintf("±%.2f%% (robust pool over configs with ≥%d runs)", pn.NoisePct, opts.MinHistoryRuns)
-		} else {
-			pn.Text = fmt.Sprintf("unknown: no config has %d runs yet, so checks use the fixed ±%g%% tolerance", opts.MinHistoryRuns, opts.TolerancePct)
-		}
+		pn.NoisePct, pn.Known = l.Pooled()
 		d.Pooled = append(d.Pooled, pn)
 		for _, k := range order {
 			s := bs[k]
-			xs := s.logCenters(mi.name) // cached
+			xs := s.logPoints(mi.name) // cached
 			if len(xs) == 0 && s.okRuns > 0 {
 				continue // this config never reported the metric
 			}
 			e := SeriesSummary{Config: s.cfg, Metric: mi.name, Runs: len(xs), Failed: s.failed, Last: string(s.last)}
 			if len(xs) > 0 {
-				e.Center = math.Exp(mean(xs))
+				e.Center = math.Exp(pointMean(xs))
 			}
-			if len(xs) >= opts.MinHistoryRuns && nm.ok {
-				v, _ := nm.configNoise(xs)
-				e.NoisePct = 100 * math.Sqrt(v)
-				e.Test = "statistical"
-			} else {
-				e.Test = fmt.Sprintf("tolerance ±%g%%", opts.TolerancePct)
-			}
+			e.NoisePct, e.Tested = l.Noise(xs, opts)
 			d.Series = append(d.Series, e)
 		}
 	}

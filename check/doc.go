@@ -1,22 +1,28 @@
-// Package check is the third stage of perfgate's pipeline (ingest → baseline → check →
-// report → github): it decides, per config and metric, whether new runs regressed against
-// the baseline runs, and gives the suite a verdict.
+// Package check is the statistics stage of perfgate's pipeline (bench → ingest → baseline →
+// check → report → github): it decides, per config and metric, whether new runs regressed
+// against the baseline runs, and gives the suite a verdict.
 //
 // Compare groups runs by config. Each run is summarised by the median of its samples
-// (RunCenter), so warm-up iterations and slow outliers do not move it. For each metric, the
-// run-to-run noise is learned from the baseline history: per-config variances of log run
-// summaries are pooled with a median, each config's own variance is moderated towards the pool,
-// and a config that is significantly noisier than the pool keeps its own. New and baseline
-// runs are compared with one-sided t-tests on that noise; the p-values of one metric's
-// configs are corrected together (Holm–Bonferroni by default), and a change must also exceed
-// a minimum effect. Configs with too little history use a fixed tolerance instead, and say so.
-// Failures (OOM, error) are compared as outcomes.
+// (bench.Center), so warm-up iterations and slow outliers do not move it. The statistical test
+// sits behind the Test interface, registered in Tests and chosen by Options.Test: it learns
+// from a metric's whole baseline once (Learn), then judges one config at a time (Judge) from
+// its baseline and new log run centres, which carry the runs' identities. The default,
+// ModeratedT, pools per-config variances of log run summaries with a median, moderates each
+// config's own variance towards the pool (a config significantly noisier than the pool keeps
+// its own) and runs one-sided t-tests on go-moremath's t distribution. Outside the test,
+// Compare corrects the p-values of one metric's configs together (Holm–Bonferroni by default,
+// Correction), requires a minimum effect, applies the config file's rules, and judges configs
+// the test declines (too little history) against a fixed tolerance. Failures (OOM, error) are
+// compared as outcomes.
 //
-// benchmath's tests compare two samples on their own; none pools noise across a suite, which
-// is what a gate with one or two runs per side needs, so this package carries its own small
-// t-test (on go-moremath's t distribution, as benchmath does). Rules of the config file match
-// configs with benchproc filters.
+// Decisions are data: every Result carries its status, p-value, threshold, effect interval,
+// the test that decided, and typed Caveats (FixedTolerance, Ignored, BelowMinEffect, RunFailed
+// with the proving input, …); the Report carries typed Remarks and the Method. This package
+// writes no words beyond error messages: package report renders them, and fills the word
+// fields of the JSON schema (Result.Reason, Report.Notes, Method.Summary). Nothing here
+// returns an error for data that is merely thin.
 //
-// Statistical caveats are values: every Result carries its reason, and the Report carries the
-// method and notes; nothing here returns an error for data that is merely thin.
+// Correction and Verdict are typed enums with one Parse each; CheckAlpha, CheckPercent and
+// CheckMinHistory are the ranges flags, the config file (LoadConfig) and the evaluation harness
+// share. Rules of the config file match configs with benchproc filters.
 package check

@@ -36,22 +36,25 @@ func Counts(rep *Report) map[Status]int {
 	return c
 }
 
-// Verdicts of a whole report.
-const (
-	Pass = "pass"
-	Fail = "fail"
-)
-
-// A Report is the outcome of gating one set of results against a baseline. It is what the JSON
-// format writes, and what every other format renders.
+// A Report is the outcome of gating one set of results against a baseline: decisions as data.
+// Every output format renders it (package report), and its JSON tags are the versioned schema.
+//
+// The fields that hold words — Result.Reason, Notes and Method.Summary — are the words of a
+// rendered report: Compare leaves them empty and sets the typed fields (Result.Caveats,
+// Remarks, Method); package report writes the words into the JSON, and a report read back
+// from JSON (github's artifact) carries them instead of the typed fields, which JSON does not
+// hold. Renderers use recorded words when present and build them from the typed fields
+// otherwise.
 type Report struct {
 	Schema  int      `json:"schema"`
-	Verdict string   `json:"verdict"` // "pass" or "fail"
+	Verdict Verdict  `json:"verdict"`
 	Results []Result `json:"results"`
-	// Method says in plain words how significance and thresholds were decided, including the
+	// Method is how significance and thresholds were decided, including the
 	// multiple-comparison correction, so that every report carries its own caveats.
 	Method Method `json:"method"`
-	// Notes are report-wide caveats (warnings), such as TFLOPS formula drift.
+	// Remarks are report-wide caveats as data, such as TFLOPS formula drift.
+	Remarks []Remark `json:"-"`
+	// Notes are the remarks in words (see Report).
 	Notes []string `json:"notes,omitempty"`
 	// Sweep answers "which config is fastest at each scale" and whether the results changed
 	// the winner. It may be empty.
@@ -60,13 +63,16 @@ type Report struct {
 
 // Method describes the statistics a report used.
 type Method struct {
-	Alpha          float64 `json:"alpha"`            // family-wise (or FDR) level
-	Correction     string  `json:"correction"`       // "holm", "bh" or "none"
-	Comparisons    int     `json:"comparisons"`      // tests per metric family corrected over
-	MinEffectPct   float64 `json:"min_effect_pct"`   // default minimum effect
-	TolerancePct   float64 `json:"tolerance_pct"`    // fixed tolerance with too little history
-	MinHistoryRuns int     `json:"min_history_runs"` // baseline runs needed for a statistical test
-	Summary        string  `json:"summary"`          // the above, in a sentence
+	Alpha          float64    `json:"alpha"`            // family-wise (or FDR) level
+	Correction     Correction `json:"correction"`       // "holm", "bh" or "none"
+	Comparisons    int        `json:"comparisons"`      // tests per metric family corrected over
+	MinEffectPct   float64    `json:"min_effect_pct"`   // default minimum effect
+	TolerancePct   float64    `json:"tolerance_pct"`    // fixed tolerance with too little history
+	MinHistoryRuns int        `json:"min_history_runs"` // baseline runs needed for a statistical test
+	// Test is the registered name of the statistical test (not in schema 1).
+	Test string `json:"-"`
+	// Summary is the above in words (see Report).
+	Summary string `json:"summary"`
 }
 
 // A Result is the verdict for one config and metric.
@@ -85,7 +91,18 @@ type Result struct {
 	DeltaPct     *float64  `json:"delta_pct"`     // (new-baseline)/baseline×100; null when undefined
 	PValue       *float64  `json:"p_value"`       // adjusted p-value; null when no test was earned
 	ThresholdPct float64   `json:"threshold_pct"` // the |delta| that fails, in this direction
-	Reason       string    `json:"reason"`
+	// Test names what decided the status: a registered statistical test (Method.Test),
+	// "tolerance" for the fixed tolerance, or "" when outcomes decided (failures, missing
+	// and new configs). Not in schema 1.
+	Test string `json:"-"`
+	// Effect is the interval of the change, in percent, at the per-test level of the
+	// correction; nil unless a statistical test decided. Not in schema 1.
+	Effect *Interval `json:"-"`
+	// Caveats are the typed reasons behind Status, most important first (an Ignored caveat
+	// leads). Not in schema 1.
+	Caveats []Caveat `json:"-"`
+	// Reason is the caveats in words (see Report).
+	Reason string `json:"reason"`
 	// Ignored is set when an ignore rule of the config file covers the result: it is reported
 	// but never fails the gate.
 	Ignored bool `json:"ignored,omitempty"`

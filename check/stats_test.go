@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestAdjust(t *testing.T) {
 	}
 	for _, tt := range tests {
 		ps := append([]float64(nil), tt.in...)
-		adjust(ps, tt.method)
+		adjust(ps, Correction(tt.method))
 		if len(ps) != len(tt.want) {
 			t.Fatalf("%s%v: got %v", tt.method, tt.in, ps)
 		}
@@ -120,7 +121,7 @@ func TestNoiseModel(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		base = append(base, steady(100+float64(i)))
 	}
-	m := newNoiseModel(base, 3)
+	m := newNoiseModel(hists(base), 3)
 	if !m.ok {
 		t.Fatal("noise model not ok with 8 configs of 6 runs")
 	}
@@ -131,14 +132,14 @@ func TestNoiseModel(t *testing.T) {
 
 	t.Run("short series ignored", func(t *testing.T) {
 		wild := append(append([][]float64(nil), base...), logsOf(100, 200), logsOf(50, 150), logsOf(10))
-		w := newNoiseModel(wild, 3)
+		w := newNoiseModel(hists(wild), 3)
 		if w.prior != m.prior {
 			t.Errorf("configs with fewer than 3 runs changed the prior: %v vs %v", w.prior, m.prior)
 		}
-		if n := newNoiseModel([][]float64{logsOf(100, 101), logsOf(90, 95), nil}, 3); n.ok {
+		if n := newNoiseModel(hists([][]float64{logsOf(100, 101), logsOf(90, 95), nil}), 3); n.ok {
 			t.Errorf("no config has 3 runs, yet the model is ok: %+v", n)
 		}
-		if n := newNoiseModel(nil, 3); n.ok {
+		if n := newNoiseModel(hists(nil), 3); n.ok {
 			t.Errorf("empty history, model ok")
 		}
 	})
@@ -146,7 +147,7 @@ func TestNoiseModel(t *testing.T) {
 	t.Run("noisy minority", func(t *testing.T) {
 		withNoisy := append(append([][]float64(nil), base...),
 			logsOf(noisy(100, 0.2, 6)...), logsOf(noisy(100, 0.3, 6)...))
-		n := newNoiseModel(withNoisy, 3)
+		n := newNoiseModel(hists(withNoisy), 3)
 		if n.prior > 1.5*m.prior {
 			t.Errorf("two noisy configs of ten inflated the prior from %v to %v", m.prior, n.prior)
 		}
@@ -162,7 +163,7 @@ func TestNoiseModel(t *testing.T) {
 
 	t.Run("floor", func(t *testing.T) {
 		flat := [][]float64{logsOf(5, 5, 5, 5), logsOf(7, 7, 7)}
-		n := newNoiseModel(flat, 3)
+		n := newNoiseModel(hists(flat), 3)
 		if !n.ok || n.prior != minSigma*minSigma {
 			t.Errorf("noiseless history: prior %v, want the floor %v", n.prior, minSigma*minSigma)
 		}
@@ -171,19 +172,37 @@ func TestNoiseModel(t *testing.T) {
 	t.Run("configNoise", func(t *testing.T) {
 		// A config much noisier than the pool uses its own variance and degrees of freedom.
 		own := logsOf(noisy(100, 0.1, 6)...)
-		v, df := m.configNoise(own)
+		v, df := m.configNoise(pts(own))
 		if v != variance(own) || df != 5 {
 			t.Errorf("noisy config: v %v df %v, want its own %v and 5", v, df, variance(own))
 		}
 		// A typical config is moderated towards the prior with the prior's weight added.
-		v, df = m.configNoise(steady(100))
+		v, df = m.configNoise(pts(steady(100)))
 		if df != m.priorDF+5 || v < m.prior*priorFloor || v > 2*m.prior {
 			t.Errorf("steady config: v %v df %v (prior %v)", v, df, m.prior)
 		}
 		// A config that looks quieter than the pool is not given less than the floor.
-		v, _ = m.configNoise(logsOf(100, 100, 100, 100))
+		v, _ = m.configNoise(pts(logsOf(100, 100, 100, 100)))
 		if v < m.prior*priorFloor-1e-18 {
 			t.Errorf("quiet config: v %v below the floor %v", v, m.prior*priorFloor)
 		}
 	})
+}
+
+// hists turns per-config log centres into the histories a Test learns from.
+func hists(logs [][]float64) []History {
+	hs := make([]History, len(logs))
+	for i, xs := range logs {
+		hs[i] = History{Key: fmt.Sprint(i), Points: pts(xs)}
+	}
+	return hs
+}
+
+// pts turns log centres into points.
+func pts(xs []float64) []Point {
+	ps := make([]Point, len(xs))
+	for i, x := range xs {
+		ps[i] = Point{Log: x, Batch: fmt.Sprintf("b%d", i+1)}
+	}
+	return ps
 }

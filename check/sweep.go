@@ -41,11 +41,11 @@ func sweep(bs map[string]*series, border []string, ns map[string]*series, metric
 		if s == nil || s.last != bench.OK {
 			return math.NaN()
 		}
-		xs := s.logCenters(rank.name)
+		xs := s.logPoints(rank.name)
 		if len(xs) == 0 {
 			return math.NaN()
 		}
-		return math.Exp(mean(xs))
+		return math.Exp(pointMean(xs))
 	}
 	keys := append([]string(nil), border...)
 	for k := range ns {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/flops"
@@ -44,32 +43,31 @@ func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int) error {
 // driftTolerance is how far logged TFLOPS may stray from a formula and still match it.
 const driftTolerance = 0.005
 
-// FormulaDrift compares the logged TFLOPS of the baseline and of the new runs with every
+// CheckFormulas compares the logged TFLOPS of the baseline and of the new runs with every
 // FLOPs formula perfgate knows, for the runs whose config allows recomputing them. It returns
-// warnings: when the two sides match different formulas (a Megatron upgrade changed the
-// formula, which must not read as a regression), and when the logged TFLOPS match none of
-// them within 0.5%.
-func FormulaDrift(base, cur []bench.Run, gpusPerNode int) []string {
+// remarks: FormulaDrift when the two sides match different formulas (a Megatron upgrade
+// changed the formula, which must not read as a regression), and FormulaUnmatched when the
+// logged TFLOPS of a side match none of them within 0.5%.
+func CheckFormulas(base, cur []bench.Run, gpusPerNode int) []Remark {
 	bm, bOff := matchingFormulas(base, gpusPerNode)
 	nm, nOff := matchingFormulas(cur, gpusPerNode)
-	var notes []string
+	var remarks []Remark
 	if len(bm) > 0 && len(nm) > 0 && !slices.ContainsFunc(bm, func(f string) bool { return slices.Contains(nm, f) }) {
-		notes = append(notes, fmt.Sprintf("TFLOPS formula drift: the baseline's TFLOPS/GPU match the %s formula but the new runs' match %s, so their TFLOPS differ even at the same speed. Compare s/iter, or pin one formula with --recompute-tflops.",
-			strings.Join(bm, "/"), strings.Join(nm, "/")))
+		remarks = append(remarks, FormulaDrift{Baseline: bm, New: nm})
 	}
-	for _, off := range []string{bOff, nOff} {
-		if off != "" {
-			notes = append(notes, off)
+	for _, off := range []*FormulaUnmatched{bOff, nOff} {
+		if off != nil {
+			remarks = append(remarks, *off)
 		}
 	}
-	return notes
+	return remarks
 }
 
-// matchingFormulas returns the formulas every checkable run's logged TFLOPS agree with, and a
-// warning for a run that agrees with none.
-func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, string) {
+// matchingFormulas returns the formulas every checkable run's logged TFLOPS agree with, and
+// the first run that agrees with none.
+func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, *FormulaUnmatched) {
 	var common map[string]bool
-	warning := ""
+	var warning *FormulaUnmatched
 	for _, r := range runs {
 		t, tf := r.Metric(bench.MetricTime), r.Metric(bench.MetricTFLOPS)
 		if r.Outcome != bench.OK || t == nil || tf == nil || len(t.Values) == 0 || len(tf.Values) == 0 {
@@ -77,7 +75,8 @@ func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, string) {
 		}
 		logged, sec := bench.Center(tf.Values), bench.Center(t.Values)
 		match := map[string]bool{}
-		var closest string
+		var closest flops.Formula
+		var closestValue float64
 		best := math.Inf(1)
 		for _, f := range flops.Formulas {
 			v, err := flops.RecomputeTFLOPS(f, r.Config, sec, gpusPerNode)
@@ -89,14 +88,14 @@ func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, string) {
 				match[string(f)] = true
 			}
 			if d < best {
-				best, closest = d, fmt.Sprintf("%s gives %.4g", f, v)
+				best, closest, closestValue = d, f, v
 			}
 		}
 		if closest == "" {
 			continue // the config does not say enough to recompute
 		}
-		if len(match) == 0 && warning == "" {
-			warning = fmt.Sprintf("%s: logged TFLOPS/GPU %.4g disagree by more than 0.5%% with every known formula (closest: %s); check the model and GPU count, or pin one with --recompute-tflops.", r.Source, logged, closest)
+		if len(match) == 0 && warning == nil {
+			warning = &FormulaUnmatched{Source: r.Source, Logged: logged, Closest: string(closest), ClosestValue: closestValue}
 		}
 		if common == nil {
 			common = match

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -29,6 +30,15 @@ func DefaultSetup() Setup {
 		Seed: 1, Suites: 1000, Configs: 16, BaselineRuns: 7, PRRuns: 1,
 		Drops: []float64{2, 3, 4, 5, 7, 10}, Noise: DefaultNoise, Check: check.DefaultOptions,
 	}
+}
+
+// Validate checks the setup: positive counts, and check options in the ranges the flags and
+// the config file accept.
+func (s Setup) Validate() error {
+	if s.Suites < 1 || s.Configs < 1 || s.BaselineRuns < 1 || s.PRRuns < 1 {
+		return errors.New("counts must be positive")
+	}
+	return s.Check.Validate()
 }
 
 // Figures are the measured gate accuracy.

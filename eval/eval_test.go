@@ -43,3 +43,22 @@ func TestDeterministic(t *testing.T) {
 		t.Errorf("same seed, different figures: %+v vs %+v", a, b)
 	}
 }
+
+// TestSetupValidate checks that the harness refuses what the flags and config file refuse.
+func TestSetupValidate(t *testing.T) {
+	if err := DefaultSetup().Validate(); err != nil {
+		t.Fatalf("default setup: %v", err)
+	}
+	for name, mod := range map[string]func(*Setup){
+		"correction holmm": func(s *Setup) { s.Check.Correction = "holmm" },
+		"alpha 0":          func(s *Setup) { s.Check.Alpha = 0 },
+		"min effect < 0":   func(s *Setup) { s.Check.MinEffectPct = -1 },
+		"no suites":        func(s *Setup) { s.Suites = 0 },
+	} {
+		s := DefaultSetup()
+		mod(&s)
+		if err := s.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

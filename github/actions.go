@@ -141,8 +141,8 @@ func resultSummary(r *check.Result) string {
 	if r.Outcome != "" && r.Outcome != "ok" {
 		b.WriteString(", " + r.Outcome)
 	}
-	if r.Reason != "" {
-		b.WriteString(": " + r.Reason)
+	if why := report.Reason(r); why != "" {
+		b.WriteString(": " + why)
 	}
 	return b.String()
 }
@@ -177,7 +177,7 @@ func (p *publisher) actions(rep *check.Report) error {
 			}
 		}
 		body := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: MaxCommentBytes})
-		text := outputLine("verdict", rep.Verdict) + outputLine("regressions", strconv.Itoa(regressions)) + outputLine("report", body)
+		text := outputLine("verdict", string(rep.Verdict)) + outputLine("regressions", strconv.Itoa(regressions)) + outputLine("report", body)
 		if err := appendFile(path, text); err != nil {
 			errs = append(errs, fmt.Errorf("writing step outputs: %v", err))
 		} else {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/report"
 )
 
 // Files of a two-stage artifact directory.
@@ -65,8 +66,8 @@ func ValidateReport(rep *check.Report) error {
 	if rep.Schema < 1 || rep.Schema > check.Schema {
 		return fmt.Errorf("report schema %d is not supported (this perfgate reads schema %d); is this a 'perfgate check --format json' report?", rep.Schema, check.Schema)
 	}
-	if rep.Verdict != check.Pass && rep.Verdict != check.Fail {
-		return fmt.Errorf("report verdict %q: want %q or %q", rep.Verdict, check.Pass, check.Fail)
+	if _, err := check.ParseVerdict(string(rep.Verdict)); err != nil {
+		return fmt.Errorf("report %v", err)
 	}
 	failing := false
 	for i, r := range rep.Results {
@@ -97,7 +98,7 @@ func Prepare(dir string, rep *check.Report, pr int, sha string) error {
 	if _, err := ParseSHA(sha); err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(rep, "", "  ")
+	data, err := json.Marshal(report.WithWords(rep)) // compact: the artifact is read by perfgate only
 	if err != nil {
 		return err
 	}

@@ -415,7 +415,7 @@ func StatusContext(id string) string {
 }
 
 // statusState maps a verdict to a commit status state.
-func statusState(verdict string) string {
+func statusState(verdict check.Verdict) string {
 	switch verdict {
 	case check.Pass:
 		return "success"

@@ -804,7 +804,7 @@ func TestOutputLine(t *testing.T) {
 }
 
 func TestDescriptionLimit(t *testing.T) {
-	rep := &check.Report{Verdict: strings.Repeat("x", 300)}
+	rep := &check.Report{Verdict: check.Verdict(strings.Repeat("x", 300))}
 	if n := len([]rune(Description(rep))); n > maxStatusDescription {
 		t.Errorf("description has %d characters", n)
 	}

@@ -1,9 +1,14 @@
-// Package report is the fourth stage of perfgate's pipeline: it renders a check.Report as a
-// terminal table (Text), as Markdown for a pull-request comment or job summary (Markdown), or
-// as versioned JSON (JSON).
+// Package report renders check's decisions; it is the only package that turns them into
+// words. Its output formats are registered in Formats, each with one Renderer signature:
+// text for the terminal (Text), Markdown for a pull-request comment or job summary (Markdown)
+// and versioned JSON (JSON); text and JSON also render a baseline description (the
+// "baseline show" table). Adding a format is one new file and one line in Formats.
 //
-// ingest → baseline → check → report → github: every renderer works from the same
-// check.Report, so the terminal, the PR comment and the JSON artefact always agree. Anything
-// taken from the data (config keys and values, metric names, reasons) is escaped in Markdown,
-// so a config name cannot inject markup, HTML or @-mentions.
+// bench → ingest → baseline → check → report → github: every renderer works from the same
+// check.Report, so the terminal, the PR comment and the JSON artefact always agree. Words come
+// from words.go: Reason for a result's typed caveats, Notes for the report's remarks and
+// MethodSummary for its method. A report read back from JSON carries the words instead of the
+// typed values, and renders the same. Anything taken from the data (config keys and values,
+// metric names, reasons) is escaped in Markdown, so a config name cannot inject markup, HTML or
+// @-mentions.
 package report

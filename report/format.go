@@ -118,9 +118,6 @@ func RowCells(r *check.Result) Cells {
 			c.Delta = "+" + c.Delta
 		}
 	}
-	c.Test = r.Reason
-	if r.PValue != nil && !strings.Contains(r.Reason, "p=") {
-		c.Test = "p=" + strconv.FormatFloat(*r.PValue, 'g', 2, 64) + "; " + r.Reason
-	}
+	c.Test = Reason(r)
 	return c
 }

@@ -7,11 +7,16 @@ import (
 	"github.com/perfgate/perfgate/check"
 )
 
-// JSON writes the report as indented JSON in the versioned schema of check.Report.
-func JSON(w io.Writer, rep *check.Report) error { return WriteJSON(w, rep) }
+// JSON writes the report as indented JSON in the versioned schema of check.Report, with its
+// words filled in (WithWords).
+func JSON(w io.Writer, rep *check.Report, _ Options) error { return writeJSON(w, WithWords(rep)) }
 
-// WriteJSON writes any value as indented JSON.
-func WriteJSON(w io.Writer, v any) error {
+// DescribeJSON writes a baseline description as indented JSON.
+func DescribeJSON(w io.Writer, d *check.Description, _ Options) error {
+	return writeJSON(w, describeWithWords(d))
+}
+
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)

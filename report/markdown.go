@@ -121,10 +121,10 @@ func markdownTail(rep *check.Report, opts MarkdownOptions) string {
 			fmt.Fprintf(&b, "- %s%s\n", Escape(SweepLine(s)), mark)
 		}
 	}
-	for _, n := range rep.Notes {
+	for _, n := range Notes(rep) {
 		fmt.Fprintf(&b, "\n> %s\n", Escape(n))
 	}
-	fmt.Fprintf(&b, "\n<sub>%s</sub>\n", Escape(rep.Method.Summary))
+	fmt.Fprintf(&b, "\n<sub>%s</sub>\n", Escape(MethodSummary(rep.Method)))
 	var links []string
 	if opts.RunURL != "" {
 		links = append(links, "[workflow run]("+opts.RunURL+")")

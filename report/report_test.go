@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
@@ -163,7 +164,7 @@ func TestTextGolden(t *testing.T) {
 		color bool
 	}{{"text.golden", false}, {"text-color.golden", true}} {
 		var b bytes.Buffer
-		if err := Text(&b, rep, TextOptions{Color: tt.color}); err != nil {
+		if err := Text(&b, rep, Options{Color: tt.color}); err != nil {
 			t.Fatal(err)
 		}
 		out := b.String()
@@ -179,8 +180,8 @@ func TestTextGolden(t *testing.T) {
 func TestTextColorAligned(t *testing.T) {
 	rep := fixture(t)
 	var plain, color bytes.Buffer
-	Text(&plain, rep, TextOptions{})
-	Text(&color, rep, TextOptions{Color: true})
+	Text(&plain, rep, Options{})
+	Text(&color, rep, Options{Color: true})
 	ansi := regexp.MustCompile("\x1b\\[[0-9;]*m")
 	// Each status carries the same number of escape bytes, so alignment is preserved but
 	// padding may differ by a constant: compare with runs of spaces collapsed.
@@ -226,7 +227,7 @@ func TestMarkdownGolden(t *testing.T) {
 func TestJSONGolden(t *testing.T) {
 	rep := fixture(t)
 	var b bytes.Buffer
-	if err := JSON(&b, rep); err != nil {
+	if err := JSON(&b, rep, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "report.json.golden", b.String())
@@ -234,8 +235,24 @@ func TestJSONGolden(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(*rep, back); diff != "" {
+	// The JSON holds the words, not the typed decisions; a report read back renders alike.
+	typed := cmp.Options{
+		cmpopts.IgnoreFields(check.Result{}, "Test", "Effect", "Caveats"),
+		cmpopts.IgnoreFields(check.Report{}, "Remarks"),
+		cmpopts.IgnoreFields(check.Method{}, "Test"),
+	}
+	if diff := cmp.Diff(*WithWords(rep), back, typed); diff != "" {
 		t.Errorf("JSON does not round-trip (-want +got):\n%s", diff)
+	}
+	for _, f := range Formats {
+		var live, read bytes.Buffer
+		if err := f.Render(&live, rep, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		f.Render(&read, &back, Options{})
+		if live.String() != read.String() {
+			t.Errorf("%s: a report read back from JSON renders differently:\n%s", f.Name, cmp.Diff(live.String(), read.String()))
+		}
 	}
 	// The schema promises explicit nulls for undefined numbers.
 	var raw struct {
@@ -260,7 +277,7 @@ func TestHeadline(t *testing.T) {
 		return rs
 	}
 	tests := []struct {
-		verdict string
+		verdict check.Verdict
 		results []check.Result
 		want    string
 	}{
@@ -520,10 +537,19 @@ func TestRowCells(t *testing.T) {
 	r := check.Result{
 		Config: map[string]string{"pp": "4", "tp": "8", "zz": "1"}, Metric: "TFLOPS/GPU", Status: check.Improvement,
 		Baseline: &check.Baseline{Center: 148.59, Lo: 144, Hi: 153.0477, Runs: 5}, New: &check.NewRuns{Center: 154.9, Runs: 2},
-		DeltaPct: &d, PValue: &p, Reason: "better by 4.2%", Ignored: true,
+		DeltaPct: &d, PValue: &p, Ignored: true,
+		Caveats: []check.Caveat{check.Ignored{Reason: "flaky"}, check.Material{MinEffectPct: 3}},
 	}
 	got := RowCells(&r)
-	want := Cells{Config: "tp=8 pp=4 zz=1", Metric: "TFLOPS/GPU", Baseline: "148.6 ±3.0% (n=5)", New: "154.9 (n=2)", Delta: "+4.2%", Test: "p=0.012; better by 4.2%", Status: "improvement (ignored)"}
+	want := Cells{Config: "tp=8 pp=4 zz=1", Metric: "TFLOPS/GPU", Baseline: "148.6 ±3.0% (n=5)", New: "154.9 (n=2)", Delta: "+4.2%",
+		Test: "ignored with no expiry (flaky): better by 4.2%: significant (p=0.012) and above the 3% minimum effect", Status: "improvement (ignored)"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RowCells (-want +got):\n%s", diff)
+	}
+	// Words recorded in a report read back from JSON are shown as they are.
+	r.Reason = "better by 4.2%"
+	got = RowCells(&r)
+	want.Test = "better by 4.2%"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("RowCells (-want +got):\n%s", diff)
 	}

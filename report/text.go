@@ -9,12 +9,6 @@ import (
 	"github.com/perfgate/perfgate/check"
 )
 
-// TextOptions tune the terminal table.
-type TextOptions struct {
-	// Color marks statuses with ANSI colours; set it only when writing to a terminal.
-	Color bool
-}
-
 const (
 	ansiRed    = "\x1b[31m"
 	ansiGreen  = "\x1b[32m"
@@ -38,7 +32,7 @@ func statusColor(s check.Status) string {
 // Text writes the report as a benchstat-like table: one row per config and metric with the
 // baseline centre and no-change band, the new centre, the change, the p-value or the reason,
 // and the status. Notes, the method and the sweep summary follow.
-func Text(w io.Writer, rep *check.Report, opts TextOptions) error {
+func Text(w io.Writer, rep *check.Report, opts Options) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "perfgate: %s\n\n", Headline(rep))
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
@@ -62,13 +56,14 @@ func Text(w io.Writer, rep *check.Report, opts TextOptions) error {
 			b.WriteString("  " + SweepLine(s) + "\n")
 		}
 	}
-	for _, n := range rep.Notes {
+	notes := Notes(rep)
+	for _, n := range notes {
 		fmt.Fprintf(&b, "\nnote: %s", n)
 	}
-	if len(rep.Notes) > 0 {
+	if len(notes) > 0 {
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\nmethod: %s\n", rep.Method.Summary)
+	fmt.Fprintf(&b, "\nmethod: %s\n", MethodSummary(rep.Method))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/baseline"
-	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
@@ -115,16 +113,18 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			runs[i].Commit = commit
 		}
 	}
-	notes, err := o.stats.tflops(store.Runs, runs)
+	rep := &check.Report{Verdict: check.Pass}
+	if len(store.Runs) == 0 {
+		_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
+	} else {
+		rep, err = o.stats.compare(store.Runs, runs, opts)
+	}
 	if err != nil {
 		return inputError(err)
 	}
-	rep := &check.Report{Verdict: check.Pass}
 	if len(store.Runs) > 0 {
-		rep = check.Compare(store.Runs, runs, opts)
-		rep.Notes = append(notes, rep.Notes...)
 		fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
-		if err := report.Text(s.Out, rep, report.TextOptions{Color: s.OutTTY}); err != nil {
+		if err := report.Text(s.Out, rep, report.Options{Color: s.OutTTY}); err != nil {
 			return internalError(err)
 		}
 		fmt.Fprintln(s.Out)
@@ -166,15 +166,16 @@ func newBaselineShowCmd(s *Streams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.dir, "baseline", "", "baseline directory (required)")
-	cmd.Flags().StringVar(&o.format, "format", "text", "text or json")
+	cmd.Flags().StringVar(&o.format, "format", "text", report.FormatNames(func(f *report.Format) bool { return f.Describe != nil }))
 	o.stats.registerHistory(cmd.Flags())
 	cmd.MarkFlagRequired("baseline")
 	return cmd
 }
 
 func runBaselineShow(s *Streams, o *showOptions, cmd *cobra.Command) error {
-	if o.format != "text" && o.format != "json" {
-		return inputError(fmt.Errorf("--format must be text or json"))
+	format, err := report.LookupDescribeFormat(o.format)
+	if err != nil {
+		return inputError(fmt.Errorf("--format %w", err))
 	}
 	opts, _, _, err := o.stats.options(cmd.Flags(), o.dir)
 	if err != nil {
@@ -184,33 +185,8 @@ func runBaselineShow(s *Streams, o *showOptions, cmd *cobra.Command) error {
 	if err != nil {
 		return inputError(err)
 	}
-	sum := check.Describe(store.Runs, opts)
-	if o.format == "json" {
-		return report.WriteJSON(s.Out, sum)
-	}
-	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s: %d run(s) of %d config(s)\n\n", store.Path(), len(store.Runs), sum.Configs)
-	fmt.Fprintln(tw, "config\tmetric\truns\tfailed\tlast\tcentre\tnoise\ttest")
-	for _, e := range sum.Series {
-		centre, noise := "—", "—"
-		if e.Runs > 0 {
-			centre = fmt.Sprintf("%.4g", e.Center)
-		}
-		if e.NoisePct > 0 {
-			noise = fmt.Sprintf("±%.2f%%", e.NoisePct)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", bench.Config(e.Config), e.Metric, e.Runs, e.Failed, e.Last, centre, noise, e.Test)
-	}
-	tw.Flush()
-	for _, n := range sum.Pooled {
-		fmt.Fprintf(s.Out, "\npooled run-to-run noise of %s: %s", n.Metric, n.Text)
-	}
-	fmt.Fprintln(s.Out)
-	if len(sum.Sweep) > 0 {
-		fmt.Fprintln(s.Out, "\nFastest config per scale:")
-		for _, w := range sum.Sweep {
-			fmt.Fprintf(s.Out, "  %s\n", report.SweepLine(w))
-		}
+	if err := format.Describe(s.Out, check.Describe(store.Runs, opts), report.Options{Source: store.Path()}); err != nil {
+		return internalError(err)
 	}
 	return nil
 }

@@ -56,7 +56,7 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 	fs := cmd.Flags()
 	fs.StringVar(&o.baselineDir, "baseline", "", "baseline directory (required)")
 	fs.StringVar(&o.baselineRef, "baseline-ref", "", "read the baseline as committed at this git ref (e.g. origin/main)")
-	fs.StringVar(&o.format, "format", "text", "report format: text, markdown or json")
+	fs.StringVar(&o.format, "format", "text", "report format: "+report.FormatNames(func(*report.Format) bool { return true }))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to FILE (the text table still goes to stdout)")
 	fs.BoolVar(&o.publish, "publish", false, "also publish the report to GitHub, as 'perfgate publish' does (the publish flags below apply); a failed publish is a warning and never changes the exit code")
 	o.ingest.register(fs)
@@ -67,12 +67,12 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 }
 
 func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Command) error {
-	if o.format != "text" && o.format != "markdown" && o.format != "json" {
-		return inputError(fmt.Errorf("--format must be text, markdown or json, not %q", o.format))
+	format, err := report.LookupFormat(o.format)
+	if err != nil {
+		return inputError(fmt.Errorf("--format %w", err))
 	}
 	var popts github.Options
 	if o.publish {
-		var err error
 		if popts, err = o.publishArgs.options(s); err != nil {
 			return inputError(err)
 		}
@@ -105,13 +105,11 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
-	notes, err := o.stats.tflops(store.Runs, runs)
+	rep, err := o.stats.compare(store.Runs, runs, opts)
 	if err != nil {
 		return inputError(err)
 	}
-	rep := check.Compare(store.Runs, runs, opts)
-	rep.Notes = append(notes, rep.Notes...)
-	if err := writeReport(s, rep, o.format, o.output); err != nil {
+	if err := writeReport(s, rep, format, o.output); err != nil {
 		return internalError(err)
 	}
 	if o.publish {
@@ -127,30 +125,19 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 
 // writeReport renders rep in format to output, or to s.Out. With an output file, the text
 // table also goes to s.Out, so a CI log always shows the verdict.
-func writeReport(s *Streams, rep *check.Report, format, output string) error {
-	var buf bytes.Buffer
-	color := s.OutTTY && output == ""
-	switch format {
-	case "json":
-		if err := report.JSON(&buf, rep); err != nil {
-			return err
-		}
-	case "markdown":
-		buf.WriteString(report.Markdown(rep, report.MarkdownOptions{}))
-	default:
-		if err := report.Text(&buf, rep, report.TextOptions{Color: color}); err != nil {
-			return err
-		}
-	}
+func writeReport(s *Streams, rep *check.Report, format *report.Format, output string) error {
 	if output == "" {
-		_, err := s.Out.Write(buf.Bytes())
+		return format.Render(s.Out, rep, report.Options{Color: s.OutTTY})
+	}
+	var buf bytes.Buffer
+	if err := format.Render(&buf, rep, report.Options{}); err != nil {
 		return err
 	}
 	if err := atomicfile.Write(output, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
-	if format != "text" {
-		return report.Text(s.Out, rep, report.TextOptions{Color: s.OutTTY})
+	if format.Name != "text" {
+		return report.Text(s.Out, rep, report.Options{Color: s.OutTTY})
 	}
 	return nil
 }

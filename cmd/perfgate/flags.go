@@ -68,7 +68,7 @@ func (f *ingestFlags) options(cfgBetter map[string]bench.Better) (*ingest.Option
 type checkFlags struct {
 	config     string
 	alpha      float64
-	correction string
+	correction check.Correction
 	minEffect  float64
 	tolerance  float64
 	minHistory int
@@ -82,7 +82,8 @@ func (f *checkFlags) register(fs *pflag.FlagSet) {
 	d := check.DefaultOptions
 	f.registerHistory(fs)
 	fs.Float64Var(&f.alpha, "alpha", d.Alpha, "significance level for the whole suite, after correction")
-	fs.StringVar(&f.correction, "correction", d.Correction, "multiple-comparison correction: holm (family-wise), bh (false discovery rate) or none")
+	f.correction = d.Correction
+	fs.Var(&f.correction, "correction", "multiple-comparison correction: holm (family-wise), bh (false discovery rate) or none")
 	fs.Float64Var(&f.minEffect, "min-effect", d.MinEffectPct, "smallest change in percent that can fail the gate")
 	fs.StringArrayVar(&f.metrics, "metric", nil, "check only this metric (repeatable)")
 	fs.BoolVar(&f.requireAll, "require-all", false, "fail when a baseline config is missing from the results")
@@ -108,10 +109,10 @@ func formulaNames() string {
 }
 
 // tflops applies --recompute-tflops to base and cur, or, without it, returns the formula-drift
-// warnings.
-func (f *checkFlags) tflops(base, cur []bench.Run) ([]string, error) {
+// remarks.
+func (f *checkFlags) tflops(base, cur []bench.Run) ([]check.Remark, error) {
 	if f.recompute == "" {
-		return check.FormulaDrift(base, cur, f.gpn), nil
+		return check.CheckFormulas(base, cur, f.gpn), nil
 	}
 	formula, err := flops.ParseFormula(f.recompute)
 	if err != nil {
@@ -122,7 +123,20 @@ func (f *checkFlags) tflops(base, cur []bench.Run) ([]string, error) {
 			return nil, err
 		}
 	}
-	return []string{fmt.Sprintf("TFLOPS/GPU recomputed from s/iter with the %s formula on both sides (--recompute-tflops).", formula)}, nil
+	return []check.Remark{check.TFLOPSRecomputed{Formula: string(formula)}}, nil
+}
+
+// compare is the one path from runs to a report shared by check and baseline update: apply
+// --recompute-tflops (or look for formula drift), compare, and put the TFLOPS remarks first.
+// An error is bad input.
+func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.Report, error) {
+	remarks, err := f.tflops(base, cur)
+	if err != nil {
+		return nil, err
+	}
+	rep := check.Compare(base, cur, opts)
+	rep.Remarks = append(remarks, rep.Remarks...)
+	return rep, nil
 }
 
 // options merges defaults, the config file and the flags that were set, in that order. It
@@ -149,34 +163,33 @@ func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Optio
 			window = *cf.Window
 		}
 	}
-	if fs.Changed("alpha") {
-		opts.Alpha = f.alpha
-	}
-	if fs.Changed("correction") {
-		opts.Correction = f.correction
-	}
-	if fs.Changed("min-effect") {
-		opts.MinEffectPct = f.minEffect
-	}
-	if fs.Changed("tolerance") {
-		opts.TolerancePct = f.tolerance
-	}
-	if fs.Changed("min-history") {
-		opts.MinHistoryRuns = f.minHistory
+	// The config file was validated by LoadConfig; flags are validated here, with the same
+	// ranges (check's Check* functions).
+	for _, v := range []struct {
+		name string
+		err  func() error
+		set  func()
+	}{
+		{"alpha", func() error { return check.CheckAlpha(f.alpha) }, func() { opts.Alpha = f.alpha }},
+		{"correction", func() error { return nil }, func() { opts.Correction = f.correction }}, // parsed by its flag.Value
+		{"min-effect", func() error { return check.CheckPercent(f.minEffect) }, func() { opts.MinEffectPct = f.minEffect }},
+		{"tolerance", func() error { return check.CheckPercent(f.tolerance) }, func() { opts.TolerancePct = f.tolerance }},
+		{"min-history", func() error { return check.CheckMinHistory(f.minHistory) }, func() { opts.MinHistoryRuns = f.minHistory }},
+	} {
+		if !fs.Changed(v.name) {
+			continue
+		}
+		if err := v.err(); err != nil {
+			return opts, nil, 0, fmt.Errorf("--%s %w", v.name, err)
+		}
+		v.set()
 	}
 	if len(f.metrics) > 0 {
 		opts.Metrics = f.metrics
 	}
 	opts.RequireAll = f.requireAll
-	switch {
-	case opts.Alpha <= 0 || opts.Alpha >= 1:
-		return opts, nil, 0, fmt.Errorf("--alpha must be in (0, 1)")
-	case opts.Correction != "holm" && opts.Correction != "bh" && opts.Correction != "none":
-		return opts, nil, 0, fmt.Errorf("--correction must be holm, bh or none")
-	case opts.MinEffectPct < 0 || opts.TolerancePct < 0:
-		return opts, nil, 0, fmt.Errorf("--min-effect and --tolerance must not be negative")
-	case opts.MinHistoryRuns < 2:
-		return opts, nil, 0, fmt.Errorf("--min-history must be at least 2")
+	if err := opts.Validate(); err != nil {
+		return opts, nil, 0, err
 	}
 	return opts, better, window, nil
 }

@@ -28,7 +28,7 @@ func init() {
 			lines = append(lines, fmt.Sprintf("%s %s %s", r.Status, r.Metric, r.Key))
 		}
 		sort.Strings(lines)
-		lines = append(lines, "verdict "+rep.Verdict)
+		lines = append(lines, "verdict "+string(rep.Verdict))
 		fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
 	}
 	// unchanged FILE... fails unless each file has the content it had when the script

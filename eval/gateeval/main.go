@@ -21,10 +21,10 @@ func main() {
 	flag.Uint64Var(&s.Seed, "seed", s.Seed, "random seed")
 	flag.Float64Var(&s.Check.MinEffectPct, "min-effect", s.Check.MinEffectPct, "minimum effect in percent")
 	flag.Float64Var(&s.Check.Alpha, "alpha", s.Check.Alpha, "suite-wide alpha")
-	flag.StringVar(&s.Check.Correction, "correction", s.Check.Correction, "holm, bh or none")
+	flag.Var(&s.Check.Correction, "correction", "holm, bh or none")
 	flag.Parse()
-	if s.Suites < 1 || s.Configs < 1 || s.BaselineRuns < 1 || s.PRRuns < 1 {
-		fmt.Fprintln(os.Stderr, "gateeval: counts must be positive")
+	if err := s.Validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "gateeval: %v\n", err)
 		os.Exit(2)
 	}
 	eval.Run(s).Print(os.Stdout, s)

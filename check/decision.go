@@ -1,0 +1,138 @@
+package check
+
+import (
+	"time"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// A Caveat is one typed reason behind a result's status: what decided it, or what limits
+// how far it can be trusted. Package report turns caveats into words; check never does. The
+// concrete types below are the whole vocabulary; a new statistical test may add its own.
+type Caveat interface {
+	// CaveatKind names the kind of caveat, for machines (e.g. "fixed-tolerance").
+	CaveatKind() string
+}
+
+// Ignored: an ignore rule of the config file covers the result, so it cannot fail the gate.
+type Ignored struct {
+	Until  time.Time // zero: no expiry
+	Reason string    // as written in the rule
+	Source string    // where the rule was written, e.g. "perfgate.json:4"
+}
+
+// FixedTolerance: the config has too few baseline runs for a statistical test, so the change
+// was judged against a fixed tolerance.
+type FixedTolerance struct {
+	Runs         int     // baseline runs with the metric
+	Needed       int     // runs a statistical test needs
+	TolerancePct float64 // the tolerance applied
+}
+
+// Material: the change is significant and at least the minimum effect (a regression or an
+// improvement decided by a test).
+type Material struct {
+	MinEffectPct float64
+}
+
+// BelowMinEffect: the change is significant but smaller than the minimum effect.
+type BelowMinEffect struct {
+	MinEffectPct float64
+}
+
+// WithinNoise: the change is not significant.
+type WithinNoise struct{}
+
+// NotInNew: the config is in the baseline but not in the new results.
+type NotInNew struct{}
+
+// MetricNotReported: the new runs ran but did not report the metric.
+type MetricNotReported struct {
+	Metric string
+}
+
+// NoBaseline: the baseline has no run of this config.
+type NoBaseline struct{}
+
+// BaselineLacksMetric: the baseline ran the config but never reported the metric.
+type BaselineLacksMetric struct {
+	Metric string
+}
+
+// RunFailed: the new runs failed. Reason quotes the input that proves it (file, line and
+// text, as ingest wrote it); it is empty when the input gave none. The status says what the
+// baseline did (new, newly-failing or still-failing).
+type RunFailed struct {
+	Outcome bench.Outcome
+	Reason  string
+}
+
+// BaselineFailed: the baseline's last run of the config failed, and the new runs ran (fixed).
+type BaselineFailed struct {
+	Outcome bench.Outcome
+	Reason  string // the proving input, as for RunFailed; may be empty
+}
+
+func (Ignored) CaveatKind() string             { return "ignored" }
+func (FixedTolerance) CaveatKind() string      { return "fixed-tolerance" }
+func (Material) CaveatKind() string            { return "material" }
+func (BelowMinEffect) CaveatKind() string      { return "below-min-effect" }
+func (WithinNoise) CaveatKind() string         { return "within-noise" }
+func (NotInNew) CaveatKind() string            { return "not-in-new" }
+func (MetricNotReported) CaveatKind() string   { return "metric-not-reported" }
+func (NoBaseline) CaveatKind() string          { return "no-baseline" }
+func (BaselineLacksMetric) CaveatKind() string { return "baseline-lacks-metric" }
+func (RunFailed) CaveatKind() string           { return "run-failed" }
+func (BaselineFailed) CaveatKind() string      { return "baseline-failed" }
+
+// An Interval is a range of the change, in percent of the baseline.
+type Interval struct {
+	Lo, Hi float64
+}
+
+// A Remark is a typed report-wide caveat. Package report turns remarks into the report's
+// notes.
+type Remark interface {
+	// RemarkKind names the kind of remark, for machines (e.g. "tolerance-used").
+	RemarkKind() string
+}
+
+// ToleranceUsed: Count comparisons used the fixed tolerance for lack of history.
+type ToleranceUsed struct {
+	Count          int
+	TolerancePct   float64
+	MinHistoryRuns int
+}
+
+// RefreshBaseline: some configs improved, so the baseline should be refreshed once the change
+// lands.
+type RefreshBaseline struct{}
+
+// NothingGated: no config of the new results is in the baseline.
+type NothingGated struct{}
+
+// FormulaDrift: the logged TFLOPS of the baseline and of the new runs match different FLOPs
+// formulas (each side lists the formulas it matches).
+type FormulaDrift struct {
+	Baseline, New []string
+}
+
+// FormulaUnmatched: a run's logged TFLOPS agree with no known formula within 0.5%.
+type FormulaUnmatched struct {
+	Source       string  // the run's input, file:line
+	Logged       float64 // its logged TFLOPS/GPU
+	Closest      string  // the closest formula
+	ClosestValue float64 // what that formula gives
+}
+
+// TFLOPSRecomputed: TFLOPS/GPU were recomputed from s/iter with one formula on both sides.
+type TFLOPSRecomputed struct {
+	Formula string
+}
+
+func (ToleranceUsed) RemarkKind() string    { return "tolerance-used" }
+func (RefreshBaseline) RemarkKind() string  { return "refresh-baseline" }
+func (NothingGated) RemarkKind() string     { return "nothing-gated" }
+func (FormulaDrift) RemarkKind() string     { return "formula-drift" }
+func (FormulaUnmatched) RemarkKind() string { return "formula-unmatched" }
+func (TFLOPSRecomputed) RemarkKind() string { return "tflops-recomputed" }

@@ -1,0 +1,95 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// A Test is the statistical test behind the gate: it learns from a metric's whole baseline
+// once, then judges one config at a time. The multiple-comparison correction, the minimum
+// effect, ignore rules and the verdict stay outside it, in Compare; the fixed tolerance
+// decides the configs a test declines.
+//
+// To add a test: write a type that implements Test in a new file and add it to Tests.
+type Test interface {
+	// Name is what Options.Test selects, e.g. "moderated-t".
+	Name() string
+	// Learn studies one metric over every config's baseline history (the pooled noise of
+	// the suite, or fitted priors) and returns what it learned.
+	Learn(metric string, suite []History, opts Options) Learned
+}
+
+// Learned is what a Test learned from one metric's baseline.
+type Learned interface {
+	// Judge compares one config's baseline points with its new points (both non-empty).
+	// ok is false when the test cannot judge the config (too little history), and the fixed
+	// tolerance decides instead.
+	Judge(base, cur []Point, opts Options) (e Evidence, ok bool)
+	// Noise returns the run-to-run noise, in percent, the test would use for a config with
+	// these baseline points; ok is false when it would not test the config.
+	Noise(base []Point, opts Options) (pct float64, ok bool)
+	// Pooled returns the suite-wide run-to-run noise in percent; ok is false when the test
+	// learned none.
+	Pooled() (pct float64, ok bool)
+}
+
+// A Point is one run's summary of a metric, with the run's identity so that a test can name
+// a run (e.g. a probably-slow baseline run).
+type Point struct {
+	Log    float64 // natural log of the run's centre (bench.Center of its samples)
+	Batch  string  // the run's batch, e.g. "nightly-03"
+	Date   string  // RFC 3339, may be empty
+	Commit string  // may be empty
+	Source string  // file:line of the input, may be empty
+}
+
+// A History is one config's baseline runs of one metric, oldest first.
+type History struct {
+	Key    string
+	Config bench.Config
+	Points []Point
+}
+
+// Evidence is what a test says about one config. Probabilities are one-sided p-values (or
+// posterior probabilities of the opposite): PHigher for "the new runs are higher", PLower
+// for "lower"; Compare maps them to worse and better by the metric's direction.
+type Evidence struct {
+	// Diff is the estimated change as a log ratio, new over baseline.
+	Diff            float64
+	PHigher, PLower float64
+	// NoisePct is the run-to-run noise the test used, in percent.
+	NoisePct float64
+	// Bound returns the |log ratio| that reaches significance at the one-sided level; Compare
+	// calls it with the per-test level of the correction to give the threshold and the
+	// effect interval. nil leaves the threshold at the minimum effect and no interval.
+	Bound func(level float64) float64
+	// Caveats are what the test wants said about its judgement (e.g. a noise class).
+	Caveats []Caveat
+}
+
+// Tests are the statistical tests Options.Test may name. Register a new test here.
+var Tests = []Test{
+	ModeratedT{},
+}
+
+// DefaultTest is the test DefaultOptions use.
+const DefaultTest = "moderated-t"
+
+// LookupTest returns the registered test called name ("" means DefaultTest).
+func LookupTest(name string) (Test, error) {
+	if name == "" {
+		name = DefaultTest
+	}
+	for _, t := range Tests {
+		if t.Name() == name {
+			return t, nil
+		}
+	}
+	names := make([]string, len(Tests))
+	for i, t := range Tests {
+		names[i] = t.Name()
+	}
+	return nil, fmt.Errorf("unknown test %q; registered: %s", name, strings.Join(names, ", "))
+}

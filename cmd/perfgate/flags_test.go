@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStatFlagRanges checks that the statistics flags and the config file refuse the same
+// values (check's Check* ranges), with exit 2, and that a NaN is never taken.
+func TestStatFlagRanges(t *testing.T) {
+	dir := t.TempDir()
+	seed := filepath.Join(dir, "seed.txt")
+	os.WriteFile(seed, []byte("tp | pp | mbs | gbs | addtl args | sl | nodes | time | TFLOPS\n8 | 4 | 1 | 1024 | None | 4096 | 32 | 46.33 | 148.54\n"), 0o644)
+	base := filepath.Join(dir, "base")
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"baseline", "update", "--baseline", base, seed}, &Streams{Out: &out, ErrOut: &errOut}); code != ExitPass {
+		t.Fatalf("baseline update: exit %d: %s", code, errOut.String())
+	}
+	run := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := Main(append([]string{"check", "--baseline", base}, append(args, seed)...), &Streams{Out: &out, ErrOut: &errOut})
+		return code, errOut.String()
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--alpha", "NaN"}, "--alpha must be in (0, 1)"},
+		{[]string{"--alpha", "1"}, "--alpha must be in (0, 1)"},
+		{[]string{"--correction", "holmm"}, `correction "holmm": want holm, bh or none`},
+		{[]string{"--min-effect", "NaN"}, "--min-effect must be a finite percentage"},
+		{[]string{"--tolerance", "-1"}, "--tolerance must be a finite percentage"},
+		{[]string{"--tolerance", "+Inf"}, "--tolerance must be a finite percentage"},
+		{[]string{"--min-history", "1"}, "--min-history must be at least 2"},
+		{[]string{"--format", "html"}, "--format must be text, markdown or json"},
+	} {
+		code, stderr := run(tt.args...)
+		if code != ExitInput || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
+		}
+	}
+	// The config file takes the same ranges: 150% is a valid tolerance in both.
+	if code, stderr := run("--tolerance", "150"); code != ExitPass {
+		t.Errorf("--tolerance 150: exit %d: %s", code, stderr)
+	}
+	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"tolerance_pct": 150, "correction": "bh"}`), 0o644)
+	if code, stderr := run(); code != ExitPass {
+		t.Errorf("config tolerance_pct 150: exit %d: %s", code, stderr)
+	}
+	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"correction": "holmm"}`), 0o644)
+	if code, stderr := run(); code != ExitInput || !strings.Contains(stderr, `correction "holmm": want holm, bh or none`) {
+		t.Errorf("config correction holmm: exit %d: %s", code, stderr)
+	}
+}

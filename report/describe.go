@@ -1,0 +1,45 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/check"
+)
+
+// DescribeText writes a baseline description as the "baseline show" table: one row per config
+// and metric with its runs, centre, noise and the test a check would apply, then the pooled
+// noise of each metric and the fastest config per scale. opts.Source names the store.
+func DescribeText(w io.Writer, d *check.Description, opts Options) error {
+	d = describeWithWords(d)
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s: %d run(s) of %d config(s)\n\n", opts.Source, d.Runs, d.Configs)
+	fmt.Fprintln(tw, "config\tmetric\truns\tfailed\tlast\tcentre\tnoise\ttest")
+	for _, e := range d.Series {
+		centre, noise := "—", "—"
+		if e.Runs > 0 {
+			centre = fmt.Sprintf("%.4g", e.Center)
+		}
+		if e.NoisePct > 0 {
+			noise = fmt.Sprintf("±%.2f%%", e.NoisePct)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", bench.Config(e.Config), e.Metric, e.Runs, e.Failed, e.Last, centre, noise, e.Test)
+	}
+	tw.Flush()
+	for _, n := range d.Pooled {
+		fmt.Fprintf(&b, "\npooled run-to-run noise of %s: %s", n.Metric, n.Text)
+	}
+	b.WriteString("\n")
+	if len(d.Sweep) > 0 {
+		b.WriteString("\nFastest config per scale:\n")
+		for _, s := range d.Sweep {
+			fmt.Fprintf(&b, "  %s\n", SweepLine(s))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

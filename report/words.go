@@ -1,0 +1,180 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/perfgate/perfgate/check"
+)
+
+// This file is where check's decisions become words. Every renderer, and github, takes its
+// reasons, notes and method paragraph from here.
+
+// Reason returns a result's reason in words: the words recorded in it (a report read back
+// from JSON), else the words of its typed caveats.
+func Reason(r *check.Result) string {
+	if r.Reason != "" || len(r.Caveats) == 0 {
+		return r.Reason
+	}
+	var prefix string
+	var parts []string
+	for _, c := range r.Caveats {
+		if ig, ok := c.(check.Ignored); ok {
+			until := "with no expiry"
+			if !ig.Until.IsZero() {
+				until = "until " + ig.Until.Format("2006-01-02")
+			}
+			prefix = fmt.Sprintf("ignored %s (%s): ", until, ig.Reason)
+			continue
+		}
+		parts = append(parts, caveatWords(r, c))
+	}
+	return prefix + strings.Join(parts, "; ")
+}
+
+// caveatWords says one caveat of r.
+func caveatWords(r *check.Result, c check.Caveat) string {
+	p := math.NaN()
+	if r.PValue != nil {
+		p = *r.PValue
+	}
+	abs := math.NaN()
+	if r.DeltaPct != nil {
+		abs = math.Abs(*r.DeltaPct)
+	}
+	switch c := c.(type) {
+	case check.NotInNew:
+		return "in the baseline but not in the new results"
+	case check.RunFailed:
+		why := c.Reason
+		if why == "" {
+			why = string(c.Outcome)
+		}
+		switch r.Status {
+		case check.New:
+			return "new config; it failed: " + why
+		case check.NewlyFailing:
+			return "the baseline ran; now " + why
+		default:
+			return "failed in the baseline too; now " + why
+		}
+	case check.MetricNotReported:
+		return "the new runs did not report " + c.Metric
+	case check.NoBaseline:
+		return "no baseline for this config"
+	case check.BaselineFailed:
+		why := c.Reason
+		if why == "" {
+			why = string(c.Outcome)
+		}
+		return fmt.Sprintf("failed in the baseline (%s); runs now", why)
+	case check.BaselineLacksMetric:
+		return "the baseline has no " + c.Metric + " for this config"
+	case check.FixedTolerance:
+		return fmt.Sprintf("%d baseline run(s): fixed ±%g%% tolerance (a statistical test needs %d)", c.Runs, c.TolerancePct, c.Needed)
+	case check.Material:
+		dir := "better"
+		if r.Status == check.Regression {
+			dir = "worse"
+		}
+		return fmt.Sprintf("%s by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", dir, abs, p, c.MinEffectPct)
+	case check.BelowMinEffect:
+		return fmt.Sprintf("significant (p=%.2g) but below the %g%% minimum effect", p, c.MinEffectPct)
+	case check.WithinNoise:
+		return fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
+	}
+	return c.CaveatKind() // a caveat this renderer does not know yet
+}
+
+// Notes returns the report-wide notes in words: those recorded in rep (read back from JSON),
+// else the words of its remarks.
+func Notes(rep *check.Report) []string {
+	if len(rep.Notes) > 0 || len(rep.Remarks) == 0 {
+		return rep.Notes
+	}
+	notes := make([]string, len(rep.Remarks))
+	for i, m := range rep.Remarks {
+		notes[i] = RemarkText(m)
+	}
+	return notes
+}
+
+// RemarkText says one report-wide remark.
+func RemarkText(m check.Remark) string {
+	switch m := m.(type) {
+	case check.ToleranceUsed:
+		return fmt.Sprintf("%d comparison(s) used the fixed ±%g%% tolerance: their configs have fewer than %d baseline runs, too few to learn the noise from.", m.Count, m.TolerancePct, m.MinHistoryRuns)
+	case check.RefreshBaseline:
+		return "Some configs improved: refresh the baseline (perfgate baseline update) once this lands, so later changes are judged against the new level."
+	case check.NothingGated:
+		return "Nothing was gated: no config of these results is in the baseline. Check that the configs match (perfgate baseline show), or start the baseline with perfgate baseline update."
+	case check.FormulaDrift:
+		return fmt.Sprintf("TFLOPS formula drift: the baseline's TFLOPS/GPU match the %s formula but the new runs' match %s, so their TFLOPS differ even at the same speed. Compare s/iter, or pin one formula with --recompute-tflops.",
+			strings.Join(m.Baseline, "/"), strings.Join(m.New, "/"))
+	case check.FormulaUnmatched:
+		return fmt.Sprintf("%s: logged TFLOPS/GPU %.4g disagree by more than 0.5%% with every known formula (closest: %s gives %.4g); check the model and GPU count, or pin one with --recompute-tflops.", m.Source, m.Logged, m.Closest, m.ClosestValue)
+	case check.TFLOPSRecomputed:
+		return fmt.Sprintf("TFLOPS/GPU recomputed from s/iter with the %s formula on both sides (--recompute-tflops).", m.Formula)
+	}
+	return m.RemarkKind()
+}
+
+// correctionWords names each correction in the method paragraph.
+var correctionWords = map[check.Correction]string{
+	check.Holm:         "Holm–Bonferroni correction (family-wise error rate)",
+	check.BH:           "Benjamini–Hochberg correction (false discovery rate)",
+	check.NoCorrection: "no multiple-comparison correction",
+}
+
+// MethodSummary says how the report decided: the summary recorded in it (read back from
+// JSON), else the words of its typed method.
+func MethodSummary(m check.Method) string {
+	if m.Summary != "" {
+		return m.Summary
+	}
+	return fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs). Alpha %g with %s over the %d comparison(s) of each metric; a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
+		m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, m.TolerancePct)
+}
+
+// WithWords returns rep with every word field filled (Result.Reason, Notes, Method.Summary),
+// as schema 1 of the JSON holds them. rep is not modified; fields already holding words keep
+// them.
+func WithWords(rep *check.Report) *check.Report {
+	out := *rep
+	out.Results = make([]check.Result, len(rep.Results))
+	for i := range rep.Results {
+		out.Results[i] = rep.Results[i]
+		out.Results[i].Reason = Reason(&rep.Results[i])
+	}
+	out.Notes = Notes(rep)
+	out.Method.Summary = MethodSummary(rep.Method)
+	return &out
+}
+
+// describeWithWords returns d with its word fields filled.
+func describeWithWords(d *check.Description) *check.Description {
+	out := *d
+	out.Series = make([]check.SeriesSummary, len(d.Series))
+	for i, e := range d.Series {
+		if e.Test == "" {
+			e.Test = "statistical"
+			if !e.Tested {
+				e.Test = fmt.Sprintf("tolerance ±%g%%", d.TolerancePct)
+			}
+		}
+		out.Series[i] = e
+	}
+	out.Pooled = make([]check.PooledNoise, len(d.Pooled))
+	for i, pn := range d.Pooled {
+		if pn.Text == "" {
+			if pn.Known {
+				pn.Text = fmt.Sprintf("±%.2f%% (robust pool over configs with ≥%d runs)", pn.NoisePct, d.MinHistoryRuns)
+			} else {
+				pn.Text = fmt.Sprintf("unknown: no config has %d runs yet, so checks use the fixed ±%g%% tolerance", d.MinHistoryRuns, d.TolerancePct)
+			}
+		}
+		out.Pooled[i] = pn
+	}
+	return &out
+}
