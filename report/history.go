@@ -201,3 +201,6 @@ func (e *errWriter) printf(format string, args ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
 }
+
+// HistoryJSON writes the history as indented JSON (schema 1, see history.History).
+func HistoryJSON(w io.Writer, h *history.History) error { return writeJSON(w, h) }

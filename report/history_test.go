@@ -54,7 +54,7 @@ func TestHistoryGolden(t *testing.T) {
 	// The JSON of a smaller history: 3 configs over 10 nights, an 8% drop at night 5 and an
 	// OOM start at night 8.
 	small := smallHistory()
-	if err := WriteJSON(&js, small); err != nil {
+	if err := HistoryJSON(&js, small); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "history.txt.golden", text.String())

@@ -166,7 +166,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	case "text":
 		err = report.HistoryText(&buf, h, ro)
 	case "json":
-		err = report.WriteJSON(&buf, h)
+		err = report.HistoryJSON(&buf, h)
 	case "markdown":
 		err = report.HistoryMarkdown(&buf, h, ro)
 	case "html":
