@@ -71,6 +71,9 @@ type Series struct {
 	ChangePoints []ChangePoint `json:"change_points"`
 	// Band is what the gate compares a new run with: the newest Window OK values.
 	Band *Band `json:"band,omitempty"`
+	// MinEffectPct is set when a rule gives the series a minimum effect other than the
+	// history's.
+	MinEffectPct *float64 `json:"min_effect_pct,omitempty"`
 }
 
 // MarshalJSON writes Better as "higher" or "lower".
@@ -163,6 +166,9 @@ type Band struct {
 type Options struct {
 	// MinEffectPct is the smallest level step kept as a change point: the gate's.
 	MinEffectPct float64
+	// MinEffectFor, when set, gives the minimum effect of one config and metric instead
+	// (the gate's per-config rules).
+	MinEffectFor func(cfg bench.Config, metric string) float64
 	// Alpha is the significance level of the permutation test.
 	Alpha float64
 	// Permutations is the number of permutations of each test.
@@ -352,8 +358,15 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 	var sc scratch
 	for i := range h.Series {
 		s := &h.Series[i]
-		s.ChangePoints = detect(s, opts, &sc)
-		s.Band = band(s, opts)
+		o := opts
+		if opts.MinEffectFor != nil {
+			o.MinEffectPct = opts.MinEffectFor(s.Config, s.Metric)
+		}
+		if o.MinEffectPct != opts.MinEffectPct {
+			s.MinEffectPct = &o.MinEffectPct
+		}
+		s.ChangePoints = detect(s, o, &sc)
+		s.Band = band(s, o)
 	}
 	h.Sweep = sweep(h)
 	return h

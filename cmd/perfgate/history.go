@@ -81,6 +81,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 	opts := history.DefaultOptions()
 	var cfgBetter map[string]bench.Better
+	var rules []check.Rule
 	path := o.config
 	if path == "" {
 		if p := filepath.Join(o.dir, check.ConfigFileName); fileExists(p) {
@@ -102,6 +103,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		if cfgBetter, err = cf.Apply(&copts, path); err != nil {
 			return inputError(err)
 		}
+		rules = copts.Rules
 	}
 	if cmd.Flags().Changed("min-effect") {
 		opts.MinEffectPct = o.minEffect
@@ -114,6 +116,19 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 	if opts.Window < 1 {
 		return inputError(fmt.Errorf("--window must be at least 1"))
+	}
+	// The gate's rules may give configs their own minimum effect; later rules win, as in check.
+	if len(rules) > 0 {
+		global := opts.MinEffectPct
+		opts.MinEffectFor = func(cfg bench.Config, metric string) float64 {
+			m := global
+			for _, r := range rules {
+				if r.MinEffectPct != nil && (r.Metric == "" || r.Metric == metric) && r.Match != nil && r.Match(cfg) {
+					m = *r.MinEffectPct
+				}
+			}
+			return m
+		}
 	}
 
 	src := history.FromGit

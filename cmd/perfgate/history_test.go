@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -110,6 +111,27 @@ func TestHistoryCommand(t *testing.T) {
 	code, out, _ = runMain("history", "--baseline", dir)
 	if code != 0 || !strings.Contains(out, "Newest 3 batch(es): 4 change(s) for the worse") {
 		t.Errorf("without --fail-on: exit %d\n%s", code, out)
+	}
+}
+
+// TestHistoryCommandRules: a perfgate.json rule that gives a config a 10% minimum effect, as
+// the gate would use, keeps its 6% step out of the history.
+func TestHistoryCommandRules(t *testing.T) {
+	dir := nightlyRepo(t, 20, 30, []eval.Step{{Config: 3, Night: 20, Pct: -6}}, nil)
+	rule := `{"rules": [{"match": "/tp:2 AND /pp:2 AND /mbs:1", "min_effect_pct": 10}]}`
+	code, out, errOut := runMain("history", "--baseline", dir, "--format", "json")
+	if code != 0 || !strings.Contains(out, `"kind": "level"`) {
+		t.Fatalf("without the rule: exit %d, no level change point\n%s", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "perfgate.json"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runMain("history", "--baseline", dir, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, `"kind": "level"`) || !strings.Contains(out, `"min_effect_pct": 10`) {
+		t.Errorf("with a 10%% rule the 6%% step is still a change point, or the series does not say its minimum effect")
 	}
 }
 
