@@ -210,11 +210,10 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 		Batch
 		runs []*bench.Run
 		t    time.Time
-		ok   bool // t parsed
 	}
 	index := map[string]int{}
 	var batches []*batchRuns
-	add := func(r *bench.Run, commit, commitDate string) bool {
+	add := func(r *bench.Run, commit, commitDate string) {
 		r.Key = r.ConfigKey() // computed once; Build reads it twice
 		i, seen := index[r.Batch]
 		if !seen {
@@ -227,7 +226,6 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 			batches = append(batches, b)
 		}
 		batches[i].runs = append(batches[i].runs, r)
-		return !seen
 	}
 	for ri := range revs {
 		for i := range revs[ri].Runs {
@@ -247,9 +245,8 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 	// Order by date; a batch whose date does not parse keeps its place after its predecessor.
 	var last time.Time
 	for _, b := range batches {
-		if t, err := time.Parse(time.RFC3339, b.Date); err == nil {
-			b.t, b.ok = t, true
-			last = t
+		if t, ok := parseDate(b.Date); ok {
+			b.t, last = t, t
 		} else {
 			b.t = last
 		}
@@ -370,6 +367,19 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 	}
 	h.Sweep = sweep(h)
 	return h
+}
+
+// dateLayouts are the date forms runs carry: RFC 3339 (the store's) and the timestamps
+// trainer logs print.
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"}
+
+func parseDate(s string) (time.Time, bool) {
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // seriesMetrics returns own, or all when own is empty.
