@@ -105,6 +105,8 @@ type scratch struct {
 
 func levelChanges(xs []float64, opts Options, rng *rand.Rand, sc *scratch) []Change {
 	minSeg := max(opts.MinSegment, 2)
+	// The smallest log step of a kept change: a rise of the minimum effect (a fall of it is
+	// a larger log step), so pruning with it never drops a change that could be kept.
 	thresh := math.Log1p(opts.MinEffectPct / 100)
 	d := &divider{xs: xs, minSeg: minSeg, rng: rng, alpha: opts.Alpha, perms: opts.Permutations, sc: sc}
 	type seg struct{ a, b int }
@@ -143,11 +145,13 @@ func levelChanges(xs []float64, opts Options, rng *rand.Rand, sc *scratch) []Cha
 			if i+1 < len(cps) {
 				b = cps[i+1]
 			}
-			if step := math.Abs(segMean(t, b) - segMean(a, t)); step < weakStep {
+			// The step in percent, as the gate measures a change: a 3% minimum effect
+			// keeps −3% and +3%, not the log-symmetric −2.9%.
+			if step := 100 * math.Abs(math.Expm1(segMean(t, b)-segMean(a, t))); step < weakStep {
 				weakest, weakStep = i, step
 			}
 		}
-		if weakest < 0 || weakStep >= thresh-1e-12 {
+		if weakest < 0 || weakStep >= opts.MinEffectPct {
 			break
 		}
 		cps = append(cps[:weakest], cps[weakest+1:]...)

@@ -230,3 +230,68 @@ func BenchmarkBuild3000x60(b *testing.B) {
 		}
 	}
 }
+
+// TestBuildRandom feeds Build random histories (failures, gaps, repeated runs in a batch,
+// batches in several revisions, extra runs) and checks its invariants: it does not panic,
+// every point belongs to a batch in date order, and every change point names a point and a
+// good run before it.
+func TestBuildRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	for iter := 0; iter < 300; iter++ {
+		nb := 1 + rng.IntN(25)
+		ncfg := 1 + rng.IntN(4)
+		var revs []Revision
+		var extra []bench.Run
+		for b := 0; b < nb; b++ {
+			rev := Revision{Commit: fmt.Sprint("c", b), Date: fmt.Sprintf("2026-01-%02dT00:00:00Z", 1+rng.IntN(28))}
+			for c := 0; c < ncfg; c++ {
+				for k := rng.IntN(3); k > 0; k-- {
+					r := bench.Run{Config: bench.Config{"tp": fmt.Sprint(c)}, Batch: fmt.Sprint("b", rng.IntN(nb)), Outcome: bench.OK}
+					if rng.IntN(3) > 0 {
+						r.Date = fmt.Sprintf("2026-02-%02dT00:00:00Z", 1+rng.IntN(28))
+					}
+					switch rng.IntN(6) {
+					case 0:
+						r.Outcome = bench.OOM
+					case 1:
+						r.Outcome = bench.Error
+					default:
+						level := 100.0
+						if rng.IntN(2) == 0 {
+							level = 90
+						}
+						r.Metrics = []bench.Metric{{Name: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{level * (1 + 0.01*rng.NormFloat64())}}}
+					}
+					if rng.IntN(5) == 0 {
+						extra = append(extra, r)
+					} else {
+						rev.Runs = append(rev.Runs, r)
+					}
+				}
+			}
+			revs = append(revs, rev)
+		}
+		h := Build(revs, extra, FromGit, DefaultOptions())
+		for _, s := range h.Series {
+			prev := -1
+			for _, p := range s.Points {
+				if p.BatchIndex <= prev || p.BatchIndex >= len(h.Batches) || h.Batches[p.BatchIndex].Batch != p.Batch {
+					t.Fatalf("iteration %d: point %+v out of order or not its batch's", iter, p)
+				}
+				prev = p.BatchIndex
+				if p.OK() == (p.Outcome != "") {
+					t.Fatalf("iteration %d: point %+v has both or neither of value and outcome", iter, p)
+				}
+			}
+			for _, cp := range s.ChangePoints {
+				if cp.Index <= 0 || cp.Index >= len(s.Points) || cp.Good < 0 || cp.Good >= cp.Index || s.Points[cp.Index].Batch != cp.Batch {
+					t.Fatalf("iteration %d: change point %+v does not fit %d points", iter, cp, len(s.Points))
+				}
+				if cp.Kind == Level && (cp.DeltaPct == nil || math.Abs(*cp.DeltaPct) < h.MinEffectPct-1e-9) {
+					t.Fatalf("iteration %d: level change point %+v below the minimum effect", iter, cp)
+				}
+			}
+		}
+		h.Alerts(3)
+	}
+}
