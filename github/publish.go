@@ -63,9 +63,13 @@ type Options struct {
 	// Strict makes a read-only token (403 "Resource not accessible by integration") an
 	// error instead of a warning.
 	Strict bool
-	// RunURL links the comment and status to the workflow run. Default:
-	// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID.
+	// RunURL links the comment and status to the workflow run. Default: in a
+	// workflow_run workflow, the run that triggered it (workflow_run.html_url), else
+	// FallbackRunURL; elsewhere $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID.
 	RunURL string
+	// FallbackRunURL is linked when neither RunURL nor a workflow_run payload names the
+	// run; the two-stage mode passes the first stage's run from the artifact.
+	FallbackRunURL string
 	// BaselineURL, if set, is linked from the report.
 	BaselineURL string
 	// NoAPI writes only what needs no token (inside Actions: job summary, annotations,
@@ -107,6 +111,9 @@ type Outcome struct {
 	Comment    string // CommentCreated, CommentEdited, CommentUnchanged, CommentSkipped or ""
 	CommentID  int64
 	CommentURL string
+	// Superseded is the comment that showed a pass and now points at the new comment
+	// posted because the gate fails; 0 if none.
+	Superseded int64
 
 	StatusState   string // success, failure or error; "" if no status was set
 	StatusContext string
@@ -198,8 +205,8 @@ func (p *publisher) defaults() error {
 	if o.ID == "" {
 		o.ID = defaultID
 	}
-	if strings.ContainsAny(o.ID, "<>\r\n") || strings.Contains(o.ID, "--") || !utf8.ValidString(o.ID) || len(o.ID) > 100 {
-		return inputErrorf("gate id %q: use at most 100 characters without <, >, -- or line breaks", o.ID)
+	if err := validID(o.ID); err != nil {
+		return &InputError{Err: err}
 	}
 	if o.Comment == "" {
 		o.Comment = CommentAlways
@@ -210,11 +217,15 @@ func (p *publisher) defaults() error {
 	if o.AnnotationPath == "" {
 		o.AnnotationPath = ".github"
 	}
-	if o.RunURL == "" {
-		server, repo, run := o.Getenv("GITHUB_SERVER_URL"), o.Getenv("GITHUB_REPOSITORY"), o.Getenv("GITHUB_RUN_ID")
-		if server != "" && repo != "" && run != "" {
-			o.RunURL = strings.TrimRight(server, "/") + "/" + repo + "/actions/runs/" + run
+	if o.RunURL != "" {
+		if err := ValidRunURL(o.RunURL); err != nil {
+			return &InputError{Err: err}
 		}
+	}
+	if o.RunURL == "" && o.Getenv("GITHUB_EVENT_NAME") != "workflow_run" {
+		// In a workflow_run workflow the run to link is the one that produced the
+		// results; target takes it from the payload.
+		o.RunURL = OwnRunURL(o.Getenv)
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepContext
@@ -247,6 +258,9 @@ func (p *publisher) target() error {
 		p.event = &Event{}
 	}
 	p.event.Name = o.Getenv("GITHUB_EVENT_NAME")
+	if o.RunURL == "" {
+		o.RunURL = firstRunURL(p.event.RunURL, o.FallbackRunURL, OwnRunURL(o.Getenv))
+	}
 	repo := o.Repo
 	if repo == "" {
 		repo = o.Getenv("GITHUB_REPOSITORY")
@@ -487,10 +501,10 @@ func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
 		}
 		return nil
 	}
-	body := withMarker(report.Markdown(rep, report.MarkdownOptions{
+	body := reportBody(report.Markdown(rep, report.MarkdownOptions{
 		ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL,
-		MaxBytes: MaxCommentBytes - len(Marker(o.ID)) - 4,
-	}), o.ID)
+		MaxBytes: maxReportBytes(o.ID),
+	}), rep, p.sha, o.ID)
 	create := o.Comment == CommentAlways || rep.Verdict != check.Pass
 	action, c, err := p.upsertComment(ctx, body, create)
 	if err != nil {
@@ -502,6 +516,9 @@ func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
 	}
 	if action != CommentSkipped {
 		fmt.Fprintf(o.Stdout, "perfgate: comment %s on %s/%s#%d %s\n", action, p.owner, p.name, p.pr, p.out.CommentURL)
+	}
+	if p.out.Superseded != 0 {
+		fmt.Fprintf(o.Stdout, "perfgate: the gate now fails: posted a new comment (an edit notifies nobody) and marked comment %d outdated\n", p.out.Superseded)
 	}
 	return nil
 }
