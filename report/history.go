@@ -68,7 +68,7 @@ func pct(d float64) string {
 func where(batch, commit, date string) string {
 	var parts []string
 	if commit != "" {
-		parts = append(parts, "commit "+shortSHA(commit))
+		parts = append(parts, "commit "+short12(commit))
 	} else {
 		parts = append(parts, "uncommitted")
 	}
@@ -78,7 +78,7 @@ func where(batch, commit, date string) string {
 	return batch + " (" + strings.Join(parts, ", ") + ")"
 }
 
-func shortSHA(c string) string {
+func short12(c string) string {
 	if len(c) > 12 {
 		return c[:12]
 	}
@@ -96,9 +96,9 @@ func BisectText(a *history.Alert) string {
 		return fmt.Sprintf("between batches %s and %s (no commits recorded)", a.Good.Batch, a.Bad.Batch)
 	}
 	if good == bad {
-		return fmt.Sprintf("both nights measured %s: the change is not in the code (machines, container, data?)", shortSHA(good))
+		return fmt.Sprintf("both nights measured %s: the change is not in the code (machines, container, data?)", short12(good))
 	}
-	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", shortSHA(good), shortSHA(bad), what, bad, good)
+	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", short12(good), short12(bad), what, bad, good)
 }
 
 // AlertLines describe each alert on one line.
