@@ -101,6 +101,9 @@ func BisectText(a *history.Alert) string {
 	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", short12(good), short12(bad), what, bad, good)
 }
 
+// sparkNights is how many newest nights an alert's sparkline shows.
+const sparkNights = 30
+
 // AlertLines describe each alert on one line.
 func AlertLines(h *history.History, alerts []history.Alert) []string {
 	var out []string
@@ -167,11 +170,11 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 	}
 	bw.printf("%s\n\n", Escape(HistorySource(h, o)))
 	if len(alerts) > 0 {
-		bw.printf("| config | metric | change | first bad night | bisect |\n|---|---|---|---|---|\n")
+		bw.printf("| config | metric | last %d nights | change | first bad night | bisect |\n|---|---|---|---|---|---|\n", sparkNights)
 		for i := range alerts {
 			a := &alerts[i]
 			s := &h.Series[a.Series]
-			bw.printf("| %s | %s | %s | %s | %s |\n", Escape(s.Config.String()), Escape(s.Metric), Escape(ChangeText(&a.Change)),
+			bw.printf("| %s | %s | %s | %s | %s | %s |\n", Escape(s.Config.String()), Escape(s.Metric), SeriesSparkline(s, sparkNights), Escape(ChangeText(&a.Change)),
 				Escape(where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date)), Escape(BisectText(a)))
 		}
 		bw.printf("\n")

@@ -92,3 +92,22 @@ func TestHTMLEscapesData(t *testing.T) {
 		t.Errorf("%d </script> tags, want the data's and the code's", n)
 	}
 }
+
+func TestSparkline(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	for _, tt := range []struct {
+		in   []*float64
+		want string
+	}{
+		{nil, ""},
+		{[]*float64{f(1), f(1)}, "▅▅"},
+		{[]*float64{f(100), f(100), f(90), f(90), nil}, "██▁▁✕"},
+		{[]*float64{f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7)}, "▁▂▃▄▅▆▇█"},
+		// Within the minimum span (±5% around 98): 1% noise moves a bar or so, a 5% step four.
+		{[]*float64{f(100), f(101), f(99.5), f(95), f(95.5)}, "▆▇▆▂▃"},
+	} {
+		if got := Sparkline(tt.in); got != tt.want {
+			t.Errorf("Sparkline(%d values) = %q, want %q", len(tt.in), got, tt.want)
+		}
+	}
+}
