@@ -29,6 +29,13 @@ type Options struct {
 	RequireAll bool
 	// Metrics, when non-empty, restricts the check to these metrics.
 	Metrics []string
+	// SpeedMetrics are the metrics of one run that are functions of one another (TFLOPS/GPU
+	// is work over s/iter, tokens/s/GPU and samples/s are fixed work over time): one
+	// measurement, so one decision per config. The first of them, in this order, that a
+	// config has on both sides decides; the others are shown with its decision and are not
+	// counted in the correction family. Metrics not listed (memory) decide on their own.
+	// Empty means every metric decides on its own.
+	SpeedMetrics []string
 	// Rules are per-config overrides and ignores, in order; later rules win.
 	Rules []Rule
 	// Now is the time ignore rules expire against; zero means time.Now().
@@ -43,6 +50,34 @@ var DefaultOptions = Options{
 	MinEffectPct:   3,
 	TolerancePct:   5,
 	MinHistoryRuns: 3,
+	SpeedMetrics:   DefaultSpeedMetrics,
+}
+
+// DefaultSpeedMetrics are the speed metrics of DefaultOptions, the deciding one first.
+var DefaultSpeedMetrics = []string{bench.MetricTFLOPS, "tokens/s/GPU", "samples/s", bench.MetricTime}
+
+// TimeFirst returns speed with s/iter moved first, so that s/iter decides: what a check does
+// when the two sides' TFLOPS/GPU follow different FLOPs formulas (FormulaDrift).
+func TimeFirst(speed []string) []string {
+	out := []string{bench.MetricTime}
+	for _, m := range speed {
+		if m != bench.MetricTime {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// SpeedMeasurement is Result.Measurement for the speed metrics (Options.SpeedMetrics).
+const SpeedMeasurement = "speed"
+
+// measurementOf returns the measurement a metric belongs to: SpeedMeasurement for the speed
+// metrics, the metric's own name otherwise.
+func measurementOf(metric string, opts Options) string {
+	if slices.Contains(opts.SpeedMetrics, metric) {
+		return SpeedMeasurement
+	}
+	return metric
 }
 
 // A Rule adjusts how matching configs are judged.
@@ -163,32 +198,47 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	sort.Strings(keys)
 
 	rep := &Report{Schema: Schema, Results: []Result{}}
-	var pending, ignored []pendingTest
-	tolerance := 0
+	var tests []pendingTest
 	for _, k := range keys {
 		b, n := bs[k], ns[k]
+		first := len(rep.Results)
 		for _, mi := range metrics {
 			res, pt := judge(k, b, n, mi, learned[mi.name], opts)
 			if res == nil {
 				continue
 			}
+			res.Measurement = measurementOf(mi.name, opts)
 			if pt != nil {
 				pt.index = len(rep.Results)
+				pt.family = res.Measurement
 				res.Test = test.Name()
-				if res.Ignored {
-					ignored = append(ignored, *pt)
-				} else {
-					pending = append(pending, *pt)
-				}
-			}
-			if res.Test == ToleranceTest {
-				tolerance++ // compared without a test: too little history
+				tests = append(tests, *pt)
 			}
 			rep.Results = append(rep.Results, *res)
 		}
+		chooseDeciders(rep.Results[first:], opts)
+	}
+	// Only decisions are corrected together; ignored decisions are outside the family and
+	// judged on their own, for information, as are the results shown with a decision.
+	var pending, ignored, shown []pendingTest
+	tolerance := 0
+	for _, t := range tests {
+		r := &rep.Results[t.index]
+		switch {
+		case !r.Decides():
+			shown = append(shown, t)
+		case r.Ignored:
+			ignored = append(ignored, t)
+		default:
+			pending = append(pending, t)
+		}
+	}
+	for i := range rep.Results {
+		if r := &rep.Results[i]; r.Decides() && r.Test == ToleranceTest {
+			tolerance++ // decided without a test: too little history
+		}
 	}
 	decide(rep, pending, opts)
-	// Ignored results are outside the family: they are judged on their own, for information.
 	for _, t := range ignored {
 		decideOne(&rep.Results[t.index], t, t.pWorse, t.pBetter, 1, opts)
 	}
@@ -196,8 +246,12 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	family := map[string]int{}
 	largest := 0
 	for _, t := range pending {
-		family[t.metric]++
-		largest = max(largest, family[t.metric])
+		family[t.family]++
+		largest = max(largest, family[t.family])
+	}
+	for _, t := range shown {
+		// The shown metric's own evidence, at the level its decision was tested at.
+		decideOne(&rep.Results[t.index], t, t.pWorse, t.pBetter, max(family[t.family], 1), opts)
 	}
 	rep.Method = Method{
 		Alpha: opts.Alpha, Correction: opts.Correction, Comparisons: largest,
@@ -209,8 +263,13 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	}
 	rep.Verdict = Pass
 	refresh := false
+	deciders := map[string]*Result{}
 	for i := range rep.Results {
 		r := &rep.Results[i]
+		if !r.Decides() {
+			continue
+		}
+		deciders[r.Key+"\x00"+r.Measurement] = r
 		r.Fails = !r.Ignored && r.Status.Fails(opts.RequireAll)
 		if r.Fails {
 			rep.Verdict = Fail
@@ -218,6 +277,11 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		if r.Status == Improvement && !r.Ignored && !refresh {
 			refresh = true
 			rep.Remarks = append(rep.Remarks, RefreshBaseline{})
+		}
+	}
+	for i := range rep.Results {
+		if r := &rep.Results[i]; !r.Decides() {
+			showWith(r, deciders[r.Key+"\x00"+r.Measurement])
 		}
 	}
 	if len(rep.Results) > 0 && Counts(rep)[New] == len(rep.Results) {
@@ -268,6 +332,7 @@ func wanted(list []string, name string) bool {
 type pendingTest struct {
 	index           int
 	metric          string
+	family          string // the measurement: tests of one measurement are corrected together
 	pWorse, pBetter float64
 	worse           bool
 	minEffect       float64
@@ -434,13 +499,13 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 }
 
 // decide applies the multiple-comparison correction to the pending tests and sets their
-// statuses, thresholds and caveats. Each metric is its own family: the metrics of one run are
-// strongly correlated (TFLOPS is work divided by time), so counting both would halve the power
-// without protecting against anything.
+// statuses, thresholds and caveats. Each measurement is its own family, counting configs: the
+// speed metrics of one run are one measurement (TFLOPS is work divided by time) decided once,
+// and an independent metric (memory) is a family of its own.
 func decide(rep *Report, tests []pendingTest, opts Options) {
 	families := map[string][]int{}
 	for i, t := range tests {
-		families[t.metric] = append(families[t.metric], i)
+		families[t.family] = append(families[t.family], i)
 	}
 	for _, idx := range families {
 		worse := make([]float64, len(idx))
@@ -492,4 +557,44 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 		r.Status = Unchanged
 		r.Caveats = append(r.Caveats, WithinNoise{})
 	}
+}
+
+// chooseDeciders marks, among one config's results, which speed metric decides: the first of
+// Options.SpeedMetrics compared on data on both sides, else the first present (outcomes such
+// as OOM decide alike for every metric). The other speed results are shown with it.
+func chooseDeciders(results []Result, opts Options) {
+	decider := -1
+	for _, want := range []bool{true, false} {
+		for _, m := range opts.SpeedMetrics {
+			for i := range results {
+				if decider < 0 && results[i].Metric == m && (!want || results[i].DeltaPct != nil) {
+					decider = i
+				}
+			}
+		}
+	}
+	if decider < 0 {
+		return
+	}
+	for i := range results {
+		if i != decider && results[i].Measurement == SpeedMeasurement {
+			results[i].DecidedBy = results[decider].Metric
+		}
+	}
+}
+
+// showWith gives a shown result its decision's status and fail, and says so first (after an
+// ignore rule, which leads).
+func showWith(r, d *Result) {
+	if d == nil {
+		return
+	}
+	r.Status, r.Fails = d.Status, d.Fails && !r.Ignored
+	at := 0
+	if len(r.Caveats) > 0 {
+		if _, ok := r.Caveats[0].(Ignored); ok {
+			at = 1
+		}
+	}
+	r.Caveats = slices.Insert(r.Caveats, at, Caveat(ShownWith{Metric: d.Metric}))
 }

@@ -522,6 +522,7 @@ func TestRuleOverrides(t *testing.T) {
 		cur := []bench.Run{run("tp=4", "p1", 94)}
 		cur[0].Metrics = append(cur[0].Metrics, bench.Metric{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{10.6}})
 		rep := Compare(base, cur, opts(func(o *Options) {
+			o.SpeedMetrics = nil // each metric decides on its own
 			o.Rules = []Rule{{Match: match("*"), Metric: bench.MetricTime, TolerancePct: f64(10)}}
 		}))
 		if r := result(t, rep, "tp=4", tf); r.Status != Regression {
@@ -541,11 +542,12 @@ func TestMetricsFilter(t *testing.T) {
 	}
 	base := []bench.Run{both("tp=8", "b", 100, 10)}
 	cur := []bench.Run{both("tp=8", "p", 100, 12)} // time regresses, TFLOPS does not
-	rep := Compare(base, cur, opts(nil))
+	independent := func(o *Options) { o.SpeedMetrics = nil }
+	rep := Compare(base, cur, opts(independent))
 	if len(rep.Results) != 2 || rep.Verdict != Fail {
 		t.Fatalf("no filter: %s, verdict %s", summary(rep), rep.Verdict)
 	}
-	rep = Compare(base, cur, opts(func(o *Options) { o.Metrics = []string{bench.MetricTFLOPS} }))
+	rep = Compare(base, cur, opts(func(o *Options) { independent(o); o.Metrics = []string{bench.MetricTFLOPS} }))
 	if len(rep.Results) != 1 || rep.Results[0].Metric != bench.MetricTFLOPS || rep.Verdict != Pass {
 		t.Errorf("TFLOPS only: %s, verdict %s", summary(rep), rep.Verdict)
 	}

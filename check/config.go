@@ -25,6 +25,7 @@ const ConfigFileName = "perfgate.json"
 //	{
 //	  "alpha": 0.05, "correction": "holm", "test": "moderated-t", "min_effect_pct": 3, "tolerance_pct": 5,
 //	  "min_history_runs": 3, "window": 10, "metrics": ["TFLOPS/GPU", "s/iter"],
+//	  "speed_metrics": ["TFLOPS/GPU", "tokens/s/GPU", "samples/s", "s/iter"],
 //	  "better": {"tokens/s/GPU": "higher"},
 //	  "rules": [
 //	    {"match": "/tp:4", "min_effect_pct": 5},
@@ -37,16 +38,19 @@ const ConfigFileName = "perfgate.json"
 // benchmark name's /key=value parts: "/tp:8", "/nodes:32 AND /gbs:1024",
 // "/flags:(dist-opt OR none)", "*" for all.
 type ConfigFile struct {
-	Alpha          *float64          `json:"alpha"`
-	Correction     *string           `json:"correction"`
-	Test           *string           `json:"test"`
-	MinEffectPct   *float64          `json:"min_effect_pct"`
-	TolerancePct   *float64          `json:"tolerance_pct"`
-	MinHistoryRuns *int              `json:"min_history_runs"`
-	Window         *int              `json:"window"`
-	Metrics        []string          `json:"metrics"`
-	Better         map[string]string `json:"better"`
-	Rules          []RuleSpec        `json:"rules"`
+	Alpha          *float64 `json:"alpha"`
+	Correction     *string  `json:"correction"`
+	Test           *string  `json:"test"`
+	MinEffectPct   *float64 `json:"min_effect_pct"`
+	TolerancePct   *float64 `json:"tolerance_pct"`
+	MinHistoryRuns *int     `json:"min_history_runs"`
+	Window         *int     `json:"window"`
+	Metrics        []string `json:"metrics"`
+	// SpeedMetrics replaces Options.SpeedMetrics: the metrics that are one measurement,
+	// the deciding one first; [] makes every metric decide on its own.
+	SpeedMetrics []string          `json:"speed_metrics"`
+	Better       map[string]string `json:"better"`
+	Rules        []RuleSpec        `json:"rules"`
 }
 
 // A RuleSpec is a rule as written in the config file.
@@ -187,6 +191,9 @@ func (cf *ConfigFile) Apply(opts *Options, source string) (map[string]bench.Bett
 	}
 	if len(cf.Metrics) > 0 {
 		opts.Metrics = cf.Metrics
+	}
+	if cf.SpeedMetrics != nil {
+		opts.SpeedMetrics = cf.SpeedMetrics
 	}
 	for _, rs := range cf.Rules {
 		match, err := NewMatcher(rs.Match)

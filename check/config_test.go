@@ -66,6 +66,7 @@ func TestConfigApply(t *testing.T) {
 	const in = `{
   "alpha": 0.01, "correction": "bh", "min_effect_pct": 4, "tolerance_pct": 7,
   "min_history_runs": 4, "window": 20, "metrics": ["TFLOPS/GPU"],
+  "speed_metrics": ["s/iter", "TFLOPS/GPU"],
   "better": {"tokens/s/GPU": "higher", "MB-max-allocated": "lower"},
   "rules": [
     {"match": "/tp:4", "min_effect_pct": 5},
@@ -93,6 +94,9 @@ func TestConfigApply(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"TFLOPS/GPU"}, o.Metrics); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"s/iter", "TFLOPS/GPU"}, o.SpeedMetrics); diff != "" {
+		t.Errorf("speed metrics (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(map[string]bench.Better{"tokens/s/GPU": bench.Higher, "MB-max-allocated": bench.Lower}, better); diff != "" {
 		t.Errorf("better (-want +got):\n%s", diff)

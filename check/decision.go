@@ -73,6 +73,13 @@ type BaselineFailed struct {
 	Reason  string // the proving input, as for RunFailed; may be empty
 }
 
+// ShownWith: the metric is one measurement with another metric of the same run (s/iter and
+// TFLOPS/GPU), and that metric's result decided; this result carries its status.
+type ShownWith struct {
+	Metric string // the deciding metric
+}
+
+func (ShownWith) CaveatKind() string           { return "shown-with" }
 func (Ignored) CaveatKind() string             { return "ignored" }
 func (FixedTolerance) CaveatKind() string      { return "fixed-tolerance" }
 func (Material) CaveatKind() string            { return "material" }

@@ -9,8 +9,11 @@
 // its baseline and new log run centres, which carry the runs' identities. The default,
 // ModeratedT, pools per-config variances of log run summaries with a median, moderates each
 // config's own variance towards the pool (a config significantly noisier than the pool keeps
-// its own) and runs one-sided t-tests on go-moremath's t distribution. Outside the test,
-// Compare corrects the p-values of one metric's configs together (Holm–Bonferroni by default,
+// its own) and runs one-sided t-tests on go-moremath's t distribution. The speed metrics of a run
+// (Options.SpeedMetrics: TFLOPS/GPU, tokens/s/GPU, samples/s, s/iter) are one measurement, so
+// each config gets one speed decision, on the first of them it has on both sides; the others
+// are shown with it (Result.DecidedBy). Outside the test, Compare corrects the p-values of one
+// measurement's configs together (Holm–Bonferroni by default,
 // Correction), requires a minimum effect, applies the config file's rules, and judges configs
 // the test declines (too little history) against a fixed tolerance. Failures (OOM, error) are
 // compared as outcomes.

@@ -59,13 +59,15 @@ type Report struct {
 	// Sweep answers "which config is fastest at each scale" and whether the results changed
 	// the winner. It may be empty.
 	Sweep []Winner `json:"sweep,omitempty"`
+	// Provenance says what was compared with what; nil when the caller did not say.
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // Method describes the statistics a report used.
 type Method struct {
 	Alpha          float64    `json:"alpha"`            // family-wise (or FDR) level
 	Correction     Correction `json:"correction"`       // "holm", "bh" or "none"
-	Comparisons    int        `json:"comparisons"`      // tests per metric family corrected over
+	Comparisons    int        `json:"comparisons"`      // tests per family (configs of a measurement) corrected over
 	MinEffectPct   float64    `json:"min_effect_pct"`   // default minimum effect
 	TolerancePct   float64    `json:"tolerance_pct"`    // fixed tolerance with too little history
 	MinHistoryRuns int        `json:"min_history_runs"` // baseline runs needed for a statistical test
@@ -110,6 +112,30 @@ type Result struct {
 	Notes []string `json:"notes,omitempty"`
 	// Key is the canonical config key ("tp=8/pp=4/…"), for sorting and matching.
 	Key string `json:"key"`
+	// Measurement names what the result measures: SpeedMeasurement ("speed") for the speed
+	// metrics (Options.SpeedMetrics), which are one measurement of a run, else the metric's
+	// own name. A config has one decision per measurement. Added to schema 1.
+	Measurement string `json:"measurement,omitempty"`
+	// DecidedBy is set on a result shown with another metric's decision: the metric of the
+	// same config and measurement that decided, whose Status and Fails this result carries.
+	// Its own numbers (delta, p-value, threshold) are its own evidence, outside the
+	// correction family. Empty when the result is a decision. Added to schema 1.
+	DecidedBy string `json:"decided_by,omitempty"`
+}
+
+// Decides reports whether r is a decision of its own rather than shown with another metric's.
+func (r *Result) Decides() bool { return r.DecidedBy == "" }
+
+// DecisionCounts returns how many decisions of rep (results that decide, one per config and
+// measurement) have each status.
+func DecisionCounts(rep *Report) map[Status]int {
+	c := map[Status]int{}
+	for i := range rep.Results {
+		if rep.Results[i].Decides() {
+			c[rep.Results[i].Status]++
+		}
+	}
+	return c
 }
 
 // Baseline summarises the stored runs of one config and metric.
@@ -131,7 +157,7 @@ type NewRuns struct {
 
 // A Winner names the best config at one scale.
 type Winner struct {
-	Scale    map[string]string `json:"scale"`  // nodes, gbs, sl
+	Scale    map[string]string `json:"scale"`  // the job: every key that is not a knob (model, gbs, sl, nodes, …)
 	Metric   string            `json:"metric"` // the metric ranked by
 	Baseline string            `json:"baseline,omitempty"`
 	New      string            `json:"new,omitempty"`

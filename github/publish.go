@@ -440,29 +440,43 @@ func statusState(verdict check.Verdict) string {
 }
 
 // Description returns the one-line verdict used as the status description and check run
-// title, cut to GitHub's 140 characters.
+// title, cut to GitHub's 140 characters. It counts configs: a config fails when one of its
+// decisions does (report.Rows), and only warns when none fails but one is missing or failing.
 func Description(rep *check.Report) string {
+	rows := report.Rows(rep)
+	state := map[string]int{} // 0 fine, 1 warned, 2 failing
+	for i := range rows {
+		st := 0
+		switch r := &rows[i]; {
+		case r.Fails:
+			st = 2
+		case concerning(r.Decider()):
+			st = 1
+		}
+		state[rows[i].Key] = max(state[rows[i].Key], st)
+	}
 	var failing, warn int
-	for i := range rep.Results {
-		switch r := &rep.Results[i]; {
-		case fails(r):
+	for _, st := range state {
+		switch st {
+		case 2:
 			failing++
-		case concerning(r):
+		case 1:
 			warn++
 		}
 	}
+	total := len(state)
 	var s string
 	switch {
 	case rep.Verdict != check.Pass && rep.Verdict != check.Fail:
 		s = fmt.Sprintf("perfgate could not decide (verdict %q)", rep.Verdict)
 	case failing > 0:
-		s = fmt.Sprintf("%d of %d results regressed or newly fail", failing, len(rep.Results))
+		s = fmt.Sprintf("%d of %d configs regressed or newly fail", failing, total)
 	case rep.Verdict == check.Fail:
-		s = fmt.Sprintf("gate failed: %d of %d results missing or failing", warn, len(rep.Results))
+		s = fmt.Sprintf("gate failed: %d of %d configs missing or failing", warn, total)
 	case warn > 0:
-		s = fmt.Sprintf("%d results within thresholds; %d more only warned", len(rep.Results)-warn, warn)
+		s = fmt.Sprintf("%d configs within thresholds; %d more only warned", total-warn, warn)
 	default:
-		s = fmt.Sprintf("all %d results within thresholds", len(rep.Results))
+		s = fmt.Sprintf("all %d configs within thresholds", total)
 	}
 	if utf8.RuneCountInString(s) > maxStatusDescription {
 		s = string([]rune(s)[:maxStatusDescription-1]) + "…"

@@ -74,8 +74,10 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	case check.FixedTolerance:
 		return fmt.Sprintf("%d baseline run(s): fixed ±%g%% tolerance (a statistical test needs %d)", c.Runs, c.TolerancePct, c.Needed)
 	case check.Material:
+		// The direction of the change itself: a result shown with another metric's
+		// decision carries that decision's status, not its own direction.
 		dir := "better"
-		if r.Status == check.Regression {
+		if r.DeltaPct != nil && Mark(*r.DeltaPct, r.Better) == "▼" || r.DeltaPct == nil && r.Status == check.Regression {
 			dir = "worse"
 		}
 		return fmt.Sprintf("%s by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", dir, abs, p, c.MinEffectPct)
@@ -83,6 +85,8 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 		return fmt.Sprintf("significant (p=%.2g) but below the %g%% minimum effect", p, c.MinEffectPct)
 	case check.WithinNoise:
 		return fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
+	case check.ShownWith:
+		return fmt.Sprintf("shown with the %s decision (one measurement of the run)", c.Metric)
 	}
 	return c.CaveatKind() // a caveat this renderer does not know yet
 }
@@ -110,7 +114,7 @@ func RemarkText(m check.Remark) string {
 	case check.NothingGated:
 		return "Nothing was gated: no config of these results is in the baseline. Check that the configs match (perfgate baseline show), or start the baseline with perfgate baseline update."
 	case check.FormulaDrift:
-		return fmt.Sprintf("TFLOPS formula drift: the baseline's TFLOPS/GPU match the %s formula but the new runs' match %s, so their TFLOPS differ even at the same speed. Compare s/iter, or pin one formula with --recompute-tflops.",
+		return fmt.Sprintf("TFLOPS formula drift: the baseline's TFLOPS/GPU match the %s formula but the new runs' match %s, so their TFLOPS differ even at the same speed: s/iter decides each config's speed instead. Pin one formula with --recompute-tflops to compare TFLOPS.",
 			strings.Join(m.Baseline, "/"), strings.Join(m.New, "/"))
 	case check.FormulaUnmatched:
 		return fmt.Sprintf("%s: logged TFLOPS/GPU %.4g disagree by more than 0.5%% with every known formula (closest: %s gives %.4g); check the model and GPU count, or pin one with --recompute-tflops.", m.Source, m.Logged, m.Closest, m.ClosestValue)
@@ -132,6 +136,10 @@ var correctionWords = map[check.Correction]string{
 func MethodSummary(m check.Method) string {
 	if m.Summary != "" {
 		return m.Summary
+	}
+	if m.Comparisons == 0 {
+		return fmt.Sprintf("Each run is summarised by its median. No config had the %d baseline runs a statistical test needs, so every config was judged against the fixed ±%g%% tolerance: a change beyond it in the worse direction is a regression.",
+			m.MinHistoryRuns, m.TolerancePct)
 	}
 	return fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs). Alpha %g with %s over the %d comparison(s) of each metric; a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
 		m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, m.TolerancePct)

@@ -50,7 +50,7 @@ content when no id is given) replace themselves, so running it twice changes not
 Before merging it compares the incoming runs with the store and prints the report, so the
 nightly log shows drift; --fail-on-regression then exits 1 if they regressed (the baseline is
 still updated). Bad input changes nothing, and the file is replaced atomically.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needResults,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.results = args
 			return runBaselineUpdate(cmd.Context(), s, o, cmd)
@@ -65,6 +65,8 @@ still updated). Bad input changes nothing, and the file is replaced atomically.`
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
 	o.ingest.register(fs)
 	o.stats.register(fs)
+	setGroup(fs, groupStore, "baseline", "window", "run-id", "commit", "date")
+	setGroup(fs, groupGate, "fail-on-regression")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
 }

@@ -25,6 +25,7 @@ func (f *ingestFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.set, "set", nil, "add or override a config key on every run, as key=value (repeatable)")
 	fs.IntVar(&f.skipIters, "skip-iters", -1, "warm-up iterations to drop from logs beyond the first logged one (-1: the format's default)")
 	fs.StringArrayVar(&f.better, "better", nil, "metric direction, as METRIC=higher|lower (repeatable)")
+	setGroup(fs, groupInputs, "input-format", "set", "skip-iters", "better")
 }
 
 // options validates the flags and returns ingest options. cfgBetter are directions from the
@@ -89,6 +90,8 @@ func (f *checkFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.requireAll, "require-all", false, "fail when a baseline config is missing from the results")
 	fs.StringVar(&f.recompute, "recompute-tflops", "", "recompute TFLOPS/GPU from s/iter with one pinned formula ("+formulaNames()+") on both sides, so baselines from different Megatron versions compare; configs need a model key (--set model=llama3-70b)")
 	fs.IntVar(&f.gpn, "gpus-per-node", 8, "GPUs per node, for TFLOPS recomputation and the formula-drift check")
+	setGroup(fs, groupStatistics, "alpha", "correction", "min-effect", "recompute-tflops", "gpus-per-node")
+	setGroup(fs, groupGate, "metric", "require-all")
 }
 
 // registerHistory registers the flags that say how a baseline's history is judged, the only
@@ -98,6 +101,8 @@ func (f *checkFlags) registerHistory(fs *pflag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "config file (default: perfgate.json in the baseline directory, if present)")
 	fs.Float64Var(&f.tolerance, "tolerance", d.TolerancePct, "fixed tolerance in percent for configs with too little history")
 	fs.IntVar(&f.minHistory, "min-history", d.MinHistoryRuns, "baseline runs a config needs for a statistical test")
+	setGroup(fs, groupStatistics, "tolerance", "min-history")
+	setGroup(fs, groupGate, "config")
 }
 
 func formulaNames() string {
@@ -133,6 +138,12 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 	remarks, err := f.tflops(base, cur)
 	if err != nil {
 		return nil, err
+	}
+	for _, m := range remarks {
+		if _, drift := m.(check.FormulaDrift); drift && len(opts.SpeedMetrics) > 0 {
+			// The two sides' TFLOPS differ at the same speed: let the time decide.
+			opts.SpeedMetrics = check.TimeFirst(opts.SpeedMetrics)
+		}
 	}
 	rep := check.Compare(base, cur, opts)
 	rep.Remarks = append(remarks, rep.Remarks...)

@@ -43,6 +43,7 @@ func (f *publishFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "fail (exit 3) when the token may not write, instead of warning (pull requests from forks)")
 	fs.BoolVar(&f.verbose, "verbose", false, "log every API request and retry to stderr")
 	fs.StringVar(&f.runURL, "run-url", "", "workflow run to link (default: the run that produced the results: workflow_run.html_url, the artifact's run-url, else this run)")
+	setGroup(fs, groupPublishing, "repo", "pr", "sha", "api-url", "token-env", "id", "comment", "check-run", "strict", "verbose", "run-url")
 }
 
 // options turns the flags into github.Options wired to s.

@@ -1,0 +1,101 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// withMetrics returns a run of cfg in batch measured as TFLOPS/GPU (work/secs), s/iter and
+// memory, each a single sample.
+func withMetrics(cfg, batch string, secs, mem float64) bench.Run {
+	return bench.Run{
+		Config: mustKey(cfg), Outcome: bench.OK, Batch: batch,
+		Metrics: []bench.Metric{
+			{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{secs}},
+			{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{7000 / secs}},
+			{Name: bench.MetricMaxAlloc, Unit: bench.MetricMaxAlloc, Better: bench.Lower, Values: []float64{mem}},
+		},
+	}
+}
+
+// TestOneDecisionPerMeasurement: s/iter and TFLOPS/GPU of one run are one measurement, so a
+// config gets one speed decision (on TFLOPS/GPU), shown on s/iter, and the correction family
+// counts configs; memory keeps a decision and family of its own.
+func TestOneDecisionPerMeasurement(t *testing.T) {
+	var base, cur []bench.Run
+	cfgs := []string{"tp=1", "tp=2", "tp=4", "tp=8"}
+	for i, c := range cfgs {
+		for j, x := range noisy(40+float64(i), 0.004, 6) {
+			base = append(base, withMetrics(c, "b"+string(rune('0'+j)), x, 1000))
+		}
+		secs, mem := 40+float64(i), 1000.0
+		if c == "tp=2" {
+			secs *= 1.10 // 10% slower: TFLOPS falls by 9.1%
+		}
+		if c == "tp=4" {
+			mem = 1300
+		}
+		cur = append(cur, withMetrics(c, "p1", secs, mem))
+	}
+	rep := Compare(base, cur, opts(nil))
+	if rep.Method.Comparisons != len(cfgs) {
+		t.Errorf("comparisons per family = %d, want %d (one per config)", rep.Method.Comparisons, len(cfgs))
+	}
+	dc := DecisionCounts(rep)
+	if dc[Regression] != 2 || dc[Unchanged] != 2*len(cfgs)-2 {
+		t.Errorf("decisions %v, want 2 regressions (tp=2 speed, tp=4 memory) of %d", dc, 2*len(cfgs))
+	}
+	tfl := result(t, rep, "tp=2", bench.MetricTFLOPS)
+	sec := result(t, rep, "tp=2", bench.MetricTime)
+	mem := result(t, rep, "tp=2", bench.MetricMaxAlloc)
+	if !tfl.Decides() || tfl.Measurement != SpeedMeasurement || tfl.Status != Regression || !tfl.Fails {
+		t.Errorf("TFLOPS/GPU: decides %v, measurement %q, %s, fails %v", tfl.Decides(), tfl.Measurement, tfl.Status, tfl.Fails)
+	}
+	if sec.DecidedBy != bench.MetricTFLOPS || sec.Measurement != SpeedMeasurement || sec.Status != Regression || !sec.Fails {
+		t.Errorf("s/iter: decided by %q, measurement %q, %s, fails %v", sec.DecidedBy, sec.Measurement, sec.Status, sec.Fails)
+	}
+	if sec.Caveats[0] != (ShownWith{Metric: bench.MetricTFLOPS}) || sec.DeltaPct == nil || *sec.DeltaPct < 9.9 {
+		t.Errorf("s/iter keeps its own evidence after the shown-with caveat: %v, delta %v", sec.Caveats, sec.DeltaPct)
+	}
+	if !mem.Decides() || mem.Measurement != bench.MetricMaxAlloc || mem.Status != Unchanged {
+		t.Errorf("memory of tp=2: decides %v, measurement %q, %s", mem.Decides(), mem.Measurement, mem.Status)
+	}
+	if r := result(t, rep, "tp=4", bench.MetricMaxAlloc); !r.Decides() || r.Status != Regression {
+		t.Errorf("memory of tp=4: decides %v, %s", r.Decides(), r.Status)
+	}
+
+	// Without TFLOPS/GPU, s/iter decides; the preference order is configurable.
+	rep = Compare(base, cur, opts(func(o *Options) { o.SpeedMetrics = []string{bench.MetricTime, bench.MetricTFLOPS} }))
+	if r := result(t, rep, "tp=2", bench.MetricTime); !r.Decides() || r.Status != Regression {
+		t.Errorf("s/iter first: decides %v, %s", r.Decides(), r.Status)
+	}
+	if r := result(t, rep, "tp=2", bench.MetricTFLOPS); r.DecidedBy != bench.MetricTime {
+		t.Errorf("s/iter first: TFLOPS decided by %q", r.DecidedBy)
+	}
+}
+
+// TestDeciderNeedsData: a config whose new run lacks TFLOPS/GPU is decided on s/iter, and a
+// failed config is one decision however many metrics it is listed under.
+func TestDeciderNeedsData(t *testing.T) {
+	base := []bench.Run{withMetrics("tp=1", "b1", 40, 1000), withMetrics("tp=2", "b1", 40, 1000)}
+	only := withMetrics("tp=1", "p1", 48, 1000)
+	only.Metrics = only.Metrics[:1] // s/iter only
+	cur := []bench.Run{only, failed("tp=2", "p1", bench.OOM, "p.log:9: CUDA out of memory")}
+	rep := Compare(base, cur, opts(nil))
+	if r := result(t, rep, "tp=1", bench.MetricTime); !r.Decides() || r.Status != Regression {
+		t.Errorf("tp=1 s/iter: decides %v, %s", r.Decides(), r.Status)
+	}
+	if r := result(t, rep, "tp=1", bench.MetricTFLOPS); r.DecidedBy != bench.MetricTime || r.Status != Regression {
+		t.Errorf("tp=1 TFLOPS (not reported): decided by %q, %s", r.DecidedBy, r.Status)
+	}
+	n := 0
+	for _, r := range rep.Results {
+		if r.Key == mustKey("tp=2").Key() && r.Decides() && r.Measurement == SpeedMeasurement {
+			n++
+		}
+	}
+	if n != 1 || DecisionCounts(rep)[NewlyFailing] != 2 { // speed and memory
+		t.Errorf("tp=2 OOM: %d speed decision(s), decisions %v", n, DecisionCounts(rep))
+	}
+}
