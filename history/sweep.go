@@ -9,18 +9,20 @@ import (
 	"github.com/perfgate/perfgate/bench"
 )
 
-// scaleKeys define a scale of a sweep, as in check: configs that share them compete for the
-// same job.
-var scaleKeys = []string{"nodes", "gbs", "sl"}
+// knobKeys are the parallelism and tuning knobs a sweep varies, as in check's sweep view:
+// every other key (model, gbs, sl, nodes, …) defines the job, and only configs that share
+// all of those compete.
+var knobKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "etp": true, "mbs": true, "flags": true}
 
-// A Sweep ranks the configs of each scale by their newest value of one metric.
+// A Sweep ranks the configs of each scale (job) by their newest value of one metric.
 type Sweep struct {
 	Metric string  `json:"metric"`
 	Better string  `json:"better"`
 	Scales []Scale `json:"scales"`
 }
 
-// A Scale is the configs sharing nodes, gbs and sl.
+// A Scale is the configs of one job: those sharing every key that is not a knob (model, gbs,
+// sl, nodes, …).
 type Scale struct {
 	Scale bench.Config `json:"scale"`
 	// Configs is the number of configs of the scale with a newest value.
@@ -73,8 +75,8 @@ func sweep(h *History) *Sweep {
 			continue
 		}
 		sc := bench.Config{}
-		for _, k := range scaleKeys {
-			if v, ok := s.Config[k]; ok {
+		for k, v := range s.Config {
+			if !knobKeys[k] {
 				sc[k] = v
 			}
 		}
