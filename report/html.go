@@ -254,7 +254,7 @@ svg.chart{display:block;width:100%;height:140px}
 </header>
 <main>
 {{if .Alerts}}<div class="alerts" id="alerts"><strong>Changes for the worse in the newest nights</strong><ul>{{range .Alerts}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
-{{with .Sweep}}<section id="sweep"><h2>Sweep: best config per scale by the newest {{.Metric}}</h2>
+{{with .Sweep}}<section id="sweep"><h2>Sweep: best config per job by the newest {{.Metric}}</h2>
 {{range .Scales}}<h3 style="font-size:14px;margin:10px 0 2px">{{.Scale}} — best of {{.Configs}}: {{.Best}} ({{.BestValue}})</h3>
 {{if .Rows}}<table class="grid"><tr><th>tp \ pp</th>{{range .PP}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr><th>{{.TP}}</th>{{range .Cells}}<td style="{{.Style}}"{{if .Best}} class="best"{{end}}>{{.Text}}</td>{{end}}</tr>
