@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/internal/gobench"
 )
 
 // Options tune how inputs are read. The zero value is usable.
@@ -42,6 +43,9 @@ type Options struct {
 	// one unnamed config. Without it such a run is an input error: runs without a config
 	// would silently be compared with each other whatever they ran.
 	AllowNoConfig bool
+
+	// names, set by ReadAll, interns Go benchmark configs across the files of one read.
+	names *gobench.Shared
 }
 
 // A Format reads one kind of results file.
@@ -133,6 +137,14 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		}
 		files = append(files, fs...)
 	}
+	// The files of one read share one config per benchmark name (a sweep's files name the
+	// same configs), so each is parsed and keyed once, not once per file.
+	shared := Options{SkipIters: -1}
+	if opts != nil {
+		shared = *opts
+	}
+	shared.names = &gobench.Shared{}
+	opts = &shared
 	type result struct {
 		runs    []bench.Run
 		err     error
@@ -161,16 +173,21 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	}
 	close(work)
 	wg.Wait()
-	in := &Input{}
-	for i, r := range results {
+	n := 0
+	for _, r := range results {
 		if r.err != nil {
 			return nil, r.err
 		}
-		if r.skipped != "" {
-			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: r.skipped})
+		n += len(r.runs)
+	}
+	in := &Input{Runs: make([]bench.Run, 0, n)}
+	for i := range results {
+		if results[i].skipped != "" {
+			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: results[i].skipped})
 			continue
 		}
-		in.Runs = append(in.Runs, r.runs...)
+		in.Runs = append(in.Runs, results[i].runs...)
+		results[i].runs = nil // let each file's slice go once copied
 	}
 	if len(in.Runs) == 0 {
 		msg := strings.Join(paths, ", ") + ": no results found"
@@ -190,13 +207,25 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	return in, nil
 }
 
+// summarize replaces each metric's samples by f of them. The summaries are cut from one
+// allocation, so that the samples themselves can be freed.
 func summarize(runs []bench.Run, f func([]float64) float64) {
+	n := 0
+	for i := range runs {
+		for j := range runs[i].Metrics {
+			if len(runs[i].Metrics[j].Values) > 1 {
+				n++
+			}
+		}
+	}
+	slab := make([]float64, n)
 	for i := range runs {
 		for j := range runs[i].Metrics {
 			m := &runs[i].Metrics[j]
 			if len(m.Values) > 1 {
 				m.Samples = m.Count()
-				m.Values = []float64{f(m.Values)}
+				slab[0] = f(m.Values)
+				m.Values, slab = slab[:1:1], slab[1:]
 			}
 		}
 	}
@@ -278,19 +307,33 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 	if batch == "" {
 		batch = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
 	}
+	base := filepath.Base(file)
+	// --set rewrites configs. Readers intern configs (runs of one config share one map), so
+	// each distinct config is copied, rewritten and keyed once, and no reader's map is changed.
+	var set map[string]setConfig
+	if len(opts.Set) > 0 {
+		set = map[string]setConfig{}
+	}
 	for i := range runs {
 		r := &runs[i]
 		if r.Batch == "" {
 			r.Batch = batch
 		}
 		if r.File == "" {
-			r.File = filepath.Base(file)
+			r.File = base
 		}
-		for k, v := range opts.Set {
-			if r.Config == nil {
-				r.Config = bench.Config{}
+		if set != nil {
+			old := r.ConfigKey()
+			sc, ok := set[old]
+			if !ok {
+				sc.cfg = r.Config.Clone()
+				for k, v := range opts.Set {
+					sc.cfg[k] = v
+				}
+				sc.key = sc.cfg.Key()
+				set[old] = sc
 			}
-			r.Config[k] = v
+			r.Config, r.Key = sc.cfg, sc.key
 		}
 		for mi := range r.Metrics {
 			m := &r.Metrics[mi]
@@ -300,4 +343,10 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 		}
 	}
 	return runs, nil
+}
+
+// setConfig is a config rewritten by --set, with its key.
+type setConfig struct {
+	cfg bench.Config
+	key string
 }

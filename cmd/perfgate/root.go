@@ -144,6 +144,7 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 		newConvertCmd(s),
 		newCalcCmd(s),
 		newPublishCmd(s),
+		newHistoryCmd(s),
 	)
 	return root
 }
