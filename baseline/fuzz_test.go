@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -22,6 +23,10 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		runs, err := Parse("b.txt", data)
+		// Save's check that a store reads back keeps no runs; it must accept and refuse alike.
+		if _, verr := parse("b.txt", data, false); fmt.Sprint(verr) != fmt.Sprint(err) {
+			t.Fatalf("parse without runs: %v; Parse: %v", verr, err)
+		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "b.txt") {
 				t.Fatalf("error does not name the file: %v", err)

@@ -10,13 +10,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"golang.org/x/perf/benchfmt"
-
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/internal/gobench"
 )
 
 // FileName is the store's results file inside the baseline directory.
@@ -36,6 +36,13 @@ const DefaultWindow = 10
 //	# perfgate run batch=nightly-1234 date=2026-11-24T03:00:00Z commit=abc123 source=sweep.txt
 //	BenchmarkTrain/tp=8/pp=4/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32 1 46.3 s/iter 148.59 TFLOPS/GPU
 //	# perfgate fail oom BenchmarkTrain/tp=8/pp=8/mbs=4/gbs=1024/flags=none/sl=4096/nodes=32 reason="sweep.txt:11: OOM in the time column"
+//
+// Runs read from trainer logs may carry a launch fingerprint (bench.Run.Args) and the FLOPs
+// formula their logged TFLOPS match (bench.Run.Formula). A '# perfgate launch' line holds
+// them for the result and failure lines that follow it in its block, up to the next launch
+// line; runs of a sweep share one:
+//
+//	# perfgate launch formula=megatron arg.sequence_parallel=True arg.transformer_impl=transformer_engine
 type Store struct {
 	// Dir is the baseline directory.
 	Dir string
@@ -73,9 +80,10 @@ func Open(dir string) (*Store, error) {
 }
 
 const (
-	runPrefix  = "# perfgate run "
-	failPrefix = "# perfgate fail "
-	fileHeader = "# perfgate baseline v1"
+	runPrefix    = "# perfgate run "
+	failPrefix   = "# perfgate fail "
+	launchPrefix = "# perfgate launch"
+	fileHeader   = "# perfgate baseline v1"
 )
 
 // A block is one provenance line and the line numbers it covers.
@@ -84,27 +92,48 @@ type block struct {
 	batch, date, commit, source string
 }
 
-// Parse reads a store file's content. file names it in errors.
+// A failure is a '# perfgate fail' line.
+type failure struct {
+	line   int
+	entry  *gobench.Entry
+	reason string
+	o      bench.Outcome
+}
+
+// Parse reads a store file's content. file names it in errors. Runs of one config share one
+// Config map and key string (Run.Key is set).
 func Parse(file string, data []byte) ([]bench.Run, error) {
-	// First pass: provenance and failure lines, which benchfmt skips.
+	return parse(file, data, true)
+}
+
+// parse is Parse; with keep false it checks everything Parse checks but keeps no runs, which
+// is how Save makes sure what it writes reads back without a second copy of the store.
+func parse(file string, data []byte, keep bool) ([]bench.Run, error) {
+	// First pass: the header, provenance and failure lines, which benchfmt skips. Only lines
+	// that start with "# perfgate " cost more than a scan for their end.
 	var (
 		blocks   []block
-		failures = map[int]bench.Run{}
+		failures []failure
+		launches []launch
 		batches  = map[string]int{}
-		sawHead  bool
+		in       = gobench.Interner{Strict: true}
 	)
 	lineNo := 0
 	for rest := data; len(rest) > 0; {
 		var line []byte
 		line, rest, _ = bytes.Cut(rest, []byte("\n"))
 		lineNo++
-		l := string(bytes.TrimRight(line, "\r"))
-		switch {
-		case lineNo == 1:
-			if l != fileHeader {
+		if lineNo == 1 {
+			if string(bytes.TrimRight(line, "\r")) != fileHeader {
 				return nil, bench.Errorf(file, 1, "not a perfgate baseline: the first line must be %q", fileHeader)
 			}
-			sawHead = true
+			continue
+		}
+		if !bytes.HasPrefix(line, []byte("# perfgate")) {
+			continue
+		}
+		l := string(bytes.TrimRight(line, "\r"))
+		switch {
 		case strings.HasPrefix(l, runPrefix):
 			kv, err := parseFields(strings.TrimPrefix(l, runPrefix))
 			if err != nil {
@@ -131,9 +160,9 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 			if !ok || o == bench.OK {
 				return nil, bench.Errorf(file, lineNo, "failure line: outcome %q is not oom or error", f[0])
 			}
-			cfg, err := configOf(f[1])
-			if err != nil {
-				return nil, bench.Errorf(file, lineNo, "failure line: %v", err)
+			e := in.Name([]byte(strings.TrimPrefix(f[1], "Benchmark")))
+			if e.Err != nil {
+				return nil, bench.Errorf(file, lineNo, "failure line: %v", e.Err)
 			}
 			rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(l, failPrefix), f[0]), " "))
 			rest = strings.TrimSpace(strings.TrimPrefix(rest, f[1]))
@@ -141,104 +170,134 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 			if err != nil {
 				return nil, bench.Errorf(file, lineNo, "failure line: %v", err)
 			}
-			failures[lineNo] = bench.Run{Config: cfg, Outcome: o, Reason: kv["reason"]}
-		case strings.HasPrefix(l, "# perfgate"):
-			// Comments of the format itself.
+			failures = append(failures, failure{line: lineNo, entry: e, o: o, reason: kv["reason"]})
+		case l == launchPrefix || strings.HasPrefix(l, launchPrefix+" "):
+			if len(blocks) == 0 {
+				return nil, bench.Errorf(file, lineNo, "launch line before any '# perfgate run' line")
+			}
+			ln, err := parseLaunch(strings.TrimPrefix(l, launchPrefix))
+			if err != nil {
+				return nil, bench.Errorf(file, lineNo, "launch line: %v", err)
+			}
+			ln.line = lineNo
+			launches = append(launches, ln)
 		}
 	}
-	if !sawHead {
+	if lineNo == 0 {
 		return nil, bench.Errorf(file, 1, "not a perfgate baseline: empty file")
 	}
-	blockAt := func(line int) *block {
-		i := sort.Search(len(blocks), func(i int) bool { return blocks[i].line > line }) - 1
-		if i < 0 {
-			return nil
-		}
-		return &blocks[i]
-	}
-	prov := func(r *bench.Run, b *block, line int) {
-		r.Batch, r.Date, r.Commit, r.File = b.batch, b.date, b.commit, b.source
-		r.Source = file + ":" + strconv.Itoa(line)
-	}
 
-	// Second pass: results, with benchfmt.
-	type rec struct {
-		line int
-		run  bench.Run
+	// Second pass: results, with benchfmt, merged in line order with the failures. Results
+	// and blocks come in line order, so the block of a line is found by moving forward.
+	var (
+		// At most one run per line: one allocation instead of a doubling series.
+		runs     []bench.Run
+		bi       = -1
+		li       = -1
+		better   = map[string]bench.Better{}
+		metrics  slab[bench.Metric]
+		values   slab[float64]
+		seen     []string
+		fileBase = file + ":"
+	)
+	if keep {
+		runs = make([]bench.Run, 0, lineNo)
 	}
-	var recs []rec
-	for line, r := range failures {
-		prov(&r, blockAt(line), line)
-		recs = append(recs, rec{line, r})
-	}
-	br := benchfmt.NewReader(bytes.NewReader(data), file)
-	for br.Scan() {
-		switch x := br.Result().(type) {
-		case *benchfmt.SyntaxError:
-			return nil, &bench.SyntaxError{File: file, Line: x.Line, Msg: x.Msg}
-		case *benchfmt.Result:
-			_, line := x.Pos()
-			b := blockAt(line)
-			if b == nil {
-				return nil, bench.Errorf(file, line, "result line before any '# perfgate run' line")
-			}
-			if len(x.Config) > 0 {
-				return nil, bench.Errorf(file, line, "unexpected file configuration %q: a baseline keeps provenance in '# perfgate run' lines", x.Config[0].Key)
-			}
-			cfg, err := configOf(x.Name.String())
-			if err != nil {
-				return nil, bench.Errorf(file, line, "%v", err)
-			}
-			run := bench.Run{Config: cfg, Outcome: bench.OK}
-			prov(&run, b, line)
-			seen := map[string]bool{}
-			for _, v := range x.Values {
-				unit, value := v.OrigUnit, v.OrigValue
-				if unit == "" { // benchfmt left the unit as it was
-					unit, value = v.Unit, v.Value
-				}
-				if seen[unit] {
-					return nil, bench.Errorf(file, line, "metric %q appears twice", unit)
-				}
-				seen[unit] = true
-				better := bench.Unknown
-				if md := br.Units().Get(unit, "better"); md != nil {
-					better, _ = bench.ParseBetter(md.Value)
-				}
-				if better == bench.Unknown {
-					return nil, bench.Errorf(file, line, "metric %q has no 'Unit %s better=higher|lower' line", unit, unit)
-				}
-				if msg := bench.CheckValue(value, better); msg != "" {
-					return nil, bench.Errorf(file, line, "metric %q: %s", unit, msg)
-				}
-				run.Metrics = append(run.Metrics, bench.Metric{Name: unit, Unit: unit, Better: better, Values: []float64{value}})
-			}
-			recs = append(recs, rec{line, run})
+	prov := func(r *bench.Run, line int) {
+		for bi+1 < len(blocks) && blocks[bi+1].line < line {
+			bi++
+		}
+		b := &blocks[bi]
+		r.Batch, r.Date, r.Commit, r.File = b.batch, b.date, b.commit, b.source
+		r.Source = fileBase + strconv.Itoa(line)
+		// The launch line in force: the last one before line, within its block.
+		for li+1 < len(launches) && launches[li+1].line < line {
+			li++
+		}
+		if li >= 0 && launches[li].line > b.line {
+			r.Args, r.Formula = launches[li].args, launches[li].formula
 		}
 	}
-	if err := br.Err(); err != nil {
+	flush := func(before int) {
+		for len(failures) > 0 && failures[0].line < before {
+			f := failures[0]
+			failures = failures[1:]
+			if keep {
+				r := bench.Run{Config: f.entry.Config, Key: f.entry.Key, Outcome: f.o, Reason: f.reason}
+				prov(&r, f.line)
+				runs = append(runs, r)
+			}
+		}
+	}
+	_, err := gobench.Read(file, bytes.NewReader(data), func(x *gobench.Result) error {
+		line := x.Line
+		if len(blocks) == 0 || blocks[0].line > line {
+			return bench.Errorf(file, line, "result line before any '# perfgate run' line")
+		}
+		if len(x.FileConfig) > 0 {
+			return bench.Errorf(file, line, "unexpected file configuration %q: a baseline keeps provenance in '# perfgate run' lines", x.FileConfig[0].Key)
+		}
+		e := in.Of(x)
+		if e.Err != nil {
+			return bench.Errorf(file, line, "%v", e.Err)
+		}
+		flush(line)
+		var run bench.Run
+		var vals []float64
+		if keep {
+			run = bench.Run{Config: e.Config, Key: e.Key, Outcome: bench.OK}
+			prov(&run, line)
+			run.Metrics = metrics.take(len(x.Values))
+			vals = values.take(len(x.Values))
+		}
+		seen = seen[:0]
+		for i, v := range x.Values {
+			if slices.Contains(seen, v.Unit) {
+				return bench.Errorf(file, line, "metric %q appears twice", v.Unit)
+			}
+			seen = append(seen, v.Unit)
+			b, ok := better[v.Unit]
+			if !ok {
+				if md := x.Units.Get(v.Unit, "better"); md != nil {
+					b, _ = bench.ParseBetter(md.Value)
+				}
+				if b == bench.Unknown {
+					return bench.Errorf(file, line, "metric %q has no 'Unit %s better=higher|lower' line", v.Unit, v.Unit)
+				}
+				better[v.Unit] = b
+			}
+			if msg := bench.CheckValue(v.Value, b); msg != "" {
+				return bench.Errorf(file, line, "metric %q: %s", v.Unit, msg)
+			}
+			if keep {
+				vals[i] = v.Value
+				run.Metrics[i] = bench.Metric{Name: v.Unit, Unit: v.Unit, Better: b, Values: vals[i : i+1 : i+1]}
+			}
+		}
+		if keep {
+			runs = append(runs, run)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].line < recs[j].line })
-	runs := make([]bench.Run, len(recs))
-	for i, r := range recs {
-		runs[i] = r.run
-	}
+	flush(math.MaxInt)
 	return runs, nil
 }
 
-// configOf parses a stored benchmark name back into its config.
-// The name may omit the "Benchmark" prefix, as benchfmt reports names.
-func configOf(name string) (bench.Config, error) {
-	full := "Benchmark" + strings.TrimPrefix(name, "Benchmark")
-	name = strings.TrimPrefix(full, bench.TrainBenchmark)
-	if name == "" {
-		return bench.Config{}, nil
+// A slab hands out small slices cut from large allocations, so that a store of many runs
+// costs a few allocations rather than two per run. Each slice is capped at its length, so an
+// append to it never writes into its neighbour.
+type slab[T any] struct{ buf []T }
+
+func (s *slab[T]) take(n int) []T {
+	if len(s.buf) < n {
+		s.buf = make([]T, max(n, 4096))
 	}
-	if !strings.HasPrefix(name, "/") {
-		return nil, fmt.Errorf("benchmark name %q does not start with %s/", full, bench.TrainBenchmark)
-	}
-	return bench.ParseKey(name[1:])
+	out := s.buf[:n:n]
+	s.buf = s.buf[n:]
+	return out
 }
 
 // parseFields parses space-separated key=value pairs whose values may be Go-quoted.
@@ -335,13 +394,31 @@ func write(w io.Writer, runs []bench.Run, samples bool) error {
 	for _, n := range names {
 		fmt.Fprintf(bw, "Unit %s better=%s\n", n, units[n])
 	}
-	var batch string
-	for i, r := range runs {
+	var (
+		batch      string
+		launchLine string
+		line       []byte
+		vals       []byte
+		benchNames = map[string]string{} // benchmark name by config key: one per config, not per run
+	)
+	for i := range runs {
+		r := &runs[i]
 		if i == 0 || r.Batch != batch {
-			batch = r.Batch
+			batch, launchLine = r.Batch, ""
 			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", r.File))
 		}
-		name := r.Config.BenchName()
+		if r.Args != nil || r.Formula != "" || launchLine != "" {
+			if l := formatLaunch(r.Args, r.Formula); l != launchLine {
+				launchLine = l
+				fmt.Fprintln(bw, launchPrefix+l)
+			}
+		}
+		key := r.ConfigKey()
+		name, ok := benchNames[key]
+		if !ok {
+			name = r.BenchName()
+			benchNames[key] = name
+		}
 		if r.Outcome != bench.OK {
 			fmt.Fprintf(bw, "%s%s %s %s\n", failPrefix, r.Outcome, name, field("reason", r.Reason))
 			continue
@@ -351,7 +428,7 @@ func write(w io.Writer, runs []bench.Run, samples bool) error {
 			continue
 		}
 		n := 0
-		var vals strings.Builder
+		vals = vals[:0]
 		for _, m := range r.Metrics {
 			if len(m.Values) == 0 {
 				continue
@@ -363,12 +440,20 @@ func write(w io.Writer, runs []bench.Run, samples bool) error {
 			if math.IsNaN(c) || math.IsInf(c, 0) {
 				return fmt.Errorf("%s: metric %q has no usable centre", r.Source, m.Name)
 			}
-			fmt.Fprintf(&vals, " %s %s", strconv.FormatFloat(c, 'g', 10, 64), m.Name)
+			vals = append(vals, ' ')
+			vals = strconv.AppendFloat(vals, c, 'g', 10, 64)
+			vals = append(vals, ' ')
+			vals = append(vals, m.Name...)
 		}
 		if n == 0 {
 			continue
 		}
-		fmt.Fprintf(bw, "%s %d%s\n", name, n, vals.String())
+		line = append(line[:0], name...)
+		line = append(line, ' ')
+		line = strconv.AppendInt(line, int64(n), 10)
+		line = append(line, vals...)
+		line = append(line, '\n')
+		bw.Write(line)
 	}
 	return bw.Flush()
 }
@@ -387,4 +472,52 @@ func writeSampleLines(w io.Writer, name string, ms []bench.Metric) {
 		}
 		fmt.Fprintf(w, "%s 1%s\n", name, vals.String())
 	}
+}
+
+// A launch is a '# perfgate launch' line: the fingerprint and formula of the runs after it.
+type launch struct {
+	line    int
+	args    map[string]string
+	formula string
+}
+
+// parseLaunch parses the fields of a launch line: "formula=NAME" and "arg.NAME=VALUE".
+func parseLaunch(s string) (launch, error) {
+	kv, err := parseFields(s)
+	if err != nil {
+		return launch{}, err
+	}
+	var ln launch
+	for k, v := range kv {
+		switch {
+		case k == "formula":
+			ln.formula = v
+		case strings.HasPrefix(k, "arg.") && len(k) > len("arg."):
+			if ln.args == nil {
+				ln.args = map[string]string{}
+			}
+			ln.args[strings.TrimPrefix(k, "arg.")] = v
+		default:
+			return launch{}, fmt.Errorf("unknown field %q (want formula= or arg.NAME=)", k)
+		}
+	}
+	return ln, nil
+}
+
+// formatLaunch returns the fields of the launch line for args and formula, each after a
+// space, sorted; "" when there are none.
+func formatLaunch(args map[string]string, formula string) string {
+	var b strings.Builder
+	if formula != "" {
+		b.WriteString(" " + field("formula", formula))
+	}
+	keys := make([]string, 0, len(args))
+	for k := range args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(" " + field("arg."+k, args[k]))
+	}
+	return b.String()
 }

@@ -134,11 +134,12 @@ func TestOpenMissing(t *testing.T) {
 }
 
 // TestBenchstatReads checks the promise that stock benchstat reads a store without error.
-// It runs only where benchstat is installed.
+// benchstat is a tool dependency in go.mod, so "go tool benchstat" runs the pinned version
+// wherever the tests run (it is built from the module cache on first use).
 func TestBenchstatReads(t *testing.T) {
-	bs, err := exec.LookPath("benchstat")
+	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("benchstat not installed (go install golang.org/x/perf/cmd/benchstat@latest)")
+		t.Fatalf("the go command is needed to run the pinned benchstat (go tool benchstat): %v", err)
 	}
 	dir := t.TempDir()
 	s := &Store{Dir: dir}
@@ -146,7 +147,7 @@ func TestBenchstatReads(t *testing.T) {
 	if err := s.Save(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(bs, s.Path()).CombinedOutput()
+	out, err := exec.Command(goBin, "tool", "benchstat", s.Path()).CombinedOutput()
 	if err != nil || strings.Contains(string(out), "baseline.txt:") {
 		t.Fatalf("benchstat: %v\n%s", err, out)
 	}

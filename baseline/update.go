@@ -21,53 +21,63 @@ type MergeStats struct {
 // window runs of each config are kept (window <= 0 keeps everything).
 func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	var st MergeStats
-	byBatch := map[string][]bench.Run{}
+	// Incoming runs by batch, as indices, in order of first appearance.
+	byBatch := map[string][]int{}
 	var order []string
-	for _, r := range incoming {
-		if _, ok := byBatch[r.Batch]; !ok {
-			order = append(order, r.Batch)
+	for i := range incoming {
+		b := incoming[i].Batch
+		if _, ok := byBatch[b]; !ok {
+			order = append(order, b)
 		}
-		byBatch[r.Batch] = append(byBatch[r.Batch], r)
+		byBatch[b] = append(byBatch[b], i)
 	}
 	stored := map[string]bool{}
-	for _, r := range s.Runs {
-		stored[r.Batch] = true
+	for i := range s.Runs {
+		stored[s.Runs[i].Batch] = true
 	}
-	var merged []bench.Run
+	merged := make([]bench.Run, 0, len(s.Runs)+len(incoming))
 	done := map[string]bool{}
-	for _, r := range s.Runs {
+	for i := range s.Runs {
+		r := &s.Runs[i]
 		if in, ok := byBatch[r.Batch]; ok {
 			if !done[r.Batch] {
 				done[r.Batch] = true
-				merged = append(merged, in...)
+				for _, j := range in {
+					merged = append(merged, incoming[j])
+				}
 				st.Replaced = append(st.Replaced, r.Batch)
 			}
 			continue
 		}
-		merged = append(merged, r)
+		merged = append(merged, *r)
 	}
 	for _, b := range order {
 		if !stored[b] {
-			merged = append(merged, byBatch[b]...)
+			for _, j := range byBatch[b] {
+				merged = append(merged, incoming[j])
+			}
 			st.Added += len(byBatch[b])
 		}
 	}
 	if window > 0 {
+		// Count runs per config from the newest; keep a run while its config has at most
+		// window newer-or-equal runs. Runs are compacted in place.
 		count := map[string]int{}
 		keep := make([]bool, len(merged))
 		for i := len(merged) - 1; i >= 0; i-- {
-			k := merged[i].Config.Key()
+			k := merged[i].ConfigKey()
 			count[k]++
 			keep[i] = count[k] <= window
 		}
-		out := merged[:0:0]
-		for i, r := range merged {
+		out := merged[:0]
+		for i := range merged {
 			if keep[i] {
-				out = append(out, r)
+				out = append(out, merged[i])
 			} else {
 				st.Pruned++
 			}
 		}
+		clear(merged[len(out):])
 		merged = out
 	}
 	s.Runs = merged
@@ -83,7 +93,7 @@ func (s *Store) Save() error {
 	if err := Write(&buf, s.Runs); err != nil {
 		return err
 	}
-	if _, err := Parse(s.Path(), buf.Bytes()); err != nil {
+	if _, err := parse(s.Path(), buf.Bytes(), false); err != nil {
 		return fmt.Errorf("refusing to write a baseline that does not read back: %w", err)
 	}
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {

@@ -7,10 +7,23 @@ import (
 // BenchName returns the Go benchmark name of a config: "BenchmarkTrain/" followed by its key.
 // A trailing "-digits" would read back as GOMAXPROCS, so such a final hyphen is escaped.
 func (c Config) BenchName() string {
-	name := TrainBenchmark + "/" + c.Key()
 	if len(c) == 0 {
 		return TrainBenchmark
 	}
+	return benchName(c.Key())
+}
+
+// BenchName is the Go benchmark name of the run's config, from its cached key.
+func (r *Run) BenchName() string {
+	if len(r.Config) == 0 {
+		return TrainBenchmark
+	}
+	return benchName(r.ConfigKey())
+}
+
+// benchName returns the benchmark name of a non-empty config key.
+func benchName(key string) string {
+	name := TrainBenchmark + "/" + key
 	if i := strings.LastIndexByte(name, '-'); i >= 0 && i+1 < len(name) && strings.Trim(name[i+1:], "0123456789") == "" {
 		name = name[:i] + "%2D" + name[i+1:]
 	}

@@ -68,6 +68,8 @@ type Report struct {
 	// Sweep answers "which config is fastest at each scale" and whether the results changed
 	// the winner. It may be empty.
 	Sweep []Winner `json:"sweep,omitempty"`
+	// Provenance says what was compared with what; nil when the caller did not say.
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // Method describes the statistics a report used.
@@ -164,7 +166,7 @@ type NewRuns struct {
 
 // A Winner names the best config at one scale.
 type Winner struct {
-	Scale    map[string]string `json:"scale"`  // nodes, gbs, sl
+	Scale    map[string]string `json:"scale"`  // the job: every key that is not a knob (model, gbs, sl, nodes, …)
 	Metric   string            `json:"metric"` // the metric ranked by
 	Baseline string            `json:"baseline,omitempty"`
 	New      string            `json:"new,omitempty"`

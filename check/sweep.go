@@ -8,12 +8,15 @@ import (
 	"github.com/perfgate/perfgate/bench"
 )
 
-// scaleKeys define a scale of a sweep: configs that share them compete for the same job.
-var scaleKeys = []string{"nodes", "gbs", "sl"}
+// knobKeys are the parallelism and tuning knobs a sweep varies to train one job faster: the
+// ways to split the same model over the same GPUs. Every other key (model, gbs, sl, nodes,
+// gpus, the GPU type, …) defines the job, so only configs that share all of those compete.
+var knobKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "etp": true, "mbs": true, "flags": true}
 
-// sweep answers the question a parallelism sweep exists for: which config is fastest at each
-// scale, and whether the new results change the winner. Configs are ranked by TFLOPS/GPU when
-// reported, else by time per iteration. Scales with a single config are left out.
+// sweep answers the question a parallelism sweep exists for: which config is fastest for
+// each job (model and scale: every key that is not a knob), and whether the new results
+// change the winner. Configs are ranked by TFLOPS/GPU when reported, else by time per
+// iteration. Jobs with a single config are left out.
 func sweep(bs map[string]*series, border []string, ns map[string]*series, metrics []metricInfo) []Winner {
 	var rank *metricInfo
 	for i := range metrics {
@@ -66,15 +69,12 @@ func sweep(bs map[string]*series, border []string, ns map[string]*series, metric
 		sc := map[string]string{}
 		var parts []string
 		var label []string
-		for _, sk := range scaleKeys {
-			if v, ok := cfg[sk]; ok {
-				sc[sk] = v
-				parts = append(parts, sk+"="+v)
-			}
-		}
 		for _, ck := range cfg.Keys() {
-			if _, isScale := sc[ck]; !isScale {
+			if knobKeys[ck] {
 				label = append(label, ck+"="+cfg[ck])
+			} else {
+				sc[ck] = cfg[ck]
+				parts = append(parts, ck+"="+cfg[ck])
 			}
 		}
 		e := entry{key: k, base: center(bs[k]), scale: strings.Join(parts, " "), label: strings.Join(label, " "), scaleCfg: sc}

@@ -14,4 +14,12 @@
 //	go run ./eval/gateeval -suites 1000 -seed 1
 //
 // and a short, seeded smoke run is part of "go test ./...".
+//
+// RunHistory measures the change points of "perfgate history" the same way: it writes git
+// repositories of simulated nightly baseline refreshes (WriteNightlyRepo, one commit per
+// night, steps injected at known nights), reads them back with baseline.Revisions and
+// history.Build, and counts steps found within ±1 night and repositories with a change point
+// on a config without a step:
+//
+//	go run ./eval/historyeval -repos 200
 package eval

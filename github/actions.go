@@ -77,7 +77,8 @@ func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
-// workflowCommands returns the ::error:: and ::warning:: lines for rep: an error for each
+// workflowCommands returns the ::error:: and ::warning:: lines for rep, one per decision (a
+// metric shown with another's decision is not annotated twice): an error for each
 // result that fails the gate (regressions and newly failing configs), a warning for each
 // other regression, missing or failing config (ignored ones, say), at most
 // maxAnnotationsPerKind of each kind.
@@ -85,6 +86,9 @@ func workflowCommands(rep *check.Report, summaryURL string) []string {
 	var errs, warns []string
 	for i := range rep.Results {
 		r := &rep.Results[i]
+		if !r.Decides() {
+			continue // shown with another metric's decision, which is annotated
+		}
 		switch {
 		case fails(r):
 			errs = append(errs, annotationLine("error", r))
@@ -154,7 +158,7 @@ func (p *publisher) actions(rep *check.Report) error {
 	var errs []error
 	if path := o.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		if budget := stepSummaryBudget(path); budget > 0 {
-			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget})
+			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, Unchanged: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget})
 			if err := appendFile(path, md+"\n"); err != nil {
 				errs = append(errs, fmt.Errorf("writing the job summary: %v", err))
 			} else {

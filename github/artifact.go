@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
@@ -21,6 +23,11 @@ const (
 	ArtifactReport = "report.json"
 	ArtifactPR     = "pr"
 	ArtifactSHA    = "sha"
+	// ArtifactID and ArtifactRunURL are optional (artifacts of older perfgate versions
+	// lack them): the gate id, and the URL of the first stage's run, which holds the
+	// benchmark's logs and which the second stage links to.
+	ArtifactID     = "id"
+	ArtifactRunURL = "run-url"
 )
 
 // MaxReportBytes caps a report read from an artifact. A report of thousands of configs is a
@@ -89,8 +96,25 @@ func ValidateReport(rep *check.Report) error {
 // report.json, pr (the pull request number) and sha (its head commit), each ending in a
 // newline. Upload dir as an artifact for the workflow_run workflow that runs LoadArtifact.
 func Prepare(dir string, rep *check.Report, pr int, sha string) error {
+	return PrepareArtifact(dir, &Artifact{Report: rep, PR: pr, SHA: sha})
+}
+
+// PrepareArtifact is Prepare with the optional files too: id when a.ID is set, run-url
+// when a.RunURL is set.
+func PrepareArtifact(dir string, a *Artifact) error {
+	rep, pr, sha := a.Report, a.PR, a.SHA
 	if err := ValidateReport(rep); err != nil {
 		return err
+	}
+	if a.ID != "" {
+		if err := validID(a.ID); err != nil {
+			return err
+		}
+	}
+	if a.RunURL != "" {
+		if err := ValidRunURL(a.RunURL); err != nil {
+			return err
+		}
 	}
 	if pr <= 0 {
 		return errors.New("no pull request number: run in a pull_request workflow or pass --pr")
@@ -110,6 +134,12 @@ func Prepare(dir string, rep *check.Report, pr int, sha string) error {
 		{ArtifactPR, fmt.Sprintf("%d\n", pr)},
 		{ArtifactSHA, sha + "\n"},
 	}
+	if a.ID != "" {
+		files = append(files, struct{ name, text string }{ArtifactID, a.ID + "\n"})
+	}
+	if a.RunURL != "" {
+		files = append(files, struct{ name, text string }{ArtifactRunURL, a.RunURL + "\n"})
+	}
 	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.text), 0o644); err != nil {
 			return err
@@ -123,6 +153,8 @@ type Artifact struct {
 	Report *check.Report
 	PR     int
 	SHA    string
+	ID     string // gate id; "" if the artifact names none
+	RunURL string // the first stage's workflow run; "" if the artifact names none
 }
 
 // LoadArtifact reads a directory written by Prepare. The directory comes from a workflow
@@ -181,5 +213,53 @@ func LoadArtifact(dir string) (*Artifact, error) {
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
 	}
-	return &Artifact{Report: rep, PR: pr, SHA: sha}, nil
+	a := &Artifact{Report: rep, PR: pr, SHA: sha}
+	// The optional files: absent is fine, anything else must be valid.
+	optional := func(name string) (string, error) {
+		if _, err := os.Lstat(filepath.Join(dir, name)); errors.Is(err, os.ErrNotExist) {
+			return "", nil
+		}
+		data, err := read(name, 512)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSuffix(string(data), "\n"), nil
+	}
+	if a.ID, err = optional(ArtifactID); err != nil {
+		return nil, err
+	}
+	if a.ID != "" {
+		if err := validID(a.ID); err != nil {
+			return nil, inputErrorf("artifact: %s: %v", filepath.Join(dir, ArtifactID), err)
+		}
+	}
+	if a.RunURL, err = optional(ArtifactRunURL); err != nil {
+		return nil, err
+	}
+	if a.RunURL != "" {
+		if err := ValidRunURL(a.RunURL); err != nil {
+			return nil, inputErrorf("artifact: %s: %v", filepath.Join(dir, ArtifactRunURL), err)
+		}
+	}
+	return a, nil
+}
+
+// runURLRE matches a workflow run's page: http(s), no characters that could end a Markdown
+// link or an HTML attribute, and the /actions/runs/ID path GitHub uses.
+var runURLRE = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)*/actions/runs/[0-9]+(/attempts/[0-9]+)?$`)
+
+// ValidRunURL checks that u is the URL of a workflow run, safe to link from Markdown.
+func ValidRunURL(u string) error {
+	if len(u) > 400 || !runURLRE.MatchString(u) {
+		return fmt.Errorf("run URL %q is not of the form https://HOST/OWNER/REPO/actions/runs/ID", truncateForError(u))
+	}
+	return nil
+}
+
+// validID checks a gate id: it goes into an HTML comment, a status context and file names.
+func validID(id string) error {
+	if id == "" || strings.ContainsAny(id, "<>\r\n") || strings.Contains(id, "--") || !utf8.ValidString(id) || len(id) > 100 {
+		return fmt.Errorf("gate id %q: use 1 to 100 characters without <, >, -- or line breaks", truncateForError(id))
+	}
+	return nil
 }

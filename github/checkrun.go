@@ -30,8 +30,8 @@ func checkRunAnnotations(rep *check.Report, path string) []*gh.CheckRunAnnotatio
 		r := &rep.Results[i]
 		level := "notice"
 		switch {
-		case r.Status == check.Unchanged:
-			continue
+		case r.Status == check.Unchanged || !r.Decides():
+			continue // unchanged, or shown with another metric's decision
 		case fails(r):
 			level = "failure"
 		case concerning(r):

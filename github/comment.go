@@ -48,11 +48,6 @@ const (
 	CommentSkipped   = "skipped"   // the mode asked for no comment
 )
 
-// withMarker returns the comment body: the report followed by the marker.
-func withMarker(body, id string) string {
-	return strings.TrimRight(body, "\n") + "\n\n" + Marker(id) + "\n"
-}
-
 // findComment returns the last comment on the pull request that carries marker, looking
 // through every page.
 func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueComment, error) {
@@ -90,7 +85,8 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 		if err != nil {
 			return "", nil, err
 		}
-		if found != nil {
+		flip := found != nil && flipsToFail(found.GetBody(), body, p.opts.ID)
+		if found != nil && !flip {
 			if found.GetBody() == body {
 				return CommentUnchanged, found, nil
 			}
@@ -113,6 +109,9 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			return err
 		})
 		if err == nil {
+			if flip {
+				p.supersede(ctx, found, out)
+			}
 			return CommentCreated, out, nil
 		}
 		if attempt >= 3 || !mayHaveLanded(err) {

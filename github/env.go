@@ -41,6 +41,7 @@ type Event struct {
 	HeadRepo    string // pull_request.head.repo.full_name; "" if the fork was deleted
 	BaseRepo    string // pull_request.base.repo.full_name
 	WorkflowRun bool   // the payload is a workflow_run event
+	RunURL      string // workflow_run.html_url when it is a valid run URL, else ""
 }
 
 // Fork reports whether the event is a pull request from another repository, whose token is
@@ -94,6 +95,7 @@ func parseEvent(data []byte) (*Event, error) {
 		PullRequest *pullPayload `json:"pull_request"`
 		WorkflowRun *struct {
 			HeadSHA      string        `json:"head_sha"`
+			HTMLURL      string        `json:"html_url"`
 			PullRequests []pullPayload `json:"pull_requests"`
 		} `json:"workflow_run"`
 	}
@@ -117,6 +119,9 @@ func parseEvent(data []byte) (*Event, error) {
 	case p.WorkflowRun != nil:
 		ev.WorkflowRun = true
 		ev.HeadSHA = p.WorkflowRun.HeadSHA
+		if ValidRunURL(p.WorkflowRun.HTMLURL) == nil {
+			ev.RunURL = p.WorkflowRun.HTMLURL
+		}
 		if len(p.WorkflowRun.PullRequests) > 0 {
 			ev.PR = p.WorkflowRun.PullRequests[0].Number
 		}

@@ -63,9 +63,13 @@ type Options struct {
 	// Strict makes a read-only token (403 "Resource not accessible by integration") an
 	// error instead of a warning.
 	Strict bool
-	// RunURL links the comment and status to the workflow run. Default:
-	// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID.
+	// RunURL links the comment and status to the workflow run. Default: in a
+	// workflow_run workflow, the run that triggered it (workflow_run.html_url), else
+	// FallbackRunURL; elsewhere $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID.
 	RunURL string
+	// FallbackRunURL is linked when neither RunURL nor a workflow_run payload names the
+	// run; the two-stage mode passes the first stage's run from the artifact.
+	FallbackRunURL string
 	// BaselineURL, if set, is linked from the report.
 	BaselineURL string
 	// NoAPI writes only what needs no token (inside Actions: job summary, annotations,
@@ -107,6 +111,9 @@ type Outcome struct {
 	Comment    string // CommentCreated, CommentEdited, CommentUnchanged, CommentSkipped or ""
 	CommentID  int64
 	CommentURL string
+	// Superseded is the comment that showed a pass and now points at the new comment
+	// posted because the gate fails; 0 if none.
+	Superseded int64
 
 	StatusState   string // success, failure or error; "" if no status was set
 	StatusContext string
@@ -179,17 +186,22 @@ func (p *publisher) run(ctx context.Context, rep *check.Report) error {
 	if o.NoAPI {
 		return errors.Join(errs...)
 	}
-	if err := p.target(); err != nil {
-		return errors.Join(append(errs, err)...)
-	}
-	if o.Token == "" {
-		return errors.Join(append(errs, inputErrorf("no GitHub token: set %s (or name another variable with --token-env)", o.TokenEnv))...)
-	}
-	if err := p.newClient(); err != nil {
+	if err := p.connect(); err != nil {
 		return errors.Join(append(errs, err)...)
 	}
 	errs = append(errs, p.api(ctx, rep))
 	return errors.Join(errs...)
+}
+
+// connect finds the repository and pull request and makes the API client.
+func (p *publisher) connect() error {
+	if err := p.target(); err != nil {
+		return err
+	}
+	if p.opts.Token == "" {
+		return inputErrorf("no GitHub token: set %s (or name another variable with --token-env)", p.opts.TokenEnv)
+	}
+	return p.newClient()
 }
 
 // defaults fills the options that do not depend on the pull request.
@@ -198,8 +210,8 @@ func (p *publisher) defaults() error {
 	if o.ID == "" {
 		o.ID = defaultID
 	}
-	if strings.ContainsAny(o.ID, "<>\r\n") || strings.Contains(o.ID, "--") || !utf8.ValidString(o.ID) || len(o.ID) > 100 {
-		return inputErrorf("gate id %q: use at most 100 characters without <, >, -- or line breaks", o.ID)
+	if err := validID(o.ID); err != nil {
+		return &InputError{Err: err}
 	}
 	if o.Comment == "" {
 		o.Comment = CommentAlways
@@ -210,11 +222,15 @@ func (p *publisher) defaults() error {
 	if o.AnnotationPath == "" {
 		o.AnnotationPath = ".github"
 	}
-	if o.RunURL == "" {
-		server, repo, run := o.Getenv("GITHUB_SERVER_URL"), o.Getenv("GITHUB_REPOSITORY"), o.Getenv("GITHUB_RUN_ID")
-		if server != "" && repo != "" && run != "" {
-			o.RunURL = strings.TrimRight(server, "/") + "/" + repo + "/actions/runs/" + run
+	if o.RunURL != "" {
+		if err := ValidRunURL(o.RunURL); err != nil {
+			return &InputError{Err: err}
 		}
+	}
+	if o.RunURL == "" && o.Getenv("GITHUB_EVENT_NAME") != "workflow_run" {
+		// In a workflow_run workflow the run to link is the one that produced the
+		// results; target takes it from the payload.
+		o.RunURL = OwnRunURL(o.Getenv)
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepContext
@@ -247,6 +263,9 @@ func (p *publisher) target() error {
 		p.event = &Event{}
 	}
 	p.event.Name = o.Getenv("GITHUB_EVENT_NAME")
+	if o.RunURL == "" {
+		o.RunURL = firstRunURL(p.event.RunURL, o.FallbackRunURL, OwnRunURL(o.Getenv))
+	}
 	repo := o.Repo
 	if repo == "" {
 		repo = o.Getenv("GITHUB_REPOSITORY")
@@ -340,9 +359,18 @@ func (p *publisher) newClient() error {
 	return nil
 }
 
-// api does the API calls: verify the head, then status, check run and comment. After a
-// permission error it stops, since every other write would be refused too.
+// api does the API calls: verify the head, then status, check run and comment.
 func (p *publisher) api(ctx context.Context, rep *check.Report) error {
+	return p.writes(ctx,
+		func(ctx context.Context) error { return p.status(ctx, rep) },
+		func(ctx context.Context) error { return p.checkRun(ctx, rep) },
+		func(ctx context.Context) error { return p.comment(ctx, rep) })
+}
+
+// writes verifies the head when it must, then does the API writes in order. After a
+// permission error it stops, since every other write would be refused too; only with
+// Strict is that an error.
+func (p *publisher) writes(ctx context.Context, steps ...func(context.Context) error) error {
 	o := p.opts
 	if o.VerifyHead || p.sha == "" {
 		if err := p.resolveHead(ctx); err != nil {
@@ -350,9 +378,8 @@ func (p *publisher) api(ctx context.Context, rep *check.Report) error {
 		}
 	}
 	var errs []error
-	steps := []func(context.Context, *check.Report) error{p.status, p.checkRun, p.comment}
 	for _, step := range steps {
-		err := step(ctx, rep)
+		err := step(ctx)
 		if err == nil {
 			continue
 		}
@@ -426,29 +453,43 @@ func statusState(verdict check.Verdict) string {
 }
 
 // Description returns the one-line verdict used as the status description and check run
-// title, cut to GitHub's 140 characters.
+// title, cut to GitHub's 140 characters. It counts configs: a config fails when one of its
+// decisions does (report.Rows), and only warns when none fails but one is missing or failing.
 func Description(rep *check.Report) string {
+	rows := report.Rows(rep)
+	state := map[string]int{} // 0 fine, 1 warned, 2 failing
+	for i := range rows {
+		st := 0
+		switch r := &rows[i]; {
+		case r.Fails:
+			st = 2
+		case concerning(r.Decider()):
+			st = 1
+		}
+		state[rows[i].Key] = max(state[rows[i].Key], st)
+	}
 	var failing, warn int
-	for i := range rep.Results {
-		switch r := &rep.Results[i]; {
-		case fails(r):
+	for _, st := range state {
+		switch st {
+		case 2:
 			failing++
-		case concerning(r):
+		case 1:
 			warn++
 		}
 	}
+	total := len(state)
 	var s string
 	switch {
 	case rep.Verdict != check.Pass && rep.Verdict != check.Fail:
 		s = fmt.Sprintf("perfgate could not decide (verdict %q)", rep.Verdict)
 	case failing > 0:
-		s = fmt.Sprintf("%d of %d results regressed or newly fail", failing, len(rep.Results))
+		s = fmt.Sprintf("%d of %d configs regressed or newly fail", failing, total)
 	case rep.Verdict == check.Fail:
-		s = fmt.Sprintf("gate failed: %d of %d results missing or failing", warn, len(rep.Results))
+		s = fmt.Sprintf("gate failed: %d of %d configs missing or failing", warn, total)
 	case warn > 0:
-		s = fmt.Sprintf("%d results within thresholds; %d more only warned", len(rep.Results)-warn, warn)
+		s = fmt.Sprintf("%d configs within thresholds; %d more only warned", total-warn, warn)
 	default:
-		s = fmt.Sprintf("all %d results within thresholds", len(rep.Results))
+		s = fmt.Sprintf("all %d configs within thresholds", total)
 	}
 	if utf8.RuneCountInString(s) > maxStatusDescription {
 		s = string([]rune(s)[:maxStatusDescription-1]) + "…"
@@ -487,10 +528,10 @@ func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
 		}
 		return nil
 	}
-	body := withMarker(report.Markdown(rep, report.MarkdownOptions{
+	body := reportBody(report.Markdown(rep, report.MarkdownOptions{
 		ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL,
-		MaxBytes: MaxCommentBytes - len(Marker(o.ID)) - 4,
-	}), o.ID)
+		MaxBytes: maxReportBytes(o.ID),
+	}), rep, p.sha, o.ID)
 	create := o.Comment == CommentAlways || rep.Verdict != check.Pass
 	action, c, err := p.upsertComment(ctx, body, create)
 	if err != nil {
@@ -502,6 +543,9 @@ func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
 	}
 	if action != CommentSkipped {
 		fmt.Fprintf(o.Stdout, "perfgate: comment %s on %s/%s#%d %s\n", action, p.owner, p.name, p.pr, p.out.CommentURL)
+	}
+	if p.out.Superseded != 0 {
+		fmt.Fprintf(o.Stdout, "perfgate: the gate now fails: posted a new comment (an edit notifies nobody) and marked comment %d outdated\n", p.out.Superseded)
 	}
 	return nil
 }

@@ -294,7 +294,7 @@ func TestPublishStatusOnHeadSHA(t *testing.T) {
 	}
 	want := []githubtest.Status{{
 		SHA: headSHA, State: "failure", Context: "perfgate",
-		Description: "2 of 3 results regressed or newly fail",
+		Description: "2 of 3 configs regressed or newly fail",
 		TargetURL:   "https://github.example/o/r/actions/runs/42",
 	}}
 	if diff := cmp.Diff(want, h.srv.Statuses()); diff != "" {
@@ -609,14 +609,18 @@ func TestPublishTruncatesLongBody(t *testing.T) {
 	if len(body) >= 65536 || len(body) > MaxCommentBytes {
 		t.Errorf("comment is %d bytes", len(body))
 	}
-	for _, want := range []string{"left out to fit the comment size limit", "https://github.example/o/r/actions/runs/42", "tp=8 pp=4", "tp=8 pp=8 mbs=4", Marker("perfgate")} {
+	// The comment lists what failed and counts the unchanged configs.
+	for _, want := range []string{"3000 configs unchanged, not listed.", "https://github.example/o/r/actions/runs/42", "| pp=4 |", "| pp=8 mbs=4 |", Marker("perfgate")} {
 		if !strings.Contains(body, want) {
-			t.Errorf("truncated comment lacks %q", want)
+			t.Errorf("comment lacks %q", want)
 		}
 	}
-	// The job summary has room for everything.
+	if strings.Contains(body, "| pp=2 gbs=") {
+		t.Errorf("the comment lists unchanged configs")
+	}
+	// The job summary has room for everything, unchanged configs too.
 	summary, _ := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"])
-	if n := bytes.Count(summary, []byte("| tp=8 pp=2 gbs=")); n != 3000 {
+	if n := bytes.Count(summary, []byte("| pp=2 gbs=")); n != 3000 {
 		t.Errorf("job summary has %d unchanged rows, want 3000", n)
 	}
 	if out.Comment != CommentCreated {
@@ -842,4 +846,25 @@ type gogithubAbuse = gh.AbuseRateLimitError
 
 func primaryLimit(reset time.Time) error {
 	return &gh.RateLimitError{Rate: gh.Rate{Reset: gh.Timestamp{Time: reset}}, Message: "API rate limit exceeded"}
+}
+
+// TestAnnotationsPerDecision checks that a config whose TFLOPS/GPU decided and whose s/iter is
+// shown with it gets one annotation, not two.
+func TestAnnotationsPerDecision(t *testing.T) {
+	rep := testReport(0)
+	shown := rep.Results[0]
+	shown.Metric, shown.Better, shown.DecidedBy = "s/iter", "lower", "TFLOPS/GPU"
+	rep.Results = append(rep.Results, shown)
+	lines := workflowCommands(rep, "")
+	if len(lines) != 2 {
+		t.Errorf("%d annotations for 2 failing decisions:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "s/iter") {
+			t.Errorf("the shown metric is annotated: %s", l)
+		}
+	}
+	if n := len(checkRunAnnotations(rep, ".github")); n != 2 {
+		t.Errorf("%d check-run annotations, want 2", n)
+	}
 }

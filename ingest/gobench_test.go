@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -193,5 +195,75 @@ func TestGoBenchUnitsAsWritten(t *testing.T) {
 	want := map[string][]float64{bench.MetricTime: {46.1}, bench.MetricMaxAlloc: {61234}, "ns/op": {1500}, "MB/s": {20}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
+	}
+}
+
+// TestGoBenchManyMetrics checks that a run keeps every metric's samples apart and in order,
+// both for the few metrics found by a scan and past the count where a map takes over.
+func TestGoBenchManyMetrics(t *testing.T) {
+	var b strings.Builder
+	const metrics = 20
+	for line := 0; line < 3; line++ {
+		b.WriteString("BenchmarkTrain/tp=8 1")
+		for m := 0; m < metrics; m++ {
+			fmt.Fprintf(&b, " %d s/op%d", 100*m+line, m)
+		}
+		b.WriteString("\nBenchmarkTrain/tp=4 1 7 s/op0\n")
+	}
+	runs, err := readCore(GoBenchFormat, "g.txt", b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || len(runs[0].Metrics) != metrics || len(runs[1].Metrics) != 1 {
+		t.Fatalf("got %d runs: %+v", len(runs), runs)
+	}
+	for m, got := range runs[0].Metrics {
+		want := []float64{float64(100 * m), float64(100*m + 1), float64(100*m + 2)}
+		if got.Name != fmt.Sprintf("s/op%d", m) || !cmp.Equal(got.Values, want) {
+			t.Errorf("metric %d: %s %v, want s/op%d %v", m, got.Name, got.Values, m, want)
+		}
+	}
+	if got := runs[1].Metrics[0].Values; !cmp.Equal(got, []float64{7, 7, 7}) {
+		t.Errorf("tp=4: %v", got)
+	}
+}
+
+// TestGoBenchSharesConfigsAcrossFiles checks that the files of one ReadPaths, read
+// concurrently, share one config map and key per benchmark name, and that a file
+// configuration still makes its own config.
+func TestGoBenchSharesConfigsAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	const body = "Unit s/iter better=lower\nBenchmarkTrain/tp=8/pp=4 1 5 s/iter\nBenchmarkTrain/tp=4/pp=8 1 6 s/iter\n"
+	var paths []string
+	for i := 0; i < 6; i++ {
+		paths = append(paths, writeCore(t, dir, fmt.Sprintf("r%d.txt", i), fmt.Sprintf("run: r%d\n%s", i, body)))
+	}
+	paths = append(paths, writeCore(t, dir, "gpu.txt", "run: g\ngpu: h100\n"+body))
+	runs, err := ReadPaths(paths, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 14 {
+		t.Fatalf("%d runs, want 14", len(runs))
+	}
+	first := map[string]bench.Config{}
+	for _, r := range runs {
+		if r.Key != r.Config.Key() {
+			t.Errorf("%s: Key %q, config key %q", r.Source, r.Key, r.Config.Key())
+		}
+		if strings.HasPrefix(r.File, "gpu") {
+			if r.Config["gpu"] != "h100" {
+				t.Errorf("%s: file configuration lost: %v", r.Source, r.Config)
+			}
+			continue
+		}
+		if c, ok := first[r.Key]; !ok {
+			first[r.Key] = r.Config
+		} else if reflect.ValueOf(c).UnsafePointer() != reflect.ValueOf(r.Config).UnsafePointer() {
+			t.Errorf("%s: config %s is a second map", r.Source, r.Key)
+		}
+	}
+	if len(first) != 2 {
+		t.Errorf("%d distinct configs, want 2", len(first))
 	}
 }

@@ -7,15 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/internal/gobench"
 )
 
 // Options tune how inputs are read. The zero value is usable.
@@ -35,6 +34,18 @@ type Options struct {
 	// its summary, as soon as each file has been read and validated, so that memory holds one
 	// number per run rather than one per iteration. Metric.Samples keeps the count.
 	Summarize func(values []float64) float64
+	// KeyArgs names launch arguments (as a Megatron-LM argument dump spells them, e.g.
+	// "sequence_parallel") that belong in the config key beside the flag vocabulary; a true
+	// boolean adds its name as a flag, another value its name and value. The per-repository
+	// config file is where a repository lists them.
+	KeyArgs []string
+	// AllowNoConfig accepts runs whose input gives no config key at all, gating them as the
+	// one unnamed config. Without it such a run is an input error: runs without a config
+	// would silently be compared with each other whatever they ran.
+	AllowNoConfig bool
+
+	// names, set by ReadAll, interns Go benchmark configs across the files of one read.
+	names *gobench.Shared
 }
 
 // A Format reads one kind of results file.
@@ -102,12 +113,23 @@ func Detect(file string, head []byte) (*Format, error) {
 	return nil, &bench.SyntaxError{File: file, Msg: strings.TrimPrefix(b.String(), file+": ")}
 }
 
-// ReadPaths reads every file named in paths. A directory contributes the regular files below
-// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log.
-// Files are parsed concurrently, one per CPU, and their runs returned in order. It fails on
-// the first bad file (in order), and when the paths hold no results at all.
+// ReadPaths reads every file named in paths, as ReadAll does, and returns the runs.
 func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
-	var files []string
+	in, err := ReadAll(paths, opts)
+	if err != nil {
+		return nil, err
+	}
+	return in.Runs, nil
+}
+
+// ReadAll reads every file named in paths. A directory contributes the regular files below
+// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log,
+// and skipping, with a note in Input.Skipped, files that no reader claims (a README, a Slurm
+// script, a model_config.yaml). Files are parsed concurrently, one per CPU, and their runs
+// returned in order. It fails on the first bad file (in order), when the paths hold no
+// results at all, and when a run has no config key (unless Options.AllowNoConfig).
+func ReadAll(paths []string, opts *Options) (*Input, error) {
+	var files []entry
 	for _, p := range paths {
 		fs, err := expand(p)
 		if err != nil {
@@ -115,9 +137,18 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 		}
 		files = append(files, fs...)
 	}
+	// The files of one read share one config per benchmark name (a sweep's files name the
+	// same configs), so each is parsed and keyed once, not once per file.
+	shared := Options{SkipIters: -1}
+	if opts != nil {
+		shared = *opts
+	}
+	shared.names = &gobench.Shared{}
+	opts = &shared
 	type result struct {
-		runs []bench.Run
-		err  error
+		runs    []bench.Run
+		err     error
+		skipped string
 	}
 	results := make([]result, len(files))
 	work := make(chan int)
@@ -127,13 +158,13 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				rs, err := ReadFile(files[i], opts)
+				rs, skip, err := readEntry(files[i], opts)
 				if err == nil && opts != nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
 						summarize(rs, opts.Summarize)
 					}
 				}
-				results[i] = result{rs, err}
+				results[i] = result{rs, err, skip}
 			}
 		}()
 	}
@@ -142,29 +173,59 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 	}
 	close(work)
 	wg.Wait()
-	var runs []bench.Run
+	n := 0
 	for _, r := range results {
 		if r.err != nil {
 			return nil, r.err
 		}
-		runs = append(runs, r.runs...)
+		n += len(r.runs)
 	}
-	if len(runs) == 0 {
-		return nil, fmt.Errorf("%s: no results found", strings.Join(paths, ", "))
+	in := &Input{Runs: make([]bench.Run, 0, n)}
+	for i := range results {
+		if results[i].skipped != "" {
+			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: results[i].skipped})
+			continue
+		}
+		in.Runs = append(in.Runs, results[i].runs...)
+		results[i].runs = nil // let each file's slice go once copied
 	}
-	if err := Validate(runs); err != nil {
+	if len(in.Runs) == 0 {
+		msg := strings.Join(paths, ", ") + ": no results found"
+		if len(in.Skipped) > 0 {
+			msg += fmt.Sprintf(" (%d file(s) skipped: no reader recognises them, e.g. %s)", len(in.Skipped), in.Skipped[0].File)
+		}
+		return nil, errors.New(msg)
+	}
+	if err := Validate(in.Runs); err != nil {
 		return nil, err
 	}
-	return runs, nil
+	if opts == nil || !opts.AllowNoConfig {
+		if err := requireConfig(in.Runs); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
+// summarize replaces each metric's samples by f of them. The summaries are cut from one
+// allocation, so that the samples themselves can be freed.
 func summarize(runs []bench.Run, f func([]float64) float64) {
+	n := 0
+	for i := range runs {
+		for j := range runs[i].Metrics {
+			if len(runs[i].Metrics[j].Values) > 1 {
+				n++
+			}
+		}
+	}
+	slab := make([]float64, n)
 	for i := range runs {
 		for j := range runs[i].Metrics {
 			m := &runs[i].Metrics[j]
 			if len(m.Values) > 1 {
 				m.Samples = m.Count()
-				m.Values = []float64{f(m.Values)}
+				slab[0] = f(m.Values)
+				m.Values, slab = slab[:1:1], slab[1:]
 			}
 		}
 	}
@@ -201,38 +262,6 @@ func Validate(runs []bench.Run) error {
 	return nil
 }
 
-func expand(p string) ([]string, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{p}, nil
-	}
-	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if path != p && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() && !isSidecar(path) {
-			files = append(files, path)
-		}
-		return nil
-	})
-	sort.Strings(files)
-	if err == nil && len(files) == 0 {
-		err = fmt.Errorf("%s: directory holds no results files", p)
-	}
-	return files, err
-}
-
 // ReadFile reads one results file, detecting its format unless opts forces one. Each run's
 // Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
 // same file twice yields the same runs.
@@ -261,6 +290,9 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 		return nil, err
 	}
 	runs, err := format.Read(file, br, opts)
+	if errors.Is(err, errNoLines) {
+		return nil, errNotThisFormat(file, format)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -275,19 +307,33 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 	if batch == "" {
 		batch = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
 	}
+	base := filepath.Base(file)
+	// --set rewrites configs. Readers intern configs (runs of one config share one map), so
+	// each distinct config is copied, rewritten and keyed once, and no reader's map is changed.
+	var set map[string]setConfig
+	if len(opts.Set) > 0 {
+		set = map[string]setConfig{}
+	}
 	for i := range runs {
 		r := &runs[i]
 		if r.Batch == "" {
 			r.Batch = batch
 		}
 		if r.File == "" {
-			r.File = filepath.Base(file)
+			r.File = base
 		}
-		for k, v := range opts.Set {
-			if r.Config == nil {
-				r.Config = bench.Config{}
+		if set != nil {
+			old := r.ConfigKey()
+			sc, ok := set[old]
+			if !ok {
+				sc.cfg = r.Config.Clone()
+				for k, v := range opts.Set {
+					sc.cfg[k] = v
+				}
+				sc.key = sc.cfg.Key()
+				set[old] = sc
 			}
-			r.Config[k] = v
+			r.Config, r.Key = sc.cfg, sc.key
 		}
 		for mi := range r.Metrics {
 			m := &r.Metrics[mi]
@@ -297,4 +343,10 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 		}
 	}
 	return runs, nil
+}
+
+// setConfig is a config rewritten by --set, with its key.
+type setConfig struct {
+	cfg bench.Config
+	key string
 }

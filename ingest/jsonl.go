@@ -65,9 +65,10 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		index map[string]int
 	}
 	var (
-		order  []string
-		byKey  = map[string]*acc{}
-		lineNo int
+		order   []string
+		byKey   = map[string]*acc{}
+		configs = map[string]keyedConfig{}
+		lineNo  int
 	)
 	for sc.Scan() {
 		lineNo++
@@ -119,10 +120,17 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				return nil, bench.Errorf(file, lineNo, "metric %q: %s", rec.Metric, msg)
 			}
 		}
-		key := rec.Run + "\x00" + cfg.Key()
+		ck := cfg.Key()
+		key := rec.Run + "\x00" + ck
 		a := byKey[key]
 		if a == nil {
-			a = &acc{run: &bench.Run{Config: cfg, Outcome: outcome, Reason: rec.Reason,
+			// Intern: runs of one config share one Config map and key string.
+			if shared, ok := configs[ck]; ok {
+				cfg, ck = shared.cfg, shared.key
+			} else {
+				configs[ck] = keyedConfig{cfg, ck}
+			}
+			a = &acc{run: &bench.Run{Config: cfg, Key: ck, Outcome: outcome, Reason: rec.Reason,
 				Source: file + ":" + strconv.Itoa(lineNo), Batch: rec.Run, Date: rec.Date, Commit: rec.Commit},
 				index: map[string]int{}}
 			byKey[key] = a
@@ -190,4 +198,10 @@ func jsonError(err error) string {
 		return fmt.Sprintf("invalid JSON at column %d: %v", se.Offset, se)
 	}
 	return "invalid JSON: " + err.Error()
+}
+
+// A keyedConfig is an interned config with its key.
+type keyedConfig struct {
+	cfg bench.Config
+	key string
 }

@@ -13,7 +13,7 @@ import (
 // DescribeText writes a baseline description as the "baseline show" table: one row per config
 // and metric with its runs, the runs judged slow, centre, noise, noise class, the smallest drop
 // one new run would fail the gate with today and the test a check would apply, then the pooled
-// noise of each metric and the fastest config per scale. opts.Source names the store.
+// noise of each metric and the fastest config per model and scale. opts.Source names the store.
 func DescribeText(w io.Writer, d *check.Description, opts Options) error {
 	d = describeWithWords(d)
 	var b strings.Builder
@@ -45,7 +45,7 @@ func DescribeText(w io.Writer, d *check.Description, opts Options) error {
 	}
 	b.WriteString("\n")
 	if len(d.Sweep) > 0 {
-		b.WriteString("\nFastest config per scale:\n")
+		b.WriteString("\nFastest config per model and scale:\n")
 		for _, s := range d.Sweep {
 			fmt.Fprintf(&b, "  %s\n", SweepLine(s))
 		}

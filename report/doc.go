@@ -11,4 +11,8 @@
 // typed values, and renders the same. Anything taken from the data (config keys and values,
 // metric names, reasons) is escaped in Markdown, so a config name cannot inject markup, HTML or
 // @-mentions.
+//
+// It also renders a history.History (perfgate history): HistoryText, HistoryMarkdown,
+// HistoryJSON and HTML, the self-contained dashboard page. Their signature takes the history
+// rather than a check.Report, so they are not in Formats; the history command picks among them.
 package report

@@ -31,26 +31,58 @@ func Ordered(rep *check.Report) []check.Result {
 	return rs
 }
 
-// Headline is the one-line verdict, e.g. "FAIL: regression 2, newly-failing 1, unchanged 31".
-func Headline(rep *check.Report) string {
-	c := check.Counts(rep)
+// Headline is the one-line verdict with the configs counted by status, e.g. "FAIL: 1
+// regression, 1 newly-failing, 31 unchanged (33 configs)". A config counts once, with the
+// status of its most severe row.
+func Headline(rep *check.Report) string { return headline(rep, Rows(rep)) }
+
+func headline(rep *check.Report, rows []Row) string {
+	c, n := ConfigCounts(rows)
 	var parts []string
-	for _, s := range check.Statuses {
-		if c[s] > 0 && s != check.Unchanged {
-			parts = append(parts, string(s)+" "+strconv.Itoa(c[s]))
-		}
-	}
-	if c[check.Unchanged] > 0 {
-		parts = append(parts, "unchanged "+strconv.Itoa(c[check.Unchanged]))
+	for _, s := range countOrder(c) {
+		parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
 	}
 	v := "PASS"
 	if rep.Verdict == check.Fail {
 		v = "FAIL"
+	} else if rep.Verdict != check.Pass {
+		v = strings.ToUpper(string(rep.Verdict))
 	}
-	if len(parts) == 0 {
+	if n == 0 {
 		return v + ": no results"
 	}
-	return v + ": " + strings.Join(parts, ", ")
+	return v + ": " + strings.Join(parts, ", ") + " (" + plural(n, "config") + ")"
+}
+
+// countOrder lists the statuses present in c in report order, unchanged last and statuses
+// this perfgate does not know (a newer one's) before it.
+func countOrder(c map[check.Status]int) []check.Status {
+	var out []check.Status
+	for _, s := range check.Statuses {
+		if c[s] > 0 && s != check.Unchanged {
+			out = append(out, s)
+		}
+	}
+	var unknown []check.Status
+	for s, n := range c {
+		if n > 0 && statusRank(s) == len(check.Statuses) {
+			unknown = append(unknown, s)
+		}
+	}
+	sort.Slice(unknown, func(i, j int) bool { return unknown[i] < unknown[j] })
+	out = append(out, unknown...)
+	if c[check.Unchanged] > 0 {
+		out = append(out, check.Unchanged)
+	}
+	return out
+}
+
+// plural returns "1 config" or "n configs".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 // ConfigString renders a config in display order as "tp=8 pp=4 …".

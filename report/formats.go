@@ -16,6 +16,9 @@ type Options struct {
 	Markdown MarkdownOptions
 	// Source names where a described baseline was read from ("baseline show" text).
 	Source string
+	// Brief leaves the unchanged rows, the sweep and the method out of the text report (it
+	// still counts them): what a terminal shows when the full report went to a file.
+	Brief bool
 }
 
 // A Renderer writes a report in one format.

@@ -46,7 +46,7 @@ func TestFormatsRender(t *testing.T) {
 func TestMethodSummary(t *testing.T) {
 	for c, word := range map[check.Correction]string{check.Holm: "Holm–Bonferroni", check.BH: "Benjamini–Hochberg", check.NoCorrection: "no multiple-comparison correction"} {
 		m := check.Method{Alpha: 0.05, Correction: c, Comparisons: 3, MinEffectPct: 3, TolerancePct: 5, MinHistoryRuns: 3}
-		if s := MethodSummary(m); !strings.Contains(s, word) || !strings.Contains(s, "over the 3 config(s)") {
+		if s := MethodSummary(m); !strings.Contains(s, word) || !strings.Contains(s, "over the 3 comparison(s)") {
 			t.Errorf("%s: %q", c, s)
 		}
 		m.Summary = "recorded"

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/perfgate/perfgate/check"
 )
@@ -13,114 +14,347 @@ import (
 type MarkdownOptions struct {
 	// ID names the gate in the heading when several gates share a repository.
 	ID string
-	// Chart adds a Mermaid xychart-beta bar chart of baseline against new for the configs
-	// that moved (GitHub renders Mermaid in comments).
+	// Chart adds a chart of the change of every config that moved, in the better
+	// direction, drawn in text so that it reads the same everywhere.
 	Chart bool
-	// RunURL and BaselineURL, when set, are linked at the end.
+	// RunURL and BaselineURL, when set, are linked at the end; RunURL is also where the
+	// rows left out to fit MaxBytes can be read (its job summary).
 	RunURL, BaselineURL string
-	// MaxBytes, when positive, caps the output: passing rows are dropped first, then failing
-	// rows, with a line saying how many were left out and pointing at RunURL.
+	// Unchanged also lists the unchanged configs, folded (the job summary does; a comment
+	// only counts them).
+	Unchanged bool
+	// MaxBytes, when positive, caps the output. What failed is kept first, worst first;
+	// then the chart, the other changes and the sweep, each cut with a line saying how many
+	// rows were left out.
 	MaxBytes int
 }
 
-// Markdown renders the report for a pull-request comment or a job summary: the verdict line
-// first, then a table of what failed, then everything else folded in <details>.
-func Markdown(rep *check.Report, opts MarkdownOptions) string {
-	var failing, rest []check.Result
-	for _, r := range Ordered(rep) {
-		if r.Fails {
-			failing = append(failing, r)
-		} else {
-			rest = append(rest, r)
-		}
-	}
-	head := markdownHead(rep, opts)
-	chart := ""
-	if opts.Chart {
-		chart = mermaid(rep)
-	}
-	tail := markdownTail(rep, opts)
+// maxChartBars caps the chart so it stays readable.
+const maxChartBars = 20
 
-	// Fit the tables into MaxBytes, dropping passing rows first, then failing rows.
-	nFail, nRest := len(failing), len(rest)
-	render := func() string {
-		var b strings.Builder
-		b.WriteString(head)
-		if nFail > 0 || len(failing) > 0 {
-			b.WriteString("\n**What failed**\n\n")
-			writeTable(&b, failing[:nFail])
-			if nFail < len(failing) {
-				fmt.Fprintf(&b, "\n_… and %d more failing results, left out to fit the comment size limit%s._\n", len(failing)-nFail, seeRun(opts))
+// foldRows is the number of other changes above which they are folded in <details>.
+const foldRows = 10
+
+// Markdown renders the report for a pull-request comment or a job summary: the verdict and
+// the configs counted by status on the first line, where the numbers come from, then what
+// failed (worst first), a chart of what moved, the other changes and the count of unchanged
+// configs, the fastest config per model and scale, the notes and the method. Rows are rendered once
+// and the output is fitted to MaxBytes by summing their sizes.
+func Markdown(rep *check.Report, opts MarkdownOptions) string {
+	rows := Rows(rep)
+	common := CommonKeys(rows)
+	var failing, other, same []Row
+	unchanged := 0
+	for _, row := range rows {
+		switch {
+		case row.Fails:
+			failing = append(failing, row)
+		case row.Status == check.Unchanged && !row.Ignored:
+			unchanged++
+			if opts.Unchanged {
+				same = append(same, row)
 			}
+		default:
+			other = append(other, row)
 		}
-		b.WriteString(chart)
-		if len(rest) > 0 {
-			fmt.Fprintf(&b, "\n<details><summary>%d other results</summary>\n\n", len(rest))
-			writeTable(&b, rest[:nRest])
-			if nRest < len(rest) {
-				fmt.Fprintf(&b, "\n_… and %d more passing results, left out to fit the comment size limit%s._\n", len(rest)-nRest, seeRun(opts))
-			}
-			b.WriteString("\n</details>\n")
-		}
-		b.WriteString(tail)
-		return b.String()
 	}
-	out := render()
-	for opts.MaxBytes > 0 && len(out) > opts.MaxBytes && (nRest > 0 || nFail > 0) {
-		// Drop rows in proportion to the overshoot, at least one, passing rows first.
-		over := len(out) - opts.MaxBytes
-		step := 1 + over/200
-		if nRest > 0 {
-			nRest = max(0, nRest-step)
+	head := markdownHead(rep, rows, common, opts)
+	tail := markdownTail(rep, opts)
+	more := ""
+	if opts.RunURL != "" {
+		more = "; see the [job summary](" + opts.RunURL + ")"
+	}
+
+	failSec := &section{rows: mdRows(failing, common), cut: func(n int) string {
+		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more failing row"), more)
+	}}
+	if len(failing) > 0 {
+		failSec.open = fmt.Sprintf("\n**What failed**: %s, worst first (▲ better, ▼ worse)\n\n", plural(distinctConfigs(failing), "config")) + mdHeader(failing)
+		failSec.close = mdLegend(failing)
+	}
+	var chartSec *section
+	if opts.Chart {
+		if c := deltaChart(rows, common); c != "" {
+			chartSec = &section{rows: []string{c}, cut: func(int) string { return "" }}
+		}
+	}
+	otherSec := &section{rows: mdRows(other, common), cut: func(n int) string {
+		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more changed row"), more)
+	}}
+	if len(other) > 0 {
+		title := fmt.Sprintf("Other changes: %s", otherSummary(other))
+		if len(other) > foldRows {
+			otherSec.open = "\n<details><summary>" + Escape(title) + "</summary>\n\n" + mdHeader(other)
+			otherSec.close = mdLegend(other) + "\n</details>\n"
 		} else {
-			nFail = max(0, nFail-step)
+			otherSec.open = "\n**" + Escape(title) + "**\n\n" + mdHeader(other)
+			otherSec.close = mdLegend(other)
 		}
-		out = render()
 	}
-	if opts.MaxBytes > 0 && len(out) > opts.MaxBytes {
-		out = truncateUTF8(out, opts.MaxBytes)
+	unchangedLine := ""
+	sameSec := &section{rows: mdRows(same, common), cut: func(n int) string {
+		return fmt.Sprintf("\n_… and %s, left out to fit%s._\n", plural(n, "more unchanged row"), more)
+	}}
+	if len(same) > 0 {
+		sameSec.open = fmt.Sprintf("\n<details><summary>%s unchanged</summary>\n\n", plural(unchanged, "config")) + mdHeader(same)
+		sameSec.close = mdLegend(same) + "\n</details>\n"
+	} else if unchanged > 0 {
+		unchangedLine = fmt.Sprintf("\n%s unchanged, not listed.\n", plural(unchanged, "config"))
+		if unchanged == 1 {
+			unchangedLine = "\n1 config unchanged, not listed.\n"
+		}
 	}
-	return out
+	sweepSec := &section{cut: func(n int) string {
+		return fmt.Sprintf("- _… and %s, left out to fit the comment%s._\n", plural(n, "more scale"), more)
+	}}
+	if len(rep.Sweep) > 0 {
+		sweepSec.open = "\n**Fastest config per model and scale**\n\n"
+		for _, s := range rep.Sweep {
+			mark := ""
+			if s.Changed {
+				mark = " ⚠️ winner changed"
+			}
+			sweepSec.rows = append(sweepSec.rows, "- "+Escape(SweepLine(s))+mark+"\n")
+		}
+	}
+
+	// Fit: the fixed parts always; then each section in order of importance takes what
+	// still fits.
+	if opts.MaxBytes > 0 {
+		// Each section's line counting what it left out is reserved up front (at its longest,
+		// all rows left out), so a section that fits nothing can still say so.
+		sections := []*section{failSec, chartSec, otherSec, sweepSec, sameSec}
+		budget := opts.MaxBytes - len(head) - len(tail) - len(unchangedLine)
+		for _, sec := range sections {
+			if sec != nil && len(sec.rows) > 0 {
+				budget -= len(sec.cut(len(sec.rows)))
+			}
+		}
+		for _, sec := range sections {
+			if sec != nil && len(sec.rows) > 0 {
+				budget += len(sec.cut(len(sec.rows)))
+				budget -= sec.fit(budget)
+			}
+		}
+		if budget < 0 {
+			// Not even the heading and the counts fit: cut the text itself.
+			return truncateUTF8(head+failSec.render()+tail, opts.MaxBytes)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteString(failSec.render())
+	if chartSec != nil {
+		b.WriteString(chartSec.render())
+	}
+	b.WriteString(otherSec.render())
+	b.WriteString(unchangedLine)
+	b.WriteString(sameSec.render())
+	b.WriteString(sweepSec.render())
+	b.WriteString(tail)
+	return b.String()
 }
 
-func seeRun(opts MarkdownOptions) string {
-	if opts.RunURL == "" {
+// A section is a list of rendered rows between an opening and a closing part; fit keeps the
+// first rows that fit a budget, and a cut line counts the rest.
+type section struct {
+	open, close string
+	rows        []string
+	cut         func(left int) string
+	keep        int // rows kept, once fitted
+	fitted      bool
+}
+
+// size returns the bytes of the section keeping k rows.
+func (s *section) size(k, rowBytes int) int {
+	n := 0
+	if k > 0 {
+		n = len(s.open) + rowBytes + len(s.close)
+	}
+	if k < len(s.rows) {
+		n += len(s.cut(len(s.rows) - k))
+	}
+	return n
+}
+
+// fit keeps as many rows as fit in budget bytes and returns the bytes used.
+func (s *section) fit(budget int) int {
+	s.fitted = true
+	total := 0
+	for _, r := range s.rows {
+		total += len(r)
+	}
+	for k := len(s.rows); k >= 0; k-- {
+		if n := s.size(k, total); n <= budget || k == 0 {
+			s.keep = k
+			return n
+		}
+		total -= len(s.rows[k-1])
+	}
+	return 0
+}
+
+func (s *section) render() string {
+	k := len(s.rows)
+	if s.fitted {
+		k = s.keep
+	}
+	if len(s.rows) == 0 {
 		return ""
 	}
-	return "; see the [job summary](" + opts.RunURL + ")"
+	var b strings.Builder
+	if k > 0 {
+		b.WriteString(s.open)
+		for _, r := range s.rows[:k] {
+			b.WriteString(r)
+		}
+		b.WriteString(s.close)
+	}
+	if k < len(s.rows) {
+		b.WriteString(s.cut(len(s.rows) - k))
+	}
+	return b.String()
 }
 
 func truncateUTF8(s string, n int) string {
 	for n > 0 && n < len(s) && (s[n]&0xC0) == 0x80 {
 		n--
 	}
-	return s[:n]
+	if n < len(s) {
+		return s[:n]
+	}
+	return s
 }
 
-func markdownHead(rep *check.Report, opts MarkdownOptions) string {
+func distinctConfigs(rows []Row) int {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r.Key] = true
+	}
+	return len(seen)
+}
+
+// otherSummary counts the rows by status, e.g. "1 improvement, 2 missing".
+func otherSummary(rows []Row) string {
+	c := map[check.Status]int{}
+	for _, r := range rows {
+		if r.Ignored {
+			c[Ignored]++
+			continue
+		}
+		c[r.Status]++
+	}
+	var parts []string
+	for _, s := range countOrder(c) {
+		parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// mdHeader is the header of a table of rows: status, config, one column per metric, what
+// the change was measured against, and why.
+func mdHeader(rows []Row) string {
+	var b strings.Builder
+	b.WriteString("| status | config |")
+	for _, m := range rowMetrics(rows) {
+		b.WriteString(" " + Escape(m) + " |")
+	}
+	b.WriteString(" measured against | reason |\n|---|---|")
+	for range rowMetrics(rows) {
+		b.WriteString("---:|")
+	}
+	b.WriteString("---|---|\n")
+	return b.String()
+}
+
+// mdRows renders each row once, as a table line.
+func mdRows(rows []Row, common []string) []string {
+	metrics := rowMetrics(rows)
+	notes := newFootnotes(reasons(rows))
+	out := make([]string, len(rows))
+	for i := range rows {
+		row := &rows[i]
+		var b strings.Builder
+		b.WriteString("| " + statusCell(row) + " | " + Escape(orDash(shortConfig(row.Config, common))) + " |")
+		for _, m := range metrics {
+			b.WriteString(" " + Escape(MetricCell(row.Result(m))) + " |")
+		}
+		b.WriteString(" " + Escape(GateCell(row.Decider())) + " | " + escapeMarks(notes, rowReason(row)) + " |\n")
+		out[i] = b.String()
+	}
+	return out
+}
+
+// mdLegend writes the reasons that several rows share once, under the table.
+func mdLegend(rows []Row) string {
+	notes := newFootnotes(reasons(rows))
+	var b strings.Builder
+	for _, r := range notes.order {
+		fmt.Fprintf(&b, "\n%s %s\n", notes.mark[r], Escape(r))
+	}
+	return b.String()
+}
+
+func escapeMarks(f *footnotes, reason string) string {
+	if m := f.mark[reason]; m != "" {
+		return m
+	}
+	return Escape(reason)
+}
+
+func reasons(rows []Row) []string {
+	out := make([]string, len(rows))
+	for i := range rows {
+		out[i] = rowReason(&rows[i])
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func statusCell(row *Row) string {
+	icon := map[check.Status]string{
+		check.Regression: "🔴 ", check.NewlyFailing: "🔴 ", check.Improvement: "🟢 ", check.Fixed: "🟢 ",
+		check.Missing: "⚪ ", check.StillFailing: "⚪ ", check.New: "🆕 ",
+	}[row.Status]
+	if row.Ignored {
+		icon = "🔕 "
+	}
+	return icon + Escape(StatusText(row))
+}
+
+// markdownHead is the heading with the verdict and the counts of configs, the provenance and
+// the keys every config shares.
+func markdownHead(rep *check.Report, rows []Row, common []string, opts MarkdownOptions) string {
 	icon := "✅"
-	if rep.Verdict == check.Fail {
+	if rep.Verdict != check.Pass {
 		icon = "❌"
 	}
 	name := "perfgate"
 	if opts.ID != "" && opts.ID != "perfgate" {
 		name += " (" + Escape(opts.ID) + ")"
 	}
-	return fmt.Sprintf("### %s %s: %s\n", icon, name, Escape(Headline(rep)))
+	var b strings.Builder
+	fmt.Fprintf(&b, "### %s %s: %s\n", icon, name, Escape(headline(rep, rows)))
+	if p := ProvenanceParts(rep.Provenance); len(p) > 0 {
+		for i := range p {
+			p[i] = Escape(p[i])
+		}
+		fmt.Fprintf(&b, "\n<sub>%s</sub>\n", strings.Join(p, " · "))
+	}
+	if len(common) > 0 {
+		fmt.Fprintf(&b, "\nEvery config has %s; the tables leave these keys out.\n", Escape(strings.Join(common, " ")))
+	}
+	return b.String()
 }
 
 func markdownTail(rep *check.Report, opts MarkdownOptions) string {
 	var b strings.Builder
-	if len(rep.Sweep) > 0 {
-		b.WriteString("\n**Fastest config per scale**\n\n")
-		for _, s := range rep.Sweep {
-			mark := ""
-			if s.Changed {
-				mark = " ⚠️ winner changed"
-			}
-			fmt.Fprintf(&b, "- %s%s\n", Escape(SweepLine(s)), mark)
-		}
-	}
 	for _, n := range Notes(rep) {
 		fmt.Fprintf(&b, "\n> %s\n", Escape(n))
 	}
@@ -136,28 +370,6 @@ func markdownTail(rep *check.Report, opts MarkdownOptions) string {
 		fmt.Fprintf(&b, "\n%s\n", strings.Join(links, " · "))
 	}
 	return b.String()
-}
-
-func writeTable(b *strings.Builder, rs []check.Result) {
-	b.WriteString("| config | metric | baseline | new | delta | status | p-value / reason |\n")
-	b.WriteString("|---|---|---:|---:|---:|---|---|\n")
-	for _, r := range rs {
-		c := RowCells(&r)
-		test := c.Test
-		for _, n := range r.Notes {
-			test += " — note: " + n
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n",
-			Escape(c.Config), Escape(c.Metric), Escape(c.Baseline), Escape(c.New), Escape(c.Delta), statusCell(r.Status, c.Status), Escape(test))
-	}
-}
-
-func statusCell(s check.Status, text string) string {
-	icon := map[check.Status]string{
-		check.Regression: "🔴 ", check.NewlyFailing: "🔴 ", check.Improvement: "🟢 ", check.Fixed: "🟢 ",
-		check.Missing: "⚪ ", check.StillFailing: "⚪ ", check.New: "🆕 ",
-	}[s]
-	return icon + Escape(text)
 }
 
 // Escape makes text taken from the data safe to place in Markdown, including inside a table
@@ -194,65 +406,81 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// mermaidLabel keeps only characters that cannot break out of a quoted Mermaid string.
-func mermaidLabel(s string) string {
-	s = strings.Map(func(r rune) rune {
+// chartLabel keeps only characters that are safe and of one column in a code block.
+func chartLabel(s string) string {
+	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 			return r
-		case strings.ContainsRune("=+-._/ ", r):
+		case strings.ContainsRune("=+-._/:, ", r):
 			return r
 		}
 		return -1
 	}, s)
-	if len(s) > 60 {
-		s = s[:60]
-	}
-	return s
 }
 
-// maxChartBars caps the chart so it stays readable.
-const maxChartBars = 20
+// cutKeys shortens a "k=v k=v" label to at most n bytes at a key boundary, marking the cut.
+func cutKeys(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n-2], ' ')
+	if cut <= 0 {
+		return s[:n-2] + ".."
+	}
+	return s[:cut] + " .."
+}
 
-// mermaid returns a bar chart of baseline against new centres for the configs that moved
-// (regressions and improvements), in the metric most of them share, or "" if none moved.
-func mermaid(rep *check.Report) string {
-	var moved []check.Result
-	count := map[string]int{}
-	for _, r := range Ordered(rep) {
-		if (r.Status == check.Regression || r.Status == check.Improvement) && r.Baseline != nil && r.New != nil {
-			moved = append(moved, r)
-			count[r.Metric]++
+// deltaChart draws the change of every row that regressed or improved, in its better
+// direction: bars to the left of the axis are worse, to the right better, whatever the
+// metric's sign convention, and the axis is zero. Bars are scaled to the largest change.
+func deltaChart(rows []Row, common []string) string {
+	var moved []*Row
+	for i := range rows {
+		r := rows[i].Decider()
+		if (r.Status == check.Regression || r.Status == check.Improvement) && r.DeltaPct != nil && !math.IsNaN(*r.DeltaPct) {
+			moved = append(moved, &rows[i])
 		}
 	}
 	if len(moved) == 0 {
 		return ""
 	}
-	metric := ""
-	for m, c := range count {
-		if c > count[metric] || (c == count[metric] && m < metric) {
-			metric = m
-		}
+	left := len(moved) - maxChartBars
+	if left > 0 {
+		moved = moved[:maxChartBars]
 	}
-	var labels, base, cur []string
+	const side = 20
 	hi := 0.0
-	for _, r := range moved {
-		if r.Metric != metric || len(labels) == maxChartBars {
-			continue
-		}
-		labels = append(labels, strconv.Quote(mermaidLabel(ConfigString(&r))))
-		base = append(base, strconv.FormatFloat(r.Baseline.Center, 'g', 5, 64))
-		cur = append(cur, strconv.FormatFloat(r.New.Center, 'g', 5, 64))
-		hi = math.Max(hi, math.Max(r.Baseline.Center, r.New.Center))
+	type line struct{ label, delta string }
+	lines := make([]line, len(moved))
+	wl, wd := 0, 0
+	for i, row := range moved {
+		r := row.Decider()
+		hi = math.Max(hi, math.Abs(*r.DeltaPct))
+		lines[i] = line{cutKeys(chartLabel(shortConfig(row.Config, common)), 60), chartLabel(r.Metric) + " " + signedPct(*r.DeltaPct) + " " + Mark(*r.DeltaPct, r.Better)}
+		wl = max(wl, len(lines[i].label))
+		wd = max(wd, utf8.RuneCountInString(lines[i].delta))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n**Configs that moved** (%s; first bar baseline, second bar this run)\n\n", Escape(metric))
-	b.WriteString("```mermaid\nxychart-beta\n")
-	fmt.Fprintf(&b, "    title %s\n", strconv.Quote(mermaidLabel(metric)+" baseline vs this run"))
-	fmt.Fprintf(&b, "    x-axis [%s]\n", strings.Join(labels, ", "))
-	fmt.Fprintf(&b, "    y-axis %s 0 --> %s\n", strconv.Quote(mermaidLabel(metric)), strconv.FormatFloat(hi*1.1, 'g', 4, 64))
-	fmt.Fprintf(&b, "    bar [%s]\n", strings.Join(base, ", "))
-	fmt.Fprintf(&b, "    bar [%s]\n", strings.Join(cur, ", "))
+	b.WriteString("\n**What moved** (bars: worse to the left, better to the right, whatever the metric's sign)\n\n```text\n")
+	fmt.Fprintf(&b, "%*s  %*s  %*s│%s\n", wl, "", wd, "", side, "worse", "better")
+	for i, row := range moved {
+		r := row.Decider()
+		better := -worsePct(r)
+		n := int(math.Round(math.Abs(better) / hi * side))
+		n = max(n, 1)
+		bar := strings.Repeat("█", n)
+		l, rt := strings.Repeat(" ", side), ""
+		if better < 0 {
+			l = strings.Repeat(" ", side-n) + bar
+		} else {
+			rt = bar
+		}
+		fmt.Fprintf(&b, "%-*s  %s%s  %s│%s\n", wl, lines[i].label, lines[i].delta, strings.Repeat(" ", wd-utf8.RuneCountInString(lines[i].delta)), l, rt)
+	}
+	if left > 0 {
+		fmt.Fprintf(&b, "… and %d more\n", left)
+	}
 	b.WriteString("```\n")
 	return b.String()
 }

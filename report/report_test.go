@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -55,6 +56,7 @@ func run(cfg, batch string, tflops float64) bench.Run {
 		Config: mustKey(cfg), Outcome: bench.OK, Batch: batch,
 		Metrics: []bench.Metric{
 			{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{tflops}},
+			{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{7000 / tflops}},
 		},
 	}
 }
@@ -138,12 +140,21 @@ func golden(t *testing.T, name, got string) {
 // covering a status.
 func TestFixture(t *testing.T) {
 	rep := fixture(t)
+	// Two results (TFLOPS/GPU and s/iter) per config; one row and one count per config.
 	want := map[check.Status]int{
-		check.Regression: 2, check.NewlyFailing: 1, check.Missing: 1, check.StillFailing: 1,
-		check.Improvement: 1, check.Fixed: 1, check.New: 1, check.Unchanged: 4,
+		check.Regression: 4, check.NewlyFailing: 2, check.Missing: 2, check.StillFailing: 2,
+		check.Improvement: 2, check.Fixed: 2, check.New: 2, check.Unchanged: 8,
 	}
 	if diff := cmp.Diff(want, check.Counts(rep)); diff != "" {
 		t.Errorf("fixture statuses (-want +got):\n%s", diff)
+	}
+	configs, n := ConfigCounts(Rows(rep))
+	wantConfigs := map[check.Status]int{
+		check.Regression: 1, Ignored: 1, check.NewlyFailing: 1, check.Missing: 1, check.StillFailing: 1,
+		check.Improvement: 1, check.Fixed: 1, check.New: 1, check.Unchanged: 4,
+	}
+	if diff := cmp.Diff(wantConfigs, configs); diff != "" || n != 12 {
+		t.Errorf("fixture config counts of %d configs (-want +got):\n%s", n, diff)
 	}
 	var withP, ignored, notes int
 	for _, r := range rep.Results {
@@ -155,7 +166,7 @@ func TestFixture(t *testing.T) {
 		}
 		notes += len(r.Notes)
 	}
-	if withP != 2 || ignored != 1 || notes != 1 || rep.Verdict != check.Fail || len(rep.Sweep) == 0 {
+	if withP != 4 || ignored != 2 || notes != 2 || rep.Verdict != check.Fail || len(rep.Sweep) == 0 {
 		t.Errorf("fixture: %d tested, %d ignored, %d notes, verdict %s, %d sweep lines", withP, ignored, notes, rep.Verdict, len(rep.Sweep))
 	}
 }
@@ -211,18 +222,21 @@ func TestMarkdownGolden(t *testing.T) {
 	rep := fixture(t)
 	md := Markdown(rep, MarkdownOptions{Chart: true, RunURL: "https://github.com/o/r/actions/runs/42", BaselineURL: "https://github.com/o/r/tree/main/perf/baseline"})
 	golden(t, "markdown.golden", md)
-	for _, want := range []string{"### ❌ perfgate: FAIL", "**What failed**", "```mermaid\nxychart-beta", "[workflow run](https://github.com/o/r/actions/runs/42)", "<details><summary>"} {
+	for _, want := range []string{"### ❌ perfgate: FAIL", "**What failed**", "```text\n", "[workflow run](https://github.com/o/r/actions/runs/42)", "**Other changes", "4 configs unchanged, not listed."} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q", want)
 		}
 	}
-	// Failures come before the folded rest.
-	if strings.Index(md, "What failed") > strings.Index(md, "<details>") {
-		t.Errorf("failing table after the details")
+	// Failures come before the rest; unchanged configs are counted, not listed.
+	if strings.Index(md, "What failed") > strings.Index(md, "Other changes") {
+		t.Errorf("failing table after the other changes")
+	}
+	if strings.Contains(md, "dist-opt+overlap-grad |") {
+		t.Errorf("an unchanged config is listed")
 	}
 	plain := Markdown(rep, MarkdownOptions{})
 	golden(t, "markdown-plain.golden", plain)
-	if strings.Contains(plain, "mermaid") || strings.Contains(plain, "workflow run") {
+	if strings.Contains(plain, "```") || strings.Contains(plain, "workflow run") {
 		t.Errorf("chart or links without the options")
 	}
 }
@@ -271,54 +285,50 @@ func TestJSONGolden(t *testing.T) {
 	}
 }
 
-func TestHeadline(t *testing.T) {
-	res := func(ss ...check.Status) []check.Result {
-		var rs []check.Result
-		for _, s := range ss {
-			rs = append(rs, check.Result{Status: s})
-		}
-		return rs
-	}
-	tests := []struct {
-		verdict check.Verdict
-		results []check.Result
-		want    string
-	}{
-		{check.Pass, nil, "PASS: no results"},
-		{check.Pass, res(check.Unchanged, check.Unchanged), "PASS: unchanged 2"},
-		{check.Fail, res(check.Unchanged, check.Regression, check.NewlyFailing, check.Regression), "FAIL: regression 2, newly-failing 1, unchanged 1"},
-		{check.Pass, res(check.New, check.Fixed, check.Improvement, check.StillFailing, check.Missing), "PASS: missing 1, still-failing 1, improvement 1, fixed 1, new 1"},
-		{check.Fail, res(check.Missing), "FAIL: missing 1"},
-	}
-	for _, tt := range tests {
-		if got := Headline(&check.Report{Verdict: tt.verdict, Results: tt.results}); got != tt.want {
-			t.Errorf("Headline = %q, want %q", got, tt.want)
-		}
-	}
-	if got := Headline(fixture(t)); got != "FAIL: regression 2, newly-failing 1, missing 1, still-failing 1, improvement 1, fixed 1, new 1, unchanged 4" {
-		t.Errorf("fixture headline %q", got)
-	}
-}
-
-func TestOrdered(t *testing.T) {
+func TestRows(t *testing.T) {
+	d := func(v float64) *float64 { return &v }
 	rep := &check.Report{Results: []check.Result{
-		{Key: "b", Metric: "x", Status: check.Unchanged},
-		{Key: "a", Metric: "y", Status: check.Unchanged},
-		{Key: "a", Metric: "x", Status: check.Unchanged},
-		{Key: "z", Metric: "x", Status: check.Regression},
-		{Key: "c", Metric: "x", Status: check.Missing},
-		{Key: "c", Metric: "x", Status: check.NewlyFailing},
+		{Key: "b", Metric: bench.MetricTime, Better: "lower", Status: check.Unchanged, DeltaPct: d(1)},
+		{Key: "b", Metric: bench.MetricTFLOPS, Better: "higher", Status: check.Unchanged, DeltaPct: d(-1)},
+		{Key: "b", Metric: bench.MetricMaxAlloc, Better: "lower", Status: check.Regression, Fails: true, DeltaPct: d(20)},
+		{Key: "a", Metric: bench.MetricTFLOPS, Better: "higher", Status: check.Regression, Fails: true, DeltaPct: d(-5)},
+		{Key: "a", Metric: bench.MetricTime, Better: "lower", Status: check.Regression, Fails: true, DeltaPct: d(5.3)},
+		{Key: "z", Metric: bench.MetricTFLOPS, Better: "higher", Status: check.Regression, Fails: true, DeltaPct: d(-30)},
+		{Key: "z", Metric: bench.MetricTime, Better: "lower", Status: check.Regression, Fails: true, DeltaPct: d(43)},
+		{Key: "c", Metric: bench.MetricTFLOPS, Status: check.NewlyFailing, Fails: true},
+		{Key: "c", Metric: bench.MetricTime, Status: check.NewlyFailing, Fails: true},
+		{Key: "m", Metric: bench.MetricTFLOPS, Status: check.Missing},
+		{Key: "s", Metric: bench.MetricTFLOPS, Better: "higher", Status: check.Unchanged, DeltaPct: d(0)},
+		{Key: "s", Metric: bench.MetricTime, Better: "lower", Status: check.Regression, Fails: true, DeltaPct: d(4)},
 	}}
 	var got []string
-	for _, r := range Ordered(rep) {
-		got = append(got, fmt.Sprintf("%s:%s/%s", r.Status, r.Key, r.Metric))
+	for _, row := range Rows(rep) {
+		var ms []string
+		for _, r := range row.Results {
+			ms = append(ms, r.Metric)
+		}
+		got = append(got, fmt.Sprintf("%s %v %s %s", row.Status, row.Fails, row.Key, strings.Join(ms, ",")))
 	}
-	want := []string{"regression:z/x", "newly-failing:c/x", "missing:c/x", "unchanged:a/x", "unchanged:a/y", "unchanged:b/x"}
+	// Failing rows worst first (by status, then by how far they moved the worse way), the
+	// deciding metric first; memory is a row of its own.
+	want := []string{
+		"regression true z TFLOPS/GPU,s/iter",
+		"regression true b MB-max-allocated",
+		"regression true a TFLOPS/GPU,s/iter",
+		"regression true s s/iter,TFLOPS/GPU",
+		"newly-failing true c TFLOPS/GPU,s/iter",
+		"missing false m TFLOPS/GPU",
+		"unchanged false b TFLOPS/GPU,s/iter",
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Ordered (-want +got):\n%s", diff)
+		t.Errorf("Rows (-want +got):\n%s", diff)
 	}
 	if rep.Results[0].Key != "b" {
-		t.Errorf("Ordered modified the report")
+		t.Errorf("Rows modified the report")
+	}
+	counts, n := ConfigCounts(Rows(rep))
+	if diff := cmp.Diff(map[check.Status]int{check.Regression: 4, check.NewlyFailing: 1, check.Missing: 1}, counts); diff != "" || n != 6 {
+		t.Errorf("ConfigCounts of %d configs (-want +got):\n%s", n, diff)
 	}
 }
 
@@ -382,28 +392,27 @@ func TestMarkdownEscaping(t *testing.T) {
 		t.Errorf("mention not broken")
 	}
 	inFence := false
-	rows := 0
+	rows, pipes := 0, 0
 	for _, line := range strings.Split(md, "\n") {
 		if strings.HasPrefix(line, "```") {
 			inFence = !inFence
 			continue
 		}
 		if inFence {
-			// Mermaid labels are quoted strings of safe characters only.
-			if strings.Count(line, `"`)%2 != 0 {
-				t.Errorf("unbalanced quote in the Mermaid block: %q", line)
-			}
-			for _, q := range regexp.MustCompile(`"[^"]*"`).FindAllString(line, -1) {
-				if strings.ContainsAny(q, "<>@`|&#\\") {
-					t.Errorf("unsafe character in a Mermaid label: %q", line)
-				}
+			// The chart's labels keep only characters that are plain in a code block.
+			if strings.ContainsAny(line, "<>@`|&#\\") {
+				t.Errorf("unsafe character in the chart: %q", line)
 			}
 			continue
 		}
 		if strings.HasPrefix(line, "|") {
 			rows++
-			if n := unescapedPipes(line); n != 8 {
-				t.Errorf("table row has %d cell separators, want 8 (7 cells): %q", n, line)
+			n := unescapedPipes(line)
+			if pipes == 0 {
+				pipes = n
+			}
+			if n != pipes {
+				t.Errorf("table row has %d cell separators, the header %d: %q", n, pipes, line)
 			}
 		} else if strings.Contains(line, "`") && !strings.Contains(line, "\\`") {
 			t.Errorf("raw backtick outside a table: %q", line)
@@ -419,85 +428,109 @@ func TestMarkdownEscaping(t *testing.T) {
 			}
 		}
 	}
-	// Two tables (failing, other) of header, rule and one row each.
-	if rows != 6 {
-		t.Errorf("%d table lines, want 6 (a newline in the data split a row?)", rows)
+	// One table (what failed) of header, rule and one row of status, config, metric, measured
+	// against and reason; the unchanged config is only counted.
+	if rows != 3 || pipes != 6 {
+		t.Errorf("%d table lines of %d separators, want 3 of 6 (a newline in the data split a row?)", rows, pipes)
 	}
 	if !strings.Contains(md, "a\\|b\\`c\\` d") {
 		t.Errorf("flags value not escaped as expected in:\n%s", md)
 	}
 }
 
-// many returns a report with nFail regressions and nPass unchanged results.
-func many(nFail, nPass int) *check.Report {
+// many returns a report with nFail regressions and nOther improvements, each of one config
+// with TFLOPS/GPU and s/iter, and 10 unchanged configs.
+func many(nFail, nOther int) *check.Report {
 	rep := &check.Report{Schema: check.Schema, Verdict: check.Pass, Method: check.Method{Summary: "method"}}
-	add := func(i int, s check.Status) {
-		d := -1.0
+	add := func(i int, s check.Status, delta float64) {
 		cfg := map[string]string{"tp": "8", "pp": "4", "gbs": "1024", "idx": fmt.Sprintf("%04d", i)}
-		rep.Results = append(rep.Results, check.Result{
-			Config: cfg, Key: bench.Config(cfg).Key(), Metric: bench.MetricTFLOPS, Better: "higher", Status: s, Fails: s == check.Regression, Outcome: "ok",
-			Baseline: &check.Baseline{Center: 150, Lo: 145, Hi: 155, Runs: 5}, New: &check.NewRuns{Center: 148.5, Runs: 1},
-			DeltaPct: &d, ThresholdPct: 3, Reason: "within run-to-run noise (p=0.5)",
-		})
+		for _, m := range []struct {
+			name, better string
+			base, sign   float64
+		}{{bench.MetricTFLOPS, "higher", 150, 1}, {bench.MetricTime, "lower", 46.67, -1}} {
+			d := m.sign * delta
+			rep.Results = append(rep.Results, check.Result{
+				Config: cfg, Key: bench.Config(cfg).Key(), Metric: m.name, Better: m.better, Status: s, Fails: s == check.Regression, Outcome: "ok",
+				Baseline: &check.Baseline{Center: m.base, Lo: m.base * 0.95, Hi: m.base * 1.05, Runs: 5, NoisePct: 1}, New: &check.NewRuns{Center: m.base * (1 + d/100), Runs: 1},
+				DeltaPct: &d, PValue: new(float64), ThresholdPct: 3, Reason: fmt.Sprintf("moved by %.1f%%", delta),
+			})
+		}
 	}
 	for i := 0; i < nFail; i++ {
-		add(i, check.Regression)
+		add(i, check.Regression, -4-float64(i%50)/10)
 		rep.Verdict = check.Fail
 	}
-	for i := 0; i < nPass; i++ {
-		add(nFail+i, check.Unchanged)
+	for i := 0; i < nOther; i++ {
+		add(nFail+i, check.Improvement, 5)
+	}
+	for i := 0; i < 10; i++ {
+		add(nFail+nOther+i, check.Unchanged, 0.5)
 	}
 	return rep
 }
 
 func TestMarkdownMaxBytes(t *testing.T) {
 	const url = "https://github.com/o/r/actions/runs/42"
-	t.Run("passing rows dropped first", func(t *testing.T) {
+	count := func(md string) int {
+		return strings.Count(md, "| tp=8 pp=4 gbs=1024 idx=") + strings.Count(md, "| idx=")
+	}
+	t.Run("other changes dropped first", func(t *testing.T) {
 		rep := many(3, 300)
-		full := Markdown(rep, MarkdownOptions{RunURL: url})
+		full := Markdown(rep, MarkdownOptions{RunURL: url, Chart: true})
 		const limit = 6000
 		if len(full) <= limit {
 			t.Fatalf("fixture too small: %d bytes", len(full))
 		}
-		md := Markdown(rep, MarkdownOptions{RunURL: url, MaxBytes: limit})
+		md := Markdown(rep, MarkdownOptions{RunURL: url, Chart: true, MaxBytes: limit})
 		if len(md) > limit {
 			t.Errorf("%d bytes > MaxBytes %d", len(md), limit)
 		}
 		for i := 0; i < 3; i++ {
-			if !strings.Contains(md, fmt.Sprintf("idx=%04d", i)) {
-				t.Errorf("failing row %d dropped while passing rows remained", i)
+			if !strings.Contains(md, fmt.Sprintf("| idx=%04d |", i)) {
+				t.Errorf("failing row %d dropped while other rows remained", i)
 			}
 		}
-		m := regexp.MustCompile(`_… and (\d+) more passing results, left out to fit the comment size limit; see the \[job summary\]\(` + regexp.QuoteMeta(url) + `\)\._`).FindStringSubmatch(md)
+		m := regexp.MustCompile(`_… and (\d+) more changed rows, left out to fit the comment; see the \[job summary\]\(` + regexp.QuoteMeta(url) + `\)\._`).FindStringSubmatch(md)
 		if m == nil {
 			t.Fatalf("no 'left out' note:\n%s", md[max(0, len(md)-600):])
 		}
-		kept := strings.Count(md, "| tp=8 pp=4 gbs=1024 idx=") - 3
+		kept := count(md) - 3
 		if fmt.Sprint(300-kept) != m[1] {
-			t.Errorf("note says %s left out, but %d of 300 passing rows are shown", m[1], kept)
+			t.Errorf("note says %s left out, but %d of 300 other rows are shown", m[1], kept)
 		}
 		if kept <= 0 {
-			t.Errorf("all passing rows dropped; some fit")
+			t.Errorf("all other rows dropped; some fit")
 		}
-		if strings.Contains(md, "more failing results") {
-			t.Errorf("failing rows dropped although passing rows could go")
+		// Exact: one more row would not have fitted.
+		if row := 130; len(md)+row <= limit {
+			t.Errorf("%d bytes of %d used: rows were dropped that fitted", len(md), limit)
 		}
-		if !strings.HasSuffix(md, "</sub>\n\n[workflow run]("+url+")\n") {
+		if strings.Contains(md, "more failing rows") {
+			t.Errorf("failing rows dropped although other rows could go")
+		}
+		if !strings.HasSuffix(md, "<sub>method</sub>\n\n[workflow run]("+url+")\n") {
 			t.Errorf("the tail (method and links) was lost")
 		}
 	})
-	t.Run("failing rows dropped last", func(t *testing.T) {
-		rep := many(100, 50)
-		const limit = 5000
+	t.Run("failing rows worst first", func(t *testing.T) {
+		rep := many(400, 50)
+		const limit = 20000
 		md := Markdown(rep, MarkdownOptions{MaxBytes: limit})
-		if len(md) > limit {
-			t.Errorf("%d bytes > MaxBytes %d", len(md), limit)
+		if len(md) > limit || len(md) < limit-300 {
+			t.Errorf("%d bytes for MaxBytes %d", len(md), limit)
 		}
-		if !strings.Contains(md, "more failing results, left out to fit the comment size limit._") ||
-			!strings.Contains(md, "_… and 50 more passing results") {
-			t.Errorf("notes missing:\n%s", md)
+		m := regexp.MustCompile(`_… and (\d+) more failing rows, left out to fit the comment\._`).FindStringSubmatch(md)
+		if m == nil || fmt.Sprint(400-count(md)) != m[1] {
+			t.Errorf("failing note %v with %d rows shown", m, count(md))
 		}
-		if !strings.HasPrefix(md, "### ❌ perfgate: FAIL: regression 100, unchanged 50\n") {
+		if !strings.Contains(md, "_… and 50 more changed rows") {
+			t.Errorf("no note for the other changes")
+		}
+		// The largest drops (−8.9%) come first and are kept.
+		if first := strings.Index(md, "| 🔴 regression |"); first < 0 || !strings.Contains(md[first:first+200], "−8.9% ▼") {
+			t.Errorf("the worst regression is not first")
+		}
+		if !strings.HasPrefix(md, "### ❌ perfgate: FAIL: 400 regression, 50 improvement, 10 unchanged \\(460 configs\\)\n") {
 			t.Errorf("headline lost: %q", md[:80])
 		}
 	})
@@ -511,7 +544,7 @@ func TestMarkdownMaxBytes(t *testing.T) {
 	})
 	t.Run("no limit", func(t *testing.T) {
 		md := Markdown(many(3, 300), MarkdownOptions{})
-		if strings.Contains(md, "left out") || strings.Count(md, "idx=") != 303 {
+		if strings.Contains(md, "left out") || count(md) != 303 || !strings.Contains(md, "10 configs unchanged, not listed.") {
 			t.Errorf("rows dropped without MaxBytes")
 		}
 	})
@@ -535,32 +568,96 @@ func TestEscape(t *testing.T) {
 	}
 }
 
-func TestRowCells(t *testing.T) {
+func TestCells(t *testing.T) {
 	d, p := 4.25, 0.0123
 	r := check.Result{
-		Config: map[string]string{"pp": "4", "tp": "8", "zz": "1"}, Metric: "TFLOPS/GPU", Status: check.Improvement,
-		Baseline: &check.Baseline{Center: 148.59, Lo: 144, Hi: 153.0477, Runs: 5}, New: &check.NewRuns{Center: 154.9, Runs: 2},
-		DeltaPct: &d, PValue: &p, Ignored: true,
+		Config: map[string]string{"pp": "4", "tp": "8", "zz": "1"}, Metric: "TFLOPS/GPU", Better: "higher", Status: check.Improvement,
+		Baseline: &check.Baseline{Center: 148.59, Lo: 144, Hi: 153.0477, Runs: 5, NoisePct: 0.83}, New: &check.NewRuns{Center: 154.9, Runs: 2},
+		DeltaPct: &d, PValue: &p, Ignored: true, ThresholdPct: 3.4167,
 		Caveats: []check.Caveat{check.Ignored{Reason: "flaky"}, check.Material{MinEffectPct: 3}},
 	}
-	got := RowCells(&r)
-	want := Cells{Config: "tp=8 pp=4 zz=1", Metric: "TFLOPS/GPU", Baseline: "148.6 ±3.0% (n=5)", New: "154.9 (n=2)", Delta: "+4.2%",
-		Test: "ignored with no expiry (flaky): better by 4.2%: significant (p=0.012) and above the 3% minimum effect", Status: "improvement (ignored)"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("RowCells (-want +got):\n%s", diff)
+	tests := []struct{ got, want string }{
+		{MetricCell(&r), "148.6 → 154.9 +4.2% ▲"},
+		{GateCell(&r), "p=0.012, threshold 3.4%, noise ±0.8% (n=5)"},
+		{Reason(&r), "ignored with no expiry (flaky): better by 4.2%: significant (p=0.012) and above the 3% minimum effect"},
 	}
-	// Words recorded in a report read back from JSON are shown as they are.
-	r.Reason = "better by 4.2%"
-	got = RowCells(&r)
-	want.Test = "better by 4.2%"
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("RowCells (-want +got):\n%s", diff)
+	// The same change of a time is worse.
+	st := r
+	st.Metric, st.Better = bench.MetricTime, "lower"
+	tests = append(tests, struct{ got, want string }{MetricCell(&st), "148.6 → 154.9 +4.2% ▼"})
+	tol := r
+	tol.PValue, tol.ThresholdPct, tol.Baseline = nil, 5, &check.Baseline{Center: 10, Runs: 1}
+	tests = append(tests, struct{ got, want string }{GateCell(&tol), "tolerance ±5% (n=1)"})
+	oom := check.Result{Metric: "TFLOPS/GPU", Status: check.NewlyFailing, Outcome: "oom", Baseline: &check.Baseline{Runs: 0, Failed: 2}, New: &check.NewRuns{}}
+	tests = append(tests, struct{ got, want string }{MetricCell(&oom), "failed → OOM"}, struct{ got, want string }{GateCell(&oom), "—"})
+	missing := check.Result{Metric: "TFLOPS/GPU", Status: check.Missing, Outcome: "ok", Baseline: &check.Baseline{Center: 75.69, Runs: 1}}
+	fresh := check.Result{Metric: "TFLOPS/GPU", Status: check.New, Outcome: "ok", New: &check.NewRuns{Center: 145.79, Runs: 1}}
+	tests = append(tests, struct{ got, want string }{MetricCell(&missing), "75.69 → —"}, struct{ got, want string }{MetricCell(&fresh), "— → 145.8"})
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
 	}
-	oom := check.Result{Config: map[string]string{"tp": "8"}, Metric: "TFLOPS/GPU", Status: check.NewlyFailing, Outcome: "oom",
-		Baseline: &check.Baseline{Runs: 0, Failed: 2}, New: &check.NewRuns{}, Reason: "the baseline ran; now OOM"}
-	got = RowCells(&oom)
-	want = Cells{Config: "tp=8", Metric: "TFLOPS/GPU", Baseline: "failed", New: "OOM", Delta: "—", Test: "the baseline ran; now OOM", Status: "newly-failing"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("RowCells OOM (-want +got):\n%s", diff)
+	for _, tt := range []struct {
+		d    float64
+		b    string
+		want string
+	}{{-9.9, "higher", "▼"}, {9.9, "higher", "▲"}, {9.9, "lower", "▼"}, {-9.9, "lower", "▲"}, {0.01, "lower", ""}} {
+		if got := Mark(tt.d, tt.b); got != tt.want {
+			t.Errorf("Mark(%v, %s) = %q, want %q", tt.d, tt.b, got, tt.want)
+		}
+	}
+}
+
+// TestTextWidth checks that the text report fits a 120-column terminal however long the
+// configs and reasons are.
+func TestTextWidth(t *testing.T) {
+	rep := many(20, 20)
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		r.Config = maps.Clone(r.Config)
+		r.Config["flags"] = "dist-opt+overlap-grad+overlap-param+recompute-selective+tp-comm-overlap+fp8-hybrid+" + r.Config["idx"]
+		r.Reason = strings.Repeat("a long reason that goes on ", 10) + fmt.Sprint(i)
+	}
+	var b bytes.Buffer
+	if err := Text(&b, rep, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(b.String(), "\n") {
+		if n := utf8.RuneCountInString(line); n > TextWidth {
+			t.Errorf("%d columns: %q", n, line)
+		}
+	}
+	// Brief: no unchanged rows, no method; the counts stay.
+	b.Reset()
+	Text(&b, rep, Options{Brief: true})
+	out := b.String()
+	if strings.Contains(out, "\nunchanged (") || strings.Contains(out, "method:") || !strings.Contains(out, "10 rows unchanged, not listed.") || !strings.Contains(out, "10 unchanged (50 configs)") {
+		t.Errorf("brief text:\n%s", out)
+	}
+}
+
+// TestMarkdownFitKeepsTail checks, over many limits, that the output never passes the limit,
+// that the heading and the method survive whenever they fit, and that every section that
+// lost rows says how many.
+func TestMarkdownFitKeepsTail(t *testing.T) {
+	rep := many(60, 60)
+	full := Markdown(rep, MarkdownOptions{Chart: true, RunURL: "https://example.com/run"})
+	for limit := 1500; limit < len(full)+200; limit += 97 {
+		md := Markdown(rep, MarkdownOptions{Chart: true, RunURL: "https://example.com/run", MaxBytes: limit})
+		if len(md) > limit {
+			t.Fatalf("limit %d: %d bytes", limit, len(md))
+		}
+		if !strings.HasPrefix(md, "### ❌ perfgate: FAIL") || !strings.Contains(md, "<sub>method</sub>") {
+			t.Fatalf("limit %d: heading or method lost:\n%s", limit, md)
+		}
+		shownFail := strings.Count(md, "| 🔴 regression |")
+		if shownFail < 60 && !strings.Contains(md, fmt.Sprintf("_… and %d more failing row", 60-shownFail)) {
+			t.Errorf("limit %d: %d failing rows shown and no count of the rest", limit, shownFail)
+		}
+		shownOther := strings.Count(md, "| 🟢 improvement |")
+		if shownOther < 60 && !strings.Contains(md, fmt.Sprintf("_… and %d more changed row", 60-shownOther)) {
+			t.Errorf("limit %d: %d other rows shown and no count of the rest", limit, shownOther)
+		}
 	}
 }

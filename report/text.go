@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/perfgate/perfgate/check"
 )
@@ -16,6 +17,9 @@ const (
 	ansiPlain  = "\x1b[39m"
 	ansiReset  = "\x1b[0m"
 )
+
+// TextWidth is the terminal width the text report fits.
+const TextWidth = 120
 
 func statusColor(s check.Status) string {
 	switch s {
@@ -29,58 +33,193 @@ func statusColor(s check.Status) string {
 	return ansiPlain
 }
 
-// Text writes the report as a benchstat-like table: one row per config and metric with the
-// baseline centre and no-change band, the new centre, the change, the p-value or the reason,
-// and the status. Notes, the method and the sweep summary follow.
+// Text writes the report for a terminal, within TextWidth columns: the verdict with the
+// configs counted by status, where the numbers come from and the keys every config shares,
+// then the rows grouped by status (failures first, worst first), each with a column per
+// metric and what it was measured against, and its reason below it; reasons shared by
+// several rows are written once under their group. The sweep, notes and method follow. With
+// opts.Brief, unchanged rows, the sweep and the method are left out (counted only).
 func Text(w io.Writer, rep *check.Report, opts Options) error {
+	rows := Rows(rep)
+	common := CommonKeys(rows)
 	var b strings.Builder
-	fmt.Fprintf(&b, "perfgate: %s\n\n", Headline(rep))
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "config\tmetric\tbaseline\tnew\tdelta\tstatus\tp-value / reason")
-	for _, r := range Ordered(rep) {
-		c := RowCells(&r)
-		status := c.Status
-		if opts.Color {
-			// Every status gets a code of the same width, so columns stay aligned.
-			status = statusColor(r.Status) + status + ansiReset
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Config, c.Metric, c.Baseline, c.New, c.Delta, status, oneLine(c.Test))
-		for _, n := range r.Notes {
-			fmt.Fprintf(tw, "\t\t\t\t\t\t  note: %s\n", oneLine(n))
-		}
+	fmt.Fprintf(&b, "perfgate: %s\n", headline(rep, rows))
+	if p := ProvenanceParts(rep.Provenance); len(p) > 0 {
+		b.WriteString(wrap(oneLine(strings.Join(p, " · ")), TextWidth, ""))
 	}
-	tw.Flush()
-	if len(rep.Sweep) > 0 {
-		b.WriteString("\nFastest config per scale:\n")
+	if len(common) > 0 {
+		b.WriteString(wrap(oneLine("every config has "+strings.Join(common, " ")), TextWidth, ""))
+	}
+	unchanged := 0
+	for start := 0; start < len(rows); {
+		end := start + 1
+		for end < len(rows) && groupOf(&rows[end]) == groupOf(&rows[start]) {
+			end++
+		}
+		group := rows[start:end]
+		start = end
+		if opts.Brief && group[0].Status == check.Unchanged && !group[0].Ignored {
+			unchanged += len(group)
+			continue
+		}
+		title := fmt.Sprintf("%s (%d)", groupOf(&group[0]), len(group))
+		if opts.Color {
+			title = statusColor(group[0].Status) + title + ansiReset
+		}
+		b.WriteString("\n" + title + "\n")
+		writeTextGroup(&b, group, common)
+	}
+	if unchanged > 0 {
+		fmt.Fprintf(&b, "\n%s unchanged, not listed.\n", plural(unchanged, "row"))
+	}
+	if !opts.Brief && len(rep.Sweep) > 0 {
+		b.WriteString("\nFastest config per model and scale:\n")
 		for _, s := range rep.Sweep {
-			b.WriteString("  " + SweepLine(s) + "\n")
+			b.WriteString(wrap(SweepLine(s), TextWidth, "  "))
 		}
 	}
 	notes := Notes(rep)
-	for _, n := range notes {
-		fmt.Fprintf(&b, "\nnote: %s", n)
-	}
 	if len(notes) > 0 {
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\nmethod: %s\n", MethodSummary(rep.Method))
+	for _, n := range notes {
+		b.WriteString(wrap("note: "+oneLine(n), TextWidth, ""))
+	}
+	if !opts.Brief {
+		b.WriteString("\n" + wrap("method: "+oneLine(MethodSummary(rep.Method)), TextWidth, ""))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// SweepLine describes the fastest config at one scale, and the one it replaced.
-func SweepLine(s check.Winner) string {
-	var scale []string
-	for _, k := range []string{"nodes", "gbs", "sl"} {
-		if v, ok := s.Scale[k]; ok {
-			scale = append(scale, k+"="+v)
+// groupOf names the group a row is listed under: its status, "(ignored)" apart.
+func groupOf(row *Row) string {
+	s := StatusText(row)
+	if row.Fails && row.Ignored {
+		s = string(row.Status)
+	}
+	return s
+}
+
+// writeTextGroup writes one status's rows: a table when it fits TextWidth, else each row
+// stacked over two lines; the reason goes under each row, or under the group when shared.
+func writeTextGroup(b *strings.Builder, rows []Row, common []string) {
+	metrics := rowMetrics(rows)
+	notes := newFootnotes(reasons(rows))
+	type textRow struct {
+		cells  []string
+		reason string
+	}
+	trs := make([]textRow, len(rows))
+	for i := range rows {
+		row := &rows[i]
+		cells := []string{orDash(shortConfig(row.Config, common))}
+		for _, m := range metrics {
+			cells = append(cells, MetricCell(row.Result(m)))
+		}
+		cells = append(cells, GateCell(row.Decider()))
+		trs[i] = textRow{cells, notes.text(rowReason(row))}
+	}
+	var tb strings.Builder
+	tw := tabwriter.NewWriter(&tb, 0, 4, 3, ' ', 0)
+	fmt.Fprintf(tw, "  %s\t%s\t%s\n", "config", strings.Join(metrics, "\t"), "measured against")
+	for _, tr := range trs {
+		fmt.Fprintf(tw, "  %s\n", strings.Join(tr.cells, "\t"))
+	}
+	tw.Flush()
+	table := strings.Split(strings.TrimRight(tb.String(), "\n"), "\n")
+	fits := true
+	for _, l := range table {
+		if utf8.RuneCountInString(strings.TrimRight(l, " ")) > TextWidth {
+			fits = false
 		}
 	}
-	line := strings.Join(scale, " ") + ": " + orNone(s.New) + " (by " + s.Metric + ")"
+	if fits {
+		b.WriteString(strings.TrimRight(table[0], " ") + "\n")
+		for i, tr := range trs {
+			b.WriteString(strings.TrimRight(table[i+1], " ") + "\n")
+			if tr.reason != "" {
+				b.WriteString(wrap(tr.reason, TextWidth, "      "))
+			}
+		}
+	} else {
+		for _, tr := range trs {
+			b.WriteString(wrap(tr.cells[0], TextWidth, "  "))
+			var rest []string
+			for i, c := range tr.cells[1:] {
+				switch {
+				case i < len(metrics) && c != "":
+					rest = append(rest, metrics[i]+" "+c)
+				case i == len(metrics):
+					rest = append(rest, c)
+				}
+			}
+			b.WriteString(wrap(strings.Join(rest, " · "), TextWidth, "      "))
+			if tr.reason != "" {
+				b.WriteString(wrap(tr.reason, TextWidth, "      "))
+			}
+		}
+	}
+	for _, r := range notes.order {
+		b.WriteString(wrap(notes.mark[r]+" "+r, TextWidth, "  "))
+	}
+}
+
+// wrap breaks s at spaces into lines of at most width columns, each starting with indent
+// (continuation lines two columns further), and ends every line with a newline. A word
+// longer than a line is cut.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	line := indent
+	lineLen := utf8.RuneCountInString(indent)
+	start := lineLen
+	cont := indent + "  "
+	for _, word := range strings.Fields(s) {
+		wl := utf8.RuneCountInString(word)
+		if lineLen > start && lineLen+1+wl > width {
+			b.WriteString(line + "\n")
+			line, lineLen = cont, utf8.RuneCountInString(cont)
+			start = lineLen
+		}
+		for lineLen+wl > width && lineLen == start {
+			// A word that does not fit on a line of its own: cut it.
+			r := []rune(word)
+			n := width - lineLen
+			b.WriteString(line + string(r[:n]) + "\n")
+			word, wl = string(r[n:]), wl-n
+			line, lineLen = cont, utf8.RuneCountInString(cont)
+			start = lineLen
+		}
+		if lineLen > start {
+			line += " "
+			lineLen++
+		}
+		line += word
+		lineLen += wl
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
+
+// SweepLine describes the fastest config at one scale, and the one it replaced.
+func SweepLine(s check.Winner) string {
+	line := scaleString(s.Scale) + ": " + orNone(s.New) + " (by " + s.Metric + ")"
 	if s.Changed {
 		line += "; was " + orNone(s.Baseline)
 	}
 	return line
+}
+
+// scaleString renders a scale's keys in display order.
+func scaleString(scale map[string]string) string {
+	var parts []string
+	for _, k := range configKeys(scale) {
+		parts = append(parts, k+"="+scale[k])
+	}
+	if len(parts) == 0 {
+		return "all configs"
+	}
+	return strings.Join(parts, " ")
 }
 
 func orNone(s string) string {

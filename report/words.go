@@ -76,8 +76,10 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	case check.FixedTolerance:
 		return fmt.Sprintf("%d baseline run(s): fixed ±%g%% tolerance (a statistical test needs %d)", c.Runs, c.TolerancePct, c.Needed)
 	case check.Material:
+		// The direction of the change itself: a result shown with another metric's
+		// decision carries that decision's status, not its own direction.
 		dir := "better"
-		if r.Status == check.Regression {
+		if r.DeltaPct != nil && Mark(*r.DeltaPct, r.Better) == "▼" || r.DeltaPct == nil && r.Status == check.Regression {
 			dir = "worse"
 		}
 		return fmt.Sprintf("%s by %.1f%%: significant (p=%.2g) and above the %g%% minimum effect", dir, abs, p, c.MinEffectPct)
@@ -149,6 +151,17 @@ func RemarkText(m check.Remark) string {
 		return fmt.Sprintf("%s: logged TFLOPS/GPU %.4g disagree by more than 0.5%% with every known formula (closest: %s gives %.4g); check the model and GPU count, or pin one with --recompute-tflops.", m.Source, m.Logged, m.Closest, m.ClosestValue)
 	case check.TFLOPSRecomputed:
 		return fmt.Sprintf("TFLOPS/GPU recomputed from s/iter with the %s formula on both sides (--recompute-tflops).", m.Formula)
+	case check.ArgsDrift:
+		return fmt.Sprintf("args drift: %s %s → %s in %s. The runs were launched differently from the baseline's although their configs match; check the launch script, or make the argument part of the config with --key-arg %s.",
+			m.Arg, argValues(m.Baseline), argValues(m.New), configList(m.Configs), m.Arg)
+	case check.LoggedFormula:
+		return fmt.Sprintf("The logged TFLOPS/GPU of %d new run(s) match the %s FLOPs formula (from their time per iteration and model shape).", m.Runs, m.Formula)
+	case check.SkippedInputs:
+		parts := make([]string, len(m.Files))
+		for i, f := range m.Files {
+			parts[i] = f + " (" + m.Reasons[i] + ")"
+		}
+		return fmt.Sprintf("%d input file(s) skipped, no reader claims them: %s.", len(m.Files), strings.Join(parts, ", "))
 	}
 	return m.RemarkKind()
 }
@@ -166,11 +179,15 @@ func MethodSummary(m check.Method) string {
 	if m.Summary != "" {
 		return m.Summary
 	}
+	if m.Comparisons == 0 {
+		return fmt.Sprintf("Each run is summarised by its median. No config had the %d baseline runs a statistical test needs, so every config was judged against the fixed ±%g%% tolerance: a change beyond it in the worse direction is a regression.",
+			m.MinHistoryRuns, m.TolerancePct)
+	}
 	how := "one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs)"
 	if m.Test == "mixture" {
 		how = "a model fitted over the whole baseline that weighs, per config, a steady or noisy noise class and whether one baseline run was slow, giving the probability that the new runs are worse"
 	}
-	return fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with %s. Alpha %g with %s over the %d config(s) of each measurement (the speed metrics of a run are one measurement, decided once); a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
+	return fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with %s. Alpha %g with %s over the %d comparison(s) of each measurement (a config's speed metrics are one measurement, decided once); a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
 		how, m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, m.TolerancePct)
 }
 
@@ -214,4 +231,25 @@ func describeWithWords(d *check.Description) *check.Description {
 		out.Pooled[i] = pn
 	}
 	return &out
+}
+
+// argValues says the values a launch argument had on one side of args drift.
+func argValues(vs []string) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		if v == "" {
+			v = "(not set)"
+		}
+		out[i] = v
+	}
+	return strings.Join(out, "/")
+}
+
+// configList names up to three configs and counts the rest.
+func configList(keys []string) string {
+	const shown = 3
+	if len(keys) <= shown {
+		return strings.Join(keys, ", ")
+	}
+	return fmt.Sprintf("%s and %d more config(s)", strings.Join(keys[:shown], ", "), len(keys)-shown)
 }

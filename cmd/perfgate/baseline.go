@@ -50,7 +50,7 @@ content when no id is given) replace themselves, so running it twice changes not
 Before merging it compares the incoming runs with the store and prints the report, so the
 nightly log shows drift; --fail-on-regression then exits 1 if they regressed (the baseline is
 still updated). Bad input changes nothing, and the file is replaced atomically.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needResults,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.results = args
 			return runBaselineUpdate(cmd.Context(), s, o, cmd)
@@ -65,6 +65,8 @@ still updated). Bad input changes nothing, and the file is replaced atomically.`
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
 	o.ingest.register(fs)
 	o.stats.register(fs)
+	setGroup(fs, groupStore, "baseline", "window", "run-id", "commit", "date")
+	setGroup(fs, groupGate, "fail-on-regression")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
 }
@@ -97,13 +99,18 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		return inputError(err)
 	}
 	iopts.Batch = o.runID
+	iopts.KeyArgs = append(iopts.KeyArgs, o.stats.cfgKeyArgs...)
 	store, err := baseline.Open(o.dir)
 	if err != nil && !errors.Is(err, baseline.ErrNoBaseline) {
 		return inputError(err)
 	}
-	runs, err := ingest.ReadPaths(o.results, iopts)
+	in, err := ingest.ReadAll(o.results, iopts)
 	if err != nil {
 		return inputError(err)
+	}
+	runs := in.Runs
+	if r := skippedRemark(in.Skipped); r != nil {
+		fmt.Fprintln(s.ErrOut, "perfgate: note: "+report.RemarkText(r))
 	}
 	for i := range runs {
 		if runs[i].Date == "" {

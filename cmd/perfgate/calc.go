@@ -233,31 +233,14 @@ func calc(o *calcOptions) (*calcResult, error) {
 		Nodes: o.nodes, GPUsPerNode: o.gpusPerNode, GPUs: o.nodes * o.gpusPerNode,
 		TP: o.tp, PP: o.pp, CP: o.cp, MBS: o.mbs, GBS: o.gbs, SL: o.sl,
 	}
-	mp := o.tp * o.pp * o.cp
-	if r.GPUs%mp != 0 {
-		return nil, fmt.Errorf("impossible config: %d GPUs (%d nodes × %d) are not divisible by tp × pp × cp = %d × %d × %d = %d",
-			r.GPUs, o.nodes, o.gpusPerNode, o.tp, o.pp, o.cp, mp)
+	layout := flops.Layout{Nodes: o.nodes, GPUsPerNode: o.gpusPerNode, TP: o.tp, PP: o.pp, CP: o.cp, MBS: o.mbs, GBS: o.gbs}
+	plan, err := layout.Plan(shape)
+	if err != nil {
+		return nil, err
 	}
-	r.DP = r.GPUs / mp
-	if step := o.mbs * r.DP; o.gbs%step != 0 {
-		return nil, fmt.Errorf("impossible config: gbs %d is not divisible by mbs × dp = %d × %d = %d",
-			o.gbs, o.mbs, r.DP, step)
-	}
-	r.GradAccum = o.gbs / (o.mbs * r.DP)
-
-	if shape.Layers > 0 {
-		if shape.Heads%o.tp != 0 {
-			return nil, fmt.Errorf("impossible config: %d attention heads are not divisible by tp %d", shape.Heads, o.tp)
-		}
-		if g := shape.QueryGroups; g > 0 && g%o.tp != 0 {
-			return nil, fmt.Errorf("impossible config: %d query groups are not divisible by tp %d", g, o.tp)
-		}
-		if shape.Layers%o.pp != 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("%d layers do not split evenly into %d pipeline stages; Megatron-LM needs uneven-stage flags for this", shape.Layers, o.pp))
-		}
-		if shape.Experts > 0 && formula == flops.SixND && o.params == "" && shape.Params > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("6nd counts the %s active parameters per token, not all %s", humanCount(shape.Params), humanCount(shape.TotalParams())))
-		}
+	r.DP, r.GradAccum, r.Notes = plan.DP, plan.GradAccum, plan.Notes
+	if shape.Layers > 0 && shape.Experts > 0 && formula == flops.SixND && o.params == "" && shape.Params > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("6nd counts the %s active parameters per token, not all %s", humanCount(shape.Params), humanCount(shape.TotalParams())))
 	}
 	shape.TP = o.tp
 

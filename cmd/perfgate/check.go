@@ -49,7 +49,7 @@ It needs no network and gives the same verdict locally as in CI:
 RESULTS are files or directories in any supported format (see --input-format).
 
 Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needResults,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.results = args
 			return runCheck(cmd.Context(), s, o, cmd)
@@ -60,11 +60,13 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 	fs.StringVar(&o.baselineRef, "baseline-ref", "", "read the baseline as committed at this git ref (e.g. origin/main)")
 	fs.StringArrayVar(&o.memoryRefs, "memory-ref", nil, "also learn each config's noise class from the baseline as committed at this git ref (repeatable, e.g. origin/main~30): a config its longer history showed noisy stays noisy")
 	fs.StringVar(&o.format, "format", "text", "report format: "+report.FormatNames(func(*report.Format) bool { return true }))
-	fs.StringVarP(&o.output, "output", "o", "", "write the report to FILE (the text table still goes to stdout)")
+	fs.StringVarP(&o.output, "output", "o", "", "write the report to FILE; stdout then gets the verdict, the counts and the rows that did not stay unchanged")
 	fs.BoolVar(&o.publish, "publish", false, "also publish the report to GitHub, as 'perfgate publish' does (the publish flags below apply); a failed publish is a warning and never changes the exit code")
 	o.ingest.register(fs)
 	o.stats.register(fs)
 	o.publishArgs.register(fs)
+	setGroup(fs, groupGate, "baseline", "baseline-ref", "memory-ref", "format", "output")
+	setGroup(fs, groupPublishing, "publish")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
 }
@@ -97,6 +99,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
+	iopts.KeyArgs = append(iopts.KeyArgs, o.stats.cfgKeyArgs...)
 	store, err := baseline.Open(dir)
 	if err != nil {
 		if errors.Is(err, baseline.ErrNoBaseline) && o.baselineRef != "" {
@@ -104,7 +107,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		}
 		return inputError(err)
 	}
-	runs, err := ingest.ReadPaths(o.results, iopts)
+	in, err := ingest.ReadAll(o.results, iopts)
 	if err != nil {
 		return inputError(err)
 	}
@@ -119,10 +122,14 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		}
 		opts.NoisyMemory = check.NoisyMemory(past, opts)
 	}
-	rep, err := o.stats.compare(store.Runs, runs, opts)
+	rep, err := o.stats.compare(store.Runs, in.Runs, opts)
 	if err != nil {
 		return inputError(err)
 	}
+	if r := skippedRemark(in.Skipped); r != nil {
+		rep.Remarks = append(rep.Remarks, r)
+	}
+	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, in.Runs, rep)
 	if err := writeReport(s, rep, format, o.output); err != nil {
 		return internalError(err)
 	}
@@ -151,8 +158,9 @@ func storeAt(ctx context.Context, dir, ref string) ([]bench.Run, error) {
 	return st.Runs, nil
 }
 
-// writeReport renders rep in format to output, or to s.Out. With an output file, the text
-// table also goes to s.Out, so a CI log always shows the verdict.
+// writeReport renders rep in format to output, or to s.Out. With an output file, s.Out gets
+// the brief text report (the verdict, the counts and the rows that did not stay unchanged),
+// so a CI log always shows what failed without the thousands of unchanged rows.
 func writeReport(s *Streams, rep *check.Report, format *report.Format, output string) error {
 	if output == "" {
 		return format.Render(s.Out, rep, report.Options{Color: s.OutTTY})
@@ -164,10 +172,11 @@ func writeReport(s *Streams, rep *check.Report, format *report.Format, output st
 	if err := atomicfile.Write(output, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
-	if format.Name != "text" {
-		return report.Text(s.Out, rep, report.Options{Color: s.OutTTY})
+	if err := report.Text(s.Out, rep, report.Options{Color: s.OutTTY, Brief: true}); err != nil {
+		return err
 	}
-	return nil
+	_, err := fmt.Fprintf(s.Out, "full report (%s): %s\n", format.Name, output)
+	return err
 }
 
 func fileExists(p string) bool {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // TestStatFlagRanges checks that the statistics flags and the config file refuse the same
@@ -53,5 +56,22 @@ func TestStatFlagRanges(t *testing.T) {
 	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"correction": "holmm"}`), 0o644)
 	if code, stderr := run(); code != ExitInput || !strings.Contains(stderr, `correction "holmm": want holm, bh or none`) {
 		t.Errorf("config correction holmm: exit %d: %s", code, stderr)
+	}
+}
+
+// TestFlagGroups checks that every flag of the commands that gate is in a help group, so
+// none falls into "Other flags" by being forgotten.
+func TestFlagGroups(t *testing.T) {
+	root := newRootCmd(&Streams{Out: io.Discard, ErrOut: io.Discard, Getenv: func(string) string { return "" }})
+	for _, path := range [][]string{{"check"}, {"baseline", "update"}} {
+		cmd, _, err := root.Find(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			if groupOf(f) == "" && f.Name != "help" {
+				t.Errorf("%s --%s has no help group", cmd.CommandPath(), f.Name)
+			}
+		})
 	}
 }

@@ -28,6 +28,7 @@ type publishFlags struct {
 	checkRun bool
 	strict   bool
 	verbose  bool
+	runURL   string
 }
 
 func (f *publishFlags) register(fs *pflag.FlagSet) {
@@ -41,6 +42,8 @@ func (f *publishFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.checkRun, "check-run", false, "also create a check run with annotations (needs checks: write)")
 	fs.BoolVar(&f.strict, "strict", false, "fail (exit 3) when the token may not write, instead of warning (pull requests from forks)")
 	fs.BoolVar(&f.verbose, "verbose", false, "log every API request and retry to stderr")
+	fs.StringVar(&f.runURL, "run-url", "", "workflow run to link (default: the run that produced the results: workflow_run.html_url, the artifact's run-url, else this run)")
+	setGroup(fs, groupPublishing, "repo", "pr", "sha", "api-url", "token-env", "id", "comment", "check-run", "strict", "verbose", "run-url")
 }
 
 // options turns the flags into github.Options wired to s.
@@ -71,6 +74,7 @@ func (f *publishFlags) options(s *Streams) (github.Options, error) {
 		CheckRun: f.checkRun,
 		Strict:   f.strict,
 		Verbose:  f.verbose,
+		RunURL:   f.runURL,
 		Getenv:   s.Getenv,
 		Stdout:   s.Out,
 		Stderr:   s.ErrOut,
@@ -98,6 +102,9 @@ type publishOptions struct {
 	prepare string // first stage: write the artifact to this directory
 	from    string // second stage: publish the artifact in this directory
 	report  string // REPORT.json, or "-" for standard input
+	idSet   bool   // --id was given
+	pending bool   // lifecycle: the gate started
+	failed  bool   // lifecycle: the job ended without a verdict (--error)
 }
 
 func newPublishCmd(s *Streams) *cobra.Command {
@@ -129,9 +136,24 @@ Pull requests from forks get a read-only token, so publish in two stages:
 number and SHA, and refuses (exit 2) unless the pull request's head is still the artifact's
 commit. Never use pull_request_target with a checkout of the pull request's code.
 
+The lifecycle around the verdict, for a job that runs the benchmark itself:
+
+  perfgate publish --pending   # at job start: status pending, "running" note on the comment
+  perfgate publish --error     # if the job failed or was cancelled: status error, comment stale
+
+Neither creates a comment; the previous report stays readable below the note. When the gate
+turns from pass to fail, publish posts a new comment (an edit notifies nobody) and marks the
+old one outdated.
+
 Exit codes: 0 published (or only warned), 2 usage or input error, 3 could not publish.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
+			case o.pending && o.failed:
+				return inputError(errors.New("--pending and --error mark different phases; use one"))
+			case (o.pending || o.failed) && (len(args) != 0 || o.from != "" || o.prepare != ""):
+				return inputError(errors.New("--pending and --error publish no report; give no REPORT.json, --from or --prepare"))
+			case o.pending || o.failed:
+				return runMark(cmd.Context(), s, o)
 			case o.from != "" && o.prepare != "":
 				return inputError(errors.New("--prepare and --from are the two stages; use one"))
 			case o.from != "" && len(args) != 0:
@@ -142,6 +164,7 @@ Exit codes: 0 published (or only warned), 2 usage or input error, 3 could not pu
 			if len(args) == 1 {
 				o.report = args[0]
 			}
+			o.idSet = cmd.Flags().Changed("id")
 			return runPublish(cmd.Context(), s, o)
 		},
 	}
@@ -149,6 +172,8 @@ Exit codes: 0 published (or only warned), 2 usage or input error, 3 could not pu
 	o.flags.register(fs)
 	fs.StringVar(&o.prepare, "prepare", "", "first stage of the fork-safe mode: write report.json, pr and sha to `DIR` for upload as an artifact")
 	fs.StringVar(&o.from, "from", "", "second stage: publish the artifact downloaded to `DIR`, after checking it")
+	fs.BoolVar(&o.pending, "pending", false, "at job start: set the status to pending and put a \"running\" note above the sticky comment's previous report")
+	fs.BoolVar(&o.failed, "error", false, "when the job failed or was cancelled before a verdict: set the status to error and mark the sticky comment stale")
 	return cmd
 }
 
@@ -169,6 +194,10 @@ func runPublish(ctx context.Context, s *Streams, o *publishOptions) error {
 		}
 		rep = a.Report
 		opts.PR, opts.SHA, opts.VerifyHead = a.PR, a.SHA, true
+		opts.FallbackRunURL = a.RunURL
+		if a.ID != "" && !o.idSet {
+			opts.ID = a.ID
+		}
 	default:
 		if rep, err = readReport(s, o.report); err != nil {
 			return inputError(err)
@@ -200,7 +229,11 @@ func prepare(ctx context.Context, s *Streams, o *publishOptions, rep *check.Repo
 	if pr == 0 || sha == "" {
 		return inputError(errors.New("--prepare: no pull request in the event payload (GITHUB_EVENT_PATH); run it in a pull_request workflow or pass --pr and --sha"))
 	}
-	if err := github.Prepare(o.prepare, rep, pr, sha); err != nil {
+	runURL := opts.RunURL
+	if runURL == "" {
+		runURL = github.OwnRunURL(s.Getenv)
+	}
+	if err := github.PrepareArtifact(o.prepare, &github.Artifact{Report: rep, PR: pr, SHA: sha, ID: opts.ID, RunURL: runURL}); err != nil {
 		return inputError(fmt.Errorf("--prepare: %w", err))
 	}
 	fmt.Fprintf(s.Out, "perfgate: wrote %s for pull request #%d at %s; upload it as an artifact and run 'perfgate publish --from DIR' in a workflow_run workflow\n",
@@ -225,4 +258,19 @@ func readReport(s *Streams, path string) (*check.Report, error) {
 		return nil, err
 	}
 	return github.DecodeReport(name, data)
+}
+
+// runMark publishes a lifecycle phase: --pending at job start, --error when the job ended
+// without a verdict.
+func runMark(ctx context.Context, s *Streams, o *publishOptions) error {
+	opts, err := o.flags.options(s)
+	if err != nil {
+		return inputError(err)
+	}
+	phase := github.PhasePending
+	if o.failed {
+		phase = github.PhaseError
+	}
+	_, err = github.Mark(ctx, phase, opts)
+	return publishError(err)
 }

@@ -71,6 +71,15 @@ func internalError(err error) error {
 	return &exitError{code: ExitInternal, err: err}
 }
 
+// needResults is the Args check of the commands that read RESULTS: at least one, with a hint
+// of what to give when none was.
+func needResults(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return inputError(fmt.Errorf("missing RESULTS: give the result files or directories to read (sweep tables, Go benchmark\nformat, JSON Lines or trainer logs), e.g.\n  %s --baseline perf/baseline results/\nrun '%s --help' for usage", cmd.CommandPath(), cmd.CommandPath()))
+	}
+	return nil
+}
+
 // errGateFailed reports a failed gate whose report was already written.
 var errGateFailed = &exitError{code: ExitFail}
 
@@ -118,7 +127,11 @@ regressed, and reports the verdict as text, Markdown or JSON.
 Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("perfgate {{.Version}}\n")
+	cobra.AddTemplateFunc("flagGroups", flagGroups)
+	root.SetUsageTemplate(groupedUsage(root.UsageTemplate()))
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
 	root.SetIn(s.In)
@@ -131,6 +144,7 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 		newConvertCmd(s),
 		newCalcCmd(s),
 		newPublishCmd(s),
+		newHistoryCmd(s),
 	)
 	return root
 }

@@ -95,9 +95,11 @@ func TestActionMetadata(t *testing.T) {
 		Default  *string
 	}
 	wantInputs := map[string]in{
-		"baseline":     {Required: true},
+		"mode":         {Default: ptr("gate")},
+		"install":      {Default: ptr("auto")},
+		"baseline":     {Default: ptr("")},
 		"baseline-ref": {Default: ptr("")},
-		"results":      {Required: true},
+		"results":      {Default: ptr("")},
 		"input-format": {Default: ptr("")},
 		"id":           {Default: ptr("perfgate")},
 		"comment":      {Default: ptr("always")},
@@ -123,6 +125,7 @@ func TestActionMetadata(t *testing.T) {
 		"regressions": "${{ steps.check.outputs.regressions }}",
 		"report":      "${{ steps.check.outputs.report }}",
 		"exit-code":   "${{ steps.check.outputs.exit-code }}",
+		"perfgate":    "${{ steps.install.outputs.path || steps.build.outputs.path }}",
 	}
 	gotOutputs := map[string]string{}
 	for name, o := range meta.Outputs {
@@ -142,7 +145,7 @@ func TestActionMetadata(t *testing.T) {
 		env  map[string]string
 	}{
 		{"Check", map[string]string{
-			"PG_PERFGATE":     "${{ steps.install.outputs.path }}",
+			"PG_PERFGATE":     "${{ steps.install.outputs.path || steps.build.outputs.path }}",
 			"PG_BASELINE":     "${{ inputs.baseline }}",
 			"PG_BASELINE_REF": "${{ inputs.baseline-ref }}",
 			"PG_RESULTS":      "${{ inputs.results }}",
@@ -153,12 +156,32 @@ func TestActionMetadata(t *testing.T) {
 			"PG_ARGS":         "${{ inputs.args }}",
 		}},
 		{"Publish", map[string]string{
-			"PG_PERFGATE":     "${{ steps.install.outputs.path }}",
+			"PG_PERFGATE":     "${{ steps.install.outputs.path || steps.build.outputs.path }}",
 			"PG_REPORT":       "${{ steps.check.outputs.report }}",
+			"PG_VERDICT":      "${{ steps.check.outputs.verdict }}",
 			"PG_ID":           "${{ inputs.id }}",
 			"PG_COMMENT":      "${{ inputs.comment }}",
 			"PG_PUBLISH_ARGS": "${{ inputs.publish-args }}",
 			"GITHUB_TOKEN":    "${{ inputs.github-token }}",
+		}},
+		{"Install perfgate", map[string]string{
+			"PG_MODE":        "${{ inputs.mode }}",
+			"PG_INSTALL":     "${{ inputs.install }}",
+			"PG_ACTION_REF":  "${{ github.action_ref }}",
+			"PG_ACTION_REPO": "${{ github.action_repository }}",
+			"PG_SERVER_URL":  "${{ github.server_url }}",
+		}},
+		{"Build perfgate", map[string]string{
+			"PG_GO":         "${{ steps.install.outputs.go }}",
+			"PG_ACTION_REF": "${{ github.action_ref }}",
+		}},
+		{"Mark the gate", map[string]string{
+			"PG_PERFGATE":  "${{ steps.install.outputs.path || steps.build.outputs.path }}",
+			"PG_MODE":      "${{ inputs.mode }}",
+			"PG_ID":        "${{ inputs.id }}",
+			"PG_COMMENT":   "${{ inputs.comment }}",
+			"PG_PUBLISH":   "${{ inputs.publish }}",
+			"GITHUB_TOKEN": "${{ inputs.github-token }}",
 		}},
 		{"Gate", map[string]string{
 			"PG_CODE":        "${{ steps.check.outputs.exit-code }}",
@@ -172,6 +195,20 @@ func TestActionMetadata(t *testing.T) {
 	}
 	if !strings.Contains(meta.step(t, "Publish").If, "inputs.publish == 'true'") {
 		t.Errorf("step Publish if = %q, want it to honour inputs.publish", meta.step(t, "Publish").If)
+	}
+	// Each mode runs its own steps; the install steps run in all of them.
+	for step, want := range map[string]string{
+		"Install perfgate": "always()",
+		"Set up Go":        "always() && steps.install.outcome == 'success' && steps.install.outputs.setup-go == 'true'",
+		"Build perfgate":   "always() && steps.install.outcome == 'success' && steps.setup-go.outcome != 'failure' && steps.install.outputs.path == ''",
+		"Mark the gate":    "always() && (inputs.mode == 'pending' || inputs.mode == 'error') && steps.install.outcome == 'success' && steps.setup-go.outcome != 'failure' && steps.build.outcome != 'failure'",
+		"Check":            "inputs.mode == 'gate'",
+		"Publish":          "inputs.mode == 'gate' && inputs.publish == 'true' && steps.check.outputs.verdict != ''",
+		"Gate":             "inputs.mode == 'gate'",
+	} {
+		if got := meta.step(t, step).If; got != want {
+			t.Errorf("step %s if = %q, want %q", step, got, want)
+		}
 	}
 
 	// Every step that runs a script names its shell (composite actions require it), every
@@ -291,18 +328,17 @@ func TestNoExpressionsInRun(t *testing.T) {
 }
 
 // TestActionShellcheck runs shellcheck over action.yml's scripts, which actionlint skips
-// (it does not lint the steps of composite actions).
+// (it does not lint the steps of composite actions), and over action/*.sh.
 func TestActionShellcheck(t *testing.T) {
 	sc, err := exec.LookPath("shellcheck")
 	if err != nil {
 		t.Skip("shellcheck not on PATH")
 	}
 	root := repoRoot(t)
-	scripts := runScripts(t, filepath.Join(root, "action.yml"))
-	if len(scripts) == 0 {
-		t.Fatal("no run: scripts in action.yml")
-	}
+	scripts := shellScripts(t) // action.yml's run: scripts and action/*.sh
 	for _, s := range scripts {
+		rel, _ := filepath.Rel(root, s.path)
+		rel = filepath.ToSlash(rel)
 		// As actionlint does: variables come from env:, so "referenced but not assigned"
 		// (SC2153, SC2154) is expected.
 		cmd := exec.Command(sc, "--norc", "--shell=bash", "--format=gcc", "--exclude=SC1091,SC2153,SC2154", "-")
@@ -319,13 +355,13 @@ func TestActionShellcheck(t *testing.T) {
 			rest := sca.Text()
 			if _, err := fmt.Sscanf(rest, "-:%d:%d:", &line, &col); err == nil {
 				_, msg, _ := strings.Cut(strings.TrimPrefix(rest, "-:"), ": ")
-				t.Errorf("action.yml:%d:%d: %s", s.line+line-1, col, msg)
+				t.Errorf("%s:%d:%d: %s", rel, s.line+line-1, col, msg)
 			} else {
-				t.Errorf("action.yml:%d: shellcheck: %s", s.line, rest)
+				t.Errorf("%s:%d: shellcheck: %s", rel, s.line, rest)
 			}
 		}
 		if err != nil && len(out) == 0 {
-			t.Errorf("action.yml:%d: shellcheck failed: %v", s.line, err)
+			t.Errorf("%s:%d: shellcheck failed: %v", rel, s.line, err)
 		}
 	}
 }
@@ -346,6 +382,7 @@ type stepEnv struct {
 	path      string // $PATH
 	perfgate  string // the fake perfgate
 	argsFile  string
+	posix     bool // run the step with bash --posix
 }
 
 // fakePerfgate is a stand-in for the perfgate binary: it records its arguments, copies
@@ -391,7 +428,7 @@ func newStepEnv(t *testing.T, noJQ bool) *stepEnv {
 		if err := os.Mkdir(bin, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		for _, tool := range []string{"bash", "cp", "git", "grep", "mkdir", "rm", "tr", "wc"} {
+		for _, tool := range []string{"bash", "cp", "find", "git", "grep", "mkdir", "rm", "sort", "tr", "wc"} {
 			p, err := exec.LookPath(tool)
 			if err != nil {
 				t.Skipf("%s not on PATH", tool)
@@ -431,7 +468,11 @@ func (e *stepEnv) run(meta *actionMeta, stepName string, env map[string]string) 
 	outFile := filepath.Join(e.temp, "github_output")
 	os.Remove(outFile)
 	os.Remove(e.argsFile)
-	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", scriptFile)
+	bashArgs := []string{"--noprofile", "--norc", "-eo", "pipefail", scriptFile}
+	if e.posix {
+		bashArgs = append([]string{"--posix"}, bashArgs...)
+	}
+	cmd := exec.Command("bash", bashArgs...)
 	cmd.Dir = e.workspace
 	cmd.Env = []string{
 		"PATH=" + e.path,
@@ -765,20 +806,25 @@ func TestActionCheckStepBaselineRef(t *testing.T) {
 func TestActionPublishStep(t *testing.T) {
 	meta, _ := readAction(t)
 	e := newStepEnv(t, false)
+	base := []string{"--id", "llama", "--comment", "on-failure"}
 	for _, tc := range []struct {
-		name        string
-		fakeExit    string
-		args        string
-		wantArgs    []string
-		wantWarning bool
+		name, verdict, report, fakeExit, args string
+		wantArgs                              []string
+		wantWarning                           bool
 	}{
-		{"ok", "0", "", []string{"publish", "/r/report.json", "--id", "llama", "--comment", "on-failure"}, false},
-		{"extra args", "0", "--check-run\n --strict", []string{"publish", "/r/report.json", "--id", "llama", "--comment", "on-failure", "--check-run", "--strict"}, false},
-		{"failure is a warning", "3", "", []string{"publish", "/r/report.json", "--id", "llama", "--comment", "on-failure"}, true},
+		{"pass", "pass", "/r/report.json", "0", "", append([]string{"publish", "/r/report.json"}, base...), false},
+		{"fail", "fail", "/r/report.json", "0", "", append([]string{"publish", "/r/report.json"}, base...), false},
+		{"extra args", "pass", "/r/report.json", "0", "--check-run\n --strict", append(append([]string{"publish", "/r/report.json"}, base...), "--check-run", "--strict"), false},
+		{"failure is a warning", "fail", "/r/report.json", "3", "", append([]string{"publish", "/r/report.json"}, base...), true},
+		// No verdict: the status must not stay pending, nor show an earlier verdict.
+		{"no verdict marks error", "error", "", "0", "", append([]string{"publish", "--error"}, base...), false},
+		{"no verdict, a report", "error", "/r/report.json", "0", "", append([]string{"publish", "--error"}, base...), false},
+		{"verdict without report", "pass", "", "0", "", append([]string{"publish", "--error"}, base...), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.run(meta, "Publish", map[string]string{
-				"PG_REPORT":       "/r/report.json",
+				"PG_REPORT":       tc.report,
+				"PG_VERDICT":      tc.verdict,
 				"PG_ID":           "llama",
 				"PG_COMMENT":      "on-failure",
 				"PG_PUBLISH_ARGS": tc.args,
@@ -793,6 +839,36 @@ func TestActionPublishStep(t *testing.T) {
 			warned := strings.Contains(r.stdout, "::warning title=perfgate::publishing the report failed (exit "+tc.fakeExit+")")
 			if warned != tc.wantWarning {
 				t.Errorf("warned = %v, want %v\n%s", warned, tc.wantWarning, r.stdout)
+			}
+		})
+	}
+}
+
+func TestActionMarkStep(t *testing.T) {
+	meta, _ := readAction(t)
+	e := newStepEnv(t, false)
+	for _, tc := range []struct {
+		mode, publish, fakeExit string
+		wantArgs                []string
+		wantStdout              string
+	}{
+		{"pending", "true", "0", []string{"publish", "--pending", "--id", "llama", "--comment", "always"}, ""},
+		{"error", "true", "0", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, ""},
+		{"error", "true", "3", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, "::warning title=perfgate::marking the gate error failed (exit 3)"},
+		{"pending", "false", "0", nil, "perfgate: publish is false; not marking the gate pending"},
+	} {
+		t.Run(tc.mode+"/"+tc.publish+"/"+tc.fakeExit, func(t *testing.T) {
+			r := e.run(meta, "Mark the gate", map[string]string{
+				"PG_MODE": tc.mode, "PG_ID": "llama", "PG_COMMENT": "always", "PG_PUBLISH": tc.publish, "FAKE_EXIT": tc.fakeExit,
+			})
+			if r.exit != 0 {
+				t.Errorf("exit %d, want 0: marking never fails the action\n%s", r.exit, r.stdout)
+			}
+			if diff := cmp.Diff(tc.wantArgs, r.args); diff != "" {
+				t.Errorf("perfgate arguments (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(r.stdout, tc.wantStdout) {
+				t.Errorf("stdout does not contain %q:\n%s", tc.wantStdout, r.stdout)
 			}
 		})
 	}
@@ -864,7 +940,9 @@ func TestWorkflowPermissions(t *testing.T) {
 		jobs map[string]map[string]string
 	}{
 		{".github/workflows/ci.yml", map[string]string{"contents": "read"},
-			map[string]map[string]string{"test": nil, "action": {"contents": "read", "statuses": "write"}}},
+			map[string]map[string]string{"test": nil, "action": {"contents": "read", "statuses": "write"}, "action-matrix": {"contents": "read"}}},
+		{".github/workflows/release.yml", map[string]string{"contents": "read"},
+			map[string]map[string]string{"build": nil, "checksums": nil, "publish": {"contents": "write"}}},
 		{"docs/workflows/perf-gate.yml", map[string]string{"contents": "read", "pull-requests": "write", "statuses": "write"},
 			map[string]map[string]string{"perf": nil}},
 		{"docs/workflows/nightly-baseline.yml", map[string]string{"contents": "write", "pull-requests": "write"},
@@ -913,4 +991,31 @@ func nodeValues(n *yaml.Node) []string {
 		out = append(out, nodeValues(c)...)
 	}
 	return slices.Compact(out)
+}
+
+// TestActionCheckStepGlobstar covers the ** expansion that replaces bash 4's globstar:
+// directories in sorted order, hidden ones skipped, names with spaces kept whole, ** alone
+// naming the directory, and a pattern that matches nothing passed on as is. It runs under
+// bash --posix too, closer to the bash 3.2 of macOS runners.
+func TestActionCheckStepGlobstar(t *testing.T) {
+	meta, _ := readAction(t)
+	for _, posix := range []bool{false, true} {
+		t.Run(fmt.Sprintf("posix=%v", posix), func(t *testing.T) {
+			e := newStepEnv(t, false)
+			e.posix = posix
+			e.write("deep/c.jsonl", "deep/.hidden/h.jsonl", "deep/a b/c.jsonl", "deep/a b/x/d.jsonl", "deep/z/e.txt", "top.jsonl")
+			r := e.run(meta, "Check", checkEnv("PG_RESULTS", "deep/**/*.jsonl deep/** **/e.txt nothing/**/*.csv", "FAKE_EXIT", "0"))
+			if r.exit != 0 {
+				t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+			}
+			i := slices.Index(r.args, "--")
+			if i < 0 {
+				t.Fatalf("no -- in %q", r.args)
+			}
+			want := []string{"deep/c.jsonl", "deep/a b/c.jsonl", "deep/a b/x/d.jsonl", "deep", "deep/z/e.txt", "nothing/**/*.csv"}
+			if diff := cmp.Diff(want, r.args[i+1:]); diff != "" {
+				t.Errorf("results (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

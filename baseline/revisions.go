@@ -1,0 +1,244 @@
+package baseline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// A Revision is what one version of the store added to its history: the runs of the batches
+// that no earlier version held.
+type Revision struct {
+	// Commit is the full hash of the commit that recorded the version, or "" for the
+	// uncommitted file in the work tree.
+	Commit string
+	// Date is the commit's committer date (RFC 3339), or "" for the work tree.
+	Date string
+	// Runs are the runs of the batches this version recorded first, in store order.
+	Runs []bench.Run
+}
+
+// ErrNotInGit reports a baseline directory outside a git work tree, or a machine without git:
+// its history is only what the store holds now.
+var ErrNotInGit = errors.New("not in a git repository")
+
+// Revisions reads every committed version of the store in dir, oldest first, and returns what
+// each added: so the history of a config reaches back beyond the store's rolling window without
+// any storage of its own. A batch is attributed to the first commit that recorded it; a later
+// commit that rewrites a stored batch (a re-ingest under the same --run-id) does not move it.
+// When the work tree's store holds batches that no commit does, they come last, with an empty
+// Commit.
+//
+// Commits are those that changed DIR/baseline.txt, as git log lists them for that path,
+// oldest first. All versions are read with one git cat-file --batch process, and each is
+// parsed with Parse restricted to the batches not seen before (other lines are blanked, so
+// errors still name the right line of "path@commit").
+//
+// Outside a git work tree, or without git, the error wraps ErrNotInGit.
+func Revisions(ctx context.Context, dir string) ([]Revision, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, fmt.Errorf("%s: %w: git is not on PATH", dir, ErrNotInGit)
+	}
+	root, rel, err := repoPath(ctx, dir)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: %v", ErrNotInGit, err)
+	}
+	file := FileName
+	if rel != "" {
+		file = rel + "/" + FileName
+	}
+	// git log prints nothing (and succeeds) for a path never committed, and fails in a
+	// repository without commits; both mean "no committed history".
+	var log string
+	if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", "HEAD"); err == nil {
+		log, err = git(ctx, root, "log", "--reverse", "--format=%H %cI", "--", ":(literal)"+file)
+		if err != nil {
+			return nil, fmt.Errorf("listing the commits of %s: %v", file, err)
+		}
+	} else if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	var revs []Revision
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		if line == "" {
+			continue
+		}
+		h, d, ok := strings.Cut(line, " ")
+		if !ok {
+			return nil, fmt.Errorf("unexpected git log output %q", line)
+		}
+		revs = append(revs, Revision{Commit: h, Date: d})
+	}
+	blobs, err := readVersions(ctx, root, file, revs)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	out := revs[:0]
+	for i, rev := range revs {
+		if blobs[i] == nil {
+			continue // the commit deleted the store
+		}
+		runs, err := parseNew(file+"@"+short(rev.Commit), blobs[i], seen)
+		if err != nil {
+			return nil, err
+		}
+		rev.Runs = runs
+		out = append(out, rev)
+	}
+	// The work tree's version, for runs merged but not yet committed.
+	data, err := os.ReadFile(dirFile(dir))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		runs, err := parseNew(dirFile(dir), data, seen)
+		if err != nil {
+			return nil, err
+		}
+		if len(runs) > 0 {
+			out = append(out, Revision{Runs: runs})
+		}
+	}
+	return out, nil
+}
+
+// Shallow reports whether dir is in a shallow clone, whose history stops at the clone's
+// depth (actions/checkout fetches one commit unless told fetch-depth: 0).
+func Shallow(ctx context.Context, dir string) bool {
+	root, _, err := repoPath(ctx, dir)
+	if err != nil {
+		return false
+	}
+	out, err := git(ctx, root, "rev-parse", "--is-shallow-repository")
+	return err == nil && strings.TrimSpace(out) == "true"
+}
+
+func dirFile(dir string) string { return (&Store{Dir: dir}).Path() }
+
+// readVersions returns the content of file at each revision (nil where it does not exist),
+// read with one git cat-file --batch process.
+func readVersions(ctx context.Context, root, file string, revs []Revision) ([][]byte, error) {
+	out := make([][]byte, len(revs))
+	if len(revs) == 0 {
+		return out, nil
+	}
+	var in bytes.Buffer
+	for _, r := range revs {
+		in.WriteString(r.Commit + ":" + file + "\n")
+	}
+	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
+	cmd.Dir = root
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(stdout, 1<<16)
+	var rerr error
+	for i := range revs {
+		header, err := br.ReadString('\n')
+		if err != nil {
+			rerr = fmt.Errorf("git cat-file: reading %s at %s: %v", file, short(revs[i].Commit), err)
+			break
+		}
+		h := strings.Fields(header)
+		if len(h) == 2 && h[1] == "missing" {
+			continue
+		}
+		if len(h) != 3 || h[1] != "blob" {
+			rerr = fmt.Errorf("git cat-file: unexpected header %q for %s at %s", strings.TrimSpace(header), file, short(revs[i].Commit))
+			break
+		}
+		size, err := strconv.ParseInt(h[2], 10, 64)
+		if err != nil || size < 0 {
+			rerr = fmt.Errorf("git cat-file: bad size in %q", strings.TrimSpace(header))
+			break
+		}
+		buf := make([]byte, size+1)
+		if _, err := io.ReadFull(br, buf); err != nil || buf[size] != '\n' {
+			rerr = fmt.Errorf("git cat-file: short read of %s at %s", file, short(revs[i].Commit))
+			break
+		}
+		out[i] = buf[:size]
+	}
+	if rerr != nil {
+		io.Copy(io.Discard, br)
+	}
+	werr := cmd.Wait()
+	if rerr != nil {
+		return nil, rerr
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("git cat-file: %v%s", werr, stderrSuffix(stderr.String()))
+	}
+	return out, nil
+}
+
+// parseNew parses the blocks of data whose batch is not in seen, and adds their batches to
+// seen. Lines of other blocks are blanked rather than removed, so line numbers hold.
+func parseNew(file string, data []byte, seen map[string]bool) ([]bench.Run, error) {
+	var buf []byte
+	skipping := false
+	anyNew := false
+	lineNo := 0
+	fresh := map[string]bool{}
+	for rest := data; len(rest) > 0; {
+		line, tail, found := bytes.Cut(rest, []byte("\n"))
+		rest = tail
+		lineNo++
+		l := string(bytes.TrimRight(line, "\r"))
+		if strings.HasPrefix(l, runPrefix) {
+			kv, err := parseFields(strings.TrimPrefix(l, runPrefix))
+			if err != nil {
+				return nil, bench.Errorf(file, lineNo, "run line: %v", err)
+			}
+			skipping = seen[kv["batch"]]
+			if !skipping {
+				fresh[kv["batch"]] = true
+				anyNew = true
+			}
+		}
+		if !skipping || strings.HasPrefix(l, "Unit ") || lineNo == 1 {
+			buf = append(buf, line...)
+		}
+		if found {
+			buf = append(buf, '\n')
+		}
+	}
+	if !anyNew {
+		if lineNo == 0 || !bytes.HasPrefix(data, []byte(fileHeader)) {
+			// Let Parse word the error for an empty or foreign file.
+			_, err := Parse(file, data)
+			return nil, err
+		}
+		return nil, nil
+	}
+	runs, err := Parse(file, buf)
+	if err != nil {
+		return nil, err
+	}
+	for b := range fresh {
+		seen[b] = true
+	}
+	return runs, nil
+}

@@ -1,0 +1,41 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// TestSweepGroupsByJob checks that the fastest config is chosen per job: per model and every
+// other key that is not a parallelism knob, so a 175B model is never ranked against an 8B one
+// and a GPU type against another.
+func TestSweepGroupsByJob(t *testing.T) {
+	run := func(cfg string, tflops float64) bench.Run {
+		c, err := bench.ParseKey(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bench.Run{Config: c, Outcome: bench.OK, Metrics: []bench.Metric{{Name: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{tflops}}}}
+	}
+	runs := []bench.Run{
+		run("model=gpt3-175b/tp=8/pp=8/mbs=1/gbs=1024/sl=4096/nodes=32", 150),
+		run("model=gpt3-175b/tp=8/pp=4/mbs=1/gbs=1024/sl=4096/nodes=32", 160),
+		run("model=llama3-8b/tp=1/pp=1/mbs=1/gbs=1024/sl=4096/nodes=32", 400),
+		run("model=llama3-8b/tp=2/pp=1/mbs=1/gbs=1024/sl=4096/nodes=32", 380),
+		run("model=llama3-8b/tp=2/pp=1/mbs=1/gbs=1024/sl=4096/nodes=32/gpu=h100", 500),
+	}
+	rep := Compare(runs, runs, DefaultOptions)
+	var got []string
+	for _, w := range rep.Sweep {
+		got = append(got, bench.Config(w.Scale).String()+": "+w.New)
+	}
+	want := []string{
+		"model=gpt3-175b gbs=1024 sl=4096 nodes=32: tp=8 pp=4 mbs=1",
+		"model=llama3-8b gbs=1024 sl=4096 nodes=32: tp=1 pp=1 mbs=1",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("winners (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/perfgate/perfgate/baseline"
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/history"
+	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/internal/atomicfile"
+	"github.com/perfgate/perfgate/report"
+)
+
+// historyOptions are the inputs of "perfgate history".
+type historyOptions struct {
+	dir       string
+	format    string
+	output    string
+	failOn    bool
+	recent    int
+	minEffect float64
+	window    int
+	config    string
+	results   []string
+	ingest    ingestFlags
+	now       func() time.Time
+}
+
+func newHistoryCmd(s *Streams) *cobra.Command {
+	o := &historyOptions{now: time.Now}
+	d := history.DefaultOptions()
+	cmd := &cobra.Command{
+		Use:   "history --baseline DIR [--format text|json|markdown|html] [--output FILE] [RESULTS...]",
+		Short: "Trends and change points of every config over the baseline's git history; the dashboard",
+		Long: `history builds the series of every config and metric from the git history of the baseline
+directory: each commit that changed the store contributes the batches it recorded first, so the
+rolling window does not limit history. Outside a git repository it uses the store as it is, and
+says so. RESULTS files add points, for example tonight's run before it is committed.
+
+It finds change points with E-divisive means (a permutation test on log values, as Apache Otava
+does) and keeps those of at least the gate's minimum effect; a config that starts or stops
+failing (OOM, error) is a change point too.
+
+--format html writes a self-contained dashboard page. --fail-on exits 1 when a change for the
+worse starts in the newest --recent batches, naming the commit range to bisect.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.results = args
+			return runHistory(cmd.Context(), s, o, cmd)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.dir, "baseline", "", "baseline directory (required)")
+	fs.StringVar(&o.format, "format", "text", "text, json, markdown or html")
+	fs.StringVarP(&o.output, "output", "o", "", "write to FILE instead of standard output")
+	fs.BoolVar(&o.failOn, "fail-on", false, "exit 1 when a change for the worse starts in the newest --recent batches")
+	fs.IntVar(&o.recent, "recent", 3, "newest batches --fail-on and the alert list look at")
+	fs.Float64Var(&o.minEffect, "min-effect", d.MinEffectPct, "smallest step in percent kept as a change point (default: the gate's, or min_effect_pct of perfgate.json)")
+	fs.IntVar(&o.window, "window", d.Window, "newest runs the baseline band is drawn from (default: the store's, or window of perfgate.json)")
+	fs.StringVar(&o.config, "config", "", "config file (default: perfgate.json in the baseline directory, if present)")
+	o.ingest.register(fs)
+	cmd.MarkFlagRequired("baseline")
+	return cmd
+}
+
+func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.Command) error {
+	switch o.format {
+	case "text", "json", "markdown", "html":
+	default:
+		return inputError(fmt.Errorf("--format must be text, json, markdown or html"))
+	}
+	if o.recent < 1 {
+		return inputError(fmt.Errorf("--recent must be at least 1"))
+	}
+	opts := history.DefaultOptions()
+	var cfgBetter map[string]bench.Better
+	var rules []check.Rule
+	path := o.config
+	if path == "" {
+		if p := filepath.Join(o.dir, check.ConfigFileName); fileExists(p) {
+			path = p
+		}
+	}
+	if path != "" {
+		cf, err := check.LoadConfig(path)
+		if err != nil {
+			return inputError(err)
+		}
+		if cf.MinEffectPct != nil {
+			opts.MinEffectPct = *cf.MinEffectPct
+		}
+		if cf.Window != nil {
+			opts.Window = *cf.Window
+		}
+		var copts check.Options
+		if cfgBetter, err = cf.Apply(&copts, path); err != nil {
+			return inputError(err)
+		}
+		rules = copts.Rules
+	}
+	if cmd.Flags().Changed("min-effect") {
+		opts.MinEffectPct = o.minEffect
+	}
+	if cmd.Flags().Changed("window") {
+		opts.Window = o.window
+	}
+	if opts.MinEffectPct < 0 || opts.MinEffectPct >= 100 {
+		return inputError(fmt.Errorf("--min-effect must be in [0, 100)"))
+	}
+	if opts.Window < 1 {
+		return inputError(fmt.Errorf("--window must be at least 1"))
+	}
+	// The gate's rules may give configs their own minimum effect; later rules win, as in check.
+	if len(rules) > 0 {
+		global := opts.MinEffectPct
+		opts.MinEffectFor = func(cfg bench.Config, metric string) float64 {
+			m := global
+			for _, r := range rules {
+				if r.MinEffectPct != nil && (r.Metric == "" || r.Metric == metric) && r.Match != nil && r.Match(cfg) {
+					m = *r.MinEffectPct
+				}
+			}
+			return m
+		}
+	}
+
+	src := history.FromGit
+	revs, err := baseline.Revisions(ctx, o.dir)
+	switch {
+	case errors.Is(err, baseline.ErrNotInGit):
+		src = history.FromStore
+		store, err := baseline.Open(o.dir)
+		if err != nil {
+			return inputError(err)
+		}
+		revs = []baseline.Revision{{Runs: store.Runs}}
+	case ctx.Err() != nil:
+		return internalError(ctx.Err())
+	case err != nil:
+		return inputError(err)
+	case len(revs) == 0:
+		// In git, but nothing committed and no store in the work tree.
+		if _, err := baseline.Open(o.dir); err != nil {
+			return inputError(err)
+		}
+	}
+
+	var extra []bench.Run
+	if len(o.results) > 0 {
+		iopts, err := o.ingest.options(cfgBetter)
+		if err != nil {
+			return inputError(err)
+		}
+		extra, err = ingest.ReadPaths(o.results, iopts)
+		if err != nil {
+			return inputError(err)
+		}
+		date := o.now().UTC().Format(time.RFC3339)
+		for i := range extra {
+			if extra[i].Date == "" {
+				extra[i].Date = date
+			}
+			if extra[i].Commit == "" {
+				extra[i].Commit = s.Getenv("GITHUB_SHA")
+			}
+		}
+	}
+
+	h := history.Build(revs, extra, src, opts)
+	h.Shallow = src == history.FromGit && baseline.Shallow(ctx, o.dir)
+	ro := report.HistoryOptions{Store: o.dir, Recent: o.recent}
+	var buf bytes.Buffer
+	switch o.format {
+	case "text":
+		err = report.HistoryText(&buf, h, ro)
+	case "json":
+		err = report.HistoryJSON(&buf, h)
+	case "markdown":
+		err = report.HistoryMarkdown(&buf, h, ro)
+	case "html":
+		err = report.HTML(&buf, h, ro)
+	}
+	if err != nil {
+		return internalError(err)
+	}
+	if o.output != "" {
+		if err := atomicfile.Write(o.output, buf.Bytes(), 0o644); err != nil {
+			return internalError(err)
+		}
+	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {
+		return internalError(err)
+	}
+	// A limited history is said where people look, whatever the format.
+	if (src == history.FromStore || h.Shallow) && (o.output != "" || o.format != "text") {
+		fmt.Fprintf(s.ErrOut, "perfgate: %s\n", report.HistorySource(h, ro))
+	}
+	if alerts := h.Alerts(o.recent); o.failOn && len(alerts) > 0 {
+		fmt.Fprintf(s.ErrOut, "perfgate: %d change(s) for the worse in the newest %d batch(es) (--fail-on):\n", len(alerts), o.recent)
+		for _, l := range report.AlertLines(h, alerts) {
+			fmt.Fprintf(s.ErrOut, "  %s\n", l)
+		}
+		return errGateFailed
+	}
+	return nil
+}

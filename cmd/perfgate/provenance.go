@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"os/exec"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/github"
+)
+
+// hardwareKeys are the config keys that describe the hardware a run used.
+var hardwareKeys = []string{"gpu", "gpu_type", "accelerator", "hardware", "system", "cluster", "machine", "nodes", "gpus", "gpus_per_node"}
+
+// provenance says what the check compared: the head commit (the new runs' own, else the pull
+// request's head from the event, else $GITHUB_SHA, else the working directory's git HEAD), the newest baseline run's commit and date,
+// the runs, the hardware keys of the new runs, perfgate's version and the flags given.
+func provenance(ctx context.Context, s *Streams, fs *pflag.FlagSet, baselineRef string, base, cur []bench.Run, rep *check.Report) *check.Provenance {
+	p := &check.Provenance{
+		BaselineRef:  baselineRef,
+		BaselineRuns: len(base),
+		NewRuns:      len(cur),
+		Version:      version(),
+		Options:      givenFlags(fs),
+		Date:         now(s).Format(time.RFC3339),
+	}
+	p.Head = sameCommit(cur)
+	if p.Head == "" {
+		if path := s.Getenv("GITHUB_EVENT_PATH"); path != "" {
+			if ev, err := github.ReadEvent(path); err == nil {
+				p.Head = ev.HeadSHA
+			}
+		}
+	}
+	if p.Head == "" {
+		p.Head = s.Getenv("GITHUB_SHA")
+	}
+	if p.Head == "" {
+		p.Head = gitHead(ctx)
+	}
+	var newest time.Time
+	for i := range base {
+		d, err := time.Parse(time.RFC3339, base[i].Date)
+		if err == nil && !d.Before(newest) {
+			newest, p.Baseline, p.BaselineDate = d, base[i].Commit, base[i].Date
+		}
+	}
+	configs := map[string]bool{}
+	for i := range rep.Results {
+		configs[rep.Results[i].Key] = true
+	}
+	p.Configs = len(configs)
+	hw := map[string]map[string]bool{}
+	for i := range cur {
+		for _, k := range hardwareKeys {
+			if v, ok := cur[i].Config[k]; ok {
+				if hw[k] == nil {
+					hw[k] = map[string]bool{}
+				}
+				hw[k][v] = true
+			}
+		}
+	}
+	for k, vs := range hw {
+		if p.Hardware == nil {
+			p.Hardware = map[string]string{}
+		}
+		list := make([]string, 0, len(vs))
+		for v := range vs {
+			list = append(list, v)
+		}
+		sortValues(list)
+		p.Hardware[k] = strings.Join(list, ",")
+	}
+	return p
+}
+
+// gitHead returns the commit checked out in the working directory, or "" when there is none
+// (not a git repository, no git): the head of a local pre-merge check.
+func gitHead(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--verify", "--quiet", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// sortValues sorts numbers numerically and the rest as strings.
+func sortValues(vs []string) {
+	sort.Slice(vs, func(i, j int) bool {
+		a, errA := strconv.ParseFloat(vs[i], 64)
+		b, errB := strconv.ParseFloat(vs[j], 64)
+		if errA == nil && errB == nil {
+			return a < b
+		}
+		return vs[i] < vs[j]
+	})
+}
+
+// sameCommit returns the commit every run records, or "" when they differ or none does.
+func sameCommit(runs []bench.Run) string {
+	c := ""
+	for i := range runs {
+		switch {
+		case runs[i].Commit == "":
+			return ""
+		case c == "":
+			c = runs[i].Commit
+		case c != runs[i].Commit:
+			return ""
+		}
+	}
+	return c
+}
+
+// givenFlags lists the flags given on the command line, as --name=value, leaving out the
+// publishing flags (where to publish is not how the gate decided).
+func givenFlags(fs *pflag.FlagSet) []string {
+	var out []string
+	fs.Visit(func(f *pflag.Flag) {
+		if groupOf(f) == groupPublishing {
+			return
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				out = append(out, "--"+f.Name+"="+v)
+			}
+			return
+		}
+		out = append(out, "--"+f.Name+"="+f.Value.String())
+	})
+	return out
+}
+
+// now is the time of the check: $SOURCE_DATE_EPOCH when set (reproducible output, as the
+// reproducible-builds convention has it), else the clock.
+func now(s *Streams) time.Time {
+	if v := s.Getenv("SOURCE_DATE_EPOCH"); v != "" {
+		if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return time.Unix(sec, 0).UTC()
+		}
+	}
+	return time.Now().UTC()
+}
+
+// version is perfgate's version from its build information: the module version when
+// installed with go install, else "devel", with the commit, its date and "dirty" when the
+// build recorded them.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	var rev, date string
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			date = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	var extra []string
+	if rev != "" && !strings.Contains(v, rev) {
+		extra = append(extra, rev)
+	}
+	if date != "" && v == "devel" {
+		extra = append(extra, date)
+	}
+	if dirty && !strings.Contains(v, "dirty") {
+		extra = append(extra, "dirty")
+	}
+	if len(extra) > 0 {
+		v += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return v
+}

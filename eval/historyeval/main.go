@@ -1,0 +1,38 @@
+// Command historyeval runs perfgate's change-point harness: it builds git repositories of
+// simulated nightly baseline refreshes with steps at known nights, reads them back with
+// "perfgate history"'s code path, and prints how many steps were found within ±1 night and how
+// many repositories got a change point on a config without one.
+//
+//	go run ./eval/historyeval -repos 200
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/perfgate/perfgate/eval"
+)
+
+func main() {
+	s := eval.DefaultHistorySetup()
+	flag.IntVar(&s.Repos, "repos", s.Repos, "simulated repositories")
+	flag.IntVar(&s.Nightly.Configs, "configs", s.Nightly.Configs, "configs per repository")
+	flag.IntVar(&s.Nightly.Nights, "nights", s.Nightly.Nights, "nightly refreshes per repository, one commit each")
+	flag.Float64Var(&s.Nightly.NoisePct, "noise", s.Nightly.NoisePct, "run-to-run noise in percent")
+	flag.Uint64Var(&s.Seed, "seed", s.Seed, "random seed")
+	flag.Float64Var(&s.History.MinEffectPct, "min-effect", s.History.MinEffectPct, "minimum effect in percent")
+	flag.StringVar(&s.Dir, "dir", "", "keep the repositories in this directory")
+	flag.Parse()
+	if s.Repos < 1 || s.Nightly.Configs < len(s.StepPcts) || s.Nightly.Nights < 2*s.MinNight+1 {
+		fmt.Fprintln(os.Stderr, "historyeval: need at least 1 repository, 3 configs and 11 nights")
+		os.Exit(2)
+	}
+	f, err := eval.RunHistory(context.Background(), s)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "historyeval:", err)
+		os.Exit(1)
+	}
+	f.Print(os.Stdout, s)
+}

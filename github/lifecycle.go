@@ -1,0 +1,291 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/report"
+)
+
+// A Phase is a point in a gate's life that Mark publishes: the run has started, or it
+// ended without a verdict.
+type Phase string
+
+// The phases Mark publishes. The verdict itself is published by Publish.
+const (
+	// PhasePending sets the commit status to pending and puts a "running" banner above the
+	// sticky comment's previous report, which stays readable. It creates no comment.
+	PhasePending Phase = "pending"
+	// PhaseError sets the commit status to error and marks the sticky comment stale: the
+	// job failed or was cancelled before perfgate published a verdict.
+	PhaseError Phase = "error"
+)
+
+// Lines that delimit the banner at the top of a sticky comment and record its state at the
+// bottom. They are HTML comments, invisible when rendered.
+const (
+	bannerOpen  = "<!-- perfgate-banner -->"
+	bannerClose = "<!-- /perfgate-banner -->"
+	statePrefix = "<!-- perfgate-state "
+)
+
+// bannerReserve is the room kept free in a report comment for a banner and the state line,
+// so that marking it pending or stale never takes it over the size limit.
+const bannerReserve = 1024
+
+// A commentState is what a sticky comment records about itself in its state line.
+type commentState struct {
+	Phase   string // "final", "pending" or "stale"; "" if the comment has no state line
+	Verdict string // verdict of the report it shows: pass, fail or ""
+	SHA     string // commit that report is for
+	Run     int64  // for pending and stale: the GITHUB_RUN_ID that set the banner
+}
+
+var stateRE = regexp.MustCompile(`^<!-- perfgate-state phase=(final|pending|stale) verdict=(pass|fail|) sha=([0-9a-f]*) run=([0-9]*) -->$`)
+
+func (s commentState) line() string {
+	run := ""
+	if s.Run > 0 {
+		run = strconv.FormatInt(s.Run, 10)
+	}
+	return fmt.Sprintf("%sphase=%s verdict=%s sha=%s run=%s -->", statePrefix, s.Phase, s.Verdict, s.SHA, run)
+}
+
+// A stickyComment is a sticky comment taken apart.
+type stickyComment struct {
+	banner string // without the delimiters; "" if none
+	report string // the report Markdown
+	state  commentState
+}
+
+// parseSticky takes apart a sticky comment body of gate id. Comments written before state
+// lines existed parse with an empty state and everything above the marker as the report.
+func parseSticky(body, id string) stickyComment {
+	var c stickyComment
+	body = strings.ReplaceAll(body, "\r\n", "\n")
+	if rest, ok := strings.CutPrefix(body, bannerOpen+"\n"); ok {
+		if banner, after, ok := strings.Cut(rest, "\n"+bannerClose+"\n"); ok {
+			c.banner, body = banner, after
+		}
+	}
+	body = strings.TrimRight(body, "\n")
+	body = strings.TrimSuffix(body, Marker(id))
+	body = strings.TrimRight(body, "\n")
+	if i := strings.LastIndex(body, "\n"+statePrefix); i >= 0 || strings.HasPrefix(body, statePrefix) {
+		line := body[i+1:]
+		if m := stateRE.FindStringSubmatch(line); m != nil {
+			c.state = commentState{Phase: m[1], Verdict: m[2], SHA: m[3]}
+			c.state.Run, _ = strconv.ParseInt(m[4], 10, 64)
+			body = body[:max(i, 0)]
+		}
+	}
+	c.report = strings.TrimSpace(body)
+	return c
+}
+
+// render puts a sticky comment back together: banner, report, state line, marker.
+func (c stickyComment) render(id string) string {
+	var b strings.Builder
+	if c.banner != "" {
+		b.WriteString(bannerOpen + "\n" + strings.TrimRight(c.banner, "\n") + "\n" + bannerClose + "\n\n")
+	}
+	b.WriteString(strings.TrimRight(c.report, "\n"))
+	b.WriteString("\n\n" + c.state.line() + "\n" + Marker(id) + "\n")
+	return b.String()
+}
+
+// reportBody returns the sticky comment for a finished report rendered as markdown.
+func reportBody(markdown string, rep *check.Report, sha, id string) string {
+	return stickyComment{report: markdown, state: commentState{Phase: "final", Verdict: string(rep.Verdict), SHA: sha}}.render(id)
+}
+
+// maxReportBytes is the size a report may take in a sticky comment of gate id.
+func maxReportBytes(id string) int {
+	return MaxCommentBytes - len(Marker(id)) - bannerReserve
+}
+
+// flipsToFail reports whether a comment whose body is old must be replaced by a new comment
+// rather than edited into body: the gate failed where the old comment showed a pass. An edit
+// notifies nobody, so a pass turning into a fail would go unseen.
+func flipsToFail(old, body, id string) bool {
+	o, n := parseSticky(old, id), parseSticky(body, id)
+	return o.state.Verdict == string(check.Pass) && n.state.Phase == "final" && n.state.Verdict == string(check.Fail)
+}
+
+// supersede edits the comment that showed a pass into a pointer at the new one, without
+// the marker, so that it is never matched again. A failure here is only logged: the new
+// comment, which matters, exists.
+func (p *publisher) supersede(ctx context.Context, old, created *gh.IssueComment) {
+	c := parseSticky(old.GetBody(), p.opts.ID)
+	body := report.Superseded(created.GetHTMLURL(), c.report)
+	if len(body) > MaxCommentBytes {
+		body = report.Superseded(created.GetHTMLURL(), "")
+	}
+	err := p.retry.call(ctx, func() error {
+		_, _, err := p.client.Issues.EditComment(ctx, p.owner, p.name, old.GetID(), &gh.IssueComment{Body: gh.String(body)})
+		return err
+	})
+	if err != nil {
+		fmt.Fprintf(p.opts.Stderr, "perfgate: warning: could not mark the earlier comment %d outdated: %v\n", old.GetID(), err)
+		return
+	}
+	p.out.Superseded = old.GetID()
+}
+
+// Mark publishes a phase of the gate's life (see PhasePending and PhaseError) for the pull
+// request and commit that Publish would use: the commit status and a banner on the sticky
+// comment. It never creates a comment. Like Publish, a read-only token is a warning unless
+// opts.Strict, and the token never appears in what it returns or writes.
+func Mark(ctx context.Context, phase Phase, opts Options) (*Outcome, error) {
+	o := opts
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if o.TokenEnv == "" {
+		o.TokenEnv = defaultTokenEnv
+	}
+	if o.Token == "" {
+		o.Token = o.Getenv(o.TokenEnv)
+	}
+	scrub := scrubber{secret: o.Token}
+	o.Stdout = scrub.Writer(orDiscard(o.Stdout))
+	o.Stderr = scrub.Writer(orDiscard(o.Stderr))
+	p := &publisher{opts: &o, out: &Outcome{}}
+	err := p.mark(ctx, phase)
+	return p.out, scrub.Error(err)
+}
+
+func (p *publisher) mark(ctx context.Context, phase Phase) error {
+	o := p.opts
+	if phase != PhasePending && phase != PhaseError {
+		return inputErrorf("phase %q: want %q or %q", phase, PhasePending, PhaseError)
+	}
+	if err := p.defaults(); err != nil {
+		return err
+	}
+	if o.NoAPI {
+		return nil
+	}
+	if err := p.connect(); err != nil {
+		return err
+	}
+	return p.writes(ctx,
+		func(ctx context.Context) error { return p.markStatus(ctx, phase) },
+		func(ctx context.Context) error { return p.markComment(ctx, phase) })
+}
+
+func (p *publisher) markStatus(ctx context.Context, phase Phase) error {
+	state, desc := "pending", report.PendingDescription()
+	if phase == PhaseError {
+		state, desc = "error", report.StaleDescription()
+	}
+	context := StatusContext(p.opts.ID)
+	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(context), Description: gh.String(desc)}
+	if p.opts.RunURL != "" {
+		st.TargetURL = gh.String(p.opts.RunURL)
+	}
+	err := p.retry.call(ctx, func() error {
+		_, _, err := p.client.Repositories.CreateStatus(ctx, p.owner, p.name, p.sha, st)
+		return err
+	})
+	if err != nil {
+		return p.apiError(err, "set the commit status on")
+	}
+	p.out.StatusState, p.out.StatusContext = state, context
+	fmt.Fprintf(p.opts.Stdout, "perfgate: status %s %s on %s\n", context, state, short(p.sha))
+	return nil
+}
+
+// markComment puts the phase's banner on the sticky comment, keeping the report below it.
+// A stale mark leaves alone a comment that a newer run has marked pending: that run owns it
+// now (a push cancels the run for the previous head, whose cancel path runs after the new
+// run started).
+func (p *publisher) markComment(ctx context.Context, phase Phase) error {
+	o := p.opts
+	if o.Comment == CommentNever || p.pr == 0 {
+		p.out.Comment = CommentSkipped
+		return nil
+	}
+	found, err := p.findComment(ctx, Marker(o.ID))
+	if err != nil {
+		return err
+	}
+	if found == nil {
+		p.out.Comment = CommentSkipped
+		return nil
+	}
+	c := parseSticky(found.GetBody(), o.ID)
+	run := p.runID()
+	if phase == PhaseError && c.state.Phase == "pending" && c.state.Run > run {
+		p.out.Comment = CommentSkipped
+		fmt.Fprintf(o.Stdout, "perfgate: comment left alone: run %d, newer than this one, is in progress\n", c.state.Run)
+		return nil
+	}
+	prevSHA := c.state.SHA
+	if c.report == "" || len(c.report) > maxReportBytes(o.ID) {
+		c.report = report.NoPreviousReport(o.RunURL)
+		prevSHA = ""
+	}
+	if phase == PhasePending {
+		c.banner = report.PendingBanner(p.sha, prevSHA, o.RunURL)
+		c.state.Phase = "pending"
+	} else {
+		c.banner = report.StaleBanner(p.sha, prevSHA, o.RunURL)
+		c.state.Phase = "stale"
+	}
+	c.state.Run = run
+	body := c.render(o.ID)
+	if body == found.GetBody() {
+		p.out.Comment = CommentUnchanged
+		return nil
+	}
+	var out *gh.IssueComment
+	err = p.retry.call(ctx, func() (err error) {
+		out, _, err = p.client.Issues.EditComment(ctx, p.owner, p.name, found.GetID(), &gh.IssueComment{Body: gh.String(body)})
+		return err
+	})
+	if err != nil {
+		return p.apiError(err, "edit the perfgate comment on")
+	}
+	p.out.Comment, p.out.CommentID, p.out.CommentURL = CommentEdited, out.GetID(), out.GetHTMLURL()
+	fmt.Fprintf(o.Stdout, "perfgate: comment marked %s on %s/%s#%d %s\n", c.state.Phase, p.owner, p.name, p.pr, p.out.CommentURL)
+	return nil
+}
+
+// runID is this workflow run's id ($GITHUB_RUN_ID), or 0 outside Actions.
+func (p *publisher) runID() int64 {
+	n, err := strconv.ParseInt(p.opts.Getenv("GITHUB_RUN_ID"), 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// OwnRunURL is the current workflow run's page, from the Actions environment; "" outside
+// Actions or when it would not be a valid run URL.
+func OwnRunURL(getenv func(string) string) string {
+	server, repo, run := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_REPOSITORY"), getenv("GITHUB_RUN_ID")
+	if server == "" || repo == "" || run == "" {
+		return ""
+	}
+	u := strings.TrimRight(server, "/") + "/" + repo + "/actions/runs/" + run
+	if ValidRunURL(u) != nil {
+		return ""
+	}
+	return u
+}
+
+func firstRunURL(urls ...string) string {
+	for _, u := range urls {
+		if u != "" {
+			return u
+		}
+	}
+	return ""
+}

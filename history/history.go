@@ -1,0 +1,463 @@
+package history
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/perfgate/perfgate/baseline"
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/check"
+)
+
+// Schema is the version of the JSON form of a History.
+const Schema = 1
+
+// A Source says where a history came from.
+type Source string
+
+// The sources of a history.
+const (
+	// FromGit: every committed version of the store (and the work tree's, if newer).
+	FromGit Source = "git"
+	// FromStore: the store as it is, because it is not in a git work tree; the history is
+	// then limited to the store's rolling window.
+	FromStore Source = "store"
+)
+
+// A History is the series of every config and metric of a baseline.
+type History struct {
+	Schema int    `json:"schema"`
+	Source Source `json:"source"`
+	// Commits is the number of store versions read (commits, plus the work tree when it held
+	// runs no commit did).
+	Commits int `json:"commits"`
+	// Shallow is set when the store is in a shallow git clone: history older than the
+	// clone's depth is missing.
+	Shallow bool `json:"shallow,omitempty"`
+	// Extra is the number of runs added from results files outside the store.
+	Extra int `json:"extra_runs"`
+	// Batches are all batches, oldest first: the x axis every series shares.
+	Batches []Batch `json:"batches"`
+	// Series are sorted by config key, then metric.
+	Series []Series `json:"series"`
+	// Sweep ranks the configs of each scale by their newest value.
+	Sweep *Sweep `json:"sweep,omitempty"`
+	// MinEffectPct is the smallest step kept as a change point.
+	MinEffectPct float64 `json:"min_effect_pct"`
+}
+
+// A Batch is one ingest: usually one nightly run of the whole sweep.
+type Batch struct {
+	Batch string `json:"batch"`
+	// Commit recorded the batch in the store; "" when uncommitted or outside git.
+	Commit string `json:"commit"`
+	// Date is when the batch was measured (the store's date, else the commit's).
+	Date string `json:"date"`
+	// Measured is the commit the batch measured (baseline update --commit), when known.
+	Measured string `json:"measured_commit,omitempty"`
+}
+
+// A Series is the history of one metric of one config.
+type Series struct {
+	Config bench.Config `json:"config"`
+	Key    string       `json:"key"`
+	Metric string       `json:"metric"`
+	Better bench.Better `json:"-"`
+	// Points are oldest first, one per batch the config ran in.
+	Points       []Point       `json:"points"`
+	ChangePoints []ChangePoint `json:"change_points"`
+	// Band is what the gate compares a new run with: the newest Window OK values.
+	Band *Band `json:"band,omitempty"`
+	// MinEffectPct is set when a rule gives the series a minimum effect other than the
+	// history's.
+	MinEffectPct *float64 `json:"min_effect_pct,omitempty"`
+}
+
+// MarshalJSON writes Better as "higher" or "lower".
+func (s Series) MarshalJSON() ([]byte, error) {
+	type plain Series
+	return json.Marshal(struct {
+		plain
+		Better string `json:"better"`
+	}{plain(s), s.Better.String()})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (s *Series) UnmarshalJSON(data []byte) error {
+	type plain Series
+	var v struct {
+		plain
+		Better string `json:"better"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*s = Series(v.plain)
+	s.Better, _ = bench.ParseBetter(v.Better)
+	return nil
+}
+
+// A Point is one batch of one config: a value when it ran, else how it failed.
+type Point struct {
+	Batch  string `json:"batch"`
+	Commit string `json:"commit"`
+	Date   string `json:"date"`
+	// Value is the median of the config's run centres in the batch (usually one run).
+	Value *float64 `json:"value,omitempty"`
+	// Outcome is set when no run of the batch succeeded: "oom" or "error".
+	Outcome bench.Outcome `json:"outcome,omitempty"`
+	// BatchIndex is the batch's index in History.Batches.
+	BatchIndex int `json:"-"`
+}
+
+// OK reports whether the point has a value.
+func (p *Point) OK() bool { return p.Value != nil }
+
+// A Kind is what changed at a change point.
+type Kind string
+
+// The kinds of change point.
+const (
+	Level   Kind = "level"   // the metric's level stepped
+	Outcome Kind = "outcome" // the config started or stopped failing
+)
+
+// A ChangePoint names the first run after a change.
+type ChangePoint struct {
+	Kind Kind `json:"kind"`
+	// Index is the index in Points of the first run after the change.
+	Index  int    `json:"index"`
+	Batch  string `json:"batch"`
+	Commit string `json:"commit"`
+	Date   string `json:"date"`
+	// Before and After are the levels (geometric means) of the segments either side; for
+	// an outcome change they are absent.
+	Before   *float64 `json:"before,omitempty"`
+	After    *float64 `json:"after,omitempty"`
+	DeltaPct *float64 `json:"delta_pct,omitempty"`
+	// PValue is the permutation test's p-value for the split that found the change.
+	PValue *float64 `json:"p_value,omitempty"`
+	// From and To are the outcomes either side of an outcome change.
+	From bench.Outcome `json:"from,omitempty"`
+	To   bench.Outcome `json:"to,omitempty"`
+	// Worse reports a change for the worse: a level step against the metric's direction,
+	// or a config that started failing.
+	Worse bool `json:"worse"`
+	// Good is the index in Points of the last run before the change that was on the other
+	// side of it: with Index, the range to bisect.
+	Good int `json:"good_index"`
+}
+
+// A Band is the rolling baseline of a series: the level the gate compares a new run with and
+// the range in which the gate cannot fail it (the level ± the minimum effect).
+type Band struct {
+	Center float64 `json:"center"`
+	Lo     float64 `json:"lo"`
+	Hi     float64 `json:"hi"`
+	// From is the index in Points of the band's oldest run.
+	From int `json:"from"`
+	Runs int `json:"runs"`
+}
+
+// Options configure Build.
+type Options struct {
+	// MinEffectPct is the smallest level step kept as a change point: the gate's.
+	MinEffectPct float64
+	// MinEffectFor, when set, gives the minimum effect of one config and metric instead
+	// (the gate's per-config rules).
+	MinEffectFor func(cfg bench.Config, metric string) float64
+	// Alpha is the significance level of the permutation test.
+	Alpha float64
+	// Permutations is the number of permutations of each test.
+	Permutations int
+	// MinSegment is the fewest OK runs on either side of a level change point, so that one
+	// outlying night is not a step.
+	MinSegment int
+	// Window is the number of newest OK runs the band is computed from: the store's window.
+	Window int
+	// Seed makes the permutation tests reproducible; each series derives its own stream.
+	Seed uint64
+}
+
+// DefaultOptions are the documented defaults: the gate's minimum effect and the store's
+// window; α 0.05 with 199 permutations, the defaults of Matteson and James's ecp package (the
+// minimum effect and minimum segment, not α, are what keep steady series quiet); change points
+// need two runs on either side.
+func DefaultOptions() Options {
+	return Options{
+		MinEffectPct: check.DefaultOptions.MinEffectPct,
+		Alpha:        0.05,
+		Permutations: 199,
+		MinSegment:   2,
+		Window:       baseline.DefaultWindow,
+		Seed:         1,
+	}
+}
+
+// A Revision is a version of the store: its commit and date, and the runs it added.
+type Revision = baseline.Revision
+
+// Build makes the history of revs (oldest first), adds extra runs of batches not already in
+// it (with no commit), and detects the change points of every series.
+func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *History {
+	h := &History{Schema: Schema, Source: src, Commits: len(revs), Series: []Series{}, Batches: []Batch{}, MinEffectPct: opts.MinEffectPct}
+
+	// Batches in order of appearance, each with its runs.
+	type batchRuns struct {
+		Batch
+		runs []*bench.Run
+		t    time.Time
+	}
+	index := map[string]int{}
+	var batches []*batchRuns
+	add := func(r *bench.Run, commit, commitDate string) {
+		r.Key = r.ConfigKey() // computed once; Build reads it twice
+		i, seen := index[r.Batch]
+		if !seen {
+			i = len(batches)
+			index[r.Batch] = i
+			b := &batchRuns{Batch: Batch{Batch: r.Batch, Commit: commit, Date: r.Date, Measured: r.Commit}}
+			if b.Date == "" {
+				b.Date = commitDate
+			}
+			batches = append(batches, b)
+		}
+		batches[i].runs = append(batches[i].runs, r)
+	}
+	for ri := range revs {
+		for i := range revs[ri].Runs {
+			add(&revs[ri].Runs[i], revs[ri].Commit, revs[ri].Date)
+		}
+	}
+	stored := len(batches)
+	for i := range extra {
+		r := &extra[i]
+		if j, ok := index[r.Batch]; ok && j < stored {
+			continue // already committed: union by batch
+		}
+		add(r, "", "")
+		h.Extra++
+	}
+
+	// Order by date; a batch whose date does not parse keeps its place after its predecessor.
+	var last time.Time
+	for _, b := range batches {
+		if t, ok := parseDate(b.Date); ok {
+			b.t, last = t, t
+		} else {
+			b.t = last
+		}
+	}
+	sort.SliceStable(batches, func(i, j int) bool { return batches[i].t.Before(batches[j].t) })
+
+	// Series: per config, the metrics its OK runs report.
+	type cfgInfo struct {
+		cfg     bench.Config
+		metrics []string
+	}
+	cfgs := map[string]*cfgInfo{}
+	better := map[string]bench.Better{}
+	var suiteMetrics []string
+	for _, b := range batches {
+		for _, r := range b.runs {
+			k := r.ConfigKey()
+			ci := cfgs[k]
+			if ci == nil {
+				ci = &cfgInfo{cfg: r.Config}
+				cfgs[k] = ci
+			}
+			for _, m := range r.Metrics {
+				if len(m.Values) == 0 {
+					continue
+				}
+				if !slices.Contains(ci.metrics, m.Name) {
+					ci.metrics = append(ci.metrics, m.Name)
+				}
+				if _, ok := better[m.Name]; !ok {
+					better[m.Name] = m.Better
+					suiteMetrics = append(suiteMetrics, m.Name)
+				}
+			}
+		}
+	}
+	keys := make([]string, 0, len(cfgs))
+	for k := range cfgs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	type seriesKey struct{ cfg, metric string }
+	pos := map[seriesKey]int{}
+	for _, k := range keys {
+		ci := cfgs[k]
+		ms := ci.metrics
+		if len(ms) == 0 {
+			ms = suiteMetrics // a config that never ran still has a history of failing
+		}
+		ms = slices.Clone(ms)
+		sort.Slice(ms, func(i, j int) bool {
+			return metricRank(ms[i]) < metricRank(ms[j]) || metricRank(ms[i]) == metricRank(ms[j]) && ms[i] < ms[j]
+		})
+		for _, m := range ms {
+			pos[seriesKey{k, m}] = len(h.Series)
+			h.Series = append(h.Series, Series{Config: ci.cfg, Key: k, Metric: m, Better: better[m], Points: []Point{}, ChangePoints: []ChangePoint{}})
+		}
+	}
+
+	// Points: per batch and config, the median of the OK runs' centres, else the failure.
+	for bi, b := range batches {
+		h.Batches = append(h.Batches, b.Batch)
+		byCfg := map[string][]*bench.Run{}
+		var order []string
+		for _, r := range b.runs {
+			k := r.ConfigKey()
+			if _, ok := byCfg[k]; !ok {
+				order = append(order, k)
+			}
+			byCfg[k] = append(byCfg[k], r)
+		}
+		for _, k := range order {
+			runs := byCfg[k]
+			for _, m := range seriesMetrics(cfgs[k].metrics, suiteMetrics) {
+				si, ok := pos[seriesKey{k, m}]
+				if !ok {
+					continue
+				}
+				p := Point{Batch: b.Batch.Batch, Commit: b.Commit, Date: b.Date, BatchIndex: bi}
+				var centres []float64
+				var failed bench.Outcome
+				for _, r := range runs {
+					if r.Outcome != bench.OK {
+						failed = r.Outcome
+						continue
+					}
+					if mm := r.Metric(m); mm != nil && len(mm.Values) > 0 {
+						if c := bench.Center(mm.Values); c > 0 && !math.IsInf(c, 0) {
+							centres = append(centres, c)
+						}
+					}
+				}
+				switch {
+				case len(centres) > 0:
+					v := bench.Center(centres)
+					p.Value = &v
+				case failed != "":
+					p.Outcome = failed
+				default:
+					continue // ran, but did not report this metric
+				}
+				h.Series[si].Points = append(h.Series[si].Points, p)
+			}
+		}
+	}
+	var sc scratch
+	for i := range h.Series {
+		s := &h.Series[i]
+		o := opts
+		if opts.MinEffectFor != nil {
+			o.MinEffectPct = opts.MinEffectFor(s.Config, s.Metric)
+		}
+		if o.MinEffectPct != opts.MinEffectPct {
+			s.MinEffectPct = &o.MinEffectPct
+		}
+		s.ChangePoints = detect(s, o, &sc)
+		s.Band = band(s, o)
+	}
+	h.Sweep = sweep(h)
+	return h
+}
+
+// dateLayouts are the date forms runs carry: RFC 3339 (the store's) and the timestamps
+// trainer logs print.
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"}
+
+func parseDate(s string) (time.Time, bool) {
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// seriesMetrics returns own, or all when own is empty.
+func seriesMetrics(own, all []string) []string {
+	if len(own) == 0 {
+		return all
+	}
+	return own
+}
+
+// metricRank puts TFLOPS first and time second: the metrics people read first.
+func metricRank(m string) int {
+	switch m {
+	case bench.MetricTFLOPS:
+		return 0
+	case bench.MetricTime:
+		return 1
+	}
+	return 2
+}
+
+// band returns the rolling baseline of s: the newest opts.Window OK values.
+func band(s *Series, opts Options) *Band {
+	var logs []float64
+	from := -1
+	for i := len(s.Points) - 1; i >= 0 && len(logs) < max(opts.Window, 1); i-- {
+		if s.Points[i].OK() {
+			logs = append(logs, math.Log(*s.Points[i].Value))
+			from = i
+		}
+	}
+	if len(logs) == 0 {
+		return nil
+	}
+	c := math.Exp(mean(logs))
+	e := opts.MinEffectPct / 100
+	return &Band{Center: c, Lo: c * (1 - e), Hi: c * (1 + e), From: from, Runs: len(logs)}
+}
+
+// An Alert is a change for the worse among the newest runs of a series: what the nightly job
+// reports, with the range of batches and commits to bisect.
+type Alert struct {
+	// Series is the index of the series in History.Series.
+	Series int
+	Change ChangePoint
+	// Good is the last run before the change, Bad the first after it.
+	Good, Bad Point
+	// GoodMeasured and BadMeasured are the commits those runs measured, when recorded.
+	GoodMeasured, BadMeasured string
+}
+
+// Alerts returns the changes for the worse whose first run is among the newest recent batches
+// of the history (so a change keeps alerting until recent newer nights have passed).
+func (h *History) Alerts(recent int) []Alert {
+	var out []Alert
+	cut := len(h.Batches) - recent
+	measured := map[string]string{}
+	for _, b := range h.Batches {
+		measured[b.Batch] = b.Measured
+	}
+	for si := range h.Series {
+		s := &h.Series[si]
+		for _, cp := range s.ChangePoints {
+			if !cp.Worse || s.Points[cp.Index].BatchIndex < cut {
+				continue
+			}
+			a := Alert{Series: si, Change: cp, Bad: s.Points[cp.Index], Good: s.Points[cp.Good]}
+			a.GoodMeasured, a.BadMeasured = measured[a.Good.Batch], measured[a.Bad.Batch]
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}

@@ -1,0 +1,272 @@
+// Package gobench is the one reader of the Go benchmark format (golang.org/x/perf/benchfmt)
+// that ingest (results files) and baseline (the store) share, and the one rule for turning a
+// benchmark name into a config, the inverse of bench.Config.BenchName.
+//
+// benchfmt parses every line; this package adds what both callers need on top of it, once:
+// results in file order with the unit and value as written, positioned errors, and configs
+// interned per distinct (file configuration, name), so that a file of many result lines per
+// config costs one config map and one key string per config, not per line.
+package gobench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"sync"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// A Value is one measurement of a result line: the unit and value as written, and the unit as
+// benchfmt tidies it (under which unit metadata may be filed).
+type Value struct {
+	Unit  string
+	Value float64
+	Tidy  string
+}
+
+// A Result is one result line. Everything in it is reused by the next line.
+type Result struct {
+	Line int
+	// Name is the benchmark name without its "Benchmark" prefix, as benchfmt reports it.
+	Name benchfmt.Name
+	// FileConfig is the file configuration in effect ("key: value" lines above the result).
+	FileConfig []benchfmt.Config
+	// Units is the unit metadata read so far.
+	Units  benchfmt.UnitMetadataMap
+	Values []Value
+}
+
+// Read calls fn for every result line of r, in file order, and returns the file's unit
+// metadata. A malformed line is a *bench.SyntaxError naming file and line; an error from fn
+// stops the read and is returned as is.
+//
+// benchfmt does the parsing. A fast path of perfgate's own for plain ASCII lines was tried
+// (with a differential fuzz test against benchfmt) and measured no faster: benchfmt already
+// parses a line without allocating, and the time goes to splitting fields and parsing floats,
+// which any reader must do.
+func Read(file string, r io.Reader, fn func(*Result) error) (benchfmt.UnitMetadataMap, error) {
+	br := benchfmt.NewReader(r, file)
+	var res Result
+	for br.Scan() {
+		switch x := br.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return nil, &bench.SyntaxError{File: file, Line: x.Line, Msg: x.Msg}
+		case *benchfmt.Result:
+			_, res.Line = x.Pos()
+			res.Name = x.Name
+			res.FileConfig = x.Config
+			res.Units = br.Units()
+			res.Values = res.Values[:0]
+			for _, v := range x.Values {
+				// Units as written: the tidied form would turn perfgate's own
+				// MB-max-allocated into B-max-allocated ×1e6.
+				if v.OrigUnit != "" {
+					res.Values = append(res.Values, Value{Unit: v.OrigUnit, Value: v.OrigValue, Tidy: v.Unit})
+				} else {
+					res.Values = append(res.Values, Value{Unit: v.Unit, Value: v.Value, Tidy: v.Unit})
+				}
+			}
+			if err := fn(&res); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := br.Err(); err != nil {
+		return nil, err
+	}
+	return br.Units(), nil
+}
+
+// trainBase is bench.TrainBenchmark as benchfmt reports names, without "Benchmark".
+var trainBase = strings.TrimPrefix(bench.TrainBenchmark, "Benchmark")
+
+// ConfigOf turns a benchmark name without its "Benchmark" prefix (as benchfmt reports names)
+// into a config. It
+// is the inverse of bench.Config.BenchName and the only such rule in perfgate:
+//
+//   - the base name "BenchmarkTrain" adds no key; any other base name is key "bench";
+//   - each "/key=value" part is a key, with %-escapes undone;
+//   - a "/part" without "=" is appended to "bench" with a "/";
+//   - a final "-N" (GOMAXPROCS, as go test writes it) is key "procs".
+//
+// A key given twice is an error. strict, for perfgate's own store, also refuses what
+// BenchName never writes: another base name, parts without "=", "-N" and bad %-escapes;
+// otherwise a bad %-escape is kept as written.
+func ConfigOf(name []byte, strict bool) (bench.Config, error) {
+	n := benchfmt.Name(name)
+	base, parts := n.Parts()
+	cfg := make(bench.Config, len(parts))
+	var bare []string
+	if string(base) != trainBase {
+		if strict {
+			return nil, fmt.Errorf("benchmark name %q does not start with %s/", "Benchmark"+string(n), bench.TrainBenchmark)
+		}
+		bare = append(bare, string(base))
+	}
+	for _, p := range parts {
+		if p[0] == '-' {
+			if strict {
+				return nil, fmt.Errorf("benchmark name %q ends in a GOMAXPROCS suffix %q, which perfgate never writes", "Benchmark"+string(n), p)
+			}
+			if _, dup := cfg["procs"]; dup {
+				return nil, fmt.Errorf("config key %q appears twice", "procs")
+			}
+			cfg["procs"] = string(p[1:])
+			continue
+		}
+		kv := string(p[1:])
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			if strict {
+				return nil, fmt.Errorf("config part %q is not key=value", kv)
+			}
+			bare = append(bare, kv)
+			continue
+		}
+		uk, err1 := url.PathUnescape(k)
+		uv, err2 := url.PathUnescape(v)
+		switch {
+		case err1 == nil && err2 == nil:
+			k, v = uk, uv
+		case strict:
+			return nil, fmt.Errorf("config part %q has a bad %%-escape", kv)
+		case err1 == nil:
+			k = uk
+		case err2 == nil:
+			v = uv
+		}
+		if _, dup := cfg[k]; dup {
+			return nil, fmt.Errorf("config key %q appears twice", k)
+		}
+		cfg[k] = v
+	}
+	if len(bare) > 0 {
+		if _, dup := cfg["bench"]; dup {
+			return nil, fmt.Errorf("config key %q appears twice", "bench")
+		}
+		cfg["bench"] = strings.Join(bare, "/")
+	}
+	return cfg, nil
+}
+
+// An Entry is the interned config of a benchmark name under one file configuration.
+type Entry struct {
+	Config bench.Config
+	Key    string // Config.Key()
+	// Prov holds the file configuration keys the Interner was told are provenance. Entries
+	// under one file configuration share it: do not modify.
+	Prov map[string]string
+	Err  error // the name's config error, if any
+}
+
+// An Interner maps result lines to interned configs: one Entry per distinct name and file
+// configuration, one Config and key string per distinct config.
+type Interner struct {
+	// Strict selects ConfigOf's strict mode.
+	Strict bool
+	// Provenance lists file configuration keys that are not config (for example "commit").
+	Provenance map[string]bool
+	// Shared, when set (and Strict is not), also interns the configs of names read with no
+	// file configuration across every Interner that shares it, such as the files of one read.
+	Shared *Shared
+
+	byName  map[string]*Entry
+	byKey   map[string]bench.Config
+	keys    []string // file configuration the byName cache is for
+	vals    [][]byte
+	withCfg bool              // the file configuration has config keys
+	prov    map[string]string // its provenance keys
+}
+
+// Name returns the entry of a benchmark name (without "Benchmark") with no file configuration.
+func (in *Interner) Name(name []byte) *Entry { return in.Of(&Result{Name: name}) }
+
+// Of returns the entry of res's name under its file configuration.
+func (in *Interner) Of(res *Result) *Entry {
+	if in.byName == nil {
+		in.byName = map[string]*Entry{}
+		in.byKey = map[string]bench.Config{}
+	}
+	if !in.sameFileConfig(res.FileConfig) {
+		clear(in.byName)
+		in.keys, in.vals = in.keys[:0], in.vals[:0]
+		in.withCfg, in.prov = false, nil
+		for _, c := range res.FileConfig {
+			in.keys = append(in.keys, c.Key)
+			in.vals = append(in.vals, bytes.Clone(c.Value))
+			if in.Provenance[c.Key] {
+				if in.prov == nil {
+					in.prov = map[string]string{}
+				}
+				in.prov[c.Key] = string(c.Value)
+			} else {
+				in.withCfg = true // a key of the config, not provenance
+			}
+		}
+	}
+	if e := in.byName[string(res.Name)]; e != nil {
+		return e
+	}
+	e := &Entry{Prov: in.prov}
+	in.byName[string(res.Name)] = e
+	// Names under a file configuration of provenance only (or none) have the same config in
+	// every file: those are what Shared holds.
+	shared := in.Shared != nil && !in.Strict && !in.withCfg
+	if shared {
+		if v, ok := in.Shared.m.Load(string(res.Name)); ok {
+			se := v.(*Entry)
+			e.Config, e.Key = se.Config, se.Key
+			in.byKey[e.Key] = e.Config
+			return e
+		}
+	}
+	cfg, err := ConfigOf(res.Name, in.Strict)
+	if err != nil {
+		e.Err = err
+		return e
+	}
+	if in.withCfg {
+		full := make(bench.Config, len(cfg)+len(res.FileConfig))
+		for _, c := range res.FileConfig {
+			if !in.Provenance[c.Key] {
+				full[c.Key] = string(c.Value)
+			}
+		}
+		for k, v := range cfg { // the name's keys override the file's
+			full[k] = v
+		}
+		cfg = full
+	}
+	e.Key = cfg.Key()
+	if known, ok := in.byKey[e.Key]; ok {
+		cfg = known
+	} else {
+		in.byKey[e.Key] = cfg
+	}
+	e.Config = cfg
+	if shared {
+		in.Shared.m.Store(string(res.Name), &Entry{Config: cfg, Key: e.Key})
+	}
+	return e
+}
+
+// Shared interns configs across Interners; it is safe for concurrent use. The zero value is
+// ready.
+type Shared struct{ m sync.Map }
+
+func (in *Interner) sameFileConfig(fc []benchfmt.Config) bool {
+	if len(fc) != len(in.keys) || in.byName == nil {
+		return false
+	}
+	for i, c := range fc {
+		if c.Key != in.keys[i] || !bytes.Equal(c.Value, in.vals[i]) {
+			return false
+		}
+	}
+	return true
+}

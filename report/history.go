@@ -1,0 +1,209 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/history"
+)
+
+// HistoryOptions say how a history is rendered.
+type HistoryOptions struct {
+	// Store names the baseline directory.
+	Store string
+	// Recent is the number of newest batches alerts look at.
+	Recent int
+}
+
+// HistorySource says where the history came from, as one sentence.
+func HistorySource(h *history.History, o HistoryOptions) string {
+	extra := ""
+	if h.Extra > 0 {
+		extra = fmt.Sprintf(", plus %d run(s) from results files", h.Extra)
+	}
+	switch h.Source {
+	case history.FromStore:
+		return fmt.Sprintf("%s is not in a git repository, so its history is the store as it is: only the runs its rolling window kept%s.", o.Store, extra)
+	default:
+		shallow := ""
+		if h.Shallow {
+			shallow = " The clone is shallow, so older history is missing: fetch it all (actions/checkout with fetch-depth: 0, or git fetch --unshallow)."
+		}
+		return fmt.Sprintf("History of %s from %d version(s) of the store in git%s.%s", o.Store, h.Commits, extra, shallow)
+	}
+}
+
+// ChangeText describes a change point: "148.6 → 141.2 (-5.0%, p=0.005)" or "ok → oom".
+func ChangeText(cp *history.ChangePoint) string {
+	if cp.Kind == history.Outcome {
+		return outcomeWord(cp.From) + " → " + outcomeWord(cp.To)
+	}
+	return fmt.Sprintf("%s → %s (%s, p=%s)", num(*cp.Before), num(*cp.After), pct(*cp.DeltaPct), strconv.FormatFloat(*cp.PValue, 'g', 2, 64))
+}
+
+func outcomeWord(o bench.Outcome) string {
+	switch o {
+	case bench.OK:
+		return "runs"
+	case bench.OOM:
+		return "OOM"
+	case bench.Error:
+		return "error"
+	}
+	return string(o)
+}
+
+func pct(d float64) string {
+	s := strconv.FormatFloat(d, 'f', 1, 64) + "%"
+	if d >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+// where names a point: "nightly-012 (commit abc1234, 2026-10-13)".
+func where(batch, commit, date string) string {
+	var parts []string
+	if commit != "" {
+		parts = append(parts, "commit "+short12(commit))
+	} else {
+		parts = append(parts, "uncommitted")
+	}
+	if len(date) >= 10 {
+		parts = append(parts, date[:10])
+	}
+	return batch + " (" + strings.Join(parts, ", ") + ")"
+}
+
+func short12(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
+// BisectText names the range to bisect for an alert: the commits the last good and the first
+// bad night measured when the store recorded them, else the commits that recorded the nights.
+func BisectText(a *history.Alert) string {
+	good, bad, what := a.GoodMeasured, a.BadMeasured, "measured commits"
+	if good == "" || bad == "" {
+		good, bad, what = a.Good.Commit, a.Bad.Commit, "store commits"
+	}
+	if good == "" || bad == "" {
+		return fmt.Sprintf("between batches %s and %s (no commits recorded)", a.Good.Batch, a.Bad.Batch)
+	}
+	if good == bad {
+		return fmt.Sprintf("both nights measured %s: the change is not in the code (machines, container, data?)", short12(good))
+	}
+	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", short12(good), short12(bad), what, bad, good)
+}
+
+// sparkNights is how many newest nights an alert's sparkline shows.
+const sparkNights = 30
+
+// AlertLines describe each alert on one line.
+func AlertLines(h *history.History, alerts []history.Alert) []string {
+	var out []string
+	for i := range alerts {
+		a := &alerts[i]
+		s := &h.Series[a.Series]
+		out = append(out, fmt.Sprintf("%s %s: %s since %s; bisect %s", s.Config, s.Metric, ChangeText(&a.Change), where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date), BisectText(a)))
+	}
+	return out
+}
+
+// HistoryText writes the history as a terminal report: the source, every change point, and
+// the changes for the worse among the newest batches.
+func HistoryText(w io.Writer, h *history.History, o HistoryOptions) error {
+	bw := &errWriter{w: w}
+	configs := map[string]bool{}
+	for _, s := range h.Series {
+		configs[s.Key] = true
+	}
+	bw.printf("%s\n", HistorySource(h, o))
+	bw.printf("%d batch(es), %d config(s), %d series; change points: E-divisive means on log values, permutation test, steps of at least %g%%.\n\n",
+		len(h.Batches), len(configs), len(h.Series), h.MinEffectPct)
+	n := 0
+	for i := range h.Series {
+		s := &h.Series[i]
+		for j := range s.ChangePoints {
+			cp := &s.ChangePoints[j]
+			if n == 0 {
+				bw.printf("Change points:\n")
+			}
+			n++
+			mark := ""
+			if cp.Worse {
+				mark = "  worse"
+			}
+			bw.printf("  %s  %s  %s at %s%s\n", s.Config, s.Metric, ChangeText(cp), where(cp.Batch, cp.Commit, cp.Date), mark)
+		}
+	}
+	if n == 0 {
+		bw.printf("No change points.\n")
+	}
+	alerts := h.Alerts(o.Recent)
+	bw.printf("\nNewest %d batch(es): ", o.Recent)
+	if len(alerts) == 0 {
+		bw.printf("no change for the worse.\n")
+	} else {
+		bw.printf("%d change(s) for the worse:\n", len(alerts))
+		for _, l := range AlertLines(h, alerts) {
+			bw.printf("  %s\n", l)
+		}
+	}
+	return bw.err
+}
+
+// HistoryMarkdown writes the changes for the worse among the newest batches and the other
+// change points as Markdown, for an issue or a job summary.
+func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
+	bw := &errWriter{w: w}
+	alerts := h.Alerts(o.Recent)
+	if len(alerts) > 0 {
+		bw.printf("## perfgate history: %d change(s) for the worse in the newest %d night(s)\n\n", len(alerts), o.Recent)
+	} else {
+		bw.printf("## perfgate history: no change for the worse in the newest %d night(s)\n\n", o.Recent)
+	}
+	bw.printf("%s\n\n", Escape(HistorySource(h, o)))
+	if len(alerts) > 0 {
+		bw.printf("| config | metric | last %d nights | change | first bad night | bisect |\n|---|---|---|---|---|---|\n", sparkNights)
+		for i := range alerts {
+			a := &alerts[i]
+			s := &h.Series[a.Series]
+			bw.printf("| %s | %s | %s | %s | %s | %s |\n", Escape(s.Config.String()), Escape(s.Metric), SeriesSparkline(s, sparkNights), Escape(ChangeText(&a.Change)),
+				Escape(where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date)), Escape(BisectText(a)))
+		}
+		bw.printf("\n")
+	}
+	var rows []string
+	for i := range h.Series {
+		s := &h.Series[i]
+		for j := range s.ChangePoints {
+			cp := &s.ChangePoints[j]
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", Escape(s.Config.String()), Escape(s.Metric), Escape(ChangeText(cp)), Escape(where(cp.Batch, cp.Commit, cp.Date))))
+		}
+	}
+	if len(rows) > 0 {
+		bw.printf("<details><summary>All %d change point(s)</summary>\n\n| config | metric | change | first night after |\n|---|---|---|---|\n%s\n\n</details>\n", len(rows), strings.Join(rows, "\n"))
+	}
+	return bw.err
+}
+
+// errWriter keeps the first write error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+// HistoryJSON writes the history as indented JSON (schema 1, see history.History).
+func HistoryJSON(w io.Writer, h *history.History) error { return writeJSON(w, h) }

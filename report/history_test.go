@@ -1,0 +1,113 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/perfgate/perfgate/eval"
+	"github.com/perfgate/perfgate/history"
+)
+
+// historyFixture is the README dashboard's example (see exampleHistory): a level drop, a
+// level gain and an OOM start among the newest nights.
+func historyFixture(t *testing.T) *history.History {
+	t.Helper()
+	h := exampleHistory(12, 40)
+	var kinds = map[history.Kind]int{}
+	for _, s := range h.Series {
+		for _, cp := range s.ChangePoints {
+			kinds[cp.Kind]++
+		}
+	}
+	if kinds[history.Level] == 0 || kinds[history.Outcome] == 0 {
+		t.Fatalf("the fixture lost a kind of change point: %v", kinds)
+	}
+	return h
+}
+
+func smallHistory() *history.History {
+	n := eval.Nightly{Configs: 3, Nights: 10, NoisePct: 0.8, Window: 10,
+		Steps: []eval.Step{{Config: 0, Night: 5, Pct: -8}}, OOMFrom: map[int]int{2: 8}}
+	var revs []history.Revision
+	for i, runs := range eval.Nights(n, rand.New(rand.NewPCG(3, 3))) {
+		commit := fmt.Sprintf("%x", sha1.Sum([]byte(fmt.Sprint("store ", i))))
+		revs = append(revs, history.Revision{Commit: commit, Date: runs[0].Date, Runs: runs})
+	}
+	return history.Build(revs, nil, history.FromGit, history.DefaultOptions())
+}
+
+func TestHistoryGolden(t *testing.T) {
+	h := historyFixture(t)
+	o := HistoryOptions{Store: "perf/baseline", Recent: 3}
+	var text, md, js bytes.Buffer
+	if err := HistoryText(&text, h, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := HistoryMarkdown(&md, h, o); err != nil {
+		t.Fatal(err)
+	}
+	// The JSON of a smaller history: 3 configs over 10 nights, an 8% drop at night 5 and an
+	// OOM start at night 8.
+	small := smallHistory()
+	if err := HistoryJSON(&js, small); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "history.txt.golden", text.String())
+	golden(t, "history.md.golden", md.String())
+	golden(t, "history.json.golden", js.String())
+
+	// The JSON reads back into the same history (schema 1).
+	var back history.History
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Schema != 1 || len(back.Series) != len(small.Series) || back.Series[0].Better != small.Series[0].Better {
+		t.Errorf("JSON round trip: schema %d, %d series, better %v", back.Schema, len(back.Series), back.Series[0].Better)
+	}
+}
+
+// TestHTMLEscapesData: config keys and values reach the page as data, never as markup.
+func TestHTMLEscapesData(t *testing.T) {
+	h := exampleHistory(4, 12)
+	for i := range h.Series {
+		h.Series[i].Config["flags"] = `</script><script>alert(1)</script><img src=x onerror=alert(2)>`
+	}
+	h.Sweep.Scales[0].BestCfg["flags"] = `<b onmouseover=alert(3)>`
+	var buf bytes.Buffer
+	if err := HTML(&buf, h, HistoryOptions{Store: "<i>perf</i>", Recent: 3}); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, bad := range []string{"<script>alert", "<img src=x", "<b onmouseover", "<i>perf</i>"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page contains %q unescaped", bad)
+		}
+	}
+	if n := strings.Count(page, "</script>"); n != 2 {
+		t.Errorf("%d </script> tags, want the data's and the code's", n)
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	for _, tt := range []struct {
+		in   []*float64
+		want string
+	}{
+		{nil, ""},
+		{[]*float64{f(1), f(1)}, "▅▅"},
+		{[]*float64{f(100), f(100), f(90), f(90), nil}, "██▁▁✕"},
+		{[]*float64{f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7)}, "▁▂▃▄▅▆▇█"},
+		// Within the minimum span (±5% around 98): 1% noise moves a bar or so, a 5% step four.
+		{[]*float64{f(100), f(101), f(99.5), f(95), f(95.5)}, "▆▇▆▂▃"},
+	} {
+		if got := Sparkline(tt.in); got != tt.want {
+			t.Errorf("Sparkline(%d values) = %q, want %q", len(tt.in), got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package report
+
+import (
+	"math"
+	"strings"
+
+	"github.com/perfgate/perfgate/history"
+)
+
+// sparkBars are the eight heights of a sparkline.
+var sparkBars = []rune("▁▂▃▄▅▆▇█")
+
+// sparkMinSpan is the smallest range a sparkline spans, relative to its middle: run-to-run
+// noise of a percent stays near-flat, and a 5% step shows as half the height.
+const sparkMinSpan = 0.10
+
+// Sparkline draws values as one line of block characters scaled between their minimum and
+// maximum (widened to at least ±5% around their middle); a nil value (a failed run) is drawn
+// as ✕. It returns "" for no values.
+func Sparkline(values []*float64) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range values {
+		if v != nil {
+			lo, hi = math.Min(lo, *v), math.Max(hi, *v)
+		}
+	}
+	if mid := (lo + hi) / 2; hi-lo < sparkMinSpan*math.Abs(mid) {
+		lo, hi = mid-sparkMinSpan/2*math.Abs(mid), mid+sparkMinSpan/2*math.Abs(mid)
+	}
+	var b strings.Builder
+	for _, v := range values {
+		switch {
+		case v == nil:
+			b.WriteRune('✕')
+		case hi <= lo:
+			b.WriteRune(sparkBars[len(sparkBars)/2])
+		default:
+			i := int(math.Round((*v - lo) / (hi - lo) * float64(len(sparkBars)-1)))
+			b.WriteRune(sparkBars[i])
+		}
+	}
+	return b.String()
+}
+
+// SeriesSparkline draws the newest n points of a series (all when n <= 0).
+func SeriesSparkline(s *history.Series, n int) string {
+	pts := s.Points
+	if n > 0 && len(pts) > n {
+		pts = pts[len(pts)-n:]
+	}
+	vs := make([]*float64, len(pts))
+	for i := range pts {
+		vs[i] = pts[i].Value
+	}
+	return Sparkline(vs)
+}
