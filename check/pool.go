@@ -2,7 +2,6 @@ package check
 
 import (
 	"math"
-	"sort"
 
 	"github.com/aclements/go-moremath/mathx"
 	"github.com/aclements/go-moremath/stats"
@@ -62,8 +61,7 @@ func robustPool(hs [][]float64) (float64, bool) {
 		return 0, false
 	}
 	d := dsum / float64(len(vars))
-	sort.Float64s(vars)
-	s2 := vars[(len(vars)-1)/4] / (stats.InvCDF(chiSquare{d})(0.25) / d)
+	s2 := stats.Sample{Xs: vars}.Quantile(0.25) / (stats.InvCDF(chiSquare{d})(0.25) / d)
 	s2 = math.Max(s2, minSigma*minSigma)
 	rest := make([]float64, 0, 16)
 	for iter := 0; iter < 20; iter++ {
