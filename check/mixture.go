@@ -64,9 +64,6 @@ type mixFit struct {
 	// weigh no more than that, or a class of two or three configs would pass its estimate off
 	// as known.
 	info [2]float64
-	// logEvidence is the log marginal likelihood of the data last weighed by hypotheses
-	// (used while fitting only).
-	logEvidence float64
 }
 
 // classPrior is an inverse-chi-square prior on a config's run-to-run variance.
@@ -80,7 +77,7 @@ const (
 )
 
 // Learn implements Test: it fits the mixture over every config's history.
-func (Mixture) Learn(metric string, suite []History, opts Options) Learned {
+func (Mixture) Learn(_ string, suite []History, opts Options) Learned {
 	f := &mixFit{sign: 1, memory: opts.NoisyMemory}
 	var hs [][]float64
 	for _, h := range suite {
@@ -111,15 +108,14 @@ func (Mixture) Learn(metric string, suite []History, opts Options) Learned {
 		best, bestDF := math.Inf(-1), [2]float64{}
 		for _, ds := range dfGrid {
 			for _, dn := range dfGrid {
-				if (ds > f.info[steadyClass] || dn > f.info[noisyClass]) && (ds != dfGrid[0] || dn != dfGrid[0]) &&
-					!(ds <= math.Max(f.info[steadyClass], dfGrid[0]) && dn <= math.Max(f.info[noisyClass], dfGrid[0])) {
+				if ds > math.Max(f.info[steadyClass], dfGrid[0]) || dn > math.Max(f.info[noisyClass], dfGrid[0]) {
 					continue // more weight than the class's data can give
 				}
 				f.classes[steadyClass].df, f.classes[noisyClass].df = ds, dn
 				var ll float64
 				for _, g := range hs {
-					f.hypotheses(g, nil, f.share)
-					ll += f.logEvidence
+					_, le := f.hypotheses(g, nil, f.share)
+					ll += le
 				}
 				if ll > best {
 					best, bestDF = ll, [2]float64{ds, dn}
@@ -143,7 +139,7 @@ func (f *mixFit) em(hs [][]float64) {
 		var invVar [2]float64 // Σ responsibility × E[1/σ²] per class
 		f.info = [2]float64{}
 		for _, g := range hs { // the E step, accumulating the M step's sums
-			hyps := f.hypotheses(g, nil, f.share)
+			hyps, _ := f.hypotheses(g, nil, f.share)
 			for _, hp := range hyps {
 				resp[hp.class] += hp.w
 				f.info[hp.class] += hp.w * hp.m
@@ -206,8 +202,9 @@ type hypothesis struct {
 }
 
 // hypotheses weighs every hypothesis for baseline g and new runs y (signed logs; y may be
-// empty while fitting) with prior noisy-class probability share.
-func (f *mixFit) hypotheses(g, y []float64, share float64) []hypothesis {
+// empty while fitting) with prior noisy-class probability share. It also returns the log
+// marginal likelihood of the data (the log of the weights' sum before normalising).
+func (f *mixFit) hypotheses(g, y []float64, share float64) ([]hypothesis, float64) {
 	n, k := len(g), len(y)
 	var ssY, meanY float64
 	if k > 0 {
@@ -270,8 +267,7 @@ func (f *mixFit) hypotheses(g, y []float64, share float64) []hypothesis {
 	for i := range hs {
 		hs[i].w /= sum
 	}
-	f.logEvidence = top + math.Log(sum)
-	return hs
+	return hs, top + math.Log(sum)
 }
 
 // logMarginal is the log marginal likelihood of residual sum of squares ss on m degrees of
@@ -317,7 +313,7 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 		return Evidence{}, false
 	}
 	g, y := signed(base, f.sign), signed(cur, f.sign)
-	hs := f.hypotheses(g, y, f.shareOf(base))
+	hs, _ := f.hypotheses(g, y, f.shareOf(base))
 	var post posterior
 	var avg, noise, pNoisy, pSlow float64
 	slowW := make([]float64, len(g))
@@ -393,7 +389,8 @@ func (f *mixFit) Noise(base []Point, opts Options) (float64, bool) {
 		return 0, false
 	}
 	var v float64
-	for _, h := range f.hypotheses(signed(base, f.sign), nil, f.shareOf(base)) {
+	hs, _ := f.hypotheses(signed(base, f.sign), nil, f.shareOf(base))
+	for _, h := range hs {
 		v += h.w * (h.prior.df*h.prior.s2 + h.ss) / (h.prior.df + h.m)
 	}
 	return 100 * math.Sqrt(v), true
