@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -36,6 +37,13 @@ type Options struct {
 	// its summary, as soon as each file has been read and validated, so that memory holds one
 	// number per run rather than one per iteration. Metric.Samples keeps the count.
 	Summarize func(values []float64) float64
+	// Exclude are directories that directory walks skip with a note, such as the baseline
+	// directory, so "perfgate check --baseline perf/baseline ." never reads the store as
+	// results.
+	Exclude []string
+	// Note, when set, receives the notes of ReadPaths: inputs skipped because they are not
+	// results (the excluded directories, hidden files, FIFOs, devices).
+	Note func(string)
 
 	// names, set by ReadPaths, interns Go benchmark configs across the files of one read.
 	names *gobench.Shared
@@ -107,13 +115,15 @@ func Detect(file string, head []byte) (*Format, error) {
 }
 
 // ReadPaths reads every file named in paths. A directory contributes the regular files below
-// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log.
+// it, in lexical order, skipping hidden files, opts.Exclude and sidecar *.json files that
+// describe a log. FIFOs, devices and sockets are never opened (reading one could hang), and
+// every input skipped is reported to opts.Note.
 // Files are parsed concurrently, one per CPU, and their runs returned in order. It fails on
 // the first bad file (in order), and when the paths hold no results at all.
 func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 	var files []string
 	for _, p := range paths {
-		fs, err := expand(p)
+		fs, err := expand(p, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -230,13 +240,42 @@ func Validate(runs []bench.Run) error {
 	return nil
 }
 
-func expand(p string) ([]string, error) {
+func expand(p string, opts *Options) ([]string, error) {
+	note := func(format string, args ...any) {
+		if opts != nil && opts.Note != nil {
+			opts.Note(fmt.Sprintf(format, args...))
+		}
+	}
+	var exclude []os.FileInfo
+	if opts != nil {
+		for _, d := range opts.Exclude {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				exclude = append(exclude, st)
+			}
+		}
+	}
+	excluded := func(st os.FileInfo) bool {
+		for _, x := range exclude {
+			if os.SameFile(st, x) {
+				return true
+			}
+		}
+		return false
+	}
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, err
 	}
 	if !st.IsDir() {
+		if !st.Mode().IsRegular() {
+			note("skipped %s: %s, not a results file", p, special(st.Mode()))
+			return nil, nil
+		}
 		return []string{p}, nil
+	}
+	if excluded(st) {
+		note("skipped %s: it is the baseline directory, not results", p)
+		return nil, nil
 	}
 	var files []string
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -245,13 +284,26 @@ func expand(p string) ([]string, error) {
 		}
 		name := d.Name()
 		if path != p && strings.HasPrefix(name, ".") {
+			note("skipped %s: hidden", path)
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if d.Type().IsRegular() && !isSidecar(path) {
-			files = append(files, path)
+		if d.IsDir() && path != p && len(exclude) > 0 {
+			if st, err := os.Stat(path); err == nil && excluded(st) {
+				note("skipped %s: it is the baseline directory, not results", path)
+				return filepath.SkipDir
+			}
+		}
+		t := d.Type()
+		switch {
+		case t.IsRegular():
+			if !isSidecar(path) {
+				files = append(files, path)
+			}
+		case t&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0:
+			note("skipped %s: %s, not a results file", path, special(t))
 		}
 		return nil
 	})
@@ -260,6 +312,19 @@ func expand(p string) ([]string, error) {
 		err = fmt.Errorf("%s: directory holds no results files", p)
 	}
 	return files, err
+}
+
+// special names a kind of file that is never read as results.
+func special(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // ReadFile reads one results file, detecting its format unless opts forces one. Each run's
@@ -279,6 +344,9 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 	head, err := br.Peek(SniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
+		return nil, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
 	}
 	var format *Format
 	if opts.Format == "" || opts.Format == "auto" {

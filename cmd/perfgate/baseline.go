@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/baseline"
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
@@ -35,6 +38,7 @@ type updateOptions struct {
 	results          []string
 	ingest           ingestFlags
 	stats            checkFlags
+	lockTimeout      time.Duration
 	now              func() time.Time
 }
 
@@ -49,7 +53,11 @@ content when no id is given) replace themselves, so running it twice changes not
 
 Before merging it compares the incoming runs with the store and prints the report, so the
 nightly log shows drift; --fail-on-regression then exits 1 if they regressed (the baseline is
-still updated). Bad input changes nothing, and the file is replaced atomically.`,
+still updated). Bad input changes nothing, and the file is replaced atomically.
+
+Updates of one baseline serialise: each holds a lock on the directory from reading the store
+to writing it back, so concurrent updates (CI re-runs, a matrix) lose no runs. An update that
+waits longer than --lock-timeout exits 3.`,
 		Args: needResults,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.results = args
@@ -63,9 +71,10 @@ still updated). Bad input changes nothing, and the file is replaced atomically.`
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
 	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own, else now)")
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
+	fs.DurationVar(&o.lockTimeout, "lock-timeout", baseline.DefaultLockTimeout, "how long to wait for another update of the same baseline to finish")
 	o.ingest.register(fs)
 	o.stats.register(fs)
-	setGroup(fs, groupStore, "baseline", "window", "run-id", "commit", "date")
+	setGroup(fs, groupStore, "baseline", "window", "run-id", "commit", "date", "lock-timeout")
 	setGroup(fs, groupGate, "fail-on-regression")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
@@ -82,6 +91,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	if o.window < 1 {
 		return inputError(fmt.Errorf("--window must be at least 1"))
 	}
+	if o.lockTimeout < 0 {
+		return inputError(fmt.Errorf("--lock-timeout must not be negative"))
+	}
 	date := o.date
 	if date != "" {
 		if _, err := time.Parse(time.RFC3339, date); err != nil {
@@ -90,19 +102,19 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	} else {
 		date = o.now().UTC().Format(time.RFC3339)
 	}
-	commit := o.commit
-	if commit == "" {
-		commit = s.Getenv("GITHUB_SHA")
+	commit, err := commitOf(o.commit, cmd.Flags().Changed("commit"), s.Getenv("GITHUB_SHA"))
+	if err != nil {
+		return inputError(err)
 	}
 	iopts, err := o.ingest.options(cfgBetter)
 	if err != nil {
 		return inputError(err)
 	}
 	iopts.Batch = o.runID
-	store, err := baseline.Open(o.dir)
-	if err != nil && !errors.Is(err, baseline.ErrNoBaseline) {
-		return inputError(err)
-	}
+	iopts.Exclude = []string{o.dir}
+	iopts.Note = notePrinter(s)
+	// The results are read before the store is locked, so the lock is held only for the
+	// read-modify-write of the store itself.
 	runs, err := ingest.ReadPaths(o.results, iopts)
 	if err != nil {
 		return inputError(err)
@@ -115,39 +127,110 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			runs[i].Commit = commit
 		}
 	}
-	rep := &check.Report{Verdict: check.Pass}
-	if len(store.Runs) == 0 {
-		_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
-	} else {
-		rep, err = o.stats.compare(store.Runs, runs, opts)
-	}
-	if err != nil {
-		return inputError(err)
-	}
-	if len(store.Runs) > 0 {
-		fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
-		if err := report.Text(s.Out, rep, report.Options{Color: s.OutTTY}); err != nil {
-			return internalError(err)
+	var (
+		rep *check.Report
+		st  baseline.MergeStats
+		n   int
+	)
+	res, err := baseline.Update(o.dir, o.lockTimeout, func(store *baseline.Store) error {
+		noteLegacy(s, store)
+		converted, err := baseline.Conform(store.Runs, runs)
+		if err != nil {
+			return inputError(err)
 		}
-		fmt.Fprintln(s.Out)
+		for _, c := range converted {
+			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
+		}
+		rep = &check.Report{Verdict: check.Pass}
+		if len(store.Runs) == 0 {
+			_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
+		} else {
+			rep, err = o.stats.compare(store.Runs, runs, opts)
+		}
+		if err != nil {
+			return inputError(err)
+		}
+		if len(store.Runs) > 0 {
+			fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
+			if err := report.Text(s.Out, rep, report.Options{Color: s.OutTTY}); err != nil {
+				return internalError(err)
+			}
+			fmt.Fprintln(s.Out)
+		}
+		st = store.Merge(runs, o.window)
+		n = len(store.Runs)
+		return nil
+	})
+	if err != nil {
+		return storeError(err)
 	}
-	st := store.Merge(runs, o.window)
-	if err := store.Save(); err != nil {
-		return internalError(fmt.Errorf("saving %s: %w", store.Path(), err))
+	path := filepath.Join(o.dir, baseline.FileName)
+	if res.TempsRemoved > 0 {
+		fmt.Fprintf(s.ErrOut, "perfgate: note: removed %d temporary file(s) left in %s by an interrupted update\n", res.TempsRemoved, o.dir)
 	}
-	fmt.Fprintf(s.Out, "%s: added %d run(s)", store.Path(), st.Added)
+	fmt.Fprintf(s.Out, "%s: added %d run(s)", path, st.Added)
 	if len(st.Replaced) > 0 {
 		fmt.Fprintf(s.Out, ", replaced batch(es) already stored: %s", strings.Join(st.Replaced, ", "))
 	}
 	if st.Pruned > 0 {
 		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, o.window)
 	}
-	fmt.Fprintf(s.Out, "; %d run(s) stored.\n", len(store.Runs))
+	fmt.Fprintf(s.Out, "; %d run(s) stored.\n", n)
 	if o.failOnRegression && rep.Verdict == check.Fail {
 		fmt.Fprintln(s.ErrOut, "perfgate: the incoming runs regressed against the baseline (--fail-on-regression)")
 		return errGateFailed
 	}
 	return nil
+}
+
+// storeError classifies an error of a store's read-modify-write: one already classified keeps
+// its exit code, a damaged store is bad input, anything else (the lock's timeout, a failed
+// write) is perfgate failing to do its job.
+func storeError(err error) error {
+	var ee *exitError
+	var se *bench.SyntaxError
+	switch {
+	case errors.As(err, &ee):
+		return err
+	case errors.As(err, &se):
+		return inputError(err)
+	}
+	return internalError(err)
+}
+
+// noteLegacy says when a store was written by a perfgate without the closing integrity line.
+func noteLegacy(s *Streams, store *baseline.Store) {
+	if store.Legacy {
+		fmt.Fprintf(s.ErrOut, "perfgate: note: %s was written by an older perfgate (format v1), without the closing line that detects a cut-short file; the next 'perfgate baseline update' adds it\n", store.Path())
+	}
+}
+
+// notePrinter returns an ingest note callback that prints to s.ErrOut.
+func notePrinter(s *Streams) func(string) {
+	return func(msg string) { fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", msg) }
+}
+
+// commitRE is what --commit and $GITHUB_SHA must look like: an abbreviated or full SHA-1 or
+// SHA-256 commit id.
+var commitRE = regexp.MustCompile(`^[0-9a-fA-F]{4,64}$`)
+
+// commitOf returns the commit to record: the flag when given, else $GITHUB_SHA. Either must
+// look like a commit, so an unset variable in an unquoted "--commit $GITHUB_SHA" (which makes
+// --commit swallow the next flag) is refused rather than stored.
+func commitOf(flag string, given bool, env string) (string, error) {
+	if !given {
+		if env != "" && !commitRE.MatchString(env) {
+			return "", fmt.Errorf("$GITHUB_SHA %q does not look like a commit (4 to 64 hex digits); pass --commit SHA", env)
+		}
+		return env, nil
+	}
+	if commitRE.MatchString(flag) {
+		return flag, nil
+	}
+	if strings.HasPrefix(flag, "-") {
+		return "", fmt.Errorf("--commit %q: a flag, not a commit; an unquoted empty variable (--commit $GITHUB_SHA with GITHUB_SHA unset) makes --commit take the next argument; quote it: --commit \"$GITHUB_SHA\"", flag)
+	}
+	return "", fmt.Errorf("--commit %q does not look like a commit: want 4 to 64 hex digits, e.g. --commit \"$(git rev-parse HEAD)\"", flag)
 }
 
 // showOptions are the inputs of "perfgate baseline show".

@@ -103,12 +103,25 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		}
 		return inputError(err)
 	}
+	noteLegacy(s, store)
+	iopts.Exclude = []string{o.baselineDir}
+	iopts.Note = notePrinter(s)
 	runs, err := ingest.ReadPaths(o.results, iopts)
 	if err != nil {
 		return inputError(err)
 	}
+	converted, err := baseline.Conform(store.Runs, runs)
+	if err != nil {
+		return inputError(err)
+	}
+	for _, c := range converted {
+		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
+	}
 	rep, err := o.stats.compare(store.Runs, runs, opts)
 	if err != nil {
+		return inputError(err)
+	}
+	if err := check.Gateable(store.Runs, runs, opts); err != nil {
 		return inputError(err)
 	}
 	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, runs, rep)

@@ -1,0 +1,164 @@
+package baseline
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"golang.org/x/perf/benchunit"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// A metric's unit and direction are facts of the store: once runs of "TFLOPS/GPU" are stored
+// as higher-is-better, results that say otherwise are refused, and results in a known scaling
+// of a stored unit (GFLOPS/GPU, ms/iter, GiB) are converted to it, never stored beside it.
+
+// A Conversion is a metric of incoming runs converted to the store's unit.
+type Conversion struct {
+	From, To string  // units
+	Factor   float64 // a value in From times Factor is the value in To
+	Runs     int     // runs converted
+}
+
+func (c Conversion) String() string {
+	return fmt.Sprintf("converted %s to %s (×%g), the baseline's unit, in %d run(s)", c.From, c.To, c.Factor, c.Runs)
+}
+
+// Conform makes incoming runs agree with the stored ones: a metric the store holds must have
+// the store's direction, and a metric in a scaling of a stored unit is converted to it. It
+// returns the conversions made, or an error naming the first run (file:line) that disagrees.
+// An empty store accepts anything.
+func Conform(stored, incoming []bench.Run) ([]Conversion, error) {
+	if len(stored) == 0 {
+		return nil, nil
+	}
+	better := map[string]bench.Better{}
+	for i := range stored {
+		for _, m := range stored[i].Metrics {
+			if _, ok := better[m.Name]; !ok {
+				better[m.Name] = m.Better
+			}
+		}
+	}
+	units := make([]string, 0, len(better))
+	for u := range better {
+		units = append(units, u)
+	}
+	sort.Strings(units)
+	type conv struct {
+		to     string
+		factor float64
+	}
+	convs := map[string]*conv{} // by incoming metric name; nil: no conversion
+	var order []string
+	counts := map[string]int{}
+	for i := range incoming {
+		r := &incoming[i]
+		for j := range r.Metrics {
+			m := &r.Metrics[j]
+			if _, ok := better[m.Name]; !ok {
+				c, seen := convs[m.Name]
+				if !seen {
+					if to, f, ok := scaling(m.Name, units); ok && m.Unit == m.Name {
+						c = &conv{to, f}
+						order = append(order, m.Name)
+					}
+					convs[m.Name] = c
+				}
+				if c != nil {
+					for k := range m.Values {
+						m.Values[k] *= c.factor
+					}
+					counts[m.Name]++
+					m.Name, m.Unit = c.to, c.to
+				}
+			}
+			if b, ok := better[m.Name]; ok && m.Better != b {
+				return nil, fmt.Errorf("%s: metric %q is %s-is-better here, but the baseline stores it as %s-is-better; a metric's direction is fixed by the store, so fix the input's declaration (or --better %s=%s)", r.Source, m.Name, m.Better, b, m.Name, b)
+			}
+		}
+	}
+	var out []Conversion
+	for _, from := range order {
+		c := convs[from]
+		out = append(out, Conversion{From: from, To: c.to, Factor: c.factor, Runs: counts[from]})
+	}
+	return out, nil
+}
+
+// scaling finds the unit among units that u is a known scaling of (an SI or IEC prefix, or a
+// unit benchunit tidies, such as ns/op for sec/op), and the factor from u to it.
+func scaling(u string, units []string) (to string, factor float64, ok bool) {
+	for _, cu := range decompose(u) {
+		for _, s := range units {
+			for _, cs := range decompose(s) {
+				if cu.base == cs.base && cu.factor != cs.factor {
+					return s, cu.factor / cs.factor, true
+				}
+			}
+		}
+	}
+	return "", 0, false
+}
+
+// A decomposition reads a unit as factor × base.
+type decomposition struct {
+	factor float64
+	base   string
+}
+
+// decompose lists the readings of unit: as is, without a leading SI or IEC prefix, and as
+// benchunit tidies it.
+func decompose(unit string) []decomposition {
+	out := []decomposition{{1, unit}}
+	for _, p := range prefixes {
+		if rest, ok := strings.CutPrefix(unit, p.prefix); ok && rest != "" && isLetter(rest[0]) {
+			out = append(out, decomposition{p.factor, rest})
+		}
+	}
+	if f, t := benchunit.Tidy(1, unit); t != unit {
+		out = append(out, decomposition{f, t})
+	}
+	return out
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// prefixes are benchunit's SI and IEC prefixes with their factors, longest first, read off
+// benchunit.Scale so that perfgate scales units as benchstat prints them. "u" stands for µ.
+var prefixes = func() []struct {
+	prefix string
+	factor float64
+} {
+	var out []struct {
+		prefix string
+		factor float64
+	}
+	add := func(v float64, cls benchunit.Class) {
+		s := benchunit.Scale(v, cls)
+		p := strings.TrimLeft(s, "0123456789.")
+		if p == "" {
+			return
+		}
+		out = append(out, struct {
+			prefix string
+			factor float64
+		}{p, v})
+		if p == "µ" {
+			out = append(out, struct {
+				prefix string
+				factor float64
+			}{"u", v})
+		}
+	}
+	for e := 40; e >= 10; e -= 10 {
+		add(math.Pow(2, float64(e)), benchunit.Binary)
+	}
+	for e := 12; e >= -9; e -= 3 {
+		add(math.Pow(10, float64(e)), benchunit.Decimal)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].prefix) > len(out[j].prefix) })
+	return out
+}()
