@@ -66,7 +66,7 @@ Resolve it with perfgate's merge driver, which keeps the runs of both sides:
   git config merge.perfgate.driver "perfgate baseline merge %%O %%A %%B"
   echo 'baseline.txt merge=perfgate' >> .gitattributes
   git checkout -m -- %s
-or merge two saved versions yourself: perfgate baseline merge BASE OURS THEIRS (the result is written to OURS)`, file)
+then 'git add' it and commit the merge; or merge two saved versions yourself: perfgate baseline merge BASE OURS THEIRS (the result is written to OURS)`, file)
 }
 
 // restoreHint says how to get a good store back.

@@ -304,7 +304,7 @@ func parse(file string, data []byte, mode int) (parsed, error) {
 				}
 				better[v.Unit] = b
 			}
-			if msg := bench.CheckValue(v.Value, b); msg != "" {
+			if msg := bench.CheckValue(v.Value, v.Unit, b); msg != "" {
 				return bench.Errorf(file, line, "metric %q: %s", v.Unit, msg)
 			}
 			if keep {

@@ -2,11 +2,7 @@ package baseline
 
 import (
 	"fmt"
-	"math"
 	"sort"
-	"strings"
-
-	"golang.org/x/perf/benchunit"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -91,74 +87,14 @@ func Conform(stored, incoming []bench.Run) ([]Conversion, error) {
 // scaling finds the unit among units that u is a known scaling of (an SI or IEC prefix, or a
 // unit benchunit tidies, such as ns/op for sec/op), and the factor from u to it.
 func scaling(u string, units []string) (to string, factor float64, ok bool) {
-	for _, cu := range decompose(u) {
+	for _, cu := range bench.Decompose(u) {
 		for _, s := range units {
-			for _, cs := range decompose(s) {
-				if cu.base == cs.base && cu.factor != cs.factor {
-					return s, cu.factor / cs.factor, true
+			for _, cs := range bench.Decompose(s) {
+				if cu.Base == cs.Base && cu.Factor != cs.Factor {
+					return s, cu.Factor / cs.Factor, true
 				}
 			}
 		}
 	}
 	return "", 0, false
 }
-
-// A decomposition reads a unit as factor × base.
-type decomposition struct {
-	factor float64
-	base   string
-}
-
-// decompose lists the readings of unit: as is, without a leading SI or IEC prefix, and as
-// benchunit tidies it.
-func decompose(unit string) []decomposition {
-	out := []decomposition{{1, unit}}
-	for _, p := range prefixes {
-		if rest, ok := strings.CutPrefix(unit, p.prefix); ok && rest != "" && isLetter(rest[0]) {
-			out = append(out, decomposition{p.factor, rest})
-		}
-	}
-	if f, t := benchunit.Tidy(1, unit); t != unit {
-		out = append(out, decomposition{f, t})
-	}
-	return out
-}
-
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-// prefixes are benchunit's SI and IEC prefixes with their factors, longest first, read off
-// benchunit.Scale so that perfgate scales units as benchstat prints them. "u" stands for µ.
-var prefixes = func() []struct {
-	prefix string
-	factor float64
-} {
-	var out []struct {
-		prefix string
-		factor float64
-	}
-	add := func(v float64, cls benchunit.Class) {
-		s := benchunit.Scale(v, cls)
-		p := strings.TrimLeft(s, "0123456789.")
-		if p == "" {
-			return
-		}
-		out = append(out, struct {
-			prefix string
-			factor float64
-		}{p, v})
-		if p == "µ" {
-			out = append(out, struct {
-				prefix string
-				factor float64
-			}{"u", v})
-		}
-	}
-	for e := 40; e >= 10; e -= 10 {
-		add(math.Pow(2, float64(e)), benchunit.Binary)
-	}
-	for e := 12; e >= -9; e -= 3 {
-		add(math.Pow(10, float64(e)), benchunit.Decimal)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return len(out[i].prefix) > len(out[j].prefix) })
-	return out
-}()

@@ -231,7 +231,7 @@ func Validate(runs []bench.Run) error {
 				return fmt.Errorf("%s: metric %q is %s-is-better here but %s-is-better at %s", r.Source, m.Name, m.Better, s.better, s.source)
 			}
 			for _, v := range m.Values {
-				if msg := bench.CheckValue(v, m.Better); msg != "" {
+				if msg := bench.CheckValue(v, m.Unit, m.Better); msg != "" {
 					return fmt.Errorf("%s: metric %q: %s", r.Source, m.Name, msg)
 				}
 			}

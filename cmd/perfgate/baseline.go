@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -23,7 +24,7 @@ func newBaselineCmd(s *Streams) *cobra.Command {
 		Use:   "baseline",
 		Short: "Update or show the stored baseline",
 	}
-	cmd.AddCommand(newBaselineUpdateCmd(s), newBaselineShowCmd(s))
+	cmd.AddCommand(newBaselineUpdateCmd(s), newBaselineShowCmd(s), newBaselineMergeCmd(s))
 	return cmd
 }
 
@@ -273,5 +274,61 @@ func runBaselineShow(s *Streams, o *showOptions, cmd *cobra.Command) error {
 	if err := format.Describe(s.Out, check.Describe(store.Runs, opts), report.Options{Source: store.Path()}); err != nil {
 		return internalError(err)
 	}
+	return nil
+}
+
+// mergeOptions are the inputs of "perfgate baseline merge".
+type mergeOptions struct {
+	base, ours, theirs string
+	window             int
+}
+
+func newBaselineMergeCmd(s *Streams) *cobra.Command {
+	o := &mergeOptions{}
+	cmd := &cobra.Command{
+		Use:   "merge BASE OURS THEIRS",
+		Short: "Merge two versions of a baseline file (git's merge driver)",
+		Long: `merge resolves two versions of a baseline file, OURS and THEIRS, that descend from BASE:
+the result holds the runs of both (by batch), runs that one side removed since BASE stay
+removed, batches are in date order, and the rolling window is re-applied. The result is
+written to OURS, as git's merge-driver convention wants, and merge exits 0; a version that is
+not a sound store is refused with exit 2 and OURS is left as it was.
+
+Set it up once per clone, so that two nightly refresh branches merge without a hand-merge:
+
+  git config merge.perfgate.driver "perfgate baseline merge %O %A %B"
+  echo 'baseline.txt merge=perfgate' >> perf/baseline/.gitattributes
+
+BASE may be empty (the store was added on both branches).`,
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.base, o.ours, o.theirs = args[0], args[1], args[2]
+			return runBaselineMerge(s, o)
+		},
+	}
+	cmd.Flags().IntVar(&o.window, "window", 0, "runs to keep per config (default: the larger window the two versions record)")
+	return cmd
+}
+
+func runBaselineMerge(s *Streams, o *mergeOptions) error {
+	if o.window < 0 {
+		return inputError(fmt.Errorf("--window must not be negative"))
+	}
+	var data [3][]byte
+	for i, p := range []string{o.base, o.ours, o.theirs} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return inputError(err)
+		}
+		data[i] = b
+	}
+	runs, st, err := baseline.MergeFiles(o.base, o.ours, o.theirs, data[0], data[1], data[2], o.window)
+	if err != nil {
+		return inputError(err)
+	}
+	if err := baseline.WriteFile(o.ours, runs, st.Window); err != nil {
+		return internalError(err)
+	}
+	fmt.Fprintf(s.Out, "perfgate: %s: %s\n", o.ours, st)
 	return nil
 }
