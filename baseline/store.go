@@ -171,7 +171,7 @@ func parse(file string, data []byte, mode int) (parsed, error) {
 		}
 		l := string(bytes.TrimRight(line, "\r"))
 		if end.line > 0 {
-			return info, bench.Errorf(file, lineNo, "'# perfgate' line after the closing line at line %d: two stores were joined; %s", end.line, restoreHint(file))
+			return info, bench.Errorf(file, lineNo, "content after the closing line at line %d: two stores were joined or the file was edited; %s", end.line, restoreHint(file))
 		}
 		switch {
 		case strings.HasPrefix(l, runPrefix):
