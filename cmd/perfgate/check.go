@@ -126,6 +126,9 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	}
 	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, runs, rep)
 	if err := writeReport(s, rep, format, o.output); err != nil {
+		if errors.Is(err, atomicfile.ErrNotRegular) {
+			return inputError(fmt.Errorf("-o %w", err))
+		}
 		return internalError(err)
 	}
 	if o.publish {

@@ -12,6 +12,9 @@ import (
 	"strings"
 )
 
+// ErrNotRegular reports a target that exists and is not a regular file.
+var ErrNotRegular = errors.New("not a regular file")
+
 // Write replaces path with data, with permissions perm (an existing file keeps its own).
 //
 // A symbolic link is written through: its target is replaced and the link stays. A target
@@ -24,7 +27,7 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	}
 	if st, err := os.Stat(target); err == nil {
 		if !st.Mode().IsRegular() {
-			return fmt.Errorf("%s is %s, not a regular file: it cannot be replaced safely; write to a regular file instead", path, kind(st.Mode()))
+			return fmt.Errorf("%s is %s, %w: it cannot be replaced safely; write to a regular file instead", path, kind(st.Mode()), ErrNotRegular)
 		}
 		perm = st.Mode().Perm()
 	} else if !errors.Is(err, fs.ErrNotExist) {
