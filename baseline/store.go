@@ -226,6 +226,9 @@ func parse(file string, data []byte, mode int) (parsed, error) {
 	if mode&parseVerify != 0 && !info.legacy && end.line == 0 {
 		return info, bench.Errorf(file, max(lastLine, 1), "the store ends here without its closing '# perfgate end' line: it was cut short (an interrupted copy or a bad merge), and runs may be lost; %s", restoreHint(file))
 	}
+	if end.line > 0 && end.line == lineNo && !bytes.HasSuffix(data, []byte("\n")) {
+		return info, bench.Errorf(file, end.line, "the closing line is cut short (no end of line): the file was truncated; %s", restoreHint(file))
+	}
 	if end.line > 0 && end.line != lastLine {
 		return info, bench.Errorf(file, lastLine, "content after the closing line at line %d: two stores were joined or the file was edited; %s", end.line, restoreHint(file))
 	}
