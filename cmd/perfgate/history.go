@@ -106,6 +106,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		rules = copts.Rules
 	}
 	if cmd.Flags().Changed("min-effect") {
+		if err := check.CheckPercent(o.minEffect); err != nil {
+			return inputError(fmt.Errorf("--min-effect %w", err))
+		}
 		opts.MinEffectPct = o.minEffect
 	}
 	if cmd.Flags().Changed("window") {
