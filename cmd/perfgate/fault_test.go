@@ -177,7 +177,7 @@ func killTrials(t *testing.T, kills int) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(*faultsSeed, 9))
-	var sawOld, sawNew, leftTemps, tempsAfter int
+	var sawOld, sawNew, leftTemps, tempsAfter, duringWrite int
 	for k := range kills {
 		store := filepath.Join(dir, fmt.Sprintf("k%d", k))
 		copyStore(t, oldData, store)
@@ -185,7 +185,20 @@ func killTrials(t *testing.T, kills int) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rng.Float64() * 1.2 * float64(took)))
+		if k%2 == 0 {
+			// Anywhere in the update.
+			time.Sleep(time.Duration(rng.Float64() * 1.2 * float64(took)))
+		} else {
+			// While the new store is being written: once its temporary file appears.
+			deadline := time.Now().Add(2 * took)
+			for len(tempFiles(t, store)) == 0 && time.Now().Before(deadline) {
+				time.Sleep(200 * time.Microsecond)
+			}
+			if time.Now().Before(deadline) {
+				duringWrite++
+			}
+			time.Sleep(time.Duration(rng.Float64() * float64(10*time.Millisecond)))
+		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		got, err := os.ReadFile(filepath.Join(store, baseline.FileName))
@@ -218,8 +231,8 @@ func killTrials(t *testing.T, kills int) {
 		}
 		os.RemoveAll(store)
 	}
-	t.Logf("FAULTS kill: %d kill -9s of an update of %d runs into %d (one update: %v): store parsed %d/%d; old content %d, new content %d; temp files left by the kill %d, after the next update %d",
-		kills, configs, configs, took.Round(time.Millisecond), sawOld+sawNew, kills, sawOld, sawNew, leftTemps, tempsAfter)
+	t.Logf("FAULTS kill: %d kill -9s of an update of %d runs into %d (one update: %v; half at a random time, half within 10ms of the new file's creation, %d caught writing): store parsed %d/%d; old content %d, new content %d; temp files left by the kill %d, after the next update %d",
+		kills, configs, configs, took.Round(time.Millisecond), duringWrite, sawOld+sawNew, kills, sawOld, sawNew, leftTemps, tempsAfter)
 }
 
 func copyStore(t *testing.T, data []byte, dir string) {
