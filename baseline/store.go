@@ -41,6 +41,13 @@ const DefaultWindow = 10
 // interrupted copy, a bad merge) or stripped of runs by hand is refused instead of read:
 //
 //	# perfgate end runs=68 batches=3 window=10
+//
+// Runs read from trainer logs may carry a launch fingerprint (bench.Run.Args) and the FLOPs
+// formula their logged TFLOPS match (bench.Run.Formula). A '# perfgate launch' line holds
+// them for the result and failure lines that follow it in its block, up to the next launch
+// line; runs of a sweep share one:
+//
+//	# perfgate launch formula=megatron arg.sequence_parallel=True arg.transformer_impl=transformer_engine
 type Store struct {
 	// Dir is the baseline directory.
 	Dir string
@@ -84,9 +91,10 @@ func Open(dir string) (*Store, error) {
 }
 
 const (
-	runPrefix  = "# perfgate run "
-	failPrefix = "# perfgate fail "
-	endPrefix  = "# perfgate end "
+	runPrefix    = "# perfgate run "
+	failPrefix   = "# perfgate fail "
+	launchPrefix = "# perfgate launch"
+	endPrefix    = "# perfgate end "
 	// Format is the store format this perfgate writes. Format 1 had no closing line; it is
 	// still read, and rewritten as the current format by the next Save.
 	Format       = 2
@@ -142,6 +150,7 @@ func parse(file string, data []byte, mode int) (parsed, error) {
 	var (
 		blocks   []block
 		failures []failure
+		launches []launch
 		batches  = map[string]int{}
 		in       = gobench.Interner{Strict: true}
 		end      closing
@@ -166,7 +175,7 @@ func parse(file string, data []byte, mode int) (parsed, error) {
 		if len(line) >= 7 && isConflictMarker(line) {
 			return info, conflictError(file, lineNo)
 		}
-		if !bytes.HasPrefix(line, []byte("# perfgate ")) {
+		if !bytes.HasPrefix(line, []byte("# perfgate")) {
 			continue
 		}
 		l := string(bytes.TrimRight(line, "\r"))
@@ -218,6 +227,16 @@ func parse(file string, data []byte, mode int) (parsed, error) {
 			}
 			c.line = lineNo
 			end = c
+		case l == launchPrefix || strings.HasPrefix(l, launchPrefix+" "):
+			if len(blocks) == 0 {
+				return info, bench.Errorf(file, lineNo, "launch line before any '# perfgate run' line")
+			}
+			ln, err := parseLaunch(strings.TrimPrefix(l, launchPrefix))
+			if err != nil {
+				return info, bench.Errorf(file, lineNo, "launch line: %v", err)
+			}
+			ln.line = lineNo
+			launches = append(launches, ln)
 		}
 	}
 	if lineNo == 0 {
@@ -240,6 +259,7 @@ func parse(file string, data []byte, mode int) (parsed, error) {
 		// At most one run per line: one allocation instead of a doubling series.
 		runs     []bench.Run
 		bi       = -1
+		li       = -1
 		better   = map[string]bench.Better{}
 		metrics  slab[bench.Metric]
 		values   slab[float64]
@@ -257,6 +277,13 @@ func parse(file string, data []byte, mode int) (parsed, error) {
 		b := &blocks[bi]
 		r.Batch, r.Date, r.Commit, r.File = b.batch, b.date, b.commit, b.source
 		r.Source = fileBase + strconv.Itoa(line)
+		// The launch line in force: the last one before line, within its block.
+		for li+1 < len(launches) && launches[li+1].line < line {
+			li++
+		}
+		if li >= 0 && launches[li].line > b.line {
+			r.Args, r.Formula = launches[li].args, launches[li].formula
+		}
 	}
 	flush := func(before int) {
 		for len(failures) > 0 && failures[0].line < before {
@@ -444,6 +471,7 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 	var (
 		batch      string
 		end        closing // the closing line's counts
+		launchLine string
 		line       []byte
 		vals       []byte
 		benchNames = map[string]string{} // benchmark name by config key: one per config, not per run
@@ -451,9 +479,15 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 	for i := range runs {
 		r := &runs[i]
 		if i == 0 || r.Batch != batch {
-			batch = r.Batch
+			batch, launchLine = r.Batch, ""
 			end.batches++
 			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", r.File))
+		}
+		if r.Args != nil || r.Formula != "" || launchLine != "" {
+			if l := formatLaunch(r.Args, r.Formula); l != launchLine {
+				launchLine = l
+				fmt.Fprintln(bw, launchPrefix+l)
+			}
 		}
 		key := r.ConfigKey()
 		name, ok := benchNames[key]
@@ -520,4 +554,52 @@ func writeSampleLines(w io.Writer, name string, ms []bench.Metric) {
 		}
 		fmt.Fprintf(w, "%s 1%s\n", name, vals.String())
 	}
+}
+
+// A launch is a '# perfgate launch' line: the fingerprint and formula of the runs after it.
+type launch struct {
+	line    int
+	args    map[string]string
+	formula string
+}
+
+// parseLaunch parses the fields of a launch line: "formula=NAME" and "arg.NAME=VALUE".
+func parseLaunch(s string) (launch, error) {
+	kv, err := parseFields(s)
+	if err != nil {
+		return launch{}, err
+	}
+	var ln launch
+	for k, v := range kv {
+		switch {
+		case k == "formula":
+			ln.formula = v
+		case strings.HasPrefix(k, "arg.") && len(k) > len("arg."):
+			if ln.args == nil {
+				ln.args = map[string]string{}
+			}
+			ln.args[strings.TrimPrefix(k, "arg.")] = v
+		default:
+			return launch{}, fmt.Errorf("unknown field %q (want formula= or arg.NAME=)", k)
+		}
+	}
+	return ln, nil
+}
+
+// formatLaunch returns the fields of the launch line for args and formula, each after a
+// space, sorted; "" when there are none.
+func formatLaunch(args map[string]string, formula string) string {
+	var b strings.Builder
+	if formula != "" {
+		b.WriteString(" " + field("formula", formula))
+	}
+	keys := make([]string, 0, len(args))
+	for k := range args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(" " + field("arg."+k, args[k]))
+	}
+	return b.String()
 }

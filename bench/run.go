@@ -123,6 +123,14 @@ type Run struct {
 	// Notes are caveats from ingest that the report should show, such as a log cut off by a
 	// time limit.
 	Notes []string
+	// Args fingerprint how the run was launched: the launch arguments its input recorded
+	// (a Megatron-LM argument dump) that are not part of Config, by name, without per-run
+	// noise such as paths, seeds and ports. Nil when the input records none. A flipped
+	// argument between baseline and new runs of one config is args drift, not a new config.
+	Args map[string]string
+	// Formula is the FLOPs formula (a flops.Formula name) that the run's logged TFLOPS/GPU
+	// match, when ingest could tell from the logged time and model shape; "" otherwise.
+	Formula string
 }
 
 // ConfigKey returns the canonical key of the run's config, computing it only when no reader
@@ -270,7 +278,9 @@ func unescape(s string) (string, error) { return url.PathUnescape(s) }
 // sorted, de-duplicated, joined with "+", or "none" when there are none. Tokens are separated by
 // commas, "+", ";" or white space; "a-b/c" expands to "a-b" and "a-c", so
 // "dist-opt, overlap-grad/param" is "dist-opt+overlap-grad+overlap-param". The token "none"
-// (any case) is dropped.
+// (any case) is dropped. Tokens are then put into the flag vocabulary (see FlagVocabulary):
+// aliases such as "distributed-optimizer" become "dist-opt", and "recompute, block" becomes
+// "recompute-block", the token a Megatron-LM log with full block recomputation yields.
 func CanonicalFlags(s string) string {
 	fields := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return r == ',' || r == '+' || r == ';' || r == ' ' || r == '\t'
@@ -308,6 +318,7 @@ func CanonicalFlags(s string) string {
 			}
 		}
 	}
+	out = vocabulary(out)
 	if len(out) == 0 {
 		return "none"
 	}

@@ -26,7 +26,7 @@ const ConfigFileName = "perfgate.json"
 //	  "alpha": 0.05, "correction": "holm", "test": "moderated-t", "min_effect_pct": 3, "tolerance_pct": 5,
 //	  "min_history_runs": 3, "window": 10, "metrics": ["TFLOPS/GPU", "s/iter"],
 //	  "speed_metrics": ["TFLOPS/GPU", "tokens/s/GPU", "samples/s", "s/iter"],
-//	  "better": {"tokens/s/GPU": "higher"},
+//	  "better": {"tokens/s/GPU": "higher"}, "key_args": ["sequence_parallel"],
 //	  "rules": [
 //	    {"match": "/tp:4", "min_effect_pct": 5},
 //	    {"match": "/flags:dist-opt", "metric": "s/iter", "ignore": true,
@@ -51,6 +51,9 @@ type ConfigFile struct {
 	SpeedMetrics []string          `json:"speed_metrics"`
 	Better       map[string]string `json:"better"`
 	Rules        []RuleSpec        `json:"rules"`
+	// KeyArgs are launch arguments of trainer logs that belong in the config key (see
+	// ingest.Options.KeyArgs), e.g. ["sequence_parallel"] for a sweep that varies it.
+	KeyArgs []string `json:"key_args"`
 }
 
 // A RuleSpec is a rule as written in the config file.

@@ -2,7 +2,6 @@ package github
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -173,41 +172,12 @@ func (p *publisher) mark(ctx context.Context, phase Phase) error {
 	if o.NoAPI {
 		return nil
 	}
-	if err := p.target(); err != nil {
+	if err := p.connect(); err != nil {
 		return err
 	}
-	if o.Token == "" {
-		return inputErrorf("no GitHub token: set %s (or name another variable with --token-env)", o.TokenEnv)
-	}
-	if err := p.newClient(); err != nil {
-		return err
-	}
-	if o.VerifyHead || p.sha == "" {
-		if err := p.resolveHead(ctx); err != nil {
-			return err
-		}
-	}
-	var errs []error
-	for _, step := range []func(context.Context, Phase) error{p.markStatus, p.markComment} {
-		err := step(ctx, phase)
-		if err == nil {
-			continue
-		}
-		var pe *permissionError
-		if errors.As(err, &pe) {
-			p.out.ReadOnly = true
-			fmt.Fprint(o.Stderr, p.permissionHint(pe))
-			if o.Strict {
-				errs = append(errs, err)
-			}
-			break
-		}
-		errs = append(errs, err)
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return errors.Join(errs...)
+	return p.writes(ctx,
+		func(ctx context.Context) error { return p.markStatus(ctx, phase) },
+		func(ctx context.Context) error { return p.markComment(ctx, phase) })
 }
 
 func (p *publisher) markStatus(ctx context.Context, phase Phase) error {

@@ -186,17 +186,22 @@ func (p *publisher) run(ctx context.Context, rep *check.Report) error {
 	if o.NoAPI {
 		return errors.Join(errs...)
 	}
-	if err := p.target(); err != nil {
-		return errors.Join(append(errs, err)...)
-	}
-	if o.Token == "" {
-		return errors.Join(append(errs, inputErrorf("no GitHub token: set %s (or name another variable with --token-env)", o.TokenEnv))...)
-	}
-	if err := p.newClient(); err != nil {
+	if err := p.connect(); err != nil {
 		return errors.Join(append(errs, err)...)
 	}
 	errs = append(errs, p.api(ctx, rep))
 	return errors.Join(errs...)
+}
+
+// connect finds the repository and pull request and makes the API client.
+func (p *publisher) connect() error {
+	if err := p.target(); err != nil {
+		return err
+	}
+	if p.opts.Token == "" {
+		return inputErrorf("no GitHub token: set %s (or name another variable with --token-env)", p.opts.TokenEnv)
+	}
+	return p.newClient()
 }
 
 // defaults fills the options that do not depend on the pull request.
@@ -354,9 +359,18 @@ func (p *publisher) newClient() error {
 	return nil
 }
 
-// api does the API calls: verify the head, then status, check run and comment. After a
-// permission error it stops, since every other write would be refused too.
+// api does the API calls: verify the head, then status, check run and comment.
 func (p *publisher) api(ctx context.Context, rep *check.Report) error {
+	return p.writes(ctx,
+		func(ctx context.Context) error { return p.status(ctx, rep) },
+		func(ctx context.Context) error { return p.checkRun(ctx, rep) },
+		func(ctx context.Context) error { return p.comment(ctx, rep) })
+}
+
+// writes verifies the head when it must, then does the API writes in order. After a
+// permission error it stops, since every other write would be refused too; only with
+// Strict is that an error.
+func (p *publisher) writes(ctx context.Context, steps ...func(context.Context) error) error {
 	o := p.opts
 	if o.VerifyHead || p.sha == "" {
 		if err := p.resolveHead(ctx); err != nil {
@@ -364,9 +378,8 @@ func (p *publisher) api(ctx context.Context, rep *check.Report) error {
 		}
 	}
 	var errs []error
-	steps := []func(context.Context, *check.Report) error{p.status, p.checkRun, p.comment}
 	for _, step := range steps {
-		err := step(ctx, rep)
+		err := step(ctx)
 		if err == nil {
 			continue
 		}

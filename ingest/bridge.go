@@ -43,6 +43,7 @@ func (p *megatronParser) stepTimeLine(rest []byte, n int) {
 	if !ok {
 		return
 	}
+	p.recognized = true
 	tf := math.NaN()
 	if v, ok := numberAfter(rest[k:], kwGPUUtil); ok {
 		tf = v

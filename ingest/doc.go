@@ -15,8 +15,15 @@
 //
 // cmd/perfgate is a thin cobra layer over these packages.
 //
-// Formats is the list of readers, tried in order by Detect; ReadPaths reads files and
-// directories, validates what no single reader can (directions, one unit per metric, usable
-// values) and fails with a SyntaxError ("file:line: what is wrong") on the first bad input.
-// No reader panics on any input: each is fuzzed.
+// Formats is the list of readers, tried in order by Detect; ReadAll (and ReadPaths, its runs)
+// reads files and directories, validates what no single reader can (directions, one unit per
+// metric, usable values, a config key on every run) and fails with a SyntaxError
+// ("file:line: what is wrong") on the first bad input. A directory's files that no reader
+// claims are skipped and listed in Input.Skipped. No reader panics on any input: each is
+// fuzzed.
+//
+// Config identity follows the sweep's vocabulary (bench.FlagVocabulary): the flags of a
+// trainer log are the options a sweep table's "addtl args" speak of; the other launch
+// arguments are the run's fingerprint (Run.Args), and ArgsDrift compares the fingerprints of
+// baseline and new runs, and the FLOPs formula their logged TFLOPS match (Run.Formula).
 package ingest

@@ -23,7 +23,10 @@ import (
 // The iteration-time series gives one s/iter sample per finite step after warm-up ("nan"
 // entries are steps that were not logged); "throughput", when present, gives TFLOPS/GPU
 // samples; the largest mem-max-allocated-bytes value gives MB-max-allocated. The file is
-// one run; its config comes from the file name, a sidecar JSON and --set.
+// one run. Megatron-LM names every such file golden_values_<env>_<platform>.json inside the
+// directory of its test case, so the config of a file so named is test=<directory name>
+// (gpt3_7b_tp4_pp1_memory_speed) and platform=<env>_<platform> (dev_dgx_h100); a file name
+// with key=value parts, a sidecar JSON and --set add to or override it.
 var GoldenFormat = &Format{
 	Name:  "megatron-golden",
 	Doc:   "Megatron-LM golden values JSON (golden_values_*.json with an \"iteration-time\" series)",
@@ -122,7 +125,7 @@ func readGolden(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		return nil, err
 	}
 
-	cfg, err := fileConfig(file, nil)
+	cfg, err := fileConfig(file, goldenConfig(file))
 	if err != nil {
 		return nil, err
 	}
@@ -211,4 +214,23 @@ func keyLine(data []byte, name string) int {
 
 func jsonErrorMsg(err error) string {
 	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// goldenConfig returns the test case and platform a golden values file's path names:
+// tests/functional_tests/test_cases/gpt/gpt3_7b_tp4_pp1_memory_speed/golden_values_dev_dgx_h100.json
+// is test=gpt3_7b_tp4_pp1_memory_speed platform=dev_dgx_h100. Other names give nothing.
+func goldenConfig(file string) bench.Config {
+	base := filepath.Base(file)
+	lower := strings.ToLower(base)
+	if !strings.HasPrefix(lower, "golden_values") || !strings.HasSuffix(lower, ".json") {
+		return nil
+	}
+	c := bench.Config{}
+	if p := strings.Trim(base[len("golden_values"):len(base)-len(".json")], "_-"); p != "" {
+		c["platform"] = p
+	}
+	if dir := filepath.Base(filepath.Dir(file)); dir != "." && dir != string(filepath.Separator) && dir != "" {
+		c["test"] = dir
+	}
+	return c
 }

@@ -8,11 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -37,15 +35,20 @@ type Options struct {
 	// its summary, as soon as each file has been read and validated, so that memory holds one
 	// number per run rather than one per iteration. Metric.Samples keeps the count.
 	Summarize func(values []float64) float64
-	// Exclude are directories that directory walks skip with a note, such as the baseline
-	// directory, so "perfgate check --baseline perf/baseline ." never reads the store as
-	// results.
+	// Exclude are directories that directory walks skip (the baseline directory), so that
+	// "perfgate check --baseline perf/baseline ." never reads the store as results.
 	Exclude []string
-	// Note, when set, receives the notes of ReadPaths: inputs skipped because they are not
-	// results (the excluded directories, hidden files, FIFOs, devices).
-	Note func(string)
+	// KeyArgs names launch arguments (as a Megatron-LM argument dump spells them, e.g.
+	// "sequence_parallel") that belong in the config key beside the flag vocabulary; a true
+	// boolean adds its name as a flag, another value its name and value. The per-repository
+	// config file is where a repository lists them.
+	KeyArgs []string
+	// AllowNoConfig accepts runs whose input gives no config key at all, gating them as the
+	// one unnamed config. Without it such a run is an input error: runs without a config
+	// would silently be compared with each other whatever they ran.
+	AllowNoConfig bool
 
-	// names, set by ReadPaths, interns Go benchmark configs across the files of one read.
+	// names, set by ReadAll, interns Go benchmark configs across the files of one read.
 	names *gobench.Shared
 }
 
@@ -114,14 +117,23 @@ func Detect(file string, head []byte) (*Format, error) {
 	return nil, &bench.SyntaxError{File: file, Msg: strings.TrimPrefix(b.String(), file+": ")}
 }
 
-// ReadPaths reads every file named in paths. A directory contributes the regular files below
-// it, in lexical order, skipping hidden files, opts.Exclude and sidecar *.json files that
-// describe a log. FIFOs, devices and sockets are never opened (reading one could hang), and
-// every input skipped is reported to opts.Note.
-// Files are parsed concurrently, one per CPU, and their runs returned in order. It fails on
-// the first bad file (in order), and when the paths hold no results at all.
+// ReadPaths reads every file named in paths, as ReadAll does, and returns the runs.
 func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
-	var files []string
+	in, err := ReadAll(paths, opts)
+	if err != nil {
+		return nil, err
+	}
+	return in.Runs, nil
+}
+
+// ReadAll reads every file named in paths. A directory contributes the regular files below
+// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log,
+// and skipping, with a note in Input.Skipped, files that no reader claims (a README, a Slurm
+// script, a model_config.yaml). Files are parsed concurrently, one per CPU, and their runs
+// returned in order. It fails on the first bad file (in order), when the paths hold no
+// results at all, and when a run has no config key (unless Options.AllowNoConfig).
+func ReadAll(paths []string, opts *Options) (*Input, error) {
+	var files []entry
 	for _, p := range paths {
 		fs, err := expand(p, opts)
 		if err != nil {
@@ -138,8 +150,9 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 	shared.names = &gobench.Shared{}
 	opts = &shared
 	type result struct {
-		runs []bench.Run
-		err  error
+		runs    []bench.Run
+		err     error
+		skipped string
 	}
 	results := make([]result, len(files))
 	work := make(chan int)
@@ -149,13 +162,16 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				rs, err := ReadFile(files[i], opts)
+				if files[i].skip != "" {
+					continue // never opened: a FIFO could hang, a device never end
+				}
+				rs, skip, err := readEntry(files[i], opts)
 				if err == nil && opts != nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
 						summarize(rs, opts.Summarize)
 					}
 				}
-				results[i] = result{rs, err}
+				results[i] = result{rs, err, skip}
 			}
 		}()
 	}
@@ -171,18 +187,35 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 		}
 		n += len(r.runs)
 	}
-	runs := make([]bench.Run, 0, n)
+	in := &Input{Runs: make([]bench.Run, 0, n)}
 	for i := range results {
-		runs = append(runs, results[i].runs...)
+		if files[i].skip != "" {
+			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: files[i].skip})
+			continue
+		}
+		if results[i].skipped != "" {
+			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: results[i].skipped})
+			continue
+		}
+		in.Runs = append(in.Runs, results[i].runs...)
 		results[i].runs = nil // let each file's slice go once copied
 	}
-	if len(runs) == 0 {
-		return nil, fmt.Errorf("%s: no results found", strings.Join(paths, ", "))
+	if len(in.Runs) == 0 {
+		msg := strings.Join(paths, ", ") + ": no results found"
+		if len(in.Skipped) > 0 {
+			msg += fmt.Sprintf(" (%d file(s) skipped, e.g. %s: %s)", len(in.Skipped), in.Skipped[0].File, in.Skipped[0].Reason)
+		}
+		return nil, errors.New(msg)
 	}
-	if err := Validate(runs); err != nil {
+	if err := Validate(in.Runs); err != nil {
 		return nil, err
 	}
-	return runs, nil
+	if opts == nil || !opts.AllowNoConfig {
+		if err := requireConfig(in.Runs); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
 }
 
 // summarize replaces each metric's samples by f of them. The summaries are cut from one
@@ -240,93 +273,6 @@ func Validate(runs []bench.Run) error {
 	return nil
 }
 
-func expand(p string, opts *Options) ([]string, error) {
-	note := func(format string, args ...any) {
-		if opts != nil && opts.Note != nil {
-			opts.Note(fmt.Sprintf(format, args...))
-		}
-	}
-	var exclude []os.FileInfo
-	if opts != nil {
-		for _, d := range opts.Exclude {
-			if st, err := os.Stat(d); err == nil && st.IsDir() {
-				exclude = append(exclude, st)
-			}
-		}
-	}
-	excluded := func(st os.FileInfo) bool {
-		for _, x := range exclude {
-			if os.SameFile(st, x) {
-				return true
-			}
-		}
-		return false
-	}
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		if !st.Mode().IsRegular() {
-			note("skipped %s: %s, not a results file", p, special(st.Mode()))
-			return nil, nil
-		}
-		return []string{p}, nil
-	}
-	if excluded(st) {
-		note("skipped %s: it is the baseline directory, not results", p)
-		return nil, nil
-	}
-	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if path != p && strings.HasPrefix(name, ".") {
-			note("skipped %s: hidden", path)
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() && path != p && len(exclude) > 0 {
-			if st, err := os.Stat(path); err == nil && excluded(st) {
-				note("skipped %s: it is the baseline directory, not results", path)
-				return filepath.SkipDir
-			}
-		}
-		t := d.Type()
-		switch {
-		case t.IsRegular():
-			if !isSidecar(path) {
-				files = append(files, path)
-			}
-		case t&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0:
-			note("skipped %s: %s, not a results file", path, special(t))
-		}
-		return nil
-	})
-	sort.Strings(files)
-	if err == nil && len(files) == 0 {
-		err = fmt.Errorf("%s: directory holds no results files", p)
-	}
-	return files, err
-}
-
-// special names a kind of file that is never read as results.
-func special(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
-		return "a device"
-	}
-	return "a special file"
-}
-
 // ReadFile reads one results file, detecting its format unless opts forces one. Each run's
 // Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
 // same file twice yields the same runs.
@@ -358,6 +304,9 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 		return nil, err
 	}
 	runs, err := format.Read(file, br, opts)
+	if errors.Is(err, errNoLines) {
+		return nil, errNotThisFormat(file, format)
+	}
 	if err != nil {
 		return nil, err
 	}

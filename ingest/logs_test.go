@@ -17,6 +17,10 @@ var updateLogs = flag.Bool("updateLogs", false, "rewrite the generated trainer-l
 
 const logsDir = "../testdata/logs"
 
+// forcedDir holds real logs that no reader detects by itself (an out-of-memory error printed
+// by NCCL before any trainer line): TestForcedFormat reads them with --input-format.
+const forcedDir = "forced-format"
+
 // TestLogFixtures checks that the committed generated fixtures are what the generators in
 // loggen_test.go produce, and rewrites them with -updateLogs.
 func TestLogFixtures(t *testing.T) {
@@ -53,24 +57,21 @@ func TestLogGolden(t *testing.T) {
 	for _, e := range entries {
 		name := e.Name()
 		path := filepath.Join(logsDir, name)
-		if strings.HasSuffix(name, ".golden") || strings.HasSuffix(name, ".md") || strings.HasPrefix(name, ".") || (!e.IsDir() && isSidecar(path)) {
+		if strings.HasSuffix(name, ".golden") || strings.HasSuffix(name, ".md") || strings.HasPrefix(name, ".") || name == forcedDir || (!e.IsDir() && isSidecar(path)) {
 			continue
 		}
 		n++
 		t.Run(name, func(t *testing.T) {
 			opts := &Options{SkipIters: -1}
-			var runs []bench.Run
-			var err error
-			if e.IsDir() {
-				runs, err = ReadPaths([]string{path}, opts)
-			} else {
-				runs, err = ReadFile(path, opts)
-			}
+			in, err := ReadAll([]string{path}, opts)
 			var got string
 			if err != nil {
-				got = "error: " + err.Error() + "\n"
+				got = "error: " + strings.ReplaceAll(err.Error(), logsDir+string(filepath.Separator), "") + "\n"
 			} else {
-				got = renderRuns(runs)
+				got = renderRuns(in.Runs)
+				for _, s := range in.Skipped {
+					got += fmt.Sprintf("skipped: %s: %s\n", strings.TrimPrefix(filepath.ToSlash(s.File), logsDir+"/"), s.Reason)
+				}
 			}
 			golden := path + ".golden"
 			if *updateLogs {
@@ -99,6 +100,21 @@ func renderRuns(runs []bench.Run) string {
 	for i, r := range runs {
 		fmt.Fprintf(&b, "run %d: %s\n", i+1, filepath.ToSlash(strings.TrimPrefix(r.Source, logsDir+string(filepath.Separator))))
 		fmt.Fprintf(&b, "  config:  %s\n", r.Config.Key())
+		if r.File != filepath.Base(r.File) {
+			fmt.Fprintf(&b, "  file:    %s\n", r.File)
+		}
+		if r.Args != nil {
+			fmt.Fprintf(&b, "  args:    %d in the fingerprint", len(r.Args))
+			for _, k := range []string{"sequence_parallel", "transformer_impl", "bf16", "use_flash_attn"} {
+				if v, ok := r.Args[k]; ok {
+					fmt.Fprintf(&b, ", %s=%s", k, v)
+				}
+			}
+			b.WriteString("\n")
+		}
+		if r.Formula != "" {
+			fmt.Fprintf(&b, "  formula: %s\n", r.Formula)
+		}
 		fmt.Fprintf(&b, "  outcome: %s\n", r.Outcome)
 		if r.Reason != "" {
 			fmt.Fprintf(&b, "  reason:  %s\n", r.Reason)
@@ -155,4 +171,50 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestForcedFormat reads the logs in testdata/logs/forced-format as Megatron-LM logs, as
+// "perfgate check --input-format megatron" does: an out-of-memory error reported by NCCL or
+// cuBLAS is an oom run whose reason quotes the proving line.
+func TestForcedFormat(t *testing.T) {
+	dir := filepath.Join(logsDir, forcedDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".log") {
+			continue
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			in, err := ReadAll([]string{path}, &Options{SkipIters: -1, Format: "megatron", Set: bench.Config{"issue": strings.TrimSuffix(name, ".log")}})
+			var got string
+			if err != nil {
+				got = "error: " + err.Error() + "\n"
+			} else {
+				got = renderRuns(in.Runs)
+			}
+			golden := path + ".golden"
+			if *updateLogs {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./ingest -run TestForcedFormat -updateLogs)", err)
+			}
+			if got != string(want) {
+				t.Errorf("%s: runs differ from %s (run with -updateLogs to accept):\n%s", name, golden, lineDiff(string(want), got))
+			}
+		})
+	}
+	if n < 2 {
+		t.Fatalf("found only %d logs in %s", n, dir)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/perfgate/perfgate/bench"
@@ -175,14 +176,20 @@ func launcherPrefix(line []byte) int {
 	return 0
 }
 
-// pow10tab holds the exactly representable powers of ten used by parseNumber's fast path.
-var pow10tab = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+// pow10tab holds the exactly representable powers of ten used by numberAt's fast path.
+var pow10tab = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // numberAt parses the number at the start of b (after spaces), allowing a sign, thousands
 // separators ("10,050"), a fraction and an exponent. It returns the value and how many bytes
 // of b it used, or ok=false if b does not start with a number. It does not allocate for
 // plain decimals of up to 15 digits, which covers every number trainers print.
-func numberAt(b []byte) (v float64, n int, ok bool) {
+func numberAt(b []byte) (v float64, n int, ok bool) { return numberAtScaled(b, 0) }
+
+// numberAtScaled is numberAt with the value divided by 10^shift as part of the decimal
+// conversion, so that "12137.8" milliseconds read with shift 3 is the float64 nearest to
+// 12.1378 seconds, not 12137.8/1000 = 12.137799999999999.
+func numberAtScaled(b []byte, shift int) (v float64, n int, ok bool) {
 	i := 0
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
 		i++
@@ -230,8 +237,8 @@ func numberAt(b []byte) (v float64, n int, ok bool) {
 	if digits == 0 {
 		return 0, 0, false
 	}
-	if !exp && digits <= 15 {
-		v = float64(mant) / pow10tab[frac]
+	if !exp && digits <= 15 && frac+shift < len(pow10tab) {
+		v = float64(mant) / pow10tab[frac+shift]
 		if neg {
 			v = -v
 		}
@@ -241,7 +248,21 @@ func numberAt(b []byte) (v float64, n int, ok bool) {
 	if commas {
 		tok = bytes.ReplaceAll(tok, []byte(","), nil)
 	}
-	v, err := strconv.ParseFloat(string(tok), 64)
+	str := string(tok)
+	if shift != 0 {
+		if exp {
+			// Fold the shift into the written exponent.
+			k := strings.LastIndexAny(str, "eE")
+			e, err := strconv.Atoi(str[k+1:])
+			if err != nil {
+				return 0, 0, false
+			}
+			str = str[:k] + "e" + strconv.Itoa(e-shift)
+		} else {
+			str += "e-" + strconv.Itoa(shift)
+		}
+	}
+	v, err := strconv.ParseFloat(str, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, 0, false
 	}
@@ -303,6 +324,13 @@ var (
 		[]byte("CUDA out of memory"),
 		[]byte("CUDA error: out of memory"),
 		[]byte("HIP out of memory"),
+		// NCCL and cuBLAS report a device allocation that failed inside a collective or a
+		// handle creation: "NCCL WARN Cuda failure 2 'out of memory'",
+		// "CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`".
+		[]byte("'out of memory'"),
+		[]byte("CUBLAS_STATUS_ALLOC_FAILED"),
+		[]byte("hipErrorOutOfMemory"),
+		[]byte("cudaErrorMemoryAllocation"),
 	}
 	errorMarkers = [][]byte{
 		[]byte("Traceback (most recent call last)"),

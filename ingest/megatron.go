@@ -41,11 +41,16 @@ var (
 	argsEndShort    = []byte("end of arguments")
 
 	kwIteration = []byte("iteration")
-	kwElapsed   = []byte("elapsed time per iteration (ms):")
+	kwElapsed   = []byte("elapsed time per iteration (")
+	kwDSTFLOPs  = []byte("TFLOPs:")
+	kwTGS       = []byte("tokens per gpu per second (tgs):")
 	kwTput      = []byte("throughput per GPU (TFLOP/s/GPU):")
 	kwGBS       = []byte("global batch size:")
-	kwMemory    = []byte(") memory (")
+	kwMemory    = []byte("memory (")
+	kwAlloc     = []byte("alloc")
 	kwExiting   = []byte("exiting program")
+	kwPadded    = []byte("padded vocab (size:")
+	kwNewSize   = []byte("(new size:")
 )
 
 func sniffMegatron(file string, head []byte) bool {
@@ -71,9 +76,10 @@ type megatronRun struct {
 	memMB     float64           // max allocated memory over ranks, in MB (MiB)
 	haveMem   bool
 	fail      failureTracker
-	stop      *failure // a line saying the job stopped early (time limit, exit interval)
-	env       logEnv   // node counts from the launcher, as seen when the run started
-	bridgeNew bool     // Bridge: the last sample came from a Step Time line not yet matched
+	stop      *failure  // a line saying the job stopped early (time limit, exit interval)
+	env       logEnv    // node counts from the launcher, as seen when the run started
+	bridgeNew bool      // Bridge: the last sample came from a Step Time line not yet matched
+	tgs       []float64 // Megatron-DeepSpeed tokens per GPU per second; NaN where not logged
 }
 
 // logEnv is what launcher output says about the job's shape.
@@ -95,6 +101,9 @@ type megatronParser struct {
 	env    logEnv
 	// inArgs is set between an argument header and its end marker.
 	inArgs bool
+	// recognized is set once a line of the format itself (an argument dump, an iteration
+	// or Step Time line) was seen, as opposed to output every trainer prints.
+	recognized bool
 }
 
 func readMegatronLog(file string, r io.Reader, opts *Options, bridge bool) ([]bench.Run, error) {
@@ -119,6 +128,9 @@ func readMegatronLog(file string, r io.Reader, opts *Options, bridge bool) ([]be
 	}
 	if p.inArgs {
 		return nil, bench.Errorf(file, p.cur.argsLine, "argument dump has no end marker %q", string(argsEnd))
+	}
+	if !p.recognized && opts.Format != "" && opts.Format != "auto" && p.cur.fail.first() == nil {
+		return nil, errNoLines
 	}
 	if err := p.flush(); err != nil {
 		return nil, err
@@ -157,6 +169,7 @@ func (p *megatronParser) line(line []byte, n int) error {
 		}
 		m.start, m.argsLine = n, n
 		m.args = map[string]string{}
+		p.recognized = true
 		m.env = p.env
 		p.inArgs = true
 		return nil
@@ -167,7 +180,17 @@ func (p *megatronParser) line(line []byte, n int) error {
 			return nil
 		}
 	}
-	if bytes.Contains(line, kwMemory) {
+	if bytes.Contains(line, kwPadded) {
+		// " > padded vocab (size: 50257) with 431 dummy tokens (new size: 50688)": dumps of
+		// older releases lack padded_vocab_size, which the TFLOPS formula needs.
+		if v, ok := numberAfter(line, kwNewSize); ok && v > 0 && v < 1<<31 && m.args != nil {
+			if cur, ok := m.args["padded_vocab_size"]; !ok || cur == "None" || cur == "" {
+				m.args["padded_vocab_size"] = strconv.Itoa(int(v))
+			}
+		}
+		return nil
+	}
+	if bytes.Contains(line, kwMemory) && bytes.Contains(line, kwAlloc) {
 		memoryLine(m, line)
 		return nil
 	}
@@ -196,12 +219,34 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 	if len(rest) > 0 && rest[0] == '/' {
 		total, _, _ = intAt(rest[1:])
 	}
-	ms, k, ok := numberAt(line[elapsed+len(kwElapsed):])
+	// Megatron-LM logs milliseconds, Megatron-DeepSpeed (BLOOM era) seconds.
+	unit := line[elapsed+len(kwElapsed):]
+	shift := 0
+	switch {
+	case bytes.HasPrefix(unit, []byte("ms):")):
+		unit, shift = unit[len("ms):"):], 3
+	case bytes.HasPrefix(unit, []byte("s):")):
+		unit = unit[len("s):"):]
+	default:
+		return false
+	}
+	secs, k, ok := numberAtScaled(unit, shift)
 	if !ok {
 		return false
 	}
-	after := line[elapsed+len(kwElapsed)+k:]
+	p.recognized = true
+	after := unit[k:]
 	tput, haveTput := numberAfter(after, kwTput)
+	var tgs float64
+	haveTGS := false
+	if !haveTput {
+		// Megatron-DeepSpeed: "… | tokens per gpu per second (tgs): 7664.941 | TFLOPs: 181.27 |".
+		// Only such lines are searched for tgs, which keeps Megatron-LM lines at one scan.
+		if j := bytes.Index(after, kwDSTFLOPs); j >= 0 {
+			tput, _, haveTput = numberAt(after[j+len(kwDSTFLOPs):])
+			tgs, haveTGS = numberAfter(after[:j], kwTGS)
+		}
+	}
 	if p.bridge && m.bridgeNew && len(m.iters) > 0 && m.iters[len(m.iters)-1] < 0 {
 		// The Step Time line just before this one measured the same iteration; the
 		// iteration line has the finer time and the iteration number.
@@ -212,7 +257,7 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 			return true
 		}
 		m.iters[last] = it
-		m.times[last] = ms / 1000
+		m.times[last] = secs
 		if haveTput && math.IsNaN(m.tflops[last]) {
 			m.tflops[last] = tput
 			m.nTput++
@@ -234,7 +279,13 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 		m.total = total
 	}
 	m.iters = append(m.iters, it)
-	m.times = append(m.times, ms/1000)
+	m.times = append(m.times, secs)
+	if haveTGS {
+		for len(m.tgs) < len(m.iters)-1 {
+			m.tgs = append(m.tgs, math.NaN())
+		}
+		m.tgs = append(m.tgs, tgs)
+	}
 	if haveTput {
 		m.tflops = append(m.tflops, tput)
 		m.nTput++
@@ -419,7 +470,7 @@ func (p *megatronParser) finish(m *megatronRun) (bench.Run, error) {
 	var base bench.Config
 	var notes []string
 	if m.args != nil {
-		c, ns, err := megatronConfig(m.args, m.env)
+		c, ns, err := megatronConfig(m.args, m.env, p.opts.KeyArgs)
 		if err != nil {
 			return bench.Run{}, bench.Errorf(p.file, m.argsLine, "argument dump: %v", err)
 		}
@@ -431,6 +482,9 @@ func (p *megatronParser) finish(m *megatronRun) (bench.Run, error) {
 	}
 	run.Config = cfg
 	run.Notes = notes
+	if m.args != nil {
+		run.Args = argsFingerprint(m.args, p.opts.KeyArgs)
+	}
 
 	// Bridge samples without an iteration line are numbered after the last known one.
 	for i, it := range m.iters {
@@ -488,6 +542,20 @@ func (p *megatronParser) finish(m *megatronRun) (bench.Run, error) {
 	}
 	if tf != nil {
 		run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: tf})
+		if tfNote == "" && m.args != nil {
+			run.Formula = loggedFormula(m.args, run.Metrics[0].Values, tf)
+		}
+	}
+	if len(m.tgs) > 0 {
+		var tgs []float64
+		for i := from; i < len(m.iters); i++ {
+			if i < len(m.tgs) && m.tgs[i] > 0 && finite(m.tgs[i]) {
+				tgs = append(tgs, m.tgs[i])
+			}
+		}
+		if len(tgs) == len(m.iters)-from {
+			run.Metrics = append(run.Metrics, bench.Metric{Name: MetricTokens, Unit: MetricTokens, Better: bench.Higher, Values: tgs})
+		}
 	}
 	if m.haveMem {
 		run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricMaxAlloc, Unit: bench.MetricMaxAlloc, Better: bench.Lower, Values: []float64{m.memMB}})
@@ -526,7 +594,7 @@ func (p *megatronParser) throughput(m *megatronRun, from int) ([]float64, string
 
 // megatronConfig builds a config from a Megatron-LM argument dump; see the package README
 // section "Megatron-LM logs" for the mapping.
-func megatronConfig(args map[string]string, env logEnv) (bench.Config, []string, error) {
+func megatronConfig(args map[string]string, env logEnv, keyArgs []string) (bench.Config, []string, error) {
 	c := bench.Config{}
 	var notes []string
 	getInt := func(name string) (int, bool, error) {
@@ -591,49 +659,13 @@ func megatronConfig(args map[string]string, env logEnv) (bench.Config, []string,
 			notes = append(notes, "world size "+strconv.Itoa(world)+" is not a whole number of "+strconv.Itoa(gpn)+"-GPU nodes; config has gpus instead of nodes")
 		}
 	}
-	c["flags"] = bench.CanonicalFlags(strings.Join(megatronFlags(args), ","))
+	c["flags"] = bench.CanonicalFlags(strings.Join(megatronFlags(args, keyArgs), ","))
 	return c, notes, nil
 }
 
 // defaultGPUsPerNode is assumed when neither the argument dump nor launcher output says how
 // many GPUs a node has (a DGX/HGX node).
 const defaultGPUsPerNode = 8
-
-// megatronFlags returns the canonical flag tokens an argument dump enables.
-func megatronFlags(args map[string]string) []string {
-	var flags []string
-	on := func(name string) bool { return args[name] == "True" }
-	set := func(name string) bool {
-		v, ok := args[name]
-		return ok && v != "None" && v != "False" && v != ""
-	}
-	if on("use_distributed_optimizer") {
-		flags = append(flags, "dist-opt")
-	}
-	if on("overlap_grad_reduce") {
-		flags = append(flags, "overlap-grad")
-	}
-	if on("overlap_param_gather") {
-		flags = append(flags, "overlap-param")
-	}
-	switch args["recompute_granularity"] {
-	case "selective":
-		flags = append(flags, "recompute-selective")
-	case "full":
-		// The seed table writes full recomputation as "recompute, block".
-		flags = append(flags, "recompute")
-		if m := args["recompute_method"]; m == "block" || m == "uniform" {
-			flags = append(flags, m)
-		}
-	}
-	if on("sequence_parallel") {
-		flags = append(flags, "sequence-parallel")
-	}
-	if set("fp8") {
-		flags = append(flags, "fp8")
-	}
-	return flags
-}
 
 type argError struct{ name, val string }
 

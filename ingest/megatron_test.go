@@ -260,10 +260,10 @@ func TestMegatronConfig(t *testing.T) {
 	}{
 		{"plain", nil, "", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=32", ""},
 		{"flags", map[string]string{"use_distributed_optimizer": "True", "overlap_grad_reduce": "True", "overlap_param_gather": "True", "sequence_parallel": "True", "fp8": "hybrid"},
-			"", "tp=8/pp=4/mbs=1/gbs=128/flags=dist-opt+fp8+overlap-grad+overlap-param+sequence-parallel/sl=4096/nodes=32", ""},
+			"", "tp=8/pp=4/mbs=1/gbs=128/flags=dist-opt+fp8+overlap-grad+overlap-param/sl=4096/nodes=32", ""},
 		{"selective", map[string]string{"recompute_granularity": "selective"}, "", "tp=8/pp=4/mbs=1/gbs=128/flags=recompute-selective/sl=4096/nodes=32", ""},
-		{"full block", map[string]string{"recompute_granularity": "full", "recompute_method": "block"}, "", "tp=8/pp=4/mbs=1/gbs=128/flags=block+recompute/sl=4096/nodes=32", ""},
-		{"full uniform", map[string]string{"recompute_granularity": "full", "recompute_method": "uniform"}, "", "tp=8/pp=4/mbs=1/gbs=128/flags=recompute+uniform/sl=4096/nodes=32", ""},
+		{"full block", map[string]string{"recompute_granularity": "full", "recompute_method": "block"}, "", "tp=8/pp=4/mbs=1/gbs=128/flags=recompute-block/sl=4096/nodes=32", ""},
+		{"full uniform", map[string]string{"recompute_granularity": "full", "recompute_method": "uniform"}, "", "tp=8/pp=4/mbs=1/gbs=128/flags=recompute-uniform/sl=4096/nodes=32", ""},
 		{"vpp cp ep", map[string]string{"virtual_pipeline_model_parallel_size": "5", "context_parallel_size": "2", "expert_model_parallel_size": "8"},
 			"", "tp=8/pp=4/vpp=5/cp=2/ep=8/mbs=1/gbs=128/flags=none/sl=4096/nodes=32", ""},
 		{"small world", map[string]string{"world_size": "4", "tensor_model_parallel_size": "4", "pipeline_model_parallel_size": "1"}, "",

@@ -10,9 +10,12 @@ import (
 
 // NeMoFormat reads NeMo 2.0 (Lightning) training logs, whose progress printer writes
 // "Training epoch 0, iteration 120/149 | lr: 3e-05 | … | train_step_timing in s: 0.03146 |
-// TFLOPS_per_GPU: 312.4" with floats at four significant digits. Each line gives an s/iter
-// sample (train_step_timing) and, when the FLOPs callback is on, a TFLOPS/GPU sample. The
-// config comes from the file name, a sidecar JSON and --set.
+// TFLOPS_per_GPU: 312.4" with floats at four significant digits ("1.249e+03"). Each line
+// gives an s/iter sample (train_step_timing) and, when the FLOPs callback is on, a
+// TFLOPS/GPU sample; tokens_per_sec_per_gpu gives tokens/s/GPU samples; the largest
+// max_memory_allocated and max_memory_reserved (in bytes, NEMO_LOG_MEMORY_USAGE=1) give
+// MB-max-allocated and MB-max-reserved. global_batch_size gives gbs when every line agrees;
+// the rest of the config comes from the file name, a sidecar JSON and --set.
 var NeMoFormat = &Format{
 	Name:  "nemo",
 	Doc:   "NeMo 2.0 training log (\"Training epoch 0, iteration 120/149 | … | train_step_timing in s: …\")",
@@ -25,6 +28,10 @@ var (
 	kwStepTiming    = []byte("train_step_timing in s:")
 	kwNeMoTFLOPS    = []byte("TFLOPS_per_GPU:")
 	kwCommaIter     = []byte(", iteration ")
+	kwNeMoTokens    = []byte("tokens_per_sec_per_gpu:")
+	kwNeMoMaxAlloc  = []byte("max_memory_allocated:")
+	kwNeMoMaxRes    = []byte("max_memory_reserved:")
+	kwNeMoGBS       = []byte("global_batch_size:")
 )
 
 func sniffNeMo(file string, head []byte) bool {
@@ -37,14 +44,18 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		opts = &Options{SkipIters: -1}
 	}
 	var (
-		times, tflops series
-		fail          failureTracker
-		start         int
-		offset        int // iterations of the epochs before this one
-		prevIter      = -1
-		prevTotal     int
-		lastIdx       = -1
-		ignored       int
+		times, tflops  series
+		tokens         series
+		allocMB, resMB float64
+		gbs            = -1 // -1 none seen, 0 lines disagree
+		notes          []string
+		fail           failureTracker
+		start          int
+		offset         int // iterations of the epochs before this one
+		prevIter       = -1
+		prevTotal      int
+		lastIdx        = -1
+		ignored        int
 	)
 	lr := newLineReader(r)
 	var cl lineCleaner
@@ -95,12 +106,40 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		if v, ok := numberAfter(line, kwNeMoTFLOPS); ok {
 			tflops.add(idx, v)
 		}
+		if v, ok := numberAfter(line, kwNeMoTokens); ok {
+			tokens.add(idx, v)
+		}
+		if v, ok := numberAfter(line, kwNeMoMaxAlloc); ok && finite(v) && v/(1<<20) > allocMB {
+			allocMB = v / (1 << 20)
+		}
+		if v, ok := numberAfter(line, kwNeMoMaxRes); ok && finite(v) && v/(1<<20) > resMB {
+			resMB = v / (1 << 20)
+		}
+		if v, ok := numberAfter(line, kwNeMoGBS); ok && v > 0 && v == float64(int(v)) {
+			switch {
+			case gbs == -1:
+				gbs = int(v)
+			case gbs != int(v):
+				gbs = 0
+			}
+		}
 	}
 	if lr.err != nil {
 		return nil, bench.Errorf(file, lr.lineNo+1, "%v", lr.err)
 	}
+	if start == 0 && opts.Format != "" && opts.Format != "auto" && fail.first() == nil {
+		return nil, errNoLines
+	}
+	var base bench.Config
+	switch {
+	case gbs > 0:
+		base = bench.Config{"gbs": strconv.Itoa(gbs)}
+	case gbs == 0:
+		notes = append(notes, "global_batch_size changes during the run (batch-size ramp-up); gbs left out of the config")
+	}
 	return simpleRun(file, opts, simpleLog{
-		start: start, fail: &fail, times: &times, tflops: &tflops, ignored: ignored,
+		base: base, start: start, fail: &fail, times: &times, tflops: &tflops, tokens: &tokens, ignored: ignored,
+		allocated: allocMB, reserved: resMB, notes: notes,
 	})
 }
 

@@ -31,7 +31,7 @@ func TestReadSeedTable(t *testing.T) {
 		"tp=8/pp=8/mbs=2/gbs=1024/flags=none/sl=4096/nodes=32 ok s/iter=46.7 TFLOPS/GPU=147.22",
 		"tp=8/pp=8/mbs=4/gbs=1024/flags=none/sl=4096/nodes=32 oom",
 		"tp=8/pp=4/mbs=2/gbs=1024/flags=recompute-selective/sl=4096/nodes=32 oom",
-		"tp=8/pp=8/mbs=2/gbs=1024/flags=block+recompute/sl=4096/nodes=32 ok s/iter=46.9 TFLOPS/GPU=146.69",
+		"tp=8/pp=8/mbs=2/gbs=1024/flags=recompute-block/sl=4096/nodes=32 ok s/iter=46.9 TFLOPS/GPU=146.69",
 		"tp=8/pp=8/mbs=2/gbs=1024/flags=recompute-selective/sl=4096/nodes=32 ok s/iter=46.8 TFLOPS/GPU=146.83",
 		"tp=8/pp=8/mbs=4/gbs=1024/flags=recompute-selective/sl=4096/nodes=32 oom",
 		"tp=4/pp=8/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32 error",

@@ -13,15 +13,22 @@ import (
 //	[rank0]:[titan] 2025-07-21 15:57:42,774 - root - INFO - step:  3  loss:  4.9925  grad_norm:  2.6422  memory: 66.91GiB(37.51%)  tps: 30,768  tflops: 314.71  mfu: 13.99%
 //
 // with ANSI colour codes and thousands separators; "mfu: N/A" under FP8. Each step line
-// gives a TFLOPS/GPU and a tokens/s/GPU sample, and the largest "memory" (the allocator's
-// peak reserved memory) is MB-max-reserved. torchtitan does not log the time per step. When
-// every rank logs, only the rank of the first step line is read. "Training starts at step 1,
-// … global batch size 64, … sequence length 8192, total steps 1000" gives gbs, sl and the
-// planned number of steps; "Starting job:" starts a new run. The rest of the config comes
-// from the file name, a sidecar JSON and --set.
+// gives a tokens/s/GPU sample (tps, or wps in 2024 releases) and, when logged, a TFLOPS/GPU
+// sample (releases of early 2025 log no tflops); the largest "memory" (the allocator's peak
+// reserved memory) is MB-max-reserved. torchtitan does not log the time per step. When every
+// rank logs, only the rank of the first step line is read. The start line gives gbs, sl and
+// the planned number of steps, in each of its spellings:
+//
+//	Training starts at step 1, with local batch size 8, global batch size 64, gradient accumulation steps 1, sequence length 8192, total steps 1000 (warmup 200)
+//	Trainer is initialized with local batch size 8, global batch size 64, gradient accumulation steps 1, sequence length 2048, total steps 10 (warmup 2)
+//	Trainer is initialized with 16384 tokens per DP rank, 131072 tokens per train step, gradient accumulation steps 1, maximum context length 8192, total steps 1000 (warmup 200)
+//
+// (the last gives sl from the context length and gbs as tokens per step over it).
+// "Starting job:" starts a new run. The rest of the config comes from the file name, a
+// sidecar JSON and --set.
 var TorchtitanFormat = &Format{
 	Name:  "torchtitan",
-	Doc:   "torchtitan training log (\"step: 4  loss: …  memory: …GiB(…%)  tps: 10,050  tflops: 314.71  mfu: …\")",
+	Doc:   "torchtitan training log (\"step: 4  loss: …  memory: …GiB(…%)  tps: 10,050  tflops: 314.71  mfu: …\", or wps: in 2024)",
 	Sniff: sniffTorchtitan,
 	Read:  readTorchtitan,
 }
@@ -33,20 +40,60 @@ var (
 	kwMemoryColon = []byte("memory:")
 	kwStartingJob = []byte("Starting job:")
 	kwTrainStarts = []byte("Training starts at step")
+	kwTrainerInit = []byte("Trainer is initialized with")
+	kwWPS         = []byte("wps:")
+	kwValidate    = []byte("validate ")
+	kwLossColon   = []byte("loss:")
+	kwTokensStep  = []byte("tokens per train step")
+	kwMaxContext  = []byte("maximum context length")
 	kwTotalSteps  = []byte("total steps")
 	kwGlobalBatch = []byte("global batch size")
 	kwSeqLen      = []byte("sequence length")
 )
 
 func sniffTorchtitan(file string, head []byte) bool {
-	i := bytes.Index(head, kwTFLOPSColon)
-	if i < 0 {
-		return false
+	for rest := head; len(rest) > 0; {
+		i := bytes.Index(rest, kwStep)
+		if i < 0 {
+			return false
+		}
+		ls := bytes.LastIndexByte(rest[:i], '\n') + 1
+		le := bytes.IndexByte(rest[i:], '\n')
+		if le < 0 {
+			le = len(rest) - i
+		}
+		if _, _, ok := titanThroughput(rest[ls : i+le]); ok {
+			return true
+		}
+		rest = rest[i+le:]
 	}
-	// The step and tps fields are on the same line, before tflops.
-	ls := bytes.LastIndexByte(head[:i], '\n') + 1
-	line := head[ls:i]
-	return bytes.Contains(line, kwStep) && bytes.Contains(line, kwTPS)
+	return false
+}
+
+// titanThroughput returns the index of the tokens/s field ("tps:", or "wps:" in 2024
+// releases) of a step line and the index of its "tflops:" field (-1 when the line has none),
+// or ok=false when line is not a step line: "step:" followed by "loss:" and a tokens/s field.
+func titanThroughput(line []byte) (tps, tflops int, ok bool) {
+	s := bytes.Index(line, kwStep)
+	if s < 0 || bytes.HasSuffix(line[:s], kwValidate) {
+		return 0, 0, false // "validate step: 10  loss: …  tps: …" measures evaluation
+	}
+	if !bytes.Contains(line[s:], kwLossColon) {
+		return 0, 0, false
+	}
+	tps = bytes.Index(line[s:], kwTPS)
+	if tps < 0 {
+		tps = bytes.Index(line[s:], kwWPS)
+	}
+	if tps < 0 {
+		return 0, 0, false
+	}
+	tps += s
+	tflops = bytes.Index(line[s:], kwTFLOPSColon)
+	if tflops >= 0 {
+		tflops += s
+	}
+	return tps, tflops, true
 }
 
 // titanRun is one run of a torchtitan log.
@@ -66,6 +113,7 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 		opts = &Options{SkipIters: -1}
 	}
 	var runs []bench.Run
+	recognized := false
 	cur := &titanRun{last: -1}
 	flush := func() error {
 		if !cur.started && cur.fail.first() == nil && len(runs) > 0 {
@@ -87,21 +135,23 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 			break
 		}
 		line, prefix := cl.clean(raw)
-		t := bytes.Index(line, kwTFLOPSColon)
+		tpsAt, t, isStep := titanThroughput(line)
 		s := bytes.Index(line, kwStep)
-		if t < 0 || s < 0 || s > t {
+		if !isStep {
 			if bytes.Contains(line, kwStartingJob) && (cur.started || cur.fail.first() != nil) {
 				if err := flush(); err != nil {
 					return nil, err
 				}
 				cur = &titanRun{last: -1}
 			}
-			if bytes.Contains(line, kwTrainStarts) {
+			if bytes.Contains(line, kwTrainStarts) || bytes.Contains(line, kwTrainerInit) {
 				titanStartLine(&cur.l, line)
+				recognized = true
 			}
 			cur.fail.observe(line, lr.lineNo)
 			continue
 		}
+		recognized = true
 		step, _, ok := intAt(line[s+len(kwStep):])
 		if !ok {
 			continue
@@ -115,7 +165,7 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 			cur.l.ignored++
 			continue
 		}
-		tf, _, ok := numberAt(line[t+len(kwTFLOPSColon):])
+		tokens, _, ok := numberAt(line[tpsAt+len(kwTPS):]) // "wps:" is as long as "tps:"
 		if !ok {
 			continue
 		}
@@ -124,9 +174,11 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 			cur.started = true
 			cur.l.start = lr.lineNo
 		}
-		cur.tflops.add(step, tf)
-		if v, ok := numberAfter(line, kwTPS); ok {
-			cur.tokens.add(step, v)
+		cur.tokens.add(step, tokens)
+		if t >= 0 {
+			if tf, _, ok := numberAt(line[t+len(kwTFLOPSColon):]); ok {
+				cur.tflops.add(step, tf)
+			}
 		}
 		if i := bytes.Index(line, kwMemoryColon); i >= 0 {
 			v, k, ok := numberAt(line[i+len(kwMemoryColon):])
@@ -144,6 +196,9 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 	}
 	if lr.err != nil {
 		return nil, bench.Errorf(file, lr.lineNo+1, "%v", lr.err)
+	}
+	if !recognized && opts.Format != "" && opts.Format != "auto" && cur.fail.first() == nil {
+		return nil, errNoLines
 	}
 	if err := flush(); err != nil {
 		return nil, err
@@ -174,5 +229,20 @@ func titanStartLine(l *simpleLog, line []byte) {
 	}
 	if v, ok := num(kwSeqLen); ok {
 		l.base["sl"] = strconv.Itoa(v)
+	}
+	// "131072 tokens per train step, …, maximum context length 8192": the number comes
+	// before its name.
+	if ctx, ok := num(kwMaxContext); ok {
+		l.base["sl"] = strconv.Itoa(ctx)
+		if i := bytes.Index(line, kwTokensStep); i > 0 {
+			j := bytes.LastIndexByte(bytes.TrimRight(line[:i], " "), ' ') + 1
+			if tokens, _, ok := intAt(line[j:i]); ok && tokens > 0 {
+				if tokens%ctx == 0 {
+					l.base["gbs"] = strconv.Itoa(tokens / ctx)
+				} else {
+					l.base["tokens-per-step"] = strconv.Itoa(tokens)
+				}
+			}
+		}
 	}
 }

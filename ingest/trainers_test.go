@@ -272,7 +272,7 @@ func TestSidecar(t *testing.T) {
 	}
 	var names []string
 	for _, f := range files {
-		names = append(names, filepath.Base(f))
+		names = append(names, filepath.Base(f.path))
 	}
 	sort.Strings(names)
 	if got, want := strings.Join(names, " "), "b.out c.json c.log golden_values_x.json results.json tp=4_nodes=2_a.log"; got != want {

@@ -120,6 +120,17 @@ func RemarkText(m check.Remark) string {
 		return fmt.Sprintf("%s: logged TFLOPS/GPU %.4g disagree by more than 0.5%% with every known formula (closest: %s gives %.4g); check the model and GPU count, or pin one with --recompute-tflops.", m.Source, m.Logged, m.Closest, m.ClosestValue)
 	case check.TFLOPSRecomputed:
 		return fmt.Sprintf("TFLOPS/GPU recomputed from s/iter with the %s formula on both sides (--recompute-tflops).", m.Formula)
+	case check.ArgsDrift:
+		return fmt.Sprintf("args drift: %s %s → %s in %s. The runs were launched differently from the baseline's although their configs match; check the launch script, or make the argument part of the config with --key-arg %s.",
+			m.Arg, argValues(m.Baseline), argValues(m.New), configList(m.Configs), m.Arg)
+	case check.LoggedFormula:
+		return fmt.Sprintf("The logged TFLOPS/GPU of %d new run(s) match the %s FLOPs formula (from their time per iteration and model shape).", m.Runs, m.Formula)
+	case check.SkippedInputs:
+		parts := make([]string, len(m.Files))
+		for i, f := range m.Files {
+			parts[i] = f + " (" + m.Reasons[i] + ")"
+		}
+		return fmt.Sprintf("%d input file(s) skipped, not results: %s.", len(m.Files), strings.Join(parts, ", "))
 	}
 	return m.RemarkKind()
 }
@@ -185,4 +196,25 @@ func describeWithWords(d *check.Description) *check.Description {
 		out.Pooled[i] = pn
 	}
 	return &out
+}
+
+// argValues says the values a launch argument had on one side of args drift.
+func argValues(vs []string) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		if v == "" {
+			v = "(not set)"
+		}
+		out[i] = v
+	}
+	return strings.Join(out, "/")
+}
+
+// configList names up to three configs and counts the rest.
+func configList(keys []string) string {
+	const shown = 3
+	if len(keys) <= shown {
+		return strings.Join(keys, ", ")
+	}
+	return fmt.Sprintf("%s and %d more config(s)", strings.Join(keys[:shown], ", "), len(keys)-shown)
 }

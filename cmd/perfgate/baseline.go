@@ -112,13 +112,17 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		return inputError(err)
 	}
 	iopts.Batch = o.runID
+	iopts.KeyArgs = append(iopts.KeyArgs, o.stats.cfgKeyArgs...)
 	iopts.Exclude = []string{o.dir}
-	iopts.Note = notePrinter(s)
 	// The results are read before the store is locked, so the lock is held only for the
 	// read-modify-write of the store itself.
-	runs, err := ingest.ReadPaths(o.results, iopts)
+	in, err := ingest.ReadAll(o.results, iopts)
 	if err != nil {
 		return inputError(err)
+	}
+	runs := in.Runs
+	if r := skippedRemark(in.Skipped); r != nil {
+		fmt.Fprintln(s.ErrOut, "perfgate: note: "+report.RemarkText(r))
 	}
 	for i := range runs {
 		if runs[i].Date == "" {
@@ -204,11 +208,6 @@ func noteLegacy(s *Streams, store *baseline.Store) {
 	if store.Legacy {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s was written by an older perfgate (format v1), without the closing line that detects a cut-short file; the next 'perfgate baseline update' adds it\n", store.Path())
 	}
-}
-
-// notePrinter returns an ingest note callback that prints to s.ErrOut.
-func notePrinter(s *Streams) func(string) {
-	return func(msg string) { fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", msg) }
 }
 
 // commitRE is what --commit and $GITHUB_SHA must look like: an abbreviated or full SHA-1 or

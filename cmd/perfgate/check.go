@@ -96,6 +96,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
+	iopts.KeyArgs = append(iopts.KeyArgs, o.stats.cfgKeyArgs...)
 	store, err := baseline.Open(dir)
 	if err != nil {
 		if errors.Is(err, baseline.ErrNoBaseline) && o.baselineRef != "" {
@@ -105,26 +106,28 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	}
 	noteLegacy(s, store)
 	iopts.Exclude = []string{o.baselineDir}
-	iopts.Note = notePrinter(s)
-	runs, err := ingest.ReadPaths(o.results, iopts)
+	in, err := ingest.ReadAll(o.results, iopts)
 	if err != nil {
 		return inputError(err)
 	}
-	converted, err := baseline.Conform(store.Runs, runs)
+	converted, err := baseline.Conform(store.Runs, in.Runs)
 	if err != nil {
 		return inputError(err)
 	}
 	for _, c := range converted {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 	}
-	rep, err := o.stats.compare(store.Runs, runs, opts)
+	rep, err := o.stats.compare(store.Runs, in.Runs, opts)
 	if err != nil {
 		return inputError(err)
 	}
-	if err := check.Gateable(store.Runs, runs, opts); err != nil {
+	if err := check.Gateable(store.Runs, in.Runs, opts); err != nil {
 		return inputError(err)
 	}
-	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, runs, rep)
+	if r := skippedRemark(in.Skipped); r != nil {
+		rep.Remarks = append(rep.Remarks, r)
+	}
+	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, in.Runs, rep)
 	if err := writeReport(s, rep, format, o.output); err != nil {
 		if errors.Is(err, atomicfile.ErrNotRegular) {
 			return inputError(fmt.Errorf("-o %w", err))

@@ -1,11 +1,28 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/baseline"
+	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/report"
 )
+
+// skippedRemark is the remark for files a directory walk left out, or nil.
+func skippedRemark(skipped []ingest.Skipped) check.Remark {
+	if len(skipped) == 0 {
+		return nil
+	}
+	var r check.SkippedInputs
+	for _, sk := range skipped {
+		r.Files = append(r.Files, sk.File)
+		r.Reasons = append(r.Reasons, sk.Reason)
+	}
+	return r
+}
 
 // convertOptions are the inputs of "perfgate convert".
 type convertOptions struct {
@@ -32,11 +49,14 @@ Failed runs and provenance are kept as '# perfgate' lines, which benchstat ignor
 				return inputError(err)
 			}
 			iopts.Summarize = nil // convert writes every sample
-			runs, err := ingest.ReadPaths(o.results, iopts)
+			in, err := ingest.ReadAll(o.results, iopts)
 			if err != nil {
 				return inputError(err)
 			}
-			if err := baseline.WriteSamples(s.Out, runs); err != nil {
+			if r := skippedRemark(in.Skipped); r != nil {
+				fmt.Fprintln(s.ErrOut, "perfgate: note: "+report.RemarkText(r))
+			}
+			if err := baseline.WriteSamples(s.Out, in.Runs); err != nil {
 				return internalError(err)
 			}
 			return nil

@@ -18,6 +18,8 @@ type ingestFlags struct {
 	set       []string
 	skipIters int
 	better    []string
+	noConfig  bool
+	keyArgs   []string
 }
 
 func (f *ingestFlags) register(fs *pflag.FlagSet) {
@@ -25,13 +27,16 @@ func (f *ingestFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.set, "set", nil, "add or override a config key on every run, as key=value (repeatable)")
 	fs.IntVar(&f.skipIters, "skip-iters", -1, "warm-up iterations to drop from logs beyond the first logged one (-1: the format's default)")
 	fs.StringArrayVar(&f.better, "better", nil, "metric direction, as METRIC=higher|lower (repeatable)")
-	setGroup(fs, groupInputs, "input-format", "set", "skip-iters", "better")
+	fs.BoolVar(&f.noConfig, "allow-no-config", false, "accept runs whose input gives no config key, gating them all as one unnamed config")
+	fs.StringArrayVar(&f.keyArgs, "key-arg", nil, "put a launch argument of Megatron logs (e.g. sequence_parallel) in the config key as a flag (repeatable)")
+	setGroup(fs, groupInputs, "input-format", "set", "skip-iters", "better", "allow-no-config", "key-arg")
 }
 
 // options validates the flags and returns ingest options. cfgBetter are directions from the
 // config file, which flags override.
 func (f *ingestFlags) options(cfgBetter map[string]bench.Better) (*ingest.Options, error) {
-	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]bench.Better{}, Summarize: bench.Center}
+	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]bench.Better{}, Summarize: bench.Center,
+		AllowNoConfig: f.noConfig, KeyArgs: f.keyArgs}
 	if f.skipIters < -1 {
 		return nil, fmt.Errorf("--skip-iters must be -1 (the format's default) or more, not %d", f.skipIters)
 	}
@@ -80,6 +85,7 @@ type checkFlags struct {
 	requireAll bool
 	recompute  string
 	gpn        int
+	cfgKeyArgs []string // key_args of the config file, read by options
 }
 
 func (f *checkFlags) register(fs *pflag.FlagSet) {
@@ -142,6 +148,9 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 	if err != nil {
 		return nil, err
 	}
+	// Launch drift, and the formulas logged TFLOPS match (ingest.ArgsDrift), before the
+	// formula-drift rule below, which applies to both kinds of evidence.
+	remarks = append(remarks, check.CheckLaunch(base, cur)...)
 	for _, m := range remarks {
 		if _, drift := m.(check.FormulaDrift); drift && len(opts.SpeedMetrics) > 0 {
 			// The two sides' TFLOPS differ at the same speed: let the time decide.
@@ -176,6 +185,7 @@ func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Optio
 		if cf.Window != nil {
 			window = *cf.Window
 		}
+		f.cfgKeyArgs = cf.KeyArgs
 	}
 	// The config file was validated by LoadConfig; flags are validated here, with the same
 	// ranges (check's Check* functions).

@@ -1,0 +1,265 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// An Input is what ReadAll read.
+type Input struct {
+	// Runs are the runs read, in the order of the paths and, within a directory, of the
+	// files' names.
+	Runs []bench.Run
+	// Skipped are the files found below a directory that no reader claims (README.md,
+	// notes.txt, a Slurm script, a model_config.yaml) and that were left out.
+	Skipped []Skipped
+}
+
+// A Skipped file is a file below an input directory that was left out, and why.
+type Skipped struct {
+	File   string
+	Reason string
+}
+
+// An entry is one file to read: named on the command line (root "") or found below the
+// directory root. An entry with a skip reason is not read: it is not results.
+type entry struct {
+	path, root string
+	skip       string
+}
+
+// expand returns the files p names: p itself, or the regular files below the directory p in
+// lexical order, without the sidecars of logs. Inputs that are not results are entries with a
+// skip reason, never opened: hidden files and directories, the directories of opts.Exclude
+// (the baseline), FIFOs, devices and sockets.
+func expand(p string, opts *Options) ([]entry, error) {
+	var exclude []os.FileInfo
+	if opts != nil {
+		for _, d := range opts.Exclude {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				exclude = append(exclude, st)
+			}
+		}
+	}
+	excluded := func(st os.FileInfo) bool {
+		for _, x := range exclude {
+			if os.SameFile(st, x) {
+				return true
+			}
+		}
+		return false
+	}
+	const baselineDir = "the baseline directory"
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		if !st.Mode().IsRegular() {
+			return []entry{{path: p, skip: special(st.Mode())}}, nil
+		}
+		return []entry{{path: p}}, nil
+	}
+	if excluded(st) {
+		return []entry{{path: p, skip: baselineDir}}, nil
+	}
+	var files []entry
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if path != p && strings.HasPrefix(name, ".") {
+			files = append(files, entry{path: path, root: p, skip: "hidden"})
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() && path != p && len(exclude) > 0 {
+			if st, err := os.Stat(path); err == nil && excluded(st) {
+				files = append(files, entry{path: path, root: p, skip: baselineDir})
+				return filepath.SkipDir
+			}
+		}
+		switch t := d.Type(); {
+		case t.IsRegular():
+			if !isSidecar(path) {
+				files = append(files, entry{path: path, root: p})
+			}
+		case t&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0:
+			files = append(files, entry{path: path, root: p, skip: special(t)})
+		}
+		return nil
+	})
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	readable := 0
+	for _, e := range files {
+		if e.skip == "" {
+			readable++
+		}
+	}
+	if err == nil && readable == 0 {
+		err = fmt.Errorf("%s: directory holds no results files", p)
+		if len(files) > 0 {
+			err = fmt.Errorf("%w (%d skipped, e.g. %s: %s)", err, len(files), files[0].path, files[0].skip)
+		}
+	}
+	return files, err
+}
+
+// special says why a FIFO, device or socket is never read as results.
+func special(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO, never opened"
+	case m&fs.ModeSocket != 0:
+		return "a socket, never opened"
+	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		return "a device, never opened"
+	}
+	return "not a regular file"
+}
+
+// readEntry reads one file. A file found below a directory that no reader claims (or, with
+// a forced format, in which that format finds none of its lines) is skipped: the reason is
+// returned instead of runs. Runs of a file below a directory record its path relative to the
+// directory as their File, and take config keys from the names of the directories between
+// (key=value parts, as in file names) where the file itself gives none.
+func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
+	forced := opts != nil && opts.Format != "" && opts.Format != "auto"
+	if e.root != "" && !forced {
+		head, err := readHead(e.path)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := Detect(e.path, head); err != nil {
+			return nil, "no reader recognises its format", nil
+		}
+	}
+	runs, err := ReadFile(e.path, opts)
+	if err != nil {
+		var nf *NotFormatError
+		if e.root != "" && errors.As(err, &nf) {
+			return nil, "no line of format " + nf.Format + " in it", nil
+		}
+		return nil, "", err
+	}
+	if e.root == "" {
+		return runs, "", nil
+	}
+	rel, err := filepath.Rel(e.root, e.path)
+	if err != nil {
+		rel = filepath.Base(e.path)
+	}
+	dirKeys := bench.Config{}
+	dirs := append([]string{filepath.Base(filepath.Clean(e.root))}, strings.Split(filepath.Dir(rel), string(filepath.Separator))...)
+	for _, d := range dirs {
+		for k, v := range nameConfig(d) {
+			dirKeys[k] = v
+		}
+	}
+	// Readers may share one config map between runs of a config, so each distinct config is
+	// copied, extended and keyed once, and no reader's map is changed.
+	type keyed struct {
+		cfg bench.Config
+		key string
+	}
+	done := map[string]keyed{}
+	for i := range runs {
+		r := &runs[i]
+		r.File = filepath.ToSlash(rel)
+		if len(dirKeys) == 0 {
+			continue
+		}
+		old := r.ConfigKey()
+		nc, ok := done[old]
+		if !ok {
+			nc = keyed{r.Config, old}
+			c := r.Config.Clone()
+			for k, v := range dirKeys {
+				if _, ok := c[k]; !ok {
+					c[k] = v
+				}
+			}
+			if len(c) != len(r.Config) {
+				nc = keyed{c, c.Key()}
+			}
+			done[old] = nc
+		}
+		r.Config, r.Key = nc.cfg, nc.key
+	}
+	return runs, "", nil
+}
+
+// readHead returns the first SniffSize bytes of file.
+func readHead(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head := make([]byte, SniffSize)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return head[:n], nil
+}
+
+// A NotFormatError says that a file read with a forced --input-format holds no line of that
+// format. It is an input error: the file is not what the user said it is, and reading it as
+// a run that logged nothing would blame the PR for a failure that never happened.
+type NotFormatError struct {
+	bench.SyntaxError
+	// Format is the forced format.
+	Format string
+}
+
+func (e *NotFormatError) Unwrap() error { return &e.SyntaxError }
+
+// errNoLines is what a trainer-log reader returns when it was forced on a file (with
+// --input-format) in which it found none of its lines; ReadFile turns it into a NotFormatError.
+var errNoLines = errors.New("no line of the forced format")
+
+// errNotThisFormat returns the NotFormatError for file forced to be read as f, naming the
+// format the file looks like when one does.
+func errNotThisFormat(file string, f *Format) error {
+	msg := "--input-format " + f.Name + " was given, but the file holds no line of that format (" + f.Doc + ")"
+	if head, err := readHead(file); err == nil {
+		for _, g := range Formats {
+			if g != f && g.Sniff(file, head) {
+				msg += "; it looks like " + g.Name + ": pass --input-format " + g.Name + " or leave detection to perfgate"
+				break
+			}
+		}
+	}
+	return &NotFormatError{SyntaxError: bench.SyntaxError{File: file, Msg: msg}, Format: f.Name}
+}
+
+// requireConfig fails on the first run that has no config key: such runs cannot be told
+// apart, so a 1-node and a 2-node run would be compared as one config.
+func requireConfig(runs []bench.Run) error {
+	for _, r := range runs {
+		if len(r.Config) > 0 {
+			continue
+		}
+		src := r.Source
+		if src == "" {
+			src = r.File
+		}
+		return fmt.Errorf("%s: the run has no config keys, so it cannot be told apart from other runs; "+
+			"give it one with --set key=value (e.g. --set tp=8 --set nodes=32), a sidecar JSON beside the log "+
+			"(run.log.json: {\"tp\": 8, \"nodes\": 32}), or key=value parts in the file or directory name "+
+			"(tp=8_pp=4_nodes=32.log, nodes=32/run.log); or pass --allow-no-config to gate every such run as one unnamed config", src)
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+package ingest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Directory names give config keys the files lack; the cached key follows; README-like files
+// are skipped with their reason; File is the path below the input directory.
+func TestReadAllDirectory(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "nodes=2", "sweep")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	table := "tp | pp | time | TFLOPS\n8 | 4 | 46.3 | 148.6\n8 | 4 | 46.1 | 149.0\n8 | 2 | 47.0 | 146.0\n"
+	for name, content := range map[string]string{"a.txt": table, "README.md": "# runs\n", "run.slurm": "#!/bin/bash\nsrun python pretrain_gpt.py\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, err := ReadAll([]string{filepath.Join(root, "nodes=2")}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 3 {
+		t.Fatalf("%d runs, want 3", len(in.Runs))
+	}
+	for _, r := range in.Runs {
+		if r.Config["nodes"] != "2" || r.ConfigKey() != r.Config.Key() || r.File != "sweep/a.txt" {
+			t.Errorf("run %s: config %v, key %q, file %q; want nodes=2 from the directory, a matching key, file sweep/a.txt", r.Source, r.Config, r.ConfigKey(), r.File)
+		}
+	}
+	var skipped []string
+	for _, s := range in.Skipped {
+		skipped = append(skipped, filepath.Base(s.File)+": "+s.Reason)
+	}
+	if got, want := strings.Join(skipped, "; "), "README.md: no reader recognises its format; run.slurm: no reader recognises its format"; got != want {
+		t.Errorf("skipped = %s, want %s", got, want)
+	}
+	// A file named on the command line is never skipped: an unrecognised one is an error.
+	if _, err := ReadAll([]string{filepath.Join(dir, "README.md")}, nil); err == nil || !strings.Contains(err.Error(), "unrecognised input format") {
+		t.Errorf("ReadAll(README.md) err = %v, want unrecognised input format", err)
+	}
+	// A directory with nothing readable says what it skipped.
+	if err := os.RemoveAll(filepath.Join(dir, "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadAll([]string{dir}, nil); err == nil || !strings.Contains(err.Error(), "no results found (2 file(s) skipped") {
+		t.Errorf("ReadAll(dir of README and script) err = %v", err)
+	}
+}
