@@ -20,13 +20,14 @@ import (
 //
 // A pass must mean "compared, and fine"; these are neither.
 func Gateable(base, cur []bench.Run, opts Options) error {
-	if err := metricsPresent(base, cur, opts.Metrics); err != nil {
+	if err := MetricsPresent(base, cur, opts.Metrics); err != nil {
 		return err
 	}
-	return configsMatch(base, cur)
+	return ConfigsMatch(base, cur)
 }
 
-func metricsPresent(base, cur []bench.Run, filter []string) error {
+// MetricsPresent is Gateable's check of the metric filter alone.
+func MetricsPresent(base, cur []bench.Run, filter []string) error {
 	if len(filter) == 0 {
 		return nil
 	}
@@ -61,7 +62,8 @@ func metricsPresent(base, cur []bench.Run, filter []string) error {
 	return nil
 }
 
-func configsMatch(base, cur []bench.Run) error {
+// ConfigsMatch is Gateable's check that some result's config is in the baseline.
+func ConfigsMatch(base, cur []bench.Run) error {
 	if len(base) == 0 || len(cur) == 0 {
 		return nil
 	}

@@ -146,6 +146,14 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		for _, c := range converted {
 			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 		}
+		// A metric filter that matches nothing is a typo; results that match no stored config
+		// may be a new sweep, so they are stored, with a warning that nothing was compared.
+		if err := check.MetricsPresent(store.Runs, runs, opts.Metrics); err != nil {
+			return inputError(err)
+		}
+		if err := check.ConfigsMatch(store.Runs, runs); err != nil {
+			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\nThe runs are stored as new configs.\n", err)
+		}
 		rep = &check.Report{Verdict: check.Pass}
 		if len(store.Runs) == 0 {
 			_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
