@@ -240,3 +240,24 @@ func TestUpdateSerialises(t *testing.T) {
 		t.Errorf("Update = %+v, %v; want 1 temp removed", res, err)
 	}
 }
+
+// A metric named as stored but in another unit is converted when the unit is a scaling of the
+// store's, refused otherwise.
+func TestConformUnitOfStoredName(t *testing.T) {
+	stored := seedRuns(t)
+	in := seedRuns(t)
+	m := in[0].Metric(bench.MetricTFLOPS)
+	want := m.Values[0]
+	m.Unit = "GFLOPS/GPU"
+	m.Values[0] *= 1000
+	convs, err := Conform(stored, in[:1])
+	if err != nil || len(convs) != 1 || m.Unit != bench.MetricTFLOPS || m.Values[0] != want {
+		t.Errorf("Conform = %v, %v; metric %+v", convs, err, m)
+	}
+	in = seedRuns(t)
+	in[0].Metric(bench.MetricTFLOPS).Unit = "tokens/s"
+	in[0].Source = "y.jsonl:4"
+	if _, err := Conform(stored, in[:1]); err == nil || !strings.Contains(err.Error(), `y.jsonl:4: metric "TFLOPS/GPU" is in unit "tokens/s" here`) {
+		t.Errorf("foreign unit: %v", err)
+	}
+}

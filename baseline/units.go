@@ -31,10 +31,11 @@ func Conform(stored, incoming []bench.Run) ([]Conversion, error) {
 		return nil, nil
 	}
 	better := map[string]bench.Better{}
+	unitOf := map[string]string{}
 	for i := range stored {
 		for _, m := range stored[i].Metrics {
 			if _, ok := better[m.Name]; !ok {
-				better[m.Name] = m.Better
+				better[m.Name], unitOf[m.Name] = m.Better, m.Unit
 			}
 		}
 	}
@@ -44,32 +45,47 @@ func Conform(stored, incoming []bench.Run) ([]Conversion, error) {
 	}
 	sort.Strings(units)
 	type conv struct {
-		to     string
-		factor float64
+		from, to string // units
+		name     string // the stored metric
+		factor   float64
+		err      string // the unit disagrees and is no scaling of the store's
 	}
-	convs := map[string]*conv{} // by incoming metric name; nil: no conversion
-	var order []string
-	counts := map[string]int{}
+	convs := map[[2]string]*conv{} // by incoming metric name and unit; nil: as stored, or new
+	var order [][2]string
+	counts := map[[2]string]int{}
 	for i := range incoming {
 		r := &incoming[i]
 		for j := range r.Metrics {
 			m := &r.Metrics[j]
-			if _, ok := better[m.Name]; !ok {
-				c, seen := convs[m.Name]
-				if !seen {
-					if to, f, ok := scaling(m.Name, units); ok && m.Unit == m.Name {
-						c = &conv{to, f}
-						order = append(order, m.Name)
+			k := [2]string{m.Name, m.Unit}
+			c, seen := convs[k]
+			if !seen {
+				if su, stored := unitOf[m.Name]; stored && su != m.Unit {
+					c = &conv{from: m.Unit, to: su, name: m.Name}
+					if _, f, ok := scaling(m.Unit, []string{su}); ok {
+						c.factor = f
+					} else {
+						c.err = fmt.Sprintf("metric %q is in unit %q here, but the baseline stores it in %q, and one is no known scaling of the other; a metric's unit is fixed by the store", m.Name, m.Unit, su)
 					}
-					convs[m.Name] = c
-				}
-				if c != nil {
-					for k := range m.Values {
-						m.Values[k] *= c.factor
+				} else if !stored && m.Unit == m.Name {
+					if to, f, ok := scaling(m.Name, units); ok {
+						c = &conv{from: m.Unit, to: unitOf[to], name: to, factor: f}
 					}
-					counts[m.Name]++
-					m.Name, m.Unit = c.to, c.to
 				}
+				convs[k] = c
+				if c != nil && c.err == "" {
+					order = append(order, k)
+				}
+			}
+			if c != nil {
+				if c.err != "" {
+					return nil, fmt.Errorf("%s: %s", r.Source, c.err)
+				}
+				for v := range m.Values {
+					m.Values[v] *= c.factor
+				}
+				counts[k]++
+				m.Name, m.Unit = c.name, c.to
 			}
 			if b, ok := better[m.Name]; ok && m.Better != b {
 				return nil, fmt.Errorf("%s: metric %q is %s-is-better here, but the baseline stores it as %s-is-better; a metric's direction is fixed by the store, so fix the input's declaration (or --better %s=%s)", r.Source, m.Name, m.Better, b, m.Name, b)
@@ -77,9 +93,9 @@ func Conform(stored, incoming []bench.Run) ([]Conversion, error) {
 		}
 	}
 	var out []Conversion
-	for _, from := range order {
-		c := convs[from]
-		out = append(out, Conversion{From: from, To: c.to, Factor: c.factor, Runs: counts[from]})
+	for _, k := range order {
+		c := convs[k]
+		out = append(out, Conversion{From: c.from, To: c.to, Factor: c.factor, Runs: counts[k]})
 	}
 	return out, nil
 }
