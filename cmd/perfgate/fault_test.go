@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -291,6 +293,11 @@ func TestFaultsBadInput(t *testing.T) {
 	tiny := file("tiny.txt", "tp | pp | mbs | gbs | addtl args | sl | nodes | time | TFLOPS\n8 | 4 | 1 | 64 | None | 4096 | 32 | 1e-320 | 75\n")
 	flipped := file("flipped.txt", "Unit s/iter better=higher\nBenchmarkTrain/tp=8/pp=4/mbs=1/gbs=64/flags=none/sl=4096/nodes=32 1 5.66 s/iter\n")
 	typo := file("typo.json", `{"metrics": ["tflops"]}`)
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cases, exit2, identical int
 	for _, c := range []struct {
 		name  string
 		args  []string
@@ -313,21 +320,28 @@ func TestFaultsBadInput(t *testing.T) {
 		{"1e308", []string{"baseline", "update", "--baseline", store, huge}, store, `huge.txt:2: column "time": value 1e\+308`},
 		{"1e-320", []string{"baseline", "update", "--baseline", store, tiny}, store, `tiny.txt:2: column "time": value 1e-320 is subnormal`},
 		{"the store as input", []string{"baseline", "update", "--baseline", store, filepath.Join(store, baseline.FileName)}, store, `baseline.txt:1: a perfgate baseline store, not results`},
+		{"a FIFO as input", []string{"check", "--baseline", store, fifo}, store, `pipe: no results found \(1 file\(s\) skipped, e.g. .*pipe: a FIFO, never opened\)`},
 		{"-o a device", []string{"check", "--baseline", store, "-o", os.DevNull, sweepFile}, store, `is a character device, not a regular file`},
 		{"--commit swallows a flag", []string{"baseline", "update", "--baseline", store, "--commit", "--fail-on-regression", sweepFile}, store, `--commit "--fail-on-regression": a flag`},
-		{"newer window flag", []string{"baseline", "update", "--baseline", store, "--window", "0", sweepFile}, store, `--window must be at least 1`},
+		{"--window 0", []string{"baseline", "update", "--baseline", store, "--window", "0", sweepFile}, store, `--window must be at least 1`},
 	} {
 		before, err := os.ReadFile(filepath.Join(c.store, baseline.FileName))
 		if err != nil {
 			t.Fatal(err)
 		}
 		code, msg := run(c.args...)
+		cases++
 		if code != ExitInput || !regexp.MustCompile(c.want).MatchString(msg) {
 			t.Errorf("%s: exit %d, %q; want exit 2 matching %q", c.name, code, msg, c.want)
+		} else {
+			exit2++
 		}
 		after, _ := os.ReadFile(filepath.Join(c.store, baseline.FileName))
 		if !bytes.Equal(before, after) {
 			t.Errorf("%s: the store changed", c.name)
+		} else {
+			identical++
 		}
 	}
+	t.Logf("FAULTS bad input: %d kinds; exit 2 with the expected message (file:line where there is one) %d; store byte-identical %d", cases, exit2, identical)
 }
