@@ -161,6 +161,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		if err != nil {
 			return inputError(err)
 		}
+		iopts.Exclude = []string{o.dir}
 		extra, err = ingest.ReadPaths(o.results, iopts)
 		if err != nil {
 			return inputError(err)
