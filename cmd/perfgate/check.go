@@ -130,7 +130,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, in.Runs, rep)
 	if err := writeReport(s, rep, format, o.output); err != nil {
 		if errors.Is(err, atomicfile.ErrNotRegular) {
-			return inputError(fmt.Errorf("-o %w", err))
+			return inputError(fmt.Errorf("-o %w (without -o the report goes to stdout)", err))
 		}
 		return internalError(err)
 	}
