@@ -196,6 +196,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 	if o.output != "" {
 		if err := atomicfile.Write(o.output, buf.Bytes(), 0o644); err != nil {
+			if errors.Is(err, atomicfile.ErrNotRegular) {
+				return inputError(fmt.Errorf("-o %w (without -o the output goes to stdout)", err))
+			}
 			return internalError(err)
 		}
 	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {
