@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/perf/benchunit"
 )
@@ -77,32 +78,47 @@ func plausible(v float64, unit string) string {
 	if v < 0x1p-1022 {
 		return fmt.Sprintf("value %g is subnormal, too small for any measurement", v)
 	}
-	limit, what := maxOther, ""
+	if l := limitOf(unit); v > l.max {
+		return fmt.Sprintf("value %g %s is beyond what a run can measure (over %s)", v, unit, l.what)
+	}
+	return ""
+}
+
+// A limit is the largest value a run can measure in a unit.
+type limit struct {
+	max  float64
+	what string
+}
+
+// limits caches limitOf by unit: stores and sweeps check every value, in a few units.
+var limits sync.Map // unit → limit
+
+// limitOf returns the largest value a run can measure in unit.
+func limitOf(unit string) limit {
+	if l, ok := limits.Load(unit); ok {
+		return l.(limit)
+	}
+	l := limit{maxOther, fmt.Sprintf("%g", maxOther)}
 	for _, s := range Decompose(unit) {
 		b := strings.ToLower(s.Base)
 		switch {
 		case b == "s" || b == "sec" || strings.HasPrefix(b, "s/") || strings.HasPrefix(b, "sec/"):
-			limit, what = maxSeconds/s.Factor, fmt.Sprintf("%g s", maxSeconds)
+			l = limit{maxSeconds / s.Factor, fmt.Sprintf("%g s", maxSeconds)}
 		case strings.HasPrefix(b, "flop"):
 			if strings.Contains(b, "/gpu") {
-				limit, what = maxFLOPSPerGPU/s.Factor, fmt.Sprintf("%g FLOP/s per GPU", maxFLOPSPerGPU)
+				l = limit{maxFLOPSPerGPU / s.Factor, fmt.Sprintf("%g FLOP/s per GPU", maxFLOPSPerGPU)}
 			} else {
-				limit, what = maxFLOPS/s.Factor, fmt.Sprintf("%g FLOP/s", maxFLOPS)
+				l = limit{maxFLOPS / s.Factor, fmt.Sprintf("%g FLOP/s", maxFLOPS)}
 			}
 		case b == "b" || b == "bytes" || strings.HasPrefix(b, "b-") || strings.HasPrefix(b, "b/"):
-			limit, what = maxBytes/s.Factor, fmt.Sprintf("%g bytes", maxBytes)
+			l = limit{maxBytes / s.Factor, fmt.Sprintf("%g bytes", maxBytes)}
 		default:
 			continue
 		}
 		break
 	}
-	if v > limit {
-		if what == "" {
-			what = fmt.Sprintf("%g", maxOther)
-		}
-		return fmt.Sprintf("value %g %s is beyond what a run can measure (over %s)", v, unit, what)
-	}
-	return ""
+	limits.Store(unit, l)
+	return l
 }
 
 // canBeZero reports whether a unit counts something a run may have none of, as Go's
