@@ -138,7 +138,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		n   int
 	)
 	res, err := baseline.Update(o.dir, o.lockTimeout, func(store *baseline.Store) error {
-		noteLegacy(s, store)
+		noteLegacy(s, store, true)
 		converted, err := baseline.Conform(store.Runs, runs)
 		if err != nil {
 			return inputError(err)
@@ -211,11 +211,17 @@ func storeError(err error) error {
 	return internalError(err)
 }
 
-// noteLegacy says when a store was written by a perfgate without the closing integrity line.
-func noteLegacy(s *Streams, store *baseline.Store) {
-	if store.Legacy {
-		fmt.Fprintf(s.ErrOut, "perfgate: note: %s was written by an older perfgate (format v1), without the closing line that detects a cut-short file; the next 'perfgate baseline update' adds it\n", store.Path())
+// noteLegacy says when a store was written by a perfgate without the closing integrity line,
+// and who adds it: this update, or the next.
+func noteLegacy(s *Streams, store *baseline.Store, updating bool) {
+	if !store.Legacy {
+		return
 	}
+	who := "the next 'perfgate baseline update' adds it"
+	if updating {
+		who = "this update adds it"
+	}
+	fmt.Fprintf(s.ErrOut, "perfgate: note: %s was written by an older perfgate (format v1), without the closing line that detects a cut-short file; %s\n", store.Path(), who)
 }
 
 // commitRE is what --commit and $GITHUB_SHA must look like: an abbreviated or full SHA-1 or

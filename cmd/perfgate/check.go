@@ -104,7 +104,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		}
 		return inputError(err)
 	}
-	noteLegacy(s, store)
+	noteLegacy(s, store, false)
 	iopts.Exclude = []string{o.baselineDir}
 	in, err := ingest.ReadAll(o.results, iopts)
 	if err != nil {
