@@ -232,7 +232,9 @@ var commitRE = regexp.MustCompile(`^[0-9a-fA-F]{4,64}$`)
 // look like a commit, so an unset variable in an unquoted "--commit $GITHUB_SHA" (which makes
 // --commit swallow the next flag) is refused rather than stored.
 func commitOf(flag string, given bool, env string) (string, error) {
-	if !given {
+	if !given || flag == "" {
+		// An empty --commit (a quoted variable that is unset, as when the README's nightly
+		// command runs outside Actions) records no commit, as leaving it out does.
 		if env != "" && !commitRE.MatchString(env) {
 			return "", fmt.Errorf("$GITHUB_SHA %q does not look like a commit (4 to 64 hex digits); pass --commit SHA", env)
 		}
