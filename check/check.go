@@ -36,6 +36,14 @@ type Options struct {
 	// counted in the correction family. Metrics not listed (memory) decide on their own.
 	// Empty means every metric decides on its own.
 	SpeedMetrics []string
+	// ConfirmRuns is the number of new runs that confirms a regression. A significant,
+	// material regression judged on fewer new runs is Suspect, not a failure, when it rests
+	// on a short or contaminated baseline history or sits near its threshold: re-run the
+	// config and check again with all its new runs. 0 or 1 turns the protocol off.
+	ConfirmRuns int
+	// NoisyMemory is what the store's longer (git) history showed of the configs' noise
+	// classes (see NoisyMemory); a test that models noise classes uses it. Nil: no memory.
+	NoisyMemory *Memory
 	// Rules are per-config overrides and ignores, in order; later rules win.
 	Rules []Rule
 	// Now is the time ignore rules expire against; zero means time.Now().
@@ -44,12 +52,13 @@ type Options struct {
 
 // DefaultOptions are perfgate's documented defaults.
 var DefaultOptions = Options{
-	Alpha:          0.05,
+	Alpha:          0.02,
 	Correction:     Holm,
 	Test:           DefaultTest,
 	MinEffectPct:   3,
 	TolerancePct:   5,
 	MinHistoryRuns: 3,
+	ConfirmRuns:    3,
 	SpeedMetrics:   DefaultSpeedMetrics,
 }
 
@@ -150,7 +159,7 @@ func (s *series) logPoints(metric string) []Point {
 			continue
 		}
 		if m := r.Metric(metric); m != nil && len(m.Values) > 0 {
-			ps = append(ps, Point{Log: math.Log(bench.Center(m.Values)), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
+			ps = append(ps, Point{Log: math.Log(bench.Center(m.Values)), Key: r.ConfigKey(), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
 		}
 	}
 	s.points[metric] = ps
@@ -250,8 +259,16 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		largest = max(largest, family[t.family])
 	}
 	for _, t := range shown {
-		// The shown metric's own evidence, at the level its decision was tested at.
-		decideOne(&rep.Results[t.index], t, t.pWorse, t.pBetter, max(family[t.family], 1), opts)
+		// The shown metric's own evidence, at the level its decision was tested at: its
+		// p-values Bonferroni-corrected over the decision's family (so they read like the
+		// decision's), and never a suspicion of its own (the decision's status is shown).
+		k := max(family[t.family], 1)
+		pw, pb := t.pWorse, t.pBetter
+		if opts.Correction != NoCorrection {
+			pw, pb = math.Min(1, pw*float64(k)), math.Min(1, pb*float64(k))
+		}
+		t.newRuns = max(t.newRuns, opts.ConfirmRuns)
+		decideOne(&rep.Results[t.index], t, pw, pb, k, opts)
 	}
 	rep.Method = Method{
 		Alpha: opts.Alpha, Correction: opts.Correction, Comparisons: largest,
@@ -270,6 +287,9 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 			continue
 		}
 		deciders[r.Key+"\x00"+r.Measurement] = r
+		if r.Status == Suspect && !r.Ignored && !slices.Contains(rep.Suspects, r.Key) {
+			rep.Suspects = append(rep.Suspects, r.Key)
+		}
 		r.Fails = !r.Ignored && r.Status.Fails(opts.RequireAll)
 		if r.Fails {
 			rep.Verdict = Fail
@@ -295,14 +315,19 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 func learn(test Test, bs map[string]*series, order []string, metrics []metricInfo, opts Options) map[string]Learned {
 	learned := make(map[string]Learned, len(metrics))
 	for _, mi := range metrics {
-		suite := make([]History, 0, len(order))
-		for _, k := range order {
-			s := bs[k]
-			suite = append(suite, History{Key: k, Config: s.cfg, Points: s.logPoints(mi.name)})
-		}
-		learned[mi.name] = test.Learn(mi.name, suite, opts)
+		learned[mi.name] = test.Learn(mi.name, histories(bs, order, mi), opts)
 	}
 	return learned
+}
+
+// histories returns every config's baseline history of one metric, in order.
+func histories(bs map[string]*series, order []string, mi metricInfo) []History {
+	suite := make([]History, 0, len(order))
+	for _, k := range order {
+		s := bs[k]
+		suite = append(suite, History{Key: k, Config: s.cfg, Better: mi.better, Points: s.logPoints(mi.name)})
+	}
+	return suite
 }
 
 // suiteMetrics returns the metrics of the runs that pass the filter (empty: all), in order of
@@ -338,6 +363,14 @@ type pendingTest struct {
 	minEffect       float64
 	diff            float64
 	bound           func(level float64) float64
+	// short and contaminated are the test's doubts (Evidence); newRuns the new runs judged.
+	short, contaminated bool
+	newRuns             int
+	// plainDelta is the change of the plain means, in percent, and plainWorse its direction:
+	// on a doubtful history a material plain worsening is worth a re-run even when the test
+	// explains it away.
+	plainDelta float64
+	plainWorse bool
 }
 
 // settings returns the min effect and tolerance for a config and metric, and the ignore rule
@@ -490,12 +523,22 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	}
 	res.Baseline.NoisePct = ev.NoisePct
 	res.Caveats = append(res.Caveats, ev.Caveats...)
+	plainDelta, plainWorse := delta, worse
+	if ev.Diff != diff {
+		// The test estimated the change otherwise (e.g. weighing a probably-slow baseline
+		// run): its estimate is the change, and the baseline centre is the one it implies.
+		diff = ev.Diff
+		res.Baseline.Center = res.New.Center / math.Exp(diff)
+		res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
+		worse = (mi.better == bench.Higher && diff < 0) || (mi.better == bench.Lower && diff > 0)
+	}
 	// One-sided tests: is it worse? is it better? Only the first can fail the gate.
 	pWorse, pBetter := ev.PLower, ev.PHigher
 	if mi.better == bench.Lower {
 		pWorse, pBetter = ev.PHigher, ev.PLower
 	}
-	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound}
+	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound,
+		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(ys), plainDelta: plainDelta, plainWorse: plainWorse}
 }
 
 // decide applies the multiple-comparison correction to the pending tests and sets their
@@ -544,6 +587,10 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 	significant := p < opts.Alpha
 	material := math.Abs(*r.DeltaPct) >= t.minEffect
 	switch {
+	case unconfirmed(t, p, material, opts):
+		r.Status = Suspect
+		r.Caveats = append(r.Caveats, Unconfirmed{Short: t.short, Contaminated: t.contaminated, NearThreshold: !significant,
+			PValue: p, Alpha: opts.Alpha, NewRuns: t.newRuns, ConfirmRuns: opts.ConfirmRuns})
 	case significant && material && t.worse:
 		r.Status = Regression
 		r.Caveats = append(r.Caveats, Material{MinEffectPct: t.minEffect})
@@ -597,4 +644,36 @@ func showWith(r, d *Result) {
 		}
 	}
 	r.Caveats = slices.Insert(r.Caveats, at, Caveat(ShownWith{Metric: d.Metric}))
+}
+
+// The confirmation protocol's margins, chosen on the evaluation (eval/): on fewer than
+// Options.ConfirmRuns new runs, a material worsening is Suspect when its p-value misses alpha
+// by less than a factor looseP (near the threshold, from below) or reaches alpha by less than
+// a factor nearP (near it, from above). On a short or contaminated history, a worsening that
+// is material by the test's estimate or by the plain means is Suspect unless its p-value
+// reaches alpha by a factor doubtP: there one run can neither clear nor convict it.
+const (
+	looseP = 20
+	nearP  = 5
+	doubtP = 10
+)
+
+// unconfirmed reports whether a worsening on too few new runs waits for confirmation rather
+// than being decided now. material is whether the test's estimate of the change reaches the
+// minimum effect.
+func unconfirmed(t pendingTest, p float64, material bool, opts Options) bool {
+	if t.newRuns >= opts.ConfirmRuns {
+		return false
+	}
+	if t.short || t.contaminated {
+		materialWorse := (material && t.worse) || (t.plainWorse && math.Abs(t.plainDelta) >= t.minEffect)
+		return materialWorse && (!t.worse || p > opts.Alpha/doubtP)
+	}
+	if !material || !t.worse {
+		return false
+	}
+	if p >= opts.Alpha {
+		return p < opts.Alpha*looseP
+	}
+	return p > opts.Alpha/nearP
 }

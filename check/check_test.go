@@ -75,9 +75,13 @@ func concat(rss ...[]bench.Run) []bench.Run {
 	return out
 }
 
+// opts returns the options of the tests of Compare's plumbing: the moderated t test at alpha
+// 0.05 without the confirmation protocol, whose numbers these tests were written against.
+// The default test and the protocol have tests of their own (mixture_test.go).
 func opts(mod func(*Options)) Options {
 	o := DefaultOptions
 	o.Now = now
+	o.Test, o.Alpha, o.ConfirmRuns = "moderated-t", 0.05, 0
 	if mod != nil {
 		mod(&o)
 	}
@@ -366,8 +370,8 @@ func TestStatisticalMode(t *testing.T) {
 			if r.PValue == nil {
 				t.Fatalf("p_value nil with %d baseline runs: %v", r.Baseline.Runs, r.Caveats)
 			}
-			if r.Status != tt.status || !reflect.DeepEqual(r.Caveats, []Caveat{tt.caveat}) || r.Test != DefaultTest {
-				t.Errorf("status %s (%v, test %q), want %s (%v, %s)", r.Status, r.Caveats, r.Test, tt.status, tt.caveat, DefaultTest)
+			if r.Status != tt.status || !reflect.DeepEqual(r.Caveats, []Caveat{tt.caveat}) || r.Test != "moderated-t" {
+				t.Errorf("status %s (%v, test %q), want %s (%v, %s)", r.Status, r.Caveats, r.Test, tt.status, tt.caveat, "moderated-t")
 			}
 			// The effect interval holds the change, and its far edge is the threshold's side.
 			if e := r.Effect; e == nil || !(e.Lo <= *r.DeltaPct && *r.DeltaPct <= e.Hi) {
@@ -654,8 +658,8 @@ func TestMethod(t *testing.T) {
 		if m.Correction != corr || m.Comparisons != 2 || m.Alpha != 0.05 || m.MinEffectPct != 3 || m.TolerancePct != 5 || m.MinHistoryRuns != 3 {
 			t.Errorf("%s: method %+v", corr, m)
 		}
-		if m.Test != DefaultTest || m.Summary != "" {
-			t.Errorf("%s: method test %q, summary %q; want %q and no words (package report writes them)", corr, m.Test, m.Summary, DefaultTest)
+		if m.Test != "moderated-t" || m.Summary != "" {
+			t.Errorf("%s: method test %q, summary %q; want %q and no words (package report writes them)", corr, m.Test, m.Summary, "moderated-t")
 		}
 	}
 }

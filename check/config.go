@@ -23,8 +23,8 @@ const ConfigFileName = "perfgate.json"
 // command-line flags override it.
 //
 //	{
-//	  "alpha": 0.05, "correction": "holm", "test": "moderated-t", "min_effect_pct": 3, "tolerance_pct": 5,
-//	  "min_history_runs": 3, "window": 10, "metrics": ["TFLOPS/GPU", "s/iter"],
+//	  "alpha": 0.02, "correction": "holm", "test": "mixture", "min_effect_pct": 3, "tolerance_pct": 5,
+//	  "min_history_runs": 3, "confirm_runs": 3, "window": 10, "metrics": ["TFLOPS/GPU", "s/iter"],
 //	  "speed_metrics": ["TFLOPS/GPU", "tokens/s/GPU", "samples/s", "s/iter"],
 //	  "better": {"tokens/s/GPU": "higher"}, "key_args": ["sequence_parallel"],
 //	  "rules": [
@@ -44,6 +44,7 @@ type ConfigFile struct {
 	MinEffectPct   *float64 `json:"min_effect_pct"`
 	TolerancePct   *float64 `json:"tolerance_pct"`
 	MinHistoryRuns *int     `json:"min_history_runs"`
+	ConfirmRuns    *int     `json:"confirm_runs"`
 	Window         *int     `json:"window"`
 	Metrics        []string `json:"metrics"`
 	// SpeedMetrics replaces Options.SpeedMetrics: the metrics that are one measurement,
@@ -137,6 +138,11 @@ func (cf *ConfigFile) validate(path string, data []byte) error {
 			return bad(`"min_history_runs"`, "min_history_runs %v", err)
 		}
 	}
+	if cf.ConfirmRuns != nil {
+		if err := CheckConfirmRuns(*cf.ConfirmRuns); err != nil {
+			return bad(`"confirm_runs"`, "confirm_runs %v", err)
+		}
+	}
 	if cf.Window != nil && *cf.Window < 1 {
 		return bad(`"window"`, "window must be at least 1")
 	}
@@ -191,6 +197,9 @@ func (cf *ConfigFile) Apply(opts *Options, source string) (map[string]bench.Bett
 	}
 	if cf.MinHistoryRuns != nil {
 		opts.MinHistoryRuns = *cf.MinHistoryRuns
+	}
+	if cf.ConfirmRuns != nil {
+		opts.ConfirmRuns = *cf.ConfirmRuns
 	}
 	if len(cf.Metrics) > 0 {
 		opts.Metrics = cf.Metrics

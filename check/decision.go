@@ -73,6 +73,38 @@ type BaselineFailed struct {
 	Reason  string // the proving input, as for RunFailed; may be empty
 }
 
+// NoiseClass: the config's noise class as the test weighed it. PNoisy is the posterior
+// probability that the config belongs to the noisy class; NoisePct the run-to-run noise the
+// test expects for it.
+type NoiseClass struct {
+	Noisy    bool
+	PNoisy   float64
+	NoisePct float64
+}
+
+// SlowBaselineRun: a baseline run of the config probably landed on a slow node; the test
+// weighed its judgement with and without it.
+type SlowBaselineRun struct {
+	Batch    string  // the run's batch, e.g. "nightly-03"
+	Source   string  // its input, file:line; may be empty
+	BelowPct float64 // how far below the config's other runs it lies, in percent
+	Prob     float64 // the posterior probability that it is slow
+}
+
+// Unconfirmed: a material worsening that waits for confirmation (status Suspect) because the
+// new side has fewer than ConfirmRuns runs and the decision is not safe on them: it sits near
+// the threshold (NearThreshold: p-value just above Alpha), or it is significant but rests on a
+// short baseline history or one that probably holds a slow run.
+type Unconfirmed struct {
+	Short, Contaminated, NearThreshold bool
+	PValue, Alpha                      float64
+	NewRuns, ConfirmRuns               int
+}
+
+func (NoiseClass) CaveatKind() string      { return "noise-class" }
+func (SlowBaselineRun) CaveatKind() string { return "slow-baseline-run" }
+func (Unconfirmed) CaveatKind() string     { return "unconfirmed" }
+
 // ShownWith: the metric is one measurement with another metric of the same run (s/iter and
 // TFLOPS/GPU), and that metric's result decided; this result carries its status.
 type ShownWith struct {

@@ -36,6 +36,17 @@ type SeriesSummary struct {
 	Tested bool `json:"-"`
 	// Test is Tested in words: "statistical" or "tolerance ±5%".
 	Test string `json:"test"`
+	// SlowRuns are the batches of the runs the test judged probably slow (a slow node).
+	// Added to schema 1.
+	SlowRuns []string `json:"slow_runs,omitempty"`
+	// NoiseClass is "steady" or "noisy" when the test models noise classes. Added to
+	// schema 1.
+	NoiseClass string `json:"noise_class,omitempty"`
+	// DetectablePct is the smallest drop, in percent, that one new run would fail the gate
+	// with today: the larger of the minimum effect and the test's threshold at the per-config
+	// level of the correction over the metric's tested configs. 0 when the config is not
+	// tested (the fixed tolerance decides). Added to schema 1.
+	DetectablePct float64 `json:"detectable_drop_pct,omitempty"`
 }
 
 // PooledNoise is the suite-wide run-to-run noise of one metric.
@@ -65,6 +76,7 @@ func Describe(runs []bench.Run, opts Options) *Description {
 		pn := PooledNoise{Metric: mi.name}
 		pn.NoisePct, pn.Known = l.Pooled()
 		d.Pooled = append(d.Pooled, pn)
+		first, tested := len(d.Series), 0
 		for _, k := range order {
 			s := bs[k]
 			xs := s.logPoints(mi.name) // cached
@@ -76,9 +88,47 @@ func Describe(runs []bench.Run, opts Options) *Description {
 				e.Center = math.Exp(pointMean(xs))
 			}
 			e.NoisePct, e.Tested = l.Noise(xs, opts)
+			if e.Tested {
+				tested++
+			}
 			d.Series = append(d.Series, e)
+		}
+		for i := first; i < len(d.Series); i++ {
+			if e := &d.Series[i]; e.Tested {
+				describeJudgement(e, l, bs[bench.Config(e.Config).Key()].logPoints(mi.name), tested, opts)
+			}
 		}
 	}
 	d.Sweep = sweep(bs, order, nil, metrics)
 	return d
+}
+
+// describeJudgement asks the test how it would judge one new run at the config's level: the
+// threshold it would apply (at the per-config level of a correction over tested configs), the
+// noise class and the runs it judges slow.
+func describeJudgement(e *SeriesSummary, l Learned, xs []Point, tested int, opts Options) {
+	ev, ok := l.Judge(xs, []Point{{Log: pointMean(xs), Key: xs[0].Key}}, opts)
+	if !ok {
+		return
+	}
+	minEffect, _, _ := settings(e.Config, e.Metric, opts)
+	e.DetectablePct = minEffect
+	if ev.Bound != nil {
+		q := opts.Alpha
+		if opts.Correction != NoCorrection {
+			q /= float64(max(tested, 1))
+		}
+		e.DetectablePct = math.Max(minEffect, 100*(1-math.Exp(-ev.Bound(q))))
+	}
+	for _, c := range ev.Caveats {
+		switch c := c.(type) {
+		case NoiseClass:
+			e.NoiseClass = "steady"
+			if c.Noisy {
+				e.NoiseClass = "noisy"
+			}
+		case SlowBaselineRun:
+			e.SlowRuns = append(e.SlowRuns, c.Batch)
+		}
+	}
 }

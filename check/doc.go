@@ -2,21 +2,26 @@
 // check → report → github): it decides, per config and metric, whether new runs regressed
 // against the baseline runs, and gives the suite a verdict.
 //
-// Compare groups runs by config. Each run is summarised by the median of its samples
-// (bench.Center), so warm-up iterations and slow outliers do not move it. The statistical test
-// sits behind the Test interface, registered in Tests and chosen by Options.Test: it learns
-// from a metric's whole baseline once (Learn), then judges one config at a time (Judge) from
-// its baseline and new log run centres, which carry the runs' identities. The default,
-// ModeratedT, pools per-config variances of log run summaries with a median, moderates each
-// config's own variance towards the pool (a config significantly noisier than the pool keeps
-// its own) and runs one-sided t-tests on go-moremath's t distribution. The speed metrics of a run
+// Compare groups runs by config; several runs of a config (several PR runs, after a
+// confirmation re-run) are several samples of it. Each run is summarised by the median of its
+// samples (bench.Center), so warm-up iterations and slow outliers do not move it. The
+// statistical test sits behind the Test interface, registered in Tests and chosen by
+// Options.Test: it learns from a metric's whole baseline once (Learn), then judges one config
+// at a time (Judge) from its baseline and new log run centres, which carry the runs'
+// identities. The default, Mixture (mixture.go), weighs per config a steady or noisy noise
+// class and whether one baseline run was slow, with the class scales and weights, the noisy
+// share and the slow-run rate fitted over the store by EM from a robust pooled noise
+// (pool.go), and gives the posterior probability that the new runs are worse; Options.
+// NoisyMemory (NoisyMemory, from the store's git history) carries noise classes beyond the
+// window. ModeratedT is the previous default. The speed metrics of a run
 // (Options.SpeedMetrics: TFLOPS/GPU, tokens/s/GPU, samples/s, s/iter) are one measurement, so
 // each config gets one speed decision, on the first of them it has on both sides; the others
-// are shown with it (Result.DecidedBy). Outside the test, Compare corrects the p-values of one
-// measurement's configs together (Holm–Bonferroni by default,
-// Correction), requires a minimum effect, applies the config file's rules, and judges configs
-// the test declines (too little history) against a fixed tolerance. Failures (OOM, error) are
-// compared as outcomes.
+// are shown with it (Result.DecidedBy). Outside the test, Compare corrects the p-values of
+// one measurement's configs together (Holm–Bonferroni by default, Correction), requires a
+// minimum effect, holds doubtful worsenings on fewer than Options.ConfirmRuns new runs as
+// Suspect (the confirmation protocol; Report.Suspects), applies the config file's rules, and
+// judges configs the test declines (too little history) against a fixed tolerance. Failures
+// (OOM, error) are compared as outcomes.
 //
 // Decisions are data: every Result carries its status, p-value, threshold, effect interval,
 // the test that decided, and typed Caveats (FixedTolerance, Ignored, BelowMinEffect, RunFailed

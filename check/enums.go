@@ -92,6 +92,14 @@ func CheckMinHistory(n int) error {
 	return nil
 }
 
+// CheckConfirmRuns reports whether n is a usable Options.ConfirmRuns: 0 (off) or more.
+func CheckConfirmRuns(n int) error {
+	if n < 0 {
+		return fmt.Errorf("must be 0 (off) or more, not %d", n)
+	}
+	return nil
+}
+
 // Validate checks every setting of opts with the same ranges the flags and the config file
 // use. Errors name the option as the config file spells it.
 func (o Options) Validate() error {
@@ -109,6 +117,9 @@ func (o Options) Validate() error {
 	}
 	if err := CheckMinHistory(o.MinHistoryRuns); err != nil {
 		return fmt.Errorf("min_history_runs %w", err)
+	}
+	if err := CheckConfirmRuns(o.ConfirmRuns); err != nil {
+		return fmt.Errorf("confirm_runs %w", err)
 	}
 	if _, err := LookupTest(o.Test); err != nil {
 		return err

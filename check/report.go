@@ -13,14 +13,19 @@ const (
 	NewlyFailing Status = "newly-failing" // the baseline ran; now OOM or error
 	Missing      Status = "missing"       // in the baseline, absent from the new results
 	StillFailing Status = "still-failing" // failed in the baseline and fails now
-	Improvement  Status = "improvement"   // significantly and materially better
-	Fixed        Status = "fixed"         // failed in the baseline, runs now
-	New          Status = "new"           // no baseline for this config and metric
-	Unchanged    Status = "unchanged"     // no material, significant change
+	// Suspect: significantly and materially worse, but the decision rests on a short or
+	// contaminated history or sits near the threshold, and the new side has fewer than
+	// Options.ConfirmRuns runs. It does not fail the gate: re-run the config and check again
+	// with all its new runs, which then decides (the confirmation protocol).
+	Suspect     Status = "suspect"
+	Improvement Status = "improvement" // significantly and materially better
+	Fixed       Status = "fixed"       // failed in the baseline, runs now
+	New         Status = "new"         // no baseline for this config and metric
+	Unchanged   Status = "unchanged"   // no material, significant change
 )
 
 // Statuses lists every status in report order.
-var Statuses = []Status{Regression, NewlyFailing, Missing, StillFailing, Improvement, Fixed, New, Unchanged}
+var Statuses = []Status{Regression, NewlyFailing, Missing, StillFailing, Suspect, Improvement, Fixed, New, Unchanged}
 
 // Fails reports whether s fails the gate. Missing fails only when requireAll is set.
 func (s Status) Fails(requireAll bool) bool {
@@ -56,6 +61,10 @@ type Report struct {
 	Remarks []Remark `json:"-"`
 	// Notes are the remarks in words (see Report).
 	Notes []string `json:"notes,omitempty"`
+	// Suspects are the config keys with a Suspect decision, sorted: the configs a workflow
+	// re-runs (to Options.ConfirmRuns runs) before checking again with all its new runs.
+	// Added to schema 1.
+	Suspects []string `json:"suspects,omitempty"`
 	// Sweep answers "which config is fastest at each scale" and whether the results changed
 	// the winner. It may be empty.
 	Sweep []Winner `json:"sweep,omitempty"`

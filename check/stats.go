@@ -8,37 +8,19 @@ import (
 	"github.com/aclements/go-moremath/stats"
 )
 
-// mean returns the arithmetic mean of xs.
-func mean(xs []float64) float64 {
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	return s / float64(len(xs))
-}
+// mean returns the arithmetic mean of xs (go-moremath).
+func mean(xs []float64) float64 { return stats.Mean(xs) }
 
 // variance returns the unbiased sample variance of xs (0 for fewer than two values).
 func variance(xs []float64) float64 {
 	if len(xs) < 2 {
 		return 0
 	}
-	m := mean(xs)
-	var s float64
-	for _, x := range xs {
-		s += (x - m) * (x - m)
-	}
-	return s / float64(len(xs)-1)
+	return stats.Variance(xs)
 }
 
-func median(xs []float64) float64 {
-	ys := append([]float64(nil), xs...)
-	sort.Float64s(ys)
-	n := len(ys)
-	if n%2 == 1 {
-		return ys[n/2]
-	}
-	return (ys[n/2-1] + ys[n/2]) / 2
-}
+// median returns the median of xs.
+func median(xs []float64) float64 { return stats.Sample{Xs: xs}.Quantile(0.5) }
 
 // tTest returns the one-sided p-value that the difference diff of mean log run summaries
 // (new minus baseline) is this large or larger, for n baseline and k new runs under noise
@@ -65,28 +47,21 @@ type quantileKey struct{ q, df float64 }
 // quantiles caches tQuantile; Compare may run concurrently (the evaluation harness).
 var quantiles sync.Map
 
-// pointMean returns the mean of the log centres of ps.
-func pointMean(ps []Point) float64 {
-	var s float64
-	for _, p := range ps {
-		s += p.Log
+// logs returns the log centres of ps.
+func logs(ps []Point) []float64 {
+	xs := make([]float64, len(ps))
+	for i, p := range ps {
+		xs[i] = p.Log
 	}
-	return s / float64(len(ps))
+	return xs
 }
+
+// pointMean returns the mean of the log centres of ps.
+func pointMean(ps []Point) float64 { return mean(logs(ps)) }
 
 // pointVariance returns the unbiased sample variance of the log centres of ps (0 for fewer
 // than two).
-func pointVariance(ps []Point) float64 {
-	if len(ps) < 2 {
-		return 0
-	}
-	m := pointMean(ps)
-	var s float64
-	for _, p := range ps {
-		s += (p.Log - m) * (p.Log - m)
-	}
-	return s / float64(len(ps)-1)
-}
+func pointVariance(ps []Point) float64 { return variance(logs(ps)) }
 
 // adjust corrects p-values for multiple comparisons in place: "holm" (Holm–Bonferroni,
 // controls the family-wise error rate), "bh" (Benjamini–Hochberg, controls the false discovery

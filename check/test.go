@@ -39,6 +39,7 @@ type Learned interface {
 // a run (e.g. a probably-slow baseline run).
 type Point struct {
 	Log    float64 // natural log of the run's centre (bench.Center of its samples)
+	Key    string  // the run's config key
 	Batch  string  // the run's batch, e.g. "nightly-03"
 	Date   string  // RFC 3339, may be empty
 	Commit string  // may be empty
@@ -49,6 +50,8 @@ type Point struct {
 type History struct {
 	Key    string
 	Config bench.Config
+	// Better is the metric's direction, so a test knows which side a slow run falls on.
+	Better bench.Better
 	Points []Point
 }
 
@@ -67,15 +70,21 @@ type Evidence struct {
 	Bound func(level float64) float64
 	// Caveats are what the test wants said about its judgement (e.g. a noise class).
 	Caveats []Caveat
+	// Short and Contaminated say that the judgement rests on a short baseline history or on
+	// one that probably holds a slow run: a significant regression then waits for
+	// confirmation (status Suspect) while the new side has fewer than Options.ConfirmRuns
+	// runs.
+	Short, Contaminated bool
 }
 
 // Tests are the statistical tests Options.Test may name. Register a new test here.
 var Tests = []Test{
 	ModeratedT{},
+	Mixture{},
 }
 
 // DefaultTest is the test DefaultOptions use.
-const DefaultTest = "moderated-t"
+const DefaultTest = "mixture"
 
 // LookupTest returns the registered test called name ("" means DefaultTest).
 func LookupTest(name string) (Test, error) {

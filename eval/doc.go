@@ -2,13 +2,16 @@
 // simulation.
 //
 // It generates suites of training configs whose runs follow a documented noise model (see
-// NoiseModel), gates a simulated PR run against a simulated baseline with check.Compare, the
-// same code path as "perfgate check", and counts how often a clean suite fails (the suite
-// false-fail rate) and how often an injected drop is caught (recall by drop size).
+// NoiseModel) in the scenarios of Scenarios (standard, short, contaminated with slow-node
+// runs, bimodal configs, and the confirmation protocol), gates a simulated PR against a
+// simulated baseline with check.Compare, the same code path as "perfgate check", and counts
+// how often a clean suite fails (the suite false-fail rate) and how often an injected drop is
+// caught on steady, noisy and bimodal configs (recall by drop size). Every suite has its own
+// seeded random stream, so the figures do not depend on the number of workers.
 //
 // The full harness is the gateeval command:
 //
-//	go run ./eval/gateeval -suites 2000
+//	go run ./eval/gateeval -suites 1000 -seed 1
 //
 // and a short, seeded smoke run is part of "go test ./...".
 //

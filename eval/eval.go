@@ -3,8 +3,11 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
+	"slices"
+	"sync"
 
 	"golang.org/x/perf/benchmath"
 
@@ -12,109 +15,279 @@ import (
 	"github.com/perfgate/perfgate/check"
 )
 
-// Setup describes an evaluation.
-type Setup struct {
-	Seed         uint64
-	Suites       int       // simulated suites per scenario
-	Configs      int       // configs per suite
-	BaselineRuns int       // baseline runs per config
-	PRRuns       int       // PR runs per config
-	Drops        []float64 // injected TFLOPS drops, in percent
-	Noise        NoiseModel
-	Check        check.Options
+// A Scenario is one kind of history the gate is evaluated on.
+type Scenario struct {
+	Name         string
+	BaselineRuns int // nightly runs per config in the baseline
+	PRRuns       int // PR runs per config
+	// SlowRate is the share of baseline runs on a slow node (4–10% below the level).
+	SlowRate float64
+	// BimodalShare is the share of genuinely bimodal configs.
+	BimodalShare float64
+	// Confirm runs the confirmation protocol: configs whose decision is suspect are re-run
+	// to ConfirmRuns PR runs and the suite is checked again with all its PR runs. Without
+	// it, the check runs with Options.ConfirmRuns 0 (what a workflow that never re-runs
+	// should set), so one run decides and nothing is suspect.
+	Confirm bool
 }
 
-// DefaultSetup is the setup of the targets: 16-config suites, 7 baseline runs, 1 PR run.
+// ConfirmRuns is how many PR runs a suspect config has after the confirmation protocol.
+const ConfirmRuns = 3
+
+// Scenarios are the scenarios, in the order the tables list them.
+var Scenarios = []Scenario{
+	{Name: "standard", BaselineRuns: 7, PRRuns: 1},
+	{Name: "short", BaselineRuns: 3, PRRuns: 1},
+	{Name: "contaminated", BaselineRuns: 7, PRRuns: 1, SlowRate: 0.05},
+	{Name: "short+contaminated", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05},
+	{Name: "bimodal", BaselineRuns: 7, PRRuns: 1, BimodalShare: 1.0 / 6},
+	{Name: "standard+confirm", BaselineRuns: 7, PRRuns: 1, Confirm: true},
+	{Name: "short+contaminated+confirm", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05, Confirm: true},
+}
+
+// LookupScenario returns the scenario called name.
+func LookupScenario(name string) (Scenario, bool) {
+	for _, s := range Scenarios {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Scenario{}, false
+}
+
+// Setup describes an evaluation.
+type Setup struct {
+	Seed    uint64
+	Suites  int       // simulated suites per scenario
+	Configs int       // configs per suite
+	Drops   []float64 // injected TFLOPS drops, in percent
+	Noise   NoiseModel
+	Check   check.Options
+	// Workers is how many suites are simulated at once (the figures do not depend on it).
+	Workers int
+}
+
+// DefaultSetup is the setup of the targets: 16-config suites, 1000 suites per scenario.
 func DefaultSetup() Setup {
 	return Setup{
-		Seed: 1, Suites: 1000, Configs: 16, BaselineRuns: 7, PRRuns: 1,
-		Drops: []float64{2, 3, 4, 5, 7, 10}, Noise: DefaultNoise, Check: check.DefaultOptions,
+		Seed: 1, Suites: 1000, Configs: 16,
+		Drops: []float64{2, 3, 5, 10}, Noise: DefaultNoise, Check: check.DefaultOptions, Workers: 2,
 	}
 }
 
 // Validate checks the setup: positive counts, and check options in the ranges the flags and
 // the config file accept.
 func (s Setup) Validate() error {
-	if s.Suites < 1 || s.Configs < 1 || s.BaselineRuns < 1 || s.PRRuns < 1 {
+	if s.Suites < 1 || s.Configs < 1 {
 		return errors.New("counts must be positive")
 	}
 	return s.Check.Validate()
 }
 
-// Figures are the measured gate accuracy.
+// Figures are the measured gate accuracy in one scenario.
 type Figures struct {
-	Suites int
+	Scenario Scenario
+	Suites   int
 	// FalseFail is the fraction of clean suites (no injected change) whose verdict is fail.
 	FalseFail float64
-	// Recall maps a drop size (percent) to the fraction of injected drops on a steady
-	// config that the gate flagged as a regression on that config.
-	Recall map[float64]float64
-	// NoisyRecall is the same for drops injected on the noisy configs.
-	NoisyRecall map[float64]float64
+	// SuspectSuites is the fraction of clean suites with at least one suspect decision
+	// before any confirmation (the suites a workflow would re-run configs of).
+	SuspectSuites float64
+	// Reruns is the mean number of extra PR runs per clean suite the protocol spent.
+	Reruns float64
+	// FlagRate is, per class of config, the fraction of clean configs the gate failed.
+	FlagRate map[Class]float64
+	// Recall maps a class and a drop size (percent) to the fraction of drops injected on a
+	// config of that class that failed the gate on that config.
+	Recall map[Class]map[float64]float64
 	// PooledFalseFail is the clean-suite fail rate of the benchstat way on the same data:
 	// every iteration pooled into one Mann-Whitney U test per config at alpha 0.05.
 	PooledFalseFail float64
 }
 
-// Run evaluates the gate.
-func Run(s Setup) Figures {
-	rng := rand.New(rand.NewPCG(s.Seed, 0x9e3779b97f4a7c15))
-	f := Figures{Suites: s.Suites, Recall: map[float64]float64{}, NoisyRecall: map[float64]float64{}}
-	var fails, pooledFails int
-	hits := map[float64]int{}
-	noisyHits := map[float64]int{}
-	noisyTrials := map[float64]int{}
-	for i := 0; i < s.Suites; i++ {
-		suite := NewSuite(rng, s.Configs, s.Noise)
-		base := suite.Baseline(rng, s.BaselineRuns)
-		clean := prRuns(suite, rng, s.PRRuns, nil)
-		if check.Compare(base, clean, s.Check).Verdict == check.Fail {
-			fails++
-		}
-		if pooledFail(base, clean) {
-			pooledFails++
-		}
-		for _, d := range s.Drops {
-			victim := rng.IntN(s.Configs)
-			slow := make([]float64, s.Configs)
-			for j := range slow {
-				slow[j] = 1
+// tally is what one suite contributes.
+type tally struct {
+	fail, suspect, pooled bool
+	reruns                int
+	flagged, configs      map[Class]int
+	hits, trials          map[Class]map[float64]int
+}
+
+// Run evaluates the gate in one scenario.
+func Run(s Setup, sc Scenario) Figures {
+	// The seed depends on the history, not on the protocol, so that a scenario and its
+	// confirmation variant draw the same suites.
+	h := fnv.New64a()
+	fmt.Fprint(h, sc.BaselineRuns, sc.PRRuns, sc.SlowRate, sc.BimodalShare)
+	seed := s.Seed ^ h.Sum64()
+	tallies := make([]tally, s.Suites)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < max(s.Workers, 1); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				tallies[i] = runSuite(s, sc, rand.New(rand.NewPCG(seed, uint64(i))))
 			}
-			slow[victim] = 1 / (1 - d/100) // TFLOPS falls by d%
-			rep := check.Compare(base, prRuns(suite, rng, s.PRRuns, slow), s.Check)
-			hit := caught(rep, suite.Configs[victim].Key())
-			if suite.Steady(victim) {
-				if hit {
-					hits[d]++
-				}
-			} else {
-				noisyTrials[d]++
-				if hit {
-					noisyHits[d]++
-				}
+		}()
+	}
+	for i := 0; i < s.Suites; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	f := Figures{Scenario: sc, Suites: s.Suites, FlagRate: map[Class]float64{}, Recall: map[Class]map[float64]float64{}}
+	var fails, suspects, pooled, reruns int
+	flagged, configs := map[Class]int{}, map[Class]int{}
+	hits, trials := map[Class]map[float64]int{}, map[Class]map[float64]int{}
+	for _, t := range tallies {
+		fails += b2i(t.fail)
+		suspects += b2i(t.suspect)
+		pooled += b2i(t.pooled)
+		reruns += t.reruns
+		for c, n := range t.configs {
+			configs[c] += n
+			flagged[c] += t.flagged[c]
+		}
+		for c, m := range t.trials {
+			if hits[c] == nil {
+				hits[c], trials[c] = map[float64]int{}, map[float64]int{}
+			}
+			for d, n := range m {
+				trials[c][d] += n
+				hits[c][d] += t.hits[c][d]
 			}
 		}
 	}
-	f.FalseFail = float64(fails) / float64(s.Suites)
-	f.PooledFalseFail = float64(pooledFails) / float64(s.Suites)
-	for _, d := range s.Drops {
-		steady := s.Suites - noisyTrials[d]
-		if steady > 0 {
-			f.Recall[d] = float64(hits[d]) / float64(steady)
-		}
-		if noisyTrials[d] > 0 {
-			f.NoisyRecall[d] = float64(noisyHits[d]) / float64(noisyTrials[d])
+	n := float64(s.Suites)
+	f.FalseFail, f.SuspectSuites, f.PooledFalseFail = float64(fails)/n, float64(suspects)/n, float64(pooled)/n
+	f.Reruns = float64(reruns) / n
+	for c, k := range configs {
+		f.FlagRate[c] = float64(flagged[c]) / float64(k)
+	}
+	for c, m := range trials {
+		f.Recall[c] = map[float64]float64{}
+		for d, k := range m {
+			f.Recall[c][d] = float64(hits[c][d]) / float64(k)
 		}
 	}
 	return f
 }
 
-func prRuns(s *Suite, rng *rand.Rand, n int, slow []float64) []bench.Run {
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// runSuite simulates one suite: a clean PR and, per drop size and class of config, a PR with
+// the drop injected on one config of that class.
+func runSuite(s Setup, sc Scenario, rng *rand.Rand) tally {
+	noise := s.Noise
+	noise.SlowRate, noise.BimodalShare = sc.SlowRate, sc.BimodalShare
+	suite := NewSuite(rng, s.Configs, noise)
+	base := suite.Baseline(rng, sc.BaselineRuns)
+	t := tally{flagged: map[Class]int{}, configs: map[Class]int{}, hits: map[Class]map[float64]int{}, trials: map[Class]map[float64]int{}}
+
+	rep, suspect, reruns := gate(s, sc, suite, rng, base, nil)
+	t.fail, t.suspect, t.reruns = rep.Verdict == check.Fail, suspect, reruns
+	t.pooled = sc.Name == "standard" && pooledFail(base, prRuns(suite, rng, sc.PRRuns, nil, nil))
+	for i, c := range suite.Class {
+		t.configs[c]++
+		if failed(rep, suite.Configs[i].Key()) {
+			t.flagged[c]++
+		}
+	}
+	byClass := map[Class][]int{}
+	for i, c := range suite.Class {
+		byClass[c] = append(byClass[c], i)
+	}
+	// Per drop size, one PR with the drop injected on one config of each class (the
+	// victims are distinct configs; one regression hardly changes how Holm treats another).
+	for _, d := range s.Drops {
+		slow := make([]float64, s.Configs)
+		for j := range slow {
+			slow[j] = 1
+		}
+		victims := map[Class]int{}
+		for _, c := range []Class{Steady, Noisy, Bimodal} {
+			if len(byClass[c]) > 0 {
+				victims[c] = byClass[c][rng.IntN(len(byClass[c]))]
+				slow[victims[c]] = 1 / (1 - d/100) // TFLOPS falls by d%
+			}
+		}
+		rep, _, _ := gate(s, sc, suite, rng, base, slow)
+		for _, c := range []Class{Steady, Noisy, Bimodal} {
+			v, ok := victims[c]
+			if !ok {
+				continue
+			}
+			if t.hits[c] == nil {
+				t.hits[c], t.trials[c] = map[float64]int{}, map[float64]int{}
+			}
+			t.trials[c][d]++
+			if failed(rep, suite.Configs[v].Key()) {
+				t.hits[c][d]++
+			}
+		}
+	}
+	return t
+}
+
+// gate checks one PR of the suite, running the confirmation protocol when the scenario asks
+// for it. It returns the final report, whether the first check had a suspect decision, and
+// how many PR runs the protocol added.
+func gate(s Setup, sc Scenario, suite *Suite, rng *rand.Rand, base []bench.Run, slow []float64) (*check.Report, bool, int) {
+	opts := s.Check
+	if !sc.Confirm {
+		// Without the protocol nobody re-runs suspects: one run decides.
+		opts.ConfirmRuns = 0
+	}
+	pr := prRuns(suite, rng, sc.PRRuns, slow, nil)
+	rep := check.Compare(base, pr, opts)
+	var suspects []int
+	for i, cfg := range suite.Configs {
+		if status(rep, cfg.Key()) == check.Suspect {
+			suspects = append(suspects, i)
+		}
+	}
+	if !sc.Confirm || len(suspects) == 0 || sc.PRRuns >= ConfirmRuns {
+		return rep, len(suspects) > 0, 0
+	}
+	extra := prRuns(suite, rng, ConfirmRuns-sc.PRRuns, slow, suspects)
+	pr = append(pr, extra...)
+	return check.Compare(base, pr, opts), true, len(extra)
+}
+
+func prRuns(s *Suite, rng *rand.Rand, n int, slow []float64, only []int) []bench.Run {
 	var runs []bench.Run
 	for r := 0; r < n; r++ {
-		runs = append(runs, s.Run(rng, fmt.Sprintf("pr-%d", r), slow)...)
+		runs = append(runs, s.Run(rng, fmt.Sprintf("pr-%d", r+1), slow, false, only)...)
 	}
 	return runs
+}
+
+// status returns the speed decision of config key.
+func status(rep *check.Report, key string) check.Status {
+	for _, r := range rep.Results {
+		if r.Key == key && r.Decides() {
+			return r.Status
+		}
+	}
+	return ""
+}
+
+// failed reports whether the report fails the gate on config key.
+func failed(rep *check.Report, key string) bool {
+	for _, r := range rep.Results {
+		if r.Key == key && r.Fails {
+			return true
+		}
+	}
+	return false
 }
 
 // pooledFail applies what benchstat does with such data: all iterations of all runs of a
@@ -133,8 +306,13 @@ func pooledFail(base, cur []bench.Run) bool {
 	}
 	b, n := pool(base), pool(cur)
 	th := benchmath.DefaultThresholds
-	for k, xs := range b {
-		ys := n[k]
+	keys := make([]string, 0, len(b))
+	for k := range b {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		xs, ys := b[k], n[k]
 		if len(ys) == 0 {
 			continue
 		}
@@ -148,18 +326,65 @@ func pooledFail(base, cur []bench.Run) bool {
 	return false
 }
 
-// Print writes the figures as a small table.
+// Header writes what every table of an evaluation shares.
+func Header(w io.Writer, s Setup) {
+	n := s.Noise
+	fmt.Fprintf(w, "perfgate gate accuracy: %d suites × %d configs per scenario, seed %d, test %s\n", s.Suites, s.Configs, s.Seed, s.Check.Test)
+	fmt.Fprintf(w, "noise: steady configs %.1f–%.1f%% run to run, %.0f%% of configs noisy at %.1f%%; bimodal configs two modes %.0f%% apart; slow-node runs %.0f–%.0f%% below; iteration %.1f%%, %d warm-up iterations ×%.1f, %.0f%% outlier iterations ×%.1f–%.1f\n",
+		n.RunPct[0], n.RunPct[1], 100*n.NoisyShare, n.NoisyPct, n.BimodalGapPct, n.SlowPct[0], n.SlowPct[1], n.IterPct,
+		n.WarmupIters, n.WarmupFactor, 100*n.OutlierProb, n.OutlierFactor[0], n.OutlierFactor[1])
+	fmt.Fprintf(w, "check: alpha %g (%s), min effect %g%%\n", s.Check.Alpha, s.Check.Correction, s.Check.MinEffectPct)
+}
+
+// Print writes the figures of one scenario as a Markdown table.
 func (f Figures) Print(w io.Writer, s Setup) {
-	fmt.Fprintf(w, "perfgate gate accuracy: %d suites × %d configs, %d baseline runs, %d PR run(s), seed %d\n",
-		s.Suites, s.Configs, s.BaselineRuns, s.PRRuns, s.Seed)
-	fmt.Fprintf(w, "noise: per-run %.1f–%.1f%% (steady), %d noisy configs at %.1f%%, iteration %.1f%%, %d warm-up iterations ×%.1f, %.0f%% slow outlier iterations ×%.1f–%.1f\n",
-		s.Noise.RunPct[0], s.Noise.RunPct[1], s.Noise.NoisyConfigs, s.Noise.NoisyPct, s.Noise.IterPct,
-		s.Noise.WarmupIters, s.Noise.WarmupFactor, 100*s.Noise.OutlierProb, s.Noise.OutlierFactor[0], s.Noise.OutlierFactor[1])
-	fmt.Fprintf(w, "check: alpha %g (%s), min effect %g%%\n\n", s.Check.Alpha, s.Check.Correction, s.Check.MinEffectPct)
-	fmt.Fprintf(w, "suite false-fail rate (clean suites that fail): %.1f%%\n", 100*f.FalseFail)
-	fmt.Fprintf(w, "  benchstat-style pooled iterations, same data:  %.1f%%\n\n", 100*f.PooledFalseFail)
-	fmt.Fprintf(w, "TFLOPS drop   recall (steady configs)   recall (noisy configs)\n")
-	for _, d := range s.Drops {
-		fmt.Fprintf(w, "%5.0f%%        %5.1f%%                    %5.1f%%\n", d, 100*f.Recall[d], 100*f.NoisyRecall[d])
+	sc := f.Scenario
+	fmt.Fprintf(w, "\n#### %s: %d baseline runs, %d PR run(s)", sc.Name, sc.BaselineRuns, sc.PRRuns)
+	if sc.SlowRate > 0 {
+		fmt.Fprintf(w, ", %.0f%% slow-node baseline runs", 100*sc.SlowRate)
 	}
+	if sc.BimodalShare > 0 {
+		fmt.Fprintf(w, ", %.0f%% bimodal configs", 100*sc.BimodalShare)
+	}
+	if sc.Confirm {
+		fmt.Fprintf(w, ", suspects re-run to %d PR runs", ConfirmRuns)
+	}
+	fmt.Fprintf(w, "\n\n")
+	fmt.Fprintf(w, "clean suites that fail: **%.1f%%**; with a suspect: %.1f%%", 100*f.FalseFail, 100*f.SuspectSuites)
+	if sc.Confirm {
+		fmt.Fprintf(w, "; re-runs per clean suite: %.2f", f.Reruns)
+	}
+	if sc.Name == "standard" {
+		fmt.Fprintf(w, "; benchstat-style pooled iterations: %.1f%%", 100*f.PooledFalseFail)
+	}
+	fmt.Fprintf(w, "\n\n| drop |")
+	classes := []Class{Steady, Noisy, Bimodal}
+	for _, c := range classes {
+		if f.Recall[c] != nil {
+			fmt.Fprintf(w, " recall (%s) |", c)
+		}
+	}
+	fmt.Fprintf(w, "\n|---|")
+	for _, c := range classes {
+		if f.Recall[c] != nil {
+			fmt.Fprintf(w, "---|")
+		}
+	}
+	fmt.Fprintln(w)
+	for _, d := range s.Drops {
+		fmt.Fprintf(w, "| %g%% |", d)
+		for _, c := range classes {
+			if f.Recall[c] != nil {
+				fmt.Fprintf(w, " %.1f%% |", 100*f.Recall[c][d])
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "| clean configs failed |")
+	for _, c := range classes {
+		if f.Recall[c] != nil {
+			fmt.Fprintf(w, " %.2f%% |", 100*f.FlagRate[c])
+		}
+	}
+	fmt.Fprintln(w)
 }

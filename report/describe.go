@@ -11,23 +11,33 @@ import (
 )
 
 // DescribeText writes a baseline description as the "baseline show" table: one row per config
-// and metric with its runs, centre, noise and the test a check would apply, then the pooled
+// and metric with its runs, the runs judged slow, centre, noise, noise class, the smallest drop
+// one new run would fail the gate with today and the test a check would apply, then the pooled
 // noise of each metric and the fastest config per model and scale. opts.Source names the store.
 func DescribeText(w io.Writer, d *check.Description, opts Options) error {
 	d = describeWithWords(d)
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s: %d run(s) of %d config(s)\n\n", opts.Source, d.Runs, d.Configs)
-	fmt.Fprintln(tw, "config\tmetric\truns\tfailed\tlast\tcentre\tnoise\ttest")
+	fmt.Fprintln(tw, "config\tmetric\truns\tslow\tfailed\tlast\tcentre\tnoise\tclass\tdetects\ttest")
 	for _, e := range d.Series {
-		centre, noise := "—", "—"
+		centre, noise, slow, class, detects := "—", "—", "—", "—", "—"
+		if len(e.SlowRuns) > 0 {
+			slow = strings.Join(e.SlowRuns, ",")
+		}
+		if e.NoiseClass != "" {
+			class = e.NoiseClass
+		}
+		if e.DetectablePct > 0 {
+			detects = fmt.Sprintf("≥%.1f%%", e.DetectablePct)
+		}
 		if e.Runs > 0 {
 			centre = fmt.Sprintf("%.4g", e.Center)
 		}
 		if e.NoisePct > 0 {
 			noise = fmt.Sprintf("±%.2f%%", e.NoisePct)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", bench.Config(e.Config), e.Metric, e.Runs, e.Failed, e.Last, centre, noise, e.Test)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", bench.Config(e.Config), e.Metric, e.Runs, slow, e.Failed, e.Last, centre, noise, class, detects, e.Test)
 	}
 	tw.Flush()
 	for _, n := range d.Pooled {

@@ -55,3 +55,24 @@ func TestMethodSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestMixtureWords checks the words of the default test's caveats: a probably-slow baseline
+// run is named with how far below it lies, a noisy class is said and a steady one is not, and
+// a suspect says why and what to do.
+func TestMixtureWords(t *testing.T) {
+	d := -6.0
+	r := &check.Result{Status: check.Suspect, DeltaPct: &d, Baseline: &check.Baseline{Runs: 3}, Caveats: []check.Caveat{
+		check.NoiseClass{Noisy: false, PNoisy: 0.1, NoisePct: 0.8},
+		check.SlowBaselineRun{Batch: "nightly-03", BelowPct: 7.1, Prob: 0.8},
+		check.Unconfirmed{Contaminated: true, PValue: 0.004, Alpha: 0.02, NewRuns: 1, ConfirmRuns: 3},
+	}}
+	want := "nightly-03 is 7.1% below this config's other runs: likely a slow node (probability 0.80), weighed with and without it; " +
+		"suspect: worse by 6.0% (p=0.004), but on a baseline that probably holds a slow run; re-run it to 3 runs and check again with all of them (1 so far)"
+	if got := Reason(r); got != want {
+		t.Errorf("reason\n got %q\nwant %q", got, want)
+	}
+	r.Caveats = []check.Caveat{check.NoiseClass{Noisy: true, PNoisy: 0.93, NoisePct: 2.5}}
+	if got := Reason(r); got != "a noisy config (probability 0.93): ±2.5% run to run" {
+		t.Errorf("noisy: %q", got)
+	}
+}

@@ -28,7 +28,9 @@ func Reason(r *check.Result) string {
 			prefix = fmt.Sprintf("ignored %s (%s): ", until, ig.Reason)
 			continue
 		}
-		parts = append(parts, caveatWords(r, c))
+		if w := caveatWords(r, c); w != "" { // a steady noise class goes without saying
+			parts = append(parts, w)
+		}
 	}
 	return prefix + strings.Join(parts, "; ")
 }
@@ -85,6 +87,35 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 		return fmt.Sprintf("significant (p=%.2g) but below the %g%% minimum effect", p, c.MinEffectPct)
 	case check.WithinNoise:
 		return fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
+	case check.NoiseClass:
+		if !c.Noisy {
+			return ""
+		}
+		return fmt.Sprintf("a noisy config (probability %.2f): ±%.1f%% run to run", c.PNoisy, c.NoisePct)
+	case check.SlowBaselineRun:
+		return fmt.Sprintf("%s is %.1f%% below this config's other runs: likely a slow node (probability %.2f), weighed with and without it", c.Batch, c.BelowPct, c.Prob)
+	case check.Unconfirmed:
+		var where string
+		switch {
+		case c.Short && c.Contaminated:
+			where = "a short baseline that probably holds a slow run"
+		case c.Contaminated:
+			where = "a baseline that probably holds a slow run"
+		case c.Short:
+			where = fmt.Sprintf("a short baseline (%d runs)", r.Baseline.Runs)
+		}
+		var why string
+		switch {
+		case c.NearThreshold && where == "":
+			why = fmt.Sprintf("worse by %.1f%%, just short of significance (p=%.2g, alpha %g)", abs, c.PValue, c.Alpha)
+		case c.NearThreshold:
+			why = fmt.Sprintf("worse by %.1f%% but not significant (p=%.2g) on %s, which one run cannot settle", abs, c.PValue, where)
+		case where == "":
+			why = fmt.Sprintf("worse by %.1f%%, significant (p=%.2g) but near the threshold", abs, c.PValue)
+		default:
+			why = fmt.Sprintf("worse by %.1f%% (p=%.2g), but on %s", abs, c.PValue, where)
+		}
+		return fmt.Sprintf("suspect: %s; re-run it to %d runs and check again with all of them (%d so far)", why, c.ConfirmRuns, c.NewRuns)
 	case check.ShownWith:
 		return fmt.Sprintf("shown with the %s decision (one measurement of the run)", c.Metric)
 	}
@@ -152,8 +183,12 @@ func MethodSummary(m check.Method) string {
 		return fmt.Sprintf("Each run is summarised by its median. No config had the %d baseline runs a statistical test needs, so every config was judged against the fixed ±%g%% tolerance: a change beyond it in the worse direction is a regression.",
 			m.MinHistoryRuns, m.TolerancePct)
 	}
-	return fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs). Alpha %g with %s over the %d comparison(s) of each metric; a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
-		m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, m.TolerancePct)
+	how := "one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs)"
+	if m.Test == "mixture" {
+		how = "a model fitted over the whole baseline that weighs, per config, a steady or noisy noise class and whether one baseline run was slow, giving the probability that the new runs are worse"
+	}
+	return fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with %s. Alpha %g with %s over the %d comparison(s) of each measurement (a config's speed metrics are one measurement, decided once); a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
+		how, m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, m.TolerancePct)
 }
 
 // WithWords returns rep with every word field filled (Result.Reason, Notes, Method.Summary),

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/baseline"
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/github"
 	"github.com/perfgate/perfgate/ingest"
@@ -21,6 +22,7 @@ import (
 type checkOptions struct {
 	baselineDir string
 	baselineRef string
+	memoryRefs  []string
 	format      string
 	output      string
 	results     []string
@@ -56,13 +58,14 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 	fs := cmd.Flags()
 	fs.StringVar(&o.baselineDir, "baseline", "", "baseline directory (required)")
 	fs.StringVar(&o.baselineRef, "baseline-ref", "", "read the baseline as committed at this git ref (e.g. origin/main)")
+	fs.StringArrayVar(&o.memoryRefs, "memory-ref", nil, "also learn each config's noise class from the baseline as committed at this git ref (repeatable, e.g. origin/main~30): a config its longer history showed noisy stays noisy")
 	fs.StringVar(&o.format, "format", "text", "report format: "+report.FormatNames(func(*report.Format) bool { return true }))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to FILE; stdout then gets the verdict, the counts and the rows that did not stay unchanged")
 	fs.BoolVar(&o.publish, "publish", false, "also publish the report to GitHub, as 'perfgate publish' does (the publish flags below apply); a failed publish is a warning and never changes the exit code")
 	o.ingest.register(fs)
 	o.stats.register(fs)
 	o.publishArgs.register(fs)
-	setGroup(fs, groupGate, "baseline", "baseline-ref", "format", "output")
+	setGroup(fs, groupGate, "baseline", "baseline-ref", "memory-ref", "format", "output")
 	setGroup(fs, groupPublishing, "publish")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
@@ -117,6 +120,17 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	for _, c := range converted {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 	}
+	if len(o.memoryRefs) > 0 {
+		past := append([]bench.Run(nil), store.Runs...)
+		for _, ref := range o.memoryRefs {
+			old, err := storeAt(ctx, o.baselineDir, ref)
+			if err != nil {
+				return inputError(fmt.Errorf("--memory-ref: %w", err))
+			}
+			past = append(past, old...)
+		}
+		opts.NoisyMemory = check.NoisyMemory(past, opts)
+	}
 	rep, err := o.stats.compare(store.Runs, in.Runs, opts)
 	if err != nil {
 		return inputError(err)
@@ -143,6 +157,20 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		return errGateFailed
 	}
 	return nil
+}
+
+// storeAt returns the runs of the baseline directory dir as committed at git ref.
+func storeAt(ctx context.Context, dir, ref string) ([]bench.Run, error) {
+	tmp, cleanup, err := baseline.Materialize(ctx, dir, ref)
+	defer cleanup()
+	if err != nil {
+		return nil, err
+	}
+	st, err := baseline.Open(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("%s at %s: %w", dir, ref, err)
+	}
+	return st.Runs, nil
 }
 
 // writeReport renders rep in format to output, or to s.Out. With an output file, s.Out gets

@@ -81,6 +81,7 @@ type checkFlags struct {
 	minEffect  float64
 	tolerance  float64
 	minHistory int
+	confirm    int
 	metrics    []string
 	requireAll bool
 	recompute  string
@@ -95,11 +96,12 @@ func (f *checkFlags) register(fs *pflag.FlagSet) {
 	f.correction = d.Correction
 	fs.Var(&f.correction, "correction", "multiple-comparison correction: holm (family-wise), bh (false discovery rate) or none")
 	fs.Float64Var(&f.minEffect, "min-effect", d.MinEffectPct, "smallest change in percent that can fail the gate")
+	fs.IntVar(&f.confirm, "confirm-runs", d.ConfirmRuns, "new runs that confirm a regression: on fewer, a doubtful one is 'suspect' (listed, not failing) until the config is re-run; 0 turns this off")
 	fs.StringArrayVar(&f.metrics, "metric", nil, "check only this metric (repeatable)")
 	fs.BoolVar(&f.requireAll, "require-all", false, "fail when a baseline config is missing from the results")
 	fs.StringVar(&f.recompute, "recompute-tflops", "", "recompute TFLOPS/GPU from s/iter with one pinned formula ("+formulaNames()+") on both sides, so baselines from different Megatron versions compare; configs need a model key (--set model=llama3-70b)")
 	fs.IntVar(&f.gpn, "gpus-per-node", 8, "GPUs per node, for TFLOPS recomputation and the formula-drift check")
-	setGroup(fs, groupStatistics, "alpha", "correction", "min-effect", "recompute-tflops", "gpus-per-node")
+	setGroup(fs, groupStatistics, "alpha", "correction", "min-effect", "confirm-runs", "recompute-tflops", "gpus-per-node")
 	setGroup(fs, groupGate, "metric", "require-all")
 }
 
@@ -199,6 +201,7 @@ func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Optio
 		{"min-effect", func() error { return check.CheckPercent(f.minEffect) }, func() { opts.MinEffectPct = f.minEffect }},
 		{"tolerance", func() error { return check.CheckPercent(f.tolerance) }, func() { opts.TolerancePct = f.tolerance }},
 		{"min-history", func() error { return check.CheckMinHistory(f.minHistory) }, func() { opts.MinHistoryRuns = f.minHistory }},
+		{"confirm-runs", func() error { return check.CheckConfirmRuns(f.confirm) }, func() { opts.ConfirmRuns = f.confirm }},
 	} {
 		if !fs.Changed(v.name) {
 			continue

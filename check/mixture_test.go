@@ -1,0 +1,212 @@
+package check
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/aclements/go-moremath/stats"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// mixOpts are the default options (the mixture test, the confirmation protocol) on the tests'
+// clock.
+func mixOpts(mod func(*Options)) Options {
+	o := DefaultOptions
+	o.Now = now
+	if mod != nil {
+		mod(&o)
+	}
+	return o
+}
+
+// suiteRuns returns a suite of steady configs tp=1…tp=n with the given baseline runs per
+// config, 0.8% run-to-run noise from a fixed seed, at level 100.
+func suiteRuns(n, runs int, seed uint64) []bench.Run { return noisySuite(n, runs, seed, 0.008) }
+
+// noisySuite is suiteRuns with run-to-run noise sd (a log standard deviation).
+func noisySuite(n, runs int, seed uint64, sd float64) []bench.Run {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	var out []bench.Run
+	for c := 1; c <= n; c++ {
+		for r := 1; r <= runs; r++ {
+			out = append(out, run(fmt.Sprintf("tp=%d", c), fmt.Sprintf("nightly-%02d", r), 100*math.Exp(sd*rng.NormFloat64())))
+		}
+	}
+	return out
+}
+
+// TestRobustPool: a noisy sixth of the configs and slow-node runs hardly move the robust pool
+// on 7-run histories, where the mixture's steady class fits the steady noise too; on 4-run
+// histories with a noisy third it is still nearer the steady noise than the median of
+// per-config variances (3 degrees of freedom cannot tell the classes apart well).
+func TestRobustPool(t *testing.T) {
+	for _, tt := range []struct {
+		runs, noisyEvery int
+		tol              float64
+	}{{7, 6, 0.15}, {4, 3, 0.45}} {
+		rng := rand.New(rand.NewPCG(1, 1))
+		var hs [][]float64
+		var suite []History
+		var vars []float64
+		for c := 0; c < 60; c++ {
+			sd := 0.008
+			if c%tt.noisyEvery == 0 {
+				sd = 0.025
+			}
+			g := make([]float64, tt.runs)
+			var ps []Point
+			for i := range g {
+				g[i] = sd * rng.NormFloat64()
+				if rng.Float64() < 0.05 {
+					g[i] -= 0.04 + 0.06*rng.Float64() // a slow node
+				}
+				ps = append(ps, Point{Log: g[i], Key: fmt.Sprint(c)})
+			}
+			hs = append(hs, g)
+			suite = append(suite, History{Key: fmt.Sprint(c), Better: bench.Higher, Points: ps})
+			vars = append(vars, variance(g))
+		}
+		pool, ok := robustPool(hs)
+		naive := median(vars) / (stats.InvCDF(chiSquare{float64(tt.runs - 1)})(0.5) / float64(tt.runs-1))
+		fit := Mixture{}.Learn("x", suite, DefaultOptions).(*mixFit)
+		steady := math.Sqrt(fit.classes[steadyClass].s2 * steadyDF / (steadyDF - 2)) // the prior's mean variance
+		t.Logf("%d runs: robust pool %.3f%%, naive median %.3f%%, fitted steady class %.3f%%", tt.runs, 100*math.Sqrt(pool), 100*math.Sqrt(naive), 100*steady)
+		if !ok || math.Abs(math.Sqrt(pool)/0.008-1) > tt.tol {
+			t.Errorf("%d runs: robust pool %.3f%%, want 0.8%% ± %.0f%%", tt.runs, 100*math.Sqrt(pool), 100*tt.tol)
+		}
+		if naive <= pool {
+			t.Errorf("%d runs: the naive median %.3f%% should be more contaminated than the robust pool %.3f%%", tt.runs, 100*math.Sqrt(naive), 100*math.Sqrt(pool))
+		}
+		if tt.runs == 7 && math.Abs(steady/0.008-1) > 0.2 {
+			t.Errorf("%d runs: fitted steady class %.3f%%, want 0.8%% ± 20%%", tt.runs, 100*steady)
+		}
+	}
+	if _, ok := robustPool([][]float64{{1}}); ok {
+		t.Errorf("a pool from one run")
+	}
+}
+
+// TestSlowBaselineRun: a baseline run 7% below its config's others is named as a probable
+// slow node, it does not drag the centre down, and a 10% drop still reads as 10% and fails.
+func TestSlowBaselineRun(t *testing.T) {
+	base := suiteRuns(12, 5, 2)
+	for i := range base {
+		if base[i].Config["tp"] == "3" && base[i].Batch == "nightly-03" {
+			base[i].Metrics[0].Values[0] *= 0.93
+		}
+	}
+	var cur []bench.Run
+	for c := 1; c <= 12; c++ {
+		level := 100.0
+		if c == 3 {
+			level = 90
+		}
+		cur = append(cur, run(fmt.Sprintf("tp=%d", c), "pr", level))
+	}
+	rep := Compare(base, cur, mixOpts(nil))
+	r := result(t, rep, "tp=3", tf)
+	var slow *SlowBaselineRun
+	for _, c := range r.Caveats {
+		if s, ok := c.(SlowBaselineRun); ok {
+			slow = &s
+		}
+	}
+	if slow == nil || slow.Batch != "nightly-03" || math.Abs(slow.BelowPct-7) > 1.5 || slow.Prob < 0.5 {
+		t.Fatalf("tp=3 caveats %v, want nightly-03 named as ~7%% below", r.Caveats)
+	}
+	if r.Status != Regression || math.Abs(*r.DeltaPct+10) > 1.5 {
+		t.Errorf("tp=3: %s, delta %.2f%% (want a regression of about -10%%)", r.Status, *r.DeltaPct)
+	}
+	if rep.Method.Test != "mixture" || rep.Method.Alpha != 0.02 {
+		t.Errorf("method %+v: want the mixture test at alpha 0.02 by default", rep.Method)
+	}
+	// Clean configs stay unchanged and steady.
+	if r := result(t, rep, "tp=1", tf); r.Status != Unchanged {
+		t.Errorf("tp=1: %s %v", r.Status, r.Caveats)
+	}
+}
+
+// TestNoisyMemory: three quiet runs make a config look steady, so a drop on one new run
+// (5%) is flagged; when the store's history remembers the config as noisy, the same drop is within
+// its noise.
+func TestNoisyMemory(t *testing.T) {
+	base := suiteRuns(12, 3, 3)
+	var cur []bench.Run
+	for c := 1; c <= 12; c++ {
+		level := 100.0
+		if c == 5 {
+			level = 95
+		}
+		cur = append(cur, run(fmt.Sprintf("tp=%d", c), "pr", level))
+	}
+	forgetful := Compare(base, cur, mixOpts(nil))
+	if r := result(t, forgetful, "tp=5", tf); r.Status != Regression && r.Status != Suspect {
+		t.Fatalf("without memory: tp=5 %s %v, want it flagged", r.Status, r.Caveats)
+	}
+	remember := Compare(base, cur, mixOpts(func(o *Options) { o.NoisyMemory = &Memory{Noisy: map[string]float64{"tp=5": 0.99}, NoisyPct: 2.5} }))
+	r := result(t, remember, "tp=5", tf)
+	if r.Fails || *r.PValue < 0.1 {
+		t.Errorf("with memory: tp=5 %s (p=%.3g) %v, want it far from significant", r.Status, *r.PValue, r.Caveats)
+	}
+	if nc, ok := r.Caveats[0].(NoiseClass); !ok || !nc.Noisy {
+		t.Errorf("with memory: caveats %v, want a noisy class first", r.Caveats)
+	}
+}
+
+// TestConfirmationProtocol: a drop just short of significance on one new run is Suspect (not
+// a failure, listed in Suspects); checked again with three new runs it is decided.
+func TestConfirmationProtocol(t *testing.T) {
+	base := noisySuite(16, 3, 4, 0.015)
+	pr := func(batch string, drop float64) []bench.Run {
+		var out []bench.Run
+		for c := 1; c <= 16; c++ {
+			level := 100.0
+			if c == 7 {
+				level = 100 - drop
+			}
+			out = append(out, run(fmt.Sprintf("tp=%d", c), batch, level))
+		}
+		return out
+	}
+	var suspect *Result
+	var one *Report
+	var drop float64
+	for d := 3.0; d <= 8; d += 0.1 {
+		drop = d
+		one = Compare(base, pr("pr-1", d), mixOpts(nil))
+		r := result(t, one, "tp=7", tf)
+		if r.Status == Suspect {
+			suspect = r
+			break
+		}
+	}
+	if suspect == nil {
+		t.Fatalf("no drop between 3%% and 8%% was suspect on one run")
+	}
+	if one.Verdict != Pass || len(one.Suspects) != 1 || one.Suspects[0] != "tp=7" || suspect.Fails {
+		t.Errorf("one run: verdict %s, suspects %v, fails %v; want pass with tp=7 suspect", one.Verdict, one.Suspects, suspect.Fails)
+	}
+	if _, ok := suspect.Caveats[len(suspect.Caveats)-1].(Unconfirmed); !ok {
+		t.Errorf("suspect caveats %v end without Unconfirmed", suspect.Caveats)
+	}
+	// The workflow re-runs tp=7 twice and checks again with all its new runs.
+	all := append(pr("pr-1", drop), run("tp=7", "pr-2", 100-drop), run("tp=7", "pr-3", 100-drop))
+	three := Compare(base, all, mixOpts(nil))
+	r := result(t, three, "tp=7", tf)
+	if r.Status != Regression || three.Verdict != Fail || len(three.Suspects) != 0 || r.New.Runs != 3 {
+		t.Errorf("three runs: %s (%v), verdict %s, suspects %v, new runs %d; want a confirmed regression", r.Status, r.Caveats, three.Verdict, three.Suspects, r.New.Runs)
+	}
+	// If the re-runs come back at the level, the suspicion is dropped.
+	all = append(pr("pr-1", drop), run("tp=7", "pr-2", 100), run("tp=7", "pr-3", 100.2))
+	if r := result(t, Compare(base, all, mixOpts(nil)), "tp=7", tf); r.Status != Unchanged {
+		t.Errorf("re-runs at the level: %s (%v), want unchanged", r.Status, r.Caveats)
+	}
+	// The protocol can be turned off: then one run decides.
+	off := Compare(base, pr("pr-1", drop), mixOpts(func(o *Options) { o.ConfirmRuns = 0 }))
+	if r := result(t, off, "tp=7", tf); r.Status == Suspect {
+		t.Errorf("protocol off: still suspect")
+	}
+}
