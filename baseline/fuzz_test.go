@@ -24,7 +24,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		runs, err := Parse("b.txt", data)
 		// Save's check that a store reads back keeps no runs; it must accept and refuse alike.
-		if _, verr := parse("b.txt", data, false); fmt.Sprint(verr) != fmt.Sprint(err) {
+		if _, verr := parse("b.txt", data, parseVerify); fmt.Sprint(verr) != fmt.Sprint(err) {
 			t.Fatalf("parse without runs: %v; Parse: %v", verr, err)
 		}
 		if err != nil {

@@ -226,17 +226,19 @@ func parseNew(file string, data []byte, seen map[string]bool) ([]bench.Run, erro
 		}
 	}
 	if !anyNew {
-		if lineNo == 0 || !bytes.HasPrefix(data, []byte(fileHeader)) {
+		if lineNo == 0 || !bytes.HasPrefix(data, []byte(headerPrefix)) {
 			// Let Parse word the error for an empty or foreign file.
 			_, err := Parse(file, data)
 			return nil, err
 		}
 		return nil, nil
 	}
-	runs, err := Parse(file, buf)
+	// buf is a filtered copy: its closing line cannot count it.
+	info, err := parse(file, buf, parseKeep)
 	if err != nil {
 		return nil, err
 	}
+	runs := info.runs
 	for b := range fresh {
 		seen[b] = true
 	}

@@ -37,6 +37,11 @@ const DefaultWindow = 10
 //	BenchmarkTrain/tp=8/pp=4/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32 1 46.3 s/iter 148.59 TFLOPS/GPU
 //	# perfgate fail oom BenchmarkTrain/tp=8/pp=8/mbs=4/gbs=1024/flags=none/sl=4096/nodes=32 reason="sweep.txt:11: OOM in the time column"
 //
+// The file ends with a closing line that Save maintains, so that a store cut short (an
+// interrupted copy, a bad merge) or stripped of runs by hand is refused instead of read:
+//
+//	# perfgate end runs=68 batches=3 window=10
+//
 // Runs read from trainer logs may carry a launch fingerprint (bench.Run.Args) and the FLOPs
 // formula their logged TFLOPS match (bench.Run.Formula). A '# perfgate launch' line holds
 // them for the result and failure lines that follow it in its block, up to the next launch
@@ -48,6 +53,12 @@ type Store struct {
 	Dir string
 	// Runs are the stored runs, oldest first. Each OK run holds one value per metric.
 	Runs []bench.Run
+	// Window is the rolling window the store was last saved with, from its closing line; 0
+	// when not known (an empty store, or one written by a perfgate older than format v2).
+	Window int
+	// Legacy reports a store written by a perfgate older than format v2, without a closing
+	// line: it cannot tell whether it was cut short. The next Save adds the line.
+	Legacy bool
 }
 
 // Path returns the path of the store's results file.
@@ -71,11 +82,11 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	runs, err := Parse(s.Path(), data)
+	info, err := parse(s.Path(), data, parseKeep|parseVerify)
 	if err != nil {
 		return nil, err
 	}
-	s.Runs = runs
+	s.Runs, s.Window, s.Legacy = info.runs, info.window, info.legacy
 	return s, nil
 }
 
@@ -83,7 +94,12 @@ const (
 	runPrefix    = "# perfgate run "
 	failPrefix   = "# perfgate fail "
 	launchPrefix = "# perfgate launch"
-	fileHeader   = "# perfgate baseline v1"
+	endPrefix    = "# perfgate end "
+	// Format is the store format this perfgate writes. Format 1 had no closing line; it is
+	// still read, and rewritten as the current format by the next Save.
+	Format       = 2
+	headerPrefix = "# perfgate baseline v"
+	fileHeader   = "# perfgate baseline v2"
 )
 
 // A block is one provenance line and the line numbers it covers.
@@ -101,22 +117,44 @@ type failure struct {
 }
 
 // Parse reads a store file's content. file names it in errors. Runs of one config share one
-// Config map and key string (Run.Key is set).
+// Config map and key string (Run.Key is set). The closing line is checked: a file cut short
+// or stripped of runs is an error naming the line and what to do.
 func Parse(file string, data []byte) ([]bench.Run, error) {
-	return parse(file, data, true)
+	info, err := parse(file, data, parseKeep|parseVerify)
+	return info.runs, err
 }
 
-// parse is Parse; with keep false it checks everything Parse checks but keeps no runs, which
+// What parse does besides checking the syntax.
+const (
+	parseKeep   = 1 << iota // keep the runs (Save's read-back check keeps none)
+	parseVerify             // check the closing line against the content
+)
+
+// parsed is what parse found.
+type parsed struct {
+	runs   []bench.Run
+	window int
+	legacy bool // format 1: no closing line
+}
+
+// parse is Parse. Without parseKeep it checks everything Parse checks but keeps no runs, which
 // is how Save makes sure what it writes reads back without a second copy of the store.
-func parse(file string, data []byte, keep bool) ([]bench.Run, error) {
+// Without parseVerify the closing line is not required, for content that is a filtered copy
+// of a store (history's parseNew).
+func parse(file string, data []byte, mode int) (parsed, error) {
+	var info parsed
+	keep := mode&parseKeep != 0
 	// First pass: the header, provenance and failure lines, which benchfmt skips. Only lines
-	// that start with "# perfgate " cost more than a scan for their end.
+	// that start with "# perfgate " or a merge-conflict marker cost more than a scan for
+	// their end.
 	var (
 		blocks   []block
 		failures []failure
 		launches []launch
 		batches  = map[string]int{}
 		in       = gobench.Interner{Strict: true}
+		end      closing
+		lastLine int // last line that is not blank
 	)
 	lineNo := 0
 	for rest := data; len(rest) > 0; {
@@ -124,68 +162,96 @@ func parse(file string, data []byte, keep bool) ([]bench.Run, error) {
 		line, rest, _ = bytes.Cut(rest, []byte("\n"))
 		lineNo++
 		if lineNo == 1 {
-			if string(bytes.TrimRight(line, "\r")) != fileHeader {
-				return nil, bench.Errorf(file, 1, "not a perfgate baseline: the first line must be %q", fileHeader)
+			legacy, err := checkHeader(file, line)
+			if err != nil {
+				return info, err
 			}
+			info.legacy = legacy
 			continue
+		}
+		if len(line) > 0 && line[0] != '\r' {
+			lastLine = lineNo
+		}
+		if len(line) >= 7 && isConflictMarker(line) {
+			return info, conflictError(file, lineNo)
 		}
 		if !bytes.HasPrefix(line, []byte("# perfgate")) {
 			continue
 		}
 		l := string(bytes.TrimRight(line, "\r"))
+		if end.line > 0 {
+			return info, bench.Errorf(file, lineNo, "content after the closing line at line %d: two stores were joined or the file was edited; %s", end.line, restoreHint(file))
+		}
 		switch {
 		case strings.HasPrefix(l, runPrefix):
 			kv, err := parseFields(strings.TrimPrefix(l, runPrefix))
 			if err != nil {
-				return nil, bench.Errorf(file, lineNo, "run line: %v", err)
+				return info, bench.Errorf(file, lineNo, "run line: %v", err)
 			}
 			b := block{line: lineNo, batch: kv["batch"], date: kv["date"], commit: kv["commit"], source: kv["source"]}
 			if b.batch == "" {
-				return nil, bench.Errorf(file, lineNo, "run line has no batch=")
+				return info, bench.Errorf(file, lineNo, "run line has no batch=")
 			}
 			if prev, dup := batches[b.batch]; dup {
-				return nil, bench.Errorf(file, lineNo, "batch %q already opened at line %d", b.batch, prev)
+				return info, bench.Errorf(file, lineNo, "batch %q already opened at line %d", b.batch, prev)
 			}
 			batches[b.batch] = lineNo
 			blocks = append(blocks, b)
 		case strings.HasPrefix(l, failPrefix):
 			if len(blocks) == 0 {
-				return nil, bench.Errorf(file, lineNo, "failure line before any '# perfgate run' line")
+				return info, bench.Errorf(file, lineNo, "failure line before any '# perfgate run' line")
 			}
 			f := strings.Fields(strings.TrimPrefix(l, failPrefix))
 			if len(f) < 2 {
-				return nil, bench.Errorf(file, lineNo, "failure line: want '# perfgate fail OUTCOME NAME reason=\"…\"'")
+				return info, bench.Errorf(file, lineNo, "failure line: want '# perfgate fail OUTCOME NAME reason=\"…\"'")
 			}
 			o, ok := bench.ParseOutcome(f[0])
 			if !ok || o == bench.OK {
-				return nil, bench.Errorf(file, lineNo, "failure line: outcome %q is not oom or error", f[0])
+				return info, bench.Errorf(file, lineNo, "failure line: outcome %q is not oom or error", f[0])
 			}
 			e := in.Name([]byte(strings.TrimPrefix(f[1], "Benchmark")))
 			if e.Err != nil {
-				return nil, bench.Errorf(file, lineNo, "failure line: %v", e.Err)
+				return info, bench.Errorf(file, lineNo, "failure line: %v", e.Err)
 			}
 			rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(l, failPrefix), f[0]), " "))
 			rest = strings.TrimSpace(strings.TrimPrefix(rest, f[1]))
 			kv, err := parseFields(rest)
 			if err != nil {
-				return nil, bench.Errorf(file, lineNo, "failure line: %v", err)
+				return info, bench.Errorf(file, lineNo, "failure line: %v", err)
 			}
 			failures = append(failures, failure{line: lineNo, entry: e, o: o, reason: kv["reason"]})
+		case strings.HasPrefix(l, endPrefix):
+			c, err := parseClosing(strings.TrimPrefix(l, endPrefix))
+			if err != nil {
+				return info, bench.Errorf(file, lineNo, "closing line: %v", err)
+			}
+			c.line = lineNo
+			end = c
 		case l == launchPrefix || strings.HasPrefix(l, launchPrefix+" "):
 			if len(blocks) == 0 {
-				return nil, bench.Errorf(file, lineNo, "launch line before any '# perfgate run' line")
+				return info, bench.Errorf(file, lineNo, "launch line before any '# perfgate run' line")
 			}
 			ln, err := parseLaunch(strings.TrimPrefix(l, launchPrefix))
 			if err != nil {
-				return nil, bench.Errorf(file, lineNo, "launch line: %v", err)
+				return info, bench.Errorf(file, lineNo, "launch line: %v", err)
 			}
 			ln.line = lineNo
 			launches = append(launches, ln)
 		}
 	}
 	if lineNo == 0 {
-		return nil, bench.Errorf(file, 1, "not a perfgate baseline: empty file")
+		return info, bench.Errorf(file, 1, "not a perfgate baseline: empty file")
 	}
+	if mode&parseVerify != 0 && !info.legacy && end.line == 0 {
+		return info, bench.Errorf(file, max(lastLine, 1), "the store ends here without its closing '# perfgate end' line: it was cut short (an interrupted copy or a bad merge), and runs may be lost; %s", restoreHint(file))
+	}
+	if end.line > 0 && end.line == lineNo && !bytes.HasSuffix(data, []byte("\n")) {
+		return info, bench.Errorf(file, end.line, "the closing line is cut short (no end of line): the file was truncated; %s", restoreHint(file))
+	}
+	if end.line > 0 && end.line != lastLine {
+		return info, bench.Errorf(file, lastLine, "content after the closing line at line %d: two stores were joined or the file was edited; %s", end.line, restoreHint(file))
+	}
+	info.window = end.window
 
 	// Second pass: results, with benchfmt, merged in line order with the failures. Results
 	// and blocks come in line order, so the block of a line is found by moving forward.
@@ -199,6 +265,7 @@ func parse(file string, data []byte, keep bool) ([]bench.Run, error) {
 		values   slab[float64]
 		seen     []string
 		fileBase = file + ":"
+		counted  = len(failures) // runs in the file, for the closing line
 	)
 	if keep {
 		runs = make([]bench.Run, 0, lineNo)
@@ -242,6 +309,7 @@ func parse(file string, data []byte, keep bool) ([]bench.Run, error) {
 			return bench.Errorf(file, line, "%v", e.Err)
 		}
 		flush(line)
+		counted++
 		var run bench.Run
 		var vals []float64
 		if keep {
@@ -266,7 +334,7 @@ func parse(file string, data []byte, keep bool) ([]bench.Run, error) {
 				}
 				better[v.Unit] = b
 			}
-			if msg := bench.CheckValue(v.Value, b); msg != "" {
+			if msg := bench.CheckValue(v.Value, v.Unit, b); msg != "" {
 				return bench.Errorf(file, line, "metric %q: %s", v.Unit, msg)
 			}
 			if keep {
@@ -280,10 +348,16 @@ func parse(file string, data []byte, keep bool) ([]bench.Run, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return info, err
 	}
 	flush(math.MaxInt)
-	return runs, nil
+	if mode&parseVerify != 0 && end.line > 0 {
+		if err := end.verify(file, counted, len(blocks)); err != nil {
+			return info, err
+		}
+	}
+	info.runs = runs
+	return info, nil
 }
 
 // A slab hands out small slices cut from large allocations, so that a store of many runs
@@ -358,19 +432,19 @@ func strconvIsPrint(s string) bool {
 }
 
 // Write writes runs in the store format. Every OK run becomes one line holding the centre of
-// each metric's samples.
+// each metric's samples. The closing line records no window; Store.Save records its own.
 func Write(w io.Writer, runs []bench.Run) error {
-	return write(w, runs, false)
+	return write(w, runs, false, 0)
 }
 
 // WriteSamples writes runs in Go benchmark format with one line per sample rather than per
 // run, for benchstat and other tools. Provenance and failed runs are kept as '# perfgate'
 // lines, as in the store.
 func WriteSamples(w io.Writer, runs []bench.Run) error {
-	return write(w, runs, true)
+	return write(w, runs, true, 0)
 }
 
-func write(w io.Writer, runs []bench.Run, samples bool) error {
+func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 	bw := bufio.NewWriter(w)
 	if samples {
 		fmt.Fprintln(bw, "# Written by perfgate convert: one line per sample. '# perfgate' lines carry provenance and failed runs.")
@@ -396,6 +470,7 @@ func write(w io.Writer, runs []bench.Run, samples bool) error {
 	}
 	var (
 		batch      string
+		end        closing // the closing line's counts
 		launchLine string
 		line       []byte
 		vals       []byte
@@ -405,6 +480,7 @@ func write(w io.Writer, runs []bench.Run, samples bool) error {
 		r := &runs[i]
 		if i == 0 || r.Batch != batch {
 			batch, launchLine = r.Batch, ""
+			end.batches++
 			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", r.File))
 		}
 		if r.Args != nil || r.Formula != "" || launchLine != "" {
@@ -421,6 +497,7 @@ func write(w io.Writer, runs []bench.Run, samples bool) error {
 		}
 		if r.Outcome != bench.OK {
 			fmt.Fprintf(bw, "%s%s %s %s\n", failPrefix, r.Outcome, name, field("reason", r.Reason))
+			end.runs++
 			continue
 		}
 		if samples {
@@ -454,6 +531,11 @@ func write(w io.Writer, runs []bench.Run, samples bool) error {
 		line = append(line, vals...)
 		line = append(line, '\n')
 		bw.Write(line)
+		end.runs++
+	}
+	if !samples {
+		end.window = window
+		fmt.Fprintf(bw, "\n%s\n", end)
 	}
 	return bw.Flush()
 }

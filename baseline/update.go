@@ -1,9 +1,9 @@
 package baseline
 
 import (
-	"bytes"
-	"fmt"
+	"errors"
 	"os"
+	"time"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/internal/atomicfile"
@@ -81,6 +81,9 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		merged = out
 	}
 	s.Runs = merged
+	if window > 0 {
+		s.Window = window
+	}
 	return st
 }
 
@@ -89,15 +92,45 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 // The content is parsed back before the rename, so a store that could not be read is never
 // written.
 func (s *Store) Save() error {
-	var buf bytes.Buffer
-	if err := Write(&buf, s.Runs); err != nil {
-		return err
-	}
-	if _, err := parse(s.Path(), buf.Bytes(), false); err != nil {
-		return fmt.Errorf("refusing to write a baseline that does not read back: %w", err)
-	}
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return err
 	}
-	return atomicfile.Write(s.Path(), buf.Bytes(), 0o644)
+	return WriteFile(s.Path(), s.Runs, s.Window)
+}
+
+// An UpdateResult says what Update did besides calling its function.
+type UpdateResult struct {
+	// TempsRemoved counts temporary files of an interrupted earlier update that were removed.
+	TempsRemoved int
+	// Saved reports that the store was written.
+	Saved bool
+}
+
+// Update is the one read-modify-write of a store: it takes the directory's lock (waiting at
+// most timeout), opens the store (an empty one when dir has none yet), calls change, and saves
+// the store unless change returns an error. Everything happens under the lock, so concurrent
+// updates serialise and each sees the runs of the one before. Temporary files that an
+// interrupted update left behind are removed.
+func Update(dir string, timeout time.Duration, change func(*Store) error) (UpdateResult, error) {
+	var res UpdateResult
+	lock, err := LockDir(dir, timeout)
+	if err != nil {
+		return res, err
+	}
+	defer lock.Unlock()
+	s, err := Open(dir)
+	if err != nil && !errors.Is(err, ErrNoBaseline) {
+		return res, err
+	}
+	if err := change(s); err != nil {
+		return res, err
+	}
+	if res.TempsRemoved, err = atomicfile.CleanTemps(s.Path()); err != nil {
+		return res, err
+	}
+	if err := s.Save(); err != nil {
+		return res, err
+	}
+	res.Saved = true
+	return res, lock.Unlock()
 }

@@ -355,10 +355,11 @@ func DirectionOf(unit string) Better {
 	return Unknown
 }
 
-// CheckValue reports what is wrong with a measured value of a metric, or "" when it is usable:
-// NaN and ±Inf are never usable; a throughput (higher-is-better) must be positive; a time or
-// memory (lower-is-better) must not be negative.
-func CheckValue(v float64, better Better) string {
+// CheckValue reports what is wrong with a measured value of a metric in unit, or "" when it
+// is usable: NaN and ±Inf are never usable, nor is a negative value, nor zero (but for Go's
+// allocation counters), a subnormal, or a value beyond what a run can measure in its unit
+// (more than 1e6 s per iteration, 1e17 FLOP/s per GPU, a petabyte).
+func CheckValue(v float64, unit string, better Better) string {
 	switch {
 	case math.IsNaN(v):
 		return "value is NaN"
@@ -368,8 +369,13 @@ func CheckValue(v float64, better Better) string {
 		return fmt.Sprintf("throughput %v is not positive", v)
 	case v < 0:
 		return fmt.Sprintf("value %v is negative", v)
+	case v == 0:
+		if canBeZero(unit) {
+			return ""
+		}
+		return "value is zero: no run takes no time or does no work"
 	}
-	return ""
+	return plausible(v, unit)
 }
 
 // A SyntaxError is a problem with one line of an input file.

@@ -174,12 +174,17 @@ func (p *publisher) actions(rep *check.Report) error {
 	}
 	if path := o.Getenv("GITHUB_OUTPUT"); path != "" {
 		// As the action's check step counts them: every result that fails the gate.
-		regressions := 0
+		failing := map[string]bool{} // configs, not results: a config counts once
 		for i := range rep.Results {
-			if fails(&rep.Results[i]) {
-				regressions++
+			if r := &rep.Results[i]; fails(r) {
+				key := r.Key
+				if key == "" { // a hand-made report: each result is its own config
+					key = strconv.Itoa(i)
+				}
+				failing[key] = true
 			}
 		}
+		regressions := len(failing)
 		body := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: MaxCommentBytes})
 		text := outputLine("verdict", string(rep.Verdict)) + outputLine("regressions", strconv.Itoa(regressions)) + outputLine("report", body)
 		if err := appendFile(path, text); err != nil {

@@ -91,7 +91,7 @@ func checkCore(t *testing.T, format *Format, data []byte) []bench.Run {
 				continue // values are checked by Validate
 			}
 			for _, v := range m.Values {
-				if msg := bench.CheckValue(v, m.Better); msg != "" {
+				if msg := bench.CheckValue(v, m.Unit, m.Better); msg != "" {
 					t.Fatalf("accepted %v for %s: %s", v, m.Name, msg)
 				}
 			}

@@ -139,15 +139,16 @@ func TestGoBenchConfig(t *testing.T) {
 	}
 	want := []summary{
 		// Three lines of one config, interleaved with another: three samples of ONE run.
-		prov(summary{Config: with("tp", "8", "pp", "4", "flags", "Dist-Opt,overlap-grad", "sl", "4096"),
+		// Flags are read through the flag vocabulary, as in tables and JSON Lines.
+		prov(summary{Config: with("tp", "8", "pp", "4", "flags", "dist-opt+overlap-grad", "sl", "4096"),
 			Samples: map[string][]float64{"s/iter": {46.1, 46.3, 46.2}, "TFLOPS/GPU": {149.27, 148.9, 149.1}}, Source: "g.txt:6"}),
-		prov(summary{Config: with("tp", "8", "pp", "8", "flags", "a/b", "note", "x=y"),
+		prov(summary{Config: with("tp", "8", "pp", "8", "flags", "a+b", "note", "x=y"),
 			Samples: map[string][]float64{"s/iter": {48.7}}, Source: "g.txt:8"}),
 		prov(summary{Config: with("bench", "AllReduce/warm", "size", "1GB", "procs", "8"),
 			Samples: map[string][]float64{"s/iter": {3.2}}, Source: "g.txt:10"}),
 		prov(summary{Config: base.Clone(), Samples: map[string][]float64{"s/iter": {9}}, Source: "g.txt:11"}),
 		// A changed file key makes a different config.
-		prov(summary{Config: bench.Config{"goos": "linux", "model": "other", "tp": "8", "pp": "4", "flags": "Dist-Opt,overlap-grad", "sl": "4096"},
+		prov(summary{Config: bench.Config{"goos": "linux", "model": "other", "tp": "8", "pp": "4", "flags": "dist-opt+overlap-grad", "sl": "4096"},
 			Samples: map[string][]float64{"s/iter": {50}}, Source: "g.txt:13"}),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -34,6 +35,9 @@ type Options struct {
 	// its summary, as soon as each file has been read and validated, so that memory holds one
 	// number per run rather than one per iteration. Metric.Samples keeps the count.
 	Summarize func(values []float64) float64
+	// Exclude are directories that directory walks skip (the baseline directory), so that
+	// "perfgate check --baseline perf/baseline ." never reads the store as results.
+	Exclude []string
 	// KeyArgs names launch arguments (as a Megatron-LM argument dump spells them, e.g.
 	// "sequence_parallel") that belong in the config key beside the flag vocabulary; a true
 	// boolean adds its name as a flag, another value its name and value. The per-repository
@@ -131,7 +135,7 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 func ReadAll(paths []string, opts *Options) (*Input, error) {
 	var files []entry
 	for _, p := range paths {
-		fs, err := expand(p)
+		fs, err := expand(p, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -158,6 +162,9 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
+				if files[i].skip != "" {
+					continue // never opened: a FIFO could hang, a device never end
+				}
 				rs, skip, err := readEntry(files[i], opts)
 				if err == nil && opts != nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
@@ -182,6 +189,10 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	}
 	in := &Input{Runs: make([]bench.Run, 0, n)}
 	for i := range results {
+		if files[i].skip != "" {
+			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: files[i].skip})
+			continue
+		}
 		if results[i].skipped != "" {
 			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: results[i].skipped})
 			continue
@@ -192,7 +203,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	if len(in.Runs) == 0 {
 		msg := strings.Join(paths, ", ") + ": no results found"
 		if len(in.Skipped) > 0 {
-			msg += fmt.Sprintf(" (%d file(s) skipped: no reader recognises them, e.g. %s)", len(in.Skipped), in.Skipped[0].File)
+			msg += fmt.Sprintf(" (%d file(s) skipped, e.g. %s: %s)", len(in.Skipped), in.Skipped[0].File, in.Skipped[0].Reason)
 		}
 		return nil, errors.New(msg)
 	}
@@ -253,7 +264,7 @@ func Validate(runs []bench.Run) error {
 				return fmt.Errorf("%s: metric %q is %s-is-better here but %s-is-better at %s", r.Source, m.Name, m.Better, s.better, s.source)
 			}
 			for _, v := range m.Values {
-				if msg := bench.CheckValue(v, m.Better); msg != "" {
+				if msg := bench.CheckValue(v, m.Unit, m.Better); msg != "" {
 					return fmt.Errorf("%s: metric %q: %s", r.Source, m.Name, msg)
 				}
 			}
@@ -279,6 +290,9 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 	head, err := br.Peek(SniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
+		return nil, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
 	}
 	var format *Format
 	if opts.Format == "" || opts.Format == "auto" {

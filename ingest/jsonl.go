@@ -116,7 +116,7 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			return nil, bench.Errorf(file, lineNo, `outcome ok needs at least one of "values"`)
 		}
 		for _, v := range rec.Values {
-			if msg := bench.CheckValue(v, better); msg != "" {
+			if msg := bench.CheckValue(v, unit, better); msg != "" {
 				return nil, bench.Errorf(file, lineNo, "metric %q: %s", rec.Metric, msg)
 			}
 		}

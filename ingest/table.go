@@ -216,7 +216,7 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				if err != nil {
 					return nil, bench.Errorf(file, lineNo, "column %q: cannot read %q as a number (or OOM / Err)", header[i], cell)
 				}
-				if msg := bench.CheckValue(v, better); msg != "" || v == 0 {
+				if msg := bench.CheckValue(v, name, better); msg != "" || v == 0 {
 					if msg == "" {
 						msg = "value is zero"
 					}

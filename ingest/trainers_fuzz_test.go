@@ -47,7 +47,7 @@ func fuzzFormat(t *testing.T, f *Format, data []byte, skip int) {
 			}
 			if m.Better == bench.Higher {
 				for _, v := range m.Values {
-					if msg := bench.CheckValue(v, m.Better); msg != "" {
+					if msg := bench.CheckValue(v, m.Unit, m.Better); msg != "" {
 						t.Fatalf("metric %s: %s", m.Name, msg)
 					}
 				}

@@ -266,7 +266,7 @@ func TestSidecar(t *testing.T) {
 		t.Errorf("c.log: err = %v", err)
 	}
 	// Directory walks skip sidecars but not other JSON files.
-	files, err := expand(dir)
+	files, err := expand(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,20 +30,46 @@ type Skipped struct {
 }
 
 // An entry is one file to read: named on the command line (root "") or found below the
-// directory root.
+// directory root. An entry with a skip reason is not read: it is not results.
 type entry struct {
 	path, root string
+	skip       string
 }
 
 // expand returns the files p names: p itself, or the regular files below the directory p in
-// lexical order, without hidden files and directories and without the sidecars of logs.
-func expand(p string) ([]entry, error) {
+// lexical order, without the sidecars of logs. Inputs that are not results are entries with a
+// skip reason, never opened: hidden files and directories, the directories of opts.Exclude
+// (the baseline), FIFOs, devices and sockets.
+func expand(p string, opts *Options) ([]entry, error) {
+	var exclude []os.FileInfo
+	if opts != nil {
+		for _, d := range opts.Exclude {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				exclude = append(exclude, st)
+			}
+		}
+	}
+	excluded := func(st os.FileInfo) bool {
+		for _, x := range exclude {
+			if os.SameFile(st, x) {
+				return true
+			}
+		}
+		return false
+	}
+	const baselineDir = "the baseline directory"
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, err
 	}
 	if !st.IsDir() {
+		if !st.Mode().IsRegular() {
+			return []entry{{path: p, skip: special(st.Mode())}}, nil
+		}
 		return []entry{{path: p}}, nil
+	}
+	if excluded(st) {
+		return []entry{{path: p, skip: baselineDir}}, nil
 	}
 	var files []entry
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -52,21 +78,55 @@ func expand(p string) ([]entry, error) {
 		}
 		name := d.Name()
 		if path != p && strings.HasPrefix(name, ".") {
+			files = append(files, entry{path: path, root: p, skip: "hidden"})
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if d.Type().IsRegular() && !isSidecar(path) {
-			files = append(files, entry{path: path, root: p})
+		if d.IsDir() && path != p && len(exclude) > 0 {
+			if st, err := os.Stat(path); err == nil && excluded(st) {
+				files = append(files, entry{path: path, root: p, skip: baselineDir})
+				return filepath.SkipDir
+			}
+		}
+		switch t := d.Type(); {
+		case t.IsRegular():
+			if !isSidecar(path) {
+				files = append(files, entry{path: path, root: p})
+			}
+		case t&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0:
+			files = append(files, entry{path: path, root: p, skip: special(t)})
 		}
 		return nil
 	})
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
-	if err == nil && len(files) == 0 {
+	readable := 0
+	for _, e := range files {
+		if e.skip == "" {
+			readable++
+		}
+	}
+	if err == nil && readable == 0 {
 		err = fmt.Errorf("%s: directory holds no results files", p)
+		if len(files) > 0 {
+			err = fmt.Errorf("%w (%d skipped, e.g. %s: %s)", err, len(files), files[0].path, files[0].skip)
+		}
 	}
 	return files, err
+}
+
+// special says why a FIFO, device or socket is never read as results.
+func special(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO, never opened"
+	case m&fs.ModeSocket != 0:
+		return "a socket, never opened"
+	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		return "a device, never opened"
+	}
+	return "not a regular file"
 }
 
 // readEntry reads one file. A file found below a directory that no reader claims (or, with

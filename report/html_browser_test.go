@@ -47,7 +47,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	msg := "no Chromium on PATH: the dashboard's browser test needs it (install with .ci/install-chromium)"
+	msg := "no Chromium on PATH: the dashboard's browser test needs it (install with .ci/install-tools)"
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}

@@ -117,8 +117,13 @@ func writeTextGroup(b *strings.Builder, rows []Row, common []string) {
 		for _, m := range metrics {
 			cells = append(cells, MetricCell(row.Result(m)))
 		}
-		cells = append(cells, GateCell(row.Decider()))
-		trs[i] = textRow{cells, notes.text(rowReason(row))}
+		gate, reason := GateCell(row.Decider()), rowReason(row)
+		if m := notes.mark[reason]; m != "" {
+			// A shared reason is written once below the group; its mark ends the row.
+			gate, reason = gate+" "+m, ""
+		}
+		cells = append(cells, gate)
+		trs[i] = textRow{cells, reason}
 	}
 	var tb strings.Builder
 	tw := tabwriter.NewWriter(&tb, 0, 4, 3, ' ', 0)

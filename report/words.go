@@ -161,7 +161,7 @@ func RemarkText(m check.Remark) string {
 		for i, f := range m.Files {
 			parts[i] = f + " (" + m.Reasons[i] + ")"
 		}
-		return fmt.Sprintf("%d input file(s) skipped, no reader claims them: %s.", len(m.Files), strings.Join(parts, ", "))
+		return fmt.Sprintf("%d input file(s) skipped, not results: %s.", len(m.Files), strings.Join(parts, ", "))
 	}
 	return m.RemarkKind()
 }

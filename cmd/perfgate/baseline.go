@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/baseline"
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
@@ -20,7 +24,7 @@ func newBaselineCmd(s *Streams) *cobra.Command {
 		Use:   "baseline",
 		Short: "Update or show the stored baseline",
 	}
-	cmd.AddCommand(newBaselineUpdateCmd(s), newBaselineShowCmd(s))
+	cmd.AddCommand(newBaselineUpdateCmd(s), newBaselineShowCmd(s), newBaselineMergeCmd(s))
 	return cmd
 }
 
@@ -35,6 +39,7 @@ type updateOptions struct {
 	results          []string
 	ingest           ingestFlags
 	stats            checkFlags
+	lockTimeout      time.Duration
 	now              func() time.Time
 }
 
@@ -49,7 +54,11 @@ content when no id is given) replace themselves, so running it twice changes not
 
 Before merging it compares the incoming runs with the store and prints the report, so the
 nightly log shows drift; --fail-on-regression then exits 1 if they regressed (the baseline is
-still updated). Bad input changes nothing, and the file is replaced atomically.`,
+still updated). Bad input changes nothing, and the file is replaced atomically.
+
+Updates of one baseline serialise: each holds a lock on the directory from reading the store
+to writing it back, so concurrent updates (CI re-runs, a matrix) lose no runs. An update that
+waits longer than --lock-timeout exits 3.`,
 		Args: needResults,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.results = args
@@ -63,9 +72,10 @@ still updated). Bad input changes nothing, and the file is replaced atomically.`
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
 	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own, else now)")
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
+	fs.DurationVar(&o.lockTimeout, "lock-timeout", baseline.DefaultLockTimeout, "how long to wait for another update of the same baseline to finish")
 	o.ingest.register(fs)
 	o.stats.register(fs)
-	setGroup(fs, groupStore, "baseline", "window", "run-id", "commit", "date")
+	setGroup(fs, groupStore, "baseline", "window", "run-id", "commit", "date", "lock-timeout")
 	setGroup(fs, groupGate, "fail-on-regression")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
@@ -82,6 +92,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	if o.window < 1 {
 		return inputError(fmt.Errorf("--window must be at least 1"))
 	}
+	if o.lockTimeout < 0 {
+		return inputError(fmt.Errorf("--lock-timeout must not be negative"))
+	}
 	date := o.date
 	if date != "" {
 		if _, err := time.Parse(time.RFC3339, date); err != nil {
@@ -90,9 +103,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	} else {
 		date = o.now().UTC().Format(time.RFC3339)
 	}
-	commit := o.commit
-	if commit == "" {
-		commit = s.Getenv("GITHUB_SHA")
+	commit, err := commitOf(o.commit, cmd.Flags().Changed("commit"), s.Getenv("GITHUB_SHA"))
+	if err != nil {
+		return inputError(err)
 	}
 	iopts, err := o.ingest.options(cfgBetter)
 	if err != nil {
@@ -100,10 +113,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	}
 	iopts.Batch = o.runID
 	iopts.KeyArgs = append(iopts.KeyArgs, o.stats.cfgKeyArgs...)
-	store, err := baseline.Open(o.dir)
-	if err != nil && !errors.Is(err, baseline.ErrNoBaseline) {
-		return inputError(err)
-	}
+	iopts.Exclude = []string{o.dir}
+	// The results are read before the store is locked, so the lock is held only for the
+	// read-modify-write of the store itself.
 	in, err := ingest.ReadAll(o.results, iopts)
 	if err != nil {
 		return inputError(err)
@@ -120,39 +132,121 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			runs[i].Commit = commit
 		}
 	}
-	rep := &check.Report{Verdict: check.Pass}
-	if len(store.Runs) == 0 {
-		_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
-	} else {
-		rep, err = o.stats.compare(store.Runs, runs, opts)
-	}
-	if err != nil {
-		return inputError(err)
-	}
-	if len(store.Runs) > 0 {
-		fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
-		if err := report.Text(s.Out, rep, report.Options{Color: s.OutTTY}); err != nil {
-			return internalError(err)
+	var (
+		rep *check.Report
+		st  baseline.MergeStats
+		n   int
+	)
+	res, err := baseline.Update(o.dir, o.lockTimeout, func(store *baseline.Store) error {
+		noteLegacy(s, store, true)
+		converted, err := baseline.Conform(store.Runs, runs)
+		if err != nil {
+			return inputError(err)
 		}
-		fmt.Fprintln(s.Out)
+		for _, c := range converted {
+			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
+		}
+		// A metric filter that matches nothing is a typo; results that match no stored config
+		// may be a new sweep, so they are stored, with a warning that nothing was compared.
+		if err := check.MetricsPresent(store.Runs, runs, opts.Metrics); err != nil {
+			return inputError(err)
+		}
+		if err := check.ConfigsMatch(store.Runs, runs); err != nil {
+			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\nThe runs are stored as new configs.\n", err)
+		}
+		rep = &check.Report{Verdict: check.Pass}
+		if len(store.Runs) == 0 {
+			_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
+		} else {
+			rep, err = o.stats.compare(store.Runs, runs, opts)
+		}
+		if err != nil {
+			return inputError(err)
+		}
+		if len(store.Runs) > 0 {
+			fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
+			if err := report.Text(s.Out, rep, report.Options{Color: s.OutTTY}); err != nil {
+				return internalError(err)
+			}
+			fmt.Fprintln(s.Out)
+		}
+		st = store.Merge(runs, o.window)
+		n = len(store.Runs)
+		return nil
+	})
+	if err != nil {
+		return storeError(err)
 	}
-	st := store.Merge(runs, o.window)
-	if err := store.Save(); err != nil {
-		return internalError(fmt.Errorf("saving %s: %w", store.Path(), err))
+	path := filepath.Join(o.dir, baseline.FileName)
+	if res.TempsRemoved > 0 {
+		fmt.Fprintf(s.ErrOut, "perfgate: note: removed %d temporary file(s) left in %s by an interrupted update\n", res.TempsRemoved, o.dir)
 	}
-	fmt.Fprintf(s.Out, "%s: added %d run(s)", store.Path(), st.Added)
+	fmt.Fprintf(s.Out, "%s: added %d run(s)", path, st.Added)
 	if len(st.Replaced) > 0 {
 		fmt.Fprintf(s.Out, ", replaced batch(es) already stored: %s", strings.Join(st.Replaced, ", "))
 	}
 	if st.Pruned > 0 {
 		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, o.window)
 	}
-	fmt.Fprintf(s.Out, "; %d run(s) stored.\n", len(store.Runs))
+	fmt.Fprintf(s.Out, "; %d run(s) stored.\n", n)
 	if o.failOnRegression && rep.Verdict == check.Fail {
 		fmt.Fprintln(s.ErrOut, "perfgate: the incoming runs regressed against the baseline (--fail-on-regression)")
 		return errGateFailed
 	}
 	return nil
+}
+
+// storeError classifies an error of a store's read-modify-write: one already classified keeps
+// its exit code, a damaged store is bad input, anything else (the lock's timeout, a failed
+// write) is perfgate failing to do its job.
+func storeError(err error) error {
+	var ee *exitError
+	var se *bench.SyntaxError
+	switch {
+	case errors.As(err, &ee):
+		return err
+	case errors.As(err, &se):
+		return inputError(err)
+	}
+	return internalError(err)
+}
+
+// noteLegacy says when a store was written by a perfgate without the closing integrity line,
+// and who adds it: this update, or the next.
+func noteLegacy(s *Streams, store *baseline.Store, updating bool) {
+	if !store.Legacy {
+		return
+	}
+	who := "the next 'perfgate baseline update' adds it"
+	if updating {
+		who = "this update adds it"
+	}
+	fmt.Fprintf(s.ErrOut, "perfgate: note: %s was written by an older perfgate (format v1), without the closing line that detects a cut-short file; %s\n", store.Path(), who)
+}
+
+// commitRE is what --commit and $GITHUB_SHA must look like: an abbreviated or full SHA-1 or
+// SHA-256 commit id.
+var commitRE = regexp.MustCompile(`^[0-9a-fA-F]{4,64}$`)
+
+// commitOf returns the commit to record: the flag when given, else $GITHUB_SHA. Either must
+// look like a commit, so an unset variable in an unquoted "--commit $GITHUB_SHA" (which makes
+// --commit swallow the next flag) is refused rather than stored.
+func commitOf(flag string, given bool, env string) (string, error) {
+	if !given || flag == "" {
+		// An empty --commit (a quoted variable that is unset, as when the README's nightly
+		// command runs outside Actions) records no commit, as leaving it out does.
+		if env != "" && !commitRE.MatchString(env) {
+			return "", fmt.Errorf("$GITHUB_SHA %q does not look like a commit (4 to 64 hex digits); pass --commit SHA", env)
+		}
+		return env, nil
+	}
+	if commitRE.MatchString(flag) {
+		return flag, nil
+	}
+	if strings.HasPrefix(flag, "-") {
+		return "", fmt.Errorf("--commit %q: a flag, not a commit; an unquoted empty variable (--commit $GITHUB_SHA with GITHUB_SHA unset) makes --commit take the next argument; quote it: --commit \"$GITHUB_SHA\"", flag)
+	}
+	return "", fmt.Errorf("--commit %q does not look like a commit: want 4 to 64 hex digits, e.g. --commit \"$(git rev-parse HEAD)\"", flag)
 }
 
 // showOptions are the inputs of "perfgate baseline show".
@@ -195,5 +289,61 @@ func runBaselineShow(s *Streams, o *showOptions, cmd *cobra.Command) error {
 	if err := format.Describe(s.Out, check.Describe(store.Runs, opts), report.Options{Source: store.Path()}); err != nil {
 		return internalError(err)
 	}
+	return nil
+}
+
+// mergeOptions are the inputs of "perfgate baseline merge".
+type mergeOptions struct {
+	base, ours, theirs string
+	window             int
+}
+
+func newBaselineMergeCmd(s *Streams) *cobra.Command {
+	o := &mergeOptions{}
+	cmd := &cobra.Command{
+		Use:   "merge BASE OURS THEIRS",
+		Short: "Merge two versions of a baseline file (git's merge driver)",
+		Long: `merge resolves two versions of a baseline file, OURS and THEIRS, that descend from BASE:
+the result holds the runs of both (by batch), runs that one side removed since BASE stay
+removed, batches are in date order, and the rolling window is re-applied. The result is
+written to OURS, as git's merge-driver convention wants, and merge exits 0; a version that is
+not a sound store is refused with exit 2 and OURS is left as it was.
+
+Set it up once per clone, so that two nightly refresh branches merge without a hand-merge:
+
+  git config merge.perfgate.driver "perfgate baseline merge %O %A %B"
+  echo 'baseline.txt merge=perfgate' >> perf/baseline/.gitattributes
+
+BASE may be empty (the store was added on both branches).`,
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.base, o.ours, o.theirs = args[0], args[1], args[2]
+			return runBaselineMerge(s, o)
+		},
+	}
+	cmd.Flags().IntVar(&o.window, "window", 0, "runs to keep per config (default: the larger window the two versions record)")
+	return cmd
+}
+
+func runBaselineMerge(s *Streams, o *mergeOptions) error {
+	if o.window < 0 {
+		return inputError(fmt.Errorf("--window must not be negative"))
+	}
+	var data [3][]byte
+	for i, p := range []string{o.base, o.ours, o.theirs} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return inputError(err)
+		}
+		data[i] = b
+	}
+	runs, st, err := baseline.MergeFiles(o.base, o.ours, o.theirs, data[0], data[1], data[2], o.window)
+	if err != nil {
+		return inputError(err)
+	}
+	if err := baseline.WriteFile(o.ours, runs, st.Window); err != nil {
+		return internalError(err)
+	}
+	fmt.Fprintf(s.Out, "perfgate: %s: %s\n", o.ours, st)
 	return nil
 }

@@ -107,9 +107,18 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		}
 		return inputError(err)
 	}
+	noteLegacy(s, store, false)
+	iopts.Exclude = []string{o.baselineDir}
 	in, err := ingest.ReadAll(o.results, iopts)
 	if err != nil {
 		return inputError(err)
+	}
+	converted, err := baseline.Conform(store.Runs, in.Runs)
+	if err != nil {
+		return inputError(err)
+	}
+	for _, c := range converted {
+		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 	}
 	if len(o.memoryRefs) > 0 {
 		past := append([]bench.Run(nil), store.Runs...)
@@ -126,11 +135,17 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
+	if err := check.Gateable(store.Runs, in.Runs, opts); err != nil {
+		return inputError(err)
+	}
 	if r := skippedRemark(in.Skipped); r != nil {
 		rep.Remarks = append(rep.Remarks, r)
 	}
 	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, in.Runs, rep)
 	if err := writeReport(s, rep, format, o.output); err != nil {
+		if errors.Is(err, atomicfile.ErrNotRegular) {
+			return inputError(fmt.Errorf("-o %w (without -o the report goes to stdout)", err))
+		}
 		return internalError(err)
 	}
 	if o.publish {

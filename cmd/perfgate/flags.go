@@ -37,6 +37,9 @@ func (f *ingestFlags) register(fs *pflag.FlagSet) {
 func (f *ingestFlags) options(cfgBetter map[string]bench.Better) (*ingest.Options, error) {
 	opts := &ingest.Options{Format: f.format, SkipIters: f.skipIters, Better: map[string]bench.Better{}, Summarize: bench.Center,
 		AllowNoConfig: f.noConfig, KeyArgs: f.keyArgs}
+	if f.skipIters < -1 {
+		return nil, fmt.Errorf("--skip-iters must be -1 (the format's default) or more, not %d", f.skipIters)
+	}
 	if f.format != "auto" {
 		if _, err := ingest.LookupFormat(f.format); err != nil {
 			return nil, fmt.Errorf("--input-format: %w", err)
@@ -207,6 +210,9 @@ func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Optio
 			return opts, nil, 0, fmt.Errorf("--%s %w", v.name, err)
 		}
 		v.set()
+	}
+	if fs.Lookup("gpus-per-node") != nil && f.gpn < 1 {
+		return opts, nil, 0, fmt.Errorf("--gpus-per-node must be at least 1, not %d", f.gpn)
 	}
 	if len(f.metrics) > 0 {
 		opts.Metrics = f.metrics

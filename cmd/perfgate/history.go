@@ -106,6 +106,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		rules = copts.Rules
 	}
 	if cmd.Flags().Changed("min-effect") {
+		if err := check.CheckPercent(o.minEffect); err != nil {
+			return inputError(fmt.Errorf("--min-effect %w", err))
+		}
 		opts.MinEffectPct = o.minEffect
 	}
 	if cmd.Flags().Changed("window") {
@@ -158,6 +161,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		if err != nil {
 			return inputError(err)
 		}
+		iopts.Exclude = []string{o.dir}
 		extra, err = ingest.ReadPaths(o.results, iopts)
 		if err != nil {
 			return inputError(err)
@@ -192,6 +196,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 	if o.output != "" {
 		if err := atomicfile.Write(o.output, buf.Bytes(), 0o644); err != nil {
+			if errors.Is(err, atomicfile.ErrNotRegular) {
+				return inputError(fmt.Errorf("-o %w (without -o the output goes to stdout)", err))
+			}
 			return internalError(err)
 		}
 	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {

@@ -151,6 +151,12 @@ func ConfigOf(name []byte, strict bool) (bench.Config, error) {
 		}
 		cfg["bench"] = strings.Join(bare, "/")
 	}
+	// Flags are read through the flag vocabulary, as tables and logs are, so that a store or
+	// a result written before a spelling changed ("block+recompute", "distributed-optimizer")
+	// still meets the configs read today ("recompute-block", "dist-opt").
+	if f, ok := cfg["flags"]; ok {
+		cfg["flags"] = bench.CanonicalFlags(f)
+	}
 	return cfg, nil
 }
 

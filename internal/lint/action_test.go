@@ -123,6 +123,7 @@ func TestActionMetadata(t *testing.T) {
 	wantOutputs := map[string]string{
 		"verdict":     "${{ steps.check.outputs.verdict }}",
 		"regressions": "${{ steps.check.outputs.regressions }}",
+		"suspects":    "${{ steps.check.outputs.suspects }}",
 		"report":      "${{ steps.check.outputs.report }}",
 		"exit-code":   "${{ steps.check.outputs.exit-code }}",
 		"perfgate":    "${{ steps.install.outputs.path || steps.build.outputs.path }}",
@@ -428,7 +429,7 @@ func newStepEnv(t *testing.T, noJQ bool) *stepEnv {
 		if err := os.Mkdir(bin, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		for _, tool := range []string{"bash", "cp", "find", "git", "grep", "mkdir", "rm", "sort", "tr", "wc"} {
+		for _, tool := range []string{"awk", "bash", "cp", "find", "git", "grep", "mkdir", "rm", "sort", "tr", "wc"} {
 			p, err := exec.LookPath(tool)
 			if err != nil {
 				t.Skipf("%s not on PATH", tool)
@@ -534,26 +535,34 @@ func lookPath(path, name string) string {
 }
 
 // writeReport writes a JSON report whose results have the given statuses and returns its path.
-func writeReport(t *testing.T, dir string, statuses ...check.Status) string {
+func writeReport(t *testing.T, dir string, requireAll bool, statuses ...check.Status) string {
 	t.Helper()
 	rep := check.Report{Schema: check.Schema, Verdict: check.Pass}
 	for i, s := range statuses {
-		if s.Fails(false) {
+		fails := s.Fails(requireAll)
+		if fails {
 			rep.Verdict = check.Fail
 		}
-		rep.Results = append(rep.Results, check.Result{
-			Config: map[string]string{"tp": fmt.Sprint(i + 1)},
-			Metric: "s/iter",
-			Status: s,
-			// A reason that quotes a status must not be counted by the grep fallback.
-			Reason: `"status": "regression"`,
-		})
+		cfg := map[string]string{"tp": fmt.Sprint(i + 1)}
+		key := "tp=" + fmt.Sprint(i+1)
+		if s == check.Suspect {
+			rep.Suspects = append(rep.Suspects, key)
+		}
+		// One measurement, two metrics: the action counts the config once.
+		for _, m := range []struct{ metric, decidedBy string }{{"TFLOPS/GPU", ""}, {"s/iter", "TFLOPS/GPU"}} {
+			rep.Results = append(rep.Results, check.Result{
+				Config: cfg, Metric: m.metric, Status: s, Fails: fails, Key: key,
+				Measurement: "speed", DecidedBy: m.decidedBy,
+				// Reasons that quote fields must not be counted by the fallback without jq.
+				Reason: `"status": "regression", "fails": true,`,
+			})
+		}
 	}
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(dir, fmt.Sprintf("report-%d.json", len(statuses)))
+	p := filepath.Join(dir, fmt.Sprintf("report-%d-%t.json", len(statuses), requireAll))
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -595,8 +604,9 @@ func TestActionCheckStep(t *testing.T) {
 func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 	e := newStepEnv(t, noJQ)
 	e.write("results/a.txt", "results/b.txt", "sub/top.jsonl", "sub/x/y/z.jsonl")
-	passing := writeReport(t, e.temp, check.Unchanged, check.Improvement, check.New)
-	failing := writeReport(t, e.temp, check.Regression, check.Regression, check.NewlyFailing, check.Missing, check.StillFailing, check.Unchanged)
+	passing := writeReport(t, e.temp, false, check.Unchanged, check.Improvement, check.New, check.Suspect, check.Suspect)
+	failing := writeReport(t, e.temp, false, check.Regression, check.Regression, check.NewlyFailing, check.Missing, check.StillFailing, check.Unchanged)
+	failingAll := writeReport(t, e.temp, true, check.Regression, check.Regression, check.NewlyFailing, check.Missing, check.StillFailing, check.Unchanged)
 	report := filepath.Join(e.temp, "perfgate", "perfgate", "report.json")
 	checkArgs := func(report string, extra ...string) []string {
 		return append([]string{"check", "--format", "json", "--output", report, "--baseline", "perf/baseline"}, extra...)
@@ -617,24 +627,24 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			env:         checkEnv(),
 			fakeExit:    "0",
 			fakeReport:  passing,
-			wantOutputs: map[string]string{"verdict": "pass", "regressions": "0", "exit-code": "0", "report": report},
+			wantOutputs: map[string]string{"verdict": "pass", "regressions": "0", "suspects": "tp=4 tp=5", "exit-code": "0", "report": report},
 			wantArgs:    checkArgs(report, "--", "results/a.txt"),
-			wantStdout:  []string{"perfgate: verdict pass, 0 failing result(s), exit code 0"},
+			wantStdout:  []string{"perfgate: verdict pass, 0 failing config(s), exit code 0"},
 		},
 		{
 			name:        "fail",
 			env:         checkEnv(),
 			fakeExit:    "1",
 			fakeReport:  failing,
-			wantOutputs: map[string]string{"verdict": "fail", "regressions": "3", "exit-code": "1", "report": report},
+			wantOutputs: map[string]string{"verdict": "fail", "regressions": "3", "suspects": "", "exit-code": "1", "report": report},
 			wantArgs:    checkArgs(report, "--", "results/a.txt"),
 		},
 		{
 			name:        "fail-on any",
 			env:         checkEnv("PG_FAIL_ON", "any"),
 			fakeExit:    "1",
-			fakeReport:  failing,
-			wantOutputs: map[string]string{"verdict": "fail", "regressions": "4", "exit-code": "1", "report": report},
+			fakeReport:  failingAll,
+			wantOutputs: map[string]string{"verdict": "fail", "regressions": "4", "suspects": "", "exit-code": "1", "report": report},
 			wantArgs:    checkArgs(report, "--require-all", "--", "results/a.txt"),
 		},
 		{
@@ -648,7 +658,7 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			fakeExit:   "0",
 			fakeReport: passing,
 			wantOutputs: map[string]string{
-				"verdict": "pass", "regressions": "0", "exit-code": "0",
+				"verdict": "pass", "regressions": "0", "suspects": "tp=4 tp=5", "exit-code": "0",
 				"report": filepath.Join(e.temp, "perfgate", "llama_70b_tp", "report.json"),
 			},
 			wantArgs: append(checkArgs(filepath.Join(e.temp, "perfgate", "llama_70b_tp", "report.json"),
@@ -659,14 +669,14 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			name:        "shell metacharacters stay data",
 			env:         checkEnv("PG_RESULTS", "$(touch pwned) ;touch${IFS}pwned2 `touch pwned3`", "PG_ARGS", "--x=$(touch pwned4)"),
 			fakeExit:    "2",
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
 			wantArgs:    checkArgs(report, "--x=$(touch", "pwned4)", "--", "$(touch", "pwned)", ";touch${IFS}pwned2", "`touch", "pwned3`"),
 		},
 		{
 			name:        "perfgate input error",
 			env:         checkEnv(),
 			fakeExit:    "2",
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
 			wantArgs:    checkArgs(report, "--", "results/a.txt"),
 		},
 		{
@@ -674,48 +684,48 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			env:         checkEnv(),
 			fakeExit:    "3",
 			fakeReport:  failing,
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "exit-code": "3", "report": report},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "3", "report": report},
 			wantArgs:    checkArgs(report, "--", "results/a.txt"),
 		},
 		{
 			name:        "bad comment",
 			env:         checkEnv("PG_COMMENT", "sometimes"),
 			wantExit:    2,
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
 			wantStdout:  []string{`::error title=perfgate::input comment must be on-failure, always or never, not "sometimes"`},
 		},
 		{
 			name:        "bad fail-on",
 			env:         checkEnv("PG_FAIL_ON", "improvement"),
 			wantExit:    2,
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
 			wantStdout:  []string{"::error title=perfgate::input fail-on must be regression or any"},
 		},
 		{
 			name:        "no results",
 			env:         checkEnv("PG_RESULTS", " \n "),
 			wantExit:    2,
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
 			wantStdout:  []string{"::error title=perfgate::input results is required"},
 		},
 		{
 			name:        "no baseline",
 			env:         checkEnv("PG_BASELINE", ""),
 			wantExit:    2,
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
 		},
 		{
 			name:        "option as baseline-ref",
 			env:         checkEnv("PG_BASELINE_REF", "--upload-pack=touch pwned"),
 			wantExit:    2,
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
 			wantStdout:  []string{"::error title=perfgate::input baseline-ref must be a git ref"},
 		},
 		{
 			name:        "multi-line error message is escaped",
 			env:         checkEnv("PG_COMMENT", "x\n::warning::injected 100%"),
 			wantExit:    2,
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
 			wantStdout:  []string{`not "x%0A::warning::injected 100%25"`},
 		},
 	} {

@@ -1,0 +1,165 @@
+package baseline
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/internal/atomicfile"
+)
+
+// Merge3Stats says what MergeFiles did.
+type Merge3Stats struct {
+	Ours, Theirs, Base int // runs in each version
+	Merged             int // runs in the result
+	Removed            int // runs of the base that one side had removed and that stay removed
+	Pruned             int // runs dropped by the window re-applied to the union
+	Window             int // the window re-applied
+}
+
+// MergeFiles merges two versions of a store file that share the ancestor base, as git's
+// merge driver does: the result holds every run of ours and of theirs, runs that one side
+// removed since base stay removed, the batches are in date order, and the rolling window is
+// re-applied (window, or else the larger window the two versions record, or DefaultWindow).
+// base may be empty (a store added on both branches). Each version must be a sound store.
+func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte, window int) ([]bench.Run, Merge3Stats, error) {
+	var st Merge3Stats
+	read := func(file string, data []byte) (parsed, error) {
+		if file == baseFile && len(bytes.TrimSpace(data)) == 0 {
+			return parsed{}, nil
+		}
+		return parse(file, data, parseKeep|parseVerify)
+	}
+	b, err := read(baseFile, base)
+	if err != nil {
+		return nil, st, err
+	}
+	o, err := read(oursFile, ours)
+	if err != nil {
+		return nil, st, err
+	}
+	t, err := read(theirsFile, theirs)
+	if err != nil {
+		return nil, st, err
+	}
+	st.Base, st.Ours, st.Theirs = len(b.runs), len(o.runs), len(t.runs)
+	bIDs, oIDs, tIDs := runIDs(b.runs), runIDs(o.runs), runIDs(t.runs)
+	inBase := set(bIDs)
+	inOurs, inTheirs := set(oIDs), set(tIDs)
+
+	// Blocks of the result, by batch, in order of first appearance in ours, then theirs.
+	type blk struct {
+		batch string
+		runs  []bench.Run
+		date  time.Time
+		dated bool
+	}
+	var blocks []*blk
+	byBatch := map[string]*blk{}
+	add := func(r bench.Run) {
+		k := byBatch[r.Batch]
+		if k == nil {
+			k = &blk{batch: r.Batch}
+			k.date, err = time.Parse(time.RFC3339, r.Date)
+			k.dated = err == nil
+			byBatch[r.Batch] = k
+			blocks = append(blocks, k)
+		}
+		k.runs = append(k.runs, r)
+	}
+	removed := map[runID]bool{}
+	for i, id := range oIDs {
+		if inBase[id] && !inTheirs[id] {
+			removed[id] = true // theirs removed it
+			continue
+		}
+		add(o.runs[i])
+	}
+	for i, id := range tIDs {
+		if inOurs[id] {
+			continue
+		}
+		if inBase[id] {
+			removed[id] = true // ours removed it
+			continue
+		}
+		add(t.runs[i])
+	}
+	st.Removed = len(removed)
+	// Date order, when every batch has a date; runs of one batch stay together.
+	dated := true
+	for _, k := range blocks {
+		dated = dated && k.dated
+	}
+	if dated {
+		sort.SliceStable(blocks, func(i, j int) bool { return blocks[i].date.Before(blocks[j].date) })
+	}
+	s := &Store{}
+	for _, k := range blocks {
+		s.Runs = append(s.Runs, k.runs...)
+	}
+	st.Window = window
+	if st.Window <= 0 {
+		st.Window = max(o.window, t.window)
+	}
+	if st.Window <= 0 {
+		st.Window = DefaultWindow
+	}
+	st.Pruned = s.Merge(nil, st.Window).Pruned
+	st.Merged = len(s.Runs)
+	return s.Runs, st, nil
+}
+
+// A runID identifies a run across versions of a store: its batch, its config, and which
+// run of that config in the batch it is (a sweep may list a config twice).
+type runID struct {
+	batch, key string
+	n          int
+}
+
+func runIDs(runs []bench.Run) []runID {
+	ids := make([]runID, len(runs))
+	seen := map[[2]string]int{}
+	for i := range runs {
+		k := [2]string{runs[i].Batch, runs[i].ConfigKey()}
+		ids[i] = runID{k[0], k[1], seen[k]}
+		seen[k]++
+	}
+	return ids
+}
+
+func set(ids []runID) map[runID]bool {
+	m := make(map[runID]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+// WriteFile writes runs as a store file at path, atomically, with window on its closing
+// line. The content is parsed back first, so a store that could not be read is never
+// written. A symbolic link at path is written through.
+func WriteFile(path string, runs []bench.Run, window int) error {
+	var buf bytes.Buffer
+	if err := write(&buf, runs, false, window); err != nil {
+		return err
+	}
+	if _, err := parse(path, buf.Bytes(), parseVerify); err != nil {
+		return fmt.Errorf("refusing to write a baseline that does not read back: %w", err)
+	}
+	return atomicfile.Write(path, buf.Bytes(), 0o644)
+}
+
+func (st Merge3Stats) String() string {
+	s := "merged " + strconv.Itoa(st.Ours) + " run(s) of ours and " + strconv.Itoa(st.Theirs) + " of theirs (" + strconv.Itoa(st.Base) + " in the base): " + strconv.Itoa(st.Merged) + " run(s)"
+	if st.Removed > 0 {
+		s += fmt.Sprintf(", %d removed on one side stay removed", st.Removed)
+	}
+	if st.Pruned > 0 {
+		s += fmt.Sprintf(", %d dropped beyond the window of %d", st.Pruned, st.Window)
+	}
+	return s
+}

@@ -1,0 +1,116 @@
+package baseline
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// A metric's unit and direction are facts of the store: once runs of "TFLOPS/GPU" are stored
+// as higher-is-better, results that say otherwise are refused, and results in a known scaling
+// of a stored unit (GFLOPS/GPU, ms/iter, GiB) are converted to it, never stored beside it.
+
+// A Conversion is a metric of incoming runs converted to the store's unit.
+type Conversion struct {
+	From, To string  // units
+	Factor   float64 // a value in From times Factor is the value in To
+	Runs     int     // runs converted
+}
+
+func (c Conversion) String() string {
+	return fmt.Sprintf("converted %s to %s (×%g), the baseline's unit, in %d run(s)", c.From, c.To, c.Factor, c.Runs)
+}
+
+// Conform makes incoming runs agree with the stored ones: a metric the store holds must have
+// the store's direction, and a metric in a scaling of a stored unit is converted to it. It
+// returns the conversions made, or an error naming the first run (file:line) that disagrees.
+// An empty store accepts anything.
+func Conform(stored, incoming []bench.Run) ([]Conversion, error) {
+	if len(stored) == 0 {
+		return nil, nil
+	}
+	better := map[string]bench.Better{}
+	unitOf := map[string]string{}
+	for i := range stored {
+		for _, m := range stored[i].Metrics {
+			if _, ok := better[m.Name]; !ok {
+				better[m.Name], unitOf[m.Name] = m.Better, m.Unit
+			}
+		}
+	}
+	units := make([]string, 0, len(better))
+	for u := range better {
+		units = append(units, u)
+	}
+	sort.Strings(units)
+	type conv struct {
+		from, to string // units
+		name     string // the stored metric
+		factor   float64
+		err      string // the unit disagrees and is no scaling of the store's
+	}
+	convs := map[[2]string]*conv{} // by incoming metric name and unit; nil: as stored, or new
+	var order [][2]string
+	counts := map[[2]string]int{}
+	for i := range incoming {
+		r := &incoming[i]
+		for j := range r.Metrics {
+			m := &r.Metrics[j]
+			k := [2]string{m.Name, m.Unit}
+			c, seen := convs[k]
+			if !seen {
+				if su, stored := unitOf[m.Name]; stored && su != m.Unit {
+					c = &conv{from: m.Unit, to: su, name: m.Name}
+					if _, f, ok := scaling(m.Unit, []string{su}); ok {
+						c.factor = f
+					} else {
+						c.err = fmt.Sprintf("metric %q is in unit %q here, but the baseline stores it in %q, and one is no known scaling of the other; a metric's unit is fixed by the store", m.Name, m.Unit, su)
+					}
+				} else if !stored && m.Unit == m.Name {
+					if to, f, ok := scaling(m.Name, units); ok {
+						c = &conv{from: m.Unit, to: unitOf[to], name: to, factor: f}
+					}
+				}
+				convs[k] = c
+				if c != nil && c.err == "" {
+					order = append(order, k)
+				}
+			}
+			if c != nil {
+				if c.err != "" {
+					return nil, fmt.Errorf("%s: %s", r.Source, c.err)
+				}
+				for v := range m.Values {
+					m.Values[v] *= c.factor
+				}
+				counts[k]++
+				m.Name, m.Unit = c.name, c.to
+			}
+			if b, ok := better[m.Name]; ok && m.Better != b {
+				return nil, fmt.Errorf("%s: metric %q is %s-is-better here, but the baseline stores it as %s-is-better; a metric's direction is fixed by the store, so fix the input's declaration (or --better %s=%s)", r.Source, m.Name, m.Better, b, m.Name, b)
+			}
+		}
+	}
+	var out []Conversion
+	for _, k := range order {
+		c := convs[k]
+		out = append(out, Conversion{From: c.from, To: c.to, Factor: c.factor, Runs: counts[k]})
+	}
+	return out, nil
+}
+
+// scaling finds the unit among units that u is a known scaling of (an SI or IEC prefix, or a
+// unit benchunit tidies, such as ns/op for sec/op), and the factor from u to it.
+func scaling(u string, units []string) (to string, factor float64, ok bool) {
+	for _, cu := range bench.Decompose(u) {
+		for _, s := range units {
+			for _, cs := range bench.Decompose(s) {
+				if cu.Base == cs.Base && cu.Factor != cs.Factor {
+					return s, cu.Factor / cs.Factor, true
+				}
+			}
+		}
+	}
+	return "", 0, false
+}

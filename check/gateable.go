@@ -1,0 +1,142 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// Gateable reports, as an input error, a check that could not gate anything although it was
+// given something to gate against, where Compare would otherwise pass on nothing:
+//
+//   - a metric filter (Options.Metrics: --metric or "metrics" in the config file) that names a
+//     metric neither side holds: the error lists the metrics present;
+//   - results none of whose configs is in a non-empty baseline (a wrong --set, a table
+//     without a nodes column): the error names the nearest baseline config and the keys that
+//     differ.
+//
+// A pass must mean "compared, and fine"; these are neither.
+func Gateable(base, cur []bench.Run, opts Options) error {
+	if err := MetricsPresent(base, cur, opts.Metrics); err != nil {
+		return err
+	}
+	return ConfigsMatch(base, cur)
+}
+
+// MetricsPresent is Gateable's check of the metric filter alone.
+func MetricsPresent(base, cur []bench.Run, filter []string) error {
+	if len(filter) == 0 {
+		return nil
+	}
+	present := map[string]bool{}
+	for _, runs := range [][]bench.Run{base, cur} {
+		for i := range runs {
+			for _, m := range runs[i].Metrics {
+				present[m.Name] = true
+			}
+		}
+	}
+	if len(present) == 0 {
+		return nil // only failed runs: there is no metric to name, and outcomes are still gated
+	}
+	names := make([]string, 0, len(present))
+	for n := range present {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, m := range filter {
+		if present[m] {
+			continue
+		}
+		hint := ""
+		for _, n := range names {
+			if strings.EqualFold(n, m) {
+				hint = fmt.Sprintf(" (did you mean %q?)", n)
+			}
+		}
+		return fmt.Errorf("metric %q (--metric, or \"metrics\" in the config file) matches nothing%s, so nothing would be gated; the results and the baseline hold: %s", m, hint, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// ConfigsMatch is Gateable's check that some result's config is in the baseline.
+func ConfigsMatch(base, cur []bench.Run) error {
+	if len(base) == 0 || len(cur) == 0 {
+		return nil
+	}
+	baseCfg := map[string]bench.Config{}
+	for i := range base {
+		k := base[i].ConfigKey()
+		if _, ok := baseCfg[k]; !ok {
+			baseCfg[k] = base[i].Config
+		}
+	}
+	curCfg := map[string]bench.Config{}
+	var curKeys []string
+	for i := range cur {
+		k := cur[i].ConfigKey()
+		if _, ok := baseCfg[k]; ok {
+			return nil
+		}
+		if _, ok := curCfg[k]; !ok {
+			curCfg[k] = cur[i].Config
+			curKeys = append(curKeys, k)
+		}
+	}
+	baseKeys := make([]string, 0, len(baseCfg))
+	for k := range baseCfg {
+		baseKeys = append(baseKeys, k)
+	}
+	sort.Strings(baseKeys)
+	// The nearest pair: fewest keys that differ. Only the first results' configs are tried,
+	// which keeps this linear in the baseline for any sweep; the closest pair of a consistent
+	// mistake (one --set, one missing column) is the same for every config.
+	best, bestCur, bestBase := -1, "", ""
+	for _, ck := range curKeys[:min(len(curKeys), 64)] {
+		for _, bk := range baseKeys {
+			if d := len(differ(curCfg[ck], baseCfg[bk])); best < 0 || d < best {
+				best, bestCur, bestBase = d, ck, bk
+			}
+		}
+	}
+	c, b := curCfg[bestCur], baseCfg[bestBase]
+	var diffs []string
+	for _, k := range differ(c, b) {
+		cv, inC := c[k]
+		bv, inB := b[k]
+		switch {
+		case !inC:
+			diffs = append(diffs, fmt.Sprintf("%s (missing here, %s in the baseline)", k, bv))
+		case !inB:
+			diffs = append(diffs, fmt.Sprintf("%s (%s here, missing in the baseline)", k, cv))
+		default:
+			diffs = append(diffs, fmt.Sprintf("%s (%s here, %s in the baseline)", k, cv, bv))
+		}
+	}
+	return fmt.Errorf("no result matches any baseline config, so nothing was gated: the results hold %d config(s) and the baseline %d, none in both.\nNearest: %s\n    vs baseline %s\ndiffering in %s.\nCheck --set, the columns of the input, and --baseline",
+		len(curCfg), len(baseCfg), c, b, strings.Join(diffs, ", "))
+}
+
+// differ returns the keys whose values differ between a and b, or that only one has, in
+// display order.
+func differ(a, b bench.Config) []string {
+	var keys []string
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			keys = append(keys, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	order := bench.Config{}
+	for _, k := range keys {
+		order[k] = ""
+	}
+	return slices.Clip(order.Keys())
+}

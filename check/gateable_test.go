@@ -1,0 +1,57 @@
+package check
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+func gateRun(key string, metrics ...string) bench.Run {
+	cfg, err := bench.ParseKey(key)
+	if err != nil {
+		panic(err)
+	}
+	r := bench.Run{Config: cfg, Outcome: bench.OK}
+	for _, m := range metrics {
+		r.Metrics = append(r.Metrics, bench.Metric{Name: m, Unit: m, Better: bench.DirectionOf(m), Values: []float64{1}})
+	}
+	return r
+}
+
+func TestGateable(t *testing.T) {
+	base := []bench.Run{
+		gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS, bench.MetricTime),
+		gateRun("tp=8/pp=8/nodes=32", bench.MetricTFLOPS, bench.MetricTime),
+	}
+	for _, c := range []struct {
+		name string
+		cur  []bench.Run
+		opts Options
+		want string // "" for gateable
+	}{
+		{"one config matches", []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS), gateRun("tp=2/pp=1/nodes=1", bench.MetricTFLOPS)}, Options{}, ""},
+		{"wrong --set", []bench.Run{gateRun("tp=8/pp=4/nodes=64", bench.MetricTFLOPS)}, Options{},
+			"nothing was gated: the results hold 1 config(s) and the baseline 2, none in both.\nNearest: tp=8 pp=4 nodes=64\n    vs baseline tp=8 pp=4 nodes=32\ndiffering in nodes (64 here, 32 in the baseline)"},
+		{"missing column", []bench.Run{gateRun("tp=8/pp=8", bench.MetricTFLOPS)}, Options{}, "differing in nodes (missing here, 32 in the baseline)"},
+		{"extra key", []bench.Run{gateRun("tp=8/pp=8/nodes=32/model=x", bench.MetricTFLOPS)}, Options{}, "differing in model (x here, missing in the baseline)"},
+		{"metric typo", []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS)}, Options{Metrics: []string{"TFLOPs/GPU"}},
+			`metric "TFLOPs/GPU" (--metric, or "metrics" in the config file) matches nothing (did you mean "TFLOPS/GPU"?), so nothing would be gated; the results and the baseline hold: TFLOPS/GPU, s/iter`},
+		{"metric of one side", []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS)}, Options{Metrics: []string{bench.MetricTime}}, ""},
+		{"only failed runs", []bench.Run{{Config: bench.Config{"tp": "8", "pp": "4", "nodes": "32"}, Outcome: bench.OOM}}, Options{}, ""},
+	} {
+		err := Gateable(base, c.cur, c.opts)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v\nwant %q", c.name, err, c.want)
+		}
+	}
+	if err := Gateable(nil, []bench.Run{gateRun("tp=1", bench.MetricTFLOPS)}, Options{}); err != nil {
+		t.Errorf("empty baseline: %v (an empty baseline is reported by the check itself)", err)
+	}
+}
