@@ -143,22 +143,7 @@ func (p *publisher) supersede(ctx context.Context, old, created *gh.IssueComment
 // comment. It never creates a comment. Like Publish, a read-only token is a warning unless
 // opts.Strict, and the token never appears in what it returns or writes.
 func Mark(ctx context.Context, phase Phase, opts Options) (*Outcome, error) {
-	o := opts
-	if o.Getenv == nil {
-		o.Getenv = func(string) string { return "" }
-	}
-	if o.TokenEnv == "" {
-		o.TokenEnv = defaultTokenEnv
-	}
-	if o.Token == "" {
-		o.Token = o.Getenv(o.TokenEnv)
-	}
-	scrub := scrubber{secret: o.Token}
-	o.Stdout = scrub.Writer(orDiscard(o.Stdout))
-	o.Stderr = scrub.Writer(orDiscard(o.Stderr))
-	p := &publisher{opts: &o, out: &Outcome{}}
-	err := p.mark(ctx, phase)
-	return p.out, scrub.Error(err)
+	return withPublisher(opts, func(p *publisher) error { return p.mark(ctx, phase) })
 }
 
 func (p *publisher) mark(ctx context.Context, phase Phase) error {

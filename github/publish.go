@@ -133,6 +133,12 @@ type Outcome struct {
 // on Stderr and is an error only with opts.Strict. The token never appears in the error or in
 // anything written to Stdout or Stderr.
 func Publish(ctx context.Context, rep *check.Report, opts Options) (*Outcome, error) {
+	return withPublisher(opts, func(p *publisher) error { return p.run(ctx, rep) })
+}
+
+// withPublisher runs do with a publisher for opts whose token comes from the environment when
+// not given and is scrubbed from everything it writes and from the error it returns.
+func withPublisher(opts Options, do func(*publisher) error) (*Outcome, error) {
 	o := opts
 	if o.Getenv == nil {
 		o.Getenv = func(string) string { return "" }
@@ -147,7 +153,7 @@ func Publish(ctx context.Context, rep *check.Report, opts Options) (*Outcome, er
 	o.Stdout = scrub.Writer(orDiscard(o.Stdout))
 	o.Stderr = scrub.Writer(orDiscard(o.Stderr))
 	p := &publisher{opts: &o, out: &Outcome{}}
-	err := p.run(ctx, rep)
+	err := do(p)
 	return p.out, scrub.Error(err)
 }
 
