@@ -190,53 +190,18 @@ func writeBlobs(ctx context.Context, root, dst string, entries []treeEntry) erro
 	if len(files) == 0 {
 		return nil
 	}
-	var in bytes.Buffer
-	for _, f := range files {
-		in.WriteString(f.oid)
-		in.WriteByte('\n')
+	objects := make([]string, len(files))
+	for i, f := range files {
+		objects[i] = f.oid
 	}
-	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
-	cmd.Dir = root
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	rerr := readBatch(bufio.NewReader(stdout), dst, files)
-	if rerr != nil {
-		// Drain so that git is not blocked writing, then reap it.
-		io.Copy(io.Discard, stdout)
-	}
-	werr := cmd.Wait()
-	if rerr != nil {
-		return rerr
-	}
-	if werr != nil {
-		return fmt.Errorf("git cat-file: %v%s", werr, stderrSuffix(stderr.String()))
-	}
-	return nil
-}
-
-// readBatch reads one git cat-file --batch response per file, "<oid> SP <type> SP <size> LF
-// <contents> LF", and writes it below dst.
-func readBatch(r *bufio.Reader, dst string, files []treeEntry) error {
-	for _, f := range files {
-		header, err := r.ReadString('\n')
-		if err != nil {
-			return fmt.Errorf("git cat-file: reading %s: %v", f.name, err)
-		}
-		h := strings.Fields(header)
+	return catFileBatch(ctx, root, objects, func(i int, h []string, r *bufio.Reader) error {
+		f := files[i]
 		if len(h) != 3 || h[0] != f.oid || h[1] != "blob" {
-			return fmt.Errorf("git cat-file: unexpected header %q for %s", strings.TrimSpace(header), f.name)
+			return fmt.Errorf("git cat-file: unexpected header %q for %s", strings.Join(h, " "), f.name)
 		}
 		size, err := strconv.ParseInt(h[2], 10, 64)
 		if err != nil || size < 0 {
-			return fmt.Errorf("git cat-file: bad size in %q", strings.TrimSpace(header))
+			return fmt.Errorf("git cat-file: bad size in %q", strings.Join(h, " "))
 		}
 		target := filepath.Join(dst, filepath.FromSlash(f.name))
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
@@ -260,6 +225,54 @@ func readBatch(r *bufio.Reader, dst string, files []treeEntry) error {
 		if b, err := r.ReadByte(); err != nil || b != '\n' {
 			return fmt.Errorf("git cat-file: missing terminator after %s", f.name)
 		}
+		return nil
+	})
+}
+
+// catFileBatch asks one git cat-file --batch process in root for each object ("<oid>" or
+// "<rev>:<path>") and calls each with the object's index, its response header split into
+// fields ("<oid> <type> <size>", or "<object> missing") and the reader positioned at its
+// contents; each must consume the contents and their terminating newline.
+func catFileBatch(ctx context.Context, root string, objects []string, each func(i int, header []string, r *bufio.Reader) error) error {
+	var in bytes.Buffer
+	for _, o := range objects {
+		in.WriteString(o)
+		in.WriteByte('\n')
+	}
+	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
+	cmd.Dir = root
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	br := bufio.NewReaderSize(stdout, 1<<16)
+	var rerr error
+	for i, o := range objects {
+		header, err := br.ReadString('\n')
+		if err != nil {
+			rerr = fmt.Errorf("git cat-file: reading %s: %v", o, err)
+			break
+		}
+		if rerr = each(i, strings.Fields(header), br); rerr != nil {
+			break
+		}
+	}
+	if rerr != nil {
+		// Drain so that git is not blocked writing, then reap it.
+		io.Copy(io.Discard, br)
+	}
+	werr := cmd.Wait()
+	if rerr != nil {
+		return rerr
+	}
+	if werr != nil {
+		return fmt.Errorf("git cat-file: %v%s", werr, stderrSuffix(stderr.String()))
 	}
 	return nil
 }

@@ -137,59 +137,30 @@ func readVersions(ctx context.Context, root, file string, revs []Revision) ([][]
 	if len(revs) == 0 {
 		return out, nil
 	}
-	var in bytes.Buffer
-	for _, r := range revs {
-		in.WriteString(r.Commit + ":" + file + "\n")
+	objects := make([]string, len(revs))
+	for i, r := range revs {
+		objects[i] = r.Commit + ":" + file
 	}
-	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
-	cmd.Dir = root
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	br := bufio.NewReaderSize(stdout, 1<<16)
-	var rerr error
-	for i := range revs {
-		header, err := br.ReadString('\n')
-		if err != nil {
-			rerr = fmt.Errorf("git cat-file: reading %s at %s: %v", file, short(revs[i].Commit), err)
-			break
-		}
-		h := strings.Fields(header)
+	err := catFileBatch(ctx, root, objects, func(i int, h []string, r *bufio.Reader) error {
 		if len(h) == 2 && h[1] == "missing" {
-			continue
+			return nil
 		}
 		if len(h) != 3 || h[1] != "blob" {
-			rerr = fmt.Errorf("git cat-file: unexpected header %q for %s at %s", strings.TrimSpace(header), file, short(revs[i].Commit))
-			break
+			return fmt.Errorf("git cat-file: unexpected header %q for %s at %s", strings.Join(h, " "), file, short(revs[i].Commit))
 		}
 		size, err := strconv.ParseInt(h[2], 10, 64)
 		if err != nil || size < 0 {
-			rerr = fmt.Errorf("git cat-file: bad size in %q", strings.TrimSpace(header))
-			break
+			return fmt.Errorf("git cat-file: bad size in %q", strings.Join(h, " "))
 		}
 		buf := make([]byte, size+1)
-		if _, err := io.ReadFull(br, buf); err != nil || buf[size] != '\n' {
-			rerr = fmt.Errorf("git cat-file: short read of %s at %s", file, short(revs[i].Commit))
-			break
+		if _, err := io.ReadFull(r, buf); err != nil || buf[size] != '\n' {
+			return fmt.Errorf("git cat-file: short read of %s at %s", file, short(revs[i].Commit))
 		}
 		out[i] = buf[:size]
-	}
-	if rerr != nil {
-		io.Copy(io.Discard, br)
-	}
-	werr := cmd.Wait()
-	if rerr != nil {
-		return nil, rerr
-	}
-	if werr != nil {
-		return nil, fmt.Errorf("git cat-file: %v%s", werr, stderrSuffix(stderr.String()))
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
