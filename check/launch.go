@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/perfgate/perfgate/bench"
-	"github.com/perfgate/perfgate/ingest"
 )
 
 // ArgsDrift: a launch argument outside the config key (a run's fingerprint, bench.Run.Args)
@@ -37,7 +36,7 @@ func (LoggedFormula) RemarkKind() string { return "logged-formula" }
 func (SkippedInputs) RemarkKind() string { return "skipped-inputs" }
 
 // CheckLaunch compares how the baseline and the new runs of each config were launched
-// (ingest.ArgsDrift): one ArgsDrift per argument and pair of values, listing the configs it
+// (bench.ArgsDrift): one ArgsDrift per argument and pair of values, listing the configs it
 // drifted in, then one FormulaDrift per pair of formula sets the logged TFLOPS match, then
 // one LoggedFormula per formula the new runs' logged TFLOPS match.
 func CheckLaunch(base, cur []bench.Run) []Remark {
@@ -47,16 +46,16 @@ func CheckLaunch(base, cur []bench.Run) []Remark {
 	args := map[group]*ArgsDrift{}
 	formulas := map[group]*FormulaDrift{}
 	var order []group
-	for _, d := range ingest.ArgsDrift(base, cur) {
+	for _, d := range bench.ArgsDrift(base, cur) {
 		g := group{d.Name, strings.Join(d.Base, "\x00"), strings.Join(d.New, "\x00")}
 		switch d.Kind {
-		case ingest.ArgDrift:
+		case bench.ArgDrift:
 			if a, ok := args[g]; ok {
 				a.Configs = append(a.Configs, d.Config)
 				continue
 			}
 			args[g] = &ArgsDrift{Arg: d.Name, Baseline: d.Base, New: d.New, Configs: []string{d.Config}}
-		case ingest.FormulaDrift:
+		case bench.FormulaDrift:
 			if _, ok := formulas[g]; ok {
 				continue
 			}

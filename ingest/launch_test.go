@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/flops"
 )
@@ -48,47 +46,6 @@ func TestKeyArgs(t *testing.T) {
 	}
 	if _, ok := runs[0].Args["sequence_parallel"]; ok {
 		t.Error("a key argument is also in the fingerprint")
-	}
-}
-
-func TestArgsDrift(t *testing.T) {
-	cfg := bench.Config{"tp": "8", "flags": "none"}
-	other := bench.Config{"tp": "4", "flags": "none"}
-	run := func(c bench.Config, args map[string]string, formula string) bench.Run {
-		return bench.Run{Config: c, Outcome: bench.OK, Args: args, Formula: formula}
-	}
-	base := []bench.Run{
-		run(cfg, map[string]string{"sequence_parallel": "True", "bf16": "True"}, "megatron"),
-		run(cfg, map[string]string{"sequence_parallel": "True", "bf16": "True"}, "megatron"),
-		run(other, map[string]string{"sequence_parallel": "True"}, ""),
-		{Config: bench.Config{"tp": "2"}, Outcome: bench.OK}, // a table row: nothing to compare
-	}
-	cur := []bench.Run{
-		run(cfg, map[string]string{"sequence_parallel": "False", "bf16": "True", "use_flash_attn": "True"}, "megatron-legacy"),
-		run(other, map[string]string{"sequence_parallel": "True"}, ""),
-		run(bench.Config{"tp": "2"}, map[string]string{"sequence_parallel": "False"}, ""),
-	}
-	got := ArgsDrift(base, cur)
-	key := cfg.Key()
-	want := []Drift{
-		{Kind: ArgDrift, Config: key, Name: "sequence_parallel", Base: []string{"True"}, New: []string{"False"}},
-		{Kind: ArgDrift, Config: key, Name: "use_flash_attn", Base: []string{""}, New: []string{"True"}},
-		{Kind: FormulaDrift, Config: key, Base: []string{"megatron"}, New: []string{"megatron-legacy"}},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ArgsDrift (-want +got):\n%s", diff)
-	}
-	if d := ArgsDrift(base, base); len(d) != 0 {
-		t.Errorf("ArgsDrift(base, base) = %v, want none", d)
-	}
-	// A baseline window spanning an intended change holds both values; new runs with one of
-	// them have not drifted, new runs with a value no baseline run has have.
-	mixed := []bench.Run{run(cfg, map[string]string{"sequence_parallel": "False"}, ""), run(cfg, map[string]string{"sequence_parallel": "True"}, "")}
-	if d := ArgsDrift(mixed, mixed[1:]); len(d) != 0 {
-		t.Errorf("ArgsDrift(mixed baseline, one of its values) = %v, want none", d)
-	}
-	if d := ArgsDrift(mixed[1:], mixed); len(d) != 1 || d[0].Name != "sequence_parallel" {
-		t.Errorf("ArgsDrift(True baseline, True and False runs) = %v, want sequence_parallel", d)
 	}
 }
 

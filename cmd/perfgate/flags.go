@@ -150,7 +150,7 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 	if err != nil {
 		return nil, err
 	}
-	// Launch drift, and the formulas logged TFLOPS match (ingest.ArgsDrift), before the
+	// Launch drift, and the formulas logged TFLOPS match (bench.ArgsDrift), before the
 	// formula-drift rule below, which applies to both kinds of evidence.
 	remarks = append(remarks, check.CheckLaunch(base, cur)...)
 	for _, m := range remarks {
