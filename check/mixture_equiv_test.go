@@ -42,6 +42,8 @@ func relClose(a, b, tol float64) bool {
 }
 
 func TestMixtureEquiv(t *testing.T) {
+	var maxBoundDiff float64
+	defer func() { t.Logf("largest bound difference %.3g", maxBoundDiff) }()
 	for seed := int64(1); seed <= 6; seed++ {
 		r := rand.New(rand.NewSource(seed))
 		better := bench.Higher
@@ -73,8 +75,11 @@ func TestMixtureEquiv(t *testing.T) {
 			if !relClose(eo.PHigher, en.PHigher, 1e-9) || !relClose(eo.PLower, en.PLower, 1e-9) || !relClose(eo.Diff, en.Diff, 1e-9) || !relClose(eo.NoisePct, en.NoisePct, 1e-9) {
 				t.Errorf("seed %d %s: old %v %v %v %v new %v %v %v %v", seed, h.Key, eo.PHigher, eo.PLower, eo.Diff, eo.NoisePct, en.PHigher, en.PLower, en.Diff, en.NoisePct)
 			}
-			for _, lv := range []float64{0.05, 0.01, 0.001, 1e-4, 1e-5} {
+			for _, lv := range []float64{0.3, 0.05, 0.01, 0.001, 1e-4, 1e-5, 0.02 / 3000, 1e-6, 1e-7} {
 				bo, bn := eo.Bound(lv), en.Bound(lv)
+				if d := math.Abs(bo - bn); d > maxBoundDiff {
+					maxBoundDiff = d
+				}
 				if math.Abs(bo-bn) > 1e-9 {
 					t.Errorf("seed %d %s bound %v: old %v new %v", seed, h.Key, lv, bo, bn)
 				}

@@ -203,8 +203,12 @@ func fitSample(keys []string) []int {
 // boundTol is the accuracy of Judge's bound, in log units: far below the 0.01% it is shown to.
 const boundTol = 1e-12
 
+// newtonStop is the Newton step below which the next step would be smaller than boundTol: the
+// error after a step is about the square of the step over the curve's scale.
+const newtonStop = 1e-7
+
 // quantile returns the x at which the mixture's CDF is y (0 < y < 1), by Newton's method
-// from the dominant component's quantile, kept inside a bracket that bisection shrinks when
+// (on log F in the lower tail) from the dominant component's quantile, kept inside a bracket that bisection shrinks when
 // a Newton step would leave it.
 func (p posterior) quantile(y float64) float64 {
 	if !(y > 0 && y < 1) || len(p.w) == 0 {
@@ -252,7 +256,14 @@ func (p posterior) quantile(y float64) float64 {
 			hi = x
 		}
 		next := x - fx/pdf(x)
-		if math.IsNaN(next) || next <= lo || next >= hi {
+		if y < 0.5 && fx+y > 0 { // Newton on log F: the lower tail is nearly log-linear
+			next = x - math.Log1p(fx/y)*(fx+y)/pdf(x)
+		}
+		newton := !(math.IsNaN(next) || next <= lo || next >= hi)
+		if newton && math.Abs(next-x) < newtonStop {
+			return next // converging quadratically: next is within boundTol
+		}
+		if !newton {
 			switch { // Newton would leave the bracket: widen it or bisect
 			case math.IsInf(lo, -1):
 				next, step = x-step, 2*step
