@@ -71,6 +71,8 @@ type mixFit struct {
 	// weigh no more than that, or a class of two or three configs would pass its estimate off
 	// as known.
 	info [2]float64
+	// lg caches, read-only, the lgamma values Judge and Noise need under the fitted priors.
+	lg *lgCache
 }
 
 // classPrior is an inverse-chi-square prior on a config's run-to-run variance.
@@ -135,6 +137,7 @@ func (Mixture) Learn(_ string, suite []History, opts Options) Learned {
 	for c := range f.classes {
 		f.classes[c].df = math.Min(f.classes[c].df, math.Max(f.info[c], dfGrid[0]))
 	}
+	f.lg = freeze(f.classes, 64)
 	return f
 }
 
@@ -302,7 +305,7 @@ func (f *mixFit) hypotheses(g, y []float64, share float64) ([]hypothesis, float6
 	}
 	var buf [16]looStats
 	st, _, _ := statsOf(g, buf[:0], nil)
-	return f.weigh(nil, &st, k, meanY, ssY, share, nil)
+	return f.weigh(nil, &st, k, meanY, ssY, share, f.lg)
 }
 
 // posterior is the mixture of Student t posteriors of the signed change.

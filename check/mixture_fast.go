@@ -54,6 +54,8 @@ func statsOf(g []float64, loo []looStats, kept []float64) (cfgStats, []looStats,
 // of freedom m: a fit asks for the same few thousands of times. A nil cache computes.
 type lgCache struct {
 	entries []lgEntry
+	// frozen caches are only read (Judge may run concurrently): what they miss is computed.
+	frozen bool
 }
 
 type lgEntry struct {
@@ -70,6 +72,9 @@ func (c *lgCache) entry(df float64) *lgEntry {
 			return &c.entries[i]
 		}
 	}
+	if c.frozen {
+		return nil
+	}
 	c.entries = append(c.entries, lgEntry{df: df, half: lgamma(df / 2)})
 	return &c.entries[len(c.entries)-1]
 }
@@ -79,7 +84,11 @@ func (c *lgCache) half(df float64) float64 {
 	if c == nil {
 		return lgamma(df / 2)
 	}
-	return c.entry(df).half
+	e := c.entry(df)
+	if e == nil {
+		return lgamma(df / 2)
+	}
+	return e.half
 }
 
 // post returns lgamma((df+m)/2).
@@ -89,6 +98,9 @@ func (c *lgCache) post(df, m float64) float64 {
 		return lgamma((df + m) / 2)
 	}
 	e := c.entry(df)
+	if e == nil || c.frozen && (im >= len(e.byM) || math.IsNaN(e.byM[im])) {
+		return lgamma((df + m) / 2)
+	}
 	for len(e.byM) <= im {
 		e.byM = append(e.byM, math.NaN())
 	}
@@ -98,6 +110,20 @@ func (c *lgCache) post(df, m float64) float64 {
 	v := lgamma((df + m) / 2)
 	e.byM[im] = v
 	return v
+}
+
+// freeze returns a read-only cache of the lgamma values a config of up to maxM residual
+// degrees of freedom needs under priors.
+func freeze(priors [2]classPrior, maxM int) *lgCache {
+	c := &lgCache{}
+	for _, p := range priors {
+		c.half(p.df)
+		for m := 0; m <= maxM; m++ {
+			c.post(p.df, float64(m))
+		}
+	}
+	c.frozen = true
+	return c
 }
 
 var log2Pi = math.Log(2 * math.Pi)
