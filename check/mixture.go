@@ -181,7 +181,8 @@ func (f *mixFit) bestDF(sts []cfgStats, sc *mixScratch) (float64, float64) {
 					continue // more weight than the class's data can give
 				}
 				f.classes[c].df = df
-				sc.hyps = f.classHypotheses(sc.hyps[:0], &sts[j], c, pc, 0, 0, 0, &sc.lg)
+				cc := f.constsOf(c, pc, &sc.lg)
+				sc.hyps = f.classHypotheses(sc.hyps[:0], &sts[j], c, &cc, 0, 0, 0, &sc.lg)
 				top := math.Inf(-1)
 				for _, h := range sc.hyps {
 					top = math.Max(top, h.w)
@@ -230,8 +231,9 @@ func (f *mixFit) em(sts []cfgStats, sc *mixScratch) {
 		var resp [2]float64   // Σ responsibilities per class
 		var invVar [2]float64 // Σ responsibility × E[1/σ²] per class
 		f.info = [2]float64{}
+		cc := f.classConstsOf(f.share, &sc.lg)
 		for j := range sts { // the E step, accumulating the M step's sums
-			sc.hyps, _ = f.weigh(sc.hyps, &sts[j], 0, 0, 0, f.share, &sc.lg)
+			sc.hyps, _ = f.weigh(sc.hyps, &sts[j], 0, 0, 0, f.share, &cc, &sc.lg)
 			for _, hp := range sc.hyps {
 				resp[hp.class] += hp.w
 				f.info[hp.class] += hp.w * hp.m
@@ -305,7 +307,7 @@ func (f *mixFit) hypotheses(g, y []float64, share float64) ([]hypothesis, float6
 	}
 	var buf [16]looStats
 	st, _, _ := statsOf(g, buf[:0], nil)
-	return f.weigh(nil, &st, k, meanY, ssY, share, f.lg)
+	return f.weigh(nil, &st, k, meanY, ssY, share, nil, f.lg)
 }
 
 // posterior is the mixture of Student t posteriors of the signed change.

@@ -15,8 +15,9 @@ import (
 // cfgStats are the sufficient statistics of one config's baseline history g (signed logs):
 // everything hypotheses needs of g.
 type cfgStats struct {
-	n       int
-	mean, v float64 // mean and variance of all runs
+	n           int
+	logN, logN1 float64 // log n, log(n-1)
+	mean, v     float64 // mean and variance of all runs
 	// loo are the leave-one-out sets whose left-out run lies below the mean of the others
 	// (the candidates for a slow run), in run order.
 	loo []looStats
@@ -32,7 +33,7 @@ type looStats struct {
 // statsOf returns g's statistics, appending its leave-one-out sets to loo (whose new tail
 // the result's loo aliases) and using kept as scratch.
 func statsOf(g []float64, loo []looStats, kept []float64) (cfgStats, []looStats, []float64) {
-	st := cfgStats{n: len(g), mean: mean(g), v: variance(g)}
+	st := cfgStats{n: len(g), logN: math.Log(float64(len(g))), logN1: math.Log(float64(len(g) - 1)), mean: mean(g), v: variance(g)}
 	if len(g) < 3 {
 		return st, loo, kept
 	}
@@ -128,36 +129,60 @@ func freeze(priors [2]classPrior, maxM int) *lgCache {
 
 var log2Pi = math.Log(2 * math.Pi)
 
-// classHypotheses appends to hs the hypotheses of one class for a config with statistics st
-// and k new runs of mean meanY and residual sum of squares ssY, with the class's prior
-// probability pc; their w holds the log weight, unnormalised.
-func (f *mixFit) classHypotheses(hs []hypothesis, st *cfgStats, class int, pc float64, k int, meanY, ssY float64, lc *lgCache) []hypothesis {
-	n := st.n
+// classConsts are the parts of a class's hypotheses' weights that depend only on the fitted
+// parameters (and on the config's prior probability of the class), not on its runs.
+type classConsts struct {
+	prior                    classPrior
+	logPc, priorTerm, lgHalf float64 // log of the class probability; logMarginal's prior parts
+	logRest, logSlow         float64 // log(1-ρ), log ρ
+}
+
+// constsOf returns class's constants when its prior probability is pc.
+func (f *mixFit) constsOf(class int, pc float64, lc *lgCache) classConsts {
 	prior := f.classes[class]
-	logRest := math.Log1p(-f.slowRate)
-	logPc := math.Log(pc)
-	// The parts of logMarginal that depend only on the prior.
-	priorTerm := prior.df / 2 * math.Log(prior.df*prior.s2/2)
-	lgHalf := lc.half(prior.df)
+	return classConsts{
+		prior:     prior,
+		logPc:     math.Log(pc),
+		priorTerm: prior.df / 2 * math.Log(prior.df*prior.s2/2),
+		lgHalf:    lc.half(prior.df),
+		logRest:   math.Log1p(-f.slowRate),
+		logSlow:   math.Log(f.slowRate),
+	}
+}
+
+// classConstsOf returns both classes' constants under noisy-class probability share.
+func (f *mixFit) classConstsOf(share float64, lc *lgCache) [2]classConsts {
+	return [2]classConsts{f.constsOf(steadyClass, 1-share, lc), f.constsOf(noisyClass, share, lc)}
+}
+
+// classHypotheses appends to hs the hypotheses of one class, of constants cc, for a config
+// with statistics st and k new runs of mean meanY and residual sum of squares ssY; their w
+// holds the log weight, unnormalised.
+func (f *mixFit) classHypotheses(hs []hypothesis, st *cfgStats, class int, cc *classConsts, k int, meanY, ssY float64, lc *lgCache) []hypothesis {
+	n := st.n
+	prior := cc.prior
 	km := float64(max(k-1, 0))
-	add := func(slow, nk int, mk, vk, extra, drop float64) {
+	var logK float64
+	if k > 0 {
+		logK = math.Log(float64(k))
+	}
+	add := func(slow, nk int, logNk, mk, vk, extra, drop float64) {
 		m := float64(nk-1) + km
 		ss := vk*float64(nk-1) + ssY
-		lm := -0.5*math.Log(float64(nk)) - m/2*log2Pi + priorTerm - lgHalf + lc.post(prior.df, m) - (prior.df+m)/2*math.Log((prior.df*prior.s2+ss)/2)
+		lm := -0.5*logNk - m/2*log2Pi + cc.priorTerm - cc.lgHalf + lc.post(prior.df, m) - (prior.df+m)/2*math.Log((prior.df*prior.s2+ss)/2)
 		if k > 0 {
-			lm -= 0.5 * math.Log(float64(k))
+			lm -= 0.5 * logK
 		}
-		h := hypothesis{class: class, slow: slow, prior: prior, w: logPc + extra + lm, m: m, ss: ss, n: nk, drop: drop}
+		h := hypothesis{class: class, slow: slow, prior: prior, w: cc.logPc + extra + lm, m: m, ss: ss, n: nk, drop: drop}
 		if k > 0 {
 			h.loc = meanY - mk
 		}
 		hs = append(hs, h)
 	}
-	add(-1, n, st.mean, st.v, float64(n)*logRest, 0)
+	add(-1, n, st.logN, st.mean, st.v, float64(n)*cc.logRest, 0)
 	if n < 3 || len(st.loo) == 0 {
 		return hs
 	}
-	logSlow := math.Log(f.slowRate)
 	// The slow run's density: a uniform shift convolved with the run noise.
 	tau := math.Sqrt(prior.s2 * (1 + 1/float64(n-1)))
 	norm := stats.NormalDist{Mu: 0, Sigma: tau}
@@ -166,21 +191,22 @@ func (f *mixFit) classHypotheses(hs []hypothesis, st *cfgStats, class int, pc fl
 		if p <= 0 {
 			continue
 		}
-		add(o.i, n-1, o.mean, o.v, logSlow+float64(n-1)*logRest+math.Log(p), o.d)
+		add(o.i, n-1, st.logN1, o.mean, o.v, cc.logSlow+float64(n-1)*cc.logRest+math.Log(p), o.d)
 	}
 	return hs
 }
 
 // weigh is hypotheses on a config's statistics: it appends the config's hypotheses to hs[:0],
-// normalises their weights and returns them with the log marginal likelihood.
-func (f *mixFit) weigh(hs []hypothesis, st *cfgStats, k int, meanY, ssY, share float64, lc *lgCache) ([]hypothesis, float64) {
+// normalises their weights and returns them with the log marginal likelihood. cc are the
+// classes' constants under share (nil: computed here).
+func (f *mixFit) weigh(hs []hypothesis, st *cfgStats, k int, meanY, ssY, share float64, cc *[2]classConsts, lc *lgCache) ([]hypothesis, float64) {
+	if cc == nil {
+		c := f.classConstsOf(share, lc)
+		cc = &c
+	}
 	hs = hs[:0]
 	for class := range f.classes {
-		pc := share
-		if class == steadyClass {
-			pc = 1 - share
-		}
-		hs = f.classHypotheses(hs, st, class, pc, k, meanY, ssY, lc)
+		hs = f.classHypotheses(hs, st, class, &cc[class], k, meanY, ssY, lc)
 	}
 	top, sum := normalise(hs)
 	return hs, top + math.Log(sum)
