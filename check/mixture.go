@@ -313,6 +313,8 @@ func (f *mixFit) hypotheses(g, y []float64, share float64) ([]hypothesis, float6
 // posterior is the mixture of Student t posteriors of the signed change.
 type posterior struct {
 	w, loc, scale, df []float64
+	// lgRatio, if set, holds lgamma((df+1)/2) - lgamma(df/2) per component (for quantile).
+	lgRatio []float64
 }
 
 // CDF implements stats.DistCommon.
@@ -353,6 +355,7 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 		post.loc = append(post.loc, h.loc)
 		post.scale = append(post.scale, math.Sqrt(v*(1/float64(h.n)+1/float64(len(y)))))
 		post.df = append(post.df, h.prior.df+h.m)
+		post.lgRatio = append(post.lgRatio, f.lg.post(h.prior.df, h.m+1)-f.lg.post(h.prior.df, h.m))
 		avg += h.w * h.loc
 		noise += h.w * v
 		if h.class == noisyClass {
@@ -375,7 +378,7 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 	} else {
 		ev.PLower, ev.PHigher = pWorse, 1-pWorse
 	}
-	centred := posterior{w: post.w, loc: make([]float64, len(post.loc)), scale: post.scale, df: post.df}
+	centred := posterior{w: post.w, loc: make([]float64, len(post.loc)), scale: post.scale, df: post.df, lgRatio: post.lgRatio}
 	for i := range post.loc {
 		centred.loc[i] = post.loc[i] - avg
 	}

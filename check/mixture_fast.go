@@ -282,14 +282,20 @@ func (p posterior) quantile(y float64) float64 {
 	}
 	for i := range p.w {
 		v := p.df[i]
-		norm[i] = p.w[i] / p.scale[i] * math.Exp(lgamma((v+1)/2)-lgamma(v/2)) / math.Sqrt(v*math.Pi)
+		var lr float64
+		if p.lgRatio != nil {
+			lr = p.lgRatio[i]
+		} else {
+			lr = lgamma((v+1)/2) - lgamma(v/2)
+		}
+		norm[i] = p.w[i] / p.scale[i] * math.Exp(lr) / math.Sqrt(v*math.Pi)
 	}
-	pdf := func(x float64) float64 {
+	pdf := func(x float64) float64 { // only guides the steps: its rounding does not matter
 		var d float64
 		for i := range p.w {
 			t := (x - p.loc[i]) / p.scale[i]
 			v := p.df[i]
-			d += norm[i] * math.Pow(1+t*t/v, -(v+1)/2)
+			d += norm[i] * math.Exp(-(v+1)/2*math.Log1p(t*t/v))
 		}
 		return d
 	}
