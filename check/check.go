@@ -432,6 +432,10 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 			if len(xs) > 0 {
 				c := math.Exp(pointMean(xs))
 				res.Baseline.Center, res.Baseline.Lo, res.Baseline.Hi = c, c, c
+				res.Baseline.History = make([]float64, len(xs))
+				for i, x := range xs {
+					res.Baseline.History[i] = math.Exp(x.Log)
+				}
 			}
 		}
 	}

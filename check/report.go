@@ -156,6 +156,9 @@ type Baseline struct {
 	Failed int     `json:"failed,omitempty"`
 	// NoisePct is the run-to-run noise (robust standard deviation, percent) used for the test.
 	NoisePct float64 `json:"noise_pct,omitempty"`
+	// History is each baseline run's summary, oldest first (added to schema 1), for the
+	// report's sparkline.
+	History []float64 `json:"history,omitempty"`
 }
 
 // NewRuns summarises the new results of one config and metric.

@@ -13,7 +13,11 @@
 //
 //	go run ./eval/gateeval -suites 1000 -seed 1
 //
-// and a short, seeded smoke run is part of "go test ./...".
+// and a short, seeded smoke run is part of "go test ./...". Diagnose files each false fail and
+// missed drop by the config's true class and by what the test said of it (its noisy-class
+// share, a slow run named, a measured drop under the minimum effect):
+//
+//	go run ./eval/gateeval -suites 1000 -seed 1 -scenario standard -diagnose 0,5
 //
 // RunHistory measures the change points of "perfgate history" the same way: it writes git
 // repositories of simulated nightly baseline refreshes (WriteNightlyRepo, one commit per

@@ -3,6 +3,7 @@ package eval
 import (
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -86,6 +87,40 @@ func TestSetupValidate(t *testing.T) {
 		mod(&s)
 		if err := s.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestDiagnose checks that the diagnosis files every error once: on clean PRs it gates every
+// config, on drops one steady config per suite, and with no minimum effect and a loose alpha
+// it finds errors of both kinds, each filed under the config's true class.
+func TestDiagnose(t *testing.T) {
+	s := DefaultSetup()
+	s.Suites = 20
+	s.Check.Alpha = 0.5
+	s.Check.MinEffectPct = 0
+	sc, _ := LookupScenario("short")
+	for _, drop := range []float64{0, 2} {
+		d := Diagnose(s, sc, drop)
+		want := s.Suites
+		if drop == 0 {
+			want = s.Suites * s.Configs
+		}
+		if d.Trials != want {
+			t.Errorf("drop %g: %d trials, want %d", drop, d.Trials, want)
+		}
+		total := 0
+		for k, n := range d.Errors {
+			total += n
+			if !strings.HasPrefix(k, "steady config") && !strings.HasPrefix(k, "noisy config") {
+				t.Errorf("drop %g: error kind %q names no class", drop, k)
+			}
+			if drop == 0 && strings.Contains(k, "minimum effect") {
+				t.Errorf("clean PR error %q speaks of a missed drop", k)
+			}
+		}
+		if total == 0 || total >= d.Trials {
+			t.Errorf("drop %g: %d errors of %d trials; want some, not all", drop, total, d.Trials)
 		}
 	}
 }

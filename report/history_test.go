@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/eval"
 	"github.com/perfgate/perfgate/history"
 )
@@ -108,6 +109,24 @@ func TestSparkline(t *testing.T) {
 	} {
 		if got := Sparkline(tt.in); got != tt.want {
 			t.Errorf("Sparkline(%d values) = %q, want %q", len(tt.in), got, tt.want)
+		}
+	}
+}
+
+func TestRunSparkline(t *testing.T) {
+	base := &check.Baseline{Runs: 3, History: []float64{100, 101, 99.5}}
+	for _, tt := range []struct {
+		name string
+		r    check.Result
+		want string
+	}{
+		{"a drop after steady runs", check.Result{Baseline: base, New: &check.NewRuns{Center: 95, Runs: 1}, Outcome: "ok"}, "▆▇▆▂"},
+		{"a new OOM", check.Result{Baseline: base, New: &check.NewRuns{}, Outcome: "oom"}, "▄▅▄✕"},
+		{"one baseline run says nothing", check.Result{Baseline: &check.Baseline{Runs: 1, History: []float64{100}}, New: &check.NewRuns{Center: 95, Runs: 1}}, ""},
+		{"no baseline", check.Result{New: &check.NewRuns{Center: 95, Runs: 1}}, ""},
+	} {
+		if got := runSparkline(&tt.r); got != tt.want {
+			t.Errorf("%s: runSparkline = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

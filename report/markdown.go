@@ -277,7 +277,13 @@ func mdRows(rows []Row, common []string) []string {
 		var b strings.Builder
 		b.WriteString("| " + statusCell(row) + " | " + Escape(orDash(shortConfig(row.Config, common))) + " |")
 		for _, m := range metrics {
-			b.WriteString(" " + Escape(MetricCell(row.Result(m))) + " |")
+			cell := Escape(MetricCell(row.Result(m)))
+			if r := row.Result(m); r == row.Decider() && row.Status != check.Unchanged {
+				if spark := runSparkline(r); spark != "" {
+					cell += " " + spark
+				}
+			}
+			b.WriteString(" " + cell + " |")
 		}
 		b.WriteString(" " + Escape(GateCell(row.Decider())) + " | " + escapeMarks(notes, rowReason(row)) + " |\n")
 		out[i] = b.String()

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/history"
 )
 
@@ -13,6 +14,26 @@ var sparkBars = []rune("▁▂▃▄▅▆▇█")
 // sparkMinSpan is the smallest range a sparkline spans, relative to its middle: run-to-run
 // noise of a percent stays near-flat, and a 5% step shows as half the height.
 const sparkMinSpan = 0.10
+
+// runSparkline draws a decision's baseline runs, oldest first, then the new result (✕ when
+// the new run failed), so a reviewer sees whether the change is a step or noise. It returns ""
+// when the baseline holds fewer than two runs.
+func runSparkline(r *check.Result) string {
+	if r.Baseline == nil || len(r.Baseline.History) < 2 {
+		return ""
+	}
+	vs := make([]*float64, 0, len(r.Baseline.History)+1)
+	for i := range r.Baseline.History {
+		vs = append(vs, &r.Baseline.History[i])
+	}
+	switch {
+	case r.New != nil && r.New.Runs > 0:
+		vs = append(vs, &r.New.Center)
+	case r.Outcome != "" && r.Outcome != "ok":
+		vs = append(vs, nil)
+	}
+	return Sparkline(vs)
+}
 
 // Sparkline draws values as one line of block characters scaled between their minimum and
 // maximum (widened to at least ±5% around their middle); a nil value (a failed run) is drawn

@@ -4,12 +4,14 @@
 //
 //	go run ./eval/gateeval -suites 1000 -seed 1
 //	go run ./eval/gateeval -scenario short+contaminated -alpha 0.02
+//	go run ./eval/gateeval -scenario standard -diagnose 0,5   # where false fails and missed 5% drops come from
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/perfgate/perfgate/eval"
@@ -27,6 +29,7 @@ func main() {
 	flag.StringVar(&s.Check.Test, "test", s.Check.Test, "statistical test")
 	flag.IntVar(&s.Check.ConfirmRuns, "confirm-runs", s.Check.ConfirmRuns, "new runs that confirm a regression (0: no suspect status)")
 	flag.Var(&s.Check.Correction, "correction", "holm, bh or none")
+	diagnose := flag.String("diagnose", "", "comma-separated drop sizes in percent (0: clean PRs): file the errors by what the test said instead of printing the tables")
 	flag.Parse()
 	if err := s.Validate(); err != nil {
 		fmt.Fprintf(os.Stderr, "gateeval: %v\n", err)
@@ -46,6 +49,19 @@ func main() {
 		}
 	}
 	eval.Header(os.Stdout, s)
+	if *diagnose != "" {
+		for _, sc := range run {
+			for _, f := range strings.Split(*diagnose, ",") {
+				drop, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+				if err != nil || drop < 0 || drop >= 100 {
+					fmt.Fprintf(os.Stderr, "gateeval: -diagnose: bad drop size %q\n", f)
+					os.Exit(2)
+				}
+				eval.Diagnose(s, sc, drop).Print(os.Stdout)
+			}
+		}
+		return
+	}
 	for _, sc := range run {
 		eval.Run(s, sc).Print(os.Stdout, s)
 	}
