@@ -48,3 +48,36 @@ func BenchmarkMixture(b *testing.B) {
 		}
 	})
 }
+
+// TestFitSample: a store up to fitCap configs is fitted on all of them; a larger one on fitCap
+// configs evenly spread over the sorted keys, whatever order the configs come in.
+func TestFitSample(t *testing.T) {
+	small := make([]string, 16)
+	for i := range small {
+		small[i] = fmt.Sprintf("k%02d", 15-i)
+	}
+	if got := fitSample(small); len(got) != 16 || got[0] != 0 || got[15] != 15 {
+		t.Fatalf("16 configs: fitted on %v, want all", got)
+	}
+	r := rand.New(rand.NewSource(1))
+	keys := make([]string, 1000)
+	for i, j := range r.Perm(1000) {
+		keys[i] = fmt.Sprintf("k%04d", j)
+	}
+	got := fitSample(keys)
+	if len(got) != fitCap {
+		t.Fatalf("1000 configs: fitted on %d, want %d", len(got), fitCap)
+	}
+	seen := map[string]bool{}
+	for i, idx := range got {
+		if i > 0 && idx <= got[i-1] {
+			t.Fatalf("indexes not increasing: %v", got[:i+1])
+		}
+		seen[keys[idx]] = true
+	}
+	for i := 0; i < fitCap; i++ { // the i*1000/400-th key in sorted order
+		if k := fmt.Sprintf("k%04d", i*1000/fitCap); !seen[k] {
+			t.Fatalf("%s not in the sample", k)
+		}
+	}
+}
