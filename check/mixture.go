@@ -19,7 +19,14 @@ import (
 //     probability ρ, 2–20% (uniformly) on the slow side of the config's level.
 //
 // The class scales, π and ρ are fitted over the whole store by EM (empirical Bayes), starting
-// from the robust pooled noise (robustPool). For one config, every combination of class and
+// from the robust pooled noise (robustPool). A store of more than fitCap (400) configs fits
+// them on fitCap configs evenly spread in sorted key order (fitSample): deterministic, and
+// honest because at that size their standard errors are already far below what moves a
+// decision (with 7 runs a config, the steady scale rests on ~2000 degrees of freedom, ±3% on
+// the variance; the noisy share is known to ±0.02, the slow-run rate to ±0.003); every config
+// is still judged on its own runs with the fitted values. Stores up to fitCap configs are fitted
+// on all of them. The fit works on each config's sufficient statistics, computed once
+// (mixture_fast.go). For one config, every combination of class and
 // slow run is weighed by its marginal likelihood, and the change new-over-baseline gets a
 // posterior that is a mixture of Student t distributions (flat priors on the config's level
 // and on the change). The probability that the new runs are worse is that posterior's mass on
@@ -64,6 +71,8 @@ type mixFit struct {
 	// weigh no more than that, or a class of two or three configs would pass its estimate off
 	// as known.
 	info [2]float64
+	// lg caches, read-only, the lgamma values Judge and Noise need under the fitted priors.
+	lg *lgCache
 }
 
 // classPrior is an inverse-chi-square prior on a config's run-to-run variance.
@@ -80,6 +89,7 @@ const (
 func (Mixture) Learn(_ string, suite []History, opts Options) Learned {
 	f := &mixFit{sign: 1, memory: opts.NoisyMemory}
 	var hs [][]float64
+	var keys []string
 	for _, h := range suite {
 		if h.Better == bench.Lower {
 			f.sign = -1
@@ -88,6 +98,7 @@ func (Mixture) Learn(_ string, suite []History, opts Options) Learned {
 	for _, h := range suite {
 		if len(h.Points) >= 2 {
 			hs = append(hs, signed(h.Points, f.sign))
+			keys = append(keys, h.Key)
 		}
 	}
 	pool, ok := robustPool(hs)
@@ -97,50 +108,133 @@ func (Mixture) Learn(_ string, suite []History, opts Options) Learned {
 	f.ok, f.pooled = true, pool
 	f.classes = [2]classPrior{{pool, steadyDF}, {6 * pool, noisyDF}}
 	f.share, f.slowRate = 0.15, 0.03
+	// The hyperparameters are fitted on at most fitCap configs, and on each config's
+	// sufficient statistics, computed once.
+	sample := fitSample(keys)
+	sts := make([]cfgStats, len(sample))
+	var loo []looStats
+	var kept []float64
+	ends := make([]int, len(sample))
+	for j, i := range sample {
+		sts[j], loo, kept = statsOf(hs[i], loo, kept)
+		ends[j] = len(loo)
+	}
+	for j := range sts { // loo may have moved while it grew
+		start := ends[j] - len(sts[j].loo)
+		sts[j].loo = loo[start:ends[j]:ends[j]]
+	}
+	sc := &mixScratch{}
 	// EM for the scales, the noisy share and the slow-run rate at fixed prior weights, then
 	// the prior weights (how alike the configs of a class are) by maximum marginal likelihood
 	// over a grid, and EM again.
 	for pass := 0; pass < 3; pass++ {
-		f.em(hs)
+		f.em(sts, sc)
 		if pass == 2 {
 			break
 		}
-		best, bestDF := math.Inf(-1), [2]float64{}
-		for _, ds := range dfGrid {
-			for _, dn := range dfGrid {
-				if ds > math.Max(f.info[steadyClass], dfGrid[0]) || dn > math.Max(f.info[noisyClass], dfGrid[0]) {
-					continue // more weight than the class's data can give
-				}
-				f.classes[steadyClass].df, f.classes[noisyClass].df = ds, dn
-				var ll float64
-				for _, g := range hs {
-					_, le := f.hypotheses(g, nil, f.share)
-					ll += le
-				}
-				if ll > best {
-					best, bestDF = ll, [2]float64{ds, dn}
-				}
-			}
-		}
-		f.classes[steadyClass].df, f.classes[noisyClass].df = bestDF[0], bestDF[1]
+		f.classes[steadyClass].df, f.classes[noisyClass].df = f.bestDF(sts, sc)
 	}
 	for c := range f.classes {
 		f.classes[c].df = math.Min(f.classes[c].df, math.Max(f.info[c], dfGrid[0]))
 	}
+	f.lg = freeze(f.classes, 64)
 	return f
 }
 
-// em fits the class scales, the noisy share and the slow-run rate to the histories hs.
-func (f *mixFit) em(hs [][]float64) {
+// mixScratch is Learn's working memory, reused across configs, EM rounds and the grid.
+type mixScratch struct {
+	hyps []hypothesis
+	lg   lgCache
+	// per config and grid weight: the largest log weight of the class's hypotheses and the
+	// sum of their weights relative to it
+	top, sum [2][]float64
+	ll       []float64
+}
+
+// bestDF returns the prior weights of the grid, per class, under which the configs' data is
+// most likely. A config's marginal likelihood is the sum of its steady and its noisy
+// hypotheses' weights, so each class's sum is computed once per grid weight and the pairs
+// are combined from them.
+func (f *mixFit) bestDF(sts []cfgStats, sc *mixScratch) (float64, float64) {
+	ng := len(dfGrid)
+	for c := range sc.top {
+		if cap(sc.top[c]) < ng {
+			sc.top[c], sc.sum[c] = make([]float64, ng), make([]float64, ng)
+		}
+		sc.top[c], sc.sum[c] = sc.top[c][:ng], sc.sum[c][:ng]
+	}
+	if cap(sc.ll) < ng*ng {
+		sc.ll = make([]float64, ng*ng)
+	}
+	ll := sc.ll[:ng*ng]
+	clear(ll)
+	allowed := func(c int, df float64) bool { return df <= math.Max(f.info[c], dfGrid[0]) }
+	saved := f.classes
+	for j := range sts {
+		for c := range f.classes {
+			pc := f.share
+			if c == steadyClass {
+				pc = 1 - f.share
+			}
+			for g, df := range dfGrid {
+				if !allowed(c, df) {
+					continue // more weight than the class's data can give
+				}
+				f.classes[c].df = df
+				cc := f.constsOf(c, pc, &sc.lg)
+				sc.hyps = f.classHypotheses(sc.hyps[:0], &sts[j], c, &cc, 0, 0, 0, &sc.lg)
+				top := math.Inf(-1)
+				for _, h := range sc.hyps {
+					top = math.Max(top, h.w)
+				}
+				var sum float64
+				for _, h := range sc.hyps {
+					sum += math.Exp(h.w - top)
+				}
+				sc.top[c][g], sc.sum[c][g] = top, sum
+			}
+			f.classes[c] = saved[c]
+		}
+		for a, ds := range dfGrid {
+			if !allowed(steadyClass, ds) {
+				continue
+			}
+			for b, dn := range dfGrid {
+				if !allowed(noisyClass, dn) {
+					continue
+				}
+				ts, tn := sc.top[steadyClass][a], sc.top[noisyClass][b]
+				top := math.Max(ts, tn)
+				ll[a*ng+b] += top + math.Log(sc.sum[steadyClass][a]*math.Exp(ts-top)+sc.sum[noisyClass][b]*math.Exp(tn-top))
+			}
+		}
+	}
+	best, bestDF := math.Inf(-1), [2]float64{}
+	for a, ds := range dfGrid {
+		for b, dn := range dfGrid {
+			if !allowed(steadyClass, ds) || !allowed(noisyClass, dn) {
+				continue
+			}
+			if ll[a*ng+b] > best {
+				best, bestDF = ll[a*ng+b], [2]float64{ds, dn}
+			}
+		}
+	}
+	return bestDF[0], bestDF[1]
+}
+
+// em fits the class scales, the noisy share and the slow-run rate to the configs' statistics.
+func (f *mixFit) em(sts []cfgStats, sc *mixScratch) {
 	for round := 0; round < emRounds; round++ {
 		prev, prevShare, prevRate := f.classes[steadyClass].s2, f.share, f.slowRate
 		var noisy, slow, runs, configs float64
 		var resp [2]float64   // Σ responsibilities per class
 		var invVar [2]float64 // Σ responsibility × E[1/σ²] per class
 		f.info = [2]float64{}
-		for _, g := range hs { // the E step, accumulating the M step's sums
-			hyps, _ := f.hypotheses(g, nil, f.share)
-			for _, hp := range hyps {
+		cc := f.classConstsOf(f.share, &sc.lg)
+		for j := range sts { // the E step, accumulating the M step's sums
+			sc.hyps, _ = f.weigh(sc.hyps, &sts[j], 0, 0, 0, f.share, &cc, &sc.lg)
+			for _, hp := range sc.hyps {
 				resp[hp.class] += hp.w
 				f.info[hp.class] += hp.w * hp.m
 				invVar[hp.class] += hp.w * (hp.prior.df + hp.m) / (hp.prior.df*hp.prior.s2 + hp.ss)
@@ -151,7 +245,7 @@ func (f *mixFit) em(hs [][]float64) {
 					slow += hp.w
 				}
 			}
-			runs += float64(len(g))
+			runs += float64(sts[j].n)
 			configs++
 		}
 		// The M step, with weak priors that keep a small store's fit regular: π near 1/6,
@@ -205,87 +299,22 @@ type hypothesis struct {
 // empty while fitting) with prior noisy-class probability share. It also returns the log
 // marginal likelihood of the data (the log of the weights' sum before normalising).
 func (f *mixFit) hypotheses(g, y []float64, share float64) ([]hypothesis, float64) {
-	n, k := len(g), len(y)
+	k := len(y)
 	var ssY, meanY float64
 	if k > 0 {
 		meanY = mean(y)
 		ssY = variance(y) * float64(k-1)
 	}
-	var hs []hypothesis
-	logRest := math.Log1p(-f.slowRate)
-	for class := range f.classes {
-		pc := share
-		if class == steadyClass {
-			pc = 1 - share
-		}
-		prior := f.classes[class]
-		add := func(slow int, kept []float64, extra float64) {
-			nk := len(kept)
-			m := float64(nk-1) + float64(max(k-1, 0))
-			ss := variance(kept)*float64(nk-1) + ssY
-			lw := math.Log(pc) + extra + logMarginal(prior, ss, m, nk, k)
-			h := hypothesis{class: class, slow: slow, prior: prior, w: lw, m: m, ss: ss, n: nk}
-			if k > 0 {
-				h.loc = meanY - mean(kept)
-			}
-			if slow >= 0 {
-				h.drop = g[slow] - mean(kept)
-			}
-			hs = append(hs, h)
-		}
-		add(-1, g, float64(n)*logRest)
-		if n < 3 {
-			continue
-		}
-		kept := make([]float64, 0, n-1)
-		for i := range g {
-			kept = append(kept[:0], g[:i]...)
-			kept = append(kept, g[i+1:]...)
-			d := g[i] - mean(kept)
-			if d >= 0 {
-				continue // a slow run lies below the others
-			}
-			// The slow run's density: a uniform shift convolved with the run noise.
-			tau := math.Sqrt(prior.s2 * (1 + 1/float64(n-1)))
-			norm := stats.NormalDist{Mu: 0, Sigma: tau}
-			p := (norm.CDF(d+slowHi) - norm.CDF(d+slowLo)) / (slowHi - slowLo)
-			if p <= 0 {
-				continue
-			}
-			add(i, kept, math.Log(f.slowRate)+float64(n-1)*logRest+math.Log(p))
-		}
-	}
-	top := math.Inf(-1)
-	for _, h := range hs {
-		top = math.Max(top, h.w)
-	}
-	var sum float64
-	for i := range hs {
-		hs[i].w = math.Exp(hs[i].w - top)
-		sum += hs[i].w
-	}
-	for i := range hs {
-		hs[i].w /= sum
-	}
-	return hs, top + math.Log(sum)
-}
-
-// logMarginal is the log marginal likelihood of residual sum of squares ss on m degrees of
-// freedom (n baseline and k new runs, their levels integrated out under flat priors) when
-// the variance has an inverse-chi-square prior.
-func logMarginal(p classPrior, ss, m float64, n, k int) float64 {
-	lg := func(x float64) float64 { v, _ := math.Lgamma(x); return v }
-	l := -0.5*math.Log(float64(n)) - m/2*math.Log(2*math.Pi) +
-		p.df/2*math.Log(p.df*p.s2/2) - lg(p.df/2) + lg((p.df+m)/2) - (p.df+m)/2*math.Log((p.df*p.s2+ss)/2)
-	if k > 0 {
-		l -= 0.5 * math.Log(float64(k))
-	}
-	return l
+	var buf [16]looStats
+	st, _, _ := statsOf(g, buf[:0], nil)
+	return f.weigh(nil, &st, k, meanY, ssY, share, nil, f.lg)
 }
 
 // posterior is the mixture of Student t posteriors of the signed change.
 type posterior struct {
 	w, loc, scale, df []float64
+	// lgRatio, if set, holds lgamma((df+1)/2) - lgamma(df/2) per component (for quantile).
+	lgRatio []float64
 }
 
 // CDF implements stats.DistCommon.
@@ -326,6 +355,7 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 		post.loc = append(post.loc, h.loc)
 		post.scale = append(post.scale, math.Sqrt(v*(1/float64(h.n)+1/float64(len(y)))))
 		post.df = append(post.df, h.prior.df+h.m)
+		post.lgRatio = append(post.lgRatio, f.lg.post(h.prior.df, h.m+1)-f.lg.post(h.prior.df, h.m))
 		avg += h.w * h.loc
 		noise += h.w * v
 		if h.class == noisyClass {
@@ -348,12 +378,11 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 	} else {
 		ev.PLower, ev.PHigher = pWorse, 1-pWorse
 	}
-	centred := posterior{w: post.w, loc: make([]float64, len(post.loc)), scale: post.scale, df: post.df}
+	centred := posterior{w: post.w, loc: make([]float64, len(post.loc)), scale: post.scale, df: post.df, lgRatio: post.lgRatio}
 	for i := range post.loc {
 		centred.loc[i] = post.loc[i] - avg
 	}
-	inv := stats.InvCDF(centred)
-	ev.Bound = func(level float64) float64 { return -inv(level) }
+	ev.Bound = func(level float64) float64 { return -centred.quantile(level) }
 	ev.Caveats = append(ev.Caveats, NoiseClass{Noisy: pNoisy >= 0.5, PNoisy: pNoisy, NoisePct: ev.NoisePct})
 	for i, w := range slowW {
 		if w >= 0.5 {

@@ -64,6 +64,10 @@ func robustPool(hs [][]float64) (float64, bool) {
 	s2 := stats.Sample{Xs: vars}.Quantile(0.25) / (stats.InvCDF(chiSquare{d})(0.25) / d)
 	s2 = math.Max(s2, minSigma*minSigma)
 	rest := make([]float64, 0, 16)
+	// The trim quantile and the truncated chi-square's CDFs depend only on a config's
+	// degrees of freedom, of which a suite has a few.
+	type trim struct{ q, upper, lower float64 }
+	trims := map[float64]trim{}
 	for iter := 0; iter < 20; iter++ {
 		var sumV, sumE float64
 		for _, g := range hs {
@@ -87,12 +91,17 @@ func robustPool(hs [][]float64) (float64, bool) {
 					v, df = vr, float64(n-2)
 				}
 			}
-			q := stats.InvCDF(chiSquare{df})(poolTrim)
-			if v > s2*q/df {
+			tr, ok := trims[df]
+			if !ok {
+				q := stats.InvCDF(chiSquare{df})(poolTrim)
+				tr = trim{q, chiSquare{df + 2}.CDF(q), chiSquare{df}.CDF(q)}
+				trims[df] = tr
+			}
+			if v > s2*tr.q/df {
 				continue // a noisy config
 			}
 			sumV += df * v
-			sumE += df * chiSquare{df + 2}.CDF(q) / chiSquare{df}.CDF(q)
+			sumE += df * tr.upper / tr.lower
 		}
 		if sumE == 0 {
 			break

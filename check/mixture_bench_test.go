@@ -1,0 +1,83 @@
+package check
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// benchSuite is a seeded suite of nc configs of 7 runs: a fifth noisy, 1 run in 20 slow.
+func benchSuite(nc int) []History {
+	r := rand.New(rand.NewSource(1))
+	suite := make([]History, nc)
+	for c := range suite {
+		sd := 0.01
+		if r.Float64() < 0.2 {
+			sd = 0.04
+		}
+		lvl, key := r.NormFloat64(), fmt.Sprintf("cfg%05d", c)
+		ps := make([]Point, 7)
+		for i := range ps {
+			x := lvl + sd*r.NormFloat64()
+			if r.Float64() < 0.05 {
+				x -= 0.06
+			}
+			ps[i] = Point{Log: x, Key: key}
+		}
+		suite[c] = History{Key: key, Better: bench.Higher, Points: ps}
+	}
+	return suite
+}
+
+func BenchmarkMixture(b *testing.B) {
+	suite := benchSuite(3000)
+	b.Run("Learn", func(b *testing.B) {
+		for range b.N {
+			Mixture{}.Learn("m", suite, DefaultOptions)
+		}
+	})
+	l := Mixture{}.Learn("m", suite, DefaultOptions)
+	b.Run("Judge+Bound", func(b *testing.B) {
+		for range b.N {
+			for _, h := range suite {
+				ev, _ := l.Judge(h.Points, h.Points[:1], DefaultOptions)
+				ev.Bound(0.02 / 3000)
+			}
+		}
+	})
+}
+
+// TestFitSample: a store up to fitCap configs is fitted on all of them; a larger one on fitCap
+// configs evenly spread over the sorted keys, whatever order the configs come in.
+func TestFitSample(t *testing.T) {
+	small := make([]string, 16)
+	for i := range small {
+		small[i] = fmt.Sprintf("k%02d", 15-i)
+	}
+	if got := fitSample(small); len(got) != 16 || got[0] != 0 || got[15] != 15 {
+		t.Fatalf("16 configs: fitted on %v, want all", got)
+	}
+	r := rand.New(rand.NewSource(1))
+	keys := make([]string, 1000)
+	for i, j := range r.Perm(1000) {
+		keys[i] = fmt.Sprintf("k%04d", j)
+	}
+	got := fitSample(keys)
+	if len(got) != fitCap {
+		t.Fatalf("1000 configs: fitted on %d, want %d", len(got), fitCap)
+	}
+	seen := map[string]bool{}
+	for i, idx := range got {
+		if i > 0 && idx <= got[i-1] {
+			t.Fatalf("indexes not increasing: %v", got[:i+1])
+		}
+		seen[keys[idx]] = true
+	}
+	for i := 0; i < fitCap; i++ { // the i*1000/400-th key in sorted order
+		if k := fmt.Sprintf("k%04d", i*1000/fitCap); !seen[k] {
+			t.Fatalf("%s not in the sample", k)
+		}
+	}
+}
