@@ -170,21 +170,7 @@ func (p *publisher) markStatus(ctx context.Context, phase Phase) error {
 	if phase == PhaseError {
 		state, desc = "error", report.StaleDescription()
 	}
-	context := StatusContext(p.opts.ID)
-	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(context), Description: gh.String(desc)}
-	if p.opts.RunURL != "" {
-		st.TargetURL = gh.String(p.opts.RunURL)
-	}
-	err := p.retry.call(ctx, func() error {
-		_, _, err := p.client.Repositories.CreateStatus(ctx, p.owner, p.name, p.sha, st)
-		return err
-	})
-	if err != nil {
-		return p.apiError(err, "set the commit status on")
-	}
-	p.out.StatusState, p.out.StatusContext = state, context
-	fmt.Fprintf(p.opts.Stdout, "perfgate: status %s %s on %s\n", context, state, short(p.sha))
-	return nil
+	return p.setStatus(ctx, state, desc)
 }
 
 // markComment puts the phase's banner on the sticky comment, keeping the report below it.

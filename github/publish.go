@@ -504,8 +504,13 @@ func Description(rep *check.Report) string {
 }
 
 func (p *publisher) status(ctx context.Context, rep *check.Report) error {
-	state, context := statusState(rep.Verdict), StatusContext(p.opts.ID)
-	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(context), Description: gh.String(Description(rep))}
+	return p.setStatus(ctx, statusState(rep.Verdict), Description(rep))
+}
+
+// setStatus sets the gate's commit status on the head, linked to the run when known.
+func (p *publisher) setStatus(ctx context.Context, state, desc string) error {
+	context := StatusContext(p.opts.ID)
+	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(context), Description: gh.String(desc)}
 	if p.opts.RunURL != "" {
 		st.TargetURL = gh.String(p.opts.RunURL)
 	}

@@ -73,20 +73,7 @@ func TestLogGolden(t *testing.T) {
 					got += fmt.Sprintf("skipped: %s: %s\n", strings.TrimPrefix(filepath.ToSlash(s.File), logsDir+"/"), s.Reason)
 				}
 			}
-			golden := path + ".golden"
-			if *updateLogs {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./ingest -run TestLogGolden -updateLogs)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s: runs differ from %s (run with -updateLogs to accept):\n%s", name, golden, lineDiff(string(want), got))
-			}
+			checkLogGolden(t, name, path+".golden", got, "TestLogGolden")
 		})
 	}
 	if n < 6 {
@@ -198,23 +185,29 @@ func TestForcedFormat(t *testing.T) {
 			} else {
 				got = renderRuns(in.Runs)
 			}
-			golden := path + ".golden"
-			if *updateLogs {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./ingest -run TestForcedFormat -updateLogs)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s: runs differ from %s (run with -updateLogs to accept):\n%s", name, golden, lineDiff(string(want), got))
-			}
+			checkLogGolden(t, name, path+".golden", got, "TestForcedFormat")
 		})
 	}
 	if n < 2 {
 		t.Fatalf("found only %d logs in %s", n, dir)
+	}
+}
+
+// checkLogGolden compares got with the golden file, or rewrites it under -updateLogs; test
+// names the test to run with -updateLogs.
+func checkLogGolden(t *testing.T, name, golden, got, test string) {
+	t.Helper()
+	if *updateLogs {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./ingest -run %s -updateLogs)", err, test)
+	}
+	if got != string(want) {
+		t.Errorf("%s: runs differ from %s (run with -updateLogs to accept):\n%s", name, golden, lineDiff(string(want), got))
 	}
 }
