@@ -251,13 +251,16 @@ func (in *Interner) Of(res *Result) *Entry {
 	e.Key = cfg.Key()
 	if known, ok := in.byKey[e.Key]; ok {
 		cfg = known
-	} else {
-		in.byKey[e.Key] = cfg
 	}
-	e.Config = cfg
 	if shared {
-		in.Shared.m.Store(string(res.Name), &Entry{Config: cfg, Key: e.Key})
+		// Files are read concurrently: two may miss the Load above for one name. The first
+		// to store wins, and the other adopts its config, so every file shares one map.
+		if v, loaded := in.Shared.m.LoadOrStore(string(res.Name), &Entry{Config: cfg, Key: e.Key}); loaded {
+			cfg = v.(*Entry).Config
+		}
 	}
+	in.byKey[e.Key] = cfg
+	e.Config = cfg
 	return e
 }
 
