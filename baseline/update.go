@@ -31,12 +31,8 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		}
 		byBatch[b] = append(byBatch[b], i)
 	}
-	stored := map[string]bool{}
-	for i := range s.Runs {
-		stored[s.Runs[i].Batch] = true
-	}
 	merged := make([]bench.Run, 0, len(s.Runs)+len(incoming))
-	done := map[string]bool{}
+	done := map[string]bool{} // incoming batches already stored, now replaced
 	for i := range s.Runs {
 		r := &s.Runs[i]
 		if in, ok := byBatch[r.Batch]; ok {
@@ -52,7 +48,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		merged = append(merged, *r)
 	}
 	for _, b := range order {
-		if !stored[b] {
+		if !done[b] {
 			for _, j := range byBatch[b] {
 				merged = append(merged, incoming[j])
 			}

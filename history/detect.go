@@ -135,16 +135,21 @@ func levelChanges(xs []float64, opts Options, rng *rand.Rand, sc *scratch) []Cha
 		prefix[i+1] = prefix[i] + x
 	}
 	segMean := func(a, b int) float64 { return (prefix[b] - prefix[a]) / float64(b-a) }
+	// neighbours returns the ends of the segments either side of the i-th change point.
+	neighbours := func(i int) (a, b int) {
+		a, b = 0, len(xs)
+		if i > 0 {
+			a = cps[i-1]
+		}
+		if i+1 < len(cps) {
+			b = cps[i+1]
+		}
+		return a, b
+	}
 	for {
 		weakest, weakStep := -1, math.Inf(1)
 		for i, t := range cps {
-			a, b := 0, len(xs)
-			if i > 0 {
-				a = cps[i-1]
-			}
-			if i+1 < len(cps) {
-				b = cps[i+1]
-			}
+			a, b := neighbours(i)
 			// The step in percent, as the gate measures a change: a 3% minimum effect
 			// keeps −3% and +3%, not the log-symmetric −2.9%.
 			if step := 100 * math.Abs(math.Expm1(segMean(t, b)-segMean(a, t))); step < weakStep {
@@ -158,13 +163,7 @@ func levelChanges(xs []float64, opts Options, rng *rand.Rand, sc *scratch) []Cha
 	}
 	out := make([]Change, len(cps))
 	for i, t := range cps {
-		a, b := 0, len(xs)
-		if i > 0 {
-			a = cps[i-1]
-		}
-		if i+1 < len(cps) {
-			b = cps[i+1]
-		}
+		a, b := neighbours(i)
 		out[i] = Change{At: t, Before: segMean(a, t), After: segMean(t, b), P: found[t]}
 	}
 	return out

@@ -292,11 +292,8 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 	pos := map[seriesKey]int{}
 	for _, k := range keys {
 		ci := cfgs[k]
-		ms := ci.metrics
-		if len(ms) == 0 {
-			ms = suiteMetrics // a config that never ran still has a history of failing
-		}
-		ms = slices.Clone(ms)
+		// A config that never ran still has a history of failing, in every metric.
+		ms := slices.Clone(seriesMetrics(ci.metrics, suiteMetrics))
 		sort.Slice(ms, func(i, j int) bool {
 			return metricRank(ms[i]) < metricRank(ms[j]) || metricRank(ms[i]) == metricRank(ms[j]) && ms[i] < ms[j]
 		})

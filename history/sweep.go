@@ -9,11 +9,6 @@ import (
 	"github.com/perfgate/perfgate/bench"
 )
 
-// knobKeys are the parallelism and tuning knobs a sweep varies, as in check's sweep view:
-// every other key (model, gbs, sl, nodes, …) defines the job, and only configs that share
-// all of those compete.
-var knobKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "etp": true, "mbs": true, "flags": true}
-
 // A Sweep ranks the configs of each scale (job) by their newest value of one metric.
 type Sweep struct {
 	Metric string  `json:"metric"`
@@ -76,7 +71,7 @@ func sweep(h *History) *Sweep {
 		}
 		sc := bench.Config{}
 		for k, v := range s.Config {
-			if !knobKeys[k] {
+			if !bench.IsKnob(k) {
 				sc[k] = v
 			}
 		}
