@@ -166,7 +166,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 					continue // never opened: a FIFO could hang, a device never end
 				}
 				rs, skip, err := readEntry(files[i], opts)
-				if err == nil && opts != nil && opts.Summarize != nil {
+				if err == nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
 						summarize(rs, opts.Summarize)
 					}
@@ -210,7 +210,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	if err := Validate(in.Runs); err != nil {
 		return nil, err
 	}
-	if opts == nil || !opts.AllowNoConfig {
+	if !opts.AllowNoConfig {
 		if err := requireConfig(in.Runs); err != nil {
 			return nil, err
 		}
