@@ -52,6 +52,12 @@ type Options struct {
 	names *gobench.Shared
 }
 
+// forced reports whether opts names one format (--input-format) rather than leaving
+// detection to perfgate ("" or "auto").
+func (o *Options) forced() bool {
+	return o != nil && o.Format != "" && o.Format != "auto"
+}
+
 // A Format reads one kind of results file.
 type Format struct {
 	// Name is what --input-format takes.
@@ -166,7 +172,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 					continue // never opened: a FIFO could hang, a device never end
 				}
 				rs, skip, err := readEntry(files[i], opts)
-				if err == nil && opts != nil && opts.Summarize != nil {
+				if err == nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
 						summarize(rs, opts.Summarize)
 					}
@@ -210,7 +216,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	if err := Validate(in.Runs); err != nil {
 		return nil, err
 	}
-	if opts == nil || !opts.AllowNoConfig {
+	if !opts.AllowNoConfig {
 		if err := requireConfig(in.Runs); err != nil {
 			return nil, err
 		}
@@ -295,7 +301,7 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 		return nil, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
 	}
 	var format *Format
-	if opts.Format == "" || opts.Format == "auto" {
+	if !opts.forced() {
 		format, err = Detect(file, head)
 	} else {
 		format, err = LookupFormat(opts.Format)

@@ -90,10 +90,10 @@ func megatronFlags(args map[string]string, keyArgs []string) []string {
 		flags = append(flags, "tp-overlap")
 	}
 	for _, name := range keyArgs {
-		v, ok := args[name]
-		if !ok || v == "None" || v == "False" || v == "" {
+		if !set(name) {
 			continue
 		}
+		v := args[name]
 		tok := strings.ReplaceAll(strings.ToLower(name), "_", "-")
 		if v != "True" {
 			tok += "-" + strings.ToLower(strings.Join(strings.Fields(v), "-"))

@@ -129,7 +129,7 @@ func readMegatronLog(file string, r io.Reader, opts *Options, bridge bool) ([]be
 	if p.inArgs {
 		return nil, bench.Errorf(file, p.cur.argsLine, "argument dump has no end marker %q", string(argsEnd))
 	}
-	if !p.recognized && opts.Format != "" && opts.Format != "auto" && p.cur.fail.first() == nil {
+	if !p.recognized && opts.forced() && p.cur.fail.first() == nil {
 		return nil, errNoLines
 	}
 	if err := p.flush(); err != nil {

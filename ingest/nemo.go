@@ -127,7 +127,7 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	if lr.err != nil {
 		return nil, bench.Errorf(file, lr.lineNo+1, "%v", lr.err)
 	}
-	if start == 0 && opts.Format != "" && opts.Format != "auto" && fail.first() == nil {
+	if start == 0 && opts.forced() && fail.first() == nil {
 		return nil, errNoLines
 	}
 	var base bench.Config

@@ -197,7 +197,7 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 	if lr.err != nil {
 		return nil, bench.Errorf(file, lr.lineNo+1, "%v", lr.err)
 	}
-	if !recognized && opts.Format != "" && opts.Format != "auto" && cur.fail.first() == nil {
+	if !recognized && opts.forced() && cur.fail.first() == nil {
 		return nil, errNoLines
 	}
 	if err := flush(); err != nil {

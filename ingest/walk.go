@@ -135,8 +135,7 @@ func special(m fs.FileMode) string {
 // directory as their File, and take config keys from the names of the directories between
 // (key=value parts, as in file names) where the file itself gives none.
 func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
-	forced := opts != nil && opts.Format != "" && opts.Format != "auto"
-	if e.root != "" && !forced {
+	if e.root != "" && !opts.forced() {
 		head, err := readHead(e.path)
 		if err != nil {
 			return nil, "", err

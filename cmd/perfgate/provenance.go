@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"maps"
 	"os/exec"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,14 +70,11 @@ func provenance(ctx context.Context, s *Streams, fs *pflag.FlagSet, baselineRef 
 			}
 		}
 	}
+	if len(hw) > 0 {
+		p.Hardware = make(map[string]string, len(hw))
+	}
 	for k, vs := range hw {
-		if p.Hardware == nil {
-			p.Hardware = map[string]string{}
-		}
-		list := make([]string, 0, len(vs))
-		for v := range vs {
-			list = append(list, v)
-		}
+		list := slices.Collect(maps.Keys(vs))
 		sortValues(list)
 		p.Hardware[k] = strings.Join(list, ",")
 	}

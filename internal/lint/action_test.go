@@ -496,18 +496,8 @@ func (e *stepEnv) run(meta *actionMeta, stepName string, env map[string]string) 
 		t.Fatal("bash not on the step's PATH")
 	}
 	cmd.Path = lookPath(e.path, "bash")
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stdout
-	err := cmd.Run()
-	r := stepRun{stdout: stdout.String(), outputs: map[string]string{}}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.exit = ee.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
+	stdout, exit := runCombined(t, cmd)
+	r := stepRun{stdout: stdout, exit: exit, outputs: map[string]string{}}
 	if b, err := os.ReadFile(outFile); err == nil {
 		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
 			k, v, ok := strings.Cut(line, "=")

@@ -87,27 +87,40 @@ func (a *actionRun) step(name string) (int, string) {
 	for k, v := range s.Env {
 		cmd.Env = append(cmd.Env, k+"="+a.eval(v))
 	}
+	stdout, code := runCombined(t, cmd)
+	if s.ID != "" {
+		a.outputs[s.ID] = readOutputs(out)
+	}
+	return code, stdout
+}
+
+// runCombined runs cmd with its stdout and stderr captured together and returns them and
+// its exit code; it fails the test when cmd cannot be run at all.
+func runCombined(t *testing.T, cmd *exec.Cmd) (string, int) {
+	t.Helper()
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err := cmd.Run()
-	code := 0
 	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
+	switch {
+	case errors.As(err, &ee):
+		return buf.String(), ee.ExitCode()
+	case err != nil:
 		t.Fatal(err)
 	}
+	return buf.String(), 0
+}
+
+// readOutputs reads a $GITHUB_OUTPUT file of name=value lines; a missing file holds none.
+func readOutputs(file string) map[string]string {
 	outs := map[string]string{}
-	if b, err := os.ReadFile(out); err == nil {
+	if b, err := os.ReadFile(file); err == nil {
 		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
 			k, v, _ := strings.Cut(line, "=")
 			outs[k] = v
 		}
 	}
-	if s.ID != "" {
-		a.outputs[s.ID] = outs
-	}
-	return code, buf.String()
+	return outs
 }
 
 func (a *actionRun) output(name string) string {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -185,23 +184,8 @@ func (e *installEnv) run(cmd string, realGo bool, env map[string]string) install
 	for k, v := range env {
 		c.Env = append(c.Env, k+"="+v)
 	}
-	var buf bytes.Buffer
-	c.Stdout, c.Stderr = &buf, &buf
-	err := c.Run()
-	r := installRun{stdout: buf.String(), outputs: map[string]string{}}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.exit = ee.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	if b, err := os.ReadFile(out); err == nil {
-		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-			k, v, _ := strings.Cut(line, "=")
-			r.outputs[k] = v
-		}
-	}
+	stdout, exit := runCombined(t, c)
+	r := installRun{stdout: stdout, exit: exit, outputs: readOutputs(out)}
 	if b, err := os.ReadFile(ghPath); err == nil {
 		r.ghPath = strings.TrimSpace(string(b))
 	}
