@@ -79,9 +79,4 @@ func runLink(runURL string) string {
 	return " ([workflow run](" + runURL + "))"
 }
 
-func shortSHA(sha string) string {
-	if len(sha) > 12 {
-		sha = sha[:12]
-	}
-	return "`" + sha + "`"
-}
+func shortSHA(sha string) string { return "`" + short12(sha) + "`" }
