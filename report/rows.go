@@ -397,13 +397,5 @@ func newFootnotes(reasons []string) *footnotes {
 	return f
 }
 
-// text returns what a row's reason cell holds: the reason, or its mark.
-func (f *footnotes) text(reason string) string {
-	if m := f.mark[reason]; m != "" {
-		return m
-	}
-	return reason
-}
-
 // configKeys returns a config's keys in display order.
 func configKeys(cfg map[string]string) []string { return bench.Config(cfg).Keys() }
