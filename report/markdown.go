@@ -308,14 +308,6 @@ func escapeMarks(f *footnotes, reason string) string {
 	return Escape(reason)
 }
 
-func reasons(rows []Row) []string {
-	out := make([]string, len(rows))
-	for i := range rows {
-		out[i] = rowReason(&rows[i])
-	}
-	return out
-}
-
 func orDash(s string) string {
 	if s == "" {
 		return "—"

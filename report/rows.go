@@ -397,5 +397,14 @@ func newFootnotes(reasons []string) *footnotes {
 	return f
 }
 
+// reasons returns the reason of every row, as newFootnotes takes them.
+func reasons(rows []Row) []string {
+	out := make([]string, len(rows))
+	for i := range rows {
+		out[i] = rowReason(&rows[i])
+	}
+	return out
+}
+
 // configKeys returns a config's keys in display order.
 func configKeys(cfg map[string]string) []string { return bench.Config(cfg).Keys() }
