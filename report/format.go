@@ -15,10 +15,6 @@ import (
 // status of its most severe row.
 func headline(rep *check.Report, rows []Row) string {
 	c, n := ConfigCounts(rows)
-	var parts []string
-	for _, s := range countOrder(c) {
-		parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
-	}
 	v := "PASS"
 	if rep.Verdict == check.Fail {
 		v = "FAIL"
@@ -28,7 +24,16 @@ func headline(rep *check.Report, rows []Row) string {
 	if n == 0 {
 		return v + ": no results"
 	}
-	return v + ": " + strings.Join(parts, ", ") + " (" + plural(n, "config") + ")"
+	return v + ": " + countWords(c) + " (" + plural(n, "config") + ")"
+}
+
+// countWords says counts by status in report order, e.g. "1 regression, 31 unchanged".
+func countWords(c map[check.Status]int) string {
+	var parts []string
+	for _, s := range countOrder(c) {
+		parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // countOrder lists the statuses present in c in report order, unchanged last and statuses

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -244,11 +243,7 @@ func otherSummary(rows []Row) string {
 		}
 		c[r.Status]++
 	}
-	var parts []string
-	for _, s := range countOrder(c) {
-		parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
-	}
-	return strings.Join(parts, ", ")
+	return countWords(c)
 }
 
 // mdHeader is the header of a table of rows: status, config, one column per metric, what
