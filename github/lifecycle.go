@@ -251,12 +251,3 @@ func OwnRunURL(getenv func(string) string) string {
 	}
 	return u
 }
-
-func firstRunURL(urls ...string) string {
-	for _, u := range urls {
-		if u != "" {
-			return u
-		}
-	}
-	return ""
-}
