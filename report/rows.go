@@ -405,6 +405,3 @@ func reasons(rows []Row) []string {
 	}
 	return out
 }
-
-// configKeys returns a config's keys in display order.
-func configKeys(cfg map[string]string) []string { return bench.Config(cfg).Keys() }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 )
 
@@ -215,17 +216,8 @@ func SweepLine(s check.Winner) string {
 	return line
 }
 
-// scaleString renders a scale's keys in display order.
-func scaleString(scale map[string]string) string {
-	var parts []string
-	for _, k := range configKeys(scale) {
-		parts = append(parts, k+"="+scale[k])
-	}
-	if len(parts) == 0 {
-		return "all configs"
-	}
-	return strings.Join(parts, " ")
-}
+// scaleString renders a scale's keys in display order, "all configs" when it has none.
+func scaleString(scale map[string]string) string { return orAll(bench.Config(scale).String()) }
 
 func orNone(s string) string {
 	if s == "" {
