@@ -265,7 +265,8 @@ func mdHeader(rows []Row) string {
 // mdRows renders each row once, as a table line.
 func mdRows(rows []Row, common []string) []string {
 	metrics := rowMetrics(rows)
-	notes := newFootnotes(reasons(rows))
+	why := reasons(rows)
+	notes := newFootnotes(why)
 	out := make([]string, len(rows))
 	for i := range rows {
 		row := &rows[i]
@@ -280,7 +281,7 @@ func mdRows(rows []Row, common []string) []string {
 			}
 			b.WriteString(" " + cell + " |")
 		}
-		b.WriteString(" " + Escape(GateCell(row.Decider())) + " | " + escapeMarks(notes, rowReason(row)) + " |\n")
+		b.WriteString(" " + Escape(GateCell(row.Decider())) + " | " + escapeMarks(notes, why[i]) + " |\n")
 		out[i] = b.String()
 	}
 	return out

@@ -106,7 +106,8 @@ func groupOf(row *Row) string {
 // stacked over two lines; the reason goes under each row, or under the group when shared.
 func writeTextGroup(b *strings.Builder, rows []Row, common []string) {
 	metrics := rowMetrics(rows)
-	notes := newFootnotes(reasons(rows))
+	why := reasons(rows)
+	notes := newFootnotes(why)
 	type textRow struct {
 		cells  []string
 		reason string
@@ -118,7 +119,7 @@ func writeTextGroup(b *strings.Builder, rows []Row, common []string) {
 		for _, m := range metrics {
 			cells = append(cells, MetricCell(row.Result(m)))
 		}
-		gate, reason := GateCell(row.Decider()), rowReason(row)
+		gate, reason := GateCell(row.Decider()), why[i]
 		if m := notes.mark[reason]; m != "" {
 			// A shared reason is written once below the group; its mark ends the row.
 			gate, reason = gate+" "+m, ""
