@@ -99,9 +99,6 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 		sameSec.close = mdLegend(same) + "\n</details>\n"
 	} else if unchanged > 0 {
 		unchangedLine = fmt.Sprintf("\n%s unchanged, not listed.\n", plural(unchanged, "config"))
-		if unchanged == 1 {
-			unchangedLine = "\n1 config unchanged, not listed.\n"
-		}
 	}
 	sweepSec := &section{cut: func(n int) string {
 		return fmt.Sprintf("- _… and %s, left out to fit the comment%s._\n", plural(n, "more scale"), more)
