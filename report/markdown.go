@@ -246,13 +246,14 @@ func otherSummary(rows []Row) string {
 // mdHeader is the header of a table of rows: status, config, one column per metric, what
 // the change was measured against, and why.
 func mdHeader(rows []Row) string {
+	metrics := rowMetrics(rows)
 	var b strings.Builder
 	b.WriteString("| status | config |")
-	for _, m := range rowMetrics(rows) {
+	for _, m := range metrics {
 		b.WriteString(" " + Escape(m) + " |")
 	}
 	b.WriteString(" measured against | reason |\n|---|---|")
-	for range rowMetrics(rows) {
+	for range metrics {
 		b.WriteString("---:|")
 	}
 	b.WriteString("---|---|\n")
