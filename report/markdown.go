@@ -64,12 +64,13 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 		more = "; see the [job summary](" + opts.RunURL + ")"
 	}
 
-	failSec := &section{rows: mdRows(failing, common), cut: func(n int) string {
+	failLines, failLegend := mdRows(failing, common)
+	failSec := &section{rows: failLines, cut: func(n int) string {
 		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more failing row"), more)
 	}}
 	if len(failing) > 0 {
 		failSec.open = fmt.Sprintf("\n**What failed**: %s, worst first (▲ better, ▼ worse)\n\n", plural(distinctConfigs(failing), "config")) + mdHeader(failing)
-		failSec.close = mdLegend(failing)
+		failSec.close = failLegend
 	}
 	var chartSec *section
 	if opts.Chart {
@@ -77,26 +78,28 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 			chartSec = &section{rows: []string{c}, cut: func(int) string { return "" }}
 		}
 	}
-	otherSec := &section{rows: mdRows(other, common), cut: func(n int) string {
+	otherLines, otherLegend := mdRows(other, common)
+	otherSec := &section{rows: otherLines, cut: func(n int) string {
 		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more changed row"), more)
 	}}
 	if len(other) > 0 {
 		title := fmt.Sprintf("Other changes: %s", otherSummary(other))
 		if len(other) > foldRows {
 			otherSec.open = "\n<details><summary>" + Escape(title) + "</summary>\n\n" + mdHeader(other)
-			otherSec.close = mdLegend(other) + "\n</details>\n"
+			otherSec.close = otherLegend + "\n</details>\n"
 		} else {
 			otherSec.open = "\n**" + Escape(title) + "**\n\n" + mdHeader(other)
-			otherSec.close = mdLegend(other)
+			otherSec.close = otherLegend
 		}
 	}
 	unchangedLine := ""
-	sameSec := &section{rows: mdRows(same, common), cut: func(n int) string {
+	sameLines, sameLegend := mdRows(same, common)
+	sameSec := &section{rows: sameLines, cut: func(n int) string {
 		return fmt.Sprintf("\n_… and %s, left out to fit%s._\n", plural(n, "more unchanged row"), more)
 	}}
 	if len(same) > 0 {
 		sameSec.open = fmt.Sprintf("\n<details><summary>%s unchanged</summary>\n\n", plural(unchanged, "config")) + mdHeader(same)
-		sameSec.close = mdLegend(same) + "\n</details>\n"
+		sameSec.close = sameLegend + "\n</details>\n"
 	} else if unchanged > 0 {
 		unchangedLine = fmt.Sprintf("\n%s unchanged, not listed.\n", plural(unchanged, "config"))
 	}
@@ -260,8 +263,9 @@ func mdHeader(rows []Row) string {
 	return b.String()
 }
 
-// mdRows renders each row once, as a table line.
-func mdRows(rows []Row, common []string) []string {
+// mdRows renders each row once, as a table line, and the legend that goes under the table:
+// the reasons that several rows share, written once.
+func mdRows(rows []Row, common []string) (lines []string, legend string) {
 	metrics := rowMetrics(rows)
 	why := reasons(rows)
 	notes := newFootnotes(why)
@@ -282,17 +286,11 @@ func mdRows(rows []Row, common []string) []string {
 		b.WriteString(" " + Escape(GateCell(row.Decider())) + " | " + escapeMarks(notes, why[i]) + " |\n")
 		out[i] = b.String()
 	}
-	return out
-}
-
-// mdLegend writes the reasons that several rows share once, under the table.
-func mdLegend(rows []Row) string {
-	notes := newFootnotes(reasons(rows))
 	var b strings.Builder
 	for _, r := range notes.order {
 		fmt.Fprintf(&b, "\n%s %s\n", notes.mark[r], Escape(r))
 	}
-	return b.String()
+	return out, b.String()
 }
 
 func escapeMarks(f *footnotes, reason string) string {
