@@ -92,15 +92,10 @@ func ValidateReport(rep *check.Report) error {
 	return nil
 }
 
-// Prepare writes the first stage of the two-stage mode to dir (created if needed):
-// report.json, pr (the pull request number) and sha (its head commit), each ending in a
-// newline. Upload dir as an artifact for the workflow_run workflow that runs LoadArtifact.
-func Prepare(dir string, rep *check.Report, pr int, sha string) error {
-	return PrepareArtifact(dir, &Artifact{Report: rep, PR: pr, SHA: sha})
-}
-
-// PrepareArtifact is Prepare with the optional files too: id when a.ID is set, run-url
-// when a.RunURL is set.
+// PrepareArtifact writes the first stage of the two-stage mode to dir (created if needed):
+// report.json, pr (the pull request number) and sha (its head commit), and the optional
+// files id when a.ID is set and run-url when a.RunURL is set, each ending in a newline.
+// Upload dir as an artifact for the workflow_run workflow that runs LoadArtifact.
 func PrepareArtifact(dir string, a *Artifact) error {
 	rep, pr, sha := a.Report, a.PR, a.SHA
 	if err := ValidateReport(rep); err != nil {
@@ -157,7 +152,7 @@ type Artifact struct {
 	RunURL string // the first stage's workflow run; "" if the artifact names none
 }
 
-// LoadArtifact reads a directory written by Prepare. The directory comes from a workflow
+// LoadArtifact reads a directory written by PrepareArtifact. The directory comes from a workflow
 // that ran the pull request's code, so it is treated as hostile: only regular files are read
 // (no symbolic links), each within a size limit; pr and sha must be exactly a number and a
 // full SHA; the report must decode and validate. All errors are *InputError.

@@ -15,7 +15,7 @@ import (
 func TestPrepareLoadArtifact(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "artifact")
 	rep := testReport(2)
-	if err := Prepare(dir, rep, 7, headSHA); err != nil {
+	if err := PrepareArtifact(dir, &Artifact{Report: rep, PR: 7, SHA: headSHA}); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{"pr": "7\n", "sha": headSHA + "\n"} {
@@ -35,7 +35,7 @@ func TestPrepareLoadArtifact(t *testing.T) {
 func TestLoadArtifactRejects(t *testing.T) {
 	good := func(t *testing.T) string {
 		dir := t.TempDir()
-		if err := Prepare(dir, testReport(1), 7, headSHA); err != nil {
+		if err := PrepareArtifact(dir, &Artifact{Report: testReport(1), PR: 7, SHA: headSHA}); err != nil {
 			t.Fatal(err)
 		}
 		return dir
@@ -91,13 +91,13 @@ func TestLoadArtifactRejects(t *testing.T) {
 
 func TestPrepareRejects(t *testing.T) {
 	dir := t.TempDir()
-	if err := Prepare(dir, testReport(1), 0, headSHA); err == nil {
+	if err := PrepareArtifact(dir, &Artifact{Report: testReport(1), PR: 0, SHA: headSHA}); err == nil {
 		t.Error("no pull request accepted")
 	}
-	if err := Prepare(dir, testReport(1), 7, "HEAD"); err == nil {
+	if err := PrepareArtifact(dir, &Artifact{Report: testReport(1), PR: 7, SHA: "HEAD"}); err == nil {
 		t.Error("a ref accepted as SHA")
 	}
-	if err := Prepare(dir, &check.Report{Schema: 1, Verdict: "?"}, 7, headSHA); err == nil {
+	if err := PrepareArtifact(dir, &Artifact{Report: &check.Report{Schema: 1, Verdict: "?"}, PR: 7, SHA: headSHA}); err == nil {
 		t.Error("invalid report accepted")
 	}
 }

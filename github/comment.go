@@ -75,6 +75,16 @@ func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueCo
 	}
 }
 
+// editComment replaces the body of comment id, retrying as every call does.
+func (p *publisher) editComment(ctx context.Context, id int64, body string) (*gh.IssueComment, error) {
+	var out *gh.IssueComment
+	err := p.retry.call(ctx, func() (err error) {
+		out, _, err = p.client.Issues.EditComment(ctx, p.owner, p.name, id, &gh.IssueComment{Body: gh.String(body)})
+		return err
+	})
+	return out, err
+}
+
 // upsertComment creates or edits the sticky comment. create says whether a missing comment
 // may be created. A create whose answer was lost (a server error or time-out) is not sent
 // again blindly: the comments are listed again, so the comment is never posted twice.
@@ -90,11 +100,7 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			if found.GetBody() == body {
 				return CommentUnchanged, found, nil
 			}
-			var out *gh.IssueComment
-			err := p.retry.call(ctx, func() (err error) {
-				out, _, err = p.client.Issues.EditComment(ctx, p.owner, p.name, found.GetID(), &gh.IssueComment{Body: gh.String(body)})
-				return err
-			})
+			out, err := p.editComment(ctx, found.GetID(), body)
 			if err != nil {
 				return "", nil, p.apiError(err, "edit the perfgate comment on")
 			}

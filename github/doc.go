@@ -8,7 +8,7 @@
 // (pull requests from forks) is only a warning unless [Options].Strict is set.
 //
 // Pull requests from forks get a read-only token in the pull_request workflow. The
-// two-stage mode handles them: [Prepare] writes the report, the pull request number and its
+// two-stage mode handles them: [PrepareArtifact] writes the report, the pull request number and its
 // head SHA to a directory that the pull_request workflow uploads as an artifact, and
 // [LoadArtifact] reads that directory back, as untrusted input, in a workflow_run workflow
 // that has a write token. Publish with [Options].VerifyHead then refuses to publish unless the

@@ -127,11 +127,7 @@ func (p *publisher) supersede(ctx context.Context, old, created *gh.IssueComment
 	if len(body) > MaxCommentBytes {
 		body = report.Superseded(created.GetHTMLURL(), "")
 	}
-	err := p.retry.call(ctx, func() error {
-		_, _, err := p.client.Issues.EditComment(ctx, p.owner, p.name, old.GetID(), &gh.IssueComment{Body: gh.String(body)})
-		return err
-	})
-	if err != nil {
+	if _, err := p.editComment(ctx, old.GetID(), body); err != nil {
 		fmt.Fprintf(p.opts.Stderr, "perfgate: warning: could not mark the earlier comment %d outdated: %v\n", old.GetID(), err)
 		return
 	}
@@ -216,11 +212,7 @@ func (p *publisher) markComment(ctx context.Context, phase Phase) error {
 		p.out.Comment = CommentUnchanged
 		return nil
 	}
-	var out *gh.IssueComment
-	err = p.retry.call(ctx, func() (err error) {
-		out, _, err = p.client.Issues.EditComment(ctx, p.owner, p.name, found.GetID(), &gh.IssueComment{Body: gh.String(body)})
-		return err
-	})
+	out, err := p.editComment(ctx, found.GetID(), body)
 	if err != nil {
 		return p.apiError(err, "edit the perfgate comment on")
 	}
@@ -250,13 +242,4 @@ func OwnRunURL(getenv func(string) string) string {
 		return ""
 	}
 	return u
-}
-
-func firstRunURL(urls ...string) string {
-	for _, u := range urls {
-		if u != "" {
-			return u
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -270,7 +271,7 @@ func (p *publisher) target() error {
 	}
 	p.event.Name = o.Getenv("GITHUB_EVENT_NAME")
 	if o.RunURL == "" {
-		o.RunURL = firstRunURL(p.event.RunURL, o.FallbackRunURL, OwnRunURL(o.Getenv))
+		o.RunURL = cmp.Or(p.event.RunURL, o.FallbackRunURL, OwnRunURL(o.Getenv))
 	}
 	repo := o.Repo
 	if repo == "" {

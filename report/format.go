@@ -10,38 +10,11 @@ import (
 	"github.com/perfgate/perfgate/check"
 )
 
-// Ordered returns the results in report order: by status (failures first), then config key,
-// then metric. It does not modify rep.
-func Ordered(rep *check.Report) []check.Result {
-	rank := map[check.Status]int{}
-	for i, s := range check.Statuses {
-		rank[s] = i
-	}
-	rs := append([]check.Result(nil), rep.Results...)
-	sort.SliceStable(rs, func(i, j int) bool {
-		a, b := rs[i], rs[j]
-		if rank[a.Status] != rank[b.Status] {
-			return rank[a.Status] < rank[b.Status]
-		}
-		if a.Key != b.Key {
-			return a.Key < b.Key
-		}
-		return a.Metric < b.Metric
-	})
-	return rs
-}
-
-// Headline is the one-line verdict with the configs counted by status, e.g. "FAIL: 1
+// headline is the one-line verdict with the configs counted by status, e.g. "FAIL: 1
 // regression, 1 newly-failing, 31 unchanged (33 configs)". A config counts once, with the
 // status of its most severe row.
-func Headline(rep *check.Report) string { return headline(rep, Rows(rep)) }
-
 func headline(rep *check.Report, rows []Row) string {
 	c, n := ConfigCounts(rows)
-	var parts []string
-	for _, s := range countOrder(c) {
-		parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
-	}
 	v := "PASS"
 	if rep.Verdict == check.Fail {
 		v = "FAIL"
@@ -51,7 +24,16 @@ func headline(rep *check.Report, rows []Row) string {
 	if n == 0 {
 		return v + ": no results"
 	}
-	return v + ": " + strings.Join(parts, ", ") + " (" + plural(n, "config") + ")"
+	return v + ": " + countWords(c) + " (" + plural(n, "config") + ")"
+}
+
+// countWords says counts by status in report order, e.g. "1 regression, 31 unchanged".
+func countWords(c map[check.Status]int) string {
+	var parts []string
+	for _, s := range countOrder(c) {
+		parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // countOrder lists the statuses present in c in report order, unchanged last and statuses
@@ -108,48 +90,4 @@ func num(v float64) string {
 	default:
 		return strconv.FormatFloat(v, 'f', 3, 64)
 	}
-}
-
-// Cells are the text of one result row, shared by the text and Markdown tables.
-type Cells struct {
-	Config, Metric, Baseline, New, Delta, Test, Status string
-}
-
-// RowCells formats a result's row.
-func RowCells(r *check.Result) Cells {
-	c := Cells{Config: ConfigString(r), Metric: r.Metric, Status: string(r.Status), Baseline: "—", New: "—", Delta: "—"}
-	if r.Ignored {
-		c.Status += " (ignored)"
-	}
-	if b := r.Baseline; b != nil {
-		switch {
-		case b.Runs == 0 && b.Failed > 0:
-			c.Baseline = "failed"
-		case b.Runs > 0:
-			band := ""
-			if b.Hi > b.Center {
-				band = " ±" + strconv.FormatFloat(100*(b.Hi-b.Center)/b.Center, 'f', 1, 64) + "%"
-			}
-			c.Baseline = num(b.Center) + band + " (n=" + strconv.Itoa(b.Runs) + ")"
-		}
-	}
-	if n := r.New; n != nil {
-		switch {
-		case n.Runs == 0 && r.Outcome != "ok" && r.Outcome != "":
-			c.New = strings.ToUpper(r.Outcome)
-		case n.Runs > 0:
-			c.New = num(n.Center)
-			if n.Runs > 1 {
-				c.New += " (n=" + strconv.Itoa(n.Runs) + ")"
-			}
-		}
-	}
-	if r.DeltaPct != nil {
-		c.Delta = strconv.FormatFloat(*r.DeltaPct, 'f', 1, 64) + "%"
-		if *r.DeltaPct >= 0 {
-			c.Delta = "+" + c.Delta
-		}
-	}
-	c.Test = Reason(r)
-	return c
 }

@@ -46,23 +46,22 @@ var Formats = []*Format{
 
 // LookupFormat returns the output format called name.
 func LookupFormat(name string) (*Format, error) {
-	for _, f := range Formats {
-		if f.Name == name {
-			return f, nil
-		}
-	}
-	return nil, fmt.Errorf("must be %s, not %q", FormatNames(func(*Format) bool { return true }), name)
+	return lookupFormat(name, func(*Format) bool { return true })
 }
 
 // LookupDescribeFormat returns the output format called name if it can describe a baseline.
 func LookupDescribeFormat(name string) (*Format, error) {
-	can := func(f *Format) bool { return f.Describe != nil }
+	return lookupFormat(name, func(f *Format) bool { return f.Describe != nil })
+}
+
+// lookupFormat returns the format called name among those that pass keep.
+func lookupFormat(name string, keep func(*Format) bool) (*Format, error) {
 	for _, f := range Formats {
-		if f.Name == name && can(f) {
+		if f.Name == name && keep(f) {
 			return f, nil
 		}
 	}
-	return nil, fmt.Errorf("must be %s, not %q", FormatNames(can), name)
+	return nil, fmt.Errorf("must be %s, not %q", FormatNames(keep), name)
 }
 
 // FormatNames lists the names of the formats that pass keep, as "a, b or c".

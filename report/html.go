@@ -87,7 +87,6 @@ func htmlDataOf(h *history.History, o HistoryOptions) *htmlData {
 		}
 		d.Batches = append(d.Batches, [3]string{b.Batch, short12(b.Commit), date})
 	}
-	keySeen := map[string]bool{}
 	metricIndex := map[string]int{}
 	all := bench.Config{}
 	byKey := map[string]int{}
@@ -127,12 +126,7 @@ func htmlDataOf(h *history.History, o HistoryOptions) *htmlData {
 		}
 		d.Configs[ci].Series = append(d.Configs[ci].Series, hs)
 	}
-	for _, k := range all.Keys() {
-		if !keySeen[k] {
-			keySeen[k] = true
-			d.Keys = append(d.Keys, k)
-		}
-	}
+	d.Keys = append(d.Keys, all.Keys()...)
 	return d
 }
 

@@ -14,29 +14,26 @@ import (
 // PendingBanner is put above the previous report while a new run is in progress, so the
 // reviewer sees that the verdict below is not yet for the new head.
 func PendingBanner(sha, prevSHA, runURL string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "> ⏳ **perfgate is running** for %s%s.", shortSHA(sha), runLink(runURL))
-	if prevSHA != "" && prevSHA != sha {
-		fmt.Fprintf(&b, " The report below is for the earlier commit %s.", shortSHA(prevSHA))
-	} else {
-		b.WriteString(" The report below is from the previous run.")
-	}
-	b.WriteString("\n")
-	return b.String()
+	return banner(fmt.Sprintf("> ⏳ **perfgate is running** for %s%s.", shortSHA(sha), runLink(runURL)), sha, prevSHA,
+		" The report below is for the earlier commit %s.",
+		" The report below is from the previous run.")
 }
 
 // StaleBanner is put above the previous report when the run for sha failed or was
 // cancelled before perfgate reported: the report below is no verdict on sha.
 func StaleBanner(sha, prevSHA, runURL string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "> ⚠️ **Stale: the perfgate run for %s did not finish** (the job failed or was cancelled)%s.", shortSHA(sha), runLink(runURL))
+	return banner(fmt.Sprintf("> ⚠️ **Stale: the perfgate run for %s did not finish** (the job failed or was cancelled)%s.", shortSHA(sha), runLink(runURL)), sha, prevSHA,
+		" The report below is for the earlier commit %s, not for the head of this pull request.",
+		" The report below is from an earlier run and may not match the current head.")
+}
+
+// banner ends head with what the report below is for: the earlier commit prevSHA (put in
+// earlier's %s) when it is known and not sha, else the words same.
+func banner(head, sha, prevSHA, earlier, same string) string {
 	if prevSHA != "" && prevSHA != sha {
-		fmt.Fprintf(&b, " The report below is for the earlier commit %s, not for the head of this pull request.", shortSHA(prevSHA))
-	} else {
-		b.WriteString(" The report below is from an earlier run and may not match the current head.")
+		return head + fmt.Sprintf(earlier, shortSHA(prevSHA)) + "\n"
 	}
-	b.WriteString("\n")
-	return b.String()
+	return head + same + "\n"
 }
 
 // NoPreviousReport stands in for the earlier report when there is none to keep, or it was
@@ -79,9 +76,4 @@ func runLink(runURL string) string {
 	return " ([workflow run](" + runURL + "))"
 }
 
-func shortSHA(sha string) string {
-	if len(sha) > 12 {
-		sha = sha[:12]
-	}
-	return "`" + sha + "`"
-}
+func shortSHA(sha string) string { return "`" + short12(sha) + "`" }

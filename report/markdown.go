@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -65,12 +64,13 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 		more = "; see the [job summary](" + opts.RunURL + ")"
 	}
 
-	failSec := &section{rows: mdRows(failing, common), cut: func(n int) string {
+	failLines, failLegend := mdRows(failing, common)
+	failSec := &section{rows: failLines, cut: func(n int) string {
 		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more failing row"), more)
 	}}
 	if len(failing) > 0 {
 		failSec.open = fmt.Sprintf("\n**What failed**: %s, worst first (▲ better, ▼ worse)\n\n", plural(distinctConfigs(failing), "config")) + mdHeader(failing)
-		failSec.close = mdLegend(failing)
+		failSec.close = failLegend
 	}
 	var chartSec *section
 	if opts.Chart {
@@ -78,31 +78,30 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 			chartSec = &section{rows: []string{c}, cut: func(int) string { return "" }}
 		}
 	}
-	otherSec := &section{rows: mdRows(other, common), cut: func(n int) string {
+	otherLines, otherLegend := mdRows(other, common)
+	otherSec := &section{rows: otherLines, cut: func(n int) string {
 		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more changed row"), more)
 	}}
 	if len(other) > 0 {
 		title := fmt.Sprintf("Other changes: %s", otherSummary(other))
 		if len(other) > foldRows {
 			otherSec.open = "\n<details><summary>" + Escape(title) + "</summary>\n\n" + mdHeader(other)
-			otherSec.close = mdLegend(other) + "\n</details>\n"
+			otherSec.close = otherLegend + "\n</details>\n"
 		} else {
 			otherSec.open = "\n**" + Escape(title) + "**\n\n" + mdHeader(other)
-			otherSec.close = mdLegend(other)
+			otherSec.close = otherLegend
 		}
 	}
 	unchangedLine := ""
-	sameSec := &section{rows: mdRows(same, common), cut: func(n int) string {
+	sameLines, sameLegend := mdRows(same, common)
+	sameSec := &section{rows: sameLines, cut: func(n int) string {
 		return fmt.Sprintf("\n_… and %s, left out to fit%s._\n", plural(n, "more unchanged row"), more)
 	}}
 	if len(same) > 0 {
 		sameSec.open = fmt.Sprintf("\n<details><summary>%s unchanged</summary>\n\n", plural(unchanged, "config")) + mdHeader(same)
-		sameSec.close = mdLegend(same) + "\n</details>\n"
+		sameSec.close = sameLegend + "\n</details>\n"
 	} else if unchanged > 0 {
 		unchangedLine = fmt.Sprintf("\n%s unchanged, not listed.\n", plural(unchanged, "config"))
-		if unchanged == 1 {
-			unchangedLine = "\n1 config unchanged, not listed.\n"
-		}
 	}
 	sweepSec := &section{cut: func(n int) string {
 		return fmt.Sprintf("- _… and %s, left out to fit the comment%s._\n", plural(n, "more scale"), more)
@@ -244,33 +243,32 @@ func otherSummary(rows []Row) string {
 		}
 		c[r.Status]++
 	}
-	var parts []string
-	for _, s := range countOrder(c) {
-		parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
-	}
-	return strings.Join(parts, ", ")
+	return countWords(c)
 }
 
 // mdHeader is the header of a table of rows: status, config, one column per metric, what
 // the change was measured against, and why.
 func mdHeader(rows []Row) string {
+	metrics := rowMetrics(rows)
 	var b strings.Builder
 	b.WriteString("| status | config |")
-	for _, m := range rowMetrics(rows) {
+	for _, m := range metrics {
 		b.WriteString(" " + Escape(m) + " |")
 	}
 	b.WriteString(" measured against | reason |\n|---|---|")
-	for range rowMetrics(rows) {
+	for range metrics {
 		b.WriteString("---:|")
 	}
 	b.WriteString("---|---|\n")
 	return b.String()
 }
 
-// mdRows renders each row once, as a table line.
-func mdRows(rows []Row, common []string) []string {
+// mdRows renders each row once, as a table line, and the legend that goes under the table:
+// the reasons that several rows share, written once.
+func mdRows(rows []Row, common []string) (lines []string, legend string) {
 	metrics := rowMetrics(rows)
-	notes := newFootnotes(reasons(rows))
+	why := reasons(rows)
+	notes := newFootnotes(why)
 	out := make([]string, len(rows))
 	for i := range rows {
 		row := &rows[i]
@@ -285,20 +283,14 @@ func mdRows(rows []Row, common []string) []string {
 			}
 			b.WriteString(" " + cell + " |")
 		}
-		b.WriteString(" " + Escape(GateCell(row.Decider())) + " | " + escapeMarks(notes, rowReason(row)) + " |\n")
+		b.WriteString(" " + Escape(GateCell(row.Decider())) + " | " + escapeMarks(notes, why[i]) + " |\n")
 		out[i] = b.String()
 	}
-	return out
-}
-
-// mdLegend writes the reasons that several rows share once, under the table.
-func mdLegend(rows []Row) string {
-	notes := newFootnotes(reasons(rows))
 	var b strings.Builder
 	for _, r := range notes.order {
 		fmt.Fprintf(&b, "\n%s %s\n", notes.mark[r], Escape(r))
 	}
-	return b.String()
+	return out, b.String()
 }
 
 func escapeMarks(f *footnotes, reason string) string {
@@ -306,14 +298,6 @@ func escapeMarks(f *footnotes, reason string) string {
 		return m
 	}
 	return Escape(reason)
-}
-
-func reasons(rows []Row) []string {
-	out := make([]string, len(rows))
-	for i := range rows {
-		out[i] = rowReason(&rows[i])
-	}
-	return out
 }
 
 func orDash(s string) string {

@@ -397,13 +397,11 @@ func newFootnotes(reasons []string) *footnotes {
 	return f
 }
 
-// text returns what a row's reason cell holds: the reason, or its mark.
-func (f *footnotes) text(reason string) string {
-	if m := f.mark[reason]; m != "" {
-		return m
+// reasons returns the reason of every row, as newFootnotes takes them.
+func reasons(rows []Row) []string {
+	out := make([]string, len(rows))
+	for i := range rows {
+		out[i] = rowReason(&rows[i])
 	}
-	return reason
+	return out
 }
-
-// configKeys returns a config's keys in display order.
-func configKeys(cfg map[string]string) []string { return bench.Config(cfg).Keys() }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 )
 
@@ -105,7 +106,8 @@ func groupOf(row *Row) string {
 // stacked over two lines; the reason goes under each row, or under the group when shared.
 func writeTextGroup(b *strings.Builder, rows []Row, common []string) {
 	metrics := rowMetrics(rows)
-	notes := newFootnotes(reasons(rows))
+	why := reasons(rows)
+	notes := newFootnotes(why)
 	type textRow struct {
 		cells  []string
 		reason string
@@ -117,7 +119,7 @@ func writeTextGroup(b *strings.Builder, rows []Row, common []string) {
 		for _, m := range metrics {
 			cells = append(cells, MetricCell(row.Result(m)))
 		}
-		gate, reason := GateCell(row.Decider()), rowReason(row)
+		gate, reason := GateCell(row.Decider()), why[i]
 		if m := notes.mark[reason]; m != "" {
 			// A shared reason is written once below the group; its mark ends the row.
 			gate, reason = gate+" "+m, ""
@@ -215,17 +217,8 @@ func SweepLine(s check.Winner) string {
 	return line
 }
 
-// scaleString renders a scale's keys in display order.
-func scaleString(scale map[string]string) string {
-	var parts []string
-	for _, k := range configKeys(scale) {
-		parts = append(parts, k+"="+scale[k])
-	}
-	if len(parts) == 0 {
-		return "all configs"
-	}
-	return strings.Join(parts, " ")
-}
+// scaleString renders a scale's keys in display order, "all configs" when it has none.
+func scaleString(scale map[string]string) string { return orAll(bench.Config(scale).String()) }
 
 func orNone(s string) string {
 	if s == "" {

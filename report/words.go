@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 )
 
@@ -49,10 +50,7 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	case check.NotInNew:
 		return "in the baseline but not in the new results"
 	case check.RunFailed:
-		why := c.Reason
-		if why == "" {
-			why = string(c.Outcome)
-		}
+		why := failedWhy(c.Outcome, c.Reason)
 		switch r.Status {
 		case check.New:
 			return "new config; it failed: " + why
@@ -66,11 +64,7 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	case check.NoBaseline:
 		return "no baseline for this config"
 	case check.BaselineFailed:
-		why := c.Reason
-		if why == "" {
-			why = string(c.Outcome)
-		}
-		return fmt.Sprintf("failed in the baseline (%s); runs now", why)
+		return fmt.Sprintf("failed in the baseline (%s); runs now", failedWhy(c.Outcome, c.Reason))
 	case check.BaselineLacksMetric:
 		return "the baseline has no " + c.Metric + " for this config"
 	case check.FixedTolerance:
@@ -120,6 +114,14 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 		return fmt.Sprintf("shown with the %s decision (one measurement of the run)", c.Metric)
 	}
 	return c.CaveatKind() // a caveat this renderer does not know yet
+}
+
+// failedWhy says why a run failed: its recorded reason, else its outcome.
+func failedWhy(o bench.Outcome, reason string) string {
+	if reason == "" {
+		return string(o)
+	}
+	return reason
 }
 
 // Notes returns the report-wide notes in words: those recorded in rep (read back from JSON),
