@@ -292,7 +292,6 @@ type hypothesis struct {
 	ss    float64 // residual sum of squares of the data kept
 	loc   float64 // posterior location of the change (new minus kept baseline, signed)
 	n     int     // baseline runs kept
-	drop  float64 // the slow run's signed distance from the other runs' mean
 }
 
 // hypotheses weighs every hypothesis for baseline g and new runs y (signed logs; y may be

@@ -166,20 +166,20 @@ func (f *mixFit) classHypotheses(hs []hypothesis, st *cfgStats, class int, cc *c
 	if k > 0 {
 		logK = math.Log(float64(k))
 	}
-	add := func(slow, nk int, logNk, mk, vk, extra, drop float64) {
+	add := func(slow, nk int, logNk, mk, vk, extra float64) {
 		m := float64(nk-1) + km
 		ss := vk*float64(nk-1) + ssY
 		lm := -0.5*logNk - m/2*log2Pi + cc.priorTerm - cc.lgHalf + lc.post(prior.df, m) - (prior.df+m)/2*math.Log((prior.df*prior.s2+ss)/2)
 		if k > 0 {
 			lm -= 0.5 * logK
 		}
-		h := hypothesis{class: class, slow: slow, prior: prior, w: cc.logPc + extra + lm, m: m, ss: ss, n: nk, drop: drop}
+		h := hypothesis{class: class, slow: slow, prior: prior, w: cc.logPc + extra + lm, m: m, ss: ss, n: nk}
 		if k > 0 {
 			h.loc = meanY - mk
 		}
 		hs = append(hs, h)
 	}
-	add(-1, n, st.logN, st.mean, st.v, float64(n)*cc.logRest, 0)
+	add(-1, n, st.logN, st.mean, st.v, float64(n)*cc.logRest)
 	if n < 3 || len(st.loo) == 0 {
 		return hs
 	}
@@ -191,7 +191,7 @@ func (f *mixFit) classHypotheses(hs []hypothesis, st *cfgStats, class int, cc *c
 		if p <= 0 {
 			continue
 		}
-		add(o.i, n-1, st.logN1, o.mean, o.v, cc.logSlow+float64(n-1)*cc.logRest+math.Log(p), o.d)
+		add(o.i, n-1, st.logN1, o.mean, o.v, cc.logSlow+float64(n-1)*cc.logRest+math.Log(p))
 	}
 	return hs
 }
