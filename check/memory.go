@@ -56,7 +56,7 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 			continue
 		}
 		var p float64
-		hs, _ := fit.hypotheses(signed(xs, fit.sign), nil, fit.share)
+		hs := fit.hypotheses(signed(xs, fit.sign), nil, fit.share)
 		for _, h := range hs {
 			if h.class == noisyClass {
 				p += h.w

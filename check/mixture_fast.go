@@ -196,10 +196,9 @@ func (f *mixFit) classHypotheses(hs []hypothesis, st *cfgStats, class int, cc *c
 	return hs
 }
 
-// weigh is hypotheses on a config's statistics: it appends the config's hypotheses to hs[:0],
-// normalises their weights and returns them with the log marginal likelihood. cc are the
-// classes' constants under share (nil: computed here).
-func (f *mixFit) weigh(hs []hypothesis, st *cfgStats, k int, meanY, ssY, share float64, cc *[2]classConsts, lc *lgCache) ([]hypothesis, float64) {
+// weigh is hypotheses on a config's statistics: it appends the config's hypotheses to hs[:0]
+// and normalises their weights. cc are the classes' constants under share (nil: computed here).
+func (f *mixFit) weigh(hs []hypothesis, st *cfgStats, k int, meanY, ssY, share float64, cc *[2]classConsts, lc *lgCache) []hypothesis {
 	if cc == nil {
 		c := f.classConstsOf(share, lc)
 		cc = &c
@@ -208,17 +207,17 @@ func (f *mixFit) weigh(hs []hypothesis, st *cfgStats, k int, meanY, ssY, share f
 	for class := range f.classes {
 		hs = f.classHypotheses(hs, st, class, &cc[class], k, meanY, ssY, lc)
 	}
-	top, sum := normalise(hs)
-	return hs, top + math.Log(sum)
+	normalise(hs)
+	return hs
 }
 
-// normalise turns the log weights of hs into weights summing to 1 and returns the largest
-// log weight and the sum of the weights relative to it.
-func normalise(hs []hypothesis) (top, sum float64) {
-	top = math.Inf(-1)
+// normalise turns the log weights of hs into weights summing to 1.
+func normalise(hs []hypothesis) {
+	top := math.Inf(-1)
 	for _, h := range hs {
 		top = math.Max(top, h.w)
 	}
+	var sum float64
 	for i := range hs {
 		hs[i].w = math.Exp(hs[i].w - top)
 		sum += hs[i].w
@@ -226,7 +225,6 @@ func normalise(hs []hypothesis) (top, sum float64) {
 	for i := range hs {
 		hs[i].w /= sum
 	}
-	return top, sum
 }
 
 // fitCap is the most configs the store-wide hyperparameters are fitted on: a larger store is
