@@ -311,7 +311,7 @@ func (f *mixFit) hypotheses(g, y []float64, share float64) []hypothesis {
 // posterior is the mixture of Student t posteriors of the signed change.
 type posterior struct {
 	w, loc, scale, df []float64
-	// lgRatio, if set, holds lgamma((df+1)/2) - lgamma(df/2) per component (for quantile).
+	// lgRatio holds lgamma((df+1)/2) - lgamma(df/2) per component (for quantile).
 	lgRatio []float64
 }
 

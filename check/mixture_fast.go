@@ -280,13 +280,7 @@ func (p posterior) quantile(y float64) float64 {
 	}
 	for i := range p.w {
 		v := p.df[i]
-		var lr float64
-		if p.lgRatio != nil {
-			lr = p.lgRatio[i]
-		} else {
-			lr = lgamma((v+1)/2) - lgamma(v/2)
-		}
-		norm[i] = p.w[i] / p.scale[i] * math.Exp(lr) / math.Sqrt(v*math.Pi)
+		norm[i] = p.w[i] / p.scale[i] * math.Exp(p.lgRatio[i]) / math.Sqrt(v*math.Pi)
 	}
 	pdf := func(x float64) float64 { // only guides the steps: its rounding does not matter
 		var d float64
