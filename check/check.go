@@ -425,12 +425,14 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	}
 	because := func(c Caveat) { res.Caveats = append(res.Caveats, c) }
 	var xs, ys []Point
+	var meanX, meanY float64 // the mean log centres, when there are points
 	if b != nil {
 		xs = b.logPoints(mi.name)
 		if len(xs) > 0 || b.failed > 0 {
 			res.Baseline = &Baseline{Runs: len(xs), Failed: b.failed}
 			if len(xs) > 0 {
-				c := math.Exp(pointMean(xs))
+				meanX = pointMean(xs)
+				c := math.Exp(meanX)
 				res.Baseline.Center, res.Baseline.Lo, res.Baseline.Hi = c, c, c
 				res.Baseline.History = make([]float64, len(xs))
 				for i, x := range xs {
@@ -444,7 +446,8 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 		res.Notes = n.notes()
 		res.New = &NewRuns{Runs: len(ys)}
 		if len(ys) > 0 {
-			res.New.Center = math.Exp(pointMean(ys))
+			meanY = pointMean(ys)
+			res.New.Center = math.Exp(meanY)
 		}
 	}
 	res.ThresholdPct = tol
@@ -499,7 +502,7 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 		return res, nil
 	}
 
-	diff := pointMean(ys) - pointMean(xs)
+	diff := meanY - meanX
 	delta := 100 * (math.Exp(diff) - 1)
 	res.DeltaPct = ptr(delta)
 	worse := (mi.better == bench.Higher && diff < 0) || (mi.better == bench.Lower && diff > 0)
@@ -511,7 +514,6 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	if !ok {
 		c := res.Baseline.Center
 		res.Test = ToleranceTest
-		res.ThresholdPct = tol
 		res.Baseline.Lo, res.Baseline.Hi = c*(1-tol/100), c*(1+tol/100)
 		beyond := math.Abs(delta) > tol
 		switch {
