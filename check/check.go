@@ -198,13 +198,7 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	metrics := suiteMetrics(opts.Metrics, base, cur)
 	learned := learn(test, bs, border, metrics, opts)
 
-	keys := append([]string(nil), border...)
-	for _, k := range norder {
-		if bs[k] == nil {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
+	keys := configKeys(bs, border, norder)
 
 	rep := &Report{Schema: Schema, Results: []Result{}}
 	var tests []pendingTest
@@ -307,8 +301,21 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	if len(rep.Results) > 0 && Counts(rep)[New] == len(rep.Results) {
 		rep.Remarks = append(rep.Remarks, NothingGated{})
 	}
-	rep.Sweep = sweep(bs, border, ns, metrics)
+	rep.Sweep = sweep(bs, ns, keys, metrics)
 	return rep
+}
+
+// configKeys returns, sorted, the keys of the baseline's configs (border, of bs) and of the
+// new configs (norder) the baseline lacks.
+func configKeys(bs map[string]*series, border, norder []string) []string {
+	keys := append([]string(nil), border...)
+	for _, k := range norder {
+		if bs[k] == nil {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // learn runs the test's learning step over each metric's baseline histories.

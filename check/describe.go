@@ -99,7 +99,7 @@ func Describe(runs []bench.Run, opts Options) *Description {
 			}
 		}
 	}
-	d.Sweep = sweep(bs, order, nil, metrics)
+	d.Sweep = sweep(bs, nil, configKeys(bs, order, nil), metrics)
 	return d
 }
 
