@@ -241,16 +241,13 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 			tolerance++ // decided without a test: too little history
 		}
 	}
-	decide(rep, pending, opts)
+	family := decide(rep, pending, opts)
 	for _, t := range ignored {
 		decideOne(&rep.Results[t.index], t, t.pWorse, t.pBetter, 1, opts)
 	}
-
-	family := map[string]int{}
 	largest := 0
-	for _, t := range pending {
-		family[t.family]++
-		largest = max(largest, family[t.family])
+	for _, k := range family {
+		largest = max(largest, k)
 	}
 	for _, t := range shown {
 		// The shown metric's own evidence, at the level its decision was tested at: its
@@ -557,13 +554,15 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 // decide applies the multiple-comparison correction to the pending tests and sets their
 // statuses, thresholds and caveats. Each measurement is its own family, counting configs: the
 // speed metrics of one run are one measurement (TFLOPS is work divided by time) decided once,
-// and an independent metric (memory) is a family of its own.
-func decide(rep *Report, tests []pendingTest, opts Options) {
+// and an independent metric (memory) is a family of its own. It returns each family's size.
+func decide(rep *Report, tests []pendingTest, opts Options) map[string]int {
 	families := map[string][]int{}
 	for i, t := range tests {
 		families[t.family] = append(families[t.family], i)
 	}
-	for _, idx := range families {
+	sizes := make(map[string]int, len(families))
+	for f, idx := range families {
+		sizes[f] = len(idx)
 		worse := make([]float64, len(idx))
 		better := make([]float64, len(idx))
 		for j, i := range idx {
@@ -575,6 +574,7 @@ func decide(rep *Report, tests []pendingTest, opts Options) {
 			decideOne(&rep.Results[tests[i].index], tests[i], worse[j], better[j], len(idx), opts)
 		}
 	}
+	return sizes
 }
 
 func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Options) {
