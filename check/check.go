@@ -509,7 +509,7 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	diff := meanY - meanX
 	delta := 100 * (math.Exp(diff) - 1)
 	res.DeltaPct = ptr(delta)
-	worse := (mi.better == bench.Higher && diff < 0) || (mi.better == bench.Lower && diff > 0)
+	worse := isWorse(mi.better, diff)
 	var ev Evidence
 	ok := learned != nil
 	if ok {
@@ -540,7 +540,7 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 		diff = ev.Diff
 		res.Baseline.Center = res.New.Center / math.Exp(diff)
 		res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
-		worse = (mi.better == bench.Higher && diff < 0) || (mi.better == bench.Lower && diff > 0)
+		worse = isWorse(mi.better, diff)
 	}
 	// One-sided tests: is it worse? is it better? Only the first can fail the gate.
 	pWorse, pBetter := ev.PLower, ev.PHigher
@@ -549,6 +549,12 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	}
 	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound,
 		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(ys), plainDelta: plainDelta, plainWorse: plainWorse}
+}
+
+// isWorse reports whether a change of diff (new minus baseline, in logs) is a worsening of a
+// metric whose better direction is better.
+func isWorse(better bench.Better, diff float64) bool {
+	return (better == bench.Higher && diff < 0) || (better == bench.Lower && diff > 0)
 }
 
 // decide applies the multiple-comparison correction to the pending tests and sets their
