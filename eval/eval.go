@@ -192,14 +192,12 @@ func runSuite(s Setup, sc Scenario, rng *rand.Rand) tally {
 	rep, suspect, reruns := gate(s, sc, suite, rng, base, nil)
 	t.fail, t.suspect, t.reruns = rep.Verdict == check.Fail, suspect, reruns
 	t.pooled = sc.Name == "standard" && pooledFail(base, prRuns(suite, rng, sc.PRRuns, nil, nil))
+	byClass := map[Class][]int{}
 	for i, c := range suite.Class {
 		t.configs[c]++
 		if failed(rep, suite.Configs[i].Key()) {
 			t.flagged[c]++
 		}
-	}
-	byClass := map[Class][]int{}
-	for i, c := range suite.Class {
 		byClass[c] = append(byClass[c], i)
 	}
 	// Per drop size, one PR with the drop injected on one config of each class (the
