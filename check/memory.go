@@ -35,8 +35,9 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 	metrics := suiteMetrics(nil, uniq)
 	var mi *metricInfo
 	for _, want := range opts.SpeedMetrics {
-		if i := slices.IndexFunc(metrics, func(m metricInfo) bool { return m.name == want }); i >= 0 && mi == nil {
+		if i := slices.IndexFunc(metrics, func(m metricInfo) bool { return m.name == want }); i >= 0 {
 			mi = &metrics[i]
+			break
 		}
 	}
 	if mi == nil {
