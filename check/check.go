@@ -360,7 +360,6 @@ func wanted(list []string, name string) bool {
 // A pendingTest is a statistical comparison waiting for the multiple-comparison correction.
 type pendingTest struct {
 	index           int
-	metric          string
 	family          string // the measurement: tests of one measurement are corrected together
 	pWorse, pBetter float64
 	worse           bool
@@ -547,7 +546,7 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	if mi.better == bench.Lower {
 		pWorse, pBetter = ev.PHigher, ev.PLower
 	}
-	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound,
+	return res, &pendingTest{pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound,
 		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(ys), plainDelta: plainDelta, plainWorse: plainWorse}
 }
 
