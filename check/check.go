@@ -628,16 +628,18 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 // Options.SpeedMetrics compared on data on both sides, else the first present (outcomes such
 // as OOM decide alike for every metric). The other speed results are shown with it.
 func chooseDeciders(results []Result, opts Options) {
-	decider := -1
-	for _, want := range []bool{true, false} {
-		for _, m := range opts.SpeedMetrics {
-			for i := range results {
-				if decider < 0 && results[i].Metric == m && (!want || results[i].DeltaPct != nil) {
-					decider = i
+	decider := func() int {
+		for _, compared := range []bool{true, false} {
+			for _, m := range opts.SpeedMetrics {
+				for i := range results {
+					if results[i].Metric == m && (!compared || results[i].DeltaPct != nil) {
+						return i
+					}
 				}
 			}
 		}
-	}
+		return -1
+	}()
 	if decider < 0 {
 		return
 	}
