@@ -188,10 +188,7 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	test, err := LookupTest(opts.Test)
-	if err != nil {
-		test, _ = LookupTest(DefaultTest)
-	}
+	test := testOf(opts)
 	bs, border := group(base)
 	ns, norder := group(cur)
 
