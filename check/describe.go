@@ -96,7 +96,7 @@ func Describe(runs []bench.Run, opts Options) *Description {
 			}
 		}
 	}
-	d.Sweep = sweep(bs, nil, configKeys(bs, order, nil), metrics)
+	d.Sweep = sweep(bs, nil, order, metrics) // order is sorted
 	return d
 }
 
