@@ -188,23 +188,14 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	test, err := LookupTest(opts.Test)
-	if err != nil {
-		test, _ = LookupTest(DefaultTest)
-	}
+	test := testOf(opts)
 	bs, border := group(base)
 	ns, norder := group(cur)
 
 	metrics := suiteMetrics(opts.Metrics, base, cur)
 	learned := learn(test, bs, border, metrics, opts)
 
-	keys := append([]string(nil), border...)
-	for _, k := range norder {
-		if bs[k] == nil {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
+	keys := configKeys(bs, border, norder)
 
 	rep := &Report{Schema: Schema, Results: []Result{}}
 	var tests []pendingTest
@@ -247,16 +238,13 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 			tolerance++ // decided without a test: too little history
 		}
 	}
-	decide(rep, pending, opts)
+	family := decide(rep, pending, opts)
 	for _, t := range ignored {
 		decideOne(&rep.Results[t.index], t, t.pWorse, t.pBetter, 1, opts)
 	}
-
-	family := map[string]int{}
 	largest := 0
-	for _, t := range pending {
-		family[t.family]++
-		largest = max(largest, family[t.family])
+	for _, k := range family {
+		largest = max(largest, k)
 	}
 	for _, t := range shown {
 		// The shown metric's own evidence, at the level its decision was tested at: its
@@ -307,8 +295,21 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	if len(rep.Results) > 0 && Counts(rep)[New] == len(rep.Results) {
 		rep.Remarks = append(rep.Remarks, NothingGated{})
 	}
-	rep.Sweep = sweep(bs, border, ns, metrics)
+	rep.Sweep = sweep(bs, ns, keys, metrics)
 	return rep
+}
+
+// configKeys returns, sorted, the keys of the baseline's configs (border, of bs) and of the
+// new configs (norder) the baseline lacks.
+func configKeys(bs map[string]*series, border, norder []string) []string {
+	keys := append([]string(nil), border...)
+	for _, k := range norder {
+		if bs[k] == nil {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // learn runs the test's learning step over each metric's baseline histories.
@@ -356,7 +357,6 @@ func wanted(list []string, name string) bool {
 // A pendingTest is a statistical comparison waiting for the multiple-comparison correction.
 type pendingTest struct {
 	index           int
-	metric          string
 	family          string // the measurement: tests of one measurement are corrected together
 	pWorse, pBetter float64
 	worse           bool
@@ -425,12 +425,14 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	}
 	because := func(c Caveat) { res.Caveats = append(res.Caveats, c) }
 	var xs, ys []Point
+	var meanX, meanY float64 // the mean log centres, when there are points
 	if b != nil {
 		xs = b.logPoints(mi.name)
 		if len(xs) > 0 || b.failed > 0 {
 			res.Baseline = &Baseline{Runs: len(xs), Failed: b.failed}
 			if len(xs) > 0 {
-				c := math.Exp(pointMean(xs))
+				meanX = pointMean(xs)
+				c := math.Exp(meanX)
 				res.Baseline.Center, res.Baseline.Lo, res.Baseline.Hi = c, c, c
 				res.Baseline.History = make([]float64, len(xs))
 				for i, x := range xs {
@@ -444,7 +446,8 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 		res.Notes = n.notes()
 		res.New = &NewRuns{Runs: len(ys)}
 		if len(ys) > 0 {
-			res.New.Center = math.Exp(pointMean(ys))
+			meanY = pointMean(ys)
+			res.New.Center = math.Exp(meanY)
 		}
 	}
 	res.ThresholdPct = tol
@@ -499,10 +502,10 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 		return res, nil
 	}
 
-	diff := pointMean(ys) - pointMean(xs)
+	diff := meanY - meanX
 	delta := 100 * (math.Exp(diff) - 1)
 	res.DeltaPct = ptr(delta)
-	worse := (mi.better == bench.Higher && diff < 0) || (mi.better == bench.Lower && diff > 0)
+	worse := isWorse(mi.better, diff)
 	var ev Evidence
 	ok := learned != nil
 	if ok {
@@ -511,7 +514,6 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 	if !ok {
 		c := res.Baseline.Center
 		res.Test = ToleranceTest
-		res.ThresholdPct = tol
 		res.Baseline.Lo, res.Baseline.Hi = c*(1-tol/100), c*(1+tol/100)
 		beyond := math.Abs(delta) > tol
 		switch {
@@ -534,27 +536,35 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 		diff = ev.Diff
 		res.Baseline.Center = res.New.Center / math.Exp(diff)
 		res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
-		worse = (mi.better == bench.Higher && diff < 0) || (mi.better == bench.Lower && diff > 0)
+		worse = isWorse(mi.better, diff)
 	}
 	// One-sided tests: is it worse? is it better? Only the first can fail the gate.
 	pWorse, pBetter := ev.PLower, ev.PHigher
 	if mi.better == bench.Lower {
 		pWorse, pBetter = ev.PHigher, ev.PLower
 	}
-	return res, &pendingTest{metric: mi.name, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound,
+	return res, &pendingTest{pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound,
 		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(ys), plainDelta: plainDelta, plainWorse: plainWorse}
+}
+
+// isWorse reports whether a change of diff (new minus baseline, in logs) is a worsening of a
+// metric whose better direction is better.
+func isWorse(better bench.Better, diff float64) bool {
+	return (better == bench.Higher && diff < 0) || (better == bench.Lower && diff > 0)
 }
 
 // decide applies the multiple-comparison correction to the pending tests and sets their
 // statuses, thresholds and caveats. Each measurement is its own family, counting configs: the
 // speed metrics of one run are one measurement (TFLOPS is work divided by time) decided once,
-// and an independent metric (memory) is a family of its own.
-func decide(rep *Report, tests []pendingTest, opts Options) {
+// and an independent metric (memory) is a family of its own. It returns each family's size.
+func decide(rep *Report, tests []pendingTest, opts Options) map[string]int {
 	families := map[string][]int{}
 	for i, t := range tests {
 		families[t.family] = append(families[t.family], i)
 	}
-	for _, idx := range families {
+	sizes := make(map[string]int, len(families))
+	for f, idx := range families {
+		sizes[f] = len(idx)
 		worse := make([]float64, len(idx))
 		better := make([]float64, len(idx))
 		for j, i := range idx {
@@ -566,6 +576,7 @@ func decide(rep *Report, tests []pendingTest, opts Options) {
 			decideOne(&rep.Results[tests[i].index], tests[i], worse[j], better[j], len(idx), opts)
 		}
 	}
+	return sizes
 }
 
 func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Options) {
@@ -614,16 +625,18 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 // Options.SpeedMetrics compared on data on both sides, else the first present (outcomes such
 // as OOM decide alike for every metric). The other speed results are shown with it.
 func chooseDeciders(results []Result, opts Options) {
-	decider := -1
-	for _, want := range []bool{true, false} {
-		for _, m := range opts.SpeedMetrics {
-			for i := range results {
-				if decider < 0 && results[i].Metric == m && (!want || results[i].DeltaPct != nil) {
-					decider = i
+	decider := func() int {
+		for _, compared := range []bool{true, false} {
+			for _, m := range opts.SpeedMetrics {
+				for i := range results {
+					if results[i].Metric == m && (!compared || results[i].DeltaPct != nil) {
+						return i
+					}
 				}
 			}
 		}
-	}
+		return -1
+	}()
 	if decider < 0 {
 		return
 	}

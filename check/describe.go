@@ -61,10 +61,7 @@ type PooledNoise struct {
 
 // Describe summarises stored runs with the statistics a check would apply to them.
 func Describe(runs []bench.Run, opts Options) *Description {
-	test, err := LookupTest(opts.Test)
-	if err != nil {
-		test, _ = LookupTest(DefaultTest)
-	}
+	test := testOf(opts)
 	bs, order := group(runs)
 	sort.Strings(order)
 	metrics := suiteMetrics(nil, runs)
@@ -99,7 +96,7 @@ func Describe(runs []bench.Run, opts Options) *Description {
 			}
 		}
 	}
-	d.Sweep = sweep(bs, order, nil, metrics)
+	d.Sweep = sweep(bs, nil, order, metrics) // order is sorted
 	return d
 }
 

@@ -35,8 +35,9 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 	metrics := suiteMetrics(nil, uniq)
 	var mi *metricInfo
 	for _, want := range opts.SpeedMetrics {
-		if i := slices.IndexFunc(metrics, func(m metricInfo) bool { return m.name == want }); i >= 0 && mi == nil {
+		if i := slices.IndexFunc(metrics, func(m metricInfo) bool { return m.name == want }); i >= 0 {
 			mi = &metrics[i]
+			break
 		}
 	}
 	if mi == nil {
@@ -56,7 +57,7 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 			continue
 		}
 		var p float64
-		hs, _ := fit.hypotheses(signed(xs, fit.sign), nil, fit.share)
+		hs := fit.hypotheses(signed(xs, fit.sign), nil, fit.share)
 		for _, h := range hs {
 			if h.class == noisyClass {
 				p += h.w

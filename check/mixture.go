@@ -233,7 +233,7 @@ func (f *mixFit) em(sts []cfgStats, sc *mixScratch) {
 		f.info = [2]float64{}
 		cc := f.classConstsOf(f.share, &sc.lg)
 		for j := range sts { // the E step, accumulating the M step's sums
-			sc.hyps, _ = f.weigh(sc.hyps, &sts[j], 0, 0, 0, f.share, &cc, &sc.lg)
+			sc.hyps = f.weigh(sc.hyps, &sts[j], 0, 0, 0, f.share, &cc, &sc.lg)
 			for _, hp := range sc.hyps {
 				resp[hp.class] += hp.w
 				f.info[hp.class] += hp.w * hp.m
@@ -292,13 +292,11 @@ type hypothesis struct {
 	ss    float64 // residual sum of squares of the data kept
 	loc   float64 // posterior location of the change (new minus kept baseline, signed)
 	n     int     // baseline runs kept
-	drop  float64 // the slow run's signed distance from the other runs' mean
 }
 
 // hypotheses weighs every hypothesis for baseline g and new runs y (signed logs; y may be
-// empty while fitting) with prior noisy-class probability share. It also returns the log
-// marginal likelihood of the data (the log of the weights' sum before normalising).
-func (f *mixFit) hypotheses(g, y []float64, share float64) ([]hypothesis, float64) {
+// empty while fitting) with prior noisy-class probability share.
+func (f *mixFit) hypotheses(g, y []float64, share float64) []hypothesis {
 	k := len(y)
 	var ssY, meanY float64
 	if k > 0 {
@@ -313,7 +311,7 @@ func (f *mixFit) hypotheses(g, y []float64, share float64) ([]hypothesis, float6
 // posterior is the mixture of Student t posteriors of the signed change.
 type posterior struct {
 	w, loc, scale, df []float64
-	// lgRatio, if set, holds lgamma((df+1)/2) - lgamma(df/2) per component (for quantile).
+	// lgRatio holds lgamma((df+1)/2) - lgamma(df/2) per component (for quantile).
 	lgRatio []float64
 }
 
@@ -342,7 +340,7 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 		return Evidence{}, false
 	}
 	g, y := signed(base, f.sign), signed(cur, f.sign)
-	hs, _ := f.hypotheses(g, y, f.shareOf(base))
+	hs := f.hypotheses(g, y, f.shareOf(base))
 	var post posterior
 	var avg, noise, pNoisy, pSlow float64
 	slowW := make([]float64, len(g))
@@ -418,7 +416,7 @@ func (f *mixFit) Noise(base []Point, opts Options) (float64, bool) {
 		return 0, false
 	}
 	var v float64
-	hs, _ := f.hypotheses(signed(base, f.sign), nil, f.shareOf(base))
+	hs := f.hypotheses(signed(base, f.sign), nil, f.shareOf(base))
 	for _, h := range hs {
 		v += h.w * (h.prior.df*h.prior.s2 + h.ss) / (h.prior.df + h.m)
 	}

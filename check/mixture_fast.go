@@ -166,20 +166,20 @@ func (f *mixFit) classHypotheses(hs []hypothesis, st *cfgStats, class int, cc *c
 	if k > 0 {
 		logK = math.Log(float64(k))
 	}
-	add := func(slow, nk int, logNk, mk, vk, extra, drop float64) {
+	add := func(slow, nk int, logNk, mk, vk, extra float64) {
 		m := float64(nk-1) + km
 		ss := vk*float64(nk-1) + ssY
 		lm := -0.5*logNk - m/2*log2Pi + cc.priorTerm - cc.lgHalf + lc.post(prior.df, m) - (prior.df+m)/2*math.Log((prior.df*prior.s2+ss)/2)
 		if k > 0 {
 			lm -= 0.5 * logK
 		}
-		h := hypothesis{class: class, slow: slow, prior: prior, w: cc.logPc + extra + lm, m: m, ss: ss, n: nk, drop: drop}
+		h := hypothesis{class: class, slow: slow, prior: prior, w: cc.logPc + extra + lm, m: m, ss: ss, n: nk}
 		if k > 0 {
 			h.loc = meanY - mk
 		}
 		hs = append(hs, h)
 	}
-	add(-1, n, st.logN, st.mean, st.v, float64(n)*cc.logRest, 0)
+	add(-1, n, st.logN, st.mean, st.v, float64(n)*cc.logRest)
 	if n < 3 || len(st.loo) == 0 {
 		return hs
 	}
@@ -191,15 +191,14 @@ func (f *mixFit) classHypotheses(hs []hypothesis, st *cfgStats, class int, cc *c
 		if p <= 0 {
 			continue
 		}
-		add(o.i, n-1, st.logN1, o.mean, o.v, cc.logSlow+float64(n-1)*cc.logRest+math.Log(p), o.d)
+		add(o.i, n-1, st.logN1, o.mean, o.v, cc.logSlow+float64(n-1)*cc.logRest+math.Log(p))
 	}
 	return hs
 }
 
-// weigh is hypotheses on a config's statistics: it appends the config's hypotheses to hs[:0],
-// normalises their weights and returns them with the log marginal likelihood. cc are the
-// classes' constants under share (nil: computed here).
-func (f *mixFit) weigh(hs []hypothesis, st *cfgStats, k int, meanY, ssY, share float64, cc *[2]classConsts, lc *lgCache) ([]hypothesis, float64) {
+// weigh is hypotheses on a config's statistics: it appends the config's hypotheses to hs[:0]
+// and normalises their weights. cc are the classes' constants under share (nil: computed here).
+func (f *mixFit) weigh(hs []hypothesis, st *cfgStats, k int, meanY, ssY, share float64, cc *[2]classConsts, lc *lgCache) []hypothesis {
 	if cc == nil {
 		c := f.classConstsOf(share, lc)
 		cc = &c
@@ -208,17 +207,17 @@ func (f *mixFit) weigh(hs []hypothesis, st *cfgStats, k int, meanY, ssY, share f
 	for class := range f.classes {
 		hs = f.classHypotheses(hs, st, class, &cc[class], k, meanY, ssY, lc)
 	}
-	top, sum := normalise(hs)
-	return hs, top + math.Log(sum)
+	normalise(hs)
+	return hs
 }
 
-// normalise turns the log weights of hs into weights summing to 1 and returns the largest
-// log weight and the sum of the weights relative to it.
-func normalise(hs []hypothesis) (top, sum float64) {
-	top = math.Inf(-1)
+// normalise turns the log weights of hs into weights summing to 1.
+func normalise(hs []hypothesis) {
+	top := math.Inf(-1)
 	for _, h := range hs {
 		top = math.Max(top, h.w)
 	}
+	var sum float64
 	for i := range hs {
 		hs[i].w = math.Exp(hs[i].w - top)
 		sum += hs[i].w
@@ -226,7 +225,6 @@ func normalise(hs []hypothesis) (top, sum float64) {
 	for i := range hs {
 		hs[i].w /= sum
 	}
-	return top, sum
 }
 
 // fitCap is the most configs the store-wide hyperparameters are fitted on: a larger store is
@@ -282,13 +280,7 @@ func (p posterior) quantile(y float64) float64 {
 	}
 	for i := range p.w {
 		v := p.df[i]
-		var lr float64
-		if p.lgRatio != nil {
-			lr = p.lgRatio[i]
-		} else {
-			lr = lgamma((v+1)/2) - lgamma(v/2)
-		}
-		norm[i] = p.w[i] / p.scale[i] * math.Exp(lr) / math.Sqrt(v*math.Pi)
+		norm[i] = p.w[i] / p.scale[i] * math.Exp(p.lgRatio[i]) / math.Sqrt(v*math.Pi)
 	}
 	pdf := func(x float64) float64 { // only guides the steps: its rounding does not matter
 		var d float64

@@ -38,6 +38,20 @@ func noisySuite(n, runs int, seed uint64, sd float64) []bench.Run {
 	return out
 }
 
+// prRuns returns one new run, of batch, per config tp=1…tp=n, all at level 100 but config
+// tp=changed, at level.
+func prRuns(n int, batch string, changed int, level float64) []bench.Run {
+	var out []bench.Run
+	for c := 1; c <= n; c++ {
+		l := 100.0
+		if c == changed {
+			l = level
+		}
+		out = append(out, run(fmt.Sprintf("tp=%d", c), batch, l))
+	}
+	return out
+}
+
 // TestRobustPool: a noisy sixth of the configs and slow-node runs hardly move the robust pool
 // on 7-run histories, where the mixture's steady class fits the steady noise too; on 4-run
 // histories with a noisy third it is still nearer the steady noise than the median of
@@ -98,14 +112,7 @@ func TestSlowBaselineRun(t *testing.T) {
 			base[i].Metrics[0].Values[0] *= 0.93
 		}
 	}
-	var cur []bench.Run
-	for c := 1; c <= 12; c++ {
-		level := 100.0
-		if c == 3 {
-			level = 90
-		}
-		cur = append(cur, run(fmt.Sprintf("tp=%d", c), "pr", level))
-	}
+	cur := prRuns(12, "pr", 3, 90)
 	rep := Compare(base, cur, mixOpts(nil))
 	r := result(t, rep, "tp=3", tf)
 	var slow *SlowBaselineRun
@@ -134,14 +141,7 @@ func TestSlowBaselineRun(t *testing.T) {
 // its noise.
 func TestNoisyMemory(t *testing.T) {
 	base := suiteRuns(12, 3, 3)
-	var cur []bench.Run
-	for c := 1; c <= 12; c++ {
-		level := 100.0
-		if c == 5 {
-			level = 95
-		}
-		cur = append(cur, run(fmt.Sprintf("tp=%d", c), "pr", level))
-	}
+	cur := prRuns(12, "pr", 5, 95)
 	forgetful := Compare(base, cur, mixOpts(nil))
 	if r := result(t, forgetful, "tp=5", tf); r.Status != Regression && r.Status != Suspect {
 		t.Fatalf("without memory: tp=5 %s %v, want it flagged", r.Status, r.Caveats)
@@ -160,17 +160,7 @@ func TestNoisyMemory(t *testing.T) {
 // a failure, listed in Suspects); checked again with three new runs it is decided.
 func TestConfirmationProtocol(t *testing.T) {
 	base := noisySuite(16, 3, 4, 0.015)
-	pr := func(batch string, drop float64) []bench.Run {
-		var out []bench.Run
-		for c := 1; c <= 16; c++ {
-			level := 100.0
-			if c == 7 {
-				level = 100 - drop
-			}
-			out = append(out, run(fmt.Sprintf("tp=%d", c), batch, level))
-		}
-		return out
-	}
+	pr := func(batch string, drop float64) []bench.Run { return prRuns(16, batch, 7, 100-drop) }
 	var suspect *Result
 	var one *Report
 	var drop float64

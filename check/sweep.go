@@ -16,8 +16,9 @@ var knobKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, 
 // sweep answers the question a parallelism sweep exists for: which config is fastest for
 // each job (model and scale: every key that is not a knob), and whether the new results
 // change the winner. Configs are ranked by TFLOPS/GPU when reported, else by time per
-// iteration. Jobs with a single config are left out.
-func sweep(bs map[string]*series, border []string, ns map[string]*series, metrics []metricInfo) []Winner {
+// iteration. Jobs with a single config are left out. keys are the configs of bs and ns, sorted
+// (configKeys).
+func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Winner {
 	var rank *metricInfo
 	for i := range metrics {
 		if metrics[i].name == bench.MetricTFLOPS {
@@ -50,13 +51,6 @@ func sweep(bs map[string]*series, border []string, ns map[string]*series, metric
 		}
 		return math.Exp(pointMean(xs))
 	}
-	keys := append([]string(nil), border...)
-	for k := range ns {
-		if bs[k] == nil {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	byScale := map[string][]entry{}
 	var scales []string
 	for _, k := range keys {

@@ -102,3 +102,13 @@ func LookupTest(name string) (Test, error) {
 	}
 	return nil, fmt.Errorf("unknown test %q; registered: %s", name, strings.Join(names, ", "))
 }
+
+// testOf returns the test opts name, or DefaultTest when it names none registered (opts are
+// meant to be valid: Options.Validate).
+func testOf(opts Options) Test {
+	if t, err := LookupTest(opts.Test); err == nil {
+		return t
+	}
+	t, _ := LookupTest(DefaultTest)
+	return t
+}

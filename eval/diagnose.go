@@ -32,10 +32,7 @@ func Diagnose(s Setup, sc Scenario, drop float64) Diagnosis {
 	d := Diagnosis{Scenario: sc, Drop: drop, Errors: map[string]int{}}
 	for i := 0; i < s.Suites; i++ {
 		rng := rand.New(rand.NewPCG(seed, uint64(i)))
-		noise := s.Noise
-		noise.SlowRate, noise.BimodalShare = sc.SlowRate, sc.BimodalShare
-		suite := NewSuite(rng, s.Configs, noise)
-		base := suite.Baseline(rng, sc.BaselineRuns)
+		suite, base := scenarioSuite(s, sc, rng)
 		var steady []int
 		for j, c := range suite.Class {
 			if c == Steady {
@@ -45,10 +42,7 @@ func Diagnose(s Setup, sc Scenario, drop float64) Diagnosis {
 		var slow []float64
 		victim := -1
 		if drop > 0 && len(steady) > 0 {
-			slow = make([]float64, s.Configs)
-			for j := range slow {
-				slow[j] = 1
-			}
+			slow = unchanged(s.Configs)
 			victim = steady[rng.IntN(len(steady))]
 			slow[victim] = 1 / (1 - drop/100)
 		}

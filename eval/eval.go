@@ -186,32 +186,24 @@ func b2i(b bool) int {
 // runSuite simulates one suite: a clean PR and, per drop size and class of config, a PR with
 // the drop injected on one config of that class.
 func runSuite(s Setup, sc Scenario, rng *rand.Rand) tally {
-	noise := s.Noise
-	noise.SlowRate, noise.BimodalShare = sc.SlowRate, sc.BimodalShare
-	suite := NewSuite(rng, s.Configs, noise)
-	base := suite.Baseline(rng, sc.BaselineRuns)
+	suite, base := scenarioSuite(s, sc, rng)
 	t := tally{flagged: map[Class]int{}, configs: map[Class]int{}, hits: map[Class]map[float64]int{}, trials: map[Class]map[float64]int{}}
 
 	rep, suspect, reruns := gate(s, sc, suite, rng, base, nil)
 	t.fail, t.suspect, t.reruns = rep.Verdict == check.Fail, suspect, reruns
 	t.pooled = sc.Name == "standard" && pooledFail(base, prRuns(suite, rng, sc.PRRuns, nil, nil))
+	byClass := map[Class][]int{}
 	for i, c := range suite.Class {
 		t.configs[c]++
 		if failed(rep, suite.Configs[i].Key()) {
 			t.flagged[c]++
 		}
-	}
-	byClass := map[Class][]int{}
-	for i, c := range suite.Class {
 		byClass[c] = append(byClass[c], i)
 	}
 	// Per drop size, one PR with the drop injected on one config of each class (the
 	// victims are distinct configs; one regression hardly changes how Holm treats another).
 	for _, d := range s.Drops {
-		slow := make([]float64, s.Configs)
-		for j := range slow {
-			slow[j] = 1
-		}
+		slow := unchanged(s.Configs)
 		victims := map[Class]int{}
 		for _, c := range []Class{Steady, Noisy, Bimodal} {
 			if len(byClass[c]) > 0 {
@@ -235,6 +227,24 @@ func runSuite(s Setup, sc Scenario, rng *rand.Rand) tally {
 		}
 	}
 	return t
+}
+
+// scenarioSuite draws a suite of the setup's configs under the scenario's noise, and its
+// baseline runs.
+func scenarioSuite(s Setup, sc Scenario, rng *rand.Rand) (*Suite, []bench.Run) {
+	noise := s.Noise
+	noise.SlowRate, noise.BimodalShare = sc.SlowRate, sc.BimodalShare
+	suite := NewSuite(rng, s.Configs, noise)
+	return suite, suite.Baseline(rng, sc.BaselineRuns)
+}
+
+// unchanged returns the slow factors (Suite.Run) of n configs that keep their level.
+func unchanged(n int) []float64 {
+	slow := make([]float64, n)
+	for j := range slow {
+		slow[j] = 1
+	}
+	return slow
 }
 
 // gate checks one PR of the suite, running the confirmation protocol when the scenario asks

@@ -242,7 +242,8 @@ func RunHistory(ctx context.Context, s HistorySetup) (HistoryFigures, error) {
 			night := s.MinNight + rng.IntN(n.Nights-2*s.MinNight)
 			n.Steps = append(n.Steps, Step{Config: victims[i], Night: night, Pct: pct})
 		}
-		bdir, err := WriteNightlyRepo(ctx, filepath.Join(dir, fmt.Sprintf("repo-%03d", r)), n, rand.New(rand.NewPCG(s.Seed, uint64(r))))
+		repo := filepath.Join(dir, fmt.Sprintf("repo-%03d", r))
+		bdir, err := WriteNightlyRepo(ctx, repo, n, rand.New(rand.NewPCG(s.Seed, uint64(r))))
 		if err != nil {
 			return f, err
 		}
@@ -288,7 +289,7 @@ func RunHistory(ctx context.Context, s HistorySetup) (HistoryFigures, error) {
 			f.FalseRepos++
 		}
 		if s.Dir == "" {
-			os.RemoveAll(filepath.Join(dir, fmt.Sprintf("repo-%03d", r)))
+			os.RemoveAll(repo)
 		}
 	}
 	return f, nil

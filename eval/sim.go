@@ -103,9 +103,6 @@ func NewSuite(rng *rand.Rand, n int, m NoiseModel) *Suite {
 	return s
 }
 
-// Steady reports whether config i is one of the steady configs.
-func (s *Suite) Steady(i int) bool { return s.Class[i] == Steady }
-
 // flopsPerIter is the work of one iteration, so that TFLOPS/GPU = flopsPerIter/time.
 const flopsPerIter = 7000.0
 
