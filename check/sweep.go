@@ -8,11 +8,6 @@ import (
 	"github.com/perfgate/perfgate/bench"
 )
 
-// knobKeys are the parallelism and tuning knobs a sweep varies to train one job faster: the
-// ways to split the same model over the same GPUs. Every other key (model, gbs, sl, nodes,
-// gpus, the GPU type, …) defines the job, so only configs that share all of those compete.
-var knobKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "etp": true, "mbs": true, "flags": true}
-
 // sweep answers the question a parallelism sweep exists for: which config is fastest for
 // each job (model and scale: every key that is not a knob), and whether the new results
 // change the winner. Configs are ranked by TFLOPS/GPU when reported, else by time per
@@ -64,7 +59,7 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		var parts []string
 		var label []string
 		for _, ck := range cfg.Keys() {
-			if knobKeys[ck] {
+			if bench.IsKnob(ck) {
 				label = append(label, ck+"="+cfg[ck])
 			} else {
 				sc[ck] = cfg[ck]
