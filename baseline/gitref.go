@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // Materialize returns a temporary directory holding the files of the baseline directory dir
@@ -61,7 +63,7 @@ func Materialize(ctx context.Context, dir, ref string) (path string, cleanup fun
 			return "", noop, ctx.Err()
 		}
 		return "", noop, fmt.Errorf("baseline directory %s is not present at %s (%s): nothing is committed at %s",
-			dir, ref, short(commit), displayRel(rel))
+			dir, ref, bench.ShortCommit(commit), displayRel(rel))
 	}
 	if kind = strings.TrimSpace(kind); kind != "tree" {
 		what := "file"
@@ -69,7 +71,7 @@ func Materialize(ctx context.Context, dir, ref string) (path string, cleanup fun
 			what = "submodule"
 		}
 		return "", noop, fmt.Errorf("baseline directory %s is a %s at %s (%s), not a directory",
-			dir, what, ref, short(commit))
+			dir, what, ref, bench.ShortCommit(commit))
 	}
 
 	list, err := git(ctx, root, "ls-tree", "-r", "-z", treeish)
@@ -308,13 +310,6 @@ func fetchHint(ref string) string {
 		return fmt.Sprintf("git fetch origin %s:refs/remotes/%s", branch, ref)
 	}
 	return "git fetch origin main"
-}
-
-func short(commit string) string {
-	if len(commit) > 12 {
-		return commit[:12]
-	}
-	return commit
 }
 
 func displayRel(rel string) string {

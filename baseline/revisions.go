@@ -92,7 +92,7 @@ func Revisions(ctx context.Context, dir string) ([]Revision, error) {
 		if blobs[i] == nil {
 			continue // the commit deleted the store
 		}
-		runs, err := parseNew(file+"@"+short(rev.Commit), blobs[i], seen)
+		runs, err := parseNew(file+"@"+bench.ShortCommit(rev.Commit), blobs[i], seen)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +146,7 @@ func readVersions(ctx context.Context, root, file string, revs []Revision) ([][]
 			return nil
 		}
 		if len(h) != 3 || h[1] != "blob" {
-			return fmt.Errorf("git cat-file: unexpected header %q for %s at %s", strings.Join(h, " "), file, short(revs[i].Commit))
+			return fmt.Errorf("git cat-file: unexpected header %q for %s at %s", strings.Join(h, " "), file, bench.ShortCommit(revs[i].Commit))
 		}
 		size, err := strconv.ParseInt(h[2], 10, 64)
 		if err != nil || size < 0 {
@@ -154,7 +154,7 @@ func readVersions(ctx context.Context, root, file string, revs []Revision) ([][]
 		}
 		buf := make([]byte, size+1)
 		if _, err := io.ReadFull(r, buf); err != nil || buf[size] != '\n' {
-			return fmt.Errorf("git cat-file: short read of %s at %s", file, short(revs[i].Commit))
+			return fmt.Errorf("git cat-file: short read of %s at %s", file, bench.ShortCommit(revs[i].Commit))
 		}
 		out[i] = buf[:size]
 		return nil

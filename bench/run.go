@@ -421,3 +421,12 @@ func Errorf(file string, line int, format string, args ...any) error {
 
 // TrainBenchmark is the base name perfgate gives every config in Go benchmark format.
 const TrainBenchmark = "BenchmarkTrain"
+
+// ShortCommit abbreviates a commit SHA to its first 12 characters for display; shorter
+// strings are returned as they are.
+func ShortCommit(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}

@@ -7,6 +7,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/report"
 )
@@ -105,7 +106,7 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 		}
 		p.out.CheckRunAnnotations += len(chunk)
 	}
-	fmt.Fprintf(o.Stdout, "perfgate: check run %s %s on %s with %d annotations\n", name, conclusion, short(p.sha), p.out.CheckRunAnnotations)
+	fmt.Fprintf(o.Stdout, "perfgate: check run %s %s on %s with %d annotations\n", name, conclusion, bench.ShortCommit(p.sha), p.out.CheckRunAnnotations)
 	return nil
 }
 

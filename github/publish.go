@@ -15,6 +15,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/report"
 )
@@ -321,7 +322,7 @@ func (p *publisher) target() error {
 		// In a workflow_run workflow the payload names the commit the producing run
 		// checked out; GitHub wrote it, so it outranks the artifact.
 		if p.event.WorkflowRun && p.event.HeadSHA != "" && p.event.HeadSHA != p.sha {
-			return inputErrorf("refusing to publish: the results are for %s, but the workflow run that produced them ran on %s (workflow_run.head_sha)", short(p.sha), short(p.event.HeadSHA))
+			return inputErrorf("refusing to publish: the results are for %s, but the workflow run that produced them ran on %s (workflow_run.head_sha)", bench.ShortCommit(p.sha), bench.ShortCommit(p.event.HeadSHA))
 		}
 	}
 	p.out.PR, p.out.SHA = p.pr, p.sha
@@ -421,7 +422,7 @@ func (p *publisher) resolveHead(ctx context.Context) error {
 	head := pr.GetHead().GetSHA()
 	if p.opts.VerifyHead {
 		if head != p.sha {
-			return inputErrorf("refusing to publish: %s/%s#%d's head is now %s, but the results are for %s (the pull request was updated after the benchmark ran; the newer run publishes its own results)", p.owner, p.name, p.pr, short(head), short(p.sha))
+			return inputErrorf("refusing to publish: %s/%s#%d's head is now %s, but the results are for %s (the pull request was updated after the benchmark ran; the newer run publishes its own results)", p.owner, p.name, p.pr, bench.ShortCommit(head), bench.ShortCommit(p.sha))
 		}
 		return nil
 	}
@@ -431,13 +432,6 @@ func (p *publisher) resolveHead(ctx context.Context) error {
 	p.sha = head
 	p.out.SHA = head
 	return nil
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
 }
 
 // StatusContext returns the commit status context (and check run name) of gate id.
@@ -523,7 +517,7 @@ func (p *publisher) setStatus(ctx context.Context, state, desc string) error {
 		return p.apiError(err, "set the commit status on")
 	}
 	p.out.StatusState, p.out.StatusContext = state, context
-	fmt.Fprintf(p.opts.Stdout, "perfgate: status %s %s on %s\n", context, state, short(p.sha))
+	fmt.Fprintf(p.opts.Stdout, "perfgate: status %s %s on %s\n", context, state, bench.ShortCommit(p.sha))
 	return nil
 }
 
@@ -578,7 +572,7 @@ func (p *publisher) apiError(err error, verb string) error {
 	if p.pr != 0 {
 		where += fmt.Sprintf("#%d", p.pr)
 	} else {
-		where += "@" + short(p.sha)
+		where += "@" + bench.ShortCommit(p.sha)
 	}
 	what := fmt.Sprintf("could not %s %s", verb, where)
 	var er *gh.ErrorResponse

@@ -68,7 +68,7 @@ func pct(d float64) string {
 func where(batch, commit, date string) string {
 	var parts []string
 	if commit != "" {
-		parts = append(parts, "commit "+short12(commit))
+		parts = append(parts, "commit "+bench.ShortCommit(commit))
 	} else {
 		parts = append(parts, "uncommitted")
 	}
@@ -76,13 +76,6 @@ func where(batch, commit, date string) string {
 		parts = append(parts, date[:10])
 	}
 	return batch + " (" + strings.Join(parts, ", ") + ")"
-}
-
-func short12(c string) string {
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }
 
 // BisectText names the range to bisect for an alert: the commits the last good and the first
@@ -96,9 +89,9 @@ func BisectText(a *history.Alert) string {
 		return fmt.Sprintf("between batches %s and %s (no commits recorded)", a.Good.Batch, a.Bad.Batch)
 	}
 	if good == bad {
-		return fmt.Sprintf("both nights measured %s: the change is not in the code (machines, container, data?)", short12(good))
+		return fmt.Sprintf("both nights measured %s: the change is not in the code (machines, container, data?)", bench.ShortCommit(good))
 	}
-	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", short12(good), short12(bad), what, bad, good)
+	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", bench.ShortCommit(good), bench.ShortCommit(bad), what, bad, good)
 }
 
 // sparkNights is how many newest nights an alert's sparkline shows.

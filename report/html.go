@@ -85,7 +85,7 @@ func htmlDataOf(h *history.History, o HistoryOptions) *htmlData {
 		if len(date) > 16 {
 			date = date[:16]
 		}
-		d.Batches = append(d.Batches, [3]string{b.Batch, short12(b.Commit), date})
+		d.Batches = append(d.Batches, [3]string{b.Batch, bench.ShortCommit(b.Commit), date})
 	}
 	metricIndex := map[string]int{}
 	all := bench.Config{}

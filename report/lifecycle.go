@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // The words of the publishing lifecycle (perfgate publish --pending and --error). The
@@ -76,4 +78,4 @@ func runLink(runURL string) string {
 	return " ([workflow run](" + runURL + "))"
 }
 
-func shortSHA(sha string) string { return "`" + short12(sha) + "`" }
+func shortSHA(sha string) string { return "`" + bench.ShortCommit(sha) + "`" }
