@@ -193,49 +193,65 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	ns, norder := group(cur)
 
 	metrics := suiteMetrics(opts.Metrics, base, cur)
-	learned := learn(test, bs, border, metrics, opts)
-
 	keys := configKeys(bs, border, norder)
 
 	rep := &Report{Schema: Schema, Results: []Result{}}
-	var tests []pendingTest
+	var inputs []testInput
 	for _, k := range keys {
 		b, n := bs[k], ns[k]
 		first := len(rep.Results)
 		for _, mi := range metrics {
-			res, pt := judge(k, b, n, mi, learned[mi.name], opts)
+			res, in := judge(k, b, n, mi, opts)
 			if res == nil {
 				continue
 			}
 			res.Measurement = measurementOf(mi.name, opts)
-			if pt != nil {
-				pt.index = len(rep.Results)
-				pt.family = res.Measurement
-				res.Test = test.Name()
-				tests = append(tests, *pt)
+			if in != nil {
+				in.index = len(rep.Results)
+				inputs = append(inputs, *in)
 			}
 			rep.Results = append(rep.Results, *res)
 		}
 		chooseDeciders(rep.Results[first:], opts)
 	}
-	// Only decisions are corrected together; ignored decisions are outside the family and
-	// judged on their own, for information, as are the results shown with a decision.
-	var pending, ignored, shown []pendingTest
-	tolerance := 0
-	for _, t := range tests {
-		r := &rep.Results[t.index]
-		switch {
-		case !r.Decides():
-			shown = append(shown, t)
-		case r.Ignored:
-			ignored = append(ignored, t)
-		default:
-			pending = append(pending, t)
+	// Only the deciding results are tested: a result shown with another metric's decision is
+	// the same measurement in other units (TFLOPS/GPU is work over s/iter), so it takes the
+	// decision's status and threshold (showWith) rather than a test of its own. A test learns
+	// only the metrics that decide somewhere.
+	learned := map[string]Learned{}
+	for _, mi := range metrics {
+		for _, in := range inputs {
+			if in.mi.name == mi.name && rep.Results[in.index].Decides() {
+				learned[mi.name] = test.Learn(mi.name, histories(bs, border, mi), opts)
+				break
+			}
 		}
 	}
-	for i := range rep.Results {
-		if r := &rep.Results[i]; r.Decides() && r.Test == ToleranceTest {
-			tolerance++ // decided without a test: too little history
+	var tests []pendingTest
+	derived := map[int]testInput{} // shown results that were compared
+	adjusts := map[int]float64{}   // per tested decision: its estimate minus its plain change
+	for _, in := range inputs {
+		r := &rep.Results[in.index]
+		if !r.Decides() {
+			derived[in.index] = in
+			continue
+		}
+		if pt := runTest(r, in, learned[in.mi.name], opts); pt != nil {
+			pt.family = r.Measurement
+			r.Test = test.Name()
+			tests = append(tests, *pt)
+			adjusts[in.index] = pt.diff - in.diff
+		}
+	}
+	// Only decisions are corrected together; ignored decisions are outside the family and
+	// judged on their own, for information.
+	var pending, ignored []pendingTest
+	tolerance := 0
+	for _, t := range tests {
+		if rep.Results[t.index].Ignored {
+			ignored = append(ignored, t)
+		} else {
+			pending = append(pending, t)
 		}
 	}
 	family := decide(rep, pending, opts)
@@ -246,35 +262,23 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	for _, k := range family {
 		largest = max(largest, k)
 	}
-	for _, t := range shown {
-		// The shown metric's own evidence, at the level its decision was tested at: its
-		// p-values Bonferroni-corrected over the decision's family (so they read like the
-		// decision's), and never a suspicion of its own (the decision's status is shown).
-		k := max(family[t.family], 1)
-		pw, pb := t.pWorse, t.pBetter
-		if opts.Correction != NoCorrection {
-			pw, pb = math.Min(1, pw*float64(k)), math.Min(1, pb*float64(k))
-		}
-		t.newRuns = max(t.newRuns, opts.ConfirmRuns)
-		decideOne(&rep.Results[t.index], t, pw, pb, k, opts)
-	}
 	rep.Method = Method{
 		Alpha: opts.Alpha, Correction: opts.Correction, Comparisons: largest,
 		MinEffectPct: opts.MinEffectPct, TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns,
 		Test: test.Name(),
 	}
-	if tolerance > 0 {
-		rep.Remarks = append(rep.Remarks, ToleranceUsed{Count: tolerance, TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns})
-	}
 	rep.Verdict = Pass
 	refresh := false
-	deciders := map[string]*Result{}
+	deciders := map[string]int{}
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		if !r.Decides() {
 			continue
 		}
-		deciders[r.Key+"\x00"+r.Measurement] = r
+		if r.Test == ToleranceTest {
+			tolerance++ // decided without a test: too little history
+		}
+		deciders[r.Key+"\x00"+r.Measurement] = i
 		if r.Status == Suspect && !r.Ignored && !slices.Contains(rep.Suspects, r.Key) {
 			rep.Suspects = append(rep.Suspects, r.Key)
 		}
@@ -287,10 +291,27 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 			rep.Remarks = append(rep.Remarks, RefreshBaseline{})
 		}
 	}
+	if tolerance > 0 {
+		rep.Remarks = slices.Insert(rep.Remarks, 0, Remark(ToleranceUsed{Count: tolerance, TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns}))
+	}
 	for i := range rep.Results {
-		if r := &rep.Results[i]; !r.Decides() {
-			showWith(r, deciders[r.Key+"\x00"+r.Measurement])
+		r := &rep.Results[i]
+		if r.Decides() {
+			continue
 		}
+		di, ok := deciders[r.Key+"\x00"+r.Measurement]
+		if !ok {
+			continue
+		}
+		d := &rep.Results[di]
+		if in, ok := derived[i]; ok {
+			if adjust, tested := adjusts[di]; tested {
+				followDecision(r, in, d, adjust)
+			} else {
+				tolerate(r, in, opts) // the decision had too little history: so has this result
+			}
+		}
+		showWith(r, d)
 	}
 	if len(rep.Results) > 0 && Counts(rep)[New] == len(rep.Results) {
 		rep.Remarks = append(rep.Remarks, NothingGated{})
@@ -409,8 +430,20 @@ func failureReason(r *bench.Run) string {
 	return r.Reason
 }
 
-// judge decides one config and metric, or returns a pending test for decide.
-func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Options) (*Result, *pendingTest) {
+// A testInput is what a statistical comparison of one config and metric starts from: both
+// sides' points and their plain change. Compare tests it (runTest) when its result decides.
+type testInput struct {
+	index     int // of the result in Report.Results
+	mi        metricInfo
+	xs, ys    []Point
+	diff      float64 // the change of the mean log centres, new minus baseline
+	minEffect float64
+	tol       float64
+}
+
+// judge decides one config and metric from outcomes alone, or returns with the result the
+// input of a statistical comparison (runTest).
+func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *testInput) {
 	var cfg bench.Config
 	if b != nil {
 		cfg = b.cfg
@@ -501,32 +534,26 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 		because(BaselineLacksMetric{Metric: mi.name})
 		return res, nil
 	}
-
 	diff := meanY - meanX
-	delta := 100 * (math.Exp(diff) - 1)
-	res.DeltaPct = ptr(delta)
-	worse := isWorse(mi.better, diff)
+	res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
+	return res, &testInput{mi: mi, xs: xs, ys: ys, diff: diff, minEffect: minEffect, tol: tol}
+}
+
+// runTest compares in's two sides with the learned test, or with the fixed tolerance when
+// there is none or it declines the config, and returns the pending test for decide (nil when
+// the tolerance decided).
+func runTest(res *Result, in testInput, learned Learned, opts Options) *pendingTest {
 	var ev Evidence
 	ok := learned != nil
 	if ok {
-		ev, ok = learned.Judge(xs, ys, opts)
+		ev, ok = learned.Judge(in.xs, in.ys, opts)
 	}
 	if !ok {
-		c := res.Baseline.Center
-		res.Test = ToleranceTest
-		res.Baseline.Lo, res.Baseline.Hi = c*(1-tol/100), c*(1+tol/100)
-		beyond := math.Abs(delta) > tol
-		switch {
-		case beyond && worse:
-			res.Status = Regression
-		case beyond:
-			res.Status = Improvement
-		default:
-			res.Status = Unchanged
-		}
-		because(FixedTolerance{Runs: len(xs), Needed: opts.MinHistoryRuns, TolerancePct: tol})
-		return res, nil
+		tolerate(res, in, opts)
+		return nil
 	}
+	diff, delta := in.diff, *res.DeltaPct
+	worse := isWorse(in.mi.better, diff)
 	res.Baseline.NoisePct = ev.NoisePct
 	res.Caveats = append(res.Caveats, ev.Caveats...)
 	plainDelta, plainWorse := delta, worse
@@ -536,15 +563,55 @@ func judge(key string, b, n *series, mi metricInfo, learned Learned, opts Option
 		diff = ev.Diff
 		res.Baseline.Center = res.New.Center / math.Exp(diff)
 		res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
-		worse = isWorse(mi.better, diff)
+		worse = isWorse(in.mi.better, diff)
 	}
 	// One-sided tests: is it worse? is it better? Only the first can fail the gate.
 	pWorse, pBetter := ev.PLower, ev.PHigher
-	if mi.better == bench.Lower {
+	if in.mi.better == bench.Lower {
 		pWorse, pBetter = ev.PHigher, ev.PLower
 	}
-	return res, &pendingTest{pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: minEffect, diff: ev.Diff, bound: ev.Bound,
-		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(ys), plainDelta: plainDelta, plainWorse: plainWorse}
+	return &pendingTest{index: in.index, pWorse: pWorse, pBetter: pBetter, worse: worse, minEffect: in.minEffect, diff: ev.Diff, bound: ev.Bound,
+		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(in.ys), plainDelta: plainDelta, plainWorse: plainWorse}
+}
+
+// tolerate decides in's result by the fixed tolerance: a config with too little history.
+func tolerate(res *Result, in testInput, opts Options) {
+	c, delta := res.Baseline.Center, *res.DeltaPct
+	res.Test = ToleranceTest
+	res.Baseline.Lo, res.Baseline.Hi = c*(1-in.tol/100), c*(1+in.tol/100)
+	beyond := math.Abs(delta) > in.tol
+	switch {
+	case beyond && isWorse(in.mi.better, in.diff):
+		res.Status = Regression
+	case beyond:
+		res.Status = Improvement
+	default:
+		res.Status = Unchanged
+	}
+	res.Caveats = append(res.Caveats, FixedTolerance{Runs: len(in.xs), Needed: opts.MinHistoryRuns, TolerancePct: in.tol})
+}
+
+// followDecision fills a shown result, in's, from the statistical decision d of the same
+// measurement: the speed metrics are functions of one another (proportional, or inversely so
+// when their better directions differ), so on a log scale they share the noise, the threshold
+// and any adjustment the test made to the change (such as discounting a slow baseline run).
+// The result keeps its own plain change, so adjusted, and has no p-value of its own.
+// adjust is the decision's estimated change minus its plain one, as a log ratio.
+func followDecision(r *Result, in testInput, d *Result, adjust float64) {
+	diff := in.diff
+	if r.Better != d.Better {
+		adjust = -adjust
+	}
+	diff += adjust
+	if diff != in.diff {
+		r.Baseline.Center = r.New.Center / math.Exp(diff)
+		r.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
+	}
+	r.Test = d.Test
+	r.ThresholdPct = d.ThresholdPct
+	r.Baseline.NoisePct = d.Baseline.NoisePct
+	c := r.Baseline.Center
+	r.Baseline.Lo, r.Baseline.Hi = c/(1+r.ThresholdPct/100), c*(1+r.ThresholdPct/100)
 }
 
 // isWorse reports whether a change of diff (new minus baseline, in logs) is a worsening of a

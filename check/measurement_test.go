@@ -1,6 +1,7 @@
 package check
 
 import (
+	"math"
 	"testing"
 
 	"github.com/perfgate/perfgate/bench"
@@ -56,7 +57,22 @@ func TestOneDecisionPerMeasurement(t *testing.T) {
 		t.Errorf("s/iter: decided by %q, measurement %q, %s, fails %v", sec.DecidedBy, sec.Measurement, sec.Status, sec.Fails)
 	}
 	if sec.Caveats[0] != (ShownWith{Metric: bench.MetricTFLOPS}) || sec.DeltaPct == nil || *sec.DeltaPct < 9.9 {
-		t.Errorf("s/iter keeps its own evidence after the shown-with caveat: %v, delta %v", sec.Caveats, sec.DeltaPct)
+		t.Errorf("s/iter keeps its own change after the shown-with caveat: %v, delta %v", sec.Caveats, sec.DeltaPct)
+	}
+	// The shown metric is not tested again: it has no p-value of its own, and the decision's
+	// threshold, noise and estimate of the change, in its own units (s/iter is 7000/TFLOPS).
+	if sec.PValue != nil || tfl.PValue == nil {
+		t.Errorf("p-values: s/iter %v (want none), TFLOPS/GPU %v", sec.PValue, tfl.PValue)
+	}
+	if sec.ThresholdPct != tfl.ThresholdPct || sec.Baseline.NoisePct != tfl.Baseline.NoisePct || sec.Test != tfl.Test {
+		t.Errorf("s/iter threshold %g%%, noise %g%%, test %q; the decision's: %g%%, %g%%, %q",
+			sec.ThresholdPct, sec.Baseline.NoisePct, sec.Test, tfl.ThresholdPct, tfl.Baseline.NoisePct, tfl.Test)
+	}
+	if got := (1 + *sec.DeltaPct/100) * (1 + *tfl.DeltaPct/100); math.Abs(got-1) > 1e-9 {
+		t.Errorf("s/iter %+.4f%% is not the inverse of TFLOPS/GPU %+.4f%%", *sec.DeltaPct, *tfl.DeltaPct)
+	}
+	if got := sec.Baseline.Center * tfl.Baseline.Center; math.Abs(got/7000-1) > 1e-9 {
+		t.Errorf("baseline centres s/iter %g × TFLOPS/GPU %g = %g, want 7000", sec.Baseline.Center, tfl.Baseline.Center, got)
 	}
 	if !mem.Decides() || mem.Measurement != bench.MetricMaxAlloc || mem.Status != Unchanged {
 		t.Errorf("memory of tp=2: decides %v, measurement %q, %s", mem.Decides(), mem.Measurement, mem.Status)

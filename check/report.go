@@ -127,8 +127,11 @@ type Result struct {
 	Measurement string `json:"measurement,omitempty"`
 	// DecidedBy is set on a result shown with another metric's decision: the metric of the
 	// same config and measurement that decided, whose Status and Fails this result carries.
-	// Its own numbers (delta, p-value, threshold) are its own evidence, outside the
-	// correction family. Empty when the result is a decision. Added to schema 1.
+	// It is not tested again: its delta is its own plain change with the adjustment the
+	// decision's test made (e.g. for a slow baseline run), in its own direction; its
+	// threshold and noise are the decision's (equal on a log scale); it has no p-value. It
+	// is outside the correction family. Empty when the result is a decision. Added to
+	// schema 1.
 	DecidedBy string `json:"decided_by,omitempty"`
 }
 

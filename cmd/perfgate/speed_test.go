@@ -26,18 +26,22 @@ func speedSuite(b *testing.B, configs int) (dir string, base []string, pr string
 
 // BenchmarkCheck is "perfgate check" of a PR run (40 iterations per config) against a
 // baseline of 7 runs, at 3000 configs and at 30000 (ten times the work, which should cost
-// about ten times as much). eval/speed.sh compares the same work with benchstat.
+// about ten times as much), in the JSON format and in the default text format (what
+// eval/speed.sh times against benchstat on the same work).
 //
 //	go test ./cmd/perfgate -run XXX -bench 'Check|Update' -benchtime 5x
 func BenchmarkCheck(b *testing.B) {
 	for _, configs := range []int{3000, 30000} {
 		b.Run(fmt.Sprintf("configs=%d", configs), func(b *testing.B) {
 			dir, _, pr := speedSuite(b, configs)
-			b.ResetTimer()
-			for b.Loop() {
-				if code, _, errOut := runMain("check", "--baseline", dir, "--format", "json", pr); code > 1 {
-					b.Fatalf("check: %d %s", code, errOut)
-				}
+			for _, format := range []string{"json", "text"} {
+				b.Run("format="+format, func(b *testing.B) {
+					for b.Loop() {
+						if code, _, errOut := runMain("check", "--baseline", dir, "--format", format, pr); code > 1 {
+							b.Fatalf("check: %d %s", code, errOut)
+						}
+					}
+				})
 			}
 		})
 	}
