@@ -127,18 +127,22 @@ func writeTextGroup(b *strings.Builder, rows []Row, common []string) {
 		cells = append(cells, gate)
 		trs[i] = textRow{cells, reason}
 	}
-	var tb strings.Builder
-	tw := tabwriter.NewWriter(&tb, 0, 4, 3, ' ', 0)
-	fmt.Fprintf(tw, "  %s\t%s\t%s\n", "config", strings.Join(metrics, "\t"), "measured against")
-	for _, tr := range trs {
-		fmt.Fprintf(tw, "  %s\n", strings.Join(tr.cells, "\t"))
-	}
-	tw.Flush()
-	table := strings.Split(strings.TrimRight(tb.String(), "\n"), "\n")
-	fits := true
-	for _, l := range table {
-		if utf8.RuneCountInString(strings.TrimRight(l, " ")) > TextWidth {
-			fits = false
+	header := append(append([]string{"config"}, metrics...), "measured against")
+	fits := tableFits(header, trs, func(tr textRow) []string { return tr.cells })
+	var table []string
+	if fits {
+		var tb strings.Builder
+		tw := tabwriter.NewWriter(&tb, 0, 4, 3, ' ', 0)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", "config", strings.Join(metrics, "\t"), "measured against")
+		for _, tr := range trs {
+			fmt.Fprintf(tw, "  %s\n", strings.Join(tr.cells, "\t"))
+		}
+		tw.Flush()
+		table = strings.Split(strings.TrimRight(tb.String(), "\n"), "\n")
+		for _, l := range table {
+			if utf8.RuneCountInString(strings.TrimRight(l, " ")) > TextWidth {
+				fits = false
+			}
 		}
 	}
 	if fits {
@@ -150,20 +154,25 @@ func writeTextGroup(b *strings.Builder, rows []Row, common []string) {
 			}
 		}
 	} else {
+		var rest strings.Builder
 		for _, tr := range trs {
-			b.WriteString(wrap(tr.cells[0], TextWidth, "  "))
-			var rest []string
+			wrapTo(b, tr.cells[0], TextWidth, "  ")
+			rest.Reset()
 			for i, c := range tr.cells[1:] {
-				switch {
-				case i < len(metrics) && c != "":
-					rest = append(rest, metrics[i]+" "+c)
-				case i == len(metrics):
-					rest = append(rest, c)
+				if (i < len(metrics) && c != "") || i == len(metrics) {
+					if rest.Len() > 0 {
+						rest.WriteString(" · ")
+					}
+					if i < len(metrics) {
+						rest.WriteString(metrics[i])
+						rest.WriteByte(' ')
+					}
+					rest.WriteString(c)
 				}
 			}
-			b.WriteString(wrap(strings.Join(rest, " · "), TextWidth, "      "))
+			wrapTo(b, rest.String(), TextWidth, "      ")
 			if tr.reason != "" {
-				b.WriteString(wrap(tr.reason, TextWidth, "      "))
+				wrapTo(b, tr.reason, TextWidth, "      ")
 			}
 		}
 	}
@@ -177,35 +186,79 @@ func writeTextGroup(b *strings.Builder, rows []Row, common []string) {
 // longer than a line is cut.
 func wrap(s string, width int, indent string) string {
 	var b strings.Builder
-	line := indent
+	wrapTo(&b, s, width, indent)
+	return b.String()
+}
+
+// wrapTo writes wrap(s, width, indent) to b.
+func wrapTo(b *strings.Builder, s string, width int, indent string) {
+	b.WriteString(indent)
 	lineLen := utf8.RuneCountInString(indent)
 	start := lineLen
 	cont := indent + "  "
-	for _, word := range strings.Fields(s) {
+	contLen := lineLen + 2
+	for word := range strings.FieldsSeq(s) {
 		wl := utf8.RuneCountInString(word)
 		if lineLen > start && lineLen+1+wl > width {
-			b.WriteString(line + "\n")
-			line, lineLen = cont, utf8.RuneCountInString(cont)
-			start = lineLen
+			b.WriteString("\n")
+			b.WriteString(cont)
+			lineLen, start = contLen, contLen
 		}
 		for lineLen+wl > width && lineLen == start {
 			// A word that does not fit on a line of its own: cut it.
 			r := []rune(word)
 			n := width - lineLen
-			b.WriteString(line + string(r[:n]) + "\n")
+			b.WriteString(string(r[:n]))
+			b.WriteString("\n")
+			b.WriteString(cont)
 			word, wl = string(r[n:]), wl-n
-			line, lineLen = cont, utf8.RuneCountInString(cont)
-			start = lineLen
+			lineLen, start = contLen, contLen
 		}
 		if lineLen > start {
-			line += " "
+			b.WriteByte(' ')
 			lineLen++
 		}
-		line += word
+		b.WriteString(word)
 		lineLen += wl
 	}
-	b.WriteString(line + "\n")
-	return b.String()
+	b.WriteString("\n")
+}
+
+// tableFits reports whether rows, under header, may fit TextWidth as a table: false when
+// some row is sure to be wider, computed as text/tabwriter lays out the table (a column is
+// as wide as its widest cell plus 3 of padding; the last cell is not padded), so that a
+// large group that will be stacked costs no table. The table itself is the final word.
+func tableFits[R any](header []string, rows []R, cells func(R) []string) bool {
+	widths := make([]int, len(header))
+	last := 0     // the widest last cell
+	plain := true // no cell holds what tabwriter treats specially
+	measure := func(cs []string) {
+		for j, c := range cs {
+			plain = plain && !strings.ContainsAny(c, "\t\n\v\f") && strings.IndexByte(c, tabwriter.Escape) < 0
+			w := utf8.RuneCountInString(c)
+			if j == 0 {
+				w += 2 // the table's indent
+			}
+			if j == len(cs)-1 {
+				last = max(last, utf8.RuneCountInString(strings.TrimRight(c, " ")))
+			} else if j < len(widths) {
+				widths[j] = max(widths[j], w)
+			}
+		}
+	}
+	measure(header)
+	for _, r := range rows {
+		cs := cells(r)
+		if len(cs) != len(header) {
+			return true // not the shape this reckons with: let the table decide
+		}
+		measure(cs)
+	}
+	total := last
+	for _, w := range widths[:len(widths)-1] {
+		total += w + 3
+	}
+	return !plain || total <= TextWidth
 }
 
 // SweepLine describes the fastest config at one scale, and the one it replaced.
