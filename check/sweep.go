@@ -31,10 +31,8 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		return nil
 	}
 	type entry struct {
-		key          string
-		base, now    float64 // NaN when not measured
-		scale, label string
-		scaleCfg     map[string]string
+		cfg       bench.Config
+		base, now float64 // NaN when not measured
 	}
 	center := func(s *series) float64 {
 		if s == nil || s.last != bench.OK {
@@ -46,8 +44,22 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		}
 		return math.Exp(pointMean(xs))
 	}
+	// label is a config's knobs, which name it within its scale.
+	label := func(cfg bench.Config) string {
+		var b strings.Builder
+		for _, ck := range cfg.Keys() {
+			if bench.IsKnob(ck) {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(ck + "=" + cfg[ck])
+			}
+		}
+		return b.String()
+	}
 	byScale := map[string][]entry{}
 	var scales []string
+	var b strings.Builder
 	for _, k := range keys {
 		var cfg bench.Config
 		if bs[k] != nil {
@@ -55,26 +67,27 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		} else {
 			cfg = ns[k].cfg
 		}
-		sc := map[string]string{}
-		var parts []string
-		var label []string
+		b.Reset()
 		for _, ck := range cfg.Keys() {
-			if bench.IsKnob(ck) {
-				label = append(label, ck+"="+cfg[ck])
-			} else {
-				sc[ck] = cfg[ck]
-				parts = append(parts, ck+"="+cfg[ck])
+			if !bench.IsKnob(ck) {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(ck)
+				b.WriteByte('=')
+				b.WriteString(cfg[ck])
 			}
 		}
-		e := entry{key: k, base: center(bs[k]), scale: strings.Join(parts, " "), label: strings.Join(label, " "), scaleCfg: sc}
+		e := entry{cfg: cfg, base: center(bs[k])}
 		e.now = e.base
 		if n, ok := ns[k]; ok {
 			e.now = center(n)
 		}
-		if _, ok := byScale[e.scale]; !ok {
-			scales = append(scales, e.scale)
+		es, ok := byScale[b.String()]
+		if !ok {
+			scales = append(scales, b.String())
 		}
-		byScale[e.scale] = append(byScale[e.scale], e)
+		byScale[b.String()] = append(es, e)
 	}
 	sort.Strings(scales)
 	better := func(a, b float64) bool {
@@ -104,12 +117,18 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 				nw = i
 			}
 		}
-		w := Winner{Scale: es[0].scaleCfg, Metric: rank.name}
+		scale := map[string]string{}
+		for k, v := range es[0].cfg {
+			if !bench.IsKnob(k) {
+				scale[k] = v
+			}
+		}
+		w := Winner{Scale: scale, Metric: rank.name}
 		if bw >= 0 {
-			w.Baseline = es[bw].label
+			w.Baseline = label(es[bw].cfg)
 		}
 		if nw >= 0 {
-			w.New = es[nw].label
+			w.New = label(es[nw].cfg)
 		}
 		w.Changed = bw != nw
 		if bw < 0 && nw < 0 {
