@@ -2,8 +2,10 @@ package check
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/perfgate/perfgate/bench"
@@ -227,21 +229,34 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 			}
 		}
 	}
-	var tests []pendingTest
 	derived := map[int]testInput{} // shown results that were compared
-	adjusts := map[int]float64{}   // per tested decision: its estimate minus its plain change
+	var deciding []testInput
 	for _, in := range inputs {
-		r := &rep.Results[in.index]
-		if !r.Decides() {
+		if rep.Results[in.index].Decides() {
+			deciding = append(deciding, in)
+		} else {
 			derived[in.index] = in
+		}
+	}
+	// Each config is tested on its own (Learned.Judge may run concurrently).
+	pts := make([]*pendingTest, len(deciding))
+	parallel(len(deciding), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			in := deciding[j]
+			pts[j] = runTest(&rep.Results[in.index], in, learned[in.mi.name], opts)
+		}
+	})
+	var tests []pendingTest
+	adjusts := map[int]float64{} // per tested decision: its estimate minus its plain change
+	for j, pt := range pts {
+		if pt == nil {
 			continue
 		}
-		if pt := runTest(r, in, learned[in.mi.name], opts); pt != nil {
-			pt.family = r.Measurement
-			r.Test = test.Name()
-			tests = append(tests, *pt)
-			adjusts[in.index] = pt.diff - in.diff
-		}
+		r, in := &rep.Results[pt.index], deciding[j]
+		pt.family = r.Measurement
+		r.Test = test.Name()
+		tests = append(tests, *pt)
+		adjusts[in.index] = pt.diff - in.diff
 	}
 	// Only decisions are corrected together; ignored decisions are outside the family and
 	// judged on their own, for information.
@@ -639,9 +654,12 @@ func decide(rep *Report, tests []pendingTest, opts Options) map[string]int {
 		}
 		adjust(worse, opts.Correction)
 		adjust(better, opts.Correction)
-		for j, i := range idx {
-			decideOne(&rep.Results[tests[i].index], tests[i], worse[j], better[j], len(idx), opts)
-		}
+		parallel(len(idx), func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				i := idx[j]
+				decideOne(&rep.Results[tests[i].index], tests[i], worse[j], better[j], len(idx), opts)
+			}
+		})
 	}
 	return sizes
 }
@@ -760,4 +778,23 @@ func unconfirmed(t pendingTest, p float64, material bool, opts Options) bool {
 		return p < opts.Alpha*looseP
 	}
 	return p > opts.Alpha/nearP
+}
+
+// parallelMin is the least work items worth splitting over goroutines.
+var parallelMin = 512 // a variable so that a test can turn the splitting off
+
+// parallel calls fn over [0, n) split into one contiguous range per processor (fn sees each
+// index once), or over all of it at once when n is small. fn must write only what its indexes
+// own.
+func parallel(n int, fn func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), n/parallelMin)
+	if parts <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() { fn(p*n/parts, (p+1)*n/parts) })
+	}
+	wg.Wait()
 }
