@@ -15,7 +15,8 @@ func Center(values []float64) float64 {
 	case 1:
 		return values[0]
 	}
-	ys := slices.Clone(values)
+	var buf [64]float64 // a run's samples are usually a few dozen iterations
+	ys := append(buf[:0], values...)
 	slices.Sort(ys)
 	n := len(ys)
 	if n%2 == 1 {

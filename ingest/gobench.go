@@ -59,9 +59,14 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		in      = gobench.Interner{Provenance: provenanceKeys, Shared: opts.names}
 		hint    = 1 // capacity of a new metric's Values
 	)
+	var lastE *gobench.Entry // the last line's entry and run: a config's lines come together
+	var lastA *acc
 	units, err := gobench.Read(file, r, func(res *gobench.Result) error {
 		e := in.Of(res)
-		a := byEntry[e]
+		a := lastA
+		if e != lastE {
+			a = byEntry[e]
+		}
 		if a == nil {
 			if e.Err != nil {
 				return bench.Errorf(file, res.Line, "%v", e.Err)
@@ -75,6 +80,7 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			}
 			byEntry[e] = a
 		}
+		lastE, lastA = e, a
 		for _, v := range res.Values {
 			// A run has a few metrics: a scan finds one faster than a map, and a map per
 			// run would cost more memory than its samples.

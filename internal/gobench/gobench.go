@@ -187,6 +187,9 @@ type Interner struct {
 	vals    [][]byte
 	withCfg bool              // the file configuration has config keys
 	prov    map[string]string // its provenance keys
+	// last is the entry of the last name asked for, lastName that name.
+	last     *Entry
+	lastName []byte
 }
 
 // Name returns the entry of a benchmark name (without "Benchmark") with no file configuration.
@@ -200,6 +203,7 @@ func (in *Interner) Of(res *Result) *Entry {
 	}
 	if !in.sameFileConfig(res.FileConfig) {
 		clear(in.byName)
+		in.last = nil
 		in.keys, in.vals = in.keys[:0], in.vals[:0]
 		in.withCfg, in.prov = false, nil
 		for _, c := range res.FileConfig {
@@ -215,11 +219,20 @@ func (in *Interner) Of(res *Result) *Entry {
 			}
 		}
 	}
-	if e := in.byName[string(res.Name)]; e != nil {
+	// A config's result lines tend to come one after another (an iteration a line): the
+	// last name is checked before the map.
+	if in.last != nil && bytes.Equal(res.Name, in.lastName) {
+		return in.last
+	}
+	e := in.byName[string(res.Name)]
+	in.lastName = append(in.lastName[:0], res.Name...)
+	if e != nil {
+		in.last = e
 		return e
 	}
-	e := &Entry{Prov: in.prov}
+	e = &Entry{Prov: in.prov}
 	in.byName[string(res.Name)] = e
+	in.last = e
 	// Names under a file configuration of provenance only (or none) have the same config in
 	// every file: those are what Shared holds.
 	shared := in.Shared != nil && !in.Strict && !in.withCfg
