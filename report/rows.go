@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,18 +121,17 @@ func Rows(rep *check.Report) []Row {
 		// The deciding result first: check's decision, else (a report without decisions
 		// recorded) a failing one, else the most severe status; among equals the
 		// measurement's primary metric (TFLOPS/GPU), then the others in order.
-		sort.SliceStable(row.Results, func(a, b int) bool {
-			ra, rb := &row.Results[a], &row.Results[b]
-			if ra.Decides() != rb.Decides() {
-				return ra.Decides()
-			}
-			if ra.Fails != rb.Fails {
-				return ra.Fails
+		slices.SortStableFunc(row.Results, func(ra, rb check.Result) int {
+			switch {
+			case ra.Decides() != rb.Decides():
+				return before(ra.Decides())
+			case ra.Fails != rb.Fails:
+				return before(ra.Fails)
 			}
 			if sa, sb := statusRank(ra.Status), statusRank(rb.Status); sa != sb {
-				return sa < sb
+				return cmp.Compare(sa, sb)
 			}
-			return measurementRank(ra.Metric) < measurementRank(rb.Metric)
+			return cmp.Compare(measurementRank(ra.Metric), measurementRank(rb.Metric))
 		})
 		d := row.Decider()
 		row.Status, row.Fails, row.Ignored = d.Status, false, d.Ignored
@@ -139,17 +140,39 @@ func Rows(rep *check.Report) []Row {
 			row.Fails = row.Fails || r.Fails || (r.Status.Fails(false) && !r.Ignored)
 		}
 	}
-	sort.SliceStable(rows, func(a, b int) bool {
+	// A stable sort of the rows, by their indexes: the original index breaks ties, and the
+	// rows, large structs, move once.
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
 		ra, rb := rows[a].Decider(), rows[b].Decider()
-		if moreSevere(ra, rb) != moreSevere(rb, ra) {
-			return moreSevere(ra, rb)
+		if sa, sb := moreSevere(ra, rb), moreSevere(rb, ra); sa != sb {
+			return before(sa)
 		}
-		if ra.Key != rb.Key {
-			return ra.Key < rb.Key
+		if c := strings.Compare(ra.Key, rb.Key); c != 0 {
+			return c
 		}
-		return ra.Metric < rb.Metric
+		if c := strings.Compare(ra.Metric, rb.Metric); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
 	})
-	return rows
+	sorted := make([]Row, len(rows))
+	for i, j := range order {
+		sorted[i] = rows[j]
+	}
+	return sorted
+}
+
+// before is a comparison's result for "the first comes first" when first is true, else for
+// "the second comes first".
+func before(first bool) int {
+	if first {
+		return -1
+	}
+	return 1
 }
 
 // Ignored is the count ConfigCounts gives configs whose most severe row an ignore rule
