@@ -146,26 +146,31 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 	return m, order
 }
 
-// logPoints returns each OK run's log centre for metric, with the run's identity. The result
-// is cached and must not be modified.
+// logPoints returns each OK run's log centre for metric, with the run's identity. The first
+// call computes the points of every metric in one pass over the runs (a large store's runs
+// of one config lie far apart in memory); the result is cached and must not be modified.
 func (s *series) logPoints(metric string) []Point {
-	if ps, ok := s.points[metric]; ok {
-		return ps
+	if s.points != nil {
+		return s.points[metric]
 	}
-	if s.points == nil {
-		s.points = map[string][]Point{}
-	}
-	var ps []Point
+	s.points = map[string][]Point{}
 	for _, r := range s.runs {
 		if r.Outcome != bench.OK {
 			continue
 		}
-		if m := r.Metric(metric); m != nil && len(m.Values) > 0 {
-			ps = append(ps, Point{Log: math.Log(bench.Center(m.Values)), Key: r.ConfigKey(), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
+		for i := range r.Metrics {
+			m := &r.Metrics[i]
+			if len(m.Values) == 0 || r.Metric(m.Name) != m {
+				continue // no value, or not the run's first metric of that name (Run.Metric)
+			}
+			ps := s.points[m.Name]
+			if ps == nil {
+				ps = make([]Point, 0, len(s.runs))
+			}
+			s.points[m.Name] = append(ps, Point{Log: math.Log(bench.Center(m.Values)), Key: r.ConfigKey(), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
 		}
 	}
-	s.points[metric] = ps
-	return ps
+	return s.points[metric]
 }
 
 // notes returns the ingest notes of the series' runs.
