@@ -142,26 +142,40 @@ func Rows(rep *check.Report) []Row {
 	}
 	// A stable sort of the rows, by their indexes: the original index breaks ties, and the
 	// rows, large structs, move once.
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
+	// The sort keys sit side by side (moreSevere's, then key and metric), not behind each
+	// row's results.
+	type sortKey struct {
+		fails       bool
+		rank        int
+		worse       float64
+		key, metric string
+		index       int
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		ra, rb := rows[a].Decider(), rows[b].Decider()
-		if sa, sb := moreSevere(ra, rb), moreSevere(rb, ra); sa != sb {
-			return before(sa)
+	order := make([]sortKey, len(rows))
+	for i := range rows {
+		d := rows[i].Decider()
+		order[i] = sortKey{d.Fails, statusRank(d.Status), worsePct(d), d.Key, d.Metric, i}
+	}
+	slices.SortFunc(order, func(a, b sortKey) int {
+		switch { // moreSevere
+		case a.fails != b.fails:
+			return before(a.fails)
+		case a.rank != b.rank:
+			return cmp.Compare(a.rank, b.rank)
+		case a.worse != b.worse:
+			return before(a.worse > b.worse)
 		}
-		if c := strings.Compare(ra.Key, rb.Key); c != 0 {
+		if c := strings.Compare(a.key, b.key); c != 0 {
 			return c
 		}
-		if c := strings.Compare(ra.Metric, rb.Metric); c != 0 {
+		if c := strings.Compare(a.metric, b.metric); c != 0 {
 			return c
 		}
-		return cmp.Compare(a, b)
+		return cmp.Compare(a.index, b.index)
 	})
 	sorted := make([]Row, len(rows))
-	for i, j := range order {
-		sorted[i] = rows[j]
+	for i, k := range order {
+		sorted[i] = rows[k.index]
 	}
 	return sorted
 }
@@ -272,17 +286,25 @@ func CommonKeys(rows []Row) []string {
 
 // shortConfig renders cfg in display order without the common keys.
 func shortConfig(cfg map[string]string, common []string) string {
-	skip := map[string]bool{}
-	for _, kv := range common {
-		skip[kv] = true
-	}
-	var parts []string
+	var b strings.Builder
 	for _, k := range bench.Config(cfg).Keys() {
-		if kv := k + "=" + cfg[k]; !skip[kv] {
-			parts = append(parts, kv)
+		v := cfg[k]
+		if slices.ContainsFunc(common, func(kv string) bool { return isPair(kv, k, v) }) {
+			continue
 		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(v)
 	}
-	return strings.Join(parts, " ")
+	return b.String()
+}
+
+// isPair reports whether kv is k + "=" + v.
+func isPair(kv, k, v string) bool {
+	return len(kv) == len(k)+1+len(v) && kv[len(k)] == '=' && kv[:len(k)] == k && kv[len(k)+1:] == v
 }
 
 // Mark returns "▲" when a change of deltaPct is better in the direction better, "▼" when
