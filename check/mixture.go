@@ -343,7 +343,13 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 	hs := f.hypotheses(g, y, f.shareOf(base))
 	var post posterior
 	var avg, noise, pNoisy, pSlow float64
-	slowW := make([]float64, len(g))
+	// One allocation for the posterior's components (at most one per hypothesis), the
+	// centred locations and the slow-run weights.
+	buf := make([]float64, 6*len(hs)+len(g))
+	for i, c := range []*[]float64{&post.w, &post.loc, &post.scale, &post.df, &post.lgRatio} {
+		*c = buf[i*len(hs) : i*len(hs) : (i+1)*len(hs)]
+	}
+	slowW := buf[6*len(hs):]
 	for _, h := range hs {
 		if h.w < 1e-6 {
 			continue // too light to move a tail probability the gate could use
@@ -376,7 +382,7 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 	} else {
 		ev.PLower, ev.PHigher = pWorse, 1-pWorse
 	}
-	centred := posterior{w: post.w, loc: make([]float64, len(post.loc)), scale: post.scale, df: post.df, lgRatio: post.lgRatio}
+	centred := posterior{w: post.w, loc: buf[5*len(hs) : 5*len(hs)+len(post.loc)], scale: post.scale, df: post.df, lgRatio: post.lgRatio}
 	for i := range post.loc {
 		centred.loc[i] = post.loc[i] - avg
 	}
