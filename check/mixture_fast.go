@@ -291,6 +291,25 @@ func (p posterior) quantile(y float64) float64 {
 		}
 		return d
 	}
+	// The CDF as posterior.CDF computes it, bit for bit, with each component's Beta
+	// function constant computed once rather than at every step.
+	var lbs [16]float64
+	var lb []float64
+	if len(p.w) <= len(lbs) {
+		lb = lbs[:len(p.w)]
+	} else {
+		lb = make([]float64, len(p.w))
+	}
+	for i := range p.w {
+		lb[i] = tBetaConst(p.df[i])
+	}
+	cdf := func(x float64) float64 {
+		var c float64
+		for i := range p.w {
+			c += p.w[i] * tCDF((x-p.loc[i])/p.scale[i], p.df[i], lb[i])
+		}
+		return c
+	}
 	x := p.loc[dom] - p.scale[dom]*tQuantile(y, p.df[dom])
 	if y > 0.5 {
 		x = p.loc[dom] + p.scale[dom]*tQuantile(1-y, p.df[dom])
@@ -298,7 +317,7 @@ func (p posterior) quantile(y float64) float64 {
 	// Bracket the root: lo below, hi above.
 	lo, hi := math.Inf(-1), math.Inf(1)
 	step := p.scale[dom]
-	fx := p.CDF(x) - y
+	fx := cdf(x) - y
 	for iter := 0; iter < 200 && fx != 0; iter++ {
 		if fx < 0 {
 			lo = x
@@ -327,7 +346,81 @@ func (p posterior) quantile(y float64) float64 {
 			return next
 		}
 		x = next
-		fx = p.CDF(x) - y
+		fx = cdf(x) - y
 	}
 	return x
+}
+
+// tBetaConst returns the log of 1/B(v/2, 1/2) as mathx.BetaInc computes it for the Student t
+// CDF of v degrees of freedom.
+func tBetaConst(v float64) float64 {
+	a, b := v/2, 0.5
+	return lgamma(a+b) - lgamma(a) - lgamma(b)
+}
+
+// tCDF is stats.TDist{V: v}.CDF(x), bit for bit, given lb = tBetaConst(v): the same
+// operations in the same order (go-moremath's TDist.CDF, mathx.BetaInc and betacf), without
+// recomputing three log-gammas per call.
+func tCDF(x, v, lb float64) float64 {
+	switch {
+	case x == 0:
+		return 0.5
+	case x > 0:
+		return 1 - 0.5*betaIncT(v/(v+x*x), v/2, 0.5, lb)
+	case x < 0:
+		return 1 - tCDF(-x, v, lb)
+	}
+	return math.NaN()
+}
+
+// betaIncT is mathx.BetaInc(x, a, b) given lb = lgamma(a+b) - lgamma(a) - lgamma(b).
+func betaIncT(x, a, b, lb float64) float64 {
+	if x < 0 || x > 1 {
+		return math.NaN()
+	}
+	bt := 0.0
+	if 0 < x && x < 1 {
+		bt = math.Exp(lb +
+			a*math.Log(x) + b*math.Log(1-x))
+	}
+	if x < (a+1)/(a+b+2) {
+		return bt * betacf(x, a, b) / a
+	}
+	return 1 - bt*betacf(1-x, b, a)/b
+}
+
+// betacf is mathx's continued fraction for the incomplete beta function, verbatim.
+func betacf(x, a, b float64) float64 {
+	const maxIterations = 200
+	const epsilon = 3e-14
+
+	raiseZero := func(z float64) float64 {
+		if math.Abs(z) < math.SmallestNonzeroFloat64 {
+			return math.SmallestNonzeroFloat64
+		}
+		return z
+	}
+
+	c := 1.0
+	d := 1 / raiseZero(1-(a+b)*x/(a+1))
+	h := d
+	for m := 1; m <= maxIterations; m++ {
+		mf := float64(m)
+
+		numer := mf * (b - mf) * x / ((a + 2*mf - 1) * (a + 2*mf))
+		d = 1 / raiseZero(1+numer*d)
+		c = raiseZero(1 + numer/c)
+		h *= d * c
+
+		numer = -(a + mf) * (a + b + mf) * x / ((a + 2*mf) * (a + 2*mf + 1))
+		d = 1 / raiseZero(1+numer*d)
+		c = raiseZero(1 + numer/c)
+		hfac := d * c
+		h *= hfac
+
+		if math.Abs(hfac-1) < epsilon {
+			return h
+		}
+	}
+	panic("betainc: a or b too big; failed to converge")
 }
