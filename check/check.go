@@ -119,12 +119,19 @@ type series struct {
 	okRuns  int
 	failed  int
 	failure *bench.Run // the most recent failed run
-	points  map[string][]Point
+	points  []metricPoints
+}
+
+// metricPoints are a series' points of one metric.
+type metricPoints struct {
+	metric string
+	ps     []Point
 }
 
 func group(runs []bench.Run) (map[string]*series, []string) {
 	m := map[string]*series{}
 	var order []string
+	of := make([]*series, len(runs))
 	for i := range runs {
 		r := &runs[i]
 		k := r.ConfigKey()
@@ -134,6 +141,7 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 			m[k] = s
 			order = append(order, k)
 		}
+		of[i] = s
 		s.runs = append(s.runs, r)
 		s.last = r.Outcome
 		if r.Outcome == bench.OK {
@@ -143,34 +151,45 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 			s.failure = r
 		}
 	}
-	return m, order
-}
-
-// logPoints returns each OK run's log centre for metric, with the run's identity. The first
-// call computes the points of every metric in one pass over the runs (a large store's runs
-// of one config lie far apart in memory); the result is cached and must not be modified.
-func (s *series) logPoints(metric string) []Point {
-	if s.points != nil {
-		return s.points[metric]
-	}
-	s.points = map[string][]Point{}
-	for _, r := range s.runs {
+	// Every OK run's log centres, in one pass over the runs in their order: a large store's
+	// runs of one config lie far apart, and walking them config by config missed the cache
+	// at every run.
+	for i := range runs {
+		r := &runs[i]
 		if r.Outcome != bench.OK {
 			continue
 		}
-		for i := range r.Metrics {
-			m := &r.Metrics[i]
-			if len(m.Values) == 0 || r.Metric(m.Name) != m {
+		for j := range r.Metrics {
+			mt := &r.Metrics[j]
+			if len(mt.Values) == 0 || r.Metric(mt.Name) != mt {
 				continue // no value, or not the run's first metric of that name (Run.Metric)
 			}
-			ps := s.points[m.Name]
-			if ps == nil {
-				ps = make([]Point, 0, len(s.runs))
-			}
-			s.points[m.Name] = append(ps, Point{Log: math.Log(bench.Center(m.Values)), Key: r.ConfigKey(), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
+			of[i].addPoint(mt.Name, Point{Log: math.Log(bench.Center(mt.Values)), Key: r.ConfigKey(), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
 		}
 	}
-	return s.points[metric]
+	return m, order
+}
+
+// addPoint appends p to the series' points of metric.
+func (s *series) addPoint(metric string, p Point) {
+	for k := range s.points {
+		if s.points[k].metric == metric {
+			s.points[k].ps = append(s.points[k].ps, p)
+			return
+		}
+	}
+	s.points = append(s.points, metricPoints{metric, append(make([]Point, 0, s.okRuns), p)})
+}
+
+// logPoints returns each OK run's log centre for metric, with the run's identity, in run
+// order. The result must not be modified.
+func (s *series) logPoints(metric string) []Point {
+	for k := range s.points {
+		if s.points[k].metric == metric {
+			return s.points[k].ps
+		}
+	}
+	return nil
 }
 
 // notes returns the ingest notes of the series' runs.
