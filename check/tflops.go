@@ -68,31 +68,49 @@ func CheckFormulas(base, cur []bench.Run, gpusPerNode int) []Remark {
 func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, *FormulaUnmatched) {
 	var common map[string]bool
 	var warning *FormulaUnmatched
-	for _, r := range runs {
+	// Per config key, the formulas its config does not say enough for: with a valid time,
+	// RecomputeTFLOPS fails or not by the config alone, so a config's other runs skip them.
+	unfit := map[string][]bool{}
+	matched := make([]bool, len(flops.Formulas)) // the formulas a run's TFLOPS agree with
+	for i := range runs {
+		r := &runs[i]
 		t, tf := r.Metric(bench.MetricTime), r.Metric(bench.MetricTFLOPS)
 		if r.Outcome != bench.OK || t == nil || tf == nil || len(t.Values) == 0 || len(tf.Values) == 0 {
 			continue
 		}
 		logged, sec := bench.Center(tf.Values), bench.Center(t.Values)
-		match := map[string]bool{}
+		clear(matched)
 		var closest flops.Formula
 		var closestValue float64
 		best := math.Inf(1)
-		for _, f := range flops.Formulas {
+		skip := unfit[r.ConfigKey()]
+		if skip == nil {
+			skip = make([]bool, len(flops.Formulas))
+			unfit[r.ConfigKey()] = skip
+		}
+		for fi, f := range flops.Formulas {
+			if skip[fi] {
+				continue
+			}
 			v, err := flops.RecomputeTFLOPS(f, r.Config, sec, gpusPerNode)
 			if err != nil {
+				skip[fi] = sec > 0 && !math.IsInf(sec, 0)
 				continue
 			}
 			d := math.Abs(logged/v - 1)
-			if d <= driftTolerance {
-				match[string(f)] = true
-			}
+			matched[fi] = d <= driftTolerance
 			if d < best {
 				best, closest, closestValue = d, f, v
 			}
 		}
 		if closest == "" {
 			continue // the config does not say enough to recompute
+		}
+		match := map[string]bool{}
+		for fi, f := range flops.Formulas {
+			if matched[fi] {
+				match[string(f)] = true
+			}
 		}
 		if len(match) == 0 && warning == nil {
 			warning = &FormulaUnmatched{Source: r.Source, Logged: logged, Closest: string(closest), ClosestValue: closestValue}
