@@ -216,9 +216,36 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	}
 	test := testOf(opts)
 	bs, border := group(base)
+	baseMetrics := suiteMetrics(opts.Metrics, base)
+	// The test learns while the configs are judged: learning needs only the baseline. It
+	// learns the metrics most likely to decide (predictLearn); Compare learns any other it
+	// turns out to need afterwards, and waits for every learning before it returns.
+	type learning struct {
+		done chan struct{}
+		l    Learned
+	}
+	early := map[string]*learning{}
+	for _, mi := range predictLearn(baseMetrics, opts) {
+		lr := &learning{done: make(chan struct{})}
+		early[mi.name] = lr
+		go func() {
+			defer close(lr.done)
+			lr.l = test.Learn(mi.name, histories(bs, border, mi), opts)
+		}()
+	}
+	defer func() {
+		for _, lr := range early {
+			<-lr.done
+		}
+	}()
 	ns, norder := group(cur)
 
-	metrics := suiteMetrics(opts.Metrics, base, cur)
+	metrics := baseMetrics // then the new runs' other metrics: suiteMetrics(opts.Metrics, base, cur)
+	for _, mi := range suiteMetrics(opts.Metrics, cur) {
+		if !slices.ContainsFunc(baseMetrics, func(b metricInfo) bool { return b.name == mi.name }) {
+			metrics = append(metrics, mi)
+		}
+	}
 	keys := configKeys(bs, border, norder)
 
 	rep := &Report{Schema: Schema, Results: []Result{}}
@@ -248,7 +275,12 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	for _, mi := range metrics {
 		for _, in := range inputs {
 			if in.mi.name == mi.name && rep.Results[in.index].Decides() {
-				learned[mi.name] = test.Learn(mi.name, histories(bs, border, mi), opts)
+				if lr := early[mi.name]; lr != nil {
+					<-lr.done
+					learned[mi.name] = lr.l
+				} else {
+					learned[mi.name] = test.Learn(mi.name, histories(bs, border, mi), opts)
+				}
 				break
 			}
 		}
@@ -357,6 +389,26 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	}
 	rep.Sweep = sweep(bs, ns, keys, metrics)
 	return rep
+}
+
+// predictLearn returns the metrics of the baseline (baseMetrics) most likely to decide some
+// config: the first speed metric it has, in the order of Options.SpeedMetrics, and every
+// metric that is not a speed metric.
+func predictLearn(baseMetrics []metricInfo, opts Options) []metricInfo {
+	speed := ""
+	for _, m := range opts.SpeedMetrics {
+		if slices.ContainsFunc(baseMetrics, func(mi metricInfo) bool { return mi.name == m }) {
+			speed = m
+			break
+		}
+	}
+	var out []metricInfo
+	for _, mi := range baseMetrics {
+		if mi.name == speed || !slices.Contains(opts.SpeedMetrics, mi.name) {
+			out = append(out, mi)
+		}
+	}
+	return out
 }
 
 // configKeys returns, sorted, the keys of the baseline's configs (border, of bs) and of the
