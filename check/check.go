@@ -832,7 +832,7 @@ func showWith(r, d *Result) {
 // reaches alpha by a factor doubtP: there one run can neither clear nor convict it.
 const (
 	looseP = 20
-	nearP  = 5
+	nearP  = 20
 	doubtP = 10
 )
 

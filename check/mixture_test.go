@@ -200,3 +200,47 @@ func TestConfirmationProtocol(t *testing.T) {
 		t.Errorf("protocol off: still suspect")
 	}
 }
+
+// TestLongCleanHistory: a config with a long history and no probable slow run is judged by
+// the moderated t test on the robust pool (longJudge), so a steady config whose seven runs
+// merely look a little noisy (1.3% against a 0.8% pool) still fails on a 5% drop, where the
+// mixture's noisy share would hold it back; a slow run or a short history keeps the mixture.
+func TestLongCleanHistory(t *testing.T) {
+	dev := []float64{1.45, -1.2, 1.1, -1.55, 1.3, -0.95, 0} // percent; sample SD 1.28%
+	base := suiteRuns(16, 7, 3)
+	for i := range base {
+		if base[i].Config["tp"] == "3" {
+			var r int
+			fmt.Sscanf(base[i].Batch, "nightly-%d", &r)
+			base[i].Metrics[0].Values[0] = 100 * (1 + dev[r-1]/100)
+		}
+	}
+	rep := Compare(base, prRuns(16, "pr", 3, 95), mixOpts(func(o *Options) { o.ConfirmRuns = 0 }))
+	r := result(t, rep, "tp=3", tf)
+	if r.Status != Regression {
+		t.Errorf("tp=3, 5%% drop on a long clean history: %s (p %.3g, threshold %.2f%%), want a regression", r.Status, *r.PValue, r.ThresholdPct)
+	}
+
+	// The same evidence as the moderated t test with longPriorDF on the robust pool.
+	byKey, order := group(base)
+	hist := histories(byKey, order, metricInfo{name: tf, better: bench.Higher})
+	fit := Mixture{}.Learn(tf, hist, DefaultOptions).(*mixFit)
+	xs := byKey["tp=3"].logPoints(tf)
+	cur := []Point{{Log: math.Log(95), Key: "tp=3"}}
+	got, _ := fit.Judge(xs, cur, DefaultOptions)
+	want, _ := noiseModel{prior: fit.pooled, priorDF: longPriorDF, ok: true}.Judge(xs, cur, DefaultOptions)
+	if got.PLower != want.PLower || got.NoisePct != want.NoisePct || got.Short || got.Contaminated {
+		t.Errorf("long clean history: evidence %+v, want the moderated t's %+v", got, want)
+	}
+
+	// A slow run (7% below) in the same history: the mixture weighs it.
+	slow := append([]Point(nil), xs...)
+	slow[2].Log += math.Log(0.93)
+	if ev, _ := fit.Judge(slow, cur, DefaultOptions); !ev.Contaminated {
+		t.Errorf("long history with a slow run: not judged contaminated by the mixture: %+v", ev)
+	}
+	// A short history: the mixture, and short.
+	if ev, _ := fit.Judge(xs[:4], cur, DefaultOptions); !ev.Short {
+		t.Errorf("4-run history: not judged short by the mixture: %+v", ev)
+	}
+}

@@ -71,7 +71,7 @@ func (m noiseModel) configNoise(xs []Point) (v, df float64) {
 		d = 0
 	}
 	own := pointVariance(xs)
-	if d > 0 && own > m.prior*chi2Upper(d) {
+	if m.noisier(xs) {
 		// Genuinely noisier than the suite: its own history decides, with its own (few)
 		// degrees of freedom, so its bound widens.
 		return own, d
@@ -81,6 +81,13 @@ func (m noiseModel) configNoise(xs []Point) (v, df float64) {
 		v = floor
 	}
 	return v, m.priorDF + d
+}
+
+// noisier reports whether a config's own log run summaries are genuinely noisier than the
+// pool: its variance lies above the upper 1% quantile of the pool's chi-square.
+func (m noiseModel) noisier(xs []Point) bool {
+	d := float64(len(xs) - 1)
+	return d > 0 && pointVariance(xs) > m.prior*chi2Upper(d)
 }
 
 func (m noiseModel) usable(base []Point, opts Options) bool {
