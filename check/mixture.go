@@ -351,6 +351,9 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 	var pNoisy, pSlow float64
 	slowW := make([]float64, len(g))
 	for _, h := range hs {
+		if h.w < 1e-6 {
+			continue // too light to move a tail probability the gate could use
+		}
 		if h.class == noisyClass {
 			pNoisy += h.w
 		}

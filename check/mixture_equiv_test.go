@@ -72,6 +72,19 @@ func TestMixtureEquiv(t *testing.T) {
 			if !oko {
 				continue
 			}
+			if len(h.Points) >= shortRuns && !eo.Contaminated {
+				// A long, clean history: the new code judges it by the moderated t test
+				// (longJudge); the noise class it reports is still the mixture's.
+				want, _ := ln.longModel().Judge(h.Points, cur, opts)
+				if en.PLower != want.PLower || en.PHigher != want.PHigher || en.NoisePct != want.NoisePct || en.Short || en.Contaminated {
+					t.Errorf("seed %d %s: long clean history judged %+v, want the moderated t's %+v", seed, h.Key, en, want)
+				}
+				co, cn := eo.Caveats[0].(NoiseClass), en.Caveats[0].(NoiseClass)
+				if !relClose(co.PNoisy, cn.PNoisy, 1e-9) {
+					t.Errorf("seed %d %s: P(noisy) %v, reference %v", seed, h.Key, cn.PNoisy, co.PNoisy)
+				}
+				continue
+			}
 			if !relClose(eo.PHigher, en.PHigher, 1e-9) || !relClose(eo.PLower, en.PLower, 1e-9) || !relClose(eo.Diff, en.Diff, 1e-9) || !relClose(eo.NoisePct, en.NoisePct, 1e-9) {
 				t.Errorf("seed %d %s: old %v %v %v %v new %v %v %v %v", seed, h.Key, eo.PHigher, eo.PLower, eo.Diff, eo.NoisePct, en.PHigher, en.PLower, en.Diff, en.NoisePct)
 			}
@@ -89,6 +102,16 @@ func TestMixtureEquiv(t *testing.T) {
 			}
 			no, _ := lo.Noise(h.Points, opts)
 			nn, _ := ln.Noise(h.Points, opts)
+			var pSlow float64 // Noise, unlike Judge, weighs the baseline alone
+			for _, hp := range ln.hypotheses(signed(h.Points, ln.sign), nil, ln.shareOf(h.Points)) {
+				if hp.slow >= 0 {
+					pSlow += hp.w
+				}
+			}
+			if ln.settled(h.Points, pSlow) {
+				v, _ := ln.longModel().configNoise(h.Points)
+				no = 100 * math.Sqrt(v)
+			}
 			if !relClose(no, nn, 1e-9) {
 				t.Errorf("noise %v %v", no, nn)
 			}
