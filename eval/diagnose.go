@@ -12,10 +12,11 @@ import (
 
 // A Diagnosis counts, for one scenario, where the gate's errors come from: per clean PR, the
 // configs that fail; per PR with a drop on one steady config, the drops that pass. Each error
-// is filed by the config's true class and by what the test said of it: the posterior weight
-// of the noisy class (settled steady below 1%, steady with a noisy share of 1–50%, judged
-// noisy from 50%), whether it named a slow baseline run, and, for a missed drop, whether the
-// measured drop fell short of the minimum effect.
+// is filed by the config's true class and by what the test said of it: judged noisy (the
+// mixture's noisy-class weight from 50%, or, on a long clean history, the moderated t's
+// "noisier" test), else by the mixture's noisy-class weight (settled steady below 1%, steady
+// with a noisy share of 1–50%), whether it named a slow baseline run, and, for a missed drop,
+// whether the measured drop fell short of the minimum effect.
 type Diagnosis struct {
 	Scenario Scenario
 	Drop     float64 // percent; 0 diagnoses false fails
@@ -68,18 +69,18 @@ func Diagnose(s Setup, sc Scenario, drop float64) Diagnosis {
 
 func errorKind(c Class, r check.Result, drop, minEffect float64) string {
 	var pNoisy float64
-	slowRun := false
+	noisy, slowRun := false, false
 	for _, cv := range r.Caveats {
 		switch cv := cv.(type) {
 		case check.NoiseClass:
-			pNoisy = cv.PNoisy
+			pNoisy, noisy = cv.PNoisy, cv.Noisy
 		case check.SlowBaselineRun:
 			slowRun = true
 		}
 	}
 	k := c.String() + " config, "
 	switch {
-	case pNoisy >= 0.5:
+	case noisy:
 		k += "judged noisy"
 	case pNoisy >= 0.01:
 		k += "judged steady with a 1–50% noisy share"

@@ -26,11 +26,11 @@ func TestGateAccuracy(t *testing.T) {
 		scenario string
 		want     bound
 	}{
-		{"standard", bound{0.05, 0.8, 0.98}},
+		{"standard", bound{0.05, 0.86, 0.98}},
 		{"short+contaminated", bound{0.07, 0, 0.6}},
 		{"standard+confirm", bound{0.04, 0.9, 0.98}},
 		{"short+contaminated+confirm", bound{0.06, 0.7, 0.9}},
-		{"bimodal", bound{0.05, 0.75, 0.98}},
+		{"bimodal", bound{0.05, 0.86, 0.98}},
 	} {
 		sc, ok := LookupScenario(tt.scenario)
 		if !ok {
