@@ -75,11 +75,14 @@ type BaselineFailed struct {
 
 // NoiseClass: the config's noise class as the test weighed it. PNoisy is the posterior
 // probability that the config belongs to the noisy class; NoisePct the run-to-run noise the
-// test expects for it.
+// test expects for it. Own says that the config's own runs alone gave its noise because their
+// spread is above the suite's pooled noise's 1% quantile (the moderated t on a long, clean
+// history); Noisy is then true whatever PNoisy says.
 type NoiseClass struct {
 	Noisy    bool
 	PNoisy   float64
 	NoisePct float64
+	Own      bool
 }
 
 // SlowBaselineRun: a baseline run of the config probably landed on a slow node; the test

@@ -436,7 +436,8 @@ func (f *mixFit) settled(base []Point, pSlow float64) bool {
 func (f *mixFit) longJudge(base, cur []Point, pNoisy float64, opts Options) Evidence {
 	m := f.longModel()
 	ev, _ := m.Judge(base, cur, opts) // usable: f.usable held
-	ev.Caveats = append(ev.Caveats, NoiseClass{Noisy: m.noisier(base), PNoisy: pNoisy, NoisePct: ev.NoisePct})
+	own := m.noisier(base)
+	ev.Caveats = append(ev.Caveats, NoiseClass{Noisy: own, PNoisy: pNoisy, NoisePct: ev.NoisePct, Own: own})
 	return ev
 }
 

@@ -75,4 +75,10 @@ func TestMixtureWords(t *testing.T) {
 	if got := Reason(r); got != "a noisy config (probability 0.93): ±2.5% run to run" {
 		t.Errorf("noisy: %q", got)
 	}
+	// On a long, clean history the moderated t's noisier test decides the class, whatever the
+	// mixture's probability: the words say what decided, not a probability that disagrees.
+	r.Caveats = []check.Caveat{check.NoiseClass{Noisy: true, PNoisy: 0.3, NoisePct: 2.4, Own: true}}
+	if got := Reason(r); got != "a noisy config: its runs spread more than the suite's (±2.4% run to run), so they alone give its noise" {
+		t.Errorf("noisy by its own runs: %q", got)
+	}
 }

@@ -82,10 +82,13 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	case check.WithinNoise:
 		return fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
 	case check.NoiseClass:
-		if !c.Noisy {
-			return ""
+		switch {
+		case c.Own:
+			return fmt.Sprintf("a noisy config: its runs spread more than the suite's (±%.1f%% run to run), so they alone give its noise", c.NoisePct)
+		case c.Noisy:
+			return fmt.Sprintf("a noisy config (probability %.2f): ±%.1f%% run to run", c.PNoisy, c.NoisePct)
 		}
-		return fmt.Sprintf("a noisy config (probability %.2f): ±%.1f%% run to run", c.PNoisy, c.NoisePct)
+		return ""
 	case check.SlowBaselineRun:
 		return fmt.Sprintf("%s is %.1f%% below this config's other runs: likely a slow node (probability %.2f), weighed with and without it", c.Batch, c.BelowPct, c.Prob)
 	case check.Unconfirmed:
