@@ -257,6 +257,15 @@ const boundTol = 1e-12
 // error after a step is about the square of the step over the curve's scale.
 const newtonStop = 1e-7
 
+// onStack returns n values in buf when they fit (a posterior has a few components), else on
+// the heap.
+func onStack(buf *[16]float64, n int) []float64 {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	return make([]float64, n)
+}
+
 // quantile returns the x at which the mixture's CDF is y (0 < y < 1), by Newton's method
 // (on log F in the lower tail) from the dominant component's quantile, kept inside a bracket that bisection shrinks when
 // a Newton step would leave it.
@@ -272,12 +281,7 @@ func (p posterior) quantile(y float64) float64 {
 	}
 	// Normalising constants of the components' densities.
 	var cst [16]float64
-	var norm []float64
-	if len(p.w) <= len(cst) {
-		norm = cst[:len(p.w)]
-	} else {
-		norm = make([]float64, len(p.w))
-	}
+	norm := onStack(&cst, len(p.w))
 	for i := range p.w {
 		v := p.df[i]
 		norm[i] = p.w[i] / p.scale[i] * math.Exp(p.lgRatio[i]) / math.Sqrt(v*math.Pi)
@@ -294,12 +298,7 @@ func (p posterior) quantile(y float64) float64 {
 	// The CDF as posterior.CDF computes it, bit for bit, with each component's Beta
 	// function constant computed once rather than at every step.
 	var lbs [16]float64
-	var lb []float64
-	if len(p.w) <= len(lbs) {
-		lb = lbs[:len(p.w)]
-	} else {
-		lb = make([]float64, len(p.w))
-	}
+	lb := onStack(&lbs, len(p.w))
 	for i := range p.w {
 		lb[i] = tBetaConst(p.df[i])
 	}
