@@ -283,45 +283,62 @@ func Validate(runs []bench.Run) error {
 // Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
 // same file twice yields the same runs.
 func ReadFile(file string, opts *Options) ([]bench.Run, error) {
+	runs, _, err := readFile(file, opts, false)
+	return runs, err
+}
+
+// readFile is ReadFile, and reports whether the file is unclaimed: with skipUnclaimed (a file
+// found below a directory, which a walk skips when no format claims it), a file that no
+// format claims is unclaimed rather than an error, told before the check for a baseline
+// store's file, as readEntry has always told it. The format is detected once, on the head
+// the read then goes on from.
+func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool, error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer f.Close()
 	h := sha256.New()
 	br := bufio.NewReaderSize(io.TeeReader(f, h), SniffSize)
 	head, err := br.Peek(SniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
-		return nil, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
+		return nil, false, fmt.Errorf("%s: %w", file, err)
 	}
 	var format *Format
+	var detectErr error
 	if !opts.forced() {
-		format, err = Detect(file, head)
-	} else {
+		format, detectErr = Detect(file, head)
+		if detectErr != nil && skipUnclaimed {
+			return nil, true, nil
+		}
+	}
+	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
+		return nil, false, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
+	}
+	if opts.forced() {
 		format, err = LookupFormat(opts.Format)
+	} else {
+		err = detectErr
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	runs, err := format.Read(file, br, opts)
 	if errors.Is(err, errNoLines) {
-		return nil, errNotThisFormat(file, format)
+		return nil, false, errNotThisFormat(file, format)
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// Drain, so the hash covers the whole file even if the reader stopped early.
 	if _, err := io.Copy(io.Discard, br); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, false, fmt.Errorf("%s: %w", file, err)
 	}
 	if len(runs) == 0 {
-		return nil, &bench.SyntaxError{File: file, Msg: "no results found (format " + format.Name + ")"}
+		return nil, false, &bench.SyntaxError{File: file, Msg: "no results found (format " + format.Name + ")"}
 	}
 	batch := opts.Batch
 	if batch == "" {
@@ -362,7 +379,7 @@ func ReadFile(file string, opts *Options) ([]bench.Run, error) {
 			}
 		}
 	}
-	return runs, nil
+	return runs, false, nil
 }
 
 // setConfig is a config rewritten by --set, with its key.

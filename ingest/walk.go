@@ -135,16 +135,10 @@ func special(m fs.FileMode) string {
 // directory as their File, and take config keys from the names of the directories between
 // (key=value parts, as in file names) where the file itself gives none.
 func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
-	if e.root != "" && !opts.forced() {
-		head, err := readHead(e.path)
-		if err != nil {
-			return nil, "", err
-		}
-		if _, err := Detect(e.path, head); err != nil {
-			return nil, "no reader recognises its format", nil
-		}
+	runs, unclaimed, err := readFile(e.path, opts, e.root != "")
+	if unclaimed {
+		return nil, "no reader recognises its format", nil
 	}
-	runs, err := ReadFile(e.path, opts)
 	if err != nil {
 		var nf *NotFormatError
 		if e.root != "" && errors.As(err, &nf) {

@@ -52,3 +52,42 @@ func TestReadAllDirectory(t *testing.T) {
 		t.Errorf("ReadAll(dir of README and script) err = %v", err)
 	}
 }
+
+// BenchmarkReadAllDirectory reads a directory of Megatron-LM logs (the seed sweep's 31
+// fixtures) as a walk does: every file found below a directory is detected, then read.
+//
+//	go test ./ingest -run '^$' -bench ReadAllDirectory -benchmem
+func BenchmarkReadAllDirectory(b *testing.B) {
+	dir := filepath.Join("..", "testdata", "logs", "megatron-sweep")
+	for b.Loop() {
+		in, err := ReadAll([]string{dir}, &Options{SkipIters: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(in.Runs) == 0 || len(in.Skipped) != 0 {
+			b.Fatalf("%d runs, %d skipped", len(in.Runs), len(in.Skipped))
+		}
+	}
+}
+
+// A file found below a directory is first asked whether any format claims it: a baseline
+// store's file that none claims is skipped like any other, one that a format claims (a real
+// store is Go benchmark format) is refused as a store, as it is on the command line.
+func TestReadAllDirectoryStoreFile(t *testing.T) {
+	store, err := os.ReadFile(filepath.Join("..", "testdata", "example", "baseline", "baseline.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ content, want string }{
+		{"# perfgate baseline v2\n", "no results found (1 file(s) skipped, e.g. "},
+		{string(store), "baseline.txt:1: a perfgate baseline store, not results"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "baseline.txt"), []byte(tc.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadAll([]string{dir}, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ReadAll(dir with %.30q) err = %v, want %q", tc.content, err, tc.want)
+		}
+	}
+}
