@@ -16,7 +16,7 @@ import (
 //     config is noisy with prior probability π (or what the store's git history showed of it,
 //     Options.NoisyMemory);
 //   - whether one of its baseline runs landed on a slow node: each run independently with
-//     probability ρ, 2–20% (uniformly) on the slow side of the config's level.
+//     probability ρ, 3–15% (uniformly, slowLo–slowHi) on the slow side of the config's level.
 //
 // The class scales, π and ρ are fitted over the whole store by EM (empirical Bayes), starting
 // from the robust pooled noise (robustPool). A store of more than fitCap (400) configs fits
@@ -31,11 +31,11 @@ import (
 // posterior that is a mixture of Student t distributions (flat priors on the config's level
 // and on the change). The probability that the new runs are worse is that posterior's mass on
 // the worse side: a posterior-predictive probability that Compare corrects like a p-value. A
-// long steady history leaves one hypothesis standing and the test becomes a moderated t test
-// whose prior weight and "noisier" decision are fitted rather than fixed; a short one keeps
-// every plausible hypothesis in play, so a config that merely looked quiet in three runs is
-// not given a hair trigger, and one slow run neither widens the bound to uselessness nor drags
-// the centre down.
+// short history keeps every plausible hypothesis in play, so a config that merely looked quiet
+// in three runs is not given a hair trigger, and one slow run neither widens the bound to
+// uselessness nor drags the centre down. A long, clean history (shortRuns or more runs, no
+// probable slow run) is judged by a moderated t test on the robust pool instead (longJudge,
+// which says why).
 type Mixture struct{}
 
 // Name implements Test.
