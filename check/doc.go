@@ -11,7 +11,8 @@
 // identities. The default, Mixture (mixture.go), weighs per config a steady or noisy noise
 // class and whether one baseline run was slow, with the class scales and weights, the noisy
 // share and the slow-run rate fitted over the store by EM from a robust pooled noise
-// (pool.go), and gives the posterior probability that the new runs are worse; Options.
+// (pool.go), and gives the posterior probability that the new runs are worse (a config with a
+// long, clean history is judged by a moderated t test on that pool instead); Options.
 // NoisyMemory (NoisyMemory, from the store's git history) carries noise classes beyond the
 // window. ModeratedT is the previous default. The speed metrics of a run
 // (Options.SpeedMetrics: TFLOPS/GPU, tokens/s/GPU, samples/s, s/iter) are one measurement, so
