@@ -22,6 +22,13 @@ type Memory struct {
 // versions of the store count once. The classes are learned by the Mixture test on the speed
 // metric that decides (the first of opts.SpeedMetrics the runs have); configs with fewer than
 // opts.MinHistoryRuns runs are left out.
+//
+// A long history is weighed in windows of about memoryWindow consecutive runs, and the
+// windows' evidence is combined (their likelihood ratios multiply, as independent looks at
+// one config): the Mixture allows one slow run per history, and over 17 runs at a 5% slow-node
+// rate a fifth of the configs have two or more, which on the whole history would read as a
+// noisy config (the evaluation's short+contaminated+memory scenario showed steady configs
+// remembered as noisy and their 10% drops missed).
 func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 	seen := map[string]bool{}
 	var uniq []bench.Run
@@ -44,26 +51,60 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 		return nil
 	}
 	bs, order := group(uniq)
-	noMemory := opts
-	noMemory.NoisyMemory = nil
-	fit, ok := Mixture{}.Learn(mi.name, histories(bs, order, *mi), noMemory).(*mixFit)
-	if !ok || !fit.ok {
-		return nil
-	}
-	mem := &Memory{Noisy: map[string]float64{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2)}
+	var hs []History // one per window
+	var keys []string
 	for _, k := range order {
 		xs := bs[k].logPoints(mi.name)
 		if len(xs) < max(opts.MinHistoryRuns, 2) {
 			continue
 		}
+		for _, w := range windows(xs, memoryWindow) {
+			hs = append(hs, History{Key: k, Config: bs[k].cfg, Better: mi.better, Points: w})
+		}
+		keys = append(keys, k)
+	}
+	noMemory := opts
+	noMemory.NoisyMemory = nil
+	fit, ok := Mixture{}.Learn(mi.name, hs, noMemory).(*mixFit)
+	if !ok || !fit.ok {
+		return nil
+	}
+	mem := &Memory{Noisy: map[string]float64{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2)}
+	priorOdds := math.Log(fit.share / (1 - fit.share))
+	logOdds := map[string]float64{}
+	for _, h := range hs {
 		var p float64
-		hs := fit.hypotheses(signed(xs, fit.sign), nil, fit.share)
-		for _, h := range hs {
-			if h.class == noisyClass {
-				p += h.w
+		for _, hp := range fit.hypotheses(signed(h.Points, fit.sign), nil, fit.share) {
+			if hp.class == noisyClass {
+				p += hp.w
 			}
 		}
-		mem.Noisy[k] = p
+		p = clamp(p, 1e-12, 1-1e-12)
+		// The window's likelihood ratio, bounded: one window whose two slow runs read as
+		// noise must not outvote the others.
+		logOdds[h.Key] += clamp(math.Log(p/(1-p))-priorOdds, -maxWindowLR, maxWindowLR)
+	}
+	for _, k := range keys {
+		mem.Noisy[k] = 1 / (1 + math.Exp(-(priorOdds + logOdds[k])))
 	}
 	return mem
+}
+
+// maxWindowLR bounds the log likelihood ratio one window contributes (a factor of 20).
+var maxWindowLR = math.Log(20)
+
+// memoryWindow is about how many consecutive runs NoisyMemory weighs at a time: few enough
+// that two slow runs in one window are rare (7 runs at a 5% rate: 4%), enough to tell the
+// classes apart.
+const memoryWindow = 7
+
+// windows splits xs into the fewest consecutive windows of at most size points, as even as
+// they can be.
+func windows(xs []Point, size int) [][]Point {
+	k := (len(xs) + size - 1) / size
+	out := make([][]Point, 0, k)
+	for i := 0; i < k; i++ {
+		out = append(out, xs[i*len(xs)/k:(i+1)*len(xs)/k])
+	}
+	return out
 }

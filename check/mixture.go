@@ -453,10 +453,19 @@ func (f *mixFit) shareOf(base []Point) float64 {
 		return f.share
 	}
 	if p, ok := f.memory.Noisy[base[0].Key]; ok {
-		return clamp(p, 0.01, 0.99)
+		return clamp(p, memoryDoubt, 1-memoryDoubt)
 	}
 	return f.share
 }
+
+// memoryDoubt is how far the memory of a config's class is trusted: to 1 in 500, because a
+// config can change class (new hardware, new software). A window that plainly shows the other
+// class still outweighs it: three runs at 2.5% against a steady class of 0.8% have a
+// likelihood ratio in the hundreds. At 1 in 100, a steady config remembered as such kept
+// enough noisy weight for one slow run in a 3-run window to hide a 10% drop (evaluation,
+// short+contaminated+memory, seed 1: 92.8% of 10% drops caught, against 95.1% at 1 in 500,
+// for 0.5% and 0.6% of clean suites failing).
+const memoryDoubt = 0.002
 
 func (f *mixFit) usable(base []Point, opts Options) bool {
 	return f.ok && len(base) >= opts.MinHistoryRuns && len(base) >= 2

@@ -244,3 +244,33 @@ func TestLongCleanHistory(t *testing.T) {
 		t.Errorf("4-run history: not judged short by the mixture: %+v", ev)
 	}
 }
+
+// TestNoisyMemoryWindows: over a 17-run history, a steady config with two slow-node runs is
+// remembered as steady (a whole-history fit allows one slow run, and would call it noisy),
+// and a noisy config as noisy.
+func TestNoisyMemoryWindows(t *testing.T) {
+	runs := suiteRuns(16, 17, 5)
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i := range runs {
+		v := &runs[i].Metrics[0].Values[0]
+		switch {
+		case runs[i].Config["tp"] == "2" && (runs[i].Batch == "nightly-03" || runs[i].Batch == "nightly-12"):
+			*v *= 0.93 // two slow nodes
+		case runs[i].Config["tp"] == "5":
+			*v = 100 * math.Exp(0.025*rng.NormFloat64()) // a noisy config
+		}
+	}
+	mem := NoisyMemory(runs, DefaultOptions)
+	if mem == nil {
+		t.Fatal("no memory")
+	}
+	if p := mem.Noisy["tp=2"]; p > 0.1 {
+		t.Errorf("steady config with two slow runs remembered noisy with probability %.3f", p)
+	}
+	if p := mem.Noisy["tp=5"]; p < 0.9 {
+		t.Errorf("noisy config remembered noisy with probability only %.3f", p)
+	}
+	if p := mem.Noisy["tp=1"]; p > 0.05 {
+		t.Errorf("steady config remembered noisy with probability %.3f", p)
+	}
+}

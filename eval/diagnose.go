@@ -33,7 +33,7 @@ func Diagnose(s Setup, sc Scenario, drop float64) Diagnosis {
 	d := Diagnosis{Scenario: sc, Drop: drop, Errors: map[string]int{}}
 	for i := 0; i < s.Suites; i++ {
 		rng := rand.New(rand.NewPCG(seed, uint64(i)))
-		suite, base := scenarioSuite(s, sc, rng)
+		suite, base, mem := scenarioSuite(s, sc, rng)
 		var steady []int
 		for j, c := range suite.Class {
 			if c == Steady {
@@ -47,7 +47,7 @@ func Diagnose(s Setup, sc Scenario, drop float64) Diagnosis {
 			victim = steady[rng.IntN(len(steady))]
 			slow[victim] = 1 / (1 - drop/100)
 		}
-		rep, _, _ := gate(s, sc, suite, rng, base, slow)
+		rep, _, _ := gate(s, sc, suite, rng, base, mem, slow)
 		for j, cfg := range suite.Configs {
 			if drop > 0 && j != victim {
 				continue

@@ -29,6 +29,10 @@ type Scenario struct {
 	// it, the check runs with Options.ConfirmRuns 0 (what a workflow that never re-runs
 	// should set), so one run decides and nothing is suspect.
 	Confirm bool
+	// MemoryRuns older nightly runs of each config, beyond the window's BaselineRuns, are in
+	// the store's git history: the check reads each config's noise class from them
+	// (check.NoisyMemory, as perfgate check --memory-ref does). 0: no memory.
+	MemoryRuns int
 }
 
 // ConfirmRuns is how many PR runs a suspect config has after the confirmation protocol.
@@ -43,6 +47,10 @@ var Scenarios = []Scenario{
 	{Name: "bimodal", BaselineRuns: 7, PRRuns: 1, BimodalShare: 1.0 / 6},
 	{Name: "standard+confirm", BaselineRuns: 7, PRRuns: 1, Confirm: true},
 	{Name: "short+contaminated+confirm", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05, Confirm: true},
+	// Not among the scenarios: what the store's memory of noise classes buys on
+	// short, contaminated windows (the same suites and windows, 14 older runs in git).
+	{Name: "short+contaminated+memory", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05, MemoryRuns: 14},
+	{Name: "short+contaminated+confirm+memory", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05, Confirm: true, MemoryRuns: 14},
 }
 
 // LookupScenario returns the scenario called name.
@@ -186,10 +194,10 @@ func b2i(b bool) int {
 // runSuite simulates one suite: a clean PR and, per drop size and class of config, a PR with
 // the drop injected on one config of that class.
 func runSuite(s Setup, sc Scenario, rng *rand.Rand) tally {
-	suite, base := scenarioSuite(s, sc, rng)
+	suite, base, mem := scenarioSuite(s, sc, rng)
 	t := tally{flagged: map[Class]int{}, configs: map[Class]int{}, hits: map[Class]map[float64]int{}, trials: map[Class]map[float64]int{}}
 
-	rep, suspect, reruns := gate(s, sc, suite, rng, base, nil)
+	rep, suspect, reruns := gate(s, sc, suite, rng, base, mem, nil)
 	t.fail, t.suspect, t.reruns = rep.Verdict == check.Fail, suspect, reruns
 	t.pooled = sc.Name == "standard" && pooledFail(base, prRuns(suite, rng, sc.PRRuns, nil, nil))
 	byClass := map[Class][]int{}
@@ -211,7 +219,7 @@ func runSuite(s Setup, sc Scenario, rng *rand.Rand) tally {
 				slow[victims[c]] = 1 / (1 - d/100) // TFLOPS falls by d%
 			}
 		}
-		rep, _, _ := gate(s, sc, suite, rng, base, slow)
+		rep, _, _ := gate(s, sc, suite, rng, base, mem, slow)
 		for _, c := range []Class{Steady, Noisy, Bimodal} {
 			v, ok := victims[c]
 			if !ok {
@@ -229,13 +237,22 @@ func runSuite(s Setup, sc Scenario, rng *rand.Rand) tally {
 	return t
 }
 
-// scenarioSuite draws a suite of the setup's configs under the scenario's noise, and its
-// baseline runs.
-func scenarioSuite(s Setup, sc Scenario, rng *rand.Rand) (*Suite, []bench.Run) {
+// scenarioSuite draws a suite of the setup's configs under the scenario's noise, its
+// baseline runs and, when the scenario has older runs in git, the memory of noise classes
+// the check learns from them.
+func scenarioSuite(s Setup, sc Scenario, rng *rand.Rand) (*Suite, []bench.Run, *check.Memory) {
 	noise := s.Noise
 	noise.SlowRate, noise.BimodalShare = sc.SlowRate, sc.BimodalShare
 	suite := NewSuite(rng, s.Configs, noise)
-	return suite, suite.Baseline(rng, sc.BaselineRuns)
+	base := suite.Baseline(rng, sc.BaselineRuns)
+	if sc.MemoryRuns == 0 {
+		return suite, base, nil
+	}
+	var older []bench.Run
+	for r := 0; r < sc.MemoryRuns; r++ {
+		older = append(older, suite.Run(rng, fmt.Sprintf("older-%02d", r+1), nil, true, nil)...)
+	}
+	return suite, base, check.NoisyMemory(append(older, base...), s.Check)
 }
 
 // unchanged returns the slow factors (Suite.Run) of n configs that keep their level.
@@ -250,8 +267,9 @@ func unchanged(n int) []float64 {
 // gate checks one PR of the suite, running the confirmation protocol when the scenario asks
 // for it. It returns the final report, whether the first check had a suspect decision, and
 // how many PR runs the protocol added.
-func gate(s Setup, sc Scenario, suite *Suite, rng *rand.Rand, base []bench.Run, slow []float64) (*check.Report, bool, int) {
+func gate(s Setup, sc Scenario, suite *Suite, rng *rand.Rand, base []bench.Run, mem *check.Memory, slow []float64) (*check.Report, bool, int) {
 	opts := s.Check
+	opts.NoisyMemory = mem
 	if !sc.Confirm {
 		// Without the protocol nobody re-runs suspects: one run decides.
 		opts.ConfirmRuns = 0
@@ -358,6 +376,9 @@ func (f Figures) Print(w io.Writer, s Setup) {
 	}
 	if sc.Confirm {
 		fmt.Fprintf(w, ", suspects re-run to %d PR runs", ConfirmRuns)
+	}
+	if sc.MemoryRuns > 0 {
+		fmt.Fprintf(w, ", %d older runs in the store's memory", sc.MemoryRuns)
 	}
 	fmt.Fprintf(w, "\n\n")
 	fmt.Fprintf(w, "clean suites that fail: **%.1f%%**; with a suspect: %.1f%%", 100*f.FalseFail, 100*f.SuspectSuites)
