@@ -4,8 +4,8 @@
 // It generates suites of training configs whose runs follow a documented noise model (see
 // NoiseModel) in the scenarios of Scenarios (standard, short, contaminated with slow-node
 // runs, bimodal configs, the confirmation protocol, and windows whose older runs the store's
-// memory of noise classes holds), gates a simulated PR against a
-// simulated baseline with check.Compare, the same code path as "perfgate check", and counts
+// memory of noise classes holds), gates a simulated PR against a simulated baseline with
+// check.Compare, the same code path as "perfgate check", and counts
 // how often a clean suite fails (the suite false-fail rate) and how often an injected drop is
 // caught on steady, noisy and bimodal configs (recall by drop size). Every suite has its own
 // seeded random stream, so the figures do not depend on the number of workers.
