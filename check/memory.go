@@ -24,8 +24,8 @@ type Memory struct {
 // opts.MinHistoryRuns runs are left out.
 //
 // A long history is weighed in windows of about memoryWindow consecutive runs, and the
-// windows' evidence is combined (their likelihood ratios multiply, as independent looks at
-// one config): the Mixture allows one slow run per history, and over 17 runs at a 5% slow-node
+// windows' evidence is combined (their likelihood ratios, each bounded, multiply, as
+// independent looks at one config; a history of one window is weighed as before): the Mixture allows one slow run per history, and over 17 runs at a 5% slow-node
 // rate a fifth of the configs have two or more, which on the whole history would read as a
 // noisy config (the evaluation's short+contaminated+memory scenario showed steady configs
 // remembered as noisy and their 10% drops missed).
@@ -71,7 +71,7 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 	}
 	mem := &Memory{Noisy: map[string]float64{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2)}
 	priorOdds := math.Log(fit.share / (1 - fit.share))
-	logOdds := map[string]float64{}
+	logLR := map[string][]float64{} // per config, each window's log likelihood ratio
 	for _, h := range hs {
 		var p float64
 		for _, hp := range fit.hypotheses(signed(h.Points, fit.sign), nil, fit.share) {
@@ -80,17 +80,25 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 			}
 		}
 		p = clamp(p, 1e-12, 1-1e-12)
-		// The window's likelihood ratio, bounded: one window whose two slow runs read as
-		// noise must not outvote the others.
-		logOdds[h.Key] += clamp(math.Log(p/(1-p))-priorOdds, -maxWindowLR, maxWindowLR)
+		logLR[h.Key] = append(logLR[h.Key], math.Log(p/(1-p))-priorOdds)
 	}
 	for _, k := range keys {
-		mem.Noisy[k] = 1 / (1 + math.Exp(-(priorOdds + logOdds[k])))
+		lrs, sum := logLR[k], 0.0
+		for _, l := range lrs {
+			if len(lrs) > 1 {
+				// Bounded when there are others to outvote: one window whose two slow runs
+				// read as noise must not decide alone.
+				l = clamp(l, -maxWindowLR, maxWindowLR)
+			}
+			sum += l
+		}
+		mem.Noisy[k] = 1 / (1 + math.Exp(-(priorOdds + sum)))
 	}
 	return mem
 }
 
-// maxWindowLR bounds the log likelihood ratio one window contributes (a factor of 20).
+// maxWindowLR bounds the log likelihood ratio one of several windows contributes (a factor
+// of 20).
 var maxWindowLR = math.Log(20)
 
 // memoryWindow is about how many consecutive runs NoisyMemory weighs at a time: few enough
