@@ -54,7 +54,7 @@ type Options struct {
 
 // DefaultOptions are perfgate's documented defaults.
 var DefaultOptions = Options{
-	Alpha:          0.02,
+	Alpha:          0.014,
 	Correction:     Holm,
 	Test:           DefaultTest,
 	MinEffectPct:   3,

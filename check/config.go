@@ -23,7 +23,7 @@ const ConfigFileName = "perfgate.json"
 // command-line flags override it.
 //
 //	{
-//	  "alpha": 0.02, "correction": "holm", "test": "mixture", "min_effect_pct": 3, "tolerance_pct": 5,
+//	  "alpha": 0.014, "correction": "holm", "test": "mixture", "min_effect_pct": 3, "tolerance_pct": 5,
 //	  "min_history_runs": 3, "confirm_runs": 3, "window": 10, "metrics": ["TFLOPS/GPU", "s/iter"],
 //	  "speed_metrics": ["TFLOPS/GPU", "tokens/s/GPU", "samples/s", "s/iter"],
 //	  "better": {"tokens/s/GPU": "higher"}, "key_args": ["sequence_parallel"],

@@ -75,11 +75,11 @@ func TestMixtureEquiv(t *testing.T) {
 			if len(h.Points) >= shortRuns && !eo.Contaminated {
 				// A long, clean history: the new code judges it by the moderated t test
 				// (longJudge); the noise class it reports is still the mixture's.
-				want, _ := ln.longModel().Judge(h.Points, cur, opts)
+				co, cn := eo.Caveats[0].(NoiseClass), en.Caveats[0].(NoiseClass)
+				want := ln.longModel().evidence(h.Points, cur, ln.longNoisier(h.Points, co.PNoisy))
 				if en.PLower != want.PLower || en.PHigher != want.PHigher || en.NoisePct != want.NoisePct || en.Short || en.Contaminated {
 					t.Errorf("seed %d %s: long clean history judged %+v, want the moderated t's %+v", seed, h.Key, en, want)
 				}
-				co, cn := eo.Caveats[0].(NoiseClass), en.Caveats[0].(NoiseClass)
 				if !relClose(co.PNoisy, cn.PNoisy, 1e-9) {
 					t.Errorf("seed %d %s: P(noisy) %v, reference %v", seed, h.Key, cn.PNoisy, co.PNoisy)
 				}
@@ -102,14 +102,17 @@ func TestMixtureEquiv(t *testing.T) {
 			}
 			no, _ := lo.Noise(h.Points, opts)
 			nn, _ := ln.Noise(h.Points, opts)
-			var pSlow float64 // Noise, unlike Judge, weighs the baseline alone
+			var pSlow, pNoisy float64 // Noise, unlike Judge, weighs the baseline alone
 			for _, hp := range ln.hypotheses(signed(h.Points, ln.sign), nil, ln.shareOf(h.Points)) {
 				if hp.slow >= 0 {
 					pSlow += hp.w
 				}
+				if hp.class == noisyClass {
+					pNoisy += hp.w
+				}
 			}
 			if ln.settled(h.Points, pSlow) {
-				v, _ := ln.longModel().configNoise(h.Points)
+				v, _ := ln.longModel().noiseOf(h.Points, ln.longNoisier(h.Points, pNoisy))
 				no = 100 * math.Sqrt(v)
 			}
 			if !relClose(no, nn, 1e-9) {

@@ -127,8 +127,8 @@ func TestSlowBaselineRun(t *testing.T) {
 	if r.Status != Regression || math.Abs(*r.DeltaPct+10) > 1.5 {
 		t.Errorf("tp=3: %s, delta %.2f%% (want a regression of about -10%%)", r.Status, *r.DeltaPct)
 	}
-	if rep.Method.Test != "mixture" || rep.Method.Alpha != 0.02 {
-		t.Errorf("method %+v: want the mixture test at alpha 0.02 by default", rep.Method)
+	if rep.Method.Test != "mixture" || rep.Method.Alpha != 0.014 {
+		t.Errorf("method %+v: want the mixture test at alpha 0.014 by default", rep.Method)
 	}
 	// Clean configs stay unchanged and steady.
 	if r := result(t, rep, "tp=1", tf); r.Status != Unchanged {
@@ -228,7 +228,7 @@ func TestLongCleanHistory(t *testing.T) {
 	xs := byKey["tp=3"].logPoints(tf)
 	cur := []Point{{Log: math.Log(95), Key: "tp=3"}}
 	got, _ := fit.Judge(xs, cur, DefaultOptions)
-	want, _ := noiseModel{prior: fit.pooled, priorDF: longPriorDF, ok: true}.Judge(xs, cur, DefaultOptions)
+	want, _ := noiseModel{prior: fit.pooled, priorDF: longPriorDF, ok: true}.Judge(xs, cur, DefaultOptions) // not noisier: 1.3% against the pool's 1% quantile
 	if got.PLower != want.PLower || got.NoisePct != want.NoisePct || got.Short || got.Contaminated {
 		t.Errorf("long clean history: evidence %+v, want the moderated t's %+v", got, want)
 	}
@@ -272,5 +272,37 @@ func TestNoisyMemoryWindows(t *testing.T) {
 	}
 	if p := mem.Noisy["tp=1"]; p > 0.05 {
 		t.Errorf("steady config remembered noisy with probability %.3f", p)
+	}
+}
+
+// TestLongNoisier: on a long, clean history the config's own runs alone give its noise only
+// when they spread above the pool's 1% quantile and the store-wide fit gives the config at
+// least a longNoisyP chance of being noisy; otherwise its noise is moderated towards the pool.
+func TestLongNoisier(t *testing.T) {
+	fit := &mixFit{ok: true, sign: 1, pooled: 0.008 * 0.008}
+	var xs []Point
+	for _, d := range []float64{1.6, -1.5, 1.3, -1.7, 1.4, -1.2, 0.1} { // percent; SD 1.45%
+		xs = append(xs, Point{Log: math.Log(1 + 1.2*d/100), Key: "tp=3"})
+	}
+	own := 100 * math.Sqrt(pointVariance(xs))
+	if !fit.longModel().noisier(xs) {
+		t.Fatalf("runs of SD %.2f%% not above the quantile of a 0.8%% pool", own)
+	}
+	cur := []Point{{Log: math.Log(0.95), Key: "tp=3"}}
+	for _, tt := range []struct {
+		pNoisy float64
+		own    bool
+	}{{longNoisyP - 0.1, false}, {longNoisyP, true}, {0.9, true}} {
+		ev := fit.longJudge(xs, cur, tt.pNoisy)
+		nc := ev.Caveats[0].(NoiseClass)
+		if nc.Own != tt.own || nc.Noisy != tt.own || fit.longNoisier(xs, tt.pNoisy) != tt.own {
+			t.Errorf("P(noisy) %.2f: own runs decide %v, want %v", tt.pNoisy, nc.Own, tt.own)
+		}
+		if tt.own && math.Abs(ev.NoisePct-own) > 1e-9 {
+			t.Errorf("P(noisy) %.2f: noise %.3f%%, want its own %.3f%%", tt.pNoisy, ev.NoisePct, own)
+		}
+		if !tt.own && !(ev.NoisePct > 0.8 && ev.NoisePct < own) {
+			t.Errorf("P(noisy) %.2f: noise %.3f%%, want moderated between the pool's 0.8%% and its own %.3f%%", tt.pNoisy, ev.NoisePct, own)
+		}
 	}
 }

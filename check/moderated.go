@@ -65,13 +65,17 @@ func newNoiseModel(suite []History, minRuns int) noiseModel {
 
 // configNoise returns the variance to test a config with and its degrees of freedom, from the
 // config's own log run summaries.
-func (m noiseModel) configNoise(xs []Point) (v, df float64) {
+func (m noiseModel) configNoise(xs []Point) (v, df float64) { return m.noiseOf(xs, m.noisier(xs)) }
+
+// noiseOf is configNoise with the "noisier" decision made by the caller: own variance alone
+// when noisier, else moderated towards the pool.
+func (m noiseModel) noiseOf(xs []Point, noisier bool) (v, df float64) {
 	d := float64(len(xs) - 1)
 	if d < 0 {
 		d = 0
 	}
 	own := pointVariance(xs)
-	if m.noisier(xs) {
+	if noisier {
 		// Genuinely noisier than the suite: its own history decides, with its own (few)
 		// degrees of freedom, so its bound widens.
 		return own, d
@@ -99,7 +103,12 @@ func (m noiseModel) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 	if !m.usable(base, opts) {
 		return Evidence{}, false
 	}
-	v, df := m.configNoise(base)
+	return m.evidence(base, cur, m.noisier(base)), true
+}
+
+// evidence is the moderated t test's evidence with the "noisier" decision made (noiseOf).
+func (m noiseModel) evidence(base, cur []Point, noisier bool) Evidence {
+	v, df := m.noiseOf(base, noisier)
 	n, k := len(base), len(cur)
 	diff := pointMean(cur) - pointMean(base)
 	se := math.Sqrt(v * (1/float64(n) + 1/float64(k)))
@@ -109,7 +118,7 @@ func (m noiseModel) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 		PLower:   tTest(-diff, v, df, n, k),
 		NoisePct: 100 * math.Sqrt(v),
 		Bound:    func(level float64) float64 { return tQuantile(level, df) * se },
-	}, true
+	}
 }
 
 // Noise implements Learned.

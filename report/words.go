@@ -190,7 +190,7 @@ func MethodSummary(m check.Method) string {
 	}
 	how := "one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs)"
 	if m.Test == "mixture" {
-		how = "a model fitted over the whole baseline that weighs, per config, a steady or noisy noise class and whether one baseline run was slow, giving the probability that the new runs are worse"
+		how = "a model fitted over the whole baseline that weighs, per config, a steady or noisy noise class and whether one baseline run was slow, giving the probability that the new runs are worse (a config with 5 or more baseline runs and no probable slow run is judged by a one-sided t-test on the pooled noise instead)"
 	}
 	return fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with %s. Alpha %g with %s over the %d comparison(s) of each measurement (a config's speed metrics are one measurement, decided once); a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
 		how, m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, m.TolerancePct)
