@@ -77,12 +77,15 @@ type BaselineFailed struct {
 // probability that the config belongs to the noisy class; NoisePct the run-to-run noise the
 // test expects for it. Own says that the config's own runs alone gave its noise because their
 // spread is above the suite's pooled noise's 1% quantile (the moderated t on a long, clean
-// history); Noisy is then true whatever PNoisy says.
+// history); Noisy is then true whatever PNoisy says. Remembered says that the store's history
+// remembers the config as noisy (Options.NoisyMemory) and its noise was moderated towards the
+// remembered noisy class (on a long, clean history); Noisy is then true too.
 type NoiseClass struct {
-	Noisy    bool
-	PNoisy   float64
-	NoisePct float64
-	Own      bool
+	Noisy      bool
+	PNoisy     float64
+	NoisePct   float64
+	Own        bool
+	Remembered bool
 }
 
 // SlowBaselineRun: a baseline run of the config probably landed on a slow node; the test

@@ -437,9 +437,10 @@ func (f *mixFit) settled(base []Point, pSlow float64) bool {
 // chosen by sweeping the same evaluation, catches 95% at the same false-fail rate. On short
 // or contaminated histories the mixture is far ahead (eval/, README), so it keeps those.
 func (f *mixFit) longJudge(base, cur []Point, pNoisy float64) Evidence {
+	m, remembered := f.longModelOf(base)
 	own := f.longNoisier(base, pNoisy)
-	ev := f.longModel().evidence(base, cur, own)
-	ev.Caveats = append(ev.Caveats, NoiseClass{Noisy: own, PNoisy: pNoisy, NoisePct: ev.NoisePct, Own: own})
+	ev := m.evidence(base, cur, own)
+	ev.Caveats = append(ev.Caveats, NoiseClass{Noisy: own || remembered, PNoisy: pNoisy, NoisePct: ev.NoisePct, Own: own, Remembered: remembered})
 	return ev
 }
 
@@ -450,8 +451,30 @@ func (f *mixFit) longJudge(base, cur []Point, pNoisy float64) Evidence {
 // and a steady config near 1% whose runs exceed the quantile of a pool that came out low is
 // not a noisy config: judged on its own six degrees of freedom it missed nearly every 5%
 // drop (about half of the standard scenario's misses).
+//
+// A config the store's history remembers as noisy is moderated towards the remembered noisy
+// class rather than the pool (longModelOf), and its own runs alone decide when they spread
+// even more than that class.
 func (f *mixFit) longNoisier(base []Point, pNoisy float64) bool {
-	return f.longModel().noisier(base) && pNoisy >= longNoisyP
+	m, remembered := f.longModelOf(base)
+	return m.noisier(base) && (remembered || pNoisy >= longNoisyP)
+}
+
+// longModelOf is the moderated t test for a config with a long, clean history: on the pool,
+// or, for a config the store's history remembers as noisy (Options.NoisyMemory, probability
+// at least one half), on the remembered noisy class's noise. A noisy config whose current
+// window happens to look quiet is then not judged by the steady pool: on the evaluation's
+// standard suites with 14 older runs in memory, 1.3% of clean suites failed without this and
+// 0.3% with it, and on bimodal ones a bimodal config failed 0.17% of clean PRs without it and
+// 0.03% with it (steady configs: 0.01%).
+func (f *mixFit) longModelOf(base []Point) (m noiseModel, remembered bool) {
+	if mem := f.memory; mem != nil && mem.NoisyPct > 0 {
+		if p, ok := mem.Noisy[base[0].Key]; ok && p >= 0.5 {
+			s := mem.NoisyPct / 100
+			return noiseModel{prior: s * s, priorDF: longPriorDF, ok: true}, true
+		}
+	}
+	return f.longModel(), false
 }
 
 // longModel is the moderated t test longJudge applies.
@@ -501,7 +524,8 @@ func (f *mixFit) Noise(base []Point, opts Options) (float64, bool) {
 		}
 	}
 	if f.settled(base, pSlow) {
-		v, _ = f.longModel().noiseOf(base, f.longNoisier(base, pNoisy))
+		m, _ := f.longModelOf(base)
+		v, _ = m.noiseOf(base, f.longNoisier(base, pNoisy))
 	}
 	return 100 * math.Sqrt(v), true
 }

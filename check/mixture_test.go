@@ -306,3 +306,28 @@ func TestLongNoisier(t *testing.T) {
 		}
 	}
 }
+
+// TestLongMemory: on a long, clean history a config the store's history remembers as noisy
+// is moderated towards the remembered noisy class, not the steady pool: a 5% drop after seven
+// quiet runs fails a config nobody remembers, and does not fail a remembered noisy one.
+func TestLongMemory(t *testing.T) {
+	base := suiteRuns(16, 7, 3)
+	cur := prRuns(16, "pr", 5, 95)
+	oneRun := func(o *Options) { o.ConfirmRuns = 0 }
+	if r := result(t, Compare(base, cur, mixOpts(oneRun)), "tp=5", tf); r.Status != Regression {
+		t.Fatalf("without memory: tp=5 %s %v, want a regression", r.Status, r.Caveats)
+	}
+	mem := &Memory{Noisy: map[string]float64{"tp=5": 0.99, "tp=6": 0.01}, NoisyPct: 2.5}
+	rep := Compare(base, cur, mixOpts(func(o *Options) { oneRun(o); o.NoisyMemory = mem }))
+	r := result(t, rep, "tp=5", tf)
+	if r.Fails {
+		t.Errorf("remembered noisy: tp=5 %s (p=%.3g), want it to pass", r.Status, *r.PValue)
+	}
+	nc, ok := r.Caveats[0].(NoiseClass)
+	if !ok || !nc.Remembered || !nc.Noisy || nc.Own || !(nc.NoisePct > 1 && nc.NoisePct < 2.5) {
+		t.Errorf("remembered noisy: caveats %v, want a remembered noisy class moderated between the pool and 2.5%%", r.Caveats)
+	}
+	if nc, ok := result(t, rep, "tp=6", tf).Caveats[0].(NoiseClass); !ok || nc.Remembered {
+		t.Errorf("remembered steady: caveats %v, want the pool", nc)
+	}
+}

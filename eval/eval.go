@@ -47,8 +47,10 @@ var Scenarios = []Scenario{
 	{Name: "bimodal", BaselineRuns: 7, PRRuns: 1, BimodalShare: 1.0 / 6},
 	{Name: "standard+confirm", BaselineRuns: 7, PRRuns: 1, Confirm: true},
 	{Name: "short+contaminated+confirm", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05, Confirm: true},
-	// Not among the scenarios: what the store's memory of noise classes buys on
-	// short, contaminated windows (the same suites and windows, 14 older runs in git).
+	// Not among the scenarios: what the store's memory of noise classes buys (the
+	// same suites and windows, 14 older runs in git).
+	{Name: "standard+memory", BaselineRuns: 7, PRRuns: 1, MemoryRuns: 14},
+	{Name: "bimodal+memory", BaselineRuns: 7, PRRuns: 1, BimodalShare: 1.0 / 6, MemoryRuns: 14},
 	{Name: "short+contaminated+memory", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05, MemoryRuns: 14},
 	{Name: "short+contaminated+confirm+memory", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05, Confirm: true, MemoryRuns: 14},
 }

@@ -81,4 +81,8 @@ func TestMixtureWords(t *testing.T) {
 	if got := Reason(r); got != "a noisy config: its runs spread more than the suite's (±2.4% run to run), so they alone give its noise" {
 		t.Errorf("noisy by its own runs: %q", got)
 	}
+	r.Caveats = []check.Caveat{check.NoiseClass{Noisy: true, PNoisy: 0.99, NoisePct: 1.9, Remembered: true}}
+	if got := Reason(r); got != "a noisy config, as the store's history remembers it: ±1.9% run to run" {
+		t.Errorf("remembered noisy: %q", got)
+	}
 }

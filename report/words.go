@@ -85,6 +85,8 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 		switch {
 		case c.Own:
 			return fmt.Sprintf("a noisy config: its runs spread more than the suite's (±%.1f%% run to run), so they alone give its noise", c.NoisePct)
+		case c.Remembered:
+			return fmt.Sprintf("a noisy config, as the store's history remembers it: ±%.1f%% run to run", c.NoisePct)
 		case c.Noisy:
 			return fmt.Sprintf("a noisy config (probability %.2f): ±%.1f%% run to run", c.PNoisy, c.NoisePct)
 		}
