@@ -419,23 +419,25 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 	return ev, true
 }
 
-// settled reports whether a config with n baseline runs, of which one is slow with posterior
-// probability pSlow, has a long, clean history: one that the moderated t test (longJudge)
-// judges better than the mixture of hypotheses.
+// settled reports whether a config with these baseline points, of which one is slow with
+// posterior probability pSlow, has a long, clean history: one that the moderated t test
+// (longJudge) judges better than the mixture of hypotheses.
 func (f *mixFit) settled(base []Point, pSlow float64) bool {
 	return len(base) >= shortRuns && pSlow < contaminatedP
 }
 
 // longJudge judges a config with a long, clean history by a moderated t test on the robust
-// pooled noise with longPriorDF degrees of freedom of prior weight and the 1% "noisier" test
-// (ModeratedT's rule, on a pool that outliers cannot move).
+// pooled noise (or the remembered noisy class's, longModelOf) with longPriorDF degrees of
+// freedom of prior weight, and the "noisier" decision of longNoisier: ModeratedT's rule, on a
+// pool that outliers cannot move.
 //
 // Why not the mixture there too: on the evaluation's standard scenario (7 runs, a sixth of
 // configs 2.5% noisy) the mixture puts a 1–50% noisy share on steady configs that merely
 // looked a little noisy, and its tail probability then misses 5% drops on them (90% caught
-// at 1.9% clean suites failing), while this rule, whose prior weight and noisier test were
-// chosen by sweeping the same evaluation, catches 95% at the same false-fail rate. On short
-// or contaminated histories the mixture is far ahead (eval/, README), so it keeps those.
+// at alpha 0.02, with 1.9% of clean suites failing), while this rule, whose prior weight and
+// noisier decision were chosen by sweeping the same evaluation, catches 95% at alpha 0.014
+// with about 2% failing. On short or contaminated histories the mixture is far ahead (eval/,
+// README), so it keeps those.
 func (f *mixFit) longJudge(base, cur []Point, pNoisy float64) Evidence {
 	m, remembered := f.longModelOf(base)
 	own := f.longNoisier(base, pNoisy)
@@ -477,7 +479,7 @@ func (f *mixFit) longModelOf(base []Point) (m noiseModel, remembered bool) {
 	return f.longModel(), false
 }
 
-// longModel is the moderated t test longJudge applies.
+// longModel is the moderated t test on the robust pool.
 func (f *mixFit) longModel() noiseModel {
 	return noiseModel{prior: f.pooled, priorDF: longPriorDF, ok: true}
 }
