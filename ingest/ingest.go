@@ -308,20 +308,13 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool
 		return nil, false, fmt.Errorf("%s: %w", file, err)
 	}
 	var format *Format
-	var detectErr error
-	if !opts.forced() {
-		format, detectErr = Detect(file, head)
-		if detectErr != nil && skipUnclaimed {
-			return nil, true, nil
-		}
+	if opts.forced() {
+		format, err = LookupFormat(opts.Format)
+	} else if format, err = Detect(file, head); err != nil && skipUnclaimed {
+		return nil, true, nil
 	}
 	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
 		return nil, false, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
-	}
-	if opts.forced() {
-		format, err = LookupFormat(opts.Format)
-	} else {
-		err = detectErr
 	}
 	if err != nil {
 		return nil, false, err
