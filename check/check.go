@@ -114,6 +114,7 @@ const ToleranceTest = "tolerance"
 // A series is what one config contributes for one side of the comparison.
 type series struct {
 	cfg     bench.Config
+	key     string       // cfg's key (Run.ConfigKey)
 	runs    []*bench.Run // in order, oldest first
 	last    bench.Outcome
 	okRuns  int
@@ -137,7 +138,7 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 		k := r.ConfigKey()
 		s := m[k]
 		if s == nil {
-			s = &series{cfg: r.Config}
+			s = &series{cfg: r.Config, key: k}
 			m[k] = s
 			order = append(order, k)
 		}
@@ -164,7 +165,7 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 			if len(mt.Values) == 0 || r.Metric(mt.Name) != mt {
 				continue // no value, or not the run's first metric of that name (Run.Metric)
 			}
-			of[i].addPoint(mt.Name, Point{Log: math.Log(bench.Center(mt.Values)), Key: r.ConfigKey(), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
+			of[i].addPoint(mt.Name, Point{Log: math.Log(bench.Center(mt.Values)), Key: of[i].key, Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
 		}
 	}
 	return m, order
