@@ -396,20 +396,26 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 // config: the first speed metric it has, in the order of Options.SpeedMetrics, and every
 // metric that is not a speed metric.
 func predictLearn(baseMetrics []metricInfo, opts Options) []metricInfo {
-	speed := ""
-	for _, m := range opts.SpeedMetrics {
-		if slices.ContainsFunc(baseMetrics, func(mi metricInfo) bool { return mi.name == m }) {
-			speed = m
-			break
-		}
-	}
+	speed := decidingSpeed(baseMetrics, opts)
 	var out []metricInfo
-	for _, mi := range baseMetrics {
-		if mi.name == speed || !slices.Contains(opts.SpeedMetrics, mi.name) {
+	for i, mi := range baseMetrics {
+		if i == speed || !slices.Contains(opts.SpeedMetrics, mi.name) {
 			out = append(out, mi)
 		}
 	}
 	return out
+}
+
+// decidingSpeed returns the index, in metrics, of the first of Options.SpeedMetrics that
+// metrics holds: the speed metric that decides where a config has them all. -1 when metrics
+// holds none.
+func decidingSpeed(metrics []metricInfo, opts Options) int {
+	for _, m := range opts.SpeedMetrics {
+		if i := slices.IndexFunc(metrics, func(mi metricInfo) bool { return mi.name == m }); i >= 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // configKeys returns, sorted, the keys of the baseline's configs (border, of bs) and of the
