@@ -520,14 +520,6 @@ func endOfDay(t time.Time) time.Time {
 
 func ptr(f float64) *float64 { return &f }
 
-// failureReason returns the proving input of a failed run ("" when the input gave none).
-func failureReason(r *bench.Run) string {
-	if r == nil {
-		return ""
-	}
-	return r.Reason
-}
-
 // A testInput is what a statistical comparison of one config and metric starts from: both
 // sides' points and their plain change. Compare tests it (runTest) when its result decides.
 type testInput struct {
@@ -625,7 +617,7 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		return res, nil
 	case b.last != bench.OK:
 		res.Status = Fixed
-		because(BaselineFailed{Outcome: b.last, Reason: failureReason(b.failure)})
+		because(BaselineFailed{Outcome: b.last, Reason: b.failure.Reason}) // the last run failed: failure is it
 		return res, nil
 	case len(xs) == 0:
 		res.Status = New
