@@ -114,6 +114,7 @@ const ToleranceTest = "tolerance"
 // A series is what one config contributes for one side of the comparison.
 type series struct {
 	cfg     bench.Config
+	key     string       // cfg's key (Run.ConfigKey)
 	runs    []*bench.Run // in order, oldest first
 	last    bench.Outcome
 	okRuns  int
@@ -137,7 +138,7 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 		k := r.ConfigKey()
 		s := m[k]
 		if s == nil {
-			s = &series{cfg: r.Config}
+			s = &series{cfg: r.Config, key: k}
 			m[k] = s
 			order = append(order, k)
 		}
@@ -164,7 +165,7 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 			if len(mt.Values) == 0 || r.Metric(mt.Name) != mt {
 				continue // no value, or not the run's first metric of that name (Run.Metric)
 			}
-			of[i].addPoint(mt.Name, Point{Log: math.Log(bench.Center(mt.Values)), Key: r.ConfigKey(), Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
+			of[i].addPoint(mt.Name, Point{Log: math.Log(bench.Center(mt.Values)), Key: of[i].key, Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
 		}
 	}
 	return m, order
@@ -395,20 +396,26 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 // config: the first speed metric it has, in the order of Options.SpeedMetrics, and every
 // metric that is not a speed metric.
 func predictLearn(baseMetrics []metricInfo, opts Options) []metricInfo {
-	speed := ""
-	for _, m := range opts.SpeedMetrics {
-		if slices.ContainsFunc(baseMetrics, func(mi metricInfo) bool { return mi.name == m }) {
-			speed = m
-			break
-		}
-	}
+	speed := decidingSpeed(baseMetrics, opts)
 	var out []metricInfo
-	for _, mi := range baseMetrics {
-		if mi.name == speed || !slices.Contains(opts.SpeedMetrics, mi.name) {
+	for i, mi := range baseMetrics {
+		if i == speed || !slices.Contains(opts.SpeedMetrics, mi.name) {
 			out = append(out, mi)
 		}
 	}
 	return out
+}
+
+// decidingSpeed returns the index, in metrics, of the first of Options.SpeedMetrics that
+// metrics holds: the speed metric that decides where a config has them all. -1 when metrics
+// holds none.
+func decidingSpeed(metrics []metricInfo, opts Options) int {
+	for _, m := range opts.SpeedMetrics {
+		if i := slices.IndexFunc(metrics, func(mi metricInfo) bool { return mi.name == m }); i >= 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // configKeys returns, sorted, the keys of the baseline's configs (border, of bs) and of the
@@ -513,14 +520,6 @@ func endOfDay(t time.Time) time.Time {
 
 func ptr(f float64) *float64 { return &f }
 
-// failureReason returns the proving input of a failed run ("" when the input gave none).
-func failureReason(r *bench.Run) string {
-	if r == nil {
-		return ""
-	}
-	return r.Reason
-}
-
 // A testInput is what a statistical comparison of one config and metric starts from: both
 // sides' points and their plain change. Compare tests it (runTest) when its result decides.
 type testInput struct {
@@ -618,7 +617,7 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		return res, nil
 	case b.last != bench.OK:
 		res.Status = Fixed
-		because(BaselineFailed{Outcome: b.last, Reason: failureReason(b.failure)})
+		because(BaselineFailed{Outcome: b.last, Reason: b.failure.Reason}) // the last run failed: failure is it
 		return res, nil
 	case len(xs) == 0:
 		res.Status = New

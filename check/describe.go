@@ -74,6 +74,7 @@ func Describe(runs []bench.Run, opts Options) *Description {
 		pn.NoisePct, pn.Known = l.Pooled()
 		d.Pooled = append(d.Pooled, pn)
 		first, tested := len(d.Series), 0
+		var points [][]Point // per series from first: its baseline points
 		for _, k := range order {
 			s := bs[k]
 			xs := s.logPoints(mi.name) // cached
@@ -89,10 +90,11 @@ func Describe(runs []bench.Run, opts Options) *Description {
 				tested++
 			}
 			d.Series = append(d.Series, e)
+			points = append(points, xs)
 		}
-		for i := first; i < len(d.Series); i++ {
-			if e := &d.Series[i]; e.Tested {
-				describeJudgement(e, l, bs[bench.Config(e.Config).Key()].logPoints(mi.name), tested, opts)
+		for i, xs := range points {
+			if e := &d.Series[first+i]; e.Tested {
+				describeJudgement(e, l, xs, tested, opts)
 			}
 		}
 	}

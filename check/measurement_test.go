@@ -43,7 +43,7 @@ func TestOneDecisionPerMeasurement(t *testing.T) {
 	if rep.Method.Comparisons != len(cfgs) {
 		t.Errorf("comparisons per family = %d, want %d (one per config)", rep.Method.Comparisons, len(cfgs))
 	}
-	dc := DecisionCounts(rep)
+	dc := decisionCounts(rep)
 	if dc[Regression] != 2 || dc[Unchanged] != 2*len(cfgs)-2 {
 		t.Errorf("decisions %v, want 2 regressions (tp=2 speed, tp=4 memory) of %d", dc, 2*len(cfgs))
 	}
@@ -111,7 +111,19 @@ func TestDeciderNeedsData(t *testing.T) {
 			n++
 		}
 	}
-	if n != 1 || DecisionCounts(rep)[NewlyFailing] != 2 { // speed and memory
-		t.Errorf("tp=2 OOM: %d speed decision(s), decisions %v", n, DecisionCounts(rep))
+	if n != 1 || decisionCounts(rep)[NewlyFailing] != 2 { // speed and memory
+		t.Errorf("tp=2 OOM: %d speed decision(s), decisions %v", n, decisionCounts(rep))
 	}
+}
+
+// decisionCounts returns how many decisions of rep (results that decide, one per config and
+// measurement) have each status.
+func decisionCounts(rep *Report) map[Status]int {
+	c := map[Status]int{}
+	for i := range rep.Results {
+		if rep.Results[i].Decides() {
+			c[rep.Results[i].Status]++
+		}
+	}
+	return c
 }

@@ -2,7 +2,6 @@ package check
 
 import (
 	"math"
-	"slices"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -40,16 +39,11 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 		}
 	}
 	metrics := suiteMetrics(nil, uniq)
-	var mi *metricInfo
-	for _, want := range opts.SpeedMetrics {
-		if i := slices.IndexFunc(metrics, func(m metricInfo) bool { return m.name == want }); i >= 0 {
-			mi = &metrics[i]
-			break
-		}
-	}
-	if mi == nil {
+	speed := decidingSpeed(metrics, opts)
+	if speed < 0 {
 		return nil
 	}
+	mi := metrics[speed]
 	bs, order := group(uniq)
 	var hs []History // one per window
 	var keys []string

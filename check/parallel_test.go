@@ -32,8 +32,8 @@ func TestParallelSameReport(t *testing.T) {
 	defer func(m int) { parallelMin = m }(parallelMin)
 	parallelMin = 1 << 30
 	want := Compare(base, cur, o)
-	if DecisionCounts(want)[Regression]+DecisionCounts(want)[Suspect] == 0 {
-		t.Fatalf("the suite should hold worsenings: %v", DecisionCounts(want))
+	if decisionCounts(want)[Regression]+decisionCounts(want)[Suspect] == 0 {
+		t.Fatalf("the suite should hold worsenings: %v", decisionCounts(want))
 	}
 	if diff := cmp.Diff(want, got, cmpopts.EquateNaNs(), cmpopts.IgnoreFields(Evidence{}, "Bound")); diff != "" {
 		t.Errorf("parallel report differs from the serial one (-serial +parallel):\n%s", diff)

@@ -138,18 +138,6 @@ type Result struct {
 // Decides reports whether r is a decision of its own rather than shown with another metric's.
 func (r *Result) Decides() bool { return r.DecidedBy == "" }
 
-// DecisionCounts returns how many decisions of rep (results that decide, one per config and
-// measurement) have each status.
-func DecisionCounts(rep *Report) map[Status]int {
-	c := map[Status]int{}
-	for i := range rep.Results {
-		if rep.Results[i].Decides() {
-			c[rep.Results[i].Status]++
-		}
-	}
-	return c
-}
-
 // Baseline summarises the stored runs of one config and metric.
 type Baseline struct {
 	Center float64 `json:"center"` // robust centre of the per-run summaries

@@ -3,7 +3,6 @@ package check
 import (
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -44,22 +43,8 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		}
 		return math.Exp(pointMean(xs))
 	}
-	// label is a config's knobs, which name it within its scale.
-	label := func(cfg bench.Config) string {
-		var b strings.Builder
-		for _, ck := range cfg.Keys() {
-			if bench.IsKnob(ck) {
-				if b.Len() > 0 {
-					b.WriteByte(' ')
-				}
-				b.WriteString(ck + "=" + cfg[ck])
-			}
-		}
-		return b.String()
-	}
 	byScale := map[string][]entry{}
 	var scales []string
-	var b strings.Builder
 	for _, k := range keys {
 		var cfg bench.Config
 		if bs[k] != nil {
@@ -67,27 +52,17 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		} else {
 			cfg = ns[k].cfg
 		}
-		b.Reset()
-		for _, ck := range cfg.Keys() {
-			if !bench.IsKnob(ck) {
-				if b.Len() > 0 {
-					b.WriteByte(' ')
-				}
-				b.WriteString(ck)
-				b.WriteByte('=')
-				b.WriteString(cfg[ck])
-			}
-		}
 		e := entry{cfg: cfg, base: center(bs[k])}
 		e.now = e.base
 		if n, ok := ns[k]; ok {
 			e.now = center(n)
 		}
-		es, ok := byScale[b.String()]
+		scale := knobs(cfg, false).String() // the keys that are not knobs: the job
+		es, ok := byScale[scale]
 		if !ok {
-			scales = append(scales, b.String())
+			scales = append(scales, scale)
 		}
-		byScale[b.String()] = append(es, e)
+		byScale[scale] = append(es, e)
 	}
 	sort.Strings(scales)
 	better := func(a, b float64) bool {
@@ -117,18 +92,12 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 				nw = i
 			}
 		}
-		scale := map[string]string{}
-		for k, v := range es[0].cfg {
-			if !bench.IsKnob(k) {
-				scale[k] = v
-			}
-		}
-		w := Winner{Scale: scale, Metric: rank.name}
+		w := Winner{Scale: knobs(es[0].cfg, false), Metric: rank.name}
 		if bw >= 0 {
-			w.Baseline = label(es[bw].cfg)
+			w.Baseline = knobs(es[bw].cfg, true).String() // the knobs name a config within its scale
 		}
 		if nw >= 0 {
-			w.New = label(es[nw].cfg)
+			w.New = knobs(es[nw].cfg, true).String()
 		}
 		w.Changed = bw != nw
 		if bw < 0 && nw < 0 {
@@ -137,4 +106,16 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		out = append(out, w)
 	}
 	return out
+}
+
+// knobs returns the part of cfg whose keys are knobs (bench.IsKnob), or, when want is false,
+// the part whose keys are not: the config's scale.
+func knobs(cfg bench.Config, want bool) bench.Config {
+	part := bench.Config{}
+	for k, v := range cfg {
+		if bench.IsKnob(k) == want {
+			part[k] = v
+		}
+	}
+	return part
 }

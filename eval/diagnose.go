@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -24,12 +23,11 @@ type Diagnosis struct {
 	Errors   map[string]int
 }
 
-// Diagnose gates s.Suites suites of scenario sc (the same suites Run draws) and files the
-// errors at drop size drop (0: the false fails of clean PRs).
+// Diagnose gates s.Suites suites of scenario sc, drawn as Run draws them but from a seed of
+// their own (scenarioSeed salted "diagnose"), and files the errors at drop size drop (0: the
+// false fails of clean PRs).
 func Diagnose(s Setup, sc Scenario, drop float64) Diagnosis {
-	h := fnv.New64a()
-	fmt.Fprint(h, sc.BaselineRuns, sc.PRRuns, sc.SlowRate, sc.BimodalShare, "diagnose")
-	seed := s.Seed ^ h.Sum64()
+	seed := scenarioSeed(s.Seed, sc, "diagnose")
 	d := Diagnosis{Scenario: sc, Drop: drop, Errors: map[string]int{}}
 	for i := 0; i < s.Suites; i++ {
 		rng := rand.New(rand.NewPCG(seed, uint64(i)))

@@ -125,11 +125,7 @@ type tally struct {
 
 // Run evaluates the gate in one scenario.
 func Run(s Setup, sc Scenario) Figures {
-	// The seed depends on the history, not on the protocol, so that a scenario and its
-	// confirmation variant draw the same suites.
-	h := fnv.New64a()
-	fmt.Fprint(h, sc.BaselineRuns, sc.PRRuns, sc.SlowRate, sc.BimodalShare)
-	seed := s.Seed ^ h.Sum64()
+	seed := scenarioSeed(s.Seed, sc)
 	tallies := make([]tally, s.Suites)
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -184,6 +180,15 @@ func Run(s Setup, sc Scenario) Figures {
 		}
 	}
 	return f
+}
+
+// scenarioSeed returns the seed of a scenario's suites: seed mixed with the scenario's
+// history, not its protocol, so that a scenario and its confirmation and memory variants draw
+// the same suites. salt, when given, draws other suites of the same history.
+func scenarioSeed(seed uint64, sc Scenario, salt ...any) uint64 {
+	h := fnv.New64a()
+	fmt.Fprint(h, append([]any{sc.BaselineRuns, sc.PRRuns, sc.SlowRate, sc.BimodalShare}, salt...)...)
+	return seed ^ h.Sum64()
 }
 
 func b2i(b bool) int {
