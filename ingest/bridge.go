@@ -54,8 +54,5 @@ func (p *megatronParser) stepTimeLine(rest []byte, n int) {
 	m.iters = append(m.iters, -1)
 	m.times = append(m.times, secs)
 	m.tflops = append(m.tflops, tf)
-	if !math.IsNaN(tf) {
-		m.nTput++
-	}
 	m.bridgeNew = true
 }

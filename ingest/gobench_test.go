@@ -268,3 +268,35 @@ func TestGoBenchSharesConfigsAcrossFiles(t *testing.T) {
 		t.Errorf("%d distinct configs, want 2", len(first))
 	}
 }
+
+// TestGoBenchRealOutput reads real `go test -bench` output: benchstat's own test data
+// (testdata/gobench/benchstat-crc-old.txt, from golang.org/x/perf cmd/benchstat/testdata/
+// crc-old.txt at the version pinned in go.mod: hash/crc32 on darwin/amd64, 36 benchmarks × 10
+// samples, a file header of pkg/goarch/goos/note). Each benchmark is one run whose config
+// holds its name's key=value parts and the header's keys, with both of its units.
+func TestGoBenchRealOutput(t *testing.T) {
+	runs, err := ReadFile("../testdata/gobench/benchstat-crc-old.txt", &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 36 {
+		t.Fatalf("%d runs, want 36 (one per benchmark)", len(runs))
+	}
+	for _, r := range runs {
+		for k, want := range map[string]string{"pkg": "hash/crc32", "goos": "darwin", "goarch": "amd64", "bench": "CRC32"} {
+			if r.Config[k] != want {
+				t.Fatalf("run %v: %s=%q, want %q", r.Config, k, r.Config[k], want)
+			}
+		}
+		if r.Config["poly"] == "" || r.Config["size"] == "" || r.Config["align"] == "" {
+			t.Fatalf("run %v: the name's key=value parts are missing", r.Config)
+		}
+		ns, mbs := r.Metric("ns/op"), r.Metric("MB/s")
+		if ns == nil || mbs == nil || len(ns.Values) != 10 || len(mbs.Values) != 10 {
+			t.Fatalf("run %v: metrics %v, want ns/op and MB/s with 10 samples each", r.Config, r.Metrics)
+		}
+		if ns.Better != bench.Lower || mbs.Better != bench.Higher {
+			t.Errorf("run %v: ns/op %s, MB/s %s; want lower and higher better", r.Config, ns.Better, mbs.Better)
+		}
+	}
+}

@@ -308,20 +308,13 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool
 		return nil, false, fmt.Errorf("%s: %w", file, err)
 	}
 	var format *Format
-	var detectErr error
-	if !opts.forced() {
-		format, detectErr = Detect(file, head)
-		if detectErr != nil && skipUnclaimed {
-			return nil, true, nil
-		}
+	if opts.forced() {
+		format, err = LookupFormat(opts.Format)
+	} else if format, err = Detect(file, head); err != nil && skipUnclaimed {
+		return nil, true, nil
 	}
 	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
 		return nil, false, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
-	}
-	if opts.forced() {
-		format, err = LookupFormat(opts.Format)
-	} else {
-		err = detectErr
 	}
 	if err != nil {
 		return nil, false, err
@@ -345,12 +338,6 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool
 		batch = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
 	}
 	base := filepath.Base(file)
-	// --set rewrites configs. Readers intern configs (runs of one config share one map), so
-	// each distinct config is copied, rewritten and keyed once, and no reader's map is changed.
-	var set map[string]setConfig
-	if len(opts.Set) > 0 {
-		set = map[string]setConfig{}
-	}
 	for i := range runs {
 		r := &runs[i]
 		if r.Batch == "" {
@@ -359,19 +346,6 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool
 		if r.File == "" {
 			r.File = base
 		}
-		if set != nil {
-			old := r.ConfigKey()
-			sc, ok := set[old]
-			if !ok {
-				sc.cfg = r.Config.Clone()
-				for k, v := range opts.Set {
-					sc.cfg[k] = v
-				}
-				sc.key = sc.cfg.Key()
-				set[old] = sc
-			}
-			r.Config, r.Key = sc.cfg, sc.key
-		}
 		for mi := range r.Metrics {
 			m := &r.Metrics[mi]
 			if b, ok := opts.Better[m.Name]; ok {
@@ -379,11 +353,42 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool
 			}
 		}
 	}
+	if len(opts.Set) > 0 {
+		// --set overrides every config key the file gave.
+		rekey(runs, func(c bench.Config) bench.Config {
+			c = c.Clone()
+			for k, v := range opts.Set {
+				c[k] = v
+			}
+			return c
+		})
+	}
 	return runs, false, nil
 }
 
-// setConfig is a config rewritten by --set, with its key.
-type setConfig struct {
+// A keyedConfig is an interned config with its key.
+type keyedConfig struct {
 	cfg bench.Config
 	key string
+}
+
+// rekey rewrites the configs of runs with f, once per distinct config: readers intern
+// configs (runs of one config share one map), so each distinct config is handed to f and
+// keyed once, and f must return a copy rather than change a reader's map. f returns nil to
+// keep a config as it is.
+func rekey(runs []bench.Run, f func(bench.Config) bench.Config) {
+	done := map[string]keyedConfig{}
+	for i := range runs {
+		r := &runs[i]
+		old := r.ConfigKey()
+		kc, ok := done[old]
+		if !ok {
+			kc = keyedConfig{r.Config, old}
+			if c := f(r.Config); c != nil {
+				kc = keyedConfig{c, c.Key()}
+			}
+			done[old] = kc
+		}
+		r.Config, r.Key = kc.cfg, kc.key
+	}
 }

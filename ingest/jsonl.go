@@ -199,9 +199,3 @@ func jsonError(err error) string {
 	}
 	return "invalid JSON: " + err.Error()
 }
-
-// A keyedConfig is an interned config with its key.
-type keyedConfig struct {
-	cfg bench.Config
-	key string
-}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -70,7 +71,6 @@ type megatronRun struct {
 	times     []float64         // seconds per iteration
 	tflops    []float64         // TFLOP/s/GPU as logged; NaN when the line had none
 	gbs       []int             // global batch size per line when the line had no throughput
-	nTput     int               // lines with a logged throughput
 	total     int               // train_iters from "iteration N/ M"
 	ignored   int               // iteration lines that did not advance the iteration
 	memMB     float64           // max allocated memory over ranks, in MB (MiB)
@@ -260,7 +260,6 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 		m.times[last] = secs
 		if haveTput && math.IsNaN(m.tflops[last]) {
 			m.tflops[last] = tput
-			m.nTput++
 		}
 		if total > 0 {
 			m.total = total
@@ -288,7 +287,6 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 	}
 	if haveTput {
 		m.tflops = append(m.tflops, tput)
-		m.nTput++
 	} else {
 		m.tflops = append(m.tflops, math.NaN())
 		gbs := 0
@@ -584,7 +582,7 @@ func (p *megatronParser) throughput(m *megatronRun, from int) ([]float64, string
 		return out, ""
 	}
 	if m.args == nil {
-		if m.nTput > 0 {
+		if slices.ContainsFunc(m.tflops, func(v float64) bool { return !math.IsNaN(v) }) {
 			return nil, "only some iteration lines log a throughput; TFLOPS/GPU left out"
 		}
 		return nil, ""

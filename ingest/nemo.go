@@ -143,8 +143,8 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	})
 }
 
-// A simpleLog is what a reader of a one-run trainer log (NeMo, torchtitan, Megatron-Bridge
-// excerpts) collected.
+// A simpleLog is what the NeMo and torchtitan readers collected for one run (Megatron-Bridge
+// logs go through the Megatron-LM parser instead).
 type simpleLog struct {
 	base      bench.Config // config the log itself gives
 	start     int          // line of the first sample

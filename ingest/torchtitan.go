@@ -98,15 +98,17 @@ func titanThroughput(line []byte) (tps, tflops int, ok bool) {
 
 // titanRun is one run of a torchtitan log.
 type titanRun struct {
-	l       simpleLog
-	tflops  series
-	tokens  series
-	fail    failureTracker
-	rank    []byte // launcher prefix of the first step line
-	ranked  bool
-	last    int
-	started bool
+	l      simpleLog
+	tflops series
+	tokens series
+	fail   failureTracker
+	rank   []byte // launcher prefix of the first step line
+	ranked bool
+	last   int // the last step read; -1 before the first
 }
+
+// started reports whether the run has read a step line.
+func (t *titanRun) started() bool { return t.last >= 0 }
 
 func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	if opts == nil {
@@ -116,7 +118,7 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 	recognized := false
 	cur := &titanRun{last: -1}
 	flush := func() error {
-		if !cur.started && cur.fail.first() == nil && len(runs) > 0 {
+		if !cur.started() && cur.fail.first() == nil && len(runs) > 0 {
 			return nil
 		}
 		cur.l.fail, cur.l.tflops, cur.l.tokens = &cur.fail, &cur.tflops, &cur.tokens
@@ -138,7 +140,7 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 		tpsAt, t, isStep := titanThroughput(line)
 		s := bytes.Index(line, kwStep)
 		if !isStep {
-			if bytes.Contains(line, kwStartingJob) && (cur.started || cur.fail.first() != nil) {
+			if bytes.Contains(line, kwStartingJob) && (cur.started() || cur.fail.first() != nil) {
 				if err := flush(); err != nil {
 					return nil, err
 				}
@@ -169,11 +171,10 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 		if !ok {
 			continue
 		}
-		cur.last = step
-		if !cur.started {
-			cur.started = true
+		if !cur.started() {
 			cur.l.start = lr.lineNo
 		}
+		cur.last = step
 		cur.tokens.add(step, tokens)
 		if t >= 0 {
 			if tf, _, ok := numberAt(line[t+len(kwTFLOPSColon):]); ok {

@@ -160,35 +160,23 @@ func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
 			dirKeys[k] = v
 		}
 	}
-	// Readers may share one config map between runs of a config, so each distinct config is
-	// copied, extended and keyed once, and no reader's map is changed.
-	type keyed struct {
-		cfg bench.Config
-		key string
-	}
-	done := map[string]keyed{}
 	for i := range runs {
-		r := &runs[i]
-		r.File = filepath.ToSlash(rel)
-		if len(dirKeys) == 0 {
-			continue
-		}
-		old := r.ConfigKey()
-		nc, ok := done[old]
-		if !ok {
-			nc = keyed{r.Config, old}
-			c := r.Config.Clone()
+		runs[i].File = filepath.ToSlash(rel)
+	}
+	if len(dirKeys) > 0 {
+		// The directories' keys fill in what the file does not give.
+		rekey(runs, func(c bench.Config) bench.Config {
+			nc := c.Clone()
 			for k, v := range dirKeys {
-				if _, ok := c[k]; !ok {
-					c[k] = v
+				if _, ok := nc[k]; !ok {
+					nc[k] = v
 				}
 			}
-			if len(c) != len(r.Config) {
-				nc = keyed{c, c.Key()}
+			if len(nc) == len(c) {
+				return nil
 			}
-			done[old] = nc
-		}
-		r.Config, r.Key = nc.cfg, nc.key
+			return nc
+		})
 	}
 	return runs, "", nil
 }
