@@ -76,7 +76,12 @@ type Change struct {
 	P float64
 }
 
-// LevelChanges finds the change points of xs (log values, in time order) by E-divisive means
+// scratch is memory reused across the series of a history.
+type scratch struct {
+	buf, split []float64
+}
+
+// levelChanges finds the change points of xs (log values, in time order) by E-divisive means
 // with a permutation test, keeping those whose step between their final neighbouring segments
 // is at least opts.MinEffectPct:
 //
@@ -93,16 +98,7 @@ type Change struct {
 //
 // A segment in which no two adjacent stretches of opts.MinSegment or more values differ in
 // mean by the minimum effect is not searched: nothing found in it could be kept. This makes
-// the search cheap for the many steady series of a sweep.
-func LevelChanges(xs []float64, opts Options, rng *rand.Rand) []Change {
-	return levelChanges(xs, opts, rng, &scratch{})
-}
-
-// scratch is memory reused across the series of a history.
-type scratch struct {
-	buf, split []float64
-}
-
+// the search cheap for the many steady series of a sweep. sc's buffers are reused.
 func levelChanges(xs []float64, opts Options, rng *rand.Rand, sc *scratch) []Change {
 	minSeg := max(opts.MinSegment, 2)
 	// The smallest log step of a kept change: a rise of the minimum effect (a fall of it is

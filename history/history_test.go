@@ -168,7 +168,7 @@ func TestLevelChangesUpAndDown(t *testing.T) {
 		}
 		xs = append(xs, l+0.008*rng.NormFloat64())
 	}
-	cs := LevelChanges(xs, DefaultOptions(), rand.New(rand.NewPCG(1, 1)))
+	cs := levelChanges(xs, DefaultOptions(), rand.New(rand.NewPCG(1, 1)), &scratch{})
 	if len(cs) != 2 || cs[0].At != 12 || cs[1].At != 24 {
 		t.Fatalf("changes %+v, want at 12 and 24", cs)
 	}
@@ -187,7 +187,7 @@ func TestLevelChangesNoise(t *testing.T) {
 		if s == 0 {
 			xs[29] = math.Log(0.8) // one bad night at the end
 		}
-		if cs := LevelChanges(xs, opts, rng); len(cs) > 0 {
+		if cs := levelChanges(xs, opts, rng, &scratch{}); len(cs) > 0 {
 			t.Errorf("series %d: change points %+v in noise", s, cs)
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -167,23 +168,12 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 // options merges defaults, the config file and the flags that were set, in that order. It
 // returns the metric directions from the config file too.
 func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Options, map[string]bench.Better, int, error) {
-	opts := check.DefaultOptions
-	window := 0
-	path := f.config
-	if path == "" && baselineDir != "" {
-		if p := baselineDir + "/" + check.ConfigFileName; fileExists(p) {
-			path = p
-		}
+	opts, better, cf, err := loadConfigFile(f.config, baselineDir)
+	if err != nil {
+		return opts, nil, 0, err
 	}
-	var better map[string]bench.Better
-	if path != "" {
-		cf, err := check.LoadConfig(path)
-		if err != nil {
-			return opts, nil, 0, err
-		}
-		if better, err = cf.Apply(&opts, path); err != nil {
-			return opts, nil, 0, err
-		}
+	window := 0
+	if cf != nil {
 		if cf.Window != nil {
 			window = *cf.Window
 		}
@@ -222,4 +212,28 @@ func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Optio
 		return opts, nil, 0, err
 	}
 	return opts, better, window, nil
+}
+
+// loadConfigFile finds the config file (path, else perfgate.json in baselineDir when there is
+// one) and returns check's defaults overlaid with it, its metric directions and the file
+// itself, which is nil without one.
+func loadConfigFile(path, baselineDir string) (check.Options, map[string]bench.Better, *check.ConfigFile, error) {
+	opts := check.DefaultOptions
+	if path == "" && baselineDir != "" {
+		if p := filepath.Join(baselineDir, check.ConfigFileName); fileExists(p) {
+			path = p
+		}
+	}
+	if path == "" {
+		return opts, nil, nil, nil
+	}
+	cf, err := check.LoadConfig(path)
+	if err != nil {
+		return opts, nil, nil, err
+	}
+	better, err := cf.Apply(&opts, path)
+	if err != nil {
+		return opts, nil, nil, err
+	}
+	return opts, better, cf, nil
 }

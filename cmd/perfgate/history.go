@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,31 +78,15 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	if o.recent < 1 {
 		return inputError(fmt.Errorf("--recent must be at least 1"))
 	}
-	opts := history.DefaultOptions()
-	var cfgBetter map[string]bench.Better
-	var rules []check.Rule
-	path := o.config
-	if path == "" {
-		if p := filepath.Join(o.dir, check.ConfigFileName); fileExists(p) {
-			path = p
-		}
+	copts, cfgBetter, cf, err := loadConfigFile(o.config, o.dir)
+	if err != nil {
+		return inputError(err)
 	}
-	if path != "" {
-		cf, err := check.LoadConfig(path)
-		if err != nil {
-			return inputError(err)
-		}
-		if cf.MinEffectPct != nil {
-			opts.MinEffectPct = *cf.MinEffectPct
-		}
-		if cf.Window != nil {
-			opts.Window = *cf.Window
-		}
-		var copts check.Options
-		if cfgBetter, err = cf.Apply(&copts, path); err != nil {
-			return inputError(err)
-		}
-		rules = copts.Rules
+	rules := copts.Rules
+	opts := history.DefaultOptions()
+	opts.MinEffectPct = copts.MinEffectPct // the gate's: its default, or the config file's
+	if cf != nil && cf.Window != nil {
+		opts.Window = *cf.Window
 	}
 	if cmd.Flags().Changed("min-effect") {
 		if err := check.CheckPercent(o.minEffect); err != nil {

@@ -53,18 +53,24 @@ type actionStep struct {
 	With  map[string]string `yaml:"with"`
 }
 
-func readAction(t *testing.T) (meta *actionMeta, path string) {
+func readAction(t *testing.T) *actionMeta {
 	t.Helper()
-	path = filepath.Join(repoRoot(t), "action.yml")
-	b, err := os.ReadFile(path)
+	meta := new(actionMeta)
+	readYAML(t, "action.yml", meta)
+	return meta
+}
+
+// readYAML decodes the YAML file at rel, a slash-separated path from the repository root,
+// into v.
+func readYAML(t *testing.T, rel string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), filepath.FromSlash(rel)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta = new(actionMeta)
-	if err := yaml.Unmarshal(b, meta); err != nil {
-		t.Fatalf("action.yml: %v", err)
+	if err := yaml.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", rel, err)
 	}
-	return meta, path
 }
 
 // step returns the step with the given name.
@@ -82,7 +88,7 @@ func (m *actionMeta) step(t *testing.T, name string) actionStep {
 func ptr(s string) *string { return &s }
 
 func TestActionMetadata(t *testing.T) {
-	meta, _ := readAction(t)
+	meta := readAction(t)
 	if meta.Name == "" || meta.Description == "" {
 		t.Error("action.yml needs a name and a description")
 	}
@@ -579,7 +585,7 @@ func checkEnv(kv ...string) map[string]string {
 }
 
 func TestActionCheckStep(t *testing.T) {
-	meta, _ := readAction(t)
+	meta := readAction(t)
 	for _, noJQ := range []bool{false, true} {
 		name := "jq"
 		if noJQ {
@@ -754,7 +760,7 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 // origin/<branch> in a shallow checkout. The repository has no remote, so nothing leaves
 // the machine: the fetch fails at once and must only warn.
 func TestActionCheckStepBaselineRef(t *testing.T) {
-	meta, _ := readAction(t)
+	meta := readAction(t)
 	e := newStepEnv(t, false)
 	if lookPath(e.path, "git") == "" {
 		t.Skip("git not on PATH")
@@ -804,7 +810,7 @@ func TestActionCheckStepBaselineRef(t *testing.T) {
 }
 
 func TestActionPublishStep(t *testing.T) {
-	meta, _ := readAction(t)
+	meta := readAction(t)
 	e := newStepEnv(t, false)
 	base := []string{"--id", "llama", "--comment", "on-failure"}
 	for _, tc := range []struct {
@@ -845,7 +851,7 @@ func TestActionPublishStep(t *testing.T) {
 }
 
 func TestActionMarkStep(t *testing.T) {
-	meta, _ := readAction(t)
+	meta := readAction(t)
 	e := newStepEnv(t, false)
 	for _, tc := range []struct {
 		mode, publish, fakeExit string
@@ -875,7 +881,7 @@ func TestActionMarkStep(t *testing.T) {
 }
 
 func TestActionGateStep(t *testing.T) {
-	meta, _ := readAction(t)
+	meta := readAction(t)
 	e := newStepEnv(t, false)
 	for _, tc := range []struct {
 		code, verdict, regressions string
@@ -911,7 +917,6 @@ func TestActionGateStep(t *testing.T) {
 // TestWorkflowPermissions pins the permissions the documented workflows ask for: the least
 // that works, and write access only where the brief of each workflow needs it.
 func TestWorkflowPermissions(t *testing.T) {
-	root := repoRoot(t)
 	type workflow struct {
 		On          yaml.Node         `yaml:"on"`
 		Permissions map[string]string `yaml:"permissions"`
@@ -924,14 +929,8 @@ func TestWorkflowPermissions(t *testing.T) {
 		} `yaml:"jobs"`
 	}
 	read := func(name string) workflow {
-		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
-		if err != nil {
-			t.Fatal(err)
-		}
 		var w workflow
-		if err := yaml.Unmarshal(b, &w); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		readYAML(t, name, &w)
 		return w
 	}
 	for _, tc := range []struct {
@@ -998,7 +997,7 @@ func nodeValues(n *yaml.Node) []string {
 // naming the directory, and a pattern that matches nothing passed on as is. It runs under
 // bash --posix too, closer to the bash 3.2 of macOS runners.
 func TestActionCheckStepGlobstar(t *testing.T) {
-	meta, _ := readAction(t)
+	meta := readAction(t)
 	for _, posix := range []bool{false, true} {
 		t.Run(fmt.Sprintf("posix=%v", posix), func(t *testing.T) {
 			e := newStepEnv(t, false)

@@ -139,7 +139,7 @@ func TestActionEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Skip("go not on PATH")
 	}
-	meta, _ := readAction(t)
+	meta := readAction(t)
 	root := repoRoot(t)
 	for _, posix := range []bool{false, true} {
 		t.Run(fmt.Sprintf("posix=%v", posix), func(t *testing.T) {

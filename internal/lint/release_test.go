@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v4"
 )
 
 // releaseWorkflow is the part of release.yml the tests read.
@@ -33,14 +31,8 @@ type releaseWorkflow struct {
 
 func readRelease(t *testing.T) *releaseWorkflow {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), ".github", "workflows", "release.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := new(releaseWorkflow)
-	if err := yaml.Unmarshal(b, w); err != nil {
-		t.Fatal(err)
-	}
+	readYAML(t, ".github/workflows/release.yml", w)
 	return w
 }
 

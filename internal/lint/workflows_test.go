@@ -1,12 +1,8 @@
 package lint
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v4"
 )
 
 type lifecycleWorkflow struct {
@@ -26,14 +22,8 @@ type lifecycleWorkflow struct {
 
 func readLifecycle(t *testing.T, name string) lifecycleWorkflow {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), filepath.FromSlash(name)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var w lifecycleWorkflow
-	if err := yaml.Unmarshal(b, &w); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
+	readYAML(t, name, &w)
 	return w
 }
 
