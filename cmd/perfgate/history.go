@@ -145,6 +145,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 			return inputError(err)
 		}
 		iopts.Exclude = []string{o.dir}
+		if cf != nil { // the store's configs were keyed with them, as check and update key
+			iopts.KeyArgs = append(iopts.KeyArgs, cf.KeyArgs...)
+		}
 		extra, err = ingest.ReadPaths(o.results, iopts)
 		if err != nil {
 			return inputError(err)
