@@ -12,6 +12,10 @@ type Memory struct {
 	Noisy map[string]float64
 	// NoisyPct is the run-to-run noise of the noisy class, in percent (0: unknown).
 	NoisyPct float64
+	// NoisyDF is how alike the noisy configs' noise is, as the prior weight in degrees of
+	// freedom of the noisy class (as Mixture fits it, no more than the longer history's
+	// noisy configs can tell).
+	NoisyDF float64
 }
 
 // NoisyMemory learns, from runs spanning more history than the current window (the store as
@@ -63,7 +67,7 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 	if !ok || !fit.ok {
 		return nil
 	}
-	mem := &Memory{Noisy: map[string]float64{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2)}
+	mem := &Memory{Noisy: map[string]float64{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2), NoisyDF: fit.classes[noisyClass].df}
 	priorOdds := math.Log(fit.share / (1 - fit.share))
 	logLR := map[string][]float64{} // per config, each window's log likelihood ratio
 	for _, h := range hs {

@@ -88,9 +88,14 @@ func (refMixture) Learn(_ string, suite []History, opts Options) Learned {
 			break
 		}
 		best, bestDF := math.Inf(-1), [2]float64{}
+		noisyGrid, remembered := refDfGrid, false
+		if m := f.memory; m != nil && m.NoisyPct > 0 {
+			// the remembered noisy class keeps its own weight
+			noisyGrid, remembered = []float64{math.Max(m.NoisyDF, refDfGrid[0])}, true
+		}
 		for _, ds := range refDfGrid {
-			for _, dn := range refDfGrid {
-				if ds > math.Max(f.info[steadyClass], refDfGrid[0]) || dn > math.Max(f.info[noisyClass], refDfGrid[0]) {
+			for _, dn := range noisyGrid {
+				if ds > math.Max(f.info[steadyClass], refDfGrid[0]) || !remembered && dn > math.Max(f.info[noisyClass], refDfGrid[0]) {
 					continue // more weight than the class's data can give
 				}
 				f.classes[steadyClass].df, f.classes[noisyClass].df = ds, dn
@@ -108,6 +113,9 @@ func (refMixture) Learn(_ string, suite []History, opts Options) Learned {
 	}
 	for c := range f.classes {
 		f.classes[c].df = math.Min(f.classes[c].df, math.Max(f.info[c], refDfGrid[0]))
+	}
+	if m := f.memory; m != nil && m.NoisyPct > 0 {
+		f.classes[noisyClass] = classPrior{(m.NoisyPct / 100) * (m.NoisyPct / 100), math.Max(m.NoisyDF, refDfGrid[0])}
 	}
 	return f
 }
@@ -148,9 +156,8 @@ func (f *refFit) em(hs [][]float64) {
 		f.classes[steadyClass].s2 = math.Max(f.classes[steadyClass].s2, minSigma*minSigma)
 		f.classes[noisyClass].s2 = math.Max(f.classes[noisyClass].s2, noisyRatio*f.classes[steadyClass].s2)
 		if m := f.memory; m != nil && m.NoisyPct > 0 {
-			// The longer history knows the noisy class better than a window that may hold
-			// no noisy config at all.
-			f.classes[noisyClass].s2 = math.Max(f.classes[noisyClass].s2, (m.NoisyPct/100)*(m.NoisyPct/100))
+			// The longer history knows the noisy class better than the window.
+			f.classes[noisyClass] = classPrior{(m.NoisyPct / 100) * (m.NoisyPct / 100), math.Max(m.NoisyDF, refDfGrid[0])}
 		}
 		if math.Abs(f.classes[steadyClass].s2/prev-1) < 1e-4 && math.Abs(f.share-prevShare) < 1e-4 && math.Abs(f.slowRate-prevRate) < 1e-5 {
 			break // converged
@@ -356,7 +363,7 @@ func (f *refFit) shareOf(base []Point) float64 {
 		return f.share
 	}
 	if p, ok := f.memory.Noisy[base[0].Key]; ok {
-		return refClamp(p, 0.01, 0.99)
+		return refClamp(p, memoryDoubt, 1-memoryDoubt)
 	}
 	return f.share
 }

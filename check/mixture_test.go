@@ -331,3 +331,39 @@ func TestLongMemory(t *testing.T) {
 		t.Errorf("remembered steady: caveats %v, want the pool", nc)
 	}
 }
+
+// TestRememberedNoisyClass: on a short window (16 configs of 3 runs, three of them noisy at
+// 2.5%), the window's own fit of the noisy class rests on a few degrees of freedom and comes
+// out too quiet; the class the store's longer history knows (Memory.NoisyPct, NoisyDF) is kept
+// as it is, including a prior weight the window alone could not give.
+func TestRememberedNoisyClass(t *testing.T) {
+	base := noisySuite(13, 3, 1, 0.008)
+	for _, r := range noisySuite(16, 3, 101, 0.025) {
+		if c := r.Config["tp"]; c == "14" || c == "15" || c == "16" {
+			base = append(base, r)
+		}
+	}
+	byKey, order := group(base)
+	if len(order) != 16 {
+		t.Fatalf("%d configs, want 16", len(order))
+	}
+	hist := histories(byKey, order, metricInfo{name: tf, better: bench.Higher})
+	window := Mixture{}.Learn(tf, hist, DefaultOptions).(*mixFit)
+	mem := &Memory{Noisy: map[string]float64{}, NoisyPct: 2.5, NoisyDF: 35}
+	opts := DefaultOptions
+	opts.NoisyMemory = mem
+	remembered := Mixture{}.Learn(tf, hist, opts).(*mixFit)
+	if got, want := remembered.classes[noisyClass], (classPrior{s2: 0.025 * 0.025, df: 35}); math.Abs(got.s2/want.s2-1) > 1e-12 || got.df != want.df {
+		t.Errorf("noisy class with memory: %+v, want the remembered %+v", got, want)
+	}
+	if w := window.classes[noisyClass]; w.df > window.info[noisyClass] && w.df > dfGrid[0] || w.s2 >= 0.025*0.025 {
+		t.Errorf("the window's own noisy class %+v (from %.1f df): want it quieter than 2.5%% and weighing no more than its data", w, window.info[noisyClass])
+	}
+	if remembered.info[noisyClass] >= 35 {
+		t.Fatalf("the window gave the noisy class %.1f df: the test needs fewer than the remembered weight", remembered.info[noisyClass])
+	}
+	// The steady class and the rates are still the window's.
+	if s, w := remembered.classes[steadyClass].s2, window.classes[steadyClass].s2; math.Abs(s/w-1) > 0.1 {
+		t.Errorf("steady class %.3g with memory, %.3g without: want the window's", s, w)
+	}
+}

@@ -14,7 +14,8 @@ import (
 // is filed by the config's true class and by what the test said of it: judged noisy (the
 // mixture's noisy-class weight from 50%, or, on a long clean history, the moderated t's
 // "noisier" test), else by the mixture's noisy-class weight (settled steady below 1%, steady
-// with a noisy share of 1–50%), whether it named a slow baseline run, and, for a missed drop,
+// with a noisy share of 1–50%), whether it named a slow baseline run, on how many PR runs it
+// was decided (more than one: the confirmation protocol re-ran it), and, for a missed drop,
 // whether the measured drop fell short of the minimum effect.
 type Diagnosis struct {
 	Scenario Scenario
@@ -87,6 +88,9 @@ func errorKind(c Class, r check.Result, drop, minEffect float64) string {
 	}
 	if slowRun {
 		k += ", a slow baseline run named"
+	}
+	if r.New != nil && r.New.Runs > 1 {
+		k += fmt.Sprintf(", on %d PR runs", r.New.Runs)
 	}
 	if drop > 0 && r.DeltaPct != nil && -*r.DeltaPct < minEffect {
 		k += ", measured drop under the minimum effect"
