@@ -46,6 +46,13 @@ var ErrNotInGit = errors.New("not in a git repository")
 //
 // Outside a git work tree, or without git, the error wraps ErrNotInGit.
 func Revisions(ctx context.Context, dir string) ([]Revision, error) {
+	return RecentRevisions(ctx, dir, "", 0)
+}
+
+// RecentRevisions is Revisions over the last n commits that changed the store (all of them
+// when n <= 0), the oldest of which is read whole, as the store it committed; and, when ref
+// is not empty, over the history of git ref instead of HEAD and the work tree.
+func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, fmt.Errorf("%s: %w: git is not on PATH", dir, ErrNotInGit)
 	}
@@ -63,8 +70,22 @@ func Revisions(ctx context.Context, dir string) ([]Revision, error) {
 	// git log prints nothing (and succeeds) for a path never committed, and fails in a
 	// repository without commits; both mean "no committed history".
 	var log string
-	if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", "HEAD"); err == nil {
-		log, err = git(ctx, root, "log", "--reverse", "--format=%H %cI", "--", ":(literal)"+file)
+	tip := "HEAD"
+	if ref != "" {
+		tip = ref
+		if strings.HasPrefix(ref, "-") {
+			return nil, fmt.Errorf("%q is not a git ref", ref)
+		}
+		if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+			return nil, fmt.Errorf("%q is not a commit in the repository of %s", ref, dir)
+		}
+	}
+	if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", tip); err == nil {
+		args := []string{"log", "--reverse", "--format=%H %cI"}
+		if n > 0 {
+			args = append(args, "-n", strconv.Itoa(n)) // git limits first, then reverses
+		}
+		log, err = git(ctx, root, append(args, tip, "--", ":(literal)"+file)...)
 		if err != nil {
 			return nil, fmt.Errorf("listing the commits of %s: %v", file, err)
 		}
@@ -98,6 +119,9 @@ func Revisions(ctx context.Context, dir string) ([]Revision, error) {
 		}
 		rev.Runs = runs
 		out = append(out, rev)
+	}
+	if ref != "" {
+		return out, nil
 	}
 	// The work tree's version, for runs merged but not yet committed.
 	data, err := os.ReadFile(dirFile(dir))
@@ -197,12 +221,11 @@ func parseNew(file string, data []byte, seen map[string]bool) ([]bench.Run, erro
 		}
 	}
 	if !anyNew {
-		if lineNo == 0 || !bytes.HasPrefix(data, []byte(headerPrefix)) {
-			// Let Parse word the error for an empty or foreign file.
-			_, err := Parse(file, data)
-			return nil, err
-		}
-		return nil, nil
+		// A version that adds no batch (a trimmed window, a rewritten batch) is still read
+		// whole, so that a damaged one is named rather than passed over; Parse words the
+		// error for an empty or foreign file too.
+		_, err := Parse(file, data)
+		return nil, err
 	}
 	// buf is a filtered copy: its closing line cannot count it.
 	info, err := parse(file, buf, parseKeep)

@@ -76,6 +76,39 @@ func TestRevisionsBeyondWindow(t *testing.T) {
 			t.Errorf("the work tree's revision has commit %q", rev.Commit)
 		}
 	}
+
+	// The last two commits: the older one is read whole (the window of nights 3 and 4), the
+	// newer adds night 5, and the work tree night 6.
+	recent, err := RecentRevisions(context.Background(), dir, "", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rev := range recent {
+		var batches []string
+		for _, run := range rev.Runs {
+			batches = append(batches, run.Batch)
+		}
+		got = append(got, bench.ShortCommit(rev.Commit)+":"+strings.Join(batches, ","))
+	}
+	want := []string{bench.ShortCommit(commits[3]) + ":nightly-03,nightly-04", bench.ShortCommit(commits[4]) + ":nightly-05", ":nightly-06"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("last 2 commits: %v, want %v", got, want)
+	}
+
+	// At a ref: its history only, without the work tree's uncommitted night.
+	atRef, err := RecentRevisions(context.Background(), dir, commits[2], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(atRef) != 3 || atRef[2].Commit != commits[2] {
+		t.Errorf("history at night 3's commit: %d revisions %+v, want nights 1-3", len(atRef), atRef)
+	}
+	for _, bad := range []string{"no-such-ref", "--all"} {
+		if _, err := RecentRevisions(context.Background(), dir, bad, 0); err == nil {
+			t.Errorf("ref %q: no error", bad)
+		}
+	}
 }
 
 // TestRevisionsShallow: a clone of depth 2 has the last two nights only, and says it is shallow.

@@ -114,3 +114,20 @@ func windows(xs []Point, size int) [][]Point {
 	}
 	return out
 }
+
+// MemoryUsed: the configs' noise classes were also learned from Runs older runs, from the
+// last Commits commits of the store's git history (Options.NoisyMemory).
+type MemoryUsed struct {
+	Runs, Commits int
+}
+
+// MemoryUnavailable: the store's git history could not give the check its memory, and the
+// noise classes were learned from the current window alone: the clone is Shallow (it holds
+// no older version of the store), or reading the history failed with Err.
+type MemoryUnavailable struct {
+	Shallow bool
+	Err     string
+}
+
+func (MemoryUsed) RemarkKind() string        { return "memory-used" }
+func (MemoryUnavailable) RemarkKind() string { return "memory-unavailable" }

@@ -253,6 +253,7 @@ func commitOf(flag string, given bool, env string) (string, error) {
 type showOptions struct {
 	dir    string
 	format string
+	memory bool
 	stats  checkFlags
 }
 
@@ -263,17 +264,18 @@ func newBaselineShowCmd(s *Streams) *cobra.Command {
 		Short: "List the baseline's configs, run counts, centres and noise",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBaselineShow(s, o, cmd)
+			return runBaselineShow(cmd.Context(), s, o, cmd)
 		},
 	}
 	cmd.Flags().StringVar(&o.dir, "baseline", "", "baseline directory (required)")
 	cmd.Flags().StringVar(&o.format, "format", "text", report.FormatNames(func(f *report.Format) bool { return f.Describe != nil }))
+	cmd.Flags().BoolVar(&o.memory, "memory", true, "also learn each config's noise class from the baseline's last 90 commits in git, as check does")
 	o.stats.registerHistory(cmd.Flags())
 	cmd.MarkFlagRequired("baseline")
 	return cmd
 }
 
-func runBaselineShow(s *Streams, o *showOptions, cmd *cobra.Command) error {
+func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra.Command) error {
 	format, err := report.LookupDescribeFormat(o.format)
 	if err != nil {
 		return inputError(fmt.Errorf("--format %w", err))
@@ -285,6 +287,14 @@ func runBaselineShow(s *Streams, o *showOptions, cmd *cobra.Command) error {
 	store, err := baseline.Open(o.dir)
 	if err != nil {
 		return inputError(err)
+	}
+	mem, remark, err := learnMemory(ctx, o.dir, "", o.memory, nil, store.Runs, opts)
+	if err != nil {
+		return inputError(err)
+	}
+	opts.NoisyMemory = mem
+	if remark != nil {
+		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", report.RemarkText(remark))
 	}
 	if err := format.Describe(s.Out, check.Describe(store.Runs, opts), report.Options{Source: store.Path()}); err != nil {
 		return internalError(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/github"
+	"github.com/perfgate/perfgate/history"
 	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/report"
@@ -22,6 +23,7 @@ import (
 type checkOptions struct {
 	baselineDir string
 	baselineRef string
+	memory      bool
 	memoryRefs  []string
 	format      string
 	output      string
@@ -58,14 +60,15 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 	fs := cmd.Flags()
 	fs.StringVar(&o.baselineDir, "baseline", "", "baseline directory (required)")
 	fs.StringVar(&o.baselineRef, "baseline-ref", "", "read the baseline as committed at this git ref (e.g. origin/main)")
-	fs.StringArrayVar(&o.memoryRefs, "memory-ref", nil, "also learn each config's noise class from the baseline as committed at this git ref (repeatable, e.g. origin/main~30): a config its longer history showed noisy stays noisy")
+	fs.BoolVar(&o.memory, "memory", true, "also learn each config's noise class from the baseline's last 90 commits in git: a config its longer history showed noisy stays noisy (needs the history: fetch-depth: 0 in CI)")
+	fs.StringArrayVar(&o.memoryRefs, "memory-ref", nil, "also learn each config's noise class from the baseline as committed at this git ref (repeatable, e.g. origin/main~30)")
 	fs.StringVar(&o.format, "format", "text", "report format: "+report.FormatNames(func(*report.Format) bool { return true }))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to FILE; stdout then gets the verdict, the counts and the rows that did not stay unchanged")
 	fs.BoolVar(&o.publish, "publish", false, "also publish the report to GitHub, as 'perfgate publish' does (the publish flags below apply); a failed publish is a warning and never changes the exit code")
 	o.ingest.register(fs)
 	o.stats.register(fs)
 	o.publishArgs.register(fs)
-	setGroup(fs, groupGate, "baseline", "baseline-ref", "memory-ref", "format", "output")
+	setGroup(fs, groupGate, "baseline", "baseline-ref", "memory", "memory-ref", "format", "output")
 	setGroup(fs, groupPublishing, "publish")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
@@ -132,20 +135,17 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	for _, c := range converted {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 	}
-	if len(o.memoryRefs) > 0 {
-		past := append([]bench.Run(nil), store.Runs...)
-		for _, ref := range o.memoryRefs {
-			old, err := storeAt(ctx, o.baselineDir, ref)
-			if err != nil {
-				return inputError(fmt.Errorf("--memory-ref: %w", err))
-			}
-			past = append(past, old...)
-		}
-		opts.NoisyMemory = check.NoisyMemory(past, opts)
+	var memRemark check.Remark
+	opts.NoisyMemory, memRemark, err = learnMemory(ctx, o.baselineDir, o.baselineRef, o.memory, o.memoryRefs, store.Runs, opts)
+	if err != nil {
+		return inputError(err)
 	}
 	rep, err := o.stats.compare(store.Runs, in.Runs, opts)
 	if err != nil {
 		return inputError(err)
+	}
+	if memRemark != nil {
+		rep.Remarks = append(rep.Remarks, memRemark)
 	}
 	if err := check.Gateable(store.Runs, in.Runs, opts); err != nil {
 		return inputError(err)
@@ -169,6 +169,30 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		return errGateFailed
 	}
 	return nil
+}
+
+// learnMemory returns what the store's history shows of the configs' noise classes
+// (check.NoisyMemory), learned from current (the runs gated against) together with the older
+// runs of the store in dir: those of its recent commits (at git ref, else HEAD), when
+// fromGit, and those of its versions at refs. The remark says what the memory learned from,
+// or why the git history could not give it one.
+func learnMemory(ctx context.Context, dir, ref string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, check.Remark, error) {
+	var older []bench.Run
+	var remark check.Remark
+	if fromGit {
+		older, remark = history.Older(ctx, dir, ref, current)
+	}
+	for _, ref := range refs {
+		old, err := storeAt(ctx, dir, ref)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--memory-ref: %w", err)
+		}
+		older = append(older, old...)
+	}
+	if len(older) == 0 {
+		return nil, remark, nil
+	}
+	return check.NoisyMemory(append(older, current...), opts), remark, nil
 }
 
 // storeAt returns the runs of the baseline directory dir as committed at git ref.
