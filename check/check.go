@@ -44,7 +44,8 @@ type Options struct {
 	// config and check again with all its new runs. 0 or 1 turns the protocol off.
 	ConfirmRuns int
 	// NoisyMemory is what the store's longer (git) history showed of the configs' noise
-	// classes (see NoisyMemory); a test that models noise classes uses it. Nil: no memory.
+	// classes and of the noisy class (see NoisyMemory); a test that models noise classes
+	// uses it. Nil: no memory.
 	NoisyMemory *Memory
 	// Rules are per-config overrides and ignores, in order; later rules win.
 	Rules []Rule

@@ -31,7 +31,7 @@ type Scenario struct {
 	Confirm bool
 	// MemoryRuns older nightly runs of each config, beyond the window's BaselineRuns, are in
 	// the store's git history: the check reads each config's noise class from them
-	// (check.NoisyMemory, as perfgate check --memory-ref does). 0: no memory.
+	// (check.NoisyMemory, as perfgate check learns it from the store's git history). 0: no memory.
 	MemoryRuns int
 }
 

@@ -50,6 +50,9 @@ It needs no network and gives the same verdict locally as in CI:
 
 RESULTS are files or directories in any supported format (see --input-format).
 
+In a git repository it also reads the baseline's last 90 commits, to learn which configs are
+noisy from more than the current window (--memory=false: the current window only).
+
 Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 		Args: needResults,
 		RunE: func(cmd *cobra.Command, args []string) error {
