@@ -36,6 +36,7 @@ type updateOptions struct {
 	commit           string
 	date             string
 	failOnRegression bool
+	memory           bool
 	results          []string
 	ingest           ingestFlags
 	stats            checkFlags
@@ -72,11 +73,12 @@ waits longer than --lock-timeout exits 3.`,
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
 	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own, else now)")
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
+	fs.BoolVar(&o.memory, "memory", true, "also learn each config's noise class from the baseline's last 90 commits in git, as check does")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", baseline.DefaultLockTimeout, "how long to wait for another update of the same baseline to finish")
 	o.ingest.register(fs)
 	o.stats.register(fs)
 	setGroup(fs, groupStore, "baseline", "window", "run-id", "commit", "date", "lock-timeout")
-	setGroup(fs, groupGate, "fail-on-regression")
+	setGroup(fs, groupGate, "fail-on-regression", "memory")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
 }
@@ -158,7 +160,13 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if len(store.Runs) == 0 {
 			_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
 		} else {
-			rep, err = o.stats.compare(store.Runs, runs, opts)
+			var remark check.Remark
+			if opts.NoisyMemory, remark, err = learnMemory(ctx, o.dir, "", o.memory, nil, store.Runs, opts); err != nil {
+				return inputError(err)
+			}
+			if rep, err = o.stats.compare(store.Runs, runs, opts); err == nil && remark != nil {
+				rep.Remarks = append(rep.Remarks, remark)
+			}
 		}
 		if err != nil {
 			return inputError(err)
