@@ -2,6 +2,7 @@ package check
 
 import (
 	"math"
+	"slices"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -16,6 +17,14 @@ type Memory struct {
 	// freedom of the noisy class (as Mixture fits it, no more than the longer history's
 	// noisy configs can tell).
 	NoisyDF float64
+	// Own maps config keys to each config's own run-to-run noise over the longer history.
+	Own map[string]OwnNoise
+}
+
+// OwnNoise is one config's run-to-run variance (of log run summaries) over a longer history,
+// its slow runs left out as the Mixture weighs them, and the degrees of freedom it rests on.
+type OwnNoise struct {
+	Var, DF float64
 }
 
 // NoisyMemory learns, from runs spanning more history than the current window (the store as
@@ -67,7 +76,7 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 	if !ok || !fit.ok {
 		return nil
 	}
-	mem := &Memory{Noisy: map[string]float64{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2), NoisyDF: fit.classes[noisyClass].df}
+	mem := &Memory{Noisy: map[string]float64{}, Own: map[string]OwnNoise{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2), NoisyDF: fit.classes[noisyClass].df}
 	priorOdds := math.Log(fit.share / (1 - fit.share))
 	logLR := map[string][]float64{} // per config, each window's log likelihood ratio
 	for _, h := range hs {
@@ -92,7 +101,86 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 		}
 		mem.Noisy[k] = 1 / (1 + math.Exp(-(priorOdds + sum)))
 	}
+	// Each config's own noise, its slow runs left out (ownNoise).
+	byKey := map[string][][]float64{}
+	for _, h := range hs {
+		byKey[h.Key] = append(byKey[h.Key], signed(h.Points, fit.sign))
+	}
+	for _, k := range keys {
+		if v, df := ownNoise(byKey[k]); df > 0 {
+			mem.Own[k] = OwnNoise{Var: v, DF: df}
+		}
+	}
 	return mem
+}
+
+// ownNoise returns the run-to-run variance of one config over its windows ws (signed logs, so
+// that slow runs lie low) and the degrees of freedom it rests on, without its slow runs: in
+// each window, the lowest run is left out while it lies below the mean of the window's other
+// runs by more than slowZ standard deviations of the config's noise and by more than the
+// least slow-node shift the Mixture models (slowLo), down to two runs per window. The noise
+// starts as the median of the windows' variances without each one's lowest run, which slow
+// runs do not move (a window with one slow run is common: 30% of windows of 7 at a 5%
+// rate), and the windows are pooled again without the slow runs until it settles. Two slow
+// runs in one window of 7 (4% of windows at a 5% rate) would otherwise more than double a
+// steady config's noise, and without the least shift a noise that started low would call
+// ordinary low runs slow and settle lower still. A bimodal config's low mode is not slow: it
+// lies within the config's own noise.
+func ownNoise(ws [][]float64) (v, df float64) {
+	var start []float64
+	for _, g := range ws {
+		if len(g) >= 3 {
+			start = append(start, variance(withoutLowest(g)))
+		}
+	}
+	if len(start) == 0 {
+		return 0, 0
+	}
+	v = math.Max(median(start), minSigma*minSigma)
+	for iter := 0; iter < 20; iter++ {
+		var ss float64
+		df = 0
+		for _, g := range ws {
+			if len(g) < 2 {
+				continue
+			}
+			kept := withoutSlow(g, v)
+			ss += variance(kept) * float64(len(kept)-1)
+			df += float64(len(kept) - 1)
+		}
+		next := math.Max(ss/df, minSigma*minSigma)
+		done := math.Abs(next-v) < 1e-4*v
+		v = next
+		if done {
+			break
+		}
+	}
+	return v, df
+}
+
+// withoutLowest returns a copy of g without its lowest value.
+func withoutLowest(g []float64) []float64 {
+	lo := 0
+	for i := range g {
+		if g[i] < g[lo] {
+			lo = i
+		}
+	}
+	return append(append([]float64(nil), g[:lo]...), g[lo+1:]...)
+}
+
+// withoutSlow returns g without its slow runs under noise variance v (see ownNoise).
+func withoutSlow(g []float64, v float64) []float64 {
+	kept := g
+	for len(kept) >= 3 {
+		rest := withoutLowest(kept)
+		below := mean(rest) - slices.Min(kept)
+		if below <= slowLo || below <= slowZ*math.Sqrt(v*(1+1/float64(len(rest)))) {
+			break
+		}
+		kept = rest
+	}
+	return kept
 }
 
 // maxWindowLR bounds the log likelihood ratio one of several windows contributes (a factor

@@ -273,6 +273,26 @@ func TestNoisyMemoryWindows(t *testing.T) {
 	if p := mem.Noisy["tp=1"]; p > 0.05 {
 		t.Errorf("steady config remembered noisy with probability %.3f", p)
 	}
+	// Each config's own noise, as its windows' pooled variance with the two slow runs left
+	// out (tp=2's would more than double its variance).
+	bs, _ := group(runs)
+	for _, key := range []string{"tp=1", "tp=2", "tp=5"} {
+		var ss, df float64
+		for _, w := range windows(bs[key].logPoints(tf), memoryWindow) {
+			var kept []float64
+			for _, p := range w {
+				if key != "tp=2" || (p.Batch != "nightly-03" && p.Batch != "nightly-12") {
+					kept = append(kept, p.Log)
+				}
+			}
+			ss += variance(kept) * float64(len(kept)-1)
+			df += float64(len(kept) - 1)
+		}
+		o := mem.Own[key]
+		if math.Abs(o.Var/(ss/df)-1) > 0.15 || math.Abs(o.DF-df) > 1 {
+			t.Errorf("%s: remembered noise %.2f%% on %.1f df, want %.2f%% on %.0f", key, 100*math.Sqrt(o.Var), o.DF, 100*math.Sqrt(ss/df), df)
+		}
+	}
 }
 
 // TestLongNoisier: on a long, clean history the config's own runs alone give its noise only
@@ -365,5 +385,80 @@ func TestRememberedNoisyClass(t *testing.T) {
 	// The steady class and the rates are still the window's.
 	if s, w := remembered.classes[steadyClass].s2, window.classes[steadyClass].s2; math.Abs(s/w-1) > 0.1 {
 		t.Errorf("steady class %.3g with memory, %.3g without: want the window's", s, w)
+	}
+}
+
+// TestLongOwnMemory: on a long, clean history, a config the store's history knows the noise
+// of (Memory.Own) is moderated towards that noise rather than the pool: a 4% drop after
+// seven quiet runs fails a config nobody remembers, and passes one whose longer history
+// spread 1.6% (a config that lands in one of two modes, say); a config remembered as quiet
+// as the pool still fails, and a remembered noise of too few degrees of freedom is not used.
+func TestLongOwnMemory(t *testing.T) {
+	base := suiteRuns(16, 7, 3)
+	cur := prRuns(16, "pr", 5, 96)
+	oneRun := func(o *Options) { o.ConfirmRuns = 0 }
+	judge := func(own OwnNoise) *Result {
+		mem := &Memory{Noisy: map[string]float64{"tp=5": 0.01}, NoisyPct: 2.5, NoisyDF: 20, Own: map[string]OwnNoise{"tp=5": own}}
+		return result(t, Compare(base, cur, mixOpts(func(o *Options) { oneRun(o); o.NoisyMemory = mem })), "tp=5", tf)
+	}
+	if r := result(t, Compare(base, cur, mixOpts(oneRun)), "tp=5", tf); r.Status != Regression {
+		t.Fatalf("without memory: tp=5 %s %v, want a regression", r.Status, r.Caveats)
+	}
+	if r := judge(OwnNoise{Var: 0.016 * 0.016, DF: 20}); r.Fails {
+		t.Errorf("remembered 1.6%% noise: tp=5 %s (p=%.3g, noise %.2f%%), want it to pass", r.Status, *r.PValue, r.Baseline.NoisePct)
+	} else if nc := r.Caveats[0].(NoiseClass); nc.Remembered || nc.Noisy {
+		t.Errorf("remembered 1.6%% noise: caveat %+v, want no noisy class (it is not remembered noisy)", nc)
+	}
+	if r := judge(OwnNoise{Var: 0.008 * 0.008, DF: 20}); r.Status != Regression {
+		t.Errorf("remembered 0.8%% noise: tp=5 %s, want a regression", r.Status)
+	}
+	if r := judge(OwnNoise{Var: 0.016 * 0.016, DF: minOwnDF - 1}); r.Status != Regression {
+		t.Errorf("remembered noise on %d df: tp=5 %s, want the pool's regression", minOwnDF-1, r.Status)
+	}
+}
+
+// TestOwnNoise: a config's remembered noise leaves out slow runs, two in one window too, but
+// not a bimodal config's low mode, nor an ordinary low run of a quiet stretch.
+func TestOwnNoise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	draw := func(n int, sd float64, at map[int]float64) []float64 {
+		g := make([]float64, n)
+		for i := range g {
+			g[i] = sd*rng.NormFloat64() + at[i]
+		}
+		return g
+	}
+	pooled := func(ws [][]float64) float64 { // without the planted slow runs
+		var ss, df float64
+		for _, g := range ws {
+			ss += variance(g) * float64(len(g)-1)
+			df += float64(len(g) - 1)
+		}
+		return ss / df
+	}
+	clean := [][]float64{draw(7, 0.008, nil), draw(7, 0.008, nil), draw(7, 0.008, nil)}
+	slow := [][]float64{append(clean[0][:5:5], -0.07, -0.05), clean[1], append(clean[2][:6:6], -0.06)}
+	want := pooled([][]float64{clean[0][:5], clean[1], clean[2][:6]})
+	if v, df := ownNoise(slow); math.Abs(v/want-1) > 1e-9 || df != 4+6+5 {
+		t.Errorf("three slow runs, two in one window: noise %.2f%% on %g df, want %.2f%% on 15", 100*math.Sqrt(v), df, 100*math.Sqrt(want))
+	}
+	var bimodal [][]float64
+	for w := 0; w < 3; w++ {
+		g := draw(7, 0.006, nil)
+		for i := range g {
+			if rng.IntN(2) == 0 {
+				g[i] -= 0.03 // the slow mode, 3% below
+			}
+		}
+		bimodal = append(bimodal, g)
+	}
+	if v, df := ownNoise(bimodal); math.Abs(v/pooled(bimodal)-1) > 1e-9 || df != 18 {
+		t.Errorf("bimodal: noise %.2f%% on %g df, want all its runs: %.2f%% on 18", 100*math.Sqrt(v), df, 100*math.Sqrt(pooled(bimodal)))
+	}
+	// A quiet stretch and a run 2.5% below it: more than 3 of this config's standard
+	// deviations, but less than any slow node's shift.
+	quiet := [][]float64{{0.001, -0.001, 0.002, 0, -0.002, 0.001, -0.025}, draw(7, 0.004, nil), draw(7, 0.004, nil)}
+	if _, df := ownNoise(quiet); df != 18 {
+		t.Errorf("a run 2.5%% below a quiet stretch left out: %g df, want 18", df)
 	}
 }

@@ -51,6 +51,7 @@ var Scenarios = []Scenario{
 	// same suites and windows, 14 older runs in git).
 	{Name: "standard+memory", BaselineRuns: 7, PRRuns: 1, MemoryRuns: 14},
 	{Name: "bimodal+memory", BaselineRuns: 7, PRRuns: 1, BimodalShare: 1.0 / 6, MemoryRuns: 14},
+	{Name: "contaminated+memory", BaselineRuns: 7, PRRuns: 1, SlowRate: 0.05, MemoryRuns: 14},
 	{Name: "short+contaminated+memory", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05, MemoryRuns: 14},
 	{Name: "short+contaminated+confirm+memory", BaselineRuns: 3, PRRuns: 1, SlowRate: 0.05, Confirm: true, MemoryRuns: 14},
 }

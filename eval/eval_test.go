@@ -32,6 +32,8 @@ func TestGateAccuracy(t *testing.T) {
 		{"short+contaminated+confirm", bound{0.06, 0.7, 0.9}},
 		{"bimodal", bound{0.05, 0.86, 0.98}},
 		{"short+contaminated+memory", bound{0.03, 0.5, 0.96}}, // 95.0% without the remembered noisy class
+		{"bimodal+memory", bound{0.03, 0.86, 0.98}},
+		{"contaminated+memory", bound{0.03, 0.8, 0.9}},
 	} {
 		sc, ok := LookupScenario(tt.scenario)
 		if !ok {
