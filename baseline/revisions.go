@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/internal/gobench"
 )
 
 // A Revision is what one version of the store added to its history: the runs of the batches
@@ -108,12 +109,15 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 		return nil, err
 	}
 	seen := map[string]bool{}
+	in := &gobench.Interner{Strict: true} // the versions share their configs' names
 	out := revs[:0]
+	var last []byte // the newest version read
 	for i, rev := range revs {
 		if blobs[i] == nil {
 			continue // the commit deleted the store
 		}
-		runs, err := parseNew(file+"@"+bench.ShortCommit(rev.Commit), blobs[i], seen)
+		last = blobs[i]
+		runs, err := parseNew(file+"@"+bench.ShortCommit(rev.Commit), blobs[i], seen, in)
 		if err != nil {
 			return nil, err
 		}
@@ -129,8 +133,10 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return nil, err
+	case bytes.Equal(data, last):
+		// As committed: nothing new, and read already.
 	default:
-		runs, err := parseNew(dirFile(dir), data, seen)
+		runs, err := parseNew(dirFile(dir), data, seen, in)
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +197,7 @@ func readVersions(ctx context.Context, root, file string, revs []Revision) ([][]
 
 // parseNew parses the blocks of data whose batch is not in seen, and adds their batches to
 // seen. Lines of other blocks are blanked rather than removed, so line numbers hold.
-func parseNew(file string, data []byte, seen map[string]bool) ([]bench.Run, error) {
+func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Interner) ([]bench.Run, error) {
 	var buf []byte
 	skipping := false
 	anyNew := false
@@ -228,7 +234,7 @@ func parseNew(file string, data []byte, seen map[string]bool) ([]bench.Run, erro
 		return nil, err
 	}
 	// buf is a filtered copy: its closing line cannot count it.
-	info, err := parse(file, buf, parseKeep)
+	info, err := parseWith(file, buf, parseKeep, in)
 	if err != nil {
 		return nil, err
 	}

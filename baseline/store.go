@@ -142,6 +142,12 @@ type parsed struct {
 // Without parseVerify the closing line is not required, for content that is a filtered copy
 // of a store (history's parseNew).
 func parse(file string, data []byte, mode int) (parsed, error) {
+	return parseWith(file, data, mode, &gobench.Interner{Strict: true})
+}
+
+// parseWith is parse with the interner of benchmark names in: reading several versions of one
+// store with one interner parses each config's name once rather than once a version.
+func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed, error) {
 	var info parsed
 	keep := mode&parseKeep != 0
 	// First pass: the header, provenance and failure lines, which benchfmt skips. Only lines
@@ -152,7 +158,6 @@ func parse(file string, data []byte, mode int) (parsed, error) {
 		failures []failure
 		launches []launch
 		batches  = map[string]int{}
-		in       = gobench.Interner{Strict: true}
 		end      closing
 		lastLine int // last line that is not blank
 	)

@@ -22,7 +22,7 @@ type Memory struct {
 }
 
 // OwnNoise is one config's run-to-run variance (of log run summaries) over a longer history,
-// its slow runs left out as the Mixture weighs them, and the degrees of freedom it rests on.
+// its slow runs left out (ownNoise), and the degrees of freedom it rests on.
 type OwnNoise struct {
 	Var, DF float64
 }
@@ -42,12 +42,19 @@ type OwnNoise struct {
 // noisy config (the evaluation's short+contaminated+memory scenario showed steady configs
 // remembered as noisy and their 10% drops missed).
 func NoisyMemory(runs []bench.Run, opts Options) *Memory {
-	seen := map[string]bool{}
-	var uniq []bench.Run
-	for _, r := range runs {
+	uniq := runs // copied only once some run repeats
+	seen := make(map[string]bool, len(runs))
+	dup := false
+	for i, r := range runs {
 		id := r.ConfigKey() + "\x00" + r.Batch + "\x00" + r.Date + "\x00" + r.Commit
-		if !seen[id] {
-			seen[id] = true
+		if seen[id] {
+			if !dup {
+				uniq, dup = append([]bench.Run(nil), runs[:i]...), true
+			}
+			continue
+		}
+		seen[id] = true
+		if dup {
 			uniq = append(uniq, r)
 		}
 	}

@@ -273,6 +273,10 @@ func TestNoisyMemoryWindows(t *testing.T) {
 	if p := mem.Noisy["tp=1"]; p > 0.05 {
 		t.Errorf("steady config remembered noisy with probability %.3f", p)
 	}
+	// Runs seen in several versions of the store count once.
+	if twice := NoisyMemory(append(append([]bench.Run(nil), runs...), runs[:40]...), DefaultOptions); fmt.Sprint(twice) != fmt.Sprint(mem) {
+		t.Errorf("memory of the runs with 40 of them repeated differs:\n%v\nwant\n%v", twice, mem)
+	}
 	// Each config's own noise, as its windows' pooled variance with the two slow runs left
 	// out (tp=2's would more than double its variance).
 	bs, _ := group(runs)
