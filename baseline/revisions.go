@@ -104,25 +104,26 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 		}
 		revs = append(revs, Revision{Commit: h, Date: d})
 	}
-	blobs, err := readVersions(ctx, root, file, revs)
-	if err != nil {
-		return nil, err
-	}
+	// Each version is parsed as git hands it over, so that only one is held at a time.
 	seen := map[string]bool{}
 	in := &gobench.Interner{Strict: true} // the versions share their configs' names
-	out := revs[:0]
+	out := make([]Revision, 0, len(revs))
 	var last []byte // the newest version read
-	for i, rev := range revs {
-		if blobs[i] == nil {
-			continue // the commit deleted the store
+	err = readVersions(ctx, root, file, revs, func(i int, blob []byte) error {
+		if blob == nil {
+			return nil // the commit deleted the store
 		}
-		last = blobs[i]
-		runs, err := parseNew(file+"@"+bench.ShortCommit(rev.Commit), blobs[i], seen, in)
+		rev := revs[i]
+		runs, err := parseNew(file+"@"+bench.ShortCommit(rev.Commit), blob, seen, in)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		rev.Runs = runs
+		rev.Runs, last = runs, blob
 		out = append(out, rev)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if ref != "" {
 		return out, nil
@@ -160,20 +161,19 @@ func Shallow(ctx context.Context, dir string) bool {
 
 func dirFile(dir string) string { return (&Store{Dir: dir}).Path() }
 
-// readVersions returns the content of file at each revision (nil where it does not exist),
-// read with one git cat-file --batch process.
-func readVersions(ctx context.Context, root, file string, revs []Revision) ([][]byte, error) {
-	out := make([][]byte, len(revs))
+// readVersions calls each with the content of file at each revision, in order (nil where it
+// does not exist), read with one git cat-file --batch process; an error from each stops it.
+func readVersions(ctx context.Context, root, file string, revs []Revision, each func(i int, blob []byte) error) error {
 	if len(revs) == 0 {
-		return out, nil
+		return nil
 	}
 	objects := make([]string, len(revs))
 	for i, r := range revs {
 		objects[i] = r.Commit + ":" + file
 	}
-	err := catFileBatch(ctx, root, objects, func(i int, h []string, r *bufio.Reader) error {
+	return catFileBatch(ctx, root, objects, func(i int, h []string, r *bufio.Reader) error {
 		if len(h) == 2 && h[1] == "missing" {
-			return nil
+			return each(i, nil)
 		}
 		if len(h) != 3 || h[1] != "blob" {
 			return fmt.Errorf("git cat-file: unexpected header %q for %s at %s", strings.Join(h, " "), file, bench.ShortCommit(revs[i].Commit))
@@ -186,13 +186,8 @@ func readVersions(ctx context.Context, root, file string, revs []Revision) ([][]
 		if _, err := io.ReadFull(r, buf); err != nil || buf[size] != '\n' {
 			return fmt.Errorf("git cat-file: short read of %s at %s", file, bench.ShortCommit(revs[i].Commit))
 		}
-		out[i] = buf[:size]
-		return nil
+		return each(i, buf[:size])
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // parseNew parses the blocks of data whose batch is not in seen, and adds their batches to

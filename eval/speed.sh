@@ -5,14 +5,16 @@
 # it prints every run, then the medians of wall time, CPU time (user+sys) and peak RSS, and
 # perfgate's ratios to benchstat: the median of the per-round ratios, which drifting load on a
 # shared machine disturbs least. Usage: bash eval/speed.sh      CONFIGS=30000 REPEAT=3 bash eval/speed.sh
+# HISTORY=30 also times check on a store in git that 30 nightly updates committed, where check
+# reads the history for its memory of noisy configs (check-git; 30 more runs are generated).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONFIGS=${CONFIGS:-3000} ITERS=${ITERS:-40} RUNS=${RUNS:-7} REPEAT=${REPEAT:-5}
+CONFIGS=${CONFIGS:-3000} ITERS=${ITERS:-40} RUNS=${RUNS:-7} REPEAT=${REPEAT:-5} HISTORY=${HISTORY:-0}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/perfgate" ./cmd/perfgate
 go build -o "$work/benchstat" golang.org/x/perf/cmd/benchstat # the version pinned in go.mod
-go run ./eval/speedgen -configs "$CONFIGS" -iters "$ITERS" -runs "$RUNS" -out "$work/data"
+go run ./eval/speedgen -configs "$CONFIGS" -iters "$ITERS" -runs "$((RUNS + HISTORY))" -out "$work/data"
 base=() old=()
 for i in $(seq 1 "$RUNS"); do base+=("$work/data/base$i.txt"); old+=("old=$work/data/base$i.txt"); done
 have_time=false
@@ -40,15 +42,29 @@ median() { # file column → median
 echo "suite: $CONFIGS configs × $ITERS iterations, $RUNS baseline runs + 1 PR run ($(du -sh "$work/data" | cut -f1) of raw files), $REPEAT alternating rounds"
 # The store the checks read; each timed update writes a fresh one.
 "$work/perfgate" baseline update --baseline "$work/bl" "${base[@]}" >/dev/null
+keys=(update check benchstat)
+if [ "$HISTORY" -gt 0 ]; then # a store in git: HISTORY nightly commits before the window's RUNS
+  keys+=(check-git)
+  mkdir "$work/git"
+  git -C "$work/git" init -q -b main
+  for i in $(seq 1 "$((RUNS + HISTORY))"); do
+    n=$(( (i + RUNS - 1) % (RUNS + HISTORY) + 1 )) # the window's runs are committed last
+    "$work/perfgate" baseline update --baseline "$work/git/bl" --run-id "night-$i" --window "$RUNS" "$work/data/base$n.txt" >/dev/null
+    git -C "$work/git" add bl && git -C "$work/git" -c user.name=speed -c user.email=speed@example.com commit -q -m "night $i"
+  done
+fi
 for r in $(seq 1 "$REPEAT"); do
   echo "round $r"
   rm -rf "$work/blu"
   measure update "$work/perfgate" baseline update --baseline "$work/blu" "${base[@]}"
   measure check "$work/perfgate" check --baseline "$work/bl" "$work/data/pr.txt"
   measure benchstat "$work/benchstat" "${old[@]}" "new=$work/data/pr.txt"
+  if [ "$HISTORY" -gt 0 ]; then
+    measure check-git "$work/perfgate" check --baseline "$work/git/bl" "$work/data/pr.txt"
+  fi
 done
 echo "medians (ratios: median over rounds of perfgate/benchstat in the same round):"
-for k in update check benchstat; do
+for k in "${keys[@]}"; do
   paste -d' ' "$work/t.$k" "$work/t.benchstat" >"$work/r.$k"
   printf '  %-10s %6s ms wall %6s ms CPU %8s KiB   wall %5s×  CPU %5s×  RSS %5s× benchstat\n' "$k" \
     "$(median "$work/t.$k" 1)" "$(median "$work/t.$k" 3)" "$(median "$work/t.$k" 2)" \
