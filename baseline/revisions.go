@@ -108,17 +108,18 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 	seen := map[string]bool{}
 	in := &gobench.Interner{Strict: true} // the versions share their configs' names
 	out := make([]Revision, 0, len(revs))
-	var last []byte // the newest version read
+	var last, scratch []byte // the newest version read; parseNew's buffer
 	err = readVersions(ctx, root, file, revs, func(i int, blob []byte) error {
 		if blob == nil {
 			return nil // the commit deleted the store
 		}
 		rev := revs[i]
-		runs, err := parseNew(file+"@"+bench.ShortCommit(rev.Commit), blob, seen, in)
+		var runs []bench.Run
+		runs, scratch, err = parseNew(file+"@"+bench.ShortCommit(rev.Commit), blob, seen, in, scratch)
 		if err != nil {
 			return err
 		}
-		rev.Runs, last = runs, blob
+		rev.Runs, last = runs, append(last[:0], blob...)
 		out = append(out, rev)
 		return nil
 	})
@@ -137,7 +138,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 	case bytes.Equal(data, last):
 		// As committed: nothing new, and read already.
 	default:
-		runs, err := parseNew(dirFile(dir), data, seen, in)
+		runs, _, err := parseNew(dirFile(dir), data, seen, in, scratch)
 		if err != nil {
 			return nil, err
 		}
@@ -163,6 +164,7 @@ func dirFile(dir string) string { return (&Store{Dir: dir}).Path() }
 
 // readVersions calls each with the content of file at each revision, in order (nil where it
 // does not exist), read with one git cat-file --batch process; an error from each stops it.
+// The content is valid only during the call: the next version is read into the same buffer.
 func readVersions(ctx context.Context, root, file string, revs []Revision, each func(i int, blob []byte) error) error {
 	if len(revs) == 0 {
 		return nil
@@ -171,6 +173,7 @@ func readVersions(ctx context.Context, root, file string, revs []Revision, each 
 	for i, r := range revs {
 		objects[i] = r.Commit + ":" + file
 	}
+	var buf []byte
 	return catFileBatch(ctx, root, objects, func(i int, h []string, r *bufio.Reader) error {
 		if len(h) == 2 && h[1] == "missing" {
 			return each(i, nil)
@@ -182,7 +185,10 @@ func readVersions(ctx context.Context, root, file string, revs []Revision, each 
 		if err != nil || size < 0 {
 			return fmt.Errorf("git cat-file: bad size in %q", strings.Join(h, " "))
 		}
-		buf := make([]byte, size+1)
+		if int64(cap(buf)) < size+1 {
+			buf = make([]byte, size+1)
+		}
+		buf = buf[:size+1]
 		if _, err := io.ReadFull(r, buf); err != nil || buf[size] != '\n' {
 			return fmt.Errorf("git cat-file: short read of %s at %s", file, bench.ShortCommit(revs[i].Commit))
 		}
@@ -191,9 +197,10 @@ func readVersions(ctx context.Context, root, file string, revs []Revision, each 
 }
 
 // parseNew parses the blocks of data whose batch is not in seen, and adds their batches to
-// seen. Lines of other blocks are blanked rather than removed, so line numbers hold.
-func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Interner) ([]bench.Run, error) {
-	var buf []byte
+// seen. Lines of other blocks are blanked rather than removed, so line numbers hold. The
+// filtered copy is built in scratch, which parseNew returns for the next version.
+func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Interner, scratch []byte) ([]bench.Run, []byte, error) {
+	buf := scratch[:0]
 	skipping := false
 	anyNew := false
 	lineNo := 0
@@ -202,11 +209,11 @@ func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Intern
 		line, tail, found := bytes.Cut(rest, []byte("\n"))
 		rest = tail
 		lineNo++
-		l := string(bytes.TrimRight(line, "\r"))
-		if strings.HasPrefix(l, runPrefix) {
+		if bytes.HasPrefix(line, []byte(runPrefix)) {
+			l := string(bytes.TrimRight(line, "\r"))
 			kv, err := parseFields(strings.TrimPrefix(l, runPrefix))
 			if err != nil {
-				return nil, bench.Errorf(file, lineNo, "run line: %v", err)
+				return nil, buf, bench.Errorf(file, lineNo, "run line: %v", err)
 			}
 			skipping = seen[kv["batch"]]
 			if !skipping {
@@ -214,7 +221,7 @@ func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Intern
 				anyNew = true
 			}
 		}
-		if !skipping || strings.HasPrefix(l, "Unit ") || lineNo == 1 {
+		if !skipping || bytes.HasPrefix(line, []byte("Unit ")) || lineNo == 1 {
 			buf = append(buf, line...)
 		}
 		if found {
@@ -226,16 +233,15 @@ func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Intern
 		// whole, so that a damaged one is named rather than passed over; Parse words the
 		// error for an empty or foreign file too.
 		_, err := Parse(file, data)
-		return nil, err
+		return nil, buf, err
 	}
 	// buf is a filtered copy: its closing line cannot count it.
 	info, err := parseWith(file, buf, parseKeep, in)
 	if err != nil {
-		return nil, err
+		return nil, buf, err
 	}
-	runs := info.runs
 	for b := range fresh {
 		seen[b] = true
 	}
-	return runs, nil
+	return info.runs, buf, nil
 }
