@@ -19,7 +19,8 @@ import (
 //     probability ρ, 3–15% (uniformly, slowLo–slowHi) on the slow side of the config's level.
 //
 // The class scales, π and ρ are fitted over the whole store by EM (empirical Bayes), starting
-// from the robust pooled noise (robustPool). A store of more than fitCap (400) configs fits
+// from the robust pooled noise (robustPool); when the store's longer history knows the noisy
+// class (Options.NoisyMemory), it is kept instead of refitted (rememberedNoisy). A store of more than fitCap (400) configs fits
 // them on fitCap configs evenly spread in sorted key order (fitSample): deterministic, and
 // honest because at that size their standard errors are already far below what moves a
 // decision (with 7 runs a config, the steady scale rests on ~2000 degrees of freedom, ±3% on

@@ -19,9 +19,9 @@ const MemoryCommits = 30
 
 // Older returns the runs that the store in dir held in its last MemoryCommits commits (of
 // the history of git ref, or of HEAD and the work tree when ref is empty) and current (the
-// runs a check gates against) does not: what check.NoisyMemory learns from
-// beyond the current window. A memory learned from current alone would count the window's
-// evidence twice, so it needs these. With them comes a remark for the report:
+// runs a check gates against) does not: what check.NoisyMemory learns from beyond the
+// current window. A memory learned from current alone would count the window's evidence
+// twice, so it needs these. With them comes a remark for the report:
 //   - check.MemoryUsed when there are older runs;
 //   - check.MemoryUnavailable when the history could not be read, or a shallow clone cut
 //     it off before any older run: the check goes on with the current window, and says so;
