@@ -35,8 +35,8 @@ func Materialize(ctx context.Context, dir, ref string) (path string, cleanup fun
 	if ref == "" {
 		return "", noop, errors.New("empty git ref")
 	}
-	if strings.HasPrefix(ref, "-") {
-		return "", noop, fmt.Errorf("invalid git ref %q: a ref cannot start with '-'", ref)
+	if err := checkRef(ref); err != nil {
+		return "", noop, err
 	}
 	if _, err := exec.LookPath("git"); err != nil {
 		return "", noop, fmt.Errorf("reading baseline %s at %s needs git, which is not on PATH", dir, ref)
@@ -45,14 +45,10 @@ func Materialize(ctx context.Context, dir, ref string) (path string, cleanup fun
 	if err != nil {
 		return "", noop, err
 	}
-	commit, err := git(ctx, root, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+	commit, err := resolveCommit(ctx, root, ref)
 	if err != nil {
-		if ctx.Err() != nil {
-			return "", noop, ctx.Err()
-		}
-		return "", noop, fmt.Errorf("unknown git ref %q; fetch it first, e.g. %s", ref, fetchHint(ref))
+		return "", noop, err
 	}
-	commit = strings.TrimSpace(commit)
 
 	// commit:rel names the baseline tree at ref; for the repository root rel is "" and
 	// commit: is the root tree.
@@ -302,6 +298,27 @@ func stderrSuffix(s string) string {
 		return ""
 	}
 	return ": " + strings.ReplaceAll(s, "\n", "; ")
+}
+
+// checkRef refuses a ref that git would take for an option.
+func checkRef(ref string) error {
+	if strings.HasPrefix(ref, "-") {
+		return fmt.Errorf("invalid git ref %q: a ref cannot start with '-'", ref)
+	}
+	return nil
+}
+
+// resolveCommit returns the full hash of the commit that ref (checked by checkRef) names in
+// the repository at root; the error says how to fetch a ref a shallow clone lacks.
+func resolveCommit(ctx context.Context, root, ref string) (string, error) {
+	commit, err := git(ctx, root, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", fmt.Errorf("unknown git ref %q; fetch it first, e.g. %s", ref, fetchHint(ref))
+	}
+	return strings.TrimSpace(commit), nil
 }
 
 // fetchHint suggests the command that makes ref resolvable in a shallow clone.

@@ -69,19 +69,23 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 		file = rel + "/" + FileName
 	}
 	// git log prints nothing (and succeeds) for a path never committed, and fails in a
-	// repository without commits; both mean "no committed history".
-	var log string
+	// repository without commits; both mean "no committed history". A ref must name a commit.
 	tip := "HEAD"
 	if ref != "" {
-		tip = ref
-		if strings.HasPrefix(ref, "-") {
-			return nil, fmt.Errorf("%q is not a git ref", ref)
+		if err := checkRef(ref); err != nil {
+			return nil, err
 		}
-		if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
-			return nil, fmt.Errorf("%q is not a commit in the repository of %s", ref, dir)
+		if tip, err = resolveCommit(ctx, root, ref); err != nil {
+			return nil, err
 		}
+	} else if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", tip); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		tip = "" // no commits yet
 	}
-	if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", tip); err == nil {
+	var log string
+	if tip != "" {
 		args := []string{"log", "--reverse", "--format=%H %cI"}
 		if n > 0 {
 			args = append(args, "-n", strconv.Itoa(n)) // git limits first, then reverses
@@ -90,8 +94,6 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 		if err != nil {
 			return nil, fmt.Errorf("listing the commits of %s: %v", file, err)
 		}
-	} else if ctx.Err() != nil {
-		return nil, ctx.Err()
 	}
 	var revs []Revision
 	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
