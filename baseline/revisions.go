@@ -110,7 +110,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 	seen := map[string]bool{}
 	in := &gobench.Interner{Strict: true} // the versions share their configs' names
 	out := make([]Revision, 0, len(revs))
-	var last, scratch []byte // the newest version read; parseNew's buffer
+	var last, scratch []byte // the newest committed version; parseNew's buffer
 	err = readVersions(ctx, root, file, revs, func(i int, blob []byte) error {
 		if blob == nil {
 			return nil // the commit deleted the store
@@ -121,8 +121,11 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 		if err != nil {
 			return err
 		}
-		rev.Runs, last = runs, append(last[:0], blob...)
+		rev.Runs = runs
 		out = append(out, rev)
+		if i == len(revs)-1 && ref == "" {
+			last = bytes.Clone(blob) // for the work tree's version; blob is reused
+		}
 		return nil
 	})
 	if err != nil {
@@ -137,7 +140,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return nil, err
-	case bytes.Equal(data, last):
+	case last != nil && bytes.Equal(data, last):
 		// As committed: nothing new, and read already.
 	default:
 		runs, _, err := parseNew(dirFile(dir), data, seen, in, scratch)

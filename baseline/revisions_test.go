@@ -181,3 +181,27 @@ func TestRevisionsOutsideGit(t *testing.T) {
 		t.Errorf("outside git: err = %v, want ErrNotInGit", err)
 	}
 }
+
+// TestRevisionsEmptyAfterDeletion: the newest commit deleted the store and the work tree
+// holds an empty one; it is damage to name, not a version already read.
+func TestRevisionsEmptyAfterDeletion(t *testing.T) {
+	r := newGitRepo(t)
+	dir := filepath.Join(r.root, "b")
+	s := &Store{Dir: dir}
+	s.Merge([]bench.Run{nightRun(1, 100)}, 10)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("night 1")
+	r.git("rm", "-q", "b/"+FileName)
+	r.commit("drop the store")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.Path(), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Revisions(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "empty file") {
+		t.Errorf("an empty store after its deletion: err = %v, want it named empty", err)
+	}
+}
