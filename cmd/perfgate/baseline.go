@@ -73,7 +73,7 @@ waits longer than --lock-timeout exits 3.`,
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
 	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own, else now)")
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
-	fs.BoolVar(&o.memory, "memory", true, "also learn each config's noise class from the baseline's last 30 commits in git, as check does")
+	fs.BoolVar(&o.memory, "memory", true, memoryHelp+", as check does")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", baseline.DefaultLockTimeout, "how long to wait for another update of the same baseline to finish")
 	o.ingest.register(fs)
 	o.stats.register(fs)
@@ -277,7 +277,7 @@ func newBaselineShowCmd(s *Streams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.dir, "baseline", "", "baseline directory (required)")
 	cmd.Flags().StringVar(&o.format, "format", "text", report.FormatNames(func(f *report.Format) bool { return f.Describe != nil }))
-	cmd.Flags().BoolVar(&o.memory, "memory", true, "also learn each config's noise class from the baseline's last 30 commits in git, as check does")
+	cmd.Flags().BoolVar(&o.memory, "memory", true, memoryHelp+", as check does")
 	o.stats.registerHistory(cmd.Flags())
 	cmd.MarkFlagRequired("baseline")
 	return cmd

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -50,7 +51,7 @@ It needs no network and gives the same verdict locally as in CI:
 
 RESULTS are files or directories in any supported format (see --input-format).
 
-In a git repository it also reads the baseline's last 30 commits, to learn which configs are
+In a git repository it also reads the baseline's last ` + strconv.Itoa(history.MemoryCommits) + ` commits, to learn which configs are
 noisy from more than the current window (--memory=false: the current window only).
 
 Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
@@ -63,7 +64,7 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 	fs := cmd.Flags()
 	fs.StringVar(&o.baselineDir, "baseline", "", "baseline directory (required)")
 	fs.StringVar(&o.baselineRef, "baseline-ref", "", "read the baseline as committed at this git ref (e.g. origin/main)")
-	fs.BoolVar(&o.memory, "memory", true, "also learn each config's noise class from the baseline's last 30 commits in git: a config its longer history showed noisy stays noisy (needs the history: fetch-depth: 0 in CI)")
+	fs.BoolVar(&o.memory, "memory", true, memoryHelp+": a config its longer history showed noisy stays noisy (needs the history: fetch-depth: 0 in CI)")
 	fs.StringArrayVar(&o.memoryRefs, "memory-ref", nil, "also learn each config's noise class from the baseline as committed at this git ref (repeatable, e.g. origin/main~30)")
 	fs.StringVar(&o.format, "format", "text", "report format: "+report.FormatNames(func(*report.Format) bool { return true }))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to FILE; stdout then gets the verdict, the counts and the rows that did not stay unchanged")
@@ -173,6 +174,9 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	}
 	return nil
 }
+
+// memoryHelp is the help of --memory, for check and the baseline commands that share it.
+var memoryHelp = fmt.Sprintf("also learn each config's noise class from the baseline's last %d commits in git", history.MemoryCommits)
 
 // learnMemory returns what the store's history shows of the configs' noise classes
 // (check.NoisyMemory), learned from current (the runs gated against) together with the older
