@@ -2,7 +2,6 @@ package check
 
 import (
 	"math"
-	"slices"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -137,7 +136,8 @@ func ownNoise(ws [][]float64) (v, df float64) {
 	var start []float64
 	for _, g := range ws {
 		if len(g) >= 3 {
-			start = append(start, variance(withoutLowest(g)))
+			rest, _ := withoutLowest(nil, g)
+			start = append(start, variance(rest))
 		}
 	}
 	if len(start) == 0 {
@@ -165,23 +165,23 @@ func ownNoise(ws [][]float64) (v, df float64) {
 	return v, df
 }
 
-// withoutLowest returns a copy of g without its lowest value.
-func withoutLowest(g []float64) []float64 {
+// withoutLowest appends g without its lowest value to dst, and returns it and that value.
+func withoutLowest(dst, g []float64) (rest []float64, low float64) {
 	lo := 0
 	for i := range g {
 		if g[i] < g[lo] {
 			lo = i
 		}
 	}
-	return append(append([]float64(nil), g[:lo]...), g[lo+1:]...)
+	return append(append(dst, g[:lo]...), g[lo+1:]...), g[lo]
 }
 
 // withoutSlow returns g without its slow runs under noise variance v (see ownNoise).
 func withoutSlow(g []float64, v float64) []float64 {
 	kept := g
 	for len(kept) >= 3 {
-		rest := withoutLowest(kept)
-		below := mean(rest) - slices.Min(kept)
+		rest, low := withoutLowest(nil, kept)
+		below := mean(rest) - low
 		if below <= slowLo || below <= slowZ*math.Sqrt(v*(1+1/float64(len(rest)))) {
 			break
 		}
