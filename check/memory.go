@@ -84,10 +84,13 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 	}
 	mem := &Memory{Noisy: map[string]float64{}, Own: map[string]OwnNoise{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2), NoisyDF: fit.classes[noisyClass].df}
 	priorOdds := math.Log(fit.share / (1 - fit.share))
-	logLR := map[string][]float64{} // per config, each window's log likelihood ratio
+	logLR := map[string][]float64{}   // per config, each window's log likelihood ratio
+	byKey := map[string][][]float64{} // per config, each window's signed logs (ownNoise)
 	for _, h := range hs {
+		g := signed(h.Points, fit.sign)
+		byKey[h.Key] = append(byKey[h.Key], g)
 		var p float64
-		for _, hp := range fit.hypotheses(signed(h.Points, fit.sign), nil, fit.share) {
+		for _, hp := range fit.hypotheses(g, nil, fit.share) {
 			if hp.class == noisyClass {
 				p += hp.w
 			}
@@ -108,10 +111,6 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 		mem.Noisy[k] = 1 / (1 + math.Exp(-(priorOdds + sum)))
 	}
 	// Each config's own noise, its slow runs left out (ownNoise).
-	byKey := map[string][][]float64{}
-	for _, h := range hs {
-		byKey[h.Key] = append(byKey[h.Key], signed(h.Points, fit.sign))
-	}
 	for _, k := range keys {
 		if v, df := ownNoise(byKey[k]); df > 0 {
 			mem.Own[k] = OwnNoise{Var: v, DF: df}
