@@ -45,7 +45,7 @@ type Options struct {
 	ConfirmRuns int
 	// NoisyMemory is what the store's longer (git) history showed of the configs' noise
 	// classes and of the noisy class (see NoisyMemory); a test that models noise classes
-	// uses it. Nil: no memory.
+	// uses it for the speed measurement (learnMetric). Nil: no memory.
 	NoisyMemory *Memory
 	// Rules are per-config overrides and ignores, in order; later rules win.
 	Rules []Rule
@@ -232,7 +232,7 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		early[mi.name] = lr
 		go func() {
 			defer close(lr.done)
-			lr.l = test.Learn(mi.name, histories(bs, border, mi), opts)
+			lr.l = learnMetric(test, bs, border, mi, opts)
 		}()
 	}
 	defer func() {
@@ -281,7 +281,7 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 					<-lr.done
 					learned[mi.name] = lr.l
 				} else {
-					learned[mi.name] = test.Learn(mi.name, histories(bs, border, mi), opts)
+					learned[mi.name] = learnMetric(test, bs, border, mi, opts)
 				}
 				break
 			}
@@ -436,9 +436,20 @@ func configKeys(bs map[string]*series, border, norder []string) []string {
 func learn(test Test, bs map[string]*series, order []string, metrics []metricInfo, opts Options) map[string]Learned {
 	learned := make(map[string]Learned, len(metrics))
 	for _, mi := range metrics {
-		learned[mi.name] = test.Learn(mi.name, histories(bs, order, mi), opts)
+		learned[mi.name] = learnMetric(test, bs, order, mi, opts)
 	}
 	return learned
+}
+
+// learnMetric runs the test's learning step over one metric's baseline histories. The store's
+// memory (Options.NoisyMemory) is of the speed measurement's noise (NoisyMemory learns it on
+// the deciding speed metric), so a metric of another measurement, such as peak memory, learns
+// without it: a config remembered noisy in speed is not noisy in memory.
+func learnMetric(test Test, bs map[string]*series, order []string, mi metricInfo, opts Options) Learned {
+	if measurementOf(mi.name, opts) != SpeedMeasurement {
+		opts.NoisyMemory = nil
+	}
+	return test.Learn(mi.name, histories(bs, order, mi), opts)
 }
 
 // histories returns every config's baseline history of one metric, in order.

@@ -1,7 +1,9 @@
 package check
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/perfgate/perfgate/bench"
@@ -113,6 +115,42 @@ func TestDeciderNeedsData(t *testing.T) {
 	}
 	if n != 1 || decisionCounts(rep)[NewlyFailing] != 2 { // speed and memory
 		t.Errorf("tp=2 OOM: %d speed decision(s), decisions %v", n, decisionCounts(rep))
+	}
+}
+
+// TestMemoryIsOfSpeed: the store's memory (NoisyMemory) is learned on the speed measurement,
+// so it moderates speed only: a config whose speed lands in one of two modes 3% apart is
+// remembered as noisy, yet its peak memory, steady to 0.1%, still fails a 4% rise (with the
+// speed's noise it passed, p 0.06).
+func TestMemoryIsOfSpeed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	var older, base, cur []bench.Run
+	for c := 1; c <= 16; c++ {
+		cfg := fmt.Sprintf("tp=%d", c)
+		for r := 1; r <= 21; r++ {
+			secs := 40 * math.Exp(0.008*rng.NormFloat64())
+			if c == 5 && rng.IntN(2) == 0 {
+				secs *= 1.03
+			}
+			run := withMetrics(cfg, fmt.Sprintf("n%02d", r), secs, 1000*math.Exp(0.001*rng.NormFloat64()))
+			older = append(older, run)
+			if r > 14 {
+				base = append(base, run)
+			}
+		}
+		mem := 1000.0
+		if c == 5 {
+			mem = 1040
+		}
+		cur = append(cur, withMetrics(cfg, "pr", 40, mem))
+	}
+	o := mixOpts(func(o *Options) { o.ConfirmRuns = 0 })
+	o.NoisyMemory = NoisyMemory(older, o)
+	if o.NoisyMemory == nil || o.NoisyMemory.Noisy["tp=5"] < 0.5 {
+		t.Fatalf("memory %+v: want tp=5 remembered as noisy", o.NoisyMemory)
+	}
+	if r := result(t, Compare(base, cur, o), "tp=5", bench.MetricMaxAlloc); r.Status != Regression {
+		t.Errorf("tp=5 memory up 4%%: %s (noise %.2f%%), want a regression", r.Status, r.Baseline.NoisePct)
 	}
 }
 

@@ -2,7 +2,6 @@ package check
 
 import (
 	"math"
-	"slices"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -85,10 +84,13 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 	}
 	mem := &Memory{Noisy: map[string]float64{}, Own: map[string]OwnNoise{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2), NoisyDF: fit.classes[noisyClass].df}
 	priorOdds := math.Log(fit.share / (1 - fit.share))
-	logLR := map[string][]float64{} // per config, each window's log likelihood ratio
+	logLR := map[string][]float64{}   // per config, each window's log likelihood ratio
+	byKey := map[string][][]float64{} // per config, each window's signed logs (ownNoise)
 	for _, h := range hs {
+		g := signed(h.Points, fit.sign)
+		byKey[h.Key] = append(byKey[h.Key], g)
 		var p float64
-		for _, hp := range fit.hypotheses(signed(h.Points, fit.sign), nil, fit.share) {
+		for _, hp := range fit.hypotheses(g, nil, fit.share) {
 			if hp.class == noisyClass {
 				p += hp.w
 			}
@@ -109,10 +111,6 @@ func NoisyMemory(runs []bench.Run, opts Options) *Memory {
 		mem.Noisy[k] = 1 / (1 + math.Exp(-(priorOdds + sum)))
 	}
 	// Each config's own noise, its slow runs left out (ownNoise).
-	byKey := map[string][][]float64{}
-	for _, h := range hs {
-		byKey[h.Key] = append(byKey[h.Key], signed(h.Points, fit.sign))
-	}
 	for _, k := range keys {
 		if v, df := ownNoise(byKey[k]); df > 0 {
 			mem.Own[k] = OwnNoise{Var: v, DF: df}
@@ -137,7 +135,8 @@ func ownNoise(ws [][]float64) (v, df float64) {
 	var start []float64
 	for _, g := range ws {
 		if len(g) >= 3 {
-			start = append(start, variance(withoutLowest(g)))
+			rest, _ := withoutLowest(nil, g)
+			start = append(start, variance(rest))
 		}
 	}
 	if len(start) == 0 {
@@ -165,23 +164,23 @@ func ownNoise(ws [][]float64) (v, df float64) {
 	return v, df
 }
 
-// withoutLowest returns a copy of g without its lowest value.
-func withoutLowest(g []float64) []float64 {
+// withoutLowest appends g without its lowest value to dst, and returns it and that value.
+func withoutLowest(dst, g []float64) (rest []float64, low float64) {
 	lo := 0
 	for i := range g {
 		if g[i] < g[lo] {
 			lo = i
 		}
 	}
-	return append(append([]float64(nil), g[:lo]...), g[lo+1:]...)
+	return append(append(dst, g[:lo]...), g[lo+1:]...), g[lo]
 }
 
 // withoutSlow returns g without its slow runs under noise variance v (see ownNoise).
 func withoutSlow(g []float64, v float64) []float64 {
 	kept := g
 	for len(kept) >= 3 {
-		rest := withoutLowest(kept)
-		below := mean(rest) - slices.Min(kept)
+		rest, low := withoutLowest(nil, kept)
+		below := mean(rest) - low
 		if below <= slowLo || below <= slowZ*math.Sqrt(v*(1+1/float64(len(rest)))) {
 			break
 		}

@@ -77,17 +77,12 @@ func robustPool(hs [][]float64) (float64, bool) {
 			}
 			v, df := variance(g), float64(n-1)
 			if n >= 3 {
-				lo := 0
-				for i := range g {
-					if g[i] < g[lo] {
-						lo = i
-					}
-				}
-				rest = append(append(rest[:0], g[:lo]...), g[lo+1:]...)
+				var low float64
+				rest, low = withoutLowest(rest[:0], g)
 				// Slow only if far below on the scale of the pool and of the other runs: a
 				// noisy config's lowest run is not a slow node.
 				vr := variance(rest)
-				if g[lo]-mean(rest) < -slowZ*math.Sqrt(math.Max(s2, vr)*(1+1/float64(n-1))) {
+				if low-mean(rest) < -slowZ*math.Sqrt(math.Max(s2, vr)*(1+1/float64(n-1))) {
 					v, df = vr, float64(n-2)
 				}
 			}
