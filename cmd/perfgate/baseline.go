@@ -162,7 +162,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		} else {
 			var remark check.Remark
 			if opts.NoisyMemory, remark, err = learnMemory(ctx, o.dir, "", o.memory, nil, store.Runs, opts); err != nil {
-				return inputError(err)
+				return err
 			}
 			if rep, err = o.stats.compare(store.Runs, runs, opts); err == nil && remark != nil {
 				rep.Remarks = append(rep.Remarks, remark)
@@ -298,7 +298,7 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 	}
 	mem, remark, err := learnMemory(ctx, o.dir, "", o.memory, nil, store.Runs, opts)
 	if err != nil {
-		return inputError(err)
+		return err
 	}
 	opts.NoisyMemory = mem
 	if remark != nil {

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -142,7 +144,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	var memRemark check.Remark
 	opts.NoisyMemory, memRemark, err = learnMemory(ctx, o.baselineDir, o.baselineRef, o.memory, o.memoryRefs, store.Runs, opts)
 	if err != nil {
-		return inputError(err)
+		return err
 	}
 	rep, err := o.stats.compare(store.Runs, in.Runs, opts)
 	if err != nil {
@@ -182,22 +184,31 @@ var memoryHelp = fmt.Sprintf("also learn each config's noise class from the base
 // (check.NoisyMemory), learned from current (the runs gated against) together with the older
 // runs of the store in dir: those of its recent commits (at git ref, else HEAD), when
 // fromGit, and those of its versions at refs. The remark says what the memory learned from,
-// or why the git history could not give it one.
+// or why the git history could not give it one. Its errors carry their exit code: a bad
+// --memory-ref is an input error, a cancelled check an internal one.
 func learnMemory(ctx context.Context, dir, ref string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, check.Remark, error) {
 	var older []bench.Run
 	var remark check.Remark
 	if fromGit {
 		older, remark = history.Older(ctx, dir, ref, current)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, internalError(err) // not "the history could not be read"
+	}
 	for _, ref := range refs {
 		old, err := storeAt(ctx, dir, ref)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--memory-ref: %w", err)
+			return nil, nil, inputError(fmt.Errorf("--memory-ref: %w", err))
 		}
 		older = append(older, old...)
 	}
 	if len(older) == 0 {
 		return nil, remark, nil
+	}
+	if len(refs) > 0 {
+		// The memory weighs consecutive runs together: put a ref's versions, which may be
+		// older than the commits read, in the order of their dates.
+		slices.SortStableFunc(older, func(a, b bench.Run) int { return cmp.Compare(a.Date, b.Date) })
 	}
 	return check.NoisyMemory(append(older, current...), opts), remark, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/perfgate/perfgate/check"
 )
 
 // TestStatFlagRanges checks that the statistics flags and the config file refuse the same
@@ -73,5 +76,16 @@ func TestFlagGroups(t *testing.T) {
 				t.Errorf("%s --%s has no help group", cmd.CommandPath(), f.Name)
 			}
 		})
+	}
+}
+
+// TestLearnMemoryCancelled: a check cancelled while it reads the store's history stops with
+// exit 3; it does not go on as if the history could not be read.
+func TestLearnMemoryCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	mem, remark, err := learnMemory(ctx, t.TempDir(), "", true, nil, nil, check.DefaultOptions)
+	if mem != nil || remark != nil || exitCode(err) != ExitInternal {
+		t.Errorf("cancelled: memory %v, remark %v, exit %d (%v); want none, none, %d", mem, remark, exitCode(err), err, ExitInternal)
 	}
 }
