@@ -9,21 +9,22 @@ import (
 // A Memory is what a longer history showed of the configs' noise classes.
 type Memory struct {
 	// Noisy maps config keys to the probability that the config is noisy.
-	Noisy map[string]float64
+	Noisy map[string]float64 `json:"noisy"`
 	// NoisyPct is the run-to-run noise of the noisy class, in percent (0: unknown).
-	NoisyPct float64
+	NoisyPct float64 `json:"noisy_pct"`
 	// NoisyDF is how alike the noisy configs' noise is, as the prior weight in degrees of
 	// freedom of the noisy class (as Mixture fits it, no more than the longer history's
 	// noisy configs can tell).
-	NoisyDF float64
+	NoisyDF float64 `json:"noisy_df"`
 	// Own maps config keys to each config's own run-to-run noise over the longer history.
-	Own map[string]OwnNoise
+	Own map[string]OwnNoise `json:"own"`
 }
 
 // OwnNoise is one config's run-to-run variance (of log run summaries) over a longer history,
 // its slow runs left out (ownNoise), and the degrees of freedom it rests on.
 type OwnNoise struct {
-	Var, DF float64
+	Var float64 `json:"var"`
+	DF  float64 `json:"df"`
 }
 
 // NoisyMemory learns, from runs spanning more history than the current window (the store as
@@ -210,9 +211,11 @@ func windows(xs []Point, size int) [][]Point {
 }
 
 // MemoryUsed: the configs' noise classes were also learned from Runs older runs, from the
-// last Commits commits of the store's git history (Options.NoisyMemory).
+// last Commits commits of the store's git history (Options.NoisyMemory); Recorded when the
+// memory was read as the nightly update recorded it rather than learned by this command.
 type MemoryUsed struct {
 	Runs, Commits int
+	Recorded      bool
 }
 
 // MemoryUnavailable: the store's git history could not give the check its memory, and the

@@ -5,8 +5,9 @@
 # it prints every run, then the medians of wall time, CPU time (user+sys) and peak RSS, and
 # perfgate's ratios to benchstat: the median of the per-round ratios, which drifting load on a
 # shared machine disturbs least. Usage: bash eval/speed.sh      CONFIGS=30000 REPEAT=3 bash eval/speed.sh
-# HISTORY=30 also times check on a store in git that 30 nightly updates committed, where check
-# reads the history for its memory of noisy configs (check-git; 30 more runs are generated).
+# HISTORY=30 also times check and update on a store in git that 30 more nightly updates
+# committed (check-git, update-git: the nightly update of that store with one more run, which
+# learns the memory of noisy configs from the history and records it for the checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIGS=${CONFIGS:-3000} ITERS=${ITERS:-40} RUNS=${RUNS:-7} REPEAT=${REPEAT:-5} HISTORY=${HISTORY:-0}
@@ -44,7 +45,7 @@ echo "suite: $CONFIGS configs × $ITERS iterations, $RUNS baseline runs + 1 PR r
 "$work/perfgate" baseline update --baseline "$work/bl" "${base[@]}" >/dev/null
 keys=(update check benchstat)
 if [ "$HISTORY" -gt 0 ]; then # a store in git: HISTORY nightly commits before the window's RUNS
-  keys+=(check-git)
+  keys+=(check-git update-git)
   mkdir "$work/git"
   git -C "$work/git" init -q -b main
   for i in $(seq 1 "$((RUNS + HISTORY))"); do
@@ -61,6 +62,8 @@ for r in $(seq 1 "$REPEAT"); do
   measure benchstat "$work/benchstat" "${old[@]}" "new=$work/data/pr.txt"
   if [ "$HISTORY" -gt 0 ]; then
     measure check-git "$work/perfgate" check --baseline "$work/git/bl" "$work/data/pr.txt"
+    rm -rf "$work/gitu" && cp -r "$work/git" "$work/gitu"
+    measure update-git "$work/perfgate" baseline update --baseline "$work/gitu/bl" --run-id tonight --window "$RUNS" "$work/data/pr.txt"
   fi
 done
 echo "medians (ratios: median over rounds of perfgate/benchstat in the same round):"

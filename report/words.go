@@ -164,7 +164,11 @@ func RemarkText(m check.Remark) string {
 	case check.LoggedFormula:
 		return fmt.Sprintf("The logged TFLOPS/GPU of %d new run(s) match the %s FLOPs formula (from their time per iteration and model shape).", m.Runs, m.Formula)
 	case check.MemoryUsed:
-		return fmt.Sprintf("Noise classes were also learned from %d older run(s) in the last %d commit(s) of the baseline's git history: a config its longer history showed noisy stays noisy (--memory=false: this window only).", m.Runs, m.Commits)
+		how := ""
+		if m.Recorded {
+			how = ", as the baseline update recorded them in memory.json"
+		}
+		return fmt.Sprintf("Noise classes were also learned from %d older run(s) in the last %d commit(s) of the baseline's git history%s: a config its longer history showed noisy stays noisy (--memory=false: this window only).", m.Runs, m.Commits, how)
 	case check.MemoryUnavailable:
 		if m.Shallow {
 			return "Noise classes were learned from this window only: the clone is shallow and holds no older version of the baseline. Check out with fetch-depth: 0 (actions/checkout) so that the gate remembers which configs are noisy."

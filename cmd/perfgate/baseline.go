@@ -15,6 +15,7 @@ import (
 	"github.com/perfgate/perfgate/baseline"
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/history"
 	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
 )
@@ -161,7 +162,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
 		} else {
 			var remark check.Remark
-			if opts.NoisyMemory, remark, err = learnMemory(ctx, o.dir, "", o.memory, nil, store.Runs, opts); err != nil {
+			if opts.NoisyMemory, remark, err = learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts); err != nil {
 				return err
 			}
 			if rep, err = o.stats.compare(store.Runs, runs, opts); err == nil && remark != nil {
@@ -180,6 +181,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		}
 		st = store.Merge(runs, o.window)
 		n = len(store.Runs)
+		if o.memory {
+			recordMemory(ctx, s, o.dir, store.Runs, opts)
+		}
 		return nil
 	})
 	if err != nil {
@@ -202,6 +206,27 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		return errGateFailed
 	}
 	return nil
+}
+
+// recordMemory learns the memory of the store of runs, in dir, from its git history and
+// records it beside the store (history.RecordMemory), for the checks of this store to read
+// instead of the history. Without older runs (a new store, a shallow clone, a store outside
+// git) nothing is recorded, and a recorded memory, which would then be another store's, is
+// left for checks to ignore. The memory only saves the checks work, so failing to record it
+// is a warning: the store's update goes on.
+func recordMemory(ctx context.Context, s *Streams, dir string, runs []bench.Run, opts check.Options) {
+	older, remark := history.Older(ctx, dir, "", runs)
+	used, ok := remark.(check.MemoryUsed)
+	if len(older) == 0 || !ok {
+		return
+	}
+	mem := check.NoisyMemory(append(older, runs...), opts)
+	if mem == nil {
+		return
+	}
+	if err := history.RecordMemory(dir, runs, mem, used.Runs, used.Commits); err != nil {
+		fmt.Fprintf(s.ErrOut, "perfgate: warning: the memory of noisy configs was not recorded: %v\n", err)
+	}
 }
 
 // storeError classifies an error of a store's read-modify-write: one already classified keeps
@@ -296,7 +321,7 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 	if err != nil {
 		return inputError(err)
 	}
-	mem, remark, err := learnMemory(ctx, o.dir, "", o.memory, nil, store.Runs, opts)
+	mem, remark, err := learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts)
 	if err != nil {
 		return err
 	}

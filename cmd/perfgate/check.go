@@ -142,7 +142,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 	}
 	var memRemark check.Remark
-	opts.NoisyMemory, memRemark, err = learnMemory(ctx, o.baselineDir, o.baselineRef, o.memory, o.memoryRefs, store.Runs, opts)
+	opts.NoisyMemory, memRemark, err = learnMemory(ctx, o.baselineDir, dir, o.baselineRef, o.memory, o.memoryRefs, store.Runs, opts)
 	if err != nil {
 		return err
 	}
@@ -181,12 +181,18 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 var memoryHelp = fmt.Sprintf("also learn each config's noise class from the baseline's last %d commits in git", history.MemoryCommits)
 
 // learnMemory returns what the store's history shows of the configs' noise classes
-// (check.NoisyMemory), learned from current (the runs gated against) together with the older
-// runs of the store in dir: those of its recent commits (at git ref, else HEAD), when
-// fromGit, and those of its versions at refs. The remark says what the memory learned from,
-// or why the git history could not give it one. Its errors carry their exit code: a bad
-// --memory-ref is an input error, a cancelled check an internal one.
-func learnMemory(ctx context.Context, dir, ref string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, check.Remark, error) {
+// (check.NoisyMemory) for the store of runs current, read from the directory read: as the
+// baseline update recorded it there (history.RecordedMemory), else learned from current
+// together with the older runs of the store in dir: those of its recent commits (at git ref,
+// else HEAD), when fromGit, and those of its versions at refs. The remark says what the memory
+// learned from, or why the git history could not give it one. Its errors carry their exit
+// code: a bad --memory-ref is an input error, a cancelled check an internal one.
+func learnMemory(ctx context.Context, dir, read, ref string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, check.Remark, error) {
+	if fromGit && len(refs) == 0 {
+		if mem, remark, ok := history.RecordedMemory(read, current); ok {
+			return mem, remark, nil
+		}
+	}
 	var older []bench.Run
 	var remark check.Remark
 	if fromGit {

@@ -82,9 +82,10 @@ func TestFlagGroups(t *testing.T) {
 // TestLearnMemoryCancelled: a check cancelled while it reads the store's history stops with
 // exit 3; it does not go on as if the history could not be read.
 func TestLearnMemoryCancelled(t *testing.T) {
+	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	mem, remark, err := learnMemory(ctx, t.TempDir(), "", true, nil, nil, check.DefaultOptions)
+	mem, remark, err := learnMemory(ctx, dir, dir, "", true, nil, nil, check.DefaultOptions)
 	if mem != nil || remark != nil || exitCode(err) != ExitInternal {
 		t.Errorf("cancelled: memory %v, remark %v, exit %d (%v); want none, none, %d", mem, remark, exitCode(err), err, ExitInternal)
 	}

@@ -1,0 +1,77 @@
+package history
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/internal/atomicfile"
+)
+
+// MemoryFile is the file, beside the store's baseline.txt, where the nightly update records
+// the memory it learned from the store's history (RecordMemory), so that a check reads one
+// file instead of the store's last MemoryCommits versions, and has the memory in a shallow
+// clone too.
+const MemoryFile = "memory.json"
+
+// memorySchema is the version of MemoryFile's form.
+const memorySchema = 1
+
+// memoryRecord is MemoryFile's content.
+type memoryRecord struct {
+	Schema int `json:"schema"`
+	// Store identifies the runs the memory was learned with (StoreDigest): a check uses the
+	// record only for exactly that store.
+	Store   string        `json:"store"`
+	Runs    int           `json:"older_runs"`
+	Commits int           `json:"commits"`
+	Memory  *check.Memory `json:"memory"`
+}
+
+// StoreDigest identifies a store's runs by their configs and batches, whatever the file's
+// formatting: the memory recorded for a store is valid for that store only.
+func StoreDigest(runs []bench.Run) string {
+	ids := make([]string, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ConfigKey() + "\x00" + r.Batch
+	}
+	slices.Sort(ids)
+	h := sha256.New()
+	for _, id := range ids {
+		h.Write([]byte(id))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// RecordMemory writes mem, the memory learned for the store of runs in dir from older runs
+// of its history in commits commits (as Older counted them), to dir/MemoryFile.
+func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commits int) error {
+	data, err := json.MarshalIndent(memoryRecord{Schema: memorySchema, Store: StoreDigest(runs), Runs: older, Commits: commits, Memory: mem}, "", " ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(dir, MemoryFile), append(data, '\n'), 0o644)
+}
+
+// RecordedMemory returns the memory recorded in dir/MemoryFile for the store of runs, and a
+// check.MemoryUsed remark saying what it was learned from. ok is false when there is none for
+// this store: no file, a file for other runs (a store changed since, by hand or by a merge),
+// or one that cannot be read (a merge conflict in it, a newer schema); the caller then learns
+// the memory from the history itself.
+func RecordedMemory(dir string, runs []bench.Run) (mem *check.Memory, remark check.Remark, ok bool) {
+	data, err := os.ReadFile(filepath.Join(dir, MemoryFile))
+	if err != nil {
+		return nil, nil, false
+	}
+	var rec memoryRecord
+	if err := json.Unmarshal(data, &rec); err != nil || rec.Schema != memorySchema || rec.Memory == nil || rec.Store != StoreDigest(runs) {
+		return nil, nil, false
+	}
+	return rec.Memory, check.MemoryUsed{Runs: rec.Runs, Commits: rec.Commits, Recorded: true}, true
+}

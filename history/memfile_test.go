@@ -1,0 +1,75 @@
+package history
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/check"
+)
+
+// TestRecordedMemory: a recorded memory is read back exactly, and only for the store it was
+// learned with; a record for other runs, a damaged one (a merge conflict) or one of a newer
+// schema is not used.
+func TestRecordedMemory(t *testing.T) {
+	var runs []bench.Run
+	for night := 1; night <= 3; night++ {
+		for tp := 1; tp <= 2; tp++ {
+			runs = append(runs, bench.Run{Config: bench.Config{"tp": fmt.Sprint(tp)}, Outcome: bench.OK, Batch: fmt.Sprintf("nightly-%d", night)})
+		}
+	}
+	mem := &check.Memory{
+		Noisy:    map[string]float64{"tp=1": 0.002, "tp=2": 0.9871234567891234},
+		NoisyPct: 2.512345678901234, NoisyDF: 35,
+		Own: map[string]check.OwnNoise{"tp=1": {Var: 6.4e-05, DF: 18}},
+	}
+	dir := t.TempDir()
+	if err := RecordMemory(dir, runs, mem, 24, 6); err != nil {
+		t.Fatal(err)
+	}
+	got, remark, ok := RecordedMemory(dir, runs)
+	if !ok {
+		t.Fatal("the memory recorded for these runs was not read back")
+	}
+	if diff := cmp.Diff(mem, got); diff != "" {
+		t.Errorf("memory read back differs (-recorded +read):\n%s", diff)
+	}
+	if want := (check.MemoryUsed{Runs: 24, Commits: 6, Recorded: true}); remark != want {
+		t.Errorf("remark %+v, want %+v", remark, want)
+	}
+	// The same runs in another order are the same store.
+	reversed := make([]bench.Run, len(runs))
+	for i, r := range runs {
+		reversed[len(runs)-1-i] = r
+	}
+	if _, _, ok := RecordedMemory(dir, reversed); !ok {
+		t.Error("the same runs in another order: record not used")
+	}
+	if _, _, ok := RecordedMemory(dir, runs[:5]); ok {
+		t.Error("a record of other runs was used")
+	}
+	path := filepath.Join(dir, MemoryFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{
+		"conflict": "<<<<<<< HEAD\n" + string(data) + "=======\n" + string(data) + ">>>>>>> other\n",
+		"schema":   `{"schema": 2, "store": "x", "memory": {}}`,
+		"empty":    "",
+	} {
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, ok := RecordedMemory(dir, runs); ok {
+			t.Errorf("%s: record used", name)
+		}
+	}
+	if _, _, ok := RecordedMemory(t.TempDir(), runs); ok {
+		t.Error("no record: one was used")
+	}
+}
