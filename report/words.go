@@ -171,7 +171,7 @@ func RemarkText(m check.Remark) string {
 		return fmt.Sprintf("Noise classes were also learned from %d older run(s) in the last %d commit(s) of the baseline's git history%s: a config its longer history showed noisy stays noisy (--memory=false: this window only).", m.Runs, m.Commits, how)
 	case check.MemoryUnavailable:
 		if m.Shallow {
-			return "Noise classes were learned from this window only: the clone is shallow and holds no older version of the baseline. Check out with fetch-depth: 0 (actions/checkout) so that the gate remembers which configs are noisy."
+			return "Noise classes were learned from this window only: the clone is shallow, holds no older version of the baseline, and the baseline has no memory.json recorded for these runs. Commit the memory.json that perfgate baseline update records with the store (the nightly job's git add of the baseline directory does), or check out with fetch-depth: 0, so that the gate remembers which configs are noisy."
 		}
 		return fmt.Sprintf("Noise classes were learned from this window only: the baseline's git history could not be read (%s).", m.Err)
 	case check.SkippedInputs:

@@ -26,7 +26,7 @@ var layers = map[string][]string{
 	"ingest":              {"bench", "flops", "internal/gobench"},
 	"baseline":            {"bench", "internal/atomicfile", "internal/gobench", "ingest"},
 	"check":               {"bench", "flops", "baseline"},
-	"history":             {"bench", "baseline", "check"},
+	"history":             {"bench", "baseline", "check", "internal/atomicfile"},
 	"report":              {"bench", "check", "history"},
 	"github":              {"bench", "check", "report", "github/githubtest"},
 }
