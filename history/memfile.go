@@ -50,13 +50,18 @@ func StoreDigest(runs []bench.Run) string {
 }
 
 // RecordMemory writes mem, the memory learned for the store of runs in dir from older runs
-// of its history in commits commits (as Older counted them), to dir/MemoryFile.
+// of its history in commits commits (as Older counted them), to dir/MemoryFile, atomically;
+// the caller holds the store's lock (baseline.Update).
 func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commits int) error {
 	data, err := json.MarshalIndent(memoryRecord{Schema: memorySchema, Store: StoreDigest(runs), Runs: older, Commits: commits, Memory: mem}, "", " ")
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dir, MemoryFile), append(data, '\n'), 0o644)
+	path := filepath.Join(dir, MemoryFile)
+	if _, err := atomicfile.CleanTemps(path); err != nil { // left by an interrupted update
+		return err
+	}
+	return atomicfile.Write(path, append(data, '\n'), 0o644)
 }
 
 // RecordedMemory returns the memory recorded in dir/MemoryFile for the store of runs, and a
