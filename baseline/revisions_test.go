@@ -145,9 +145,8 @@ func TestRevisionsShallow(t *testing.T) {
 	}
 }
 
-// TestRevisionsDamagedVersion names the commit and line of a committed store that does not
-// parse.
-func TestRevisionsDamagedVersion(t *testing.T) {
+// oneNight returns a repository whose store in dir (b/) holds night 1, committed.
+func oneNight(t *testing.T) (*gitRepo, string, *Store) {
 	r := newGitRepo(t)
 	dir := filepath.Join(r.root, "b")
 	s := &Store{Dir: dir}
@@ -156,6 +155,13 @@ func TestRevisionsDamagedVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.commit("night 1")
+	return r, dir, s
+}
+
+// TestRevisionsDamagedVersion names the commit and line of a committed store that does not
+// parse.
+func TestRevisionsDamagedVersion(t *testing.T) {
+	r, dir, s := oneNight(t)
 	data, _ := os.ReadFile(s.Path())
 	bad := string(data) + "\n# perfgate run batch=nightly-02\nBenchmarkTrain/tp=8 1 oops TFLOPS/GPU\n"
 	if err := os.WriteFile(s.Path(), []byte(bad), 0o644); err != nil {
@@ -185,14 +191,7 @@ func TestRevisionsOutsideGit(t *testing.T) {
 // TestRevisionsEmptyAfterDeletion: the newest commit deleted the store and the work tree
 // holds an empty one; it is damage to name, not a version already read.
 func TestRevisionsEmptyAfterDeletion(t *testing.T) {
-	r := newGitRepo(t)
-	dir := filepath.Join(r.root, "b")
-	s := &Store{Dir: dir}
-	s.Merge([]bench.Run{nightRun(1, 100)}, 10)
-	if err := s.Save(); err != nil {
-		t.Fatal(err)
-	}
-	r.commit("night 1")
+	r, dir, s := oneNight(t)
 	r.git("rm", "-q", "b/"+FileName)
 	r.commit("drop the store")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
