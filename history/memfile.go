@@ -27,10 +27,27 @@ type memoryRecord struct {
 	Schema int `json:"schema"`
 	// Store identifies the runs the memory was learned with (StoreDigest): a check uses the
 	// record only for exactly that store.
-	Store   string        `json:"store"`
+	Store string `json:"store"`
+	// Learned is what of the options the memory was learned with (check.NoisyMemory): a
+	// check with other options (a flag, another config file) does not use the record.
+	Learned learnedWith   `json:"learned_with"`
 	Runs    int           `json:"older_runs"`
 	Commits int           `json:"commits"`
 	Memory  *check.Memory `json:"memory"`
+}
+
+// learnedWith is what check.NoisyMemory reads of its options.
+type learnedWith struct {
+	MinHistoryRuns int      `json:"min_history_runs"`
+	SpeedMetrics   []string `json:"speed_metrics"`
+}
+
+func learnedWithOf(opts check.Options) learnedWith {
+	return learnedWith{MinHistoryRuns: opts.MinHistoryRuns, SpeedMetrics: opts.SpeedMetrics}
+}
+
+func (l learnedWith) equal(m learnedWith) bool {
+	return l.MinHistoryRuns == m.MinHistoryRuns && slices.Equal(l.SpeedMetrics, m.SpeedMetrics)
 }
 
 // StoreDigest identifies a store's runs by their configs and batches, whatever the file's
@@ -49,11 +66,12 @@ func StoreDigest(runs []bench.Run) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// RecordMemory writes mem, the memory learned for the store of runs in dir from older runs
-// of its history in commits commits (as Older counted them), to dir/MemoryFile, atomically;
-// the caller holds the store's lock (baseline.Update).
-func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commits int) error {
-	data, err := json.MarshalIndent(memoryRecord{Schema: memorySchema, Store: StoreDigest(runs), Runs: older, Commits: commits, Memory: mem}, "", " ")
+// RecordMemory writes mem, the memory learned with opts for the store of runs in dir from
+// older runs of its history in commits commits (as Older counted them), to dir/MemoryFile,
+// atomically; the caller holds the store's lock (baseline.Update).
+func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commits int, opts check.Options) error {
+	rec := memoryRecord{Schema: memorySchema, Store: StoreDigest(runs), Learned: learnedWithOf(opts), Runs: older, Commits: commits, Memory: mem}
+	data, err := json.MarshalIndent(rec, "", " ")
 	if err != nil {
 		return err
 	}
@@ -64,18 +82,21 @@ func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commit
 	return atomicfile.Write(path, append(data, '\n'), 0o644)
 }
 
-// RecordedMemory returns the memory recorded in dir/MemoryFile for the store of runs, and a
-// check.MemoryUsed remark saying what it was learned from. ok is false when there is none for
-// this store: no file, a file for other runs (a store changed since, by hand or by a merge),
-// or one that cannot be read (a merge conflict in it, a newer schema); the caller then learns
-// the memory from the history itself.
-func RecordedMemory(dir string, runs []bench.Run) (mem *check.Memory, remark check.Remark, ok bool) {
+// RecordedMemory returns the memory recorded in dir/MemoryFile for the store of runs and a
+// check with opts, and a check.MemoryUsed remark saying what it was learned from. ok is false
+// when there is none for this store and these options: no file, a file for other runs (a
+// store changed since, by hand or by a merge), one learned with other options (a check's
+// --min-history or config file that the nightly update did not have), or one that cannot be
+// read (a merge conflict in it, a newer schema); the caller then learns the memory from the
+// history itself.
+func RecordedMemory(dir string, runs []bench.Run, opts check.Options) (mem *check.Memory, remark check.Remark, ok bool) {
 	data, err := os.ReadFile(filepath.Join(dir, MemoryFile))
 	if err != nil {
 		return nil, nil, false
 	}
 	var rec memoryRecord
-	if err := json.Unmarshal(data, &rec); err != nil || rec.Schema != memorySchema || rec.Memory == nil || rec.Store != StoreDigest(runs) {
+	if err := json.Unmarshal(data, &rec); err != nil || rec.Schema != memorySchema || rec.Memory == nil || rec.Store != StoreDigest(runs) ||
+		!rec.Learned.equal(learnedWithOf(opts)) {
 		return nil, nil, false
 	}
 	return rec.Memory, check.MemoryUsed{Runs: rec.Runs, Commits: rec.Commits, Recorded: true}, true

@@ -28,10 +28,10 @@ func TestRecordedMemory(t *testing.T) {
 		Own: map[string]check.OwnNoise{"tp=1": {Var: 6.4e-05, DF: 18}},
 	}
 	dir := t.TempDir()
-	if err := RecordMemory(dir, runs, mem, 24, 6); err != nil {
+	if err := RecordMemory(dir, runs, mem, 24, 6, check.DefaultOptions); err != nil {
 		t.Fatal(err)
 	}
-	got, remark, ok := RecordedMemory(dir, runs)
+	got, remark, ok := RecordedMemory(dir, runs, check.DefaultOptions)
 	if !ok {
 		t.Fatal("the memory recorded for these runs was not read back")
 	}
@@ -46,10 +46,10 @@ func TestRecordedMemory(t *testing.T) {
 	for i, r := range runs {
 		reversed[len(runs)-1-i] = r
 	}
-	if _, _, ok := RecordedMemory(dir, reversed); !ok {
+	if _, _, ok := RecordedMemory(dir, reversed, check.DefaultOptions); !ok {
 		t.Error("the same runs in another order: record not used")
 	}
-	if _, _, ok := RecordedMemory(dir, runs[:5]); ok {
+	if _, _, ok := RecordedMemory(dir, runs[:5], check.DefaultOptions); ok {
 		t.Error("a record of other runs was used")
 	}
 	path := filepath.Join(dir, MemoryFile)
@@ -65,11 +65,38 @@ func TestRecordedMemory(t *testing.T) {
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, ok := RecordedMemory(dir, runs); ok {
+		if _, _, ok := RecordedMemory(dir, runs, check.DefaultOptions); ok {
 			t.Errorf("%s: record used", name)
 		}
 	}
-	if _, _, ok := RecordedMemory(t.TempDir(), runs); ok {
+	if _, _, ok := RecordedMemory(t.TempDir(), runs, check.DefaultOptions); ok {
 		t.Error("no record: one was used")
+	}
+}
+
+// TestRecordedMemoryOptions: the memory depends on the options it was learned with (the
+// metric that decides, the runs a config needs): a check whose options differ from the
+// nightly update's (a flag, another config file) does not use the record, and learns the
+// memory with its own options, as it would without one.
+func TestRecordedMemoryOptions(t *testing.T) {
+	runs := []bench.Run{{Config: bench.Config{"tp": "1"}, Outcome: bench.OK, Batch: "nightly-1"}}
+	mem := &check.Memory{Noisy: map[string]float64{"tp=1": 0.5}, Own: map[string]check.OwnNoise{}}
+	dir := t.TempDir()
+	if err := RecordMemory(dir, runs, mem, 3, 2, check.DefaultOptions); err != nil {
+		t.Fatal(err)
+	}
+	same := check.DefaultOptions
+	same.Alpha, same.MinEffectPct, same.Metrics = 0.05, 5, []string{"s/iter"} // not what the memory learns with
+	if _, _, ok := RecordedMemory(dir, runs, same); !ok {
+		t.Error("options the memory does not depend on: record not used")
+	}
+	minHistory := check.DefaultOptions
+	minHistory.MinHistoryRuns = 5
+	speed := check.DefaultOptions
+	speed.SpeedMetrics = []string{"s/iter"}
+	for name, opts := range map[string]check.Options{"min history": minHistory, "speed metrics": speed} {
+		if _, _, ok := RecordedMemory(dir, runs, opts); ok {
+			t.Errorf("%s differs from the record's: record used", name)
+		}
 	}
 }

@@ -224,7 +224,7 @@ func recordMemory(ctx context.Context, s *Streams, dir string, runs []bench.Run,
 	if mem == nil {
 		return
 	}
-	if err := history.RecordMemory(dir, runs, mem, used.Runs, used.Commits); err != nil {
+	if err := history.RecordMemory(dir, runs, mem, used.Runs, used.Commits, opts); err != nil {
 		fmt.Fprintf(s.ErrOut, "perfgate: warning: the memory of noisy configs was not recorded: %v\n", err)
 	}
 }

@@ -189,7 +189,7 @@ var memoryHelp = fmt.Sprintf("also learn each config's noise class from the base
 // code: a bad --memory-ref is an input error, a cancelled check an internal one.
 func learnMemory(ctx context.Context, dir, read, ref string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, check.Remark, error) {
 	if fromGit && len(refs) == 0 {
-		if mem, remark, ok := history.RecordedMemory(read, current); ok {
+		if mem, remark, ok := history.RecordedMemory(read, current, opts); ok {
 			return mem, remark, nil
 		}
 	}
