@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,18 +70,15 @@ func StoreDigest(runs []bench.Run) string {
 
 // RecordMemory writes mem, the memory learned with opts for the store of runs in dir from
 // older runs of its history in commits commits (as Older counted them), to dir/MemoryFile,
-// atomically; the caller holds the store's lock (baseline.Update).
+// atomically; the caller holds the store's lock (baseline.Update) and has removed the record
+// and its temporary files (ForgetMemory).
 func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commits int, opts check.Options) error {
 	rec := memoryRecord{Schema: memorySchema, Store: StoreDigest(runs), Learned: learnedWithOf(opts), Runs: older, Commits: commits, Memory: mem}
 	data, err := json.MarshalIndent(rec, "", " ")
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, MemoryFile)
-	if _, err := atomicfile.CleanTemps(path); err != nil { // left by an interrupted update
-		return err
-	}
-	return atomicfile.Write(path, append(data, '\n'), 0o644)
+	return atomicfile.Write(filepath.Join(dir, MemoryFile), append(data, '\n'), 0o644)
 }
 
 // RecordedMemory returns the memory recorded in dir/MemoryFile for the store of runs and a
@@ -100,4 +99,17 @@ func RecordedMemory(dir string, runs []bench.Run, opts check.Options) (mem *chec
 		return nil, nil, false
 	}
 	return rec.Memory, check.MemoryUsed{Runs: rec.Runs, Commits: rec.Commits, Recorded: true}, true
+}
+
+// ForgetMemory removes the memory recorded in dir (RecordMemory), and the temporary files an
+// interrupted update left, before the store in dir changes; the caller holds the store's lock.
+func ForgetMemory(dir string) error {
+	path := filepath.Join(dir, MemoryFile)
+	if _, err := atomicfile.CleanTemps(path); err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }

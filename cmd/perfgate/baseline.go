@@ -181,9 +181,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		}
 		st = store.Merge(runs, o.window)
 		n = len(store.Runs)
-		if o.memory {
-			recordMemory(ctx, s, o.dir, store.Runs, opts)
-		}
+		recordMemory(ctx, s, o.dir, store.Runs, opts, o.memory)
 		return nil
 	})
 	if err != nil {
@@ -208,23 +206,25 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	return nil
 }
 
-// recordMemory learns the memory of the store of runs, in dir, from its git history and
-// records it beside the store (history.RecordMemory), for the checks of this store to read
-// instead of the history. Without older runs (a new store, a shallow clone, a store outside
-// git) nothing is recorded, and a recorded memory, which would then be another store's, is
-// left for checks to ignore. The memory only saves the checks work, so failing to record it
-// is a warning: the store's update goes on.
-func recordMemory(ctx context.Context, s *Streams, dir string, runs []bench.Run, opts check.Options) {
-	older, remark := history.Older(ctx, dir, "", runs)
-	used, ok := remark.(check.MemoryUsed)
-	if len(older) == 0 || !ok {
-		return
+// recordMemory learns the memory of the store of runs, in dir, from its git history (when
+// learn: --memory) and records it beside the store (history.RecordMemory), for the checks of
+// this store to read instead of the history. When it records none (--memory=false, no older
+// runs: a new store, a shallow clone, a store outside git; a failure) it removes the record
+// there was: the store changed, and a re-run that replaced a batch (same --run-id) leaves the
+// configs and batches the record is keyed by as they were, so the record would pass for this
+// store's. The memory only saves the checks work, so failing to record it is a warning: the
+// store's update goes on.
+func recordMemory(ctx context.Context, s *Streams, dir string, runs []bench.Run, opts check.Options, learn bool) {
+	err := history.ForgetMemory(dir)
+	if err == nil && learn {
+		older, remark := history.Older(ctx, dir, "", runs)
+		if used, ok := remark.(check.MemoryUsed); ok && len(older) > 0 {
+			if mem := check.NoisyMemory(append(older, runs...), opts); mem != nil {
+				err = history.RecordMemory(dir, runs, mem, used.Runs, used.Commits, opts)
+			}
+		}
 	}
-	mem := check.NoisyMemory(append(older, runs...), opts)
-	if mem == nil {
-		return
-	}
-	if err := history.RecordMemory(dir, runs, mem, used.Runs, used.Commits, opts); err != nil {
+	if err != nil {
 		fmt.Fprintf(s.ErrOut, "perfgate: warning: the memory of noisy configs was not recorded: %v\n", err)
 	}
 }
