@@ -226,5 +226,13 @@ type MemoryUnavailable struct {
 	Err     string
 }
 
-func (MemoryUsed) RemarkKind() string        { return "memory-used" }
-func (MemoryUnavailable) RemarkKind() string { return "memory-unavailable" }
+// MemoryRecordIgnored: the baseline holds a recorded memory (memory.json) that this command
+// did not use, because it was learned for OtherRuns than the store's, with other options
+// (OtherOptions), or cannot be read (neither).
+type MemoryRecordIgnored struct {
+	OtherRuns, OtherOptions bool
+}
+
+func (MemoryUsed) RemarkKind() string          { return "memory-used" }
+func (MemoryUnavailable) RemarkKind() string   { return "memory-unavailable" }
+func (MemoryRecordIgnored) RemarkKind() string { return "memory-record-ignored" }

@@ -87,16 +87,20 @@ func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commit
 // store changed since, by hand or by a merge), one learned with other options (a check's
 // --min-history or config file that the nightly update did not have), or one that cannot be
 // read (a merge conflict in it, a newer schema); the caller then learns the memory from the
-// history itself.
+// history itself. When there is a file it does not use, the remark is a
+// check.MemoryRecordIgnored saying why.
 func RecordedMemory(dir string, runs []bench.Run, opts check.Options) (mem *check.Memory, remark check.Remark, ok bool) {
 	data, err := os.ReadFile(filepath.Join(dir, MemoryFile))
 	if err != nil {
 		return nil, nil, false
 	}
 	var rec memoryRecord
-	if err := json.Unmarshal(data, &rec); err != nil || rec.Schema != memorySchema || rec.Memory == nil || rec.Store != StoreDigest(runs) ||
-		!rec.Learned.equal(learnedWithOf(opts)) {
-		return nil, nil, false
+	if err := json.Unmarshal(data, &rec); err != nil || rec.Schema != memorySchema || rec.Memory == nil {
+		return nil, check.MemoryRecordIgnored{}, false
+	}
+	otherRuns, otherOpts := rec.Store != StoreDigest(runs), !rec.Learned.equal(learnedWithOf(opts))
+	if otherRuns || otherOpts {
+		return nil, check.MemoryRecordIgnored{OtherRuns: otherRuns, OtherOptions: otherOpts}, false
 	}
 	return rec.Memory, check.MemoryUsed{Runs: rec.Runs, Commits: rec.Commits, Recorded: true}, true
 }

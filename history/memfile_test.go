@@ -100,3 +100,33 @@ func TestRecordedMemoryOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordIgnoredSays: a record a check does not use says why.
+func TestRecordIgnoredSays(t *testing.T) {
+	runs := []bench.Run{{Config: bench.Config{"tp": "1"}, Outcome: bench.OK, Batch: "nightly-1"}}
+	dir := t.TempDir()
+	if err := RecordMemory(dir, runs, &check.Memory{Noisy: map[string]float64{}}, 1, 1, check.DefaultOptions); err != nil {
+		t.Fatal(err)
+	}
+	other := check.DefaultOptions
+	other.MinHistoryRuns++
+	for _, tt := range []struct {
+		runs []bench.Run
+		opts check.Options
+		want check.Remark
+	}{
+		{nil, check.DefaultOptions, check.MemoryRecordIgnored{OtherRuns: true}},
+		{runs, other, check.MemoryRecordIgnored{OtherOptions: true}},
+		{nil, other, check.MemoryRecordIgnored{OtherRuns: true, OtherOptions: true}},
+	} {
+		if _, remark, ok := RecordedMemory(dir, tt.runs, tt.opts); ok || remark != tt.want {
+			t.Errorf("used %v, remark %+v, want %+v", ok, remark, tt.want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, MemoryFile), []byte("<<<<<<< ours\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, remark, ok := RecordedMemory(dir, runs, check.DefaultOptions); ok || remark != (check.MemoryRecordIgnored{}) {
+		t.Errorf("conflicted record: used %v, remark %+v", ok, remark)
+	}
+}

@@ -174,6 +174,17 @@ func RemarkText(m check.Remark) string {
 			return "Noise classes were learned from this window only: the clone is shallow, holds no older version of the baseline, and the baseline has no memory.json recorded for these runs. Commit the memory.json that perfgate baseline update records with the store (the nightly job's git add of the baseline directory does), or check out with fetch-depth: 0, so that the gate remembers which configs are noisy."
 		}
 		return fmt.Sprintf("Noise classes were learned from this window only: the baseline's git history could not be read (%s).", m.Err)
+	case check.MemoryRecordIgnored:
+		why := "cannot be read (a merge conflict in it, or a newer perfgate wrote it)"
+		switch {
+		case m.OtherRuns && m.OtherOptions:
+			why = "was learned for other runs and with other options"
+		case m.OtherRuns:
+			why = "was learned for other runs (the store changed since it was recorded)"
+		case m.OtherOptions:
+			why = "was learned with other options (--min-history, speed_metrics)"
+		}
+		return "The baseline's memory.json " + why + ", so it was not used."
 	case check.SkippedInputs:
 		parts := make([]string, len(m.Files))
 		for i, f := range m.Files {

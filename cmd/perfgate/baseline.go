@@ -161,12 +161,12 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if len(store.Runs) == 0 {
 			_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
 		} else {
-			var remark check.Remark
-			if opts.NoisyMemory, remark, err = learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts); err != nil {
+			var remarks []check.Remark
+			if opts.NoisyMemory, remarks, err = learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts); err != nil {
 				return err
 			}
-			if rep, err = o.stats.compare(store.Runs, runs, opts); err == nil && remark != nil {
-				rep.Remarks = append(rep.Remarks, remark)
+			if rep, err = o.stats.compare(store.Runs, runs, opts); err == nil {
+				rep.Remarks = append(rep.Remarks, remarks...)
 			}
 		}
 		if err != nil {
@@ -321,13 +321,13 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 	if err != nil {
 		return inputError(err)
 	}
-	mem, remark, err := learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts)
+	mem, remarks, err := learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts)
 	if err != nil {
 		return err
 	}
 	opts.NoisyMemory = mem
-	if remark != nil {
-		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", report.RemarkText(remark))
+	for _, r := range remarks {
+		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", report.RemarkText(r))
 	}
 	if err := format.Describe(s.Out, check.Describe(store.Runs, opts), report.Options{Source: store.Path()}); err != nil {
 		return internalError(err)

@@ -141,8 +141,8 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	for _, c := range converted {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 	}
-	var memRemark check.Remark
-	opts.NoisyMemory, memRemark, err = learnMemory(ctx, o.baselineDir, dir, o.baselineRef, o.memory, o.memoryRefs, store.Runs, opts)
+	var memRemarks []check.Remark
+	opts.NoisyMemory, memRemarks, err = learnMemory(ctx, o.baselineDir, dir, o.baselineRef, o.memory, o.memoryRefs, store.Runs, opts)
 	if err != nil {
 		return err
 	}
@@ -150,9 +150,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
-	if memRemark != nil {
-		rep.Remarks = append(rep.Remarks, memRemark)
-	}
+	rep.Remarks = append(rep.Remarks, memRemarks...)
 	if err := check.Gateable(store.Runs, in.Runs, opts); err != nil {
 		return inputError(err)
 	}
@@ -187,16 +185,23 @@ var memoryHelp = fmt.Sprintf("also learn each config's noise class from the base
 // else HEAD), when fromGit, and those of its versions at refs. The remark says what the memory
 // learned from, or why the git history could not give it one. Its errors carry their exit
 // code: a bad --memory-ref is an input error, a cancelled check an internal one.
-func learnMemory(ctx context.Context, dir, read, ref string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, check.Remark, error) {
+func learnMemory(ctx context.Context, dir, read, ref string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, []check.Remark, error) {
+	var remarks []check.Remark
 	if fromGit && len(refs) == 0 {
-		if mem, remark, ok := history.RecordedMemory(read, current, opts); ok {
-			return mem, remark, nil
+		mem, remark, ok := history.RecordedMemory(read, current, opts)
+		if ok {
+			return mem, []check.Remark{remark}, nil
+		}
+		if remark != nil { // a record this check cannot use: say so, and learn
+			remarks = append(remarks, remark)
 		}
 	}
 	var older []bench.Run
-	var remark check.Remark
 	if fromGit {
-		older, remark = history.Older(ctx, dir, ref, current)
+		var remark check.Remark
+		if older, remark = history.Older(ctx, dir, ref, current); remark != nil {
+			remarks = append(remarks, remark)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, internalError(err) // not "the history could not be read"
@@ -209,14 +214,14 @@ func learnMemory(ctx context.Context, dir, read, ref string, fromGit bool, refs 
 		older = append(older, old...)
 	}
 	if len(older) == 0 {
-		return nil, remark, nil
+		return nil, remarks, nil
 	}
 	if len(refs) > 0 {
 		// The memory weighs consecutive runs together: put a ref's versions, which may be
 		// older than the commits read, in the order of their dates.
 		slices.SortStableFunc(older, func(a, b bench.Run) int { return cmp.Compare(a.Date, b.Date) })
 	}
-	return check.NoisyMemory(append(older, current...), opts), remark, nil
+	return check.NoisyMemory(append(older, current...), opts), remarks, nil
 }
 
 // storeAt returns the runs of the baseline directory dir as committed at git ref.

@@ -85,8 +85,8 @@ func TestLearnMemoryCancelled(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	mem, remark, err := learnMemory(ctx, dir, dir, "", true, nil, nil, check.DefaultOptions)
-	if mem != nil || remark != nil || exitCode(err) != ExitInternal {
-		t.Errorf("cancelled: memory %v, remark %v, exit %d (%v); want none, none, %d", mem, remark, exitCode(err), err, ExitInternal)
+	mem, remarks, err := learnMemory(ctx, dir, dir, "", true, nil, nil, check.DefaultOptions)
+	if mem != nil || remarks != nil || exitCode(err) != ExitInternal {
+		t.Errorf("cancelled: memory %v, remarks %v, exit %d (%v); want none, none, %d", mem, remarks, exitCode(err), err, ExitInternal)
 	}
 }
