@@ -169,7 +169,9 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 			defer wg.Done()
 			for i := range work {
 				if files[i].skip != "" {
-					continue // never opened: a FIFO could hang, a device never end
+					// Never opened: a FIFO could hang, a device never end.
+					results[i] = result{skipped: files[i].skip}
+					continue
 				}
 				rs, skip, err := readEntry(files[i], opts)
 				if err == nil && opts.Summarize != nil {
@@ -195,10 +197,6 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	}
 	in := &Input{Runs: make([]bench.Run, 0, n)}
 	for i := range results {
-		if files[i].skip != "" {
-			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: files[i].skip})
-			continue
-		}
 		if results[i].skipped != "" {
 			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: results[i].skipped})
 			continue
