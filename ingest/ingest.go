@@ -277,19 +277,13 @@ func Validate(runs []bench.Run) error {
 	return nil
 }
 
-// ReadFile reads one results file, detecting its format unless opts forces one. Each run's
+// readFile reads one results file, detecting its format unless opts forces one. Each run's
 // Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
-// same file twice yields the same runs.
-func ReadFile(file string, opts *Options) ([]bench.Run, error) {
-	runs, _, err := readFile(file, opts, false)
-	return runs, err
-}
-
-// readFile is ReadFile, and reports whether the file is unclaimed: with skipUnclaimed (a file
-// found below a directory, which a walk skips when no format claims it), a file that no
-// format claims is unclaimed rather than an error, told before the check for a baseline
-// store's file, as readEntry has always told it. The format is detected once, on the head
-// the read then goes on from.
+// same file twice yields the same runs. It reports whether the file is unclaimed: with
+// skipUnclaimed (a file found below a directory, which a walk skips when no format claims
+// it), a file that no format claims is unclaimed rather than an error, told before the check
+// for a baseline store's file, as readEntry has always told it. The format is detected once,
+// on the head the read then goes on from.
 func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool, error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
