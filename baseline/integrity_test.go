@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -268,5 +270,63 @@ func TestConformUnitOfStoredName(t *testing.T) {
 	in[0].Source = "y.jsonl:4"
 	if _, err := Conform(stored, in[:1]); err == nil || !strings.Contains(err.Error(), `y.jsonl:4: metric "TFLOPS/GPU" is in unit "tokens/s" here`) {
 		t.Errorf("foreign unit: %v", err)
+	}
+}
+
+// TestMergeFilesReingested: a batch one side re-ingested (same batch, new values) keeps the
+// new values whichever side did it; a run both sides changed keeps ours.
+func TestMergeFilesReingested(t *testing.T) {
+	base := storeBytes(t)
+	runs, err := Parse("x", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := func(scale float64) []byte {
+		s := &Store{Dir: t.TempDir(), Window: DefaultWindow}
+		for _, r := range runs {
+			if r.Batch == "night" {
+				r.Metrics = slices.Clone(r.Metrics)
+				for j := range r.Metrics {
+					m := &r.Metrics[j]
+					m.Values = slices.Clone(m.Values)
+					for k := range m.Values {
+						m.Values[k] *= scale
+					}
+				}
+			}
+			s.Runs = append(s.Runs, r)
+		}
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(s.Path())
+		return data
+	}
+	night := func(runs []bench.Run) float64 {
+		for _, r := range runs {
+			if r.Batch == "night" && r.Outcome == bench.OK {
+				return r.Metrics[0].Values[0]
+			}
+		}
+		t.Fatal("no night run")
+		return 0
+	}
+	want := night(runs)
+	for _, tt := range []struct {
+		name         string
+		ours, theirs []byte
+		scale        float64
+	}{
+		{"theirs re-ingested", base, changed(1.5), 1.5},
+		{"ours re-ingested", changed(1.5), base, 1.5},
+		{"both re-ingested", changed(1.5), changed(2), 1.5},
+	} {
+		merged, _, err := MergeFiles("base", "ours", "theirs", base, tt.ours, tt.theirs, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := night(merged); math.Abs(got/(want*tt.scale)-1) > 1e-9 {
+			t.Errorf("%s: night run %v, want %v", tt.name, got, want*tt.scale)
+		}
 	}
 }

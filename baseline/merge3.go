@@ -3,6 +3,7 @@ package baseline
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"time"
@@ -67,12 +68,26 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 		k.runs = append(k.runs, r)
 	}
 	removed := map[runID]bool{}
+	// A run both sides hold is ours, unless only theirs changed it since base (a batch
+	// re-ingested under the same --run-id on their branch): then it is theirs.
+	baseRun := map[runID]*bench.Run{}
+	for i, id := range bIDs {
+		baseRun[id] = &b.runs[i]
+	}
+	theirRun := map[runID]*bench.Run{}
+	for i, id := range tIDs {
+		theirRun[id] = &t.runs[i]
+	}
 	for i, id := range oIDs {
 		if inBase[id] && !inTheirs[id] {
 			removed[id] = true // theirs removed it
 			continue
 		}
-		add(o.runs[i])
+		r := o.runs[i]
+		if br, tr := baseRun[id], theirRun[id]; br != nil && tr != nil && sameRun(r, *br) && !sameRun(*tr, *br) {
+			r = *tr
+		}
+		add(r)
 	}
 	for i, id := range tIDs {
 		if inOurs[id] {
@@ -107,6 +122,12 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 	st.Pruned = s.Merge(nil, st.Window).Pruned
 	st.Merged = len(s.Runs)
 	return s.Runs, st, nil
+}
+
+// sameRun reports whether two versions of one run (one runID) record the same measurement.
+func sameRun(a, b bench.Run) bool {
+	return a.Outcome == b.Outcome && a.Reason == b.Reason && a.Date == b.Date && a.Commit == b.Commit &&
+		reflect.DeepEqual(a.Metrics, b.Metrics)
 }
 
 // A runID identifies a run across versions of a store: its batch, its config, and which
