@@ -173,7 +173,7 @@ func (p *publisher) actions(rep *check.Report) error {
 		p.out.Annotations++
 	}
 	if path := o.Getenv("GITHUB_OUTPUT"); path != "" {
-		// As the action's check step counts them: every result that fails the gate.
+		// As the action's check step counts them: the configs with a result that fails the gate.
 		failing := map[string]bool{} // configs, not results: a config counts once
 		for i := range rep.Results {
 			if r := &rep.Results[i]; fails(r) {
