@@ -171,6 +171,15 @@ func TestMergeFiles(t *testing.T) {
 	}
 }
 
+// Only the base may be empty: an empty OURS is refused as a damaged version, whatever its
+// name (it was taken for the base when both were given the same path).
+func TestMergeFilesEmptyOurs(t *testing.T) {
+	theirs := storeBytes(t)
+	if _, _, err := MergeFiles("b.txt", "b.txt", "theirs", nil, nil, theirs, 0); err == nil || !strings.Contains(err.Error(), "empty file") {
+		t.Errorf("empty ours: err = %v, want an empty-file error", err)
+	}
+}
+
 func TestConform(t *testing.T) {
 	stored := seedRuns(t)
 	incoming := seedRuns(t)

@@ -27,21 +27,18 @@ type Merge3Stats struct {
 // base may be empty (a store added on both branches). Each version must be a sound store.
 func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte, window int) ([]bench.Run, Merge3Stats, error) {
 	var st Merge3Stats
-	read := func(file string, data []byte) (parsed, error) {
-		if file == baseFile && len(bytes.TrimSpace(data)) == 0 {
-			return parsed{}, nil
+	var b parsed // an empty base: a store added on both branches
+	if len(bytes.TrimSpace(base)) > 0 {
+		var err error
+		if b, err = parse(baseFile, base, parseKeep|parseVerify); err != nil {
+			return nil, st, err
 		}
-		return parse(file, data, parseKeep|parseVerify)
 	}
-	b, err := read(baseFile, base)
+	o, err := parse(oursFile, ours, parseKeep|parseVerify)
 	if err != nil {
 		return nil, st, err
 	}
-	o, err := read(oursFile, ours)
-	if err != nil {
-		return nil, st, err
-	}
-	t, err := read(theirsFile, theirs)
+	t, err := parse(theirsFile, theirs, parseKeep|parseVerify)
 	if err != nil {
 		return nil, st, err
 	}
@@ -62,9 +59,8 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 	add := func(r bench.Run) {
 		k := byBatch[r.Batch]
 		if k == nil {
-			k = &blk{batch: r.Batch}
-			k.date, err = time.Parse(time.RFC3339, r.Date)
-			k.dated = err == nil
+			d, derr := time.Parse(time.RFC3339, r.Date)
+			k = &blk{batch: r.Batch, date: d, dated: derr == nil}
 			byBatch[r.Batch] = k
 			blocks = append(blocks, k)
 		}

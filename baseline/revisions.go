@@ -135,7 +135,8 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 		return out, nil
 	}
 	// The work tree's version, for runs merged but not yet committed.
-	data, err := os.ReadFile(dirFile(dir))
+	wt := (&Store{Dir: dir}).Path()
+	data, err := os.ReadFile(wt)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -143,7 +144,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 	case last != nil && bytes.Equal(data, last):
 		// As committed: nothing new, and read already.
 	default:
-		runs, _, err := parseNew(dirFile(dir), data, seen, in, scratch)
+		runs, _, err := parseNew(wt, data, seen, in, scratch)
 		if err != nil {
 			return nil, err
 		}
@@ -164,8 +165,6 @@ func Shallow(ctx context.Context, dir string) bool {
 	out, err := git(ctx, root, "rev-parse", "--is-shallow-repository")
 	return err == nil && strings.TrimSpace(out) == "true"
 }
-
-func dirFile(dir string) string { return (&Store{Dir: dir}).Path() }
 
 // readVersions calls each with the content of file at each revision, in order (nil where it
 // does not exist), read with one git cat-file --batch process; an error from each stops it.
@@ -207,9 +206,8 @@ func readVersions(ctx context.Context, root, file string, revs []Revision, each 
 func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Interner, scratch []byte) ([]bench.Run, []byte, error) {
 	buf := scratch[:0]
 	skipping := false
-	anyNew := false
 	lineNo := 0
-	fresh := map[string]bool{}
+	fresh := map[string]bool{} // the batches of data not in seen
 	for rest := data; len(rest) > 0; {
 		line, tail, found := bytes.Cut(rest, []byte("\n"))
 		rest = tail
@@ -223,7 +221,6 @@ func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Intern
 			skipping = seen[kv["batch"]]
 			if !skipping {
 				fresh[kv["batch"]] = true
-				anyNew = true
 			}
 		}
 		if !skipping || bytes.HasPrefix(line, []byte("Unit ")) || lineNo == 1 {
@@ -233,11 +230,11 @@ func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Intern
 			buf = append(buf, '\n')
 		}
 	}
-	if !anyNew {
-		// A version that adds no batch (a trimmed window, a rewritten batch) is still read
-		// whole, so that a damaged one is named rather than passed over; Parse words the
-		// error for an empty or foreign file too.
-		_, err := Parse(file, data)
+	if len(fresh) == 0 {
+		// A version that adds no batch (a trimmed window, a rewritten batch) is still checked
+		// whole, so that a damaged one is named rather than passed over (parse words the
+		// error for an empty or foreign file too); its runs are not kept, since none is new.
+		_, err := parseWith(file, data, parseVerify, in)
 		return nil, buf, err
 	}
 	// buf is a filtered copy: its closing line cannot count it.

@@ -140,7 +140,7 @@ type parsed struct {
 // parse is Parse. Without parseKeep it checks everything Parse checks but keeps no runs, which
 // is how Save makes sure what it writes reads back without a second copy of the store.
 // Without parseVerify the closing line is not required, for content that is a filtered copy
-// of a store (history's parseNew).
+// of a store (Revisions' parseNew).
 func parse(file string, data []byte, mode int) (parsed, error) {
 	return parseWith(file, data, mode, &gobench.Interner{Strict: true})
 }

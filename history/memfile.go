@@ -27,7 +27,7 @@ const memorySchema = 1
 // memoryRecord is MemoryFile's content.
 type memoryRecord struct {
 	Schema int `json:"schema"`
-	// Store identifies the runs the memory was learned with (StoreDigest): a check uses the
+	// Store identifies the runs the memory was learned with (storeDigest): a check uses the
 	// record only for exactly that store.
 	Store string `json:"store"`
 	// Learned is what of the options the memory was learned with (check.NoisyMemory): a
@@ -52,9 +52,9 @@ func (l learnedWith) equal(m learnedWith) bool {
 	return l.MinHistoryRuns == m.MinHistoryRuns && slices.Equal(l.SpeedMetrics, m.SpeedMetrics)
 }
 
-// StoreDigest identifies a store's runs by their configs and batches, whatever the file's
+// storeDigest identifies a store's runs by their configs and batches, whatever the file's
 // formatting: the memory recorded for a store is valid for that store only.
-func StoreDigest(runs []bench.Run) string {
+func storeDigest(runs []bench.Run) string {
 	ids := make([]string, len(runs))
 	for i, r := range runs {
 		ids[i] = r.ConfigKey() + "\x00" + r.Batch
@@ -73,7 +73,7 @@ func StoreDigest(runs []bench.Run) string {
 // atomically; the caller holds the store's lock (baseline.Update) and has removed the record
 // and its temporary files (ForgetMemory).
 func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commits int, opts check.Options) error {
-	rec := memoryRecord{Schema: memorySchema, Store: StoreDigest(runs), Learned: learnedWithOf(opts), Runs: older, Commits: commits, Memory: mem}
+	rec := memoryRecord{Schema: memorySchema, Store: storeDigest(runs), Learned: learnedWithOf(opts), Runs: older, Commits: commits, Memory: mem}
 	data, err := json.MarshalIndent(rec, "", " ")
 	if err != nil {
 		return err
@@ -98,7 +98,7 @@ func RecordedMemory(dir string, runs []bench.Run, opts check.Options) (mem *chec
 	if err := json.Unmarshal(data, &rec); err != nil || rec.Schema != memorySchema || rec.Memory == nil {
 		return nil, check.MemoryRecordIgnored{}, false
 	}
-	otherRuns, otherOpts := rec.Store != StoreDigest(runs), !rec.Learned.equal(learnedWithOf(opts))
+	otherRuns, otherOpts := rec.Store != storeDigest(runs), !rec.Learned.equal(learnedWithOf(opts))
 	if otherRuns || otherOpts {
 		return nil, check.MemoryRecordIgnored{OtherRuns: otherRuns, OtherOptions: otherOpts}, false
 	}

@@ -169,7 +169,9 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 			defer wg.Done()
 			for i := range work {
 				if files[i].skip != "" {
-					continue // never opened: a FIFO could hang, a device never end
+					// Never opened: a FIFO could hang, a device never end.
+					results[i] = result{skipped: files[i].skip}
+					continue
 				}
 				rs, skip, err := readEntry(files[i], opts)
 				if err == nil && opts.Summarize != nil {
@@ -195,10 +197,6 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	}
 	in := &Input{Runs: make([]bench.Run, 0, n)}
 	for i := range results {
-		if files[i].skip != "" {
-			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: files[i].skip})
-			continue
-		}
 		if results[i].skipped != "" {
 			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: results[i].skipped})
 			continue
@@ -279,19 +277,13 @@ func Validate(runs []bench.Run) error {
 	return nil
 }
 
-// ReadFile reads one results file, detecting its format unless opts forces one. Each run's
+// readFile reads one results file, detecting its format unless opts forces one. Each run's
 // Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
-// same file twice yields the same runs.
-func ReadFile(file string, opts *Options) ([]bench.Run, error) {
-	runs, _, err := readFile(file, opts, false)
-	return runs, err
-}
-
-// readFile is ReadFile, and reports whether the file is unclaimed: with skipUnclaimed (a file
-// found below a directory, which a walk skips when no format claims it), a file that no
-// format claims is unclaimed rather than an error, told before the check for a baseline
-// store's file, as readEntry has always told it. The format is detected once, on the head
-// the read then goes on from.
+// same file twice yields the same runs. It reports whether the file is unclaimed: with
+// skipUnclaimed (a file found below a directory, which a walk skips when no format claims
+// it), a file that no format claims is unclaimed rather than an error, told before the check
+// for a baseline store's file, as readEntry has always told it. The format is detected once,
+// on the head the read then goes on from.
 func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool, error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}

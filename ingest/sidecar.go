@@ -22,7 +22,7 @@ import (
 //  3. a sidecar JSON beside the log, "run.log.json" or "run.json" beside "run.log", holding
 //     a flat object of config keys: {"tp": 8, "pp": 4, "flags": ["dist-opt"]}.
 //
-// --set key=value (Options.Set) overrides all of them; ReadFile applies it.
+// --set key=value (Options.Set) overrides all of them; readFile applies it.
 
 // logExts are the extensions of the logs a "stem.json" sidecar may describe.
 var logExts = []string{".log", ".txt", ".out", ".err", ".stdout", ".stderr"}

@@ -133,7 +133,7 @@ func TestTableGood(t *testing.T) {
 	}
 }
 
-// TestEmptyInputs checks the "no results" errors of ReadFile and ReadPaths.
+// TestEmptyInputs checks the "no results" errors of readFile and ReadPaths.
 func TestEmptyInputs(t *testing.T) {
 	dir := t.TempDir()
 	empty := writeCore(t, dir, "empty.txt", "")

@@ -208,7 +208,7 @@ type NotFormatError struct {
 func (e *NotFormatError) Unwrap() error { return &e.SyntaxError }
 
 // errNoLines is what a trainer-log reader returns when it was forced on a file (with
-// --input-format) in which it found none of its lines; ReadFile turns it into a NotFormatError.
+// --input-format) in which it found none of its lines; readFile turns it into a NotFormatError.
 var errNoLines = errors.New("no line of the forced format")
 
 // errNotThisFormat returns the NotFormatError for file forced to be read as f, naming the

@@ -63,17 +63,33 @@ func statusRank(s check.Status) int {
 	return len(check.Statuses)
 }
 
-// severity orders results by how much a reviewer must look at them: failing results first,
-// then by status, then by the size of the change in the worse direction.
-func moreSevere(a, b *check.Result) bool {
-	if a.Fails != b.Fails {
-		return a.Fails
-	}
-	if ra, rb := statusRank(a.Status), statusRank(b.Status); ra != rb {
-		return ra < rb
-	}
-	return worsePct(a) > worsePct(b)
+// A severity orders results by how much a reviewer must look at them: failing results
+// first, then by status, then by the size of the change in the worse direction.
+type severity struct {
+	fails bool
+	rank  int
+	worse float64
 }
+
+func severityOf(r *check.Result) severity {
+	return severity{r.Fails, statusRank(r.Status), worsePct(r)}
+}
+
+// compare is negative when a is more severe than b, positive when less, 0 when as severe.
+func (a severity) compare(b severity) int {
+	switch {
+	case a.fails != b.fails:
+		return before(a.fails)
+	case a.rank != b.rank:
+		return cmp.Compare(a.rank, b.rank)
+	case a.worse != b.worse:
+		return before(a.worse > b.worse)
+	}
+	return 0
+}
+
+// moreSevere reports whether a is more severe than b.
+func moreSevere(a, b *check.Result) bool { return severityOf(a).compare(severityOf(b)) < 0 }
 
 // worsePct is how far r moved in its worse direction, in percent (negative when it got
 // better, 0 when undefined).
@@ -142,28 +158,21 @@ func Rows(rep *check.Report) []Row {
 	}
 	// A stable sort of the rows, by their indexes: the original index breaks ties, and the
 	// rows, large structs, move once.
-	// The sort keys sit side by side (moreSevere's, then key and metric), not behind each
+	// The sort keys sit side by side (severity, then key and metric), not behind each
 	// row's results.
 	type sortKey struct {
-		fails       bool
-		rank        int
-		worse       float64
+		sev         severity
 		key, metric string
 		index       int
 	}
 	order := make([]sortKey, len(rows))
 	for i := range rows {
 		d := rows[i].Decider()
-		order[i] = sortKey{d.Fails, statusRank(d.Status), worsePct(d), d.Key, d.Metric, i}
+		order[i] = sortKey{severityOf(d), d.Key, d.Metric, i}
 	}
 	slices.SortFunc(order, func(a, b sortKey) int {
-		switch { // moreSevere
-		case a.fails != b.fails:
-			return before(a.fails)
-		case a.rank != b.rank:
-			return cmp.Compare(a.rank, b.rank)
-		case a.worse != b.worse:
-			return before(a.worse > b.worse)
+		if c := a.sev.compare(b.sev); c != 0 {
+			return c
 		}
 		if c := strings.Compare(a.key, b.key); c != 0 {
 			return c
