@@ -64,7 +64,7 @@ const (
 	// suites failing for 1 point of recall of 5% drops, all at about 2% and 95%.
 	longPriorDF = 10
 	// longNoisyP is the least posterior probability of the noisy class for which longJudge
-	// lets a config's own runs alone give its noise (longNoisier), chosen on the evaluation.
+	// lets a config's own runs alone give its noise (longTest), chosen on the evaluation.
 	longNoisyP = 0.3
 )
 
@@ -452,7 +452,7 @@ func (f *mixFit) settled(base []Point, pSlow float64) bool {
 
 // longJudge judges a config with a long, clean history by a moderated t test on the robust
 // pooled noise (or the remembered noisy class's, longModelOf) with longPriorDF degrees of
-// freedom of prior weight, and the "noisier" decision of longNoisier: ModeratedT's rule, on a
+// freedom of prior weight, and the "noisier" decision of longTest: ModeratedT's rule, on a
 // pool that outliers cannot move.
 //
 // Why not the mixture there too: on the evaluation's standard scenario (7 runs, a sixth of
@@ -463,16 +463,17 @@ func (f *mixFit) settled(base []Point, pSlow float64) bool {
 // with about 2% failing. On short or contaminated histories the mixture is far ahead (eval/,
 // README), so it keeps those.
 func (f *mixFit) longJudge(base, cur []Point, pNoisy float64) Evidence {
-	m, remembered := f.longModelOf(base)
-	own := f.longNoisier(base, pNoisy)
+	m, own, remembered := f.longTest(base, pNoisy)
 	ev := m.evidence(base, cur, own)
 	ev.Caveats = append(ev.Caveats, NoiseClass{Noisy: own || remembered, PNoisy: pNoisy, NoisePct: ev.NoisePct, Own: own, Remembered: remembered})
 	return ev
 }
 
-// longNoisier is longJudge's "noisier" decision: the config's own runs alone give its noise
-// when their spread lies above the pool's 1% chi-square quantile and the store-wide fit gives
-// the config at least a longNoisyP chance of being noisy. The pool of a 16-config suite is
+// longTest returns what longJudge and Noise judge a config with a long, clean history by: the
+// moderated t test (longModelOf), whether the store's history remembers the config as noisy,
+// and the "noisier" decision (own): the config's own runs alone give its noise when their
+// spread lies above the pool's 1% chi-square quantile and the store-wide fit gives the
+// config at least a longNoisyP chance of being noisy. The pool of a 16-config suite is
 // itself uncertain (it comes out anywhere from about 0.6% to 1.0% for configs of 0.6–1.0%),
 // and a steady config near 1% whose runs exceed the quantile of a pool that came out low is
 // not a noisy config: judged on its own six degrees of freedom it missed nearly every 5%
@@ -481,9 +482,9 @@ func (f *mixFit) longJudge(base, cur []Point, pNoisy float64) Evidence {
 // A config the store's history remembers as noisy is moderated towards the remembered noisy
 // class rather than the pool (longModelOf), and its own runs alone decide when they spread
 // even more than that class.
-func (f *mixFit) longNoisier(base []Point, pNoisy float64) bool {
-	m, remembered := f.longModelOf(base)
-	return m.noisier(base) && (remembered || pNoisy >= longNoisyP)
+func (f *mixFit) longTest(base []Point, pNoisy float64) (m noiseModel, own, remembered bool) {
+	m, remembered = f.longModelOf(base)
+	return m, m.noisier(base) && (remembered || pNoisy >= longNoisyP), remembered
 }
 
 // longModelOf is the moderated t test for a config with a long, clean history. What the
@@ -574,8 +575,8 @@ func (f *mixFit) Noise(base []Point, opts Options) (float64, bool) {
 		}
 	}
 	if f.settled(base, pSlow) {
-		m, _ := f.longModelOf(base)
-		v, _ = m.noiseOf(base, f.longNoisier(base, pNoisy))
+		m, own, _ := f.longTest(base, pNoisy)
+		v, _ = m.noiseOf(base, own)
 	}
 	return 100 * math.Sqrt(v), true
 }

@@ -79,8 +79,8 @@ func TestMixtureEquiv(t *testing.T) {
 				// A long, clean history: the new code judges it by the moderated t test
 				// (longJudge); the noise class it reports is still the mixture's.
 				co, cn := eo.Caveats[0].(NoiseClass), en.Caveats[0].(NoiseClass)
-				lm, _ := ln.longModelOf(h.Points)
-				want := lm.evidence(h.Points, cur, ln.longNoisier(h.Points, co.PNoisy))
+				lm, own, _ := ln.longTest(h.Points, co.PNoisy)
+				want := lm.evidence(h.Points, cur, own)
 				if en.PLower != want.PLower || en.PHigher != want.PHigher || en.NoisePct != want.NoisePct || en.Short || en.Contaminated {
 					t.Errorf("seed %d %s: long clean history judged %+v, want the moderated t's %+v", seed, h.Key, en, want)
 				}
@@ -116,8 +116,8 @@ func TestMixtureEquiv(t *testing.T) {
 				}
 			}
 			if ln.settled(h.Points, pSlow) {
-				lm, _ := ln.longModelOf(h.Points)
-				v, _ := lm.noiseOf(h.Points, ln.longNoisier(h.Points, pNoisy))
+				lm, own, _ := ln.longTest(h.Points, pNoisy)
+				v, _ := lm.noiseOf(h.Points, own)
 				no = 100 * math.Sqrt(v)
 			}
 			if !relClose(no, nn, 1e-9) {

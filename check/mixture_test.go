@@ -319,7 +319,8 @@ func TestLongNoisier(t *testing.T) {
 	}{{longNoisyP - 0.1, false}, {longNoisyP, true}, {0.9, true}} {
 		ev := fit.longJudge(xs, cur, tt.pNoisy)
 		nc := ev.Caveats[0].(NoiseClass)
-		if nc.Own != tt.own || nc.Noisy != tt.own || fit.longNoisier(xs, tt.pNoisy) != tt.own {
+		_, longOwn, _ := fit.longTest(xs, tt.pNoisy)
+		if nc.Own != tt.own || nc.Noisy != tt.own || longOwn != tt.own {
 			t.Errorf("P(noisy) %.2f: own runs decide %v, want %v", tt.pNoisy, nc.Own, tt.own)
 		}
 		if tt.own && math.Abs(ev.NoisePct-own) > 1e-9 {

@@ -66,7 +66,7 @@ func CheckFormulas(base, cur []bench.Run, gpusPerNode int) []Remark {
 // matchingFormulas returns the formulas every checkable run's logged TFLOPS agree with, and
 // the first run that agrees with none.
 func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, *FormulaUnmatched) {
-	var common map[string]bool
+	var common []bool // per formula of flops.Formulas: every checkable run so far agrees with it
 	var warning *FormulaUnmatched
 	// Per config key, the formulas its config does not say enough for: with a valid time,
 	// RecomputeTFLOPS fails or not by the config alone, so a config's other runs skip them.
@@ -83,10 +83,11 @@ func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, *FormulaUnma
 		var closest flops.Formula
 		var closestValue float64
 		best := math.Inf(1)
-		skip := unfit[r.ConfigKey()]
+		key := r.ConfigKey()
+		skip := unfit[key]
 		if skip == nil {
 			skip = make([]bool, len(flops.Formulas))
-			unfit[r.ConfigKey()] = skip
+			unfit[key] = skip
 		}
 		for fi, f := range flops.Formulas {
 			if skip[fi] {
@@ -106,28 +107,22 @@ func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, *FormulaUnma
 		if closest == "" {
 			continue // the config does not say enough to recompute
 		}
-		match := map[string]bool{}
-		for fi, f := range flops.Formulas {
-			if matched[fi] {
-				match[string(f)] = true
-			}
-		}
-		if len(match) == 0 && warning == nil {
+		if !slices.Contains(matched, true) && warning == nil {
 			warning = &FormulaUnmatched{Source: r.Source, Logged: logged, Closest: string(closest), ClosestValue: closestValue}
 		}
 		if common == nil {
-			common = match
+			common = slices.Clone(matched)
 			continue
 		}
-		for f := range common {
-			if !match[f] {
-				delete(common, f)
-			}
+		for fi := range common {
+			common[fi] = common[fi] && matched[fi]
 		}
 	}
 	var out []string
-	for f := range common {
-		out = append(out, f)
+	for fi, agree := range common {
+		if agree {
+			out = append(out, string(flops.Formulas[fi]))
+		}
 	}
 	sort.Strings(out)
 	return out, warning

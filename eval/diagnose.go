@@ -51,8 +51,9 @@ func Diagnose(s Setup, sc Scenario, drop float64) Diagnosis {
 			if drop > 0 && j != victim {
 				continue
 			}
+			key := cfg.Key()
 			for _, r := range rep.Results {
-				if r.Key != cfg.Key() || !r.Decides() {
+				if r.Key != key || !r.Decides() {
 					continue
 				}
 				d.Trials++
