@@ -165,3 +165,22 @@ func decisionCounts(rep *Report) map[Status]int {
 	}
 	return c
 }
+
+// TestCheckFormulasNothingCheckable: a side with no run whose TFLOPS can be checked against a
+// formula (no runs, or configs that do not name the model) gives no remark, and no drift.
+func TestCheckFormulasNothingCheckable(t *testing.T) {
+	some := []bench.Run{run("tp=8", "nightly-1", 150)}
+	for _, tt := range []struct {
+		name      string
+		base, cur []bench.Run
+	}{
+		{"both empty", nil, nil},
+		{"empty baseline", nil, some},
+		{"empty new", some, nil},
+		{"no model named", some, some},
+	} {
+		if got := CheckFormulas(tt.base, tt.cur, 8); len(got) != 0 {
+			t.Errorf("%s: remarks %v, want none", tt.name, got)
+		}
+	}
+}
