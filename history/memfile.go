@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
@@ -52,12 +53,26 @@ func (l learnedWith) equal(m learnedWith) bool {
 	return l.MinHistoryRuns == m.MinHistoryRuns && slices.Equal(l.SpeedMetrics, m.SpeedMetrics)
 }
 
-// storeDigest identifies a store's runs by their configs and batches, whatever the file's
-// formatting: the memory recorded for a store is valid for that store only.
+// storeDigest identifies a store's runs, whatever the file's formatting: the memory recorded
+// for a store is valid for that store only. A run counts with everything of it that the
+// memory is learned from (check.NoisyMemory): its config, batch, date, commit, outcome and
+// each metric's values, so a value edited by hand makes the record another store's too.
 func storeDigest(runs []bench.Run) string {
 	ids := make([]string, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ConfigKey() + "\x00" + r.Batch
+	var b []byte
+	for i := range runs {
+		r := &runs[i]
+		b = append(b[:0], r.ConfigKey()...)
+		for _, f := range [...]string{r.Batch, r.Date, r.Commit, string(r.Outcome)} {
+			b = append(append(b, 0), f...)
+		}
+		for _, m := range r.Metrics {
+			b = append(append(b, 0), m.Name...)
+			for _, v := range m.Values {
+				b = strconv.AppendFloat(append(b, ' '), v, 'g', -1, 64)
+			}
+		}
+		ids[i] = string(b)
 	}
 	slices.Sort(ids)
 	h := sha256.New()

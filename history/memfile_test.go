@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -128,5 +129,52 @@ func TestRecordIgnoredSays(t *testing.T) {
 	}
 	if _, remark, ok := RecordedMemory(dir, runs, check.DefaultOptions); ok || remark != (check.MemoryRecordIgnored{}) {
 		t.Errorf("conflicted record: used %v, remark %+v", ok, remark)
+	}
+}
+
+// TestRecordedMemoryValues: the memory is learned from the store's values too, so a value
+// edited by hand (the configs and batches as they were) makes the record another store's;
+// the same runs read back in another order are still the same store.
+func TestRecordedMemoryValues(t *testing.T) {
+	var runs []bench.Run
+	for night := 1; night <= 3; night++ {
+		for tp := 1; tp <= 2; tp++ {
+			runs = append(runs, bench.Run{
+				Config: bench.Config{"tp": fmt.Sprint(tp)}, Outcome: bench.OK, Batch: fmt.Sprintf("nightly-%d", night),
+				Date:    fmt.Sprintf("2026-11-0%dT03:00:00Z", night),
+				Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{40 + float64(tp) + float64(night)/10}}},
+			})
+		}
+	}
+	dir := t.TempDir()
+	if err := RecordMemory(dir, runs, &check.Memory{Noisy: map[string]float64{"tp=1": 0.5}, Own: map[string]check.OwnNoise{}}, 12, 4, check.DefaultOptions); err != nil {
+		t.Fatal(err)
+	}
+	// edited returns a deep enough copy of runs with run i changed by edit.
+	edited := func(i int, edit func(*bench.Run)) []bench.Run {
+		out := slices.Clone(runs)
+		out[i].Metrics = slices.Clone(out[i].Metrics)
+		out[i].Metrics[0].Values = slices.Clone(out[i].Metrics[0].Values)
+		edit(&out[i])
+		return out
+	}
+	if _, _, ok := RecordedMemory(dir, slices.Clone(runs), check.DefaultOptions); !ok {
+		t.Fatal("the recorded store: record not used")
+	}
+	rev := slices.Clone(runs)
+	slices.Reverse(rev)
+	if _, _, ok := RecordedMemory(dir, rev, check.DefaultOptions); !ok {
+		t.Error("the same runs in another order: record not used")
+	}
+	for name, edit := range map[string]func(*bench.Run){
+		"value":   func(r *bench.Run) { r.Metrics[0].Values[0] = 60 },
+		"metric":  func(r *bench.Run) { r.Metrics[0].Name = "TFLOPS/GPU" },
+		"date":    func(r *bench.Run) { r.Date = "2026-10-01T03:00:00Z" },
+		"outcome": func(r *bench.Run) { r.Outcome, r.Metrics = bench.OOM, nil },
+	} {
+		_, remark, ok := RecordedMemory(dir, edited(2, edit), check.DefaultOptions)
+		if ok || remark != (check.MemoryRecordIgnored{OtherRuns: true}) {
+			t.Errorf("a store with a %s edited by hand: record used %v, remark %+v", name, ok, remark)
+		}
 	}
 }
