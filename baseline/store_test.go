@@ -155,3 +155,41 @@ func TestBenchstatReads(t *testing.T) {
 		t.Errorf("benchstat output lacks the TFLOPS table:\n%s", out)
 	}
 }
+
+// TestLongReasonRoundTrips: a failure's reason quotes the input that proves it, and a log line
+// can be longer than the 64 KiB lines benchfmt reads. Such a store was refused on its
+// read-back (exit 3, "token too long" at the line before), so one long OOM line stopped every
+// nightly update; it is written and read back whole, and the runs after it keep their lines.
+func TestLongReasonRoundTrips(t *testing.T) {
+	runs := seedRuns(t)
+	long := "train.log:7: " + strings.Repeat("CUDA out of memory. ", 5000)
+	for i := range runs {
+		if runs[i].Outcome == bench.OOM {
+			runs[i].Reason = long
+			break
+		}
+	}
+	dir := t.TempDir()
+	s := &Store{Dir: dir}
+	s.Merge(runs, DefaultWindow)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Runs) != len(runs) {
+		t.Fatalf("read back %d runs, want %d", len(back.Runs), len(runs))
+	}
+	found := false
+	for i, r := range back.Runs {
+		found = found || r.Reason == long
+		if diff := cmp.Diff(s.Runs[i].Metrics, r.Metrics); diff != "" {
+			t.Errorf("run %d (%s) metrics (-want +got):\n%s", i, r.Source, diff)
+		}
+	}
+	if !found {
+		t.Error("the long reason was not read back whole")
+	}
+}
