@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/perfgate/perfgate/baseline"
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/internal/atomicfile"
@@ -87,7 +89,17 @@ func storeDigest(runs []bench.Run) string {
 // older runs of its history in commits commits (as Older counted them), to dir/MemoryFile,
 // atomically; the caller holds the store's lock (baseline.Update) and has removed the record
 // and its temporary files (ForgetMemory).
+//
+// In a shallow clone that cut the history short of MemoryCommits commits it records nothing:
+// Older finds older runs there too (those of the versions the
+// clone holds, such as the runs this update pruned), and a record learned from them would
+// be read by every check of the store, in full clones too, in place of the month of history
+// the memory is meant to learn from. So an update in a shallow clone removes the record, as
+// the README says.
 func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commits int, opts check.Options) error {
+	if commits < MemoryCommits && baseline.Shallow(context.Background(), dir) {
+		return nil
+	}
 	rec := memoryRecord{Schema: memorySchema, Store: storeDigest(runs), Learned: learnedWithOf(opts), Runs: older, Commits: commits, Memory: mem}
 	data, err := json.MarshalIndent(rec, "", " ")
 	if err != nil {
