@@ -133,7 +133,8 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 }
 
 // ReadAll reads every file named in paths. A directory contributes the regular files below
-// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log,
+// it, following symbolic links and reading a file reached twice once, in lexical order,
+// skipping hidden files and sidecar *.json files that describe a log,
 // and skipping, with a note in Input.Skipped, files that no reader claims (a README, a Slurm
 // script, a model_config.yaml). Files are parsed concurrently, one per CPU, and their runs
 // returned in order. It fails on the first bad file (in order), when the paths hold no
