@@ -75,6 +75,10 @@ type Format struct {
 // SniffSize is how many leading bytes detection looks at.
 const SniffSize = 64 << 10
 
+// utf8BOM is the byte-order mark some editors put at the start of a UTF-8 file; readers never
+// see it.
+var utf8BOM = []byte("\ufeff")
+
 // Formats lists every supported input format in detection order: the first whose Sniff
 // accepts a file reads it.
 var Formats = []*Format{
@@ -299,6 +303,15 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool
 	head, err := br.Peek(SniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, false, fmt.Errorf("%s: %w", file, err)
+	}
+	if bytes.HasPrefix(head, utf8BOM) {
+		// Editors on Windows (Notepad, Excel's "CSV UTF-8") start a file with a byte-order
+		// mark; left in, it hides a JSON Lines or Go benchmark file from detection and makes
+		// a table's first column "\ufefftp", a config key that matches nothing.
+		head = head[len(utf8BOM):]
+		if _, err := br.Discard(len(utf8BOM)); err != nil {
+			return nil, false, fmt.Errorf("%s: %w", file, err)
+		}
 	}
 	var format *Format
 	if opts.forced() {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -267,7 +268,7 @@ func readHead(file string) ([]byte, error) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	return head[:n], nil
+	return bytes.TrimPrefix(head[:n], utf8BOM), nil
 }
 
 // A NotFormatError says that a file read with a forced --input-format holds no line of that
