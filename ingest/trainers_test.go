@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,6 +107,21 @@ func TestNeMo(t *testing.T) {
 	}
 	if got := values(runs[0], bench.MetricTFLOPS); len(got) != 7 {
 		t.Errorf("TFLOPS = %v", got)
+	}
+	// Iteration numbers that go back within an epoch are not a new epoch: a second job
+	// appended to the log (with its slow first iteration) or lines printed again. They are
+	// ignored with a note, as Megatron-LM's are, never taken as more samples of the run.
+	var again strings.Builder
+	again.WriteString(b.String())
+	again.WriteString(line(1, 0, 4, "9.9", " | TFLOPS_per_GPU: 9.9")) // the second job's warm-up
+	again.WriteString(line(1, 1, 4, "0.0315", " | TFLOPS_per_GPU: 311.9"))
+	again.WriteString(line(1, 2, 4, "0.0315", " | TFLOPS_per_GPU: 311.9"))
+	runs = readLog(t, NeMoFormat, again.String(), 0)
+	if got := values(runs[0], bench.MetricTime); len(got) != 7 || slices.Contains(got, 9.9) {
+		t.Errorf("s/iter with a second job appended = %v, want the 7 samples of the first", got)
+	}
+	if !slices.ContainsFunc(runs[0].Notes, func(n string) bool { return strings.HasPrefix(n, "3 lines that did not advance") }) {
+		t.Errorf("notes = %q, want one on the 3 lines that did not advance", runs[0].Notes)
 	}
 	runs = readLog(t, NeMoFormat, b.String()+"Traceback (most recent call last):\n", 0)
 	if runs[0].Outcome != bench.Error || !strings.HasPrefix(runs[0].Reason, "train.log:9: Traceback") {
