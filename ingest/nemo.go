@@ -226,8 +226,8 @@ func simpleRun(file string, opts *Options, l simpleLog) ([]bench.Run, error) {
 		if len(vs) == 0 {
 			return
 		}
-		if better == bench.Higher && !positive(vs) {
-			run.Notes = append(run.Notes, name+" includes a value that is not positive; left out")
+		if better == bench.Higher && !measurable(vs, name) {
+			run.Notes = append(run.Notes, name+" includes a value that is not positive or beyond what a run can measure; left out")
 			return
 		}
 		run.Metrics = append(run.Metrics, bench.Metric{Name: name, Unit: name, Better: better, Values: vs})
