@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -104,6 +105,12 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		if unit == "" {
 			unit = rec.Metric
 		}
+		for _, f := range [...]struct{ name, v string }{{"metric", rec.Metric}, {"unit", unit}} {
+			if strings.IndexFunc(f.v, unicode.IsSpace) >= 0 {
+				// Go benchmark lines, and so the baseline store, separate fields by spaces.
+				return nil, bench.Errorf(file, lineNo, "%s %q contains a space; a metric name or unit is one word, e.g. \"TFLOPS/GPU\"", f.name, f.v)
+			}
+		}
 		better := bench.DirectionOf(unit)
 		if rec.Better != "" {
 			b, ok := bench.ParseBetter(rec.Better)
@@ -150,6 +157,9 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		m := &a.run.Metrics[i]
 		if m.Unit != unit {
 			return nil, bench.Errorf(file, lineNo, "metric %q in unit %q, but in %q earlier in this run; mixed units for one metric", rec.Metric, unit, m.Unit)
+		}
+		if m.Better != better {
+			return nil, bench.Errorf(file, lineNo, "metric %q is %s-is-better here but %s-is-better earlier in this run", rec.Metric, better, m.Better)
 		}
 		m.Values = append(m.Values, rec.Values...)
 	}

@@ -36,6 +36,14 @@ func TestJSONLBadInput(t *testing.T) {
 			`j.jsonl:2: metric "TFLOPS/GPU" in unit "TFLOP/s", but in "TFLOPS/GPU" earlier in this run; mixed units for one metric`},
 		{"contradicting outcome", jsonlOK + `{"config":{"tp":8,"pp":4},"metric":"TFLOPS/GPU","outcome":"oom","run":"r1"}` + "\n",
 			`j.jsonl:2: outcome "oom" contradicts "ok" given for the same run at j.jsonl:1`},
+		// A second line of a run that gave the metric the other direction was merged into
+		// the run under the first line's direction, its own silently dropped.
+		{"two directions in a run", jsonlOK + `{"config":{"tp":8,"pp":4},"metric":"TFLOPS/GPU","better":"lower","values":[1],"run":"r1"}` + "\n",
+			`j.jsonl:2: metric "TFLOPS/GPU" is lower-is-better here but higher-is-better earlier in this run`},
+		// A space in a metric name or unit made "baseline update" fail on the store it was
+		// about to write ("baseline.txt:4: expected key=value"), naming no input line.
+		{"space in a metric", `{"config":{"tp":8},"metric":"TFLOPS /GPU","values":[1]}` + "\n", `j.jsonl:1: metric "TFLOPS /GPU" contains a space`},
+		{"no-break space in a unit", `{"config":{"tp":8},"metric":"m","unit":"ms\u00a0x","better":"lower","values":[1]}` + "\n", `j.jsonl:1: unit "ms\u00a0x" contains a space`},
 		{"line numbers count comments", "# header\n\n// c\n" + `{"config":{"tp":8},"metric":"TFLOPS/GPU","outcome":"bad"}` + "\n", `j.jsonl:4: outcome "bad"`},
 	}
 	for _, tt := range tests {
