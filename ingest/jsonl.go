@@ -18,7 +18,8 @@ import (
 //	{"config":{"tp":8,"pp":4,"gbs":1024},"metric":"TFLOPS/GPU","unit":"TFLOPS/GPU","better":"higher","values":[148.2,148.9],"outcome":"ok","run":"nightly-42"}
 //	{"config":{"tp":8,"pp":8,"mbs":4,"gbs":1024},"metric":"TFLOPS/GPU","outcome":"oom","reason":"CUDA out of memory","run":"nightly-42"}
 //
-// Fields: config (object of strings or numbers; "flags" is canonicalised), metric (name),
+// Fields: config (object of strings or numbers; "flags" is canonicalised, and the integer keys
+// tp, pp, vpp, cp, ep, mbs, gbs, sl, nodes, gpus must be positive whole numbers), metric (name),
 // unit (defaults to metric), better ("higher"/"lower"; defaults from the unit), values
 // (samples of one run, for example one per iteration), outcome ("ok", "oom", "error"; default
 // "ok"), reason, run (run id), date, commit. Lines with the same run and config make one run;
@@ -189,8 +190,12 @@ func jsonlConfig(raw map[string]json.RawMessage) (bench.Config, error) {
 		if k == "" || strings.TrimSpace(s) == "" {
 			return nil, fmt.Errorf("config %q: empty key or value", k)
 		}
-		if k == "flags" {
-			s = bench.CanonicalFlags(s)
+		// As in sidecars: canonical flags, and tp, pp, gbs … as plain positive integers, so
+		// that a harness's 8.0 (Python's float, pandas' to_json) is the tp=8 of tables and
+		// logs rather than a config of its own that matches nothing.
+		s, err := configValue(k, s)
+		if err != nil {
+			return nil, fmt.Errorf("config %q: %v", k, err)
 		}
 		cfg[k] = s
 	}
