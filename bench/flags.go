@@ -60,6 +60,9 @@ func vocabulary(tokens []string) []string {
 	}
 	if has["recompute"] {
 		delete(has, "recompute")
+		// "recompute, full" is Megatron's --recompute-granularity full, as "recompute" alone
+		// is: the method, if any, says which full recomputation.
+		delete(has, "full")
 		switch {
 		case has["block"]:
 			delete(has, "block")

@@ -16,6 +16,11 @@ func TestCanonicalFlagsVocabulary(t *testing.T) {
 		{"None", "none"},
 		{"block", "block"},
 		{"tp-comm-overlap", "tp-overlap"},
+		// "recompute, full" is recompute_granularity full, the recompute-full of a log, not
+		// the flags full+recompute-full that no log ever has.
+		{"recompute, full", "recompute-full"},
+		{"recompute, full, block", "recompute-block"},
+		{"full", "full"},
 	} {
 		got := CanonicalFlags(tt.in)
 		if got != tt.want {
