@@ -21,6 +21,12 @@ func TestCanonicalFlagsVocabulary(t *testing.T) {
 		{"recompute, full", "recompute-full"},
 		{"recompute, full, block", "recompute-block"},
 		{"full", "full"},
+		// Cells that say "no additional arguments" are none, as "-" and "" are: "N/A" was
+		// split as the "overlap-grad/param" shorthand into the flags a+n.
+		{"N/A", "none"},
+		{"n/a, dist-opt", "dist-opt"},
+		{"—", "none"},
+		{"-", "none"},
 	} {
 		got := CanonicalFlags(tt.in)
 		if got != tt.want {
