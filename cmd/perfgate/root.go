@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -146,5 +147,37 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 		newPublishCmd(s),
 		newHistoryCmd(s),
 	)
+	root.InitDefaultCompletionCmd() // cobra adds it on Execute; here, so that it is covered too
+	for _, c := range root.Commands() {
+		refuseUnknownSubcommands(c)
+	}
 	return root
+}
+
+// refuseUnknownSubcommands makes a command that only groups others (perfgate baseline) refuse
+// an argument that names none of them. Cobra refuses an unknown command only at the root:
+// below it, "perfgate baseline updte results/" printed the help and exited 0, so a typo in a
+// nightly job, or in the merge driver "perfgate baseline merge %O %A %B" (where exit 0 tells
+// git the merge succeeded, keeping ours and losing their runs), passed for success.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // as cobra's default at the root
+	}
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if sugg := cmd.SuggestionsFor(args[0]); len(sugg) > 0 {
+			msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(sugg, " or "))
+		}
+		return inputError(fmt.Errorf("%s\nrun '%s --help' for usage", msg, cmd.CommandPath()))
+	}
+	for _, sub := range c.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
 }
