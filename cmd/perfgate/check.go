@@ -163,6 +163,9 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		rep.Remarks = append(rep.Remarks, r)
 	}
 	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, in.Runs, rep)
+	if err := ctx.Err(); err != nil {
+		return internalError(err) // interrupted: no report, rather than one whose memory was cut short
+	}
 	if err := writeReport(s, rep, format, o.output); err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {

@@ -182,6 +182,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	if err != nil {
 		return internalError(err)
 	}
+	if err := ctx.Err(); err != nil {
+		return internalError(err) // interrupted: write nothing
+	}
 	if o.output != "" {
 		if err := writeOutput(o.output, buf.Bytes()); err != nil {
 			return err

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -102,12 +104,38 @@ func exitCode(err error) int {
 
 // Main runs perfgate with args and returns the exit code.
 func Main(args []string, s *Streams) int {
+	return MainContext(context.Background(), args, s)
+}
+
+// MainSignals is Main for the process: SIGINT (Ctrl-C) and SIGTERM (a cancelled CI job)
+// cancel the command's context instead of killing the process, so it stops at its next
+// check of the context, writes nothing more, removes its temporary files and exits 3 saying
+// it was interrupted. A second signal kills the process at once, as a signal did before.
+func MainSignals(args []string, s *Streams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal has its default effect
+	}()
+	return MainContext(ctx, args, s)
+}
+
+// MainContext runs perfgate with args under ctx and returns the exit code. A command that
+// ctx stopped (an interrupt) exits 3, with the cause.
+func MainContext(ctx context.Context, args []string, s *Streams) int {
 	if s.Getenv == nil {
 		s.Getenv = func(string) string { return "" }
 	}
 	root := newRootCmd(s)
 	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
+	err := root.ExecuteContext(ctx)
+	if err != nil && err != errGateFailed && ctx.Err() != nil {
+		// Whatever the command made of its cancelled context ("context canceled", a git
+		// killed mid-read taken for a bad ref), it was stopped: say by what, and exit 3, not
+		// 2 (which says the input is bad). A verdict already reported stands.
+		err = internalError(fmt.Errorf("stopped before it finished: %v", context.Cause(ctx)))
+	}
 	if err != nil {
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.err != nil {
