@@ -118,7 +118,34 @@ func MainSignals(args []string, s *Streams) int {
 		<-ctx.Done()
 		stop() // the next signal has its default effect
 	}()
+	// A reader of stdout that goes away (perfgate check | head) made the next write raise
+	// SIGPIPE, which killed perfgate (status 141) before it exited with its verdict or
+	// published. With SIGPIPE caught (not ignored: git, run as a child, keeps the default),
+	// the write fails with EPIPE, and stdout discards what nobody reads.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	s.Out = &pipeWriter{w: s.Out}
 	return MainContext(ctx, args, s)
+}
+
+// A pipeWriter discards, and reports as written, what is written after its reader closed the
+// pipe (EPIPE): the output is for a reader who no longer wants it, and the command's result
+// (a verdict, a stored run, a publish) does not depend on it. Other errors (a full disk)
+// are returned.
+type pipeWriter struct {
+	w      io.Writer
+	closed bool
+}
+
+func (p *pipeWriter) Write(b []byte) (int, error) {
+	if p.closed {
+		return len(b), nil
+	}
+	n, err := p.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		p.closed = true
+		return len(b), nil
+	}
+	return n, err
 }
 
 // MainContext runs perfgate with args under ctx and returns the exit code. A command that

@@ -137,3 +137,39 @@ func TestSIGINT(t *testing.T) {
 		t.Errorf("stderr does not say it was interrupted:\n%s", &stderr)
 	}
 }
+
+// TestStdoutClosed runs perfgate with a stdout whose reader is gone (perfgate check | head -0):
+// it exits with its verdict. The write used to raise SIGPIPE, which killed it (status 141 in
+// a shell) before it exited with the verdict, and before --publish published.
+func TestStdoutClosed(t *testing.T) {
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		results string
+		want    int
+	}{{"pr-sweep.txt", ExitFail}, {"pr-clean.txt", ExitPass}} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		cmd := exec.Command("perfgate", "check", "--baseline", filepath.Join(repo, "testdata/example/baseline"),
+			filepath.Join(repo, "testdata/example", tt.results))
+		cmd.Stdout = w
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err = cmd.Run()
+		w.Close()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode() // -1 when a signal killed it
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tt.want || stderr.Len() > 0 {
+			t.Errorf("%s with stdout closed: exit %d, want %d; stderr:\n%s", tt.results, code, tt.want, &stderr)
+		}
+	}
+}
