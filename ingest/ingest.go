@@ -144,13 +144,21 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 // returned in order. It fails on the first bad file (in order), when the paths hold no
 // results at all, and when a run has no config key (unless Options.AllowNoConfig).
 func ReadAll(paths []string, opts *Options) (*Input, error) {
-	var files []entry
+	var found []walked
 	for _, p := range paths {
 		fs, err := expand(p, opts)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, fs...)
+		found = append(found, fs...)
+	}
+	// A file named twice (results/a.log results/, or the same file given twice by a script)
+	// is read once: its runs counted twice would be two samples of one run.
+	var seen readOnce
+	files := make([]entry, len(found))
+	for i := range found {
+		seen.check(&found[i])
+		files[i] = found[i].entry
 	}
 	// The files of one read share one config per benchmark name (a sweep's files name the
 	// same configs), so each is parsed and keyed once, not once per file.

@@ -41,7 +41,7 @@ type entry struct {
 // lexical order, without the sidecars of logs. Inputs that are not results are entries with a
 // skip reason, never opened: hidden files and directories, the directories of opts.Exclude
 // (the baseline), FIFOs, devices and sockets.
-func expand(p string, opts *Options) ([]entry, error) {
+func expand(p string, opts *Options) ([]walked, error) {
 	var exclude []os.FileInfo
 	if opts != nil {
 		for _, d := range opts.Exclude {
@@ -65,12 +65,12 @@ func expand(p string, opts *Options) ([]entry, error) {
 	}
 	if !st.IsDir() {
 		if !st.Mode().IsRegular() {
-			return []entry{{path: p, skip: special(st.Mode())}}, nil
+			return []walked{{entry: entry{path: p, skip: special(st.Mode())}}}, nil
 		}
-		return []entry{{path: p}}, nil
+		return []walked{{entry: entry{path: p}, info: st}}, nil
 	}
 	if excluded(st) {
-		return []entry{{path: p, skip: baselineDir}}, nil
+		return []walked{{entry: entry{path: p, skip: baselineDir}}}, nil
 	}
 	w := walker{root: p, excluded: excluded}
 	err = w.walk(p, st)
@@ -163,32 +163,40 @@ func (w *walker) walk(dir string, st os.FileInfo) error {
 // dedupe returns the entries in lexical order of their paths, each file once: a file reached
 // again (through a symbolic or hard link) is skipped, naming the path it is read as, which is
 // a name that is not a link where there is one ("run3.log" rather than "latest.log").
-func (w *walker) dedupe() []entry {
+func (w *walker) dedupe() []walked {
 	sort.Slice(w.files, func(i, j int) bool { return w.files[i].path < w.files[j].path })
-	bySize := map[int64][]*walked{}
+	var seen readOnce
 	for _, links := range []bool{false, true} {
 		for i := range w.files {
-			f := &w.files[i]
-			if f.info == nil || f.link != links {
-				continue
-			}
-			n := f.info.Size()
-			for _, g := range bySize[n] {
-				if os.SameFile(g.info, f.info) {
-					f.skip = "the same file as " + g.path + ", read once"
-					break
-				}
-			}
-			if f.skip == "" {
-				bySize[n] = append(bySize[n], f)
+			if f := &w.files[i]; f.link == links {
+				seen.check(f)
 			}
 		}
 	}
-	files := make([]entry, len(w.files))
-	for i, f := range w.files {
-		files[i] = f.entry
+	return w.files
+}
+
+// readOnce remembers the files to be read, by size and identity, so that a file reached
+// again is read once.
+type readOnce map[int64][]*walked
+
+// check marks f skipped when it is a file already seen, naming the path it is read as, and
+// else remembers it. Entries without file info (skipped ones) are left alone.
+func (seen *readOnce) check(f *walked) {
+	if f.info == nil || f.skip != "" {
+		return
 	}
-	return files
+	if *seen == nil {
+		*seen = readOnce{}
+	}
+	n := f.info.Size()
+	for _, g := range (*seen)[n] {
+		if os.SameFile(g.info, f.info) {
+			f.skip = "the same file as " + g.path + ", read once"
+			return
+		}
+	}
+	(*seen)[n] = append((*seen)[n], f)
 }
 
 // special says why a FIFO, device or socket is never read as results.

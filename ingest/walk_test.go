@@ -154,3 +154,41 @@ func TestReadAllDirectorySymlinks(t *testing.T) {
 		t.Errorf("ReadAll(dir with a dangling link) err = %v, want an error naming the link", err)
 	}
 }
+
+// A file named twice, directly or also inside a directory argument, is read once: a script
+// that lists results/a.txt and results/ would otherwise store each of its runs twice, two
+// samples of one run.
+func TestReadAllSameFileTwice(t *testing.T) {
+	root := t.TempDir()
+	a, b := filepath.Join(root, "a.txt"), filepath.Join(root, "b.txt")
+	for i, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("tp | pp | time | TFLOPS\n"+strconv.Itoa(i+1)+" | 4 | 46.3 | 148.6\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args        []string
+		runs        int
+		skippedFile string
+	}{
+		{[]string{a, a}, 1, a},
+		{[]string{a, root}, 2, a},    // a.txt inside root is the file already read
+		{[]string{root, b}, 2, b},    // b.txt given again after its directory
+		{[]string{root, root}, 2, a}, // every file of the second walk
+	} {
+		in, err := ReadAll(tc.args, &Options{SkipIters: -1})
+		if err != nil {
+			t.Fatalf("ReadAll(%v): %v", tc.args, err)
+		}
+		if len(in.Runs) != tc.runs {
+			t.Errorf("ReadAll(%v): %d runs, want %d", tc.args, len(in.Runs), tc.runs)
+		}
+		var reasons []string
+		for _, s := range in.Skipped {
+			reasons = append(reasons, s.File+": "+s.Reason)
+		}
+		if !strings.Contains(strings.Join(reasons, "; "), tc.skippedFile+": the same file as ") {
+			t.Errorf("ReadAll(%v) skipped %q, want %s skipped as a repeat", tc.args, reasons, tc.skippedFile)
+		}
+	}
+}
