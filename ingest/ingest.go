@@ -75,6 +75,10 @@ type Format struct {
 // SniffSize is how many leading bytes detection looks at.
 const SniffSize = 64 << 10
 
+// utf8BOM is the byte-order mark some editors put at the start of a UTF-8 file; readers never
+// see it.
+var utf8BOM = []byte("\ufeff")
+
 // Formats lists every supported input format in detection order: the first whose Sniff
 // accepts a file reads it.
 var Formats = []*Format{
@@ -133,19 +137,28 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 }
 
 // ReadAll reads every file named in paths. A directory contributes the regular files below
-// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log,
+// it, following symbolic links and reading a file reached twice once, in lexical order,
+// skipping hidden files and sidecar *.json files that describe a log,
 // and skipping, with a note in Input.Skipped, files that no reader claims (a README, a Slurm
 // script, a model_config.yaml). Files are parsed concurrently, one per CPU, and their runs
 // returned in order. It fails on the first bad file (in order), when the paths hold no
 // results at all, and when a run has no config key (unless Options.AllowNoConfig).
 func ReadAll(paths []string, opts *Options) (*Input, error) {
-	var files []entry
+	var found []walked
 	for _, p := range paths {
 		fs, err := expand(p, opts)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, fs...)
+		found = append(found, fs...)
+	}
+	// A file named twice (results/a.log results/, or the same file given twice by a script)
+	// is read once: its runs counted twice would be two samples of one run.
+	var seen readOnce
+	files := make([]entry, len(found))
+	for i := range found {
+		seen.check(&found[i])
+		files[i] = found[i].entry
 	}
 	// The files of one read share one config per benchmark name (a sweep's files name the
 	// same configs), so each is parsed and keyed once, not once per file.
@@ -298,6 +311,15 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool
 	head, err := br.Peek(SniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, false, fmt.Errorf("%s: %w", file, err)
+	}
+	if bytes.HasPrefix(head, utf8BOM) {
+		// Editors on Windows (Notepad, Excel's "CSV UTF-8") start a file with a byte-order
+		// mark; left in, it hides a JSON Lines or Go benchmark file from detection and makes
+		// a table's first column "\ufefftp", a config key that matches nothing.
+		head = head[len(utf8BOM):]
+		if _, err := br.Discard(len(utf8BOM)); err != nil {
+			return nil, false, fmt.Errorf("%s: %w", file, err)
+		}
 	}
 	var format *Format
 	if opts.forced() {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -40,7 +41,7 @@ type entry struct {
 // lexical order, without the sidecars of logs. Inputs that are not results are entries with a
 // skip reason, never opened: hidden files and directories, the directories of opts.Exclude
 // (the baseline), FIFOs, devices and sockets.
-func expand(p string, opts *Options) ([]entry, error) {
+func expand(p string, opts *Options) ([]walked, error) {
 	var exclude []os.FileInfo
 	if opts != nil {
 		for _, d := range opts.Exclude {
@@ -64,43 +65,16 @@ func expand(p string, opts *Options) ([]entry, error) {
 	}
 	if !st.IsDir() {
 		if !st.Mode().IsRegular() {
-			return []entry{{path: p, skip: special(st.Mode())}}, nil
+			return []walked{{entry: entry{path: p, skip: special(st.Mode())}}}, nil
 		}
-		return []entry{{path: p}}, nil
+		return []walked{{entry: entry{path: p}, info: st}}, nil
 	}
 	if excluded(st) {
-		return []entry{{path: p, skip: baselineDir}}, nil
+		return []walked{{entry: entry{path: p, skip: baselineDir}}}, nil
 	}
-	var files []entry
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if path != p && strings.HasPrefix(name, ".") {
-			files = append(files, entry{path: path, root: p, skip: "hidden"})
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() && path != p && len(exclude) > 0 {
-			if st, err := os.Stat(path); err == nil && excluded(st) {
-				files = append(files, entry{path: path, root: p, skip: baselineDir})
-				return filepath.SkipDir
-			}
-		}
-		switch t := d.Type(); {
-		case t.IsRegular():
-			if !isSidecar(path) {
-				files = append(files, entry{path: path, root: p})
-			}
-		case t&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0:
-			files = append(files, entry{path: path, root: p, skip: special(t)})
-		}
-		return nil
-	})
-	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	w := walker{root: p, excluded: excluded}
+	err = w.walk(p, st)
+	files := w.dedupe()
 	readable := 0
 	for _, e := range files {
 		if e.skip == "" {
@@ -114,6 +88,115 @@ func expand(p string, opts *Options) ([]entry, error) {
 		}
 	}
 	return files, err
+}
+
+// A walker collects the files below one input directory. It follows symbolic links, as a
+// user who points perfgate at a directory of logs expects (a "latest.log" link, a results
+// directory assembled from links into scratch space, a RESULTS path that is itself a link):
+// a link that was not followed would drop its runs without a word. A directory reached twice
+// (a link to an ancestor, two links to one directory) is walked once, and a file reached twice
+// is read once; the other paths are skipped with the reason. A link that points nowhere is an
+// error: perfgate cannot tell whether it held results.
+type walker struct {
+	root     string
+	excluded func(os.FileInfo) bool
+	dirs     []walked // directories walked
+	files    []walked // files found, with their info for dedupe
+}
+
+// A walked path is an entry with what os.Stat said of it (through any link).
+type walked struct {
+	entry
+	info os.FileInfo
+	link bool // the name is a symbolic link
+}
+
+func (w *walker) walk(dir string, st os.FileInfo) error {
+	for _, d := range w.dirs {
+		if os.SameFile(d.info, st) {
+			w.files = append(w.files, walked{entry: entry{path: dir, root: w.root, skip: "the same directory as " + d.path + ", read once"}})
+			return nil
+		}
+	}
+	w.dirs = append(w.dirs, walked{entry: entry{path: dir}, info: st})
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, d := range des {
+		path := filepath.Join(dir, d.Name())
+		if strings.HasPrefix(d.Name(), ".") {
+			w.files = append(w.files, walked{entry: entry{path: path, root: w.root, skip: "hidden"}})
+			continue
+		}
+		t := d.Type()
+		var info os.FileInfo
+		if t&fs.ModeSymlink != 0 || t.IsDir() || t.IsRegular() {
+			if info, err = os.Stat(path); err != nil {
+				if t&fs.ModeSymlink != 0 {
+					return fmt.Errorf("%s: a symbolic link that cannot be followed, so perfgate cannot tell whether it held results: %w", path, err)
+				}
+				return err
+			}
+			t = info.Mode().Type()
+		}
+		switch {
+		case t.IsDir():
+			if w.excluded(info) {
+				w.files = append(w.files, walked{entry: entry{path: path, root: w.root, skip: "the baseline directory"}})
+				continue
+			}
+			if err := w.walk(path, info); err != nil {
+				return err
+			}
+		case t.IsRegular():
+			if !isSidecar(path) {
+				w.files = append(w.files, walked{entry: entry{path: path, root: w.root}, info: info, link: d.Type()&fs.ModeSymlink != 0})
+			}
+		case t&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0:
+			w.files = append(w.files, walked{entry: entry{path: path, root: w.root, skip: special(t)}})
+		}
+	}
+	return nil
+}
+
+// dedupe returns the entries in lexical order of their paths, each file once: a file reached
+// again (through a symbolic or hard link) is skipped, naming the path it is read as, which is
+// a name that is not a link where there is one ("run3.log" rather than "latest.log").
+func (w *walker) dedupe() []walked {
+	sort.Slice(w.files, func(i, j int) bool { return w.files[i].path < w.files[j].path })
+	var seen readOnce
+	for _, links := range []bool{false, true} {
+		for i := range w.files {
+			if f := &w.files[i]; f.link == links {
+				seen.check(f)
+			}
+		}
+	}
+	return w.files
+}
+
+// readOnce remembers the files to be read, by size and identity, so that a file reached
+// again is read once.
+type readOnce map[int64][]*walked
+
+// check marks f skipped when it is a file already seen, naming the path it is read as, and
+// else remembers it. Entries without file info (skipped ones) are left alone.
+func (seen *readOnce) check(f *walked) {
+	if f.info == nil || f.skip != "" {
+		return
+	}
+	if *seen == nil {
+		*seen = readOnce{}
+	}
+	n := f.info.Size()
+	for _, g := range (*seen)[n] {
+		if os.SameFile(g.info, f.info) {
+			f.skip = "the same file as " + g.path + ", read once"
+			return
+		}
+	}
+	(*seen)[n] = append((*seen)[n], f)
 }
 
 // special says why a FIFO, device or socket is never read as results.
@@ -193,7 +276,7 @@ func readHead(file string) ([]byte, error) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	return head[:n], nil
+	return bytes.TrimPrefix(head[:n], utf8BOM), nil
 }
 
 // A NotFormatError says that a file read with a forced --input-format holds no line of that

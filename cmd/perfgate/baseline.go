@@ -179,6 +179,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			}
 			fmt.Fprintln(s.Out)
 		}
+		if err := ctx.Err(); err != nil {
+			return internalError(err) // interrupted: the store stays as it was
+		}
 		st = store.Merge(runs, o.window)
 		n = len(store.Runs)
 		recordMemory(ctx, s, o.dir, store.Runs, opts, o.memory)
