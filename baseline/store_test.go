@@ -1,9 +1,11 @@
 package baseline
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -191,5 +193,54 @@ func TestLongReasonRoundTrips(t *testing.T) {
 	}
 	if !found {
 		t.Error("the long reason was not read back whole")
+	}
+}
+
+// TestMergeBackfillByDate: the window keeps each config's newest runs by date. A batch
+// ingested late with an older --date (a backfill, a re-run of an old night) went after the
+// stored batches and so counted as the newest: it pushed a newer night out of the window and
+// stayed in it, where the merge driver, which orders batches by date, would have dropped it.
+func TestMergeBackfillByDate(t *testing.T) {
+	night := func(day int) []bench.Run {
+		runs := seedRuns(t)
+		for i := range runs {
+			runs[i].Batch = fmt.Sprintf("n%d", day)
+			runs[i].Date = fmt.Sprintf("2026-11-%02dT03:00:00Z", day)
+		}
+		return runs
+	}
+	batches := func(s *Store) []string {
+		var bs []string
+		for _, r := range s.Runs {
+			if len(bs) == 0 || bs[len(bs)-1] != r.Batch {
+				bs = append(bs, r.Batch)
+			}
+		}
+		return bs
+	}
+	s := &Store{Dir: t.TempDir()}
+	for _, day := range []int{5, 6, 7} {
+		s.Merge(night(day), 3)
+	}
+	s.Merge(night(1), 3)
+	if got, want := batches(s), []string{"n5", "n6", "n7"}; !slices.Equal(got, want) {
+		t.Errorf("after a backfill of night 1, a window of 3 keeps %v, want %v", got, want)
+	}
+	s.Merge(night(6), 3) // a re-ingest stays where it is
+	s.Merge(night(4), 0) // without a window, the backfill is kept in its place
+	if got, want := batches(s), []string{"n4", "n5", "n6", "n7"}; !slices.Equal(got, want) {
+		t.Errorf("batches %v, want %v", got, want)
+	}
+	// A store whose batches are not all dated keeps the order of ingest.
+	u := &Store{Dir: t.TempDir()}
+	undated := night(9)
+	for i := range undated {
+		undated[i].Date = ""
+	}
+	u.Merge(night(5), 3)
+	u.Merge(undated, 3)
+	u.Merge(night(1), 3)
+	if got, want := batches(u), []string{"n5", "n9", "n1"}; !slices.Equal(got, want) {
+		t.Errorf("a store with an undated batch: batches %v, want %v", got, want)
 	}
 }
