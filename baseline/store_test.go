@@ -244,3 +244,50 @@ func TestMergeBackfillByDate(t *testing.T) {
 		t.Errorf("a store with an undated batch: batches %v, want %v", got, want)
 	}
 }
+
+// Matrix shards that share one --run-id each add their configs to the night's batch, and a
+// re-run of one shard replaces just its configs' runs: replacing the whole batch kept only
+// the last shard's runs.
+func TestMergeShardsShareRunID(t *testing.T) {
+	runs := seedRuns(t)
+	var first []string // the first shard's configs
+	for _, r := range runs {
+		if k := r.ConfigKey(); len(first) < 4 && !slices.Contains(first, k) {
+			first = append(first, k)
+		}
+	}
+	var shard1, shard2 []bench.Run
+	for _, r := range runs {
+		r.Batch = "nightly-77"
+		if slices.Contains(first, r.ConfigKey()) {
+			shard1 = append(shard1, r)
+		} else {
+			shard2 = append(shard2, r)
+		}
+	}
+	s := &Store{Dir: t.TempDir()}
+	s.Merge(shard1, DefaultWindow)
+	st := s.Merge(shard2, DefaultWindow)
+	if len(s.Runs) != len(runs) || st.Added != len(shard2) || st.ReplacedRuns != 0 {
+		t.Fatalf("second shard: %d runs stored, want %d; stats %+v", len(s.Runs), len(runs), st)
+	}
+	// The first shard again (a re-run under the same id): its runs are replaced, the second
+	// shard's stay.
+	again := slices.Clone(shard1)
+	for i := range again {
+		again[i].Commit = "rerun"
+	}
+	st = s.Merge(again, DefaultWindow)
+	if len(s.Runs) != len(runs) || st.Added != 0 || st.ReplacedRuns != len(shard1) || !slices.Equal(st.Replaced, []string{"nightly-77"}) {
+		t.Fatalf("re-run of the first shard: %d runs stored, want %d; stats %+v", len(s.Runs), len(runs), st)
+	}
+	var rerun int
+	for _, r := range s.Runs {
+		if r.Commit == "rerun" {
+			rerun++
+		}
+	}
+	if rerun != len(shard1) {
+		t.Errorf("%d runs of the re-run stored, want %d", rerun, len(shard1))
+	}
+}

@@ -12,31 +12,42 @@ import (
 
 // MergeStats says what a merge did.
 type MergeStats struct {
-	Added    int      // runs added
-	Replaced []string // batches that were already stored and were replaced in place
-	Pruned   int      // old runs dropped by the window
+	Added    int      // runs of configs their batch did not hold yet
+	Replaced []string // batches already stored that incoming runs went into
+	// ReplacedRuns counts the stored runs that incoming runs of the same batch and config
+	// replaced.
+	ReplacedRuns int
+	Pruned       int // old runs dropped by the window
 }
 
-// Merge folds incoming runs into the store. Runs of a batch already stored replace that batch
-// where it stands, so ingesting the same results twice changes nothing. The batches are kept
+// Merge folds incoming runs into the store. Runs of a batch already stored replace that
+// batch's runs of the same configs where the batch stands, so ingesting the same results
+// twice changes nothing, and the batch's runs of other configs stay: matrix shards that share
+// one --run-id each add their configs to the night's batch, and a re-run of one failed shard
+// replaces just its configs (replacing the whole batch lost the other shards' runs). The batches are kept
 // in date order when every batch has an RFC 3339 date (a new batch goes after the stored ones
 // unless it is older: a backfill with --date), as the merge driver orders them, so that the
 // window counts the newest runs by date. Then only the newest window runs of each config are
 // kept (window <= 0 keeps everything).
 func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	var st MergeStats
-	// Incoming runs by batch, as indices, in order of first appearance.
+	// Incoming runs by batch, as indices, in order of first appearance, and the configs
+	// each incoming batch holds.
 	byBatch := map[string][]int{}
 	var order []string
+	configs := map[string]map[string]bool{}
 	for i := range incoming {
 		b := incoming[i].Batch
 		if _, ok := byBatch[b]; !ok {
 			order = append(order, b)
+			configs[b] = map[string]bool{}
 		}
 		byBatch[b] = append(byBatch[b], i)
+		configs[b][incoming[i].ConfigKey()] = true
 	}
 	merged := make([]bench.Run, 0, len(s.Runs)+len(incoming))
-	done := map[string]bool{} // incoming batches already stored, now replaced
+	done := map[string]bool{}   // incoming batches already stored
+	stored := map[string]bool{} // batch and config of the stored runs replaced
 	for i := range s.Runs {
 		r := &s.Runs[i]
 		if in, ok := byBatch[r.Batch]; ok {
@@ -47,7 +58,11 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 				}
 				st.Replaced = append(st.Replaced, r.Batch)
 			}
-			continue
+			if k := r.ConfigKey(); configs[r.Batch][k] {
+				st.ReplacedRuns++
+				stored[r.Batch+"\x00"+k] = true
+				continue
+			}
 		}
 		merged = append(merged, *r)
 	}
@@ -56,7 +71,11 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			for _, j := range byBatch[b] {
 				merged = append(merged, incoming[j])
 			}
-			st.Added += len(byBatch[b])
+		}
+		for _, j := range byBatch[b] {
+			if !stored[b+"\x00"+incoming[j].ConfigKey()] {
+				st.Added++
+			}
 		}
 	}
 	merged = inDateOrder(merged)
