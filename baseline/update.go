@@ -3,6 +3,7 @@ package baseline
 import (
 	"errors"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/perfgate/perfgate/bench"
@@ -17,8 +18,11 @@ type MergeStats struct {
 }
 
 // Merge folds incoming runs into the store. Runs of a batch already stored replace that batch
-// where it stands, so ingesting the same results twice changes nothing. Then only the newest
-// window runs of each config are kept (window <= 0 keeps everything).
+// where it stands, so ingesting the same results twice changes nothing. The batches are kept
+// in date order when every batch has an RFC 3339 date (a new batch goes after the stored ones
+// unless it is older: a backfill with --date), as the merge driver orders them, so that the
+// window counts the newest runs by date. Then only the newest window runs of each config are
+// kept (window <= 0 keeps everything).
 func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	var st MergeStats
 	// Incoming runs by batch, as indices, in order of first appearance.
@@ -55,6 +59,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			st.Added += len(byBatch[b])
 		}
 	}
+	merged = inDateOrder(merged)
 	if window > 0 {
 		// Count runs per config from the newest; keep a run while its config has at most
 		// window newer-or-equal runs. Runs are compacted in place.
@@ -81,6 +86,53 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		s.Window = window
 	}
 	return st
+}
+
+// inDateOrder returns runs with their batches in date order, each batch's runs together and
+// in their order, batches of one date in their order; runs as they are when a batch has no
+// RFC 3339 date (a store written from inputs without one), or when they are in order already.
+func inDateOrder(runs []bench.Run) []bench.Run {
+	type blk struct {
+		batch string
+		date  time.Time
+	}
+	var blocks []blk
+	seen := map[string]bool{}
+	sorted := true
+	for i := range runs {
+		r := &runs[i]
+		if n := len(blocks); n > 0 && blocks[n-1].batch == r.Batch {
+			continue
+		}
+		d, err := time.Parse(time.RFC3339, r.Date)
+		if err != nil {
+			return runs
+		}
+		if seen[r.Batch] {
+			sorted = false // a batch in two places
+			continue
+		}
+		seen[r.Batch] = true
+		if n := len(blocks); n > 0 && d.Before(blocks[n-1].date) {
+			sorted = false
+		}
+		blocks = append(blocks, blk{r.Batch, d})
+	}
+	if sorted {
+		return runs
+	}
+	slices.SortStableFunc(blocks, func(a, b blk) int { return a.date.Compare(b.date) })
+	byBatch := make(map[string][]int, len(blocks))
+	for i := range runs {
+		byBatch[runs[i].Batch] = append(byBatch[runs[i].Batch], i)
+	}
+	out := make([]bench.Run, 0, len(runs))
+	for _, b := range blocks {
+		for _, i := range byBatch[b.batch] {
+			out = append(out, runs[i])
+		}
+	}
+	return out
 }
 
 // Save writes the store atomically: to a temporary file in the same directory, synced, then
