@@ -26,10 +26,11 @@ import (
 // without "run", all lines of a config in a file make one run. Blank lines and lines starting
 // with "#" or "//" are skipped.
 var JSONLFormat = &Format{
-	Name:  "jsonl",
-	Doc:   `JSON Lines: {"config":{…},"metric":…,"values":[…],"outcome":…,"run":…} per line`,
-	Sniff: sniffJSONL,
-	Read:  readJSONL,
+	Name:     "jsonl",
+	Doc:      `JSON Lines: {"config":{…},"metric":…,"values":[…],"outcome":…,"run":…} per line`,
+	Sniff:    sniffJSONL,
+	Read:     readJSONL,
+	UserKeys: true,
 }
 
 // A jsonlRecord is one line of the JSON Lines format.

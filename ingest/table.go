@@ -18,10 +18,11 @@ import (
 // twice is two runs. Unknown columns become config keys, except those whose header names a measurement
 // ("time (ms)", "MFU", "throughput"), which are errors. Markdown tables read the same way.
 var TableFormat = &Format{
-	Name:  "table",
-	Doc:   "pipe-separated sweep table with a header row (tp | pp | … | time | TFLOPS)",
-	Sniff: sniffTable,
-	Read:  readTable,
+	Name:     "table",
+	Doc:      "pipe-separated sweep table with a header row (tp | pp | … | time | TFLOPS)",
+	Sniff:    sniffTable,
+	Read:     readTable,
+	UserKeys: true,
 }
 
 // A column role says what a table column holds.

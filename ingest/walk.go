@@ -216,21 +216,24 @@ func special(m fs.FileMode) string {
 // a forced format, in which that format finds none of its lines) is skipped: the reason is
 // returned instead of runs. Runs of a file below a directory record its path relative to the
 // directory as their File, and take config keys from the names of the directories between
-// (key=value parts, as in file names) where the file itself gives none.
-func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
-	runs, unclaimed, err := readFile(e.path, opts, e.root != "")
-	if unclaimed {
-		return nil, "no reader recognises its format", nil
+// (key=value parts, as in file names) where the file itself gives none. named reports
+// whether the runs' config keys were given by a user: the format's keys are user-written
+// (Format.UserKeys), or the file name, a sidecar, a directory name or --set gives a key.
+func readEntry(e entry, opts *Options) (runs []bench.Run, named bool, skip string, err error) {
+	runs, format, err := readFile(e.path, opts, e.root != "")
+	if format == nil && err == nil {
+		return nil, false, "no reader recognises its format", nil
 	}
 	if err != nil {
 		var nf *NotFormatError
 		if e.root != "" && errors.As(err, &nf) {
-			return nil, "no line of format " + nf.Format + " in it", nil
+			return nil, false, "no line of format " + nf.Format + " in it", nil
 		}
-		return nil, "", err
+		return nil, false, "", err
 	}
+	named = format.UserKeys || len(opts.Set) > 0 || namedByFile(e.path)
 	if e.root == "" {
-		return runs, "", nil
+		return runs, named, "", nil
 	}
 	rel, err := filepath.Rel(e.root, e.path)
 	if err != nil {
@@ -247,6 +250,9 @@ func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
 		runs[i].File = filepath.ToSlash(rel)
 	}
 	if len(dirKeys) > 0 {
+		// A directory the user named names the runs below it, even where the file gives
+		// the same keys.
+		named = true
 		// The directories' keys fill in what the file does not give.
 		rekey(runs, func(c bench.Config) bench.Config {
 			nc := c.Clone()
@@ -261,7 +267,7 @@ func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
 			return nc
 		})
 	}
-	return runs, "", nil
+	return runs, named, "", nil
 }
 
 // readHead returns the first SniffSize bytes of file.
@@ -309,21 +315,60 @@ func errNotThisFormat(file string, f *Format) error {
 	return &NotFormatError{SyntaxError: bench.SyntaxError{File: file, Msg: msg}, Format: f.Name}
 }
 
-// requireConfig fails on the first run that has no config key: such runs cannot be told
-// apart, so a 1-node and a 2-node run would be compared as one config.
-func requireConfig(runs []bench.Run) error {
-	for _, r := range runs {
-		if len(r.Config) > 0 {
+// batchKeys are the config keys a trainer log's content gives that describe the work of one
+// step, its batch and sequence: NeMo's global_batch_size (gbs), torchtitan's start line (gbs,
+// sl, tokens-per-step) and the mbs, gbs and sl of a Megatron-LM argument dump. A sweep holds
+// them fixed while it varies the layout (tp, pp, cp, ep, vpp, flags) and the scale (nodes,
+// gpus), so they cannot tell its runs apart.
+var batchKeys = map[string]bool{"gbs": true, "mbs": true, "sl": true, "tokens-per-step": true}
+
+// identifies reports whether cfg tells a run apart from other runs: any key does when a user
+// gave the keys (named), and otherwise a key other than the batch keys does.
+func identifies(cfg bench.Config, named bool) bool {
+	if named {
+		return len(cfg) > 0
+	}
+	for k := range cfg {
+		if !batchKeys[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// requireConfig fails on the first run whose config does not tell it apart (see
+// identifies); named[i] says whether a user gave the keys of runs[i]. Such runs would be
+// compared as one config: a 1-node with a 2-node run, an FSDP with a TP=2 layout.
+func requireConfig(runs []bench.Run, named []bool) error {
+	for i, r := range runs {
+		if identifies(r.Config, named[i]) {
 			continue
 		}
 		src := r.Source
 		if src == "" {
 			src = r.File
 		}
-		return fmt.Errorf("%s: the run has no config keys, so it cannot be told apart from other runs; "+
-			"give it one with --set key=value (e.g. --set tp=8 --set nodes=32), a sidecar JSON beside the log "+
-			"(run.log.json: {\"tp\": 8, \"nodes\": 32}), or key=value parts in the file or directory name "+
-			"(tp=8_pp=4_nodes=32.log, nodes=32/run.log); or pass --allow-no-config to gate every such run as one unnamed config", src)
+		return &noConfigError{source: src, config: r.Config}
 	}
 	return nil
+}
+
+// A noConfigError says that a run's config does not tell it apart from other runs.
+type noConfigError struct {
+	source string
+	config bench.Config // the keys it has: none, or only batch keys from the log's content
+}
+
+func (e *noConfigError) Error() string {
+	why := "the run has no config keys, so it cannot be told apart from other runs"
+	gate := "gate every such run as one unnamed config"
+	if len(e.config) > 0 {
+		why = "the run's only config keys, " + e.config.String() + ", are batch and sequence sizes read from the log itself, " +
+			"which runs on other node counts or parallel layouts share, so it cannot be told apart from them"
+		gate = "gate such runs by these keys alone"
+	}
+	return e.source + ": " + why + "; " +
+		"give it a key with --set key=value (e.g. --set tp=8 --set nodes=32), a sidecar JSON beside the log " +
+		"(run.log.json: {\"tp\": 8, \"nodes\": 32}), or key=value parts in the file or directory name " +
+		"(tp=8_pp=4_nodes=32.log, nodes=32/run.log); or pass --allow-no-config to " + gate
 }
