@@ -144,3 +144,15 @@ func ForgetMemory(dir string) error {
 	}
 	return nil
 }
+
+// IsMemoryRecord reports whether data is a memory record (MemoryFile's content, of any
+// schema): what perfgate's merge driver is handed when .gitattributes names memory.json
+// too.
+func IsMemoryRecord(data []byte) bool {
+	var probe struct {
+		Schema *int            `json:"schema"`
+		Store  *string         `json:"store"`
+		Memory json.RawMessage `json:"memory"`
+	}
+	return json.Unmarshal(data, &probe) == nil && probe.Schema != nil && probe.Store != nil
+}

@@ -358,7 +358,10 @@ not a sound store is refused with exit 2 and OURS is left as it was.
 Set it up once per clone, so that two nightly refresh branches merge without a hand-merge:
 
   git config merge.perfgate.driver "perfgate baseline merge %O %A %B"
-  echo 'baseline.txt merge=perfgate' >> perf/baseline/.gitattributes
+  printf 'baseline.txt merge=perfgate\nmemory.json merge=perfgate\n' >> perf/baseline/.gitattributes
+
+For memory.json (the memory the nightly update records, derived from the store) merge keeps
+OURS: a check of the merged store ignores it until the next update records one.
 
 BASE may be empty (the store was added on both branches).`,
 		Args: cobra.ExactArgs(3),
@@ -382,6 +385,14 @@ func runBaselineMerge(s *Streams, o *mergeOptions) error {
 			return inputError(err)
 		}
 		data[i] = b
+	}
+	if history.IsMemoryRecord(data[1]) {
+		// memory.json, recorded on both branches by their nightly updates: derived data
+		// that no merge of two records would make right. Ours stays; a check of the merged
+		// store finds it learned for other runs, ignores it (and says so), and the next
+		// update records one for the merged store.
+		fmt.Fprintf(s.Out, "perfgate: %s: a memory record (%s): kept ours; checks ignore it until the next baseline update records one for the merged store\n", o.ours, history.MemoryFile)
+		return nil
 	}
 	runs, st, err := baseline.MergeFiles(o.base, o.ours, o.theirs, data[0], data[1], data[2], o.window)
 	if err != nil {
