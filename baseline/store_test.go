@@ -1,9 +1,11 @@
 package baseline
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -153,5 +155,139 @@ func TestBenchstatReads(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "TFLOPS/GPU") {
 		t.Errorf("benchstat output lacks the TFLOPS table:\n%s", out)
+	}
+}
+
+// TestLongReasonRoundTrips: a failure's reason quotes the input that proves it, and a log line
+// can be longer than the 64 KiB lines benchfmt reads. Such a store was refused on its
+// read-back (exit 3, "token too long" at the line before), so one long OOM line stopped every
+// nightly update; it is written and read back whole, and the runs after it keep their lines.
+func TestLongReasonRoundTrips(t *testing.T) {
+	runs := seedRuns(t)
+	long := "train.log:7: " + strings.Repeat("CUDA out of memory. ", 5000)
+	for i := range runs {
+		if runs[i].Outcome == bench.OOM {
+			runs[i].Reason = long
+			break
+		}
+	}
+	dir := t.TempDir()
+	s := &Store{Dir: dir}
+	s.Merge(runs, DefaultWindow)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Runs) != len(runs) {
+		t.Fatalf("read back %d runs, want %d", len(back.Runs), len(runs))
+	}
+	found := false
+	for i, r := range back.Runs {
+		found = found || r.Reason == long
+		if diff := cmp.Diff(s.Runs[i].Metrics, r.Metrics); diff != "" {
+			t.Errorf("run %d (%s) metrics (-want +got):\n%s", i, r.Source, diff)
+		}
+	}
+	if !found {
+		t.Error("the long reason was not read back whole")
+	}
+}
+
+// TestMergeBackfillByDate: the window keeps each config's newest runs by date. A batch
+// ingested late with an older --date (a backfill, a re-run of an old night) went after the
+// stored batches and so counted as the newest: it pushed a newer night out of the window and
+// stayed in it, where the merge driver, which orders batches by date, would have dropped it.
+func TestMergeBackfillByDate(t *testing.T) {
+	night := func(day int) []bench.Run {
+		runs := seedRuns(t)
+		for i := range runs {
+			runs[i].Batch = fmt.Sprintf("n%d", day)
+			runs[i].Date = fmt.Sprintf("2026-11-%02dT03:00:00Z", day)
+		}
+		return runs
+	}
+	batches := func(s *Store) []string {
+		var bs []string
+		for _, r := range s.Runs {
+			if len(bs) == 0 || bs[len(bs)-1] != r.Batch {
+				bs = append(bs, r.Batch)
+			}
+		}
+		return bs
+	}
+	s := &Store{Dir: t.TempDir()}
+	for _, day := range []int{5, 6, 7} {
+		s.Merge(night(day), 3)
+	}
+	s.Merge(night(1), 3)
+	if got, want := batches(s), []string{"n5", "n6", "n7"}; !slices.Equal(got, want) {
+		t.Errorf("after a backfill of night 1, a window of 3 keeps %v, want %v", got, want)
+	}
+	s.Merge(night(6), 3) // a re-ingest stays where it is
+	s.Merge(night(4), 0) // without a window, the backfill is kept in its place
+	if got, want := batches(s), []string{"n4", "n5", "n6", "n7"}; !slices.Equal(got, want) {
+		t.Errorf("batches %v, want %v", got, want)
+	}
+	// A store whose batches are not all dated keeps the order of ingest.
+	u := &Store{Dir: t.TempDir()}
+	undated := night(9)
+	for i := range undated {
+		undated[i].Date = ""
+	}
+	u.Merge(night(5), 3)
+	u.Merge(undated, 3)
+	u.Merge(night(1), 3)
+	if got, want := batches(u), []string{"n5", "n9", "n1"}; !slices.Equal(got, want) {
+		t.Errorf("a store with an undated batch: batches %v, want %v", got, want)
+	}
+}
+
+// Matrix shards that share one --run-id each add their configs to the night's batch, and a
+// re-run of one shard replaces just its configs' runs: replacing the whole batch kept only
+// the last shard's runs.
+func TestMergeShardsShareRunID(t *testing.T) {
+	runs := seedRuns(t)
+	var first []string // the first shard's configs
+	for _, r := range runs {
+		if k := r.ConfigKey(); len(first) < 4 && !slices.Contains(first, k) {
+			first = append(first, k)
+		}
+	}
+	var shard1, shard2 []bench.Run
+	for _, r := range runs {
+		r.Batch = "nightly-77"
+		if slices.Contains(first, r.ConfigKey()) {
+			shard1 = append(shard1, r)
+		} else {
+			shard2 = append(shard2, r)
+		}
+	}
+	s := &Store{Dir: t.TempDir()}
+	s.Merge(shard1, DefaultWindow)
+	st := s.Merge(shard2, DefaultWindow)
+	if len(s.Runs) != len(runs) || st.Added != len(shard2) || st.ReplacedRuns != 0 {
+		t.Fatalf("second shard: %d runs stored, want %d; stats %+v", len(s.Runs), len(runs), st)
+	}
+	// The first shard again (a re-run under the same id): its runs are replaced, the second
+	// shard's stay.
+	again := slices.Clone(shard1)
+	for i := range again {
+		again[i].Commit = "rerun"
+	}
+	st = s.Merge(again, DefaultWindow)
+	if len(s.Runs) != len(runs) || st.Added != 0 || st.ReplacedRuns != len(shard1) || !slices.Equal(st.Replaced, []string{"nightly-77"}) {
+		t.Fatalf("re-run of the first shard: %d runs stored, want %d; stats %+v", len(s.Runs), len(runs), st)
+	}
+	var rerun int
+	for _, r := range s.Runs {
+		if r.Commit == "rerun" {
+			rerun++
+		}
+	}
+	if rerun != len(shard1) {
+		t.Errorf("%d runs of the re-run stored, want %d", rerun, len(shard1))
 	}
 }

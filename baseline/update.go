@@ -3,6 +3,7 @@ package baseline
 import (
 	"errors"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/perfgate/perfgate/bench"
@@ -11,28 +12,42 @@ import (
 
 // MergeStats says what a merge did.
 type MergeStats struct {
-	Added    int      // runs added
-	Replaced []string // batches that were already stored and were replaced in place
-	Pruned   int      // old runs dropped by the window
+	Added    int      // runs of configs their batch did not hold yet
+	Replaced []string // batches already stored that incoming runs went into
+	// ReplacedRuns counts the stored runs that incoming runs of the same batch and config
+	// replaced.
+	ReplacedRuns int
+	Pruned       int // old runs dropped by the window
 }
 
-// Merge folds incoming runs into the store. Runs of a batch already stored replace that batch
-// where it stands, so ingesting the same results twice changes nothing. Then only the newest
-// window runs of each config are kept (window <= 0 keeps everything).
+// Merge folds incoming runs into the store. Runs of a batch already stored replace that
+// batch's runs of the same configs where the batch stands, so ingesting the same results
+// twice changes nothing, and the batch's runs of other configs stay: matrix shards that share
+// one --run-id each add their configs to the night's batch, and a re-run of one failed shard
+// replaces just its configs (replacing the whole batch lost the other shards' runs). The batches are kept
+// in date order when every batch has an RFC 3339 date (a new batch goes after the stored ones
+// unless it is older: a backfill with --date), as the merge driver orders them, so that the
+// window counts the newest runs by date. Then only the newest window runs of each config are
+// kept (window <= 0 keeps everything).
 func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	var st MergeStats
-	// Incoming runs by batch, as indices, in order of first appearance.
+	// Incoming runs by batch, as indices, in order of first appearance, and the configs
+	// each incoming batch holds.
 	byBatch := map[string][]int{}
 	var order []string
+	configs := map[string]map[string]bool{}
 	for i := range incoming {
 		b := incoming[i].Batch
 		if _, ok := byBatch[b]; !ok {
 			order = append(order, b)
+			configs[b] = map[string]bool{}
 		}
 		byBatch[b] = append(byBatch[b], i)
+		configs[b][incoming[i].ConfigKey()] = true
 	}
 	merged := make([]bench.Run, 0, len(s.Runs)+len(incoming))
-	done := map[string]bool{} // incoming batches already stored, now replaced
+	done := map[string]bool{}   // incoming batches already stored
+	stored := map[string]bool{} // batch and config of the stored runs replaced
 	for i := range s.Runs {
 		r := &s.Runs[i]
 		if in, ok := byBatch[r.Batch]; ok {
@@ -43,7 +58,11 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 				}
 				st.Replaced = append(st.Replaced, r.Batch)
 			}
-			continue
+			if k := r.ConfigKey(); configs[r.Batch][k] {
+				st.ReplacedRuns++
+				stored[r.Batch+"\x00"+k] = true
+				continue
+			}
 		}
 		merged = append(merged, *r)
 	}
@@ -52,9 +71,14 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			for _, j := range byBatch[b] {
 				merged = append(merged, incoming[j])
 			}
-			st.Added += len(byBatch[b])
+		}
+		for _, j := range byBatch[b] {
+			if !stored[b+"\x00"+incoming[j].ConfigKey()] {
+				st.Added++
+			}
 		}
 	}
+	merged = inDateOrder(merged)
 	if window > 0 {
 		// Count runs per config from the newest; keep a run while its config has at most
 		// window newer-or-equal runs. Runs are compacted in place.
@@ -81,6 +105,53 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		s.Window = window
 	}
 	return st
+}
+
+// inDateOrder returns runs with their batches in date order, each batch's runs together and
+// in their order, batches of one date in their order; runs as they are when a batch has no
+// RFC 3339 date (a store written from inputs without one), or when they are in order already.
+func inDateOrder(runs []bench.Run) []bench.Run {
+	type blk struct {
+		batch string
+		date  time.Time
+	}
+	var blocks []blk
+	seen := map[string]bool{}
+	sorted := true
+	for i := range runs {
+		r := &runs[i]
+		if n := len(blocks); n > 0 && blocks[n-1].batch == r.Batch {
+			continue
+		}
+		d, err := time.Parse(time.RFC3339, r.Date)
+		if err != nil {
+			return runs
+		}
+		if seen[r.Batch] {
+			sorted = false // a batch in two places
+			continue
+		}
+		seen[r.Batch] = true
+		if n := len(blocks); n > 0 && d.Before(blocks[n-1].date) {
+			sorted = false
+		}
+		blocks = append(blocks, blk{r.Batch, d})
+	}
+	if sorted {
+		return runs
+	}
+	slices.SortStableFunc(blocks, func(a, b blk) int { return a.date.Compare(b.date) })
+	byBatch := make(map[string][]int, len(blocks))
+	for i := range runs {
+		byBatch[runs[i].Batch] = append(byBatch[runs[i].Batch], i)
+	}
+	out := make([]bench.Run, 0, len(runs))
+	for _, b := range blocks {
+		for _, i := range byBatch[b.batch] {
+			out = append(out, runs[i])
+		}
+	}
+	return out
 }
 
 // Save writes the store atomically: to a temporary file in the same directory, synced, then

@@ -10,6 +10,9 @@ package bench
 // (sequence parallelism, Transformer Engine, bf16…) stay out of it; ingest keeps them, with
 // every other launch argument, in Run.Args.
 
+// noFlags are the ways a table cell says "no additional arguments", like an empty cell or "-".
+var noFlags = map[string]bool{"none": true, "n/a": true, "na": true, "null": true, "—": true, "–": true}
+
 // flagAliases maps other spellings of a flag token to its canonical token.
 var flagAliases = map[string]string{
 	"distributed-optimizer":     "dist-opt",
@@ -60,6 +63,9 @@ func vocabulary(tokens []string) []string {
 	}
 	if has["recompute"] {
 		delete(has, "recompute")
+		// "recompute, full" is Megatron's --recompute-granularity full, as "recompute" alone
+		// is: the method, if any, says which full recomputation.
+		delete(has, "full")
 		switch {
 		case has["block"]:
 			delete(has, "block")

@@ -16,6 +16,17 @@ func TestCanonicalFlagsVocabulary(t *testing.T) {
 		{"None", "none"},
 		{"block", "block"},
 		{"tp-comm-overlap", "tp-overlap"},
+		// "recompute, full" is recompute_granularity full, the recompute-full of a log, not
+		// the flags full+recompute-full that no log ever has.
+		{"recompute, full", "recompute-full"},
+		{"recompute, full, block", "recompute-block"},
+		{"full", "full"},
+		// Cells that say "no additional arguments" are none, as "-" and "" are: "N/A" was
+		// split as the "overlap-grad/param" shorthand into the flags a+n.
+		{"N/A", "none"},
+		{"n/a, dist-opt", "dist-opt"},
+		{"—", "none"},
+		{"-", "none"},
 	} {
 		got := CanonicalFlags(tt.in)
 		if got != tt.want {

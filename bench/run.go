@@ -289,13 +289,16 @@ func CanonicalFlags(s string) string {
 	var out []string
 	add := func(t string) {
 		t = strings.Trim(t, "-_")
-		if t == "" || t == "none" || seen[t] {
+		if t == "" || noFlags[t] || seen[t] {
 			return
 		}
 		seen[t] = true
 		out = append(out, t)
 	}
 	for _, f := range fields {
+		if noFlags[f] {
+			continue // before the "/" shorthand, which would make "n/a" the flags a+n
+		}
 		if !strings.Contains(f, "/") {
 			add(f)
 			continue

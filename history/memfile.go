@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
+	"github.com/perfgate/perfgate/baseline"
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/internal/atomicfile"
@@ -52,12 +55,26 @@ func (l learnedWith) equal(m learnedWith) bool {
 	return l.MinHistoryRuns == m.MinHistoryRuns && slices.Equal(l.SpeedMetrics, m.SpeedMetrics)
 }
 
-// storeDigest identifies a store's runs by their configs and batches, whatever the file's
-// formatting: the memory recorded for a store is valid for that store only.
+// storeDigest identifies a store's runs, whatever the file's formatting: the memory recorded
+// for a store is valid for that store only. A run counts with everything of it that the
+// memory is learned from (check.NoisyMemory): its config, batch, date, commit, outcome and
+// each metric's values, so a value edited by hand makes the record another store's too.
 func storeDigest(runs []bench.Run) string {
 	ids := make([]string, len(runs))
-	for i, r := range runs {
-		ids[i] = r.ConfigKey() + "\x00" + r.Batch
+	var b []byte
+	for i := range runs {
+		r := &runs[i]
+		b = append(b[:0], r.ConfigKey()...)
+		for _, f := range [...]string{r.Batch, r.Date, r.Commit, string(r.Outcome)} {
+			b = append(append(b, 0), f...)
+		}
+		for _, m := range r.Metrics {
+			b = append(append(b, 0), m.Name...)
+			for _, v := range m.Values {
+				b = strconv.AppendFloat(append(b, ' '), v, 'g', -1, 64)
+			}
+		}
+		ids[i] = string(b)
 	}
 	slices.Sort(ids)
 	h := sha256.New()
@@ -72,7 +89,17 @@ func storeDigest(runs []bench.Run) string {
 // older runs of its history in commits commits (as Older counted them), to dir/MemoryFile,
 // atomically; the caller holds the store's lock (baseline.Update) and has removed the record
 // and its temporary files (ForgetMemory).
+//
+// In a shallow clone that cut the history short of MemoryCommits commits it records nothing:
+// Older finds older runs there too (those of the versions the
+// clone holds, such as the runs this update pruned), and a record learned from them would
+// be read by every check of the store, in full clones too, in place of the month of history
+// the memory is meant to learn from. So an update in a shallow clone removes the record, as
+// the README says.
 func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commits int, opts check.Options) error {
+	if commits < MemoryCommits && baseline.Shallow(context.Background(), dir) {
+		return nil
+	}
 	rec := memoryRecord{Schema: memorySchema, Store: storeDigest(runs), Learned: learnedWithOf(opts), Runs: older, Commits: commits, Memory: mem}
 	data, err := json.MarshalIndent(rec, "", " ")
 	if err != nil {

@@ -3,7 +3,9 @@ package history
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -128,5 +130,110 @@ func TestRecordIgnoredSays(t *testing.T) {
 	}
 	if _, remark, ok := RecordedMemory(dir, runs, check.DefaultOptions); ok || remark != (check.MemoryRecordIgnored{}) {
 		t.Errorf("conflicted record: used %v, remark %+v", ok, remark)
+	}
+}
+
+// TestRecordedMemoryValues: the memory is learned from the store's values too, so a value
+// edited by hand (the configs and batches as they were) makes the record another store's;
+// the same runs read back in another order are still the same store.
+func TestRecordedMemoryValues(t *testing.T) {
+	var runs []bench.Run
+	for night := 1; night <= 3; night++ {
+		for tp := 1; tp <= 2; tp++ {
+			runs = append(runs, bench.Run{
+				Config: bench.Config{"tp": fmt.Sprint(tp)}, Outcome: bench.OK, Batch: fmt.Sprintf("nightly-%d", night),
+				Date:    fmt.Sprintf("2026-11-0%dT03:00:00Z", night),
+				Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{40 + float64(tp) + float64(night)/10}}},
+			})
+		}
+	}
+	dir := t.TempDir()
+	if err := RecordMemory(dir, runs, &check.Memory{Noisy: map[string]float64{"tp=1": 0.5}, Own: map[string]check.OwnNoise{}}, 12, 4, check.DefaultOptions); err != nil {
+		t.Fatal(err)
+	}
+	// edited returns a deep enough copy of runs with run i changed by edit.
+	edited := func(i int, edit func(*bench.Run)) []bench.Run {
+		out := slices.Clone(runs)
+		out[i].Metrics = slices.Clone(out[i].Metrics)
+		out[i].Metrics[0].Values = slices.Clone(out[i].Metrics[0].Values)
+		edit(&out[i])
+		return out
+	}
+	if _, _, ok := RecordedMemory(dir, slices.Clone(runs), check.DefaultOptions); !ok {
+		t.Fatal("the recorded store: record not used")
+	}
+	rev := slices.Clone(runs)
+	slices.Reverse(rev)
+	if _, _, ok := RecordedMemory(dir, rev, check.DefaultOptions); !ok {
+		t.Error("the same runs in another order: record not used")
+	}
+	for name, edit := range map[string]func(*bench.Run){
+		"value":   func(r *bench.Run) { r.Metrics[0].Values[0] = 60 },
+		"metric":  func(r *bench.Run) { r.Metrics[0].Name = "TFLOPS/GPU" },
+		"date":    func(r *bench.Run) { r.Date = "2026-10-01T03:00:00Z" },
+		"outcome": func(r *bench.Run) { r.Outcome, r.Metrics = bench.OOM, nil },
+	} {
+		_, remark, ok := RecordedMemory(dir, edited(2, edit), check.DefaultOptions)
+		if ok || remark != (check.MemoryRecordIgnored{OtherRuns: true}) {
+			t.Errorf("a store with a %s edited by hand: record used %v, remark %+v", name, ok, remark)
+		}
+	}
+}
+
+// TestRecordMemoryShallow: in a shallow clone Older finds the runs of the few versions the
+// clone holds (the runs the update pruned), and a memory learned from them, recorded, would
+// be read by every check of the store in place of its month of history. The nightly update
+// there records none, as the README says; a full clone, and a shallow one deep enough for
+// MemoryCommits commits, record it.
+func TestRecordMemoryShallow(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH")
+	}
+	root := t.TempDir()
+	run := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	full := filepath.Join(root, "full")
+	if err := os.MkdirAll(filepath.Join(full, "perf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run(full, "init", "-q")
+	for night := 1; night <= 3; night++ {
+		if err := os.WriteFile(filepath.Join(full, "perf", "baseline.txt"), []byte(fmt.Sprintf("night %d\n", night)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		run(full, "add", "-A")
+		run(full, "commit", "-q", "-m", fmt.Sprint("night ", night))
+	}
+	shallow := filepath.Join(root, "shallow")
+	run(root, "clone", "-q", "--depth", "1", "file://"+full, shallow)
+
+	runs := []bench.Run{{Config: bench.Config{"tp": "1"}, Outcome: bench.OK, Batch: "nightly-3"}}
+	mem := &check.Memory{Noisy: map[string]float64{"tp=1": 0.5}, Own: map[string]check.OwnNoise{}}
+	for _, tt := range []struct {
+		name    string
+		dir     string
+		commits int
+		want    bool
+	}{
+		{"full clone", filepath.Join(full, "perf"), 2, true},
+		{"shallow clone", filepath.Join(shallow, "perf"), 1, false},
+		{"shallow clone holding MemoryCommits commits", filepath.Join(shallow, "perf"), MemoryCommits, true},
+	} {
+		path := filepath.Join(tt.dir, MemoryFile)
+		os.Remove(path)
+		if err := RecordMemory(tt.dir, runs, mem, 1, tt.commits, check.DefaultOptions); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if _, err := os.Stat(path); (err == nil) != tt.want {
+			t.Errorf("%s: memory recorded %v, want %v", tt.name, err == nil, tt.want)
+		}
 	}
 }

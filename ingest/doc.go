@@ -17,7 +17,8 @@
 //
 // Formats is the list of readers, tried in order by Detect; ReadAll (and ReadPaths, its runs)
 // reads files and directories, validates what no single reader can (directions, one unit per
-// metric, usable values, a config key on every run) and fails with a SyntaxError
+// metric, usable values, a config key that tells every run apart: not only the batch and
+// sequence sizes a trainer log printed) and fails with a SyntaxError
 // ("file:line: what is wrong") on the first bad input. A directory's files that no reader
 // claims are skipped and listed in Input.Skipped. No reader panics on any input: each is
 // fuzzed.

@@ -20,10 +20,11 @@ import (
 // "date" and "run" are provenance, not config. "Unit … better=higher|lower" lines set metric
 // directions; otherwise the unit decides (see DirectionOf).
 var GoBenchFormat = &Format{
-	Name:  "gobench",
-	Doc:   "Go benchmark format (go test -bench, benchstat input, perfgate baselines)",
-	Sniff: sniffGoBench,
-	Read:  readGoBench,
+	Name:     "gobench",
+	Doc:      "Go benchmark format (go test -bench, benchstat input, perfgate baselines)",
+	Sniff:    sniffGoBench,
+	Read:     readGoBench,
+	UserKeys: true,
 }
 
 func sniffGoBench(file string, head []byte) bool {

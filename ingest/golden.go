@@ -155,7 +155,7 @@ func readGolden(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		run.Notes = append(run.Notes, strconv.Itoa(gaps)+" iteration-time steps are \"nan\" (not logged) and were skipped")
 	}
 	run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: times.after(limit)})
-	if vs := tput.after(limit); len(vs) > 0 && positive(vs) {
+	if vs := tput.after(limit); len(vs) > 0 && measurable(vs, bench.MetricTFLOPS) {
 		run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: vs})
 	}
 	maxMem := math.Inf(-1)

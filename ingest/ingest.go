@@ -43,9 +43,11 @@ type Options struct {
 	// boolean adds its name as a flag, another value its name and value. The per-repository
 	// config file is where a repository lists them.
 	KeyArgs []string
-	// AllowNoConfig accepts runs whose input gives no config key at all, gating them as the
-	// one unnamed config. Without it such a run is an input error: runs without a config
-	// would silently be compared with each other whatever they ran.
+	// AllowNoConfig accepts runs whose input gives no config key that tells them apart: no
+	// key at all, or, for a trainer log, only the batch and sequence sizes the log itself
+	// prints (see identifies). Such runs are gated as one config each per distinct key (the
+	// bare unnamed config when there is none). Without it such a run is an input error: a
+	// 1-node and a 2-node run would silently be compared with each other.
 	AllowNoConfig bool
 
 	// names, set by ReadAll, interns Go benchmark configs across the files of one read.
@@ -70,10 +72,20 @@ type Format struct {
 	// Read parses one file. It returns every run in it, or a *SyntaxError naming the first
 	// problem. It must not retain r.
 	Read func(file string, r io.Reader, opts *Options) ([]bench.Run, error)
+	// UserKeys reports that the config keys in a file of this format were written by a user
+	// to name its runs (a table's columns, a JSON Lines "config" object, Go benchmark names),
+	// so any one key tells a run apart. Otherwise the file is a program's own output (a
+	// trainer log), whose content gives only the keys the program happens to print, and
+	// batch and sequence sizes alone do not tell its runs apart (see identifies).
+	UserKeys bool
 }
 
 // SniffSize is how many leading bytes detection looks at.
 const SniffSize = 64 << 10
+
+// utf8BOM is the byte-order mark some editors put at the start of a UTF-8 file; readers never
+// see it.
+var utf8BOM = []byte("\ufeff")
 
 // Formats lists every supported input format in detection order: the first whose Sniff
 // accepts a file reads it.
@@ -133,19 +145,30 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 }
 
 // ReadAll reads every file named in paths. A directory contributes the regular files below
-// it, in lexical order, skipping hidden files and sidecar *.json files that describe a log,
+// it, following symbolic links and reading a file reached twice once, in lexical order,
+// skipping hidden files and sidecar *.json files that describe a log,
 // and skipping, with a note in Input.Skipped, files that no reader claims (a README, a Slurm
 // script, a model_config.yaml). Files are parsed concurrently, one per CPU, and their runs
 // returned in order. It fails on the first bad file (in order), when the paths hold no
-// results at all, and when a run has no config key (unless Options.AllowNoConfig).
+// results at all, and when a run's config does not tell it apart from other runs: it has no
+// key, or it is a trainer log's and has only the batch and sequence sizes the log printed,
+// with no key from a user (unless Options.AllowNoConfig).
 func ReadAll(paths []string, opts *Options) (*Input, error) {
-	var files []entry
+	var found []walked
 	for _, p := range paths {
 		fs, err := expand(p, opts)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, fs...)
+		found = append(found, fs...)
+	}
+	// A file named twice (results/a.log results/, or the same file given twice by a script)
+	// is read once: its runs counted twice would be two samples of one run.
+	var seen readOnce
+	files := make([]entry, len(found))
+	for i := range found {
+		seen.check(&found[i])
+		files[i] = found[i].entry
 	}
 	// The files of one read share one config per benchmark name (a sweep's files name the
 	// same configs), so each is parsed and keyed once, not once per file.
@@ -157,6 +180,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	opts = &shared
 	type result struct {
 		runs    []bench.Run
+		named   bool // a user gave the runs' config keys (see readEntry)
 		err     error
 		skipped string
 	}
@@ -173,13 +197,13 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 					results[i] = result{skipped: files[i].skip}
 					continue
 				}
-				rs, skip, err := readEntry(files[i], opts)
+				rs, named, skip, err := readEntry(files[i], opts)
 				if err == nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
 						summarize(rs, opts.Summarize)
 					}
 				}
-				results[i] = result{rs, err, skip}
+				results[i] = result{rs, named, err, skip}
 			}
 		}()
 	}
@@ -196,12 +220,16 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		n += len(r.runs)
 	}
 	in := &Input{Runs: make([]bench.Run, 0, n)}
+	named := make([]bool, 0, n) // per run: whether a user gave its config keys
 	for i := range results {
 		if results[i].skipped != "" {
 			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: results[i].skipped})
 			continue
 		}
 		in.Runs = append(in.Runs, results[i].runs...)
+		for range results[i].runs {
+			named = append(named, results[i].named)
+		}
 		results[i].runs = nil // let each file's slice go once copied
 	}
 	if len(in.Runs) == 0 {
@@ -215,7 +243,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		return nil, err
 	}
 	if !opts.AllowNoConfig {
-		if err := requireConfig(in.Runs); err != nil {
+		if err := requireConfig(in.Runs, named); err != nil {
 			return nil, err
 		}
 	}
@@ -279,51 +307,61 @@ func Validate(runs []bench.Run) error {
 
 // readFile reads one results file, detecting its format unless opts forces one. Each run's
 // Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
-// same file twice yields the same runs. It reports whether the file is unclaimed: with
-// skipUnclaimed (a file found below a directory, which a walk skips when no format claims
-// it), a file that no format claims is unclaimed rather than an error, told before the check
-// for a baseline store's file, as readEntry has always told it. The format is detected once,
-// on the head the read then goes on from.
-func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool, error) {
+// same file twice yields the same runs. It returns the format the file was read in, or nil
+// and no error when the file is unclaimed: with skipUnclaimed (a file found below a
+// directory, which a walk skips when no format claims it), a file that no format claims is
+// unclaimed rather than an error, told before the check for a baseline store's file, as
+// readEntry has always told it. The format is detected once, on the head the read then goes
+// on from.
+func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, *Format, error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	h := sha256.New()
 	br := bufio.NewReaderSize(io.TeeReader(f, h), SniffSize)
 	head, err := br.Peek(SniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, false, fmt.Errorf("%s: %w", file, err)
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if bytes.HasPrefix(head, utf8BOM) {
+		// Editors on Windows (Notepad, Excel's "CSV UTF-8") start a file with a byte-order
+		// mark; left in, it hides a JSON Lines or Go benchmark file from detection and makes
+		// a table's first column "\ufefftp", a config key that matches nothing.
+		head = head[len(utf8BOM):]
+		if _, err := br.Discard(len(utf8BOM)); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", file, err)
+		}
 	}
 	var format *Format
 	if opts.forced() {
 		format, err = LookupFormat(opts.Format)
 	} else if format, err = Detect(file, head); err != nil && skipUnclaimed {
-		return nil, true, nil
+		return nil, nil, nil
 	}
 	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
-		return nil, false, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
+		return nil, nil, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	runs, err := format.Read(file, br, opts)
 	if errors.Is(err, errNoLines) {
-		return nil, false, errNotThisFormat(file, format)
+		return nil, nil, errNotThisFormat(file, format)
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	// Drain, so the hash covers the whole file even if the reader stopped early.
 	if _, err := io.Copy(io.Discard, br); err != nil {
-		return nil, false, fmt.Errorf("%s: %w", file, err)
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
 	}
 	if len(runs) == 0 {
-		return nil, false, &bench.SyntaxError{File: file, Msg: "no results found (format " + format.Name + ")"}
+		return nil, nil, &bench.SyntaxError{File: file, Msg: "no results found (format " + format.Name + ")"}
 	}
 	batch := opts.Batch
 	if batch == "" {
@@ -355,7 +393,7 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, bool
 			return c
 		})
 	}
-	return runs, false, nil
+	return runs, format, nil
 }
 
 // A keyedConfig is an interned config with its key.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -17,17 +18,19 @@ import (
 //	{"config":{"tp":8,"pp":4,"gbs":1024},"metric":"TFLOPS/GPU","unit":"TFLOPS/GPU","better":"higher","values":[148.2,148.9],"outcome":"ok","run":"nightly-42"}
 //	{"config":{"tp":8,"pp":8,"mbs":4,"gbs":1024},"metric":"TFLOPS/GPU","outcome":"oom","reason":"CUDA out of memory","run":"nightly-42"}
 //
-// Fields: config (object of strings or numbers; "flags" is canonicalised), metric (name),
+// Fields: config (object of strings or numbers; "flags" is canonicalised, and the integer keys
+// tp, pp, vpp, cp, ep, mbs, gbs, sl, nodes, gpus must be positive whole numbers), metric (name),
 // unit (defaults to metric), better ("higher"/"lower"; defaults from the unit), values
 // (samples of one run, for example one per iteration), outcome ("ok", "oom", "error"; default
 // "ok"), reason, run (run id), date, commit. Lines with the same run and config make one run;
 // without "run", all lines of a config in a file make one run. Blank lines and lines starting
 // with "#" or "//" are skipped.
 var JSONLFormat = &Format{
-	Name:  "jsonl",
-	Doc:   `JSON Lines: {"config":{…},"metric":…,"values":[…],"outcome":…,"run":…} per line`,
-	Sniff: sniffJSONL,
-	Read:  readJSONL,
+	Name:     "jsonl",
+	Doc:      `JSON Lines: {"config":{…},"metric":…,"values":[…],"outcome":…,"run":…} per line`,
+	Sniff:    sniffJSONL,
+	Read:     readJSONL,
+	UserKeys: true,
 }
 
 // A jsonlRecord is one line of the JSON Lines format.
@@ -104,6 +107,12 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		if unit == "" {
 			unit = rec.Metric
 		}
+		for _, f := range [...]struct{ name, v string }{{"metric", rec.Metric}, {"unit", unit}} {
+			if strings.IndexFunc(f.v, unicode.IsSpace) >= 0 {
+				// Go benchmark lines, and so the baseline store, separate fields by spaces.
+				return nil, bench.Errorf(file, lineNo, "%s %q contains a space; a metric name or unit is one word, e.g. \"TFLOPS/GPU\"", f.name, f.v)
+			}
+		}
 		better := bench.DirectionOf(unit)
 		if rec.Better != "" {
 			b, ok := bench.ParseBetter(rec.Better)
@@ -151,6 +160,9 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		if m.Unit != unit {
 			return nil, bench.Errorf(file, lineNo, "metric %q in unit %q, but in %q earlier in this run; mixed units for one metric", rec.Metric, unit, m.Unit)
 		}
+		if m.Better != better {
+			return nil, bench.Errorf(file, lineNo, "metric %q is %s-is-better here but %s-is-better earlier in this run", rec.Metric, better, m.Better)
+		}
 		m.Values = append(m.Values, rec.Values...)
 	}
 	if err := sc.Err(); err != nil {
@@ -179,8 +191,12 @@ func jsonlConfig(raw map[string]json.RawMessage) (bench.Config, error) {
 		if k == "" || strings.TrimSpace(s) == "" {
 			return nil, fmt.Errorf("config %q: empty key or value", k)
 		}
-		if k == "flags" {
-			s = bench.CanonicalFlags(s)
+		// As in sidecars: canonical flags, and tp, pp, gbs … as plain positive integers, so
+		// that a harness's 8.0 (Python's float, pandas' to_json) is the tp=8 of tables and
+		// logs rather than a config of its own that matches nothing.
+		s, err := configValue(k, s)
+		if err != nil {
+			return nil, fmt.Errorf("config %q: %v", k, err)
 		}
 		cfg[k] = s
 	}

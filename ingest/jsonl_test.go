@@ -36,6 +36,18 @@ func TestJSONLBadInput(t *testing.T) {
 			`j.jsonl:2: metric "TFLOPS/GPU" in unit "TFLOP/s", but in "TFLOPS/GPU" earlier in this run; mixed units for one metric`},
 		{"contradicting outcome", jsonlOK + `{"config":{"tp":8,"pp":4},"metric":"TFLOPS/GPU","outcome":"oom","run":"r1"}` + "\n",
 			`j.jsonl:2: outcome "oom" contradicts "ok" given for the same run at j.jsonl:1`},
+		// A second line of a run that gave the metric the other direction was merged into
+		// the run under the first line's direction, its own silently dropped.
+		{"two directions in a run", jsonlOK + `{"config":{"tp":8,"pp":4},"metric":"TFLOPS/GPU","better":"lower","values":[1],"run":"r1"}` + "\n",
+			`j.jsonl:2: metric "TFLOPS/GPU" is lower-is-better here but higher-is-better earlier in this run`},
+		// A space in a metric name or unit made "baseline update" fail on the store it was
+		// about to write ("baseline.txt:4: expected key=value"), naming no input line.
+		{"space in a metric", `{"config":{"tp":8},"metric":"TFLOPS /GPU","values":[1]}` + "\n", `j.jsonl:1: metric "TFLOPS /GPU" contains a space`},
+		{"no-break space in a unit", `{"config":{"tp":8},"metric":"m","unit":"ms\u00a0x","better":"lower","values":[1]}` + "\n", `j.jsonl:1: unit "ms\u00a0x" contains a space`},
+		// Integer keys are positive whole numbers, as in tables and sidecars, not a config
+		// of their own ("tp=8.5", "tp=-8") that no table or log ever matches.
+		{"fractional tp", `{"config":{"tp":8.5},"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: config "tp": "8.5" is not a positive whole number`},
+		{"negative nodes", `{"config":{"nodes":-2},"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: config "nodes": "-2" is not a positive whole number`},
 		{"line numbers count comments", "# header\n\n// c\n" + `{"config":{"tp":8},"metric":"TFLOPS/GPU","outcome":"bad"}` + "\n", `j.jsonl:4: outcome "bad"`},
 	}
 	for _, tt := range tests {
@@ -99,7 +111,8 @@ func TestJSONLGood(t *testing.T) {
 		`{"config":{"tp":8,"pp":4,"gbs":1024,"flags":"dist-opt+overlap-grad"},"metric":"TFLOPS/GPU","values":[150],"run":"n43"}` + "\n" +
 		`{"config":{"tp":8,"pp":8,"mbs":4,"gbs":1024},"metric":"TFLOPS/GPU","outcome":"OOM","reason":"CUDA out of memory","run":"n42"}` + "\n" +
 		`{"config":{"tp":"4","pp":8,"lr":1.5e-4},"metric":"tokens/s/GPU","values":[3000],"better":"higher"}` + "\n" +
-		`{"config":{"tp":"4","pp":8,"lr":1.5e-4},"metric":"tokens/s/GPU","values":[3010]}` + "\n"
+		`{"config":{"tp":"4","pp":8,"lr":1.5e-4},"metric":"tokens/s/GPU","values":[3010]}` + "\n" +
+		`{"config":{"tp":8.0,"pp":"4","gbs":1.024e3,"flags":"dist-opt+overlap-grad"},"metric":"TFLOPS/GPU","values":[151],"run":"n44"}` + "\n"
 	runs, err := readCore(JSONLFormat, "j.jsonl", in)
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +139,10 @@ func TestJSONLGood(t *testing.T) {
 		// Numbers in the config are kept as written; without "run", a config's lines make one run.
 		{Key: "tp=4/pp=8/lr=1.5e-4", Outcome: "ok", Source: "j.jsonl:8",
 			Samples: map[string][]float64{"tokens/s/GPU higher": {3000, 3010}}},
+		// except the integer keys (tp, pp, gbs …), which are plain integers however written:
+		// a Python harness's 8.0 is the tp=8 of tables and logs.
+		{Key: "tp=8/pp=4/gbs=1024/flags=dist-opt+overlap-grad", Outcome: "ok", Source: "j.jsonl:10", Batch: "n44",
+			Samples: map[string][]float64{"TFLOPS/GPU higher": {151}}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("runs (-want +got):\n%s", diff)

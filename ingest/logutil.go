@@ -517,10 +517,13 @@ func (s *series) after(limit int) []float64 {
 	return out
 }
 
-// positive reports whether every value is positive and finite.
-func positive(vs []float64) bool {
+// measurable reports whether every value is a throughput a run can measure in unit: positive,
+// finite and not beyond the unit's range (bench.CheckValue), so that a garbled line
+// ("tflops: 100001", an iteration time of 1 ms on a 70B model) leaves the metric out with a
+// note rather than handing the check a value that no baseline should hold.
+func measurable(vs []float64, unit string) bool {
 	for _, v := range vs {
-		if !(v > 0) || !finite(v) {
+		if bench.CheckValue(v, unit, bench.Higher) != "" {
 			return false
 		}
 	}

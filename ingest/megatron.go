@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -547,7 +548,7 @@ func (p *megatronParser) finish(m *megatronRun) (bench.Run, error) {
 	if len(m.tgs) > 0 {
 		var tgs []float64
 		for i := from; i < len(m.iters); i++ {
-			if i < len(m.tgs) && m.tgs[i] > 0 && finite(m.tgs[i]) {
+			if i < len(m.tgs) && measurable(m.tgs[i:i+1], MetricTokens) {
 				tgs = append(tgs, m.tgs[i])
 			}
 		}
@@ -574,10 +575,8 @@ func (p *megatronParser) throughput(m *megatronRun, from int) ([]float64, string
 	}
 	if logged {
 		out := append([]float64(nil), m.tflops[from:]...)
-		for _, v := range out {
-			if !(v > 0) || !finite(v) {
-				return nil, "logged TFLOP/s/GPU includes a value that is not positive; TFLOPS/GPU left out"
-			}
+		if !measurable(out, bench.MetricTFLOPS) {
+			return nil, "logged TFLOP/s/GPU includes a value that is not positive or beyond what a run can measure; TFLOPS/GPU left out"
 		}
 		return out, ""
 	}
@@ -706,6 +705,9 @@ func computeMegatronTFLOPS(m *megatronRun, from int) ([]float64, string) {
 		v := flops.TFLOPSPerGPU(f, m.times[i], world)
 		if !(v > 0) || !finite(v) {
 			return nil, "no TFLOPS/GPU: an iteration time of zero gives no throughput"
+		}
+		if !measurable([]float64{v}, bench.MetricTFLOPS) {
+			return nil, fmt.Sprintf("no TFLOPS/GPU: iteration %d's time of %g s gives %.4g TFLOPS/GPU, beyond what a run can measure; check the argument dump's model shape and world_size", m.iters[i], m.times[i], v)
 		}
 		out = append(out, v)
 	}

@@ -53,6 +53,7 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		start          int
 		offset         int // iterations of the epochs before this one
 		prevIter       = -1
+		prevEpoch      = -1
 		prevTotal      int
 		lastIdx        = -1
 		ignored        int
@@ -71,7 +72,7 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			continue
 		}
 		rest := line[i+len(kwTrainingEpoch):]
-		_, k, ok := intAt(rest)
+		epoch, k, ok := intAt(rest)
 		if !ok || !bytes.HasPrefix(rest[k:], kwCommaIter) {
 			continue
 		}
@@ -84,11 +85,12 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		if k < len(rest) && rest[k] == '/' {
 			total, _, _ = intAt(rest[k+1:])
 		}
-		if it < prevIter {
-			// A new epoch restarts the iteration count.
+		if it < prevIter && epoch > prevEpoch {
+			// A new epoch restarts the iteration count. One that does not (a second job
+			// appended to the log, a line printed again) gives lines that do not advance.
 			offset += max(prevTotal, prevIter+1)
 		}
-		prevIter, prevTotal = it, total
+		prevIter, prevTotal, prevEpoch = it, total, epoch
 		idx := offset + it
 		if idx <= lastIdx {
 			ignored++
@@ -224,8 +226,8 @@ func simpleRun(file string, opts *Options, l simpleLog) ([]bench.Run, error) {
 		if len(vs) == 0 {
 			return
 		}
-		if better == bench.Higher && !positive(vs) {
-			run.Notes = append(run.Notes, name+" includes a value that is not positive; left out")
+		if better == bench.Higher && !measurable(vs, name) {
+			run.Notes = append(run.Notes, name+" includes a value that is not positive or beyond what a run can measure; left out")
 			return
 		}
 		run.Metrics = append(run.Metrics, bench.Metric{Name: name, Unit: name, Better: better, Values: vs})

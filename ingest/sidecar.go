@@ -245,3 +245,16 @@ func fileConfig(file string, base bench.Config) (bench.Config, error) {
 	}
 	return c, nil
 }
+
+// namedByFile reports whether the log called file gets config keys from its file name or a
+// sidecar: keys a user chose, which name its runs whatever they are.
+func namedByFile(file string) bool {
+	if len(nameConfig(file)) > 0 {
+		return true
+	}
+	if sc := sidecarOf(file); sc != "" {
+		c, err := readSidecar(sc)
+		return err == nil && len(c) > 0
+	}
+	return false
+}

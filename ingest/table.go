@@ -15,12 +15,14 @@ import (
 // naming the columns (tp, pp, mbs, gbs, addtl args, sl, nodes, time, TFLOPS in any order),
 // rows of dashes as separators, free text such as a title, OOM or Err in the time column
 // with a placeholder (XXX, x) for TFLOPS. Each row is one run of one config; a config listed
-// twice is two runs. Unknown columns become config keys. Markdown tables read the same way.
+// twice is two runs. Unknown columns become config keys, except those whose header names a measurement
+// ("time (ms)", "MFU", "throughput"), which are errors. Markdown tables read the same way.
 var TableFormat = &Format{
-	Name:  "table",
-	Doc:   "pipe-separated sweep table with a header row (tp | pp | … | time | TFLOPS)",
-	Sniff: sniffTable,
-	Read:  readTable,
+	Name:     "table",
+	Doc:      "pipe-separated sweep table with a header row (tp | pp | … | time | TFLOPS)",
+	Sniff:    sniffTable,
+	Read:     readTable,
+	UserKeys: true,
 }
 
 // A column role says what a table column holds.
@@ -37,9 +39,11 @@ const (
 func tableColumn(header string) (colRole, string) {
 	h := strings.ToLower(strings.Join(strings.Fields(header), " "))
 	switch h {
-	case "time", "time (s)", "time(s)", "s/iter", "sec/iter", "step time", "iter time", "seconds", "s":
+	case "time", "time (s)", "time(s)", "time (sec)", "s/iter", "sec/iter", "s/it", "sec/it", "time/iter",
+		"step time", "step time (s)", "iter time", "iter time (s)", "iteration time", "iteration time (s)",
+		"time per iteration", "time per iteration (s)", "seconds", "s":
 		return colTime, ""
-	case "tflops", "tflops/gpu", "tflop/s/gpu", "tflops per gpu", "model tflops", "tflop/s":
+	case "tflops", "tflops/gpu", "tflop/s/gpu", "tflops per gpu", "tflop/s per gpu", "model tflops", "tflop/s":
 		return colTFLOPS, ""
 	case "addtl args", "additional args", "args", "extra args", "flags", "extra flags", "options":
 		return colFlags, "flags"
@@ -54,6 +58,25 @@ func tableColumn(header string) (colRole, string) {
 	}
 	return colConfig, strings.ReplaceAll(h, " ", "_")
 }
+
+// measurementWords mark a header of a column that holds a measurement, not a config key.
+var measurementWords = []string{"time", "tflop", "flops", "mfu", "throughput", "latency", "tokens/s", "tok/s", "samples/s", "it/s", "(s)", "(ms)", "sec/", "/sec"}
+
+// measurementLike reports whether a header that is not a known column names a measurement
+// ("time (ms)", "MFU", "throughput"): as a config key, its value, different in every row,
+// would make each run a config of its own that no other run ever matches.
+func measurementLike(header string) bool {
+	h := strings.ToLower(header)
+	for _, w := range measurementWords {
+		if strings.Contains(h, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// knownTableKeys are the config keys of the sweep vocabulary, never taken for measurements.
+var knownTableKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "mbs": true, "gbs": true, "sl": true, "nodes": true, "gpus": true, "flags": true}
 
 // integerKeys are config keys whose values must be whole numbers.
 var integerKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "mbs": true, "gbs": true, "sl": true, "nodes": true, "gpus": true}
@@ -168,6 +191,11 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				}
 				if id == "" {
 					return nil, bench.Errorf(file, lineNo, "column %d has an empty name", i+1)
+				}
+				if roles[i] == colConfig && !knownTableKeys[id] && measurementLike(c) {
+					return nil, bench.Errorf(file, lineNo, "column %q looks like a measurement, but perfgate reads only a time column "+
+						"(seconds per iteration: \"time\", \"s/iter\", \"step time (s)\" …) and a TFLOPS column; rename or remove it "+
+						"(as a config key, its value would make every row a config of its own)", c)
 				}
 				if prev, dup := seen[id]; dup {
 					return nil, bench.Errorf(file, lineNo, "columns %d and %d both hold %q", prev+1, i+1, id)

@@ -71,6 +71,12 @@ func TestTableBadInput(t *testing.T) {
 		{"duplicate column", "tp | pp | time | s/iter\n8 | 4 | 5 | 5\n", `t.txt:1: columns 3 and 4 both hold "time"`},
 		{"duplicate config column", "tp | pp | TFLOPS | seq len | sl\n8 | 4 | 5 | 1 | 1\n", `t.txt:1: columns 4 and 5 both hold "sl"`},
 		{"empty column name", "tp | | TFLOPS\n8 | 4 | 5\n", `t.txt:1: column 2 has an empty name`},
+		// A measurement column perfgate does not read was an unknown column, a config key
+		// holding each row's measured value: every run a config of its own, stored by
+		// "baseline update" and matched by nothing.
+		{"time in milliseconds", "tp | pp | time (ms) | TFLOPS\n8 | 4 | 5500 | 148\n", `t.txt:1: column "time (ms)" looks like a measurement`},
+		{"MFU column", "tp | pp | time | MFU\n8 | 4 | 5.5 | 0.41\n", `t.txt:1: column "MFU" looks like a measurement`},
+		{"throughput column", "tp | pp | throughput | TFLOPS\n8 | 4 | 3000 | 148\n", `t.txt:1: column "throughput" looks like a measurement`},
 		{"no measurement", "tp | pp | TFLOPS\n8 | 4 | XXX\n", `t.txt:2: row has neither a time nor a TFLOPS value, nor OOM / Err`},
 		{"no header at all", "just some text\nand no table\n", `t.txt: no table header row found`},
 		{"pipe line is not a header", "just some text\nwithout | one pipe\n", `t.txt:2: table row before a header row`},
@@ -119,6 +125,13 @@ func TestTableGood(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Headers that say seconds per iteration in other words are the time column.
+	for _, h := range []string{"step time (s)", "Iteration Time (s)", "s/it", "time/iter", "time per iteration"} {
+		rs, err := readCore(TableFormat, "h.txt", "tp | pp | "+h+" | TFLOPS\n8 | 4 | 5.5 | 148\n")
+		if err != nil || len(rs) != 1 || rs[0].Config.Key() != "tp=8/pp=4" || fmtFloats(rs[0].Metric(bench.MetricTime).Values) != "[5.5]" {
+			t.Errorf("header %q: runs %+v, err %v; want s/iter 5.5 for tp=8/pp=4", h, rs, err)
+		}
 	}
 	if runs[1].Reason != "md.txt:4: CUDA out of memory in the Step Time column" {
 		t.Errorf("OOM reason %q", runs[1].Reason)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,6 +107,21 @@ func TestNeMo(t *testing.T) {
 	}
 	if got := values(runs[0], bench.MetricTFLOPS); len(got) != 7 {
 		t.Errorf("TFLOPS = %v", got)
+	}
+	// Iteration numbers that go back within an epoch are not a new epoch: a second job
+	// appended to the log (with its slow first iteration) or lines printed again. They are
+	// ignored with a note, as Megatron-LM's are, never taken as more samples of the run.
+	var again strings.Builder
+	again.WriteString(b.String())
+	again.WriteString(line(1, 0, 4, "9.9", " | TFLOPS_per_GPU: 9.9")) // the second job's warm-up
+	again.WriteString(line(1, 1, 4, "0.0315", " | TFLOPS_per_GPU: 311.9"))
+	again.WriteString(line(1, 2, 4, "0.0315", " | TFLOPS_per_GPU: 311.9"))
+	runs = readLog(t, NeMoFormat, again.String(), 0)
+	if got := values(runs[0], bench.MetricTime); len(got) != 7 || slices.Contains(got, 9.9) {
+		t.Errorf("s/iter with a second job appended = %v, want the 7 samples of the first", got)
+	}
+	if !slices.ContainsFunc(runs[0].Notes, func(n string) bool { return strings.HasPrefix(n, "3 lines that did not advance") }) {
+		t.Errorf("notes = %q, want one on the 3 lines that did not advance", runs[0].Notes)
 	}
 	runs = readLog(t, NeMoFormat, b.String()+"Traceback (most recent call last):\n", 0)
 	if runs[0].Outcome != bench.Error || !strings.HasPrefix(runs[0].Reason, "train.log:9: Traceback") {
@@ -331,4 +347,35 @@ func TestSweepLogsMatchSeedTable(t *testing.T) {
 			t.Errorf("log config %s is not in the seed table", key)
 		}
 	}
+}
+
+// A logged throughput no run can measure (a garbled "tflops: 100001" is 100 PFLOP/s per GPU)
+// leaves the metric out with a note, as a non-positive one does, in every trainer log; it
+// used to reach the check, where Validate refused the whole input naming the run's first line
+// rather than the garbled one. The fuzz tests found it (testdata/fuzz/Fuzz*/).
+func TestImplausibleThroughputLeftOut(t *testing.T) {
+	for _, tc := range []struct {
+		f   *Format
+		log string
+	}{
+		{NeMoFormat, "Training epoch 0, iteration 0/3 | train_step_timing in s: 5.1\n" +
+			"Training epoch 0, iteration 1/3 | train_step_timing in s: 0.5 | TFLOPS_per_GPU: 312.4\n" +
+			"Training epoch 0, iteration 2/3 | train_step_timing in s: 0.5 | TFLOPS_per_GPU: 100001\n"},
+		{TorchtitanFormat, titanStep(1, "300.0") + titanStep(2, "300.0") + titanStep(3, "100001")},
+		{MegatronFormat, iterLine(1, 3, 5000, 300) + "\n" + iterLine(2, 3, 5000, 300) + "\n" + iterLine(3, 3, 5000, 1e5+1) + "\n"},
+	} {
+		runs := readLog(t, tc.f, tc.log, 0)
+		r := runs[0]
+		if r.Outcome != bench.OK || r.Metric(bench.MetricTFLOPS) != nil {
+			t.Errorf("%s: %s", tc.f.Name, renderRuns(runs))
+			continue
+		}
+		if !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "beyond what a run can measure") }) {
+			t.Errorf("%s: notes %q do not say why TFLOPS/GPU was left out", tc.f.Name, r.Notes)
+		}
+	}
+}
+
+func titanStep(n int, tflops string) string {
+	return "[rank0]:[titan] 2025-07-21 15:57:42,774 - root - INFO - step: " + itoa(n) + "  loss:  4.9925  memory: 66.91GiB(37.51%)  tps: 10,050  tflops: " + tflops + "  mfu: N/A\n"
 }

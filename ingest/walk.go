@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -40,7 +41,7 @@ type entry struct {
 // lexical order, without the sidecars of logs. Inputs that are not results are entries with a
 // skip reason, never opened: hidden files and directories, the directories of opts.Exclude
 // (the baseline), FIFOs, devices and sockets.
-func expand(p string, opts *Options) ([]entry, error) {
+func expand(p string, opts *Options) ([]walked, error) {
 	var exclude []os.FileInfo
 	if opts != nil {
 		for _, d := range opts.Exclude {
@@ -64,43 +65,16 @@ func expand(p string, opts *Options) ([]entry, error) {
 	}
 	if !st.IsDir() {
 		if !st.Mode().IsRegular() {
-			return []entry{{path: p, skip: special(st.Mode())}}, nil
+			return []walked{{entry: entry{path: p, skip: special(st.Mode())}}}, nil
 		}
-		return []entry{{path: p}}, nil
+		return []walked{{entry: entry{path: p}, info: st}}, nil
 	}
 	if excluded(st) {
-		return []entry{{path: p, skip: baselineDir}}, nil
+		return []walked{{entry: entry{path: p, skip: baselineDir}}}, nil
 	}
-	var files []entry
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if path != p && strings.HasPrefix(name, ".") {
-			files = append(files, entry{path: path, root: p, skip: "hidden"})
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() && path != p && len(exclude) > 0 {
-			if st, err := os.Stat(path); err == nil && excluded(st) {
-				files = append(files, entry{path: path, root: p, skip: baselineDir})
-				return filepath.SkipDir
-			}
-		}
-		switch t := d.Type(); {
-		case t.IsRegular():
-			if !isSidecar(path) {
-				files = append(files, entry{path: path, root: p})
-			}
-		case t&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0:
-			files = append(files, entry{path: path, root: p, skip: special(t)})
-		}
-		return nil
-	})
-	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	w := walker{root: p, excluded: excluded}
+	err = w.walk(p, st)
+	files := w.dedupe()
 	readable := 0
 	for _, e := range files {
 		if e.skip == "" {
@@ -114,6 +88,115 @@ func expand(p string, opts *Options) ([]entry, error) {
 		}
 	}
 	return files, err
+}
+
+// A walker collects the files below one input directory. It follows symbolic links, as a
+// user who points perfgate at a directory of logs expects (a "latest.log" link, a results
+// directory assembled from links into scratch space, a RESULTS path that is itself a link):
+// a link that was not followed would drop its runs without a word. A directory reached twice
+// (a link to an ancestor, two links to one directory) is walked once, and a file reached twice
+// is read once; the other paths are skipped with the reason. A link that points nowhere is an
+// error: perfgate cannot tell whether it held results.
+type walker struct {
+	root     string
+	excluded func(os.FileInfo) bool
+	dirs     []walked // directories walked
+	files    []walked // files found, with their info for dedupe
+}
+
+// A walked path is an entry with what os.Stat said of it (through any link).
+type walked struct {
+	entry
+	info os.FileInfo
+	link bool // the name is a symbolic link
+}
+
+func (w *walker) walk(dir string, st os.FileInfo) error {
+	for _, d := range w.dirs {
+		if os.SameFile(d.info, st) {
+			w.files = append(w.files, walked{entry: entry{path: dir, root: w.root, skip: "the same directory as " + d.path + ", read once"}})
+			return nil
+		}
+	}
+	w.dirs = append(w.dirs, walked{entry: entry{path: dir}, info: st})
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, d := range des {
+		path := filepath.Join(dir, d.Name())
+		if strings.HasPrefix(d.Name(), ".") {
+			w.files = append(w.files, walked{entry: entry{path: path, root: w.root, skip: "hidden"}})
+			continue
+		}
+		t := d.Type()
+		var info os.FileInfo
+		if t&fs.ModeSymlink != 0 || t.IsDir() || t.IsRegular() {
+			if info, err = os.Stat(path); err != nil {
+				if t&fs.ModeSymlink != 0 {
+					return fmt.Errorf("%s: a symbolic link that cannot be followed, so perfgate cannot tell whether it held results: %w", path, err)
+				}
+				return err
+			}
+			t = info.Mode().Type()
+		}
+		switch {
+		case t.IsDir():
+			if w.excluded(info) {
+				w.files = append(w.files, walked{entry: entry{path: path, root: w.root, skip: "the baseline directory"}})
+				continue
+			}
+			if err := w.walk(path, info); err != nil {
+				return err
+			}
+		case t.IsRegular():
+			if !isSidecar(path) {
+				w.files = append(w.files, walked{entry: entry{path: path, root: w.root}, info: info, link: d.Type()&fs.ModeSymlink != 0})
+			}
+		case t&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0:
+			w.files = append(w.files, walked{entry: entry{path: path, root: w.root, skip: special(t)}})
+		}
+	}
+	return nil
+}
+
+// dedupe returns the entries in lexical order of their paths, each file once: a file reached
+// again (through a symbolic or hard link) is skipped, naming the path it is read as, which is
+// a name that is not a link where there is one ("run3.log" rather than "latest.log").
+func (w *walker) dedupe() []walked {
+	sort.Slice(w.files, func(i, j int) bool { return w.files[i].path < w.files[j].path })
+	var seen readOnce
+	for _, links := range []bool{false, true} {
+		for i := range w.files {
+			if f := &w.files[i]; f.link == links {
+				seen.check(f)
+			}
+		}
+	}
+	return w.files
+}
+
+// readOnce remembers the files to be read, by size and identity, so that a file reached
+// again is read once.
+type readOnce map[int64][]*walked
+
+// check marks f skipped when it is a file already seen, naming the path it is read as, and
+// else remembers it. Entries without file info (skipped ones) are left alone.
+func (seen *readOnce) check(f *walked) {
+	if f.info == nil || f.skip != "" {
+		return
+	}
+	if *seen == nil {
+		*seen = readOnce{}
+	}
+	n := f.info.Size()
+	for _, g := range (*seen)[n] {
+		if os.SameFile(g.info, f.info) {
+			f.skip = "the same file as " + g.path + ", read once"
+			return
+		}
+	}
+	(*seen)[n] = append((*seen)[n], f)
 }
 
 // special says why a FIFO, device or socket is never read as results.
@@ -133,21 +216,24 @@ func special(m fs.FileMode) string {
 // a forced format, in which that format finds none of its lines) is skipped: the reason is
 // returned instead of runs. Runs of a file below a directory record its path relative to the
 // directory as their File, and take config keys from the names of the directories between
-// (key=value parts, as in file names) where the file itself gives none.
-func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
-	runs, unclaimed, err := readFile(e.path, opts, e.root != "")
-	if unclaimed {
-		return nil, "no reader recognises its format", nil
+// (key=value parts, as in file names) where the file itself gives none. named reports
+// whether the runs' config keys were given by a user: the format's keys are user-written
+// (Format.UserKeys), or the file name, a sidecar, a directory name or --set gives a key.
+func readEntry(e entry, opts *Options) (runs []bench.Run, named bool, skip string, err error) {
+	runs, format, err := readFile(e.path, opts, e.root != "")
+	if format == nil && err == nil {
+		return nil, false, "no reader recognises its format", nil
 	}
 	if err != nil {
 		var nf *NotFormatError
 		if e.root != "" && errors.As(err, &nf) {
-			return nil, "no line of format " + nf.Format + " in it", nil
+			return nil, false, "no line of format " + nf.Format + " in it", nil
 		}
-		return nil, "", err
+		return nil, false, "", err
 	}
+	named = format.UserKeys || len(opts.Set) > 0 || namedByFile(e.path)
 	if e.root == "" {
-		return runs, "", nil
+		return runs, named, "", nil
 	}
 	rel, err := filepath.Rel(e.root, e.path)
 	if err != nil {
@@ -164,6 +250,9 @@ func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
 		runs[i].File = filepath.ToSlash(rel)
 	}
 	if len(dirKeys) > 0 {
+		// A directory the user named names the runs below it, even where the file gives
+		// the same keys.
+		named = true
 		// The directories' keys fill in what the file does not give.
 		rekey(runs, func(c bench.Config) bench.Config {
 			nc := c.Clone()
@@ -178,7 +267,7 @@ func readEntry(e entry, opts *Options) ([]bench.Run, string, error) {
 			return nc
 		})
 	}
-	return runs, "", nil
+	return runs, named, "", nil
 }
 
 // readHead returns the first SniffSize bytes of file.
@@ -193,7 +282,7 @@ func readHead(file string) ([]byte, error) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	return head[:n], nil
+	return bytes.TrimPrefix(head[:n], utf8BOM), nil
 }
 
 // A NotFormatError says that a file read with a forced --input-format holds no line of that
@@ -226,21 +315,60 @@ func errNotThisFormat(file string, f *Format) error {
 	return &NotFormatError{SyntaxError: bench.SyntaxError{File: file, Msg: msg}, Format: f.Name}
 }
 
-// requireConfig fails on the first run that has no config key: such runs cannot be told
-// apart, so a 1-node and a 2-node run would be compared as one config.
-func requireConfig(runs []bench.Run) error {
-	for _, r := range runs {
-		if len(r.Config) > 0 {
+// batchKeys are the config keys a trainer log's content gives that describe the work of one
+// step, its batch and sequence: NeMo's global_batch_size (gbs), torchtitan's start line (gbs,
+// sl, tokens-per-step) and the mbs, gbs and sl of a Megatron-LM argument dump. A sweep holds
+// them fixed while it varies the layout (tp, pp, cp, ep, vpp, flags) and the scale (nodes,
+// gpus), so they cannot tell its runs apart.
+var batchKeys = map[string]bool{"gbs": true, "mbs": true, "sl": true, "tokens-per-step": true}
+
+// identifies reports whether cfg tells a run apart from other runs: any key does when a user
+// gave the keys (named), and otherwise a key other than the batch keys does.
+func identifies(cfg bench.Config, named bool) bool {
+	if named {
+		return len(cfg) > 0
+	}
+	for k := range cfg {
+		if !batchKeys[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// requireConfig fails on the first run whose config does not tell it apart (see
+// identifies); named[i] says whether a user gave the keys of runs[i]. Such runs would be
+// compared as one config: a 1-node with a 2-node run, an FSDP with a TP=2 layout.
+func requireConfig(runs []bench.Run, named []bool) error {
+	for i, r := range runs {
+		if identifies(r.Config, named[i]) {
 			continue
 		}
 		src := r.Source
 		if src == "" {
 			src = r.File
 		}
-		return fmt.Errorf("%s: the run has no config keys, so it cannot be told apart from other runs; "+
-			"give it one with --set key=value (e.g. --set tp=8 --set nodes=32), a sidecar JSON beside the log "+
-			"(run.log.json: {\"tp\": 8, \"nodes\": 32}), or key=value parts in the file or directory name "+
-			"(tp=8_pp=4_nodes=32.log, nodes=32/run.log); or pass --allow-no-config to gate every such run as one unnamed config", src)
+		return &noConfigError{source: src, config: r.Config}
 	}
 	return nil
+}
+
+// A noConfigError says that a run's config does not tell it apart from other runs.
+type noConfigError struct {
+	source string
+	config bench.Config // the keys it has: none, or only batch keys from the log's content
+}
+
+func (e *noConfigError) Error() string {
+	why := "the run has no config keys, so it cannot be told apart from other runs"
+	gate := "gate every such run as one unnamed config"
+	if len(e.config) > 0 {
+		why = "the run's only config keys, " + e.config.String() + ", are batch and sequence sizes read from the log itself, " +
+			"which runs on other node counts or parallel layouts share, so it cannot be told apart from them"
+		gate = "gate such runs by these keys alone"
+	}
+	return e.source + ": " + why + "; " +
+		"give it a key with --set key=value (e.g. --set tp=8 --set nodes=32), a sidecar JSON beside the log " +
+		"(run.log.json: {\"tp\": 8, \"nodes\": 32}), or key=value parts in the file or directory name " +
+		"(tp=8_pp=4_nodes=32.log, nodes=32/run.log); or pass --allow-no-config to " + gate
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -88,6 +89,106 @@ func TestReadAllDirectoryStoreFile(t *testing.T) {
 		}
 		if _, err := ReadAll([]string{dir}, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ReadAll(dir with %.30q) err = %v, want %q", tc.content, err, tc.want)
+		}
+	}
+}
+
+// A directory walk follows symbolic links: a linked log, a linked directory of logs and a
+// RESULTS path that is itself a link are read, not dropped without a word. A file or
+// directory reached twice (latest.log -> run3.txt, a link to an ancestor) is read once, under
+// the name that is not a link, and the other path is listed as skipped; a dangling link is an
+// error naming it.
+func TestReadAllDirectorySymlinks(t *testing.T) {
+	root := t.TempDir()
+	table := func(tp int) string {
+		return "tp | pp | time | TFLOPS\n" + strconv.Itoa(tp) + " | 4 | 46.3 | 148.6\n"
+	}
+	write := func(name, content string) {
+		t.Helper()
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(target, name string) {
+		t.Helper()
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Skip("no symbolic links here:", err)
+		}
+	}
+	write("in/run3.txt", table(1))
+	write("scratch/other.txt", table(2))
+	write("scratch/more/m.txt", table(3))
+	link("run3.txt", "in/latest.txt")
+	link("../scratch/other.txt", "in/other.txt")
+	link("../scratch/more", "in/more")
+	link(".", "in/loop")
+	link("in", "results")
+
+	in, err := ReadAll([]string{filepath.Join(root, "results")}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files, skipped []string
+	for _, r := range in.Runs {
+		files = append(files, r.File+" tp="+r.Config["tp"])
+	}
+	for _, s := range in.Skipped {
+		rel, _ := filepath.Rel(root, s.File)
+		skipped = append(skipped, filepath.ToSlash(rel)+": "+s.Reason)
+	}
+	if got, want := strings.Join(files, "; "), "more/m.txt tp=3; other.txt tp=2; run3.txt tp=1"; got != want {
+		t.Errorf("runs from\n  %s\nwant\n  %s", got, want)
+	}
+	wantSkipped := "results/latest.txt: the same file as " + filepath.Join(root, "results", "run3.txt") + ", read once; " +
+		"results/loop: the same directory as " + filepath.Join(root, "results") + ", read once"
+	if got := strings.Join(skipped, "; "); got != wantSkipped {
+		t.Errorf("skipped\n  %s\nwant\n  %s", got, wantSkipped)
+	}
+
+	link("nowhere.txt", "in/dangling.txt")
+	if _, err := ReadAll([]string{filepath.Join(root, "in")}, nil); err == nil || !strings.Contains(err.Error(), "dangling.txt: a symbolic link that cannot be followed") {
+		t.Errorf("ReadAll(dir with a dangling link) err = %v, want an error naming the link", err)
+	}
+}
+
+// A file named twice, directly or also inside a directory argument, is read once: a script
+// that lists results/a.txt and results/ would otherwise store each of its runs twice, two
+// samples of one run.
+func TestReadAllSameFileTwice(t *testing.T) {
+	root := t.TempDir()
+	a, b := filepath.Join(root, "a.txt"), filepath.Join(root, "b.txt")
+	for i, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("tp | pp | time | TFLOPS\n"+strconv.Itoa(i+1)+" | 4 | 46.3 | 148.6\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args        []string
+		runs        int
+		skippedFile string
+	}{
+		{[]string{a, a}, 1, a},
+		{[]string{a, root}, 2, a},    // a.txt inside root is the file already read
+		{[]string{root, b}, 2, b},    // b.txt given again after its directory
+		{[]string{root, root}, 2, a}, // every file of the second walk
+	} {
+		in, err := ReadAll(tc.args, &Options{SkipIters: -1})
+		if err != nil {
+			t.Fatalf("ReadAll(%v): %v", tc.args, err)
+		}
+		if len(in.Runs) != tc.runs {
+			t.Errorf("ReadAll(%v): %d runs, want %d", tc.args, len(in.Runs), tc.runs)
+		}
+		var reasons []string
+		for _, s := range in.Skipped {
+			reasons = append(reasons, s.File+": "+s.Reason)
+		}
+		if !strings.Contains(strings.Join(reasons, "; "), tc.skippedFile+": the same file as ") {
+			t.Errorf("ReadAll(%v) skipped %q, want %s skipped as a repeat", tc.args, reasons, tc.skippedFile)
 		}
 	}
 }

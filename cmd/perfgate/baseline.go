@@ -179,6 +179,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			}
 			fmt.Fprintln(s.Out)
 		}
+		if err := ctx.Err(); err != nil {
+			return internalError(err) // interrupted: the store stays as it was
+		}
 		st = store.Merge(runs, o.window)
 		n = len(store.Runs)
 		recordMemory(ctx, s, o.dir, store.Runs, opts, o.memory)
@@ -193,7 +196,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	}
 	fmt.Fprintf(s.Out, "%s: added %d run(s)", path, st.Added)
 	if len(st.Replaced) > 0 {
-		fmt.Fprintf(s.Out, ", replaced batch(es) already stored: %s", strings.Join(st.Replaced, ", "))
+		fmt.Fprintf(s.Out, ", replaced %d run(s) of the same config in batch(es) already stored: %s", st.ReplacedRuns, strings.Join(st.Replaced, ", "))
 	}
 	if st.Pruned > 0 {
 		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, o.window)

@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -85,6 +87,9 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(fmt.Errorf("--format %w", err))
 	}
+	if err := checkOutputDir(o.output); err != nil {
+		return err
+	}
 	var popts github.Options
 	if o.publish {
 		if popts, err = o.publishArgs.options(s); err != nil {
@@ -158,9 +163,13 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		rep.Remarks = append(rep.Remarks, r)
 	}
 	rep.Provenance = provenance(ctx, s, cmd.Flags(), o.baselineRef, store.Runs, in.Runs, rep)
+	if err := ctx.Err(); err != nil {
+		return internalError(err) // interrupted: no report, rather than one whose memory was cut short
+	}
 	if err := writeReport(s, rep, format, o.output); err != nil {
-		if errors.Is(err, atomicfile.ErrNotRegular) {
-			return inputError(fmt.Errorf("-o %w (without -o the report goes to stdout)", err))
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return err
 		}
 		return internalError(err)
 	}
@@ -249,7 +258,7 @@ func writeReport(s *Streams, rep *check.Report, format *report.Format, output st
 	if err := format.Render(&buf, rep, report.Options{}); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(output, buf.Bytes(), 0o644); err != nil {
+	if err := writeOutput(output, buf.Bytes()); err != nil {
 		return err
 	}
 	if err := report.Text(s.Out, rep, report.Options{Color: s.OutTTY, Brief: true}); err != nil {
@@ -257,6 +266,39 @@ func writeReport(s *Streams, rep *check.Report, format *report.Format, output st
 	}
 	_, err := fmt.Fprintf(s.Out, "full report (%s): %s\n", format.Name, output)
 	return err
+}
+
+// checkOutputDir refuses an -o FILE whose directory does not exist before any work is done:
+// the write would fail only after the whole check, with the name of a temporary file.
+func checkOutputDir(output string) error {
+	if output == "" {
+		return nil
+	}
+	dir := filepath.Dir(output)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return inputError(fmt.Errorf("-o %s: directory %s does not exist; create it first", output, dir))
+	case err == nil && !st.IsDir():
+		return inputError(fmt.Errorf("-o %s: %s is not a directory", output, dir))
+	}
+	return nil
+}
+
+// writeOutput writes data to the -o FILE output atomically. A target it must not replace (a
+// directory, a device, a FIFO) or a directory that does not exist (as behind a symbolic link)
+// is an input error; anything else is perfgate failing to write (exit 3).
+func writeOutput(output string, data []byte) error {
+	err := atomicfile.Write(output, data, 0o644)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, atomicfile.ErrNotRegular):
+		return inputError(fmt.Errorf("-o %w (without -o the output goes to stdout)", err))
+	case errors.Is(err, fs.ErrNotExist):
+		return inputError(fmt.Errorf("-o %s: the directory to write it in does not exist (%v)", output, err))
+	}
+	return internalError(fmt.Errorf("-o %s: %w", output, err))
 }
 
 func fileExists(p string) bool {

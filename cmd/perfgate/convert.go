@@ -11,18 +11,27 @@ import (
 	"github.com/perfgate/perfgate/report"
 )
 
-// skippedRemark is the remark for files a directory walk left out, or nil.
+// skippedRemark is the remark for files a directory walk left out, or nil. Hidden entries
+// are left out silently: a check of "." in a repository root would otherwise list .git,
+// .github and every editor's dot directory in each report, and nobody keeps results there.
+// (A directory holding nothing else is still an error that names them.)
 func skippedRemark(skipped []ingest.Skipped) check.Remark {
-	if len(skipped) == 0 {
-		return nil
-	}
 	var r check.SkippedInputs
 	for _, sk := range skipped {
+		if sk.Reason == hiddenReason {
+			continue
+		}
 		r.Files = append(r.Files, sk.File)
 		r.Reasons = append(r.Reasons, sk.Reason)
 	}
+	if len(r.Files) == 0 {
+		return nil
+	}
 	return r
 }
+
+// hiddenReason is the reason ingest gives for a hidden file or directory it skipped.
+const hiddenReason = "hidden"
 
 // convertOptions are the inputs of "perfgate convert".
 type convertOptions struct {

@@ -28,7 +28,7 @@ func (f *ingestFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.set, "set", nil, "add or override a config key on every run, as key=value (repeatable)")
 	fs.IntVar(&f.skipIters, "skip-iters", -1, "warm-up iterations to drop from logs beyond the first logged one (-1: the format's default)")
 	fs.StringArrayVar(&f.better, "better", nil, "metric direction, as METRIC=higher|lower (repeatable)")
-	fs.BoolVar(&f.noConfig, "allow-no-config", false, "accept runs whose input gives no config key, gating them all as one unnamed config")
+	fs.BoolVar(&f.noConfig, "allow-no-config", false, "accept runs whose input gives no config key (or a trainer log only the batch and sequence sizes it printed), gating them as one config per such key")
 	fs.StringArrayVar(&f.keyArgs, "key-arg", nil, "put a launch argument of Megatron logs (e.g. sequence_parallel) in the config key as a flag (repeatable)")
 	setGroup(fs, groupInputs, "input-format", "set", "skip-iters", "better", "allow-no-config", "key-arg")
 }

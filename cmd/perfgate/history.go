@@ -14,7 +14,6 @@ import (
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/history"
 	"github.com/perfgate/perfgate/ingest"
-	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/report"
 )
 
@@ -77,6 +76,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 	if o.recent < 1 {
 		return inputError(fmt.Errorf("--recent must be at least 1"))
+	}
+	if err := checkOutputDir(o.output); err != nil {
+		return err
 	}
 	copts, cfgBetter, cf, err := loadConfigFile(o.config, o.dir)
 	if err != nil {
@@ -180,12 +182,12 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	if err != nil {
 		return internalError(err)
 	}
+	if err := ctx.Err(); err != nil {
+		return internalError(err) // interrupted: write nothing
+	}
 	if o.output != "" {
-		if err := atomicfile.Write(o.output, buf.Bytes(), 0o644); err != nil {
-			if errors.Is(err, atomicfile.ErrNotRegular) {
-				return inputError(fmt.Errorf("-o %w (without -o the output goes to stdout)", err))
-			}
-			return internalError(err)
+		if err := writeOutput(o.output, buf.Bytes()); err != nil {
+			return err
 		}
 	} else if _, err := s.Out.Write(buf.Bytes()); err != nil {
 		return internalError(err)

@@ -15,5 +15,5 @@ func main() {
 		// benchstat's on the same files. An explicit GOGC wins.
 		debug.SetGCPercent(200)
 	}
-	os.Exit(Main(os.Args[1:], SystemStreams()))
+	os.Exit(MainSignals(os.Args[1:], SystemStreams()))
 }

@@ -16,7 +16,7 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"perfgate": func() { os.Exit(Main(os.Args[1:], SystemStreams())) },
+		"perfgate": func() { os.Exit(MainSignals(os.Args[1:], SystemStreams())) },
 	})
 }
 

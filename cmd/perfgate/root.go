@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -101,12 +104,65 @@ func exitCode(err error) int {
 
 // Main runs perfgate with args and returns the exit code.
 func Main(args []string, s *Streams) int {
+	return MainContext(context.Background(), args, s)
+}
+
+// MainSignals is Main for the process: SIGINT (Ctrl-C) and SIGTERM (a cancelled CI job)
+// cancel the command's context instead of killing the process, so it stops at its next
+// check of the context, writes nothing more, removes its temporary files and exits 3 saying
+// it was interrupted. A second signal kills the process at once, as a signal did before.
+func MainSignals(args []string, s *Streams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal has its default effect
+	}()
+	// A reader of stdout that goes away (perfgate check | head) made the next write raise
+	// SIGPIPE, which killed perfgate (status 141) before it exited with its verdict or
+	// published. With SIGPIPE caught (not ignored: git, run as a child, keeps the default),
+	// the write fails with EPIPE, and stdout discards what nobody reads.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	s.Out = &pipeWriter{w: s.Out}
+	return MainContext(ctx, args, s)
+}
+
+// A pipeWriter discards, and reports as written, what is written after its reader closed the
+// pipe (EPIPE): the output is for a reader who no longer wants it, and the command's result
+// (a verdict, a stored run, a publish) does not depend on it. Other errors (a full disk)
+// are returned.
+type pipeWriter struct {
+	w      io.Writer
+	closed bool
+}
+
+func (p *pipeWriter) Write(b []byte) (int, error) {
+	if p.closed {
+		return len(b), nil
+	}
+	n, err := p.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		p.closed = true
+		return len(b), nil
+	}
+	return n, err
+}
+
+// MainContext runs perfgate with args under ctx and returns the exit code. A command that
+// ctx stopped (an interrupt) exits 3, with the cause.
+func MainContext(ctx context.Context, args []string, s *Streams) int {
 	if s.Getenv == nil {
 		s.Getenv = func(string) string { return "" }
 	}
 	root := newRootCmd(s)
 	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
+	err := root.ExecuteContext(ctx)
+	if err != nil && err != errGateFailed && ctx.Err() != nil {
+		// Whatever the command made of its cancelled context ("context canceled", a git
+		// killed mid-read taken for a bad ref), it was stopped: say by what, and exit 3, not
+		// 2 (which says the input is bad). A verdict already reported stands.
+		err = internalError(fmt.Errorf("stopped before it finished: %v", context.Cause(ctx)))
+	}
 	if err != nil {
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.err != nil {
@@ -146,5 +202,37 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 		newPublishCmd(s),
 		newHistoryCmd(s),
 	)
+	root.InitDefaultCompletionCmd() // cobra adds it on Execute; here, so that it is covered too
+	for _, c := range root.Commands() {
+		refuseUnknownSubcommands(c)
+	}
 	return root
+}
+
+// refuseUnknownSubcommands makes a command that only groups others (perfgate baseline) refuse
+// an argument that names none of them. Cobra refuses an unknown command only at the root:
+// below it, "perfgate baseline updte results/" printed the help and exited 0, so a typo in a
+// nightly job, or in the merge driver "perfgate baseline merge %O %A %B" (where exit 0 tells
+// git the merge succeeded, keeping ours and losing their runs), passed for success.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // as cobra's default at the root
+	}
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if sugg := cmd.SuggestionsFor(args[0]); len(sugg) > 0 {
+			msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(sugg, " or "))
+		}
+		return inputError(fmt.Errorf("%s\nrun '%s --help' for usage", msg, cmd.CommandPath()))
+	}
+	for _, sub := range c.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
 }

@@ -9,12 +9,16 @@
 package gobench
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/perf/benchfmt"
 
@@ -49,8 +53,14 @@ type Result struct {
 // (with a differential fuzz test against benchfmt) and measured no faster: benchfmt already
 // parses a line without allocating, and the time goes to splitting fields and parsing floats,
 // which any reader must do.
+//
+// benchfmt reads lines of at most MaxLine bytes. A longer line that benchfmt ignores (a
+// store's failure line quoting a long log line, a test's log output) is read as blank; a
+// longer result, unit or configuration line is a *bench.SyntaxError naming it, not an I/O
+// error naming the line before.
 func Read(file string, r io.Reader, fn func(*Result) error) (benchfmt.UnitMetadataMap, error) {
-	br := benchfmt.NewReader(r, file)
+	guard := &lineGuard{r: bufio.NewReaderSize(r, MaxLine), file: file}
+	br := benchfmt.NewReader(guard, file)
 	var res Result
 	for br.Scan() {
 		switch x := br.Result().(type) {
@@ -76,10 +86,79 @@ func Read(file string, r io.Reader, fn func(*Result) error) (benchfmt.UnitMetada
 			}
 		}
 	}
+	if guard.long != nil {
+		return nil, guard.long
+	}
 	if err := br.Err(); err != nil {
 		return nil, err
 	}
 	return br.Units(), nil
+}
+
+// MaxLine is the longest line, with its end of line, that benchfmt's line scanner accepts.
+const MaxLine = bufio.MaxScanTokenSize
+
+// A lineGuard passes its reader's lines on to benchfmt, replacing a line longer than MaxLine
+// that benchfmt ignores by a blank line (keeping the line numbers) and ending the input at
+// any other such line, with a positioned error in long.
+type lineGuard struct {
+	r       *bufio.Reader
+	file    string
+	line    int    // lines read so far
+	pending []byte // the rest of the current line, not yet passed on
+	err     error  // the reader's error (io.EOF at its end), returned once pending is passed on
+	long    *bench.SyntaxError
+}
+
+func (g *lineGuard) Read(p []byte) (int, error) {
+	for len(g.pending) == 0 {
+		if g.err != nil {
+			return 0, g.err
+		}
+		line, err := g.r.ReadSlice('\n')
+		if len(line) > 0 {
+			g.line++
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if read(line) {
+				g.long = &bench.SyntaxError{File: g.file, Line: g.line, Msg: fmt.Sprintf("line longer than %d bytes, the longest the Go benchmark format reader accepts", MaxLine)}
+				g.err = io.EOF
+				return 0, io.EOF
+			}
+			for errors.Is(err, bufio.ErrBufferFull) { // skip the rest of the comment
+				_, err = g.r.ReadSlice('\n')
+			}
+			line = []byte{'\n'}
+		}
+		g.pending, g.err = line, err
+	}
+	n := copy(p, g.pending)
+	g.pending = g.pending[n:]
+	return n, nil
+}
+
+// read reports whether benchfmt reads a line that starts with start (a line's first MaxLine
+// bytes): a result line, a unit line, or a "key: value" configuration line (a key begins
+// with a lower-case letter and holds no space or upper-case letter). A start it cannot tell
+// is read.
+func read(start []byte) bool {
+	if bytes.HasPrefix(start, []byte("Benchmark")) {
+		return true
+	}
+	if f, _, _ := bytes.Cut(start, []byte(" ")); bytes.Equal(bytes.TrimRight(f, "\t\r\n"), []byte("Unit")) || bytes.HasPrefix(f, []byte("Unit\t")) {
+		return true
+	}
+	for i := 0; i < len(start); {
+		r, n := utf8.DecodeRune(start[i:])
+		switch {
+		case i == 0 && !unicode.IsLower(r), unicode.IsSpace(r), unicode.IsUpper(r):
+			return false
+		case i > 0 && r == ':':
+			return true
+		}
+		i += n
+	}
+	return true
 }
 
 // trainBase is bench.TrainBenchmark as benchfmt reports names, without "Benchmark".

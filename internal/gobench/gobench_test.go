@@ -1,9 +1,12 @@
 package gobench
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,4 +165,57 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(120000*b.N)/b.Elapsed().Seconds(), "results/s")
+}
+
+// TestReadLongLines: benchfmt's scanner stops at a line longer than MaxLine with an I/O error
+// naming the line before it. A long comment line (a store's failure line quoting a long log
+// line) is read as blank, so the lines after it keep their numbers; any other long line is a
+// *bench.SyntaxError naming it.
+func TestReadLongLines(t *testing.T) {
+	const MaxLine = bufio.MaxScanTokenSize // as benchfmt's scanner
+	const unit = "Unit s/iter better=lower\n"
+	longComment := "# perfgate fail oom BenchmarkTrain/tp=8 reason=\"" + strings.Repeat("x", 3*MaxLine) + "\"\n"
+	var lines []int
+	_, err := Read("g.txt", strings.NewReader(unit+"BenchmarkTrain/tp=1 1 5 s/iter\n"+longComment+"BenchmarkTrain/tp=2 1 6 s/iter\n"+longComment), func(r *Result) error {
+		lines = append(lines, r.Line)
+		return nil
+	})
+	if err != nil || !slices.Equal(lines, []int{2, 4}) {
+		t.Errorf("long comment lines: results on lines %v, error %v; want lines [2 4]", lines, err)
+	}
+
+	// A test's long log output is ignored as benchfmt ignores it.
+	lines = nil
+	logLine := "    trainer_test.go:12: " + strings.Repeat("loss 1.25 ", MaxLine/5) + "\n"
+	_, err = Read("g.txt", strings.NewReader(unit+logLine+"ok  \t"+strings.Repeat("p", MaxLine)+"\nBenchmarkTrain/tp=2 1 6 s/iter\n"), func(r *Result) error {
+		lines = append(lines, r.Line)
+		return nil
+	})
+	if err != nil || !slices.Equal(lines, []int{4}) {
+		t.Errorf("long log lines: results on lines %v, error %v; want line [4]", lines, err)
+	}
+
+	// What benchfmt reads is refused where it stands.
+	for name, line := range map[string]string{
+		"result":        "BenchmarkTrain/tp=" + strings.Repeat("8", MaxLine) + " 1 5 s/iter",
+		"unit":          "Unit s/iter better=" + strings.Repeat("lower", MaxLine),
+		"configuration": "model: " + strings.Repeat("llama", MaxLine),
+	} {
+		_, err = Read("g.txt", strings.NewReader(unit+"BenchmarkTrain/tp=1 1 5 s/iter\n"+line+"\n"), func(*Result) error { return nil })
+		var se *bench.SyntaxError
+		if !errors.As(err, &se) || se.Line != 3 || !strings.HasPrefix(err.Error(), "g.txt:3: line longer than") {
+			t.Errorf("long %s line: error %v (%T), want a *bench.SyntaxError at g.txt:3", name, err, err)
+		}
+	}
+
+	// The longest line benchfmt reads is read.
+	const head, tail = "BenchmarkTrain/k=", "/tp=1 1 5 s/iter\n"
+	fit := head + strings.Repeat("a", MaxLine-len(head)-len(tail)) + tail
+	if len(fit) != MaxLine {
+		t.Fatalf("test line is %d bytes", len(fit))
+	}
+	n := 0
+	if _, err := Read("g.txt", strings.NewReader(unit+fit), func(*Result) error { n++; return nil }); err != nil || n != 1 {
+		t.Errorf("a line of MaxLine bytes: %d result(s), error %v", n, err)
+	}
 }
