@@ -16,14 +16,94 @@ import (
 //     metric neither side holds: the error lists the metrics present;
 //   - results none of whose configs is in a non-empty baseline (a wrong --set, a table
 //     without a nodes column): the error names the nearest baseline config and the keys that
-//     differ.
+//     differ;
+//   - results whose configs are in the baseline but share no metric with it (after the
+//     metric filter) and whose outcomes decide nothing: every result would be new or
+//     missing (MetricsShared).
 //
 // A pass must mean "compared, and fine"; these are neither.
 func Gateable(base, cur []bench.Run, opts Options) error {
 	if err := MetricsPresent(base, cur, opts.Metrics); err != nil {
 		return err
 	}
-	return ConfigsMatch(base, cur)
+	if err := ConfigsMatch(base, cur); err != nil {
+		return err
+	}
+	return MetricsShared(base, cur, opts.Metrics)
+}
+
+// MetricsShared is Gateable's check that some config of both sides can be compared: a
+// metric (one the filter keeps, when there is one) that its baseline runs and its new runs
+// both report, or a failed run on either side, whose outcome is gated (newly-failing,
+// still-failing, fixed). Without one, every result is new or missing, and a check would pass
+// on nothing: results that report tokens/s/GPU against a baseline of TFLOPS/GPU and s/iter,
+// or --metric TFLOPS/GPU on results that only timed their iterations.
+func MetricsShared(base, cur []bench.Run, filter []string) error {
+	if len(base) == 0 || len(cur) == 0 {
+		return nil
+	}
+	keep := func(name string) bool { return len(filter) == 0 || slices.Contains(filter, name) }
+	type side struct {
+		metrics map[string]bool
+		failed  bool
+	}
+	collect := func(runs []bench.Run) map[string]*side {
+		out := map[string]*side{}
+		for i := range runs {
+			k := runs[i].ConfigKey()
+			s := out[k]
+			if s == nil {
+				s = &side{metrics: map[string]bool{}}
+				out[k] = s
+			}
+			if runs[i].Outcome != bench.OK {
+				s.failed = true
+			}
+			for _, m := range runs[i].Metrics {
+				if keep(m.Name) {
+					s.metrics[m.Name] = true
+				}
+			}
+		}
+		return out
+	}
+	bs, cs := collect(base), collect(cur)
+	baseNames, curNames := map[string]bool{}, map[string]bool{}
+	for k, c := range cs {
+		b, ok := bs[k]
+		if !ok {
+			continue
+		}
+		if c.failed || b.failed {
+			return nil
+		}
+		for m := range c.metrics {
+			if b.metrics[m] {
+				return nil
+			}
+			curNames[m] = true
+		}
+		for m := range b.metrics {
+			baseNames[m] = true
+		}
+	}
+	list := func(names map[string]bool) string {
+		if len(names) == 0 {
+			return "none"
+		}
+		out := make([]string, 0, len(names))
+		for n := range names {
+			out = append(out, n)
+		}
+		sort.Strings(out)
+		return strings.Join(out, ", ")
+	}
+	filtered := ""
+	if len(filter) > 0 {
+		filtered = fmt.Sprintf(" (kept by --metric, or \"metrics\" in the config file: %s)", strings.Join(filter, ", "))
+	}
+	return fmt.Errorf("the results and the baseline share configs but no metric%s, so nothing was compared: on those configs the results report %s and the baseline %s.\nCheck the metric names of the input, --metric and --recompute-tflops",
+		filtered, list(curNames), list(baseNames))
 }
 
 // MetricsPresent is Gateable's check of the metric filter alone.

@@ -37,7 +37,13 @@ func TestGateable(t *testing.T) {
 		{"extra key", []bench.Run{gateRun("tp=8/pp=8/nodes=32/model=x", bench.MetricTFLOPS)}, Options{}, "differing in model (x here, missing in the baseline)"},
 		{"metric typo", []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS)}, Options{Metrics: []string{"TFLOPs/GPU"}},
 			`metric "TFLOPs/GPU" (--metric, or "metrics" in the config file) matches nothing (did you mean "TFLOPS/GPU"?), so nothing would be gated; the results and the baseline hold: TFLOPS/GPU, s/iter`},
-		{"metric of one side", []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS)}, Options{Metrics: []string{bench.MetricTime}}, ""},
+		// A filter metric on one side only is no typo: the failed run's outcome is still gated.
+		{"metric of one side", []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS), {Config: bench.Config{"tp": "8", "pp": "8", "nodes": "32"}, Outcome: bench.OOM}}, Options{Metrics: []string{bench.MetricTime}}, ""},
+		{"metric of one side, nothing else", []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS)}, Options{Metrics: []string{bench.MetricTime}},
+			`share configs but no metric (kept by --metric, or "metrics" in the config file: s/iter), so nothing was compared: on those configs the results report none and the baseline s/iter`},
+		{"no metric in common", []bench.Run{gateRun("tp=8/pp=4/nodes=32", "tokens/s/GPU"), gateRun("tp=2/pp=1/nodes=1", bench.MetricTFLOPS)}, Options{},
+			"share configs but no metric, so nothing was compared: on those configs the results report tokens/s/GPU and the baseline TFLOPS/GPU, s/iter"},
+		{"one metric in common", []bench.Run{gateRun("tp=8/pp=4/nodes=32", "tokens/s/GPU"), gateRun("tp=8/pp=8/nodes=32", bench.MetricTime)}, Options{}, ""},
 		{"only failed runs", []bench.Run{{Config: bench.Config{"tp": "8", "pp": "4", "nodes": "32"}, Outcome: bench.OOM}}, Options{}, ""},
 	} {
 		err := Gateable(base, c.cur, c.opts)

@@ -13,35 +13,20 @@ import (
 // iteration. Jobs with a single config are left out. keys are the configs of bs and ns, sorted
 // (configKeys).
 func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Winner {
-	var rank *metricInfo
-	for i := range metrics {
-		if metrics[i].name == bench.MetricTFLOPS {
-			rank = &metrics[i]
-		}
-	}
-	if rank == nil {
+	var ranks []*metricInfo // in order of preference
+	for _, name := range []string{bench.MetricTFLOPS, bench.MetricTime} {
 		for i := range metrics {
-			if metrics[i].name == bench.MetricTime {
-				rank = &metrics[i]
+			if metrics[i].name == name {
+				ranks = append(ranks, &metrics[i])
 			}
 		}
 	}
-	if rank == nil {
+	if len(ranks) == 0 {
 		return nil
 	}
 	type entry struct {
 		cfg       bench.Config
-		base, now float64 // NaN when not measured
-	}
-	center := func(s *series) float64 {
-		if s == nil || s.last != bench.OK {
-			return math.NaN()
-		}
-		xs := s.logPoints(rank.name)
-		if len(xs) == 0 {
-			return math.NaN()
-		}
-		return math.Exp(pointMean(xs))
+		base, now *series // now is base when the config is not in the new results
 	}
 	byScale := map[string][]entry{}
 	var scales []string
@@ -52,10 +37,9 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		} else {
 			cfg = ns[k].cfg
 		}
-		e := entry{cfg: cfg, base: center(bs[k])}
-		e.now = e.base
+		e := entry{cfg: cfg, base: bs[k], now: bs[k]}
 		if n, ok := ns[k]; ok {
-			e.now = center(n)
+			e.now = n
 		}
 		scale := knobs(cfg, false).String() // the keys that are not knobs: the job
 		es, ok := byScale[scale]
@@ -65,17 +49,18 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		byScale[scale] = append(es, e)
 	}
 	sort.Strings(scales)
-	better := func(a, b float64) bool {
-		if math.IsNaN(b) {
-			return !math.IsNaN(a)
+	// measured says whether every config of the scale that ran reports the metric on both
+	// sides: a config that ran but did not report it is not slower, only unranked, so a
+	// metric only some runs report would crown a config that was not measured.
+	measured := func(es []entry, name string) bool {
+		for _, e := range es {
+			for _, s := range []*series{e.base, e.now} {
+				if s != nil && s.last == bench.OK && len(s.logPoints(name)) == 0 {
+					return false
+				}
+			}
 		}
-		if math.IsNaN(a) {
-			return false
-		}
-		if rank.better == bench.Lower {
-			return a < b
-		}
-		return a > b
+		return true
 	}
 	var out []Winner
 	for _, sc := range scales {
@@ -83,13 +68,42 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		if len(es) < 2 {
 			continue
 		}
-		bw, nw := -1, -1
-		for i, e := range es {
-			if !math.IsNaN(e.base) && (bw < 0 || better(e.base, es[bw].base)) {
-				bw = i
+		var rank *metricInfo
+		for _, r := range ranks {
+			if measured(es, r.name) {
+				rank = r
+				break
 			}
-			if !math.IsNaN(e.now) && (nw < 0 || better(e.now, es[nw].now)) {
-				nw = i
+		}
+		if rank == nil {
+			continue
+		}
+		center := func(s *series) float64 {
+			if s == nil || s.last != bench.OK {
+				return math.NaN()
+			}
+			return math.Exp(pointMean(s.logPoints(rank.name)))
+		}
+		better := func(a, b float64) bool {
+			if math.IsNaN(b) {
+				return !math.IsNaN(a)
+			}
+			if math.IsNaN(a) {
+				return false
+			}
+			if rank.better == bench.Lower {
+				return a < b
+			}
+			return a > b
+		}
+		bw, nw := -1, -1
+		var bBest, nBest float64
+		for i, e := range es {
+			if b := center(e.base); !math.IsNaN(b) && (bw < 0 || better(b, bBest)) {
+				bw, bBest = i, b
+			}
+			if n := center(e.now); !math.IsNaN(n) && (nw < 0 || better(n, nBest)) {
+				nw, nBest = i, n
 			}
 		}
 		w := Winner{Scale: knobs(es[0].cfg, false), Metric: rank.name}

@@ -39,3 +39,31 @@ func TestSweepGroupsByJob(t *testing.T) {
 		t.Errorf("winners (-want +got):\n%s", diff)
 	}
 }
+
+// TestSweepRanksOnAMeasuredMetric: when the new runs of a job time their iterations but do
+// not report TFLOPS/GPU, the job is ranked by s/iter. Ranking it by TFLOPS/GPU made the one
+// config missing from the results (its baseline TFLOPS kept) the new fastest, and the
+// report flagged "winner changed" on a sweep that measured no such thing.
+func TestSweepRanksOnAMeasuredMetric(t *testing.T) {
+	run := func(cfg string, secs, tflops float64) bench.Run {
+		c, err := bench.ParseKey(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := bench.Run{Config: c, Outcome: bench.OK, Metrics: []bench.Metric{{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{secs}}}}
+		if tflops > 0 {
+			r.Metrics = append(r.Metrics, bench.Metric{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{tflops}})
+		}
+		return r
+	}
+	base := []bench.Run{
+		run("tp=8/pp=4/nodes=32", 5.68, 75.7),
+		run("tp=8/pp=8/nodes=32", 5.70, 75.4),
+	}
+	cur := []bench.Run{run("tp=8/pp=4/nodes=32", 5.66, 0)} // pp=8 is missing
+	rep := Compare(base, cur, DefaultOptions)
+	want := []Winner{{Scale: map[string]string{"nodes": "32"}, Metric: bench.MetricTime, Baseline: "tp=8 pp=4", New: "tp=8 pp=4"}}
+	if diff := cmp.Diff(want, rep.Sweep); diff != "" {
+		t.Errorf("sweep (-want +got):\n%s", diff)
+	}
+}

@@ -43,13 +43,15 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	rows := Rows(rep)
 	common := CommonKeys(rows)
 	var failing, other, same []Row
-	unchanged := 0
+	// Configs, as the first line counts them: a config's rows of other measurements (memory)
+	// are not more configs, and one an ignore rule covers that stayed unchanged is unchanged.
+	counts, _ := ConfigCounts(rows)
+	unchanged := counts[check.Unchanged]
 	for _, row := range rows {
 		switch {
 		case row.Fails:
 			failing = append(failing, row)
-		case row.Status == check.Unchanged && !row.Ignored:
-			unchanged++
+		case row.Status == check.Unchanged:
 			if opts.Unchanged {
 				same = append(same, row)
 			}
@@ -233,15 +235,24 @@ func distinctConfigs(rows []Row) int {
 	return len(seen)
 }
 
-// otherSummary counts the rows by status, e.g. "1 improvement, 2 missing".
+// otherSummary counts the configs of rows by status, e.g. "1 improvement, 2 missing": a
+// config missing on its speed and its memory row is one missing config, as the first line
+// counts it.
 func otherSummary(rows []Row) string {
-	c := map[check.Status]int{}
+	seen := map[check.Status]map[string]bool{}
 	for _, r := range rows {
+		s := r.Status
 		if r.Ignored {
-			c[Ignored]++
-			continue
+			s = Ignored
 		}
-		c[r.Status]++
+		if seen[s] == nil {
+			seen[s] = map[string]bool{}
+		}
+		seen[s][r.Key] = true
+	}
+	c := map[check.Status]int{}
+	for s, keys := range seen {
+		c[s] = len(keys)
 	}
 	return countWords(c)
 }

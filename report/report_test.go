@@ -662,3 +662,43 @@ func TestMarkdownFitKeepsTail(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownCountsConfigs: the comment's own counts (the unchanged line, the title of the
+// other changes) are of configs, as its first line's are. A config's memory row is not
+// another config, and an unchanged config an ignore rule covers is unchanged, not a change.
+// The comment used to say "4 configs unchanged" under "1 unchanged", "2 missing" under
+// "1 missing", and list an ignored unchanged config as an "ignored" change.
+func TestMarkdownCountsConfigs(t *testing.T) {
+	withMem := func(r bench.Run, mb float64) bench.Run {
+		r.Metrics = append(r.Metrics, bench.Metric{Name: bench.MetricMaxAlloc, Unit: bench.MetricMaxAlloc, Better: bench.Lower, Values: []float64{mb}})
+		return r
+	}
+	const same, gone, quiet = "tp=1/pp=1", "tp=2/pp=1", "tp=4/pp=1"
+	base := []bench.Run{
+		withMem(run(same, "seed", 150), 60000),
+		withMem(run(gone, "seed", 150), 60000),
+		withMem(run(quiet, "seed", 150), 60000),
+	}
+	cur := []bench.Run{withMem(run(same, "pr", 150), 60000), withMem(run(quiet, "pr", 150), 60000)}
+	match, err := check.NewMatcher("/tp:4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := check.DefaultOptions
+	opts.Now = now
+	opts.Rules = []check.Rule{{Match: match, Ignore: true, Until: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Reason: "flaky", Source: "perfgate.json:2"}}
+	rep := check.Compare(base, cur, opts)
+	md := Markdown(rep, MarkdownOptions{})
+	for _, want := range []string{
+		"PASS: 1 missing, 2 unchanged \\(3 configs\\)",
+		"**Other changes: 1 missing**",
+		"\n2 configs unchanged, not listed.\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "unchanged \\(ignored\\)") {
+		t.Errorf("Markdown lists an unchanged config as a change:\n%s", md)
+	}
+}
