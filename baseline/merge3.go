@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
-	"sort"
 	"strconv"
-	"time"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/internal/atomicfile"
@@ -49,23 +47,14 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 	inOurs, inTheirs := set(oIDs), set(tIDs)
 
 	// Blocks of the result, by batch, in order of first appearance in ours, then theirs.
-	type blk struct {
-		batch string
-		runs  []bench.Run
-		date  time.Time
-		dated bool
-	}
-	var blocks []*blk
-	byBatch := map[string]*blk{}
+	// Merge puts them in date order (inDateOrder) when it re-applies the window.
+	var batches []string
+	byBatch := map[string][]bench.Run{}
 	add := func(r bench.Run) {
-		k := byBatch[r.Batch]
-		if k == nil {
-			d, derr := time.Parse(time.RFC3339, r.Date)
-			k = &blk{batch: r.Batch, date: d, dated: derr == nil}
-			byBatch[r.Batch] = k
-			blocks = append(blocks, k)
+		if _, ok := byBatch[r.Batch]; !ok {
+			batches = append(batches, r.Batch)
 		}
-		k.runs = append(k.runs, r)
+		byBatch[r.Batch] = append(byBatch[r.Batch], r)
 	}
 	removed := map[runID]bool{}
 	// A run both sides hold is ours, unless only theirs changed it since base (a batch
@@ -100,17 +89,9 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 		add(t.runs[i])
 	}
 	st.Removed = len(removed)
-	// Date order, when every batch has a date; runs of one batch stay together.
-	dated := true
-	for _, k := range blocks {
-		dated = dated && k.dated
-	}
-	if dated {
-		sort.SliceStable(blocks, func(i, j int) bool { return blocks[i].date.Before(blocks[j].date) })
-	}
 	s := &Store{}
-	for _, k := range blocks {
-		s.Runs = append(s.Runs, k.runs...)
+	for _, b := range batches {
+		s.Runs = append(s.Runs, byBatch[b]...)
 	}
 	st.Window = window
 	if st.Window <= 0 {
