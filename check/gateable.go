@@ -2,8 +2,8 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/perfgate/perfgate/bench"
@@ -91,12 +91,7 @@ func MetricsShared(base, cur []bench.Run, filter []string) error {
 		if len(names) == 0 {
 			return "none"
 		}
-		out := make([]string, 0, len(names))
-		for n := range names {
-			out = append(out, n)
-		}
-		sort.Strings(out)
-		return strings.Join(out, ", ")
+		return strings.Join(slices.Sorted(maps.Keys(names)), ", ")
 	}
 	filtered := ""
 	if len(filter) > 0 {
@@ -122,11 +117,7 @@ func MetricsPresent(base, cur []bench.Run, filter []string) error {
 	if len(present) == 0 {
 		return nil // only failed runs: there is no metric to name, and outcomes are still gated
 	}
-	names := make([]string, 0, len(present))
-	for n := range present {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(present))
 	for _, m := range filter {
 		if present[m] {
 			continue
@@ -166,11 +157,7 @@ func ConfigsMatch(base, cur []bench.Run) error {
 			curKeys = append(curKeys, k)
 		}
 	}
-	baseKeys := make([]string, 0, len(baseCfg))
-	for k := range baseCfg {
-		baseKeys = append(baseKeys, k)
-	}
-	sort.Strings(baseKeys)
+	baseKeys := slices.Sorted(maps.Keys(baseCfg))
 	// The nearest pair: fewest keys that differ. Only the first results' configs are tried,
 	// which keeps this linear in the baseline for any sweep; the closest pair of a consistent
 	// mistake (one --set, one missing column) is the same for every config.
