@@ -9,8 +9,9 @@ import (
 
 // sweep answers the question a parallelism sweep exists for: which config is fastest for
 // each job (model and scale: every key that is not a knob), and whether the new results
-// change the winner. Configs are ranked by TFLOPS/GPU when reported, else by time per
-// iteration. Jobs with a single config are left out. keys are the configs of bs and ns, sorted
+// change the winner. A job's configs are ranked by TFLOPS/GPU when every one of them that ran
+// reports it, else by time per iteration when every one reports that, else not at all. Jobs
+// with a single config are left out. keys are the configs of bs and ns, sorted
 // (configKeys).
 func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Winner {
 	var ranks []*metricInfo // in order of preference
@@ -84,13 +85,7 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 			}
 			return math.Exp(pointMean(s.logPoints(rank.name)))
 		}
-		better := func(a, b float64) bool {
-			if math.IsNaN(b) {
-				return !math.IsNaN(a)
-			}
-			if math.IsNaN(a) {
-				return false
-			}
+		better := func(a, b float64) bool { // both measured: the loop skips NaN
 			if rank.better == bench.Lower {
 				return a < b
 			}
