@@ -131,6 +131,20 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 	return info.runs, err
 }
 
+// AsStored returns runs as a store file holding them reads back: an OK run keeps the centre
+// of each metric's samples, to the digits its result line keeps, a failed run no
+// measurements, and each run of a batch's block the date, commit and source of the block's
+// first run. What is derived from runs before they are saved and must match the store that
+// checks read (history's memory record) is derived from these.
+func AsStored(runs []bench.Run) ([]bench.Run, error) {
+	var buf bytes.Buffer
+	if err := write(&buf, runs, false, 0); err != nil {
+		return nil, err
+	}
+	info, err := parse(FileName, buf.Bytes(), parseKeep)
+	return info.runs, err
+}
+
 // What parse does besides checking the syntax.
 const (
 	parseKeep   = 1 << iota // keep the runs (Save's read-back check keeps none)

@@ -88,7 +88,8 @@ func storeDigest(runs []bench.Run) string {
 // RecordMemory writes mem, the memory learned with opts for the store of runs in dir from
 // older runs of its history in commits commits (as Older counted them), to dir/MemoryFile,
 // atomically; the caller holds the store's lock (baseline.Update) and has removed the record
-// and its temporary files (ForgetMemory).
+// and its temporary files (ForgetMemory). runs are the store's as a check reads them back
+// (baseline.AsStored of runs not saved yet): the record is found by their digest.
 //
 // In a shallow clone that cut the history short of MemoryCommits commits it records nothing:
 // Older finds older runs there too (those of the versions the

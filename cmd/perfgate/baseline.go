@@ -223,7 +223,11 @@ func recordMemory(ctx context.Context, s *Streams, dir string, runs []bench.Run,
 		older, remark := history.Older(ctx, dir, "", runs)
 		if used, ok := remark.(check.MemoryUsed); ok && len(older) > 0 {
 			if mem := check.NoisyMemory(append(older, runs...), opts); mem != nil {
-				err = history.RecordMemory(dir, runs, mem, used.Runs, used.Commits, opts)
+				// The record is for the store as checks read it back from the file.
+				var stored []bench.Run
+				if stored, err = baseline.AsStored(runs); err == nil {
+					err = history.RecordMemory(dir, stored, mem, used.Runs, used.Commits, opts)
+				}
 			}
 		}
 	}
