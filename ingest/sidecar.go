@@ -102,7 +102,8 @@ func readSidecar(path string) (bench.Config, error) {
 }
 
 func parseSidecar(path string, data []byte) (bench.Config, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+	// A byte-order mark is not content, as in results files (see readFile).
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, utf8BOM)))
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil {
