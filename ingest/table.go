@@ -75,9 +75,6 @@ func measurementLike(header string) bool {
 	return false
 }
 
-// knownTableKeys are the config keys of the sweep vocabulary, never taken for measurements.
-var knownTableKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "mbs": true, "gbs": true, "sl": true, "nodes": true, "gpus": true, "flags": true}
-
 // integerKeys are config keys whose values must be whole numbers.
 var integerKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "mbs": true, "gbs": true, "sl": true, "nodes": true, "gpus": true}
 
@@ -192,7 +189,7 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				if id == "" {
 					return nil, bench.Errorf(file, lineNo, "column %d has an empty name", i+1)
 				}
-				if roles[i] == colConfig && !knownTableKeys[id] && measurementLike(c) {
+				if roles[i] == colConfig && !integerKeys[id] && measurementLike(c) {
 					return nil, bench.Errorf(file, lineNo, "column %q looks like a measurement, but perfgate reads only a time column "+
 						"(seconds per iteration: \"time\", \"s/iter\", \"step time (s)\" …) and a TFLOPS column; rename or remove it "+
 						"(as a config key, its value would make every row a config of its own)", c)
