@@ -214,14 +214,11 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				if cell == "" {
 					return nil, bench.Errorf(file, lineNo, "column %q is empty", header[i])
 				}
-				if integerKeys[keys[i]] {
-					n, err := strconv.ParseInt(cell, 10, 64)
-					if err != nil || n <= 0 {
-						return nil, bench.Errorf(file, lineNo, "column %q: %q is not a positive whole number", header[i], cell)
-					}
-					cell = strconv.FormatInt(n, 10)
+				v, err := configValue(keys[i], cell)
+				if err != nil {
+					return nil, bench.Errorf(file, lineNo, "column %q: %v", header[i], err)
 				}
-				run.Config[keys[i]] = cell
+				run.Config[keys[i]] = v
 			case colTime, colTFLOPS:
 				name, better := bench.MetricTime, bench.Lower
 				if roles[i] == colTFLOPS {
