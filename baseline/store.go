@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/internal/gobench"
@@ -41,6 +42,12 @@ const DefaultWindow = 10
 // interrupted copy, a bad merge) or stripped of runs by hand is refused instead of read:
 //
 //	# perfgate end runs=68 batches=3 window=10
+//
+// A result line names each metric by its name only. A metric whose unit is not its name (a
+// JSON Lines metric such as peak-mem in GB) has its unit on its 'Unit' line, which benchstat
+// ignores; a metric whose unit is its name has none, as in stores written before the key:
+//
+//	Unit peak-mem better=lower unit=GB
 //
 // Runs read from trainer logs may carry a launch fingerprint (bench.Run.Args) and the FLOPs
 // formula their logged TFLOPS match (bench.Run.Formula). A '# perfgate launch' line holds
@@ -266,6 +273,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		bi       = -1
 		li       = -1
 		better   = map[string]bench.Better{}
+		unitOf   = map[string]string{} // by metric name
 		metrics  slab[bench.Metric]
 		values   slab[float64]
 		seen     []string
@@ -339,12 +347,25 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 				}
 				better[v.Unit] = b
 			}
-			if msg := bench.CheckValue(v.Value, v.Unit, b); msg != "" {
+			// The metric's unit: its name, unless its Unit line says unit= (a JSON Lines
+			// metric whose unit is not its name).
+			u, ok := unitOf[v.Unit]
+			if !ok {
+				u = v.Unit
+				if md := x.Units.Get(v.Unit, "unit"); md != nil {
+					if md.Value == "" {
+						return bench.Errorf(file, line, "metric %q: its 'Unit %s' line has an empty unit=", v.Unit, v.Unit)
+					}
+					u = md.Value
+				}
+				unitOf[v.Unit] = u
+			}
+			if msg := bench.CheckValue(v.Value, u, b); msg != "" {
 				return bench.Errorf(file, line, "metric %q: %s", v.Unit, msg)
 			}
 			if keep {
 				vals[i] = v.Value
-				run.Metrics[i] = bench.Metric{Name: v.Unit, Unit: v.Unit, Better: b, Values: vals[i : i+1 : i+1]}
+				run.Metrics[i] = bench.Metric{Name: v.Unit, Unit: u, Better: b, Values: vals[i : i+1 : i+1]}
 			}
 		}
 		if keep {
@@ -458,20 +479,14 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 		fmt.Fprintln(bw, "# One result line per run: the run's median per metric; the count is its number of samples.")
 		fmt.Fprintln(bw, "# '# perfgate' lines carry provenance and failed runs. Read it with: benchstat baseline.txt")
 	}
-	// Unit metadata, sorted, so benchstat and perfgate know each metric's direction.
-	units := map[string]bench.Better{}
-	for _, r := range runs {
-		for _, m := range r.Metrics {
-			units[m.Name] = m.Better
-		}
+	// Unit metadata, sorted, so benchstat and perfgate know each metric's direction, and
+	// perfgate its unit where that is not its name.
+	units, err := unitLines(runs)
+	if err != nil {
+		return err
 	}
-	names := make([]string, 0, len(units))
-	for n := range units {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(bw, "Unit %s better=%s\n", n, units[n])
+	for _, u := range units {
+		fmt.Fprintln(bw, u)
 	}
 	var (
 		batch      string
@@ -543,6 +558,55 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 		fmt.Fprintf(bw, "\n%s\n", end)
 	}
 	return bw.Flush()
+}
+
+// unitLines returns the store's 'Unit' metadata lines for the metrics of runs, sorted by
+// metric name: "Unit NAME better=DIR", and " unit=UNIT" after it when the metric's unit is
+// not its name (a JSON Lines metric such as peak-mem in GB). A result line names a metric
+// by its name only, so the unit is kept here or lost; a metric whose unit is its name (every
+// Go benchmark and trainer-log metric) has no unit= key, as in stores written before it.
+func unitLines(runs []bench.Run) ([]string, error) {
+	type meta struct {
+		better bench.Better
+		unit   string
+		source string
+	}
+	units := map[string]meta{}
+	for i := range runs {
+		for _, m := range runs[i].Metrics {
+			u := m.Unit
+			if u == m.Name {
+				u = ""
+			}
+			if have, ok := units[m.Name]; ok && have.unit != u {
+				return nil, fmt.Errorf("%s: metric %q is in unit %q here but %q at %s; one metric has one unit in a store", runs[i].Source, m.Name, orName(u, m.Name), orName(have.unit, m.Name), have.source)
+			}
+			if strings.IndexFunc(u, unicode.IsSpace) >= 0 {
+				return nil, fmt.Errorf("%s: metric %q: unit %q contains a space", runs[i].Source, m.Name, u)
+			}
+			units[m.Name] = meta{m.Better, u, runs[i].Source}
+		}
+	}
+	names := make([]string, 0, len(units))
+	for n := range units {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	lines := make([]string, len(names))
+	for i, n := range names {
+		lines[i] = fmt.Sprintf("Unit %s better=%s", n, units[n].better)
+		if u := units[n].unit; u != "" {
+			lines[i] += " unit=" + u
+		}
+	}
+	return lines, nil
+}
+
+func orName(unit, name string) string {
+	if unit == "" {
+		return name
+	}
+	return unit
 }
 
 // writeSampleLines writes the i-th sample of every metric that has one on line i.

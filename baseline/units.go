@@ -66,6 +66,11 @@ func Conform(stored, incoming []bench.Run) ([]Conversion, error) {
 						c.factor = f
 					} else {
 						c.err = fmt.Sprintf("metric %q is in unit %q here, but the baseline stores it in %q, and one is no known scaling of the other; a metric's unit is fixed by the store", m.Name, m.Unit, su)
+						if su == m.Name {
+							// A perfgate that did not keep a metric's unit in the store
+							// stored a JSON Lines metric such as peak-mem in GB this way.
+							c.err += fmt.Sprintf(" (if the stored values are in %s and the store was written by a perfgate that did not keep a JSON Lines metric's unit, add \" unit=%s\" to the line \"Unit %s …\" of the baseline file)", m.Unit, m.Unit, m.Name)
+						}
 					}
 				} else if !stored && m.Unit == m.Name {
 					if to, f, ok := scaling(m.Name, units); ok {

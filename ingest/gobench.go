@@ -18,7 +18,8 @@ import (
 // baseline store uses too: "/key=value" parts with %-escapes undone; the base name
 // "BenchmarkTrain" adds no key, any other base name becomes key "bench"). The file keys "commit",
 // "date" and "run" are provenance, not config. "Unit … better=higher|lower" lines set metric
-// directions; otherwise the unit decides (see DirectionOf).
+// directions; otherwise the unit decides (see DirectionOf). A metric's unit is its name, unless
+// its Unit line says "unit=UNIT" (as perfgate writes a JSON Lines metric such as peak-mem in GB).
 var GoBenchFormat = &Format{
 	Name:     "gobench",
 	Doc:      "Go benchmark format (go test -bench, benchstat input, perfgate baselines)",
@@ -130,6 +131,15 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		for i := range run.Metrics {
 			m := &run.Metrics[i]
 			m.Better = goBenchBetter(units, m.Unit, a.tidy[i])
+			// "Unit NAME unit=UNIT", as perfgate's store and convert write it for a metric
+			// whose unit is not its name (a JSON Lines peak-mem in GB).
+			if md := units.Get(m.Name, "unit"); md != nil {
+				if md.Value == "" {
+					_, line := md.Pos()
+					return nil, bench.Errorf(file, line, "metric %q: its 'Unit %s' line has an empty unit=", m.Name, m.Name)
+				}
+				m.Unit = md.Value
+			}
 		}
 		runs = append(runs, *run)
 	}

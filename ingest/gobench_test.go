@@ -199,6 +199,27 @@ func TestGoBenchUnitsAsWritten(t *testing.T) {
 	}
 }
 
+// TestGoBenchUnitKey checks that a "Unit NAME unit=UNIT" line, which perfgate's store and
+// convert write for a metric whose unit is not its name, gives the metric that unit, and that
+// a metric without it keeps its name as unit.
+func TestGoBenchUnitKey(t *testing.T) {
+	in := "Unit peak-mem better=lower unit=GB\nBenchmarkTrain/tp=8 1 60 peak-mem 46.1 s/iter\n"
+	runs, err := readCore(GoBenchFormat, "g.txt", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, m := range runs[0].Metrics {
+		got[m.Name] = m.Unit + " " + m.Better.String()
+	}
+	want := map[string]string{"peak-mem": "GB lower", bench.MetricTime: bench.MetricTime + " lower"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("metric units (-want +got):\n%s", diff)
+	}
+	_, err = readCore(GoBenchFormat, "g.txt", "Unit peak-mem better=lower unit=\nBenchmarkTrain/tp=8 1 60 peak-mem\n")
+	wantSyntaxError(t, err, `g.txt:1: metric "peak-mem": its 'Unit peak-mem' line has an empty unit=`)
+}
+
 // TestGoBenchManyMetrics checks that a run keeps every metric's samples apart and in order,
 // both for the few metrics found by a scan and past the count where a map takes over.
 func TestGoBenchManyMetrics(t *testing.T) {

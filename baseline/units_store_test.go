@@ -1,0 +1,163 @@
+package baseline
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/ingest"
+)
+
+// jsonlRuns reads one JSON Lines batch of peak-mem, a metric whose unit (GB) is not its name.
+func jsonlRuns(t *testing.T, dir, run string, value string) []bench.Run {
+	t.Helper()
+	p := filepath.Join(dir, run+".jsonl")
+	rec := `{"config":{"tp":8},"metric":"peak-mem","unit":"GB","better":"lower","values":[` + value + `],"run":"` + run + `"}` + "\n" +
+		`{"config":{"tp":8},"metric":"TFLOPS/GPU","values":[148.5],"run":"` + run + `"}` + "\n"
+	if err := os.WriteFile(p, []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := ingest.ReadPaths([]string{p}, &ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+func metricOf(t *testing.T, r bench.Run, name string) bench.Metric {
+	t.Helper()
+	for _, m := range r.Metrics {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("run %s has no metric %q", r.Source, name)
+	return bench.Metric{}
+}
+
+// A metric whose unit is not its name keeps both through the store: read back, updated a
+// second time (the nightly refresh), and compared by check's Conform. Before the store kept
+// the unit, the second update failed: the store read peak-mem back in unit "peak-mem".
+func TestMetricUnitRoundTrip(t *testing.T) {
+	in, dir := t.TempDir(), t.TempDir()
+	for i, night := range []struct{ run, value string }{{"n1", "60"}, {"n2", "59.96"}} {
+		runs := jsonlRuns(t, in, night.run, night.value)
+		_, err := Update(dir, time.Second, func(s *Store) error {
+			if _, err := Conform(s.Runs, runs); err != nil {
+				return err
+			}
+			s.Merge(runs, DefaultWindow)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("update %d: %v", i+1, err)
+		}
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Runs) != 2 {
+		t.Fatalf("stored %d runs, want 2", len(s.Runs))
+	}
+	for _, r := range s.Runs {
+		if m := metricOf(t, r, "peak-mem"); m.Unit != "GB" || m.Better != bench.Lower {
+			t.Errorf("%s: peak-mem read back in unit %q, %s-is-better; want GB, lower", r.Source, m.Unit, m.Better)
+		}
+		if m := metricOf(t, r, "TFLOPS/GPU"); m.Unit != "TFLOPS/GPU" {
+			t.Errorf("%s: TFLOPS/GPU read back in unit %q", r.Source, m.Unit)
+		}
+	}
+	data, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nUnit TFLOPS/GPU better=higher\n", "\nUnit peak-mem better=lower unit=GB\n"} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("store lacks %q:\n%s", strings.TrimSpace(want), data)
+		}
+	}
+	// check: a PR's results in the stored unit conform unchanged; in MB they are converted.
+	pr := jsonlRuns(t, in, "pr", "60.1")
+	conv, err := Conform(s.Runs, pr)
+	if err != nil || len(conv) != 0 {
+		t.Fatalf("Conform of results in the stored unit: %v, conversions %v", err, conv)
+	}
+	mb := jsonlRuns(t, in, "pr-mb", "60100")
+	for i := range mb {
+		for j := range mb[i].Metrics {
+			if mb[i].Metrics[j].Name == "peak-mem" {
+				mb[i].Metrics[j].Unit = "MB"
+			}
+		}
+	}
+	if conv, err := Conform(s.Runs, mb); err != nil || len(conv) != 1 || conv[0].To != "GB" {
+		t.Fatalf("Conform of results in MB: %v, conversions %v; want one to GB", err, conv)
+	}
+	if v := metricOf(t, mb[0], "peak-mem").Values[0]; v != 60.1 {
+		t.Errorf("60100 MB converted to %g GB, want 60.1", v)
+	}
+}
+
+// A store written before units were kept (no unit= key) reads as before, with each metric's
+// unit its name, and rewriting it leaves it byte-identical.
+func TestMetricUnitOldStoreUnchanged(t *testing.T) {
+	old := "# perfgate baseline v2\n" +
+		"# One result line per run: the run's median per metric; the count is its number of samples.\n" +
+		"# '# perfgate' lines carry provenance and failed runs. Read it with: benchstat baseline.txt\n" +
+		"Unit TFLOPS/GPU better=higher\n" +
+		"Unit s/iter better=lower\n" +
+		"\n# perfgate run batch=n1 date=2026-11-20T03:00:00Z source=night1.txt\n" +
+		"BenchmarkTrain/tp=8/pp=4 1 46.3 s/iter 148.59 TFLOPS/GPU\n" +
+		"\n# perfgate end runs=1 batches=1 window=10\n"
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range s.Runs[0].Metrics {
+		if m.Unit != m.Name {
+			t.Errorf("metric %q read in unit %q, want its name", m.Name, m.Unit)
+		}
+	}
+	s.Window = 10
+	if err := WriteFile(path, s.Runs, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != old {
+		t.Errorf("rewritten store differs:\n%s\nwant:\n%s", got, old)
+	}
+}
+
+// One metric in two units cannot be written: the store keeps one unit per metric.
+func TestMetricUnitConflictRefused(t *testing.T) {
+	runs := []bench.Run{
+		{Config: bench.Config{"tp": "8"}, Outcome: bench.OK, Batch: "b", Source: "a.jsonl:1",
+			Metrics: []bench.Metric{{Name: "peak-mem", Unit: "GB", Better: bench.Lower, Values: []float64{60}}}},
+		{Config: bench.Config{"tp": "4"}, Outcome: bench.OK, Batch: "b", Source: "a.jsonl:2",
+			Metrics: []bench.Metric{{Name: "peak-mem", Unit: "MB", Better: bench.Lower, Values: []float64{60}}}},
+	}
+	var buf bytes.Buffer
+	err := Write(&buf, runs)
+	if err == nil || !strings.Contains(err.Error(), `metric "peak-mem" is in unit "MB" here but "GB" at a.jsonl:1`) {
+		t.Fatalf("Write of one metric in two units: %v", err)
+	}
+}
+
+// An empty unit= on a Unit line is damage, not a unit.
+func TestMetricUnitEmptyRefused(t *testing.T) {
+	data := "# perfgate baseline v2\nUnit peak-mem better=lower unit=\n" +
+		"\n# perfgate run batch=n1\nBenchmarkTrain/tp=8 1 60 peak-mem\n\n# perfgate end runs=1 batches=1\n"
+	_, err := Parse("b.txt", []byte(data))
+	if err == nil || !strings.Contains(err.Error(), "b.txt:5:") || !strings.Contains(err.Error(), "empty unit=") {
+		t.Fatalf("Parse: %v", err)
+	}
+}
