@@ -20,8 +20,11 @@ import (
 // Materialize returns a temporary directory holding the files of the baseline directory dir
 // as they were committed at the git revision ref (a branch such as origin/main, a tag or a
 // commit), so that a pull request can be gated against the baseline of its base branch rather
-// than the copy its own head may have changed. The caller must call cleanup, which removes
-// the directory; cleanup is never nil, even when err is not.
+// than the copy its own head may have changed. commit is the full hash ref resolved to: a
+// caller that reads more of the store at ref (its history, history.Older) passes commit on,
+// so that all it reads comes from one commit even if ref moves meanwhile (a fetch in another
+// step). The caller must call cleanup, which removes the directory; cleanup is never nil,
+// even when err is not.
 //
 // dir need not exist in the working tree: the repository is found from dir's nearest existing
 // ancestor. Materialize reads objects with git ls-tree and git cat-file rather than git archive,
@@ -30,24 +33,24 @@ import (
 //
 // The errors say what to do: dir is not in a git repository, ref is unknown (usually a shallow
 // clone that has not fetched it), or dir does not exist at ref.
-func Materialize(ctx context.Context, dir, ref string) (path string, cleanup func(), err error) {
+func Materialize(ctx context.Context, dir, ref string) (path, commit string, cleanup func(), err error) {
 	noop := func() {}
 	if ref == "" {
-		return "", noop, errors.New("empty git ref")
+		return "", "", noop, errors.New("empty git ref")
 	}
 	if err := checkRef(ref); err != nil {
-		return "", noop, err
+		return "", "", noop, err
 	}
 	if _, err := exec.LookPath("git"); err != nil {
-		return "", noop, fmt.Errorf("reading baseline %s at %s needs git, which is not on PATH", dir, ref)
+		return "", "", noop, fmt.Errorf("reading baseline %s at %s needs git, which is not on PATH", dir, ref)
 	}
 	root, rel, err := repoPath(ctx, dir)
 	if err != nil {
-		return "", noop, err
+		return "", "", noop, err
 	}
-	commit, err := resolveCommit(ctx, root, ref)
+	commit, err = resolveCommit(ctx, root, ref)
 	if err != nil {
-		return "", noop, err
+		return "", "", noop, err
 	}
 
 	// commit:rel names the baseline tree at ref; for the repository root rel is "" and
@@ -56,9 +59,9 @@ func Materialize(ctx context.Context, dir, ref string) (path string, cleanup fun
 	kind, err := git(ctx, root, "cat-file", "-t", treeish)
 	if err != nil {
 		if ctx.Err() != nil {
-			return "", noop, ctx.Err()
+			return "", "", noop, ctx.Err()
 		}
-		return "", noop, fmt.Errorf("baseline directory %s is not present at %s (%s): nothing is committed at %s",
+		return "", "", noop, fmt.Errorf("baseline directory %s is not present at %s (%s): nothing is committed at %s",
 			dir, ref, bench.ShortCommit(commit), displayRel(rel))
 	}
 	if kind = strings.TrimSpace(kind); kind != "tree" {
@@ -66,29 +69,29 @@ func Materialize(ctx context.Context, dir, ref string) (path string, cleanup fun
 		if kind == "commit" {
 			what = "submodule"
 		}
-		return "", noop, fmt.Errorf("baseline directory %s is a %s at %s (%s), not a directory",
+		return "", "", noop, fmt.Errorf("baseline directory %s is a %s at %s (%s), not a directory",
 			dir, what, ref, bench.ShortCommit(commit))
 	}
 
 	list, err := git(ctx, root, "ls-tree", "-r", "-z", treeish)
 	if err != nil {
-		return "", noop, fmt.Errorf("listing %s at %s: %v", displayRel(rel), ref, err)
+		return "", "", noop, fmt.Errorf("listing %s at %s: %v", displayRel(rel), ref, err)
 	}
 	entries, err := parseLsTree(list)
 	if err != nil {
-		return "", noop, fmt.Errorf("listing %s at %s: %v", displayRel(rel), ref, err)
+		return "", "", noop, fmt.Errorf("listing %s at %s: %v", displayRel(rel), ref, err)
 	}
 
 	tmp, err := os.MkdirTemp("", "perfgate-baseline-*")
 	if err != nil {
-		return "", noop, err
+		return "", "", noop, err
 	}
 	cleanup = func() { os.RemoveAll(tmp) }
 	if err := writeBlobs(ctx, root, tmp, entries); err != nil {
 		cleanup()
-		return "", noop, fmt.Errorf("reading %s at %s: %v", displayRel(rel), ref, err)
+		return "", "", noop, fmt.Errorf("reading %s at %s: %v", displayRel(rel), ref, err)
 	}
-	return tmp, cleanup, nil
+	return tmp, commit, cleanup, nil
 }
 
 // repoPath returns the top level of the git work tree holding dir and dir's slash-separated

@@ -146,20 +146,25 @@ func TestMaterializeRefs(t *testing.T) {
 	for _, tc := range []struct {
 		name, ref string
 		want      map[string]string
+		commit    string
 	}{
-		{"tag", "v1", baselineV1},
-		{"v1 hash", v1, baselineV1},
-		{"v1 short hash", v1[:10], baselineV1},
-		{"relative", "HEAD~1", baselineV1},
-		{"HEAD", "HEAD", baselineV2},
-		{"v2 hash", v2, baselineV2},
+		{"tag", "v1", baselineV1, v1},
+		{"v1 hash", v1, baselineV1, v1},
+		{"v1 short hash", v1[:10], baselineV1, v1},
+		{"relative", "HEAD~1", baselineV1, v1},
+		{"HEAD", "HEAD", baselineV2, v2},
+		{"v2 hash", v2, baselineV2, v2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, cleanup, err := Materialize(context.Background(), dir, tc.ref)
+			got, commit, cleanup, err := Materialize(context.Background(), dir, tc.ref)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer cleanup()
+			// The commit it read, in full, for the caller to read the rest of the store at.
+			if commit != tc.commit {
+				t.Errorf("Materialize(%s) commit %q, want %s", tc.ref, commit, tc.commit)
+			}
 			if diff := cmp.Diff(tc.want, readTree(t, got)); diff != "" {
 				t.Errorf("Materialize(%s) files (-want +got):\n%s", tc.ref, diff)
 			}
@@ -169,7 +174,7 @@ func TestMaterializeRefs(t *testing.T) {
 
 func TestMaterializeCleanup(t *testing.T) {
 	r, _, _ := history(t)
-	got, cleanup, err := Materialize(context.Background(), filepath.Join(r.root, "perf/baseline"), "HEAD")
+	got, _, cleanup, err := Materialize(context.Background(), filepath.Join(r.root, "perf/baseline"), "HEAD")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +193,7 @@ func TestMaterializeMissingWorkTreeDir(t *testing.T) {
 	r, _, _ := history(t)
 	r.git("rm", "-q", "-r", "perf")
 	r.commit("drop perf/")
-	got, cleanup, err := Materialize(context.Background(), filepath.Join(r.root, "perf", "baseline"), "v1")
+	got, _, cleanup, err := Materialize(context.Background(), filepath.Join(r.root, "perf", "baseline"), "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +206,7 @@ func TestMaterializeMissingWorkTreeDir(t *testing.T) {
 func TestMaterializeRelativeDir(t *testing.T) {
 	r, _, _ := history(t)
 	t.Chdir(filepath.Join(r.root, "perf"))
-	got, cleanup, err := Materialize(context.Background(), "baseline", "v1")
+	got, _, cleanup, err := Materialize(context.Background(), "baseline", "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +218,7 @@ func TestMaterializeRelativeDir(t *testing.T) {
 
 func TestMaterializeRepoRoot(t *testing.T) {
 	r, _, _ := history(t)
-	got, cleanup, err := Materialize(context.Background(), r.root, "v1")
+	got, _, cleanup, err := Materialize(context.Background(), r.root, "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +239,7 @@ func TestMaterializeIgnoresExportAttributes(t *testing.T) {
 	r.write("", map[string]string{".gitattributes": "perf/** export-ignore\n*.txt export-subst\n"})
 	r.write("perf/baseline", map[string]string{"a.txt": "$Format:%H$\n"})
 	r.commit("attributes")
-	got, cleanup, err := Materialize(context.Background(), filepath.Join(r.root, "perf/baseline"), "HEAD")
+	got, _, cleanup, err := Materialize(context.Background(), filepath.Join(r.root, "perf/baseline"), "HEAD")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +262,7 @@ func TestMaterializeModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.commit("modes")
-	got, cleanup, err := Materialize(context.Background(), filepath.Join(r.root, "perf/baseline"), "HEAD")
+	got, _, cleanup, err := Materialize(context.Background(), filepath.Join(r.root, "perf/baseline"), "HEAD")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +322,7 @@ func TestMaterializeErrors(t *testing.T) {
 			if !filepath.IsAbs(dir) {
 				dir = filepath.Join(r.root, filepath.FromSlash(dir))
 			}
-			got, cleanup, err := Materialize(context.Background(), dir, tc.ref)
+			got, _, cleanup, err := Materialize(context.Background(), dir, tc.ref)
 			if cleanup == nil {
 				t.Fatal("cleanup is nil")
 			}
@@ -339,7 +344,7 @@ func TestMaterializeCanceled(t *testing.T) {
 	r, _, _ := history(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, cleanup, err := Materialize(ctx, filepath.Join(r.root, "perf/baseline"), "HEAD")
+	_, _, cleanup, err := Materialize(ctx, filepath.Join(r.root, "perf/baseline"), "HEAD")
 	cleanup()
 	if err == nil {
 		t.Fatal("Materialize with a canceled context succeeded")

@@ -45,24 +45,79 @@ var ErrNotInGit = errors.New("not in a git repository")
 // parsed with Parse restricted to the batches not seen before (other lines are blanked, so
 // errors still name the right line of "path@commit").
 //
+// Revisions is strict: any version that cannot be read is an error. RecentRevisions leaves
+// damaged older versions out instead, and says which.
+//
 // Outside a git work tree, or without git, the error wraps ErrNotInGit.
 func Revisions(ctx context.Context, dir string) ([]Revision, error) {
-	return RecentRevisions(ctx, dir, "", 0)
+	revs, skipped, err := RecentRevisions(ctx, dir, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(skipped.Versions) > 0 {
+		return nil, skipped.Versions[0].Err
+	}
+	return revs, nil
 }
+
+// A DamagedVersion is an older committed version of the store that could not be read (a
+// commit with merge-conflict markers, a truncated or hand-edited file), which RecentRevisions
+// left out: a past commit cannot be repaired, and the versions after it still hold most of
+// what it held.
+type DamagedVersion struct {
+	Commit, Date string
+	// Err names the file, commit and line: "dir/baseline.txt@0123456789ab:5: ...".
+	Err error
+	// Lost is set when the version may have held batches that no version read holds: its
+	// run lines name a batch no other version has, or could not all be read. When it is
+	// not set, every batch of the version is in the history from a later one.
+	Lost bool
+	// Newer is the number of batches recorded first by versions newer than this one: when
+	// it is below the number of newest batches a caller looks at, a batch only this version
+	// held could have been one of them.
+	Newer int
+}
+
+// String says what is wrong with the version in one line, naming file@commit:line, without
+// the advice for repairing a current store (a past commit is not repaired).
+func (d DamagedVersion) String() string {
+	s, _, _ := strings.Cut(d.Err.Error(), "\n")
+	s, _, _ = strings.Cut(s, "; ")
+	return strings.TrimSuffix(s, ".")
+}
+
+// Skipped is what RecentRevisions left out.
+type Skipped struct {
+	// Versions are the damaged older versions, oldest first.
+	Versions []DamagedVersion
+	// OlderRead is the number of older committed versions (not the current store's) that
+	// were read.
+	OlderRead int
+}
+
+// All reports whether versions were left out and no older version could be read.
+func (s Skipped) All() bool { return len(s.Versions) > 0 && s.OlderRead == 0 }
 
 // RecentRevisions is Revisions over the last n commits that changed the store (all of them
 // when n <= 0), the oldest of which is read whole, as the store it committed; and, when ref
 // is not empty, over the history of git ref instead of HEAD and the work tree.
-func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, error) {
+//
+// An older committed version that cannot be read is left out and listed in the Skipped
+// result, and the history goes on from the others. The current store cannot be left out: its
+// damage is an error, as it is for every command that reads it. The current store is the
+// version at ref; without ref, the work tree's, which is the newest commit's when the work
+// tree holds the same file or none.
+func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, Skipped, error) {
+	var skipped Skipped
 	if _, err := exec.LookPath("git"); err != nil {
-		return nil, fmt.Errorf("%s: %w: git is not on PATH", dir, ErrNotInGit)
+		return nil, skipped, fmt.Errorf("%s: %w: git is not on PATH", dir, ErrNotInGit)
 	}
 	root, rel, err := repoPath(ctx, dir)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, skipped, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w: %v", ErrNotInGit, err)
+		return nil, skipped, fmt.Errorf("%w: %v", ErrNotInGit, err)
 	}
 	file := FileName
 	if rel != "" {
@@ -73,14 +128,14 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 	tip := "HEAD"
 	if ref != "" {
 		if err := checkRef(ref); err != nil {
-			return nil, err
+			return nil, skipped, err
 		}
 		if tip, err = resolveCommit(ctx, root, ref); err != nil {
-			return nil, err
+			return nil, skipped, err
 		}
 	} else if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", tip); err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, skipped, ctx.Err()
 		}
 		tip = "" // no commits yet
 	}
@@ -92,7 +147,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 		}
 		log, err = git(ctx, root, append(args, tip, "--", ":(literal)"+file)...)
 		if err != nil {
-			return nil, fmt.Errorf("listing the commits of %s: %v", file, err)
+			return nil, skipped, fmt.Errorf("listing the commits of %s: %v", file, err)
 		}
 	}
 	var revs []Revision
@@ -102,57 +157,117 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, e
 		}
 		h, d, ok := strings.Cut(line, " ")
 		if !ok {
-			return nil, fmt.Errorf("unexpected git log output %q", line)
+			return nil, skipped, fmt.Errorf("unexpected git log output %q", line)
 		}
 		revs = append(revs, Revision{Commit: h, Date: d})
+	}
+	// The work tree's version, read first: it decides whether the newest commit's version is
+	// the current store (which cannot be left out) or an older one.
+	wt := (&Store{Dir: dir}).Path()
+	var wtData []byte
+	wtExists := false
+	if ref == "" {
+		wtData, err = os.ReadFile(wt)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, skipped, err
+		default:
+			wtExists = true
+		}
 	}
 	// Each version is parsed as git hands it over, so that only one is held at a time.
 	seen := map[string]bool{}
 	in := &gobench.Interner{Strict: true} // the versions share their configs' names
 	out := make([]Revision, 0, len(revs))
-	var last, scratch []byte // the newest committed version; parseNew's buffer
+	var last, scratch []byte      // the newest committed version; parseNew's buffer
+	var damagedBatches [][]string // per skipped version, the batches its run lines name
+	var damagedAt []int           // per skipped version, how many versions read precede it
 	err = readVersions(ctx, root, file, revs, func(i int, blob []byte) error {
 		if blob == nil {
 			return nil // the commit deleted the store
 		}
 		rev := revs[i]
+		current := i == len(revs)-1 && (ref != "" || !wtExists || bytes.Equal(blob, wtData))
 		var runs []bench.Run
 		runs, scratch, err = parseNew(file+"@"+bench.ShortCommit(rev.Commit), blob, seen, in, scratch)
 		if err != nil {
-			return err
+			if current {
+				return err
+			}
+			batches, ok := runBatches(blob)
+			if !ok {
+				batches = nil
+			}
+			skipped.Versions = append(skipped.Versions, DamagedVersion{Commit: rev.Commit, Date: rev.Date, Err: err, Lost: !ok})
+			damagedBatches = append(damagedBatches, batches)
+			damagedAt = append(damagedAt, len(out))
+			return nil
 		}
 		rev.Runs = runs
 		out = append(out, rev)
+		if !current {
+			skipped.OlderRead++
+		}
 		if i == len(revs)-1 && ref == "" {
 			last = bytes.Clone(blob) // for the work tree's version; blob is reused
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	if ref != "" {
-		return out, nil
+		return nil, skipped, err
 	}
 	// The work tree's version, for runs merged but not yet committed.
-	wt := (&Store{Dir: dir}).Path()
-	data, err := os.ReadFile(wt)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, err
-	case last != nil && bytes.Equal(data, last):
+	case ref != "" || !wtExists:
+	case last != nil && bytes.Equal(wtData, last):
 		// As committed: nothing new, and read already.
 	default:
-		runs, _, err := parseNew(wt, data, seen, in, scratch)
+		runs, _, err := parseNew(wt, wtData, seen, in, scratch)
 		if err != nil {
-			return nil, err
+			return nil, skipped, err
 		}
 		if len(runs) > 0 {
 			out = append(out, Revision{Runs: runs})
 		}
 	}
-	return out, nil
+	// What the skipped versions may have taken with them.
+	for k := range skipped.Versions {
+		d := &skipped.Versions[k]
+		for _, b := range damagedBatches[k] {
+			if !seen[b] {
+				d.Lost = true
+			}
+		}
+		newer := map[string]bool{}
+		for _, rev := range out[damagedAt[k]:] {
+			for _, r := range rev.Runs {
+				newer[r.Batch] = true
+			}
+		}
+		d.Newer = len(newer)
+	}
+	return out, skipped, nil
+}
+
+// runBatches returns the batches that the run lines of a store's data name, as far as they
+// can be read; ok is false when some run line cannot be.
+func runBatches(data []byte) (batches []string, ok bool) {
+	ok = true
+	for rest := data; len(rest) > 0; {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		if !bytes.HasPrefix(line, []byte(runPrefix)) {
+			continue
+		}
+		kv, err := parseFields(strings.TrimPrefix(string(bytes.TrimRight(line, "\r")), runPrefix))
+		if err != nil || kv["batch"] == "" {
+			ok = false
+			continue
+		}
+		batches = append(batches, kv["batch"])
+	}
+	return batches, ok
 }
 
 // Shallow reports whether dir is in a shallow clone, whose history stops at the clone's

@@ -79,7 +79,7 @@ func TestRevisionsBeyondWindow(t *testing.T) {
 
 	// The last two commits: the older one is read whole (the window of nights 3 and 4), the
 	// newer adds night 5, and the work tree night 6.
-	recent, err := RecentRevisions(context.Background(), dir, "", 2)
+	recent, _, err := RecentRevisions(context.Background(), dir, "", 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestRevisionsBeyondWindow(t *testing.T) {
 	}
 
 	// At a ref: its history only, without the work tree's uncommitted night.
-	atRef, err := RecentRevisions(context.Background(), dir, commits[2], 0)
+	atRef, _, err := RecentRevisions(context.Background(), dir, commits[2], 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestRevisionsBeyondWindow(t *testing.T) {
 		t.Errorf("history at night 3's commit: %d revisions %+v, want nights 1-3", len(atRef), atRef)
 	}
 	for _, bad := range []string{"no-such-ref", "--all"} {
-		if _, err := RecentRevisions(context.Background(), dir, bad, 0); err == nil {
+		if _, _, err := RecentRevisions(context.Background(), dir, bad, 0); err == nil {
 			t.Errorf("ref %q: no error", bad)
 		}
 	}
@@ -176,6 +176,145 @@ func TestRevisionsDamagedVersion(t *testing.T) {
 	want := fmt.Sprintf("b/baseline.txt@%s:%d", c[:12], lines)
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not name %s", err, want)
+	}
+}
+
+// damagedThenFixed commits nights 1 and 2, then night 3 with a merge-conflict marker, then
+// night 4 that removes it; it returns the repository, the store's directory, the store and
+// the damaged commit, and the line of its marker.
+func damagedThenFixed(t *testing.T) (r *gitRepo, dir string, s *Store, bad string, line int) {
+	t.Helper()
+	r, dir, s = oneNight(t)
+	s.Merge([]bench.Run{nightRun(2, 100)}, 10)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("night 2")
+	s.Merge([]bench.Run{nightRun(3, 100)}, 10)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(s.Path())
+	head, _, _ := strings.Cut(string(data), "\n")
+	damaged := head + "\n<<<<<<< HEAD\n" + strings.TrimPrefix(string(data), head+"\n")
+	if err := os.WriteFile(s.Path(), []byte(damaged), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad = r.commit("night 3, with a conflict marker")
+	s.Merge([]bench.Run{nightRun(4, 100)}, 10)
+	if err := s.Save(); err != nil { // writes the store whole, without the marker
+		t.Fatal(err)
+	}
+	r.commit("night 4, repaired")
+	return r, dir, s, bad, 2
+}
+
+// TestRecentRevisionsSkipsDamagedVersion: a damaged older version is left out, named, and the
+// history goes on from the versions after it, which still hold its night; Revisions stays
+// strict.
+func TestRecentRevisionsSkipsDamagedVersion(t *testing.T) {
+	_, dir, _, bad, line := damagedThenFixed(t)
+	revs, skipped, err := RecentRevisions(context.Background(), dir, "", 0)
+	if err != nil {
+		t.Fatalf("a damaged older version broke the history: %v", err)
+	}
+	var batches []string
+	for _, rev := range revs {
+		if rev.Commit == bad {
+			t.Errorf("the damaged commit %s is in the history", bad[:12])
+		}
+		for _, r := range rev.Runs {
+			batches = append(batches, r.Batch)
+		}
+	}
+	if got := strings.Join(batches, " "); got != "nightly-01 nightly-02 nightly-03 nightly-04" {
+		t.Errorf("batches %s, want nights 1-4 (night 3 from the repaired version)", got)
+	}
+	if len(skipped.Versions) != 1 {
+		t.Fatalf("skipped %+v, want the damaged version", skipped)
+	}
+	d := skipped.Versions[0]
+	want := fmt.Sprintf("b/baseline.txt@%s:%d: git merge-conflict marker", bad[:12], line)
+	if d.Commit != bad || !strings.HasPrefix(d.String(), want) || strings.Contains(d.String(), "\n") {
+		t.Errorf("skipped version %q (commit %s), want one line starting %q", d, d.Commit, want)
+	}
+	if d.Lost {
+		t.Error("the damaged version's nights are all in the repaired one, but it is reported lost")
+	}
+	if d.Newer != 2 || skipped.OlderRead != 2 || skipped.All() {
+		t.Errorf("newer %d, older read %d, all %v; want 2 (nights 3 and 4), 2 (nights 1 and 2), false", d.Newer, skipped.OlderRead, skipped.All())
+	}
+	if _, err := Revisions(context.Background(), dir); err == nil || !strings.Contains(err.Error(), bad[:12]) {
+		t.Errorf("Revisions: err = %v, want the damaged version named", err)
+	}
+}
+
+// TestRecentRevisionsLostNight: a damaged version whose night no later version holds is
+// reported lost, with the number of nights recorded after it.
+func TestRecentRevisionsLostNight(t *testing.T) {
+	r, dir, s := oneNight(t)
+	data, _ := os.ReadFile(s.Path())
+	bad := string(data) + "# perfgate run batch=nightly-02\nBenchmarkTrain/tp=8 1 oops TFLOPS/GPU\n"
+	if err := os.WriteFile(s.Path(), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("night 2, damaged")
+	s.Merge([]bench.Run{nightRun(3, 100)}, 10)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("night 3")
+	_, skipped, err := RecentRevisions(context.Background(), dir, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(skipped.Versions) != 1 || !skipped.Versions[0].Lost || skipped.Versions[0].Newer != 1 {
+		t.Errorf("skipped %+v, want one version, lost, with 1 night after it", skipped.Versions)
+	}
+}
+
+// TestRecentRevisionsCurrentDamaged: the current store cannot be left out: the newest commit
+// when the work tree holds it, the ref's version, and the work tree's own version.
+func TestRecentRevisionsCurrentDamaged(t *testing.T) {
+	r, dir, s, _, _ := damagedThenFixed(t)
+	data, _ := os.ReadFile(s.Path())
+	head, rest, _ := strings.Cut(string(data), "\n")
+	damaged := head + "\n=======\n" + rest
+	if err := os.WriteFile(s.Path(), []byte(damaged), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The work tree's version is the current store.
+	if _, _, err := RecentRevisions(context.Background(), dir, "", 0); err == nil || !strings.Contains(err.Error(), "merge-conflict") {
+		t.Errorf("damaged work tree: err = %v, want an error", err)
+	}
+	c := r.commit("night 4 damaged again")
+	for _, ref := range []string{"", "HEAD"} {
+		_, skipped, err := RecentRevisions(context.Background(), dir, ref, 0)
+		if err == nil || !strings.Contains(err.Error(), c[:12]) {
+			t.Errorf("ref %q: damaged newest commit: err = %v (skipped %v), want it named", ref, err, skipped.Versions)
+		}
+	}
+	// Every older version damaged: said by All.
+	r2 := newGitRepo(t)
+	s2 := &Store{Dir: filepath.Join(r2.root, "b")}
+	s2.Merge([]bench.Run{nightRun(1, 100)}, 10)
+	if err := s2.Save(); err != nil {
+		t.Fatal(err)
+	}
+	d2, _ := os.ReadFile(s2.Path())
+	h2, rest2, _ := strings.Cut(string(d2), "\n")
+	if err := os.WriteFile(s2.Path(), []byte(h2+"\n>>>>>>> theirs\n"+rest2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r2.commit("night 1, damaged")
+	s2.Merge([]bench.Run{nightRun(2, 100)}, 10)
+	if err := s2.Save(); err != nil {
+		t.Fatal(err)
+	}
+	r2.commit("night 2")
+	revs, sk, err := RecentRevisions(context.Background(), s2.Dir, "", 0)
+	if err != nil || !sk.All() || len(revs) != 1 || len(revs[0].Runs) != 2 {
+		t.Errorf("first version damaged: err %v, all %v, %d revisions; want no error, all, the current one with both nights", err, sk.All(), len(revs))
 	}
 }
 

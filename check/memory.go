@@ -213,17 +213,26 @@ func windows(xs []Point, size int) [][]Point {
 // MemoryUsed: the configs' noise classes were also learned from Runs older runs, from the
 // last Commits commits of the store's git history (Options.NoisyMemory); Recorded when the
 // memory was read as the nightly update recorded it rather than learned by this command.
+// Skipped names the Damaged older versions of the store that were left out, each as
+// file@commit:line and what is wrong, joined by "; " (a string, so that remarks compare).
 type MemoryUsed struct {
 	Runs, Commits int
 	Recorded      bool
+	Damaged       int
+	Skipped       string
 }
 
 // MemoryUnavailable: the store's git history could not give the check its memory, and the
 // noise classes were learned from the current window alone: the clone is Shallow (it holds
-// no older version of the store), or reading the history failed with Err.
+// no older version of the store), reading the history failed with Err, or the older versions
+// that held older runs were damaged and left out (Skipped, as in MemoryUsed; AllSkipped when
+// no older version could be read at all).
 type MemoryUnavailable struct {
-	Shallow bool
-	Err     string
+	Shallow    bool
+	Err        string
+	Damaged    int
+	Skipped    string
+	AllSkipped bool
 }
 
 // MemoryRecordIgnored: the baseline holds a recorded memory (memory.json) that this command

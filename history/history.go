@@ -37,6 +37,13 @@ type History struct {
 	// Shallow is set when the store is in a shallow git clone: history older than the
 	// clone's depth is missing.
 	Shallow bool `json:"shallow,omitempty"`
+	// Skipped names the damaged older versions of the store that were left out, each as
+	// file@commit:line and what is wrong with it.
+	Skipped []string `json:"skipped_versions,omitempty"`
+	// AllSkipped is set when versions were left out and no older version could be read.
+	AllSkipped bool `json:"all_skipped,omitempty"`
+	// SkippedLost is set when a version left out may have held nights no version read holds.
+	SkippedLost bool `json:"skipped_lost,omitempty"`
 	// Extra is the number of runs added from results files outside the store.
 	Extra int `json:"extra_runs"`
 	// Batches are all batches, oldest first: the x axis every series shares.

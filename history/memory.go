@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/perfgate/perfgate/baseline"
 	"github.com/perfgate/perfgate/bench"
@@ -23,17 +24,30 @@ const MemoryCommits = 30
 // current window. A memory learned from current alone would count the window's evidence
 // twice, so it needs these. With them comes a remark for the report:
 //   - check.MemoryUsed when there are older runs;
-//   - check.MemoryUnavailable when the history could not be read, or a shallow clone cut
-//     it off before any older run: the check goes on with the current window, and says so;
+//   - check.MemoryUnavailable when the history could not be read, a shallow clone cut
+//     it off before any older run, or the older versions were damaged: the check goes on
+//     with the current window, and says so;
 //   - none when there is nothing older to learn from: a store outside git, or a new one.
+//
+// A damaged older version of the store (a commit with merge-conflict markers, say) is left
+// out and named in the remark; the memory is learned from the others. The current store's
+// damage is not left out: it is the caller's error already, from reading the store.
+//
+// ref is best a commit hash that the caller resolved once, as it read the store (see
+// baseline.Materialize): a branch may move between two resolutions.
 func Older(ctx context.Context, dir, ref string, current []bench.Run) ([]bench.Run, check.Remark) {
-	revs, err := baseline.RecentRevisions(ctx, dir, ref, MemoryCommits)
+	revs, skipped, err := baseline.RecentRevisions(ctx, dir, ref, MemoryCommits)
 	if errors.Is(err, baseline.ErrNotInGit) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, check.MemoryUnavailable{Err: err.Error()}
 	}
+	names := make([]string, len(skipped.Versions))
+	for i, d := range skipped.Versions {
+		names[i] = d.String()
+	}
+	damaged, named := len(names), strings.Join(names, "; ")
 	// A run is older when the current store does not hold its batch for its config. Most
 	// batches are wholly in the current window or wholly out of it, so a config's key is
 	// only computed for a batch the current store holds.
@@ -62,7 +76,9 @@ func Older(ctx context.Context, dir, ref string, current []bench.Run) ([]bench.R
 	}
 	switch {
 	case len(older) > 0:
-		return older, check.MemoryUsed{Runs: len(older), Commits: commits}
+		return older, check.MemoryUsed{Runs: len(older), Commits: commits, Damaged: damaged, Skipped: named}
+	case damaged > 0:
+		return nil, check.MemoryUnavailable{Damaged: damaged, Skipped: named, AllSkipped: skipped.All(), Shallow: baseline.Shallow(ctx, dir)}
 	case baseline.Shallow(ctx, dir):
 		return nil, check.MemoryUnavailable{Shallow: true}
 	}

@@ -53,3 +53,28 @@ func TestReadByteOrderMark(t *testing.T) {
 		})
 	}
 }
+
+// A sidecar saved by the same editors starts with a byte-order mark too. It is the sidecar of
+// its log, read as without the mark: kept, it made the sidecar not JSON, so a directory walk
+// took it for a results file and reading the log failed on it.
+func TestSidecarByteOrderMark(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "run.log")
+	if err := os.WriteFile(log, []byte(argDump(nil)+iterLines(1, 10, 10, 1000, 400)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc := log + ".json"
+	if err := os.WriteFile(sc, []byte("\ufeff"+`{"nodes": 3}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !isSidecar(sc) {
+		t.Errorf("isSidecar(%s) = false with a byte-order mark", filepath.Base(sc))
+	}
+	runs, err := ReadPaths([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Config["nodes"] != "3" {
+		t.Errorf("runs = %v, want one run with nodes=3 from the sidecar", runs)
+	}
+}

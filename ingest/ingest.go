@@ -179,10 +179,10 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	shared.names = &gobench.Shared{}
 	opts = &shared
 	type result struct {
-		runs    []bench.Run
-		named   bool // a user gave the runs' config keys (see readEntry)
-		err     error
-		skipped string
+		runs     []bench.Run
+		err      error
+		skipped  string
+		noConfig error // the first run whose config does not tell it apart (requireConfig)
 	}
 	results := make([]result, len(files))
 	work := make(chan int)
@@ -203,7 +203,11 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 						summarize(rs, opts.Summarize)
 					}
 				}
-				results[i] = result{rs, named, err, skip}
+				results[i] = result{runs: rs, err: err, skipped: skip}
+				if err == nil && !opts.AllowNoConfig {
+					// Reported only after Validate has passed every file's runs.
+					results[i].noConfig = requireConfig(rs, named)
+				}
 			}
 		}()
 	}
@@ -220,16 +224,12 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		n += len(r.runs)
 	}
 	in := &Input{Runs: make([]bench.Run, 0, n)}
-	named := make([]bool, 0, n) // per run: whether a user gave its config keys
 	for i := range results {
 		if results[i].skipped != "" {
 			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: results[i].skipped})
 			continue
 		}
 		in.Runs = append(in.Runs, results[i].runs...)
-		for range results[i].runs {
-			named = append(named, results[i].named)
-		}
 		results[i].runs = nil // let each file's slice go once copied
 	}
 	if len(in.Runs) == 0 {
@@ -242,9 +242,9 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	if err := Validate(in.Runs); err != nil {
 		return nil, err
 	}
-	if !opts.AllowNoConfig {
-		if err := requireConfig(in.Runs, named); err != nil {
-			return nil, err
+	for _, r := range results {
+		if r.noConfig != nil {
+			return nil, r.noConfig
 		}
 	}
 	return in, nil

@@ -85,7 +85,7 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		if k < len(rest) && rest[k] == '/' {
 			total, _, _ = intAt(rest[k+1:])
 		}
-		if it < prevIter && epoch > prevEpoch {
+		if it <= prevIter && epoch > prevEpoch {
 			// A new epoch restarts the iteration count. One that does not (a second job
 			// appended to the log, a line printed again) gives lines that do not advance.
 			offset += max(prevTotal, prevIter+1)

@@ -102,7 +102,8 @@ func readSidecar(path string) (bench.Config, error) {
 }
 
 func parseSidecar(path string, data []byte) (bench.Config, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+	// A byte-order mark is not content, as in results files (see readFile).
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, utf8BOM)))
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil {
@@ -152,13 +153,13 @@ func parseSidecar(path string, data []byte) (bench.Config, error) {
 	return c, nil
 }
 
-// configValue normalises a config value: flags become canonical, and the integer keys
+// configValue normalises a config value: flags become canonical, and the integerKeys
 // (tp, pp, vpp, cp, ep, mbs, gbs, sl, nodes, gpus) plain decimal integers.
 func configValue(key, val string) (string, error) {
-	switch key {
-	case "flags":
+	switch {
+	case key == "flags":
 		return bench.CanonicalFlags(val), nil
-	case "tp", "pp", "vpp", "cp", "ep", "mbs", "gbs", "sl", "nodes", "gpus":
+	case integerKeys[key]:
 		n, err := strconv.ParseFloat(val, 64)
 		if err != nil || n <= 0 || n != float64(int64(n)) || n > 1<<53 {
 			return "", fmt.Errorf("%q is not a positive whole number", val)

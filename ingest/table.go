@@ -75,9 +75,6 @@ func measurementLike(header string) bool {
 	return false
 }
 
-// knownTableKeys are the config keys of the sweep vocabulary, never taken for measurements.
-var knownTableKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "mbs": true, "gbs": true, "sl": true, "nodes": true, "gpus": true, "flags": true}
-
 // integerKeys are config keys whose values must be whole numbers.
 var integerKeys = map[string]bool{"tp": true, "pp": true, "vpp": true, "cp": true, "ep": true, "mbs": true, "gbs": true, "sl": true, "nodes": true, "gpus": true}
 
@@ -192,7 +189,7 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				if id == "" {
 					return nil, bench.Errorf(file, lineNo, "column %d has an empty name", i+1)
 				}
-				if roles[i] == colConfig && !knownTableKeys[id] && measurementLike(c) {
+				if roles[i] == colConfig && !integerKeys[id] && measurementLike(c) {
 					return nil, bench.Errorf(file, lineNo, "column %q looks like a measurement, but perfgate reads only a time column "+
 						"(seconds per iteration: \"time\", \"s/iter\", \"step time (s)\" …) and a TFLOPS column; rename or remove it "+
 						"(as a config key, its value would make every row a config of its own)", c)
@@ -217,14 +214,11 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				if cell == "" {
 					return nil, bench.Errorf(file, lineNo, "column %q is empty", header[i])
 				}
-				if integerKeys[keys[i]] {
-					n, err := strconv.ParseInt(cell, 10, 64)
-					if err != nil || n <= 0 {
-						return nil, bench.Errorf(file, lineNo, "column %q: %q is not a positive whole number", header[i], cell)
-					}
-					cell = strconv.FormatInt(n, 10)
+				v, err := configValue(keys[i], cell)
+				if err != nil {
+					return nil, bench.Errorf(file, lineNo, "column %q: %v", header[i], err)
 				}
-				run.Config[keys[i]] = cell
+				run.Config[keys[i]] = v
 			case colTime, colTFLOPS:
 				name, better := bench.MetricTime, bench.Lower
 				if roles[i] == colTFLOPS {

@@ -126,6 +126,11 @@ func TestTableGood(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Integer keys follow the rule of JSON Lines, sidecars and file names: a spreadsheet's or
+	// pandas' "8.0" is tp=8, not an error in a table alone.
+	if rs, err := readCore(TableFormat, "f.txt", "tp | pp | nodes | TFLOPS\n8.0 | 4 | 3.0 | 148\n"); err != nil || len(rs) != 1 || rs[0].Config.Key() != "tp=8/pp=4/nodes=3" {
+		t.Errorf("table with 8.0: runs %+v, err %v; want one run of tp=8/pp=4/nodes=3", rs, err)
+	}
 	// Headers that say seconds per iteration in other words are the time column.
 	for _, h := range []string{"step time (s)", "Iteration Time (s)", "s/it", "time/iter", "time per iteration"} {
 		rs, err := readCore(TableFormat, "h.txt", "tp | pp | "+h+" | TFLOPS\n8 | 4 | 5.5 | 148\n")

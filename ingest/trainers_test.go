@@ -123,6 +123,15 @@ func TestNeMo(t *testing.T) {
 	if !slices.ContainsFunc(runs[0].Notes, func(n string) bool { return strings.HasPrefix(n, "3 lines that did not advance") }) {
 		t.Errorf("notes = %q, want one on the 3 lines that did not advance", runs[0].Notes)
 	}
+	// Epochs of one iteration each: every epoch's line is a new iteration, not a repeat.
+	var one strings.Builder
+	for epoch := 0; epoch < 5; epoch++ {
+		one.WriteString(line(epoch, 0, 1, "0.0315", " | TFLOPS_per_GPU: 311.9"))
+	}
+	runs = readLog(t, NeMoFormat, one.String(), 0)
+	if got := values(runs[0], bench.MetricTime); len(got) != 4 {
+		t.Errorf("s/iter of five one-iteration epochs = %v, want 4 samples (the first is warm-up); notes %q", got, runs[0].Notes)
+	}
 	runs = readLog(t, NeMoFormat, b.String()+"Traceback (most recent call last):\n", 0)
 	if runs[0].Outcome != bench.Error || !strings.HasPrefix(runs[0].Reason, "train.log:9: Traceback") {
 		t.Errorf("NeMo traceback: %s", renderRuns(runs))

@@ -336,12 +336,12 @@ func identifies(cfg bench.Config, named bool) bool {
 	return false
 }
 
-// requireConfig fails on the first run whose config does not tell it apart (see
-// identifies); named[i] says whether a user gave the keys of runs[i]. Such runs would be
+// requireConfig fails on the first run of one file whose config does not tell it apart (see
+// identifies); named says whether a user gave the keys of its runs. Such runs would be
 // compared as one config: a 1-node with a 2-node run, an FSDP with a TP=2 layout.
-func requireConfig(runs []bench.Run, named []bool) error {
-	for i, r := range runs {
-		if identifies(r.Config, named[i]) {
+func requireConfig(runs []bench.Run, named bool) error {
+	for _, r := range runs {
+		if identifies(r.Config, named) {
 			continue
 		}
 		src := r.Source

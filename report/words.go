@@ -7,6 +7,7 @@ import (
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/history"
 )
 
 // This file is where check's decisions become words. Every renderer, and github, takes its
@@ -168,8 +169,15 @@ func RemarkText(m check.Remark) string {
 		if m.Recorded {
 			how = ", as the baseline update recorded them in memory.json"
 		}
-		return fmt.Sprintf("Noise classes were also learned from %d older run(s) in the last %d commit(s) of the baseline's git history%s: a config its longer history showed noisy stays noisy (--memory=false: this window only).", m.Runs, m.Commits, how)
+		return fmt.Sprintf("Noise classes were also learned from %d older run(s) in the last %d commit(s) of the baseline's git history%s: a config its longer history showed noisy stays noisy (--memory=false: this window only).%s", m.Runs, m.Commits, how, skippedVersions(m.Damaged, m.Skipped, "the memory"))
 	case check.MemoryUnavailable:
+		if m.Damaged > 0 {
+			why := "the older versions of the baseline in git that held older runs could not be read"
+			if m.AllSkipped {
+				why = "no older version of the baseline in git could be read"
+			}
+			return fmt.Sprintf("Noise classes were learned from this window only: %s.%s", why, skippedVersions(m.Damaged, m.Skipped, "the memory"))
+		}
 		if m.Shallow {
 			return "Noise classes were learned from this window only: the clone is shallow, holds no older version of the baseline, and the baseline has no memory.json recorded for these runs. Commit the memory.json that perfgate baseline update records with the store (the nightly job's git add of the baseline directory does), or check out with fetch-depth: 0, so that the gate remembers which configs are noisy."
 		}
@@ -193,6 +201,34 @@ func RemarkText(m check.Remark) string {
 		return fmt.Sprintf("%d input file(s) skipped, not results: %s.", len(m.Files), strings.Join(parts, ", "))
 	}
 	return m.RemarkKind()
+}
+
+// skippedVersions says which damaged older versions of the store were left out of what
+// (the memory, the history): past commits, which cannot be repaired, so nothing is asked of
+// the reader.
+func skippedVersions(n int, versions, of string) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" %d damaged older version(s) of the store were left out of %s: %s.", n, of, versions)
+}
+
+// HistorySkipped says which damaged older versions of the store perfgate history left out,
+// or "" when it left none out.
+func HistorySkipped(h *history.History) string {
+	if len(h.Skipped) == 0 {
+		return ""
+	}
+	s := strings.TrimSpace(skippedVersions(len(h.Skipped), strings.Join(h.Skipped, "; "), "the history"))
+	switch {
+	case h.AllSkipped:
+		s += " No older version could be read: the history is the current store's runs alone."
+	case h.SkippedLost:
+		s += " The history goes on from the other versions; nights that only the versions left out held are missing from it."
+	default:
+		s += " The history goes on from the other versions, which hold every night of those left out."
+	}
+	return s
 }
 
 // correctionWords names each correction in the method paragraph.

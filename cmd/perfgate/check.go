@@ -97,13 +97,16 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		}
 	}
 	dir := o.baselineDir
+	// --baseline-ref is resolved once, here: the memory reads the history of the commit the
+	// store came from, not of wherever the ref points by then (a fetch in another step).
+	var refCommit string
 	if o.baselineRef != "" {
-		tmp, cleanup, err := baseline.Materialize(ctx, o.baselineDir, o.baselineRef)
+		tmp, commit, cleanup, err := baseline.Materialize(ctx, o.baselineDir, o.baselineRef)
 		defer cleanup()
 		if err != nil {
 			return inputError(fmt.Errorf("--baseline-ref: %w", err))
 		}
-		dir = tmp
+		dir, refCommit = tmp, commit
 	}
 	opts, cfgBetter, _, err := o.stats.options(cmd.Flags(), dir)
 	if err != nil {
@@ -147,7 +150,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 	}
 	var memRemarks []check.Remark
-	opts.NoisyMemory, memRemarks, err = learnMemory(ctx, o.baselineDir, dir, o.baselineRef, o.memory, o.memoryRefs, store.Runs, opts)
+	opts.NoisyMemory, memRemarks, err = learnMemory(ctx, o.baselineDir, dir, refCommit, o.memory, o.memoryRefs, store.Runs, opts)
 	if err != nil {
 		return err
 	}
@@ -190,11 +193,12 @@ var memoryHelp = fmt.Sprintf("also learn each config's noise class from the base
 // learnMemory returns what the store's history shows of the configs' noise classes
 // (check.NoisyMemory) for the store of runs current, read from the directory read: as the
 // baseline update recorded it there (history.RecordedMemory), else learned from current
-// together with the older runs of the store in dir: those of its recent commits (at git ref,
-// else HEAD), when fromGit, and those of its versions at refs. The remark says what the memory
+// together with the older runs of the store in dir: those of its recent commits (at commit,
+// the one --baseline-ref resolved to, else HEAD), when fromGit, and those of its versions at
+// refs. The remark says what the memory
 // learned from, or why the git history could not give it one. Its errors carry their exit
 // code: a bad --memory-ref is an input error, a cancelled check an internal one.
-func learnMemory(ctx context.Context, dir, read, ref string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, []check.Remark, error) {
+func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, []check.Remark, error) {
 	var remarks []check.Remark
 	if fromGit && len(refs) == 0 {
 		mem, remark, ok := history.RecordedMemory(read, current, opts)
@@ -208,7 +212,7 @@ func learnMemory(ctx context.Context, dir, read, ref string, fromGit bool, refs 
 	var older []bench.Run
 	if fromGit {
 		var remark check.Remark
-		if older, remark = history.Older(ctx, dir, ref, current); remark != nil {
+		if older, remark = history.Older(ctx, dir, commit, current); remark != nil {
 			remarks = append(remarks, remark)
 		}
 	}
@@ -235,7 +239,7 @@ func learnMemory(ctx context.Context, dir, read, ref string, fromGit bool, refs 
 
 // storeAt returns the runs of the baseline directory dir as committed at git ref.
 func storeAt(ctx context.Context, dir, ref string) ([]bench.Run, error) {
-	tmp, cleanup, err := baseline.Materialize(ctx, dir, ref)
+	tmp, _, cleanup, err := baseline.Materialize(ctx, dir, ref)
 	defer cleanup()
 	if err != nil {
 		return nil, err

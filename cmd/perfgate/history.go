@@ -120,7 +120,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 
 	src := history.FromGit
-	revs, err := baseline.Revisions(ctx, o.dir)
+	// A damaged older version of the store (a commit with merge-conflict markers) is left
+	// out, and said; the current store's damage is an error (RecentRevisions).
+	revs, skipped, err := baseline.RecentRevisions(ctx, o.dir, "", 0)
 	switch {
 	case errors.Is(err, baseline.ErrNotInGit):
 		src = history.FromStore
@@ -167,6 +169,16 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 
 	h := history.Build(revs, extra, src, opts)
 	h.Shallow = src == history.FromGit && baseline.Shallow(ctx, o.dir)
+	for _, d := range skipped.Versions {
+		h.Skipped = append(h.Skipped, d.String())
+		h.SkippedLost = h.SkippedLost || d.Lost
+	}
+	h.AllSkipped = skipped.All()
+	if o.failOn {
+		if err := failOnSkipped(skipped.Versions, revs, h, o.recent); err != nil {
+			return inputError(err)
+		}
+	}
 	ro := report.HistoryOptions{Store: o.dir, Recent: o.recent}
 	var buf bytes.Buffer
 	switch o.format {
@@ -196,12 +208,46 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	if (src == history.FromStore || h.Shallow) && (o.output != "" || o.format != "text") {
 		fmt.Fprintf(s.ErrOut, "perfgate: %s\n", report.HistorySource(h, ro))
 	}
+	if note := report.HistorySkipped(h); note != "" {
+		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", note)
+	}
 	if alerts := h.Alerts(o.recent); o.failOn && len(alerts) > 0 {
 		fmt.Fprintf(s.ErrOut, "perfgate: %d change(s) for the worse in the newest %d batch(es) (--fail-on):\n", len(alerts), o.recent)
 		for _, l := range report.AlertLines(h, alerts) {
 			fmt.Fprintf(s.ErrOut, "  %s\n", l)
 		}
 		return errGateFailed
+	}
+	return nil
+}
+
+// failOnSkipped fails closed when --fail-on cannot vouch for the newest recent batches: a
+// damaged older version that was left out may have held a night that no version read holds
+// (it is Lost), and fewer than recent batches are newer than it (those recorded first by
+// later versions, and those of results files), so that night could have been one of the
+// newest recent that --fail-on looks at, and a change for the worse in it would pass unseen.
+// Batches are taken to be recorded in the order they ran, as the nightly refresh records
+// them. A damaged version whose nights a later version holds, or one older than the newest
+// recent batches, is only left out (with a note).
+func failOnSkipped(skipped []baseline.DamagedVersion, revs []baseline.Revision, h *history.History, recent int) error {
+	stored := map[string]bool{}
+	for _, rev := range revs {
+		for _, r := range rev.Runs {
+			stored[r.Batch] = true
+		}
+	}
+	fromResults := len(h.Batches) - len(stored) // batches only results files hold
+	for _, d := range skipped {
+		newer := d.Newer + fromResults
+		if !d.Lost || newer >= recent {
+			continue
+		}
+		hint := "To see the history, run without --fail-on"
+		if newer > 0 {
+			hint = fmt.Sprintf("To gate on the %d batch(es) after it, pass --recent %d; to see the history, run without --fail-on", newer, newer)
+		}
+		return fmt.Errorf("--fail-on: %s.\nThat older version of the store cannot be read and may have held a night that no other version holds: only %d batch(es) are newer than it, so that night could be one of the newest %d that --fail-on looks at, and a change for the worse in it would pass unseen. %s. --fail-on gates the newest %d again once %d batch(es) newer than the damaged version are recorded",
+			d, newer, recent, hint, recent, recent)
 	}
 	return nil
 }

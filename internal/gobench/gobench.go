@@ -54,12 +54,12 @@ type Result struct {
 // parses a line without allocating, and the time goes to splitting fields and parsing floats,
 // which any reader must do.
 //
-// benchfmt reads lines of at most MaxLine bytes. A longer line that benchfmt ignores (a
+// benchfmt reads lines of at most maxLine bytes. A longer line that benchfmt ignores (a
 // store's failure line quoting a long log line, a test's log output) is read as blank; a
 // longer result, unit or configuration line is a *bench.SyntaxError naming it, not an I/O
 // error naming the line before.
 func Read(file string, r io.Reader, fn func(*Result) error) (benchfmt.UnitMetadataMap, error) {
-	guard := &lineGuard{r: bufio.NewReaderSize(r, MaxLine), file: file}
+	guard := &lineGuard{r: bufio.NewReaderSize(r, maxLine), file: file}
 	br := benchfmt.NewReader(guard, file)
 	var res Result
 	for br.Scan() {
@@ -95,10 +95,10 @@ func Read(file string, r io.Reader, fn func(*Result) error) (benchfmt.UnitMetada
 	return br.Units(), nil
 }
 
-// MaxLine is the longest line, with its end of line, that benchfmt's line scanner accepts.
-const MaxLine = bufio.MaxScanTokenSize
+// maxLine is the longest line, with its end of line, that benchfmt's line scanner accepts.
+const maxLine = bufio.MaxScanTokenSize
 
-// A lineGuard passes its reader's lines on to benchfmt, replacing a line longer than MaxLine
+// A lineGuard passes its reader's lines on to benchfmt, replacing a line longer than maxLine
 // that benchfmt ignores by a blank line (keeping the line numbers) and ending the input at
 // any other such line, with a positioned error in long.
 type lineGuard struct {
@@ -120,8 +120,8 @@ func (g *lineGuard) Read(p []byte) (int, error) {
 			g.line++
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
-			if read(line) {
-				g.long = &bench.SyntaxError{File: g.file, Line: g.line, Msg: fmt.Sprintf("line longer than %d bytes, the longest the Go benchmark format reader accepts", MaxLine)}
+			if benchfmtReads(line) {
+				g.long = &bench.SyntaxError{File: g.file, Line: g.line, Msg: fmt.Sprintf("line longer than %d bytes, the longest the Go benchmark format reader accepts", maxLine)}
 				g.err = io.EOF
 				return 0, io.EOF
 			}
@@ -137,11 +137,11 @@ func (g *lineGuard) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// read reports whether benchfmt reads a line that starts with start (a line's first MaxLine
-// bytes): a result line, a unit line, or a "key: value" configuration line (a key begins
-// with a lower-case letter and holds no space or upper-case letter). A start it cannot tell
-// is read.
-func read(start []byte) bool {
+// benchfmtReads reports whether benchfmt reads a line that starts with start (a line's first
+// maxLine bytes): a result line, a unit line, or a "key: value" configuration line (a key
+// begins with a lower-case letter and holds no space or upper-case letter). A start it cannot
+// tell is read.
+func benchfmtReads(start []byte) bool {
 	if bytes.HasPrefix(start, []byte("Benchmark")) {
 		return true
 	}
