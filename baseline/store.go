@@ -31,8 +31,10 @@ const DefaultWindow = 10
 // On disk it is one Go benchmark format file, DIR/baseline.txt, that stock benchstat reads
 // without error. Each stored run is one result line holding the run's summary (the median of
 // its samples; the iteration count field records how many samples that was). Runs are grouped
-// in blocks, one per ingested batch, each opened by a provenance line, and failed runs are
-// kept as lines benchstat ignores:
+// in blocks, one per ingested batch, each opened by a provenance line (a batch that runs of
+// another date or commit joined later, such as a matrix shard under the night's run id,
+// continues in a block of its own right after), and failed runs are kept as lines benchstat
+// ignores:
 //
 //	# perfgate run batch=nightly-1234 date=2026-11-24T03:00:00Z commit=abc123 source=sweep.txt
 //	BenchmarkTrain/tp=8/pp=4/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32 1 46.3 s/iter 148.59 TFLOPS/GPU
@@ -218,7 +220,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 			if b.batch == "" {
 				return info, bench.Errorf(file, lineNo, "run line has no batch=")
 			}
-			if prev, dup := batches[b.batch]; dup {
+			if prev, dup := batches[b.batch]; dup && blocks[len(blocks)-1].batch != b.batch {
 				return info, bench.Errorf(file, lineNo, "batch %q already opened at line %d", b.batch, prev)
 			}
 			batches[b.batch] = lineNo
@@ -512,7 +514,9 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 	)
 	for i := range runs {
 		r := &runs[i]
-		if i == 0 || r.Batch != batch {
+		// A block per batch, and another of the same batch where its runs' date or commit
+		// changes (a shard that joined the night's batch later): each run keeps its own.
+		if i == 0 || r.Batch != batch || r.Date != runs[i-1].Date || r.Commit != runs[i-1].Commit {
 			batch, launchLine = r.Batch, ""
 			end.batches++
 			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", r.File))

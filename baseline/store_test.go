@@ -112,7 +112,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad number", head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 x5 s/iter\n", "b.txt:4: parsing measurement"},
 		{"NaN", head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 NaN s/iter\n", `b.txt:4: metric "s/iter": value is NaN`},
 		{"negative", head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 -3 s/iter\n", `b.txt:4: metric "s/iter": value -3 is negative`},
-		{"dup batch", head + "# perfgate run batch=a\n# perfgate run batch=a\n", `b.txt:4: batch "a" already opened at line 3`},
+		{"dup batch", head + "# perfgate run batch=a\n# perfgate run batch=b\n# perfgate run batch=a\n", `b.txt:5: batch "a" already opened at line 3`},
 		{"bad fail", head + "# perfgate run batch=a\n# perfgate fail ok BenchmarkTrain/tp=8\n", `b.txt:4: failure line: outcome "ok" is not oom or error`},
 		{"bad key", head + "# perfgate run batch=a\nBenchmarkTrain/tp 1 5 s/iter\n", `b.txt:4: config part "tp" is not key=value`},
 		{"bad quote", head + "# perfgate run batch=\"a\n", `b.txt:3: run line: batch: bad quoted value`},
@@ -290,4 +290,69 @@ func TestMergeShardsShareRunID(t *testing.T) {
 	if rerun != len(shard1) {
 		t.Errorf("%d runs of the re-run stored, want %d", rerun, len(shard1))
 	}
+	// Saved and read back, each run keeps its own commit and date: the re-run's block
+	// continues the batch in a block of its own.
+	for i := range s.Runs {
+		if s.Runs[i].Commit != "rerun" {
+			s.Runs[i].Date = "2026-11-24T02:00:00Z"
+		}
+	}
+	want := slices.Clone(s.Runs)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Open(s.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Runs) != len(want) {
+		t.Fatalf("read back %d runs, want %d", len(back.Runs), len(want))
+	}
+	for i := range want {
+		if g, w := back.Runs[i], want[i]; g.Batch != w.Batch || g.Date != w.Date || g.Commit != w.Commit {
+			t.Errorf("run %d read back as %s/%s/%s, want %s/%s/%s", i, g.Batch, g.Date, g.Commit, w.Batch, w.Date, w.Commit)
+		}
+	}
+}
+
+// A shard re-run days later under its night's run id keeps the night's place: the window
+// then still drops that night first, not a newer night of the other shard's configs.
+func TestMergeShardRerunKeepsPlace(t *testing.T) {
+	runs := seedRuns(t)
+	first := runs[0].ConfigKey()
+	night := func(id, date string, only func(string) bool) []bench.Run {
+		var out []bench.Run
+		for _, r := range runs {
+			if only(r.ConfigKey()) {
+				r.Batch, r.Date = id, date
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	all := func(string) bool { return true }
+	s := &Store{Dir: t.TempDir()}
+	s.Merge(night("n5", "2026-11-05T03:00:00Z", all), 3)
+	s.Merge(night("n6", "2026-11-06T03:00:00Z", all), 3)
+	s.Merge(night("n7", "2026-11-07T03:00:00Z", all), 3)
+	s.Merge(night("n5", "2026-11-08T09:00:00Z", func(k string) bool { return k == first }), 3) // the re-run
+	s.Merge(night("n8", "2026-11-08T03:00:00Z", all), 3)
+	for _, r := range s.Runs {
+		if r.ConfigKey() != first && r.Batch == "n5" {
+			t.Fatalf("config %s kept night n5 and dropped a newer night: %v", r.ConfigKey(), batchesOf(s.Runs, r.ConfigKey()))
+		}
+	}
+	if got := batchesOf(s.Runs, first); !slices.Equal(got, []string{"n6", "n7", "n8"}) {
+		t.Errorf("re-run config keeps %v, want n6 n7 n8", got)
+	}
+}
+
+func batchesOf(runs []bench.Run, key string) []string {
+	var out []string
+	for _, r := range runs {
+		if r.ConfigKey() == key && !slices.Contains(out, r.Batch) {
+			out = append(out, r.Batch)
+		}
+	}
+	return out
 }

@@ -21,10 +21,11 @@ type MergeStats struct {
 }
 
 // Merge folds incoming runs into the store. Runs of a batch already stored replace that
-// batch's runs of the same configs where the batch stands, so ingesting the same results
-// twice changes nothing, and the batch's runs of other configs stay: matrix shards that share
-// one --run-id each add their configs to the night's batch, and a re-run of one failed shard
-// replaces just its configs (replacing the whole batch lost the other shards' runs). The batches are kept
+// batch's runs of the same configs, and join the batch at the end of its kept runs, so
+// ingesting the same results twice changes nothing, and the batch's runs of other configs
+// stay: matrix shards that share one --run-id each add their configs to the night's batch,
+// and a re-run of one failed shard replaces just its configs (replacing the whole batch lost
+// the other shards' runs); each keeps its own date and commit (Save). The batches are kept
 // in date order when every batch has an RFC 3339 date (a new batch goes after the stored ones
 // unless it is older: a backfill with --date), as the merge driver orders them, so that the
 // window counts the newest runs by date. Then only the newest window runs of each config are
@@ -48,16 +49,24 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	merged := make([]bench.Run, 0, len(s.Runs)+len(incoming))
 	done := map[string]bool{}   // incoming batches already stored
 	stored := map[string]bool{} // batch and config of the stored runs replaced
+	// The incoming runs of a stored batch go at the end of its kept runs, so that the batch
+	// keeps its place (and, in date order, the date of its first run) unless all of it was
+	// replaced: a shard re-run days later is still that night's run.
+	flush := func(b string) {
+		if in, ok := byBatch[b]; ok && !done[b] {
+			done[b] = true
+			for _, j := range in {
+				merged = append(merged, incoming[j])
+			}
+			st.Replaced = append(st.Replaced, b)
+		}
+	}
 	for i := range s.Runs {
 		r := &s.Runs[i]
-		if in, ok := byBatch[r.Batch]; ok {
-			if !done[r.Batch] {
-				done[r.Batch] = true
-				for _, j := range in {
-					merged = append(merged, incoming[j])
-				}
-				st.Replaced = append(st.Replaced, r.Batch)
-			}
+		if i > 0 && s.Runs[i-1].Batch != r.Batch {
+			flush(s.Runs[i-1].Batch)
+		}
+		if _, ok := byBatch[r.Batch]; ok {
 			if k := r.ConfigKey(); configs[r.Batch][k] {
 				st.ReplacedRuns++
 				stored[r.Batch+"\x00"+k] = true
@@ -65,6 +74,9 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			}
 		}
 		merged = append(merged, *r)
+	}
+	if n := len(s.Runs); n > 0 {
+		flush(s.Runs[n-1].Batch)
 	}
 	for _, b := range order {
 		if !done[b] {
