@@ -90,6 +90,10 @@ func expand(p string, opts *Options) ([]walked, error) {
 	return files, err
 }
 
+// SkipHidden is the reason given for a hidden file or directory below an input directory
+// (.git, .github): always there in a repository root, so reports leave it out.
+const SkipHidden = "hidden"
+
 // A walker collects the files below one input directory. It follows symbolic links, as a
 // user who points perfgate at a directory of logs expects (a "latest.log" link, a results
 // directory assembled from links into scratch space, a RESULTS path that is itself a link):
@@ -126,7 +130,7 @@ func (w *walker) walk(dir string, st os.FileInfo) error {
 	for _, d := range des {
 		path := filepath.Join(dir, d.Name())
 		if strings.HasPrefix(d.Name(), ".") {
-			w.files = append(w.files, walked{entry: entry{path: path, root: w.root, skip: "hidden"}})
+			w.files = append(w.files, walked{entry: entry{path: path, root: w.root, skip: SkipHidden}})
 			continue
 		}
 		t := d.Type()

@@ -18,7 +18,7 @@ import (
 func skippedRemark(skipped []ingest.Skipped) check.Remark {
 	var r check.SkippedInputs
 	for _, sk := range skipped {
-		if sk.Reason == hiddenReason {
+		if sk.Reason == ingest.SkipHidden {
 			continue
 		}
 		r.Files = append(r.Files, sk.File)
@@ -29,9 +29,6 @@ func skippedRemark(skipped []ingest.Skipped) check.Remark {
 	}
 	return r
 }
-
-// hiddenReason is the reason ingest gives for a hidden file or directory it skipped.
-const hiddenReason = "hidden"
 
 // convertOptions are the inputs of "perfgate convert".
 type convertOptions struct {
