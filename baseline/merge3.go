@@ -102,6 +102,11 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 	}
 	st.Pruned = s.Merge(nil, st.Window).Pruned
 	st.Merged = len(s.Runs)
+	// Two sound versions can still disagree on a metric's unit (one written before units
+	// were kept): that is the input's problem, found before anything is written.
+	if _, err := unitLines(s.Runs); err != nil {
+		return nil, st, err
+	}
 	return s.Runs, st, nil
 }
 

@@ -161,3 +161,22 @@ func TestMetricUnitEmptyRefused(t *testing.T) {
 		t.Fatalf("Parse: %v", err)
 	}
 }
+
+// Two versions that disagree on a metric's unit (one written before units were kept) are
+// the merge's input problem, found before anything is written: MergeFiles refuses them, so
+// the merge driver exits 2 and leaves OURS as it was.
+func TestMergeFilesUnitConflict(t *testing.T) {
+	store := func(unit, batch string) []byte {
+		var buf bytes.Buffer
+		r := bench.Run{Config: bench.Config{"tp": "8"}, Outcome: bench.OK, Batch: batch, Source: batch + ".jsonl:1",
+			Metrics: []bench.Metric{{Name: "peak-mem", Unit: unit, Better: bench.Lower, Values: []float64{60}}}}
+		if err := write(&buf, []bench.Run{r}, false, 10); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	_, _, err := MergeFiles("base", "ours", "theirs", nil, store("peak-mem", "n1"), store("GB", "n2"), 0)
+	if err == nil || !strings.Contains(err.Error(), `metric "peak-mem" is in unit`) {
+		t.Fatalf("MergeFiles of two units of one metric: %v", err)
+	}
+}
