@@ -89,6 +89,11 @@ func BisectText(a *history.Alert) string {
 		return fmt.Sprintf("between batches %s and %s (no commits recorded)", a.Good.Batch, a.Bad.Batch)
 	}
 	if good == bad {
+		if what == "store commits" {
+			// One store commit recorded both nights (a bulk import, a moved store): it says
+			// nothing about the code they measured.
+			return fmt.Sprintf("between batches %s and %s (both recorded by store commit %s; no measured commits recorded)", a.Good.Batch, a.Bad.Batch, bench.ShortCommit(good))
+		}
 		return fmt.Sprintf("both nights measured %s: the change is not in the code (machines, container, data?)", bench.ShortCommit(good))
 	}
 	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", bench.ShortCommit(good), bench.ShortCommit(bad), what, bad, good)

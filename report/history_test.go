@@ -130,3 +130,24 @@ func TestRunSparkline(t *testing.T) {
 		}
 	}
 }
+
+// TestBisectTextSameStoreCommit: when the nights recorded no measured commit, the range falls
+// back to the store commits that recorded them; one store commit recording both nights (a
+// store imported in bulk, or moved) says nothing about the code, so it must not be reported
+// as "both nights measured it: the change is not in the code".
+func TestBisectTextSameStoreCommit(t *testing.T) {
+	store := strings.Repeat("a", 40)
+	a := &history.Alert{Good: history.Point{Batch: "n3", Commit: store}, Bad: history.Point{Batch: "n4", Commit: store}}
+	got := BisectText(a)
+	if strings.Contains(got, "measured "+store[:12]) || strings.Contains(got, "not in the code") {
+		t.Errorf("BisectText = %q: claims the nights measured the store commit", got)
+	}
+	if !strings.Contains(got, "n3") || !strings.Contains(got, "n4") {
+		t.Errorf("BisectText = %q: want the batches to bisect between", got)
+	}
+	// The same measured commit on both nights does mean the code did not change.
+	a.GoodMeasured, a.BadMeasured = strings.Repeat("b", 40), strings.Repeat("b", 40)
+	if got := BisectText(a); !strings.Contains(got, "not in the code") {
+		t.Errorf("BisectText = %q with one measured commit: want 'not in the code'", got)
+	}
+}
