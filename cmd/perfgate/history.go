@@ -167,6 +167,18 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		}
 	}
 
+	if o.failOn && len(extra) > 0 {
+		// RESULTS of configs the store never held add series of one point: nothing to find
+		// a change in, so --fail-on would pass having compared nothing (as check refuses).
+		var stored []bench.Run
+		for _, rev := range revs {
+			stored = append(stored, rev.Runs...)
+		}
+		if err := check.ConfigsMatch(stored, extra); err != nil {
+			return inputError(fmt.Errorf("--fail-on: %w", err))
+		}
+	}
+
 	h := history.Build(revs, extra, src, opts)
 	h.Shallow = src == history.FromGit && baseline.Shallow(ctx, o.dir)
 	for _, d := range skipped.Versions {
