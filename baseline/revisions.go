@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,10 @@ type Revision struct {
 	Commit string
 	// Date is the commit's committer date (RFC 3339), or "" for the work tree.
 	Date string
+	// Path is the slash-separated path of the store file in the commit, relative to the
+	// repository's top level: the store's path now, or the path it had before a move.
+	// "" for the work tree.
+	Path string
 	// Runs are the runs of the batches this version recorded first, in store order.
 	Runs []bench.Run
 }
@@ -41,7 +46,8 @@ var ErrNotInGit = errors.New("not in a git repository")
 // Commit.
 //
 // Commits are those that changed DIR/baseline.txt, as git log lists them for that path,
-// oldest first. All versions are read with one git cat-file --batch process, and each is
+// oldest first, and, when the store was moved (its first commit there added the file as a
+// rename or copy), those that changed it at its earlier paths: see listRevisions. All versions are read with one git cat-file --batch process, and each is
 // parsed with Parse restricted to the batches not seen before (other lines are blanked, so
 // errors still name the right line of "path@commit").
 //
@@ -139,27 +145,11 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 		}
 		tip = "" // no commits yet
 	}
-	var log string
-	if tip != "" {
-		args := []string{"log", "--reverse", "--format=%H %cI"}
-		if n > 0 {
-			args = append(args, "-n", strconv.Itoa(n)) // git limits first, then reverses
-		}
-		log, err = git(ctx, root, append(args, tip, "--", ":(literal)"+file)...)
-		if err != nil {
-			return nil, skipped, fmt.Errorf("listing the commits of %s: %v", file, err)
-		}
-	}
 	var revs []Revision
-	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
-		if line == "" {
-			continue
+	if tip != "" {
+		if revs, err = listRevisions(ctx, root, tip, file, n); err != nil {
+			return nil, skipped, err
 		}
-		h, d, ok := strings.Cut(line, " ")
-		if !ok {
-			return nil, skipped, fmt.Errorf("unexpected git log output %q", line)
-		}
-		revs = append(revs, Revision{Commit: h, Date: d})
 	}
 	// The work tree's version, read first: it decides whether the newest commit's version is
 	// the current store (which cannot be left out) or an older one.
@@ -183,14 +173,14 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 	var last, scratch []byte      // the newest committed version; parseNew's buffer
 	var damagedBatches [][]string // per skipped version, the batches its run lines name
 	var damagedAt []int           // per skipped version, how many versions read precede it
-	err = readVersions(ctx, root, file, revs, func(i int, blob []byte) error {
+	err = readVersions(ctx, root, revs, func(i int, blob []byte) error {
 		if blob == nil {
 			return nil // the commit deleted the store
 		}
 		rev := revs[i]
 		current := i == len(revs)-1 && (ref != "" || !wtExists || bytes.Equal(blob, wtData))
 		var runs []bench.Run
-		runs, scratch, err = parseNew(file+"@"+bench.ShortCommit(rev.Commit), blob, seen, in, scratch)
+		runs, scratch, err = parseNew(rev.Path+"@"+bench.ShortCommit(rev.Commit), blob, seen, in, scratch)
 		if err != nil {
 			if current {
 				return err
@@ -270,6 +260,95 @@ func runBatches(data []byte) (batches []string, ok bool) {
 	return batches, ok
 }
 
+// maxMoves bounds the moves of the store that listRevisions follows back.
+const maxMoves = 100
+
+// listRevisions lists the commits of tip's history that changed file (slash-separated,
+// relative to the top level root), oldest first, at most n (all when n <= 0), each with the
+// store's path in it. When the oldest commit that changed file added it as a rename or a copy
+// of another file (git mv perf/baseline perf/store), the listing goes on with the commits
+// that changed that file before, from the commit's first parent, and so on back.
+//
+// It does not use git log --follow, which would do this in one call: --follow breaks with
+// --reverse (git 2.39 lists only the newest commit), leaves out merge commits, and walks
+// history without the simplification that git log PATH does; so a moved store would list
+// other commits than the same store never moved. Here each path is listed as git log PATH
+// lists it, and a store never moved costs one git log, as before, plus, when the listing
+// reaches the store's first commit, one git diff-tree of that commit.
+func listRevisions(ctx context.Context, root, tip, file string, n int) ([]Revision, error) {
+	var newestFirst []Revision
+	path, from := file, tip
+	for moves := 0; ; moves++ {
+		args := []string{"log", "--format=%H %cI"}
+		if n > 0 {
+			args = append(args, "-n", strconv.Itoa(n-len(newestFirst)))
+		}
+		// :(literal): the path is a path, not a pattern, whatever characters it holds.
+		log, err := git(ctx, root, append(args, from, "--", ":(literal)"+path)...)
+		if err != nil {
+			return nil, fmt.Errorf("listing the commits of %s: %v", path, err)
+		}
+		listed := len(newestFirst)
+		for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+			if line == "" {
+				continue
+			}
+			h, d, ok := strings.Cut(line, " ")
+			if !ok {
+				return nil, fmt.Errorf("unexpected git log output %q", line)
+			}
+			newestFirst = append(newestFirst, Revision{Commit: h, Date: d, Path: path})
+		}
+		if len(newestFirst) == listed || n > 0 && len(newestFirst) >= n {
+			break
+		}
+		first := newestFirst[len(newestFirst)-1].Commit
+		old, err := movedFrom(ctx, root, first, path)
+		if err != nil {
+			return nil, err
+		}
+		if old == "" {
+			break
+		}
+		if moves == maxMoves {
+			return nil, fmt.Errorf("listing the commits of %s: it was moved more than %d times", file, maxMoves)
+		}
+		path, from = old, first+"^"
+	}
+	slices.Reverse(newestFirst)
+	return newestFirst, nil
+}
+
+// movedFrom returns the path that commit renamed or copied to path (git's rename and copy
+// detection against its first parent), or "" when the commit did not: path was new, changed,
+// or the commit is a merge or the first commit.
+func movedFrom(ctx context.Context, root, commit, path string) (string, error) {
+	out, err := git(ctx, root, "diff-tree", "-r", "-z", "--no-commit-id", "--name-status", "-M", "-C", commit)
+	if err != nil {
+		return "", fmt.Errorf("reading what %s changed: %v", bench.ShortCommit(commit), err)
+	}
+	f := strings.Split(out, "\x00")
+	for i := 0; i < len(f); {
+		status := f[i]
+		if status == "" {
+			i++
+			continue
+		}
+		if status[0] == 'R' || status[0] == 'C' {
+			if i+2 >= len(f) {
+				return "", fmt.Errorf("unexpected git diff-tree output %q", out)
+			}
+			if f[i+2] == path {
+				return f[i+1], nil
+			}
+			i += 3
+			continue
+		}
+		i += 2
+	}
+	return "", nil
+}
+
 // Shallow reports whether dir is in a shallow clone, whose history stops at the clone's
 // depth (actions/checkout fetches one commit unless told fetch-depth: 0).
 func Shallow(ctx context.Context, dir string) bool {
@@ -281,16 +360,21 @@ func Shallow(ctx context.Context, dir string) bool {
 	return err == nil && strings.TrimSpace(out) == "true"
 }
 
-// readVersions calls each with the content of file at each revision, in order (nil where it
-// does not exist), read with one git cat-file --batch process; an error from each stops it.
-// The content is valid only during the call: the next version is read into the same buffer.
-func readVersions(ctx context.Context, root, file string, revs []Revision, each func(i int, blob []byte) error) error {
+// readVersions calls each with the content of the store file at each revision (its Path at
+// its Commit), in order (nil where it does not exist), read with one git cat-file --batch
+// process; an error from each stops it. The content is valid only during the call: the next
+// version is read into the same buffer.
+func readVersions(ctx context.Context, root string, revs []Revision, each func(i int, blob []byte) error) error {
 	if len(revs) == 0 {
 		return nil
 	}
 	objects := make([]string, len(revs))
 	for i, r := range revs {
-		objects[i] = r.Commit + ":" + file
+		if strings.ContainsAny(r.Path, "\n\r") {
+			// cat-file --batch reads one object name a line.
+			return fmt.Errorf("cannot read %q at %s with git cat-file: its path holds a line break", r.Path, bench.ShortCommit(r.Commit))
+		}
+		objects[i] = r.Commit + ":" + r.Path
 	}
 	var buf []byte
 	return catFileBatch(ctx, root, objects, func(i int, h []string, r *bufio.Reader) error {
@@ -298,7 +382,7 @@ func readVersions(ctx context.Context, root, file string, revs []Revision, each 
 			return each(i, nil)
 		}
 		if len(h) != 3 || h[1] != "blob" {
-			return fmt.Errorf("git cat-file: unexpected header %q for %s at %s", strings.Join(h, " "), file, bench.ShortCommit(revs[i].Commit))
+			return fmt.Errorf("git cat-file: unexpected header %q for %s at %s", strings.Join(h, " "), revs[i].Path, bench.ShortCommit(revs[i].Commit))
 		}
 		size, err := strconv.ParseInt(h[2], 10, 64)
 		if err != nil || size < 0 {
@@ -309,7 +393,7 @@ func readVersions(ctx context.Context, root, file string, revs []Revision, each 
 		}
 		buf = buf[:size+1]
 		if _, err := io.ReadFull(r, buf); err != nil || buf[size] != '\n' {
-			return fmt.Errorf("git cat-file: short read of %s at %s", file, bench.ShortCommit(revs[i].Commit))
+			return fmt.Errorf("git cat-file: short read of %s at %s", revs[i].Path, bench.ShortCommit(revs[i].Commit))
 		}
 		return each(i, buf[:size])
 	})

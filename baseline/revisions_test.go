@@ -343,3 +343,100 @@ func TestRevisionsEmptyAfterDeletion(t *testing.T) {
 		t.Errorf("an empty store after its deletion: err = %v, want it named empty", err)
 	}
 }
+
+// TestRevisionsFollowMoves: a store moved (git mv) keeps its history. Nights 1-3 are committed
+// under "perf/old *[x]" (a path with pattern characters), the store is moved twice, to
+// "perf/mid" and then to "perf/store", with nights committed between, and the listing reaches
+// back to night 1, each version read at the path it had in its commit. The -n limit counts
+// commits across the moves.
+func TestRevisionsFollowMoves(t *testing.T) {
+	r := newGitRepo(t)
+	paths := []string{"perf/old *[x]", "perf/mid", "perf/store"}
+	// A store at a path that looks like old's pattern, which :(literal) must not match.
+	decoy := &Store{Dir: filepath.Join(r.root, "perf", "old a[x]")}
+	decoy.Merge([]bench.Run{nightRun(20, 1)}, 3)
+	if err := decoy.Save(); err != nil {
+		t.Fatal(err)
+	}
+	night := 0
+	for k, p := range paths {
+		if k > 0 {
+			r.git("mv", paths[k-1], p)
+			r.commit("move the store to " + p)
+		}
+		s := &Store{Dir: filepath.Join(r.root, filepath.FromSlash(p))}
+		if k > 0 {
+			var err error
+			if s, err = Open(s.Dir); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j := 0; j < 3; j++ {
+			night++
+			s.Merge([]bench.Run{nightRun(night, 100+float64(night))}, 2)
+			if err := s.Save(); err != nil {
+				t.Fatal(err)
+			}
+			r.commit(fmt.Sprintf("night %d", night))
+		}
+	}
+	dir := filepath.Join(r.root, "perf", "store")
+	revs, err := Revisions(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches []string
+	for _, rev := range revs {
+		for _, run := range rev.Runs {
+			batches = append(batches, run.Batch)
+		}
+	}
+	if len(batches) != 9 || batches[0] != "nightly-01" || batches[8] != "nightly-09" {
+		t.Fatalf("history of the moved store: batches %v, want nightly-01 … nightly-09", batches)
+	}
+	if len(revs) != 11 || revs[0].Path != paths[0]+"/"+FileName || revs[3].Path != paths[1]+"/"+FileName || revs[10].Path != paths[2]+"/"+FileName {
+		var got []string
+		for _, rev := range revs {
+			got = append(got, rev.Path)
+		}
+		t.Errorf("paths of the %d versions: %q, want 9 nights and 2 moves at their paths", len(revs), got)
+	}
+	// The last 6 commits: nights 5-9 and the second move; the oldest, night 5's, under mid.
+	recent, skipped, err := RecentRevisions(context.Background(), dir, "", 6)
+	if err != nil || len(skipped.Versions) > 0 {
+		t.Fatal(err, skipped)
+	}
+	if len(recent) != 6 || recent[0].Path != paths[1]+"/"+FileName {
+		t.Fatalf("last 6 commits: got %d versions, oldest at %q, want 6, the oldest under %s", len(recent), recent[0].Path, paths[1])
+	}
+	if got := recent[0].Runs; len(got) != 2 || got[0].Batch != "nightly-04" || got[1].Batch != "nightly-05" {
+		t.Errorf("the oldest recent version, read whole: %v, want nights 4 and 5", got)
+	}
+}
+
+// TestRevisionsDeletedAndRecreated: a store deleted and re-created at the same path keeps the
+// nights committed before the deletion (the listing is the path's, not a move's).
+func TestRevisionsDeletedAndRecreated(t *testing.T) {
+	r, dir, s := oneNight(t)
+	r.git("rm", "-q", "b/"+FileName)
+	r.commit("drop the store")
+	s = &Store{Dir: dir}
+	s.Merge([]bench.Run{nightRun(2, 102)}, 2)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("a new store")
+	revs, err := Revisions(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches []string
+	for _, rev := range revs {
+		for _, run := range rev.Runs {
+			batches = append(batches, run.Batch)
+		}
+	}
+	if len(batches) != 2 || batches[0] != "nightly-01" || batches[1] != "nightly-02" {
+		t.Errorf("a re-created store's history: %v, want nightly-01 and nightly-02", batches)
+	}
+}
