@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
@@ -18,8 +19,8 @@ import (
 	"github.com/perfgate/perfgate/internal/gobench"
 )
 
-// A Revision is what one version of the store added to its history: the runs of the batches
-// that no earlier version held.
+// A Revision is what one version of the store added to its history: the runs that no earlier
+// version held.
 type Revision struct {
 	// Commit is the full hash of the commit that recorded the version, or "" for the
 	// uncommitted file in the work tree.
@@ -30,7 +31,8 @@ type Revision struct {
 	// repository's top level: the store's path now, or the path it had before a move.
 	// "" for the work tree.
 	Path string
-	// Runs are the runs of the batches this version recorded first, in store order.
+	// Runs are the runs this version recorded first, in store order, each with the values of
+	// the newest version that holds it (see Revisions).
 	Runs []bench.Run
 }
 
@@ -40,16 +42,23 @@ var ErrNotInGit = errors.New("not in a git repository")
 
 // Revisions reads every committed version of the store in dir, oldest first, and returns what
 // each added: so the history of a config reaches back beyond the store's rolling window without
-// any storage of its own. A batch is attributed to the first commit that recorded it; a later
-// commit that rewrites a stored batch (a re-ingest under the same --run-id) does not move it.
-// When the work tree's store holds batches that no commit does, they come last, with an empty
-// Commit.
+// any storage of its own.
+//
+// A run is the run of one config in one batch on one date. It is attributed to the first
+// commit that recorded it, with the values of the newest version that holds it: a later
+// commit that rewrites it (a re-ingest under the same --run-id and date) does not move it but
+// replaces its values, so that what the store holds now is never hidden by what it held
+// before. A run that a later version replaced by one of another date (the same --run-id
+// reused on another night) stays a run of its own: it was measured, on its own date. When the
+// work tree's store holds runs that no commit does, they come last, with an empty Commit.
 //
 // Commits are those that changed DIR/baseline.txt, as git log lists them for that path,
 // oldest first, and, when the store was moved (its first commit there added the file as a
-// rename or copy), those that changed it at its earlier paths: see listRevisions. All versions are read with one git cat-file --batch process, and each is
-// parsed with Parse restricted to the batches not seen before (other lines are blanked, so
-// errors still name the right line of "path@commit").
+// rename or copy), those that changed it at its earlier paths: see listRevisions. All
+// versions are read with one git cat-file --batch process, and each is parsed with Parse
+// restricted to its run blocks (a run line and the lines up to the next) whose text no
+// earlier version held (other lines are blanked, so errors still name the right line of
+// "path@commit"): a block unchanged since an earlier version is not parsed again.
 //
 // Revisions is strict: any version that cannot be read is an error. RecentRevisions leaves
 // damaged older versions out instead, and says which.
@@ -167,7 +176,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 		}
 	}
 	// Each version is parsed as git hands it over, so that only one is held at a time.
-	seen := map[string]bool{}
+	seen := newSeenRuns()
 	in := &gobench.Interner{Strict: true} // the versions share their configs' names
 	out := make([]Revision, 0, len(revs))
 	var last, scratch []byte      // the newest committed version; parseNew's buffer
@@ -194,7 +203,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 			damagedAt = append(damagedAt, len(out))
 			return nil
 		}
-		rev.Runs = runs
+		rev.Runs = seen.add(runs, len(out), out)
 		out = append(out, rev)
 		if !current {
 			skipped.OlderRead++
@@ -217,7 +226,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 		if err != nil {
 			return nil, skipped, err
 		}
-		if len(runs) > 0 {
+		if runs = seen.add(runs, len(out), out); len(runs) > 0 {
 			out = append(out, Revision{Runs: runs})
 		}
 	}
@@ -225,7 +234,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 	for k := range skipped.Versions {
 		d := &skipped.Versions[k]
 		for _, b := range damagedBatches[k] {
-			if !seen[b] {
+			if !seen.batches[b] {
 				d.Lost = true
 			}
 		}
@@ -399,29 +408,96 @@ func readVersions(ctx context.Context, root string, revs []Revision, each func(i
 	})
 }
 
-// parseNew parses the blocks of data whose batch is not in seen, and adds their batches to
-// seen. Lines of other blocks are blanked rather than removed, so line numbers hold. The
-// filtered copy is built in scratch, which parseNew returns for the next version.
-func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Interner, scratch []byte) ([]bench.Run, []byte, error) {
+// seenRuns is what the versions read so far held: the text of their run blocks, and where in
+// the history each of their runs is.
+type seenRuns struct {
+	seed    maphash.Seed
+	blocks  map[uint64]bool         // hashes of the run blocks' text
+	batches map[string]bool         // the batches of the runs read
+	runs    map[versionedRun][2]int // → revision and index in its Runs
+}
+
+func newSeenRuns() *seenRuns {
+	return &seenRuns{seed: maphash.MakeSeed(), blocks: map[uint64]bool{}, batches: map[string]bool{}, runs: map[versionedRun][2]int{}}
+}
+
+// A versionedRun identifies a run across the versions of the store in its history: its batch
+// and config, and which run of that config in the batch it is among the runs a version's
+// parse returned (a sweep may list a config twice).
+type versionedRun struct {
+	batch, key string
+	n          int
+}
+
+// add records the runs that revision rev (the next one, out being the revisions before it)
+// parsed, and returns those that no earlier revision held. A run of the batch and config of a
+// run an earlier revision holds, and of its date, is a newer version of that run: its values
+// replace the earlier ones there. Of another date, it is another night's run under a reused
+// batch id (baseline update --run-id nightly every night), which replaced that run in the
+// store: the earlier run stays in the history as batch "ID@DATE", and this one is new.
+func (s *seenRuns) add(runs []bench.Run, rev int, out []Revision) []bench.Run {
+	fresh := runs[:0]
+	count := map[versionedRun]int{}
+	for _, r := range runs {
+		k := versionedRun{batch: r.Batch, key: r.ConfigKey()}
+		id := k
+		id.n = count[k]
+		count[k]++
+		if at, ok := s.runs[id]; ok && at[0] < rev {
+			old := &out[at[0]].Runs[at[1]]
+			if old.Date == r.Date {
+				*old = r
+				continue
+			}
+			old.Batch += "@" + old.Date
+		}
+		s.runs[id] = [2]int{rev, len(fresh)}
+		s.batches[r.Batch] = true
+		fresh = append(fresh, r)
+	}
+	return fresh
+}
+
+// blockEnd returns the length of the run block at the start of data: up to the next run
+// line or the closing line.
+func blockEnd(data []byte) int {
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("\n# perfgate "))
+		if i < 0 {
+			return len(data)
+		}
+		at := off + i + 1
+		if bytes.HasPrefix(data[at:], []byte(runPrefix)) || bytes.HasPrefix(data[at:], []byte(endPrefix)) {
+			return at
+		}
+		off = at
+	}
+}
+
+// parseNew parses the run blocks of data (a run line and the lines up to the next run line or
+// the closing line) whose text is not in seen, and adds them to seen; the caller records the
+// runs with seen.add. Lines of other blocks are blanked rather than removed, so line numbers
+// hold. The filtered copy is built in scratch, which parseNew returns for the next version.
+func parseNew(file string, data []byte, seen *seenRuns, in *gobench.Interner, scratch []byte) ([]bench.Run, []byte, error) {
 	buf := scratch[:0]
 	skipping := false
 	lineNo := 0
-	fresh := map[string]bool{} // the batches of data not in seen
+	var fresh []uint64 // the hashes of the blocks of data not in seen
 	for rest := data; len(rest) > 0; {
 		line, tail, found := bytes.Cut(rest, []byte("\n"))
-		rest = tail
 		lineNo++
 		if bytes.HasPrefix(line, []byte(runPrefix)) {
 			l := string(bytes.TrimRight(line, "\r"))
-			kv, err := parseFields(strings.TrimPrefix(l, runPrefix))
-			if err != nil {
+			if _, err := parseFields(strings.TrimPrefix(l, runPrefix)); err != nil {
 				return nil, buf, bench.Errorf(file, lineNo, "run line: %v", err)
 			}
-			skipping = seen[kv["batch"]]
+			h := maphash.Bytes(seen.seed, rest[:blockEnd(rest)])
+			skipping = seen.blocks[h]
 			if !skipping {
-				fresh[kv["batch"]] = true
+				fresh = append(fresh, h)
 			}
 		}
+		rest = tail
 		if !skipping || bytes.HasPrefix(line, []byte("Unit ")) || lineNo == 1 {
 			buf = append(buf, line...)
 		}
@@ -430,7 +506,7 @@ func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Intern
 		}
 	}
 	if len(fresh) == 0 {
-		// A version that adds no batch (a trimmed window, a rewritten batch) is still checked
+		// A version that adds no block (a trimmed window, a reordered store) is still checked
 		// whole, so that a damaged one is named rather than passed over (parse words the
 		// error for an empty or foreign file too); its runs are not kept, since none is new.
 		_, err := parseWith(file, data, parseVerify, in)
@@ -441,8 +517,8 @@ func parseNew(file string, data []byte, seen map[string]bool, in *gobench.Intern
 	if err != nil {
 		return nil, buf, err
 	}
-	for b := range fresh {
-		seen[b] = true
+	for _, h := range fresh {
+		seen.blocks[h] = true
 	}
 	return info.runs, buf, nil
 }

@@ -440,3 +440,56 @@ func TestRevisionsDeletedAndRecreated(t *testing.T) {
 		t.Errorf("a re-created store's history: %v, want nightly-01 and nightly-02", batches)
 	}
 }
+
+// TestRevisionsReusedRunID: a batch id reused every night (--run-id nightly) replaces the
+// stored run each night. The history keeps each night's run, the replaced ones as
+// "nightly@DATE", and a re-ingest on the same date replaces the values it had: what the store
+// holds now is what the history shows for it, in full and in the last commits alike.
+func TestRevisionsReusedRunID(t *testing.T) {
+	r := newGitRepo(t)
+	dir := filepath.Join(r.root, "b")
+	s := &Store{Dir: dir}
+	night := func(day int, v float64) {
+		run := nightRun(day, v)
+		run.Batch = "nightly"
+		s.Merge([]bench.Run{run}, 3)
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		r.commit(fmt.Sprintf("night %d: %v", day, v))
+	}
+	night(1, 150)
+	night(2, 140)
+	night(3, 131)
+	night(3, 130) // the third night re-ingested: its values are corrected
+	if len(s.Runs) != 1 || s.Runs[0].Metrics[0].Values[0] != 130 {
+		t.Fatalf("the store holds %v, want the one run of value 130", s.Runs)
+	}
+	type point struct {
+		batch string
+		value float64
+	}
+	want := []point{{"nightly@2026-11-01T03:00:00Z", 150}, {"nightly@2026-11-02T03:00:00Z", 140}, {"nightly", 130}}
+	for _, n := range []int{0, 3} {
+		revs, _, err := RecentRevisions(context.Background(), dir, "", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []point
+		for _, rev := range revs {
+			for _, run := range rev.Runs {
+				got = append(got, point{run.Batch, run.Metrics[0].Values[0]})
+			}
+		}
+		if n == 3 {
+			// The oldest of the last 3 commits is night 2's: night 1 is beyond them.
+			if len(got) != 2 || got[0] != want[1] || got[1] != want[2] {
+				t.Errorf("last 3 commits: runs %v, want %v", got, want[1:])
+			}
+			continue
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("runs %v, want %v", got, want)
+		}
+	}
+}
