@@ -234,7 +234,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 	for k := range skipped.Versions {
 		d := &skipped.Versions[k]
 		for _, b := range damagedBatches[k] {
-			if !seen.batches[b] {
+			if seen.batches[b] == nil {
 				d.Lost = true
 			}
 		}
@@ -409,24 +409,52 @@ func readVersions(ctx context.Context, root string, revs []Revision, each func(i
 }
 
 // seenRuns is what the versions read so far held: the text of their run blocks, and where in
-// the history each of their runs is.
+// the history the runs of each batch are.
 type seenRuns struct {
 	seed    maphash.Seed
-	blocks  map[uint64]bool         // hashes of the run blocks' text
-	batches map[string]bool         // the batches of the runs read
-	runs    map[versionedRun][2]int // → revision and index in its Runs
+	blocks  map[uint64]bool // hashes of the run blocks' text
+	counted map[uint64]bool // the same, without the iteration counts (hashBlock)
+	norm    []byte          // hashBlock's buffer
+	batches map[string]*seenBatch
+}
+
+// seenBatch is where the runs of one batch are in the history: out[at[i][0]].Runs[at[i][1]:
+// at[i][2]], runs of other batches among them.
+type seenBatch struct {
+	at [][3]int
+	// ids indexes at by run, built when a later version holds the batch again (a re-ingest
+	// or a reused run id; most batches are read once, and need no config keys here).
+	ids map[versionedRun][2]int
 }
 
 func newSeenRuns() *seenRuns {
-	return &seenRuns{seed: maphash.MakeSeed(), blocks: map[uint64]bool{}, batches: map[string]bool{}, runs: map[versionedRun][2]int{}}
+	return &seenRuns{seed: maphash.MakeSeed(), blocks: map[uint64]bool{}, counted: map[uint64]bool{}, batches: map[string]*seenBatch{}}
 }
 
-// A versionedRun identifies a run across the versions of the store in its history: its batch
-// and config, and which run of that config in the batch it is among the runs a version's
-// parse returned (a sweep may list a config twice).
+// A versionedRun identifies a run of a batch across the versions of the store in its
+// history: its config, and which run of that config in the batch it is (a sweep may list a
+// config twice).
 type versionedRun struct {
-	batch, key string
-	n          int
+	key string
+	n   int
+}
+
+// index builds b.ids from the runs of batch in the history.
+func (b *seenBatch) index(batch string, out []Revision) {
+	b.ids = map[versionedRun][2]int{}
+	for _, at := range b.at {
+		for i := at[1]; i < at[2]; i++ {
+			r := &out[at[0]].Runs[i]
+			if r.Batch != batch {
+				continue // another batch's, or replaced by another night's run and renamed
+			}
+			id := versionedRun{key: r.ConfigKey()}
+			for _, ok := b.ids[id]; ok; _, ok = b.ids[id] {
+				id.n++
+			}
+			b.ids[id] = [2]int{at[0], i}
+		}
+	}
 }
 
 // add records the runs that revision rev (the next one, out being the revisions before it)
@@ -437,73 +465,166 @@ type versionedRun struct {
 // store: the earlier run stays in the history as batch "ID@DATE", and this one is new.
 func (s *seenRuns) add(runs []bench.Run, rev int, out []Revision) []bench.Run {
 	fresh := runs[:0]
-	count := map[versionedRun]int{}
+	var b *seenBatch
+	var name string
+	var count map[[2]string]int // per batch and config, the runs of this version so far
 	for _, r := range runs {
-		k := versionedRun{batch: r.Batch, key: r.ConfigKey()}
-		id := k
-		id.n = count[k]
-		count[k]++
-		if at, ok := s.runs[id]; ok && at[0] < rev {
-			old := &out[at[0]].Runs[at[1]]
-			if old.Date == r.Date {
-				*old = r
-				continue
+		if b == nil || r.Batch != name {
+			name = r.Batch
+			if b = s.batches[name]; b == nil {
+				b = &seenBatch{}
+				s.batches[name] = b
 			}
-			old.Batch += "@" + old.Date
 		}
-		s.runs[id] = [2]int{rev, len(fresh)}
-		s.batches[r.Batch] = true
+		if len(b.at) > 0 && b.at[0][0] < rev {
+			// The batch is in an earlier version: this run may be a newer version of one.
+			if b.ids == nil {
+				b.index(name, out)
+			}
+			if count == nil {
+				count = map[[2]string]int{}
+			}
+			k := [2]string{name, r.ConfigKey()}
+			id := versionedRun{key: k[1], n: count[k]}
+			count[k]++
+			if at, ok := b.ids[id]; ok && at[0] < rev {
+				old := &out[at[0]].Runs[at[1]]
+				if old.Date == r.Date {
+					*old = r
+					continue
+				}
+				old.Batch += "@" + old.Date
+			}
+			b.ids[id] = [2]int{rev, len(fresh)}
+		}
+		if n := len(b.at); n > 0 && b.at[n-1][0] == rev && b.at[n-1][2] == len(fresh) {
+			b.at[n-1][2]++
+		} else {
+			b.at = append(b.at, [3]int{rev, len(fresh), len(fresh) + 1})
+		}
 		fresh = append(fresh, r)
 	}
 	return fresh
 }
 
+// hashBlock hashes the text of a run block, leaving out the iteration count of its result
+// lines: a rewrite of the store writes 1 where the first version wrote the run's number of
+// samples (its summary is one value), and a count alone does not make another run.
+func (s *seenRuns) hashBlock(block []byte) uint64 {
+	norm := s.norm[:0]
+	for rest := block; len(rest) > 0; {
+		line, tail, _ := bytes.Cut(rest, []byte("\n"))
+		rest = tail
+		if bytes.HasPrefix(line, []byte("Benchmark")) {
+			if i := bytes.IndexByte(line, ' '); i >= 0 {
+				if j := bytes.IndexByte(line[i+1:], ' '); j >= 0 {
+					norm = append(norm, line[:i]...)
+					line = line[i+1+j:]
+				}
+			}
+		}
+		norm = append(norm, line...)
+		norm = append(norm, '\n')
+	}
+	s.norm = norm
+	return maphash.Bytes(s.seed, norm)
+}
+
 // blockEnd returns the length of the run block at the start of data: up to the next run
 // line or the closing line.
 func blockEnd(data []byte) int {
-	for off := 0; ; {
-		i := bytes.Index(data[off:], []byte("\n# perfgate "))
+	const mark = "# perfgate "
+	for off := 1; ; {
+		i := bytes.Index(data[off:], []byte(mark)) // '#' is rare: faster than "\n# perfgate "
 		if i < 0 {
 			return len(data)
 		}
-		at := off + i + 1
-		if bytes.HasPrefix(data[at:], []byte(runPrefix)) || bytes.HasPrefix(data[at:], []byte(endPrefix)) {
+		at := off + i
+		if data[at-1] == '\n' && (bytes.HasPrefix(data[at:], []byte(runPrefix)) || bytes.HasPrefix(data[at:], []byte(endPrefix))) {
 			return at
 		}
-		off = at
+		off = at + 1
 	}
 }
 
-// parseNew parses the run blocks of data (a run line and the lines up to the next run line or
-// the closing line) whose text is not in seen, and adds them to seen; the caller records the
-// runs with seen.add. Lines of other blocks are blanked rather than removed, so line numbers
-// hold. The filtered copy is built in scratch, which parseNew returns for the next version.
-func parseNew(file string, data []byte, seen *seenRuns, in *gobench.Interner, scratch []byte) ([]bench.Run, []byte, error) {
-	buf := scratch[:0]
-	skipping := false
-	lineNo := 0
-	var fresh []uint64 // the hashes of the blocks of data not in seen
-	for rest := data; len(rest) > 0; {
-		line, tail, found := bytes.Cut(rest, []byte("\n"))
-		lineNo++
-		if bytes.HasPrefix(line, []byte(runPrefix)) {
-			l := string(bytes.TrimRight(line, "\r"))
-			if _, err := parseFields(strings.TrimPrefix(l, runPrefix)); err != nil {
-				return nil, buf, bench.Errorf(file, lineNo, "run line: %v", err)
-			}
-			h := maphash.Bytes(seen.seed, rest[:blockEnd(rest)])
-			skipping = seen.blocks[h]
-			if !skipping {
-				fresh = append(fresh, h)
-			}
+var newlines = bytes.Repeat([]byte("\n"), 512)
+
+// nextRunLine returns the offset of the first run line of data at or after from, or len(data).
+func nextRunLine(data []byte, from int) int {
+	for off := from; ; {
+		i := bytes.Index(data[off:], []byte(runPrefix))
+		if i < 0 {
+			return len(data)
 		}
+		if at := off + i; at == 0 || data[at-1] == '\n' {
+			return at
+		}
+		off += i + 1
+	}
+}
+
+// blank appends region to buf with each line blanked but for Unit lines (and the first line
+// of the file, when keepFirst is set), so that line numbers hold.
+func blank(buf, region []byte, keepFirst bool) []byte {
+	if !keepFirst && !bytes.Contains(region, []byte("\nUnit ")) && !bytes.HasPrefix(region, []byte("Unit ")) {
+		for n := bytes.Count(region, []byte("\n")); n > 0; n -= min(n, len(newlines)) {
+			buf = append(buf, newlines[:min(n, len(newlines))]...)
+		}
+		return buf
+	}
+	for rest := region; len(rest) > 0; keepFirst = false {
+		line, tail, found := bytes.Cut(rest, []byte("\n"))
 		rest = tail
-		if !skipping || bytes.HasPrefix(line, []byte("Unit ")) || lineNo == 1 {
+		if keepFirst || bytes.HasPrefix(line, []byte("Unit ")) {
 			buf = append(buf, line...)
 		}
 		if found {
 			buf = append(buf, '\n')
 		}
+	}
+	return buf
+}
+
+// parseNew parses the run blocks of data (a run line and the lines up to the next run line or
+// the closing line) whose text is not in seen, and adds them to seen; the caller records the
+// runs with seen.add. Lines of other blocks are blanked rather than removed, so line numbers
+// hold (the closing line and anything after it go with the last block). The filtered copy is
+// built in scratch, which parseNew returns for the next version.
+func parseNew(file string, data []byte, seen *seenRuns, in *gobench.Interner, scratch []byte) ([]bench.Run, []byte, error) {
+	var fresh [][2]uint64 // the hashes of the blocks of data not in seen
+	at := nextRunLine(data, 0)
+	buf := append(scratch[:0], data[:at]...) // the header
+	lineNo := 1 + bytes.Count(data[:at], []byte("\n"))
+	for at < len(data) {
+		line := data[at:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		l := string(bytes.TrimRight(line, "\r"))
+		if _, err := parseFields(strings.TrimPrefix(l, runPrefix)); err != nil {
+			return nil, buf, bench.Errorf(file, lineNo, "run line: %v", err)
+		}
+		block := data[at : at+blockEnd(data[at:])]
+		next := nextRunLine(data, at+len(block))
+		region := data[at:next]
+		raw := maphash.Bytes(seen.seed, block)
+		skipping := seen.blocks[raw]
+		if !skipping {
+			// A rewrite of the store may have changed only the iteration counts.
+			norm := seen.hashBlock(block)
+			if skipping = seen.counted[norm]; skipping {
+				seen.blocks[raw] = true
+			} else {
+				fresh = append(fresh, [2]uint64{raw, norm})
+			}
+		}
+		if skipping {
+			buf = blank(buf, region, at == 0)
+		} else {
+			buf = append(buf, region...)
+		}
+		lineNo += bytes.Count(region, []byte("\n"))
+		at = next
 	}
 	if len(fresh) == 0 {
 		// A version that adds no block (a trimmed window, a reordered store) is still checked
@@ -518,7 +639,7 @@ func parseNew(file string, data []byte, seen *seenRuns, in *gobench.Interner, sc
 		return nil, buf, err
 	}
 	for _, h := range fresh {
-		seen.blocks[h] = true
+		seen.blocks[h[0]], seen.counted[h[1]] = true, true
 	}
 	return info.runs, buf, nil
 }
