@@ -14,12 +14,21 @@ import (
 // by the value formula f gives for its config (which must name the model, e.g. model=llama3-70b
 // or model=70b, and gbs, sl and nodes or gpus), so that baselines written by different
 // Megatron versions, whose FLOPs formulas differ, stay comparable. A run whose config cannot
-// be recomputed is an error naming its source.
+// be recomputed is an error naming its source, and so is an OK run that logs TFLOPS/GPU but
+// no time to recompute them from: its logged TFLOPS, under whatever formula its trainer used,
+// would be compared with the other side's pinned ones.
 func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int) error {
 	for i := range runs {
 		r := &runs[i]
+		if r.Outcome != bench.OK {
+			continue
+		}
 		t := r.Metric(bench.MetricTime)
-		if r.Outcome != bench.OK || t == nil || len(t.Values) == 0 {
+		if t == nil || len(t.Values) == 0 {
+			if tf := r.Metric(bench.MetricTFLOPS); tf != nil && len(tf.Values) > 0 {
+				return fmt.Errorf("%s: --recompute-tflops %s: the run reports %s but no %s to recompute it from, so its TFLOPS would not follow the pinned formula (gate it without --recompute-tflops, or give its time per iteration)",
+					r.Source, f, bench.MetricTFLOPS, bench.MetricTime)
+			}
 			continue
 		}
 		vals := make([]float64, len(t.Values))
