@@ -48,13 +48,23 @@ func TestStatFlagRanges(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
 	}
-	// The config file takes the same ranges: 150% is a valid tolerance in both.
-	if code, stderr := run("--tolerance", "150"); code != ExitPass {
-		t.Errorf("--tolerance 150: exit %d: %s", code, stderr)
+	// The config file takes the same ranges: 99% is a valid tolerance in both, and 150% in
+	// neither: TFLOPS/GPU, which decides, cannot drop by 100%, so no slowdown could fail.
+	if code, stderr := run("--tolerance", "99"); code != ExitPass {
+		t.Errorf("--tolerance 99: exit %d: %s", code, stderr)
 	}
-	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"tolerance_pct": 150, "correction": "bh"}`), 0o644)
+	for _, flag := range []string{"--tolerance", "--min-effect"} {
+		if code, stderr := run(flag, "150"); code != ExitInput || !strings.Contains(stderr, flag+" must be below 100") {
+			t.Errorf("%s 150: exit %d, stderr %q; want 2", flag, code, stderr)
+		}
+	}
+	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"tolerance_pct": 99, "correction": "bh"}`), 0o644)
 	if code, stderr := run(); code != ExitPass {
-		t.Errorf("config tolerance_pct 150: exit %d: %s", code, stderr)
+		t.Errorf("config tolerance_pct 99: exit %d: %s", code, stderr)
+	}
+	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"rules": [{"match": "*", "tolerance_pct": 150}]}`), 0o644)
+	if code, stderr := run(); code != ExitInput || !strings.Contains(stderr, "must be below 100") {
+		t.Errorf("config rule tolerance_pct 150: exit %d, stderr %q; want 2", code, stderr)
 	}
 	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"correction": "holmm"}`), 0o644)
 	if code, stderr := run(); code != ExitInput || !strings.Contains(stderr, `correction "holmm": want holm, bh or none`) {
