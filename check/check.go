@@ -105,8 +105,11 @@ type Rule struct {
 	Ignore bool
 	Until  time.Time
 	Reason string
-	// Source is where the rule was written, for messages.
+	// Source is where the rule was written, for messages; Query is its match as written and
+	// Index its place among the file's rules (1-based), 0 when it was not read from a file.
 	Source string
+	Query  string
+	Index  int
 }
 
 // ToleranceTest is Result.Test for results the fixed tolerance decided.

@@ -270,13 +270,13 @@ func (cf *ConfigFile) Apply(opts *Options, source string) (map[string]bench.Bett
 	if cf.SpeedMetrics != nil {
 		opts.SpeedMetrics = cf.SpeedMetrics
 	}
-	for _, rs := range cf.Rules {
+	for i, rs := range cf.Rules {
 		match, err := NewMatcher(rs.Match)
 		if err != nil {
 			return nil, err
 		}
 		r := Rule{Match: match, Metric: rs.Metric, MinEffectPct: rs.MinEffectPct, TolerancePct: rs.TolerancePct,
-			Ignore: rs.Ignore, Reason: rs.Reason, Source: source}
+			Ignore: rs.Ignore, Reason: rs.Reason, Source: source, Query: rs.Match, Index: i + 1}
 		if rs.Until != "" {
 			r.Until, _ = time.Parse("2006-01-02", rs.Until)
 		}
