@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -220,8 +221,12 @@ func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Optio
 func loadConfigFile(path, baselineDir string) (check.Options, map[string]bench.Better, *check.ConfigFile, error) {
 	opts := check.DefaultOptions
 	if path == "" && baselineDir != "" {
+		// Anything named perfgate.json is the config: a dangling link or a directory in its
+		// place is an error, not a check that silently runs on the defaults.
 		if p := filepath.Join(baselineDir, check.ConfigFileName); fileExists(p) {
 			path = p
+		} else if _, err := os.Lstat(p); err == nil {
+			return opts, nil, nil, fmt.Errorf("%s is not a readable file (a link to nothing, or a directory), so its settings cannot apply; fix it or remove it", p)
 		}
 	}
 	if path == "" {

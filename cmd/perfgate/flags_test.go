@@ -100,3 +100,31 @@ func TestLearnMemoryCancelled(t *testing.T) {
 		t.Errorf("cancelled: memory %v, remarks %v, exit %d (%v); want none, none, %d", mem, remarks, exitCode(err), err, ExitInternal)
 	}
 }
+
+// TestConfigFileNotAFile: a perfgate.json in the baseline directory that is a link to nothing
+// or a directory is an input error; it used to be skipped, and the check ran on the defaults.
+func TestConfigFileNotAFile(t *testing.T) {
+	for _, name := range []string{"dangling link", "directory"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			seed := filepath.Join(dir, "seed.txt")
+			os.WriteFile(seed, []byte("tp | pp | mbs | gbs | addtl args | sl | nodes | time | TFLOPS\n8 | 4 | 1 | 1024 | None | 4096 | 32 | 46.33 | 148.54\n"), 0o644)
+			base := filepath.Join(dir, "base")
+			var out, errOut bytes.Buffer
+			if code := Main([]string{"baseline", "update", "--baseline", base, seed}, &Streams{Out: &out, ErrOut: &errOut}); code != ExitPass {
+				t.Fatalf("baseline update: exit %d: %s", code, errOut.String())
+			}
+			cfg := filepath.Join(base, check.ConfigFileName)
+			if name == "directory" {
+				os.Mkdir(cfg, 0o755)
+			} else if err := os.Symlink(filepath.Join(dir, "moved.json"), cfg); err != nil {
+				t.Skip(err)
+			}
+			errOut.Reset()
+			code := Main([]string{"check", "--baseline", base, seed}, &Streams{Out: &out, ErrOut: &errOut})
+			if code != ExitInput || !strings.Contains(errOut.String(), cfg+" is not a readable file") {
+				t.Errorf("exit %d, stderr %q; want 2 naming %s", code, errOut.String(), cfg)
+			}
+		})
+	}
+}
