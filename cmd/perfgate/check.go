@@ -159,6 +159,9 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
+	if err := driftConflict(rep.Remarks, opts); err != nil {
+		return inputError(err)
+	}
 	rep.Remarks = append(rep.Remarks, memRemarks...)
 	if err := check.Gateable(store.Runs, in.Runs, opts); err != nil {
 		return inputError(err)

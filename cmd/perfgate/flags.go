@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -164,6 +165,31 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 	rep := check.Compare(base, cur, opts)
 	rep.Remarks = append(remarks, rep.Remarks...)
 	return rep, nil
+}
+
+// driftConflict refuses a check whose remarks hold TFLOPS formula drift while its options
+// leave TFLOPS/GPU deciding on its own (a metric filter without s/iter, speed metrics that do
+// not hold both): the time cannot decide for it, so two FLOPs conventions would be compared
+// while the drift note says s/iter decides.
+func driftConflict(remarks []check.Remark, opts check.Options) error {
+	for _, m := range remarks {
+		d, drift := m.(check.FormulaDrift)
+		if !drift {
+			continue
+		}
+		keep := func(m string) bool { return len(opts.Metrics) == 0 || slices.Contains(opts.Metrics, m) }
+		shown := slices.Contains(opts.SpeedMetrics, bench.MetricTFLOPS) && slices.Contains(opts.SpeedMetrics, bench.MetricTime)
+		if !keep(bench.MetricTFLOPS) || (keep(bench.MetricTime) && shown) {
+			continue
+		}
+		how := "--metric (or \"metrics\" in the config file) keeps TFLOPS/GPU without s/iter"
+		if keep(bench.MetricTime) {
+			how = "\"speed_metrics\" in the config file does not hold both TFLOPS/GPU and s/iter"
+		}
+		return fmt.Errorf("TFLOPS formula drift: the baseline's TFLOPS/GPU match %s but the new runs' match %s, and %s, so TFLOPS/GPU would decide comparing two FLOPs conventions; pin one formula with --recompute-tflops, or gate on s/iter",
+			strings.Join(d.Baseline, "/"), strings.Join(d.New, "/"), how)
+	}
+	return nil
 }
 
 // options merges defaults, the config file and the flags that were set, in that order. It
