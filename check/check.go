@@ -508,12 +508,16 @@ type pendingTest struct {
 }
 
 // settings returns the min effect and tolerance for a config and metric, and the ignore rule
-// that covers it, if any.
+// that covers it, if any. A rule for one speed metric covers them all: they are one
+// measurement, decided once by whichever of them decides (a rule for s/iter did nothing while
+// TFLOPS/GPU decided).
 func settings(cfg bench.Config, metric string, opts Options) (minEffect, tol float64, ignore *Rule) {
 	minEffect, tol = opts.MinEffectPct, opts.TolerancePct
+	speed := measurementOf(metric, opts) == SpeedMeasurement
 	for i := range opts.Rules {
 		r := &opts.Rules[i]
-		if (r.Metric != "" && r.Metric != metric) || r.Match == nil || !r.Match(cfg) {
+		covers := r.Metric == "" || r.Metric == metric || (speed && measurementOf(r.Metric, opts) == SpeedMeasurement)
+		if !covers || r.Match == nil || !r.Match(cfg) {
 			continue
 		}
 		if r.MinEffectPct != nil {

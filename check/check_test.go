@@ -437,7 +437,10 @@ func TestIgnoreRules(t *testing.T) {
 		{"until later", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Reason: "r"}, true},
 		{"until today is inclusive", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), Reason: "r"}, true},
 		{"expired yesterday", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Reason: "r"}, false},
-		{"other metric", Rule{Match: match("/tp:8"), Metric: bench.MetricTime, Ignore: true, Reason: "r"}, false},
+		{"other metric", Rule{Match: match("/tp:8"), Metric: bench.MetricMaxAlloc, Ignore: true, Reason: "r"}, false},
+		// The speed metrics are one measurement: a rule for s/iter covers the TFLOPS/GPU
+		// decision (it used to do nothing while TFLOPS/GPU decided).
+		{"another speed metric", Rule{Match: match("/tp:8"), Metric: bench.MetricTime, Ignore: true, Reason: "r"}, true},
 		{"not an ignore rule", Rule{Match: match("/tp:8"), MinEffectPct: f64(1)}, false},
 	}
 	for _, tt := range tests {
