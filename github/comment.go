@@ -49,7 +49,8 @@ const (
 )
 
 // findComment returns the last comment on the pull request that carries marker, looking
-// through every page.
+// through every page. A comment that GitHub says an outsider wrote is passed over with a
+// warning (see mayBeSticky).
 func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueComment, error) {
 	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	var found *gh.IssueComment
@@ -64,9 +65,15 @@ func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueCo
 			return nil, p.apiError(err, "list comments of")
 		}
 		for _, c := range cs {
-			if strings.Contains(c.GetBody(), marker) {
-				found = c
+			if !strings.Contains(c.GetBody(), marker) {
+				continue
 			}
+			if !mayBeSticky(c) {
+				fmt.Fprintf(p.opts.Stderr, "perfgate: warning: ignoring comment %d by %s: it carries the %s marker, but its author is not a bot and has no write access (author_association %s), so it is not perfgate's comment\n",
+					c.GetID(), orUnknown(c.GetUser().GetLogin()), marker, c.GetAuthorAssociation())
+				continue
+			}
+			found = c
 		}
 		if resp.NextPage == 0 || resp.NextPage == opts.Page {
 			return found, nil
@@ -132,4 +139,21 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			return "", nil, err
 		}
 	}
+}
+
+// mayBeSticky reports whether c may be the sticky comment perfgate posted earlier. The
+// marker is a hidden line that anyone can paste into a comment of their own; perfgate would
+// then edit that comment, whose author can edit it back to any verdict, and leave its own
+// comment stale. So a comment GitHub says was written by someone without write access to
+// the repository (author_association NONE, CONTRIBUTOR, FIRST_TIMER,
+// FIRST_TIME_CONTRIBUTOR or MANNEQUIN) counts only when its author is a bot (type Bot):
+// github-actions[bot] for GITHUB_TOKEN, or a GitHub App's bot. Owners, members and
+// collaborators (a personal token's owner) count, and so does a comment whose author the
+// API does not describe.
+func mayBeSticky(c *gh.IssueComment) bool {
+	switch c.GetAuthorAssociation() {
+	case "NONE", "CONTRIBUTOR", "FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR", "MANNEQUIN":
+		return c.GetUser().GetType() == "Bot"
+	}
+	return true
 }

@@ -230,6 +230,42 @@ func TestPublishFindsMarkerOnSecondPage(t *testing.T) {
 	}
 }
 
+// A comment that carries the marker but was written by someone without write access (the
+// marker is a hidden line anyone can paste) is not the sticky comment: perfgate edits its own
+// comment, never the outsider's, whose author could edit it back to any verdict.
+func TestPublishIgnoresMarkerPastedByOutsider(t *testing.T) {
+	h := newHarness(t)
+	h.srv.Members = map[string]bool{"alice": true}
+	own := h.srv.AddComment(7, "github-actions[bot]", "old report\n\n"+Marker("perfgate"))
+	forged := "### ✅ perfgate: PASS\n\n<!-- perfgate-state phase=final verdict=fail sha= run= -->\n" + Marker("perfgate")
+	evil := h.srv.AddComment(7, "mallory", forged)
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited || out.CommentID != own {
+		t.Errorf("comment %q id %d; want perfgate's own comment %d edited, not %d", out.Comment, out.CommentID, own, evil)
+	}
+	for _, c := range h.srv.Comments() {
+		if c.ID == evil && c.Body != forged {
+			t.Errorf("mallory's comment was edited:\n%s", c.Body)
+		}
+	}
+	if !strings.Contains(h.stderr.String(), fmt.Sprintf("ignoring comment %d by mallory", evil)) {
+		t.Errorf("no warning about the ignored comment:\n%s", h.stderr.String())
+	}
+
+	// A member's comment (a personal token's owner) is the sticky comment.
+	mine := h.srv.AddComment(7, "alice", "alice's report\n\n"+Marker("perfgate"))
+	out, err = h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited || out.CommentID != mine {
+		t.Errorf("comment %q id %d; want the member's comment %d edited", out.Comment, out.CommentID, mine)
+	}
+}
+
 func TestPublishIDsAreSeparate(t *testing.T) {
 	h := newHarness(t)
 	for _, id := range []string{"llama-70b", "perfgate", "llama-70b"} {

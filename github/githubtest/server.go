@@ -89,6 +89,10 @@ type Server struct {
 	// Token is the token requests must carry as "Bearer TOKEN"; "" accepts any.
 	Token string
 
+	// Members are the logins whose comments the API marks author_association MEMBER;
+	// other people's are NONE. Logins ending in "[bot]" are of type Bot, others User.
+	Members map[string]bool
+
 	mu         sync.Mutex
 	prs        map[int]string // number → head SHA
 	comments   []*Comment
@@ -310,9 +314,17 @@ func (s *Server) getPull(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) commentJSON(c *Comment) map[string]any {
+	typ, assoc := "User", "NONE"
+	if strings.HasSuffix(c.User, "[bot]") {
+		typ = "Bot"
+	}
+	if s.Members[c.User] {
+		assoc = "MEMBER"
+	}
 	return map[string]any{
-		"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.User},
-		"html_url": fmt.Sprintf("https://github.example/%s/pull/%d#issuecomment-%d", s.Repo, c.Issue, c.ID),
+		"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.User, "type": typ},
+		"author_association": assoc,
+		"html_url":           fmt.Sprintf("https://github.example/%s/pull/%d#issuecomment-%d", s.Repo, c.Issue, c.ID),
 	}
 }
 
