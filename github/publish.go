@@ -375,9 +375,11 @@ func (p *publisher) api(ctx context.Context, rep *check.Report) error {
 		func(ctx context.Context) error { return p.comment(ctx, rep) })
 }
 
-// writes verifies the head when it must, then does the API writes in order. After a
-// permission error it stops, since every other write would be refused too; only with
-// Strict is that an error.
+// writes verifies the head when it must, then does the API writes in order. A permission
+// error is only an error with Strict. On a pull request from a fork it stops there, since
+// the token is read-only and every other write would be refused too; elsewhere the token
+// may lack just one permission (checks: write for --check-run, say), so the other writes,
+// the comment among them, are still tried.
 func (p *publisher) writes(ctx context.Context, steps ...func(context.Context) error) error {
 	o := p.opts
 	if o.VerifyHead || p.sha == "" {
@@ -393,12 +395,19 @@ func (p *publisher) writes(ctx context.Context, steps ...func(context.Context) e
 		}
 		var pe *permissionError
 		if errors.As(err, &pe) {
+			if p.out.ReadOnly {
+				fmt.Fprintf(o.Stderr, "perfgate: warning: %s\n", pe.Error())
+			} else {
+				fmt.Fprint(o.Stderr, p.permissionHint(pe))
+			}
 			p.out.ReadOnly = true
-			fmt.Fprint(o.Stderr, p.permissionHint(pe))
 			if o.Strict {
 				errs = append(errs, err)
 			}
-			break
+			if p.event.Fork() {
+				break
+			}
+			continue
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {

@@ -452,6 +452,26 @@ func TestPublishPermissionHintSameRepo(t *testing.T) {
 	}
 }
 
+// A token that lacks one permission (checks: write for --check-run) loses only that write:
+// on a pull request from the same repository the comment is still posted, and the refusal
+// stays a warning.
+func TestPublishPermissionRefusedForOneWrite(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/check-runs", Status: 403, Body: githubtest.BodyNotAccessible})
+	opts := h.options()
+	opts.CheckRun = true
+	out, err := h.publish(testReport(1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.StatusState != "failure" || out.Comment != CommentCreated || !out.ReadOnly || out.CheckRunID != 0 {
+		t.Errorf("status %q, comment %q, read-only %v, check run %d; want failure, created, true, 0", out.StatusState, out.Comment, out.ReadOnly, out.CheckRunID)
+	}
+	if !strings.Contains(h.stderr.String(), "could not create the check run on o/r#7") || !strings.Contains(h.stderr.String(), "      checks: write\n") {
+		t.Errorf("no hint about the check run:\n%s", h.stderr.String())
+	}
+}
+
 func TestPublishRetriesServerErrors(t *testing.T) {
 	h := newHarness(t)
 	h.srv.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/o/r/issues/7/comments", Times: 1, Status: 502, Body: `{"message":"Bad Gateway"}`})
