@@ -2,7 +2,9 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	gh "github.com/google/go-github/v60/github"
@@ -108,6 +110,11 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 				return CommentUnchanged, found, nil
 			}
 			out, err := p.editComment(ctx, found.GetID(), body)
+			if isNotFound(err) && attempt < 3 {
+				// Deleted since it was listed: look again, and create it if it is gone.
+				p.retry.logf("comment %d is gone (404); listing comments again", found.GetID())
+				continue
+			}
 			if err != nil {
 				return "", nil, p.apiError(err, "edit the perfgate comment on")
 			}
@@ -156,4 +163,10 @@ func mayBeSticky(c *gh.IssueComment) bool {
 		return c.GetUser().GetType() == "Bot"
 	}
 	return true
+}
+
+// isNotFound reports whether err is GitHub answering 404.
+func isNotFound(err error) bool {
+	var er *gh.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
 }

@@ -213,6 +213,12 @@ func (p *publisher) markComment(ctx context.Context, phase Phase) error {
 		return nil
 	}
 	out, err := p.editComment(ctx, found.GetID(), body)
+	if isNotFound(err) {
+		// Deleted since it was listed: there is no report left to mark.
+		p.out.Comment = CommentSkipped
+		fmt.Fprintf(o.Stdout, "perfgate: comment %d was deleted meanwhile; nothing to mark\n", found.GetID())
+		return nil
+	}
 	if err != nil {
 		return p.apiError(err, "edit the perfgate comment on")
 	}

@@ -266,6 +266,27 @@ func TestPublishIgnoresMarkerPastedByOutsider(t *testing.T) {
 	}
 }
 
+// A sticky comment deleted between listing and editing (a person cleaning up the thread)
+// is not an error: the comments are listed again and the report posted. Marking it is
+// skipped.
+func TestPublishStickyDeletedMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddComment(7, "github-actions[bot]", "old report\n\n"+Marker("perfgate"))
+	h.srv.AddFault(githubtest.Fault{Method: "PATCH", Path: "/repos/o/r/issues/comments/*", Times: 1, Status: 404, Body: `{"message":"Not Found"}`})
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited {
+		t.Errorf("comment %q, want edited after listing again", out.Comment)
+	}
+	h.srv.AddFault(githubtest.Fault{Method: "PATCH", Path: "/repos/o/r/issues/comments/*", Times: 1, Status: 404, Body: `{"message":"Not Found"}`})
+	out, err = Mark(context.Background(), PhasePending, h.options())
+	if err != nil || out.Comment != CommentSkipped || out.StatusState != "pending" {
+		t.Errorf("mark: comment %q, status %q, err %v; want skipped, pending, nil", out.Comment, out.StatusState, err)
+	}
+}
+
 func TestPublishIDsAreSeparate(t *testing.T) {
 	h := newHarness(t)
 	for _, id := range []string{"llama-70b", "perfgate", "llama-70b"} {
