@@ -94,7 +94,9 @@ type Options struct {
 	// Sleep waits between retries. Default: a timer bounded by the context. Tests inject a
 	// recorder.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// MaxWait bounds the total time spent waiting between retries. Default: 3 minutes.
+	// MaxWait bounds the total time lost to retries: the waits between them and the
+	// attempts that timed out (30 seconds each). Once time-outs have used it up, GitHub is
+	// taken to be unresponsive and later requests fail at once. Default: 3 minutes.
 	MaxWait time.Duration
 	// Now is the clock for rate-limit reset times. Default: time.Now.
 	Now func() time.Time

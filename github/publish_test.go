@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -492,6 +493,43 @@ func TestPublishPermissionRefusedForOneWrite(t *testing.T) {
 		t.Errorf("no hint about the check run:\n%s", h.stderr.String())
 	}
 }
+
+// timeoutError is what a request that got no answer in time fails with.
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "context deadline exceeded (Client.Timeout exceeded)" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// A GitHub that does not answer costs at most about MaxWait: each timed-out attempt counts
+// against the budget with the sleeps, and once they have used it up the later calls fail at
+// once instead of waiting out five more 30-second attempts each.
+func TestPublishUnresponsiveGitHubBounded(t *testing.T) {
+	h := newHarness(t)
+	var attempts []string
+	opts := h.options()
+	opts.CheckRun = true
+	opts.HTTPClient = &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		attempts = append(attempts, req.Method+" "+req.URL.Path)
+		return nil, timeoutError{}
+	})}
+	_, err := h.publish(testReport(1), opts)
+	if err == nil || !strings.Contains(err.Error(), "GitHub did not answer") {
+		t.Errorf("err = %v; want it to say GitHub did not answer", err)
+	}
+	// The status: five attempts (5 × 30s + 15s of sleeps = 165s); the check run: one more
+	// attempt takes the budget past 3 minutes; the comment: none.
+	if len(attempts) != 6 {
+		t.Errorf("%d attempts, want 6:\n%s", len(attempts), strings.Join(attempts, "\n"))
+	}
+	if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, h.sleeps); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 func TestPublishRetriesServerErrors(t *testing.T) {
 	h := newHarness(t)
