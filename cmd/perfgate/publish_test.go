@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v4"
 
 	"github.com/perfgate/perfgate/github/githubtest"
 )
@@ -86,5 +90,73 @@ func TestPublishExitCodes(t *testing.T) {
 				t.Error("the token was printed")
 			}
 		})
+	}
+}
+
+// TestDocumentedPublishStepsHaveToken checks the workflows the README and docs/workflows
+// show: a run: step that publishes (perfgate publish, except --prepare, or perfgate check
+// --publish) must put GITHUB_TOKEN in its environment. Actions does not export the token to
+// run: steps by itself; without it publishing only warns "no GitHub token", so the comment
+// and status never appear.
+func TestDocumentedPublishStepsHaveToken(t *testing.T) {
+	type source struct{ name, text string }
+	var sources []source
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(readme), "```yaml\n")
+	for i, b := range blocks[1:] {
+		text, _, _ := strings.Cut(b, "```")
+		sources = append(sources, source{fmt.Sprintf("README.md yaml block %d", i+1), text})
+	}
+	files, _ := filepath.Glob("../../docs/workflows/*.yml")
+	more, _ := filepath.Glob("../../.github/workflows/*.yml")
+	for _, f := range append(files, more...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, source{f, string(data)})
+	}
+	if len(sources) < 8 {
+		t.Fatalf("found only %d workflow sources", len(sources))
+	}
+	publishes := regexp.MustCompile(`(?m)^[^#\n]*\bperfgate (publish\b|check\b.*--publish\b)`)
+	checked := 0
+	for _, src := range sources {
+		var doc any
+		if err := yaml.Unmarshal([]byte(src.text), &doc); err != nil {
+			t.Errorf("%s: %v", src.name, err)
+			continue
+		}
+		var walk func(v any, token bool)
+		walk = func(v any, token bool) {
+			switch v := v.(type) {
+			case map[string]any:
+				if env, ok := v["env"].(map[string]any); ok && env["GITHUB_TOKEN"] != nil {
+					token = true
+				}
+				if run, ok := v["run"].(string); ok {
+					if m := publishes.FindString(run); m != "" && !strings.Contains(run, "--prepare") {
+						checked++
+						if !token {
+							t.Errorf("%s: the step running %q does not set GITHUB_TOKEN in env:", src.name, strings.TrimSpace(m))
+						}
+					}
+				}
+				for _, x := range v {
+					walk(x, token)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x, token)
+				}
+			}
+		}
+		walk(doc, false)
+	}
+	if checked < 3 {
+		t.Errorf("checked %d publishing steps; the README and the fork workflows have more", checked)
 	}
 }
