@@ -66,8 +66,9 @@ type pullPayload struct {
 }
 
 // ReadEvent reads the event payload at path. It understands pull_request and
-// pull_request_target payloads (pull_request.number, pull_request.head.sha) and workflow_run
-// payloads (workflow_run.pull_requests[0].number, workflow_run.head_sha). A payload of another
+// pull_request_target payloads (pull_request.number, pull_request.head.sha), workflow_run
+// payloads (workflow_run.pull_requests[0].number, workflow_run.head_sha) and issue_comment
+// payloads on a pull request (issue.number; they name no head commit). A payload of another
 // kind yields an Event with no pull request.
 func ReadEvent(path string) (*Event, error) {
 	f, err := os.Open(path)
@@ -98,6 +99,11 @@ func parseEvent(data []byte) (*Event, error) {
 			HTMLURL      string        `json:"html_url"`
 			PullRequests []pullPayload `json:"pull_requests"`
 		} `json:"workflow_run"`
+		// issue_comment: issue.pull_request is present when the issue is a pull request.
+		Issue *struct {
+			Number      int             `json:"number"`
+			PullRequest json.RawMessage `json:"pull_request"`
+		} `json:"issue"`
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
 		return nil, fmt.Errorf("invalid event payload: %v", err)
@@ -125,6 +131,8 @@ func parseEvent(data []byte) (*Event, error) {
 		if len(p.WorkflowRun.PullRequests) > 0 {
 			ev.PR = p.WorkflowRun.PullRequests[0].Number
 		}
+	case p.Issue != nil && len(p.Issue.PullRequest) > 0 && string(p.Issue.PullRequest) != "null":
+		ev.PR = p.Issue.Number
 	}
 	return ev, nil
 }

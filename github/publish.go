@@ -34,14 +34,16 @@ type Options struct {
 	// Repo is the repository, "owner/name". Default: $GITHUB_REPOSITORY.
 	Repo string
 	// PR is the pull request number. Default: from the event payload at
-	// $GITHUB_EVENT_PATH (pull_request.number, or workflow_run.pull_requests[0].number).
+	// $GITHUB_EVENT_PATH (pull_request.number, workflow_run.pull_requests[0].number, or
+	// issue.number of an issue_comment on a pull request).
 	// Without a pull request, no comment is posted.
 	PR int
 	// SHA is the commit the status and check run are attached to: the pull request's head
 	// commit. Default: pull_request.head.sha or workflow_run.head_sha from the event payload,
 	// then the pull request's head as the API reports it, then, only for events that are
 	// not about a pull request (push), $GITHUB_SHA. On pull_request events $GITHUB_SHA is a
-	// merge commit that the pull request page does not show, so it is never used there.
+	// merge commit that the pull request page does not show, and on issue_comment events
+	// the default branch's head, so it is never used there.
 	SHA string
 	// APIURL is the REST API root. Default: $GITHUB_API_URL, else https://api.github.com.
 	// Any other URL is treated as GitHub Enterprise Server (go-github's WithEnterpriseURLs,
@@ -331,9 +333,12 @@ func (p *publisher) target() error {
 	return nil
 }
 
+// isPullRequestEvent reports whether $GITHUB_SHA of event name is not the commit to report
+// on: a merge commit for pull request events, the default branch's head for issue_comment
+// (a "/benchmark" comment on a pull request), the workflow file's branch for workflow_run.
 func isPullRequestEvent(name string) bool {
 	return name == "pull_request" || name == "pull_request_target" || name == "pull_request_review" ||
-		name == "pull_request_review_comment" || name == "workflow_run"
+		name == "pull_request_review_comment" || name == "workflow_run" || name == "issue_comment"
 }
 
 // newClient builds the go-github client: retries below, authentication above, and the

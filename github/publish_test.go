@@ -392,6 +392,37 @@ func TestPublishWorkflowRunEvent(t *testing.T) {
 	}
 }
 
+// A gate started by a comment on a pull request ("/benchmark": an issue_comment event)
+// reports on that pull request and its head. $GITHUB_SHA is the default branch's head
+// there: a status on it would mark main failing for the pull request's regression.
+func TestPublishIssueCommentEvent(t *testing.T) {
+	h := newHarness(t)
+	h.env["GITHUB_EVENT_NAME"] = "issue_comment"
+	h.writeEvent(`{"action":"created","issue":{"number":7,"pull_request":{"url":"https://api.github.com/repos/o/r/pulls/7"}},"comment":{"body":"/benchmark"}}`)
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.PR != 7 || out.SHA != headSHA || out.Comment != CommentCreated {
+		t.Errorf("pr %d sha %s comment %q; want #7 at its head %s, comment created", out.PR, out.SHA, out.Comment, headSHA)
+	}
+	for _, st := range h.srv.Statuses() {
+		if st.SHA != headSHA {
+			t.Errorf("status on %s, want the pull request's head %s", st.SHA, headSHA)
+		}
+	}
+
+	// A comment on a plain issue names no pull request: nothing to publish to, and
+	// certainly not the default branch's head.
+	h.writeEvent(`{"action":"created","issue":{"number":9},"comment":{"body":"/benchmark"}}`)
+	if _, err := h.publish(testReport(1), h.options()); !IsInputError(err) {
+		t.Errorf("issue_comment on an issue: err = %v, want an input error", err)
+	}
+	if n := len(h.srv.Statuses()); n != 1 {
+		t.Errorf("%d statuses, want 1", n)
+	}
+}
+
 func TestPublishOtherPRDoesNotUseEventHead(t *testing.T) {
 	h := newHarness(t)
 	h.srv.AddPR(8, mergeSHA)
@@ -940,6 +971,8 @@ func TestReadEvent(t *testing.T) {
 			Event{PR: 4, HeadSHA: "abc", BaseRepo: "o/r"}},
 		{"workflow_run", `{"workflow_run":{"head_sha":"def","pull_requests":[{"number":5}]}}`, Event{PR: 5, HeadSHA: "def", WorkflowRun: true}},
 		{"push", `{"ref":"refs/heads/main","head_commit":{"id":"x"}}`, Event{}},
+		{"issue_comment on a pull request", `{"action":"created","issue":{"number":6,"pull_request":{"url":"https://api.github.com/repos/o/r/pulls/6"}},"comment":{"body":"/benchmark"}}`, Event{PR: 6}},
+		{"issue_comment on an issue", `{"action":"created","issue":{"number":9},"comment":{"body":"/benchmark"}}`, Event{}},
 	}
 	for _, tt := range tests {
 		path := filepath.Join(t.TempDir(), "event.json")
