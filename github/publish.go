@@ -155,6 +155,9 @@ func withPublisher(opts Options, do func(*publisher) error) (*Outcome, error) {
 	if o.Token == "" {
 		o.Token = o.Getenv(o.TokenEnv)
 	}
+	// A token pasted into a secret often brings a line break along; no token contains
+	// white space, and Go refuses to send a header that does.
+	o.Token = strings.TrimSpace(o.Token)
 	scrub := scrubber{secret: o.Token}
 	o.Stdout = scrub.Writer(orDiscard(o.Stdout))
 	o.Stderr = scrub.Writer(orDiscard(o.Stderr))
@@ -212,6 +215,9 @@ func (p *publisher) connect() error {
 	}
 	if p.opts.Token == "" {
 		return inputErrorf("no GitHub token: set %s (or name another variable with --token-env)", p.opts.TokenEnv)
+	}
+	if strings.IndexFunc(p.opts.Token, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return inputErrorf("the token is not usable: it contains white space or control characters (check the secret behind %s)", p.opts.TokenEnv)
 	}
 	return p.newClient()
 }

@@ -891,6 +891,20 @@ func TestNoToken(t *testing.T) {
 	}
 }
 
+// A token with a line break around it (pasted into a secret) works; one with white space
+// inside is an input error that names the variable, not a failed request.
+func TestTokenWhiteSpace(t *testing.T) {
+	h := newHarness(t)
+	h.env["GITHUB_TOKEN"] = testToken + "\n"
+	if out, err := h.publish(testReport(1), h.options()); err != nil || out.Comment != CommentCreated {
+		t.Fatalf("token with a trailing newline: comment %q, err %v", out.Comment, err)
+	}
+	h.env["GITHUB_TOKEN"] = "ghs_abc def"
+	if _, err := h.publish(testReport(1), h.options()); !IsInputError(err) || !strings.Contains(err.Error(), "GITHUB_TOKEN") {
+		t.Errorf("token with a space: err = %v, want an input error naming GITHUB_TOKEN", err)
+	}
+}
+
 func TestTokenNeverPrinted(t *testing.T) {
 	h := newHarness(t)
 	// A server that echoes the token in its error message, and a 401.
