@@ -40,6 +40,7 @@ type Event struct {
 	HeadSHA     string // the pull request's head commit (not the merge commit), or ""
 	HeadRepo    string // pull_request.head.repo.full_name; "" if the fork was deleted
 	BaseRepo    string // pull_request.base.repo.full_name
+	Repo        string // repository.full_name: the repository the event is about; "" if absent
 	WorkflowRun bool   // the payload is a workflow_run event
 	RunURL      string // workflow_run.html_url when it is a valid run URL, else ""
 }
@@ -92,6 +93,9 @@ func ReadEvent(path string) (*Event, error) {
 
 func parseEvent(data []byte) (*Event, error) {
 	var p struct {
+		Repository *struct {
+			FullName string `json:"full_name"`
+		} `json:"repository"`
 		Number      int          `json:"number"`
 		PullRequest *pullPayload `json:"pull_request"`
 		WorkflowRun *struct {
@@ -109,6 +113,9 @@ func parseEvent(data []byte) (*Event, error) {
 		return nil, fmt.Errorf("invalid event payload: %v", err)
 	}
 	ev := &Event{}
+	if p.Repository != nil {
+		ev.Repo = p.Repository.FullName
+	}
 	switch {
 	case p.PullRequest != nil:
 		ev.PR = p.PullRequest.Number
@@ -121,6 +128,9 @@ func parseEvent(data []byte) (*Event, error) {
 		}
 		if r := p.PullRequest.Base.Repo; r != nil {
 			ev.BaseRepo = r.FullName
+			if ev.Repo == "" {
+				ev.Repo = r.FullName
+			}
 		}
 	case p.WorkflowRun != nil:
 		ev.WorkflowRun = true

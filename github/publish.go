@@ -297,6 +297,15 @@ func (p *publisher) target() error {
 	}
 	p.owner, p.name = owner, name
 	p.out.Repo = repo
+	// The event's pull request, head and $GITHUB_SHA belong to the event's repository: a
+	// --repo naming another one must come with its own --pr or --sha, or perfgate would
+	// comment on whatever pull request has the same number there.
+	if eventRepo := cmp.Or(p.event.Repo, o.Getenv("GITHUB_REPOSITORY")); eventRepo != "" && !strings.EqualFold(eventRepo, repo) {
+		if o.PR == 0 && o.SHA == "" {
+			return inputErrorf("--repo %s is not the repository of this workflow's event (%s): pass --pr or --sha of %s as well", repo, eventRepo, repo)
+		}
+		p.event.PR, p.event.HeadSHA = 0, ""
+	}
 
 	p.pr = o.PR
 	if p.pr == 0 && !o.VerifyHead {

@@ -423,6 +423,34 @@ func TestPublishIssueCommentEvent(t *testing.T) {
 	}
 }
 
+// The event's pull request and head belong to the event's repository. A --repo naming
+// another one without --pr or --sha is an input error, not a comment on whatever pull
+// request has the same number there; with --pr, that pull request's head is fetched.
+func TestPublishOtherRepoDoesNotUseEvent(t *testing.T) {
+	h := newHarness(t)
+	h.writeEvent(fmt.Sprintf(`{"number":7,"pull_request":{"number":7,"head":{"sha":%q}},"repository":{"full_name":"o/infra"}}`, headSHA))
+	opts := h.options()
+	opts.Repo = testRepo
+	h.env["GITHUB_REPOSITORY"] = "o/infra"
+	_, err := h.publish(testReport(1), opts)
+	if !IsInputError(err) || !strings.Contains(err.Error(), "pass --pr or --sha of o/r") {
+		t.Errorf("err = %v, want an input error asking for --pr or --sha", err)
+	}
+	if reqs := h.requests(); len(reqs) != 0 {
+		t.Errorf("requests sent: %v", reqs)
+	}
+
+	h.srv.AddPR(8, mergeSHA)
+	opts.PR = 8
+	out, err := h.publish(testReport(1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.PR != 8 || out.SHA != mergeSHA {
+		t.Errorf("published to #%d at %s, want #8 at its head %s", out.PR, out.SHA, mergeSHA)
+	}
+}
+
 func TestPublishOtherPRDoesNotUseEventHead(t *testing.T) {
 	h := newHarness(t)
 	h.srv.AddPR(8, mergeSHA)
@@ -980,10 +1008,10 @@ func TestReadEvent(t *testing.T) {
 		want          Event
 	}{
 		{"pull_request", `{"number":3,"pull_request":{"number":3,"head":{"sha":"abc","repo":{"full_name":"f/r"}},"base":{"repo":{"full_name":"o/r"}}}}`,
-			Event{PR: 3, HeadSHA: "abc", HeadRepo: "f/r", BaseRepo: "o/r"}},
+			Event{PR: 3, HeadSHA: "abc", HeadRepo: "f/r", BaseRepo: "o/r", Repo: "o/r"}},
 		{"deleted fork", `{"pull_request":{"number":4,"head":{"sha":"abc","repo":null},"base":{"repo":{"full_name":"o/r"}}}}`,
-			Event{PR: 4, HeadSHA: "abc", BaseRepo: "o/r"}},
-		{"workflow_run", `{"workflow_run":{"head_sha":"def","pull_requests":[{"number":5}]}}`, Event{PR: 5, HeadSHA: "def", WorkflowRun: true}},
+			Event{PR: 4, HeadSHA: "abc", BaseRepo: "o/r", Repo: "o/r"}},
+		{"workflow_run", `{"workflow_run":{"head_sha":"def","pull_requests":[{"number":5}]},"repository":{"full_name":"o/r"}}`, Event{PR: 5, HeadSHA: "def", WorkflowRun: true, Repo: "o/r"}},
 		{"push", `{"ref":"refs/heads/main","head_commit":{"id":"x"}}`, Event{}},
 		{"issue_comment on a pull request", `{"action":"created","issue":{"number":6,"pull_request":{"url":"https://api.github.com/repos/o/r/pulls/6"}},"comment":{"body":"/benchmark"}}`, Event{PR: 6}},
 		{"issue_comment on an issue", `{"action":"created","issue":{"number":9},"comment":{"body":"/benchmark"}}`, Event{}},
