@@ -99,6 +99,15 @@ func (p *publisher) editComment(ctx context.Context, id int64, body string) (*gh
 // again blindly: the comments are listed again, so the comment is never posted twice.
 func (p *publisher) upsertComment(ctx context.Context, body string, create bool) (action string, c *gh.IssueComment, err error) {
 	marker := Marker(p.opts.ID)
+	// replaced is the comment that showed a pass, when the gate now fails and a new comment
+	// replaces it. If creating the new one failed but went through after all, the comment
+	// found on the next look is the new one, and replaced is marked outdated then.
+	var replaced *gh.IssueComment
+	supersede := func(current *gh.IssueComment) {
+		if replaced != nil && current != nil && current.GetID() != replaced.GetID() {
+			p.supersede(ctx, replaced, current)
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		found, err := p.findComment(ctx, marker)
 		if err != nil {
@@ -107,6 +116,7 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 		flip := found != nil && flipsToFail(found.GetBody(), body, p.opts.ID)
 		if found != nil && !flip {
 			if found.GetBody() == body {
+				supersede(found)
 				return CommentUnchanged, found, nil
 			}
 			out, err := p.editComment(ctx, found.GetID(), body)
@@ -118,6 +128,7 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			if err != nil {
 				return "", nil, p.apiError(err, "edit the perfgate comment on")
 			}
+			supersede(out)
 			return CommentEdited, out, nil
 		}
 		if !create {
@@ -128,10 +139,11 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			out, _, err = p.client.Issues.CreateComment(withoutServerRetry(ctx), p.owner, p.name, p.pr, &gh.IssueComment{Body: gh.String(body)})
 			return err
 		})
+		if flip {
+			replaced = found
+		}
 		if err == nil {
-			if flip {
-				p.supersede(ctx, found, out)
-			}
+			supersede(out)
 			return CommentCreated, out, nil
 		}
 		if attempt >= 3 || !mayHaveLanded(err) {

@@ -638,6 +638,32 @@ func TestPublishCreateCommentNotPostedTwice(t *testing.T) {
 	}
 }
 
+// When the gate turns from pass to fail and the new comment's creation answers 502 after
+// going through, the new comment is found on the second look, and the old pass comment is
+// still marked outdated: it must not keep showing a pass above the failure.
+func TestPublishFlipCreateLandedSupersedes(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.publish(passReport(), h.options()); err != nil {
+		t.Fatal(err)
+	}
+	old := h.srv.Comments()[0].ID
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/issues/7/comments", Times: 1, Status: 502, Apply: true})
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Superseded != old {
+		t.Errorf("superseded %d, want the pass comment %d", out.Superseded, old)
+	}
+	cs := h.srv.Comments()
+	if len(cs) != 2 {
+		t.Fatalf("%d comments, want 2", len(cs))
+	}
+	if strings.Contains(cs[0].Body, Marker("perfgate")) {
+		t.Errorf("the pass comment still carries the marker:\n%s", cs[0].Body)
+	}
+}
+
 func TestPublishRateLimits(t *testing.T) {
 	tests := []struct {
 		name  string
