@@ -40,7 +40,7 @@ func (f *publishFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.id, "id", "perfgate", "gate id: names the sticky comment (<!-- perfgate:ID -->) and the status context (perfgate/ID)")
 	fs.StringVar(&f.comment, "comment", "always", "when to post the sticky comment: always, on-failure (still edits an existing one back to green) or never")
 	fs.BoolVar(&f.checkRun, "check-run", false, "also create a check run with annotations (needs checks: write)")
-	fs.BoolVar(&f.strict, "strict", false, "fail (exit 3) when the token may not write, instead of warning (pull requests from forks)")
+	fs.BoolVar(&f.strict, "strict", false, "a token that may not write (pull requests from forks) is a publishing failure, not a warning: publish exits 3 (check --publish only warns, whatever failed)")
 	fs.BoolVar(&f.verbose, "verbose", false, "log every API request and retry to stderr")
 	fs.StringVar(&f.runURL, "run-url", "", "workflow run to link (default: the run that produced the results: workflow_run.html_url, the artifact's run-url, else this run)")
 	setGroup(fs, groupPublishing, "repo", "pr", "sha", "api-url", "token-env", "id", "comment", "check-run", "strict", "verbose", "run-url")

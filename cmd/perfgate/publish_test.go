@@ -160,3 +160,22 @@ func TestDocumentedPublishStepsHaveToken(t *testing.T) {
 		t.Errorf("checked %d publishing steps; the README and the fork workflows have more", checked)
 	}
 }
+
+// TestStrictHelpHonestUnderCheck: check --publish never changes its exit code for a
+// publishing failure, so its --strict help must not promise exit 3.
+func TestStrictHelpHonestUnderCheck(t *testing.T) {
+	for _, cmd := range []string{"check", "publish"} {
+		var out bytes.Buffer
+		s := &Streams{In: strings.NewReader(""), Out: &out, ErrOut: &out, Getenv: func(string) string { return "" }}
+		Main([]string{cmd, "--help"}, s)
+		help := strings.Join(strings.Fields(out.String()), " ")
+		i := strings.Index(help, "--strict ")
+		if i < 0 {
+			t.Fatalf("%s --help has no --strict:\n%s", cmd, out.String())
+		}
+		line, _, _ := strings.Cut(help[i:], " --token-env")
+		if !strings.Contains(line, "check --publish only warns") {
+			t.Errorf("%s --help: %q does not say that check --publish only warns", cmd, line)
+		}
+	}
+}
