@@ -70,7 +70,7 @@ func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueCo
 			if !strings.Contains(c.GetBody(), marker) {
 				continue
 			}
-			if !mayBeSticky(c) {
+			if !mayBeSticky(c) && !p.isViewer(ctx, c.GetUser().GetLogin()) {
 				fmt.Fprintf(p.opts.Stderr, "perfgate: warning: ignoring comment %d by %s: it carries the %s marker, but its author is not a bot and has no write access (author_association %s), so it is not perfgate's comment\n",
 					c.GetID(), orUnknown(c.GetUser().GetLogin()), marker, c.GetAuthorAssociation())
 				continue
@@ -169,6 +169,9 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 // github-actions[bot] for GITHUB_TOKEN, or a GitHub App's bot. Owners, members and
 // collaborators (a personal token's owner) count, and so does a comment whose author the
 // API does not describe.
+//
+// The token's own comments always count (see isViewer): a personal token's owner whose
+// organization membership is private can show as CONTRIBUTOR.
 func mayBeSticky(c *gh.IssueComment) bool {
 	switch c.GetAuthorAssociation() {
 	case "NONE", "CONTRIBUTOR", "FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR", "MANNEQUIN":
@@ -181,4 +184,25 @@ func mayBeSticky(c *gh.IssueComment) bool {
 func isNotFound(err error) bool {
 	var er *gh.ErrorResponse
 	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
+}
+
+// isViewer reports whether login is the user the token acts as. It asks GitHub once (GET
+// /user), and only when a marked comment by an apparent outsider turns up; an installation
+// token such as GITHUB_TOKEN cannot ask and is a bot anyway, so a failure means no.
+func (p *publisher) isViewer(ctx context.Context, login string) bool {
+	if login == "" {
+		return false
+	}
+	if !p.viewerKnown {
+		p.viewerKnown = true
+		var u *gh.User
+		err := p.retry.call(ctx, func() (err error) {
+			u, _, err = p.client.Users.Get(ctx, "")
+			return err
+		})
+		if err == nil {
+			p.viewer = u.GetLogin()
+		}
+	}
+	return p.viewer != "" && strings.EqualFold(p.viewer, login)
 }

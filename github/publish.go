@@ -184,6 +184,9 @@ type publisher struct {
 	owner, name string
 	pr          int
 	sha         string
+
+	viewer      string // the token's user, once asked (isViewer); "" if it cannot say
+	viewerKnown bool
 }
 
 func (p *publisher) run(ctx context.Context, rep *check.Report) error {

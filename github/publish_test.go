@@ -256,6 +256,18 @@ func TestPublishIgnoresMarkerPastedByOutsider(t *testing.T) {
 		t.Errorf("no warning about the ignored comment:\n%s", h.stderr.String())
 	}
 
+	// The token's own comment counts even when GitHub shows its author as an outsider (a
+	// personal token of a private organization member).
+	h.srv.Viewer = "bob"
+	bobs := h.srv.AddComment(7, "bob", "bob's report\n\n"+Marker("perfgate"))
+	out, err = h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited || out.CommentID != bobs {
+		t.Errorf("comment %q id %d; want the token owner's comment %d edited", out.Comment, out.CommentID, bobs)
+	}
+
 	// A member's comment (a personal token's owner) is the sticky comment.
 	mine := h.srv.AddComment(7, "alice", "alice's report\n\n"+Marker("perfgate"))
 	out, err = h.publish(testReport(1), h.options())

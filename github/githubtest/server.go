@@ -92,6 +92,9 @@ type Server struct {
 	// Members are the logins whose comments the API marks author_association MEMBER;
 	// other people's are NONE. Logins ending in "[bot]" are of type Bot, others User.
 	Members map[string]bool
+	// Viewer is the login GET /user returns, as for a personal token. "" answers 403
+	// "Resource not accessible by integration", as GitHub does for installation tokens.
+	Viewer string
 
 	mu         sync.Mutex
 	prs        map[int]string // number → head SHA
@@ -110,6 +113,7 @@ type Server struct {
 func New(repo string, onUnexpected func(msg string)) *Server {
 	s := &Server{Repo: repo, prs: map[int]string{}, nextID: 1000, onUnknown: onUnexpected}
 	api := http.NewServeMux()
+	api.HandleFunc("GET /user", s.getUser)
 	api.HandleFunc("GET /repos/{owner}/{repo}/pulls/{n}", s.getPull)
 	api.HandleFunc("GET /repos/{owner}/{repo}/issues/{n}/comments", s.listComments)
 	api.HandleFunc("POST /repos/{owner}/{repo}/issues/{n}/comments", s.createComment)
@@ -296,6 +300,18 @@ func (s *Server) pr(r *http.Request) (int, bool) {
 	}
 	_, ok := s.prs[n]
 	return n, ok
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Viewer == "" {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, BodyNotAccessible)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"login": s.Viewer, "type": "User"})
 }
 
 func (s *Server) getPull(w http.ResponseWriter, r *http.Request) {
