@@ -250,7 +250,11 @@ func readReport(s *Streams, path string) (*check.Report, error) {
 	name := path
 	if path == "-" {
 		name = "<stdin>"
-		data, err = io.ReadAll(io.LimitReader(s.In, github.MaxReportBytes*8))
+		const limit = github.MaxReportBytes * 8
+		data, err = io.ReadAll(io.LimitReader(s.In, limit+1))
+		if err == nil && len(data) > limit {
+			return nil, fmt.Errorf("%s: the report is larger than %d MiB; write it to a file and pass its name", name, limit>>20)
+		}
 	} else {
 		data, err = os.ReadFile(path)
 	}

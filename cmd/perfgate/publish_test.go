@@ -46,6 +46,8 @@ func TestPublishExitCodes(t *testing.T) {
 			stderr: "could not create the perfgate comment on o/r#7"},
 		{name: "unknown pr", args: []string{"publish", "--pr", "99", "REPORT"}, want: ExitInternal, stderr: "o/r#99"},
 		{name: "bad json", args: []string{"publish", "-"}, stdin: "{", want: ExitInput, stderr: "<stdin>: not a perfgate JSON report"},
+		// Not cut silently and then called "not a perfgate JSON report".
+		{name: "huge stdin", args: []string{"publish", "-"}, stdin: `{"schema":1,"notes":["` + strings.Repeat("x", 40<<20) + `"]}`, want: ExitInput, stderr: "<stdin>: the report is larger than 40 MiB"},
 		{name: "bad mode", args: []string{"publish", "--comment", "x", "REPORT"}, want: ExitInput, stderr: "--comment"},
 		{name: "bad repo", args: []string{"publish", "--repo", "o", "REPORT"}, want: ExitInput, stderr: `repository "o" is not of the form owner/name`},
 		{name: "bad id", args: []string{"publish", "--id", "x-->y", "REPORT"}, want: ExitInput, stderr: "gate id"},
