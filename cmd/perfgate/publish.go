@@ -233,14 +233,16 @@ func prepare(ctx context.Context, s *Streams, o *publishOptions, rep *check.Repo
 	if runURL == "" {
 		runURL = github.OwnRunURL(s.Getenv)
 	}
+	// The job summary and annotations first: they show the verdict in this run even when
+	// the artifact cannot be written.
+	opts.NoAPI = true
+	_, perr := github.Publish(ctx, rep, opts)
 	if err := github.PrepareArtifact(o.prepare, &github.Artifact{Report: rep, PR: pr, SHA: sha, ID: opts.ID, RunURL: runURL}); err != nil {
 		return inputError(fmt.Errorf("--prepare: %w", err))
 	}
 	fmt.Fprintf(s.Out, "perfgate: wrote %s for pull request #%d at %s; upload it as an artifact and run 'perfgate publish --from DIR' in a workflow_run workflow\n",
 		filepath.Join(o.prepare, github.ArtifactReport), pr, sha)
-	opts.NoAPI = true
-	_, err := github.Publish(ctx, rep, opts)
-	return publishError(err)
+	return publishError(perr)
 }
 
 // readReport reads and validates a JSON report from path, or from standard input for "-".

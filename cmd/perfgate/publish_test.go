@@ -181,3 +181,31 @@ func TestStrictHelpHonestUnderCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareTooLargeStillSummarizes: a report too large for the artifact fails --prepare
+// (exit 2), but the job summary and annotations of that run still show the verdict.
+func TestPrepareTooLargeStillSummarizes(t *testing.T) {
+	dir := t.TempDir()
+	summary := filepath.Join(dir, "summary.md")
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}
+	var rows []string
+	for i := 0; i < 20000; i++ {
+		rows = append(rows, fmt.Sprintf(`{"config":{"tp":"8","gbs":"%d"},"key":"tp=8/gbs=%d","metric":"TFLOPS/GPU","better":"higher","status":"regression","fails":true,"outcome":"ok","delta_pct":-5,"threshold_pct":3,"reason":"%s"}`, i, i, strings.Repeat("y", 300)))
+	}
+	big := `{"schema":1,"verdict":"fail","results":[` + strings.Join(rows, ",") + `],"method":{"summary":"test"}}`
+	var stdout, stderr bytes.Buffer
+	s := &Streams{In: strings.NewReader(big), Out: &stdout, ErrOut: &stderr, Getenv: func(k string) string { return env[k] }}
+	art := filepath.Join(dir, "artifact")
+	if got := Main([]string{"publish", "--prepare", art, "--pr", "7", "--sha", pubHead, "-"}, s); got != ExitInput {
+		t.Fatalf("exit %d, want %d\n%s", got, ExitInput, &stderr)
+	}
+	if !strings.Contains(stderr.String(), "MiB that 'publish --from' reads") {
+		t.Errorf("stderr:\n%s", &stderr)
+	}
+	if data, _ := os.ReadFile(summary); !bytes.Contains(data, []byte("tp=8")) {
+		t.Errorf("no job summary with the failing config:\n%.300s", data)
+	}
+	if !strings.Contains(stdout.String(), "::error ") {
+		t.Errorf("no annotation:\n%.300s", stdout.String())
+	}
+}
