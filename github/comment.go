@@ -113,6 +113,12 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 		if err != nil {
 			return "", nil, err
 		}
+		if found != nil {
+			if newer := newerRun(found.GetBody(), p.opts.ID, p.runID()); newer != 0 {
+				fmt.Fprintf(p.opts.Stdout, "perfgate: comment left alone: run %d, newer than this one, owns it\n", newer)
+				return CommentSkipped, nil, nil
+			}
+		}
 		flip := found != nil && flipsToFail(found.GetBody(), body, p.opts.ID)
 		if found != nil && !flip {
 			if found.GetBody() == body {

@@ -571,7 +571,7 @@ func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
 	body := reportBody(report.Markdown(rep, report.MarkdownOptions{
 		ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL,
 		MaxBytes: maxReportBytes(o.ID),
-	}), rep, p.sha, o.ID)
+	}), rep, p.sha, o.ID, p.runID())
 	create := o.Comment == CommentAlways || rep.Verdict != check.Pass
 	action, c, err := p.upsertComment(ctx, body, create)
 	if err != nil {
