@@ -232,38 +232,47 @@ func (d *divider) split(a, b int) (tau int, p float64, ok bool) {
 // bestSplit returns the split τ of xs maximising the energy statistic Q(τ, κ) between the
 // left part xs[:τ] and a right part xs[τ:κ] (both at least minSeg long; κ ≤ len(xs) is free,
 // as in Matteson and James's E-divisive, so that a change that is undone later in the segment
-// still stands out), and Q there. It takes O(n²) time, with buf as scratch space.
+// still stands out), and Q there. It takes O(n²) time and O(n) space, with buf as scratch
+// space: a history of thousands of nights needs kilobytes, not n² sums.
 func bestSplit(xs []float64, minSeg int, buf *[]float64) (int, float64) {
 	n := len(xs)
-	// pre[k*(n+1)+i] is Σ|xk−xj| over j<i.
-	need := n*(n+1) + n + 1
+	need := 3*n + 1
 	if cap(*buf) < need {
 		*buf = make([]float64, need)
 	}
-	pre := (*buf)[:n*(n+1)]
-	within := (*buf)[n*(n+1) : need] // within[τ]: Σ|xi−xj| over i<j<τ
-	for k := 0; k < n; k++ {
-		row := pre[k*(n+1) : (k+1)*(n+1)]
-		row[0] = 0
-		x := xs[k]
-		for j := 0; j < n; j++ {
-			row[j+1] = row[j] + math.Abs(x-xs[j])
+	b := (*buf)[:need]
+	// diag[y] is Σ|xy−xj| over j<y; col[y] is Σ|xy−xj| over j<τ for the current τ, kept up
+	// to date as τ grows; within[τ] is Σ|xi−xj| over i<j<τ. Each sum adds its terms in
+	// the order of j, so the statistic does not depend on how the sums are stored.
+	diag, col, within := b[:n], b[n:2*n], b[2*n:need]
+	for y := 0; y < n; y++ {
+		x, d := xs[y], 0.0
+		for j := 0; j < y; j++ {
+			d += math.Abs(x - xs[j])
 		}
+		diag[y] = d
+		col[y] = 0
 	}
 	within[0] = 0
 	for t := 1; t <= n; t++ {
-		within[t] = within[t-1] + pre[(t-1)*(n+1)+t-1]
+		within[t] = within[t-1] + diag[t-1]
 	}
 	best, bestQ := -1, math.Inf(-1)
-	for t := minSeg; t <= n-minSeg; t++ {
+	for t := 1; t <= n-minSeg; t++ {
+		xt := xs[t-1]
+		for y := t; y < n; y++ { // only col[y ≥ τ] is read
+			col[y] += math.Abs(xs[y] - xt)
+		}
+		if t < minSeg {
+			continue
+		}
 		m := float64(t)
 		wl := 2 * within[t] / (m * (m - 1))
 		between, wr := 0.0, 0.0
 		for kappa := t + 1; kappa <= n; kappa++ {
 			y := kappa - 1
-			row := pre[y*(n+1) : (y+1)*(n+1)]
-			between += row[t]
-			wr += row[y] - row[t]
+			between += col[y]
+			wr += diag[y] - col[y]
 			if kappa-t < minSeg {
 				continue
 			}

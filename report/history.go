@@ -89,6 +89,11 @@ func BisectText(a *history.Alert) string {
 		return fmt.Sprintf("between batches %s and %s (no commits recorded)", a.Good.Batch, a.Bad.Batch)
 	}
 	if good == bad {
+		if what == "store commits" {
+			// One store commit recorded both nights (a bulk import, a moved store): it says
+			// nothing about the code they measured.
+			return fmt.Sprintf("between batches %s and %s (both recorded by store commit %s; no measured commits recorded)", a.Good.Batch, a.Bad.Batch, bench.ShortCommit(good))
+		}
 		return fmt.Sprintf("both nights measured %s: the change is not in the code (machines, container, data?)", bench.ShortCommit(good))
 	}
 	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", bench.ShortCommit(good), bench.ShortCommit(bad), what, bad, good)
@@ -151,26 +156,48 @@ func HistoryText(w io.Writer, h *history.History, o HistoryOptions) error {
 	return bw.err
 }
 
+// HistoryMarkdownMaxBytes is the size HistoryMarkdown keeps its output under: GitHub refuses
+// an issue body (where the history-pages workflow posts it) of 65536 characters or more, and a
+// job summary of more than 1 MiB. A night that moves a whole sweep must still be posted.
+const HistoryMarkdownMaxBytes = 65000
+
 // HistoryMarkdown writes the changes for the worse among the newest batches and the other
-// change points as Markdown, for an issue or a job summary.
+// change points as Markdown, for an issue or a job summary, in at most
+// HistoryMarkdownMaxBytes: rows that do not fit are counted, and the text report named for
+// the full list.
 func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
-	bw := &errWriter{w: w}
+	var b strings.Builder
 	alerts := h.Alerts(o.Recent)
 	if len(alerts) > 0 {
-		bw.printf("## perfgate history: %d change(s) for the worse in the newest %d night(s)\n\n", len(alerts), o.Recent)
+		fmt.Fprintf(&b, "## perfgate history: %d change(s) for the worse in the newest %d night(s)\n\n", len(alerts), o.Recent)
 	} else {
-		bw.printf("## perfgate history: no change for the worse in the newest %d night(s)\n\n", o.Recent)
+		fmt.Fprintf(&b, "## perfgate history: no change for the worse in the newest %d night(s)\n\n", o.Recent)
 	}
-	bw.printf("%s\n\n", Escape(HistorySource(h, o)))
+	fmt.Fprintf(&b, "%s\n\n", Escape(HistorySource(h, o)))
+	// Room kept for the notes on rows left out and the closing tags.
+	const reserve = 1024
+	fits := func(row string) bool { return b.Len()+len(row)+1+reserve <= HistoryMarkdownMaxBytes }
+	omitted := func(n int, what string) {
+		fmt.Fprintf(&b, "\n%d more %s not shown: GitHub limits an issue body to 65536 characters. `perfgate history --baseline %s` lists them all, and the dashboard shows them.\n", n, what, Escape(o.Store))
+	}
 	if len(alerts) > 0 {
-		bw.printf("| config | metric | last %d nights | change | first bad night | bisect |\n|---|---|---|---|---|---|\n", sparkNights)
+		fmt.Fprintf(&b, "| config | metric | last %d nights | change | first bad night | bisect |\n|---|---|---|---|---|---|\n", sparkNights)
+		shown := 0
 		for i := range alerts {
 			a := &alerts[i]
 			s := &h.Series[a.Series]
-			bw.printf("| %s | %s | %s | %s | %s | %s |\n", Escape(s.Config.String()), Escape(s.Metric), SeriesSparkline(s, sparkNights), Escape(ChangeText(&a.Change)),
+			row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", Escape(s.Config.String()), Escape(s.Metric), SeriesSparkline(s, sparkNights), Escape(ChangeText(&a.Change)),
 				Escape(where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date)), Escape(BisectText(a)))
+			if !fits(row) {
+				break
+			}
+			b.WriteString(row + "\n")
+			shown++
 		}
-		bw.printf("\n")
+		if shown < len(alerts) {
+			omitted(len(alerts)-shown, "change(s) for the worse")
+		}
+		b.WriteString("\n")
 	}
 	var rows []string
 	for i := range h.Series {
@@ -181,9 +208,22 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 		}
 	}
 	if len(rows) > 0 {
-		bw.printf("<details><summary>All %d change point(s)</summary>\n\n| config | metric | change | first night after |\n|---|---|---|---|\n%s\n\n</details>\n", len(rows), strings.Join(rows, "\n"))
+		fmt.Fprintf(&b, "<details><summary>All %d change point(s)</summary>\n\n| config | metric | change | first night after |\n|---|---|---|---|\n", len(rows))
+		shown := 0
+		for _, row := range rows {
+			if !fits(row) {
+				break
+			}
+			b.WriteString(row + "\n")
+			shown++
+		}
+		if shown < len(rows) {
+			omitted(len(rows)-shown, "change point(s)")
+		}
+		b.WriteString("\n</details>\n")
 	}
-	return bw.err
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // errWriter keeps the first write error.

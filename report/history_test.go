@@ -130,3 +130,70 @@ func TestRunSparkline(t *testing.T) {
 		}
 	}
 }
+
+// TestBisectTextSameStoreCommit: when the nights recorded no measured commit, the range falls
+// back to the store commits that recorded them; one store commit recording both nights (a
+// store imported in bulk, or moved) says nothing about the code, so it must not be reported
+// as "both nights measured it: the change is not in the code".
+func TestBisectTextSameStoreCommit(t *testing.T) {
+	store := strings.Repeat("a", 40)
+	a := &history.Alert{Good: history.Point{Batch: "n3", Commit: store}, Bad: history.Point{Batch: "n4", Commit: store}}
+	got := BisectText(a)
+	if strings.Contains(got, "measured "+store[:12]) || strings.Contains(got, "not in the code") {
+		t.Errorf("BisectText = %q: claims the nights measured the store commit", got)
+	}
+	if !strings.Contains(got, "n3") || !strings.Contains(got, "n4") {
+		t.Errorf("BisectText = %q: want the batches to bisect between", got)
+	}
+	// The same measured commit on both nights does mean the code did not change.
+	a.GoodMeasured, a.BadMeasured = strings.Repeat("b", 40), strings.Repeat("b", 40)
+	if got := BisectText(a); !strings.Contains(got, "not in the code") {
+		t.Errorf("BisectText = %q with one measured commit: want 'not in the code'", got)
+	}
+}
+
+// TestHistoryMarkdownFitsAnIssue: a night that moves a whole sweep (a container update that
+// costs every config 8%) gives hundreds of alerts; the history-pages workflow posts the
+// Markdown as an issue body, which GitHub refuses at 65536 characters, so the report must
+// stay under HistoryMarkdownMaxBytes and say how many rows it left out.
+func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
+	n := eval.Nightly{Configs: 300, Nights: 30, NoisePct: 0.8, Window: 10}
+	for c := 0; c < n.Configs; c++ {
+		n.Steps = append(n.Steps, eval.Step{Config: c, Night: 27, Pct: -8})
+	}
+	var revs []history.Revision
+	for i, runs := range eval.Nights(n, rand.New(rand.NewPCG(5, 5))) {
+		commit := fmt.Sprintf("%x", sha1.Sum([]byte(fmt.Sprint("store ", i))))
+		revs = append(revs, history.Revision{Commit: commit, Date: runs[0].Date, Runs: runs})
+	}
+	h := history.Build(revs, nil, history.FromGit, history.DefaultOptions())
+	alerts := len(h.Alerts(3))
+	if alerts < 300 {
+		t.Fatalf("%d alerts, want one per config and metric", alerts)
+	}
+	var md bytes.Buffer
+	if err := HistoryMarkdown(&md, h, HistoryOptions{Store: "perf/baseline", Recent: 3}); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	if md.Len() > HistoryMarkdownMaxBytes {
+		t.Errorf("the Markdown is %d bytes, over %d: GitHub would refuse the issue", md.Len(), HistoryMarkdownMaxBytes)
+	}
+	if !strings.HasPrefix(out, fmt.Sprintf("## perfgate history: %d change(s) for the worse", alerts)) {
+		t.Errorf("the heading does not count every alert: %.100s", out)
+	}
+	shown := strings.Count(out, " | bisect |") // the table's header
+	rows := strings.Count(out, "(measured commits; git bisect start")
+	var more int
+	if i := strings.Index(out, " more change(s) for the worse not shown"); i < 0 {
+		t.Errorf("no note on the alerts left out")
+	} else {
+		fmt.Sscanf(out[strings.LastIndex(out[:i], "\n")+1:], "%d", &more)
+	}
+	if shown != 1 || rows == 0 || rows+more != alerts {
+		t.Errorf("%d alert rows shown and %d said left out, want %d in all", rows, more, alerts)
+	}
+	if !strings.HasSuffix(out, "</details>\n") {
+		t.Errorf("the change-point list is not closed: %q", out[len(out)-80:])
+	}
+}

@@ -247,8 +247,14 @@ func TestDashboardLarge(t *testing.T) {
 	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
 	start := time.Now()
+	// The sweep section above the charts lists every scale (42 here, some 7000 px): scroll to
+	// the charts, as a reader does, or none is near the viewport and none is drawn.
 	err := chromedp.Do(ctx,
 		chromedp.Navigate("file://"+path),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`(document.getElementById("cards").scrollIntoView(),true)`)(ctx, tg)
+			return err
+		}),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := chromedp.Poll[bool](`document.querySelectorAll("svg.chart").length > 0`, chromedp.WithPollingTimeout(30*time.Second))(ctx, tg)
 			return err

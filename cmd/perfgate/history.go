@@ -167,6 +167,22 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		}
 	}
 
+	if o.failOn && len(extra) > 0 {
+		// RESULTS of configs the store never held, or that report none of its metrics, add
+		// series of one point: nothing to find a change in, so --fail-on would pass having
+		// compared nothing. check refuses them; so does --fail-on.
+		var stored []bench.Run
+		for _, rev := range revs {
+			stored = append(stored, rev.Runs...)
+		}
+		if err := check.ConfigsMatch(stored, extra); err != nil {
+			return inputError(fmt.Errorf("--fail-on: %w", err))
+		}
+		if err := check.MetricsShared(stored, extra, nil); err != nil {
+			return inputError(fmt.Errorf("--fail-on: %w", err))
+		}
+	}
+
 	h := history.Build(revs, extra, src, opts)
 	h.Shallow = src == history.FromGit && baseline.Shallow(ctx, o.dir)
 	for _, d := range skipped.Versions {
