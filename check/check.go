@@ -100,9 +100,10 @@ type Rule struct {
 	Metric string
 	// MinEffectPct and TolerancePct override the defaults when non-nil.
 	MinEffectPct, TolerancePct *float64
-	// Ignore reports matching results without letting them fail the gate, until Until
-	// (inclusive; zero means forever).
+	// Ignore reports matching results without letting them fail the gate.
 	Ignore bool
+	// Until is the last day the rule applies (inclusive; zero means forever): a threshold
+	// rule expires like an ignore rule, so a temporary loosening does not stay for good.
 	Until  time.Time
 	Reason string
 	// Source is where the rule was written, for messages; Query is its match as written and
@@ -517,7 +518,7 @@ func settings(cfg bench.Config, metric string, opts Options) (minEffect, tol flo
 	for i := range opts.Rules {
 		r := &opts.Rules[i]
 		covers := r.Metric == "" || r.Metric == metric || (speed && measurementOf(r.Metric, opts) == SpeedMeasurement)
-		if !covers || r.Match == nil || !r.Match(cfg) {
+		if !covers || r.Match == nil || !r.Match(cfg) || r.Expired(opts.Now) {
 			continue
 		}
 		if r.MinEffectPct != nil {
@@ -526,11 +527,16 @@ func settings(cfg bench.Config, metric string, opts Options) (minEffect, tol flo
 		if r.TolerancePct != nil {
 			tol = *r.TolerancePct
 		}
-		if r.Ignore && (r.Until.IsZero() || !opts.Now.After(endOfDay(r.Until))) {
+		if r.Ignore {
 			ignore = r
 		}
 	}
 	return minEffect, tol, ignore
+}
+
+// Expired reports whether the rule's Until has passed at now.
+func (r *Rule) Expired(now time.Time) bool {
+	return !r.Until.IsZero() && now.After(endOfDay(r.Until))
 }
 
 func endOfDay(t time.Time) time.Time {

@@ -491,6 +491,22 @@ func TestRuleOverrides(t *testing.T) {
 		}
 		return m
 	}
+	t.Run("expired", func(t *testing.T) {
+		// A threshold rule past its until no longer applies: a temporary loosening used to
+		// stay for good, since only ignore rules expired.
+		base := concat(runs("tp=8", "b", 100), runs("tp=4", "b", 100))
+		cur := concat(runs("tp=8", "p", 90), runs("tp=4", "p", 90))
+		loose := Rule{Match: match("*"), TolerancePct: f64(50), Until: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+		rep := Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{loose} }))
+		if r := result(t, rep, "tp=4", tf); r.Status != Regression || r.ThresholdPct != 5 {
+			t.Errorf("expired 50%% tolerance: %s, threshold %v; want a regression at 5%%", r.Status, r.ThresholdPct)
+		}
+		loose.Until = loose.Until.AddDate(0, 0, 1) // today: still applies
+		rep = Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{loose} }))
+		if r := result(t, rep, "tp=4", tf); r.Status != Unchanged || r.ThresholdPct != 50 {
+			t.Errorf("50%% tolerance until today: %s, threshold %v; want unchanged at 50%%", r.Status, r.ThresholdPct)
+		}
+	})
 	t.Run("tolerance", func(t *testing.T) {
 		base := concat(runs("tp=8", "b", 100), runs("tp=4", "b", 100))
 		cur := concat(runs("tp=8", "p", 94), runs("tp=4", "p", 94))

@@ -211,13 +211,13 @@ func differ(a, b bench.Config) []string {
 
 // An IdleRule is a rule (Options.Rules) that applies to nothing a check compares: its match
 // selects no config of the baseline or the new runs, or its metric is one neither side
-// reports, or it is an ignore rule whose date has passed. Such a rule is most often a typo
+// reports, or its until date has passed. Such a rule is most often a typo
 // ("/tp:16", "tflops") that leaves the threshold or the ignore its author meant unapplied.
 type IdleRule struct {
 	Rule *Rule
 	// NoConfig: the match selects no config. Metrics is set when the rule's metric is not
-	// reported: the metrics both sides hold. Expired: an ignore rule past its date, which
-	// gates its configs again.
+	// reported: the metrics both sides hold. Expired: a rule past its until date, which no
+	// longer applies.
 	NoConfig bool
 	Metrics  []string
 	Expired  bool
@@ -260,7 +260,7 @@ func IdleRules(base, cur []bench.Run, opts Options) []IdleRule {
 		if r.Metric != "" && len(metrics) > 0 && !metrics[r.Metric] {
 			idle.Metrics = slices.Sorted(maps.Keys(metrics))
 		}
-		idle.Expired = r.Ignore && !r.Until.IsZero() && now.After(endOfDay(r.Until))
+		idle.Expired = r.Expired(now)
 		if idle.NoConfig || idle.Metrics != nil || idle.Expired {
 			out = append(out, idle)
 		}

@@ -209,7 +209,7 @@ func noteIdleRules(s *Streams, idle []check.IdleRule) {
 			fmt.Fprintf(s.ErrOut, "perfgate: note: %s names a metric neither side reports (they hold %s), so it applies to nothing\n", name, strings.Join(ir.Metrics, ", "))
 		}
 		if ir.Expired {
-			fmt.Fprintf(s.ErrOut, "perfgate: note: %s is an ignore rule that expired on %s: its configs are gated again (remove the rule, or move its until)\n", name, r.Until.Format("2006-01-02"))
+			fmt.Fprintf(s.ErrOut, "perfgate: note: %s expired on %s and no longer applies (remove the rule, or move its until)\n", name, r.Until.Format("2006-01-02"))
 		}
 	}
 }
