@@ -534,6 +534,17 @@ func settings(cfg bench.Config, metric string, opts Options) (minEffect, tol flo
 	return minEffect, tol, ignore
 }
 
+// MinEffectFor returns the minimum effect for a config and metric under opts's rules, as
+// Compare applies them: a rule's minimum effect, unless it has expired, for its metric or,
+// for a speed metric, any speed metric.
+func MinEffectFor(cfg bench.Config, metric string, opts Options) float64 {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	m, _, _ := settings(cfg, metric, opts)
+	return m
+}
+
 // Expired reports whether the rule's Until has passed at now.
 func (r *Rule) Expired(now time.Time) bool {
 	return !r.Until.IsZero() && now.After(endOfDay(r.Until))

@@ -710,3 +710,24 @@ func TestIgnoredStatistical(t *testing.T) {
 		t.Errorf("family of %d comparisons, want 2 (the ignored config is outside it)", rep.Method.Comparisons)
 	}
 }
+
+// MinEffectFor is the rules' minimum effect as Compare applies it, for perfgate history: an
+// expired rule does not apply, and a rule for one speed metric covers the others.
+func TestMinEffectFor(t *testing.T) {
+	all, err := NewMatcher("*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	o := DefaultOptions
+	o.Now = now
+	cfg := bench.Config{"tp": "8"}
+	o.Rules = []Rule{{Match: all, Metric: bench.MetricTime, MinEffectPct: f64(7)}}
+	if got := MinEffectFor(cfg, bench.MetricTFLOPS, o); got != 7 {
+		t.Errorf("an s/iter rule for TFLOPS/GPU: %v, want 7", got)
+	}
+	o.Rules[0].Until = now.AddDate(0, 0, -1)
+	if got := MinEffectFor(cfg, bench.MetricTFLOPS, o); got != o.MinEffectPct {
+		t.Errorf("an expired rule: %v, want the default %v", got, o.MinEffectPct)
+	}
+}
