@@ -719,3 +719,16 @@ func TestMarkdownCountsConfigs(t *testing.T) {
 		t.Errorf("Markdown lists an unchanged config as a change:\n%s", md)
 	}
 }
+
+// A formula drift within one side (a baseline spanning a trainer upgrade) is not worded as
+// "the baseline matches X but the new runs match Y".
+func TestFormulaDriftMixedWords(t *testing.T) {
+	got := RemarkText(check.FormulaDrift{Baseline: []string{"megatron", "megatron-legacy"}, New: []string{"megatron"}, Mixed: true})
+	if !strings.Contains(got, "follow different FLOPs formulas (baseline: megatron, megatron-legacy; new runs: megatron)") || strings.Contains(got, "but the new runs' match") {
+		t.Errorf("mixed formula drift: %q", got)
+	}
+	got = RemarkText(check.FormulaDrift{Baseline: []string{"megatron-legacy"}, New: []string{"megatron"}})
+	if !strings.Contains(got, "match the megatron-legacy formula but the new runs' match megatron") {
+		t.Errorf("formula drift: %q", got)
+	}
+}
