@@ -59,14 +59,39 @@ func isConflictMarker(line []byte) bool {
 	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\r'
 }
 
-// conflictError is the error for a merge-conflict marker at file:line.
+// conflictError is the error for a merge-conflict marker at file:line. file is a path, or
+// path@commit for a version of the store read from git's history.
 func conflictError(file string, line int) error {
+	if path, commit, ok := committedVersion(file); ok {
+		// A merge was committed unresolved: "git checkout -m" has no stages to redo it from.
+		return bench.Errorf(file, line, `git merge-conflict marker: commit %s recorded the store with an unresolved merge (two versions in one file), and counting both would double runs.
+Redo that merge with perfgate's merge driver, which keeps the runs of both sides:
+  git show %s^1:%s > ours.txt; git show %s^2:%s > theirs.txt
+  git show $(git merge-base %s^1 %s^2):%s > base.txt
+  perfgate baseline merge base.txt ours.txt theirs.txt && cp ours.txt %s
+then commit it (set the driver up for the next merges: perfgate baseline merge --help)`,
+			commit, commit, path, commit, path, commit, commit, path, path)
+	}
 	return bench.Errorf(file, line, `git merge-conflict marker: the file holds two versions of the store, and counting both would double runs.
 Resolve it with perfgate's merge driver, which keeps the runs of both sides:
   git config merge.perfgate.driver "perfgate baseline merge %%O %%A %%B"
   printf 'baseline.txt merge=perfgate\nmemory.json merge=perfgate\n' >> .gitattributes
   git checkout -m -- %s
 then 'git add' it and commit the merge; or merge two saved versions yourself: perfgate baseline merge BASE OURS THEIRS (the result is written to OURS)`, file)
+}
+
+// committedVersion splits a label path@commit, as Revisions names a version of the store,
+// into the path and the (abbreviated) commit.
+func committedVersion(file string) (path, commit string, ok bool) {
+	i := strings.LastIndexByte(file, '@')
+	if i <= 0 {
+		return "", "", false
+	}
+	path, commit = file[:i], file[i+1:]
+	if len(commit) < 7 || len(commit) > 64 || strings.Trim(commit, "0123456789abcdef") != "" {
+		return "", "", false
+	}
+	return path, commit, true
 }
 
 // restoreHint says how to get a good store back.

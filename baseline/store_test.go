@@ -356,3 +356,19 @@ func batchesOf(runs []bench.Run, key string) []string {
 	}
 	return out
 }
+
+// A conflicted version read from git's history (path@commit) gets a hint that works for a
+// merge committed unresolved, not "git checkout -m -- path@commit", which is no path.
+func TestConflictInCommittedVersion(t *testing.T) {
+	data := "# perfgate baseline v2\n<<<<<<< ours\n=======\n>>>>>>> theirs\n"
+	_, err := Parse("perf/baseline/baseline.txt@57c154b28a69", []byte(data))
+	if err == nil || !strings.Contains(err.Error(), "commit 57c154b28a69 recorded the store with an unresolved merge") ||
+		!strings.Contains(err.Error(), "git show 57c154b28a69^1:perf/baseline/baseline.txt > ours.txt") ||
+		strings.Contains(err.Error(), "checkout -m") {
+		t.Errorf("conflict in a committed version: %v", err)
+	}
+	_, err = Parse("perf/baseline/baseline.txt", []byte(data))
+	if err == nil || !strings.Contains(err.Error(), "git checkout -m -- perf/baseline/baseline.txt") {
+		t.Errorf("conflict in the work tree: %v", err)
+	}
+}

@@ -45,4 +45,10 @@ func TestArgsDrift(t *testing.T) {
 	if d := ArgsDrift(mixed[1:], mixed); len(d) != 1 || d[0].Name != "sequence_parallel" {
 		t.Errorf("ArgsDrift(True baseline, True and False runs) = %v, want sequence_parallel", d)
 	}
+	// A baseline whose TFLOPS follow two formulas has drifted even where the new runs follow
+	// one of them: its own TFLOPS jump at the change.
+	both := []Run{run(cfg, nil, "megatron-legacy"), run(cfg, nil, "megatron")}
+	if d := ArgsDrift(both, both[1:]); len(d) != 1 || d[0].Kind != FormulaDrift {
+		t.Errorf("ArgsDrift(baseline on two formulas, new runs on one) = %v, want formula drift", d)
+	}
 }

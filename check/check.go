@@ -100,13 +100,17 @@ type Rule struct {
 	Metric string
 	// MinEffectPct and TolerancePct override the defaults when non-nil.
 	MinEffectPct, TolerancePct *float64
-	// Ignore reports matching results without letting them fail the gate, until Until
-	// (inclusive; zero means forever).
+	// Ignore reports matching results without letting them fail the gate.
 	Ignore bool
+	// Until is the last day the rule applies (inclusive; zero means forever): a threshold
+	// rule expires like an ignore rule, so a temporary loosening does not stay for good.
 	Until  time.Time
 	Reason string
-	// Source is where the rule was written, for messages.
+	// Source is where the rule was written, for messages; Query is its match as written and
+	// Index its place among the file's rules (1-based), 0 when it was not read from a file.
 	Source string
+	Query  string
+	Index  int
 }
 
 // ToleranceTest is Result.Test for results the fixed tolerance decided.
@@ -505,12 +509,16 @@ type pendingTest struct {
 }
 
 // settings returns the min effect and tolerance for a config and metric, and the ignore rule
-// that covers it, if any.
+// that covers it, if any. A rule for one speed metric covers them all: they are one
+// measurement, decided once by whichever of them decides (a rule for s/iter did nothing while
+// TFLOPS/GPU decided).
 func settings(cfg bench.Config, metric string, opts Options) (minEffect, tol float64, ignore *Rule) {
 	minEffect, tol = opts.MinEffectPct, opts.TolerancePct
+	speed := measurementOf(metric, opts) == SpeedMeasurement
 	for i := range opts.Rules {
 		r := &opts.Rules[i]
-		if (r.Metric != "" && r.Metric != metric) || r.Match == nil || !r.Match(cfg) {
+		covers := r.Metric == "" || r.Metric == metric || (speed && measurementOf(r.Metric, opts) == SpeedMeasurement)
+		if !covers || r.Match == nil || !r.Match(cfg) || r.Expired(opts.Now) {
 			continue
 		}
 		if r.MinEffectPct != nil {
@@ -519,11 +527,27 @@ func settings(cfg bench.Config, metric string, opts Options) (minEffect, tol flo
 		if r.TolerancePct != nil {
 			tol = *r.TolerancePct
 		}
-		if r.Ignore && (r.Until.IsZero() || !opts.Now.After(endOfDay(r.Until))) {
+		if r.Ignore {
 			ignore = r
 		}
 	}
 	return minEffect, tol, ignore
+}
+
+// MinEffectFor returns the minimum effect for a config and metric under opts's rules, as
+// Compare applies them: a rule's minimum effect, unless it has expired, for its metric or,
+// for a speed metric, any speed metric.
+func MinEffectFor(cfg bench.Config, metric string, opts Options) float64 {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	m, _, _ := settings(cfg, metric, opts)
+	return m
+}
+
+// Expired reports whether the rule's Until has passed at now.
+func (r *Rule) Expired(now time.Time) bool {
+	return !r.Until.IsZero() && now.After(endOfDay(r.Until))
 }
 
 func endOfDay(t time.Time) time.Time {

@@ -437,7 +437,10 @@ func TestIgnoreRules(t *testing.T) {
 		{"until later", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Reason: "r"}, true},
 		{"until today is inclusive", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), Reason: "r"}, true},
 		{"expired yesterday", Rule{Match: match("/tp:8"), Ignore: true, Until: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Reason: "r"}, false},
-		{"other metric", Rule{Match: match("/tp:8"), Metric: bench.MetricTime, Ignore: true, Reason: "r"}, false},
+		{"other metric", Rule{Match: match("/tp:8"), Metric: bench.MetricMaxAlloc, Ignore: true, Reason: "r"}, false},
+		// The speed metrics are one measurement: a rule for s/iter covers the TFLOPS/GPU
+		// decision (it used to do nothing while TFLOPS/GPU decided).
+		{"another speed metric", Rule{Match: match("/tp:8"), Metric: bench.MetricTime, Ignore: true, Reason: "r"}, true},
 		{"not an ignore rule", Rule{Match: match("/tp:8"), MinEffectPct: f64(1)}, false},
 	}
 	for _, tt := range tests {
@@ -488,6 +491,22 @@ func TestRuleOverrides(t *testing.T) {
 		}
 		return m
 	}
+	t.Run("expired", func(t *testing.T) {
+		// A threshold rule past its until no longer applies: a temporary loosening used to
+		// stay for good, since only ignore rules expired.
+		base := concat(runs("tp=8", "b", 100), runs("tp=4", "b", 100))
+		cur := concat(runs("tp=8", "p", 90), runs("tp=4", "p", 90))
+		loose := Rule{Match: match("*"), TolerancePct: f64(50), Until: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+		rep := Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{loose} }))
+		if r := result(t, rep, "tp=4", tf); r.Status != Regression || r.ThresholdPct != 5 {
+			t.Errorf("expired 50%% tolerance: %s, threshold %v; want a regression at 5%%", r.Status, r.ThresholdPct)
+		}
+		loose.Until = loose.Until.AddDate(0, 0, 1) // today: still applies
+		rep = Compare(base, cur, opts(func(o *Options) { o.Rules = []Rule{loose} }))
+		if r := result(t, rep, "tp=4", tf); r.Status != Unchanged || r.ThresholdPct != 50 {
+			t.Errorf("50%% tolerance until today: %s, threshold %v; want unchanged at 50%%", r.Status, r.ThresholdPct)
+		}
+	})
 	t.Run("tolerance", func(t *testing.T) {
 		base := concat(runs("tp=8", "b", 100), runs("tp=4", "b", 100))
 		cur := concat(runs("tp=8", "p", 94), runs("tp=4", "p", 94))
@@ -689,5 +708,26 @@ func TestIgnoredStatistical(t *testing.T) {
 	}
 	if rep.Method.Comparisons != 2 {
 		t.Errorf("family of %d comparisons, want 2 (the ignored config is outside it)", rep.Method.Comparisons)
+	}
+}
+
+// MinEffectFor is the rules' minimum effect as Compare applies it, for perfgate history: an
+// expired rule does not apply, and a rule for one speed metric covers the others.
+func TestMinEffectFor(t *testing.T) {
+	all, err := NewMatcher("*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	o := DefaultOptions
+	o.Now = now
+	cfg := bench.Config{"tp": "8"}
+	o.Rules = []Rule{{Match: all, Metric: bench.MetricTime, MinEffectPct: f64(7)}}
+	if got := MinEffectFor(cfg, bench.MetricTFLOPS, o); got != 7 {
+		t.Errorf("an s/iter rule for TFLOPS/GPU: %v, want 7", got)
+	}
+	o.Rules[0].Until = now.AddDate(0, 0, -1)
+	if got := MinEffectFor(cfg, bench.MetricTFLOPS, o); got != o.MinEffectPct {
+		t.Errorf("an expired rule: %v, want the default %v", got, o.MinEffectPct)
 	}
 }

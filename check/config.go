@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -81,6 +82,8 @@ func LoadConfig(path string) (*ConfigFile, error) {
 		line := bench.JSONErrorLine(data, err)
 		var te *json.UnmarshalTypeError
 		switch {
+		case err == io.EOF:
+			err = errors.New("the file holds no JSON object (an empty config is {})")
 		case errors.As(err, &te):
 			err = fmt.Errorf("field %q: cannot use JSON %s here", te.Field, te.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -90,10 +93,70 @@ func LoadConfig(path string) (*ConfigFile, error) {
 		}
 		return nil, bench.Errorf(path, line, "%v", err)
 	}
+	// encoding/json keeps the last of two equal keys and stops after the first value: a
+	// threshold written twice (a merge of two edits) or a second object would take effect,
+	// or not, silently.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, bench.Errorf(path, bench.LineAt(data, dec.InputOffset()), "unexpected data after the config object")
+	}
+	if err := duplicateKeys(path, data); err != nil {
+		return nil, err
+	}
 	if err := cf.validate(path, data); err != nil {
 		return nil, err
 	}
 	return &cf, nil
+}
+
+// duplicateKeys reports, naming its line, a key that an object of the config file data
+// holds twice. The keys of perfgate's own objects (the file, a rule) are compared as
+// encoding/json matches them to fields, ignoring case; those of "better" (metric names)
+// exactly. data is valid JSON.
+func duplicateKeys(path string, data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var walk func(fold bool, key string) error
+	walk = func(fold bool, key string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]int{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				k := kt.(string)
+				line := bench.LineAt(data, dec.InputOffset())
+				norm := k
+				if fold {
+					norm = strings.ToLower(k)
+				}
+				if first, ok := seen[norm]; ok {
+					return bench.Errorf(path, line, "key %q appears twice (also on line %d); only the last would count, so remove one", k, first)
+				}
+				seen[norm] = line
+				// Only the file's own object and a rule's have fields; "better" is a map.
+				if err := walk(fold && key == "" && k != "better", strings.ToLower(k)); err != nil {
+					return err
+				}
+			}
+		case json.Delim('['):
+			for dec.More() {
+				// The elements of "rules" are rules, objects with fields.
+				if err := walk(key == "rules", "[]"); err != nil {
+					return err
+				}
+			}
+		default:
+			return nil
+		}
+		_, err = dec.Token() // the closing delimiter
+		return err
+	}
+	return walk(true, "")
 }
 
 // lineOf returns the line of the first occurrence of s in data, for messages.
@@ -207,13 +270,13 @@ func (cf *ConfigFile) Apply(opts *Options, source string) (map[string]bench.Bett
 	if cf.SpeedMetrics != nil {
 		opts.SpeedMetrics = cf.SpeedMetrics
 	}
-	for _, rs := range cf.Rules {
+	for i, rs := range cf.Rules {
 		match, err := NewMatcher(rs.Match)
 		if err != nil {
 			return nil, err
 		}
 		r := Rule{Match: match, Metric: rs.Metric, MinEffectPct: rs.MinEffectPct, TolerancePct: rs.TolerancePct,
-			Ignore: rs.Ignore, Reason: rs.Reason, Source: source}
+			Ignore: rs.Ignore, Reason: rs.Reason, Source: source, Query: rs.Match, Index: i + 1}
 		if rs.Until != "" {
 			r.Until, _ = time.Parse("2006-01-02", rs.Until)
 		}

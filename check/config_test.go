@@ -43,6 +43,13 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"ignore without reason", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\",\n     \"ignore\": true}\n  ]\n}\n", "3: rule 1: an ignore rule needs a reason"},
 		{"ignore blank reason", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\", \"ignore\": true, \"reason\": \"  \"}\n  ]\n}\n", "3: rule 1: an ignore rule needs a reason"},
 		{"rule percentage", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\", \"tolerance_pct\": -5}\n  ]\n}\n", "3: rule 1: percentages must be a finite percentage ≥ 0, not -5"},
+		{"duplicate key", "{\n  \"tolerance_pct\": 5,\n  \"tolerance_pct\": 50\n}\n", `3: key "tolerance_pct" appears twice (also on line 2)`},
+		{"duplicate key other case", "{\n  \"alpha\": 0.01,\n  \"Alpha\": 0.5\n}\n", `3: key "Alpha" appears twice (also on line 2)`},
+		{"duplicate key in a rule", "{\n  \"rules\": [\n    {\"match\": \"*\", \"min_effect_pct\": 5,\n     \"min_effect_pct\": 50}\n  ]\n}\n", `4: key "min_effect_pct" appears twice (also on line 3)`},
+		{"duplicate metric in better", "{\"better\": {\"tok/s\": \"higher\", \"tok/s\": \"lower\"}}\n", `1: key "tok/s" appears twice`},
+		{"second object", "{\"alpha\": 0.01}\n{\"tolerance_pct\": 50}\n", "2: unexpected data after the config object"},
+		{"trailing garbage", "{\"alpha\": 0.01} x\n", "1: "},
+		{"empty", "", " the file holds no JSON object"},
 		{"rule unknown field", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\",\n     \"ignored\": true}\n  ]\n}\n", `4: unknown field "ignored"`},
 	}
 	for _, tt := range tests {

@@ -160,6 +160,11 @@ type NothingGated struct{}
 // formulas (each side lists the formulas it matches).
 type FormulaDrift struct {
 	Baseline, New []string
+	// Mixed: the runs of some config on one side match different formulas among themselves
+	// (a baseline window that spans a trainer upgrade), so no one formula explains a side;
+	// Baseline and New then name the formulas of each side's runs that the other side's
+	// runs lack (all of a side's, when the other has them too).
+	Mixed bool
 }
 
 // FormulaUnmatched: a run's logged TFLOPS agree with no known formula within 0.5%.

@@ -75,11 +75,17 @@ func CheckAlpha(alpha float64) error {
 	return nil
 }
 
-// CheckPercent reports whether pct is a usable minimum effect or tolerance: finite and not
-// negative.
+// CheckPercent reports whether pct is a usable minimum effect or tolerance: in [0, 100). A
+// change is compared with it in percent of the deciding metric, and a higher-is-better one
+// (TFLOPS/GPU, which decides a config's speed) cannot fall by 100%: at 100 or more a 3×
+// slowdown passed where s/iter decided it failed. Muting a config is an ignore rule's job,
+// which is reported and expires.
 func CheckPercent(pct float64) error {
 	if math.IsNaN(pct) || math.IsInf(pct, 0) || pct < 0 {
 		return fmt.Errorf("must be a finite percentage ≥ 0, not %v", pct)
+	}
+	if pct >= 100 {
+		return fmt.Errorf("must be below 100, not %v: TFLOPS/GPU cannot drop by 100%%, so no slowdown could fail (to stop gating a config, use an ignore rule with a reason)", pct)
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func TestRanges(t *testing.T) {
 		pctOK   bool
 	}{
 		{0.05, true, true}, {0.5, true, true}, {0, false, true}, {1, false, true}, {-0.1, false, false},
-		{1.5, false, true}, {150, false, true}, {nan, false, false}, {inf, false, false}, {-inf, false, false},
+		{1.5, false, true}, {99.9, false, true}, {100, false, false}, {150, false, false}, {nan, false, false}, {inf, false, false}, {-inf, false, false},
 	} {
 		if ok := CheckAlpha(tt.v) == nil; ok != tt.alphaOK {
 			t.Errorf("CheckAlpha(%v) ok = %v, want %v", tt.v, ok, tt.alphaOK)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -206,4 +207,63 @@ func differ(a, b bench.Config) []string {
 		order[k] = ""
 	}
 	return slices.Clip(order.Keys())
+}
+
+// An IdleRule is a rule (Options.Rules) that applies to nothing a check compares: its match
+// selects no config of the baseline or the new runs, or its metric is one neither side
+// reports, or its until date has passed. Such a rule is most often a typo
+// ("/tp:16", "tflops") that leaves the threshold or the ignore its author meant unapplied.
+type IdleRule struct {
+	Rule *Rule
+	// NoConfig: the match selects no config. Metrics is set when the rule's metric is not
+	// reported: the metrics both sides hold. Expired: a rule past its until date, which no
+	// longer applies.
+	NoConfig bool
+	Metrics  []string
+	Expired  bool
+}
+
+// IdleRules returns the rules of opts that apply to nothing in base and cur, in order.
+func IdleRules(base, cur []bench.Run, opts Options) []IdleRule {
+	if len(opts.Rules) == 0 {
+		return nil
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	configs := map[string]bench.Config{}
+	metrics := map[string]bool{}
+	for _, runs := range [][]bench.Run{base, cur} {
+		for i := range runs {
+			if k := runs[i].ConfigKey(); configs[k] == nil {
+				configs[k] = runs[i].Config
+			}
+			for _, m := range runs[i].Metrics {
+				metrics[m.Name] = true
+			}
+		}
+	}
+	var out []IdleRule
+	for i := range opts.Rules {
+		r := &opts.Rules[i]
+		idle := IdleRule{Rule: r}
+		if r.Match != nil {
+			idle.NoConfig = true
+			for _, c := range configs {
+				if r.Match(c) {
+					idle.NoConfig = false
+					break
+				}
+			}
+		}
+		if r.Metric != "" && len(metrics) > 0 && !metrics[r.Metric] {
+			idle.Metrics = slices.Sorted(maps.Keys(metrics))
+		}
+		idle.Expired = r.Expired(now)
+		if idle.NoConfig || idle.Metrics != nil || idle.Expired {
+			out = append(out, idle)
+		}
+	}
+	return out
 }

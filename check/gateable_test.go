@@ -1,8 +1,11 @@
 package check
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -59,5 +62,37 @@ func TestGateable(t *testing.T) {
 	}
 	if err := Gateable(nil, []bench.Run{gateRun("tp=1", bench.MetricTFLOPS)}, Options{}); err != nil {
 		t.Errorf("empty baseline: %v (an empty baseline is reported by the check itself)", err)
+	}
+}
+
+// TestIdleRules: a rule whose match selects no config, whose metric neither side reports, or
+// that is an ignore rule past its date applies to nothing, and IdleRules names it; a rule that
+// applies is not named.
+func TestIdleRules(t *testing.T) {
+	base := []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS, bench.MetricTime)}
+	cur := []bench.Run{gateRun("tp=4/pp=4/nodes=32", bench.MetricTFLOPS, bench.MetricTime)}
+	cf := &ConfigFile{Rules: []RuleSpec{
+		{Match: "/tp:16", MinEffectPct: ptr(1)},                                // no config
+		{Match: "*", Metric: "tflops", Ignore: true, Reason: "typo"},           // no such metric
+		{Match: "/tp:8", Ignore: true, Reason: "old", Until: "2026-01-31"},     // expired
+		{Match: "/tp:4", Metric: bench.MetricTime, MinEffectPct: ptr(2)},       // applies (new side)
+		{Match: "/tp:8", Ignore: true, Reason: "current", Until: "2026-02-01"}, // applies until tonight
+	}}
+	opts := DefaultOptions
+	if _, err := cf.Apply(&opts, "perfgate.json"); err != nil {
+		t.Fatal(err)
+	}
+	opts.Now = time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)
+	idle := IdleRules(base, cur, opts)
+	var got []string
+	for _, ir := range idle {
+		got = append(got, fmt.Sprintf("%d %v %v %v", ir.Rule.Index, ir.NoConfig, ir.Metrics, ir.Expired))
+	}
+	want := []string{"1 true [] false", "2 false [TFLOPS/GPU s/iter] false", "3 false [] true"}
+	if !slices.Equal(got, want) {
+		t.Errorf("idle rules:\n got %q\nwant %q", got, want)
+	}
+	if idle := IdleRules(base, cur, Options{}); idle != nil {
+		t.Errorf("no rules: %v", idle)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/perfgate/perfgate/bench"
@@ -181,6 +182,58 @@ func TestCheckFormulasNothingCheckable(t *testing.T) {
 	} {
 		if got := CheckFormulas(tt.base, tt.cur, 8); len(got) != 0 {
 			t.Errorf("%s: remarks %v, want none", tt.name, got)
+		}
+	}
+}
+
+// TestRecomputeTFLOPSNeedsTime: --recompute-tflops cannot pin the formula of a run that logs
+// TFLOPS/GPU without s/iter; leaving its logged TFLOPS in place compared them, under the
+// trainer's formula, with the other side's recomputed ones (a 3.7% convention gap hid a real
+// slowdown) while the report said both sides were recomputed. It is an error naming the run.
+func TestRecomputeTFLOPSNeedsTime(t *testing.T) {
+	cfg := mustKey("model=llama3-70b/tp=8/pp=4/gbs=1024/sl=4096/nodes=32")
+	timed := bench.Run{Config: cfg, Outcome: bench.OK, Source: "base.txt:2", Metrics: []bench.Metric{
+		{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{15.8}}}}
+	logged := bench.Run{Config: cfg, Outcome: bench.OK, Source: "pr.jsonl:1", Metrics: []bench.Metric{
+		{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{440}}}}
+	failed := bench.Run{Config: cfg, Outcome: bench.OOM, Source: "pr.jsonl:2"}
+	if err := RecomputeTFLOPS([]bench.Run{timed, failed}, "megatron", 8); err != nil {
+		t.Fatalf("timed and failed runs: %v", err)
+	}
+	err := RecomputeTFLOPS([]bench.Run{logged}, "megatron", 8)
+	if err == nil || !strings.Contains(err.Error(), "pr.jsonl:1") || !strings.Contains(err.Error(), "no s/iter") {
+		t.Fatalf("a run with TFLOPS/GPU and no s/iter: err = %v, want an error naming pr.jsonl:1", err)
+	}
+}
+
+// TestCheckFormulasMixedBaseline: a baseline window that spans a Megatron upgrade holds runs
+// of one config on the legacy formula and runs on the current one, so no formula is common to
+// the side and the suite-wide comparison found no drift; TFLOPS/GPU then decided on a history
+// whose 3.7% convention gap read as noise, and a real 4% slowdown was only suspect. The
+// config's runs on both sides match no one formula: that is drift, marked Mixed.
+func TestCheckFormulasMixedBaseline(t *testing.T) {
+	cfg := mustKey("model=llama3-70b/tp=8/pp=4/mbs=1/gbs=1024/sl=4096/nodes=32")
+	at := func(batch string, sec, tflops float64) bench.Run {
+		return bench.Run{Config: cfg, Outcome: bench.OK, Batch: batch, Metrics: []bench.Metric{
+			{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: []float64{sec}},
+			{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{tflops}}}}
+	}
+	legacy, current := at("old", 15.8, 465.9), at("new", 15.8, 449.2)
+	base := []bench.Run{legacy, legacy, legacy, current, current}
+	got := CheckFormulas(base, []bench.Run{current}, 8)
+	want := []Remark{FormulaDrift{Baseline: []string{"megatron-legacy"}, New: []string{"megatron"}, Mixed: true}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("mixed baseline: remarks %v, want %v", got, want)
+	}
+	// One formula on both sides, or a mixed config the new runs do not have: no drift.
+	other := at("new", 15.8, 449.2)
+	other.Config = mustKey("model=llama3-70b/tp=8/pp=8/mbs=1/gbs=1024/sl=4096/nodes=32")
+	for name, tt := range map[string][2][]bench.Run{
+		"one formula":             {{current, current}, {current}},
+		"mixed config not in new": {{legacy, current, other}, {other}},
+	} {
+		if got := CheckFormulas(tt[0], tt[1], 8); len(got) != 0 {
+			t.Errorf("%s: remarks %v, want none", name, got)
 		}
 	}
 }

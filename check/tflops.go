@@ -14,12 +14,21 @@ import (
 // by the value formula f gives for its config (which must name the model, e.g. model=llama3-70b
 // or model=70b, and gbs, sl and nodes or gpus), so that baselines written by different
 // Megatron versions, whose FLOPs formulas differ, stay comparable. A run whose config cannot
-// be recomputed is an error naming its source.
+// be recomputed is an error naming its source, and so is an OK run that logs TFLOPS/GPU but
+// no time to recompute them from: its logged TFLOPS, under whatever formula its trainer used,
+// would be compared with the other side's pinned ones.
 func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int) error {
 	for i := range runs {
 		r := &runs[i]
+		if r.Outcome != bench.OK {
+			continue
+		}
 		t := r.Metric(bench.MetricTime)
-		if r.Outcome != bench.OK || t == nil || len(t.Values) == 0 {
+		if t == nil || len(t.Values) == 0 {
+			if tf := r.Metric(bench.MetricTFLOPS); tf != nil && len(tf.Values) > 0 {
+				return fmt.Errorf("%s: --recompute-tflops %s: the run reports %s but no %s to recompute it from, so its TFLOPS would not follow the pinned formula (gate it without --recompute-tflops, or give its time per iteration)",
+					r.Source, f, bench.MetricTFLOPS, bench.MetricTime)
+			}
 			continue
 		}
 		vals := make([]float64, len(t.Values))
@@ -46,14 +55,18 @@ const driftTolerance = 0.005
 // CheckFormulas compares the logged TFLOPS of the baseline and of the new runs with every
 // FLOPs formula perfgate knows, for the runs whose config allows recomputing them. It returns
 // remarks: FormulaDrift when the two sides match different formulas (a Megatron upgrade
-// changed the formula, which must not read as a regression), and FormulaUnmatched when the
-// logged TFLOPS of a side match none of them within 0.5%.
+// changed the formula, which must not read as a regression), or when the runs of one config
+// match no formula together (a baseline window that spans the upgrade: its TFLOPS mix two
+// conventions, and would pass a real drop as noise); and FormulaUnmatched when the logged
+// TFLOPS of a side match none of them within 0.5%.
 func CheckFormulas(base, cur []bench.Run, gpusPerNode int) []Remark {
-	bm, bOff := matchingFormulas(base, gpusPerNode)
-	nm, nOff := matchingFormulas(cur, gpusPerNode)
+	bm, bKeys, bOff := matchingFormulas(base, gpusPerNode)
+	nm, nKeys, nOff := matchingFormulas(cur, gpusPerNode)
 	var remarks []Remark
 	if len(bm) > 0 && len(nm) > 0 && !slices.ContainsFunc(bm, func(f string) bool { return slices.Contains(nm, f) }) {
 		remarks = append(remarks, FormulaDrift{Baseline: bm, New: nm})
+	} else if d, ok := configDrift(bKeys, nKeys); ok {
+		remarks = append(remarks, d)
 	}
 	for _, off := range []*FormulaUnmatched{bOff, nOff} {
 		if off != nil {
@@ -63,9 +76,65 @@ func CheckFormulas(base, cur []bench.Run, gpusPerNode int) []Remark {
 	return remarks
 }
 
-// matchingFormulas returns the formulas every checkable run's logged TFLOPS agree with, and
-// the first run that agrees with none.
-func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, *FormulaUnmatched) {
+// keyFormulas are, for one config and side, the formulas that its runs matching some formula
+// all agree with (common) and that any of them agrees with (any), per flops.Formulas.
+type keyFormulas struct {
+	common, any []bool
+}
+
+// configDrift looks for configs whose runs, on both sides together, match no one formula
+// although each matches some: their TFLOPS follow two conventions. It returns a FormulaDrift
+// naming, per side, the formulas of those runs that the other side's lack (all of them when
+// the other side has them all), marked Mixed.
+func configDrift(base, cur map[string]*keyFormulas) (FormulaDrift, bool) {
+	bAny := make([]bool, len(flops.Formulas))
+	nAny := make([]bool, len(flops.Formulas))
+	found := false
+	for k, b := range base {
+		n := cur[k]
+		if n == nil {
+			continue
+		}
+		shared := false
+		for fi := range flops.Formulas {
+			shared = shared || (b.common[fi] && n.common[fi])
+		}
+		if shared {
+			continue
+		}
+		found = true
+		for fi := range flops.Formulas {
+			bAny[fi] = bAny[fi] || b.any[fi]
+			nAny[fi] = nAny[fi] || n.any[fi]
+		}
+	}
+	if !found {
+		return FormulaDrift{}, false
+	}
+	names := func(own, other []bool) []string {
+		var only, all []string
+		for fi, f := range flops.Formulas {
+			if own[fi] {
+				all = append(all, string(f))
+				if !other[fi] {
+					only = append(only, string(f))
+				}
+			}
+		}
+		if len(only) == 0 {
+			only = all
+		}
+		sort.Strings(only)
+		return only
+	}
+	return FormulaDrift{Baseline: names(bAny, nAny), New: names(nAny, bAny), Mixed: true}, true
+}
+
+// matchingFormulas returns the formulas every checkable run's logged TFLOPS agree with, per
+// config the formulas of its runs that match some (keyFormulas), and the first run that
+// agrees with none.
+func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, map[string]*keyFormulas, *FormulaUnmatched) {
+	perKey := map[string]*keyFormulas{}
 	var common []bool // per formula of flops.Formulas: every checkable run so far agrees with it
 	var warning *FormulaUnmatched
 	// Per config key, the formulas its config does not say enough for: with a valid time,
@@ -110,6 +179,16 @@ func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, *FormulaUnma
 		if !slices.Contains(matched, true) && warning == nil {
 			warning = &FormulaUnmatched{Source: r.Source, Logged: logged, Closest: string(closest), ClosestValue: closestValue}
 		}
+		if slices.Contains(matched, true) {
+			if kf := perKey[key]; kf == nil {
+				perKey[key] = &keyFormulas{common: slices.Clone(matched), any: slices.Clone(matched)}
+			} else {
+				for fi := range matched {
+					kf.common[fi] = kf.common[fi] && matched[fi]
+					kf.any[fi] = kf.any[fi] || matched[fi]
+				}
+			}
+		}
 		if common == nil {
 			common = slices.Clone(matched)
 			continue
@@ -125,5 +204,5 @@ func matchingFormulas(runs []bench.Run, gpusPerNode int) ([]string, *FormulaUnma
 		}
 	}
 	sort.Strings(out)
-	return out, warning
+	return out, perKey, warning
 }

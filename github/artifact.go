@@ -121,6 +121,11 @@ func PrepareArtifact(dir string, a *Artifact) error {
 	if err != nil {
 		return err
 	}
+	if len(data)+1 > MaxReportBytes {
+		// Written anyway, LoadArtifact would refuse it in the second stage, where no one
+		// looks, and the pull request would get no status at all.
+		return fmt.Errorf("the report is %d bytes as JSON, over the %d MiB that 'publish --from' reads: split the sweep into several gates (a matrix of suites, each with its own --id)", len(data)+1, MaxReportBytes>>20)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

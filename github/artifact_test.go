@@ -100,6 +100,17 @@ func TestPrepareRejects(t *testing.T) {
 	if err := PrepareArtifact(dir, &Artifact{Report: &check.Report{Schema: 1, Verdict: "?"}, PR: 7, SHA: headSHA}); err == nil {
 		t.Error("invalid report accepted")
 	}
+	// A report that LoadArtifact would refuse as too large is refused here, in the first
+	// stage, whose log people read, rather than silently in the second.
+	big := testReport(1)
+	big.Notes = []string{strings.Repeat("x", MaxReportBytes)}
+	big2 := filepath.Join(t.TempDir(), "big")
+	if err := PrepareArtifact(big2, &Artifact{Report: big, PR: 7, SHA: headSHA}); err == nil || !strings.Contains(err.Error(), "MiB that 'publish --from' reads") {
+		t.Errorf("a report over MaxReportBytes: err = %v", err)
+	}
+	if _, err := os.Stat(big2); err == nil {
+		t.Error("the too-large artifact directory was written")
+	}
 }
 
 func TestDecodeReportLine(t *testing.T) {

@@ -2,7 +2,9 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	gh "github.com/google/go-github/v60/github"
@@ -49,7 +51,8 @@ const (
 )
 
 // findComment returns the last comment on the pull request that carries marker, looking
-// through every page.
+// through every page. A comment that GitHub says an outsider wrote is passed over with a
+// warning (see mayBeSticky).
 func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueComment, error) {
 	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	var found *gh.IssueComment
@@ -64,9 +67,15 @@ func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueCo
 			return nil, p.apiError(err, "list comments of")
 		}
 		for _, c := range cs {
-			if strings.Contains(c.GetBody(), marker) {
-				found = c
+			if !strings.Contains(c.GetBody(), marker) {
+				continue
 			}
+			if !mayBeSticky(c) && !p.isViewer(ctx, c.GetUser().GetLogin()) {
+				fmt.Fprintf(p.opts.Stderr, "perfgate: warning: ignoring comment %d by %s: it carries the %s marker, but its author is not a bot and has no write access (author_association %s), so it is not perfgate's comment\n",
+					c.GetID(), orUnknown(c.GetUser().GetLogin()), marker, c.GetAuthorAssociation())
+				continue
+			}
+			found = c
 		}
 		if resp.NextPage == 0 || resp.NextPage == opts.Page {
 			return found, nil
@@ -90,20 +99,42 @@ func (p *publisher) editComment(ctx context.Context, id int64, body string) (*gh
 // again blindly: the comments are listed again, so the comment is never posted twice.
 func (p *publisher) upsertComment(ctx context.Context, body string, create bool) (action string, c *gh.IssueComment, err error) {
 	marker := Marker(p.opts.ID)
+	// replaced is the comment that showed a pass, when the gate now fails and a new comment
+	// replaces it. If creating the new one failed but went through after all, the comment
+	// found on the next look is the new one, and replaced is marked outdated then.
+	var replaced *gh.IssueComment
+	supersede := func(current *gh.IssueComment) {
+		if replaced != nil && current != nil && current.GetID() != replaced.GetID() {
+			p.supersede(ctx, replaced, current)
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		found, err := p.findComment(ctx, marker)
 		if err != nil {
 			return "", nil, err
 		}
+		if found != nil {
+			if newer := newerRun(found.GetBody(), p.opts.ID, p.runID()); newer != 0 {
+				fmt.Fprintf(p.opts.Stdout, "perfgate: comment left alone: run %d, newer than this one, owns it\n", newer)
+				return CommentSkipped, nil, nil
+			}
+		}
 		flip := found != nil && flipsToFail(found.GetBody(), body, p.opts.ID)
 		if found != nil && !flip {
 			if found.GetBody() == body {
+				supersede(found)
 				return CommentUnchanged, found, nil
 			}
 			out, err := p.editComment(ctx, found.GetID(), body)
+			if isNotFound(err) && attempt < 3 {
+				// Deleted since it was listed: look again, and create it if it is gone.
+				p.retry.logf("comment %d is gone (404); listing comments again", found.GetID())
+				continue
+			}
 			if err != nil {
 				return "", nil, p.apiError(err, "edit the perfgate comment on")
 			}
+			supersede(out)
 			return CommentEdited, out, nil
 		}
 		if !create {
@@ -114,10 +145,11 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			out, _, err = p.client.Issues.CreateComment(withoutServerRetry(ctx), p.owner, p.name, p.pr, &gh.IssueComment{Body: gh.String(body)})
 			return err
 		})
+		if flip {
+			replaced = found
+		}
 		if err == nil {
-			if flip {
-				p.supersede(ctx, found, out)
-			}
+			supersede(out)
 			return CommentCreated, out, nil
 		}
 		if attempt >= 3 || !mayHaveLanded(err) {
@@ -132,4 +164,51 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			return "", nil, err
 		}
 	}
+}
+
+// mayBeSticky reports whether c may be the sticky comment perfgate posted earlier. The
+// marker is a hidden line that anyone can paste into a comment of their own; perfgate would
+// then edit that comment, whose author can edit it back to any verdict, and leave its own
+// comment stale. So a comment GitHub says was written by someone without write access to
+// the repository (author_association NONE, CONTRIBUTOR, FIRST_TIMER,
+// FIRST_TIME_CONTRIBUTOR or MANNEQUIN) counts only when its author is a bot (type Bot):
+// github-actions[bot] for GITHUB_TOKEN, or a GitHub App's bot. Owners, members and
+// collaborators (a personal token's owner) count, and so does a comment whose author the
+// API does not describe.
+//
+// The token's own comments always count (see isViewer): a personal token's owner whose
+// organization membership is private can show as CONTRIBUTOR.
+func mayBeSticky(c *gh.IssueComment) bool {
+	switch c.GetAuthorAssociation() {
+	case "NONE", "CONTRIBUTOR", "FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR", "MANNEQUIN":
+		return c.GetUser().GetType() == "Bot"
+	}
+	return true
+}
+
+// isNotFound reports whether err is GitHub answering 404.
+func isNotFound(err error) bool {
+	var er *gh.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
+}
+
+// isViewer reports whether login is the user the token acts as. It asks GitHub once (GET
+// /user), and only when a marked comment by an apparent outsider turns up; an installation
+// token such as GITHUB_TOKEN cannot ask and is a bot anyway, so a failure means no.
+func (p *publisher) isViewer(ctx context.Context, login string) bool {
+	if login == "" {
+		return false
+	}
+	if !p.viewerKnown {
+		p.viewerKnown = true
+		var u *gh.User
+		err := p.retry.call(ctx, func() (err error) {
+			u, _, err = p.client.Users.Get(ctx, "")
+			return err
+		})
+		if err == nil {
+			p.viewer = u.GetLogin()
+		}
+	}
+	return p.viewer != "" && strings.EqualFold(p.viewer, login)
 }

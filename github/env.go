@@ -40,6 +40,7 @@ type Event struct {
 	HeadSHA     string // the pull request's head commit (not the merge commit), or ""
 	HeadRepo    string // pull_request.head.repo.full_name; "" if the fork was deleted
 	BaseRepo    string // pull_request.base.repo.full_name
+	Repo        string // repository.full_name: the repository the event is about; "" if absent
 	WorkflowRun bool   // the payload is a workflow_run event
 	RunURL      string // workflow_run.html_url when it is a valid run URL, else ""
 }
@@ -66,8 +67,9 @@ type pullPayload struct {
 }
 
 // ReadEvent reads the event payload at path. It understands pull_request and
-// pull_request_target payloads (pull_request.number, pull_request.head.sha) and workflow_run
-// payloads (workflow_run.pull_requests[0].number, workflow_run.head_sha). A payload of another
+// pull_request_target payloads (pull_request.number, pull_request.head.sha), workflow_run
+// payloads (workflow_run.pull_requests[0].number, workflow_run.head_sha) and issue_comment
+// payloads on a pull request (issue.number; they name no head commit). A payload of another
 // kind yields an Event with no pull request.
 func ReadEvent(path string) (*Event, error) {
 	f, err := os.Open(path)
@@ -91,6 +93,9 @@ func ReadEvent(path string) (*Event, error) {
 
 func parseEvent(data []byte) (*Event, error) {
 	var p struct {
+		Repository *struct {
+			FullName string `json:"full_name"`
+		} `json:"repository"`
 		Number      int          `json:"number"`
 		PullRequest *pullPayload `json:"pull_request"`
 		WorkflowRun *struct {
@@ -98,11 +103,19 @@ func parseEvent(data []byte) (*Event, error) {
 			HTMLURL      string        `json:"html_url"`
 			PullRequests []pullPayload `json:"pull_requests"`
 		} `json:"workflow_run"`
+		// issue_comment: issue.pull_request is present when the issue is a pull request.
+		Issue *struct {
+			Number      int             `json:"number"`
+			PullRequest json.RawMessage `json:"pull_request"`
+		} `json:"issue"`
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
 		return nil, fmt.Errorf("invalid event payload: %v", err)
 	}
 	ev := &Event{}
+	if p.Repository != nil {
+		ev.Repo = p.Repository.FullName
+	}
 	switch {
 	case p.PullRequest != nil:
 		ev.PR = p.PullRequest.Number
@@ -115,6 +128,9 @@ func parseEvent(data []byte) (*Event, error) {
 		}
 		if r := p.PullRequest.Base.Repo; r != nil {
 			ev.BaseRepo = r.FullName
+			if ev.Repo == "" {
+				ev.Repo = r.FullName
+			}
 		}
 	case p.WorkflowRun != nil:
 		ev.WorkflowRun = true
@@ -125,6 +141,8 @@ func parseEvent(data []byte) (*Event, error) {
 		if len(p.WorkflowRun.PullRequests) > 0 {
 			ev.PR = p.WorkflowRun.PullRequests[0].Number
 		}
+	case p.Issue != nil && len(p.Issue.PullRequest) > 0 && string(p.Issue.PullRequest) != "null":
+		ev.PR = p.Issue.Number
 	}
 	return ev, nil
 }

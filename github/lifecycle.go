@@ -44,7 +44,7 @@ type commentState struct {
 	Phase   string // "final", "pending" or "stale"; "" if the comment has no state line
 	Verdict string // verdict of the report it shows: pass, fail or ""
 	SHA     string // commit that report is for
-	Run     int64  // for pending and stale: the GITHUB_RUN_ID that set the banner
+	Run     int64  // the GITHUB_RUN_ID that set the banner or posted the report (0: unknown)
 }
 
 var stateRE = regexp.MustCompile(`^<!-- perfgate-state phase=(final|pending|stale) verdict=(pass|fail|) sha=([0-9a-f]*) run=([0-9]*) -->$`)
@@ -101,8 +101,19 @@ func (c stickyComment) render(id string) string {
 }
 
 // reportBody returns the sticky comment for a finished report rendered as markdown.
-func reportBody(markdown string, rep *check.Report, sha, id string) string {
-	return stickyComment{report: markdown, state: commentState{Phase: "final", Verdict: string(rep.Verdict), SHA: sha}}.render(id)
+func reportBody(markdown string, rep *check.Report, sha, id string, run int64) string {
+	return stickyComment{report: markdown, state: commentState{Phase: "final", Verdict: string(rep.Verdict), SHA: sha, Run: run}}.render(id)
+}
+
+// newerRun returns the run that owns a sticky comment of gate id with body when it is newer
+// than this one (run): a re-run of an older workflow run (a re-run keeps its run id), or an
+// older run finishing after a newer one marked the comment pending, must not put its report
+// over the newer run's. 0 when the comment is this run's to write (or its runs are unknown).
+func newerRun(body, id string, run int64) int64 {
+	if st := parseSticky(body, id).state; run > 0 && st.Run > run {
+		return st.Run
+	}
+	return 0
 }
 
 // maxReportBytes is the size a report may take in a sticky comment of gate id.
@@ -213,6 +224,12 @@ func (p *publisher) markComment(ctx context.Context, phase Phase) error {
 		return nil
 	}
 	out, err := p.editComment(ctx, found.GetID(), body)
+	if isNotFound(err) {
+		// Deleted since it was listed: there is no report left to mark.
+		p.out.Comment = CommentSkipped
+		fmt.Fprintf(o.Stdout, "perfgate: comment %d was deleted meanwhile; nothing to mark\n", found.GetID())
+		return nil
+	}
 	if err != nil {
 		return p.apiError(err, "edit the perfgate comment on")
 	}

@@ -77,7 +77,7 @@ func TestBannerFits(t *testing.T) {
 	id := strings.Repeat("g", 100)
 	rep := &check.Report{Schema: check.Schema, Verdict: check.Fail}
 	md := strings.Repeat("é", maxReportBytes(id)/2)
-	body := reportBody(md, rep, testSHA, id)
+	body := reportBody(md, rep, testSHA, id, 0)
 	c := parseSticky(body, id)
 	run := "https://" + strings.Repeat("h", 200) + ".example/o/r/actions/runs/123456789012/attempts/3"
 	for _, banner := range []string{report.PendingBanner(testSHA, testSHA[:39]+"0", run), report.StaleBanner(testSHA, testSHA[:39]+"0", run)} {

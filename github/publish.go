@@ -34,14 +34,16 @@ type Options struct {
 	// Repo is the repository, "owner/name". Default: $GITHUB_REPOSITORY.
 	Repo string
 	// PR is the pull request number. Default: from the event payload at
-	// $GITHUB_EVENT_PATH (pull_request.number, or workflow_run.pull_requests[0].number).
+	// $GITHUB_EVENT_PATH (pull_request.number, workflow_run.pull_requests[0].number, or
+	// issue.number of an issue_comment on a pull request).
 	// Without a pull request, no comment is posted.
 	PR int
 	// SHA is the commit the status and check run are attached to: the pull request's head
 	// commit. Default: pull_request.head.sha or workflow_run.head_sha from the event payload,
 	// then the pull request's head as the API reports it, then, only for events that are
 	// not about a pull request (push), $GITHUB_SHA. On pull_request events $GITHUB_SHA is a
-	// merge commit that the pull request page does not show, so it is never used there.
+	// merge commit that the pull request page does not show, and on issue_comment events
+	// the default branch's head, so it is never used there.
 	SHA string
 	// APIURL is the REST API root. Default: $GITHUB_API_URL, else https://api.github.com.
 	// Any other URL is treated as GitHub Enterprise Server (go-github's WithEnterpriseURLs,
@@ -94,7 +96,9 @@ type Options struct {
 	// Sleep waits between retries. Default: a timer bounded by the context. Tests inject a
 	// recorder.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// MaxWait bounds the total time spent waiting between retries. Default: 3 minutes.
+	// MaxWait bounds the total time lost to retries: the waits between them and the
+	// attempts that timed out (30 seconds each). Once time-outs have used it up, GitHub is
+	// taken to be unresponsive and later requests fail at once. Default: 3 minutes.
 	MaxWait time.Duration
 	// Now is the clock for rate-limit reset times. Default: time.Now.
 	Now func() time.Time
@@ -151,6 +155,9 @@ func withPublisher(opts Options, do func(*publisher) error) (*Outcome, error) {
 	if o.Token == "" {
 		o.Token = o.Getenv(o.TokenEnv)
 	}
+	// A token pasted into a secret often brings a line break along; no token contains
+	// white space, and Go refuses to send a header that does.
+	o.Token = strings.TrimSpace(o.Token)
 	scrub := scrubber{secret: o.Token}
 	o.Stdout = scrub.Writer(orDiscard(o.Stdout))
 	o.Stderr = scrub.Writer(orDiscard(o.Stderr))
@@ -177,6 +184,9 @@ type publisher struct {
 	owner, name string
 	pr          int
 	sha         string
+
+	viewer      string // the token's user, once asked (isViewer); "" if it cannot say
+	viewerKnown bool
 }
 
 func (p *publisher) run(ctx context.Context, rep *check.Report) error {
@@ -208,6 +218,9 @@ func (p *publisher) connect() error {
 	}
 	if p.opts.Token == "" {
 		return inputErrorf("no GitHub token: set %s (or name another variable with --token-env)", p.opts.TokenEnv)
+	}
+	if strings.IndexFunc(p.opts.Token, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return inputErrorf("the token is not usable: it contains white space or control characters (check the secret behind %s)", p.opts.TokenEnv)
 	}
 	return p.newClient()
 }
@@ -287,6 +300,15 @@ func (p *publisher) target() error {
 	}
 	p.owner, p.name = owner, name
 	p.out.Repo = repo
+	// The event's pull request, head and $GITHUB_SHA belong to the event's repository: a
+	// --repo naming another one must come with its own --pr or --sha, or perfgate would
+	// comment on whatever pull request has the same number there.
+	if eventRepo := cmp.Or(p.event.Repo, o.Getenv("GITHUB_REPOSITORY")); eventRepo != "" && !strings.EqualFold(eventRepo, repo) {
+		if o.PR == 0 && o.SHA == "" {
+			return inputErrorf("--repo %s is not the repository of this workflow's event (%s): pass --pr or --sha of %s as well", repo, eventRepo, repo)
+		}
+		p.event.PR, p.event.HeadSHA = 0, ""
+	}
 
 	p.pr = o.PR
 	if p.pr == 0 && !o.VerifyHead {
@@ -329,9 +351,12 @@ func (p *publisher) target() error {
 	return nil
 }
 
+// isPullRequestEvent reports whether $GITHUB_SHA of event name is not the commit to report
+// on: a merge commit for pull request events, the default branch's head for issue_comment
+// (a "/benchmark" comment on a pull request), the workflow file's branch for workflow_run.
 func isPullRequestEvent(name string) bool {
 	return name == "pull_request" || name == "pull_request_target" || name == "pull_request_review" ||
-		name == "pull_request_review_comment" || name == "workflow_run"
+		name == "pull_request_review_comment" || name == "workflow_run" || name == "issue_comment"
 }
 
 // newClient builds the go-github client: retries below, authentication above, and the
@@ -375,9 +400,11 @@ func (p *publisher) api(ctx context.Context, rep *check.Report) error {
 		func(ctx context.Context) error { return p.comment(ctx, rep) })
 }
 
-// writes verifies the head when it must, then does the API writes in order. After a
-// permission error it stops, since every other write would be refused too; only with
-// Strict is that an error.
+// writes verifies the head when it must, then does the API writes in order. A permission
+// error is only an error with Strict. On a pull request from a fork it stops there, since
+// the token is read-only and every other write would be refused too; elsewhere the token
+// may lack just one permission (checks: write for --check-run, say), so the other writes,
+// the comment among them, are still tried.
 func (p *publisher) writes(ctx context.Context, steps ...func(context.Context) error) error {
 	o := p.opts
 	if o.VerifyHead || p.sha == "" {
@@ -393,12 +420,19 @@ func (p *publisher) writes(ctx context.Context, steps ...func(context.Context) e
 		}
 		var pe *permissionError
 		if errors.As(err, &pe) {
+			if p.out.ReadOnly {
+				fmt.Fprintf(o.Stderr, "perfgate: warning: %s\n", pe.Error())
+			} else {
+				fmt.Fprint(o.Stderr, p.permissionHint(pe))
+			}
 			p.out.ReadOnly = true
-			fmt.Fprint(o.Stderr, p.permissionHint(pe))
 			if o.Strict {
 				errs = append(errs, err)
 			}
-			break
+			if p.event.Fork() {
+				break
+			}
+			continue
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
@@ -537,7 +571,7 @@ func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
 	body := reportBody(report.Markdown(rep, report.MarkdownOptions{
 		ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL,
 		MaxBytes: maxReportBytes(o.ID),
-	}), rep, p.sha, o.ID)
+	}), rep, p.sha, o.ID, p.runID())
 	create := o.Comment == CommentAlways || rep.Verdict != check.Pass
 	action, c, err := p.upsertComment(ctx, body, create)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,6 +231,75 @@ func TestPublishFindsMarkerOnSecondPage(t *testing.T) {
 	}
 }
 
+// A comment that carries the marker but was written by someone without write access (the
+// marker is a hidden line anyone can paste) is not the sticky comment: perfgate edits its own
+// comment, never the outsider's, whose author could edit it back to any verdict.
+func TestPublishIgnoresMarkerPastedByOutsider(t *testing.T) {
+	h := newHarness(t)
+	h.srv.Members = map[string]bool{"alice": true}
+	own := h.srv.AddComment(7, "github-actions[bot]", "old report\n\n"+Marker("perfgate"))
+	forged := "### ✅ perfgate: PASS\n\n<!-- perfgate-state phase=final verdict=fail sha= run= -->\n" + Marker("perfgate")
+	evil := h.srv.AddComment(7, "mallory", forged)
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited || out.CommentID != own {
+		t.Errorf("comment %q id %d; want perfgate's own comment %d edited, not %d", out.Comment, out.CommentID, own, evil)
+	}
+	for _, c := range h.srv.Comments() {
+		if c.ID == evil && c.Body != forged {
+			t.Errorf("mallory's comment was edited:\n%s", c.Body)
+		}
+	}
+	if !strings.Contains(h.stderr.String(), fmt.Sprintf("ignoring comment %d by mallory", evil)) {
+		t.Errorf("no warning about the ignored comment:\n%s", h.stderr.String())
+	}
+
+	// The token's own comment counts even when GitHub shows its author as an outsider (a
+	// personal token of a private organization member).
+	h.srv.Viewer = "bob"
+	bobs := h.srv.AddComment(7, "bob", "bob's report\n\n"+Marker("perfgate"))
+	out, err = h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited || out.CommentID != bobs {
+		t.Errorf("comment %q id %d; want the token owner's comment %d edited", out.Comment, out.CommentID, bobs)
+	}
+
+	// A member's comment (a personal token's owner) is the sticky comment.
+	mine := h.srv.AddComment(7, "alice", "alice's report\n\n"+Marker("perfgate"))
+	out, err = h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited || out.CommentID != mine {
+		t.Errorf("comment %q id %d; want the member's comment %d edited", out.Comment, out.CommentID, mine)
+	}
+}
+
+// A sticky comment deleted between listing and editing (a person cleaning up the thread)
+// is not an error: the comments are listed again and the report posted. Marking it is
+// skipped.
+func TestPublishStickyDeletedMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddComment(7, "github-actions[bot]", "old report\n\n"+Marker("perfgate"))
+	h.srv.AddFault(githubtest.Fault{Method: "PATCH", Path: "/repos/o/r/issues/comments/*", Times: 1, Status: 404, Body: `{"message":"Not Found"}`})
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Comment != CommentEdited {
+		t.Errorf("comment %q, want edited after listing again", out.Comment)
+	}
+	h.srv.AddFault(githubtest.Fault{Method: "PATCH", Path: "/repos/o/r/issues/comments/*", Times: 1, Status: 404, Body: `{"message":"Not Found"}`})
+	out, err = Mark(context.Background(), PhasePending, h.options())
+	if err != nil || out.Comment != CommentSkipped || out.StatusState != "pending" {
+		t.Errorf("mark: comment %q, status %q, err %v; want skipped, pending, nil", out.Comment, out.StatusState, err)
+	}
+}
+
 func TestPublishIDsAreSeparate(t *testing.T) {
 	h := newHarness(t)
 	for _, id := range []string{"llama-70b", "perfgate", "llama-70b"} {
@@ -334,6 +404,65 @@ func TestPublishWorkflowRunEvent(t *testing.T) {
 	}
 }
 
+// A gate started by a comment on a pull request ("/benchmark": an issue_comment event)
+// reports on that pull request and its head. $GITHUB_SHA is the default branch's head
+// there: a status on it would mark main failing for the pull request's regression.
+func TestPublishIssueCommentEvent(t *testing.T) {
+	h := newHarness(t)
+	h.env["GITHUB_EVENT_NAME"] = "issue_comment"
+	h.writeEvent(`{"action":"created","issue":{"number":7,"pull_request":{"url":"https://api.github.com/repos/o/r/pulls/7"}},"comment":{"body":"/benchmark"}}`)
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.PR != 7 || out.SHA != headSHA || out.Comment != CommentCreated {
+		t.Errorf("pr %d sha %s comment %q; want #7 at its head %s, comment created", out.PR, out.SHA, out.Comment, headSHA)
+	}
+	for _, st := range h.srv.Statuses() {
+		if st.SHA != headSHA {
+			t.Errorf("status on %s, want the pull request's head %s", st.SHA, headSHA)
+		}
+	}
+
+	// A comment on a plain issue names no pull request: nothing to publish to, and
+	// certainly not the default branch's head.
+	h.writeEvent(`{"action":"created","issue":{"number":9},"comment":{"body":"/benchmark"}}`)
+	if _, err := h.publish(testReport(1), h.options()); !IsInputError(err) {
+		t.Errorf("issue_comment on an issue: err = %v, want an input error", err)
+	}
+	if n := len(h.srv.Statuses()); n != 1 {
+		t.Errorf("%d statuses, want 1", n)
+	}
+}
+
+// The event's pull request and head belong to the event's repository. A --repo naming
+// another one without --pr or --sha is an input error, not a comment on whatever pull
+// request has the same number there; with --pr, that pull request's head is fetched.
+func TestPublishOtherRepoDoesNotUseEvent(t *testing.T) {
+	h := newHarness(t)
+	h.writeEvent(fmt.Sprintf(`{"number":7,"pull_request":{"number":7,"head":{"sha":%q}},"repository":{"full_name":"o/infra"}}`, headSHA))
+	opts := h.options()
+	opts.Repo = testRepo
+	h.env["GITHUB_REPOSITORY"] = "o/infra"
+	_, err := h.publish(testReport(1), opts)
+	if !IsInputError(err) || !strings.Contains(err.Error(), "pass --pr or --sha of o/r") {
+		t.Errorf("err = %v, want an input error asking for --pr or --sha", err)
+	}
+	if reqs := h.requests(); len(reqs) != 0 {
+		t.Errorf("requests sent: %v", reqs)
+	}
+
+	h.srv.AddPR(8, mergeSHA)
+	opts.PR = 8
+	out, err := h.publish(testReport(1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.PR != 8 || out.SHA != mergeSHA {
+		t.Errorf("published to #%d at %s, want #8 at its head %s", out.PR, out.SHA, mergeSHA)
+	}
+}
+
 func TestPublishOtherPRDoesNotUseEventHead(t *testing.T) {
 	h := newHarness(t)
 	h.srv.AddPR(8, mergeSHA)
@@ -416,6 +545,63 @@ func TestPublishPermissionHintSameRepo(t *testing.T) {
 	}
 }
 
+// A token that lacks one permission (checks: write for --check-run) loses only that write:
+// on a pull request from the same repository the comment is still posted, and the refusal
+// stays a warning.
+func TestPublishPermissionRefusedForOneWrite(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/check-runs", Status: 403, Body: githubtest.BodyNotAccessible})
+	opts := h.options()
+	opts.CheckRun = true
+	out, err := h.publish(testReport(1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.StatusState != "failure" || out.Comment != CommentCreated || !out.ReadOnly || out.CheckRunID != 0 {
+		t.Errorf("status %q, comment %q, read-only %v, check run %d; want failure, created, true, 0", out.StatusState, out.Comment, out.ReadOnly, out.CheckRunID)
+	}
+	if !strings.Contains(h.stderr.String(), "could not create the check run on o/r#7") || !strings.Contains(h.stderr.String(), "      checks: write\n") {
+		t.Errorf("no hint about the check run:\n%s", h.stderr.String())
+	}
+}
+
+// timeoutError is what a request that got no answer in time fails with.
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "context deadline exceeded (Client.Timeout exceeded)" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// A GitHub that does not answer costs at most about MaxWait: each timed-out attempt counts
+// against the budget with the sleeps, and once they have used it up the later calls fail at
+// once instead of waiting out five more 30-second attempts each.
+func TestPublishUnresponsiveGitHubBounded(t *testing.T) {
+	h := newHarness(t)
+	var attempts []string
+	opts := h.options()
+	opts.CheckRun = true
+	opts.HTTPClient = &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		attempts = append(attempts, req.Method+" "+req.URL.Path)
+		return nil, timeoutError{}
+	})}
+	_, err := h.publish(testReport(1), opts)
+	if err == nil || !strings.Contains(err.Error(), "GitHub did not answer") {
+		t.Errorf("err = %v; want it to say GitHub did not answer", err)
+	}
+	// The status: five attempts (5 × 30s + 15s of sleeps = 165s); the check run: one more
+	// attempt takes the budget past 3 minutes; the comment: none.
+	if len(attempts) != 6 {
+		t.Errorf("%d attempts, want 6:\n%s", len(attempts), strings.Join(attempts, "\n"))
+	}
+	if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, h.sleeps); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
 func TestPublishRetriesServerErrors(t *testing.T) {
 	h := newHarness(t)
 	h.srv.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/o/r/issues/7/comments", Times: 1, Status: 502, Body: `{"message":"Bad Gateway"}`})
@@ -461,6 +647,32 @@ func TestPublishCreateCommentNotPostedTwice(t *testing.T) {
 	}
 	if out.Comment != CommentUnchanged {
 		t.Errorf("comment %q, want unchanged (found on the second look)", out.Comment)
+	}
+}
+
+// When the gate turns from pass to fail and the new comment's creation answers 502 after
+// going through, the new comment is found on the second look, and the old pass comment is
+// still marked outdated: it must not keep showing a pass above the failure.
+func TestPublishFlipCreateLandedSupersedes(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.publish(passReport(), h.options()); err != nil {
+		t.Fatal(err)
+	}
+	old := h.srv.Comments()[0].ID
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/issues/7/comments", Times: 1, Status: 502, Apply: true})
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Superseded != old {
+		t.Errorf("superseded %d, want the pass comment %d", out.Superseded, old)
+	}
+	cs := h.srv.Comments()
+	if len(cs) != 2 {
+		t.Fatalf("%d comments, want 2", len(cs))
+	}
+	if strings.Contains(cs[0].Body, Marker("perfgate")) {
+		t.Errorf("the pass comment still carries the marker:\n%s", cs[0].Body)
 	}
 }
 
@@ -745,6 +957,20 @@ func TestNoToken(t *testing.T) {
 	}
 }
 
+// A token with a line break around it (pasted into a secret) works; one with white space
+// inside is an input error that names the variable, not a failed request.
+func TestTokenWhiteSpace(t *testing.T) {
+	h := newHarness(t)
+	h.env["GITHUB_TOKEN"] = testToken + "\n"
+	if out, err := h.publish(testReport(1), h.options()); err != nil || out.Comment != CommentCreated {
+		t.Fatalf("token with a trailing newline: comment %q, err %v", out.Comment, err)
+	}
+	h.env["GITHUB_TOKEN"] = "ghs_abc def"
+	if _, err := h.publish(testReport(1), h.options()); !IsInputError(err) || !strings.Contains(err.Error(), "GITHUB_TOKEN") {
+		t.Errorf("token with a space: err = %v, want an input error naming GITHUB_TOKEN", err)
+	}
+}
+
 func TestTokenNeverPrinted(t *testing.T) {
 	h := newHarness(t)
 	// A server that echoes the token in its error message, and a 401.
@@ -820,11 +1046,13 @@ func TestReadEvent(t *testing.T) {
 		want          Event
 	}{
 		{"pull_request", `{"number":3,"pull_request":{"number":3,"head":{"sha":"abc","repo":{"full_name":"f/r"}},"base":{"repo":{"full_name":"o/r"}}}}`,
-			Event{PR: 3, HeadSHA: "abc", HeadRepo: "f/r", BaseRepo: "o/r"}},
+			Event{PR: 3, HeadSHA: "abc", HeadRepo: "f/r", BaseRepo: "o/r", Repo: "o/r"}},
 		{"deleted fork", `{"pull_request":{"number":4,"head":{"sha":"abc","repo":null},"base":{"repo":{"full_name":"o/r"}}}}`,
-			Event{PR: 4, HeadSHA: "abc", BaseRepo: "o/r"}},
-		{"workflow_run", `{"workflow_run":{"head_sha":"def","pull_requests":[{"number":5}]}}`, Event{PR: 5, HeadSHA: "def", WorkflowRun: true}},
+			Event{PR: 4, HeadSHA: "abc", BaseRepo: "o/r", Repo: "o/r"}},
+		{"workflow_run", `{"workflow_run":{"head_sha":"def","pull_requests":[{"number":5}]},"repository":{"full_name":"o/r"}}`, Event{PR: 5, HeadSHA: "def", WorkflowRun: true, Repo: "o/r"}},
 		{"push", `{"ref":"refs/heads/main","head_commit":{"id":"x"}}`, Event{}},
+		{"issue_comment on a pull request", `{"action":"created","issue":{"number":6,"pull_request":{"url":"https://api.github.com/repos/o/r/pulls/6"}},"comment":{"body":"/benchmark"}}`, Event{PR: 6}},
+		{"issue_comment on an issue", `{"action":"created","issue":{"number":9},"comment":{"body":"/benchmark"}}`, Event{}},
 	}
 	for _, tt := range tests {
 		path := filepath.Join(t.TempDir(), "event.json")

@@ -18,16 +18,18 @@ import (
 )
 
 // Retry limits. A gate makes a handful of API calls, so these are generous per call and the
-// total time spent waiting is bounded by Options.MaxWait.
+// total time spent waiting is bounded by Options.MaxWait: the sleeps between attempts and the
+// attempts that timed out both count.
 const (
 	maxAttempts       = 5                // per request, the first included
 	firstBackoff      = time.Second      // after a server error or time-out; doubled each time
 	rateLimitFallback = time.Minute      // a rate limit without Retry-After or reset time
 	attemptTimeout    = 30 * time.Second // per HTTP attempt
-	defaultMaxWait    = 3 * time.Minute  // total sleep across one Publish call
+	defaultMaxWait    = 3 * time.Minute  // total sleep and timed-out attempts across one Publish call
 )
 
-// A retrier sleeps between attempts and keeps the total sleep within a budget.
+// A retrier sleeps between attempts and keeps the total time lost to retries (sleeps and
+// timed-out attempts) within a budget.
 type retrier struct {
 	sleep   func(context.Context, time.Duration) error
 	now     func() time.Time
@@ -36,6 +38,28 @@ type retrier struct {
 
 	mu     sync.Mutex
 	waited time.Duration
+	// unresponsive is set once time-outs used up the budget: GitHub is not answering, and
+	// every later request fails at once with it instead of waiting out its own time-outs.
+	unresponsive error
+}
+
+// charge takes d, time spent on an attempt that timed out, from the budget, even past it.
+func (r *retrier) charge(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.waited += d
+}
+
+func (r *retrier) giveUp(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.unresponsive = err
+}
+
+func (r *retrier) givenUp() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.unresponsive
 }
 
 // sleepContext sleeps for d or until ctx is done.
@@ -129,6 +153,9 @@ type retryTransport struct {
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	noServerRetry, _ := req.Context().Value(noRetryKey{}).(bool)
+	if err := t.r.givenUp(); err != nil {
+		return nil, err
+	}
 	for attempt := 1; ; attempt++ {
 		try := req
 		if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
@@ -150,7 +177,14 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		} else {
 			t.r.logf("%s %s: %v", req.Method, req.URL.Path, err)
 		}
+		timedOut := err != nil && isTimeout(err) && req.Context().Err() == nil
+		if timedOut {
+			t.r.charge(attemptTimeout)
+		}
 		if !retry || attempt >= maxAttempts || !t.r.reserve(wait) {
+			if timedOut && !t.r.reserve(0) {
+				t.r.giveUp(fmt.Errorf("GitHub did not answer: requests timed out for %v in total (retries are limited to %v): %w", t.r.spent().Round(time.Second), t.r.maxWait, err))
+			}
 			if resp != nil {
 				resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
 			} else {
@@ -177,8 +211,7 @@ func (t *retryTransport) classify(req *http.Request, resp *http.Response, err er
 		if req.Context().Err() != nil || noServerRetry {
 			return 0, "", false
 		}
-		var ne net.Error
-		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		if isTimeout(err) {
 			return backoff, "time-out", true
 		}
 		return 0, "", false
@@ -258,4 +291,17 @@ func (b *cancelBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()
 	return err
+}
+
+// isTimeout reports whether err is a time-out.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// spent returns the time taken from the budget so far.
+func (r *retrier) spent() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.waited
 }

@@ -182,7 +182,8 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		runs     []bench.Run
 		err      error
 		skipped  string
-		noConfig error // the first run whose config does not tell it apart (requireConfig)
+		digest   string // of the file's content
+		noConfig error  // the first run whose config does not tell it apart (requireConfig)
 	}
 	results := make([]result, len(files))
 	work := make(chan int)
@@ -197,13 +198,13 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 					results[i] = result{skipped: files[i].skip}
 					continue
 				}
-				rs, named, skip, err := readEntry(files[i], opts)
+				rs, named, digest, skip, err := readEntry(files[i], opts)
 				if err == nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
 						summarize(rs, opts.Summarize)
 					}
 				}
-				results[i] = result{runs: rs, err: err, skipped: skip}
+				results[i] = result{runs: rs, err: err, skipped: skip, digest: digest}
 				if err == nil && !opts.AllowNoConfig {
 					// Reported only after Validate has passed every file's runs.
 					results[i].noConfig = requireConfig(rs, named)
@@ -222,6 +223,24 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 			return nil, r.err
 		}
 		n += len(r.runs)
+	}
+	// A copy of a file under another name (pr.txt and pr-copy.txt) is read once too: its runs
+	// are the same runs, and counted again they would be more samples of one run, enough to
+	// reach --confirm-runs from a single run. A copy counts as one only when it gives the
+	// same configs (the same log below tp=8/ and tp=4/ is a contradiction the check shows).
+	first := map[string]string{}
+	for i := range results {
+		r := &results[i]
+		if r.skipped != "" || r.digest == "" {
+			continue
+		}
+		id := r.digest + "\x00" + runKeys(r.runs)
+		if p, ok := first[id]; ok {
+			n -= len(r.runs)
+			r.runs, r.noConfig, r.skipped = nil, nil, "the same content as "+p+", read once"
+			continue
+		}
+		first[id] = files[i].path
 	}
 	in := &Input{Runs: make([]bench.Run, 0, n)}
 	for i := range results {
@@ -314,19 +333,25 @@ func Validate(runs []bench.Run) error {
 // readEntry has always told it. The format is detected once, on the head the read then goes
 // on from.
 func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, *Format, error) {
+	runs, format, _, err := readFileDigest(file, opts, skipUnclaimed)
+	return runs, format, err
+}
+
+// readFileDigest is readFile, also returning the SHA-256 of the file's content (hex).
+func readFileDigest(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run, format *Format, digest string, err error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	br := bufio.NewReaderSize(io.TeeReader(f, h), SniffSize)
 	head, err := br.Peek(SniffSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, nil, fmt.Errorf("%s: %w", file, err)
+		return nil, nil, "", fmt.Errorf("%s: %w", file, err)
 	}
 	if bytes.HasPrefix(head, utf8BOM) {
 		// Editors on Windows (Notepad, Excel's "CSV UTF-8") start a file with a byte-order
@@ -334,38 +359,38 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, *For
 		// a table's first column "\ufefftp", a config key that matches nothing.
 		head = head[len(utf8BOM):]
 		if _, err := br.Discard(len(utf8BOM)); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", file, err)
+			return nil, nil, "", fmt.Errorf("%s: %w", file, err)
 		}
 	}
-	var format *Format
 	if opts.forced() {
 		format, err = LookupFormat(opts.Format)
 	} else if format, err = Detect(file, head); err != nil && skipUnclaimed {
-		return nil, nil, nil
+		return nil, nil, "", nil
 	}
 	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
-		return nil, nil, &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
+		return nil, nil, "", &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	runs, err := format.Read(file, br, opts)
+	runs, err = format.Read(file, br, opts)
 	if errors.Is(err, errNoLines) {
-		return nil, nil, errNotThisFormat(file, format)
+		return nil, nil, "", errNotThisFormat(file, format)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	// Drain, so the hash covers the whole file even if the reader stopped early.
 	if _, err := io.Copy(io.Discard, br); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", file, err)
+		return nil, nil, "", fmt.Errorf("%s: %w", file, err)
 	}
 	if len(runs) == 0 {
-		return nil, nil, &bench.SyntaxError{File: file, Msg: "no results found (format " + format.Name + ")"}
+		return nil, nil, "", &bench.SyntaxError{File: file, Msg: "no results found (format " + format.Name + ")"}
 	}
+	digest = hex.EncodeToString(h.Sum(nil))
 	batch := opts.Batch
 	if batch == "" {
-		batch = "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
+		batch = "sha256:" + digest[:16]
 	}
 	base := filepath.Base(file)
 	for i := range runs {
@@ -393,7 +418,7 @@ func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, *For
 			return c
 		})
 	}
-	return runs, format, nil
+	return runs, format, digest, nil
 }
 
 // A keyedConfig is an interned config with its key.

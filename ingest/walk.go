@@ -223,21 +223,21 @@ func special(m fs.FileMode) string {
 // (key=value parts, as in file names) where the file itself gives none. named reports
 // whether the runs' config keys were given by a user: the format's keys are user-written
 // (Format.UserKeys), or the file name, a sidecar, a directory name or --set gives a key.
-func readEntry(e entry, opts *Options) (runs []bench.Run, named bool, skip string, err error) {
-	runs, format, err := readFile(e.path, opts, e.root != "")
+func readEntry(e entry, opts *Options) (runs []bench.Run, named bool, digest, skip string, err error) {
+	runs, format, digest, err := readFileDigest(e.path, opts, e.root != "")
 	if format == nil && err == nil {
-		return nil, false, "no reader recognises its format", nil
+		return nil, false, "", "no reader recognises its format", nil
 	}
 	if err != nil {
 		var nf *NotFormatError
 		if e.root != "" && errors.As(err, &nf) {
-			return nil, false, "no line of format " + nf.Format + " in it", nil
+			return nil, false, "", "no line of format " + nf.Format + " in it", nil
 		}
-		return nil, false, "", err
+		return nil, false, "", "", err
 	}
 	named = format.UserKeys || len(opts.Set) > 0 || namedByFile(e.path)
 	if e.root == "" {
-		return runs, named, "", nil
+		return runs, named, digest, "", nil
 	}
 	rel, err := filepath.Rel(e.root, e.path)
 	if err != nil {
@@ -271,7 +271,7 @@ func readEntry(e entry, opts *Options) (runs []bench.Run, named bool, skip strin
 			return nc
 		})
 	}
-	return runs, named, "", nil
+	return runs, named, digest, "", nil
 }
 
 // readHead returns the first SniffSize bytes of file.
@@ -375,4 +375,14 @@ func (e *noConfigError) Error() string {
 		"give it a key with --set key=value (e.g. --set tp=8 --set nodes=32), a sidecar JSON beside the log " +
 		"(run.log.json: {\"tp\": 8, \"nodes\": 32}), or key=value parts in the file or directory name " +
 		"(tp=8_pp=4_nodes=32.log, nodes=32/run.log); or pass --allow-no-config to " + gate
+}
+
+// runKeys returns the config keys of runs, in order, as one string.
+func runKeys(runs []bench.Run) string {
+	var b strings.Builder
+	for i := range runs {
+		b.WriteString(runs[i].ConfigKey())
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

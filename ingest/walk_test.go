@@ -192,3 +192,48 @@ func TestReadAllSameFileTwice(t *testing.T) {
 		}
 	}
 }
+
+// A copy of a results file under another name is the same run: read once, named, so that
+// copies cannot count as more runs (three copies would reach --confirm-runs from one run).
+// The same log below two directories whose names give different configs is left to the
+// check: those are different configs.
+func TestReadAllCopiesReadOnce(t *testing.T) {
+	root := t.TempDir()
+	table := "tp | pp | time | TFLOPS\n8 | 4 | 46.3 | 148.6\n"
+	write := func(name string) string {
+		t.Helper()
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(table), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pr, c1, c2 := write("pr.txt"), write("pr-copy.txt"), write("pr-copy2.txt")
+	in, err := ReadAll([]string{pr, c1, c2}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 || len(in.Skipped) != 2 || in.Skipped[0].Reason != "the same content as "+pr+", read once" {
+		t.Errorf("three copies: %d runs, skipped %+v; want 1 run and the copies named", len(in.Runs), in.Skipped)
+	}
+	// Below directories that name different configs, the same table is two configs' runs.
+	log := "tp | time | TFLOPS\n8 | 46.3 | 148.6\n"
+	for _, d := range []string{"pp=4", "pp=8"} {
+		if err := os.MkdirAll(filepath.Join(root, "dirs", d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "dirs", d, "run.txt"), []byte(log), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, err = ReadAll([]string{filepath.Join(root, "dirs")}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 2 {
+		t.Errorf("one table below pp=4/ and pp=8/: %d runs, want 2", len(in.Runs))
+	}
+}

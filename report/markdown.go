@@ -65,6 +65,18 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	if opts.RunURL != "" {
 		more = "; see the [job summary](" + opts.RunURL + ")"
 	}
+	// The notes are fitted right after what failed: a long one (thousands of skipped files,
+	// a garbled reason) must not crowd the failing rows out.
+	notesSec := &section{cut: func(n int) string {
+		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more note"), more)
+	}}
+	for _, n := range Notes(rep) {
+		e := Escape(n)
+		if len(e) > maxNoteBytes {
+			e = truncateUTF8(e, maxNoteBytes) + " …"
+		}
+		notesSec.rows = append(notesSec.rows, fmt.Sprintf("\n> %s\n", e))
+	}
 
 	failLines, failLegend := mdRows(failing, common)
 	failSec := &section{rows: failLines, cut: func(n int) string {
@@ -124,7 +136,7 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	if opts.MaxBytes > 0 {
 		// Each section's line counting what it left out is reserved up front (at its longest,
 		// all rows left out), so a section that fits nothing can still say so.
-		sections := []*section{failSec, chartSec, otherSec, sweepSec, sameSec}
+		sections := []*section{failSec, notesSec, chartSec, otherSec, sweepSec, sameSec}
 		budget := opts.MaxBytes - len(head) - len(tail) - len(unchangedLine)
 		for _, sec := range sections {
 			if sec != nil && len(sec.rows) > 0 {
@@ -139,7 +151,7 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 		}
 		if budget < 0 {
 			// Not even the heading and the counts fit: cut the text itself.
-			return truncateUTF8(head+failSec.render()+tail, opts.MaxBytes)
+			return truncateUTF8(head+failSec.render()+notesSec.render()+tail, opts.MaxBytes)
 		}
 	}
 	var b strings.Builder
@@ -152,9 +164,13 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	b.WriteString(unchangedLine)
 	b.WriteString(sameSec.render())
 	b.WriteString(sweepSec.render())
+	b.WriteString(notesSec.render())
 	b.WriteString(tail)
 	return b.String()
 }
+
+// maxNoteBytes caps one note in the Markdown; the JSON report holds it whole.
+const maxNoteBytes = 4096
 
 // A section is a list of rendered rows between an opening and a closing part; fit keeps the
 // first rows that fit a budget, and a cut line counts the rest.
@@ -356,9 +372,6 @@ func markdownHead(rep *check.Report, rows []Row, common []string, opts MarkdownO
 
 func markdownTail(rep *check.Report, opts MarkdownOptions) string {
 	var b strings.Builder
-	for _, n := range Notes(rep) {
-		fmt.Fprintf(&b, "\n> %s\n", Escape(n))
-	}
 	fmt.Fprintf(&b, "\n<sub>%s</sub>\n", Escape(MethodSummary(rep.Method)))
 	var links []string
 	if opts.RunURL != "" {

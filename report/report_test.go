@@ -535,6 +535,23 @@ func TestMarkdownMaxBytes(t *testing.T) {
 			t.Errorf("headline lost: %q", md[:80])
 		}
 	})
+	t.Run("long notes do not crowd out failing rows", func(t *testing.T) {
+		rep := many(3, 0)
+		rep.Notes = []string{"5000 input file(s) skipped, not results: " + strings.Repeat("results/run.log (no reader recognises its format), ", 120000), "short note"}
+		const limit = 65000
+		md := Markdown(rep, MarkdownOptions{RunURL: url, MaxBytes: limit})
+		if len(md) > limit {
+			t.Errorf("%d bytes > MaxBytes %d", len(md), limit)
+		}
+		for i := 0; i < 3; i++ {
+			if !strings.Contains(md, fmt.Sprintf("| idx=%04d |", i)) {
+				t.Errorf("failing row %d crowded out by a note", i)
+			}
+		}
+		if !strings.Contains(md, "> short note") || !strings.Contains(md, "> 5000 input file\\(s\\) skipped") || !strings.Contains(md, " …\n") {
+			t.Errorf("notes not shown, or the long one not cut with a mark:\n%s", md[max(0, len(md)-9000):])
+		}
+	})
 	t.Run("tiny limit", func(t *testing.T) {
 		for _, limit := range []int{1, 7, 50, 200} {
 			md := Markdown(many(5, 5), MarkdownOptions{MaxBytes: limit})
@@ -700,5 +717,18 @@ func TestMarkdownCountsConfigs(t *testing.T) {
 	}
 	if strings.Contains(md, "unchanged \\(ignored\\)") {
 		t.Errorf("Markdown lists an unchanged config as a change:\n%s", md)
+	}
+}
+
+// A formula drift within one side (a baseline spanning a trainer upgrade) is not worded as
+// "the baseline matches X but the new runs match Y".
+func TestFormulaDriftMixedWords(t *testing.T) {
+	got := RemarkText(check.FormulaDrift{Baseline: []string{"megatron", "megatron-legacy"}, New: []string{"megatron"}, Mixed: true})
+	if !strings.Contains(got, "follow different FLOPs formulas (baseline: megatron, megatron-legacy; new runs: megatron)") || strings.Contains(got, "but the new runs' match") {
+		t.Errorf("mixed formula drift: %q", got)
+	}
+	got = RemarkText(check.FormulaDrift{Baseline: []string{"megatron-legacy"}, New: []string{"megatron"}})
+	if !strings.Contains(got, "match the megatron-legacy formula but the new runs' match megatron") {
+		t.Errorf("formula drift: %q", got)
 	}
 }

@@ -153,6 +153,10 @@ func RemarkText(m check.Remark) string {
 	case check.NothingGated:
 		return "Nothing was gated: no config of these results is in the baseline. Check that the configs match (perfgate baseline show), or start the baseline with perfgate baseline update."
 	case check.FormulaDrift:
+		if m.Mixed || len(m.Baseline) > 1 || len(m.New) > 1 {
+			return fmt.Sprintf("TFLOPS formula drift: the runs of some configs follow different FLOPs formulas (baseline: %s; new runs: %s), as across a trainer upgrade, so their TFLOPS differ even at the same speed: s/iter decides each config's speed instead. Pin one formula with --recompute-tflops to compare TFLOPS.",
+				strings.Join(m.Baseline, ", "), strings.Join(m.New, ", "))
+		}
 		return fmt.Sprintf("TFLOPS formula drift: the baseline's TFLOPS/GPU match the %s formula but the new runs' match %s, so their TFLOPS differ even at the same speed: s/iter decides each config's speed instead. Pin one formula with --recompute-tflops to compare TFLOPS.",
 			strings.Join(m.Baseline, "/"), strings.Join(m.New, "/"))
 	case check.FormulaUnmatched:

@@ -265,6 +265,13 @@ func calc(o *calcOptions) (*calcResult, error) {
 		r.SecPerIter = flops.SecPerIter(fl, o.targetTFLOPS, r.GPUs)
 	}
 	r.TokensPerSecPerGPU = float64(r.TokensPerIter) / (r.SecPerIter * float64(r.GPUs))
+	// A time or target that is positive and finite can still put a result out of float64's
+	// range (--time 1e-300): say so rather than print +Inf, which JSON cannot even encode.
+	for _, v := range []float64{r.FLOPsPerIter, r.SecPerIter, r.TFLOPSPerGPU, r.TokensPerSecPerGPU} {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("the inputs give FLOPs/iter %g, s/iter %g, TFLOPS/GPU %g and tokens/s/GPU %g: out of range; check the --time, --target-tflops and model size", r.FLOPsPerIter, r.SecPerIter, r.TFLOPSPerGPU, r.TokensPerSecPerGPU)
+		}
+	}
 
 	switch {
 	case o.peak < 0 || math.IsNaN(o.peak) || math.IsInf(o.peak, 0):

@@ -205,6 +205,11 @@ func TestCalcErrors(t *testing.T) {
 		{"bad format", with("--format", "yaml"), `--format must be text or json, got "yaml"`},
 		{"bad shape", with("--heads", "60"), "model shape: hidden_size 8192 is not divisible by num_attention_heads 60"},
 		{"negative shape", with("--layers", "-1"), "--layers must be positive"},
+		{"tiny time", with("--time", "1e-300"), "out of range"},
+		{"tiny time json", with("--time", "1e-300", "--format", "json"), "out of range"},
+		{"huge target json", with("--time", "0", "--target-tflops", "1e308", "--format", "json"), "out of range"},
+		{"huge time", with("--time", "1e308"), "out of range"},
+		{"huge params", with("--model", "1e305"), "out of range"},
 		{"positional argument", with("extra"), `unknown command "extra"`},
 		{"unknown flag", with("--bogus"), "unknown flag: --bogus"},
 	}

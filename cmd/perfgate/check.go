@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -158,10 +159,14 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
+	if err := driftConflict(rep.Remarks, opts); err != nil {
+		return inputError(err)
+	}
 	rep.Remarks = append(rep.Remarks, memRemarks...)
 	if err := check.Gateable(store.Runs, in.Runs, opts); err != nil {
 		return inputError(err)
 	}
+	noteIdleRules(s, check.IdleRules(store.Runs, in.Runs, opts))
 	if r := skippedRemark(in.Skipped); r != nil {
 		rep.Remarks = append(rep.Remarks, r)
 	}
@@ -185,6 +190,28 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		return errGateFailed
 	}
 	return nil
+}
+
+// noteIdleRules says on stderr which rules of the config file apply to nothing: a typo in a
+// match or a metric name leaves the threshold or ignore its author meant unapplied, silently.
+func noteIdleRules(s *Streams, idle []check.IdleRule) {
+	for _, ir := range idle {
+		r := ir.Rule
+		name := fmt.Sprintf("%s: rule %d (match %q", r.Source, r.Index, r.Query)
+		if r.Metric != "" {
+			name += fmt.Sprintf(", metric %q", r.Metric)
+		}
+		name += ")"
+		switch {
+		case ir.NoConfig:
+			fmt.Fprintf(s.ErrOut, "perfgate: note: %s matches no config of the baseline or the results, so it applies to nothing\n", name)
+		case ir.Metrics != nil:
+			fmt.Fprintf(s.ErrOut, "perfgate: note: %s names a metric neither side reports (they hold %s), so it applies to nothing\n", name, strings.Join(ir.Metrics, ", "))
+		}
+		if ir.Expired {
+			fmt.Fprintf(s.ErrOut, "perfgate: note: %s expired on %s and no longer applies (remove the rule, or move its until)\n", name, r.Until.Format("2006-01-02"))
+		}
+	}
 }
 
 // memoryHelp is the help of --memory, for check and the baseline commands that share it.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -165,6 +167,31 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 	return rep, nil
 }
 
+// driftConflict refuses a check whose remarks hold TFLOPS formula drift while its options
+// leave TFLOPS/GPU deciding on its own (a metric filter without s/iter, speed metrics that do
+// not hold both): the time cannot decide for it, so two FLOPs conventions would be compared
+// while the drift note says s/iter decides.
+func driftConflict(remarks []check.Remark, opts check.Options) error {
+	for _, m := range remarks {
+		d, drift := m.(check.FormulaDrift)
+		if !drift {
+			continue
+		}
+		keep := func(m string) bool { return len(opts.Metrics) == 0 || slices.Contains(opts.Metrics, m) }
+		shown := slices.Contains(opts.SpeedMetrics, bench.MetricTFLOPS) && slices.Contains(opts.SpeedMetrics, bench.MetricTime)
+		if !keep(bench.MetricTFLOPS) || (keep(bench.MetricTime) && shown) {
+			continue
+		}
+		how := "--metric (or \"metrics\" in the config file) keeps TFLOPS/GPU without s/iter"
+		if keep(bench.MetricTime) {
+			how = "\"speed_metrics\" in the config file does not hold both TFLOPS/GPU and s/iter"
+		}
+		return fmt.Errorf("TFLOPS formula drift: the baseline's TFLOPS/GPU match %s but the new runs' match %s, and %s, so TFLOPS/GPU would decide comparing two FLOPs conventions; pin one formula with --recompute-tflops, or gate on s/iter",
+			strings.Join(d.Baseline, "/"), strings.Join(d.New, "/"), how)
+	}
+	return nil
+}
+
 // options merges defaults, the config file and the flags that were set, in that order. It
 // returns the metric directions from the config file too.
 func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Options, map[string]bench.Better, int, error) {
@@ -220,8 +247,12 @@ func (f *checkFlags) options(fs *pflag.FlagSet, baselineDir string) (check.Optio
 func loadConfigFile(path, baselineDir string) (check.Options, map[string]bench.Better, *check.ConfigFile, error) {
 	opts := check.DefaultOptions
 	if path == "" && baselineDir != "" {
+		// Anything named perfgate.json is the config: a dangling link or a directory in its
+		// place is an error, not a check that silently runs on the defaults.
 		if p := filepath.Join(baselineDir, check.ConfigFileName); fileExists(p) {
 			path = p
+		} else if _, err := os.Lstat(p); err == nil {
+			return opts, nil, nil, fmt.Errorf("%s is not a readable file (a link to nothing, or a directory), so its settings cannot apply; fix it or remove it", p)
 		}
 	}
 	if path == "" {

@@ -48,13 +48,23 @@ func TestStatFlagRanges(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
 	}
-	// The config file takes the same ranges: 150% is a valid tolerance in both.
-	if code, stderr := run("--tolerance", "150"); code != ExitPass {
-		t.Errorf("--tolerance 150: exit %d: %s", code, stderr)
+	// The config file takes the same ranges: 99% is a valid tolerance in both, and 150% in
+	// neither: TFLOPS/GPU, which decides, cannot drop by 100%, so no slowdown could fail.
+	if code, stderr := run("--tolerance", "99"); code != ExitPass {
+		t.Errorf("--tolerance 99: exit %d: %s", code, stderr)
 	}
-	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"tolerance_pct": 150, "correction": "bh"}`), 0o644)
+	for _, flag := range []string{"--tolerance", "--min-effect"} {
+		if code, stderr := run(flag, "150"); code != ExitInput || !strings.Contains(stderr, flag+" must be below 100") {
+			t.Errorf("%s 150: exit %d, stderr %q; want 2", flag, code, stderr)
+		}
+	}
+	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"tolerance_pct": 99, "correction": "bh"}`), 0o644)
 	if code, stderr := run(); code != ExitPass {
-		t.Errorf("config tolerance_pct 150: exit %d: %s", code, stderr)
+		t.Errorf("config tolerance_pct 99: exit %d: %s", code, stderr)
+	}
+	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"rules": [{"match": "*", "tolerance_pct": 150}]}`), 0o644)
+	if code, stderr := run(); code != ExitInput || !strings.Contains(stderr, "must be below 100") {
+		t.Errorf("config rule tolerance_pct 150: exit %d, stderr %q; want 2", code, stderr)
 	}
 	os.WriteFile(filepath.Join(base, "perfgate.json"), []byte(`{"correction": "holmm"}`), 0o644)
 	if code, stderr := run(); code != ExitInput || !strings.Contains(stderr, `correction "holmm": want holm, bh or none`) {
@@ -88,5 +98,33 @@ func TestLearnMemoryCancelled(t *testing.T) {
 	mem, remarks, err := learnMemory(ctx, dir, dir, "", true, nil, nil, check.DefaultOptions)
 	if mem != nil || remarks != nil || exitCode(err) != ExitInternal {
 		t.Errorf("cancelled: memory %v, remarks %v, exit %d (%v); want none, none, %d", mem, remarks, exitCode(err), err, ExitInternal)
+	}
+}
+
+// TestConfigFileNotAFile: a perfgate.json in the baseline directory that is a link to nothing
+// or a directory is an input error; it used to be skipped, and the check ran on the defaults.
+func TestConfigFileNotAFile(t *testing.T) {
+	for _, name := range []string{"dangling link", "directory"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			seed := filepath.Join(dir, "seed.txt")
+			os.WriteFile(seed, []byte("tp | pp | mbs | gbs | addtl args | sl | nodes | time | TFLOPS\n8 | 4 | 1 | 1024 | None | 4096 | 32 | 46.33 | 148.54\n"), 0o644)
+			base := filepath.Join(dir, "base")
+			var out, errOut bytes.Buffer
+			if code := Main([]string{"baseline", "update", "--baseline", base, seed}, &Streams{Out: &out, ErrOut: &errOut}); code != ExitPass {
+				t.Fatalf("baseline update: exit %d: %s", code, errOut.String())
+			}
+			cfg := filepath.Join(base, check.ConfigFileName)
+			if name == "directory" {
+				os.Mkdir(cfg, 0o755)
+			} else if err := os.Symlink(filepath.Join(dir, "moved.json"), cfg); err != nil {
+				t.Skip(err)
+			}
+			errOut.Reset()
+			code := Main([]string{"check", "--baseline", base, seed}, &Streams{Out: &out, ErrOut: &errOut})
+			if code != ExitInput || !strings.Contains(errOut.String(), cfg+" is not a readable file") {
+				t.Errorf("exit %d, stderr %q; want 2 naming %s", code, errOut.String(), cfg)
+			}
+		})
 	}
 }

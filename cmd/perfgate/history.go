@@ -105,17 +105,14 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	if opts.Window < 1 {
 		return inputError(fmt.Errorf("--window must be at least 1"))
 	}
-	// The gate's rules may give configs their own minimum effect; later rules win, as in check.
+	// The gate's rules may give configs their own minimum effect, applied as check applies
+	// them (later rules win, expired ones do not, a speed metric's covers the others).
 	if len(rules) > 0 {
-		global := opts.MinEffectPct
+		ropts := copts
+		ropts.MinEffectPct = opts.MinEffectPct
+		ropts.Now = time.Now()
 		opts.MinEffectFor = func(cfg bench.Config, metric string) float64 {
-			m := global
-			for _, r := range rules {
-				if r.MinEffectPct != nil && (r.Metric == "" || r.Metric == metric) && r.Match != nil && r.Match(cfg) {
-					m = *r.MinEffectPct
-				}
-			}
-			return m
+			return check.MinEffectFor(cfg, metric, ropts)
 		}
 	}
 

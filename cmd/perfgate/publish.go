@@ -40,7 +40,7 @@ func (f *publishFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.id, "id", "perfgate", "gate id: names the sticky comment (<!-- perfgate:ID -->) and the status context (perfgate/ID)")
 	fs.StringVar(&f.comment, "comment", "always", "when to post the sticky comment: always, on-failure (still edits an existing one back to green) or never")
 	fs.BoolVar(&f.checkRun, "check-run", false, "also create a check run with annotations (needs checks: write)")
-	fs.BoolVar(&f.strict, "strict", false, "fail (exit 3) when the token may not write, instead of warning (pull requests from forks)")
+	fs.BoolVar(&f.strict, "strict", false, "a token that may not write (pull requests from forks) is a publishing failure, not a warning: publish exits 3 (check --publish only warns, whatever failed)")
 	fs.BoolVar(&f.verbose, "verbose", false, "log every API request and retry to stderr")
 	fs.StringVar(&f.runURL, "run-url", "", "workflow run to link (default: the run that produced the results: workflow_run.html_url, the artifact's run-url, else this run)")
 	setGroup(fs, groupPublishing, "repo", "pr", "sha", "api-url", "token-env", "id", "comment", "check-run", "strict", "verbose", "run-url")
@@ -233,14 +233,16 @@ func prepare(ctx context.Context, s *Streams, o *publishOptions, rep *check.Repo
 	if runURL == "" {
 		runURL = github.OwnRunURL(s.Getenv)
 	}
+	// The job summary and annotations first: they show the verdict in this run even when
+	// the artifact cannot be written.
+	opts.NoAPI = true
+	_, perr := github.Publish(ctx, rep, opts)
 	if err := github.PrepareArtifact(o.prepare, &github.Artifact{Report: rep, PR: pr, SHA: sha, ID: opts.ID, RunURL: runURL}); err != nil {
 		return inputError(fmt.Errorf("--prepare: %w", err))
 	}
 	fmt.Fprintf(s.Out, "perfgate: wrote %s for pull request #%d at %s; upload it as an artifact and run 'perfgate publish --from DIR' in a workflow_run workflow\n",
 		filepath.Join(o.prepare, github.ArtifactReport), pr, sha)
-	opts.NoAPI = true
-	_, err := github.Publish(ctx, rep, opts)
-	return publishError(err)
+	return publishError(perr)
 }
 
 // readReport reads and validates a JSON report from path, or from standard input for "-".
@@ -250,7 +252,11 @@ func readReport(s *Streams, path string) (*check.Report, error) {
 	name := path
 	if path == "-" {
 		name = "<stdin>"
-		data, err = io.ReadAll(io.LimitReader(s.In, github.MaxReportBytes*8))
+		const limit = github.MaxReportBytes * 8
+		data, err = io.ReadAll(io.LimitReader(s.In, limit+1))
+		if err == nil && len(data) > limit {
+			return nil, fmt.Errorf("%s: the report is larger than %d MiB; write it to a file and pass its name", name, limit>>20)
+		}
 	} else {
 		data, err = os.ReadFile(path)
 	}

@@ -89,6 +89,13 @@ type Server struct {
 	// Token is the token requests must carry as "Bearer TOKEN"; "" accepts any.
 	Token string
 
+	// Members are the logins whose comments the API marks author_association MEMBER;
+	// other people's are NONE. Logins ending in "[bot]" are of type Bot, others User.
+	Members map[string]bool
+	// Viewer is the login GET /user returns, as for a personal token. "" answers 403
+	// "Resource not accessible by integration", as GitHub does for installation tokens.
+	Viewer string
+
 	mu         sync.Mutex
 	prs        map[int]string // number → head SHA
 	comments   []*Comment
@@ -106,6 +113,7 @@ type Server struct {
 func New(repo string, onUnexpected func(msg string)) *Server {
 	s := &Server{Repo: repo, prs: map[int]string{}, nextID: 1000, onUnknown: onUnexpected}
 	api := http.NewServeMux()
+	api.HandleFunc("GET /user", s.getUser)
 	api.HandleFunc("GET /repos/{owner}/{repo}/pulls/{n}", s.getPull)
 	api.HandleFunc("GET /repos/{owner}/{repo}/issues/{n}/comments", s.listComments)
 	api.HandleFunc("POST /repos/{owner}/{repo}/issues/{n}/comments", s.createComment)
@@ -294,6 +302,18 @@ func (s *Server) pr(r *http.Request) (int, bool) {
 	return n, ok
 }
 
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Viewer == "" {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, BodyNotAccessible)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"login": s.Viewer, "type": "User"})
+}
+
 func (s *Server) getPull(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -310,9 +330,17 @@ func (s *Server) getPull(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) commentJSON(c *Comment) map[string]any {
+	typ, assoc := "User", "NONE"
+	if strings.HasSuffix(c.User, "[bot]") {
+		typ = "Bot"
+	}
+	if s.Members[c.User] {
+		assoc = "MEMBER"
+	}
 	return map[string]any{
-		"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.User},
-		"html_url": fmt.Sprintf("https://github.example/%s/pull/%d#issuecomment-%d", s.Repo, c.Issue, c.ID),
+		"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.User, "type": typ},
+		"author_association": assoc,
+		"html_url":           fmt.Sprintf("https://github.example/%s/pull/%d#issuecomment-%d", s.Repo, c.Issue, c.ID),
 	}
 }
 
