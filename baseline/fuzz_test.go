@@ -147,7 +147,8 @@ func TestBugWriteDropsDotValues(t *testing.T) {
 }
 
 // TestParseProvenance pins what Parse reads from each line, which the round trip of
-// FuzzParse cannot see (a field dropped on both reads survives a round trip).
+// FuzzParse cannot see (a field dropped on both reads survives a round trip): the count
+// field is the samples the median summarises, and a rewrite of the store keeps it.
 func TestParseProvenance(t *testing.T) {
 	in := "# perfgate baseline v1\n" +
 		"Unit s/iter better=lower\nUnit TFLOPS/GPU better=higher\n" +
@@ -171,8 +172,8 @@ func TestParseProvenance(t *testing.T) {
 	}
 	want := []got{
 		{"tp=8/pp=4", "ok", "", "b.txt:5", "n1", "2026-11-01T03:00:00Z", "abc", []bench.Metric{
-			{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{46.3}},
-			{Name: "TFLOPS/GPU", Unit: "TFLOPS/GPU", Better: bench.Higher, Values: []float64{148.59}}}},
+			{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{46.3}, Samples: 40},
+			{Name: "TFLOPS/GPU", Unit: "TFLOPS/GPU", Better: bench.Higher, Values: []float64{148.59}, Samples: 40}}},
 		{"tp=8/pp=8", "oom", "s.txt:11: OOM in the time column", "b.txt:6", "n1", "2026-11-01T03:00:00Z", "abc", nil},
 		{"tp=8/pp=4", "ok", "", "b.txt:9", "n 2", "", "", []bench.Metric{
 			{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{46.1}}}},

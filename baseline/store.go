@@ -381,7 +381,12 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 			}
 			if keep {
 				vals[i] = v.Value
+				// The count field is the number of samples the stored median summarises,
+				// kept so that a rewrite of the store writes it again.
 				run.Metrics[i] = bench.Metric{Name: v.Unit, Unit: u, Better: b, Values: vals[i : i+1 : i+1]}
+				if x.Iters > 1 {
+					run.Metrics[i].Samples = x.Iters
+				}
 			}
 		}
 		if keep {

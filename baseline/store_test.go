@@ -372,3 +372,26 @@ func TestConflictInCommittedVersion(t *testing.T) {
 		t.Errorf("conflict in the work tree: %v", err)
 	}
 }
+
+// A rewrite of the store keeps each run's count field, the samples its median summarises
+// (it became 1 on the first rewrite).
+func TestRewriteKeepsSampleCount(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	s.Merge(seedRuns(t), DefaultWindow)
+	s.Runs[0].Metrics[0].Values = []float64{46.3, 46.4, 46.2}
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // read back and rewrite twice
+		back, err := Open(s.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := back.Runs[0].Metrics[0].Count(); got != 3 {
+			t.Fatalf("rewrite %d: count %d, want 3", i, got)
+		}
+		if err := back.Save(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

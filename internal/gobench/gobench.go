@@ -43,6 +43,8 @@ type Result struct {
 	// Units is the unit metadata read so far.
 	Units  benchfmt.UnitMetadataMap
 	Values []Value
+	// Iters is the line's iteration count field (a perfgate store: the run's sample count).
+	Iters int
 }
 
 // Read calls fn for every result line of r, in file order, and returns the file's unit
@@ -71,6 +73,7 @@ func Read(file string, r io.Reader, fn func(*Result) error) (benchfmt.UnitMetada
 			res.Name = x.Name
 			res.FileConfig = x.Config
 			res.Units = br.Units()
+			res.Iters = x.Iters
 			res.Values = res.Values[:0]
 			for _, v := range x.Values {
 				// Units as written: the tidied form would turn perfgate's own
