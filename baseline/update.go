@@ -15,8 +15,9 @@ type MergeStats struct {
 	Added    int      // runs of configs their batch did not hold yet
 	Replaced []string // batches already stored that incoming runs went into
 	// ReplacedRuns counts the stored runs that incoming runs of the same batch and config
-	// replaced.
-	ReplacedRuns int
+	// replaced; ReplacedEarlier those of them recorded on an earlier day than the run that
+	// replaced them (a run id reused night after night keeps one run per config).
+	ReplacedRuns, ReplacedEarlier int
 	Pruned       int // old runs dropped by the window
 }
 
@@ -37,6 +38,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	byBatch := map[string][]int{}
 	var order []string
 	configs := map[string]map[string]bool{}
+	dates := map[string]string{} // incoming date by batch and config
 	for i := range incoming {
 		b := incoming[i].Batch
 		if _, ok := byBatch[b]; !ok {
@@ -45,6 +47,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		}
 		byBatch[b] = append(byBatch[b], i)
 		configs[b][incoming[i].ConfigKey()] = true
+		dates[b+"\x00"+incoming[i].ConfigKey()] = incoming[i].Date
 	}
 	merged := make([]bench.Run, 0, len(s.Runs)+len(incoming))
 	done := map[string]bool{}   // incoming batches already stored
@@ -69,6 +72,9 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		if _, ok := byBatch[r.Batch]; ok {
 			if k := r.ConfigKey(); configs[r.Batch][k] {
 				st.ReplacedRuns++
+				if earlierDay(r.Date, dates[r.Batch+"\x00"+k]) {
+					st.ReplacedEarlier++
+				}
 				stored[r.Batch+"\x00"+k] = true
 				continue
 			}
@@ -212,4 +218,16 @@ func Update(dir string, timeout time.Duration, change func(*Store) error) (Updat
 	}
 	res.Saved = true
 	return res, lock.Unlock()
+}
+
+// earlierDay reports whether RFC 3339 date a falls on an earlier day (UTC) than date b.
+func earlierDay(a, b string) bool {
+	ta, errA := time.Parse(time.RFC3339, a)
+	tb, errB := time.Parse(time.RFC3339, b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	ya, ma, da := ta.UTC().Date()
+	yb, mb, db := tb.UTC().Date()
+	return time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC).Before(time.Date(yb, mb, db, 0, 0, 0, 0, time.UTC))
 }
