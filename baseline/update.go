@@ -18,7 +18,7 @@ type MergeStats struct {
 	// replaced; ReplacedEarlier those of them recorded on an earlier day than the run that
 	// replaced them (a run id reused night after night keeps one run per config).
 	ReplacedRuns, ReplacedEarlier int
-	Pruned       int // old runs dropped by the window
+	Pruned                        int // old runs dropped by the window
 }
 
 // Merge folds incoming runs into the store. Runs of a batch already stored replace that
