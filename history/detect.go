@@ -12,7 +12,7 @@ import (
 // detect returns the change points of s, in order: level changes of its OK values and the
 // nights its outcome changed.
 func detect(s *Series, opts Options, scratch *scratch) []ChangePoint {
-	var out []ChangePoint
+	out := []ChangePoint{} // empty, not null, in the JSON
 	// Outcome changes: consecutive points whose outcome differs.
 	outcome := func(p *Point) bench.Outcome {
 		if p.OK() {
