@@ -47,6 +47,16 @@ func TestKeyArgs(t *testing.T) {
 	if _, ok := runs[0].Args["sequence_parallel"]; ok {
 		t.Error("a key argument is also in the fingerprint")
 	}
+	// A key argument the dump does not name (a typo) is said, once, not passed over.
+	var said []string
+	for _, n := range runs[0].Notes {
+		if strings.HasPrefix(n, "--key-arg ") {
+			said = append(said, n)
+		}
+	}
+	if len(said) != 1 || !strings.Contains(said[0], `--key-arg absent_arg: the argument dump has no argument "absent_arg"`) {
+		t.Errorf("notes on key arguments = %q, want one on absent_arg", said)
+	}
 }
 
 // The logged TFLOPS of a Megatron log whose dump gives the model shape are matched to the

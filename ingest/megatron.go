@@ -483,6 +483,12 @@ func (p *megatronParser) finish(m *megatronRun) (bench.Run, error) {
 	run.Notes = notes
 	if m.args != nil {
 		run.Args = argsFingerprint(m.args, p.opts.KeyArgs)
+		for _, k := range p.opts.KeyArgs {
+			if _, ok := m.args[k]; !ok {
+				// A misspelt --key-arg would otherwise split nothing, without a word.
+				run.Notes = append(run.Notes, fmt.Sprintf("--key-arg %s: the argument dump has no argument %q, so it is not in the config key; check the spelling (the dump's names use underscores)", k, k))
+			}
+		}
 	}
 
 	// Bridge samples without an iteration line are numbered after the last known one.
