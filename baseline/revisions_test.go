@@ -21,6 +21,17 @@ func nightRun(i int, v float64) bench.Run {
 	}
 }
 
+// revBatches returns the batches of the runs of revs, in order.
+func revBatches(revs ...Revision) []string {
+	var batches []string
+	for _, rev := range revs {
+		for _, run := range rev.Runs {
+			batches = append(batches, run.Batch)
+		}
+	}
+	return batches
+}
+
 // TestRevisionsBeyondWindow commits five nightly refreshes of a store with a window of 2 and
 // checks that the history has all five nights, each attributed to the commit that recorded it.
 func TestRevisionsBeyondWindow(t *testing.T) {
@@ -85,11 +96,7 @@ func TestRevisionsBeyondWindow(t *testing.T) {
 	}
 	var got []string
 	for _, rev := range recent {
-		var batches []string
-		for _, run := range rev.Runs {
-			batches = append(batches, run.Batch)
-		}
-		got = append(got, bench.ShortCommit(rev.Commit)+":"+strings.Join(batches, ","))
+		got = append(got, bench.ShortCommit(rev.Commit)+":"+strings.Join(revBatches(rev), ","))
 	}
 	want := []string{bench.ShortCommit(commits[3]) + ":nightly-03,nightly-04", bench.ShortCommit(commits[4]) + ":nightly-05", ":nightly-06"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -133,12 +140,7 @@ func TestRevisionsShallow(t *testing.T) {
 	if !Shallow(context.Background(), cdir) {
 		t.Error("a clone of depth 2 is not reported as shallow")
 	}
-	var batches []string
-	for _, rev := range revs {
-		for _, run := range rev.Runs {
-			batches = append(batches, run.Batch)
-		}
-	}
+	batches := revBatches(revs...)
 	// The oldest version in the clone holds nights 2 and 3 (window 2); night 1 is lost.
 	if got := strings.Join(batches, " "); got != "nightly-02 nightly-03 nightly-04" {
 		t.Errorf("batches %s, want nightly-02 to 04", got)
@@ -385,12 +387,7 @@ func TestRevisionsFollowMoves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var batches []string
-	for _, rev := range revs {
-		for _, run := range rev.Runs {
-			batches = append(batches, run.Batch)
-		}
-	}
+	batches := revBatches(revs...)
 	if len(batches) != 9 || batches[0] != "nightly-01" || batches[8] != "nightly-09" {
 		t.Fatalf("history of the moved store: batches %v, want nightly-01 … nightly-09", batches)
 	}
@@ -430,12 +427,7 @@ func TestRevisionsDeletedAndRecreated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var batches []string
-	for _, rev := range revs {
-		for _, run := range rev.Runs {
-			batches = append(batches, run.Batch)
-		}
-	}
+	batches := revBatches(revs...)
 	if len(batches) != 2 || batches[0] != "nightly-01" || batches[1] != "nightly-02" {
 		t.Errorf("a re-created store's history: %v, want nightly-01 and nightly-02", batches)
 	}
