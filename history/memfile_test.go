@@ -190,30 +190,20 @@ func TestRecordMemoryShallow(t *testing.T) {
 		t.Skip("git is not on PATH")
 	}
 	root := t.TempDir()
-	run := func(dir string, args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
 	full := filepath.Join(root, "full")
 	if err := os.MkdirAll(filepath.Join(full, "perf"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	run(full, "init", "-q")
+	gitIn(t, full, "init", "-q")
 	for night := 1; night <= 3; night++ {
 		if err := os.WriteFile(filepath.Join(full, "perf", "baseline.txt"), []byte(fmt.Sprintf("night %d\n", night)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		run(full, "add", "-A")
-		run(full, "commit", "-q", "-m", fmt.Sprint("night ", night))
+		gitIn(t, full, "add", "-A")
+		gitIn(t, full, "commit", "-q", "-m", fmt.Sprint("night ", night))
 	}
 	shallow := filepath.Join(root, "shallow")
-	run(root, "clone", "-q", "--depth", "1", "file://"+full, shallow)
+	gitIn(t, root, "clone", "-q", "--depth", "1", "file://"+full, shallow)
 
 	runs := []bench.Run{{Config: bench.Config{"tp": "1"}, Outcome: bench.OK, Batch: "nightly-3"}}
 	mem := &check.Memory{Noisy: map[string]float64{"tp=1": 0.5}, Own: map[string]check.OwnNoise{}}

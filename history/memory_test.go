@@ -14,6 +14,19 @@ import (
 	"github.com/perfgate/perfgate/check"
 )
 
+// gitIn runs git in dir with a configuration of its own (no user or system config, a fixed
+// author), failing t when it fails.
+func gitIn(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
 // TestOlderSkipsDamagedVersion: a damaged older version of the store (a commit with a
 // merge-conflict marker) is left out of the memory and named in the remark; the older runs of
 // the other versions still give the check its memory. When the only older version is the
@@ -21,16 +34,6 @@ import (
 func TestOlderSkipsDamagedVersion(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not on PATH")
-	}
-	git := func(dir string, args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
 	}
 	run := func(night int) bench.Run {
 		return bench.Run{
@@ -43,7 +46,7 @@ func TestOlderSkipsDamagedVersion(t *testing.T) {
 	// committed with a conflict marker on its line 2, and the next night repairs it.
 	repo := func(first, last, damaged int) (*baseline.Store, string) {
 		root := t.TempDir()
-		git(root, "init", "-q")
+		gitIn(t, root, "init", "-q")
 		s := &baseline.Store{Dir: filepath.Join(root, "perf")}
 		var bad string
 		for n := first; n <= last; n++ {
@@ -58,8 +61,8 @@ func TestOlderSkipsDamagedVersion(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			git(root, "add", "-A")
-			git(root, "commit", "-q", "-m", fmt.Sprint("night ", n))
+			gitIn(t, root, "add", "-A")
+			gitIn(t, root, "commit", "-q", "-m", fmt.Sprint("night ", n))
 			if n == damaged {
 				out, _ := exec.Command("git", "-C", root, "rev-parse", "--short=12", "HEAD").Output()
 				bad = strings.TrimSpace(string(out))
