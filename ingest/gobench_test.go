@@ -296,7 +296,7 @@ func TestGoBenchSharesConfigsAcrossFiles(t *testing.T) {
 // samples, a file header of pkg/goarch/goos/note). Each benchmark is one run whose config
 // holds its name's key=value parts and the header's keys, with both of its units.
 func TestGoBenchRealOutput(t *testing.T) {
-	runs, _, err := readFile("../testdata/gobench/benchstat-crc-old.txt", &Options{}, false)
+	runs, _, _, err := readFile("../testdata/gobench/benchstat-crc-old.txt", &Options{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -330,15 +330,9 @@ func Validate(runs []bench.Run) error {
 // and no error when the file is unclaimed: with skipUnclaimed (a file found below a
 // directory, which a walk skips when no format claims it), a file that no format claims is
 // unclaimed rather than an error, told before the check for a baseline store's file, as
-// readEntry has always told it. The format is detected once, on the head the read then goes
-// on from.
-func readFile(file string, opts *Options, skipUnclaimed bool) ([]bench.Run, *Format, error) {
-	runs, format, _, err := readFileDigest(file, opts, skipUnclaimed)
-	return runs, format, err
-}
-
-// readFileDigest is readFile, also returning the SHA-256 of the file's content (hex).
-func readFileDigest(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run, format *Format, digest string, err error) {
+// readEntry has always told it. digest is the SHA-256 of the file's content (hex). The format
+// is detected once, on the head the read then goes on from.
+func readFile(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run, format *Format, digest string, err error) {
 	if opts == nil {
 		opts = &Options{SkipIters: -1}
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestReadSeedTable(t *testing.T) {
-	runs, _, err := readFile("../testdata/seed/sweep-70b-32nodes.txt", nil, false)
+	runs, _, _, err := readFile("../testdata/seed/sweep-70b-32nodes.txt", nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -274,7 +274,7 @@ func TestSidecar(t *testing.T) {
 	}
 
 	opts := &Options{SkipIters: -1, Set: bench.Config{"gbs": "4096"}}
-	runs, _, err := readFile(a, opts, false)
+	runs, _, _, err := readFile(a, opts, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,12 +282,12 @@ func TestSidecar(t *testing.T) {
 	if got, want := runs[0].Config.Key(), "model=llama3-70b/tp=4/pp=4/mbs=1/gbs=4096/flags=dist-opt+overlap-grad/sl=4096/nodes=3"; got != want {
 		t.Errorf("config = %s, want %s", got, want)
 	}
-	runs, _, err = readFile(b, &Options{SkipIters: -1}, false)
+	runs, _, _, err = readFile(b, &Options{SkipIters: -1}, false)
 	if err != nil || runs[0].Config["gbs"] != "2048" {
 		t.Errorf("b.out: %v %v", err, runs)
 	}
 	// A JSON file beside a log that is not a flat object fails loudly when read as a sidecar.
-	if _, _, err := readFile(c, &Options{SkipIters: -1}, false); err == nil || !strings.Contains(err.Error(), "c.json: sidecar key \"config\": nested objects") {
+	if _, _, _, err := readFile(c, &Options{SkipIters: -1}, false); err == nil || !strings.Contains(err.Error(), "c.json: sidecar key \"config\": nested objects") {
 		t.Errorf("c.log: err = %v", err)
 	}
 	// Directory walks skip sidecars but not other JSON files.
@@ -314,7 +314,7 @@ func TestSidecar(t *testing.T) {
 // table: every row's config has log runs with the same config key and outcome, and for OK
 // rows one of them has medians within 1% of the row's time and TFLOPS.
 func TestSweepLogsMatchSeedTable(t *testing.T) {
-	table, _, err := readFile("../testdata/seed/sweep-70b-32nodes.txt", &Options{SkipIters: -1}, false)
+	table, _, _, err := readFile("../testdata/seed/sweep-70b-32nodes.txt", &Options{SkipIters: -1}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

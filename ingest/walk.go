@@ -224,7 +224,7 @@ func special(m fs.FileMode) string {
 // whether the runs' config keys were given by a user: the format's keys are user-written
 // (Format.UserKeys), or the file name, a sidecar, a directory name or --set gives a key.
 func readEntry(e entry, opts *Options) (runs []bench.Run, named bool, digest, skip string, err error) {
-	runs, format, digest, err := readFileDigest(e.path, opts, e.root != "")
+	runs, format, digest, err := readFile(e.path, opts, e.root != "")
 	if format == nil && err == nil {
 		return nil, false, "", "no reader recognises its format", nil
 	}
