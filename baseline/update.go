@@ -33,20 +33,17 @@ type MergeStats struct {
 // kept (window <= 0 keeps everything).
 func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	var st MergeStats
-	// Incoming runs by batch, as indices, in order of first appearance, and the configs
-	// each incoming batch holds.
+	// Incoming runs by batch, as indices, in order of first appearance, and the incoming
+	// date of each batch and config the incoming runs hold.
 	byBatch := map[string][]int{}
 	var order []string
-	configs := map[string]map[string]bool{}
-	dates := map[string]string{} // incoming date by batch and config
+	dates := map[string]string{}
 	for i := range incoming {
 		b := incoming[i].Batch
 		if _, ok := byBatch[b]; !ok {
 			order = append(order, b)
-			configs[b] = map[string]bool{}
 		}
 		byBatch[b] = append(byBatch[b], i)
-		configs[b][incoming[i].ConfigKey()] = true
 		dates[b+"\x00"+incoming[i].ConfigKey()] = incoming[i].Date
 	}
 	merged := make([]bench.Run, 0, len(s.Runs)+len(incoming))
@@ -70,12 +67,13 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			flush(s.Runs[i-1].Batch)
 		}
 		if _, ok := byBatch[r.Batch]; ok {
-			if k := r.ConfigKey(); configs[r.Batch][k] {
+			k := r.Batch + "\x00" + r.ConfigKey()
+			if date, ok := dates[k]; ok {
 				st.ReplacedRuns++
-				if earlierDay(r.Date, dates[r.Batch+"\x00"+k]) {
+				if earlierDay(r.Date, date) {
 					st.ReplacedEarlier++
 				}
-				stored[r.Batch+"\x00"+k] = true
+				stored[k] = true
 				continue
 			}
 		}
