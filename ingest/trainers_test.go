@@ -388,3 +388,26 @@ func TestImplausibleThroughputLeftOut(t *testing.T) {
 func titanStep(n int, tflops string) string {
 	return "[rank0]:[titan] 2025-07-21 15:57:42,774 - root - INFO - step: " + itoa(n) + "  loss:  4.9925  memory: 66.91GiB(37.51%)  tps: 10,050  tflops: " + tflops + "  mfu: N/A\n"
 }
+
+// On the real NeMo logs (testdata/logs/README.md gives their sources), two jobs' logs joined in
+// one file (cat run1.log run2.log) are not one run with more samples: the second job's
+// iteration count restarts within the same epoch, so its lines are left out with a note.
+func TestNeMoRealLogConcatenated(t *testing.T) {
+	for _, f := range []string{
+		"../testdata/logs/nemo-experiments/model=llama3-8b_tp=1_pp=1_mbs=2_sl=8192_nodes=1.log",
+		"../testdata/logs/nemo-experiments/model=qwen3-30b-a3b_sl=4096_nodes=1.log",
+	} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		once := readLog(t, NeMoFormat, string(data), -1)
+		twice := readLog(t, NeMoFormat, string(data)+string(data), -1)
+		if got, want := values(twice[0], bench.MetricTime), values(once[0], bench.MetricTime); !slices.Equal(got, want) {
+			t.Errorf("%s joined with itself: %d samples, want the %d of one run", f, len(got), len(want))
+		}
+		if !slices.ContainsFunc(twice[0].Notes, func(n string) bool { return strings.Contains(n, "did not advance") }) {
+			t.Errorf("%s joined with itself: notes %q, want the repeated lines named", f, twice[0].Notes)
+		}
+	}
+}
