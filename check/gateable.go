@@ -211,7 +211,8 @@ func differ(a, b bench.Config) []string {
 
 // An IdleRule is a rule (Options.Rules) that applies to nothing a check compares: its match
 // selects no config of the baseline or the new runs, or its metric is one neither side
-// reports, or its until date has passed. Such a rule is most often a typo
+// reports (a speed metric's rule covers whichever speed metric they report, as Compare
+// applies it), or its until date has passed. Such a rule is most often a typo
 // ("/tp:16", "tflops") that leaves the threshold or the ignore its author meant unapplied.
 type IdleRule struct {
 	Rule *Rule
@@ -234,6 +235,7 @@ func IdleRules(base, cur []bench.Run, opts Options) []IdleRule {
 	}
 	configs := map[string]bench.Config{}
 	metrics := map[string]bool{}
+	speed := false // some speed metric is reported: a rule for any speed metric covers it
 	for _, runs := range [][]bench.Run{base, cur} {
 		for i := range runs {
 			if k := runs[i].ConfigKey(); configs[k] == nil {
@@ -241,6 +243,7 @@ func IdleRules(base, cur []bench.Run, opts Options) []IdleRule {
 			}
 			for _, m := range runs[i].Metrics {
 				metrics[m.Name] = true
+				speed = speed || measurementOf(m.Name, opts) == SpeedMeasurement
 			}
 		}
 	}
@@ -257,7 +260,8 @@ func IdleRules(base, cur []bench.Run, opts Options) []IdleRule {
 				}
 			}
 		}
-		if r.Metric != "" && len(metrics) > 0 && !metrics[r.Metric] {
+		covered := metrics[r.Metric] || (speed && measurementOf(r.Metric, opts) == SpeedMeasurement)
+		if r.Metric != "" && len(metrics) > 0 && !covered {
 			idle.Metrics = slices.Sorted(maps.Keys(metrics))
 		}
 		idle.Expired = r.Expired(now)

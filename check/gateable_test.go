@@ -96,3 +96,22 @@ func TestIdleRules(t *testing.T) {
 		t.Errorf("no rules: %v", idle)
 	}
 }
+
+// TestIdleRulesSpeedMetric: a rule for one speed metric covers every speed metric (settings
+// applies it to whichever decides), so a rule for tokens/s/GPU on runs that report TFLOPS/GPU
+// and s/iter applies, and IdleRules must not call it idle; and Compare does apply it.
+func TestIdleRulesSpeedMetric(t *testing.T) {
+	base := []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS, bench.MetricTime)}
+	cur := []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS, bench.MetricTime)}
+	cf := &ConfigFile{Rules: []RuleSpec{{Match: "*", Metric: "tokens/s/GPU", MinEffectPct: ptr(7)}}}
+	opts := DefaultOptions
+	if _, err := cf.Apply(&opts, "perfgate.json"); err != nil {
+		t.Fatal(err)
+	}
+	if got := MinEffectFor(base[0].Config, bench.MetricTFLOPS, opts); got != 7 {
+		t.Fatalf("MinEffectFor TFLOPS/GPU = %v, want the rule's 7", got)
+	}
+	if idle := IdleRules(base, cur, opts); idle != nil {
+		t.Errorf("a speed-metric rule that applies was called idle: %+v", idle[0])
+	}
+}

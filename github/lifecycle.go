@@ -181,9 +181,9 @@ func (p *publisher) markStatus(ctx context.Context, phase Phase) error {
 }
 
 // markComment puts the phase's banner on the sticky comment, keeping the report below it.
-// A stale mark leaves alone a comment that a newer run has marked pending: that run owns it
-// now (a push cancels the run for the previous head, whose cancel path runs after the new
-// run started).
+// A mark leaves alone a comment that a newer run owns: a stale mark one it has marked
+// pending (a push cancels the run for the previous head, whose cancel path runs after the
+// new run started), and any mark one whose report or banner it wrote.
 func (p *publisher) markComment(ctx context.Context, phase Phase) error {
 	o := p.opts
 	if o.Comment == CommentNever || p.pr == 0 {
@@ -203,6 +203,14 @@ func (p *publisher) markComment(ctx context.Context, phase Phase) error {
 	if phase == PhaseError && c.state.Phase == "pending" && c.state.Run > run {
 		p.out.Comment = CommentSkipped
 		fmt.Fprintf(o.Stdout, "perfgate: comment left alone: run %d, newer than this one, is in progress\n", c.state.Run)
+		return nil
+	}
+	// Nor does any mark take over a comment a newer run owns (a re-run of an older run keeps
+	// its run id): written over with this run's id, it would let this run's report replace
+	// the newer one's (newerRun).
+	if newer := newerRun(found.GetBody(), o.ID, run); newer != 0 {
+		p.out.Comment = CommentSkipped
+		fmt.Fprintf(o.Stdout, "perfgate: comment left alone: run %d, newer than this one, owns it\n", newer)
 		return nil
 	}
 	prevSHA := c.state.SHA

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -671,6 +670,5 @@ func mayHaveLanded(err error) bool {
 	if errors.As(err, &er) && er.Response != nil {
 		return er.Response.StatusCode >= 500
 	}
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	return isTimeout(err)
 }

@@ -1096,3 +1096,30 @@ func TestAnnotationsPerDecision(t *testing.T) {
 		t.Errorf("%d check-run annotations, want 2", n)
 	}
 }
+
+// A re-run of an older workflow run (it keeps its run id) marks pending at job start, then
+// publishes. The pending mark must leave the newer run's final report alone: had it taken
+// the comment over (writing its own run id), the re-run's report, for the older commit,
+// would then replace the newer run's.
+func TestMarkLeavesNewerRunsReport(t *testing.T) {
+	h := newHarness(t)
+	h.env["GITHUB_RUN_ID"] = "103"
+	if _, err := h.publish(testReport(1), h.options()); err != nil {
+		t.Fatal(err)
+	}
+	before := h.srv.Comments()[0].Body
+	h.env["GITHUB_RUN_ID"] = "100"
+	for _, phase := range []Phase{PhasePending, PhaseError} {
+		out, err := Mark(context.Background(), phase, h.options())
+		if err != nil || out.Comment != CommentSkipped {
+			t.Errorf("%s by an older run: comment %q, err %v; want skipped", phase, out.Comment, err)
+		}
+	}
+	out, err := h.publish(testReport(2), h.options())
+	if err != nil || out.Comment != CommentSkipped {
+		t.Errorf("report of the older run: comment %q, err %v; want skipped", out.Comment, err)
+	}
+	if after := h.srv.Comments()[0].Body; after != before {
+		t.Errorf("run 103's comment was changed by run 100:\n%s", after)
+	}
+}

@@ -176,27 +176,26 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 	fmt.Fprintf(&b, "%s\n\n", Escape(HistorySource(h, o)))
 	// Room kept for the notes on rows left out and the closing tags.
 	const reserve = 1024
-	fits := func(row string) bool { return b.Len()+len(row)+1+reserve <= HistoryMarkdownMaxBytes }
-	omitted := func(n int, what string) {
-		fmt.Fprintf(&b, "\n%d more %s not shown: GitHub limits an issue body to 65536 characters. `perfgate history --baseline %s` lists them all, and the dashboard shows them.\n", n, what, Escape(o.Store))
+	// fit writes the rows that fit, in order, and counts the rest as what.
+	fit := func(rows []string, what string) {
+		for i, row := range rows {
+			if b.Len()+len(row)+1+reserve > HistoryMarkdownMaxBytes {
+				fmt.Fprintf(&b, "\n%d more %s not shown: GitHub limits an issue body to 65536 characters. `perfgate history --baseline %s` lists them all, and the dashboard shows them.\n", len(rows)-i, what, Escape(o.Store))
+				return
+			}
+			b.WriteString(row + "\n")
+		}
 	}
 	if len(alerts) > 0 {
 		fmt.Fprintf(&b, "| config | metric | last %d nights | change | first bad night | bisect |\n|---|---|---|---|---|---|\n", sparkNights)
-		shown := 0
+		rows := make([]string, len(alerts))
 		for i := range alerts {
 			a := &alerts[i]
 			s := &h.Series[a.Series]
-			row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", Escape(s.Config.String()), Escape(s.Metric), SeriesSparkline(s, sparkNights), Escape(ChangeText(&a.Change)),
+			rows[i] = fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", Escape(s.Config.String()), Escape(s.Metric), SeriesSparkline(s, sparkNights), Escape(ChangeText(&a.Change)),
 				Escape(where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date)), Escape(BisectText(a)))
-			if !fits(row) {
-				break
-			}
-			b.WriteString(row + "\n")
-			shown++
 		}
-		if shown < len(alerts) {
-			omitted(len(alerts)-shown, "change(s) for the worse")
-		}
+		fit(rows, "change(s) for the worse")
 		b.WriteString("\n")
 	}
 	var rows []string
@@ -209,17 +208,7 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 	}
 	if len(rows) > 0 {
 		fmt.Fprintf(&b, "<details><summary>All %d change point(s)</summary>\n\n| config | metric | change | first night after |\n|---|---|---|---|\n", len(rows))
-		shown := 0
-		for _, row := range rows {
-			if !fits(row) {
-				break
-			}
-			b.WriteString(row + "\n")
-			shown++
-		}
-		if shown < len(rows) {
-			omitted(len(rows)-shown, "change point(s)")
-		}
+		fit(rows, "change point(s)")
 		b.WriteString("\n</details>\n")
 	}
 	_, err := io.WriteString(w, b.String())

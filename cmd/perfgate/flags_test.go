@@ -14,17 +14,24 @@ import (
 	"github.com/perfgate/perfgate/check"
 )
 
+// oneRunStore writes a one-line seed sweep to a temporary directory and stores it as a
+// baseline there; it returns the directory, the seed's path and the baseline's.
+func oneRunStore(t *testing.T) (dir, seed, base string) {
+	t.Helper()
+	dir = t.TempDir()
+	seed = filepath.Join(dir, "seed.txt")
+	os.WriteFile(seed, []byte("tp | pp | mbs | gbs | addtl args | sl | nodes | time | TFLOPS\n8 | 4 | 1 | 1024 | None | 4096 | 32 | 46.33 | 148.54\n"), 0o644)
+	base = filepath.Join(dir, "base")
+	if code, _, stderr := runMain("baseline", "update", "--baseline", base, seed); code != ExitPass {
+		t.Fatalf("baseline update: exit %d: %s", code, stderr)
+	}
+	return dir, seed, base
+}
+
 // TestStatFlagRanges checks that the statistics flags and the config file refuse the same
 // values (check's Check* ranges), with exit 2, and that a NaN is never taken.
 func TestStatFlagRanges(t *testing.T) {
-	dir := t.TempDir()
-	seed := filepath.Join(dir, "seed.txt")
-	os.WriteFile(seed, []byte("tp | pp | mbs | gbs | addtl args | sl | nodes | time | TFLOPS\n8 | 4 | 1 | 1024 | None | 4096 | 32 | 46.33 | 148.54\n"), 0o644)
-	base := filepath.Join(dir, "base")
-	var out, errOut bytes.Buffer
-	if code := Main([]string{"baseline", "update", "--baseline", base, seed}, &Streams{Out: &out, ErrOut: &errOut}); code != ExitPass {
-		t.Fatalf("baseline update: exit %d: %s", code, errOut.String())
-	}
+	_, seed, base := oneRunStore(t)
 	run := func(args ...string) (int, string) {
 		var out, errOut bytes.Buffer
 		code := Main(append([]string{"check", "--baseline", base}, append(args, seed)...), &Streams{Out: &out, ErrOut: &errOut})
@@ -106,24 +113,16 @@ func TestLearnMemoryCancelled(t *testing.T) {
 func TestConfigFileNotAFile(t *testing.T) {
 	for _, name := range []string{"dangling link", "directory"} {
 		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			seed := filepath.Join(dir, "seed.txt")
-			os.WriteFile(seed, []byte("tp | pp | mbs | gbs | addtl args | sl | nodes | time | TFLOPS\n8 | 4 | 1 | 1024 | None | 4096 | 32 | 46.33 | 148.54\n"), 0o644)
-			base := filepath.Join(dir, "base")
-			var out, errOut bytes.Buffer
-			if code := Main([]string{"baseline", "update", "--baseline", base, seed}, &Streams{Out: &out, ErrOut: &errOut}); code != ExitPass {
-				t.Fatalf("baseline update: exit %d: %s", code, errOut.String())
-			}
+			dir, seed, base := oneRunStore(t)
 			cfg := filepath.Join(base, check.ConfigFileName)
 			if name == "directory" {
 				os.Mkdir(cfg, 0o755)
 			} else if err := os.Symlink(filepath.Join(dir, "moved.json"), cfg); err != nil {
 				t.Skip(err)
 			}
-			errOut.Reset()
-			code := Main([]string{"check", "--baseline", base, seed}, &Streams{Out: &out, ErrOut: &errOut})
-			if code != ExitInput || !strings.Contains(errOut.String(), cfg+" is not a readable file") {
-				t.Errorf("exit %d, stderr %q; want 2 naming %s", code, errOut.String(), cfg)
+			code, _, stderr := runMain("check", "--baseline", base, seed)
+			if code != ExitInput || !strings.Contains(stderr, cfg+" is not a readable file") {
+				t.Errorf("exit %d, stderr %q; want 2 naming %s", code, stderr, cfg)
 			}
 		})
 	}
