@@ -76,7 +76,15 @@ type Setup struct {
 	Check   check.Options
 	// Workers is how many suites are simulated at once (the figures do not depend on it).
 	Workers int
+	// OracleNoisy gives the check the simulation's true noisy class (its noise, at
+	// OracleDF degrees of freedom of prior weight) in scenarios without memory, as a store's
+	// memory would: a bound on what a better fit of the noisy class from the window could buy.
+	OracleNoisy bool
 }
+
+// OracleDF is the prior weight of the noisy class under Setup.OracleNoisy: the simulation's
+// noisy configs share one noise exactly, so it is the largest weight the fit can choose.
+const OracleDF = 60
 
 // DefaultSetup is the setup of the targets: 16-config suites, 1000 suites per scenario.
 func DefaultSetup() Setup {
@@ -254,6 +262,9 @@ func scenarioSuite(s Setup, sc Scenario, rng *rand.Rand) (*Suite, []bench.Run, *
 	suite := NewSuite(rng, s.Configs, noise)
 	base := suite.Baseline(rng, sc.BaselineRuns)
 	if sc.MemoryRuns == 0 {
+		if s.OracleNoisy {
+			return suite, base, &check.Memory{NoisyPct: noise.NoisyPct, NoisyDF: OracleDF}
+		}
 		return suite, base, nil
 	}
 	var older []bench.Run
@@ -370,6 +381,9 @@ func Header(w io.Writer, s Setup) {
 		n.RunPct[0], n.RunPct[1], 100*n.NoisyShare, n.NoisyPct, n.BimodalGapPct, n.SlowPct[0], n.SlowPct[1], n.IterPct,
 		n.WarmupIters, n.WarmupFactor, 100*n.OutlierProb, n.OutlierFactor[0], n.OutlierFactor[1])
 	fmt.Fprintf(w, "check: alpha %g (%s), min effect %g%%\n", s.Check.Alpha, s.Check.Correction, s.Check.MinEffectPct)
+	if s.OracleNoisy {
+		fmt.Fprintf(w, "oracle: the check knows the true noisy class (%.1f%%, prior weight %d) where a scenario has no memory\n", n.NoisyPct, OracleDF)
+	}
 }
 
 // Print writes the figures of one scenario as a Markdown table.

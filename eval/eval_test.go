@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -125,5 +126,30 @@ func TestDiagnose(t *testing.T) {
 		if total == 0 || total >= d.Trials {
 			t.Errorf("drop %g: %d errors of %d trials; want some, not all", drop, total, d.Trials)
 		}
+	}
+}
+
+// TestOracleNoisy checks that -oracle-noisy hands the check the simulation's true noisy class
+// where a scenario has no memory, leaves a scenario's learned memory alone, and that the
+// bound it gives lies above the gate on short, contaminated histories (what it is for).
+func TestOracleNoisy(t *testing.T) {
+	s := DefaultSetup()
+	s.OracleNoisy = true
+	sc, _ := LookupScenario("short+contaminated")
+	_, _, mem := scenarioSuite(s, sc, rand.New(rand.NewPCG(1, 1)))
+	if mem == nil || mem.NoisyPct != s.Noise.NoisyPct || mem.NoisyDF != OracleDF || len(mem.Noisy) != 0 || len(mem.Own) != 0 {
+		t.Fatalf("oracle memory = %+v, want only the noisy class %.1f%% at %d", mem, s.Noise.NoisyPct, OracleDF)
+	}
+	withMem, _ := LookupScenario("short+contaminated+memory")
+	if _, _, mem := scenarioSuite(s, withMem, rand.New(rand.NewPCG(1, 1))); mem == nil || len(mem.Noisy) == 0 {
+		t.Errorf("a scenario with memory lost its learned memory under the oracle: %+v", mem)
+	}
+	s.Suites, s.Drops = 60, []float64{10}
+	oracle := Run(s, sc)
+	s.OracleNoisy = false
+	gate := Run(s, sc)
+	if oracle.Recall[Steady][10] <= gate.Recall[Steady][10] {
+		t.Errorf("recall of 10%% drops with the true noisy class %.1f%%, without %.1f%%; want the bound above the gate",
+			100*oracle.Recall[Steady][10], 100*gate.Recall[Steady][10])
 	}
 }

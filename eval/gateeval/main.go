@@ -5,6 +5,7 @@
 //	go run ./eval/gateeval -suites 1000 -seed 1
 //	go run ./eval/gateeval -scenario short+contaminated -alpha 0.02
 //	go run ./eval/gateeval -scenario standard -diagnose 0,5   # where false fails and missed 5% drops come from
+//	go run ./eval/gateeval -scenario short+contaminated -oracle-noisy   # with the true noisy class: a bound
 package main
 
 import (
@@ -29,6 +30,7 @@ func main() {
 	flag.StringVar(&s.Check.Test, "test", s.Check.Test, "statistical test")
 	flag.IntVar(&s.Check.ConfirmRuns, "confirm-runs", s.Check.ConfirmRuns, "new runs that confirm a regression (0: no suspect status)")
 	flag.Var(&s.Check.Correction, "correction", "holm, bh or none")
+	flag.BoolVar(&s.OracleNoisy, "oracle-noisy", false, "give the check the simulation's true noisy class (a bound, not the gate)")
 	diagnose := flag.String("diagnose", "", "comma-separated drop sizes in percent (0: clean PRs): file the errors by what the test said instead of printing the tables")
 	flag.Parse()
 	if err := s.Validate(); err != nil {
