@@ -16,6 +16,8 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/perf/benchfmt"
+
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/internal/gobench"
 )
@@ -289,7 +291,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		bi       = -1
 		li       = -1
 		better   = map[string]bench.Better{}
-		unitOf   = map[string]string{} // by metric name
+		unitOf   = map[string]firstUnit{} // by metric name
 		metrics  slab[bench.Metric]
 		values   slab[float64]
 		seen     []string
@@ -325,7 +327,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 			}
 		}
 	}
-	_, err := gobench.Read(file, bytes.NewReader(data), func(x *gobench.Result) error {
+	units, err := gobench.Read(file, bytes.NewReader(data), func(x *gobench.Result) error {
 		line := x.Line
 		if len(blocks) == 0 || blocks[0].line > line {
 			return bench.Errorf(file, line, "result line before any '# perfgate run' line")
@@ -364,18 +366,17 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 				better[v.Unit] = b
 			}
 			// The metric's unit: its name, unless its Unit line says unit= (a JSON Lines
-			// metric whose unit is not its name).
-			u, ok := unitOf[v.Unit]
+			// metric whose unit is not its name), as known at its first result.
+			mu, ok := unitOf[v.Unit]
 			if !ok {
-				u = v.Unit
-				if md := x.Units.Get(v.Unit, "unit"); md != nil {
-					if md.Value == "" {
-						return bench.Errorf(file, line, "metric %q: its 'Unit %s' line has an empty unit=", v.Unit, v.Unit)
-					}
-					u = md.Value
+				u, _, err := gobench.MetricUnit(file, x.Units, v.Unit)
+				if err != nil {
+					return err
 				}
-				unitOf[v.Unit] = u
+				mu = firstUnit{u, line}
+				unitOf[v.Unit] = mu
 			}
+			u := mu.unit
 			if msg := bench.CheckValue(v.Value, u, b); msg != "" {
 				return bench.Errorf(file, line, "metric %q: %s", v.Unit, msg)
 			}
@@ -397,6 +398,9 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 	if err != nil {
 		return info, err
 	}
+	if err := lateUnits(file, units, unitOf); err != nil {
+		return info, err
+	}
 	flush(math.MaxInt)
 	if mode&parseVerify != 0 && end.line > 0 {
 		if err := end.verify(file, counted, len(blocks)); err != nil {
@@ -405,6 +409,34 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 	}
 	info.runs = runs
 	return info, nil
+}
+
+// A firstUnit is a metric's unit as the store read it at the metric's first result line.
+type firstUnit struct {
+	unit string
+	line int
+}
+
+// lateUnits refuses a Unit line whose unit= comes after the first result of its metric: the
+// values were read in the unit known there, so the store would otherwise drop the unit=
+// on its next rewrite, while the Go benchmark reader of the same file applies it. units
+// is the file's unit metadata; the error names the lowest such Unit line.
+func lateUnits(file string, units benchfmt.UnitMetadataMap, unitOf map[string]firstUnit) error {
+	var late error
+	lateLine := 0
+	for name, first := range unitOf {
+		u, line, err := gobench.MetricUnit(file, units, name)
+		if err == nil && u == first.unit {
+			continue
+		}
+		if late == nil || line < lateLine {
+			if err == nil {
+				err = bench.Errorf(file, line, "metric %q: its 'Unit %s' line gives unit=%s after the metric's first result at line %d; a store's Unit lines come before its results", name, name, u, first.line)
+			}
+			late, lateLine = err, line
+		}
+	}
+	return late
 }
 
 // A slab hands out small slices cut from large allocations, so that a store of many runs

@@ -152,13 +152,38 @@ func TestMetricUnitConflictRefused(t *testing.T) {
 	}
 }
 
-// An empty unit= on a Unit line is damage, not a unit.
+// An empty unit= on a Unit line is damage, not a unit: the error names that Unit line, as
+// the Go benchmark reader's does (one parser, gobench.MetricUnit).
 func TestMetricUnitEmptyRefused(t *testing.T) {
 	data := "# perfgate baseline v2\nUnit peak-mem better=lower unit=\n" +
 		"\n# perfgate run batch=n1\nBenchmarkTrain/tp=8 1 60 peak-mem\n\n# perfgate end runs=1 batches=1\n"
 	_, err := Parse("b.txt", []byte(data))
-	if err == nil || !strings.Contains(err.Error(), "b.txt:5:") || !strings.Contains(err.Error(), "empty unit=") {
-		t.Fatalf("Parse: %v", err)
+	const want = `b.txt:2: metric "peak-mem": its 'Unit peak-mem' line has an empty unit=`
+	if err == nil || err.Error() != want {
+		t.Fatalf("Parse: %v\nwant %s", err, want)
+	}
+}
+
+// A unit= on a Unit line after the metric's first result is refused, naming that line: the
+// store read the metric's values in the unit known at its first result (its name), so a
+// rewrite silently dropped the later unit=GB, while the Go benchmark reader of the same file
+// applied it.
+func TestMetricUnitAfterResultsRefused(t *testing.T) {
+	data := "# perfgate baseline v2\nUnit peak-mem better=lower\n" +
+		"\n# perfgate run batch=n1\nBenchmarkTrain/tp=8 1 60 peak-mem\nUnit peak-mem unit=GB\n\n# perfgate end runs=1 batches=1\n"
+	_, err := Parse("b.txt", []byte(data))
+	const want = `b.txt:6: metric "peak-mem": its 'Unit peak-mem' line gives unit=GB after the metric's first result at line 5; a store's Unit lines come before its results`
+	if err == nil || err.Error() != want {
+		t.Fatalf("Parse: %v\nwant %s", err, want)
+	}
+	// The same unit= restated after the results changes nothing, and is read as before.
+	ok := strings.Replace(data, "better=lower\n", "better=lower unit=GB\n", 1)
+	runs, err := Parse("b.txt", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := runs[0].Metrics[0].Unit; u != "GB" {
+		t.Errorf("unit %q, want GB", u)
 	}
 }
 

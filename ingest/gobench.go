@@ -133,12 +133,8 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			m.Better = goBenchBetter(units, m.Unit, a.tidy[i])
 			// "Unit NAME unit=UNIT", as perfgate's store and convert write it for a metric
 			// whose unit is not its name (a JSON Lines peak-mem in GB).
-			if md := units.Get(m.Name, "unit"); md != nil {
-				if md.Value == "" {
-					_, line := md.Pos()
-					return nil, bench.Errorf(file, line, "metric %q: its 'Unit %s' line has an empty unit=", m.Name, m.Name)
-				}
-				m.Unit = md.Value
+			if m.Unit, _, err = gobench.MetricUnit(file, units, m.Name); err != nil {
+				return nil, err
 			}
 		}
 		runs = append(runs, *run)

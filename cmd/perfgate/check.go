@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -196,20 +195,8 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 // match or a metric name leaves the threshold or ignore its author meant unapplied, silently.
 func noteIdleRules(s *Streams, idle []check.IdleRule) {
 	for _, ir := range idle {
-		r := ir.Rule
-		name := fmt.Sprintf("%s: rule %d (match %q", r.Source, r.Index, r.Query)
-		if r.Metric != "" {
-			name += fmt.Sprintf(", metric %q", r.Metric)
-		}
-		name += ")"
-		switch {
-		case ir.NoConfig:
-			fmt.Fprintf(s.ErrOut, "perfgate: note: %s matches no config of the baseline or the results, so it applies to nothing\n", name)
-		case ir.Metrics != nil:
-			fmt.Fprintf(s.ErrOut, "perfgate: note: %s names a metric neither side reports (they hold %s), so it applies to nothing\n", name, strings.Join(ir.Metrics, ", "))
-		}
-		if ir.Expired {
-			fmt.Fprintf(s.ErrOut, "perfgate: note: %s expired on %s and no longer applies (remove the rule, or move its until)\n", name, r.Until.Format("2006-01-02"))
+		for _, note := range report.IdleRuleNotes(ir) {
+			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", note)
 		}
 	}
 }

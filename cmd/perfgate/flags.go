@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/flops"
 	"github.com/perfgate/perfgate/ingest"
+	"github.com/perfgate/perfgate/report"
 )
 
 // ingestFlags are the flags of every command that reads results.
@@ -170,7 +172,7 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 // driftConflict refuses a check whose remarks hold TFLOPS formula drift while its options
 // leave TFLOPS/GPU deciding on its own (a metric filter without s/iter, speed metrics that do
 // not hold both): the time cannot decide for it, so two FLOPs conventions would be compared
-// while the drift note says s/iter decides.
+// while the drift note says s/iter decides. report words the refusal.
 func driftConflict(remarks []check.Remark, opts check.Options) error {
 	for _, m := range remarks {
 		d, drift := m.(check.FormulaDrift)
@@ -182,12 +184,7 @@ func driftConflict(remarks []check.Remark, opts check.Options) error {
 		if !keep(bench.MetricTFLOPS) || (keep(bench.MetricTime) && shown) {
 			continue
 		}
-		how := "--metric (or \"metrics\" in the config file) keeps TFLOPS/GPU without s/iter"
-		if keep(bench.MetricTime) {
-			how = "\"speed_metrics\" in the config file does not hold both TFLOPS/GPU and s/iter"
-		}
-		return fmt.Errorf("TFLOPS formula drift: the baseline's TFLOPS/GPU match %s but the new runs' match %s, and %s, so TFLOPS/GPU would decide comparing two FLOPs conventions; pin one formula with --recompute-tflops, or gate on s/iter",
-			strings.Join(d.Baseline, "/"), strings.Join(d.New, "/"), how)
+		return errors.New(report.DriftConflictText(d, !keep(bench.MetricTime)))
 	}
 	return nil
 }
