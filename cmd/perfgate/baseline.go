@@ -141,6 +141,11 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		n   int
 	)
 	res, err := baseline.Update(o.dir, o.lockTimeout, func(store *baseline.Store) error {
+		// The memory is learned for the comparison, unless a record of it matches the store,
+		// and again for the merged store, to record it: both from the store's history, which
+		// this update does not change in between (it writes the file after both), so the
+		// history is read once. The versions read go when this function returns.
+		ctx := history.ReadOnce(ctx)
 		noteLegacy(s, store, true)
 		converted, err := baseline.Conform(store.Runs, runs)
 		if err != nil {
