@@ -126,6 +126,17 @@ func ReadOnce(ctx context.Context) context.Context {
 	return context.WithValue(ctx, readOnceKey{}, &versionsRead{read: map[[2]string]*recent{}})
 }
 
+// Done lets the versions read under ctx, a context from ReadOnce, go: a later Older reads
+// them again. The last learning calls it, so that the versions are not held while the memory is
+// learned from their older runs.
+func Done(ctx context.Context) {
+	if vr, _ := ctx.Value(readOnceKey{}).(*versionsRead); vr != nil {
+		vr.mu.Lock()
+		clear(vr.read)
+		vr.mu.Unlock()
+	}
+}
+
 // recentRevisions is baseline.RecentRevisions of the last MemoryCommits commits, read once
 // under a context from ReadOnce. A read that the context's end cut short is not kept.
 func recentRevisions(ctx context.Context, dir, ref string) ([]baseline.Revision, baseline.Skipped, error) {

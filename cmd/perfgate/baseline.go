@@ -145,7 +145,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		// The memory is learned for the comparison, unless a record of it matches the store,
 		// and again for the merged store, to record it: both from the store's history, which
 		// this update does not change in between (it writes the file after both), so the
-		// history is read once. The versions read go when this function returns.
+		// history is read once. recordMemory lets the versions go (history.Done).
 		ctx := history.ReadOnce(ctx)
 		noteLegacy(s, store, true)
 		converted, err := baseline.Conform(store.Runs, runs)
@@ -231,6 +231,7 @@ func recordMemory(ctx context.Context, s *Streams, dir string, runs []bench.Run,
 	err := history.ForgetMemory(dir)
 	if err == nil && learn {
 		older, remark := history.Older(ctx, dir, "", runs)
+		history.Done(ctx) // the last learning: the versions need not be held while it runs
 		if used, ok := remark.(check.MemoryUsed); ok && len(older) > 0 {
 			if mem := check.NoisyMemory(append(older, runs...), opts); mem != nil {
 				// The record is for the store as checks read it back from the file.
