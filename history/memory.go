@@ -121,7 +121,7 @@ type recent struct {
 // It is for a command that learns twice from a history that cannot change in between, as the
 // nightly update does under the store's lock (the memory it compares the incoming runs with,
 // then the memory it records for the merged store): the store file is written only after
-// both. The versions are held as long as the context is.
+// both. The versions are held until Done, or as long as the context is.
 func ReadOnce(ctx context.Context) context.Context {
 	return context.WithValue(ctx, readOnceKey{}, &versionsRead{read: map[[2]string]*recent{}})
 }
