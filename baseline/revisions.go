@@ -203,7 +203,7 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 			damagedAt = append(damagedAt, len(out))
 			return nil
 		}
-		rev.Runs = seen.add(runs, len(out), out)
+		rev.Runs = clipped(seen.add(runs, len(out), out))
 		out = append(out, rev)
 		if !current {
 			skipped.OlderRead++
@@ -247,6 +247,17 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 		d.Newer = len(newer)
 	}
 	return out, skipped, nil
+}
+
+// clipped returns runs in an array of their own length. parseNew's runs of a version sit in an
+// array as long as the version's lines, mostly blanked: a version adds a few thousand runs to
+// a store of tens of thousands of lines, and every version read is held until the history is
+// learned, so keeping those arrays held most of a history's memory.
+func clipped(runs []bench.Run) []bench.Run {
+	if cap(runs) == len(runs) {
+		return runs
+	}
+	return append(make([]bench.Run, 0, len(runs)), runs...)
 }
 
 // runBatches returns the batches that the run lines of a store's data name, as far as they

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/perfgate/perfgate/baseline"
 	"github.com/perfgate/perfgate/bench"
@@ -35,8 +36,14 @@ const MemoryCommits = 30
 //
 // ref is best a commit hash that the caller resolved once, as it read the store (see
 // baseline.Materialize): a branch may move between two resolutions.
+//
+// The older runs have room for current after them, since the memory is learned from both:
+// check.NoisyMemory(append(older, current...), opts) adds no copy of the history's runs.
+//
+// Under a context from ReadOnce, the versions are read once for each dir and ref, and later
+// calls learn from what the first one read.
 func Older(ctx context.Context, dir, ref string, current []bench.Run) ([]bench.Run, check.Remark) {
-	revs, skipped, err := baseline.RecentRevisions(ctx, dir, ref, MemoryCommits)
+	revs, skipped, err := recentRevisions(ctx, dir, ref)
 	if errors.Is(err, baseline.ErrNotInGit) {
 		return nil, nil
 	}
@@ -58,19 +65,27 @@ func Older(ctx context.Context, dir, ref string, current []bench.Run) ([]bench.R
 		}
 		held[r.Batch][r.ConfigKey()] = true
 	}
-	total := 0
-	for _, rev := range revs {
-		total += len(rev.Runs)
+	isOlder := func(r *bench.Run) bool {
+		keys := held[r.Batch]
+		return keys == nil || !keys[r.ConfigKey()]
 	}
-	older := make([]bench.Run, 0, total)
+	n := 0
+	for _, rev := range revs {
+		for i := range rev.Runs {
+			if isOlder(&rev.Runs[i]) {
+				n++
+			}
+		}
+	}
+	older := make([]bench.Run, 0, n+len(current))
 	commits := 0
 	for _, rev := range revs {
 		if rev.Commit != "" {
 			commits++
 		}
-		for _, r := range rev.Runs {
-			if keys := held[r.Batch]; keys == nil || !keys[r.ConfigKey()] {
-				older = append(older, r)
+		for i := range rev.Runs {
+			if isOlder(&rev.Runs[i]) {
+				older = append(older, rev.Runs[i])
 			}
 		}
 	}
@@ -83,4 +98,61 @@ func Older(ctx context.Context, dir, ref string, current []bench.Run) ([]bench.R
 		return nil, check.MemoryUnavailable{Shallow: true}
 	}
 	return nil, nil
+}
+
+// readOnceKey is the context key of ReadOnce's versions.
+type readOnceKey struct{}
+
+// versionsRead are the versions of the stores that Older read under a context from ReadOnce.
+type versionsRead struct {
+	mu   sync.Mutex
+	read map[[2]string]*recent // by dir and ref
+}
+
+// recent is what baseline.RecentRevisions returned for one store.
+type recent struct {
+	revs    []baseline.Revision
+	skipped baseline.Skipped
+	err     error
+}
+
+// ReadOnce returns a context under which Older reads the history of each store (its dir and
+// ref) once: a later call for the same store learns from the versions the first one read.
+// It is for a command that learns twice from a history that cannot change in between, as the
+// nightly update does under the store's lock (the memory it compares the incoming runs with,
+// then the memory it records for the merged store): the store file is written only after
+// both. The versions are held until Done, or as long as the context is.
+func ReadOnce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readOnceKey{}, &versionsRead{read: map[[2]string]*recent{}})
+}
+
+// Done lets the versions read under ctx, a context from ReadOnce, go: a later Older reads
+// them again. The last learning calls it, so that the versions are not held while the memory is
+// learned from their older runs.
+func Done(ctx context.Context) {
+	if vr, _ := ctx.Value(readOnceKey{}).(*versionsRead); vr != nil {
+		vr.mu.Lock()
+		clear(vr.read)
+		vr.mu.Unlock()
+	}
+}
+
+// recentRevisions is baseline.RecentRevisions of the last MemoryCommits commits, read once
+// under a context from ReadOnce. A read that the context's end cut short is not kept.
+func recentRevisions(ctx context.Context, dir, ref string) ([]baseline.Revision, baseline.Skipped, error) {
+	vr, _ := ctx.Value(readOnceKey{}).(*versionsRead)
+	if vr == nil {
+		return baseline.RecentRevisions(ctx, dir, ref, MemoryCommits)
+	}
+	vr.mu.Lock()
+	defer vr.mu.Unlock()
+	k := [2]string{dir, ref}
+	if r := vr.read[k]; r != nil {
+		return r.revs, r.skipped, r.err
+	}
+	revs, skipped, err := baseline.RecentRevisions(ctx, dir, ref, MemoryCommits)
+	if ctx.Err() == nil {
+		vr.read[k] = &recent{revs, skipped, err}
+	}
+	return revs, skipped, err
 }

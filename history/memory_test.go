@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,5 +96,56 @@ func TestOlderSkipsDamagedVersion(t *testing.T) {
 	un, ok := remark.(check.MemoryUnavailable)
 	if !ok || len(older) != 0 || !un.AllSkipped || un.Damaged != 1 || !strings.Contains(un.Skipped, bad) {
 		t.Errorf("only older version damaged: %d older runs, remark %#v; want none, MemoryUnavailable naming %s with AllSkipped", len(older), remark, bad)
+	}
+}
+
+// TestOlderReadOnce: under a ReadOnce context, Older reads a store's versions once and
+// learns each current's older runs from them exactly as a fresh read would (the nightly update
+// learns for the store before its merge and for the merged one); a commit after the first read
+// is not seen, which shows the versions were not read again.
+func TestOlderReadOnce(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH")
+	}
+	run := func(night int, tp string) bench.Run {
+		return bench.Run{
+			Config: bench.Config{"tp": tp}, Outcome: bench.OK, Batch: fmt.Sprintf("nightly-%02d", night),
+			Date:    fmt.Sprintf("2026-11-%02dT03:00:00Z", night),
+			Metrics: []bench.Metric{{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{150 + float64(night)}}},
+		}
+	}
+	root := t.TempDir()
+	gitIn(t, root, "init", "-q")
+	s := &baseline.Store{Dir: filepath.Join(root, "perf")}
+	commit := func(night int) {
+		s.Merge([]bench.Run{run(night, "8"), run(night, "4")}, 2)
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		gitIn(t, root, "add", "-A")
+		gitIn(t, root, "commit", "-q", "-m", fmt.Sprint("night ", night))
+	}
+	for n := 1; n <= 5; n++ {
+		commit(n)
+	}
+	ctx := ReadOnce(context.Background())
+	before := slices.Clone(s.Runs)
+	s.Merge([]bench.Run{run(6, "8")}, 2) // merged, not written: the update's second learning
+	for _, current := range [][]bench.Run{before, s.Runs} {
+		fresh, freshRemark := Older(context.Background(), s.Dir, "", current)
+		once, onceRemark := Older(ctx, s.Dir, "", current)
+		if len(fresh) == 0 || !reflect.DeepEqual(once, fresh) || !reflect.DeepEqual(onceRemark, freshRemark) {
+			t.Fatalf("read once: %d older runs, %+v; fresh read: %d, %+v", len(once), onceRemark, len(fresh), freshRemark)
+		}
+		if cap(once) < len(once)+len(current) {
+			t.Errorf("older runs have capacity %d, want room for the %d current runs after the %d older", cap(once), len(current), len(once))
+		}
+	}
+	s.Runs = before
+	commit(7)
+	_, onceRemark := Older(ctx, s.Dir, "", before)
+	_, freshRemark := Older(context.Background(), s.Dir, "", before)
+	if onceRemark.(check.MemoryUsed).Commits != 5 || freshRemark.(check.MemoryUsed).Commits != 6 {
+		t.Errorf("after a sixth commit: read once %+v, fresh %+v; want the 5 commits read first, and 6", onceRemark, freshRemark)
 	}
 }

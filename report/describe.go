@@ -37,9 +37,16 @@ func DescribeText(w io.Writer, d *check.Description, opts Options) error {
 		if e.NoisePct > 0 {
 			noise = fmt.Sprintf("±%.2f%%", e.NoisePct)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", bench.Config(e.Config), e.Metric, e.Runs, slow, e.Failed, e.Last, centre, noise, class, detects, e.Test)
+		metric := e.Metric
+		if metric == "" {
+			metric = "—" // a store that holds no metric: the config's failures only
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", bench.Config(e.Config), metric, e.Runs, slow, e.Failed, e.Last, centre, noise, class, detects, e.Test)
 	}
 	tw.Flush()
+	if len(d.Pooled) == 0 && d.Runs > 0 {
+		b.WriteString("\n" + noMetricText(d))
+	}
 	for _, n := range d.Pooled {
 		fmt.Fprintf(&b, "\npooled run-to-run noise of %s: %s", n.Metric, n.Text)
 	}
@@ -52,4 +59,18 @@ func DescribeText(w io.Writer, d *check.Description, opts Options) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// noMetricText says that a store holds no metric at all, so no check can compare a run with it
+// yet: every stored run failed (an out-of-memory sweep), or, were some OK, none reported one.
+func noMetricText(d *check.Description) string {
+	failed := 0
+	for _, e := range d.Series {
+		failed += e.Failed
+	}
+	what := fmt.Sprintf("all %d stored run(s) failed", d.Runs)
+	if failed < d.Runs {
+		what = fmt.Sprintf("%d of the %d stored run(s) failed and the others report none", failed, d.Runs)
+	}
+	return fmt.Sprintf("No metric is stored yet: %s, so a check has no value to compare a new run with; it reports a config that runs now as fixed, and the gate starts from the first run the nightly update stores with a metric.\n", what)
 }
