@@ -250,9 +250,9 @@ func RecentRevisions(ctx context.Context, dir, ref string, n int) ([]Revision, S
 }
 
 // clipped returns runs in an array of their own length. parseNew's runs of a version sit in an
-// array as long as the version's lines, mostly blanked: a version adds a few thousand runs to
-// a store of tens of thousands of lines, and every version read is held until the history is
-// learned, so keeping those arrays held most of a history's memory.
+// array as long as the lines it kept (provenance and Unit lines too): a version adds a few
+// thousand runs, and every version read is held until the history is learned, so the history
+// should hold only what it uses.
 func clipped(runs []bench.Run) []bench.Run {
 	if cap(runs) == len(runs) {
 		return runs

@@ -185,6 +185,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		batches  = map[string]int{}
 		end      closing
 		lastLine int // last line that is not blank
+		filled   int // lines that are not blank: at most one run each
 	)
 	lineNo := 0
 	for rest := data; len(rest) > 0; {
@@ -201,6 +202,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		}
 		if len(line) > 0 && line[0] != '\r' {
 			lastLine = lineNo
+			filled++
 		}
 		if len(line) >= 7 && isConflictMarker(line) {
 			return info, conflictError(file, lineNo)
@@ -286,7 +288,8 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 	// Second pass: results, with benchfmt, merged in line order with the failures. Results
 	// and blocks come in line order, so the block of a line is found by moving forward.
 	var (
-		// At most one run per line: one allocation instead of a doubling series.
+		// At most one run per line that is not blank: one allocation instead of a doubling
+		// series, and not one as long as an older version's mostly blanked lines (parseNew).
 		runs     []bench.Run
 		bi       = -1
 		li       = -1
@@ -299,7 +302,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		counted  = len(failures) // runs in the file, for the closing line
 	)
 	if keep {
-		runs = make([]bench.Run, 0, lineNo)
+		runs = make([]bench.Run, 0, filled)
 	}
 	prov := func(r *bench.Run, line int) {
 		for bi+1 < len(blocks) && blocks[bi+1].line < line {
