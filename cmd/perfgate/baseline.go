@@ -226,7 +226,7 @@ func recordMemory(ctx context.Context, s *Streams, dir string, runs []bench.Run,
 	if err == nil && learn {
 		older, remark := history.Older(ctx, dir, "", runs)
 		if used, ok := remark.(check.MemoryUsed); ok && len(older) > 0 {
-			if mem := check.NoisyMemory(append(older, runs...), opts); mem != nil {
+			if mem := check.NoisyMemory(older, runs, opts); mem != nil {
 				// The record is for the store as checks read it back from the file.
 				var stored []bench.Run
 				if stored, err = baseline.AsStored(runs); err == nil {

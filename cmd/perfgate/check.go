@@ -261,7 +261,7 @@ func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, re
 		// older than the commits read, in the order of their dates.
 		slices.SortStableFunc(older, func(a, b bench.Run) int { return cmp.Compare(a.Date, b.Date) })
 	}
-	return check.NoisyMemory(append(older, current...), opts), remarks, nil
+	return check.NoisyMemory(older, current, opts), remarks, nil
 }
 
 // storeAt returns the runs of the baseline directory dir as committed at git ref.
