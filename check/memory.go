@@ -6,7 +6,8 @@ import (
 	"github.com/perfgate/perfgate/bench"
 )
 
-// A Memory is what a longer history showed of the configs' noise classes.
+// A Memory is what the store's older runs, beyond the current window, showed of the configs'
+// noise classes (NoisyMemory): a prior the check weighs the window's runs under.
 type Memory struct {
 	// Noisy maps config keys to the probability that the config is noisy.
 	Noisy map[string]float64 `json:"noisy"`
@@ -16,7 +17,7 @@ type Memory struct {
 	// freedom of the noisy class (as Mixture fits it, no more than the longer history's
 	// noisy configs can tell).
 	NoisyDF float64 `json:"noisy_df"`
-	// Own maps config keys to each config's own run-to-run noise over the longer history.
+	// Own maps config keys to each config's own run-to-run noise over the older runs.
 	Own map[string]OwnNoise `json:"own"`
 }
 
@@ -39,14 +40,15 @@ type OwnNoise struct {
 // more than it did. The memory is that of the older runs alone, an independent prior: a
 // config the older runs do not hold (a new config), or hold fewer than
 // opts.MinHistoryRuns (or 2) runs of, is left out of it and judged as without memory, and
-// with no such config at all there is no memory (nil). The classes are learned by the
+// when no config has enough older runs there is no memory (nil). The classes are learned by the
 // Mixture test on the speed metric that decides (the first of opts.SpeedMetrics the runs
 // have), with no more weight than the older runs give them.
 //
 // A long history is weighed in windows of about memoryWindow consecutive runs, and the
 // windows' evidence is combined (their likelihood ratios, each bounded, multiply, as
-// independent looks at one config; a history of one window is weighed as before): the Mixture allows one slow run per history, and over 17 runs at a 5% slow-node
-// rate a fifth of the configs have two or more, which on the whole history would read as a
+// independent looks at one config; a history of one window is weighed as before): the
+// Mixture allows one slow run per history, and over 14 runs at a 5% slow-node rate 15% of
+// the configs have two or more, which on the whole history would read as a
 // noisy config (the evaluation's short+contaminated+memory scenario showed steady configs
 // remembered as noisy and their 10% drops missed).
 func NoisyMemory(older, window []bench.Run, opts Options) *Memory {

@@ -244,9 +244,11 @@ func (f *mixFit) dfGrids() [2][]float64 {
 }
 
 // rememberedNoisy returns the noisy class as the store's longer history knows it
-// (Options.NoisyMemory), if it does. That history holds the current window and more, so its
-// noisy class rests on many times the degrees of freedom: Learn keeps it rather than refit
-// it on a window that may hold two or three noisy configs, or none. A window's own fit of
+// (Options.NoisyMemory), if it does. That history is the runs beyond the current window
+// (NoisyMemory leaves the window's out, so they count once, here as data), a month of nightly
+// runs whose noisy class rests on several times a window's degrees of freedom: Learn keeps it
+// rather than refit it on a window that may hold two or three noisy configs, or none. Its
+// weight (NoisyDF) is no more than the older runs' noisy configs can tell. A window's own fit of
 // the noisy class is what held recall back on short histories: on the evaluation's
 // short+contaminated suites, the same check with the simulation's true noisy class caught
 // 95.5% of 10% drops on steady configs against 83.5% with the window's fit (README).
@@ -506,9 +508,9 @@ func (f *mixFit) longTest(base []Point, pNoisy float64) (m noiseModel, own, reme
 //     drops were caught, with this 0.5% and 0.5%, 97.1% and 96.0%, 41.2% and 41.1%.
 //   - else the robust pool, at longPriorDF.
 //
-// The remembered noise holds the current window's runs too (cmd learns the memory from the
-// older runs and the window's), so that window counts twice, about a third of those degrees
-// of freedom; the evaluation measures the gate as it is built, with that.
+// The remembered noise is the older runs' alone (NoisyMemory leaves out the runs the window
+// holds), an independent prior: the window's runs count once, as the data the moderated t
+// adds to it.
 func (f *mixFit) longModelOf(base []Point) (m noiseModel, remembered bool) {
 	if mem := f.memory; mem != nil && mem.NoisyPct > 0 {
 		key := base[0].Key
@@ -534,7 +536,8 @@ func (f *mixFit) longModel() noiseModel {
 }
 
 // shareOf returns the prior probability that the config of these points is noisy: what the
-// store's history remembers of it, else the fitted share.
+// store's older runs showed of it (NoisyMemory, which leaves the window's runs out, so that
+// the window's evidence, weighed by the hypotheses, counts once), else the fitted share.
 func (f *mixFit) shareOf(base []Point) float64 {
 	if f.memory == nil {
 		return f.share
