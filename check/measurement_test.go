@@ -146,7 +146,7 @@ func TestMemoryIsOfSpeed(t *testing.T) {
 		cur = append(cur, withMetrics(cfg, "pr", 40, mem))
 	}
 	o := mixOpts(func(o *Options) { o.ConfirmRuns = 0 })
-	o.NoisyMemory = NoisyMemory(older, o)
+	o.NoisyMemory = NoisyMemory(older, base, o)
 	if o.NoisyMemory == nil || o.NoisyMemory.Noisy["tp=5"] < 0.5 {
 		t.Fatalf("memory %+v: want tp=5 remembered as noisy", o.NoisyMemory)
 	}

@@ -6,7 +6,8 @@ import (
 	"github.com/perfgate/perfgate/bench"
 )
 
-// A Memory is what a longer history showed of the configs' noise classes.
+// A Memory is what the store's older runs, beyond the current window, showed of the configs'
+// noise classes (NoisyMemory): a prior the check weighs the window's runs under.
 type Memory struct {
 	// Noisy maps config keys to the probability that the config is noisy.
 	Noisy map[string]float64 `json:"noisy"`
@@ -16,7 +17,7 @@ type Memory struct {
 	// freedom of the noisy class (as Mixture fits it, no more than the longer history's
 	// noisy configs can tell).
 	NoisyDF float64 `json:"noisy_df"`
-	// Own maps config keys to each config's own run-to-run noise over the longer history.
+	// Own maps config keys to each config's own run-to-run noise over the older runs.
 	Own map[string]OwnNoise `json:"own"`
 }
 
@@ -27,36 +28,44 @@ type OwnNoise struct {
 	DF  float64 `json:"df"`
 }
 
-// NoisyMemory learns, from runs spanning more history than the current window (the store as
-// committed at older git refs, together with the current one), the probability that each
-// config is noisy, for Options.NoisyMemory: a config whose longer history showed it noisy
-// keeps that knowledge when its current window happens to look quiet. Runs seen in several
-// versions of the store count once. The classes are learned by the Mixture test on the speed
-// metric that decides (the first of opts.SpeedMetrics the runs have); configs with fewer than
-// opts.MinHistoryRuns runs are left out.
+// NoisyMemory learns, from older runs than the current window's (the store as committed at
+// older git refs), the probability that each config is noisy, for Options.NoisyMemory: a
+// config whose longer history showed it noisy keeps that knowledge when its current window
+// happens to look quiet. The runs of older that window holds (its batch for its config, as
+// history.Older tells them apart; an older version of the store given by --memory-ref may
+// hold the window's runs) are left out, and runs seen in several versions of the store count
+// once: the check weighs the window's runs as data under this memory (Mixture: the
+// remembered class as the prior noisy share, the remembered noise as the moderated t's
+// prior), so a memory that held them too would count the window twice, as a prior that knew
+// more than it did. The memory is that of the older runs alone, an independent prior: a
+// config the older runs do not hold (a new config), or hold fewer than
+// opts.MinHistoryRuns (or 2) runs of, is left out of it and judged as without memory, and
+// when no config has enough older runs there is no memory (nil). The classes are learned by the
+// Mixture test on the speed metric that decides (the first of opts.SpeedMetrics the runs
+// have), with no more weight than the older runs give them.
 //
 // A long history is weighed in windows of about memoryWindow consecutive runs, and the
 // windows' evidence is combined (their likelihood ratios, each bounded, multiply, as
-// independent looks at one config; a history of one window is weighed as before): the Mixture allows one slow run per history, and over 17 runs at a 5% slow-node
-// rate a fifth of the configs have two or more, which on the whole history would read as a
+// independent looks at one config; a history of one window is weighed as before): the
+// Mixture allows one slow run per history, and over 14 runs at a 5% slow-node rate 15% of
+// the configs have two or more, which on the whole history would read as a
 // noisy config (the evaluation's short+contaminated+memory scenario showed steady configs
 // remembered as noisy and their 10% drops missed).
-func NoisyMemory(runs []bench.Run, opts Options) *Memory {
-	uniq := runs // copied only once some run repeats
-	seen := make(map[string]bool, len(runs))
-	dup := false
-	for i, r := range runs {
-		id := r.ConfigKey() + "\x00" + r.Batch + "\x00" + r.Date + "\x00" + r.Commit
-		if seen[id] {
-			if !dup {
-				uniq, dup = append([]bench.Run(nil), runs[:i]...), true
-			}
+func NoisyMemory(older, window []bench.Run, opts Options) *Memory {
+	held := make(map[string]bool, len(window)) // the window's config and batch pairs
+	for _, r := range window {
+		held[r.ConfigKey()+"\x00"+r.Batch] = true
+	}
+	uniq := make([]bench.Run, 0, len(older))
+	seen := make(map[string]bool, len(older))
+	for _, r := range older {
+		key := r.ConfigKey()
+		id := key + "\x00" + r.Batch + "\x00" + r.Date + "\x00" + r.Commit
+		if seen[id] || held[key+"\x00"+r.Batch] {
 			continue
 		}
 		seen[id] = true
-		if dup {
-			uniq = append(uniq, r)
-		}
+		uniq = append(uniq, r)
 	}
 	metrics := suiteMetrics(nil, uniq)
 	speed := decidingSpeed(metrics, opts)

@@ -244,9 +244,11 @@ func (f *mixFit) dfGrids() [2][]float64 {
 }
 
 // rememberedNoisy returns the noisy class as the store's longer history knows it
-// (Options.NoisyMemory), if it does. That history holds the current window and more, so its
-// noisy class rests on many times the degrees of freedom: Learn keeps it rather than refit
-// it on a window that may hold two or three noisy configs, or none. A window's own fit of
+// (Options.NoisyMemory), if it does. That history is the runs beyond the current window
+// (NoisyMemory leaves the window's out, so they count once, here as data), a month of nightly
+// runs whose noisy class rests on several times a window's degrees of freedom: Learn keeps it
+// rather than refit it on a window that may hold two or three noisy configs, or none. Its
+// weight (NoisyDF) is no more than the older runs' noisy configs can tell. A window's own fit of
 // the noisy class is what held recall back on short histories: on the evaluation's
 // short+contaminated suites, the same check with the simulation's true noisy class caught
 // 95.5% of 10% drops on steady configs against 83.5% with the window's fit (README).
@@ -493,7 +495,8 @@ func (f *mixFit) longTest(base []Point, pNoisy float64) (m noiseModel, own, reme
 //   - a config remembered as noisy (probability at least one half): the remembered noisy
 //     class's noise, at longPriorDF. A noisy config whose current window happens to look quiet
 //     is then not judged by the steady pool: on the evaluation's standard suites with 14 older
-//     runs in memory, 1.3% of clean suites failed without this and 0.3% with it.
+//     runs in memory, 1.3% of clean suites failed without this and 0.3% with it (measured
+//     while the memory held the window's runs too).
 //   - another config with at least minOwnDF degrees of freedom of remembered noise: its own
 //     noise over the longer history, slow runs left out (Memory.Own), at those degrees of
 //     freedom. A config that is neither steady nor noisy, such as a bimodal one that lands in
@@ -503,12 +506,15 @@ func (f *mixFit) longTest(base []Point, pNoisy float64) (m noiseModel, own, reme
 //     with the remembered class alone bimodal configs failed 0.12% and 0.09% of clean PRs
 //     (steady configs 0.01% and 0.03%), with this 0.03% and 0.03%; on standard suites 0.6%
 //     and 0.8% of clean suites failed, 96.9% and 96.4% of 5% drops and 38.8% and 38.9% of 3%
-//     drops were caught, with this 0.5% and 0.5%, 97.1% and 96.0%, 41.2% and 41.1%.
+//     drops were caught, with this 0.5% and 0.5%, 97.1% and 96.0%, 41.2% and 41.1% (all
+//     while the memory held the window's runs too). With the memory of the older runs
+//     alone, as now: bimodal configs 0.01% and 0.01% (steady 0.01% and 0.02%); standard
+//     suites 0.4% and 0.4%, 96.4% and 95.2%, 38.9% and 39.2%.
 //   - else the robust pool, at longPriorDF.
 //
-// The remembered noise holds the current window's runs too (cmd learns the memory from the
-// older runs and the window's), so that window counts twice, about a third of those degrees
-// of freedom; the evaluation measures the gate as it is built, with that.
+// The remembered noise is the older runs' alone (NoisyMemory leaves out the runs the window
+// holds), an independent prior: the window's runs count once, as the data the moderated t
+// adds to it.
 func (f *mixFit) longModelOf(base []Point) (m noiseModel, remembered bool) {
 	if mem := f.memory; mem != nil && mem.NoisyPct > 0 {
 		key := base[0].Key
@@ -534,7 +540,8 @@ func (f *mixFit) longModel() noiseModel {
 }
 
 // shareOf returns the prior probability that the config of these points is noisy: what the
-// store's history remembers of it, else the fitted share.
+// store's older runs showed of it (NoisyMemory, which leaves the window's runs out, so that
+// the window's evidence, weighed by the hypotheses, counts once), else the fitted share.
 func (f *mixFit) shareOf(base []Point) float64 {
 	if f.memory == nil {
 		return f.share
@@ -551,7 +558,7 @@ func (f *mixFit) shareOf(base []Point) float64 {
 // likelihood ratio in the hundreds. At 1 in 100, a steady config remembered as such kept
 // enough noisy weight for one slow run in a 3-run window to hide a 10% drop (evaluation,
 // short+contaminated+memory, seed 1: 92.8% of 10% drops caught, against 95.1% at 1 in 500,
-// for 0.5% and 0.6% of clean suites failing).
+// for 0.5% and 0.6% of clean suites failing, while the memory held the window's runs too).
 const memoryDoubt = 0.002
 
 func (f *mixFit) usable(base []Point, opts Options) bool {

@@ -260,7 +260,7 @@ func TestNoisyMemoryWindows(t *testing.T) {
 			*v = 100 * math.Exp(0.025*rng.NormFloat64()) // a noisy config
 		}
 	}
-	mem := NoisyMemory(runs, DefaultOptions)
+	mem := NoisyMemory(runs, nil, DefaultOptions)
 	if mem == nil {
 		t.Fatal("no memory")
 	}
@@ -274,7 +274,7 @@ func TestNoisyMemoryWindows(t *testing.T) {
 		t.Errorf("steady config remembered noisy with probability %.3f", p)
 	}
 	// Runs seen in several versions of the store count once.
-	if twice := NoisyMemory(append(append([]bench.Run(nil), runs...), runs[:40]...), DefaultOptions); fmt.Sprint(twice) != fmt.Sprint(mem) {
+	if twice := NoisyMemory(append(append([]bench.Run(nil), runs...), runs[:40]...), nil, DefaultOptions); fmt.Sprint(twice) != fmt.Sprint(mem) {
 		t.Errorf("memory of the runs with 40 of them repeated differs:\n%v\nwant\n%v", twice, mem)
 	}
 	// Each config's own noise, as its windows' pooled variance with the two slow runs left

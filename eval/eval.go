@@ -271,7 +271,7 @@ func scenarioSuite(s Setup, sc Scenario, rng *rand.Rand) (*Suite, []bench.Run, *
 	for r := 0; r < sc.MemoryRuns; r++ {
 		older = append(older, suite.Run(rng, fmt.Sprintf("older-%02d", r+1), nil, true, nil)...)
 	}
-	return suite, base, check.NoisyMemory(append(older, base...), s.Check)
+	return suite, base, check.NoisyMemory(older, base, s.Check)
 }
 
 // unchanged returns the slow factors (Suite.Run) of n configs that keep their level.

@@ -233,7 +233,7 @@ func recordMemory(ctx context.Context, s *Streams, dir string, runs []bench.Run,
 		older, remark := history.Older(ctx, dir, "", runs)
 		history.Done(ctx) // the last learning: the versions need not be held while it runs
 		if used, ok := remark.(check.MemoryUsed); ok && len(older) > 0 {
-			if mem := check.NoisyMemory(append(older, runs...), opts); mem != nil {
+			if mem := check.NoisyMemory(older, runs, opts); mem != nil {
 				// The record is for the store as checks read it back from the file.
 				var stored []bench.Run
 				if stored, err = baseline.AsStored(runs); err == nil {

@@ -206,10 +206,10 @@ var memoryHelp = fmt.Sprintf("also learn each config's noise class from the base
 
 // learnMemory returns what the store's history shows of the configs' noise classes
 // (check.NoisyMemory) for the store of runs current, read from the directory read: as the
-// baseline update recorded it there (history.RecordedMemory), else learned from current
-// together with the older runs of the store in dir: those of its recent commits (at commit,
-// the one --baseline-ref resolved to, else HEAD), when fromGit, and those of its versions at
-// refs. The remark says what the memory
+// baseline update recorded it there (history.RecordedMemory), else learned from the runs of
+// the store in dir that current does not hold (so that the check counts current's once):
+// those of its recent commits (at commit, the one --baseline-ref resolved to, else HEAD),
+// when fromGit, and those of its versions at refs. The remark says what the memory
 // learned from, or why the git history could not give it one. Its errors carry their exit
 // code: a bad --memory-ref is an input error, a cancelled check an internal one.
 func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, []check.Remark, error) {
@@ -248,7 +248,7 @@ func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, re
 		// older than the commits read, in the order of their dates.
 		slices.SortStableFunc(older, func(a, b bench.Run) int { return cmp.Compare(a.Date, b.Date) })
 	}
-	return check.NoisyMemory(append(older, current...), opts), remarks, nil
+	return check.NoisyMemory(older, current, opts), remarks, nil
 }
 
 // storeAt returns the runs of the baseline directory dir as committed at git ref.
