@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/perfgate/perfgate/baseline"
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/history"
@@ -233,6 +234,19 @@ func HistorySkipped(h *history.History) string {
 		s += " The history goes on from the other versions, which hold every night of those left out."
 	}
 	return s
+}
+
+// FailOnSkipped says why perfgate history --fail-on refuses to vouch for the newest recent
+// batches: the damaged older version d, left out of the history, may have held a night that
+// no version read holds, and only newer batches are newer than it, so that night could be one
+// of the newest recent.
+func FailOnSkipped(d baseline.DamagedVersion, newer, recent int) string {
+	hint := "To see the history, run without --fail-on"
+	if newer > 0 {
+		hint = fmt.Sprintf("To gate on the %d batch(es) after it, pass --recent %d; to see the history, run without --fail-on", newer, newer)
+	}
+	return fmt.Sprintf("%s.\nThat older version of the store cannot be read and may have held a night that no other version holds: only %d batch(es) are newer than it, so that night could be one of the newest %d that --fail-on looks at, and a change for the worse in it would pass unseen. %s. --fail-on gates the newest %d again once %d batch(es) newer than the damaged version are recorded",
+		d, newer, recent, hint, recent, recent)
 }
 
 // correctionWords names each correction in the method paragraph.
