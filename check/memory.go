@@ -246,9 +246,12 @@ type MemoryUnavailable struct {
 
 // MemoryRecordIgnored: the baseline holds a recorded memory (memory.json) that this command
 // did not use, because it was learned for OtherRuns than the store's, with other options
-// (OtherOptions), or cannot be read (neither).
+// (OtherOptions), was recorded by an older perfgate in a form this one does not use
+// (OlderSchema: the next update records it anew), or cannot be read (none of them: a merge
+// conflict in it, or a newer perfgate's).
 type MemoryRecordIgnored struct {
 	OtherRuns, OtherOptions bool
+	OlderSchema             bool
 }
 
 func (MemoryUsed) RemarkKind() string          { return "memory-used" }

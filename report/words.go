@@ -196,6 +196,8 @@ func RemarkText(m check.Remark) string {
 			why = "was learned for other runs (the store changed since it was recorded)"
 		case m.OtherOptions:
 			why = "was learned with other options (--min-history, speed_metrics)"
+		case m.OlderSchema:
+			return "The baseline's memory.json was recorded by an older perfgate, so it was not used; the next nightly update (perfgate baseline update) records it anew."
 		}
 		return "The baseline's memory.json " + why + ", so it was not used."
 	case check.SkippedInputs:
