@@ -208,7 +208,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, o.window)
 	}
 	fmt.Fprintf(s.Out, "; %d run(s) stored.\n", n)
-	if w := report.RunIDReused(st); w != "" {
+	if w := report.RunIDReused(st.Replaced, st.ReplacedEarlier); w != "" {
 		fmt.Fprintf(s.ErrOut, "perfgate: warning: %s\n", w)
 	}
 	if o.failOnRegression && rep.Verdict == check.Fail {

@@ -255,7 +255,7 @@ func failOnSkipped(skipped []baseline.DamagedVersion, revs []baseline.Revision, 
 		if !d.Lost || newer >= recent {
 			continue
 		}
-		return fmt.Errorf("--fail-on: %s", report.FailOnSkipped(d, newer, recent))
+		return fmt.Errorf("--fail-on: %s", report.FailOnSkipped(d.String(), newer, recent))
 	}
 	return nil
 }
