@@ -224,31 +224,45 @@ func windows(xs []Point, size int) [][]Point {
 // memory was read as the nightly update recorded it rather than learned by this command.
 // Skipped names the Damaged older versions of the store that were left out, each as
 // file@commit:line and what is wrong, joined by "; " (a string, so that remarks compare).
+// RefRuns more older runs came from the store's versions at the git refs Refs (--memory-ref,
+// joined by ", "); EmptyRefs names the refs whose versions held no run that the window or
+// the other versions read did not, so that the memory learned nothing from them.
 type MemoryUsed struct {
 	Runs, Commits int
 	Recorded      bool
 	Damaged       int
 	Skipped       string
+	RefRuns       int
+	Refs          string
+	EmptyRefs     string
 }
 
 // MemoryUnavailable: the store's git history could not give the check its memory, and the
 // noise classes were learned from the current window alone: the clone is Shallow (it holds
 // no older version of the store), reading the history failed with Err, or the older versions
 // that held older runs were damaged and left out (Skipped, as in MemoryUsed; AllSkipped when
-// no older version could be read at all).
+// no older version could be read at all). FromRefs: the history gave nothing, but the
+// store's versions at the --memory-ref refs did (a MemoryUsed says what). EmptyRefs names
+// the --memory-ref refs whose versions held no run that the window or the other versions
+// read did not (as in MemoryUsed); with no other reason, it is why the window decided alone.
 type MemoryUnavailable struct {
 	Shallow    bool
 	Err        string
 	Damaged    int
 	Skipped    string
 	AllSkipped bool
+	FromRefs   bool
+	EmptyRefs  string
 }
 
 // MemoryRecordIgnored: the baseline holds a recorded memory (memory.json) that this command
 // did not use, because it was learned for OtherRuns than the store's, with other options
-// (OtherOptions), or cannot be read (neither).
+// (OtherOptions), was recorded by an older perfgate in a form this one does not use
+// (OlderSchema: the next update records it anew), or cannot be read (none of them: a merge
+// conflict in it, or a newer perfgate's).
 type MemoryRecordIgnored struct {
 	OtherRuns, OtherOptions bool
+	OlderSchema             bool
 }
 
 func (MemoryUsed) RemarkKind() string          { return "memory-used" }

@@ -116,8 +116,8 @@ func RecordMemory(dir string, runs []bench.Run, mem *check.Memory, older, commit
 // when there is none for this store and these options: no file, a file for other runs (a
 // store changed since, by hand or by a merge), one learned with other options (a check's
 // --min-history or config file that the nightly update did not have), or one that cannot be
-// read (a merge conflict in it, a newer schema); the caller then learns the memory from the
-// history itself. When there is a file it does not use, the remark is a
+// read (a merge conflict in it, a newer schema), or one of an older schema; the caller then
+// learns the memory from the history itself. When there is a file it does not use, the remark is a
 // check.MemoryRecordIgnored saying why.
 func RecordedMemory(dir string, runs []bench.Run, opts check.Options) (mem *check.Memory, remark check.Remark, ok bool) {
 	data, err := os.ReadFile(filepath.Join(dir, MemoryFile))
@@ -125,7 +125,11 @@ func RecordedMemory(dir string, runs []bench.Run, opts check.Options) (mem *chec
 		return nil, nil, false
 	}
 	var rec memoryRecord
-	if err := json.Unmarshal(data, &rec); err != nil || rec.Schema != memorySchema || rec.Memory == nil {
+	err = json.Unmarshal(data, &rec)
+	if err == nil && rec.Schema >= 1 && rec.Schema < memorySchema { // an older perfgate's: the next update records it anew
+		return nil, check.MemoryRecordIgnored{OlderSchema: true}, false
+	}
+	if err != nil || rec.Schema != memorySchema || rec.Memory == nil {
 		return nil, check.MemoryRecordIgnored{}, false
 	}
 	otherRuns, otherOpts := rec.Store != storeDigest(runs), !rec.Learned.equal(learnedWithOf(opts))

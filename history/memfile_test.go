@@ -1,6 +1,7 @@
 package history
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -133,6 +134,46 @@ func TestRecordIgnoredSays(t *testing.T) {
 	}
 	if _, remark, ok := RecordedMemory(dir, runs, check.DefaultOptions); ok || remark != (check.MemoryRecordIgnored{}) {
 		t.Errorf("conflicted record: used %v, remark %+v", ok, remark)
+	}
+}
+
+// TestRecordOfOtherSchema: a record of an older schema (learned with the window's runs too)
+// is not used, and its remark says it is an older perfgate's; one of a newer schema cannot be
+// read, as a conflicted one cannot.
+func TestRecordOfOtherSchema(t *testing.T) {
+	runs := []bench.Run{{Config: bench.Config{"tp": "1"}, Outcome: bench.OK, Batch: "nightly-1"}}
+	dir := t.TempDir()
+	if err := RecordMemory(dir, runs, &check.Memory{Noisy: map[string]float64{}}, 1, 1, check.DefaultOptions); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, MemoryFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		schema int
+		want   check.Remark
+	}{
+		{1, check.MemoryRecordIgnored{OlderSchema: true}},
+		{memorySchema + 1, check.MemoryRecordIgnored{}},
+		{0, check.MemoryRecordIgnored{}}, // no schema: not a record perfgate wrote
+	} {
+		var rec map[string]any
+		if err := json.Unmarshal(data, &rec); err != nil {
+			t.Fatal(err)
+		}
+		rec["schema"] = tt.schema
+		other, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, other, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, remark, ok := RecordedMemory(dir, runs, check.DefaultOptions); ok || remark != tt.want {
+			t.Errorf("schema %d: used %v, remark %+v, want %+v", tt.schema, ok, remark, tt.want)
+		}
 	}
 }
 

@@ -169,23 +169,36 @@ func RemarkText(m check.Remark) string {
 	case check.LoggedFormula:
 		return fmt.Sprintf("The logged TFLOPS/GPU of %d new run(s) match the %s FLOPs formula (from their time per iteration and model shape).", m.Runs, m.Formula)
 	case check.MemoryUsed:
-		how := ""
+		if m.Refs != "" && m.Runs == 0 && m.Commits == 0 {
+			return fmt.Sprintf("Noise classes were also learned from %d older run(s) of the baseline as committed at %s (--memory-ref): a config its longer history showed noisy stays noisy (without --memory-ref: this window only).%s", m.RefRuns, m.Refs, emptyRefs(m.EmptyRefs))
+		}
+		how, off := "", "--memory=false"
 		if m.Recorded {
 			how = ", as the baseline update recorded them in memory.json"
 		}
-		return fmt.Sprintf("Noise classes were also learned from %d older run(s) in the last %d commit(s) of the baseline's git history%s: a config its longer history showed noisy stays noisy (--memory=false: this window only).%s", m.Runs, m.Commits, how, skippedVersions(m.Damaged, m.Skipped, "the memory"))
+		if m.Refs != "" {
+			how = fmt.Sprintf(" and %d at %s (--memory-ref)", m.RefRuns, m.Refs)
+			off = "--memory=false without --memory-ref"
+		}
+		return fmt.Sprintf("Noise classes were also learned from %d older run(s) in the last %d commit(s) of the baseline's git history%s: a config its longer history showed noisy stays noisy (%s: this window only).%s%s", m.Runs, m.Commits, how, off, skippedVersions(m.Damaged, m.Skipped, "the memory"), emptyRefs(m.EmptyRefs))
 	case check.MemoryUnavailable:
-		if m.Damaged > 0 {
+		lead := "Noise classes were learned from this window only"
+		if m.FromRefs {
+			lead = "Noise classes were learned from this window and --memory-ref only"
+		}
+		switch {
+		case m.Damaged > 0:
 			why := "the older versions of the baseline in git that held older runs could not be read"
 			if m.AllSkipped {
 				why = "no older version of the baseline in git could be read"
 			}
-			return fmt.Sprintf("Noise classes were learned from this window only: %s.%s", why, skippedVersions(m.Damaged, m.Skipped, "the memory"))
+			return fmt.Sprintf("%s: %s.%s%s", lead, why, skippedVersions(m.Damaged, m.Skipped, "the memory"), emptyRefs(m.EmptyRefs))
+		case m.Shallow:
+			return lead + ": the clone is shallow, holds no older version of the baseline, and the baseline has no memory.json recorded for these runs. Commit the memory.json that perfgate baseline update records with the store (the nightly job's git add of the baseline directory does), or check out with fetch-depth: 0, so that the gate remembers which configs are noisy." + emptyRefs(m.EmptyRefs)
+		case m.Err == "" && m.EmptyRefs != "":
+			return fmt.Sprintf("%s: %s.", lead, emptyRefsWhy(m.EmptyRefs))
 		}
-		if m.Shallow {
-			return "Noise classes were learned from this window only: the clone is shallow, holds no older version of the baseline, and the baseline has no memory.json recorded for these runs. Commit the memory.json that perfgate baseline update records with the store (the nightly job's git add of the baseline directory does), or check out with fetch-depth: 0, so that the gate remembers which configs are noisy."
-		}
-		return fmt.Sprintf("Noise classes were learned from this window only: the baseline's git history could not be read (%s).", m.Err)
+		return fmt.Sprintf("%s: the baseline's git history could not be read (%s).%s", lead, m.Err, emptyRefs(m.EmptyRefs))
 	case check.MemoryRecordIgnored:
 		why := "cannot be read (a merge conflict in it, or a newer perfgate wrote it)"
 		switch {
@@ -195,6 +208,8 @@ func RemarkText(m check.Remark) string {
 			why = "was learned for other runs (the store changed since it was recorded)"
 		case m.OtherOptions:
 			why = "was learned with other options (--min-history, speed_metrics)"
+		case m.OlderSchema:
+			return "The baseline's memory.json was recorded by an older perfgate, so it was not used; the next nightly update (perfgate baseline update) records it anew."
 		}
 		return "The baseline's memory.json " + why + ", so it was not used."
 	case check.SkippedInputs:
@@ -205,6 +220,22 @@ func RemarkText(m check.Remark) string {
 		return fmt.Sprintf("%d input file(s) skipped, not results: %s.", len(m.Files), strings.Join(parts, ", "))
 	}
 	return m.RemarkKind()
+}
+
+// emptyRefsWhy says that the baseline's versions at the --memory-ref refs (joined by ", ")
+// gave the memory nothing.
+func emptyRefsWhy(refs string) string {
+	return fmt.Sprintf("the baseline as committed at %s (--memory-ref) holds no run that this window or the other versions read do not hold, so the memory learned nothing from it", refs)
+}
+
+// emptyRefs is emptyRefsWhy as a sentence of its own, after a remark's other words, or ""
+// when every --memory-ref gave the memory runs (or there was none).
+func emptyRefs(refs string) string {
+	if refs == "" {
+		return ""
+	}
+	w := emptyRefsWhy(refs)
+	return " T" + w[1:] + "."
 }
 
 // skippedVersions says which damaged older versions of the store were left out of what
@@ -233,6 +264,19 @@ func HistorySkipped(h *history.History) string {
 		s += " The history goes on from the other versions, which hold every night of those left out."
 	}
 	return s
+}
+
+// FailOnSkipped says why perfgate history --fail-on refuses to vouch for the newest recent
+// batches: the damaged older version (as baseline.DamagedVersion names it), left out of the
+// history, may have held a night that no version read holds, and only newer batches are
+// newer than it, so that night could be one of the newest recent.
+func FailOnSkipped(version string, newer, recent int) string {
+	hint := "To see the history, run without --fail-on"
+	if newer > 0 {
+		hint = fmt.Sprintf("To gate on the %d batch(es) after it, pass --recent %d; to see the history, run without --fail-on", newer, newer)
+	}
+	return fmt.Sprintf("%s.\nThat older version of the store cannot be read and may have held a night that no other version holds: only %d batch(es) are newer than it, so that night could be one of the newest %d that --fail-on looks at, and a change for the worse in it would pass unseen. %s. --fail-on gates the newest %d again once %d batch(es) newer than the damaged version are recorded",
+		version, newer, recent, hint, recent, recent)
 }
 
 // correctionWords names each correction in the method paragraph.

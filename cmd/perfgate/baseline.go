@@ -208,9 +208,8 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, o.window)
 	}
 	fmt.Fprintf(s.Out, "; %d run(s) stored.\n", n)
-	if st.ReplacedEarlier > 0 {
-		fmt.Fprintf(s.ErrOut, "perfgate: warning: run id %s replaced %d run(s) recorded on an earlier day: a run id names one night's runs (a re-run replaces them), so one reused every night keeps a single run per config and the gate falls back to its fixed tolerance; give each night its own, e.g. --run-id nightly-$GITHUB_RUN_ID\n",
-			strings.Join(st.Replaced, ", "), st.ReplacedEarlier)
+	if w := report.RunIDReused(st.Replaced, st.ReplacedEarlier); w != "" {
+		fmt.Fprintf(s.ErrOut, "perfgate: warning: %s\n", w)
 	}
 	if o.failOnRegression && rep.Verdict == check.Fail {
 		fmt.Fprintln(s.ErrOut, "perfgate: the incoming runs regressed against the baseline (--fail-on-regression)")

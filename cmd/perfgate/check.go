@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -209,8 +210,9 @@ var memoryHelp = fmt.Sprintf("also learn each config's noise class from the base
 // baseline update recorded it there (history.RecordedMemory), else learned from the runs of
 // the store in dir that current does not hold (so that the check counts current's once):
 // those of its recent commits (at commit, the one --baseline-ref resolved to, else HEAD),
-// when fromGit, and those of its versions at refs. The remark says what the memory
-// learned from, or why the git history could not give it one. Its errors carry their exit
+// when fromGit, and those of its versions at refs. The remarks say what the memory
+// learned from, or why the git history could not give it one, and name a ref that gave it
+// nothing (refsRemarks). Its errors carry their exit
 // code: a bad --memory-ref is an input error, a cancelled check an internal one.
 func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, []check.Remark, error) {
 	var remarks []check.Remark
@@ -224,22 +226,54 @@ func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, re
 		}
 	}
 	var older []bench.Run
+	var histRemark check.Remark
 	if fromGit {
-		var remark check.Remark
-		if older, remark = history.Older(ctx, dir, commit, current); remark != nil {
-			remarks = append(remarks, remark)
-		}
+		older, histRemark = history.Older(ctx, dir, commit, current)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, internalError(err) // not "the history could not be read"
 	}
+	// What each ref adds: its runs that neither the window nor the versions read before it
+	// hold (check.NoisyMemory learns from those alone). A ref that adds none is named: the
+	// user asked for a memory from it, and it gave none.
+	held, seen := map[string]bool{}, map[string]bool{}
+	for _, r := range current {
+		held[r.ConfigKey()+"\x00"+r.Batch] = true
+	}
+	adds := func(r *bench.Run) bool {
+		key := r.ConfigKey() + "\x00" + r.Batch
+		id := key + "\x00" + r.Date + "\x00" + r.Commit
+		if held[key] || seen[id] {
+			return false
+		}
+		seen[id] = true
+		return true
+	}
+	for i := range older {
+		adds(&older[i])
+	}
+	var used, empty []string
+	refRuns := 0
 	for _, ref := range refs {
 		old, err := storeAt(ctx, dir, ref)
 		if err != nil {
 			return nil, nil, inputError(fmt.Errorf("--memory-ref: %w", err))
 		}
+		n := 0
+		for i := range old {
+			if adds(&old[i]) {
+				n++
+			}
+		}
+		if n == 0 {
+			empty = append(empty, ref)
+		} else {
+			used = append(used, ref)
+		}
+		refRuns += n
 		older = append(older, old...)
 	}
+	remarks = append(remarks, refsRemarks(histRemark, used, empty, refRuns)...)
 	if len(older) == 0 {
 		return nil, remarks, nil
 	}
@@ -249,6 +283,35 @@ func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, re
 		slices.SortStableFunc(older, func(a, b bench.Run) int { return cmp.Compare(a.Date, b.Date) })
 	}
 	return check.NoisyMemory(older, current, opts), remarks, nil
+}
+
+// refsRemarks returns the remark of the memory's history (history.Older's, which may be
+// nil) with what the --memory-ref refs gave: refRuns older runs from those used, none from
+// those empty. With no refs it is the history's remark alone. When the history could not
+// give the memory and the refs did, a MemoryUsed of the refs' own follows its remark.
+func refsRemarks(hist check.Remark, used, empty []string, refRuns int) []check.Remark {
+	if len(used) == 0 && len(empty) == 0 {
+		if hist == nil {
+			return nil
+		}
+		return []check.Remark{hist}
+	}
+	refs, emptyRefs := strings.Join(used, ", "), strings.Join(empty, ", ")
+	switch h := hist.(type) {
+	case check.MemoryUsed:
+		h.RefRuns, h.Refs, h.EmptyRefs = refRuns, refs, emptyRefs
+		return []check.Remark{h}
+	case check.MemoryUnavailable:
+		h.FromRefs, h.EmptyRefs = refRuns > 0, emptyRefs
+		if refRuns > 0 {
+			return []check.Remark{h, check.MemoryUsed{RefRuns: refRuns, Refs: refs}}
+		}
+		return []check.Remark{h}
+	}
+	if refRuns > 0 {
+		return []check.Remark{check.MemoryUsed{RefRuns: refRuns, Refs: refs, EmptyRefs: emptyRefs}}
+	}
+	return []check.Remark{check.MemoryUnavailable{EmptyRefs: emptyRefs}}
 }
 
 // storeAt returns the runs of the baseline directory dir as committed at git ref.

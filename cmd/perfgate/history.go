@@ -255,12 +255,7 @@ func failOnSkipped(skipped []baseline.DamagedVersion, revs []baseline.Revision, 
 		if !d.Lost || newer >= recent {
 			continue
 		}
-		hint := "To see the history, run without --fail-on"
-		if newer > 0 {
-			hint = fmt.Sprintf("To gate on the %d batch(es) after it, pass --recent %d; to see the history, run without --fail-on", newer, newer)
-		}
-		return fmt.Errorf("--fail-on: %s.\nThat older version of the store cannot be read and may have held a night that no other version holds: only %d batch(es) are newer than it, so that night could be one of the newest %d that --fail-on looks at, and a change for the worse in it would pass unseen. %s. --fail-on gates the newest %d again once %d batch(es) newer than the damaged version are recorded",
-			d, newer, recent, hint, recent, recent)
+		return fmt.Errorf("--fail-on: %s", report.FailOnSkipped(d.String(), newer, recent))
 	}
 	return nil
 }
