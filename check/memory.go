@@ -78,7 +78,7 @@ func NoisyMemory(older, window []bench.Run, opts Options) *Memory {
 	var keys []string
 	for _, k := range order {
 		xs := bs[k].logPoints(mi.name)
-		if len(xs) < max(opts.MinHistoryRuns, 2) {
+		if len(xs) < MemoryRuns(opts) {
 			continue
 		}
 		for _, w := range windows(xs, memoryWindow) {
@@ -128,6 +128,10 @@ func NoisyMemory(older, window []bench.Run, opts Options) *Memory {
 	}
 	return mem
 }
+
+// MemoryRuns is how many older runs of a config, beyond the window, NoisyMemory needs to
+// remember its class and noise.
+func MemoryRuns(opts Options) int { return max(opts.MinHistoryRuns, 2) }
 
 // ownNoise returns the run-to-run variance of one config over its windows ws (signed logs, so
 // that slow runs lie low) and the degrees of freedom it rests on, without its slow runs: in
@@ -245,6 +249,8 @@ type MemoryUsed struct {
 // store's versions at the --memory-ref refs did (a MemoryUsed says what). EmptyRefs names
 // the --memory-ref refs whose versions held no run that the window or the other versions
 // read did not (as in MemoryUsed); with no other reason, it is why the window decided alone.
+// TooFew: the history (and the refs) held OlderRuns older runs, but no config had the NeedRuns
+// of them beyond the window that a memory needs (NoisyMemory), so it learned nothing.
 type MemoryUnavailable struct {
 	Shallow    bool
 	Err        string
@@ -253,6 +259,9 @@ type MemoryUnavailable struct {
 	AllSkipped bool
 	FromRefs   bool
 	EmptyRefs  string
+	TooFew     bool
+	OlderRuns  int
+	NeedRuns   int
 }
 
 // MemoryRecordIgnored: the baseline holds a recorded memory (memory.json) that this command

@@ -187,6 +187,8 @@ func RemarkText(m check.Remark) string {
 			lead = "Noise classes were learned from this window and --memory-ref only"
 		}
 		switch {
+		case m.TooFew:
+			return fmt.Sprintf("%s: the %d older run(s) of the baseline's git history hold too few runs of any one config beyond this window to remember its noise (a memory needs %d of a config).%s%s", lead, m.OlderRuns, m.NeedRuns, skippedVersions(m.Damaged, m.Skipped, "the memory"), emptyRefs(m.EmptyRefs))
 		case m.Damaged > 0:
 			why := "the older versions of the baseline in git that held older runs could not be read"
 			if m.AllSkipped {

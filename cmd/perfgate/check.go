@@ -282,7 +282,32 @@ func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, re
 		// older than the commits read, in the order of their dates.
 		slices.SortStableFunc(older, func(a, b bench.Run) int { return cmp.Compare(a.Date, b.Date) })
 	}
-	return check.NoisyMemory(older, current, opts), remarks, nil
+	mem := check.NoisyMemory(older, current, opts)
+	if mem == nil {
+		remarks = learnedNothing(remarks, check.MemoryRuns(opts))
+	}
+	return mem, remarks, nil
+}
+
+// learnedNothing turns the remarks that say what the memory learned from into one that says
+// it learned nothing: the older runs were too few for any config (check.NoisyMemory gave no
+// memory), and a note that classes were learned from them would claim a memory the check did
+// not have.
+func learnedNothing(remarks []check.Remark, need int) []check.Remark {
+	out := remarks[:0:0]
+	for _, r := range remarks {
+		switch m := r.(type) {
+		case check.MemoryUsed:
+			out = append(out, check.MemoryUnavailable{TooFew: true, OlderRuns: m.Runs + m.RefRuns, NeedRuns: need,
+				Damaged: m.Damaged, Skipped: m.Skipped, EmptyRefs: m.EmptyRefs})
+		case check.MemoryUnavailable:
+			m.FromRefs = false // the refs' runs, which it speaks of, gave nothing either
+			out = append(out, m)
+		default:
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // refsRemarks returns the remark of the memory's history (history.Older's, which may be
