@@ -98,6 +98,15 @@ func Describe(runs []bench.Run, opts Options) *Description {
 			}
 		}
 	}
+	if len(metrics) == 0 {
+		// A store of failed runs only (a seeding sweep that ran out of memory throughout)
+		// holds no metric to list its configs under: each has a row without one, with its
+		// failed runs and last outcome.
+		for _, k := range order {
+			s := bs[k]
+			d.Series = append(d.Series, SeriesSummary{Config: s.cfg, Failed: s.failed, Last: string(s.last)})
+		}
+	}
 	d.Sweep = sweep(bs, nil, order, metrics) // order is sorted
 	return d
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -346,54 +345,10 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 	for _, r := range remarks {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", report.RemarkText(r))
 	}
-	if err := format.Describe(s.Out, describe(store.Runs, opts), report.Options{Source: store.Path()}); err != nil {
+	if err := format.Describe(s.Out, check.Describe(store.Runs, opts), report.Options{Source: store.Path()}); err != nil {
 		return internalError(err)
 	}
 	return nil
-}
-
-// describe is check.Describe, with a row for each config of a store that holds no metric at
-// all. check.Describe lists the configs per metric, so a store of failed runs only (a seeding
-// sweep that ran out of memory throughout) would show none of them: here each has a row with
-// no metric (Metric ""), its failed runs and its last outcome, in the order of their keys.
-func describe(runs []bench.Run, opts check.Options) *check.Description {
-	d := check.Describe(runs, opts)
-	if len(d.Series) > 0 || len(d.Pooled) > 0 {
-		return d
-	}
-	var keys []string
-	at := map[string]int{}
-	for i := range runs {
-		r := &runs[i]
-		k := r.ConfigKey()
-		j, ok := at[k]
-		if !ok {
-			j = len(d.Series)
-			at[k] = j
-			keys = append(keys, k)
-			d.Series = append(d.Series, check.SeriesSummary{Config: r.Config})
-		}
-		e := &d.Series[j]
-		if r.Outcome != bench.OK {
-			e.Failed++
-		}
-		e.Last = string(r.Outcome)
-	}
-	sort.Sort(byKeys{keys, d.Series})
-	return d
-}
-
-// byKeys sorts series by their configs' keys.
-type byKeys struct {
-	keys   []string
-	series []check.SeriesSummary
-}
-
-func (b byKeys) Len() int           { return len(b.keys) }
-func (b byKeys) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
-func (b byKeys) Swap(i, j int) {
-	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
-	b.series[i], b.series[j] = b.series[j], b.series[i]
 }
 
 // mergeOptions are the inputs of "perfgate baseline merge".
