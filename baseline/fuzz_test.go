@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,10 +64,22 @@ type stored struct {
 	Metrics                                         []bench.Metric
 }
 
+// comparable returns what a round trip must keep of runs. A run's value is stored to 10
+// significant digits (Write), so the parsed runs are compared
+// at that precision: a hand-written 155.77777772 is rewritten as 155.7777777, and from then on
+// stays as it is (the second write is byte-identical).
 func comparable(runs []bench.Run) []stored {
 	out := make([]stored, len(runs))
 	for i, r := range runs {
-		out[i] = stored{Key: r.Config.Key(), Outcome: string(r.Outcome), Reason: r.Reason, Batch: r.Batch, Date: r.Date, Commit: r.Commit, File: r.File, Metrics: r.Metrics}
+		ms := make([]bench.Metric, len(r.Metrics))
+		for j, m := range r.Metrics {
+			m.Values = slices.Clone(m.Values)
+			for k, v := range m.Values {
+				m.Values[k], _ = strconv.ParseFloat(strconv.FormatFloat(v, 'g', 10, 64), 64)
+			}
+			ms[j] = m
+		}
+		out[i] = stored{Key: r.Config.Key(), Outcome: string(r.Outcome), Reason: r.Reason, Batch: r.Batch, Date: r.Date, Commit: r.Commit, File: r.File, Metrics: ms}
 	}
 	return out
 }
