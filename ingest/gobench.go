@@ -32,6 +32,9 @@ func sniffGoBench(file string, head []byte) bool {
 	for len(head) > 0 {
 		line, rest, _ := bytes.Cut(head, []byte("\n"))
 		head = rest
+		if bytes.HasPrefix(line, []byte(gobench.FailPrefix+"oom Benchmark")) || bytes.HasPrefix(line, []byte(gobench.FailPrefix+"error Benchmark")) {
+			return true // perfgate convert's output of runs that all failed
+		}
 		if bytes.HasPrefix(line, []byte("Benchmark")) && len(line) > 9 {
 			f := bytes.Fields(line)
 			if len(f) >= 4 {
@@ -63,7 +66,25 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	)
 	var lastE *gobench.Entry // the last line's entry and run: a config's lines come together
 	var lastA *acc
-	units, err := gobench.Read(file, r, func(res *gobench.Result) error {
+	// Failed runs, as perfgate convert writes them ("# perfgate fail OUTCOME NAME
+	// reason=…"): each is a run of its own. Left out, a converted PR's new OOM would read as a
+	// config missing from the results, which passes.
+	var failed []bench.Run
+	onFailure := func(line int, text string) error {
+		o, name, reason, err := gobench.ParseFailure(text)
+		if err != nil {
+			return bench.Errorf(file, line, "%v", err)
+		}
+		e := in.Name(name)
+		if e.Err != nil {
+			return bench.Errorf(file, line, "failure line: %v", e.Err)
+		}
+		failed = append(failed, bench.Run{Config: e.Config, Key: e.Key, Outcome: o, Reason: reason,
+			Source: file + ":" + strconv.Itoa(line)})
+		lastE, lastA = nil, nil // in.Name may have reset the interner's cache of entries
+		return nil
+	}
+	units, err := gobench.ReadFailures(file, r, func(res *gobench.Result) error {
 		e := in.Of(res)
 		a := lastA
 		if e != lastE {
@@ -121,11 +142,11 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			hint = max(hint, min(len(m.Values), 1<<12))
 		}
 		return nil
-	})
+	}, onFailure)
 	if err != nil {
 		return nil, err
 	}
-	runs := make([]bench.Run, 0, len(order))
+	runs := make([]bench.Run, 0, len(order)+len(failed))
 	for _, a := range order {
 		run := a.run
 		for i := range run.Metrics {
@@ -139,7 +160,7 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		}
 		runs = append(runs, *run)
 	}
-	return runs, nil
+	return append(runs, failed...), nil
 }
 
 // goBenchBetter decides a unit's direction: explicit metadata, then perfgate's unit rules, then

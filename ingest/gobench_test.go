@@ -27,6 +27,54 @@ func TestGoBenchBadInput(t *testing.T) {
 	}
 }
 
+// TestGoBenchFailureLines reads the failed runs perfgate convert writes as '# perfgate fail'
+// lines: each is a failed run of its own, at any length and with CRLF line ends.
+func TestGoBenchFailureLines(t *testing.T) {
+	long := strings.Repeat("x", 100<<10)
+	in := "BenchmarkTrain/tp=8 1 5.7 s/iter\r\n" +
+		"# perfgate fail oom BenchmarkTrain/tp=4 reason=\"pr.txt:3: OOM in the time column\"\r\n" +
+		"# perfgate fail error BenchmarkTrain/tp=2 reason=\"" + long + "\"\n" +
+		"# perfgate fail oom BenchmarkTrain/tp=1\n" +
+		"BenchmarkTrain/tp=8 1 5.8 s/iter\n"
+	runs, err := readCore(GoBenchFormat, "g.txt", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct{ key, outcome, reason, source string }
+	var gots []got
+	for _, r := range runs {
+		gots = append(gots, got{r.ConfigKey(), string(r.Outcome), r.Reason, r.Source})
+	}
+	want := []got{
+		{"tp=8", "ok", "", "g.txt:1"},
+		{"tp=4", "oom", "pr.txt:3: OOM in the time column", "g.txt:2"},
+		{"tp=2", "error", long, "g.txt:3"},
+		{"tp=1", "oom", "", "g.txt:4"},
+	}
+	if diff := cmp.Diff(want, gots, cmp.AllowUnexported(got{})); diff != "" {
+		t.Errorf("runs (-want +got):\n%s", diff)
+	}
+	if n := len(runs[0].Metrics[0].Values); n != 2 {
+		t.Errorf("tp=8 has %d samples, want 2", n)
+	}
+
+	bad := []struct{ name, in, want string }{
+		{"outcome", "# perfgate fail crashed BenchmarkTrain/tp=4 reason=x\n", `g.txt:1: failure line: outcome "crashed" is not oom or error`},
+		{"ok", "# perfgate fail ok BenchmarkTrain/tp=4\n", `g.txt:1: failure line: outcome "ok" is not oom or error`},
+		{"no name", "BenchmarkTrain/tp=8 1 5.7 s/iter\n# perfgate fail oom\n", `g.txt:2: failure line: want`},
+		{"not a name", "# perfgate fail oom tp=4\n", `g.txt:1: failure line: "tp=4" is not a benchmark name`},
+		{"bad quote", "# perfgate fail oom BenchmarkTrain/tp=4 reason=\"x\n", `g.txt:1: failure line: reason: bad quoted value`},
+		{"other field", "# perfgate fail oom BenchmarkTrain/tp=4 why=x\n", `g.txt:1: failure line: want`},
+		{"key twice", "# perfgate fail oom BenchmarkTrain/tp=4/tp=8\n", `g.txt:1: failure line: config key "tp" appears twice`},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readCore(GoBenchFormat, "g.txt", tt.in)
+			wantSyntaxError(t, err, tt.want)
+		})
+	}
+}
+
 // TestGoBenchValidate checks the problems only Validate sees, through ReadPaths: unusable
 // values and metrics of unknown direction.
 func TestGoBenchValidate(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -61,7 +62,18 @@ type Result struct {
 // longer result, unit or configuration line is a *bench.SyntaxError naming it, not an I/O
 // error naming the line before.
 func Read(file string, r io.Reader, fn func(*Result) error) (benchfmt.UnitMetadataMap, error) {
-	guard := &lineGuard{r: bufio.NewReaderSize(r, maxLine), file: file}
+	return ReadFailures(file, r, fn, nil)
+}
+
+// FailPrefix starts a failed run's line, as perfgate's store and "perfgate convert" write it:
+// "# perfgate fail OUTCOME NAME reason=…". benchfmt reads it as a comment.
+const FailPrefix = "# perfgate fail "
+
+// ReadFailures is Read, and also calls failed, when it is not nil, with the line number and
+// text (without its end of line) of every failure line, at any length, before the result
+// lines that follow it. An error from failed stops the read and is returned as is.
+func ReadFailures(file string, r io.Reader, fn func(*Result) error, failed func(line int, text string) error) (benchfmt.UnitMetadataMap, error) {
+	guard := &lineGuard{r: bufio.NewReaderSize(r, maxLine), file: file, failed: failed}
 	br := benchfmt.NewReader(guard, file)
 	var res Result
 	for br.Scan() {
@@ -110,7 +122,9 @@ type lineGuard struct {
 	line    int    // lines read so far
 	pending []byte // the rest of the current line, not yet passed on
 	err     error  // the reader's error (io.EOF at its end), returned once pending is passed on
-	long    *bench.SyntaxError
+	long    error  // a line too long for benchfmt, or failed's error: the read ends with it
+	// failed, when set, is called with every failure line (FailPrefix).
+	failed func(line int, text string) error
 }
 
 func (g *lineGuard) Read(p []byte) (int, error) {
@@ -121,6 +135,18 @@ func (g *lineGuard) Read(p []byte) (int, error) {
 		line, err := g.r.ReadSlice('\n')
 		if len(line) > 0 {
 			g.line++
+		}
+		if g.failed != nil && bytes.HasPrefix(line, []byte(FailPrefix)) {
+			text := string(line)
+			for errors.Is(err, bufio.ErrBufferFull) { // a reason quoting a long log line
+				line, err = g.r.ReadSlice('\n')
+				text += string(line)
+			}
+			if ferr := g.failed(g.line, strings.TrimRight(text, "\r\n")); ferr != nil {
+				g.long, g.err = ferr, io.EOF
+				return 0, io.EOF
+			}
+			line = []byte{'\n'} // benchfmt would skip it as a comment
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if benchfmtReads(line) {
@@ -373,4 +399,46 @@ func (in *Interner) sameFileConfig(fc []benchfmt.Config) bool {
 		}
 	}
 	return true
+}
+
+// ParseFailure reads a failure line (FailPrefix OUTCOME NAME reason=…, as perfgate writes
+// it): its outcome, which is not OK, the benchmark name without "Benchmark", and the reason
+// (quoted, or one word).
+func ParseFailure(text string) (bench.Outcome, []byte, string, error) {
+	const want = "want '# perfgate fail OUTCOME NAME reason=\"…\"'"
+	rest, ok := strings.CutPrefix(text, FailPrefix)
+	f := strings.Fields(rest)
+	if !ok || len(f) < 2 {
+		return "", nil, "", errors.New("failure line: " + want)
+	}
+	o, ok := bench.ParseOutcome(f[0])
+	if !ok || o == bench.OK {
+		return "", nil, "", fmt.Errorf("failure line: outcome %q is not oom or error", f[0])
+	}
+	name, ok := strings.CutPrefix(f[1], "Benchmark")
+	if !ok || name == "" {
+		return "", nil, "", fmt.Errorf("failure line: %q is not a benchmark name", f[1])
+	}
+	rest = strings.TrimSpace(rest)
+	rest = strings.TrimSpace(strings.TrimPrefix(rest, f[0]))
+	rest = strings.TrimSpace(strings.TrimPrefix(rest, f[1]))
+	reason := ""
+	if rest != "" {
+		v, ok := strings.CutPrefix(rest, "reason=")
+		switch {
+		case !ok:
+			return "", nil, "", errors.New("failure line: " + want)
+		case strings.HasPrefix(v, `"`):
+			q, err := strconv.QuotedPrefix(v)
+			if err != nil || strings.TrimSpace(v[len(q):]) != "" {
+				return "", nil, "", errors.New("failure line: reason: bad quoted value")
+			}
+			reason, _ = strconv.Unquote(q)
+		case strings.ContainsAny(v, " \t"):
+			return "", nil, "", errors.New("failure line: " + want)
+		default:
+			reason = v
+		}
+	}
+	return o, []byte(name), reason, nil
 }
