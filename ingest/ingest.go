@@ -403,6 +403,9 @@ func readFile(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run,
 		}
 	}
 	if len(opts.Set) > 0 {
+		if err := setCollision(runs, opts.Set); err != nil {
+			return nil, nil, "", err
+		}
 		// --set overrides every config key the file gave.
 		rekey(runs, func(c bench.Config) bench.Config {
 			c = c.Clone()
@@ -413,6 +416,39 @@ func readFile(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run,
 		})
 	}
 	return runs, format, digest, nil
+}
+
+// setCollision reports two runs of one file whose configs differ only in keys that set (--set)
+// overrides: once set, they would be one config, and a dist-opt run and a plain one would be
+// stored and gated as runs of one config, each other's noise. The error names both runs.
+func setCollision(runs []bench.Run, set bench.Config) error {
+	type first struct {
+		key string // the config as read
+		run *bench.Run
+	}
+	seen := map[string]first{} // by the config without set's keys
+	for i := range runs {
+		r := &runs[i]
+		rest := r.Config.Clone()
+		for k := range set {
+			delete(rest, k)
+		}
+		rk := rest.Key()
+		f, ok := seen[rk]
+		if !ok {
+			seen[rk] = first{r.ConfigKey(), r}
+			continue
+		}
+		if f.key != r.ConfigKey() {
+			var flags []string
+			for _, k := range set.Keys() {
+				flags = append(flags, "--set "+k+"="+set[k])
+			}
+			return fmt.Errorf("%s: %s makes this run's config %s the same as that of %s, %s: runs of two configs would be stored and gated as one; give --set only to inputs it does not merge",
+				r.Source, strings.Join(flags, " "), r.Config, f.run.Source, f.run.Config)
+		}
+	}
+	return nil
 }
 
 // A keyedConfig is an interned config with its key.
