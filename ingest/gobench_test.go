@@ -369,3 +369,29 @@ func TestGoBenchRealOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigControlCharacters: a config key or value with a control character (a JSON Lines
+// "\u0000" or "a\nb") is an input error naming the run: written raw, a NUL makes git take
+// the store for a binary file, and a line break splits the report's row of that config.
+func TestConfigControlCharacters(t *testing.T) {
+	for _, tt := range []struct{ name, in, want string }{
+		{"NUL", `{"config":{"tp":8,"model":"\u0000"},"metric":"TFLOPS/GPU","values":[1]}`, `j.jsonl:1: config "model": value "\x00" holds a control character`},
+		{"newline", `{"config":{"tp":8,"model":"a\nb"},"metric":"TFLOPS/GPU","values":[1]}`, `j.jsonl:1: config "model": value "a\nb" holds a control character`},
+		{"key", `{"config":{"tp":8,"mo\tdel":"x"},"metric":"TFLOPS/GPU","values":[1]}`, `j.jsonl:1: config key "mo\tdel" holds a control character`},
+		{"unicode", `{"config":{"tp":8,"model":"模型 é"},"metric":"TFLOPS/GPU","values":[1]}`, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeCore(t, t.TempDir(), "j.jsonl", tt.in+"\n")
+			_, err := ReadPaths([]string{path}, nil)
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("unexpected error %v", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != path+":"+strings.TrimPrefix(tt.want, "j.jsonl:") {
+				t.Errorf("got  %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/internal/gobench"
@@ -302,7 +303,14 @@ func Validate(runs []bench.Run) error {
 		source string
 	}
 	metrics := map[string]seen{}
+	configs := map[string]bool{} // checked for control characters
 	for _, r := range runs {
+		if k := r.ConfigKey(); !configs[k] {
+			configs[k] = true
+			if err := configControl(r.Config); err != nil {
+				return fmt.Errorf("%s: %v", r.Source, err)
+			}
+		}
 		for _, m := range r.Metrics {
 			if m.Better == bench.Unknown {
 				return fmt.Errorf("%s: metric %q: cannot tell whether higher or lower is better; declare it (Go format: \"Unit %s better=higher\"; JSON Lines: \"better\") or pass --better %s=higher|lower", r.Source, m.Name, m.Name, m.Name)
@@ -319,6 +327,21 @@ func Validate(runs []bench.Run) error {
 					return fmt.Errorf("%s: metric %q: %s", r.Source, m.Name, msg)
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// configControl refuses a config key or value holding a control character (a JSON Lines
+// "\u0000" or "a\nb", a file name with a line break): written raw, a NUL makes git take the
+// store for a binary file, and a line break splits the report's row of the config.
+func configControl(c bench.Config) error {
+	for k, v := range c {
+		if strings.ContainsFunc(k, unicode.IsControl) {
+			return fmt.Errorf("config key %q holds a control character", k)
+		}
+		if strings.ContainsFunc(v, unicode.IsControl) {
+			return fmt.Errorf("config %q: value %q holds a control character", k, v)
 		}
 	}
 	return nil
