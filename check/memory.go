@@ -1,7 +1,9 @@
 package check
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -50,7 +52,12 @@ type OwnNoise struct {
 // Mixture allows one slow run per history, and over 14 runs at a 5% slow-node rate 15% of
 // the configs have two or more, which on the whole history would read as a
 // noisy config (the evaluation's short+contaminated+memory scenario showed steady configs
-// remembered as noisy and their 10% drops missed).
+// remembered as noisy and their 10% drops missed). And the windows are weighed without the
+// runs ownNoise finds slow under the config's own noise: a window with two slow runs, one
+// more than the Mixture allows, read as a noisy config too, and outvoted the other window of
+// 14 runs only to the prior (on the evaluation's short, contaminated suites with the
+// protocol, 9 in 27 of the missed 5% drops were steady configs remembered as noisy with
+// probability 0.2–0.98, seed 1; README, Gate accuracy).
 func NoisyMemory(older, window []bench.Run, opts Options) *Memory {
 	held := make(map[string]bool, len(window)) // the window's config and batch pairs
 	for _, r := range window {
@@ -74,14 +81,31 @@ func NoisyMemory(older, window []bench.Run, opts Options) *Memory {
 	}
 	mi := metrics[speed]
 	bs, order := group(uniq)
-	var hs []History // one per window
+	sign := 1.0
+	if mi.better == bench.Lower {
+		sign = -1
+	}
+	var hs []History // one per window, its slow runs left out
 	var keys []string
+	own := map[string]OwnNoise{}
 	for _, k := range order {
 		xs := bs[k].logPoints(mi.name)
 		if len(xs) < MemoryRuns(opts) {
 			continue
 		}
-		for _, w := range windows(xs, memoryWindow) {
+		ws := windows(xs, memoryWindow)
+		gs := make([][]float64, len(ws))
+		for i, w := range ws {
+			gs[i] = signed(w, sign)
+		}
+		v, df := ownNoise(gs)
+		if df > 0 {
+			own[k] = OwnNoise{Var: v, DF: df}
+		}
+		for i, w := range ws {
+			if df > 0 {
+				w = withoutSlowPoints(w, gs[i], v)
+			}
 			hs = append(hs, History{Key: k, Config: bs[k].cfg, Better: mi.better, Points: w})
 		}
 		keys = append(keys, k)
@@ -92,13 +116,11 @@ func NoisyMemory(older, window []bench.Run, opts Options) *Memory {
 	if !ok || !fit.ok {
 		return nil
 	}
-	mem := &Memory{Noisy: map[string]float64{}, Own: map[string]OwnNoise{}, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2), NoisyDF: fit.classes[noisyClass].df}
+	mem := &Memory{Noisy: map[string]float64{}, Own: own, NoisyPct: 100 * math.Sqrt(fit.classes[noisyClass].s2), NoisyDF: fit.classes[noisyClass].df}
 	priorOdds := math.Log(fit.share / (1 - fit.share))
-	logLR := map[string][]float64{}   // per config, each window's log likelihood ratio
-	byKey := map[string][][]float64{} // per config, each window's signed logs (ownNoise)
+	logLR := map[string][]float64{} // per config, each window's log likelihood ratio
 	for _, h := range hs {
 		g := signed(h.Points, fit.sign)
-		byKey[h.Key] = append(byKey[h.Key], g)
 		var p float64
 		for _, hp := range fit.hypotheses(g, nil, fit.share) {
 			if hp.class == noisyClass {
@@ -120,12 +142,6 @@ func NoisyMemory(older, window []bench.Run, opts Options) *Memory {
 		}
 		mem.Noisy[k] = 1 / (1 + math.Exp(-(priorOdds + sum)))
 	}
-	// Each config's own noise, its slow runs left out (ownNoise).
-	for _, k := range keys {
-		if v, df := ownNoise(byKey[k]); df > 0 {
-			mem.Own[k] = OwnNoise{Var: v, DF: df}
-		}
-	}
 	return mem
 }
 
@@ -138,25 +154,29 @@ func MemoryRuns(opts Options) int { return max(opts.MinHistoryRuns, 2) }
 // each window, the lowest run is left out while it lies below the mean of the window's other
 // runs by more than slowZ standard deviations of the config's noise and by more than the
 // least slow-node shift the Mixture models (slowLo), down to two runs per window. The noise
-// starts as the median of the windows' variances without each one's lowest run, which slow
-// runs do not move (a window with one slow run is common: 30% of windows of 7 at a 5%
-// rate), and the windows are pooled again without the slow runs until it settles. Two slow
-// runs in one window of 7 (4% of windows at a 5% rate) would otherwise more than double a
-// steady config's noise, and without the least shift a noise that started low would call
-// ordinary low runs slow and settle lower still. A bimodal config's low mode is not slow: it
+// starts as the median absolute deviation of all runs from their window's median, which slow
+// runs do not move while they are fewer than half (a window with one slow run is common: 30%
+// of windows of 7 at a 5% rate; a median of the windows' variances without each one's lowest
+// run, as before, is the mean of two windows, one of which may hold two slow runs), and the
+// windows are pooled again without the slow runs until it settles. Two slow runs in one
+// window of 7 (4% of windows at a 5% rate) would otherwise more than double a steady
+// config's noise, and without the least shift a noise that started low would call ordinary
+// low runs slow and settle lower still. A bimodal config's low mode is not slow: it
 // lies within the config's own noise.
 func ownNoise(ws [][]float64) (v, df float64) {
-	var start []float64
+	var dev []float64
 	for _, g := range ws {
 		if len(g) >= 3 {
-			rest, _ := withoutLowest(nil, g)
-			start = append(start, variance(rest))
+			m := median(g)
+			for _, x := range g {
+				dev = append(dev, math.Abs(x-m))
+			}
 		}
 	}
-	if len(start) == 0 {
+	if len(dev) == 0 {
 		return 0, 0
 	}
-	v = math.Max(median(start), minSigma*minSigma)
+	v = math.Max(math.Pow(madScale*median(dev), 2), minSigma*minSigma)
 	for iter := 0; iter < 20; iter++ {
 		var ss float64
 		df = 0
@@ -177,6 +197,9 @@ func ownNoise(ws [][]float64) (v, df float64) {
 	}
 	return v, df
 }
+
+// madScale turns a median absolute deviation into a normal standard deviation.
+const madScale = 1.4826
 
 // withoutLowest appends g without its lowest value to dst, and returns it and that value.
 func withoutLowest(dst, g []float64) (rest []float64, low float64) {
@@ -199,6 +222,31 @@ func withoutSlow(g []float64, v float64) []float64 {
 			break
 		}
 		kept = rest
+	}
+	return kept
+}
+
+// withoutSlowPoints returns the points of a window without those withoutSlow leaves out of
+// their signed logs g under noise variance v: the lowest of g.
+func withoutSlowPoints(w []Point, g []float64, v float64) []Point {
+	drop := len(g) - len(withoutSlow(g, v))
+	if drop == 0 {
+		return w
+	}
+	idx := make([]int, len(g))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(g[a], g[b]) })
+	slow := make(map[int]bool, drop)
+	for _, i := range idx[:drop] {
+		slow[i] = true
+	}
+	kept := make([]Point, 0, len(w)-drop)
+	for i, p := range w {
+		if !slow[i] {
+			kept = append(kept, p)
+		}
 	}
 	return kept
 }
