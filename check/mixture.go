@@ -376,7 +376,7 @@ func (f *mixFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 		return Evidence{}, false
 	}
 	g, y := signed(base, f.sign), signed(cur, f.sign)
-	hs := f.hypotheses(g, y, f.shareOf(base))
+	hs := f.ofConfig(base).hypotheses(g, y, f.shareOf(base))
 	var pNoisy, pSlow float64
 	slowW := make([]float64, len(g))
 	for _, h := range hs {
@@ -552,6 +552,28 @@ func (f *mixFit) shareOf(base []Point) float64 {
 	return f.share
 }
 
+// ofConfig returns the fit the hypotheses of the config of these points are weighed under:
+// f, or, for a config the store's history remembers as steady (Options.NoisyMemory) with at
+// least minOwnDF degrees of freedom of its own remembered noise (Memory.Own), f with that
+// noise as the steady class's prior, at those degrees of freedom, as longModelOf does for a
+// long history. The steady class of a short window is the suite's, fitted on a few runs per
+// config, and steady configs differ (0.6% to 1.0% on the evaluation's suites): a config whose
+// older runs have shown its own noise is weighed on it.
+func (f *mixFit) ofConfig(base []Point) *mixFit {
+	mem := f.memory
+	if mem == nil {
+		return f
+	}
+	key := base[0].Key
+	o, ok := mem.Own[key]
+	if p, known := mem.Noisy[key]; !known || p >= 0.5 || !ok || o.DF < minOwnDF {
+		return f
+	}
+	g := *f
+	g.classes[steadyClass] = classPrior{s2: math.Max(o.Var, minSigma*minSigma), df: o.DF}
+	return &g
+}
+
 // memoryDoubt is how far the memory of a config's class is trusted: to 1 in 500, because a
 // config can change class (new hardware, new software). A window that plainly shows the other
 // class still outweighs it: three runs at 2.5% against a steady class of 0.8% have a
@@ -571,7 +593,7 @@ func (f *mixFit) Noise(base []Point, opts Options) (float64, bool) {
 		return 0, false
 	}
 	var v, pSlow, pNoisy float64
-	hs := f.hypotheses(signed(base, f.sign), nil, f.shareOf(base))
+	hs := f.ofConfig(base).hypotheses(signed(base, f.sign), nil, f.shareOf(base))
 	for _, h := range hs {
 		v += h.w * (h.prior.df*h.prior.s2 + h.ss) / (h.prior.df + h.m)
 		if h.slow >= 0 {

@@ -448,6 +448,31 @@ func TestLongOwnMemory(t *testing.T) {
 	}
 }
 
+// TestShortOwnMemory: on a short window, a config the store's history remembers as steady is
+// weighed on its own remembered noise (ofConfig), not the suite's steady class, when that noise
+// rests on at least minOwnDF degrees of freedom.
+func TestShortOwnMemory(t *testing.T) {
+	base := suiteRuns(16, 3, 3) // three runs: the mixture's weighing, not the long t test
+	cur := prRuns(16, "pr", 5, 96)
+	judge := func(own OwnNoise) *Result {
+		mem := &Memory{Noisy: map[string]float64{"tp=5": 0.002}, NoisyPct: 2.5, NoisyDF: 20, Own: map[string]OwnNoise{"tp=5": own}}
+		return result(t, Compare(base, cur, mixOpts(func(o *Options) { o.ConfirmRuns = 0; o.NoisyMemory = mem })), "tp=5", tf)
+	}
+	class := judge(OwnNoise{})
+	if class.Status != Regression {
+		t.Fatalf("no remembered noise: tp=5 %s %v, want the steady class's regression", class.Status, class.Caveats)
+	}
+	if r := judge(OwnNoise{Var: 0.016 * 0.016, DF: 20}); r.Fails || r.Baseline.NoisePct < 1.3 {
+		t.Errorf("remembered 1.6%% noise: tp=5 %s, noise %.2f%%, want it to pass on about its own noise", r.Status, r.Baseline.NoisePct)
+	}
+	if r := judge(OwnNoise{Var: 0.004 * 0.004, DF: 20}); r.Status != Regression || r.Baseline.NoisePct > 0.5 || *r.PValue >= *class.PValue {
+		t.Errorf("remembered 0.4%% noise: tp=5 %s, noise %.2f%%, p %.2g, want a regression on about its own noise, surer than the class's p %.2g", r.Status, r.Baseline.NoisePct, *r.PValue, *class.PValue)
+	}
+	if r := judge(OwnNoise{Var: 0.016 * 0.016, DF: minOwnDF - 1}); r.Status != Regression || r.Baseline.NoisePct != class.Baseline.NoisePct {
+		t.Errorf("remembered noise on %d df: tp=5 %s, noise %.2f%%, want the steady class's regression at %.2f%%", minOwnDF-1, r.Status, r.Baseline.NoisePct, class.Baseline.NoisePct)
+	}
+}
+
 // TestOwnNoise: a config's remembered noise leaves out slow runs, two in one window too, but
 // not a bimodal config's low mode, nor an ordinary low run of a quiet stretch.
 func TestOwnNoise(t *testing.T) {
