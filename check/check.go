@@ -213,6 +213,21 @@ type metricInfo struct {
 	better bench.Better
 }
 
+// outcomeMetric is the metric the results of a suite whose runs all failed, on both sides,
+// are reported under: no run measured anything, but each config's outcome is still gated (a
+// config that failed in the baseline and fails now is still-failing, one new to the suite is
+// new), under the first metric the check was asked for, else the deciding speed metric.
+func outcomeMetric(opts Options) metricInfo {
+	name := bench.MetricTFLOPS
+	switch {
+	case len(opts.Metrics) > 0:
+		name = opts.Metrics[0]
+	case len(opts.SpeedMetrics) > 0:
+		name = opts.SpeedMetrics[0]
+	}
+	return metricInfo{name: name, better: bench.DirectionOf(name)}
+}
+
 // Compare gates the new runs against the baseline runs and returns the report. Runs are
 // grouped by config; several runs of one config are several samples of it. opts must be
 // valid (Options.Validate); an unknown test falls back to DefaultTest.
@@ -251,6 +266,9 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		if !slices.ContainsFunc(baseMetrics, func(b metricInfo) bool { return b.name == mi.name }) {
 			metrics = append(metrics, mi)
 		}
+	}
+	if len(metrics) == 0 {
+		metrics = []metricInfo{outcomeMetric(opts)}
 	}
 	keys := configKeys(bs, border, norder)
 

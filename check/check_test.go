@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/perfgate/perfgate/bench"
 )
 
@@ -729,5 +731,47 @@ func TestMinEffectFor(t *testing.T) {
 	o.Rules[0].Until = now.AddDate(0, 0, -1)
 	if got := MinEffectFor(cfg, bench.MetricTFLOPS, o); got != o.MinEffectPct {
 		t.Errorf("an expired rule: %v, want the default %v", got, o.MinEffectPct)
+	}
+}
+
+// TestOnlyFailedRuns: when every run on both sides failed there is no metric to compare, but
+// the outcomes are still gated, one result per config under the deciding speed metric (or the
+// first --metric): a report of no results would pass a suite it never looked at.
+func TestOnlyFailedRuns(t *testing.T) {
+	base := []bench.Run{
+		failed("tp=8", "b1", bench.OOM, "t.txt:3: OOM"),
+		failed("tp=4", "b1", bench.Error, "t.txt:4: NCCL timeout"),
+	}
+	cur := []bench.Run{
+		failed("tp=8", "p1", bench.OOM, "pr.txt:3: OOM"),
+		failed("tp=4", "p1", bench.OOM, "pr.txt:4: OOM"),
+		failed("tp=2", "p1", bench.OOM, "pr.txt:5: OOM"),
+	}
+	for _, tt := range []struct {
+		metrics []string
+		want    string
+	}{{nil, bench.MetricTFLOPS}, {[]string{bench.MetricTime}, bench.MetricTime}} {
+		opts := DefaultOptions
+		opts.Metrics = tt.metrics
+		rep := Compare(base, cur, opts)
+		got := map[string]Status{}
+		for _, r := range rep.Results {
+			if r.Metric != tt.want {
+				t.Errorf("--metric %v: %s reported under %q, want %q", tt.metrics, r.Key, r.Metric, tt.want)
+			}
+			got[r.Key] = r.Status
+		}
+		want := map[string]Status{"tp=8": StillFailing, "tp=4": StillFailing, "tp=2": New}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("--metric %v: statuses (-want +got):\n%s", tt.metrics, diff)
+		}
+		if rep.Verdict != Pass {
+			t.Errorf("--metric %v: verdict %s, want pass (nothing that ran before fails now)", tt.metrics, rep.Verdict)
+		}
+	}
+	// And a config that ran nowhere but failed in the baseline, absent now, is missing.
+	rep := Compare(base, cur[:1], DefaultOptions)
+	if len(rep.Results) != 2 || rep.Results[0].Status == rep.Results[1].Status {
+		t.Errorf("tp=4 absent from the results: %+v, want still-failing and missing", rep.Results)
 	}
 }
