@@ -273,34 +273,59 @@ func TestConformUnitOfStoredName(t *testing.T) {
 	}
 }
 
+// version returns the store of base's runs as edit changes them.
+func version(t *testing.T, base []byte, edit func([]bench.Run) []bench.Run) []byte {
+	t.Helper()
+	runs, err := Parse("x", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Store{Dir: t.TempDir(), Window: DefaultWindow, Runs: edit(runs)}
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// reingest returns base with the batch "night" re-ingested: its OK runs' values scaled and
+// all its runs dated date ("" keeps the date).
+func reingest(t *testing.T, base []byte, scale float64, date string) []byte {
+	return version(t, base, func(runs []bench.Run) []bench.Run {
+		for i := range runs {
+			r := &runs[i]
+			if r.Batch != "night" {
+				continue
+			}
+			if date != "" {
+				r.Date = date
+			}
+			r.Metrics = slices.Clone(r.Metrics)
+			for j := range r.Metrics {
+				m := &r.Metrics[j]
+				m.Values = slices.Clone(m.Values)
+				for k := range m.Values {
+					m.Values[k] *= scale
+				}
+			}
+		}
+		return runs
+	})
+}
+
 // TestMergeFilesReingested: a batch one side re-ingested (same batch, new values) keeps the
-// new values whichever side did it; a run both sides changed keeps ours.
+// new values whichever side did it; a batch both sides re-ingested keeps the later ingest
+// by date, as 'baseline update' run twice would, and says so; when the dates do not tell
+// which is later, the merge is refused, naming the batch, the config and both versions'
+// lines, rather than one side's runs dropped without a word.
 func TestMergeFilesReingested(t *testing.T) {
 	base := storeBytes(t)
 	runs, err := Parse("x", base)
 	if err != nil {
 		t.Fatal(err)
-	}
-	changed := func(scale float64) []byte {
-		s := &Store{Dir: t.TempDir(), Window: DefaultWindow}
-		for _, r := range runs {
-			if r.Batch == "night" {
-				r.Metrics = slices.Clone(r.Metrics)
-				for j := range r.Metrics {
-					m := &r.Metrics[j]
-					m.Values = slices.Clone(m.Values)
-					for k := range m.Values {
-						m.Values[k] *= scale
-					}
-				}
-			}
-			s.Runs = append(s.Runs, r)
-		}
-		if err := s.Save(); err != nil {
-			t.Fatal(err)
-		}
-		data, _ := os.ReadFile(s.Path())
-		return data
 	}
 	night := func(runs []bench.Run) float64 {
 		for _, r := range runs {
@@ -312,21 +337,176 @@ func TestMergeFilesReingested(t *testing.T) {
 		return 0
 	}
 	want := night(runs)
+	const (
+		d0 = "2026-11-24T03:00:00Z" // the base's date of the night batch
+		d1 = "2026-11-25T03:00:00Z"
+		d2 = "2026-11-26T03:00:00Z"
+	)
 	for _, tt := range []struct {
 		name         string
 		ours, theirs []byte
 		scale        float64
+		kept         string // the stats' Reingested: "", or "ours" or "theirs" for all 16 configs
+		err          string // the merge is refused with this message
 	}{
-		{"theirs re-ingested", base, changed(1.5), 1.5},
-		{"ours re-ingested", changed(1.5), base, 1.5},
-		{"both re-ingested", changed(1.5), changed(2), 1.5},
+		{name: "theirs re-ingested", ours: base, theirs: reingest(t, base, 1.5, d1), scale: 1.5},
+		{name: "ours re-ingested", ours: reingest(t, base, 1.5, d1), theirs: base, scale: 1.5},
+		{name: "both re-ingested alike", ours: reingest(t, base, 1.5, d1), theirs: reingest(t, base, 1.5, d1), scale: 1.5},
+		{name: "both re-ingested, theirs later", ours: reingest(t, base, 1.5, d1), theirs: reingest(t, base, 2, d2), scale: 2, kept: "theirs"},
+		{name: "both re-ingested, ours later", ours: reingest(t, base, 1.5, d2), theirs: reingest(t, base, 2, d1), scale: 1.5, kept: "ours"},
+		{name: "both re-ingested, same date", ours: reingest(t, base, 1.5, d1), theirs: reingest(t, base, 2, d1),
+			err: `ours:27: batch "night", config tp=8/pp=8/mbs=1/gbs=64/flags=none/sl=4096/nodes=32: both branches re-ingested it since the base, with different results (theirs:27 in theirs), and their dates do not tell which ingest came later (both dated ` + d1 + `); so are 11 more config(s); nothing was merged`},
+		{name: "both re-ingested, same date as the base", ours: reingest(t, base, 1.5, ""), theirs: reingest(t, base, 2, ""),
+			err: `ours:27: batch "night", config tp=8/pp=8/mbs=1/gbs=64/flags=none/sl=4096/nodes=32: both branches re-ingested it since the base, with different results (theirs:27 in theirs), and their dates do not tell which ingest came later (both dated ` + d0 + `)`},
+		{name: "both re-ingested, no RFC 3339 date", ours: reingest(t, base, 1.5, "last night"), theirs: reingest(t, base, 2, d2),
+			err: `(ours dated last night, theirs ` + d2 + `)`},
 	} {
-		merged, _, err := MergeFiles("base", "ours", "theirs", base, tt.ours, tt.theirs, 0)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
+		t.Run(tt.name, func(t *testing.T) {
+			merged, st, err := MergeFiles("base", "ours", "theirs", base, tt.ours, tt.theirs, 0)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.err)
+				}
+				var se *bench.SyntaxError
+				if !errors.As(err, &se) || se.File != "ours" || se.Line != 27 {
+					t.Errorf("err = %#v, want a *bench.SyntaxError at ours:27", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := night(merged); math.Abs(got/(want*tt.scale)-1) > 1e-9 {
+				t.Errorf("night run %v, want %v", got, want*tt.scale)
+			}
+			// Nothing else is lost: the seed batch and every night config are there once.
+			if len(merged) != len(runs) || st.Merged != len(runs) || st.Removed != 0 {
+				t.Errorf("%d runs, stats %+v, want %d runs", len(merged), st, len(runs))
+			}
+			if tt.kept == "" {
+				if len(st.Reingested) != 0 {
+					t.Errorf("stats say re-ingested on both sides: %+v", st.Reingested)
+				}
+				return
+			}
+			if len(st.Reingested) != 16 {
+				t.Fatalf("%d configs re-ingested on both sides, want the night's 16: %+v", len(st.Reingested), st.Reingested)
+			}
+			later, earlier := d2, d1
+			for _, re := range st.Reingested {
+				if re.Batch != "night" || re.KeptTheirs != (tt.kept == "theirs") || re.Kept != later || re.Dropped != earlier || re.DroppedRuns < 1 {
+					t.Errorf("re-ingested %+v, want night kept from %s of %s over %s", re, tt.kept, later, earlier)
+				}
+			}
+			other := map[string]string{"ours": "theirs", "theirs": "ours"}[tt.kept]
+			msg := `batch "night" re-ingested on both branches: kept the later ingest, ` + tt.kept + ` of ` + later + `, for 16 config(s), and dropped the 17 run(s) of ` + other + ` of ` + earlier
+			if s := st.String(); !strings.Contains(s, msg) {
+				t.Errorf("stats say %q, want %q in it", s, msg)
+			}
+		})
+	}
+}
+
+// TestMergeFilesRemovedRuns: runs of one batch and config that each side removed some of (the
+// window drops a config's oldest runs) stay removed when either side removed them, however
+// many each side kept, and the stats count the runs one side kept and the other removed: the
+// seed lists one config twice, so its batch holds two runs of it.
+func TestMergeFilesRemovedRuns(t *testing.T) {
+	base := storeBytes(t)
+	const twice = "tp=8/pp=4/mbs=1/gbs=1024/flags=none/sl=4096/nodes=32"
+	// keep returns base with the night batch's runs of twice kept as keep says (by their
+	// order), and the rest of the store as it is.
+	keep := func(keep ...bool) []byte {
+		return version(t, base, func(runs []bench.Run) []bench.Run {
+			var out []bench.Run
+			n := 0
+			for _, r := range runs {
+				if r.Batch == "night" && r.ConfigKey() == twice {
+					n++
+					if !keep[n-1] {
+						continue
+					}
+				}
+				out = append(out, r)
+			}
+			return out
+		})
+	}
+	all, err := Parse("x", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values []float64 // the night's two runs of twice, in order
+	for _, r := range all {
+		if r.Batch == "night" && r.ConfigKey() == twice {
+			values = append(values, r.Metrics[0].Values[0])
 		}
-		if got := night(merged); math.Abs(got/(want*tt.scale)-1) > 1e-9 {
-			t.Errorf("%s: night run %v, want %v", tt.name, got, want*tt.scale)
-		}
+	}
+	if len(values) != 2 || values[0] == values[1] {
+		t.Fatalf("the night batch's runs of %s: %v, want two of different values", twice, values)
+	}
+	for _, tt := range []struct {
+		name         string
+		ours, theirs []byte
+		want         []float64 // the night's runs of twice in the merge
+		removed      int
+	}{
+		{"ours dropped the first", keep(false, true), base, values[1:], 1},
+		{"theirs dropped the first", base, keep(false, true), values[1:], 1},
+		{"each dropped another", keep(false, true), keep(true, false), nil, 2},
+		{"both dropped the first", keep(false, true), keep(false, true), values[1:], 0},
+		{"ours dropped both", keep(false, false), keep(false, true), nil, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			merged, st, err := MergeFiles("base", "ours", "theirs", base, tt.ours, tt.theirs, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []float64
+			for _, r := range merged {
+				if r.Batch == "night" && r.ConfigKey() == twice {
+					got = append(got, r.Metrics[0].Values[0])
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("night runs of %s: %v, want %v", twice, got, tt.want)
+			}
+			if st.Merged != len(all)-2+len(tt.want) || st.Removed != tt.removed {
+				t.Errorf("stats %+v", st)
+			}
+		})
+	}
+}
+
+// TestMergeFilesReingestedRemoved: a batch one side re-ingested stays, with the new values,
+// where the other removed it: 'baseline update' run on both would have stored the re-ingest
+// whichever ran first, and the window, re-applied to the merge, decides whether it stays.
+func TestMergeFilesReingestedRemoved(t *testing.T) {
+	base := storeBytes(t)
+	removed := version(t, base, func(runs []bench.Run) []bench.Run {
+		return slices.DeleteFunc(runs, func(r bench.Run) bool { return r.Batch == "night" })
+	})
+	re := reingest(t, base, 2, "2026-11-25T03:00:00Z")
+	for _, tt := range []struct {
+		name         string
+		ours, theirs []byte
+	}{
+		{"ours removed", removed, re},
+		{"theirs removed", re, removed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			merged, st, err := MergeFiles("base", "ours", "theirs", base, tt.ours, tt.theirs, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Merged != 34 || st.Removed != 0 || len(st.Reingested) != 0 {
+				t.Errorf("stats %+v, want the 34 runs of seed and the re-ingested night", st)
+			}
+			for _, r := range merged {
+				if r.Batch == "night" && r.Date != "2026-11-25T03:00:00Z" {
+					t.Fatalf("a night run of the base is back: %+v", r)
+				}
+			}
+		})
 	}
 }

@@ -3,8 +3,12 @@ package baseline
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/internal/atomicfile"
@@ -17,13 +21,38 @@ type Merge3Stats struct {
 	Removed            int // runs of the base that one side had removed and that stay removed
 	Pruned             int // runs dropped by the window re-applied to the union
 	Window             int // the window re-applied
+	// Reingested lists the configs of a batch that both sides re-ingested since the base
+	// (the same --run-id ingested on both branches, with different results): the later
+	// ingest was kept, by the dates of its runs, and the other's runs of the config dropped.
+	Reingested []Reingest
+}
+
+// A Reingest is a config of a batch that both sides re-ingested since the base: the side
+// whose runs carry the later date was kept, as 'baseline update' would have done had the two
+// ingests run one after the other.
+type Reingest struct {
+	Batch, Config string
+	KeptTheirs    bool   // theirs was the later ingest; otherwise ours
+	Kept, Dropped string // the dates of the kept and of the dropped version
+	DroppedRuns   int    // runs of the dropped version
 }
 
 // MergeFiles merges two versions of a store file that share the ancestor base, as git's
-// merge driver does: the result holds every run of ours and of theirs, runs that one side
+// merge driver does: the result holds the runs of ours and of theirs, runs that one side
 // removed since base stay removed, the batches are in date order, and the rolling window is
 // re-applied (window, or else the larger window the two versions record, or DefaultWindow).
 // base may be empty (a store added on both branches). Each version must be a sound store.
+//
+// The runs of one batch and config (a group) are merged as 'baseline update' changes them: an
+// update replaces a group whole (a re-ingest under a stored --run-id) and the window removes
+// its oldest runs. So a group one side left as in base is the other side's; a group both
+// sides only removed runs from keeps the runs both kept; a group one side re-ingested is
+// that side's, even where the other removed it (the window, re-applied, decides, as it would
+// have after the two updates in sequence). A group both sides re-ingested, differently, is
+// the later ingest's, by the dates of its runs, and the stats say which; when the dates do
+// not tell (the same date, or not RFC 3339), nothing the merge could pick would be right,
+// and the merge is refused with an error naming the group's lines in both versions, rather
+// than one version dropped without a word.
 func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte, window int) ([]bench.Run, Merge3Stats, error) {
 	var st Merge3Stats
 	var b parsed // an empty base: a store added on both branches
@@ -42,12 +71,87 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 		return nil, st, err
 	}
 	st.Base, st.Ours, st.Theirs = len(b.runs), len(o.runs), len(t.runs)
-	bIDs, oIDs, tIDs := runIDs(b.runs), runIDs(o.runs), runIDs(t.runs)
-	inBase := set(bIDs)
-	inOurs, inTheirs := set(oIDs), set(tIDs)
+	bG, oG, tG := groupsOf(b.runs), groupsOf(o.runs), groupsOf(t.runs)
+
+	// What each group of either side becomes: ours, theirs, or the base runs both kept.
+	type decision struct {
+		theirs   bool
+		conflict bool         // both re-ingested it
+		keep     map[int]bool // indices of ours's runs to keep, when both only removed runs
+	}
+	decide := map[group]decision{}
+	var conflicts []group
+	for _, gs := range []map[group][]int{oG, tG} {
+		for g := range gs {
+			if _, done := decide[g]; done {
+				continue
+			}
+			bi, oi, ti := bG[g], oG[g], tG[g]
+			oEmb, oSub := embed(o.runs, oi, b.runs, bi)
+			tEmb, tSub := embed(t.runs, ti, b.runs, bi)
+			var d decision
+			switch {
+			case oSub && len(oi) == len(bi): // ours as in base
+				d.theirs = true
+				if tSub {
+					st.Removed += len(bi) - len(ti)
+				}
+			case tSub && len(ti) == len(bi): // theirs as in base
+				if oSub {
+					st.Removed += len(bi) - len(oi)
+				}
+			case sameRuns(o.runs, oi, t.runs, ti): // the same change on both sides
+			case oSub && tSub: // both only removed runs: those both kept stay
+				inT := map[int]bool{}
+				for _, j := range tEmb {
+					inT[j] = true
+				}
+				d.keep = map[int]bool{}
+				for k, j := range oEmb {
+					if inT[j] {
+						d.keep[oi[k]] = true
+					}
+				}
+				// Removed counts what one side kept and the other removed.
+				st.Removed += len(oi) + len(ti) - 2*len(d.keep)
+			case oSub: // theirs re-ingested what ours removed runs from
+				d.theirs = true
+			case tSub:
+			default: // both re-ingested it: decided below, by date
+				conflicts = append(conflicts, g)
+				d.conflict = true
+			}
+			decide[g] = d
+		}
+	}
+	// Conflicts in the order of ours, so that the error and the stats do not depend on map
+	// order.
+	slices.SortFunc(conflicts, func(x, y group) int { return oG[x][0] - oG[y][0] })
+	var undecided []group
+	for _, g := range conflicts {
+		od, ook := latest(o.runs, oG[g])
+		td, tok := latest(t.runs, tG[g])
+		if !ook || !tok || od.Equal(td) {
+			undecided = append(undecided, g)
+			continue
+		}
+		d := decision{theirs: td.After(od)}
+		decide[g] = d
+		re := Reingest{Batch: g.batch, Config: g.key, KeptTheirs: d.theirs,
+			Kept: od.Format(time.RFC3339Nano), Dropped: td.Format(time.RFC3339Nano), DroppedRuns: len(tG[g])}
+		if d.theirs {
+			re.Kept, re.Dropped, re.DroppedRuns = re.Dropped, re.Kept, len(oG[g])
+		}
+		st.Reingested = append(st.Reingested, re)
+	}
+	if len(undecided) > 0 {
+		return nil, st, bothReingested(oursFile, theirsFile, o.runs, t.runs, oG, tG, undecided)
+	}
 
 	// Blocks of the result, by batch, in order of first appearance in ours, then theirs.
-	// Merge puts them in date order (inDateOrder) when it re-applies the window.
+	// Merge puts them in date order (inDateOrder) when it re-applies the window. A group
+	// that is theirs takes the place of ours's runs of it, as a re-ingest keeps its batch's
+	// place, or else theirs's place.
 	var batches []string
 	byBatch := map[string][]bench.Run{}
 	add := func(r bench.Run) {
@@ -56,39 +160,27 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 		}
 		byBatch[r.Batch] = append(byBatch[r.Batch], r)
 	}
-	removed := map[runID]bool{}
-	// A run both sides hold is ours, unless only theirs changed it since base (a batch
-	// re-ingested under the same --run-id on their branch): then it is theirs.
-	baseRun := map[runID]*bench.Run{}
-	for i, id := range bIDs {
-		baseRun[id] = &b.runs[i]
-	}
-	theirRun := map[runID]*bench.Run{}
-	for i, id := range tIDs {
-		theirRun[id] = &t.runs[i]
-	}
-	for i, id := range oIDs {
-		if inBase[id] && !inTheirs[id] {
-			removed[id] = true // theirs removed it
-			continue
+	placed := map[group]bool{}
+	for i := range o.runs {
+		g := group{o.runs[i].Batch, o.runs[i].ConfigKey()}
+		switch d := decide[g]; {
+		case d.theirs:
+			if !placed[g] {
+				placed[g] = true
+				for _, j := range tG[g] {
+					add(t.runs[j])
+				}
+			}
+		case d.keep == nil || d.keep[i]:
+			add(o.runs[i])
 		}
-		r := o.runs[i]
-		if br, tr := baseRun[id], theirRun[id]; br != nil && tr != nil && sameRun(r, *br) && !sameRun(*tr, *br) {
-			r = *tr
-		}
-		add(r)
 	}
-	for i, id := range tIDs {
-		if inOurs[id] {
-			continue
+	for i := range t.runs {
+		g := group{t.runs[i].Batch, t.runs[i].ConfigKey()}
+		if decide[g].theirs && !placed[g] {
+			add(t.runs[i])
 		}
-		if inBase[id] {
-			removed[id] = true // ours removed it
-			continue
-		}
-		add(t.runs[i])
 	}
-	st.Removed = len(removed)
 	s := &Store{}
 	for _, b := range batches {
 		s.Runs = append(s.Runs, byBatch[b]...)
@@ -110,36 +202,97 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 	return s.Runs, st, nil
 }
 
-// sameRun reports whether two versions of one run (one runID) record the same measurement.
-func sameRun(a, b bench.Run) bool {
-	return a.Outcome == b.Outcome && a.Reason == b.Reason && a.Date == b.Date && a.Commit == b.Commit &&
-		reflect.DeepEqual(a.Metrics, b.Metrics)
-}
-
-// A runID identifies a run across versions of a store: its batch, its config, and which
-// run of that config in the batch it is (a sweep may list a config twice).
-type runID struct {
-	batch, key string
-	n          int
-}
-
-func runIDs(runs []bench.Run) []runID {
-	ids := make([]runID, len(runs))
-	seen := map[[2]string]int{}
-	for i := range runs {
-		k := [2]string{runs[i].Batch, runs[i].ConfigKey()}
-		ids[i] = runID{k[0], k[1], seen[k]}
-		seen[k]++
+// bothReingested is the error for groups both sides re-ingested whose dates do not tell
+// which ingest came later. It names the first group's lines in ours and in theirs.
+func bothReingested(oursFile, theirsFile string, ours, theirs []bench.Run, oG, tG map[group][]int, gs []group) error {
+	g := gs[0]
+	or, tr := &ours[oG[g][0]], &theirs[tG[g][0]]
+	dates := fmt.Sprintf("ours dated %s, theirs %s", orNone(or.Date), orNone(tr.Date))
+	if or.Date == tr.Date {
+		dates = "both dated " + orNone(or.Date)
 	}
-	return ids
+	more := ""
+	if len(gs) > 1 {
+		more = fmt.Sprintf("; so are %d more config(s)", len(gs)-1)
+	}
+	return bench.Errorf(oursFile, sourceLine(or.Source, oursFile),
+		"batch %q, config %s: both branches re-ingested it since the base, with different results (%s in theirs), and their dates do not tell which ingest came later (%s)%s; "+
+			"nothing was merged, and %s is left as it was: abort the merge, re-ingest the results that stand on one branch with 'perfgate baseline update --run-id %s', which dates them now, and merge again",
+		g.batch, g.key, tr.Source, dates, more, oursFile, g.batch)
 }
 
-func set(ids []runID) map[runID]bool {
-	m := make(map[runID]bool, len(ids))
-	for _, id := range ids {
-		m[id] = true
+func orNone(date string) string {
+	if date == "" {
+		return "(none)"
+	}
+	return date
+}
+
+// sourceLine is the line of a run's Source ("file:line") read from file; 0 if it has none.
+func sourceLine(source, file string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(source, file+":"))
+	return n
+}
+
+// latest is the latest date of the runs at idx; ok is false when one is not RFC 3339 (a
+// store written from inputs without dates), which tells nothing about the order of ingests.
+func latest(runs []bench.Run, idx []int) (d time.Time, ok bool) {
+	for _, i := range idx {
+		t, err := time.Parse(time.RFC3339, runs[i].Date)
+		if err != nil {
+			return time.Time{}, false
+		}
+		if t.After(d) {
+			d = t
+		}
+	}
+	return d, len(idx) > 0
+}
+
+// A group is the runs of one config in one batch: what one ingest under a run id stores,
+// and replaces when it is repeated.
+type group struct{ batch, key string }
+
+// groupsOf returns the indices of each group's runs, in order.
+func groupsOf(runs []bench.Run) map[group][]int {
+	m := map[group][]int{}
+	for i := range runs {
+		g := group{runs[i].Batch, runs[i].ConfigKey()}
+		m[g] = append(m[g], i)
 	}
 	return m
+}
+
+// embed reports whether the runs at idx are the runs at baseIdx with some removed, in order
+// (the window removes a config's oldest runs), and where each is in base: the leftmost
+// embedding, so that of two versions that kept one of two equal runs, both say the first.
+func embed(runs []bench.Run, idx []int, base []bench.Run, baseIdx []int) ([]int, bool) {
+	at := make([]int, 0, len(idx))
+	j := 0
+	for _, i := range idx {
+		for j < len(baseIdx) && !sameRun(runs[i], base[baseIdx[j]]) {
+			j++
+		}
+		if j == len(baseIdx) {
+			return nil, false
+		}
+		at = append(at, j)
+		j++
+	}
+	return at, true
+}
+
+// sameRuns reports whether two versions of a group hold the same runs, in order.
+func sameRuns(a []bench.Run, ai []int, b []bench.Run, bi []int) bool {
+	return slices.EqualFunc(ai, bi, func(i, j int) bool { return sameRun(a[i], b[j]) })
+}
+
+// sameRun reports whether two versions of one run record the same measurement, from the same
+// ingest (its date and commit) and launch.
+func sameRun(a, b bench.Run) bool {
+	return a.Outcome == b.Outcome && a.Reason == b.Reason && a.Date == b.Date && a.Commit == b.Commit &&
+		a.File == b.File && a.Formula == b.Formula && maps.Equal(a.Args, b.Args) &&
+		reflect.DeepEqual(a.Metrics, b.Metrics)
 }
 
 // WriteFile writes runs as a store file at path, atomically, with window on its closing
@@ -160,6 +313,26 @@ func (st Merge3Stats) String() string {
 	s := "merged " + strconv.Itoa(st.Ours) + " run(s) of ours and " + strconv.Itoa(st.Theirs) + " of theirs (" + strconv.Itoa(st.Base) + " in the base): " + strconv.Itoa(st.Merged) + " run(s)"
 	if st.Removed > 0 {
 		s += fmt.Sprintf(", %d removed on one side stay removed", st.Removed)
+	}
+	// Configs both branches re-ingested, summed by batch and dates: a re-ingested sweep is
+	// one phrase, not one per config.
+	for i := 0; i < len(st.Reingested); {
+		re := st.Reingested[i]
+		n, runs := 0, 0
+		for ; i < len(st.Reingested); i++ {
+			x := st.Reingested[i]
+			if x.Batch != re.Batch || x.KeptTheirs != re.KeptTheirs || x.Kept != re.Kept || x.Dropped != re.Dropped {
+				break
+			}
+			n++
+			runs += x.DroppedRuns
+		}
+		kept, dropped := "ours", "theirs"
+		if re.KeptTheirs {
+			kept, dropped = dropped, kept
+		}
+		s += fmt.Sprintf(", batch %q re-ingested on both branches: kept the later ingest, %s of %s, for %d config(s), and dropped the %d run(s) of %s of %s",
+			re.Batch, kept, re.Kept, n, runs, dropped, re.Dropped)
 	}
 	if st.Pruned > 0 {
 		s += fmt.Sprintf(", %d dropped beyond the window of %d", st.Pruned, st.Window)

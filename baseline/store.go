@@ -103,7 +103,7 @@ func Open(dir string) (*Store, error) {
 
 const (
 	runPrefix    = "# perfgate run "
-	failPrefix   = "# perfgate fail "
+	failPrefix   = gobench.FailPrefix // its format is gobench's (ParseFailure): results hold it too
 	launchPrefix = "# perfgate launch"
 	endPrefix    = "# perfgate end "
 	// Format is the store format this perfgate writes. Format 1 had no closing line; it is
@@ -233,25 +233,15 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 			if len(blocks) == 0 {
 				return info, bench.Errorf(file, lineNo, "failure line before any '# perfgate run' line")
 			}
-			f := strings.Fields(strings.TrimPrefix(l, failPrefix))
-			if len(f) < 2 {
-				return info, bench.Errorf(file, lineNo, "failure line: want '# perfgate fail OUTCOME NAME reason=\"…\"'")
+			f, err := gobench.ParseFailure(l)
+			if err != nil {
+				return info, bench.Errorf(file, lineNo, "%v", err)
 			}
-			o, ok := bench.ParseOutcome(f[0])
-			if !ok || o == bench.OK {
-				return info, bench.Errorf(file, lineNo, "failure line: outcome %q is not oom or error", f[0])
-			}
-			e := in.Name([]byte(strings.TrimPrefix(f[1], "Benchmark")))
+			e := in.Name([]byte(f.Name))
 			if e.Err != nil {
 				return info, bench.Errorf(file, lineNo, "failure line: %v", e.Err)
 			}
-			rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(l, failPrefix), f[0]), " "))
-			rest = strings.TrimSpace(strings.TrimPrefix(rest, f[1]))
-			kv, err := parseFields(rest)
-			if err != nil {
-				return info, bench.Errorf(file, lineNo, "failure line: %v", err)
-			}
-			failures = append(failures, failure{line: lineNo, entry: e, o: o, reason: kv["reason"]})
+			failures = append(failures, failure{line: lineNo, entry: e, o: f.Outcome, reason: f.Reason()})
 		case strings.HasPrefix(l, endPrefix):
 			c, err := parseClosing(strings.TrimPrefix(l, endPrefix))
 			if err != nil {
@@ -456,38 +446,9 @@ func (s *slab[T]) take(n int) []T {
 	return out
 }
 
-// parseFields parses space-separated key=value pairs whose values may be Go-quoted.
-func parseFields(s string) (map[string]string, error) {
-	kv := map[string]string{}
-	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
-		eq := strings.IndexByte(s, '=')
-		if eq <= 0 || strings.ContainsAny(s[:eq], " \t") {
-			return nil, fmt.Errorf("want key=value, got %q", s)
-		}
-		key := s[:eq]
-		s = s[eq+1:]
-		var val string
-		if strings.HasPrefix(s, `"`) {
-			q, err := strconv.QuotedPrefix(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s: bad quoted value", key)
-			}
-			val, _ = strconv.Unquote(q)
-			s = s[len(q):]
-		} else {
-			end := strings.IndexAny(s, " \t")
-			if end < 0 {
-				end = len(s)
-			}
-			val, s = s[:end], s[end:]
-		}
-		if _, dup := kv[key]; dup {
-			return nil, fmt.Errorf("%s= appears twice", key)
-		}
-		kv[key] = val
-	}
-	return kv, nil
-}
+// parseFields parses the key=value fields of a '# perfgate' line: gobench.ParseFields, which
+// reads the failure lines too, so that all of a store's lines quote values alike.
+func parseFields(s string) (map[string]string, error) { return gobench.ParseFields(s) }
 
 func field(k, v string) string {
 	if v == "" || strings.ContainsAny(v, " \t\"\\=") || !strconvIsPrint(v) {

@@ -128,6 +128,39 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestParseFailureLenient: the store reads its failure lines with gobench.ParseFailure, as
+// leniently as it always has, so that no store that read before is refused: a name without
+// "Benchmark", fields besides reason= (ignored), and no reason at all.
+func TestParseFailureLenient(t *testing.T) {
+	in := "# perfgate baseline v1\nUnit s/iter better=lower\n# perfgate run batch=a\n" +
+		"BenchmarkTrain/tp=1 1 5 s/iter\n" +
+		"# perfgate fail oom Train/tp=2 reason=x\n" +
+		"# perfgate fail error BenchmarkTrain/tp=4 why=later reason=\"a b\"\n" +
+		"# perfgate fail oom BenchmarkTrain/tp=8\r\n"
+	runs, err := Parse("b.txt", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range runs {
+		got = append(got, fmt.Sprintf("%s %s %q %s", r.Outcome, r.ConfigKey(), r.Reason, r.Source))
+	}
+	want := []string{`ok tp=1 "" b.txt:4`, `oom tp=2 "x" b.txt:5`, `error tp=4 "a b" b.txt:6`, `oom tp=8 "" b.txt:7`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("runs (-want +got):\n%s", diff)
+	}
+	for _, tt := range []struct{ line, want string }{
+		{"# perfgate fail oom", `b.txt:5: failure line: want '# perfgate fail OUTCOME NAME reason="…"'`},
+		{"# perfgate fail oom BenchmarkTrain/tp=2 reason=\"x", "b.txt:5: failure line: reason: bad quoted value"},
+		{"# perfgate fail oom BenchmarkTrain/tp=2/tp=4", `b.txt:5: failure line: config key "tp" appears twice`},
+	} {
+		bad := "# perfgate baseline v1\nUnit s/iter better=lower\n# perfgate run batch=a\nBenchmarkTrain/tp=1 1 5 s/iter\n" + tt.line + "\n"
+		if _, err := Parse("b.txt", []byte(bad)); err == nil || err.Error() != tt.want {
+			t.Errorf("%q: err = %v, want %q", tt.line, err, tt.want)
+		}
+	}
+}
+
 func TestOpenMissing(t *testing.T) {
 	_, err := Open(filepath.Join(t.TempDir(), "nope"))
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {

@@ -71,15 +71,18 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	// config missing from the results, which passes.
 	var failed []bench.Run
 	onFailure := func(line int, text string) error {
-		o, name, reason, err := gobench.ParseFailure(text)
+		f, err := gobench.ParseFailure(text)
+		if err == nil {
+			err = f.CheckResult()
+		}
 		if err != nil {
 			return bench.Errorf(file, line, "%v", err)
 		}
-		e := in.Name(name)
+		e := in.Name([]byte(f.Name))
 		if e.Err != nil {
 			return bench.Errorf(file, line, "failure line: %v", e.Err)
 		}
-		failed = append(failed, bench.Run{Config: e.Config, Key: e.Key, Outcome: o, Reason: reason,
+		failed = append(failed, bench.Run{Config: e.Config, Key: e.Key, Outcome: f.Outcome, Reason: f.Reason(),
 			Source: file + ":" + strconv.Itoa(line)})
 		lastE, lastA = nil, nil // in.Name may have reset the interner's cache of entries
 		return nil

@@ -401,44 +401,100 @@ func (in *Interner) sameFileConfig(fc []benchfmt.Config) bool {
 	return true
 }
 
+// A Failure is a failure line: FailPrefix OUTCOME NAME, then key=value fields (ParseFields),
+// of which perfgate writes reason=.
+type Failure struct {
+	Outcome bench.Outcome // oom or error, never OK
+	// Name is the benchmark name without its "Benchmark" prefix, as Interner.Name takes it;
+	// Prefixed reports that it had the prefix.
+	Name     string
+	Prefixed bool
+	Fields   map[string]string // the fields after the name, reason= among them
+}
+
+// Reason is the failure's reason= field, "" when it has none.
+func (f *Failure) Reason() string { return f.Fields["reason"] }
+
+// failureWant is what a failure line looks like, for errors.
+const failureWant = "want '# perfgate fail OUTCOME NAME reason=\"…\"'"
+
 // ParseFailure reads a failure line (FailPrefix OUTCOME NAME reason=…, as perfgate writes
-// it): its outcome, which is not OK, the benchmark name without "Benchmark", and the reason
-// (quoted, or one word).
-func ParseFailure(text string) (bench.Outcome, []byte, string, error) {
-	const want = "want '# perfgate fail OUTCOME NAME reason=\"…\"'"
+// it), the one reader of the line for the store and for results. It is as lenient as the
+// store has always been, so that every store a perfgate wrote still reads: the name may lack
+// its "Benchmark" prefix, and any key=value fields may follow it. What a results file must
+// hold besides is CheckResult's. Errors start with "failure line:"; the caller adds the
+// file and line.
+func ParseFailure(text string) (Failure, error) {
 	rest, ok := strings.CutPrefix(text, FailPrefix)
 	f := strings.Fields(rest)
 	if !ok || len(f) < 2 {
-		return "", nil, "", errors.New("failure line: " + want)
+		return Failure{}, errors.New("failure line: " + failureWant)
 	}
 	o, ok := bench.ParseOutcome(f[0])
 	if !ok || o == bench.OK {
-		return "", nil, "", fmt.Errorf("failure line: outcome %q is not oom or error", f[0])
+		return Failure{}, fmt.Errorf("failure line: outcome %q is not oom or error", f[0])
 	}
-	name, ok := strings.CutPrefix(f[1], "Benchmark")
-	if !ok || name == "" {
-		return "", nil, "", fmt.Errorf("failure line: %q is not a benchmark name", f[1])
-	}
+	name, prefixed := strings.CutPrefix(f[1], "Benchmark")
 	rest = strings.TrimSpace(rest)
 	rest = strings.TrimSpace(strings.TrimPrefix(rest, f[0]))
 	rest = strings.TrimSpace(strings.TrimPrefix(rest, f[1]))
-	reason := ""
-	if rest != "" {
-		v, ok := strings.CutPrefix(rest, "reason=")
-		switch {
-		case !ok:
-			return "", nil, "", errors.New("failure line: " + want)
-		case strings.HasPrefix(v, `"`):
-			q, err := strconv.QuotedPrefix(v)
-			if err != nil || strings.TrimSpace(v[len(q):]) != "" {
-				return "", nil, "", errors.New("failure line: reason: bad quoted value")
-			}
-			reason, _ = strconv.Unquote(q)
-		case strings.ContainsAny(v, " \t"):
-			return "", nil, "", errors.New("failure line: " + want)
-		default:
-			reason = v
+	kv, err := ParseFields(rest)
+	if err != nil {
+		return Failure{}, fmt.Errorf("failure line: %v", err)
+	}
+	return Failure{Outcome: o, Name: name, Prefixed: prefixed, Fields: kv}, nil
+}
+
+// CheckResult refuses what a store's failure line may hold but a results file's may not: a
+// name that is not a benchmark name, and a field other than reason=, which perfgate convert
+// never writes and which would be dropped without a word.
+func (f *Failure) CheckResult() error {
+	if !f.Prefixed || f.Name == "" {
+		written := f.Name
+		if f.Prefixed {
+			written = "Benchmark" + written
+		}
+		return fmt.Errorf("failure line: %q is not a benchmark name", written)
+	}
+	for k := range f.Fields {
+		if k != "reason" {
+			return errors.New("failure line: " + failureWant)
 		}
 	}
-	return o, []byte(name), reason, nil
+	return nil
+}
+
+// ParseFields parses space-separated key=value pairs whose values may be Go-quoted, as the
+// '# perfgate' lines of a store and of perfgate convert's output hold them. A key appears
+// at most once.
+func ParseFields(s string) (map[string]string, error) {
+	kv := map[string]string{}
+	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
+		eq := strings.IndexByte(s, '=')
+		if eq <= 0 || strings.ContainsAny(s[:eq], " \t") {
+			return nil, fmt.Errorf("want key=value, got %q", s)
+		}
+		key := s[:eq]
+		s = s[eq+1:]
+		var val string
+		if strings.HasPrefix(s, `"`) {
+			q, err := strconv.QuotedPrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("%s: bad quoted value", key)
+			}
+			val, _ = strconv.Unquote(q)
+			s = s[len(q):]
+		} else {
+			end := strings.IndexAny(s, " \t")
+			if end < 0 {
+				end = len(s)
+			}
+			val, s = s[:end], s[end:]
+		}
+		if _, dup := kv[key]; dup {
+			return nil, fmt.Errorf("%s= appears twice", key)
+		}
+		kv[key] = val
+	}
+	return kv, nil
 }
