@@ -27,6 +27,12 @@ func storeBytes(t *testing.T) []byte {
 		more[i].Batch = "night"
 	}
 	s.Merge(more, DefaultWindow)
+	return saved(t, s)
+}
+
+// saved saves s and returns the store file's bytes.
+func saved(t *testing.T, s *Store) []byte {
+	t.Helper()
 	if err := s.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -280,15 +286,7 @@ func version(t *testing.T, base []byte, edit func([]bench.Run) []bench.Run) []by
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Store{Dir: t.TempDir(), Window: DefaultWindow, Runs: edit(runs)}
-	if err := s.Save(); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(s.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return saved(t, &Store{Dir: t.TempDir(), Window: DefaultWindow, Runs: edit(runs)})
 }
 
 // reingest returns base with the batch "night" re-ingested: its OK runs' values scaled and
