@@ -59,20 +59,12 @@ type OwnNoise struct {
 // protocol, 9 in 27 of the missed 5% drops were steady configs remembered as noisy with
 // probability 0.2–0.98, seed 1; README, Gate accuracy).
 func NoisyMemory(older, window []bench.Run, opts Options) *Memory {
-	held := make(map[string]bool, len(window)) // the window's config and batch pairs
-	for _, r := range window {
-		held[r.ConfigKey()+"\x00"+r.Batch] = true
-	}
+	adds := BeyondWindow(window)
 	uniq := make([]bench.Run, 0, len(older))
-	seen := make(map[string]bool, len(older))
-	for _, r := range older {
-		key := r.ConfigKey()
-		id := key + "\x00" + r.Batch + "\x00" + r.Date + "\x00" + r.Commit
-		if seen[id] || held[key+"\x00"+r.Batch] {
-			continue
+	for i := range older {
+		if adds(&older[i]) {
+			uniq = append(uniq, older[i])
 		}
-		seen[id] = true
-		uniq = append(uniq, r)
 	}
 	metrics := suiteMetrics(nil, uniq)
 	speed := decidingSpeed(metrics, opts)
@@ -143,6 +135,27 @@ func NoisyMemory(older, window []bench.Run, opts Options) *Memory {
 		mem.Noisy[k] = 1 / (1 + math.Exp(-(priorOdds + sum)))
 	}
 	return mem
+}
+
+// BeyondWindow returns the rule by which NoisyMemory takes older runs: a run adds to the
+// memory unless the window holds its config in its batch, or a run of the same config, batch,
+// date and commit was taken before (several versions of the store hold it). The function
+// remembers what it took.
+func BeyondWindow(window []bench.Run) func(*bench.Run) bool {
+	held := make(map[string]bool, len(window)) // the window's config and batch pairs
+	for _, r := range window {
+		held[r.ConfigKey()+"\x00"+r.Batch] = true
+	}
+	seen := map[string]bool{}
+	return func(r *bench.Run) bool {
+		key := r.ConfigKey() + "\x00" + r.Batch
+		id := key + "\x00" + r.Date + "\x00" + r.Commit
+		if held[key] || seen[id] {
+			return false
+		}
+		seen[id] = true
+		return true
+	}
 }
 
 // MemoryRuns is how many older runs of a config, beyond the window, NoisyMemory needs to

@@ -234,21 +234,9 @@ func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, re
 		return nil, nil, internalError(err) // not "the history could not be read"
 	}
 	// What each ref adds: its runs that neither the window nor the versions read before it
-	// hold (check.NoisyMemory learns from those alone). A ref that adds none is named: the
-	// user asked for a memory from it, and it gave none.
-	held, seen := map[string]bool{}, map[string]bool{}
-	for _, r := range current {
-		held[r.ConfigKey()+"\x00"+r.Batch] = true
-	}
-	adds := func(r *bench.Run) bool {
-		key := r.ConfigKey() + "\x00" + r.Batch
-		id := key + "\x00" + r.Date + "\x00" + r.Commit
-		if held[key] || seen[id] {
-			return false
-		}
-		seen[id] = true
-		return true
-	}
+	// hold (check.NoisyMemory learns from those alone, by the same rule). A ref that adds
+	// none is named: the user asked for a memory from it, and it gave none.
+	adds := check.BeyondWindow(current)
 	for i := range older {
 		adds(&older[i])
 	}
