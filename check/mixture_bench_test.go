@@ -52,6 +52,53 @@ func BenchmarkMixture(b *testing.B) {
 	})
 }
 
+// BenchmarkNoisyMemory learns the memory of a 3000-config store from 23 older runs of each
+// config (the last 30 commits of a 7-run window, as the nightly update does), a fifth of the
+// configs noisy and 1 run in 20 slow, and judges the window's configs under it.
+func BenchmarkNoisyMemory(b *testing.B) {
+	r := rand.New(rand.NewSource(2))
+	var older, window []bench.Run
+	for c := range 3000 {
+		sd := 0.01
+		if r.Float64() < 0.2 {
+			sd = 0.04
+		}
+		cfg := fmt.Sprintf("tp=%d", c+1)
+		for i := range 30 {
+			x := 100 * math.Exp(sd*r.NormFloat64())
+			if r.Float64() < 0.05 {
+				x *= 0.94
+			}
+			rn := run(cfg, fmt.Sprintf("nightly-%02d", i), x)
+			if i < 23 {
+				older = append(older, rn)
+			} else {
+				window = append(window, rn)
+			}
+		}
+	}
+	b.Run("Learn", func(b *testing.B) {
+		for range b.N {
+			NoisyMemory(older, window, DefaultOptions)
+		}
+	})
+	opts := DefaultOptions
+	opts.NoisyMemory = NoisyMemory(older, window, DefaultOptions)
+	suite := make([]History, 0, 3000)
+	bs, order := group(window)
+	for _, k := range order {
+		suite = append(suite, History{Key: k, Better: bench.Higher, Points: bs[k].logPoints(bench.MetricTFLOPS)})
+	}
+	l := Mixture{}.Learn(bench.MetricTFLOPS, suite, opts)
+	b.Run("Judge", func(b *testing.B) {
+		for range b.N {
+			for _, h := range suite {
+				l.Judge(h.Points, h.Points[:1], opts)
+			}
+		}
+	})
+}
+
 // TestFitSample: a store up to fitCap configs is fitted on all of them; a larger one on fitCap
 // configs evenly spread over the sorted keys, whatever order the configs come in.
 func TestFitSample(t *testing.T) {
