@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -111,5 +113,38 @@ func TestRealLogsByHand(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTitanRestartedStepsRefused: two real torchtitan logs pasted one after the other, with
+// no "Starting job:" line between them (the debug model's steps 1..10, then a 16B MoE
+// model's steps 1..100), must not read as one run. The step count falling back to the run's
+// first step is another job; before this test the 16B model's steps 20..100 were kept as
+// the debug model's steady steps, so the run named by the file carried another model's
+// numbers, with no error.
+func TestTitanRestartedStepsRefused(t *testing.T) {
+	var log []byte
+	for _, name := range []string{"torchtitan-2025-10-debug_model=debugmodel.log", "torchtitan-2025-10-interval10_model=16b.log"} {
+		b, err := os.ReadFile(filepath.Join(logsDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		log = append(log, b...)
+	}
+	path := filepath.Join(t.TempDir(), "pasted_model=debugmodel.log")
+	if err := os.WriteFile(path, log, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	var se *bench.SyntaxError
+	if !errors.As(err, &se) {
+		t.Fatalf("got runs %v, err %v; want an input error", in, err)
+	}
+	// Line 12 is the 16B log's "step:  1" after the debug model's step 10.
+	if se.Line != 12 || !strings.Contains(se.Msg, "step 1 after step 10") {
+		t.Errorf("error %v; want line 12 naming step 1 after step 10", err)
+	}
+	if !strings.Contains(err.Error(), "pasted_model=debugmodel.log:12") {
+		t.Errorf("error %q does not name the file and line", err)
 	}
 }

@@ -105,6 +105,7 @@ type titanRun struct {
 	rank   []byte // launcher prefix of the first step line
 	ranked bool
 	last   int // the last step read; -1 before the first
+	first  int // the first step read
 }
 
 // started reports whether the run has read a step line.
@@ -164,6 +165,12 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 			continue // another rank's copy of the line
 		}
 		if step <= cur.last {
+			if step <= cur.first && cur.last > cur.first {
+				// The count went back to where the run began: another job's steps, pasted or
+				// appended without its "Starting job:" line. Read on, its later steps would
+				// pass as this run's.
+				return nil, bench.Errorf(file, lr.lineNo, "step %d after step %d: the step count starts again (this run began at step %d, line %d), so another run follows without a \"Starting job:\" line; put each run in a file of its own", step, cur.last, cur.first, cur.l.start)
+			}
 			cur.l.ignored++
 			continue
 		}
@@ -172,7 +179,7 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 			continue
 		}
 		if !cur.started() {
-			cur.l.start = lr.lineNo
+			cur.l.start, cur.first = lr.lineNo, step
 		}
 		cur.last = step
 		cur.tokens.add(step, tokens)
