@@ -1,7 +1,7 @@
 package ingest
 
 import (
-	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -116,35 +116,88 @@ func TestRealLogsByHand(t *testing.T) {
 	}
 }
 
-// TestTitanRestartedStepsRefused: two real torchtitan logs pasted one after the other, with
-// no "Starting job:" line between them (the debug model's steps 1..10, then a 16B MoE
-// model's steps 1..100), must not read as one run. The step count falling back to the run's
-// first step is another job; before this test the 16B model's steps 20..100 were kept as
-// the debug model's steady steps, so the run named by the file carried another model's
-// numbers, with no error.
-func TestTitanRestartedStepsRefused(t *testing.T) {
-	var log []byte
-	for _, name := range []string{"torchtitan-2025-10-debug_model=debugmodel.log", "torchtitan-2025-10-interval10_model=16b.log"} {
-		b, err := os.ReadFile(filepath.Join(logsDir, name))
+// joinedLog writes the named real logs, one after the other, to a file called name in a
+// temporary directory, as "cat a.log b.log > name" would, and returns its path.
+func joinedLog(t *testing.T, name string, logs ...string) string {
+	t.Helper()
+	var data []byte
+	for _, l := range logs {
+		b, err := os.ReadFile(filepath.Join(logsDir, filepath.FromSlash(l)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		log = append(log, b...)
+		data = append(data, b...)
 	}
-	path := filepath.Join(t.TempDir(), "pasted_model=debugmodel.log")
-	if err := os.WriteFile(path, log, 0o644); err != nil {
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+// TestTitanRestartedStepsLeftOut: two real torchtitan logs pasted one after the other, with
+// no "Starting job:" line between them (the debug model's steps 1..10, then a 16B MoE
+// model's steps 1..100), must not read as one run. Before this test the 16B model's steps
+// 1 and 10 were ignored as repeats and its steps 20..100 kept as the debug model's steady
+// steps, so the run named by the file carried another model's numbers, with no error.
+func TestTitanRestartedStepsLeftOut(t *testing.T) {
+	path := joinedLog(t, "pasted_model=debugmodel.log", "torchtitan-2025-10-debug_model=debugmodel.log", "torchtitan-2025-10-interval10_model=16b.log")
 	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
-	var se *bench.SyntaxError
-	if !errors.As(err, &se) {
-		t.Fatalf("got runs %v, err %v; want an input error", in, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 {
+		t.Fatalf("got %d runs, want 1", len(in.Runs))
+	}
+	r := in.Runs[0]
+	// The debug model's steady steps 3..10 alone (see its golden file); its memory peak is
+	// 2.49 GiB, not the 16B model's 52.53 GiB.
+	want := map[string]wantMetric{bench.MetricTFLOPS: {8, 102.27}, MetricTokens: {8, 188362}, MetricMaxReserved: {1, 2.49 * 1024}}
+	for _, m := range r.Metrics {
+		if w := want[m.Name]; len(m.Values) != w.n || math.Abs(median(m.Values)-w.median) > 1e-9*w.median {
+			t.Errorf("%s: %d samples, median %v; want %d, %v", m.Name, len(m.Values), median(m.Values), w.n, w.median)
+		}
 	}
 	// Line 12 is the 16B log's "step:  1" after the debug model's step 10.
-	if se.Line != 12 || !strings.Contains(se.Msg, "step 1 after step 10") {
-		t.Errorf("error %v; want line 12 naming step 1 after step 10", err)
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "pasted_model=debugmodel.log:12: step 1 after step 10: the count starts again") {
+		t.Errorf("notes %q do not name the line where the count starts again", r.Notes)
 	}
-	if !strings.Contains(err.Error(), "pasted_model=debugmodel.log:12") {
-		t.Errorf("error %q does not name the file and line", err)
+}
+
+// TestMegatronRestartedIterationsLeftOut: the real 2020 Megatron-LM log (iterations 5..15 of a
+// tp=2 run, cut off) followed by the 2024 one (iterations 10..100 of a 7B run), neither with an
+// argument dump. Iteration 10 of the second is below the first's last iteration, 15, so it
+// and everything after it are the second run's: before this test its iterations 20..100
+// were taken as the tp=2 run's samples (nine samples of 12 s beside two of 2 s).
+func TestMegatronRestartedIterationsLeftOut(t *testing.T) {
+	path := joinedLog(t, "joined_tp=2.log", "megatron-lm-2020_tp=2.log", "megatron-lm-mdk-7b/nodes=1.log")
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if len(in.Runs) != 1 {
+		t.Fatalf("got %d runs, want 1", len(in.Runs))
+	}
+	r := in.Runs[0]
+	var times []float64
+	for _, m := range r.Metrics {
+		if m.Name == bench.MetricTime {
+			times = m.Values
+		}
+	}
+	if fmtFloats(times) != "[1.9939 1.9781]" {
+		t.Errorf("s/iter %v, want the 2020 run's [1.9939 1.9781]", times)
+	}
+	lines := strings.Count(string(must(os.ReadFile(filepath.Join(logsDir, "megatron-lm-2020_tp=2.log")))), "\n")
+	note := fmt.Sprintf("joined_tp=2.log:%d: iteration 10 after iteration 15: the count starts again", lines+3)
+	if !strings.Contains(strings.Join(r.Notes, "\n"), note) {
+		t.Errorf("notes %q; want one with %q", r.Notes, note)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
