@@ -44,6 +44,9 @@ func (p *megatronParser) stepTimeLine(rest []byte, n int) {
 		return
 	}
 	p.recognized = true
+	if m.restart != "" {
+		return // another run's step, after the iteration count started again
+	}
 	tf := math.NaN()
 	if v, ok := numberAfter(rest[k:], kwGPUUtil); ok {
 		tf = v

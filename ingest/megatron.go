@@ -81,6 +81,7 @@ type megatronRun struct {
 	env       logEnv    // node counts from the launcher, as seen when the run started
 	bridgeNew bool      // Bridge: the last sample came from a Step Time line not yet matched
 	tgs       []float64 // Megatron-DeepSpeed tokens per GPU per second; NaN where not logged
+	restart   string    // why the iteration lines from some line on are another run's; "" if none
 }
 
 // logEnv is what launcher output says about the job's shape.
@@ -248,12 +249,22 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 			tgs, haveTGS = numberAfter(after[:j], kwTGS)
 		}
 	}
+	if m.restart != "" {
+		// The iteration count started again without an argument dump: another run's lines,
+		// which must not pass as this run's (its later iterations would).
+		m.ignored++
+		return true
+	}
 	if p.bridge && m.bridgeNew && len(m.iters) > 0 && m.iters[len(m.iters)-1] < 0 {
 		// The Step Time line just before this one measured the same iteration; the
 		// iteration line has the finer time and the iteration number.
 		last := len(m.iters) - 1
 		m.bridgeNew = false
 		if prev := lastIter(m.iters[:last]); it <= prev {
+			if it < prev {
+				m.restart = restartNote(p.file, n, it, prev)
+				m.iters, m.times, m.tflops = m.iters[:last], m.times[:last], m.tflops[:last]
+			}
 			m.ignored++
 			return true
 		}
@@ -269,6 +280,9 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 	}
 	m.bridgeNew = false
 	if len(m.iters) > 0 && it <= lastIter(m.iters) {
+		if prev := lastIter(m.iters); it < prev {
+			m.restart = restartNote(p.file, n, it, prev)
+		}
 		m.ignored++
 		return true
 	}
@@ -539,6 +553,9 @@ func (p *megatronParser) finish(m *megatronRun) (bench.Run, error) {
 	if m.ignored > 0 {
 		run.Notes = append(run.Notes, strconv.Itoa(m.ignored)+" iteration lines that did not advance the iteration number were ignored (duplicates, or another run without an argument dump)")
 	}
+	if m.restart != "" {
+		run.Notes = append(run.Notes, m.restart)
+	}
 	run.Metrics = append(run.Metrics, bench.Metric{Name: bench.MetricTime, Unit: bench.MetricTime, Better: bench.Lower, Values: append([]float64(nil), m.times[from:]...)})
 
 	tf, tfNote := p.throughput(m, from)
@@ -718,4 +735,11 @@ func computeMegatronTFLOPS(m *megatronRun, from int) ([]float64, string) {
 		out = append(out, v)
 	}
 	return out, "TFLOPS/GPU computed from the argument dump with the " + string(flops.Megatron) + " FLOPs formula (the log has no throughput field)"
+}
+
+// restartNote explains why a run's iteration lines from line n on were left out: iteration it
+// came after iteration prev with no argument dump between them, so another run's lines follow.
+func restartNote(file string, n, it, prev int) string {
+	return reasonAt(file, n, "iteration "+strconv.Itoa(it)+" after iteration "+strconv.Itoa(prev)+
+		": the count starts again, so another run follows without its own header; its lines from here on were left out, not taken as this run's")
 }

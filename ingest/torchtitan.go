@@ -105,6 +105,9 @@ type titanRun struct {
 	rank   []byte // launcher prefix of the first step line
 	ranked bool
 	last   int // the last step read; -1 before the first
+	// restarted is set once the step count went back: the step lines after that are another
+	// run's, left out until a "Starting job:" line.
+	restarted bool
 }
 
 // started reports whether the run has read a step line.
@@ -163,7 +166,18 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 		} else if !bytes.Equal(prefix, cur.rank) {
 			continue // another rank's copy of the line
 		}
+		if cur.restarted {
+			cur.l.ignored++
+			continue
+		}
 		if step <= cur.last {
+			if step < cur.last {
+				// The count went back: another job's steps, pasted or appended without its
+				// "Starting job:" line. Its later steps would otherwise pass as this run's.
+				cur.restarted = true
+				cur.l.notes = append(cur.l.notes, reasonAt(file, lr.lineNo, "step "+strconv.Itoa(step)+" after step "+strconv.Itoa(cur.last)+
+					": the count starts again, so another run follows without a \"Starting job:\" line; its lines from here on were left out, not taken as this run's"))
+			}
 			cur.l.ignored++
 			continue
 		}

@@ -1,0 +1,203 @@
+package ingest
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// The real public logs under testdata/logs (testdata/logs/README.md names their sources),
+// checked against numbers worked out by hand from the logs themselves rather than against
+// golden files the reader wrote.
+
+// wantMetric is one metric of a run: its number of steady samples and their median.
+type wantMetric struct {
+	n      int
+	median float64
+}
+
+func TestRealLogsByHand(t *testing.T) {
+	for _, tc := range []struct {
+		path    string
+		config  string
+		metrics map[string]wantMetric
+		notes   []string // substrings of notes the run must carry
+	}{{
+		// Megatron-LM core_r0.8.0, --log-interval 10, 500000 planned iterations: iteration 10
+		// (its average includes start-up and ten fp16 loss-scale skips) is warm-up; 20..100
+		// are the nine steady samples. Sorted times (ms): 12036.3 12056.1 12068.8 12072.4
+		// [12090.5] 12099.3 12099.4 12104.3 12137.8; TFLOPS: 872.5 875.0 875.3 875.3 [876.0]
+		// 877.3 877.5 878.5 879.9.
+		path:   "megatron-lm-mdk-7b/nodes=1.log",
+		config: "nodes=1",
+		metrics: map[string]wantMetric{
+			bench.MetricTime:     {9, 12.0905},
+			bench.MetricTFLOPS:   {9, 876.0},
+			bench.MetricMaxAlloc: {1, 75078.4326171875},
+		},
+		notes: []string{"log cut off at iteration 100 of 500000; 9 steady samples used"},
+	}, {
+		// The same job on 16 GPUs: sorted times (ms) 14099.7 14124.1 14176.3 14182.6
+		// [14197.6] 14200.2 14212.7 14234.7 14351.0; TFLOPS 793.1 799.6 800.9 801.6 [801.7]
+		// 802.6 802.9 805.9 807.3.
+		path:   "megatron-lm-mdk-7b/nodes=2.log",
+		config: "nodes=2",
+		metrics: map[string]wantMetric{
+			bench.MetricTime:     {9, 14.1976},
+			bench.MetricTFLOPS:   {9, 801.7},
+			bench.MetricMaxAlloc: {1, 70522.5751953125},
+		},
+	}, {
+		// torchtitan logging every 10 steps with no start line: steps 1..100 logged, so the
+		// warm-up is step 1 and 10 steps beyond it; steps 20..100 are steady. Sorted tflops
+		// 205.80 206.09 207.87 208.27 [208.28] 208.71 209.52 209.53 210.05; tps 11366 11382
+		// 11481 11503 [11503] 11527 11572 11572 11601; memory 52.53 GiB.
+		path:   "torchtitan-2025-10-interval10_model=16b.log",
+		config: "model=16b",
+		metrics: map[string]wantMetric{
+			bench.MetricTFLOPS: {9, 208.28},
+			MetricTokens:       {9, 11503},
+			MetricMaxReserved:  {1, 52.53 * 1024},
+		},
+	}, {
+		// torchtitan on Intel XPU, no rank prefix, indented, WARNING lines between steps, the
+		// paste clipped before step 1: steps 2..19, warm-up 2..3, steady 4..19 (16 samples).
+		// Middle two sorted tflops 56.32 and 56.33; tps 5935 and 5936.
+		path:   "torchtitan-2026-02-xpu-no-rank_model=agpt-2b_nodes=2.log",
+		config: "model=agpt-2b/nodes=2",
+		metrics: map[string]wantMetric{
+			bench.MetricTFLOPS: {16, 56.325},
+			MetricTokens:       {16, 5935.5},
+			MetricMaxReserved:  {1, 19.45 * 1024},
+		},
+	}} {
+		t.Run(tc.path, func(t *testing.T) {
+			in, err := ReadAll([]string{filepath.Join(logsDir, filepath.FromSlash(tc.path))}, &Options{SkipIters: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(in.Runs) != 1 {
+				t.Fatalf("got %d runs, want 1", len(in.Runs))
+			}
+			r := in.Runs[0]
+			if r.Outcome != bench.OK {
+				t.Fatalf("outcome %s (%s), want ok", r.Outcome, r.Reason)
+			}
+			if got := r.Config.Key(); got != tc.config {
+				t.Errorf("config %s, want %s", got, tc.config)
+			}
+			if len(r.Metrics) != len(tc.metrics) {
+				t.Errorf("got %d metrics, want %d", len(r.Metrics), len(tc.metrics))
+			}
+			for _, m := range r.Metrics {
+				want, ok := tc.metrics[m.Name]
+				if !ok {
+					t.Errorf("unexpected metric %s", m.Name)
+					continue
+				}
+				if len(m.Values) != want.n {
+					t.Errorf("%s: %d samples, want %d", m.Name, len(m.Values), want.n)
+				}
+				if got := median(m.Values); math.Abs(got-want.median) > 1e-9*want.median {
+					t.Errorf("%s: median %v, want %v", m.Name, got, want.median)
+				}
+			}
+			for _, n := range tc.notes {
+				if !strings.Contains(strings.Join(r.Notes, "\n"), n) {
+					t.Errorf("no note %q in %q", n, r.Notes)
+				}
+			}
+		})
+	}
+}
+
+// joinedLog writes the named real logs, one after the other, to a file called name in a
+// temporary directory, as "cat a.log b.log > name" would, and returns its path.
+func joinedLog(t *testing.T, name string, logs ...string) string {
+	t.Helper()
+	var data []byte
+	for _, l := range logs {
+		b, err := os.ReadFile(filepath.Join(logsDir, filepath.FromSlash(l)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestTitanRestartedStepsLeftOut: two real torchtitan logs pasted one after the other, with
+// no "Starting job:" line between them (the debug model's steps 1..10, then a 16B MoE
+// model's steps 1..100), must not read as one run. Before this test the 16B model's steps
+// 1 and 10 were ignored as repeats and its steps 20..100 kept as the debug model's steady
+// steps, so the run named by the file carried another model's numbers, with no error.
+func TestTitanRestartedStepsLeftOut(t *testing.T) {
+	path := joinedLog(t, "pasted_model=debugmodel.log", "torchtitan-2025-10-debug_model=debugmodel.log", "torchtitan-2025-10-interval10_model=16b.log")
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 {
+		t.Fatalf("got %d runs, want 1", len(in.Runs))
+	}
+	r := in.Runs[0]
+	// The debug model's steady steps 3..10 alone (see its golden file); its memory peak is
+	// 2.49 GiB, not the 16B model's 52.53 GiB.
+	want := map[string]wantMetric{bench.MetricTFLOPS: {8, 102.27}, MetricTokens: {8, 188362}, MetricMaxReserved: {1, 2.49 * 1024}}
+	for _, m := range r.Metrics {
+		if w := want[m.Name]; len(m.Values) != w.n || math.Abs(median(m.Values)-w.median) > 1e-9*w.median {
+			t.Errorf("%s: %d samples, median %v; want %d, %v", m.Name, len(m.Values), median(m.Values), w.n, w.median)
+		}
+	}
+	// Line 12 is the 16B log's "step:  1" after the debug model's step 10.
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "pasted_model=debugmodel.log:12: step 1 after step 10: the count starts again") {
+		t.Errorf("notes %q do not name the line where the count starts again", r.Notes)
+	}
+}
+
+// TestMegatronRestartedIterationsLeftOut: the real 2020 Megatron-LM log (iterations 5..15 of a
+// tp=2 run, cut off) followed by the 2024 one (iterations 10..100 of a 7B run), neither with an
+// argument dump. Iteration 10 of the second is below the first's last iteration, 15, so it
+// and everything after it are the second run's: before this test its iterations 20..100
+// were taken as the tp=2 run's samples (nine samples of 12 s beside two of 2 s).
+func TestMegatronRestartedIterationsLeftOut(t *testing.T) {
+	path := joinedLog(t, "joined_tp=2.log", "megatron-lm-2020_tp=2.log", "megatron-lm-mdk-7b/nodes=1.log")
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 {
+		t.Fatalf("got %d runs, want 1", len(in.Runs))
+	}
+	r := in.Runs[0]
+	var times []float64
+	for _, m := range r.Metrics {
+		if m.Name == bench.MetricTime {
+			times = m.Values
+		}
+	}
+	if fmtFloats(times) != "[1.9939 1.9781]" {
+		t.Errorf("s/iter %v, want the 2020 run's [1.9939 1.9781]", times)
+	}
+	lines := strings.Count(string(must(os.ReadFile(filepath.Join(logsDir, "megatron-lm-2020_tp=2.log")))), "\n")
+	note := fmt.Sprintf("joined_tp=2.log:%d: iteration 10 after iteration 15: the count starts again", lines+3)
+	if !strings.Contains(strings.Join(r.Notes, "\n"), note) {
+		t.Errorf("notes %q; want one with %q", r.Notes, note)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
