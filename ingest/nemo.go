@@ -57,6 +57,7 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		prevTotal      int
 		lastIdx        = -1
 		ignored        int
+		restart        string // why the lines from some line on are another job's; "" if none
 	)
 	lr := newLineReader(r)
 	var cl lineCleaner
@@ -92,7 +93,13 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		}
 		prevIter, prevTotal, prevEpoch = it, total, epoch
 		idx := offset + it
-		if idx <= lastIdx {
+		if restart != "" || idx <= lastIdx {
+			// A count that goes back within an epoch starts another job's lines (a second
+			// job appended to the log): they, and every later one, are left out, or that
+			// job's iterations past this one's last would pass as this run's samples.
+			if restart == "" && idx < lastIdx {
+				restart = restartNote(file, lr.lineNo, idx-offset, lastIdx-offset)
+			}
 			ignored++
 			continue
 		}
@@ -138,6 +145,9 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		base = bench.Config{"gbs": strconv.Itoa(gbs)}
 	case gbs == 0:
 		notes = append(notes, "global_batch_size changes during the run (batch-size ramp-up); gbs left out of the config")
+	}
+	if restart != "" {
+		notes = append(notes, restart)
 	}
 	return simpleRun(file, opts, simpleLog{
 		base: base, start: start, fail: &fail, times: &times, tflops: &tflops, tokens: &tokens, ignored: ignored,

@@ -392,6 +392,34 @@ func titanStep(n int, tflops string) string {
 // On the real NeMo logs (testdata/logs/README.md gives their sources), two jobs' logs joined in
 // one file (cat run1.log run2.log) are not one run with more samples: the second job's
 // iteration count restarts within the same epoch, so its lines are left out with a note.
+// TestNeMoRestartedJobLeftOut: a second job appended to a log whose iteration count starts
+// again and runs past the first job's last iteration is another run's: its lines are left out
+// with a note, not taken as the first job's later samples (the first job logged 45..47 here,
+// the second 45..49, of the real log).
+func TestNeMoRestartedJobLeftOut(t *testing.T) {
+	data, err := os.ReadFile("../testdata/logs/nemo-experiments/model=llama3-8b_tp=1_pp=1_mbs=2_sl=8192_nodes=1.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []string // the log up to iteration 47
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		first = append(first, l)
+		if strings.Contains(l, "Training epoch 0, iteration 47/99") {
+			break
+		}
+	}
+	jobA := strings.Join(first, "")
+	once := readLog(t, NeMoFormat, jobA, -1)
+	both := readLog(t, NeMoFormat, jobA+string(data), -1)
+	if got, want := values(both[0], bench.MetricTime), values(once[0], bench.MetricTime); !slices.Equal(got, want) {
+		t.Errorf("second job appended: samples %v, want the first job's %v", got, want)
+	}
+	restart := "iteration 45 after iteration 47"
+	if !slices.ContainsFunc(both[0].Notes, func(n string) bool { return strings.Contains(n, restart) && strings.Contains(n, "left out") }) {
+		t.Errorf("second job appended: notes %q, want one naming %q and the line", both[0].Notes, restart)
+	}
+}
+
 func TestNeMoRealLogConcatenated(t *testing.T) {
 	for _, f := range []string{
 		"../testdata/logs/nemo-experiments/model=llama3-8b_tp=1_pp=1_mbs=2_sl=8192_nodes=1.log",
