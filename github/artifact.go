@@ -81,6 +81,10 @@ func ValidateReport(rep *check.Report) error {
 	if _, err := check.ParseVerdict(string(rep.Verdict)); err != nil {
 		return fmt.Errorf("report %v", err)
 	}
+	if rep.Verdict == check.Pass && len(rep.Results) == 0 {
+		// perfgate check exits 2 when nothing matches: a pass must mean "compared, and fine".
+		return fmt.Errorf("report verdict %q with no results: nothing was compared, so it cannot pass (perfgate check never writes such a report)", rep.Verdict)
+	}
 	failing := false
 	for i, r := range rep.Results {
 		if !slices.Contains(check.Statuses, r.Status) {

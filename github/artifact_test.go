@@ -68,6 +68,7 @@ func TestLoadArtifactRejects(t *testing.T) {
 		{"future schema", write("report.json", `{"schema":99,"verdict":"pass"}`), "schema 99 is not supported"},
 		{"bad verdict", write("report.json", `{"schema":1,"verdict":"maybe"}`), `verdict "maybe"`},
 		{"bad status", write("report.json", `{"schema":1,"verdict":"fail","results":[{"status":"<b>"}]}`), `unknown status "<b>"`},
+		{"pass of nothing", write("report.json", `{"schema":1,"verdict":"pass","results":[]}`), `verdict "pass" with no results: nothing was compared`},
 		{"contradiction", write("report.json", `{"schema":1,"verdict":"pass","results":[{"status":"regression"}]}`), "contradicts"},
 		{"wrong type", write("report.json", "{\n\"schema\":\"1\"}"), ":2: schema: cannot use a JSON string"},
 		{"too big", write("report.json", strings.Repeat(" ", MaxReportBytes+1)), "the limit is"},
@@ -127,7 +128,7 @@ func TestDecodeReportLine(t *testing.T) {
 // and within the size limit.
 func FuzzDecodeReport(f *testing.F) {
 	f.Add([]byte(`{"schema":1,"verdict":"fail","results":[{"config":{"flags":"<script>@org/team|x"},"metric":"TFLOPS/GPU","status":"regression","delta_pct":-5}]}`))
-	f.Add([]byte(`{"schema":1,"verdict":"pass","results":[],"notes":["<img src=x onerror=alert(1)>"]}`))
+	f.Add([]byte(`{"schema":1,"verdict":"fail","results":[],"notes":["<img src=x onerror=alert(1)>"]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := DecodeReport("fuzz.json", data)
 		if err != nil {
