@@ -129,6 +129,9 @@ func TestDecodeReportLine(t *testing.T) {
 func FuzzDecodeReport(f *testing.F) {
 	f.Add([]byte(`{"schema":1,"verdict":"fail","results":[{"config":{"flags":"<script>@org/team|x"},"metric":"TFLOPS/GPU","status":"regression","delta_pct":-5}]}`))
 	f.Add([]byte(`{"schema":1,"verdict":"fail","results":[],"notes":["<img src=x onerror=alert(1)>"]}`))
+	// Baseline runs spanning more than a float64 (a sparkline's range overflowed, then
+	// indexed its bars with NaN: a panic in the second stage, on a fork's artifact).
+	f.Add([]byte(`{"schema":1,"verdict":"fail","results":[{"status":"regression","fails":true,"baseline":{"history":[1e308,-1e308,0]},"new":{"center":1e308,"runs":1}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := DecodeReport("fuzz.json", data)
 		if err != nil {
