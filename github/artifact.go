@@ -57,10 +57,15 @@ func jsonError(name string, data []byte, err error) error {
 	switch {
 	case errors.As(err, &se):
 		return fmt.Errorf("%s:%d: invalid JSON: %v", name, bench.LineAt(data, se.Offset), se)
+	case errors.As(err, &te) && te.Field == "":
+		return fmt.Errorf("%s:%d: a JSON %s, not a perfgate JSON report (an object)", name, bench.LineAt(data, te.Offset), te.Value)
 	case errors.As(err, &te):
 		return fmt.Errorf("%s:%d: %s: cannot use a JSON %s as %s", name, bench.LineAt(data, te.Offset), te.Field, te.Value, te.Type)
+	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(data)) == 0:
+		return fmt.Errorf("%s: empty file, not a perfgate JSON report", name)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%s: not a perfgate JSON report: unexpected end of input", name)
+		// A report cut short (an interrupted write or upload): its last line is where it ends.
+		return fmt.Errorf("%s:%d: the report ends early (a truncated file?): unexpected end of JSON input", name, bench.LineAt(data, int64(len(bytes.TrimRight(data, " \t\r\n")))))
 	}
 	return fmt.Errorf("%s: %v", name, err)
 }
@@ -75,6 +80,10 @@ func ValidateReport(rep *check.Report) error {
 	}
 	if _, err := check.ParseVerdict(string(rep.Verdict)); err != nil {
 		return fmt.Errorf("report %v", err)
+	}
+	if rep.Verdict == check.Pass && len(rep.Results) == 0 {
+		// perfgate check exits 2 when nothing matches: a pass must mean "compared, and fine".
+		return fmt.Errorf("report verdict %q with no results: nothing was compared, so it cannot pass (perfgate check never writes such a report)", rep.Verdict)
 	}
 	failing := false
 	for i, r := range rep.Results {

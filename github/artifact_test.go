@@ -61,11 +61,14 @@ func TestLoadArtifactRejects(t *testing.T) {
 		{"upper sha", write("sha", strings.ToUpper(headSHA)), "not a full lower-case hex SHA"},
 		{"sha with ref", write("sha", headSHA+" refs/heads/x"), "not a full lower-case hex SHA"},
 		{"bad json", write("report.json", "{\"schema\":1,\n]"), "report.json:2: invalid JSON"},
-		{"cut json", write("report.json", `{"schema":1,`), "unexpected end of input"},
+		{"cut json", write("report.json", "{\"schema\":1,\n\"verdict\":"), "report.json:2: the report ends early (a truncated file?)"},
+		{"array", write("report.json", "[]"), "report.json:1: a JSON array, not a perfgate JSON report (an object)"},
+		{"empty json", write("report.json", ""), "report.json: empty file, not a perfgate JSON report"},
 		{"trailing data", write("report.json", `{"schema":1,"verdict":"pass","results":[]} {}`), "unexpected data after the report"},
 		{"future schema", write("report.json", `{"schema":99,"verdict":"pass"}`), "schema 99 is not supported"},
 		{"bad verdict", write("report.json", `{"schema":1,"verdict":"maybe"}`), `verdict "maybe"`},
 		{"bad status", write("report.json", `{"schema":1,"verdict":"fail","results":[{"status":"<b>"}]}`), `unknown status "<b>"`},
+		{"pass of nothing", write("report.json", `{"schema":1,"verdict":"pass","results":[]}`), `verdict "pass" with no results: nothing was compared`},
 		{"contradiction", write("report.json", `{"schema":1,"verdict":"pass","results":[{"status":"regression"}]}`), "contradicts"},
 		{"wrong type", write("report.json", "{\n\"schema\":\"1\"}"), ":2: schema: cannot use a JSON string"},
 		{"too big", write("report.json", strings.Repeat(" ", MaxReportBytes+1)), "the limit is"},
@@ -125,7 +128,10 @@ func TestDecodeReportLine(t *testing.T) {
 // and within the size limit.
 func FuzzDecodeReport(f *testing.F) {
 	f.Add([]byte(`{"schema":1,"verdict":"fail","results":[{"config":{"flags":"<script>@org/team|x"},"metric":"TFLOPS/GPU","status":"regression","delta_pct":-5}]}`))
-	f.Add([]byte(`{"schema":1,"verdict":"pass","results":[],"notes":["<img src=x onerror=alert(1)>"]}`))
+	f.Add([]byte(`{"schema":1,"verdict":"fail","results":[],"notes":["<img src=x onerror=alert(1)>"]}`))
+	// Baseline runs spanning more than a float64 (a sparkline's range overflowed, then
+	// indexed its bars with NaN: a panic in the second stage, on a fork's artifact).
+	f.Add([]byte(`{"schema":1,"verdict":"fail","results":[{"status":"regression","fails":true,"baseline":{"history":[1e308,-1e308,0]},"new":{"center":1e308,"runs":1}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := DecodeReport("fuzz.json", data)
 		if err != nil {

@@ -24,9 +24,11 @@ const (
 
 // checkRunAnnotations returns an annotation per result that did not stay unchanged:
 // failures for results that fail the gate, warnings for other regressions, missing and
-// failing configs, notices for the rest.
+// failing configs, notices for the rest. They are ordered by level, failures first, before
+// the cap: check lists results by config, so hundreds of improvements can come before a
+// failure, which the cap must not drop.
 func checkRunAnnotations(rep *check.Report, path string) []*gh.CheckRunAnnotation {
-	var out []*gh.CheckRunAnnotation
+	var failures, warnings, notices []*gh.CheckRunAnnotation
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		level := "notice"
@@ -38,19 +40,25 @@ func checkRunAnnotations(rep *check.Report, path string) []*gh.CheckRunAnnotatio
 		case concerning(r):
 			level = "warning"
 		}
-		out = append(out, &gh.CheckRunAnnotation{
+		a := &gh.CheckRunAnnotation{
 			Path:            gh.String(path),
 			StartLine:       gh.Int(1),
 			EndLine:         gh.Int(1),
 			AnnotationLevel: gh.String(level),
 			Title:           gh.String(cutUTF8(report.ConfigString(r)+" "+r.Metric, 255)),
 			Message:         gh.String(cutUTF8(resultSummary(r), 60000)),
-		})
-		if len(out) == maxCheckRunAnnotations {
-			break
+		}
+		switch level {
+		case "failure":
+			failures = append(failures, a)
+		case "warning":
+			warnings = append(warnings, a)
+		default:
+			notices = append(notices, a)
 		}
 	}
-	return out
+	out := append(append(failures, warnings...), notices...)
+	return out[:min(len(out), maxCheckRunAnnotations)]
 }
 
 // checkRun creates a completed check run carrying the report and its annotations, 50 per

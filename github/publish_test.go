@@ -1123,3 +1123,26 @@ func TestMarkLeavesNewerRunsReport(t *testing.T) {
 		t.Errorf("run 103's comment was changed by run 100:\n%s", after)
 	}
 }
+
+// A suite with more changed results than a check run takes annotations must not lose its
+// failures to the cap: check lists results by config, not by status, so the failures can
+// come after hundreds of improvements.
+func TestCheckRunAnnotationsFailuresFirst(t *testing.T) {
+	rep := &check.Report{Schema: check.Schema, Verdict: check.Fail}
+	for i := 0; i < maxCheckRunAnnotations+100; i++ {
+		rep.Results = append(rep.Results, check.Result{Config: map[string]string{"tp": fmt.Sprintf("%04d", i)}, Key: fmt.Sprintf("tp=%04d", i), Metric: "s/iter", Better: "lower", Status: check.Improvement, DeltaPct: f64(-5), ThresholdPct: 3})
+	}
+	rep.Results = append(rep.Results,
+		check.Result{Config: map[string]string{"tp": "9999"}, Key: "tp=9999", Metric: "s/iter", Better: "lower", Status: check.Regression, Fails: true, DeltaPct: f64(5), ThresholdPct: 3},
+		check.Result{Config: map[string]string{"tp": "9998"}, Key: "tp=9998", Metric: "s/iter", Better: "lower", Status: check.Missing})
+	anns := checkRunAnnotations(rep, ".github")
+	if len(anns) != maxCheckRunAnnotations {
+		t.Fatalf("%d annotations, want %d", len(anns), maxCheckRunAnnotations)
+	}
+	if got := anns[0].GetAnnotationLevel() + " " + anns[0].GetTitle(); got != "failure tp=9999 s/iter" {
+		t.Errorf("first annotation %q, want the failure", got)
+	}
+	if got := anns[1].GetAnnotationLevel() + " " + anns[1].GetTitle(); got != "warning tp=9998 s/iter" {
+		t.Errorf("second annotation %q, want the warning", got)
+	}
+}

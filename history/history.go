@@ -240,10 +240,29 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 		}
 	}
 	stored := len(batches)
+	var committed map[[2]string]bool // batch and date of every committed run, once needed
 	for i := range extra {
 		r := &extra[i]
-		if j, ok := index[r.Batch]; ok && j < stored {
-			continue // already committed: union by batch
+		if _, ok := index[r.Batch]; ok && index[r.Batch] < stored {
+			if committed == nil {
+				committed = map[[2]string]bool{}
+				for _, b := range batches[:stored] {
+					for _, cr := range b.runs {
+						committed[[2]string{cr.Batch, dateKey(cr.Date)}] = true
+					}
+				}
+			}
+			// A committed run without a date could be of any night: the old union by batch.
+			if r.Date == "" || committed[[2]string{r.Batch, dateKey(r.Date)}] || committed[[2]string{r.Batch, ""}] {
+				continue // already committed: union by batch
+			}
+			// A batch id reused every night (--run-id nightly) with a date none of its
+			// committed runs has is another night, named as the store's history names a
+			// replaced run: ID@DATE.
+			r.Batch += "@" + r.Date
+			if j, ok := index[r.Batch]; ok && j < stored {
+				continue
+			}
 		}
 		add(r, "", "")
 		h.Extra++
@@ -384,6 +403,15 @@ func parseDate(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// dateKey returns the instant of date s in one form, so that two forms of one time compare
+// equal; s itself when it does not parse.
+func dateKey(s string) string {
+	if t, ok := parseDate(s); ok {
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	return s
 }
 
 // seriesMetrics returns own, or all when own is empty.

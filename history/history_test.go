@@ -156,6 +156,45 @@ func TestBuildUnionAndOrder(t *testing.T) {
 	}
 }
 
+// A run id reused every night (--run-id nightly): tonight's results under the committed
+// batch's id but of another date are another night, not a batch already committed. Dropped,
+// --fail-on would pass without looking at tonight.
+func TestBuildExtraReusedBatchID(t *testing.T) {
+	run := func(batch, date string, v float64) bench.Run {
+		return bench.Run{Config: bench.Config{"tp": "1"}, Outcome: bench.OK, Batch: batch, Date: date,
+			Metrics: []bench.Metric{{Name: "s/iter", Better: bench.Lower, Values: []float64{v}}}}
+	}
+	shard := run("nightly", "2026-01-02T05:00:00Z", 2)
+	shard.Config = bench.Config{"tp": "2"}
+	revs := []Revision{
+		{Commit: "c1", Date: "2026-01-01T04:00:00Z", Runs: []bench.Run{run("nightly@2026-01-01T03:00:00Z", "2026-01-01T03:00:00Z", 1)}},
+		{Commit: "c2", Date: "2026-01-02T04:00:00Z", Runs: []bench.Run{run("nightly", "2026-01-02T03:00:00Z", 2)}},
+		// A matrix shard that joined the night later, dated when it ran.
+		{Commit: "c3", Date: "2026-01-02T06:00:00Z", Runs: []bench.Run{shard}},
+	}
+	extra := []bench.Run{
+		shard, // the shard's results again
+		run("nightly", "2026-01-02T03:00:00Z", 99),                      // the committed night again
+		run("nightly", "2026-01-01T03:00:00Z", 98),                      // an older committed night
+		run("nightly", "2026-01-03T03:00:00Z", 3),                       // tonight
+		run("nightly@2026-01-01T03:00:00Z", "2026-01-01T03:00:00Z", 97), // committed, by its history name
+	}
+	oom := run("nightly", "2026-01-03T03:00:00Z", 0)
+	oom.Config, oom.Outcome, oom.Metrics = bench.Config{"tp": "2"}, bench.OOM, nil
+	extra = append(extra, oom)
+	h := Build(revs, extra, FromGit, DefaultOptions())
+	var got []string
+	for _, p := range h.Series[0].Points {
+		got = append(got, fmt.Sprintf("%s=%v", p.Batch, *p.Value))
+	}
+	if want := "[nightly@2026-01-01T03:00:00Z=1 nightly=2 nightly@2026-01-03T03:00:00Z=3]"; fmt.Sprint(got) != want || h.Extra != 2 {
+		t.Errorf("points %v (extra %d), want %s (extra 2)", got, h.Extra, want)
+	}
+	if len(h.Batches) != 3 {
+		t.Errorf("%d batches, want 3: %+v", len(h.Batches), h.Batches)
+	}
+}
+
 // TestLevelChangesUpAndDown: a temporary 6% drop in the middle of a series is two change
 // points, though no single split of the whole series shows a 3% step.
 func TestLevelChangesUpAndDown(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -106,6 +107,9 @@ func TestSparkline(t *testing.T) {
 		{[]*float64{f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7)}, "▁▂▃▄▅▆▇█"},
 		// Within the minimum span (±5% around 98): 1% noise moves a bar or so, a 5% step four.
 		{[]*float64{f(100), f(101), f(99.5), f(95), f(95.5)}, "▆▇▆▂▃"},
+		// A range beyond float64 (a hand-made or hostile report) draws, never panics.
+		{[]*float64{f(1e308), f(-1e308), f(0)}, "█▁▅"},
+		{[]*float64{f(math.Inf(1)), f(1)}, "▅▅"},
 	} {
 		if got := Sparkline(tt.in); got != tt.want {
 			t.Errorf("Sparkline(%d values) = %q, want %q", len(tt.in), got, tt.want)

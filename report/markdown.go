@@ -300,7 +300,7 @@ func mdRows(rows []Row, common []string) (lines []string, legend string) {
 	for i := range rows {
 		row := &rows[i]
 		var b strings.Builder
-		b.WriteString("| " + statusCell(row) + " | " + Escape(orDash(shortConfig(row.Config, common))) + " |")
+		b.WriteString("| " + statusCell(row) + " | " + capCell(Escape(orDash(shortConfig(row.Config, common)))) + " |")
 		for _, m := range metrics {
 			cell := Escape(MetricCell(row.Result(m)))
 			if r := row.Result(m); r == row.Decider() && row.Status != check.Unchanged {
@@ -324,7 +324,22 @@ func escapeMarks(f *footnotes, reason string) string {
 	if m := f.mark[reason]; m != "" {
 		return m
 	}
-	return Escape(reason)
+	return capCell(Escape(reason))
+}
+
+// maxCellBytes caps a table cell taken from the data (a config, a reason). Rows are fitted
+// to the comment worst first, so one row larger than the comment (a config value of many
+// kilobytes) would otherwise leave out every failing row after it; the JSON report holds it
+// whole.
+const maxCellBytes = 1024
+
+// capCell cuts an escaped cell to maxCellBytes, marking the cut. A cut escape is harmless:
+// a lone backslash escapes the space after it, and a part of an entity is plain text.
+func capCell(s string) string {
+	if len(s) <= maxCellBytes {
+		return s
+	}
+	return truncateUTF8(s, maxCellBytes) + " …"
 }
 
 func orDash(s string) string {

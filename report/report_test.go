@@ -552,6 +552,22 @@ func TestMarkdownMaxBytes(t *testing.T) {
 			t.Errorf("notes not shown, or the long one not cut with a mark:\n%s", md[max(0, len(md)-9000):])
 		}
 	})
+	t.Run("one giant config does not crowd out the failing rows after it", func(t *testing.T) {
+		rep := many(30, 0)
+		// The worst regression's config has a 20 kB value of characters escaping quadruples.
+		for i := range rep.Results {
+			if rep.Results[i].Config["idx"] == "0029" {
+				rep.Results[i].Config = map[string]string{"tp": "8", "pp": "4", "gbs": "1024", "idx": "0029", "flags": strings.Repeat("<", 20000)}
+			}
+		}
+		md := Markdown(rep, MarkdownOptions{RunURL: url, MaxBytes: 65000})
+		if len(md) > 65000 {
+			t.Errorf("%d bytes > MaxBytes", len(md))
+		}
+		if n := strings.Count(md, "| 🔴 regression |"); n != 30 || strings.Contains(md, "more failing row") {
+			t.Errorf("%d of 30 failing rows shown", n)
+		}
+	})
 	t.Run("tiny limit", func(t *testing.T) {
 		for _, limit := range []int{1, 7, 50, 200} {
 			md := Markdown(many(5, 5), MarkdownOptions{MaxBytes: limit})

@@ -48,15 +48,23 @@ func Sparkline(values []*float64) string {
 	if mid := (lo + hi) / 2; hi-lo < sparkMinSpan*math.Abs(mid) {
 		lo, hi = mid-sparkMinSpan/2*math.Abs(mid), mid+sparkMinSpan/2*math.Abs(mid)
 	}
+	// Values come from reports, which a hand-made or hostile file can fill with anything
+	// JSON holds: halves keep the span of ±1e308 finite, and a value no range can place
+	// (an infinity) draws the range flat rather than index out of the bars.
+	flat := !(hi > lo) || math.IsInf(hi, 0) || math.IsInf(lo, 0)
 	var b strings.Builder
 	for _, v := range values {
 		switch {
 		case v == nil:
 			b.WriteRune('✕')
-		case hi <= lo:
+		case flat:
 			b.WriteRune(sparkBars[len(sparkBars)/2])
 		default:
-			i := int(math.Round((*v - lo) / (hi - lo) * float64(len(sparkBars)-1)))
+			t := (*v/2 - lo/2) / (hi/2 - lo/2)
+			i := len(sparkBars) / 2
+			if t >= 0 && t <= 1 {
+				i = int(math.Round(t * float64(len(sparkBars)-1)))
+			}
 			b.WriteRune(sparkBars[i])
 		}
 	}

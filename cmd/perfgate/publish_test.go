@@ -45,7 +45,7 @@ func TestPublishExitCodes(t *testing.T) {
 			fault:  &githubtest.Fault{Method: "POST", Path: "/repos/o/r/issues/7/comments", Status: 422, Body: `{"message":"Validation Failed"}`},
 			stderr: "could not create the perfgate comment on o/r#7"},
 		{name: "unknown pr", args: []string{"publish", "--pr", "99", "REPORT"}, want: ExitInternal, stderr: "o/r#99"},
-		{name: "bad json", args: []string{"publish", "-"}, stdin: "{", want: ExitInput, stderr: "<stdin>: not a perfgate JSON report"},
+		{name: "bad json", args: []string{"publish", "-"}, stdin: "{", want: ExitInput, stderr: "<stdin>:1: the report ends early (a truncated file?)"},
 		// Not cut silently and then called "not a perfgate JSON report".
 		{name: "huge stdin", args: []string{"publish", "-"}, stdin: `{"schema":1,"notes":["` + strings.Repeat("x", 40<<20) + `"]}`, want: ExitInput, stderr: "<stdin>: the report is larger than 40 MiB"},
 		{name: "bad mode", args: []string{"publish", "--comment", "x", "REPORT"}, want: ExitInput, stderr: "--comment"},
