@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -20,10 +21,15 @@ import (
 //     differ;
 //   - results whose configs are in the baseline but share no metric with it (after the
 //     metric filter) and whose outcomes decide nothing: every result would be new or
-//     missing (MetricsShared).
+//     missing (MetricsShared);
+//   - results against a baseline that holds no run at all (a store of only its header and
+//     end line): every result would be new.
 //
 // A pass must mean "compared, and fine"; these are neither.
 func Gateable(base, cur []bench.Run, opts Options) error {
+	if len(base) == 0 && len(cur) > 0 {
+		return errors.New("the baseline holds no runs, so nothing was compared: every result would be new.\nSeed it from results you trust with 'perfgate baseline update' and commit it, then check against it")
+	}
 	if err := MetricsPresent(base, cur, opts.Metrics); err != nil {
 		return err
 	}

@@ -60,8 +60,11 @@ func TestGateable(t *testing.T) {
 			t.Errorf("%s: %v\nwant %q", c.name, err, c.want)
 		}
 	}
-	if err := Gateable(nil, []bench.Run{gateRun("tp=1", bench.MetricTFLOPS)}, Options{}); err != nil {
-		t.Errorf("empty baseline: %v (an empty baseline is reported by the check itself)", err)
+	if err := Gateable(nil, []bench.Run{gateRun("tp=1", bench.MetricTFLOPS)}, Options{}); err == nil || !strings.Contains(err.Error(), "the baseline holds no runs") {
+		t.Errorf("empty baseline: %v, want an error: every result would be new, nothing compared", err)
+	}
+	if err := Gateable(nil, nil, Options{}); err != nil {
+		t.Errorf("nothing on either side: %v (no results is the ingest's error)", err)
 	}
 }
 
