@@ -90,6 +90,11 @@ func ValidateReport(rep *check.Report) error {
 		if !slices.Contains(check.Statuses, r.Status) {
 			return fmt.Errorf("results[%d]: unknown status %q", i, r.Status)
 		}
+		if r.Key == "" {
+			// The report's rows and counts are by config key: results without one would
+			// merge into one row, and a failure among them could pass for another config's.
+			return fmt.Errorf("results[%d]: no key (the config's canonical key, which perfgate check always writes)", i)
+		}
 		if r.Better != "" && r.Better != "higher" && r.Better != "lower" {
 			return fmt.Errorf("results[%d]: better %q: want higher or lower", i, r.Better)
 		}

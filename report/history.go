@@ -180,7 +180,7 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 	fit := func(rows []string, what string) {
 		for i, row := range rows {
 			if b.Len()+len(row)+1+reserve > HistoryMarkdownMaxBytes {
-				fmt.Fprintf(&b, "\n%d more %s not shown: GitHub limits an issue body to 65536 characters. `perfgate history --baseline %s` lists them all, and the dashboard shows them.\n", len(rows)-i, what, Escape(o.Store))
+				fmt.Fprintf(&b, "\n%d more %s not shown: GitHub limits an issue body to 65536 characters. %s lists them all, and the dashboard shows them.\n", len(rows)-i, what, CodeSpan("perfgate history --baseline "+o.Store))
 				return
 			}
 			b.WriteString(row + "\n")

@@ -176,10 +176,14 @@ func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
 		t.Fatalf("%d alerts, want one per config and metric", alerts)
 	}
 	var md bytes.Buffer
-	if err := HistoryMarkdown(&md, h, HistoryOptions{Store: "perf/baseline", Recent: 3}); err != nil {
+	if err := HistoryMarkdown(&md, h, HistoryOptions{Store: "perf/my_baseline", Recent: 3}); err != nil {
 		t.Fatal(err)
 	}
 	out := md.String()
+	// The command to list them all is one to copy: in a code span, unescaped.
+	if !strings.Contains(out, "`perfgate history --baseline perf/my_baseline`") {
+		t.Errorf("the command that lists every alert is not copyable as is: %q", out[strings.LastIndex(out, "not shown"):])
+	}
 	if md.Len() > HistoryMarkdownMaxBytes {
 		t.Errorf("the Markdown is %d bytes, over %d: GitHub would refuse the issue", md.Len(), HistoryMarkdownMaxBytes)
 	}

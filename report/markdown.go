@@ -435,6 +435,36 @@ func Escape(s string) string {
 	return b.String()
 }
 
+// CodeSpan puts text taken from the data in a Markdown code span, to be copied as is: inside
+// one, backslash escapes (Escape) would be shown, not read, and HTML is not rendered. Line
+// breaks are flattened, and the fence is one backtick longer than the longest run of them
+// in s, so s cannot close it.
+func CodeSpan(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case r < 0x20 || r == 0x7f:
+			return -1
+		}
+		return r
+	}, s)
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if longest > 0 || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
 // chartLabel keeps only characters that are safe and of one column in a code block.
 func chartLabel(s string) string {
 	return strings.Map(func(r rune) rune {
