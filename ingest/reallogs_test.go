@@ -75,6 +75,28 @@ func TestRealLogsByHand(t *testing.T) {
 			MetricTokens:       {16, 5935.5},
 			MetricMaxReserved:  {1, 19.45 * 1024},
 		},
+	}, {
+		// NeMo 2.0 (BioNeMo ESM2) under srun -l: every line but the first behind " 0: ".
+		// Iterations 28..34: 28 is warm-up, 29..34 the six samples (the NeMo reader does not
+		// take the "/99" as the planned total, so 10% of 28..34 rounds to none beyond 28).
+		// Sorted times 0.1893 0.1894 0.1902 | 0.1903 0.1915 0.1921: median
+		// (0.1902+0.1903)/2.
+		path:    "nemo-bionemo-esm2-srun_model=esm2.log",
+		config:  "model=esm2/gbs=32",
+		metrics: map[string]wantMetric{bench.MetricTime: {6, 0.19025}},
+	}, {
+		// Megatron-LM with multi-token prediction ("mtp_1 loss", "z_loss" between the
+		// fields): iterations 1..10 of 2000; 1 is warm-up, 2..10 the nine samples. Sorted
+		// times (ms) 10720.6 10727.4 10758.5 10765.6 [10767.4] 10827.5 10840.4 10883.5
+		// 11182.0; TFLOPS 128.2 131.7 132.2 132.4 [133.1] 133.1 133.2 133.6 133.7.
+		path:   "megatron-lm-2025-09-mtp_model=ling-v2.log",
+		config: "model=ling-v2",
+		metrics: map[string]wantMetric{
+			bench.MetricTime:     {9, 10.7674},
+			bench.MetricTFLOPS:   {9, 133.1},
+			bench.MetricMaxAlloc: {1, 63359.77001953125},
+		},
+		notes: []string{"log cut off at iteration 10 of 2000; 9 steady iterations used"},
 	}} {
 		t.Run(tc.path, func(t *testing.T) {
 			in, err := ReadAll([]string{filepath.Join(logsDir, filepath.FromSlash(tc.path))}, &Options{SkipIters: -1})
