@@ -223,3 +223,42 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestPrimusCurrentOverRunningMean: AMD's Primus prints Megatron-LM's iteration line with
+// pairs "elapsed time per iteration (ms): 13100.0/13240.9", "throughput per GPU
+// (TFLOP/s/GPU): 579.4/573.6" and "tokens per GPU (tokens/s/GPU): 10005.5/9903.7". Its
+// trainer (primus/modules/trainer/megatron/trainer.py, training_log) formats them as
+// "{:.1f}/{:.1f}" of this logging interval's value and statistics.mean of the recent ones
+// (reset every log_avg_reset_interval), so the first number is the sample and the second a
+// running mean that would smooth slow iterations away. No multi-line Primus log is public;
+// these two lines of one 5000-iteration job (2025-12-02, rank-7/8, global batch 128) are
+// quoted byte for byte in AMD-AGI/Primus-SaFE's log-pattern tests (stored file ids
+// 17459474500, iteration 4273 as "logV2" with its colour codes as stored, and 17640160469,
+// iteration 4408 as the cleaned "expected" line).
+func TestPrimusCurrentOverRunningMean(t *testing.T) {
+	const primus = "0[[32m20251202 06:26:45[0m][[36mrank-7/8[0m][[1mINFO [0m] [1m[--------trainer.py:2560] : iteration 4273/ 5000 | consumed samples: 546944 | elapsed time per iteration (ms): 13107.0/13341.7 | hip mem usage/free/total/usage_ratio: 153.81GB/102.17GB/255.98GB/60.09% | throughput per GPU (TFLOP/s/GPU): 579.1/569.3 | tokens per GPU (tokens/s/GPU): 10000.2/9831.0 | learning rate: 5.130331E-07 | global batch size: 128 | lm loss: 4.092303E-03 | loss scale: 1.0 | grad norm: 0.003 | number of skipped iterations: 0 | number of nan iterations: 0 |[0m\n" +
+		"[20251202 06:56:28][rank-7/8][INFO ] [--------trainer.py:2560] : iteration 4408/ 5000 | consumed samples: 564224 | elapsed time per iteration (ms): 13100.0/13240.9 | hip mem usage/free/total/usage_ratio: 153.81GB/102.17GB/255.98GB/60.09% | throughput per GPU (TFLOP/s/GPU): 579.4/573.6 | tokens per GPU (tokens/s/GPU): 10005.5/9903.7 | learning rate: 3.421949E-07 | global batch size: 128 | lm loss: 4.142716E-03 | loss scale: 1.0 | grad norm: 0.003 | number of skipped iterations: 0 | number of nan iterations: 0 |\n"
+	path := filepath.Join(t.TempDir(), "primus_model=primus-job.log")
+	if err := os.WriteFile(path, []byte(primus), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 || in.Runs[0].Outcome != bench.OK {
+		t.Fatalf("runs %+v, want one ok run", in.Runs)
+	}
+	// Iteration 4273 is the first logged, warm-up; 4408 is beyond the 72 iterations after it
+	// (10% of 4273..5000), so its current values are the one steady sample of each metric.
+	want := map[string]float64{bench.MetricTime: 13.1, bench.MetricTFLOPS: 579.4, MetricTokens: 10005.5}
+	got := map[string][]float64{}
+	for _, m := range in.Runs[0].Metrics {
+		got[m.Name] = m.Values
+	}
+	for name, w := range want {
+		if len(got[name]) != 1 || got[name][0] != w {
+			t.Errorf("%s: %v, want [%v] (the interval's value, not the running mean)", name, got[name], w)
+		}
+	}
+}
