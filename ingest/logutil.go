@@ -68,7 +68,8 @@ func (lr *lineReader) next() ([]byte, bool) {
 
 // A lineCleaner turns a raw log line into the text the trainer printed: it drops a trailing
 // carriage return, ANSI escape sequences and launcher prefixes such as "0: " (srun -l),
-// "[rank7]:" and "[default0]:" (torchrun) or "[1,0]<stdout>:" (Open MPI), repeatedly, so
+// "[rank7]:" and "[default0]:" (torchrun), "[1,0]<stdout>:" (Open MPI) or "[trainer1|0]:"
+// (torchft's replica groups), repeatedly, so
 // "0: [rank0]: text" is "text". It reuses one scratch buffer.
 type lineCleaner struct {
 	buf []byte
@@ -127,7 +128,7 @@ func stripANSI(dst, line []byte) []byte {
 // one space after it (the line's own indentation stays), or 0 if there is none. It recognises "N:" (srun -l, pdsh-style rank
 // numbers of up to six digits) followed by a space, a bracket or the end of the line, and
 // "[tag]:" or "[tag]<stdout>:" where tag has no spaces (torchrun's "[rank7]:" and
-// "[default0]:", Open MPI's "[1,0]<stdout>:").
+// "[default0]:", Open MPI's "[1,0]<stdout>:", torchft's replica launcher's "[trainer1|0]:").
 func launcherPrefix(line []byte) int {
 	if len(line) == 0 {
 		return 0
@@ -156,7 +157,7 @@ func launcherPrefix(line []byte) int {
 			return 0
 		}
 		for _, ch := range line[1:end] {
-			if !(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == ',' || ch == '_' || ch == '-' || ch == '.') {
+			if !(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == ',' || ch == '_' || ch == '-' || ch == '.' || ch == '|') {
 				return 0
 			}
 		}

@@ -46,6 +46,7 @@ var (
 	kwElapsed   = []byte("elapsed time per iteration (")
 	kwDSTFLOPs  = []byte("TFLOPs:")
 	kwTGS       = []byte("tokens per gpu per second (tgs):")
+	kwPrimusTok = []byte("tokens per GPU (tokens/s/GPU):")
 	kwTput      = []byte("throughput per GPU (TFLOP/s/GPU):")
 	kwGBS       = []byte("global batch size:")
 	kwMemory    = []byte("memory (")
@@ -241,6 +242,13 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 	tput, haveTput := numberAfter(after, kwTput)
 	var tgs float64
 	haveTGS := false
+	if len(after) > 0 && after[0] == '/' {
+		// AMD Primus: "(ms): 13100.0/13240.9 | … (TFLOP/s/GPU): 579.4/573.6 | tokens per GPU
+		// (tokens/s/GPU): 10005.5/9903.7 |". Its trainer prints this interval's value, then
+		// the mean of the recent intervals: the first number of each pair is the sample
+		// (numberAt stops at the '/'), the running mean is not.
+		tgs, haveTGS = numberAfter(after, kwPrimusTok)
+	}
 	if !haveTput {
 		// Megatron-DeepSpeed: "… | tokens per gpu per second (tgs): 7664.941 | TFLOPs: 181.27 |".
 		// Only such lines are searched for tgs, which keeps Megatron-LM lines at one scan.

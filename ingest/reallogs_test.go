@@ -75,6 +75,28 @@ func TestRealLogsByHand(t *testing.T) {
 			MetricTokens:       {16, 5935.5},
 			MetricMaxReserved:  {1, 19.45 * 1024},
 		},
+	}, {
+		// NeMo 2.0 (BioNeMo ESM2) under srun -l: every line but the first behind " 0: ".
+		// Iterations 28..34: 28 is warm-up, 29..34 the six samples (the NeMo reader does not
+		// take the "/99" as the planned total, so 10% of 28..34 rounds to none beyond 28).
+		// Sorted times 0.1893 0.1894 0.1902 | 0.1903 0.1915 0.1921: median
+		// (0.1902+0.1903)/2.
+		path:    "nemo-bionemo-esm2-srun_model=esm2.log",
+		config:  "model=esm2/gbs=32",
+		metrics: map[string]wantMetric{bench.MetricTime: {6, 0.19025}},
+	}, {
+		// Megatron-LM with multi-token prediction ("mtp_1 loss", "z_loss" between the
+		// fields): iterations 1..10 of 2000; 1 is warm-up, 2..10 the nine samples. Sorted
+		// times (ms) 10720.6 10727.4 10758.5 10765.6 [10767.4] 10827.5 10840.4 10883.5
+		// 11182.0; TFLOPS 128.2 131.7 132.2 132.4 [133.1] 133.1 133.2 133.6 133.7.
+		path:   "megatron-lm-2025-09-mtp_model=ling-v2.log",
+		config: "model=ling-v2",
+		metrics: map[string]wantMetric{
+			bench.MetricTime:     {9, 10.7674},
+			bench.MetricTFLOPS:   {9, 133.1},
+			bench.MetricMaxAlloc: {1, 63359.77001953125},
+		},
+		notes: []string{"log cut off at iteration 10 of 2000; 9 steady iterations used"},
 	}} {
 		t.Run(tc.path, func(t *testing.T) {
 			in, err := ReadAll([]string{filepath.Join(logsDir, filepath.FromSlash(tc.path))}, &Options{SkipIters: -1})
@@ -200,4 +222,99 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestPrimusCurrentOverRunningMean: AMD's Primus prints Megatron-LM's iteration line with
+// pairs "elapsed time per iteration (ms): 13100.0/13240.9", "throughput per GPU
+// (TFLOP/s/GPU): 579.4/573.6" and "tokens per GPU (tokens/s/GPU): 10005.5/9903.7". Its
+// trainer (primus/modules/trainer/megatron/trainer.py, training_log) formats them as
+// "{:.1f}/{:.1f}" of this logging interval's value and statistics.mean of the recent ones
+// (reset every log_avg_reset_interval), so the first number is the sample and the second a
+// running mean that would smooth slow iterations away. No multi-line Primus log is public;
+// these two lines of one 5000-iteration job (2025-12-02, rank-7/8, global batch 128) are
+// quoted byte for byte in AMD-AGI/Primus-SaFE's log-pattern tests (stored file ids
+// 17459474500, iteration 4273 as "logV2" with its colour codes as stored, and 17640160469,
+// iteration 4408 as the cleaned "expected" line).
+func TestPrimusCurrentOverRunningMean(t *testing.T) {
+	const primus = "0[[32m20251202 06:26:45[0m][[36mrank-7/8[0m][[1mINFO [0m] [1m[--------trainer.py:2560] : iteration 4273/ 5000 | consumed samples: 546944 | elapsed time per iteration (ms): 13107.0/13341.7 | hip mem usage/free/total/usage_ratio: 153.81GB/102.17GB/255.98GB/60.09% | throughput per GPU (TFLOP/s/GPU): 579.1/569.3 | tokens per GPU (tokens/s/GPU): 10000.2/9831.0 | learning rate: 5.130331E-07 | global batch size: 128 | lm loss: 4.092303E-03 | loss scale: 1.0 | grad norm: 0.003 | number of skipped iterations: 0 | number of nan iterations: 0 |[0m\n" +
+		"[20251202 06:56:28][rank-7/8][INFO ] [--------trainer.py:2560] : iteration 4408/ 5000 | consumed samples: 564224 | elapsed time per iteration (ms): 13100.0/13240.9 | hip mem usage/free/total/usage_ratio: 153.81GB/102.17GB/255.98GB/60.09% | throughput per GPU (TFLOP/s/GPU): 579.4/573.6 | tokens per GPU (tokens/s/GPU): 10005.5/9903.7 | learning rate: 3.421949E-07 | global batch size: 128 | lm loss: 4.142716E-03 | loss scale: 1.0 | grad norm: 0.003 | number of skipped iterations: 0 | number of nan iterations: 0 |\n"
+	path := filepath.Join(t.TempDir(), "primus_model=primus-job.log")
+	if err := os.WriteFile(path, []byte(primus), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 || in.Runs[0].Outcome != bench.OK {
+		t.Fatalf("runs %+v, want one ok run", in.Runs)
+	}
+	// Iteration 4273 is the first logged, warm-up; 4408 is beyond the 72 iterations after it
+	// (10% of 4273..5000), so its current values are the one steady sample of each metric.
+	want := map[string]float64{bench.MetricTime: 13.1, bench.MetricTFLOPS: 579.4, MetricTokens: 10005.5}
+	got := map[string][]float64{}
+	for _, m := range in.Runs[0].Metrics {
+		got[m.Name] = m.Values
+	}
+	for name, w := range want {
+		if len(got[name]) != 1 || got[name][0] != w {
+			t.Errorf("%s: %v, want [%v] (the interval's value, not the running mean)", name, got[name], w)
+		}
+	}
+}
+
+// TestTitanTorchFTReplicasAreStreams: torchft launches torchtitan as replica groups whose
+// launcher prefixes every line with "[trainer<replica>|<rank>]:" (pytorch/torchtitan PR
+// #1690), so the replicas' step lines interleave in one log. Each prefix must be a stream of
+// its own, as "[rank7]:" is: only the first step line's stream is read. No public torchft
+// log with several replicas was found, so two real logs stand in for two replicas, their
+// "[rank0]:" prefixes renamed and their lines interleaved one for one. Before the prefix was
+// recognised every line read as one stream: the second replica's step 10 after the first's
+// step 2, then the first's step 3, made the count go back, and the first replica's steps
+// 3..10 were left out as another run's.
+func TestTitanTorchFTReplicasAreStreams(t *testing.T) {
+	lines := func(name, prefix string) []string {
+		b := must(os.ReadFile(filepath.Join(logsDir, name)))
+		out := strings.SplitAfter(string(b), "\n")
+		for i, l := range out {
+			out[i] = strings.Replace(l, "[rank0]:", prefix, 1)
+		}
+		return out
+	}
+	r0 := lines("torchtitan-2025-10-debug_model=debugmodel.log", "[trainer0|0]:")
+	r1 := lines("torchtitan-2025-10-interval10_model=16b.log", "[trainer1|0]:")
+	var b strings.Builder
+	for i := 0; i < max(len(r0), len(r1)); i++ {
+		if i < len(r0) {
+			b.WriteString(r0[i])
+		}
+		if i < len(r1) {
+			b.WriteString(r1[i])
+		}
+	}
+	path := filepath.Join(t.TempDir(), "torchft_model=debugmodel.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 {
+		t.Fatalf("got %d runs, want 1", len(in.Runs))
+	}
+	r := in.Runs[0]
+	// The first replica's steady steps 3..10 alone, as in its golden file.
+	want := map[string]wantMetric{bench.MetricTFLOPS: {8, 102.27}, MetricTokens: {8, 188362}, MetricMaxReserved: {1, 2.49 * 1024}}
+	if len(r.Metrics) != len(want) {
+		t.Errorf("got %d metrics, want %d", len(r.Metrics), len(want))
+	}
+	for _, m := range r.Metrics {
+		if w := want[m.Name]; len(m.Values) != w.n || math.Abs(median(m.Values)-w.median) > 1e-9*w.median {
+			t.Errorf("%s: %d samples, median %v; want %d, %v", m.Name, len(m.Values), median(m.Values), w.n, w.median)
+		}
+	}
+	if len(r.Notes) != 0 {
+		t.Errorf("notes %q, want none", r.Notes)
+	}
 }
