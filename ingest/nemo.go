@@ -58,6 +58,7 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		lastIdx        = -1
 		ignored        int
 		restart        string // why the lines from some line on are another job's; "" if none
+		planned        int    // the last iteration the run was to do (N of "i/N"); -1 unknown
 	)
 	lr := newLineReader(r)
 	var cl lineCleaner
@@ -90,6 +91,14 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			// A new epoch restarts the iteration count. One that does not (a second job
 			// appended to the log, a line printed again) gives lines that do not advance.
 			offset += max(prevTotal, prevIter+1)
+		}
+		switch {
+		case epoch != 0 || offset > 0 || total <= 0 || planned > 0 && total != planned:
+			// N in "iteration i/N" may count one epoch, not the run: only a log of one
+			// epoch, every line agreeing, says what the run was to do.
+			planned = -1
+		case planned == 0:
+			planned = total
 		}
 		prevIter, prevTotal, prevEpoch = it, total, epoch
 		idx := offset + it
@@ -151,7 +160,7 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	}
 	return simpleRun(file, opts, simpleLog{
 		base: base, start: start, fail: &fail, times: &times, tflops: &tflops, tokens: &tokens, ignored: ignored,
-		allocated: allocMB, reserved: resMB, notes: notes,
+		allocated: allocMB, reserved: resMB, notes: notes, total: max(planned, 0),
 	})
 }
 

@@ -77,13 +77,15 @@ func TestRealLogsByHand(t *testing.T) {
 		},
 	}, {
 		// NeMo 2.0 (BioNeMo ESM2) under srun -l: every line but the first behind " 0: ".
-		// Iterations 28..34: 28 is warm-up, 29..34 the six samples (the NeMo reader does not
-		// take the "/99" as the planned total, so 10% of 28..34 rounds to none beyond 28).
+		// Iterations 28..34 of a run to 99 (one epoch, so "/99" is the run's last
+		// iteration): 10% of 28..99 is 7 beyond 28, which covers every logged one, so only
+		// 28 is dropped and 29..34 are the six samples, with a note, and the log was cut off.
 		// Sorted times 0.1893 0.1894 0.1902 | 0.1903 0.1915 0.1921: median
 		// (0.1902+0.1903)/2.
 		path:    "nemo-bionemo-esm2-srun_model=esm2.log",
 		config:  "model=esm2/gbs=32",
 		metrics: map[string]wantMetric{bench.MetricTime: {6, 0.19025}},
+		notes:   []string{"log cut off at iteration 34 of 99; 6 steady iterations used"},
 	}, {
 		// Megatron-LM with multi-token prediction ("mtp_1 loss", "z_loss" between the
 		// fields): iterations 1..10 of 2000; 1 is warm-up, 2..10 the nine samples. Sorted

@@ -123,6 +123,23 @@ func TestNeMo(t *testing.T) {
 	if !slices.ContainsFunc(runs[0].Notes, func(n string) bool { return strings.HasPrefix(n, "3 lines that did not advance") }) {
 		t.Errorf("notes = %q, want one on the 3 lines that did not advance", runs[0].Notes)
 	}
+	// "i/N" in a log of one epoch is the run's last iteration: the default warm-up is 10% of
+	// the iterations to N, and a log that stops short says so. Over several epochs N may
+	// count one epoch, so neither applies.
+	if slices.ContainsFunc(runs[0].Notes, func(n string) bool { return strings.Contains(n, "cut off") }) {
+		t.Errorf("two epochs of 0..4 read as cut off: notes %q", runs[0].Notes)
+	}
+	var cut strings.Builder
+	for it := 0; it <= 5; it++ {
+		cut.WriteString(line(0, it, 19, "0.0"+itoa(31+it), ""))
+	}
+	runs = readLog(t, NeMoFormat, cut.String(), -1)
+	if got := values(runs[0], bench.MetricTime); !slices.Equal(got, []float64{0.034, 0.035, 0.036}) {
+		t.Errorf("iterations 0..5 of 19: s/iter %v, want 3..5 (10%% of 20 iterations, 2, beyond the first)", got)
+	}
+	if !slices.Contains(runs[0].Notes, "log cut off at iteration 5 of 19; 3 steady iterations used") {
+		t.Errorf("iterations 0..5 of 19: notes %q, want it named cut off", runs[0].Notes)
+	}
 	// Epochs of one iteration each: every epoch's line is a new iteration, not a repeat.
 	var one strings.Builder
 	for epoch := 0; epoch < 5; epoch++ {
