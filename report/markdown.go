@@ -24,7 +24,9 @@ type MarkdownOptions struct {
 	Unchanged bool
 	// MaxBytes, when positive, caps the output. What failed is kept first, worst first;
 	// then the chart, the other changes and the sweep, each cut with a line saying how many
-	// rows were left out.
+	// rows were left out. The heading and the method are always kept, so their parts taken
+	// from the data (provenance, shared keys, method) are cut at a fixed size, marked " …",
+	// whatever MaxBytes is: they can never crowd out what failed.
 	MaxBytes int
 }
 
@@ -71,11 +73,7 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more note"), more)
 	}}
 	for _, n := range Notes(rep) {
-		e := Escape(n)
-		if len(e) > maxNoteBytes {
-			e = truncateUTF8(e, maxNoteBytes) + " …"
-		}
-		notesSec.rows = append(notesSec.rows, fmt.Sprintf("\n> %s\n", e))
+		notesSec.rows = append(notesSec.rows, fmt.Sprintf("\n> %s\n", capBytes(Escape(n), maxNoteBytes)))
 	}
 
 	failLines, failLegend := mdRows(failing, common)
@@ -333,13 +331,17 @@ func escapeMarks(f *footnotes, reason string) string {
 // whole.
 const maxCellBytes = 1024
 
-// capCell cuts an escaped cell to maxCellBytes, marking the cut. A cut escape is harmless:
-// a lone backslash escapes the space after it, and a part of an entity is plain text.
-func capCell(s string) string {
-	if len(s) <= maxCellBytes {
+// capCell cuts an escaped cell to maxCellBytes, marking the cut.
+func capCell(s string) string { return capBytes(s, maxCellBytes) }
+
+// capBytes cuts escaped text to n bytes, marking the cut with " …". A cut escape is
+// harmless: a lone backslash escapes the space after it, a part of an entity is plain text,
+// and an @ or # cut from its zero-width space is followed by the space.
+func capBytes(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	return truncateUTF8(s, maxCellBytes) + " …"
+	return truncateUTF8(s, n) + " …"
 }
 
 func orDash(s string) string {
@@ -361,7 +363,8 @@ func statusCell(row *Row) string {
 }
 
 // markdownHead is the heading with the verdict and the counts of configs, the provenance and
-// the keys every config shares.
+// the keys every config shares. It is kept whole when the output is fitted, so each part of
+// the provenance and the list of shared keys is cut at maxCellBytes, as a cell is.
 func markdownHead(rep *check.Report, rows []Row, common []string, opts MarkdownOptions) string {
 	icon := "✅"
 	if rep.Verdict != check.Pass {
@@ -375,19 +378,19 @@ func markdownHead(rep *check.Report, rows []Row, common []string, opts MarkdownO
 	fmt.Fprintf(&b, "### %s %s: %s\n", icon, name, Escape(headline(rep, rows)))
 	if p := ProvenanceParts(rep.Provenance); len(p) > 0 {
 		for i := range p {
-			p[i] = Escape(p[i])
+			p[i] = capCell(Escape(p[i]))
 		}
 		fmt.Fprintf(&b, "\n<sub>%s</sub>\n", strings.Join(p, " · "))
 	}
 	if len(common) > 0 {
-		fmt.Fprintf(&b, "\nEvery config has %s; the tables leave these keys out.\n", Escape(strings.Join(common, " ")))
+		fmt.Fprintf(&b, "\nEvery config has %s; the tables leave these keys out.\n", capCell(Escape(strings.Join(common, " "))))
 	}
 	return b.String()
 }
 
 func markdownTail(rep *check.Report, opts MarkdownOptions) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n<sub>%s</sub>\n", Escape(MethodSummary(rep.Method)))
+	fmt.Fprintf(&b, "\n<sub>%s</sub>\n", capBytes(Escape(MethodSummary(rep.Method)), maxNoteBytes))
 	var links []string
 	if opts.RunURL != "" {
 		links = append(links, "[workflow run]("+opts.RunURL+")")

@@ -568,6 +568,44 @@ func TestMarkdownMaxBytes(t *testing.T) {
 			t.Errorf("%d of 30 failing rows shown", n)
 		}
 	})
+	// The heading's parts come from the data too: ~60 kB of options, of hardware, of a key
+	// every config shares or of a method summary used to fill the comment alone, cut
+	// mid-heading, with no failing row and no count of them.
+	t.Run("a giant heading does not crowd out the failing rows", func(t *testing.T) {
+		giant := strings.Repeat("<x>", 20000)
+		for name, edit := range map[string]func(*check.Report){
+			"options": func(r *check.Report) {
+				r.Provenance = &check.Provenance{Options: strings.Fields(strings.Repeat("--set=k=v ", 6000))}
+			},
+			"hardware": func(r *check.Report) { r.Provenance = &check.Provenance{Hardware: map[string]string{"gpu": giant}} },
+			"ref":      func(r *check.Report) { r.Provenance = &check.Provenance{BaselineRef: giant} },
+			"shared key": func(r *check.Report) {
+				for i := range r.Results {
+					r.Results[i].Config = maps.Clone(r.Results[i].Config)
+					r.Results[i].Config["container"] = giant
+				}
+			},
+			"method": func(r *check.Report) { r.Method.Summary = giant },
+		} {
+			t.Run(name, func(t *testing.T) {
+				rep := many(30, 0)
+				edit(rep)
+				md := Markdown(rep, MarkdownOptions{RunURL: url, MaxBytes: 65000})
+				if len(md) > 65000 {
+					t.Errorf("%d bytes > MaxBytes", len(md))
+				}
+				if n := strings.Count(md, "| 🔴 regression |"); n != 30 || strings.Contains(md, "more failing row") {
+					t.Errorf("%d of 30 failing rows shown:\n%.300s", n, md)
+				}
+				if !strings.Contains(md, " …") {
+					t.Errorf("the heading was cut without a mark")
+				}
+				if !strings.HasSuffix(md, "[workflow run]("+url+")\n") {
+					t.Errorf("the links were lost")
+				}
+			})
+		}
+	})
 	t.Run("tiny limit", func(t *testing.T) {
 		for _, limit := range []int{1, 7, 50, 200} {
 			md := Markdown(many(5, 5), MarkdownOptions{MaxBytes: limit})
