@@ -176,6 +176,10 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 	fmt.Fprintf(&b, "%s\n\n", Escape(HistorySource(h, o)))
 	// Room kept for the notes on rows left out and the closing tags.
 	const reserve = 1024
+	// Rows are fitted as a prefix, so one row larger than the body (a config value of many
+	// kilobytes) would leave out every row after it: cells from the data are cut at 1 kB,
+	// marked, as in the PR comment; the text and JSON reports hold them whole.
+	cell := func(s string) string { return capCell(Escape(s)) }
 	// fit writes the rows that fit, in order, and counts the rest as what.
 	fit := func(rows []string, what string) {
 		for i, row := range rows {
@@ -192,8 +196,8 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 		for i := range alerts {
 			a := &alerts[i]
 			s := &h.Series[a.Series]
-			rows[i] = fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", Escape(s.Config.String()), Escape(s.Metric), SeriesSparkline(s, sparkNights), Escape(ChangeText(&a.Change)),
-				Escape(where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date)), Escape(BisectText(a)))
+			rows[i] = fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", cell(s.Config.String()), cell(s.Metric), SeriesSparkline(s, sparkNights), cell(ChangeText(&a.Change)),
+				cell(where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date)), cell(BisectText(a)))
 		}
 		fit(rows, "change(s) for the worse")
 		b.WriteString("\n")
@@ -203,7 +207,7 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 		s := &h.Series[i]
 		for j := range s.ChangePoints {
 			cp := &s.ChangePoints[j]
-			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", Escape(s.Config.String()), Escape(s.Metric), Escape(ChangeText(cp)), Escape(where(cp.Batch, cp.Commit, cp.Date))))
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", cell(s.Config.String()), cell(s.Metric), cell(ChangeText(cp)), cell(where(cp.Batch, cp.Commit, cp.Date))))
 		}
 	}
 	if len(rows) > 0 {

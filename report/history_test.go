@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -203,5 +204,46 @@ func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
 	}
 	if !strings.HasSuffix(out, "</details>\n") {
 		t.Errorf("the change-point list is not closed: %q", out[len(out)-80:])
+	}
+}
+
+// TestHistoryMarkdownCapsCells: rows are fitted to the issue body as a prefix, so one row
+// larger than the body (a config value of many kilobytes, which escaping can quadruple) left
+// out every alert after it. Cells taken from the data are cut at 1 kB, as in the PR comment.
+func TestHistoryMarkdownCapsCells(t *testing.T) {
+	n := eval.Nightly{Configs: 10, Nights: 30, NoisePct: 0.8, Window: 10}
+	for c := 0; c < n.Configs; c++ {
+		n.Steps = append(n.Steps, eval.Step{Config: c, Night: 27, Pct: -8})
+	}
+	var revs []history.Revision
+	for i, runs := range eval.Nights(n, rand.New(rand.NewPCG(5, 5))) {
+		commit := fmt.Sprintf("%x", sha1.Sum([]byte(fmt.Sprint("store ", i))))
+		revs = append(revs, history.Revision{Commit: commit, Date: runs[0].Date, Runs: runs})
+	}
+	h := history.Build(revs, nil, history.FromGit, history.DefaultOptions())
+	alerts := h.Alerts(3)
+	if len(alerts) < 10 {
+		t.Fatalf("%d alerts, want one per config and metric", len(alerts))
+	}
+	s := &h.Series[alerts[0].Series]
+	s.Config = maps.Clone(s.Config)
+	s.Config["container"] = strings.Repeat("<", 30000)
+	s.Metric = strings.Repeat("|", 30000)
+	var md bytes.Buffer
+	if err := HistoryMarkdown(&md, h, HistoryOptions{Store: "perf/baseline", Recent: 3}); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	if md.Len() > HistoryMarkdownMaxBytes {
+		t.Errorf("the Markdown is %d bytes, over %d", md.Len(), HistoryMarkdownMaxBytes)
+	}
+	if strings.Contains(out, "not shown") {
+		t.Errorf("rows left out although every row fits once the giant cells are cut: %s", out[strings.Index(out, "not shown")-40:][:120])
+	}
+	if rows := strings.Count(out, "(measured commits; git bisect start"); rows != len(alerts) {
+		t.Errorf("%d of %d alert rows shown", rows, len(alerts))
+	}
+	if !strings.Contains(out, "&lt;&lt; …") || !strings.Contains(out, "\\| …") {
+		t.Errorf("the giant cells were not cut with a mark")
 	}
 }
