@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -77,18 +78,28 @@ func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
+// decisions returns rep's results that decided (a metric shown with another's decision is
+// annotated with it), worst first as the comment lists them (report.CompareSeverity): check
+// lists results by config, and annotations are capped, so the order decides which are kept.
+func decisions(rep *check.Report) []*check.Result {
+	var out []*check.Result
+	for i := range rep.Results {
+		if r := &rep.Results[i]; r.Decides() {
+			out = append(out, r)
+		}
+	}
+	slices.SortStableFunc(out, report.CompareSeverity)
+	return out
+}
+
 // workflowCommands returns the ::error:: and ::warning:: lines for rep, one per decision (a
-// metric shown with another's decision is not annotated twice): an error for each
-// result that fails the gate (regressions and newly failing configs), a warning for each
-// other regression, missing or failing config (ignored ones, say), at most
-// maxAnnotationsPerKind of each kind.
+// metric shown with another's decision is not annotated twice), errors first and each kind
+// worst first: an error for each result that fails the gate (regressions and newly failing
+// configs), a warning for each other regression, missing or failing config (ignored ones,
+// say), at most maxAnnotationsPerKind of each kind.
 func workflowCommands(rep *check.Report, summaryURL string) []string {
 	var errs, warns []string
-	for i := range rep.Results {
-		r := &rep.Results[i]
-		if !r.Decides() {
-			continue // shown with another metric's decision, which is annotated
-		}
+	for _, r := range decisions(rep) {
 		switch {
 		case fails(r):
 			errs = append(errs, annotationLine("error", r))

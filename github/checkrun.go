@@ -24,17 +24,16 @@ const (
 
 // checkRunAnnotations returns an annotation per result that did not stay unchanged:
 // failures for results that fail the gate, warnings for other regressions, missing and
-// failing configs, notices for the rest. They are ordered by level, failures first, before
-// the cap: check lists results by config, so hundreds of improvements can come before a
-// failure, which the cap must not drop.
+// failing configs, notices for the rest. They are ordered by level, failures first, and
+// worst first within a level (decisions) before the cap: check lists results by config, so
+// hundreds of improvements can come before a failure, which the cap must not drop.
 func checkRunAnnotations(rep *check.Report, path string) []*gh.CheckRunAnnotation {
 	var failures, warnings, notices []*gh.CheckRunAnnotation
-	for i := range rep.Results {
-		r := &rep.Results[i]
+	for _, r := range decisions(rep) {
 		level := "notice"
 		switch {
-		case r.Status == check.Unchanged || !r.Decides():
-			continue // unchanged, or shown with another metric's decision
+		case r.Status == check.Unchanged:
+			continue
 		case fails(r):
 			level = "failure"
 		case concerning(r):

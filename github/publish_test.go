@@ -1146,3 +1146,52 @@ func TestCheckRunAnnotationsFailuresFirst(t *testing.T) {
 		t.Errorf("second annotation %q, want the warning", got)
 	}
 }
+
+// GitHub shows 10 ::error:: lines per step, so perfgate keeps 9 and counts the rest: they
+// must be the worst 9, as the comment lists them, not the first 9 in the report's order (by
+// config). The check run's annotations are in the same order.
+func TestAnnotationsWorstFirst(t *testing.T) {
+	rep := &check.Report{Schema: check.Schema, Verdict: check.Fail}
+	add := func(i int, s check.Status, fails, ignored bool, delta float64) {
+		rep.Results = append(rep.Results, check.Result{Config: map[string]string{"tp": fmt.Sprintf("%04d", i)}, Key: fmt.Sprintf("tp=%04d", i), Metric: "s/iter", Better: "lower",
+			Status: s, Fails: fails, Ignored: ignored, DeltaPct: f64(delta), ThresholdPct: 3})
+	}
+	// Report order is by config: the mildest first, then warnings among the failures.
+	for i := 0; i < 20; i++ {
+		add(i, check.Regression, true, false, float64(4+i))
+		add(100+i, check.Regression, false, true, float64(4+i)) // ignored: a warning
+	}
+	lines := workflowCommands(rep, "")
+	var errs, warns []string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "::error "):
+			errs = append(errs, l)
+		case strings.HasPrefix(l, "::warning "):
+			warns = append(warns, l)
+		}
+	}
+	if len(errs) != maxAnnotationsPerKind || len(warns) != maxAnnotationsPerKind || !strings.HasPrefix(lines[0], "::error ") {
+		t.Fatalf("%d errors and %d warnings, errors first; want %d of each:\n%s", len(errs), len(warns), maxAnnotationsPerKind, strings.Join(lines, "\n"))
+	}
+	for k := 0; k < maxAnnotationsPerKind-1; k++ {
+		if want := fmt.Sprintf("tp=%04d s/iter: regression %+.1f%%", 19-k, float64(23-k)); !strings.Contains(errs[k], want) {
+			t.Errorf("error %d is %q, want the %d-th worst (%s)", k, errs[k], k+1, want)
+		}
+		if want := fmt.Sprintf("tp=%04d s/iter", 119-k); !strings.Contains(warns[k], want) {
+			t.Errorf("warning %d is %q, want the %d-th worst (%s)", k, warns[k], k+1, want)
+		}
+	}
+	if !strings.Contains(errs[9], "11 more failing results not annotated") {
+		t.Errorf("the last error line does not count the rest: %s", errs[9])
+	}
+	anns := checkRunAnnotations(rep, ".github")
+	for k, want := range []string{"failure tp=0019 s/iter", "failure tp=0018 s/iter"} {
+		if got := anns[k].GetAnnotationLevel() + " " + anns[k].GetTitle(); got != want {
+			t.Errorf("check-run annotation %d is %q, want %q", k, got, want)
+		}
+	}
+	if got := anns[20].GetAnnotationLevel() + " " + anns[20].GetTitle(); got != "warning tp=0119 s/iter" {
+		t.Errorf("first warning %q, want the worst", got)
+	}
+}

@@ -88,6 +88,10 @@ func (a severity) compare(b severity) int {
 	return 0
 }
 
+// CompareSeverity orders results as the reports list them, worst first: failing ones first,
+// then by status, then by how far they moved the worse way. Negative when a comes first.
+func CompareSeverity(a, b *check.Result) int { return severityOf(a).compare(severityOf(b)) }
+
 // moreSevere reports whether a is more severe than b.
 func moreSevere(a, b *check.Result) bool { return severityOf(a).compare(severityOf(b)) < 0 }
 
