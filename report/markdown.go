@@ -406,11 +406,21 @@ func markdownTail(rep *check.Report, opts MarkdownOptions) string {
 
 // Escape makes text taken from the data safe to place in Markdown, including inside a table
 // cell: HTML is neutralised, Markdown punctuation is backslash-escaped, pipes cannot split
-// cells, line breaks are flattened and @-mentions and #-references are broken with a
-// zero-width space so they notify no one.
+// cells, line breaks are flattened, @-mentions and #-references are broken with a
+// zero-width space so they notify no one, and so are the "://" of a scheme and a "www." so
+// a bare URL does not render as a link (GitHub autolinks them).
 func Escape(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range s {
+		switch {
+		case r == ':' && strings.HasPrefix(s[i+1:], "//"):
+			b.WriteString(":\u200b")
+			continue
+		case (r == 'w' || r == 'W') && len(s) >= i+4 && strings.EqualFold(s[i:i+4], "www."):
+			b.WriteRune(r)
+			b.WriteString("\u200b")
+			continue
+		}
 		switch r {
 		case '&':
 			b.WriteString("&amp;")

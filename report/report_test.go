@@ -340,7 +340,7 @@ func hostile() *check.Report {
 		"team":  "@org/team",
 		"flags": "a|b`c`\nd",
 		"tp":    "8",
-		"note":  "[x](javascript:alert(1)) **bold** #123 <img src=x onerror=alert(1)>",
+		"note":  "[x](javascript:alert(1)) **bold** #123 <img src=x onerror=alert(1)> https://evil.example/a (www.evil.example)",
 	}
 	delta := -12.5
 	p := 0.001
@@ -391,6 +391,10 @@ func TestMarkdownEscaping(t *testing.T) {
 	}
 	if strings.Contains(md, "@org") || !strings.Contains(md, "@\u200borg") {
 		t.Errorf("mention not broken")
+	}
+	// The only link is perfgate's own; a URL in a config value would be autolinked.
+	if rest := strings.ReplaceAll(md, "](https://example.com/run)", ""); strings.Contains(rest, "://") || strings.Contains(rest, "www.") {
+		t.Errorf("a bare URL from the data would render as a link:\n%s", rest)
 	}
 	inFence := false
 	rows, pipes := 0, 0
@@ -632,6 +636,11 @@ func TestEscape(t *testing.T) {
 		{"a\nb\r\tc", "a b  c"},
 		{"bell\x07del\x7f", "belldel"},
 		{`back\slash`, `back\\slash`},
+		// Bare URLs are autolinked by GitHub: the scheme's "://" and a "www." are broken.
+		{"see https://evil.example/x", "see https:\u200b//evil.example/x"},
+		{"ftp://a.b HTTP://c.d", "ftp:\u200b//a.b HTTP:\u200b//c.d"},
+		{"www.evil.example WWW.x.y", "w\u200bww.evil.example W\u200bWW.x.y"},
+		{"log.txt:12: ok, a/b//c, wwwx.y", "log.txt:12: ok, a/b//c, wwwx.y"},
 	}
 	for _, tt := range tests {
 		if got := Escape(tt.in); got != tt.want {
