@@ -148,8 +148,11 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 			}
 		}
 		if budget < 0 {
-			// Not even the heading and the counts fit: cut the text itself.
-			return truncateUTF8(head+failSec.render()+notesSec.render()+tail, opts.MaxBytes)
+			// Not even the heading and the method fit (a job summary other steps nearly
+			// filled): the verdict line, then the count of failing rows and where to read
+			// them, before the rest of the heading; cut the text itself.
+			verdict, rest, _ := strings.Cut(head, "\n")
+			return truncateUTF8(verdict+"\n"+failSec.render()+notesSec.render()+rest+tail, opts.MaxBytes)
 		}
 	}
 	var b strings.Builder

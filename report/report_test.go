@@ -610,6 +610,21 @@ func TestMarkdownMaxBytes(t *testing.T) {
 			})
 		}
 	})
+	// A job summary that other steps nearly filled leaves a budget smaller than the heading
+	// with its provenance: the verdict and the count of failing rows, with where to read
+	// them, must come before the provenance, not be cut off by it.
+	t.Run("a budget under the heading keeps the count of failing rows", func(t *testing.T) {
+		rep := many(5, 5)
+		rep.Provenance = &check.Provenance{Options: []string{strings.Repeat("o", 2000)}, Hardware: map[string]string{"gpu": strings.Repeat("h", 2000)}}
+		const limit = 400
+		md := Markdown(rep, MarkdownOptions{RunURL: url, MaxBytes: limit})
+		if len(md) > limit {
+			t.Errorf("%d bytes > MaxBytes %d", len(md), limit)
+		}
+		if !strings.HasPrefix(md, "### ❌ perfgate: FAIL") || !strings.Contains(md, "_… and 5 more failing rows, left out to fit the comment; see the [job summary]("+url+")._") {
+			t.Errorf("the verdict or the count of failing rows was lost:\n%s", md)
+		}
+	})
 	t.Run("tiny limit", func(t *testing.T) {
 		for _, limit := range []int{1, 7, 50, 200} {
 			md := Markdown(many(5, 5), MarkdownOptions{MaxBytes: limit})
