@@ -1,6 +1,7 @@
 package history
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"slices"
@@ -464,7 +465,9 @@ type Alert struct {
 }
 
 // Alerts returns the changes for the worse whose first run is among the newest recent batches
-// of the history (so a change keeps alerting until recent newer nights have passed).
+// of the history (so a change keeps alerting until recent newer nights have passed), worst
+// first: configs that started failing, then the largest steps, then in the order of the
+// series. Reports that must leave alerts out (an issue body's limit) keep the first ones.
 func (h *History) Alerts(recent int) []Alert {
 	var out []Alert
 	cut := len(h.Batches) - recent
@@ -483,6 +486,16 @@ func (h *History) Alerts(recent int) []Alert {
 			out = append(out, a)
 		}
 	}
+	slices.SortStableFunc(out, func(a, b Alert) int {
+		// An outcome change (no level step) counts as the largest step.
+		size := func(a Alert) float64 {
+			if a.Change.DeltaPct == nil {
+				return math.Inf(1)
+			}
+			return math.Abs(*a.Change.DeltaPct)
+		}
+		return cmp.Compare(size(b), size(a))
+	})
 	return out
 }
 

@@ -115,6 +115,32 @@ func TestBuildStepsAndOutcomes(t *testing.T) {
 	}
 }
 
+// TestAlertsWorstFirst: alerts come worst first, as the reports that must leave some out keep
+// the first ones: a config that started failing, then the larger step, whatever the order of
+// the configs.
+func TestAlertsWorstFirst(t *testing.T) {
+	revs := nights(30, threeCfgs, 0.5, 3, func(c, night int) float64 {
+		switch {
+		case c == 0 && night >= 20:
+			return 100 * 0.96 // a 4% drop
+		case c == 1 && night >= 20:
+			return 100 * 0.88 // a 12% drop, in a later series
+		case c == 2 && night >= 25:
+			return 0 // starts to OOM
+		}
+		return 100
+	})
+	h := Build(revs, nil, FromGit, DefaultOptions())
+	var got []string
+	for _, a := range h.Alerts(15) {
+		got = append(got, h.Series[a.Series].Key)
+	}
+	want := []string{threeCfgs[2].Key(), threeCfgs[2].Key(), threeCfgs[1].Key(), threeCfgs[1].Key(), threeCfgs[0].Key(), threeCfgs[0].Key()}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("alerts of configs %v, want worst first %v", got, want)
+	}
+}
+
 func TestBuildSweep(t *testing.T) {
 	revs := nights(4, threeCfgs, 0, 1, func(c, night int) float64 { return []float64{100, 110, 90}[c] })
 	h := Build(revs, nil, FromGit, DefaultOptions())
