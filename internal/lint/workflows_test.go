@@ -77,6 +77,7 @@ func TestPerfGateLifecycle(t *testing.T) {
 func TestForkStagesSafe(t *testing.T) {
 	s1 := readLifecycle(t, "docs/workflows/perf-gate-fork-stage1.yml")
 	checkouts := 0
+	prepareID := ""
 	for _, s := range s1.Jobs["perf"].Steps {
 		if strings.Contains(s.Run, "git fetch") {
 			t.Errorf("stage 1 step %q runs git fetch", s.Name)
@@ -92,6 +93,23 @@ func TestForkStagesSafe(t *testing.T) {
 		}
 		if strings.Contains(s.Run, "--prepare") && !strings.Contains(s.Run, `--id "$SUITE"`) {
 			t.Errorf("stage 1 prepare %q does not record the suite id", s.Run)
+		}
+		// A check that exited 2 or 3 (or was killed) may still have written a report, and
+		// the action's report output names it; stage 2 would publish that report's verdict
+		// (a pass, perhaps) for a gate that decided nothing. Only a pass or a fail is
+		// prepared and uploaded; without an artifact stage 2 marks the gate error.
+		if strings.Contains(s.Run, "--prepare") {
+			for _, want := range []string{"steps.gate.outputs.verdict == 'pass'", "steps.gate.outputs.verdict == 'fail'"} {
+				if !strings.Contains(s.If, want) {
+					t.Errorf("stage 1 step %q: if %q lacks %q", s.Name, s.If, want)
+				}
+			}
+			prepareID = s.ID
+		}
+		if strings.HasPrefix(s.Uses, "actions/upload-artifact") {
+			if want := "always() && steps." + prepareID + ".outcome == 'success'"; prepareID == "" || s.If != want {
+				t.Errorf("stage 1 upload: if %q, want %q (only what was prepared)", s.If, want)
+			}
 		}
 	}
 	if checkouts != 2 {
