@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/perfgate/perfgate/check"
 	"go.yaml.in/yaml/v4"
 )
@@ -127,12 +128,13 @@ func TestActionMetadata(t *testing.T) {
 	}
 
 	wantOutputs := map[string]string{
-		"verdict":     "${{ steps.check.outputs.verdict }}",
-		"regressions": "${{ steps.check.outputs.regressions }}",
-		"suspects":    "${{ steps.check.outputs.suspects }}",
-		"report":      "${{ steps.check.outputs.report }}",
-		"exit-code":   "${{ steps.check.outputs.exit-code }}",
-		"perfgate":    "${{ steps.install.outputs.path || steps.build.outputs.path }}",
+		"verdict":       "${{ steps.check.outputs.verdict }}",
+		"regressions":   "${{ steps.check.outputs.regressions }}",
+		"suspects":      "${{ steps.check.outputs.suspects }}",
+		"suspects-json": "${{ steps.check.outputs.suspects-json }}",
+		"report":        "${{ steps.check.outputs.report }}",
+		"exit-code":     "${{ steps.check.outputs.exit-code }}",
+		"perfgate":      "${{ steps.install.outputs.path || steps.build.outputs.path }}",
 	}
 	gotOutputs := map[string]string{}
 	for name, o := range meta.Outputs {
@@ -623,7 +625,7 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			env:         checkEnv(),
 			fakeExit:    "0",
 			fakeReport:  passing,
-			wantOutputs: map[string]string{"verdict": "pass", "regressions": "0", "suspects": "tp=4 tp=5", "exit-code": "0", "report": report},
+			wantOutputs: map[string]string{"verdict": "pass", "regressions": "0", "suspects": "tp=4 tp=5", "suspects-json": `["tp=4","tp=5"]`, "exit-code": "0", "report": report},
 			wantArgs:    checkArgs(report, "--", "results/a.txt"),
 			wantStdout:  []string{"perfgate: verdict pass, 0 failing config(s), exit code 0"},
 		},
@@ -632,7 +634,7 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			env:         checkEnv(),
 			fakeExit:    "1",
 			fakeReport:  failing,
-			wantOutputs: map[string]string{"verdict": "fail", "regressions": "3", "suspects": "", "exit-code": "1", "report": report},
+			wantOutputs: map[string]string{"verdict": "fail", "regressions": "3", "suspects": "", "suspects-json": "[]", "exit-code": "1", "report": report},
 			wantArgs:    checkArgs(report, "--", "results/a.txt"),
 		},
 		{
@@ -640,7 +642,7 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			env:         checkEnv("PG_FAIL_ON", "any"),
 			fakeExit:    "1",
 			fakeReport:  failingAll,
-			wantOutputs: map[string]string{"verdict": "fail", "regressions": "4", "suspects": "", "exit-code": "1", "report": report},
+			wantOutputs: map[string]string{"verdict": "fail", "regressions": "4", "suspects": "", "suspects-json": "[]", "exit-code": "1", "report": report},
 			wantArgs:    checkArgs(report, "--require-all", "--", "results/a.txt"),
 		},
 		{
@@ -654,7 +656,7 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			fakeExit:   "0",
 			fakeReport: passing,
 			wantOutputs: map[string]string{
-				"verdict": "pass", "regressions": "0", "suspects": "tp=4 tp=5", "exit-code": "0",
+				"verdict": "pass", "regressions": "0", "suspects": "tp=4 tp=5", "suspects-json": `["tp=4","tp=5"]`, "exit-code": "0",
 				"report": filepath.Join(e.temp, "perfgate", "llama_70b_tp", "report.json"),
 			},
 			wantArgs: append(checkArgs(filepath.Join(e.temp, "perfgate", "llama_70b_tp", "report.json"),
@@ -665,14 +667,14 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			name:        "shell metacharacters stay data",
 			env:         checkEnv("PG_RESULTS", "$(touch pwned) ;touch${IFS}pwned2 `touch pwned3`", "PG_ARGS", "--x=$(touch pwned4)"),
 			fakeExit:    "2",
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
 			wantArgs:    checkArgs(report, "--x=$(touch", "pwned4)", "--", "$(touch", "pwned)", ";touch${IFS}pwned2", "`touch", "pwned3`"),
 		},
 		{
 			name:        "perfgate input error",
 			env:         checkEnv(),
 			fakeExit:    "2",
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
 			wantArgs:    checkArgs(report, "--", "results/a.txt"),
 		},
 		{
@@ -680,42 +682,42 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			env:         checkEnv(),
 			fakeExit:    "3",
 			fakeReport:  failing,
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "3", "report": report},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "3", "report": report},
 			wantArgs:    checkArgs(report, "--", "results/a.txt"),
 		},
 		{
 			name:        "bad comment",
 			env:         checkEnv("PG_COMMENT", "sometimes"),
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
 			wantStdout:  []string{`::error title=perfgate::input comment must be on-failure, always or never, not "sometimes"`},
 		},
 		{
 			name:        "bad fail-on",
 			env:         checkEnv("PG_FAIL_ON", "improvement"),
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
 			wantStdout:  []string{"::error title=perfgate::input fail-on must be regression or any"},
 		},
 		{
 			name:        "no results",
 			env:         checkEnv("PG_RESULTS", " \n "),
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
 			wantStdout:  []string{"::error title=perfgate::input results is required"},
 		},
 		{
 			name:        "no baseline",
 			env:         checkEnv("PG_BASELINE", ""),
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
 		},
 		{
 			name:        "option as baseline-ref",
 			env:         checkEnv("PG_BASELINE_REF", "--upload-pack=touch pwned"),
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
 			wantStdout:  []string{"::error title=perfgate::input baseline-ref must be a git ref"},
 		},
 		{
 			name:        "multi-line error message is escaped",
 			env:         checkEnv("PG_COMMENT", "x\n::warning::injected 100%"),
-			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "exit-code": "2", "report": ""},
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
 			wantStdout:  []string{`not "x%0A::warning::injected 100%25"`},
 		},
 	} {
@@ -1008,6 +1010,61 @@ func TestActionCheckStepGlobstar(t *testing.T) {
 			want := []string{"deep/c.jsonl", "deep/a b/c.jsonl", "deep/a b/x/d.jsonl", "deep", "deep/z/e.txt", "nothing/**/*.csv"}
 			if diff := cmp.Diff(want, r.args[i+1:]); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestActionCheckStepSuspects pins the suspects outputs, with jq and with the awk fallback
+// alike: the keys as they are (JSON escapes such as \u0026 and \" decoded), space-separated,
+// and as a JSON array for fromJSON in a matrix; [] when there are none, so the array is
+// always valid JSON; and 500 of them.
+func TestActionCheckStepSuspects(t *testing.T) {
+	meta := readAction(t)
+	many := make([]string, 500)
+	for i := range many {
+		many[i] = fmt.Sprintf("model=llama-70b/tp=%d/pp=8/mbs=1/gbs=1024/flags=dist-opt+overlap-grad/sl=4096/nodes=32", i)
+	}
+	for _, noJQ := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noJQ=%v", noJQ), func(t *testing.T) {
+			e := newStepEnv(t, noJQ)
+			e.write("results/a.txt")
+			for _, tc := range []struct {
+				name string
+				keys []string
+			}{
+				{"none", nil},
+				{"escaped", []string{`flags=a&b/tp=<8>`, `model="x"\y/sl=*`, `tp=\u0026`}},
+				{"500", many},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					rep := check.Report{Schema: check.Schema, Verdict: check.Pass, Suspects: tc.keys}
+					b, err := json.MarshalIndent(rep, "", "  ")
+					if err != nil {
+						t.Fatal(err)
+					}
+					p := filepath.Join(e.temp, "suspects.json")
+					if err := os.WriteFile(p, b, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					r := e.run(meta, "Check", checkEnv("FAKE_EXIT", "0", "FAKE_REPORT", p))
+					if r.exit != 0 {
+						t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+					}
+					if got, want := r.outputs["suspects"], strings.Join(tc.keys, " "); got != want {
+						t.Errorf("suspects = %q, want %q", got, want)
+					}
+					var got []string
+					if err := json.Unmarshal([]byte(r.outputs["suspects-json"]), &got); err != nil {
+						t.Fatalf("suspects-json %q: %v", r.outputs["suspects-json"], err)
+					}
+					if tc.keys == nil && r.outputs["suspects-json"] != "[]" {
+						t.Errorf("suspects-json = %q, want []", r.outputs["suspects-json"])
+					}
+					if diff := cmp.Diff(tc.keys, got, cmpopts.EquateEmpty()); diff != "" {
+						t.Errorf("suspects-json (-want +got):\n%s", diff)
+					}
+				})
 			}
 		})
 	}
