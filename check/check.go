@@ -639,8 +639,9 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		res.Outcome = string(b.last)
 		because(NotInNew{})
 		return res, nil
-	case n.okRuns == 0 || (n.failed > 0 && b != nil && b.last == bench.OK):
-		// The new results failed.
+	case n.failed > 0:
+		// The new results failed, in every run or in some: a config that OOMs in one of its
+		// new runs fails now, whatever its other runs measured (not fixed, nor merely new).
 		res.Outcome = string(n.failure.Outcome)
 		switch {
 		case b == nil:
@@ -653,6 +654,9 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason})
 		if b != nil && len(xs) == 0 && b.okRuns > 0 {
 			return nil, nil // the baseline measured other metrics only
+		}
+		if len(ys) == 0 && n.okRuns > 0 && (b == nil || b.okRuns == 0) {
+			return nil, nil // the new runs measured other metrics only, and the baseline none
 		}
 		return res, nil
 	}

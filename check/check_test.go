@@ -775,3 +775,44 @@ func TestOnlyFailedRuns(t *testing.T) {
 		t.Errorf("tp=4 absent from the results: %+v, want still-failing and missing", rep.Results)
 	}
 }
+
+// TestMixedNewOutcomes: a config whose new runs include a failure among OK runs failed now,
+// whatever the baseline did: the failure is not lost behind the runs that completed. A
+// config that ran before is newly failing; one that failed in the baseline still fails (not
+// fixed); one new to the suite is new, with the failure as its reason.
+func TestMixedNewOutcomes(t *testing.T) {
+	base := concat(
+		runs("tp=1", "b", 100, 100, 100),
+		[]bench.Run{failed("tp=2", "b1", bench.OOM, "t.txt:3: OOM"), failed("tp=2", "b2", bench.OOM, "t.txt:3: OOM")},
+	)
+	for _, order := range []string{"failure first", "failure last"} {
+		t.Run(order, func(t *testing.T) {
+			var cur []bench.Run
+			for _, k := range []string{"tp=1", "tp=2", "tp=3"} {
+				oom := failed(k, "p1", bench.OOM, "pr.txt:4: OOM")
+				ok := runs(k, "p", 100, 100)
+				if order == "failure first" {
+					cur = append(append(cur, oom), ok...)
+				} else {
+					cur = append(append(cur, ok...), oom)
+				}
+			}
+			rep := Compare(base, cur, opts(nil))
+			for _, tt := range []struct {
+				key    string
+				status Status
+			}{{"tp=1", NewlyFailing}, {"tp=2", StillFailing}, {"tp=3", New}} {
+				r := result(t, rep, tt.key, tf)
+				if r.Status != tt.status || r.Outcome != "oom" {
+					t.Errorf("%s: status %s outcome %q, want %s and oom", tt.key, r.Status, r.Outcome, tt.status)
+				}
+				if !slices.ContainsFunc(r.Caveats, func(c Caveat) bool { _, ok := c.(RunFailed); return ok }) {
+					t.Errorf("%s: caveats %#v lack the new run's failure", tt.key, r.Caveats)
+				}
+			}
+			if len(rep.Results) != 3 {
+				t.Errorf("got %s, want one result per config", summary(rep))
+			}
+		})
+	}
+}
