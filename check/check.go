@@ -377,6 +377,9 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		if r.Status == Suspect && !r.Ignored && !slices.Contains(rep.Suspects, r.Key) {
 			rep.Suspects = append(rep.Suspects, r.Key)
 		}
+		if r.Status == Unchanged && baselineFailed(r) {
+			r.Status = Fixed // it ran, as its earlier baseline runs did: what failed runs again
+		}
 		r.Fails = !r.Ignored && r.Status.Fails(opts.RequireAll)
 		if r.Fails {
 			rep.Verdict = Fail
@@ -413,6 +416,11 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	}
 	rep.Sweep = sweep(bs, ns, keys, metrics)
 	return rep
+}
+
+// baselineFailed reports whether r's baseline's last run failed (a BaselineFailed caveat).
+func baselineFailed(r *Result) bool {
+	return slices.ContainsFunc(r.Caveats, func(c Caveat) bool { _, ok := c.(BaselineFailed); return ok })
 }
 
 // predictLearn returns the metrics of the baseline (baseMetrics) most likely to decide some
@@ -674,9 +682,13 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		because(NoBaseline{})
 		return res, nil
 	case b.last != bench.OK:
-		res.Status = Fixed
 		because(BaselineFailed{Outcome: b.last, Reason: b.failure.Reason}) // the last run failed: failure is it
-		return res, nil
+		if len(xs) == 0 {
+			res.Status = Fixed
+			return res, nil
+		}
+		// Earlier baseline runs measured it: compare with them, so that a slowdown is not
+		// passed as fixed because one nightly run failed. Unchanged, it is fixed (Compare).
 	case len(xs) == 0:
 		res.Status = New
 		because(BaselineLacksMetric{Metric: mi.name})

@@ -816,3 +816,31 @@ func TestMixedNewOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// TestFixedIsCompared: a config whose last baseline run failed but whose earlier runs
+// measured it is compared with those runs when it runs now. Reporting it fixed without a
+// comparison passed a 30% slowdown because one nightly run had OOMed. A run now that matches
+// its history is still fixed.
+func TestFixedIsCompared(t *testing.T) {
+	base := concat(steadyBase("tp=1", 100), steadyBase("tp=2", 100), steadyBase("tp=3", 100),
+		[]bench.Run{failed("tp=1", "b9", bench.OOM, "t.txt:3: OOM"), failed("tp=2", "b9", bench.OOM, "t.txt:4: OOM")})
+	cur := concat(runs("tp=1", "p", 70), runs("tp=2", "p", 100), runs("tp=3", "p", 100))
+	for _, short := range []bool{false, true} {
+		o := opts(nil)
+		if short {
+			o.MinHistoryRuns = 100 // the fixed tolerance decides
+		}
+		rep := Compare(base, cur, o)
+		if r := result(t, rep, "tp=1", tf); r.Status != Regression || !r.Fails || r.DeltaPct == nil {
+			t.Errorf("short %v: tp=1 status %s fails %v delta %v, want a failing regression: %#v", short, r.Status, r.Fails, r.DeltaPct, r.Caveats)
+		} else if _, ok := r.Caveats[0].(BaselineFailed); !ok {
+			t.Errorf("short %v: tp=1 caveats %#v, want the baseline's failure first", short, r.Caveats)
+		}
+		if r := result(t, rep, "tp=2", tf); r.Status != Fixed || r.Fails || r.DeltaPct == nil {
+			t.Errorf("short %v: tp=2 status %s fails %v delta %v, want fixed and compared", short, r.Status, r.Fails, r.DeltaPct)
+		}
+		if rep.Verdict != Fail {
+			t.Errorf("short %v: verdict %s, want fail", short, rep.Verdict)
+		}
+	}
+}
