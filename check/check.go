@@ -377,6 +377,9 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		if r.Status == Suspect && !r.Ignored && !slices.Contains(rep.Suspects, r.Key) {
 			rep.Suspects = append(rep.Suspects, r.Key)
 		}
+		if r.Status == Unchanged && baselineFailed(r) {
+			r.Status = Fixed // it ran, as its earlier baseline runs did: what failed runs again
+		}
 		r.Fails = !r.Ignored && r.Status.Fails(opts.RequireAll)
 		if r.Fails {
 			rep.Verdict = Fail
@@ -413,6 +416,11 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 	}
 	rep.Sweep = sweep(bs, ns, keys, metrics)
 	return rep
+}
+
+// baselineFailed reports whether r's baseline's last run failed (a BaselineFailed caveat).
+func baselineFailed(r *Result) bool {
+	return slices.ContainsFunc(r.Caveats, func(c Caveat) bool { _, ok := c.(BaselineFailed); return ok })
 }
 
 // predictLearn returns the metrics of the baseline (baseMetrics) most likely to decide some
@@ -639,8 +647,9 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		res.Outcome = string(b.last)
 		because(NotInNew{})
 		return res, nil
-	case n.okRuns == 0 || (n.failed > 0 && b != nil && b.last == bench.OK):
-		// The new results failed.
+	case n.failed > 0:
+		// The new results failed, in every run or in some: a config that OOMs in one of its
+		// new runs fails now, whatever its other runs measured (not fixed, nor merely new).
 		res.Outcome = string(n.failure.Outcome)
 		switch {
 		case b == nil:
@@ -653,6 +662,9 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason})
 		if b != nil && len(xs) == 0 && b.okRuns > 0 {
 			return nil, nil // the baseline measured other metrics only
+		}
+		if len(ys) == 0 && n.okRuns > 0 && (b == nil || b.okRuns == 0) {
+			return nil, nil // the new runs measured other metrics only, and the baseline none
 		}
 		return res, nil
 	}
@@ -670,9 +682,13 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		because(NoBaseline{})
 		return res, nil
 	case b.last != bench.OK:
-		res.Status = Fixed
 		because(BaselineFailed{Outcome: b.last, Reason: b.failure.Reason}) // the last run failed: failure is it
-		return res, nil
+		if len(xs) == 0 {
+			res.Status = Fixed
+			return res, nil
+		}
+		// Earlier baseline runs measured it: compare with them, so that a slowdown is not
+		// passed as fixed because one nightly run failed. Unchanged, it is fixed (Compare).
 	case len(xs) == 0:
 		res.Status = New
 		because(BaselineLacksMetric{Metric: mi.name})

@@ -775,3 +775,72 @@ func TestOnlyFailedRuns(t *testing.T) {
 		t.Errorf("tp=4 absent from the results: %+v, want still-failing and missing", rep.Results)
 	}
 }
+
+// TestMixedNewOutcomes: a config whose new runs include a failure among OK runs failed now,
+// whatever the baseline did: the failure is not lost behind the runs that completed. A
+// config that ran before is newly failing; one that failed in the baseline still fails (not
+// fixed); one new to the suite is new, with the failure as its reason.
+func TestMixedNewOutcomes(t *testing.T) {
+	base := concat(
+		runs("tp=1", "b", 100, 100, 100),
+		[]bench.Run{failed("tp=2", "b1", bench.OOM, "t.txt:3: OOM"), failed("tp=2", "b2", bench.OOM, "t.txt:3: OOM")},
+	)
+	for _, order := range []string{"failure first", "failure last"} {
+		t.Run(order, func(t *testing.T) {
+			var cur []bench.Run
+			for _, k := range []string{"tp=1", "tp=2", "tp=3"} {
+				oom := failed(k, "p1", bench.OOM, "pr.txt:4: OOM")
+				ok := runs(k, "p", 100, 100)
+				if order == "failure first" {
+					cur = append(append(cur, oom), ok...)
+				} else {
+					cur = append(append(cur, ok...), oom)
+				}
+			}
+			rep := Compare(base, cur, opts(nil))
+			for _, tt := range []struct {
+				key    string
+				status Status
+			}{{"tp=1", NewlyFailing}, {"tp=2", StillFailing}, {"tp=3", New}} {
+				r := result(t, rep, tt.key, tf)
+				if r.Status != tt.status || r.Outcome != "oom" {
+					t.Errorf("%s: status %s outcome %q, want %s and oom", tt.key, r.Status, r.Outcome, tt.status)
+				}
+				if !slices.ContainsFunc(r.Caveats, func(c Caveat) bool { _, ok := c.(RunFailed); return ok }) {
+					t.Errorf("%s: caveats %#v lack the new run's failure", tt.key, r.Caveats)
+				}
+			}
+			if len(rep.Results) != 3 {
+				t.Errorf("got %s, want one result per config", summary(rep))
+			}
+		})
+	}
+}
+
+// TestFixedIsCompared: a config whose last baseline run failed but whose earlier runs
+// measured it is compared with those runs when it runs now. Reporting it fixed without a
+// comparison passed a 30% slowdown because one nightly run had OOMed. A run now that matches
+// its history is still fixed.
+func TestFixedIsCompared(t *testing.T) {
+	base := concat(steadyBase("tp=1", 100), steadyBase("tp=2", 100), steadyBase("tp=3", 100),
+		[]bench.Run{failed("tp=1", "b9", bench.OOM, "t.txt:3: OOM"), failed("tp=2", "b9", bench.OOM, "t.txt:4: OOM")})
+	cur := concat(runs("tp=1", "p", 70), runs("tp=2", "p", 100), runs("tp=3", "p", 100))
+	for _, short := range []bool{false, true} {
+		o := opts(nil)
+		if short {
+			o.MinHistoryRuns = 100 // the fixed tolerance decides
+		}
+		rep := Compare(base, cur, o)
+		if r := result(t, rep, "tp=1", tf); r.Status != Regression || !r.Fails || r.DeltaPct == nil {
+			t.Errorf("short %v: tp=1 status %s fails %v delta %v, want a failing regression: %#v", short, r.Status, r.Fails, r.DeltaPct, r.Caveats)
+		} else if _, ok := r.Caveats[0].(BaselineFailed); !ok {
+			t.Errorf("short %v: tp=1 caveats %#v, want the baseline's failure first", short, r.Caveats)
+		}
+		if r := result(t, rep, "tp=2", tf); r.Status != Fixed || r.Fails || r.DeltaPct == nil {
+			t.Errorf("short %v: tp=2 status %s fails %v delta %v, want fixed and compared", short, r.Status, r.Fails, r.DeltaPct)
+		}
+		if rep.Verdict != Fail {
+			t.Errorf("short %v: verdict %s, want fail", short, rep.Verdict)
+		}
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,9 +169,79 @@ func lineOf(data []byte, s string) int {
 	return bench.LineAt(data, int64(bytes.Index(data, []byte(s))))
 }
 
+// fieldSpans returns where, in the config file data (valid JSON), the value of each field of
+// the top-level object but "rules" begins and ends, by the field's lower-cased name
+// (encoding/json matches names ignoring case), and each element of "rules": an error about one rule or one
+// field then names its line, not the first line elsewhere that holds the same text.
+func fieldSpans(data []byte) (fields map[string][2]int64, rules [][2]int64) {
+	fields = map[string][2]int64{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return fields, nil
+	}
+	value := func() ([2]int64, bool) {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return [2]int64{}, false
+		}
+		end := dec.InputOffset()
+		return [2]int64{end - int64(len(raw)), end}, true
+	}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			break
+		}
+		k, _ := kt.(string)
+		k = strings.ToLower(k)
+		if k != "rules" {
+			sp, ok := value()
+			if !ok {
+				break
+			}
+			fields[k] = sp
+			continue
+		}
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+			break // null: no rules
+		}
+		for dec.More() {
+			sp, ok := value()
+			if !ok {
+				break
+			}
+			rules = append(rules, sp)
+		}
+		dec.Token() // ]
+	}
+	return fields, rules
+}
+
+// lineIn returns the line of the first occurrence of s within span of data, else of the
+// span's start; 0 for an empty span.
+func lineIn(data []byte, span [2]int64, s string) int {
+	if span[1] <= span[0] {
+		return 0
+	}
+	if i := bytes.Index(data[span[0]:span[1]], []byte(s)); s != "" && i >= 0 {
+		return bench.LineAt(data, span[0]+int64(i))
+	}
+	// The span starts after the whitespace before the value.
+	return bench.LineAt(data, span[0]+int64(len(data[span[0]:span[1]])-len(bytes.TrimLeft(data[span[0]:span[1]], " \t\r\n"))))
+}
+
 func (cf *ConfigFile) validate(path string, data []byte) error {
 	bad := func(near, format string, args ...any) error {
 		return bench.Errorf(path, lineOf(data, near), format, args...)
+	}
+	fields, spans := fieldSpans(data)
+	// inRule names the line of s within rule i, else the rule's first line.
+	inRule := func(i int, s string, format string, args ...any) error {
+		line := lineOf(data, `"rules"`)
+		if i < len(spans) {
+			line = lineIn(data, spans[i], s)
+		}
+		return bench.Errorf(path, line, format, args...)
 	}
 	if cf.Alpha != nil {
 		if err := CheckAlpha(*cf.Alpha); err != nil {
@@ -209,31 +281,33 @@ func (cf *ConfigFile) validate(path string, data []byte) error {
 	if cf.Window != nil && *cf.Window < 1 {
 		return bad(`"window"`, "window must be at least 1")
 	}
-	for m, b := range cf.Better {
-		if _, ok := bench.ParseBetter(b); !ok {
-			return bad(`"`+m+`"`, "better %q for %q: want higher or lower", b, m)
+	for _, m := range slices.Sorted(maps.Keys(cf.Better)) { // the same error for the same file
+		if b := cf.Better[m]; !isBetter(b) {
+			return bench.Errorf(path, lineIn(data, fields["better"], `"`+m+`"`), "better %q for %q: want higher or lower", b, m)
 		}
 	}
 	for i, r := range cf.Rules {
-		near := r.Match
-		if near == "" {
-			return bench.Errorf(path, lineOf(data, `"rules"`), "rule %d has no match (use \"*\" for every config)", i+1)
+		if r.Match == "" {
+			return inRule(i, "", "rule %d has no match (use \"*\" for every config)", i+1)
 		}
 		if _, err := NewMatcher(r.Match); err != nil {
-			return bad(near, "rule %d: match %q: %v", i+1, r.Match, err)
+			return inRule(i, r.Match, "rule %d: match %q: %v", i+1, r.Match, err)
 		}
 		if r.Until != "" {
 			if _, err := time.Parse("2006-01-02", r.Until); err != nil {
-				return bad(r.Until, "rule %d: until %q: want a date like 2026-12-31", i+1, r.Until)
+				return inRule(i, r.Until, "rule %d: until %q: want a date like 2026-12-31", i+1, r.Until)
 			}
 		}
 		if r.Ignore && strings.TrimSpace(r.Reason) == "" {
-			return bad(near, "rule %d: an ignore rule needs a reason", i+1)
+			return inRule(i, r.Match, "rule %d: an ignore rule needs a reason", i+1)
 		}
-		for _, v := range []*float64{r.MinEffectPct, r.TolerancePct} {
-			if v != nil {
-				if err := CheckPercent(*v); err != nil {
-					return bad(near, "rule %d: percentages %v", i+1, err)
+		for _, p := range []struct {
+			v    *float64
+			name string
+		}{{r.MinEffectPct, "min_effect_pct"}, {r.TolerancePct, "tolerance_pct"}} {
+			if p.v != nil {
+				if err := CheckPercent(*p.v); err != nil {
+					return inRule(i, `"`+p.name+`"`, "rule %d: percentages %v", i+1, err)
 				}
 			}
 		}
@@ -301,4 +375,10 @@ func NewMatcher(query string) (func(bench.Config) bool, error) {
 		ok, _ := f.Apply(res)
 		return ok
 	}, nil
+}
+
+// isBetter reports whether s names a direction, higher or lower.
+func isBetter(s string) bool {
+	_, ok := bench.ParseBetter(s)
+	return ok
 }

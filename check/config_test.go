@@ -37,7 +37,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"window", "{\n  \"window\": 0\n}\n", "2: window must be at least 1"},
 		{"better", "{\n  \"better\": {\n    \"tok/s\": \"up\"\n  }\n}\n", `3: better "up" for "tok/s": want higher or lower`},
 		{"bad match", "{\n  \"rules\": [\n    {\"match\": \"/tp:8\"},\n    {\"match\": \"/tp:(8 OR\"}\n  ]\n}\n", `4: rule 2: match "/tp:(8 OR": `},
-		{"empty match", "{\n  \"rules\": [\n    {\"min_effect_pct\": 5}\n  ]\n}\n", "2: rule 1 has no match"},
+		{"empty match", "{\n  \"rules\": [\n    {\"min_effect_pct\": 5}\n  ]\n}\n", "3: rule 1 has no match"},
 		{"bad until", "{\n  \"rules\": [\n    {\"match\": \"*\", \"ignore\": true, \"reason\": \"r\",\n     \"until\": \"2026-13-01\"}\n  ]\n}\n", `4: rule 1: until "2026-13-01": want a date like 2026-12-31`},
 		{"until not a date", "{\n  \"rules\": [\n    {\"match\": \"*\", \"until\": \"next week\"}\n  ]\n}\n", `3: rule 1: until "next week"`},
 		{"ignore without reason", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\",\n     \"ignore\": true}\n  ]\n}\n", "3: rule 1: an ignore rule needs a reason"},
@@ -50,6 +50,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"second object", "{\"alpha\": 0.01}\n{\"tolerance_pct\": 50}\n", "2: unexpected data after the config object"},
 		{"trailing garbage", "{\"alpha\": 0.01} x\n", "1: "},
 		{"empty", "", " the file holds no JSON object"},
+		// A rule's error names that rule's line, not the first line that holds the same text.
+		{"second rule without reason", "{\n  \"rules\": [\n    {\"match\": \"*\", \"ignore\": true, \"reason\": \"x\"},\n    {\"match\": \"*\", \"ignore\": true}\n  ]\n}\n", "4: rule 2: an ignore rule needs a reason"},
+		{"second rule bad until", "{\n  \"rules\": [\n    {\"match\": \"/tp:8\", \"until\": \"2026-13-01\", \"min_effect_pct\": 5},\n    {\"match\": \"/tp:4\",\n     \"until\": \"2026-13-01\"}\n  ]\n}\n", "3: rule 1: until"},
+		{"second rule percentage", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\", \"tolerance_pct\": 5},\n    {\"match\": \"/tp:4\",\n     \"tolerance_pct\": 500}\n  ]\n}\n", "5: rule 2: percentages must be below 100"},
+		{"second rule no match", "{\n  \"rules\": [\n    {\"match\": \"*\"},\n    {\"min_effect_pct\": 5}\n  ]\n}\n", "4: rule 2 has no match"},
+		{"better after metrics", "{\n  \"metrics\": [\"tok/s\"],\n  \"better\": {\n    \"tok/s\": \"up\"\n  }\n}\n", `4: better "up" for "tok/s"`},
 		{"rule unknown field", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\",\n     \"ignored\": true}\n  ]\n}\n", `4: unknown field "ignored"`},
 	}
 	for _, tt := range tests {

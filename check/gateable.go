@@ -41,8 +41,8 @@ func Gateable(base, cur []bench.Run, opts Options) error {
 
 // MetricsShared is Gateable's check that some config of both sides can be compared: a
 // metric (one the filter keeps, when there is one) that its baseline runs and its new runs
-// both report, or a failed run on either side, whose outcome is gated (newly-failing,
-// still-failing, fixed). Without one, every result is new or missing, and a check would pass
+// both report, or a failed new run or a failed last baseline run, whose outcome is gated
+// (newly-failing, still-failing, fixed). Without one, every result is new or missing, and a check would pass
 // on nothing: results that report tokens/s/GPU against a baseline of TFLOPS/GPU and s/iter,
 // or --metric TFLOPS/GPU on results that only timed their iterations.
 func MetricsShared(base, cur []bench.Run, filter []string) error {
@@ -54,7 +54,7 @@ func MetricsShared(base, cur []bench.Run, filter []string) error {
 		metrics map[string]bool
 		failed  bool
 	}
-	collect := func(runs []bench.Run) map[string]*side {
+	collect := func(runs []bench.Run, newSide bool) map[string]*side {
 		out := map[string]*side{}
 		for i := range runs {
 			k := runs[i].ConfigKey()
@@ -63,8 +63,11 @@ func MetricsShared(base, cur []bench.Run, filter []string) error {
 				s = &side{metrics: map[string]bool{}}
 				out[k] = s
 			}
-			if runs[i].Outcome != bench.OK {
-				s.failed = true
+			// A new failed run gates the config's outcome (judge); a baseline's only when it
+			// is the config's last run (fixed, still-failing): an older one, followed by
+			// runs that measured the config, decides nothing. Runs are oldest first.
+			if failed := runs[i].Outcome != bench.OK; failed || !newSide {
+				s.failed = failed
 			}
 			for _, m := range runs[i].Metrics {
 				if keep(m.Name) {
@@ -74,7 +77,7 @@ func MetricsShared(base, cur []bench.Run, filter []string) error {
 		}
 		return out
 	}
-	bs, cs := collect(base), collect(cur)
+	bs, cs := collect(base, false), collect(cur, true)
 	baseNames, curNames := map[string]bool{}, map[string]bool{}
 	for k, c := range cs {
 		b, ok := bs[k]

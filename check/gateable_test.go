@@ -118,3 +118,25 @@ func TestIdleRulesSpeedMetric(t *testing.T) {
 		t.Errorf("a speed-metric rule that applies was called idle: %+v", idle[0])
 	}
 }
+
+// TestGateableOldBaselineFailure: a failure in the baseline gates an outcome only when it is
+// the config's last run (fixed, still-failing); an older one, followed by runs that measured
+// the config, decides nothing. Counting it let results that share no metric with the baseline
+// pass having compared nothing.
+func TestGateableOldBaselineFailure(t *testing.T) {
+	oom := bench.Run{Config: bench.Config{"tp": "8", "pp": "4", "nodes": "32"}, Outcome: bench.OOM}
+	ok := gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS, bench.MetricTime)
+	cur := []bench.Run{gateRun("tp=8/pp=4/nodes=32", "tokens/s/GPU")}
+	if err := Gateable([]bench.Run{oom, ok, ok}, cur, Options{}); err == nil || !strings.Contains(err.Error(), "nothing was compared") {
+		t.Errorf("old failure: %v, want nothing compared", err)
+	}
+	if err := Gateable([]bench.Run{ok, ok, oom}, cur, Options{}); err != nil {
+		t.Errorf("last run failed (fixed is gated): %v", err)
+	}
+	rep := Compare([]bench.Run{oom, ok, ok}, cur, DefaultOptions)
+	for _, r := range rep.Results {
+		if r.Status != Missing && r.Status != New {
+			t.Errorf("%s: %s, want missing or new: Gateable and Compare disagree", r.Metric, r.Status)
+		}
+	}
+}

@@ -29,6 +29,11 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		cfg       bench.Config
 		base, now *series // now is base when the config is not in the new results
 	}
+	// runs says whether a series ran: a baseline whose last run did not is failing, and so
+	// are new results with any failed run (judge), whatever the order of their runs.
+	runs := func(s *series, isNew bool) bool {
+		return s != nil && s.last == bench.OK && !(isNew && s.failed > 0)
+	}
 	byScale := map[string][]entry{}
 	var scales []string
 	for _, k := range keys {
@@ -55,8 +60,8 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 	// metric only some runs report would crown a config that was not measured.
 	measured := func(es []entry, name string) bool {
 		for _, e := range es {
-			for _, s := range []*series{e.base, e.now} {
-				if s != nil && s.last == bench.OK && len(s.logPoints(name)) == 0 {
+			for i, s := range []*series{e.base, e.now} {
+				if runs(s, i == 1 && e.now != e.base) && len(s.logPoints(name)) == 0 {
 					return false
 				}
 			}
@@ -79,8 +84,8 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		if rank == nil {
 			continue
 		}
-		center := func(s *series) float64 {
-			if s == nil || s.last != bench.OK {
+		center := func(s *series, isNew bool) float64 {
+			if !runs(s, isNew) {
 				return math.NaN()
 			}
 			return math.Exp(pointMean(s.logPoints(rank.name)))
@@ -94,10 +99,10 @@ func sweep(bs, ns map[string]*series, keys []string, metrics []metricInfo) []Win
 		bw, nw := -1, -1
 		var bBest, nBest float64
 		for i, e := range es {
-			if b := center(e.base); !math.IsNaN(b) && (bw < 0 || better(b, bBest)) {
+			if b := center(e.base, false); !math.IsNaN(b) && (bw < 0 || better(b, bBest)) {
 				bw, bBest = i, b
 			}
-			if n := center(e.now); !math.IsNaN(n) && (nw < 0 || better(n, nBest)) {
+			if n := center(e.now, e.now != e.base); !math.IsNaN(n) && (nw < 0 || better(n, nBest)) {
 				nw, nBest = i, n
 			}
 		}

@@ -67,3 +67,20 @@ func TestSweepRanksOnAMeasuredMetric(t *testing.T) {
 		t.Errorf("sweep (-want +got):\n%s", diff)
 	}
 }
+
+// TestSweepFailedNewRun: a config one of whose new runs failed is failing now (judge), so it
+// is not the new fastest, whatever the order of its runs: ranking it by its last run made the
+// winner depend on the order the result files were given in.
+func TestSweepFailedNewRun(t *testing.T) {
+	base := concat(runs("tp=8/nodes=32", "b", 150), runs("tp=4/nodes=32", "b", 140))
+	oom := failed("tp=8/nodes=32", "p0", bench.OOM, "pr.txt:2: OOM")
+	for name, cur := range map[string][]bench.Run{
+		"failure first": concat([]bench.Run{oom}, runs("tp=8/nodes=32", "p", 150), runs("tp=4/nodes=32", "p", 140)),
+		"failure last":  concat(runs("tp=8/nodes=32", "p", 150), []bench.Run{oom}, runs("tp=4/nodes=32", "p", 140)),
+	} {
+		rep := Compare(base, cur, DefaultOptions)
+		if len(rep.Sweep) != 1 || rep.Sweep[0].New != "tp=4" || !rep.Sweep[0].Changed {
+			t.Errorf("%s: sweep %+v, want tp=4 the new fastest (tp=8 fails now)", name, rep.Sweep)
+		}
+	}
+}
