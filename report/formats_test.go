@@ -56,6 +56,21 @@ func TestMethodSummary(t *testing.T) {
 	}
 }
 
+// TestReportMethodOutcomesOnly: a report where no config was compared on numbers (every
+// config failed on both sides) does not claim that every config was judged against the
+// tolerance; one where the tolerance decided says so.
+func TestReportMethodOutcomesOnly(t *testing.T) {
+	m := check.Method{Alpha: 0.014, Correction: check.Holm, MinEffectPct: 3, TolerancePct: 5, MinHistoryRuns: 3}
+	rep := &check.Report{Method: m, Results: []check.Result{{Key: "tp=8", Status: check.StillFailing}}}
+	if s := ReportMethod(rep); !strings.Contains(s, "decided by outcomes") || strings.Contains(s, "tolerance") {
+		t.Errorf("outcomes only: %q", s)
+	}
+	rep.Results = append(rep.Results, check.Result{Key: "tp=4", Status: check.Unchanged, Test: "tolerance"})
+	if s := ReportMethod(rep); !strings.Contains(s, "±5% tolerance") {
+		t.Errorf("a tolerance decision: %q", s)
+	}
+}
+
 // TestMixtureWords checks the words of the default test's caveats: a probably-slow baseline
 // run is named with how far below it lies, a noisy class is said and a steady one is not, and
 // a suspect says why and what to do.

@@ -393,7 +393,7 @@ func markdownHead(rep *check.Report, rows []Row, common []string, opts MarkdownO
 
 func markdownTail(rep *check.Report, opts MarkdownOptions) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n<sub>%s</sub>\n", capBytes(Escape(MethodSummary(rep.Method)), maxNoteBytes))
+	fmt.Fprintf(&b, "\n<sub>%s</sub>\n", capBytes(Escape(ReportMethod(rep)), maxNoteBytes))
 	var links []string
 	if opts.RunURL != "" {
 		links = append(links, "[workflow run]("+opts.RunURL+")")

@@ -810,3 +810,21 @@ func TestFormulaDriftMixedWords(t *testing.T) {
 		t.Errorf("formula drift: %q", got)
 	}
 }
+
+// TestTextSectionCountsConfigs: a section's title counts configs, as the verdict line does,
+// not rows: two configs unchanged in speed and in memory are "unchanged (2)", not 4.
+func TestTextSectionCountsConfigs(t *testing.T) {
+	rep := &check.Report{Schema: check.Schema, Verdict: check.Pass}
+	for _, k := range []string{"tp=8", "tp=4"} {
+		for _, m := range []string{bench.MetricTFLOPS, bench.MetricMaxAlloc} {
+			rep.Results = append(rep.Results, check.Result{Key: k, Config: map[string]string{"tp": k[3:]}, Metric: m, Status: check.Unchanged, Outcome: "ok", Measurement: m})
+		}
+	}
+	var b strings.Builder
+	if err := Text(&b, rep, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "unchanged (2)\n") {
+		t.Errorf("section title does not count the 2 configs:\n%s", b.String())
+	}
+}

@@ -63,7 +63,9 @@ func Text(w io.Writer, rep *check.Report, opts Options) error {
 			unchanged += len(group)
 			continue
 		}
-		title := fmt.Sprintf("%s (%d)", groupOf(&group[0]), len(group))
+		// Counted in configs, as the verdict line counts them (a config's memory row is in
+		// the group beside its speed row).
+		title := fmt.Sprintf("%s (%d)", groupOf(&group[0]), distinctConfigs(group))
 		if opts.Color {
 			title = statusColor(group[0].Status) + title + ansiReset
 		}
@@ -87,7 +89,7 @@ func Text(w io.Writer, rep *check.Report, opts Options) error {
 		b.WriteString(wrap("note: "+oneLine(n), TextWidth, ""))
 	}
 	if !opts.Brief {
-		b.WriteString("\n" + wrap("method: "+oneLine(MethodSummary(rep.Method)), TextWidth, ""))
+		b.WriteString("\n" + wrap("method: "+oneLine(ReportMethod(rep)), TextWidth, ""))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/perfgate/perfgate/bench"
@@ -306,6 +307,17 @@ func MethodSummary(m check.Method) string {
 		how, m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, m.TolerancePct)
 }
 
+// ReportMethod says how rep decided: MethodSummary, unless no config was compared on numbers
+// at all (no test and no tolerance decided any result: every config failed, or is new or
+// missing), when the tolerance story MethodSummary tells of zero comparisons would be false.
+func ReportMethod(rep *check.Report) string {
+	m := rep.Method
+	if m.Summary == "" && m.Comparisons == 0 && !slices.ContainsFunc(rep.Results, func(r check.Result) bool { return r.Test != "" }) {
+		return "No config was compared on numbers: every result was decided by outcomes (failed runs, new or missing configs)."
+	}
+	return MethodSummary(m)
+}
+
 // WithWords returns rep with every word field filled (Result.Reason, Notes, Method.Summary),
 // as schema 1 of the JSON holds them. rep is not modified; fields already holding words keep
 // them.
@@ -317,7 +329,7 @@ func WithWords(rep *check.Report) *check.Report {
 		out.Results[i].Reason = Reason(&rep.Results[i])
 	}
 	out.Notes = Notes(rep)
-	out.Method.Summary = MethodSummary(rep.Method)
+	out.Method.Summary = ReportMethod(rep)
 	return &out
 }
 
