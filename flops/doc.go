@@ -28,13 +28,22 @@
 //     logits, V_pad being the vocabulary padded to a multiple of 128·tp.
 //
 //   - MegatronLegacy ("megatron-legacy"): the closed form Megatron-LM used before that
-//     commit (for example at d737deb362, July 2024):
+//     commit, as at its parent ed7db1d2b3 (2025-02-27):
 //
-//     12·B·s·L·h²·[(1 + g/n + s/h)·(kv·n/h) + (ffn/h)·topk·(1.5 with SwiGLU) + V_pad/(2·L·h)]
+//     12·B·s·L·h²·[(1 + g/n + s/h)·(kv·n/h) + (ffn/h)·topk·G + (shared/h)·G + V_pad/(2·L·h)]
 //
-//     with B the global batch, s the sequence length, L layers, n heads, g query groups.
-//     The s/h term counts the full s×s attention matrix, and every layer's MLP counts as
-//     MoE when there are experts.
+//     with B the global batch, s the sequence length, L layers, n heads, g query groups,
+//     G = 1.5 with SwiGLU and 1 without. The s/h term counts the full s×s attention matrix.
+//     With experts, every layer's MLP counts as MoE (moe_layer_freq is ignored), ffn is
+//     moe_ffn_hidden_size (defaulting to ffn_hidden_size) and topk is moe_router_topk;
+//     without, topk is 1 and shared is 0. Earlier revisions differ for MoE only: no shared
+//     term before 1fa9464e7c (2024-09-11), and ffn_hidden_size per routed expert before
+//     0d389f5e99 (2025-02-25).
+//
+// TestMegatronSource reproduces both forms for three configs, worked out from the source.
+// Multi-token prediction, multi-latent attention and the other additions Megatron-LM made
+// to the current form since 8873b55d6a are not modelled: ShapeFromMegatronArgs rejects
+// them.
 //
 // # Why the two Megatron forms differ
 //

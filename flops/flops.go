@@ -15,10 +15,11 @@ const (
 	// (2025-03-06): per-token linear terms, causal core attention counted at half, GQA,
 	// SwiGLU, logits over the padded vocabulary, routed and shared MoE experts.
 	Megatron Formula = "megatron"
-	// MegatronLegacy is Megatron-LM's closed form before that commit (as at d737deb362):
-	// 12·B·s·L·h²·[(1+g/n+s/h)·(kv·n/h) + (ffn/h)·topk·(1.5 with SwiGLU) + V/(2·L·h)].
-	// It counts the full s×s attention matrix, so it reads about 3.7% higher for a 70B
-	// model at sequence length 4096.
+	// MegatronLegacy is Megatron-LM's closed form before that commit (as at its parent
+	// ed7db1d2b3, 2025-02-27): 12·B·s·L·h²·[(1+g/n+s/h)·(kv·n/h) +
+	// (ffn/h)·topk·(1.5 with SwiGLU) + (shared/h)·(1.5 with SwiGLU) + V/(2·L·h)], with
+	// moe_ffn_hidden_size for ffn when there are experts. It counts the full s×s attention
+	// matrix, so it reads 3.7% higher for a 70B model at sequence length 4096.
 	MegatronLegacy Formula = "megatron-legacy"
 	// SixND is 6·N·D: six FLOPs per parameter per token, D = gbs·sl tokens per iteration.
 	// It is the convention of the seed sweep table (N = 70e9).
@@ -123,9 +124,12 @@ func megatronFLOPs(s Shape, b, seq float64) float64 {
 	return b * seq * (mlp + attn*float64(s.Layers) + logits)
 }
 
-// megatronLegacyFLOPs is num_floating_point_operations from Megatron-LM's training.py before
-// 8873b55d6a. Every layer counts as MoE when there are experts, with ffn_hidden_size per
-// expert, as the old code did.
+// megatronLegacyFLOPs is num_floating_point_operations from Megatron-LM's training.py at
+// ed7db1d2b3, the parent of 8873b55d6a. With experts, every layer counts as MoE (the old
+// code ignored moe_layer_freq), each routed expert of moe_ffn_hidden_size (which Megatron's
+// arguments.py defaults to ffn_hidden_size), plus the shared experts. Before 0d389f5e99
+// (2025-02-25) the routed term used ffn_hidden_size instead; the two differ only for MoE
+// models whose moe_ffn_hidden_size differs from ffn_hidden_size.
 func megatronLegacyFLOPs(s Shape, b, seq float64) float64 {
 	const expansion = 3 * 2 * 2
 	h := float64(s.Hidden)
@@ -133,16 +137,16 @@ func megatronLegacyFLOPs(s Shape, b, seq float64) float64 {
 	n := float64(s.Heads)
 	g := float64(s.queryGroups())
 	qRatio := float64(s.kvChannels()) * n / h
-	routed := 1.0
+	ffn, routed := float64(s.ffnHidden()), 1.0
 	if s.Experts > 0 {
-		routed = float64(s.TopK)
+		ffn, routed = float64(s.moeFFNHidden()), float64(s.TopK)
 	}
 	gated := 1.0
 	if s.SwiGLU {
 		gated = 1.5
 	}
 	return expansion * b * seq * l * h * h * ((1+g/n+seq/h)*qRatio +
-		float64(s.ffnHidden())/h*routed*gated +
+		ffn/h*routed*gated +
 		float64(s.SharedExpertFFN)/h*gated +
 		float64(s.PaddedVocab())/(2*l*h))
 }

@@ -255,11 +255,16 @@ func TestFormulaTerms(t *testing.T) {
 	if want := 384 * 24.5; old != want {
 		t.Errorf("megatron-legacy moe = %g, want %g", old, want)
 	}
-	// A separate expert size only changes the current form.
+	// A separate expert size changes both forms: legacy (4/4)·2 + 8/4 instead of 4 + 2,
+	// 384·22.5, as Megatron-LM's ed7db1d2b3 counts it.
 	m.MoEFFNHidden = 4
 	cur, _ = FLOPsPerIter(Megatron, m, b, seq)
 	if want := 2.0 * (3888 - 384 + 6*4*(4*2*2+8*2)); cur != want {
 		t.Errorf("megatron moe_ffn_hidden_size = %g, want %g", cur, want)
+	}
+	old, _ = FLOPsPerIter(MegatronLegacy, m, b, seq)
+	if want := 384 * 22.5; old != want {
+		t.Errorf("megatron-legacy moe_ffn_hidden_size = %g, want %g", old, want)
 	}
 	// Half the layers MoE: the other half dense.
 	m2 := Shape{Layers: 2, Hidden: 4, Heads: 2, FFNHidden: 8, VocabSize: 10, Experts: 4, TopK: 1, MoELayers: 1}
