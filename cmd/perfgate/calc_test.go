@@ -147,6 +147,55 @@ func TestCalcValues(t *testing.T) {
 	}
 }
 
+// TestCalcSeedTable runs perfgate calc on every timed row of the seed sweep table, a real
+// 70B sweep on 32 nodes (testdata/seed/sweep-70b-32nodes.txt, pinned by checksum in the
+// flops package's TestSeedConvention), with each row's tp, pp, mbs, gbs, sl, nodes and time.
+// Under 6nd with N = 70e9 calc must give the table's TFLOPS column: the 13 rows deviate
+// between +0.01% and +0.20% (largest: 44.1 s, 156.04 against 155.72), so 0.25% is the bound.
+func TestCalcSeedTable(t *testing.T) {
+	file := filepath.Join("..", "..", "testdata", "seed", "sweep-70b-32nodes.txt")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for i, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, "|")
+		if len(f) != 9 {
+			continue
+		}
+		for j := range f {
+			f[j] = strings.TrimSpace(f[j])
+		}
+		if _, err := strconv.ParseFloat(f[7], 64); err != nil {
+			continue // header, OOM or Err
+		}
+		want, err := strconv.ParseFloat(f[8], 64)
+		if err != nil {
+			t.Errorf("%s:%d: a time without TFLOPS: %q", file, i+1, f[8])
+			continue
+		}
+		args := []string{"calc", "--model", "70b", "--formula", "6nd", "--tp", f[0], "--pp", f[1], "--mbs", f[2],
+			"--gbs", f[3], "--sl", f[5], "--nodes", f[6], "--time", f[7], "--format", "json"}
+		code, out, errOut := runMain(args...)
+		if code != ExitPass {
+			t.Errorf("%s:%d: perfgate %s: exit %d: %s", file, i+1, strings.Join(args, " "), code, errOut)
+			continue
+		}
+		var r calcResult
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		if dev := r.TFLOPSPerGPU/want - 1; dev < -0.0025 || dev > 0.0025 {
+			t.Errorf("%s:%d: calc gives %.2f TFLOPS/GPU, the table %.2f (%+.3f%%)", file, i+1, r.TFLOPSPerGPU, want, dev*100)
+		}
+		rows++
+	}
+	if rows != 13 {
+		t.Errorf("checked %d timed rows of %s, the seed table has 13", rows, file)
+	}
+}
+
 // TestCalcNotes checks the caveats calc reports without failing.
 func TestCalcNotes(t *testing.T) {
 	code, out, errOut := runMain("calc", "--model", "llama3-8b", "--tp", "1", "--pp", "3", "--gbs", "12", "--sl", "8192",
