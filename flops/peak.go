@@ -12,10 +12,22 @@ type Peak struct {
 	BF16, FP8 float64
 }
 
-// peaks are dense tensor-core peaks from NVIDIA's datasheets: A100 SXM (312 BF16, no FP8),
-// H100 SXM (989 BF16, 1979 FP8), H200 SXM (same tensor cores as H100 SXM) and HGX B200
-// (36 and 72 PFLOPS per 8 GPUs with sparsity: 2250 BF16, 4500 FP8 dense per GPU). The same
-// values are used by torchtitan's get_peak_flops for BF16.
+// peaks are dense tensor-core peaks from NVIDIA's datasheets, which quote most figures with
+// 2:4 structured sparsity, twice the dense rate:
+//
+//   - A100 SXM: 312 BF16 dense (624 sparse), no FP8 — nvidia.com/en-us/data-center/a100/.
+//   - H100 SXM: 1979 BF16 and 3958 FP8 sparse, "one-half lower without sparsity": 989 and
+//     1979 — nvidia.com/en-us/data-center/h100/. H100 PCIe (756) and NVL (835) are slower
+//     and not in the table.
+//   - H200 SXM: the same GH100 tensor cores and figures as H100 SXM —
+//     nvidia.com/en-us/data-center/h200/. H200 NVL is slower and not in the table.
+//   - HGX B200 (1000 W): 36 PFLOPS BF16 and 72 PFLOPS FP8 sparse per 8 GPUs, so 2250 and 4500
+//     dense per GPU — the Blackwell datasheet, nvdam.widen.net/s/wwnsxrhm2w. GB200 runs its
+//     B200s at 2500 BF16 and is not in the table.
+//
+// torchtitan's get_peak_flops (pytorch/torchtitan torchtitan/tools/utils.py at b5bcd76c66)
+// uses the same BF16 values, citing the same pages. AMD GPUs (MI300X and later) are not in
+// the table: their datasheets could not be checked here; give --peak.
 var peaks = map[string]Peak{
 	"a100": {BF16: 312},
 	"h100": {BF16: 989, FP8: 1979},
