@@ -2,10 +2,12 @@ package lint
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/rhysd/actionlint"
+	"go.yaml.in/yaml/v4"
 )
 
 type lifecycleWorkflow struct {
@@ -286,5 +288,40 @@ func TestForkPairPublishesOnce(t *testing.T) {
 		if strings.Contains(s.Run, "publish --error") && (strings.Contains(s.Run, "--pr") || strings.Contains(s.Run, "--sha")) {
 			t.Errorf("stage 2 step %q passes --pr or --sha to publish --error: %q", s.Name, s.Run)
 		}
+	}
+}
+
+// TestForkStage2PinHint pins that every action stage 2 runs with its write token is either
+// pinned to a full commit SHA or shown pinned in the comment above it, as the README asks.
+func TestForkStage2PinHint(t *testing.T) {
+	var doc yaml.Node
+	readYAML(t, "docs/workflows/perf-gate-fork-stage2.yml", &doc)
+	sha := regexp.MustCompile(`@[0-9a-f]{40}$`)
+	var walk func(n *yaml.Node, comments string)
+	found := 0
+	walk = func(n *yaml.Node, comments string) {
+		comments += n.HeadComment
+		for i := 0; i+1 < len(n.Content) && n.Kind == yaml.MappingNode; i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value != "uses" {
+				continue
+			}
+			found++
+			action, _, _ := strings.Cut(v.Value, "@")
+			if sha.MatchString(v.Value) {
+				continue
+			}
+			hint := regexp.MustCompile(`(?m)^#\s+uses: ` + regexp.QuoteMeta(action) + `@<[^>]*commit SHA[^>]*>`)
+			if !hint.MatchString(comments + k.HeadComment) {
+				t.Errorf("stage 2 uses %s, a movable ref, with no pinned form (uses: %s@<... commit SHA ...>) in the comment above it", v.Value, action)
+			}
+		}
+		for _, c := range n.Content {
+			walk(c, comments)
+		}
+	}
+	walk(&doc, "")
+	if found == 0 {
+		t.Fatal("stage 2 has no uses:")
 	}
 }
