@@ -1,14 +1,20 @@
 package lint
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rhysd/actionlint"
+	"go.yaml.in/yaml/v4"
 )
 
 type lifecycleWorkflow struct {
 	Jobs map[string]struct {
-		If     string `yaml:"if"`
-		RunsOn any    `yaml:"runs-on"`
+		If     string            `yaml:"if"`
+		RunsOn any               `yaml:"runs-on"`
+		Env    map[string]string `yaml:"env"`
 		Steps  []struct {
 			Name string            `yaml:"name"`
 			ID   string            `yaml:"id"`
@@ -130,5 +136,192 @@ func TestForkStagesSafe(t *testing.T) {
 	}
 	if !published || !marked {
 		t.Errorf("stage 2: publish --from with the suite's id %v, publish --error when there is no report %v", published, marked)
+	}
+}
+
+// evalIf evaluates a workflow if: condition (or a ${{ }} value) with ctx, which maps a
+// context path (github.repository, env.SAME_REPO) to its value; a path not in ctx is empty.
+// It knows the operators the documented workflows use: == and != on strings (compared as
+// GitHub does, ignoring case), &&, || and !. The status functions always(), failure() and
+// cancelled() are true and success() is false: the question it answers is whether a step
+// can run at all. Anything else fails the test.
+func evalIf(t *testing.T, cond string, ctx map[string]string) bool {
+	t.Helper()
+	src := strings.TrimSpace(cond)
+	src = strings.TrimSuffix(strings.TrimPrefix(src, "${{"), "}}")
+	if strings.TrimSpace(src) == "" {
+		return true // no if: the step or job runs
+	}
+	node, err := actionlint.NewExprParser().Parse(actionlint.NewExprLexer(src + "}}"))
+	if err != nil {
+		t.Fatalf("parsing %q: %v", cond, err)
+	}
+	// actionlint lower-cases names, as GitHub matches them regardless of case.
+	lower := map[string]string{}
+	for k, v := range ctx {
+		lower[strings.ToLower(k)] = v
+	}
+	var path func(n actionlint.ExprNode) (string, bool)
+	path = func(n actionlint.ExprNode) (string, bool) {
+		switch n := n.(type) {
+		case *actionlint.VariableNode:
+			return n.Name, true
+		case *actionlint.ObjectDerefNode:
+			p, ok := path(n.Receiver)
+			return p + "." + n.Property, ok
+		}
+		return "", false
+	}
+	var eval func(n actionlint.ExprNode) any
+	eval = func(n actionlint.ExprNode) any {
+		if p, ok := path(n); ok {
+			return lower[strings.ToLower(p)]
+		}
+		switch n := n.(type) {
+		case *actionlint.StringNode:
+			return n.Value
+		case *actionlint.BoolNode:
+			return n.Value
+		case *actionlint.NotOpNode:
+			return !truthy(eval(n.Operand))
+		case *actionlint.LogicalOpNode:
+			l := eval(n.Left)
+			if (n.Kind == actionlint.LogicalOpNodeKindAnd) != truthy(l) {
+				return l
+			}
+			return eval(n.Right)
+		case *actionlint.CompareOpNode:
+			l, r := fmt.Sprint(eval(n.Left)), fmt.Sprint(eval(n.Right))
+			switch n.Kind {
+			case actionlint.CompareOpNodeKindEq:
+				return strings.EqualFold(l, r)
+			case actionlint.CompareOpNodeKindNotEq:
+				return !strings.EqualFold(l, r)
+			}
+		case *actionlint.FuncCallNode:
+			switch strings.ToLower(n.Callee) {
+			case "always", "failure", "cancelled":
+				return true
+			case "success":
+				return false
+			}
+		}
+		t.Fatalf("evalIf cannot evaluate %T in %q", n, cond)
+		return nil
+	}
+	return truthy(eval(node))
+}
+
+func truthy(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return v
+	case string:
+		return v != ""
+	}
+	return v != nil
+}
+
+// TestForkPairPublishesOnce pins how perf-gate.yml and the fork pair share pull requests, so
+// that a repository may copy all three: perf-gate.yml benchmarks and publishes same-repository
+// pull requests, the pair only forks. Every stage-1 run for a fork that ends without a
+// report (failed, cancelled, timed out, never started) still leaves a perfgate/<id> status
+// on its commit, or a required check would wait for it forever; only a run that waits for a
+// maintainer's approval (action_required) is left to GitHub's own notice.
+func TestForkPairPublishesOnce(t *testing.T) {
+	const repo = "acme/trainer"
+	gate := readLifecycle(t, "docs/workflows/perf-gate.yml").Jobs["perf"]
+	s1 := readLifecycle(t, "docs/workflows/perf-gate-fork-stage1.yml").Jobs["perf"]
+	s2 := readLifecycle(t, "docs/workflows/perf-gate-fork-stage2.yml").Jobs["publish"]
+	for _, head := range []string{repo, "someone/trainer"} {
+		fork := head != repo
+		pr := map[string]string{
+			"github.repository":                             repo,
+			"github.event_name":                             "pull_request",
+			"github.event.pull_request.head.repo.full_name": head,
+		}
+		// perf-gate.yml: its perfgate steps are the ones that publish.
+		ctx := map[string]string{}
+		for k, v := range pr {
+			ctx[k] = v
+		}
+		for k, v := range gate.Env {
+			if evalIf(t, v, pr) {
+				ctx["env."+k] = "true"
+			} else {
+				ctx["env."+k] = "false"
+			}
+		}
+		for _, s := range gate.Steps {
+			if strings.HasPrefix(s.Uses, "perfgate/perfgate@") && evalIf(t, s.If, ctx) == fork {
+				t.Errorf("head %s: perf-gate.yml step %q runs %v, want %v", head, s.Name, fork, !fork)
+			}
+		}
+		// Stage 1 spends a GPU runner only on forks.
+		if got := evalIf(t, s1.If, pr); got != fork {
+			t.Errorf("head %s: stage 1 runs %v, want %v (perf-gate.yml benchmarks same-repository PRs)", head, got, fork)
+		}
+		// Stage 2 publishes (a report or an error) whenever its job runs.
+		for _, conclusion := range []string{"success", "failure", "cancelled", "timed_out", "startup_failure", "skipped", "neutral", "stale", "action_required"} {
+			wr := map[string]string{
+				"github.repository":                                   repo,
+				"github.event_name":                                   "workflow_run",
+				"github.event.workflow_run.event":                     "pull_request",
+				"github.event.workflow_run.conclusion":                conclusion,
+				"github.event.workflow_run.head_repository.full_name": head,
+			}
+			want := fork && conclusion != "action_required"
+			if got := evalIf(t, s2.If, wr); got != want {
+				t.Errorf("head %s, stage 1 %s: stage 2 runs %v, want %v", head, conclusion, got, want)
+			}
+			// Stage 2 of a run that was not a pull request's never publishes.
+			wr["github.event.workflow_run.event"] = "push"
+			if evalIf(t, s2.If, wr) {
+				t.Errorf("stage 2 runs for a stage-1 run of a push")
+			}
+		}
+	}
+	// Without a report stage 2 marks the commit stage 1 ran on (workflow_run.head_sha, the
+	// default in a workflow_run), never the pull request's current head: --pr without --sha
+	// would resolve the head and mark a newer push's commit, whose own run is under way.
+	for _, s := range s2.Steps {
+		if strings.Contains(s.Run, "publish --error") && (strings.Contains(s.Run, "--pr") || strings.Contains(s.Run, "--sha")) {
+			t.Errorf("stage 2 step %q passes --pr or --sha to publish --error: %q", s.Name, s.Run)
+		}
+	}
+}
+
+// TestForkStage2PinHint pins that every action stage 2 runs with its write token is either
+// pinned to a full commit SHA or shown pinned in the comment above it, as the README asks.
+func TestForkStage2PinHint(t *testing.T) {
+	var doc yaml.Node
+	readYAML(t, "docs/workflows/perf-gate-fork-stage2.yml", &doc)
+	sha := regexp.MustCompile(`@[0-9a-f]{40}$`)
+	var walk func(n *yaml.Node, comments string)
+	found := 0
+	walk = func(n *yaml.Node, comments string) {
+		comments += n.HeadComment
+		for i := 0; i+1 < len(n.Content) && n.Kind == yaml.MappingNode; i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value != "uses" {
+				continue
+			}
+			found++
+			action, _, _ := strings.Cut(v.Value, "@")
+			if sha.MatchString(v.Value) {
+				continue
+			}
+			hint := regexp.MustCompile(`(?m)^#\s+uses: ` + regexp.QuoteMeta(action) + `@<[^>]*commit SHA[^>]*>`)
+			if !hint.MatchString(comments + k.HeadComment) {
+				t.Errorf("stage 2 uses %s, a movable ref, with no pinned form (uses: %s@<... commit SHA ...>) in the comment above it", v.Value, action)
+			}
+		}
+		for _, c := range n.Content {
+			walk(c, comments)
+		}
+	}
+	walk(&doc, "")
+	if found == 0 {
+		t.Fatal("stage 2 has no uses:")
 	}
 }
