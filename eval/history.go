@@ -30,12 +30,17 @@ type Nightly struct {
 	Steps           []Step
 	// OOMFrom maps a config index to the night it starts to run out of memory.
 	OOMFrom map[int]int
+	// NoiseFor maps a config index to its own run-to-run noise in percent, instead of
+	// NoisePct.
+	NoiseFor map[int]float64
 }
 
-// A Step multiplies a config's TFLOPS/GPU by 1+Pct/100 from night Night on.
+// A Step multiplies a config's TFLOPS/GPU by 1+Pct/100 from night Night on, until night
+// Until (exclusive; 0: for good). Steps of one config compound.
 type Step struct {
 	Config, Night int
 	Pct           float64
+	Until         int
 }
 
 // NightlyConfig returns the i-th config of a simulated sweep: a 70B-style grid of tp, pp, mbs
@@ -129,9 +134,13 @@ func Nights(n Nightly, rng *rand.Rand) [][]bench.Run {
 				runs = append(runs, r)
 				continue
 			}
-			v := level[c] * math.Exp(sd*noise)
+			csd := sd
+			if pct, ok := n.NoiseFor[c]; ok {
+				csd = pct / 100
+			}
+			v := level[c] * math.Exp(csd*noise)
 			for _, st := range n.Steps {
-				if st.Config == c && night >= st.Night {
+				if st.Config == c && night >= st.Night && (st.Until == 0 || night < st.Until) {
 					v *= 1 + st.Pct/100
 				}
 			}
@@ -319,4 +328,270 @@ func (f HistoryFigures) Print(w io.Writer, s HistorySetup) {
 		100*f.FalseRate(), f.FalseRepos, f.Repos, f.FalseChanges)
 	fmt.Fprintf(w, "change points on stepped configs away from the step: %d\n", f.Misplaced)
 	fmt.Fprintf(w, "time reading git histories and detecting: %s (%.0f ms per repository)\n", f.Elapsed.Round(time.Millisecond), float64(f.Elapsed.Milliseconds())/float64(f.Repos))
+}
+
+// The cases of the nightly alert evaluation, one config each; the configs after them are
+// clean (steady at the default noise).
+const (
+	caseStep3     = iota // −3% step at night S
+	caseStep5            // −5% step at S
+	caseStep10           // −10% step at S
+	caseGain5            // +5% step at S: better, must not alert
+	caseSlowNight        // one night 10% slow (a slow node), at S
+	caseSlowTwo          // two consecutive nights 10% slow, S and S+1
+	caseRevert           // −5% at S, reverted at S+3
+	caseDrift            // −0.5% a night for DriftNights nights, from S−DriftNights/2
+	caseOOM              // out of memory from S on
+	caseNoisy            // no change, but NoisyPct run-to-run noise
+	alertCases
+)
+
+var alertCaseNames = [alertCases]string{"step −3%", "step −5%", "step −10%", "step +5% (better)", "one slow night −10%",
+	"two slow nights −10%", "−5% for 3 nights, reverted", "drift −0.5%/night", "OOM from S", "noisy config (clean)"}
+
+// AlertSetup describes the evaluation of the nightly job: "perfgate history --fail-on" run
+// every night, on the history as it was that night.
+type AlertSetup struct {
+	Seed  uint64
+	Repos int
+	// Nightly is each repository's refresh (Configs > the cases; the rest are clean).
+	Nightly Nightly
+	// From is the first night the job runs (earlier nights build up history).
+	From int
+	// The event night S of the cases is drawn per repository in [EventMin, EventMax].
+	EventMin, EventMax int
+	// DriftNights is how long the drift lasts, at 0.5% a night.
+	DriftNights int
+	NoisyPct    float64
+	// ClusterPct, when not 0, replaces the cases: every config steps by it at night S, as
+	// when the cluster got slower.
+	ClusterPct float64
+	Recent     int
+	History    history.Options
+}
+
+// DefaultAlertSetup is 200 repositories of 45 nightlies of 20 configs at 0.8% noise; the
+// job runs from night 10 with the CLI's default --recent 3.
+func DefaultAlertSetup() AlertSetup {
+	return AlertSetup{
+		Seed: 1, Repos: 200,
+		Nightly: Nightly{Configs: 20, Nights: 45, NoisePct: 0.8, Window: baseline.DefaultWindow},
+		From:    10, EventMin: 20, EventMax: 25, DriftNights: 20, NoisyPct: 2.5,
+		Recent: 3, History: history.DefaultOptions(),
+	}
+}
+
+// maxLag is how many nights after the event the figures follow it.
+const maxLag = 5
+
+// AlertFigures are what the nightly job reported.
+type AlertFigures struct {
+	Repos int
+	// Lag[c][L] counts repositories in which case c's config alerted on night S+L.
+	Lag [alertCases][maxLag + 1]int
+	// Any[c] counts repositories in which case c's config alerted on any night from S−1 on
+	// (for the drift: from its start).
+	Any [alertCases]int
+	// Misplaced[c] counts alerts of case c on a change more than one night from S (for the
+	// drift: outside it).
+	Misplaced [alertCases]int
+	// DriftFirst sums, over the repositories where the drift alerted, the nights from its
+	// start to the first alert.
+	DriftFirst int
+	// NoisyNights counts the noisy config's alerting nights, of JobNights.
+	NoisyNights int
+	// CleanNights counts the clean configs' config-nights with an alert, of CleanTotal;
+	// CleanChanges the distinct changes they alerted on.
+	CleanNights, CleanTotal, CleanChanges int
+	// JobNights is the number of nights the job ran, per config.
+	JobNights int
+	// Cluster*: with ClusterPct, the configs that alerted on S+1 and S+2 (of ClusterConfigs)
+	// and the alert rows on S+1.
+	ClusterAlerted [maxLag + 1]int
+	ClusterRows    [maxLag + 1]int
+	ClusterConfigs int
+	Elapsed        time.Duration
+}
+
+// RunAlerts builds the repositories, reads each history through "perfgate history"'s code
+// path once, and runs the nightly job's alerting (History.Alerts with Recent) on the history
+// as it stood every night from From on: the store's versions up to that night.
+func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
+	f := AlertFigures{Repos: s.Repos}
+	tmp, err := os.MkdirTemp("", "perfgate-alert-eval-*")
+	if err != nil {
+		return f, err
+	}
+	defer os.RemoveAll(tmp)
+	rng := rand.New(rand.NewPCG(s.Seed, 0xa1e7))
+	for r := 0; r < s.Repos; r++ {
+		n := s.Nightly
+		S := s.EventMin + rng.IntN(s.EventMax-s.EventMin+1)
+		drift0 := S - s.DriftNights/2
+		n.Steps, n.OOMFrom, n.NoiseFor = nil, nil, nil
+		if s.ClusterPct != 0 {
+			for c := 0; c < n.Configs; c++ {
+				n.Steps = append(n.Steps, Step{Config: c, Night: S, Pct: s.ClusterPct})
+			}
+		} else {
+			n.Steps = []Step{
+				{Config: caseStep3, Night: S, Pct: -3},
+				{Config: caseStep5, Night: S, Pct: -5},
+				{Config: caseStep10, Night: S, Pct: -10},
+				{Config: caseGain5, Night: S, Pct: 5},
+				{Config: caseSlowNight, Night: S, Pct: -10, Until: S + 1},
+				{Config: caseSlowTwo, Night: S, Pct: -10, Until: S + 2},
+				{Config: caseRevert, Night: S, Pct: -5, Until: S + 3},
+			}
+			for i := 0; i < s.DriftNights; i++ {
+				n.Steps = append(n.Steps, Step{Config: caseDrift, Night: drift0 + i, Pct: -0.5})
+			}
+			n.OOMFrom = map[int]int{caseOOM: S}
+			n.NoiseFor = map[int]float64{caseNoisy: s.NoisyPct}
+		}
+		repo := filepath.Join(tmp, fmt.Sprintf("repo-%03d", r))
+		bdir, err := WriteNightlyRepo(ctx, repo, n, rand.New(rand.NewPCG(s.Seed, uint64(r))))
+		if err != nil {
+			return f, err
+		}
+		start := time.Now()
+		revs, err := baseline.Revisions(ctx, bdir)
+		if err != nil {
+			return f, err
+		}
+		if len(revs) != n.Nights {
+			return f, fmt.Errorf("repo %d: %d store versions, want %d", r, len(revs), n.Nights)
+		}
+		cfgIndex := map[string]int{}
+		for c := 0; c < n.Configs; c++ {
+			cfgIndex[NightlyConfig(c).Key()] = c
+		}
+		driftFirst := -1
+		var anyAlert [alertCases]bool
+		cleanSeen := map[[2]int]bool{}
+		for night := s.From; night < n.Nights; night++ {
+			// The versions committed up to tonight: one per night. (Build only sets the
+			// runs' keys, so the same runs serve every night.)
+			h := history.Build(revs[:night+1], nil, history.FromGit, s.History)
+			alerted := map[int]bool{}
+			rows := 0
+			for _, a := range h.Alerts(s.Recent) {
+				c := cfgIndex[h.Series[a.Series].Key]
+				bi := a.Bad.BatchIndex
+				rows++
+				alerted[c] = true
+				switch {
+				case s.ClusterPct != 0:
+				case c >= alertCases:
+					if !cleanSeen[[2]int{c, bi}] {
+						cleanSeen[[2]int{c, bi}] = true
+						f.CleanChanges++
+					}
+				case c == caseDrift:
+					if bi < drift0-1 || bi > drift0+s.DriftNights {
+						f.Misplaced[c]++
+					}
+				case c != caseNoisy && abs(bi-S) > 1:
+					f.Misplaced[c]++
+				}
+			}
+			lag := night - S
+			if s.ClusterPct != 0 {
+				if lag >= 0 && lag <= maxLag {
+					f.ClusterAlerted[lag] += len(alerted)
+					f.ClusterRows[lag] += rows
+				}
+				continue
+			}
+			f.JobNights++
+			for c := alertCases; c < n.Configs; c++ {
+				f.CleanTotal++
+				if alerted[c] {
+					f.CleanNights++
+				}
+			}
+			if alerted[caseNoisy] {
+				f.NoisyNights++
+			}
+			for c := 0; c < alertCases; c++ {
+				if !alerted[c] {
+					continue
+				}
+				if lag >= 0 && lag <= maxLag {
+					f.Lag[c][lag]++
+				}
+				if c != caseDrift && lag >= -1 {
+					anyAlert[c] = true
+				}
+			}
+			if alerted[caseDrift] && driftFirst < 0 && night >= drift0 {
+				driftFirst = night - drift0
+			}
+		}
+		f.Elapsed += time.Since(start)
+		for c, a := range anyAlert {
+			if a {
+				f.Any[c]++
+			}
+		}
+		if driftFirst >= 0 {
+			f.Any[caseDrift]++
+			f.DriftFirst += driftFirst
+		}
+		if s.ClusterPct != 0 {
+			f.ClusterConfigs += n.Configs
+		}
+		os.RemoveAll(repo)
+	}
+	return f, nil
+}
+
+// Print writes the figures.
+func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
+	fmt.Fprintf(w, "perfgate history --fail-on --recent %d, run every night from night %d on the history as it stood: %d repositories × %d configs × %d nightlies (window %d), %.1f%% run-to-run noise, seed %d\n",
+		s.Recent, s.From, f.Repos, s.Nightly.Configs, s.Nightly.Nights, s.Nightly.Window, s.Nightly.NoisePct, s.Seed)
+	fmt.Fprintf(w, "detection: E-divisive means, permutation test α=%g (%d permutations), min effect %g%%, min segment %d; event night S in %d–%d\n\n",
+		s.History.Alpha, s.History.Permutations, s.History.MinEffectPct, s.History.MinSegment, s.EventMin, s.EventMax)
+	pct := func(k, n int) string {
+		if n == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%5.1f%%", 100*float64(k)/float64(n))
+	}
+	if s.ClusterPct != 0 {
+		per := f.ClusterConfigs / max(f.Repos, 1)
+		fmt.Fprintf(w, "every config %+g%% at night S (%d configs per repository):\n", s.ClusterPct, per)
+		fmt.Fprintf(w, "night   configs alerting   alert rows per repository\n")
+		for l := 0; l <= maxLag; l++ {
+			fmt.Fprintf(w, "S+%d     %s (%d/%d)   %.1f\n", l, pct(f.ClusterAlerted[l], f.ClusterConfigs), f.ClusterAlerted[l], f.ClusterConfigs, float64(f.ClusterRows[l])/float64(f.Repos))
+		}
+		fmt.Fprintf(w, "time reading git histories and alerting: %s\n", f.Elapsed.Round(time.Millisecond))
+		return
+	}
+	fmt.Fprintf(w, "case (one config each)            alerting on night S+0  S+1    S+2    S+3    S+4    S+5   | any night   off by >1 night\n")
+	for c := 0; c < alertCases; c++ {
+		if c == caseNoisy {
+			continue
+		}
+		fmt.Fprintf(w, "%-34s", alertCaseNames[c])
+		for l := 0; l <= maxLag; l++ {
+			fmt.Fprintf(w, " %s", pct(f.Lag[c][l], f.Repos))
+		}
+		fmt.Fprintf(w, " | %s %9d\n", pct(f.Any[c], f.Repos), f.Misplaced[c])
+	}
+	if f.Any[caseDrift] > 0 {
+		fmt.Fprintf(w, "\ndrift (%d nights, S−%d to S+%d, −%.1f%% in all): alerted in %d/%d repositories, on average %.1f nights after it began\n",
+			s.DriftNights, s.DriftNights/2, s.DriftNights-s.DriftNights/2-1, 100*(1-math.Pow(0.995, float64(s.DriftNights))), f.Any[caseDrift], f.Repos, float64(f.DriftFirst)/float64(f.Any[caseDrift]))
+	} else {
+		fmt.Fprintf(w, "\ndrift (%d nights): never alerted\n", s.DriftNights)
+	}
+	ci := func(k, n int) float64 {
+		p := float64(k) / float64(n)
+		return 100 * 1.96 * math.Sqrt(max(p*(1-p), 1/float64(n))/float64(n))
+	}
+	fmt.Fprintf(w, "\nclean configs: %d of %d config-nights alerting = %s ± %.2f points (95%%); %d distinct false changes\n",
+		f.CleanNights, f.CleanTotal, pct(f.CleanNights, f.CleanTotal), ci(f.CleanNights, f.CleanTotal), f.CleanChanges)
+	fmt.Fprintf(w, "noisy config (%.1f%% noise, no change): %d of %d nights alerting = %s ± %.2f points\n",
+		s.NoisyPct, f.NoisyNights, f.JobNights, pct(f.NoisyNights, f.JobNights), ci(f.NoisyNights, f.JobNights))
+	fmt.Fprintf(w, "time reading git histories and alerting: %s (%.0f ms per repository)\n", f.Elapsed.Round(time.Millisecond), float64(f.Elapsed.Milliseconds())/float64(f.Repos))
 }

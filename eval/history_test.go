@@ -39,3 +39,40 @@ func TestHistoryAccuracy(t *testing.T) {
 		t.Errorf("%d/%d repositories have a change point on a config without a step", f.FalseRepos, f.Repos)
 	}
 }
+
+// TestNightlyAlerts runs the nightly job's evaluation briefly (go run ./eval/historyeval
+// alerts runs it in full) and checks what the README promises of "history --fail-on": one
+// slow night, a gain and clean configs do not alert; 5% and 10% steps alert from the second
+// night after them (never on their own night: a change point needs two runs after it), for
+// --recent−1 nights; a config that starts to run out of memory alerts on its first night.
+func TestNightlyAlerts(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not on PATH")
+	}
+	s := DefaultAlertSetup()
+	s.Repos = 4
+	f, err := RunAlerts(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c := 0; c < alertCases; c++ {
+		t.Logf("%-30s %v any %d misplaced %d", alertCaseNames[c], f.Lag[c], f.Any[c], f.Misplaced[c])
+	}
+	for _, c := range []int{caseStep5, caseStep10, caseRevert, caseSlowTwo} {
+		if f.Lag[c] != [maxLag + 1]int{0, s.Repos, s.Repos, 0, 0, 0} || f.Misplaced[c] != 0 {
+			t.Errorf("%s alerted on nights S+0…S+%d in %v of %d repositories (%d misplaced), want on S+1 and S+2 in all",
+				alertCaseNames[c], maxLag, f.Lag[c], s.Repos, f.Misplaced[c])
+		}
+	}
+	if f.Lag[caseOOM] != [maxLag + 1]int{s.Repos, s.Repos, s.Repos, 0, 0, 0} {
+		t.Errorf("OOM alerted on nights %v of %d repositories, want S, S+1 and S+2 in all", f.Lag[caseOOM], s.Repos)
+	}
+	for _, c := range []int{caseGain5, caseSlowNight} {
+		if f.Any[c] != 0 {
+			t.Errorf("%s alerted in %d of %d repositories", alertCaseNames[c], f.Any[c], s.Repos)
+		}
+	}
+	if f.CleanNights != 0 {
+		t.Errorf("clean configs alerted on %d of %d config-nights", f.CleanNights, f.CleanTotal)
+	}
+}

@@ -94,7 +94,10 @@ type scratch struct {
 //     soon as the p-value cannot reach opts.Alpha any more.
 //  3. Significant splits are accepted and both halves are searched again.
 //  4. Change points are then judged between their final neighbours: while the smallest step
-//     is below the minimum effect, it is removed and its neighbours merge.
+//     is below the minimum effect, it is removed and its neighbours merge. A change point
+//     with fewer than opts.MinSegment runs on either side that lie on that side of the
+//     midpoint between the two levels counts as no step: one slow night averaged with a
+//     normal one into a short segment is not a change of level.
 //
 // A segment in which no two adjacent stretches of opts.MinSegment or more values differ in
 // mean by the minimum effect is not searched: nothing found in it could be kept. This makes
@@ -142,13 +145,38 @@ func levelChanges(xs []float64, opts Options, rng *rand.Rand, sc *scratch) []Cha
 		}
 		return a, b
 	}
+	// sided reports whether at least minSeg runs of each side of a change at t lie on their
+	// own side of the midpoint between the levels: otherwise the step is one outlying run
+	// averaged into a short segment (a slow night and a normal one, −10% and 0%, make a
+	// segment 5% down), not a change of level.
+	sided := func(a, t, b int) bool {
+		lo, hi := segMean(a, t), segMean(t, b)
+		mid := (lo + hi) / 2
+		before, after := 0, 0
+		for _, x := range xs[a:t] {
+			if (x < mid) == (lo < hi) {
+				before++
+			}
+		}
+		for _, x := range xs[t:b] {
+			if (x > mid) == (lo < hi) {
+				after++
+			}
+		}
+		return before >= minSeg && after >= minSeg
+	}
 	for {
 		weakest, weakStep := -1, math.Inf(1)
 		for i, t := range cps {
 			a, b := neighbours(i)
 			// The step in percent, as the gate measures a change: a 3% minimum effect
-			// keeps −3% and +3%, not the log-symmetric −2.9%.
-			if step := 100 * math.Abs(math.Expm1(segMean(t, b)-segMean(a, t))); step < weakStep {
+			// keeps −3% and +3%, not the log-symmetric −2.9%. A change not borne out by
+			// minSeg runs on each side is dropped first.
+			step := 100 * math.Abs(math.Expm1(segMean(t, b)-segMean(a, t)))
+			if !sided(a, t, b) {
+				step = -1 // dropped even at a minimum effect of 0
+			}
+			if step < weakStep {
 				weakest, weakStep = i, step
 			}
 		}

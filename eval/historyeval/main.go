@@ -16,6 +16,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "alerts" {
+		alerts(os.Args[2:])
+		return
+	}
 	s := eval.DefaultHistorySetup()
 	flag.IntVar(&s.Repos, "repos", s.Repos, "simulated repositories")
 	flag.IntVar(&s.Nightly.Configs, "configs", s.Nightly.Configs, "configs per repository")
@@ -30,6 +34,32 @@ func main() {
 		os.Exit(2)
 	}
 	f, err := eval.RunHistory(context.Background(), s)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "historyeval:", err)
+		os.Exit(1)
+	}
+	f.Print(os.Stdout, s)
+}
+
+// alerts runs the nightly job's evaluation: --fail-on every night on the history as it stood.
+func alerts(args []string) {
+	s := eval.DefaultAlertSetup()
+	fs := flag.NewFlagSet("historyeval alerts", flag.ExitOnError)
+	fs.IntVar(&s.Repos, "repos", s.Repos, "simulated repositories")
+	fs.IntVar(&s.Nightly.Configs, "configs", s.Nightly.Configs, "configs per repository (the first 10 are the cases)")
+	fs.IntVar(&s.Nightly.Nights, "nights", s.Nightly.Nights, "nightly refreshes per repository, one commit each")
+	fs.Float64Var(&s.Nightly.NoisePct, "noise", s.Nightly.NoisePct, "run-to-run noise in percent")
+	fs.Float64Var(&s.NoisyPct, "noisy", s.NoisyPct, "run-to-run noise of the noisy config in percent")
+	fs.Float64Var(&s.ClusterPct, "cluster", 0, "instead of the cases, step every config by this percentage at night S")
+	fs.IntVar(&s.Recent, "recent", s.Recent, "the job's --recent")
+	fs.Uint64Var(&s.Seed, "seed", s.Seed, "random seed")
+	fs.Float64Var(&s.History.MinEffectPct, "min-effect", s.History.MinEffectPct, "minimum effect in percent")
+	fs.Parse(args)
+	if s.Repos < 1 || s.Nightly.Configs < 11 || s.Nightly.Nights < s.EventMax+s.DriftNights/2+1 {
+		fmt.Fprintf(os.Stderr, "historyeval alerts: need at least 1 repository, 11 configs and %d nights\n", s.EventMax+s.DriftNights/2+1)
+		os.Exit(2)
+	}
+	f, err := eval.RunAlerts(context.Background(), s)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "historyeval:", err)
 		os.Exit(1)
