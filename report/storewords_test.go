@@ -24,9 +24,10 @@ func TestFailOnSkipped(t *testing.T) {
 		want  string
 	}{
 		{0, "perf/baseline.txt@0123456789ab:2: git merge-conflict marker.\nThat older version of the store cannot be read and may have held a night that no other version holds: only 0 batch(es) are newer than it, so that night could be one of the newest 3 that --fail-on looks at, and a change for the worse in it would pass unseen. To see the history, run without --fail-on. --fail-on gates the newest 3 again once 3 batch(es) newer than the damaged version are recorded"},
+		{1, "perf/baseline.txt@0123456789ab:2: git merge-conflict marker.\nThat older version of the store cannot be read and may have held a night that no other version holds: only 1 batch(es) are newer than it, so that night could be one of the newest 3 that --fail-on looks at, and a change for the worse in it would pass unseen. To see the history, run without --fail-on. --fail-on gates the newest 3 again once 3 batch(es) newer than the damaged version are recorded"},
 		{2, "perf/baseline.txt@0123456789ab:2: git merge-conflict marker.\nThat older version of the store cannot be read and may have held a night that no other version holds: only 2 batch(es) are newer than it, so that night could be one of the newest 3 that --fail-on looks at, and a change for the worse in it would pass unseen. To gate on the 2 batch(es) after it, pass --recent 2; to see the history, run without --fail-on. --fail-on gates the newest 3 again once 3 batch(es) newer than the damaged version are recorded"},
 	} {
-		if got := FailOnSkipped(d, tc.newer, 3); got != tc.want {
+		if got := FailOnSkipped(d, tc.newer, 3, 2); got != tc.want {
 			t.Errorf("FailOnSkipped(newer %d):\n got %q\nwant %q", tc.newer, got, tc.want)
 		}
 	}

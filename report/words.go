@@ -273,9 +273,12 @@ func HistorySkipped(h *history.History) string {
 // batches: the damaged older version (as baseline.DamagedVersion names it), left out of the
 // history, may have held a night that no version read holds, and only newer batches are
 // newer than it, so that night could be one of the newest recent.
-func FailOnSkipped(version string, newer, recent int) string {
+//
+// minRecent is the smallest --recent that --fail-on takes (a level step is seen from its
+// second night): with fewer newer batches than that, no smaller --recent is offered.
+func FailOnSkipped(version string, newer, recent, minRecent int) string {
 	hint := "To see the history, run without --fail-on"
-	if newer > 0 {
+	if newer > 0 && newer >= minRecent {
 		hint = fmt.Sprintf("To gate on the %d batch(es) after it, pass --recent %d; to see the history, run without --fail-on", newer, newer)
 	}
 	return fmt.Sprintf("%s.\nThat older version of the store cannot be read and may have held a night that no other version holds: only %d batch(es) are newer than it, so that night could be one of the newest %d that --fail-on looks at, and a change for the worse in it would pass unseen. %s. --fail-on gates the newest %d again once %d batch(es) newer than the damaged version are recorded",

@@ -77,6 +77,12 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	if o.recent < 1 {
 		return inputError(fmt.Errorf("--recent must be at least 1"))
 	}
+	// A level step is found once MinSegment nights lie after its start, so its first bad night
+	// is at least the MinSegment-th newest: a smaller --recent would make --fail-on blind to
+	// every slowdown, alerting only on configs that started failing, and pass.
+	if seg := minRecent(); o.failOn && o.recent < seg {
+		return inputError(fmt.Errorf("--fail-on --recent %d: a change in level is found once %d nights lie on its far side, so its first night is at least the %d-th newest batch and --fail-on would never see one (only configs that started failing); use --recent %d or more", o.recent, seg, seg, seg))
+	}
 	if err := checkOutputDir(o.output); err != nil {
 		return err
 	}
@@ -234,6 +240,10 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	return nil
 }
 
+// minRecent is the smallest --recent --fail-on takes: the nights a level step needs on its far
+// side to be found (history's MinSegment).
+func minRecent() int { return max(history.DefaultOptions().MinSegment, 2) }
+
 // failOnSkipped fails closed when --fail-on cannot vouch for the newest recent batches: a
 // damaged older version that was left out may have held a night that no version read holds
 // (it is Lost), and fewer than recent batches are newer than it (those recorded first by
@@ -255,7 +265,7 @@ func failOnSkipped(skipped []baseline.DamagedVersion, revs []baseline.Revision, 
 		if !d.Lost || newer >= recent {
 			continue
 		}
-		return fmt.Errorf("--fail-on: %s", report.FailOnSkipped(d.String(), newer, recent))
+		return fmt.Errorf("--fail-on: %s", report.FailOnSkipped(d.String(), newer, recent, minRecent()))
 	}
 	return nil
 }
