@@ -37,13 +37,13 @@ func HistorySource(h *history.History, o HistoryOptions) string {
 }
 
 // ChangeText describes a change point: "148.6 → 141.2 (-5.0%, p=0.005)" or "ok → oom", or a
-// drift: "slid 148.6 → 139.4 (-6.2%, z=5.1); no single night stepped".
+// drift: "slid 148.6 → 139.4 (-6.2%, z=5.1; no single night stepped)".
 func ChangeText(cp *history.ChangePoint) string {
 	if cp.Kind == history.Outcome {
 		return outcomeWord(cp.From) + " → " + outcomeWord(cp.To)
 	}
 	if cp.Kind == history.Drift {
-		return fmt.Sprintf("slid %s → %s (%s, z=%s); no single night stepped", num(*cp.Before), num(*cp.After), pct(*cp.DeltaPct), strconv.FormatFloat(*cp.Z, 'f', 1, 64))
+		return fmt.Sprintf("slid %s → %s (%s, z=%s; no single night stepped)", num(*cp.Before), num(*cp.After), pct(*cp.DeltaPct), strconv.FormatFloat(*cp.Z, 'f', 1, 64))
 	}
 	return fmt.Sprintf("%s → %s (%s, p=%s)", num(*cp.Before), num(*cp.After), pct(*cp.DeltaPct), strconv.FormatFloat(*cp.PValue, 'g', 2, 64))
 }
