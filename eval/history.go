@@ -395,11 +395,16 @@ type AlertFigures struct {
 	// Misplaced[c] counts alerts of case c on a change more than one night from S (for the
 	// drift: outside it).
 	Misplaced [alertCases]int
+	// DriftNights[c] counts the nights case c's config alerted with a drift (history.Drift),
+	// not a change point.
+	DriftNights [alertCases]int
 	// DriftFirst sums, over the repositories where the drift alerted, the nights from its
 	// start to the first alert.
 	DriftFirst int
 	// NoisyNights counts the noisy config's alerting nights, of JobNights.
 	NoisyNights int
+	// CleanDrift counts the clean configs' config-nights alerting with a drift.
+	CleanDrift int
 	// CleanNights counts the clean configs' config-nights with an alert, of CleanTotal;
 	// CleanChanges the distinct changes they alerted on.
 	CleanNights, CleanTotal, CleanChanges int
@@ -474,18 +479,33 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 			// runs' keys, so the same runs serve every night.)
 			h := history.Build(revs[:night+1], nil, history.FromGit, s.History)
 			alerted := map[int]bool{}
+			drifted := map[int]bool{}
 			rows := 0
 			for _, a := range h.Alerts(s.Recent) {
 				c := cfgIndex[h.Series[a.Series].Key]
 				bi := a.Bad.BatchIndex
 				rows++
 				alerted[c] = true
+				isDrift := a.Change.Kind == history.Drift
+				if isDrift {
+					drifted[c] = true
+				}
 				switch {
 				case s.ClusterPct != 0:
 				case c >= alertCases:
 					if !cleanSeen[[2]int{c, bi}] {
 						cleanSeen[[2]int{c, bi}] = true
 						f.CleanChanges++
+					}
+				case isDrift && c != caseNoisy:
+					// A drift names a range, from the reference window's last night to the
+					// newest: it is misplaced when the change is not in it.
+					first, last := S, S
+					if c == caseDrift {
+						first, last = drift0, drift0+s.DriftNights-1
+					}
+					if a.Good.BatchIndex >= last || bi < first {
+						f.Misplaced[c]++
 					}
 				case c == caseDrift:
 					if bi < drift0-1 || bi > drift0+s.DriftNights {
@@ -509,11 +529,17 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 				if alerted[c] {
 					f.CleanNights++
 				}
+				if drifted[c] {
+					f.CleanDrift++
+				}
 			}
 			if alerted[caseNoisy] {
 				f.NoisyNights++
 			}
 			for c := 0; c < alertCases; c++ {
+				if drifted[c] {
+					f.DriftNights[c]++
+				}
 				if !alerted[c] {
 					continue
 				}
@@ -550,8 +576,8 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 	fmt.Fprintf(w, "perfgate history --fail-on --recent %d, run every night from night %d on the history as it stood: %d repositories × %d configs × %d nightlies (window %d), %.1f%% run-to-run noise, seed %d\n",
 		s.Recent, s.From, f.Repos, s.Nightly.Configs, s.Nightly.Nights, s.Nightly.Window, s.Nightly.NoisePct, s.Seed)
-	fmt.Fprintf(w, "detection: E-divisive means, permutation test α=%g (%d permutations), min effect %g%%, min segment %d; event night S in %d–%d\n\n",
-		s.History.Alpha, s.History.Permutations, s.History.MinEffectPct, s.History.MinSegment, s.EventMin, s.EventMax)
+	fmt.Fprintf(w, "detection: E-divisive means, permutation test α=%g (%d permutations), min effect %g%%, min segment %d; drift: median of newest %d vs the window ending %d runs back, z ≥ %g; event night S in %d–%d\n\n",
+		s.History.Alpha, s.History.Permutations, s.History.MinEffectPct, s.History.MinSegment, s.History.DriftRuns, s.History.Window, s.History.DriftZ, s.EventMin, s.EventMax)
 	pct := func(k, n int) string {
 		if n == 0 {
 			return "-"
@@ -568,7 +594,7 @@ func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 		fmt.Fprintf(w, "time reading git histories and alerting: %s\n", f.Elapsed.Round(time.Millisecond))
 		return
 	}
-	fmt.Fprintf(w, "case (one config each)            alerting on night S+0  S+1    S+2    S+3    S+4    S+5   | any night   off by >1 night\n")
+	fmt.Fprintf(w, "case (one config each)            alerting on night S+0  S+1    S+2    S+3    S+4    S+5   | any night   off by >1 night   drift alerts (nights)\n")
 	for c := 0; c < alertCases; c++ {
 		if c == caseNoisy {
 			continue
@@ -577,7 +603,7 @@ func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 		for l := 0; l <= maxLag; l++ {
 			fmt.Fprintf(w, " %s", pct(f.Lag[c][l], f.Repos))
 		}
-		fmt.Fprintf(w, " | %s %9d\n", pct(f.Any[c], f.Repos), f.Misplaced[c])
+		fmt.Fprintf(w, " | %s %9d %9d\n", pct(f.Any[c], f.Repos), f.Misplaced[c], f.DriftNights[c])
 	}
 	if f.Any[caseDrift] > 0 {
 		fmt.Fprintf(w, "\ndrift (%d nights, S−%d to S+%d, −%.1f%% in all): alerted in %d/%d repositories, on average %.1f nights after it began\n",
@@ -591,7 +617,8 @@ func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 	}
 	fmt.Fprintf(w, "\nclean configs: %d of %d config-nights alerting = %s ± %.2f points (95%%); %d distinct false changes\n",
 		f.CleanNights, f.CleanTotal, pct(f.CleanNights, f.CleanTotal), ci(f.CleanNights, f.CleanTotal), f.CleanChanges)
-	fmt.Fprintf(w, "noisy config (%.1f%% noise, no change): %d of %d nights alerting = %s ± %.2f points\n",
-		s.NoisyPct, f.NoisyNights, f.JobNights, pct(f.NoisyNights, f.JobNights), ci(f.NoisyNights, f.JobNights))
+	fmt.Fprintf(w, "clean configs alerting with a drift: %d config-nights\n", f.CleanDrift)
+	fmt.Fprintf(w, "noisy config (%.1f%% noise, no change): %d of %d nights alerting = %s ± %.2f points (%d with a drift)\n",
+		s.NoisyPct, f.NoisyNights, f.JobNights, pct(f.NoisyNights, f.JobNights), ci(f.NoisyNights, f.JobNights), f.DriftNights[caseNoisy])
 	fmt.Fprintf(w, "time reading git histories and alerting: %s (%.0f ms per repository)\n", f.Elapsed.Round(time.Millisecond), float64(f.Elapsed.Milliseconds())/float64(f.Repos))
 }

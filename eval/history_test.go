@@ -44,7 +44,8 @@ func TestHistoryAccuracy(t *testing.T) {
 // alerts runs it in full) and checks what the README promises of "history --fail-on": one
 // slow night, a gain and clean configs do not alert; 5% and 10% steps alert from the second
 // night after them (never on their own night: a change point needs two runs after it), for
-// --recent−1 nights; a config that starts to run out of memory alerts on its first night.
+// --recent−1 nights; a config that starts to run out of memory alerts on its first night; a
+// slow drift of 0.5% a night alerts, as a drift, within its range.
 func TestNightlyAlerts(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not on PATH")
@@ -74,5 +75,8 @@ func TestNightlyAlerts(t *testing.T) {
 	}
 	if f.CleanNights != 0 {
 		t.Errorf("clean configs alerted on %d of %d config-nights", f.CleanNights, f.CleanTotal)
+	}
+	if f.Any[caseDrift] != s.Repos || f.DriftNights[caseDrift] == 0 || f.Misplaced[caseDrift] != 0 {
+		t.Errorf("drift alerted in %d of %d repositories (%d nights as a drift, %d misplaced), want all", f.Any[caseDrift], s.Repos, f.DriftNights[caseDrift], f.Misplaced[caseDrift])
 	}
 }

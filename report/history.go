@@ -36,10 +36,14 @@ func HistorySource(h *history.History, o HistoryOptions) string {
 	}
 }
 
-// ChangeText describes a change point: "148.6 → 141.2 (-5.0%, p=0.005)" or "ok → oom".
+// ChangeText describes a change point: "148.6 → 141.2 (-5.0%, p=0.005)" or "ok → oom", or a
+// drift: "slid 148.6 → 139.4 (-6.2%, z=5.1; no single night stepped)".
 func ChangeText(cp *history.ChangePoint) string {
 	if cp.Kind == history.Outcome {
 		return outcomeWord(cp.From) + " → " + outcomeWord(cp.To)
+	}
+	if cp.Kind == history.Drift {
+		return fmt.Sprintf("slid %s → %s (%s, z=%s; no single night stepped)", num(*cp.Before), num(*cp.After), pct(*cp.DeltaPct), strconv.FormatFloat(*cp.Z, 'f', 1, 64))
 	}
 	return fmt.Sprintf("%s → %s (%s, p=%s)", num(*cp.Before), num(*cp.After), pct(*cp.DeltaPct), strconv.FormatFloat(*cp.PValue, 'g', 2, 64))
 }
@@ -108,9 +112,18 @@ func AlertLines(h *history.History, alerts []history.Alert) []string {
 	for i := range alerts {
 		a := &alerts[i]
 		s := &h.Series[a.Series]
-		out = append(out, fmt.Sprintf("%s %s: %s since %s; bisect %s", s.Config, s.Metric, ChangeText(&a.Change), where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date), BisectText(a)))
+		out = append(out, fmt.Sprintf("%s %s: %s %s; bisect %s", s.Config, s.Metric, ChangeText(&a.Change), alertWhen(a), BisectText(a)))
 	}
 	return out
+}
+
+// alertWhen says when an alert's change happened: since its first bad night, or for a drift
+// over how many nights up to the newest.
+func alertWhen(a *history.Alert) string {
+	if a.Change.Kind == history.Drift {
+		return fmt.Sprintf("over %d nights to %s", a.Bad.BatchIndex-a.Good.BatchIndex, where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date))
+	}
+	return "since " + where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date)
 }
 
 // HistoryText writes the history as a terminal report: the source, every change point, and
@@ -197,7 +210,7 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 			a := &alerts[i]
 			s := &h.Series[a.Series]
 			rows[i] = fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", cell(s.Config.String()), cell(s.Metric), SeriesSparkline(s, sparkNights), cell(ChangeText(&a.Change)),
-				cell(where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date)), cell(BisectText(a)))
+				cell(strings.TrimPrefix(alertWhen(a), "since ")), cell(BisectText(a)))
 		}
 		fit(rows, "change(s) for the worse")
 		b.WriteString("\n")

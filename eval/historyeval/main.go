@@ -54,6 +54,8 @@ func alerts(args []string) {
 	fs.IntVar(&s.Recent, "recent", s.Recent, "the job's --recent")
 	fs.Uint64Var(&s.Seed, "seed", s.Seed, "random seed")
 	fs.Float64Var(&s.History.MinEffectPct, "min-effect", s.History.MinEffectPct, "minimum effect in percent")
+	fs.IntVar(&s.History.DriftRuns, "drift-runs", s.History.DriftRuns, "newest runs a drift is judged on (0: no drift check)")
+	fs.Float64Var(&s.History.DriftZ, "drift-z", s.History.DriftZ, "standard errors a drift must measure")
 	fs.Parse(args)
 	if s.Repos < 1 || s.Nightly.Configs < 11 || s.Nightly.Nights < s.EventMax+s.DriftNights/2+1 {
 		fmt.Fprintf(os.Stderr, "historyeval alerts: need at least 1 repository, 11 configs and %d nights\n", s.EventMax+s.DriftNights/2+1)
