@@ -31,14 +31,7 @@ func detect(s *Series, opts Options, scratch *scratch) []ChangePoint {
 	}
 
 	// Level changes, on the log of the OK values.
-	var idx []int
-	var xs []float64
-	for i := range s.Points {
-		if s.Points[i].OK() {
-			idx = append(idx, i)
-			xs = append(xs, math.Log(*s.Points[i].Value))
-		}
-	}
+	idx, xs := s.okLogs()
 	h := fnv.New64a()
 	h.Write([]byte(s.Key + "\x00" + s.Metric))
 	rng := rand.New(rand.NewPCG(opts.Seed, h.Sum64()))
@@ -312,4 +305,15 @@ func bestSplit(xs []float64, minSeg int, buf *[]float64) (int, float64) {
 		}
 	}
 	return best, bestQ
+}
+
+// okLogs returns the indexes in s.Points of its OK runs and the logs of their values.
+func (s *Series) okLogs() (idx []int, xs []float64) {
+	for i := range s.Points {
+		if s.Points[i].OK() {
+			idx = append(idx, i)
+			xs = append(xs, math.Log(*s.Points[i].Value))
+		}
+	}
+	return idx, xs
 }

@@ -32,14 +32,7 @@ func drift(s *Series, opts Options) *ChangePoint {
 	if k <= 0 || len(s.Points) == 0 || !s.Points[len(s.Points)-1].OK() {
 		return nil
 	}
-	var idx []int
-	var xs []float64
-	for i := range s.Points {
-		if s.Points[i].OK() {
-			idx = append(idx, i)
-			xs = append(xs, math.Log(*s.Points[i].Value))
-		}
-	}
+	idx, xs := s.okLogs()
 	n := len(xs)
 	refEnd := n - 1 - w // index in xs of the reference window's last run
 	refStart := max(refEnd-w+1, 0)
