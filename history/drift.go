@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/aclements/go-moremath/stats"
+
 	"github.com/perfgate/perfgate/bench"
 )
 
@@ -99,16 +101,8 @@ func drift(s *Series, opts Options) *ChangePoint {
 		Before: &before, After: &after, DeltaPct: &step, Z: &z, Worse: true}
 }
 
-// median returns the median of xs without changing it.
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
+// median returns the median of xs without changing it (go-moremath sorts a copy).
+func median(xs []float64) float64 { return stats.Sample{Xs: xs}.Quantile(0.5) }
 
 // mad returns the median absolute deviation of xs from their median.
 func mad(xs []float64) float64 {
