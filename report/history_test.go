@@ -157,12 +157,10 @@ func TestBisectTextSameStoreCommit(t *testing.T) {
 	}
 }
 
-// TestHistoryMarkdownFitsAnIssue: a night that moves a whole sweep (a container update that
-// costs every config 8%) gives hundreds of alerts; the history-pages workflow posts the
-// Markdown as an issue body, which GitHub refuses at 65536 characters, so the report must
-// stay under HistoryMarkdownMaxBytes and say how many rows it left out.
-func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
-	n := eval.Nightly{Configs: 300, Nights: 30, NoisePct: 0.8, Window: 10}
+// sweptHistory is the history of 30 nights of configs configs (seeded), every one of which
+// got 8% slower on night 27: a night that moved the whole sweep.
+func sweptHistory(configs int) *history.History {
+	n := eval.Nightly{Configs: configs, Nights: 30, NoisePct: 0.8, Window: 10}
 	for c := 0; c < n.Configs; c++ {
 		n.Steps = append(n.Steps, eval.Step{Config: c, Night: 27, Pct: -8})
 	}
@@ -171,7 +169,15 @@ func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
 		commit := fmt.Sprintf("%x", sha1.Sum([]byte(fmt.Sprint("store ", i))))
 		revs = append(revs, history.Revision{Commit: commit, Date: runs[0].Date, Runs: runs})
 	}
-	h := history.Build(revs, nil, history.FromGit, history.DefaultOptions())
+	return history.Build(revs, nil, history.FromGit, history.DefaultOptions())
+}
+
+// TestHistoryMarkdownFitsAnIssue: a night that moves a whole sweep (a container update that
+// costs every config 8%) gives hundreds of alerts; the history-pages workflow posts the
+// Markdown as an issue body, which GitHub refuses at 65536 characters, so the report must
+// stay under HistoryMarkdownMaxBytes and say how many rows it left out.
+func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
+	h := sweptHistory(300)
 	alerts := len(h.Alerts(3))
 	if alerts < 300 {
 		t.Fatalf("%d alerts, want one per config and metric", alerts)
@@ -211,16 +217,7 @@ func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
 // larger than the body (a config value of many kilobytes, which escaping can quadruple) left
 // out every alert after it. Cells taken from the data are cut at 1 kB, as in the PR comment.
 func TestHistoryMarkdownCapsCells(t *testing.T) {
-	n := eval.Nightly{Configs: 10, Nights: 30, NoisePct: 0.8, Window: 10}
-	for c := 0; c < n.Configs; c++ {
-		n.Steps = append(n.Steps, eval.Step{Config: c, Night: 27, Pct: -8})
-	}
-	var revs []history.Revision
-	for i, runs := range eval.Nights(n, rand.New(rand.NewPCG(5, 5))) {
-		commit := fmt.Sprintf("%x", sha1.Sum([]byte(fmt.Sprint("store ", i))))
-		revs = append(revs, history.Revision{Commit: commit, Date: runs[0].Date, Runs: runs})
-	}
-	h := history.Build(revs, nil, history.FromGit, history.DefaultOptions())
+	h := sweptHistory(10)
 	alerts := h.Alerts(3)
 	if len(alerts) < 10 {
 		t.Fatalf("%d alerts, want one per config and metric", len(alerts))
