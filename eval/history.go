@@ -252,12 +252,7 @@ func RunHistory(ctx context.Context, s HistorySetup) (HistoryFigures, error) {
 			n.Steps = append(n.Steps, Step{Config: victims[i], Night: night, Pct: pct})
 		}
 		repo := filepath.Join(dir, fmt.Sprintf("repo-%03d", r))
-		bdir, err := WriteNightlyRepo(ctx, repo, n, rand.New(rand.NewPCG(s.Seed, uint64(r))))
-		if err != nil {
-			return f, err
-		}
-		start := time.Now()
-		revs, err := baseline.Revisions(ctx, bdir)
+		revs, start, err := nightlyRevisions(ctx, repo, n, rand.New(rand.NewPCG(s.Seed, uint64(r))))
 		if err != nil {
 			return f, err
 		}
@@ -455,12 +450,7 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 			n.NoiseFor = map[int]float64{caseNoisy: s.NoisyPct}
 		}
 		repo := filepath.Join(tmp, fmt.Sprintf("repo-%03d", r))
-		bdir, err := WriteNightlyRepo(ctx, repo, n, rand.New(rand.NewPCG(s.Seed, uint64(r))))
-		if err != nil {
-			return f, err
-		}
-		start := time.Now()
-		revs, err := baseline.Revisions(ctx, bdir)
+		revs, start, err := nightlyRevisions(ctx, repo, n, rand.New(rand.NewPCG(s.Seed, uint64(r))))
 		if err != nil {
 			return f, err
 		}
@@ -621,4 +611,17 @@ func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 	fmt.Fprintf(w, "noisy config (%.1f%% noise, no change): %d of %d nights alerting = %s ± %.2f points (%d with a drift)\n",
 		s.NoisyPct, f.NoisyNights, f.JobNights, pct(f.NoisyNights, f.JobNights), ci(f.NoisyNights, f.JobNights), f.DriftNights[caseNoisy])
 	fmt.Fprintf(w, "time reading git histories and alerting: %s (%.0f ms per repository)\n", f.Elapsed.Round(time.Millisecond), float64(f.Elapsed.Milliseconds())/float64(f.Repos))
+}
+
+// nightlyRevisions writes the nightly repository n at repo (WriteNightlyRepo) and reads its
+// store's versions back, as perfgate history does. start is when the reading began: the
+// harnesses time reading and detecting, not building repositories.
+func nightlyRevisions(ctx context.Context, repo string, n Nightly, rng *rand.Rand) (revs []baseline.Revision, start time.Time, err error) {
+	bdir, err := WriteNightlyRepo(ctx, repo, n, rng)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	start = time.Now()
+	revs, err = baseline.Revisions(ctx, bdir)
+	return revs, start, err
 }
