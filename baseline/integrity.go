@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/internal/gobench"
 )
 
 // The integrity of a store: its header names the format, and a closing line that Save
@@ -116,7 +117,7 @@ func (c closing) String() string {
 
 func parseClosing(s string) (closing, error) {
 	var c closing
-	kv, err := parseFields(s)
+	kv, err := gobench.ParseFields(s)
 	if err != nil {
 		return c, err
 	}

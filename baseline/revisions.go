@@ -270,7 +270,7 @@ func runBatches(data []byte) (batches []string, ok bool) {
 		if !bytes.HasPrefix(line, []byte(runPrefix)) {
 			continue
 		}
-		kv, err := parseFields(strings.TrimPrefix(string(bytes.TrimRight(line, "\r")), runPrefix))
+		kv, err := gobench.ParseFields(strings.TrimPrefix(string(bytes.TrimRight(line, "\r")), runPrefix))
 		if err != nil || kv["batch"] == "" {
 			ok = false
 			continue
@@ -612,7 +612,7 @@ func parseNew(file string, data []byte, seen *seenRuns, in *gobench.Interner, sc
 			line = line[:i]
 		}
 		l := string(bytes.TrimRight(line, "\r"))
-		if _, err := parseFields(strings.TrimPrefix(l, runPrefix)); err != nil {
+		if _, err := gobench.ParseFields(strings.TrimPrefix(l, runPrefix)); err != nil {
 			return nil, buf, bench.Errorf(file, lineNo, "run line: %v", err)
 		}
 		block := data[at : at+blockEnd(data[at:])]

@@ -216,7 +216,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		}
 		switch {
 		case strings.HasPrefix(l, runPrefix):
-			kv, err := parseFields(strings.TrimPrefix(l, runPrefix))
+			kv, err := gobench.ParseFields(strings.TrimPrefix(l, runPrefix))
 			if err != nil {
 				return info, bench.Errorf(file, lineNo, "run line: %v", err)
 			}
@@ -446,10 +446,6 @@ func (s *slab[T]) take(n int) []T {
 	return out
 }
 
-// parseFields parses the key=value fields of a '# perfgate' line: gobench.ParseFields, which
-// reads the failure lines too, so that all of a store's lines quote values alike.
-func parseFields(s string) (map[string]string, error) { return gobench.ParseFields(s) }
-
 func field(k, v string) string {
 	if v == "" || strings.ContainsAny(v, " \t\"\\=") || !strconvIsPrint(v) {
 		return k + "=" + strconv.Quote(v)
@@ -653,7 +649,7 @@ type launch struct {
 
 // parseLaunch parses the fields of a launch line: "formula=NAME" and "arg.NAME=VALUE".
 func parseLaunch(s string) (launch, error) {
-	kv, err := parseFields(s)
+	kv, err := gobench.ParseFields(s)
 	if err != nil {
 		return launch{}, err
 	}
