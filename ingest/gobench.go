@@ -32,7 +32,7 @@ func sniffGoBench(file string, head []byte) bool {
 	for len(head) > 0 {
 		line, rest, _ := bytes.Cut(head, []byte("\n"))
 		head = rest
-		if bytes.HasPrefix(line, []byte(gobench.FailPrefix+"oom Benchmark")) || bytes.HasPrefix(line, []byte(gobench.FailPrefix+"error Benchmark")) {
+		if isResultFailure(line) {
 			return true // perfgate convert's output of runs that all failed
 		}
 		if bytes.HasPrefix(line, []byte("Benchmark")) && len(line) > 9 {
@@ -49,6 +49,16 @@ func sniffGoBench(file string, head []byte) bool {
 
 // provenanceKeys are file-level keys that describe a run rather than a config.
 var provenanceKeys = map[string]bool{"commit": true, "date": true, "run": true}
+
+// isResultFailure reports whether line is a failure line a results file may hold
+// (gobench.ParseFailure and CheckResult).
+func isResultFailure(line []byte) bool {
+	if !bytes.HasPrefix(line, []byte(gobench.FailPrefix)) {
+		return false
+	}
+	f, err := gobench.ParseFailure(string(line))
+	return err == nil && f.CheckResult() == nil
+}
 
 func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	type acc struct {
