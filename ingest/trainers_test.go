@@ -409,6 +409,36 @@ func titanStep(n int, tflops string) string {
 // On the real NeMo logs (testdata/logs/README.md gives their sources), two jobs' logs joined in
 // one file (cat run1.log run2.log) are not one run with more samples: the second job's
 // iteration count restarts within the same epoch, so its lines are left out with a note.
+// TestBridgeRestartedRunLeftOut: the Megatron-LM rule for a count that starts again, on a
+// Megatron-Bridge log, whose Step Time line comes before its iteration line: a second run
+// appended without an argument dump (iterations 1..10, then 1..40 of the generated bridge.log;
+// no real Bridge log with metrics is public, testdata/logs/README.md) is left out with a
+// note, its Step Time lines too, rather than its iterations 11..40 taken as this run's.
+func TestBridgeRestartedRunLeftOut(t *testing.T) {
+	data, err := os.ReadFile("../testdata/logs/bridge.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []string // the log up to iteration 10
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		first = append(first, l)
+		if strings.Contains(l, "iteration       10/") {
+			break
+		}
+	}
+	runA := strings.Join(first, "")
+	once := readLog(t, MegatronBridgeFormat, runA, -1)
+	both := readLog(t, MegatronBridgeFormat, runA+string(data), -1)
+	for _, m := range []string{bench.MetricTime, bench.MetricTFLOPS} {
+		if got, want := values(both[0], m), values(once[0], m); !slices.Equal(got, want) {
+			t.Errorf("second run appended: %s %v, want the first run's %v", m, got, want)
+		}
+	}
+	if !slices.ContainsFunc(both[0].Notes, func(n string) bool { return strings.Contains(n, "iteration 1 after iteration 10") }) {
+		t.Errorf("second run appended: notes %q, want the restart named", both[0].Notes)
+	}
+}
+
 // TestNeMoRestartedJobLeftOut: a second job appended to a log whose iteration count starts
 // again and runs past the first job's last iteration is another run's: its lines are left out
 // with a note, not taken as the first job's later samples (the first job logged 45..47 here,
