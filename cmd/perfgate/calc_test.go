@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,9 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/ingest"
 )
 
 func init() {
@@ -154,40 +158,34 @@ func TestCalcValues(t *testing.T) {
 // between +0.01% and +0.20% (largest: 44.1 s, 156.04 against 155.72), so 0.25% is the bound.
 func TestCalcSeedTable(t *testing.T) {
 	file := filepath.Join("..", "..", "testdata", "seed", "sweep-70b-32nodes.txt")
-	data, err := os.ReadFile(file)
+	in, err := ingest.ReadAll([]string{file}, &ingest.Options{SkipIters: -1}) // the table reader perfgate reads it with
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows := 0
-	for i, line := range strings.Split(string(data), "\n") {
-		f := strings.Split(line, "|")
-		if len(f) != 9 {
+	for _, run := range in.Runs {
+		timed, tflops := run.Metric(bench.MetricTime), run.Metric(bench.MetricTFLOPS)
+		if run.Outcome != bench.OK || timed == nil {
+			continue // OOM or Err
+		}
+		if tflops == nil {
+			t.Errorf("%s: a time without TFLOPS", run.Source)
 			continue
 		}
-		for j := range f {
-			f[j] = strings.TrimSpace(f[j])
-		}
-		if _, err := strconv.ParseFloat(f[7], 64); err != nil {
-			continue // header, OOM or Err
-		}
-		want, err := strconv.ParseFloat(f[8], 64)
-		if err != nil {
-			t.Errorf("%s:%d: a time without TFLOPS: %q", file, i+1, f[8])
-			continue
-		}
-		args := []string{"calc", "--model", "70b", "--formula", "6nd", "--tp", f[0], "--pp", f[1], "--mbs", f[2],
-			"--gbs", f[3], "--sl", f[5], "--nodes", f[6], "--time", f[7], "--format", "json"}
+		c := run.Config
+		args := []string{"calc", "--model", "70b", "--formula", "6nd", "--tp", c["tp"], "--pp", c["pp"], "--mbs", c["mbs"],
+			"--gbs", c["gbs"], "--sl", c["sl"], "--nodes", c["nodes"], "--time", strconv.FormatFloat(timed.Values[0], 'g', -1, 64), "--format", "json"}
 		code, out, errOut := runMain(args...)
 		if code != ExitPass {
-			t.Errorf("%s:%d: perfgate %s: exit %d: %s", file, i+1, strings.Join(args, " "), code, errOut)
+			t.Errorf("%s: perfgate %s: exit %d: %s", run.Source, strings.Join(args, " "), code, errOut)
 			continue
 		}
 		var r calcResult
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatalf("%v in %s", err, out)
 		}
-		if dev := r.TFLOPSPerGPU/want - 1; dev < -0.0025 || dev > 0.0025 {
-			t.Errorf("%s:%d: calc gives %.2f TFLOPS/GPU, the table %.2f (%+.3f%%)", file, i+1, r.TFLOPSPerGPU, want, dev*100)
+		if want := tflops.Values[0]; math.Abs(r.TFLOPSPerGPU/want-1) > 0.0025 {
+			t.Errorf("%s: calc gives %.2f TFLOPS/GPU, the table %.2f (%+.3f%%)", run.Source, r.TFLOPSPerGPU, want, (r.TFLOPSPerGPU/want-1)*100)
 		}
 		rows++
 	}
