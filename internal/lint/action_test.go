@@ -110,7 +110,7 @@ func TestActionMetadata(t *testing.T) {
 		"input-format": {Default: ptr("")},
 		"id":           {Default: ptr("perfgate")},
 		"comment":      {Default: ptr("always")},
-		"fail-on":      {Default: ptr("regression")},
+		"fail-on":      {Default: ptr("any")},
 		"args":         {Default: ptr("")},
 		"publish":      {Default: ptr("true")},
 		"publish-args": {Default: ptr("")},
