@@ -393,6 +393,10 @@ func TestPeakTFLOPS(t *testing.T) {
 		{"h200", "fp8", 1979, ""},
 		{"b200", "bf16", 2250, ""},
 		{"b200", "fp8", 4500, ""},
+		{"MI300X", "bf16", 1307.4, ""},
+		{"mi300x", "fp8", 2614.9, ""},
+		{"mi325x", "bf16", 1307.4, ""},
+		{"mi355x", "bf16", 0, "unknown GPU"},
 		{"v100", "bf16", 0, "unknown GPU"},
 		{"h100", "fp4", 0, "unknown dtype"},
 	}
@@ -408,7 +412,7 @@ func TestPeakTFLOPS(t *testing.T) {
 			t.Errorf("PeakTFLOPS(%q, %q) = %g, %v; want %g", tc.gpu, tc.dtype, got, err, tc.want)
 		}
 	}
-	if got := strings.Join(GPUNames(), ","); got != "a100,b200,h100,h200" {
+	if got := strings.Join(GPUNames(), ","); got != "a100,b200,h100,h200,mi300x,mi325x" {
 		t.Errorf("GPUNames = %s", got)
 	}
 	if got := MFU(449.2, 989); !near(got, 0.4542, 1e-3) {
