@@ -72,9 +72,29 @@ func TestDamageErrors(t *testing.T) {
 		}
 		return strings.Join(out, "\n")
 	}
+	// lineOf is the 1-based line number of the first line that contains sub.
+	lineOf := func(sub string) int {
+		return slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, sub) }) + 1
+	}
+	result := lineOf("flags=dist-opt/")
+	replaced := slices.Clone(lines)
+	replaced[result-1] = "hello world"
+	night := lineOf("batch=night")
+	junk := slices.Insert(slices.Clone(lines), night, "\x00\x01\x02")
+	zero := slices.Clone(lines)
+	zero[result-1] = strings.Replace(zero[result-1], "/nodes=32 1 ", "/nodes=32 0 ", 1)
+	unit := lineOf("Unit s/iter")
 	for _, c := range []struct {
 		name, data, want string
 	}{
+		{"a run line damaged into text", strings.Join(replaced, "\n"),
+			fmt.Sprintf("b.txt:%d: not a line of a perfgate store", result)},
+		{"binary junk between runs", strings.Join(junk, "\n"),
+			fmt.Sprintf("b.txt:%d: not a line of a perfgate store", night+1)},
+		{"a sample count of 0", strings.Join(zero, "\n"),
+			fmt.Sprintf("b.txt:%d: sample count 0", result)},
+		{"a Unit line with a bad direction", strings.Replace(data, "Unit s/iter better=lower", "Unit s/iter better=sideways", 1),
+			fmt.Sprintf(`b.txt:%d: Unit s/iter: better="sideways", want higher or lower`, unit)},
 		{"runs removed", drop(func(l string) bool { return strings.Contains(l, "flags=dist-opt/") }),
 			"the closing line counts 34 run(s) in 2 batch(es), but the file holds 30 in 2"},
 		{"a batch removed", drop(func(l string) bool { return strings.Contains(l, "batch=night") }),

@@ -207,6 +207,9 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		if len(line) >= 7 && isConflictMarker(line) {
 			return info, conflictError(file, lineNo)
 		}
+		if !info.legacy && !storeLine(line) {
+			return info, bench.Errorf(file, lineNo, "not a line of a perfgate store (a result, a 'Unit' line or a '#' line): the file was edited or damaged, and runs may be lost; %s", restoreHint(file))
+		}
 		if !bytes.HasPrefix(line, []byte("# perfgate")) {
 			continue
 		}
@@ -332,6 +335,9 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		if e.Err != nil {
 			return bench.Errorf(file, line, "%v", e.Err)
 		}
+		if x.Iters < 1 {
+			return bench.Errorf(file, line, "sample count %d: a stored run is the median of at least 1 sample", x.Iters)
+		}
 		flush(line)
 		counted++
 		var run bench.Run
@@ -351,7 +357,11 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 			b, ok := better[v.Unit]
 			if !ok {
 				if md := x.Units.Get(v.Unit, "better"); md != nil {
-					b, _ = bench.ParseBetter(md.Value)
+					var ok bool
+					if b, ok = bench.ParseBetter(md.Value); !ok {
+						_, at := md.Pos()
+						return bench.Errorf(file, at, "Unit %s: better=%q, want higher or lower", v.Unit, md.Value)
+					}
 				}
 				if b == bench.Unknown {
 					return bench.Errorf(file, line, "metric %q has no 'Unit %s better=higher|lower' line", v.Unit, v.Unit)
@@ -402,6 +412,19 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 	}
 	info.runs = runs
 	return info, nil
+}
+
+// storeLine reports whether a line that is not blank is one a perfgate store holds: a
+// result ("Benchmark…"), a Unit line, or a '#' line (provenance, failures, comments). Go's
+// benchmark format ignores other lines, so a store read as that format alone would read a
+// run line damaged into something else as no line at all; the closing line's count would
+// catch it, but only at its own line.
+func storeLine(line []byte) bool {
+	switch {
+	case len(line) == 0, line[0] == '#', bytes.HasPrefix(line, []byte("Benchmark")), bytes.HasPrefix(line, []byte("Unit ")):
+		return true
+	}
+	return len(bytes.TrimSpace(line)) == 0
 }
 
 // A firstUnit is a metric's unit as the store read it at the metric's first result line.
