@@ -6,12 +6,14 @@
 //	go run ./eval/gateeval -scenario short+contaminated -alpha 0.02
 //	go run ./eval/gateeval -scenario standard -diagnose 0,5   # where false fails and missed 5% drops come from
 //	go run ./eval/gateeval -scenario short+contaminated -oracle-noisy   # with the true noisy class: a bound
+//	go run ./eval/gateeval -scenario short+contaminated+memory -memory-runs 4   # a store a week old
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,6 +33,7 @@ func main() {
 	flag.IntVar(&s.Check.ConfirmRuns, "confirm-runs", s.Check.ConfirmRuns, "new runs that confirm a regression (0: no suspect status)")
 	flag.Var(&s.Check.Correction, "correction", "holm, bh or none")
 	flag.BoolVar(&s.OracleNoisy, "oracle-noisy", false, "give the check the simulation's true noisy class (a bound, not the gate)")
+	memoryRuns := flag.Int("memory-runs", 0, "older runs in git of the +memory scenarios (0: each scenario's own, 14)")
 	diagnose := flag.String("diagnose", "", "comma-separated drop sizes in percent (0: clean PRs): file the errors by what the test said instead of printing the tables")
 	flag.Parse()
 	if err := s.Validate(); err != nil {
@@ -39,7 +42,7 @@ func main() {
 	}
 	var run []eval.Scenario
 	if *scenarios == "all" {
-		run = eval.Scenarios
+		run = slices.Clone(eval.Scenarios)
 	} else {
 		for _, name := range strings.Split(*scenarios, ",") {
 			sc, ok := eval.LookupScenario(strings.TrimSpace(name))
@@ -48,6 +51,15 @@ func main() {
 				os.Exit(2)
 			}
 			run = append(run, sc)
+		}
+	}
+	if *memoryRuns < 0 {
+		fmt.Fprintf(os.Stderr, "gateeval: -memory-runs must not be negative\n")
+		os.Exit(2)
+	}
+	for i := range run {
+		if *memoryRuns > 0 && run[i].MemoryRuns > 0 {
+			run[i].MemoryRuns = *memoryRuns
 		}
 	}
 	eval.Header(os.Stdout, s)
