@@ -72,7 +72,7 @@ waits longer than --lock-timeout exits 3.`,
 	fs.IntVar(&o.window, "window", baseline.DefaultWindow, "runs to keep per config")
 	fs.StringVar(&o.runID, "run-id", "", "name of this ingest, e.g. nightly-$GITHUB_RUN_ID (default: a hash of each file)")
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
-	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own, else now)")
+	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own, else their batch's in the store, else now)")
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
 	fs.BoolVar(&o.memory, "memory", true, memoryHelp+", as check does")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", baseline.DefaultLockTimeout, "how long to wait for another update of the same baseline to finish")
@@ -127,9 +127,15 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	if r := skippedRemark(in.Skipped); r != nil {
 		fmt.Fprintln(s.ErrOut, "perfgate: note: "+report.RemarkText(r))
 	}
+	// dated marks the runs whose date is this update's default (now), not the results' own
+	// or --date: a re-run of an update (a CI retry under the same --run-id) keeps the date
+	// its batch already has in the store, so the store does not change and the night does
+	// not move.
+	dated := make([]bool, len(runs))
 	for i := range runs {
 		if runs[i].Date == "" {
 			runs[i].Date = date
+			dated[i] = o.date == ""
 		}
 		if runs[i].Commit == "" {
 			runs[i].Commit = commit
@@ -147,6 +153,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		// history is read once. recordMemory lets the versions go (history.Done).
 		ctx := history.ReadOnce(ctx)
 		noteLegacy(s, store, true)
+		keepBatchDates(store.Runs, runs, dated)
 		converted, err := baseline.Conform(store.Runs, runs)
 		if err != nil {
 			return inputError(err)
@@ -215,6 +222,22 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		return errGateFailed
 	}
 	return nil
+}
+
+// keepBatchDates gives each incoming run whose date is the update's default (dated) the date
+// its batch already has in stored, when the store holds that batch.
+func keepBatchDates(stored, runs []bench.Run, dated []bool) {
+	have := map[string]string{}
+	for i := range stored {
+		if stored[i].Batch != "" && stored[i].Date != "" {
+			have[stored[i].Batch] = stored[i].Date
+		}
+	}
+	for i := range runs {
+		if d, ok := have[runs[i].Batch]; ok && dated[i] {
+			runs[i].Date = d
+		}
+	}
 }
 
 // recordMemory learns the memory of the store of runs, in dir, from its git history (when
