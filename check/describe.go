@@ -53,8 +53,10 @@ type SeriesSummary struct {
 type PooledNoise struct {
 	Metric   string  `json:"metric"`
 	NoisePct float64 `json:"noise_pct"`
-	// Known is false when no config has enough history to learn the noise from.
-	Known bool `json:"-"`
+	// Configs is the number of configs it was learned from, each with at least MinRuns runs;
+	// 0 when no config has enough history to learn the noise from.
+	Configs int `json:"configs"`
+	MinRuns int `json:"min_runs"`
 	// Text is the above in words.
 	Text string `json:"text"`
 }
@@ -70,8 +72,8 @@ func Describe(runs []bench.Run, opts Options) *Description {
 		Runs: len(runs), TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns, Test: test.Name()}
 	for _, mi := range metrics {
 		l := learned[mi.name]
-		pn := PooledNoise{Metric: mi.name}
-		pn.NoisePct, pn.Known = l.Pooled()
+		p := l.Pooled()
+		pn := PooledNoise{Metric: mi.name, NoisePct: p.NoisePct, Configs: p.Configs, MinRuns: p.MinRuns}
 		d.Pooled = append(d.Pooled, pn)
 		first, tested := len(d.Series), 0
 		var points [][]Point // per series from first: its baseline points

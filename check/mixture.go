@@ -82,6 +82,8 @@ type mixFit struct {
 	// weigh no more than that, or a class of two or three configs would pass its estimate off
 	// as known.
 	info [2]float64
+	// poolConfigs is the number of configs pooled (those with 2 runs or more).
+	poolConfigs int
 	// lg caches, read-only, the lgamma values Judge and Noise need under the fitted priors.
 	lg *lgCache
 }
@@ -116,7 +118,7 @@ func (Mixture) Learn(_ string, suite []History, opts Options) Learned {
 	if !ok {
 		return f
 	}
-	f.ok, f.pooled = true, pool
+	f.ok, f.pooled, f.poolConfigs = true, pool, len(hs)
 	f.classes = [2]classPrior{{pool, steadyDF}, {6 * pool, noisyDF}}
 	f.share, f.slowRate = 0.15, 0.03
 	// The hyperparameters are fitted on at most fitCap configs, and on each config's
@@ -611,11 +613,11 @@ func (f *mixFit) Noise(base []Point, opts Options) (float64, bool) {
 }
 
 // Pooled implements Learned: the robust pooled noise.
-func (f *mixFit) Pooled() (float64, bool) {
+func (f *mixFit) Pooled() Pool {
 	if !f.ok {
-		return 0, false
+		return Pool{}
 	}
-	return 100 * math.Sqrt(f.pooled), true
+	return Pool{NoisePct: 100 * math.Sqrt(f.pooled), Configs: f.poolConfigs, MinRuns: 2}
 }
 
 func clamp(x, lo, hi float64) float64 { return math.Min(math.Max(x, lo), hi) }

@@ -27,6 +27,8 @@ type noiseModel struct {
 	prior   float64
 	priorDF float64
 	ok      bool
+	// configs is the number of configs pooled, each with at least minRuns runs.
+	configs, minRuns int
 }
 
 // priorDF is the weight, in degrees of freedom, given to the pooled noise estimate.
@@ -60,7 +62,7 @@ func newNoiseModel(suite []History, minRuns int) noiseModel {
 	if prior < minSigma*minSigma {
 		prior = minSigma * minSigma
 	}
-	return noiseModel{prior: prior, priorDF: priorDF, ok: true}
+	return noiseModel{prior: prior, priorDF: priorDF, ok: true, configs: len(vars), minRuns: max(minRuns, 2)}
 }
 
 // configNoise returns the variance to test a config with and its degrees of freedom, from the
@@ -131,11 +133,11 @@ func (m noiseModel) Noise(base []Point, opts Options) (float64, bool) {
 }
 
 // Pooled implements Learned.
-func (m noiseModel) Pooled() (float64, bool) {
+func (m noiseModel) Pooled() Pool {
 	if !m.ok {
-		return 0, false
+		return Pool{}
 	}
-	return 100 * math.Sqrt(m.prior), true
+	return Pool{NoisePct: 100 * math.Sqrt(m.prior), Configs: m.configs, MinRuns: m.minRuns}
 }
 
 // noisierZ is the normal quantile above which a config's variance counts as genuinely larger

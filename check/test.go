@@ -30,9 +30,16 @@ type Learned interface {
 	// Noise returns the run-to-run noise, in percent, the test would use for a config with
 	// these baseline points; ok is false when it would not test the config.
 	Noise(base []Point, opts Options) (pct float64, ok bool)
-	// Pooled returns the suite-wide run-to-run noise in percent; ok is false when the test
-	// learned none.
-	Pooled() (pct float64, ok bool)
+	// Pooled returns the suite-wide run-to-run noise and what it was learned from; its
+	// Configs is 0 when the test learned none.
+	Pooled() Pool
+}
+
+// A Pool is a suite-wide run-to-run noise and what it was learned from.
+type Pool struct {
+	NoisePct float64
+	// Configs is the number of configs it was learned from, each with at least MinRuns runs.
+	Configs, MinRuns int
 }
 
 // A Point is one run's summary of a metric, with the run's identity so that a test can name

@@ -44,7 +44,7 @@ func (fakeLearned) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 }
 
 func (fakeLearned) Noise(base []Point, opts Options) (float64, bool) { return 1.5, len(base) >= 2 }
-func (fakeLearned) Pooled() (float64, bool)                          { return 1.5, true }
+func (fakeLearned) Pooled() Pool                                     { return Pool{NoisePct: 1.5, Configs: 2, MinRuns: 2} }
 
 func TestFakeTestPlugsIn(t *testing.T) {
 	var seen []History
@@ -90,7 +90,7 @@ func TestFakeTestPlugsIn(t *testing.T) {
 	}
 	// Describe asks the same test.
 	d := Describe(base, opts(func(o *Options) { o.Test = "fake" }))
-	if d.Test != "fake" || !d.Pooled[0].Known || d.Pooled[0].NoisePct != 1.5 {
+	if d.Test != "fake" || d.Pooled[0].Configs != 2 || d.Pooled[0].NoisePct != 1.5 {
 		t.Errorf("describe: test %q pooled %+v", d.Test, d.Pooled)
 	}
 	if i := slices.IndexFunc(d.Series, func(e SeriesSummary) bool { return bench.Config(e.Config).Key() == "tp=3" }); i < 0 || d.Series[i].Tested {

@@ -352,8 +352,8 @@ func describeWithWords(d *check.Description) *check.Description {
 	out.Pooled = make([]check.PooledNoise, len(d.Pooled))
 	for i, pn := range d.Pooled {
 		if pn.Text == "" {
-			if pn.Known {
-				pn.Text = fmt.Sprintf("±%.2f%% (robust pool over configs with ≥%d runs)", pn.NoisePct, d.MinHistoryRuns)
+			if pn.Configs > 0 {
+				pn.Text = fmt.Sprintf("±%.2f%% (robust pool over %s with ≥%d runs)", pn.NoisePct, plural(pn.Configs, "config"), pn.MinRuns)
 			} else {
 				pn.Text = fmt.Sprintf("unknown: no config has %d runs yet, so checks use the fixed ±%g%% tolerance", d.MinHistoryRuns, d.TolerancePct)
 			}
