@@ -177,41 +177,32 @@ type Artifact struct {
 // full SHA; the report must decode and validate. All errors are *InputError.
 // LoadArtifact does not contact GitHub: Publish with VerifyHead checks the pull request.
 func LoadArtifact(dir string) (*Artifact, error) {
-	read := func(name string, limit int64) ([]byte, error) {
-		path := filepath.Join(dir, name)
-		st, err := os.Lstat(path)
-		if err != nil {
-			return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
-		}
-		if !st.Mode().IsRegular() {
-			return nil, inputErrorf("artifact: %s is not a regular file", path)
-		}
-		if st.Size() > limit {
-			return nil, inputErrorf("artifact: %s is %d bytes; the limit is %d", path, st.Size(), limit)
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
-		}
-		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, limit+1))
-		if err != nil {
-			return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
-		}
-		if int64(len(data)) > limit {
-			return nil, inputErrorf("artifact: %s is over the %d-byte limit", path, limit)
-		}
-		return data, nil
-	}
-	prData, err := read(ArtifactPR, 64)
+	a, err := LoadArtifactMeta(dir)
 	if err != nil {
 		return nil, err
 	}
-	shaData, err := read(ArtifactSHA, 128)
+	repData, err := readArtifactFile(dir, ArtifactReport, MaxReportBytes)
 	if err != nil {
 		return nil, err
 	}
-	repData, err := read(ArtifactReport, MaxReportBytes)
+	rep, err := DecodeReport(filepath.Join(dir, ArtifactReport), repData)
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
+	}
+	a.Report = rep
+	return a, nil
+}
+
+// LoadArtifactMeta reads what an artifact says about where to publish: pr, sha and the
+// optional id and run-url, with the checks of LoadArtifact, but not the report (Report is
+// nil). The second stage's error path uses it when the report is missing or damaged: the
+// pull request and commit are still worth checking and marking. All errors are *InputError.
+func LoadArtifactMeta(dir string) (*Artifact, error) {
+	prData, err := readArtifactFile(dir, ArtifactPR, 64)
+	if err != nil {
+		return nil, err
+	}
+	shaData, err := readArtifactFile(dir, ArtifactSHA, 128)
 	if err != nil {
 		return nil, err
 	}
@@ -223,17 +214,13 @@ func LoadArtifact(dir string) (*Artifact, error) {
 	if err != nil {
 		return nil, inputErrorf("artifact: %s: %v", filepath.Join(dir, ArtifactSHA), err)
 	}
-	rep, err := DecodeReport(filepath.Join(dir, ArtifactReport), repData)
-	if err != nil {
-		return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
-	}
-	a := &Artifact{Report: rep, PR: pr, SHA: sha}
+	a := &Artifact{PR: pr, SHA: sha}
 	// The optional files: absent is fine, anything else must be valid.
 	optional := func(name string) (string, error) {
 		if _, err := os.Lstat(filepath.Join(dir, name)); errors.Is(err, os.ErrNotExist) {
 			return "", nil
 		}
-		data, err := read(name, 512)
+		data, err := readArtifactFile(dir, name, 512)
 		if err != nil {
 			return "", err
 		}
@@ -256,6 +243,35 @@ func LoadArtifact(dir string) (*Artifact, error) {
 		}
 	}
 	return a, nil
+}
+
+// readArtifactFile reads dir/name if it is a regular file (not a symbolic link) of at most
+// limit bytes.
+func readArtifactFile(dir, name string, limit int64) ([]byte, error) {
+	path := filepath.Join(dir, name)
+	st, err := os.Lstat(path)
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
+	}
+	if !st.Mode().IsRegular() {
+		return nil, inputErrorf("artifact: %s is not a regular file", path)
+	}
+	if st.Size() > limit {
+		return nil, inputErrorf("artifact: %s is %d bytes; the limit is %d", path, st.Size(), limit)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
+	}
+	if int64(len(data)) > limit {
+		return nil, inputErrorf("artifact: %s is over the %d-byte limit", path, limit)
+	}
+	return data, nil
 }
 
 // runURLRE matches a workflow run's page: http(s), no characters that could end a Markdown

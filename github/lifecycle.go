@@ -2,13 +2,17 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/report"
 )
@@ -267,4 +271,74 @@ func OwnRunURL(getenv func(string) string) string {
 		return ""
 	}
 	return u
+}
+
+// MarkFromArtifact is the second stage's error path: the first stage ended without a
+// report that could be published (it failed, was cancelled or timed out, or its artifact is
+// missing or damaged), and the gate must say so rather than leave a required status waiting.
+// It sets the status to error and marks the sticky comment stale, like Mark(PhaseError), but
+// takes the pull request and commit from the artifact in dir as --from does, never from
+// opts.PR or opts.SHA (an *InputError if set):
+//
+//   - When the artifact's pr and sha are valid (LoadArtifactMeta; the report is not read,
+//     it may be what is damaged) and sha is the commit the workflow run built
+//     (workflow_run.head_sha in the payload at $GITHUB_EVENT_PATH, when there is one), the
+//     pull request is fetched and must still have sha as its head, as with Publish's
+//     VerifyHead. A pull request whose head has moved on gets nothing: the error is an
+//     *InputError saying so, and the newer run reports for the new head.
+//   - Otherwise nothing in the artifact is trusted, the pull request number least of all:
+//     the status goes to workflow_run.head_sha alone, the commit the failed run was for, and
+//     no comment is touched (not even one of workflow_run.pull_requests). Without a
+//     workflow_run payload there is nothing trustworthy to mark: an *InputError.
+//
+// opts.ID "" takes the artifact's id when it is usable, else the default.
+func MarkFromArtifact(ctx context.Context, dir string, opts Options) (*Outcome, error) {
+	return withPublisher(opts, func(p *publisher) error { return p.markFromArtifact(ctx, dir) })
+}
+
+func (p *publisher) markFromArtifact(ctx context.Context, dir string) error {
+	o := p.opts
+	if o.PR != 0 || o.SHA != "" {
+		return inputErrorf("the error path takes the pull request and commit from the artifact (or the workflow_run payload); do not pass a pull request or commit")
+	}
+	trusted := ""
+	if path := o.Getenv("GITHUB_EVENT_PATH"); path != "" {
+		ev, err := ReadEvent(path)
+		if err != nil {
+			return &InputError{Err: err}
+		}
+		if ev.WorkflowRun {
+			if _, err := ParseSHA(ev.HeadSHA); err != nil {
+				return inputErrorf("workflow_run.head_sha: %v", err)
+			}
+			trusted = ev.HeadSHA
+		}
+	}
+	a, err := LoadArtifactMeta(dir)
+	if st, serr := os.Lstat(dir); errors.Is(serr, os.ErrNotExist) {
+		err = fmt.Errorf("there is no artifact (%s does not exist): the first stage uploaded none", dir)
+	} else if serr == nil && !st.IsDir() {
+		err = fmt.Errorf("artifact: %s is not a directory", dir)
+	}
+	if err == nil && trusted != "" && a.SHA != trusted {
+		err = fmt.Errorf("artifact: %s names commit %s, but the workflow run ran on %s (workflow_run.head_sha)",
+			filepath.Join(dir, ArtifactSHA), bench.ShortCommit(a.SHA), bench.ShortCommit(trusted))
+	}
+	if err == nil {
+		o.PR, o.SHA, o.VerifyHead = a.PR, a.SHA, true
+		o.FallbackRunURL = a.RunURL
+		if o.ID == "" {
+			o.ID = a.ID
+		}
+		o.subject = "the failed run was"
+		fmt.Fprintf(o.Stdout, "perfgate: the artifact names pull request #%d at %s; marking the gate error there if that is still its head\n", a.PR, bench.ShortCommit(a.SHA))
+		return p.mark(ctx, PhaseError)
+	}
+	if trusted == "" {
+		return inputErrorf("%v; and no workflow_run payload (GITHUB_EVENT_PATH) names the commit the first stage ran on, so there is nothing trustworthy to mark", err)
+	}
+	fmt.Fprintf(o.Stderr, "perfgate: warning: %v\n", err)
+	fmt.Fprintf(o.Stderr, "perfgate: marking the gate error on %s, the commit the workflow run was for (workflow_run.head_sha), and no pull request comment: nothing in the artifact is trusted\n", bench.ShortCommit(trusted))
+	o.SHA, o.commitOnly = trusted, true
+	return p.mark(ctx, PhaseError)
 }

@@ -101,6 +101,12 @@ type Options struct {
 	MaxWait time.Duration
 	// Now is the clock for rate-limit reset times. Default: time.Now.
 	Now func() time.Time
+
+	// commitOnly publishes to SHA alone: the event's pull request is not used, so no
+	// comment is touched. MarkFromArtifact sets it when it cannot trust the artifact.
+	commitOnly bool
+	// subject says what SHA stands for in a refusal: "the results are" unless set.
+	subject string
 }
 
 // An Outcome says what Publish did.
@@ -310,7 +316,7 @@ func (p *publisher) target() error {
 	}
 
 	p.pr = o.PR
-	if p.pr == 0 && !o.VerifyHead {
+	if p.pr == 0 && !o.VerifyHead && !o.commitOnly {
 		p.pr = p.event.PR
 	}
 	if p.pr < 0 {
@@ -343,11 +349,16 @@ func (p *publisher) target() error {
 		// In a workflow_run workflow the payload names the commit the producing run
 		// checked out; GitHub wrote it, so it outranks the artifact.
 		if p.event.WorkflowRun && p.event.HeadSHA != "" && p.event.HeadSHA != p.sha {
-			return inputErrorf("refusing to publish: the results are for %s, but the workflow run that produced them ran on %s (workflow_run.head_sha)", bench.ShortCommit(p.sha), bench.ShortCommit(p.event.HeadSHA))
+			return inputErrorf("refusing to publish: %s for %s, but the workflow run that produced them ran on %s (workflow_run.head_sha)", p.subject(), bench.ShortCommit(p.sha), bench.ShortCommit(p.event.HeadSHA))
 		}
 	}
 	p.out.PR, p.out.SHA = p.pr, p.sha
 	return nil
+}
+
+// subject says what the commit being verified stands for in a refusal.
+func (p *publisher) subject() string {
+	return cmp.Or(p.opts.subject, "the results are")
 }
 
 // isPullRequestEvent reports whether $GITHUB_SHA of event name is not the commit to report
@@ -455,7 +466,7 @@ func (p *publisher) resolveHead(ctx context.Context) error {
 	head := pr.GetHead().GetSHA()
 	if p.opts.VerifyHead {
 		if head != p.sha {
-			return inputErrorf("refusing to publish: %s/%s#%d's head is now %s, but the results are for %s (the pull request was updated after the benchmark ran; the newer run publishes its own results)", p.owner, p.name, p.pr, bench.ShortCommit(head), bench.ShortCommit(p.sha))
+			return inputErrorf("refusing to publish: %s/%s#%d's head is now %s, but %s for %s (the pull request was updated after the benchmark ran; the newer run publishes its own results)", p.owner, p.name, p.pr, bench.ShortCommit(head), p.subject(), bench.ShortCommit(p.sha))
 		}
 		return nil
 	}

@@ -62,6 +62,8 @@ type harness struct {
 	stderr bytes.Buffer
 	sleeps []time.Duration
 	dir    string
+	// newRequests are the requests of the last markFromArtifact.
+	newRequests []string
 }
 
 func newHarness(t *testing.T) *harness {

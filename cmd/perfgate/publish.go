@@ -110,7 +110,7 @@ type publishOptions struct {
 func newPublishCmd(s *Streams) *cobra.Command {
 	o := &publishOptions{}
 	cmd := &cobra.Command{
-		Use:   "publish [flags] REPORT.json | --prepare DIR REPORT.json | --from DIR",
+		Use:   "publish [flags] REPORT.json | --prepare DIR REPORT.json | [--error] --from DIR",
 		Short: "Publish a check report to GitHub: sticky PR comment, commit status, job summary",
 		Long: `publish reads the JSON report of 'perfgate check --format json' and publishes it to the
 pull request: one sticky comment per gate id (edited in place on every rerun), a commit status
@@ -131,10 +131,15 @@ Pull requests from forks get a read-only token, so publish in two stages:
   perfgate publish --prepare DIR REPORT.json
   # in a workflow_run workflow (write token), after downloading the artifact to DIR
   perfgate publish --from DIR
+  # in the same workflow_run workflow, when stage 1 left no artifact or --from failed
+  perfgate publish --error --from DIR
 
 --from treats the artifact as untrusted: it checks sizes, the report and the pull request
 number and SHA, and refuses (exit 2) unless the pull request's head is still the artifact's
-commit. Never use pull_request_target with a checkout of the pull request's code.
+commit. --error --from marks the gate error on that pull request and commit under the same
+checks (a head that moved on: exit 2, nothing posted); with no usable artifact it marks only
+the commit the workflow run was for (workflow_run.head_sha) and touches no comment. Never
+use pull_request_target with a checkout of the pull request's code.
 
 The lifecycle around the verdict, for a job that runs the benchmark itself:
 
@@ -150,8 +155,11 @@ Exit codes: 0 published (or only warned), 2 usage or input error, 3 could not pu
 			switch {
 			case o.pending && o.failed:
 				return inputError(errors.New("--pending and --error mark different phases; use one"))
+			case o.failed && o.from != "" && len(args) == 0 && o.prepare == "":
+				o.idSet = cmd.Flags().Changed("id")
+				return runMark(cmd.Context(), s, o)
 			case (o.pending || o.failed) && (len(args) != 0 || o.from != "" || o.prepare != ""):
-				return inputError(errors.New("--pending and --error publish no report; give no REPORT.json, --from or --prepare"))
+				return inputError(errors.New("--pending and --error publish no report; give no REPORT.json or --prepare (--error takes --from DIR: the artifact names the pull request)"))
 			case o.pending || o.failed:
 				return runMark(cmd.Context(), s, o)
 			case o.from != "" && o.prepare != "":
@@ -171,7 +179,7 @@ Exit codes: 0 published (or only warned), 2 usage or input error, 3 could not pu
 	fs := cmd.Flags()
 	o.flags.register(fs)
 	fs.StringVar(&o.prepare, "prepare", "", "first stage of the fork-safe mode: write report.json, pr and sha to `DIR` for upload as an artifact")
-	fs.StringVar(&o.from, "from", "", "second stage: publish the artifact downloaded to `DIR`, after checking it")
+	fs.StringVar(&o.from, "from", "", "second stage: publish the artifact downloaded to `DIR`, after checking it (with --error: mark the gate error on the pull request and commit it names, if still the head)")
 	fs.BoolVar(&o.pending, "pending", false, "at job start: set the status to pending and put a \"running\" note above the sticky comment's previous report")
 	fs.BoolVar(&o.failed, "error", false, "when the job failed or was cancelled before a verdict: set the status to error and mark the sticky comment stale")
 	return cmd
@@ -267,11 +275,22 @@ func readReport(s *Streams, path string) (*check.Report, error) {
 }
 
 // runMark publishes a lifecycle phase: --pending at job start, --error when the job ended
-// without a verdict.
+// without a verdict; --error --from DIR in the fork pair's second stage, when the first
+// stage left no report to publish.
 func runMark(ctx context.Context, s *Streams, o *publishOptions) error {
 	opts, err := o.flags.options(s)
 	if err != nil {
 		return inputError(err)
+	}
+	if o.from != "" {
+		if o.flags.pr != 0 || o.flags.sha != "" {
+			return inputError(errors.New("--error --from takes the pull request and commit from the artifact, else from the workflow_run payload; do not pass --pr or --sha"))
+		}
+		if !o.idSet {
+			opts.ID = "" // the artifact's id, else the default
+		}
+		_, err = github.MarkFromArtifact(ctx, o.from, opts)
+		return publishError(err)
 	}
 	phase := github.PhasePending
 	if o.failed {
