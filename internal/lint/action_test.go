@@ -939,7 +939,7 @@ func TestWorkflowPermissions(t *testing.T) {
 		{".github/workflows/release.yml", map[string]string{"contents": "read"},
 			map[string]map[string]string{"build": nil, "checksums": nil, "publish": {"contents": "write"}}},
 		{"docs/workflows/perf-gate.yml", map[string]string{"contents": "read", "pull-requests": "write", "statuses": "write"},
-			map[string]map[string]string{"perf": nil}},
+			map[string]map[string]string{"perf": nil, "fork-prs": {"contents": "read"}}},
 		{"docs/workflows/nightly-baseline.yml", map[string]string{"contents": "write", "pull-requests": "write"},
 			map[string]map[string]string{"refresh": nil}},
 		{"docs/workflows/perf-gate-fork-stage1.yml", map[string]string{"contents": "read"},

@@ -34,16 +34,42 @@ func readLifecycle(t *testing.T, name string) lifecycleWorkflow {
 }
 
 // TestPerfGateLifecycle pins the shape the issue asked for in the documented PR workflow:
-// never skipped for forks (a skipped job passes a required check), pending first, the
-// error path only when the gate decided nothing, and ids and artifacts per suite.
+// the benchmark job skipped for forks, and for them a job on a hosted runner that fails
+// unless the fork pair is installed (a skipped job passes a required check, so a fork PR
+// must not get only skipped jobs when nothing reports on it), pending first, the error
+// path only when the gate decided nothing, and ids and artifacts per suite.
 func TestPerfGateLifecycle(t *testing.T) {
 	w := readLifecycle(t, "docs/workflows/perf-gate.yml")
 	j, ok := w.Jobs["perf"]
 	if !ok {
 		t.Fatal("perf-gate.yml has no job perf")
 	}
-	if j.If != "" {
-		t.Errorf("job perf has a job-level if (%q): fork PRs would be skipped, which a required check counts as success", j.If)
+	f, ok := w.Jobs["fork-prs"]
+	if !ok {
+		t.Fatal("perf-gate.yml has no job fork-prs")
+	}
+	const repo = "acme/trainer"
+	for _, head := range []string{repo, "someone/trainer", ""} { // "": a deleted fork
+		ctx := map[string]string{"github.repository": repo, "github.event.pull_request.head.repo.full_name": head}
+		fork := head != repo
+		if got := evalIf(t, j.If, ctx); got == fork {
+			t.Errorf("head %q: job perf runs %v, want %v (if %q)", head, got, !fork, j.If)
+		}
+		if got := evalIf(t, f.If, ctx); got != fork {
+			t.Errorf("head %q: job fork-prs runs %v, want %v (if %q)", head, got, fork, f.If)
+		}
+	}
+	if f.RunsOn != "ubuntu-latest" {
+		t.Errorf("job fork-prs runs on %v, want ubuntu-latest: a fork PR must not take a GPU runner", f.RunsOn)
+	}
+	checked := false
+	for _, s := range f.Steps {
+		if s.Name == "Pull requests from forks" {
+			checked = strings.Contains(s.Run, "perf-gate-fork-stage2.yml") && strings.Contains(s.Run, "404)") && strings.Count(s.Run, "exit 1") >= 2
+		}
+	}
+	if !checked {
+		t.Error("job fork-prs must fail (exit 1) when the fork pair's stage 2 is not found (404) and when the check cannot tell")
 	}
 	var modes []string
 	for i, s := range j.Steps {
