@@ -51,7 +51,8 @@ func MetricsShared(base, cur []bench.Run, filter []string) error {
 	}
 	keep := func(name string) bool { return len(filter) == 0 || slices.Contains(filter, name) }
 	type side struct {
-		metrics map[string]bool
+		metrics map[string]bool // the filter keeps
+		all     map[string]bool // whether the filter keeps them or not
 		failed  bool
 	}
 	collect := func(runs []bench.Run, newSide bool) map[string]*side {
@@ -60,7 +61,7 @@ func MetricsShared(base, cur []bench.Run, filter []string) error {
 			k := runs[i].ConfigKey()
 			s := out[k]
 			if s == nil {
-				s = &side{metrics: map[string]bool{}}
+				s = &side{metrics: map[string]bool{}, all: map[string]bool{}}
 				out[k] = s
 			}
 			// A new failed run gates the config's outcome (judge); a baseline's only when it
@@ -73,12 +74,14 @@ func MetricsShared(base, cur []bench.Run, filter []string) error {
 				if keep(m.Name) {
 					s.metrics[m.Name] = true
 				}
+				s.all[m.Name] = true
 			}
 		}
 		return out
 	}
 	bs, cs := collect(base, false), collect(cur, true)
 	baseNames, curNames := map[string]bool{}, map[string]bool{}
+	baseAll, curAll := map[string]bool{}, map[string]bool{} // unfiltered
 	for k, c := range cs {
 		b, ok := bs[k]
 		if !ok {
@@ -96,19 +99,25 @@ func MetricsShared(base, cur []bench.Run, filter []string) error {
 		for m := range b.metrics {
 			baseNames[m] = true
 		}
+		maps.Copy(curAll, c.all)
+		maps.Copy(baseAll, b.all)
 	}
-	list := func(names map[string]bool) string {
-		if len(names) == 0 {
-			return "none"
+	// list names a side's kept metrics, and, when the filter kept none, the ones it has.
+	list := func(names, all map[string]bool) string {
+		if len(names) > 0 {
+			return strings.Join(slices.Sorted(maps.Keys(names)), ", ")
 		}
-		return strings.Join(slices.Sorted(maps.Keys(names)), ", ")
+		if len(all) > 0 {
+			return "none of them (only " + strings.Join(slices.Sorted(maps.Keys(all)), ", ") + ")"
+		}
+		return "none"
 	}
 	filtered := ""
 	if len(filter) > 0 {
 		filtered = fmt.Sprintf(" (kept by --metric, or \"metrics\" in the config file: %s)", strings.Join(filter, ", "))
 	}
 	return fmt.Errorf("the results and the baseline share configs but no metric%s, so nothing was compared: on those configs the results report %s and the baseline %s.\nCheck the metric names of the input, --metric and --recompute-tflops",
-		filtered, list(curNames), list(baseNames))
+		filtered, list(curNames, curAll), list(baseNames, baseAll))
 }
 
 // MetricsPresent is Gateable's check of the metric filter alone.

@@ -43,7 +43,7 @@ func TestGateable(t *testing.T) {
 		// A filter metric on one side only is no typo: the failed run's outcome is still gated.
 		{"metric of one side", []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS), {Config: bench.Config{"tp": "8", "pp": "8", "nodes": "32"}, Outcome: bench.OOM}}, Options{Metrics: []string{bench.MetricTime}}, ""},
 		{"metric of one side, nothing else", []bench.Run{gateRun("tp=8/pp=4/nodes=32", bench.MetricTFLOPS)}, Options{Metrics: []string{bench.MetricTime}},
-			`share configs but no metric (kept by --metric, or "metrics" in the config file: s/iter), so nothing was compared: on those configs the results report none and the baseline s/iter`},
+			`share configs but no metric (kept by --metric, or "metrics" in the config file: s/iter), so nothing was compared: on those configs the results report none of them (only TFLOPS/GPU) and the baseline s/iter`},
 		{"no metric in common", []bench.Run{gateRun("tp=8/pp=4/nodes=32", "tokens/s/GPU"), gateRun("tp=2/pp=1/nodes=1", bench.MetricTFLOPS)}, Options{},
 			"share configs but no metric, so nothing was compared: on those configs the results report tokens/s/GPU and the baseline TFLOPS/GPU, s/iter"},
 		{"one metric in common", []bench.Run{gateRun("tp=8/pp=4/nodes=32", "tokens/s/GPU"), gateRun("tp=8/pp=8/nodes=32", bench.MetricTime)}, Options{}, ""},
