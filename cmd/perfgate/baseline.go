@@ -68,7 +68,7 @@ waits longer than --lock-timeout exits 3.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.dir, "baseline", "", "baseline directory (required; created if missing)")
+	baselineDirVar(fs, &o.dir, "baseline directory (required; created if missing)")
 	fs.IntVar(&o.window, "window", baseline.DefaultWindow, "runs to keep per config")
 	fs.StringVar(&o.runID, "run-id", "", "name of this ingest, e.g. nightly-$GITHUB_RUN_ID (default: a hash of each file)")
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
@@ -339,7 +339,7 @@ func newBaselineShowCmd(s *Streams) *cobra.Command {
 			return runBaselineShow(cmd.Context(), s, o, cmd)
 		},
 	}
-	cmd.Flags().StringVar(&o.dir, "baseline", "", "baseline directory (required)")
+	baselineDirVar(cmd.Flags(), &o.dir, "baseline directory (required)")
 	cmd.Flags().StringVar(&o.format, "format", "text", report.FormatNames(func(f *report.Format) bool { return f.Describe != nil }))
 	cmd.Flags().BoolVar(&o.memory, "memory", true, memoryHelp+", as check does")
 	o.stats.registerHistory(cmd.Flags())

@@ -67,7 +67,7 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.baselineDir, "baseline", "", "baseline directory (required)")
+	baselineDirVar(fs, &o.baselineDir, "baseline directory (required)")
 	fs.StringVar(&o.baselineRef, "baseline-ref", "", "read the baseline as committed at this git ref (e.g. origin/main)")
 	fs.BoolVar(&o.memory, "memory", true, memoryHelp+": a config its longer history showed noisy stays noisy (read from the memory.json baseline update records, else from the history)")
 	fs.StringArrayVar(&o.memoryRefs, "memory-ref", nil, "also learn each config's noise class from the baseline as committed at this git ref (repeatable, e.g. origin/main~30)")

@@ -265,3 +265,22 @@ func loadConfigFile(path, baselineDir string) (check.Options, map[string]bench.B
 	}
 	return opts, better, cf, nil
 }
+
+// baselineDir is the --baseline flag: a directory. A path to an existing file (the store's
+// baseline.txt itself, the commonest slip) is refused when the flag is parsed, naming the
+// directory to give instead, rather than failing later on "baseline.txt/baseline.txt".
+type baselineDir string
+
+func baselineDirVar(fs *pflag.FlagSet, p *string, usage string) {
+	fs.Var((*baselineDir)(p), "baseline", usage)
+}
+
+func (d *baselineDir) String() string { return string(*d) }
+func (d *baselineDir) Type() string   { return "dir" }
+func (d *baselineDir) Set(v string) error {
+	if st, err := os.Stat(v); err == nil && !st.IsDir() {
+		return fmt.Errorf("%s is a file, not a baseline directory: give the directory that holds it (--baseline %s)", v, filepath.Dir(v))
+	}
+	*d = baselineDir(v)
+	return nil
+}
