@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/perfgate/perfgate/baseline"
 	"github.com/perfgate/perfgate/bench"
@@ -91,10 +92,22 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err := checkOutputDir(o.output); err != nil {
 		return err
 	}
-	var popts github.Options
-	if o.publish {
-		if popts, err = o.publishArgs.options(s); err != nil {
-			return inputError(err)
+	// The publishing flags are checked whether or not --publish is given, and refused
+	// without it: a workflow that set --comment but forgot --publish would post nothing
+	// and say nothing.
+	popts, err := o.publishArgs.options(s)
+	if err != nil {
+		return inputError(err)
+	}
+	if !o.publish {
+		var set []string
+		cmd.Flags().Visit(func(f *pflag.Flag) {
+			if groupOf(f) == groupPublishing && f.Name != "publish" {
+				set = append(set, "--"+f.Name)
+			}
+		})
+		if len(set) > 0 {
+			return inputError(fmt.Errorf("publishing flag(s) %s given without --publish: add --publish, or drop them", strings.Join(set, ", ")))
 		}
 	}
 	dir := o.baselineDir
