@@ -93,7 +93,7 @@ func Conform(stored, incoming []bench.Run) ([]Conversion, error) {
 				m.Name, m.Unit = c.name, c.to
 			}
 			if b, ok := better[m.Name]; ok && m.Better != b {
-				return nil, fmt.Errorf("%s: metric %q is %s-is-better here, but the baseline stores it as %s-is-better; a metric's direction is fixed by the store, so fix the input's declaration (or --better %s=%s)", r.Source, m.Name, m.Better, b, m.Name, b)
+				return nil, fmt.Errorf("%s: metric %q is %s-is-better here, but the baseline stores it as %s-is-better; a metric's direction is fixed by the store, so fix what declared it here (the input's own declaration, --better, or \"better\" in the config file), or give --better %s=%s", r.Source, m.Name, m.Better, b, m.Name, b)
 			}
 		}
 	}
