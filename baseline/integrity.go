@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"path/filepath"
 	"strings"
 
 	"github.com/perfgate/perfgate/bench"
@@ -76,9 +77,9 @@ then commit it (set the driver up for the next merges: perfgate baseline merge -
 	return bench.Errorf(file, line, `git merge-conflict marker: the file holds two versions of the store, and counting both would double runs.
 Resolve it with perfgate's merge driver, which keeps the runs of both sides:
   git config merge.perfgate.driver "perfgate baseline merge %%O %%A %%B"
-  printf 'baseline.txt merge=perfgate\nmemory.json merge=perfgate\n' >> .gitattributes
+  printf 'baseline.txt merge=perfgate\nmemory.json merge=perfgate\n' >> %s
   git checkout -m -- %s
-then 'git add' it and commit the merge; or merge two saved versions yourself: perfgate baseline merge BASE OURS THEIRS (the result is written to OURS)`, file)
+then 'git add' it and commit the merge; or merge two saved versions yourself: perfgate baseline merge BASE OURS THEIRS (the result is written to OURS)`, filepath.Join(filepath.Dir(file), ".gitattributes"), file)
 }
 
 // committedVersion splits a label path@commit, as Revisions names a version of the store,
