@@ -3,8 +3,8 @@ package baseline
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/perfgate/perfgate/bench"
