@@ -47,7 +47,7 @@ format, one line per sample, so that benchstat and other tools read what perfgat
   perfgate convert logs/ > new.txt && benchstat perf/baseline/baseline.txt new.txt
 
 Failed runs and provenance are kept as '# perfgate' lines, which benchstat ignores.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needResultsLike("results/ > results.txt"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.results = args
 			iopts, err := o.ingest.options(nil)

@@ -74,13 +74,20 @@ func internalError(err error) error {
 	return &exitError{code: ExitInternal, err: err}
 }
 
-// needResults is the Args check of the commands that read RESULTS: at least one, with a hint
-// of what to give when none was.
+// needResults is the Args check of the commands that read RESULTS against a baseline: at
+// least one, with a hint of what to give when none was.
 func needResults(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return inputError(fmt.Errorf("missing RESULTS: give the result files or directories to read (sweep tables, Go benchmark\nformat, JSON Lines or trainer logs), e.g.\n  %s --baseline perf/baseline results/\nrun '%s --help' for usage", cmd.CommandPath(), cmd.CommandPath()))
+	return needResultsLike("--baseline perf/baseline results/")(cmd, args)
+}
+
+// needResultsLike is needResults with the example arguments of a command.
+func needResultsLike(example string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return inputError(fmt.Errorf("missing RESULTS: give the result files or directories to read (sweep tables, Go benchmark\nformat, JSON Lines or trainer logs), e.g.\n  %s %s\nrun '%s --help' for usage", cmd.CommandPath(), example, cmd.CommandPath()))
+		}
+		return nil
 	}
-	return nil
 }
 
 // errGateFailed reports a failed gate whose report was already written.
