@@ -320,3 +320,58 @@ func TestTitanTorchFTReplicasAreStreams(t *testing.T) {
 		t.Errorf("notes %q, want none", r.Notes)
 	}
 }
+
+// TestTitanPaddedSrunPrefixesAreStreams: under "srun -l" with ten or more tasks every line
+// starts with the task number padded to two columns (" 0: ", " 1: ", … "15: "). Each task is a
+// stream of its own, as in TestTitanTorchFTReplicasAreStreams: only the first step line's is
+// read. The same two real logs stand in for two tasks (no public multi-task srun torchtitan
+// log was found), interleaved line for line behind " 0: [rank0]:" and " 1: [rank1]:". Before
+// a prefix after spaces was recognised, neither line had a prefix, both tasks read as one
+// stream, and the second's step 10 after the first's step 2 made the first's steps 3..10 read
+// as another run's, left out.
+func TestTitanPaddedSrunPrefixesAreStreams(t *testing.T) {
+	lines := func(name, prefix string) []string {
+		b := must(os.ReadFile(filepath.Join(logsDir, name)))
+		out := strings.SplitAfter(string(b), "\n")
+		for i, l := range out {
+			out[i] = strings.Replace(l, "[rank0]:", prefix, 1)
+		}
+		return out
+	}
+	r0 := lines("torchtitan-2025-10-debug_model=debugmodel.log", " 0: [rank0]:")
+	r1 := lines("torchtitan-2025-10-interval10_model=16b.log", " 1: [rank1]:")
+	var b strings.Builder
+	for i := 0; i < max(len(r0), len(r1)); i++ {
+		if i < len(r0) {
+			b.WriteString(r0[i])
+		}
+		if i < len(r1) {
+			b.WriteString(r1[i])
+		}
+	}
+	path := filepath.Join(t.TempDir(), "srun_model=debugmodel.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 {
+		t.Fatalf("got %d runs, want 1", len(in.Runs))
+	}
+	r := in.Runs[0]
+	// The first task's steady steps 3..10 alone, as in its golden file.
+	want := map[string]wantMetric{bench.MetricTFLOPS: {8, 102.27}, MetricTokens: {8, 188362}, MetricMaxReserved: {1, 2.49 * 1024}}
+	if len(r.Metrics) != len(want) {
+		t.Errorf("got %d metrics, want %d", len(r.Metrics), len(want))
+	}
+	for _, m := range r.Metrics {
+		if w := want[m.Name]; len(m.Values) != w.n || math.Abs(median(m.Values)-w.median) > 1e-9*w.median {
+			t.Errorf("%s: %d samples, median %v; want %d, %v", m.Name, len(m.Values), median(m.Values), w.n, w.median)
+		}
+	}
+	if len(r.Notes) != 0 {
+		t.Errorf("notes %q, want none", r.Notes)
+	}
+}
