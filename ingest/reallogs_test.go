@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -373,5 +375,36 @@ func TestTitanPaddedSrunPrefixesAreStreams(t *testing.T) {
 	}
 	if len(r.Notes) != 0 {
 		t.Errorf("notes %q, want none", r.Notes)
+	}
+}
+
+// TestMegatronNewJobWithoutDumpRefused: the real Ling-V2 log (iterations 1..10, no argument
+// dump) followed by the real core_r0.8.0 7B log (its "[before the start of training step]"
+// banner, then iterations 10..100 of another model). The second job's count does not go back,
+// so the restart rule did not see it: before this test its iterations 20..100 (12 s each)
+// were read as the Ling-V2 run's steady samples beside its own (about 1 s), with no word.
+// Without an argument dump nothing tells the second job's config (a resumed run and another
+// job look alike), so the log is refused where the second job's iterations start, naming its
+// banner.
+func TestMegatronNewJobWithoutDumpRefused(t *testing.T) {
+	path := joinedLog(t, "joined_model=ling-v2.log", "megatron-lm-2025-09-mtp_model=ling-v2.log", "megatron-lm-mdk-7b/nodes=1.log")
+	_, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	// Ling-V2's 11 lines, then the 7B log's "$ mpirun" line, its banner and iteration 10.
+	want := filepath.Base(path) + ":14: iteration 10 (not below iteration 10, where this run stopped) follows another job's start at line 13 ([before the start of training step] datetime: 2024-09-03 15:52:43) after the 10 logged iterations of the run at line 1"
+	var se *bench.SyntaxError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v (%T); want a *bench.SyntaxError containing %q", err, err, want)
+	}
+
+	// With an argument dump of its own the second job is a run of its own, as before: the
+	// generated no-throughput log (dump, banners, iterations, "[after training is done]")
+	// twice is two runs with the same samples.
+	path = joinedLog(t, "twice.log", "megatron-no-throughput.log", "megatron-no-throughput.log")
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1, AllowNoConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 2 || !slices.Equal(values(in.Runs[0], bench.MetricTime), values(in.Runs[1], bench.MetricTime)) {
+		t.Errorf("no-throughput log twice: %d runs, want 2 alike", len(in.Runs))
 	}
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -484,5 +485,30 @@ func TestNeMoRealLogConcatenated(t *testing.T) {
 		if !slices.ContainsFunc(twice[0].Notes, func(n string) bool { return strings.Contains(n, "did not advance") }) {
 			t.Errorf("%s joined with itself: notes %q, want the repeated lines named", f, twice[0].Notes)
 		}
+	}
+}
+
+// TestBridgeNewJobWithoutDumpRefused: Megatron-Bridge logs go through the Megatron-LM parser,
+// so another job's start banner after a run's iterations, followed by iteration lines that do
+// not go back, is refused as in TestMegatronNewJobWithoutDumpRefused; so are Step Time lines
+// with no iteration lines, whose steps nothing numbers. (No real Bridge log with metrics is
+// public, testdata/logs/README.md; the generated bridge.log stands in.)
+func TestBridgeNewJobWithoutDumpRefused(t *testing.T) {
+	data := string(must(os.ReadFile("../testdata/logs/bridge.log")))
+	cut := strings.Index(data, "iteration       11/")
+	cut = strings.LastIndex(data[:cut], "Step Time :") // the Step Time line of iteration 11
+	const banner = "[before the start of training step] datetime: 2025-09-30 12:00:00 \n"
+	head, tail := data[:cut], data[cut:]
+	_, err := MegatronBridgeFormat.Read("b.log", strings.NewReader(head+banner+tail), &Options{SkipIters: -1})
+	bannerLine := strings.Count(head, "\n") + 1
+	want := fmt.Sprintf("b.log:%d: iteration 11 (not below iteration 10, where this run stopped) follows another job's start at line %d", bannerLine+2, bannerLine)
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("iterations go on after a banner: error %v, want prefix %q", err, want)
+	}
+
+	step := "Step Time : 13.96s GPU utilization: 98.4MODEL_TFLOP/s/GPU\n"
+	_, err = MegatronBridgeFormat.Read("b.log", strings.NewReader(strings.Repeat(step, 5)+banner+strings.Repeat(step, 5)), &Options{SkipIters: -1})
+	if want := "b.log:7: a Step Time line (with no iteration line to tell its step) follows another job's start at line 6"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Step Time lines only: error %v, want prefix %q", err, want)
 	}
 }
