@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -37,15 +38,20 @@ func readBridge(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 
 // stepTimeLine parses the rest of a Megatron-Bridge "Step Time : 12.78s GPU utilization:
 // 528.1MODEL_TFLOP/s/GPU" line.
-func (p *megatronParser) stepTimeLine(rest []byte, n int) {
+func (p *megatronParser) stepTimeLine(rest []byte, n int) error {
 	m := p.cur
 	secs, k, ok := numberAt(rest)
 	if !ok {
-		return
+		return nil
 	}
 	p.recognized = true
 	if m.restart != "" {
-		return // another run's step, after the iteration count started again
+		return nil // another run's step, after the iteration count started again
+	}
+	if m.newJob != nil && !slices.ContainsFunc(m.iters, func(it int) bool { return it >= 0 }) {
+		// Step Time lines alone, no iteration lines: nothing tells whether the other job's
+		// count went on or back, and merged its steps would pass as this run's.
+		return p.newJobError(n, "a Step Time line (with no iteration line to tell its step)")
 	}
 	tf := math.NaN()
 	if v, ok := numberAfter(rest[k:], kwGPUUtil); ok {
@@ -58,4 +64,5 @@ func (p *megatronParser) stepTimeLine(rest []byte, n int) {
 	m.times = append(m.times, secs)
 	m.tflops = append(m.tflops, tf)
 	m.bridgeNew = true
+	return nil
 }

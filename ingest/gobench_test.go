@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/internal/gobench"
 )
 
 func TestGoBenchBadInput(t *testing.T) {
@@ -394,4 +395,15 @@ func TestConfigControlCharacters(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGoBenchFailureLineTooLong: a results file's failure line longer than
+// gobench.MaxFailureLine is refused where it stands, as bad input (a *bench.SyntaxError, exit
+// 2), not read into memory whole.
+func TestGoBenchFailureLineTooLong(t *testing.T) {
+	in := "BenchmarkTrain/tp=8 1 5.7 s/iter\n" +
+		"# perfgate fail error BenchmarkTrain/tp=2 reason=\"" + strings.Repeat("x", gobench.MaxFailureLine) + "\"\n" +
+		"BenchmarkTrain/tp=8 1 5.8 s/iter\n"
+	_, err := readCore(GoBenchFormat, "g.txt", in)
+	wantSyntaxError(t, err, "g.txt:2: failure line longer than")
 }

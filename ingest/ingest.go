@@ -243,6 +243,39 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		}
 		first[id] = files[i].path
 	}
+	// A near copy (the same text but for whitespace at line ends, saved again by an editor or
+	// a browser: "results (1).txt") is read once too; see nearcopy.go.
+	kept := map[uint64][]int{} // runsHash → the files read with those runs
+	norm := map[int]string{}   // normalised digests, computed for files with equal runs only
+	for i := range results {
+		r := &results[i]
+		if r.skipped != "" || r.digest == "" {
+			continue
+		}
+		keys := runsHash(r.runs)
+		for _, j := range kept[keys] {
+			if !sameRuns(results[j].runs, r.runs) {
+				continue
+			}
+			for _, k := range []int{j, i} {
+				if _, ok := norm[k]; !ok {
+					d, err := normalizedDigest(files[k].path)
+					if err != nil {
+						return nil, err
+					}
+					norm[k] = d
+				}
+			}
+			if norm[i] == norm[j] {
+				n -= len(r.runs)
+				r.runs, r.noConfig, r.skipped = nil, nil, "the same content as "+files[j].path+" but for whitespace at line ends or blank lines at the end, read once"
+				break
+			}
+		}
+		if r.skipped == "" {
+			kept[keys] = append(kept[keys], i)
+		}
+	}
 	in := &Input{Runs: make([]bench.Run, 0, n)}
 	for i := range results {
 		if results[i].skipped != "" {

@@ -67,7 +67,8 @@ func (lr *lineReader) next() ([]byte, bool) {
 }
 
 // A lineCleaner turns a raw log line into the text the trainer printed: it drops a trailing
-// carriage return, ANSI escape sequences and launcher prefixes such as "0: " (srun -l),
+// carriage return, ANSI escape sequences and launcher prefixes such as "0: " (srun -l, also
+// padded as " 0: ", and any prefix after spaces or tabs),
 // "[rank7]:" and "[default0]:" (torchrun), "[1,0]<stdout>:" (Open MPI) or "[trainer1|0]:"
 // (torchft's replica groups), repeatedly, so
 // "0: [rank0]: text" is "text". It reuses one scratch buffer.
@@ -87,14 +88,21 @@ func (c *lineCleaner) clean(line []byte) (text, prefix []byte) {
 		line = c.buf
 	}
 	for i := 0; i < 4; i++ {
-		n := launcherPrefix(line)
+		// srun -l pads rank numbers to one width (" 0: " beside "10: "), and a paste may
+		// indent every line: spaces and tabs before a prefix belong to it. Without a prefix
+		// after them they are the line's own indentation and stay.
+		ws := 0
+		for ws < len(line) && (line[ws] == ' ' || line[ws] == '\t') {
+			ws++
+		}
+		n := launcherPrefix(line[ws:])
 		if n == 0 {
 			break
 		}
 		if prefix == nil {
-			prefix = bytes.TrimSpace(line[:n])
+			prefix = bytes.TrimSpace(line[ws : ws+n])
 		}
-		line = line[n:]
+		line = line[ws+n:]
 	}
 	return line, prefix
 }

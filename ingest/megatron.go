@@ -29,6 +29,11 @@ import (
 //
 // Launcher prefixes ("0: ", "[rank7]:", "[default0]:"), ANSI colour codes and CRLF line ends
 // are ignored. Each argument dump starts a new run, so concatenated logs give several runs.
+// Another job appended without a dump is never merged into the run before it: if its
+// iteration count goes back, its lines are left out with a note; if a start banner
+// ("[before the start of training step]", "training ...") came after the run's iterations
+// and the count does not go back, the log is refused (SyntaxError at that iteration line),
+// since a resumed run and another job look alike and the second's config cannot be told.
 var MegatronFormat = &Format{
 	Name:  "megatron",
 	Doc:   "Megatron-LM training log (argument dump, \"iteration N/ M | … elapsed time per iteration (ms)\" lines)",
@@ -55,6 +60,34 @@ var (
 	kwPadded    = []byte("padded vocab (size:")
 	kwNewSize   = []byte("(new size:")
 )
+
+// startBanners are lines Megatron-LM (and Megatron-DeepSpeed) print once as a job starts,
+// after its argument dump and before its first iteration (print_datetime in pretrain, rank 0
+// after a barrier): seen after a run's iterations, they start another job's lines.
+// "[after training is done]" ends a job and is not among them.
+var startBanners = [][]byte{
+	[]byte("[after megatron is initialized]"),
+	[]byte("[after model, optimizer, and learning rate scheduler are built]"),
+	[]byte("[after dataloaders are built]"),
+	[]byte("[before the start of training step]"),
+}
+
+// startBanner reports whether line is one of startBanners or Megatron's bare "training ..."
+// line, printed just before the first iteration.
+func startBanner(line []byte) bool {
+	if bytes.Equal(bytes.TrimSpace(line), []byte("training ...")) {
+		return true
+	}
+	if bytes.IndexByte(line, '[') < 0 {
+		return false
+	}
+	for _, b := range startBanners {
+		if bytes.Contains(line, b) {
+			return true
+		}
+	}
+	return false
+}
 
 func sniffMegatron(file string, head []byte) bool {
 	return bytes.Contains(head, kwElapsed) || bytes.Contains(head, argsHeader)
@@ -83,6 +116,9 @@ type megatronRun struct {
 	bridgeNew bool      // Bridge: the last sample came from a Step Time line not yet matched
 	tgs       []float64 // Megatron-DeepSpeed tokens per GPU per second; NaN where not logged
 	restart   string    // why the iteration lines from some line on are another run's; "" if none
+	// newJob is a start banner of another job seen after this run logged iterations, with
+	// no argument dump after it yet; nil if none.
+	newJob *failure
 }
 
 // logEnv is what launcher output says about the job's shape.
@@ -158,8 +194,8 @@ func (p *megatronParser) line(line []byte, n int) error {
 	}
 	// The hot path: iteration lines.
 	if i := bytes.Index(line, kwElapsed); i >= 0 {
-		if p.iterationLine(line, i, n) {
-			return nil
+		if ok, err := p.iterationLine(line, i, n); ok || err != nil {
+			return err
 		}
 	}
 	if bytes.Contains(line, argsHeaderShort) && !bytes.Contains(line, argsEndShort) {
@@ -179,9 +215,14 @@ func (p *megatronParser) line(line []byte, n int) error {
 	}
 	if p.bridge {
 		if i := bytes.Index(line, kwStepTime); i >= 0 {
-			p.stepTimeLine(line[i+len(kwStepTime):], n)
-			return nil
+			return p.stepTimeLine(line[i+len(kwStepTime):], n)
 		}
+	}
+	if m.newJob == nil && m.restart == "" && len(m.iters) > 0 && startBanner(line) {
+		// Another job starts. With its own argument dump it is a run of its own (the dump
+		// splits); without one, its iteration lines decide (iterationLine).
+		m.newJob = &failure{line: n, text: quoteLine(line)}
+		return nil
 	}
 	if bytes.Contains(line, kwPadded) {
 		// " > padded vocab (size: 50257) with 431 dummy tokens (new size: 50688)": dumps of
@@ -207,15 +248,15 @@ func (p *megatronParser) line(line []byte, n int) error {
 
 // iterationLine parses " [date] iteration N/ M | … elapsed time per iteration (ms): X | …"
 // where elapsed is the index of the elapsed-time key. It reports false if line is not one.
-func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
+func (p *megatronParser) iterationLine(line []byte, elapsed, n int) (bool, error) {
 	m := p.cur
 	i := bytes.Index(line[:elapsed], kwIteration)
 	if i < 0 {
-		return false
+		return false, nil
 	}
 	it, k, ok := intAt(line[i+len(kwIteration) : elapsed])
 	if !ok {
-		return false
+		return false, nil
 	}
 	rest := line[i+len(kwIteration)+k : elapsed]
 	total := 0
@@ -231,11 +272,11 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 	case bytes.HasPrefix(unit, []byte("s):")):
 		unit = unit[len("s):"):]
 	default:
-		return false
+		return false, nil
 	}
 	secs, k, ok := numberAtScaled(unit, shift)
 	if !ok {
-		return false
+		return false, nil
 	}
 	p.recognized = true
 	after := unit[k:]
@@ -261,7 +302,13 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 		// The iteration count started again without an argument dump: another run's lines,
 		// which must not pass as this run's (its later iterations would).
 		m.ignored++
-		return true
+		return true, nil
+	}
+	if m.newJob != nil {
+		if prev := lastIter(m.iters); it >= prev {
+			return true, p.newJobError(n, "iteration "+strconv.Itoa(it)+" (not below iteration "+strconv.Itoa(prev)+", where this run stopped)")
+		}
+		// The count goes back: the restart rule below leaves the lines out, with a note.
 	}
 	if p.bridge && m.bridgeNew && len(m.iters) > 0 && m.iters[len(m.iters)-1] < 0 {
 		// The Step Time line just before this one measured the same iteration; the
@@ -274,7 +321,7 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 				m.iters, m.times, m.tflops = m.iters[:last], m.times[:last], m.tflops[:last]
 			}
 			m.ignored++
-			return true
+			return true, nil
 		}
 		m.iters[last] = it
 		m.times[last] = secs
@@ -284,7 +331,7 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 		if total > 0 {
 			m.total = total
 		}
-		return true
+		return true, nil
 	}
 	m.bridgeNew = false
 	if len(m.iters) > 0 && it <= lastIter(m.iters) {
@@ -292,7 +339,7 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 			m.restart = restartNote(p.file, n, it, prev)
 		}
 		m.ignored++
-		return true
+		return true, nil
 	}
 	if len(m.iters) == 0 && m.args == nil {
 		m.start = n
@@ -321,7 +368,7 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) bool {
 		}
 		m.gbs = append(m.gbs, gbs)
 	}
-	return true
+	return true, nil
 }
 
 // lastIter returns the largest known iteration number in iters, or 0.
@@ -743,6 +790,17 @@ func computeMegatronTFLOPS(m *megatronRun, from int) ([]float64, string) {
 		out = append(out, v)
 	}
 	return out, "TFLOPS/GPU computed from the argument dump with the " + string(flops.Megatron) + " FLOPs formula (the log has no throughput field)"
+}
+
+// newJobError refuses line n, an iteration or Step Time line (what) that follows another
+// job's start banner (m.newJob) without an argument dump of its own and does not go back below
+// the run's last iteration: merged, its iterations would pass as this run's samples; split, its config
+// could not be told (a resumed run and another job look alike).
+func (p *megatronParser) newJobError(n int, what string) error {
+	m := p.cur
+	return bench.Errorf(p.file, n, "%s follows another job's start at line %d (%s) after the %d logged iterations of the run at line %d, "+
+		"with no argument dump of its own: perfgate will not merge two jobs into one run and cannot tell this one's config; split the log into one file per job",
+		what, m.newJob.line, m.newJob.text, len(m.iters), m.start)
 }
 
 // restartNote explains why a run's iteration lines from line n on were left out: iteration it

@@ -115,9 +115,16 @@ func TestMegatronLineNoise(t *testing.T) {
 		"torchrun":  prefix("[default0]:"),
 		"openmpi":   prefix("[1,0]<stdout>:"),
 		"nested":    prefix("3: [rank3]:"),
-		"crlf":      strings.ReplaceAll(plain, "\n", "\r\n"),
-		"ansi":      ansi,
-		"no-eol":    strings.TrimSuffix(plain, "\n"),
+		// srun -l pads rank numbers to the width of the largest (" 0: " among 16 tasks), and
+		// pastes indent: a prefix after spaces or tabs is still a prefix. Before it was, the
+		// dump's "  0:   name ..... value" lines failed as malformed arguments.
+		"srun-padded":   prefix(" 0: "),
+		"srun-padded-3": prefix("  7: "),
+		"tab-rank":      prefix("\t[rank7]:"),
+		"padded-nested": prefix(" 3: [rank3]:"),
+		"crlf":          strings.ReplaceAll(plain, "\n", "\r\n"),
+		"ansi":          ansi,
+		"no-eol":        strings.TrimSuffix(plain, "\n"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := readLog(t, MegatronFormat, log, -1)

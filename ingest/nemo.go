@@ -15,7 +15,10 @@ import (
 // TFLOPS/GPU sample; tokens_per_sec_per_gpu gives tokens/s/GPU samples; the largest
 // max_memory_allocated and max_memory_reserved (in bytes, NEMO_LOG_MEMORY_USAGE=1) give
 // MB-max-allocated and MB-max-reserved. global_batch_size gives gbs when every line agrees;
-// the rest of the config comes from the file name, a sidecar JSON and --set.
+// the rest of the config comes from the file name, a sidecar JSON and --set. A log is one
+// run: another job appended is left out with a note when its iteration count goes back, and
+// refused when it follows a Lightning start banner ("GPU available: ", "All distributed
+// processes registered.") printed after this run's iterations and its count does not go back.
 var NeMoFormat = &Format{
 	Name:  "nemo",
 	Doc:   "NeMo 2.0 training log (\"Training epoch 0, iteration 120/149 | … | train_step_timing in s: …\")",
@@ -57,8 +60,9 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		prevTotal      int
 		lastIdx        = -1
 		ignored        int
-		restart        string // why the lines from some line on are another job's; "" if none
-		planned        int    // the last iteration the run was to do (N of "i/N"); -1 unknown
+		restart        string   // why the lines from some line on are another job's; "" if none
+		planned        int      // the last iteration the run was to do (N of "i/N"); -1 unknown
+		newJob         *failure // another job's start banner after this run's iterations
 	)
 	lr := newLineReader(r)
 	var cl lineCleaner
@@ -70,6 +74,9 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		line, _ := cl.clean(raw)
 		i := bytes.Index(line, kwTrainingEpoch)
 		if i < 0 || !bytes.Contains(line[i:], kwStepTiming) {
+			if start != 0 && newJob == nil && restart == "" && nemoStartBanner(line) {
+				newJob = &failure{line: lr.lineNo, text: quoteLine(line)}
+			}
 			fail.observe(line, lr.lineNo)
 			continue
 		}
@@ -102,6 +109,14 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		}
 		prevIter, prevTotal, prevEpoch = it, total, epoch
 		idx := offset + it
+		if newJob != nil && restart == "" && idx >= lastIdx {
+			// Another job started (a Lightning banner) and its count does not go back: a
+			// resumed run and another job look alike, and merged its iterations would pass
+			// as this run's samples. A count that goes back is the restart rule's, below.
+			return nil, bench.Errorf(file, lr.lineNo, "iteration %d of epoch %d follows another job's start at line %d (%s) after iteration %d of the run at line %d: "+
+				"perfgate will not merge two jobs into one run and cannot tell this one's config; split the log into one file per job",
+				it, epoch, newJob.line, newJob.text, lastIdx-offset, start)
+		}
 		if restart != "" || idx <= lastIdx {
 			// A count that goes back within an epoch starts another job's lines (a second
 			// job appended to the log): they, and every later one, are left out, or that
@@ -162,6 +177,22 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		base: base, start: start, fail: &fail, times: &times, tflops: &tflops, tokens: &tokens, ignored: ignored,
 		allocated: allocMB, reserved: resMB, notes: notes, total: max(planned, 0),
 	})
+}
+
+// nemoBanners are lines PyTorch Lightning prints, on rank 0, once as a NeMo 2.0 job's
+// trainer starts and its process group forms, before the first training iteration.
+var nemoBanners = [][]byte{
+	[]byte("GPU available: "),
+	[]byte("All distributed processes registered."),
+}
+
+func nemoStartBanner(line []byte) bool {
+	for _, b := range nemoBanners {
+		if bytes.Contains(line, b) {
+			return true
+		}
+	}
+	return false
 }
 
 // A simpleLog is what the NeMo and torchtitan readers collected for one run (Megatron-Bridge

@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -318,5 +320,163 @@ func TestTitanTorchFTReplicasAreStreams(t *testing.T) {
 	}
 	if len(r.Notes) != 0 {
 		t.Errorf("notes %q, want none", r.Notes)
+	}
+}
+
+// TestTitanPaddedSrunPrefixesAreStreams: under "srun -l" with ten or more tasks every line
+// starts with the task number padded to two columns (" 0: ", " 1: ", … "15: "). Each task is a
+// stream of its own, as in TestTitanTorchFTReplicasAreStreams: only the first step line's is
+// read. The same two real logs stand in for two tasks (no public multi-task srun torchtitan
+// log was found), interleaved line for line behind " 0: [rank0]:" and " 1: [rank1]:". Before
+// a prefix after spaces was recognised, neither line had a prefix, both tasks read as one
+// stream, and the second's step 10 after the first's step 2 made the first's steps 3..10 read
+// as another run's, left out.
+func TestTitanPaddedSrunPrefixesAreStreams(t *testing.T) {
+	lines := func(name, prefix string) []string {
+		b := must(os.ReadFile(filepath.Join(logsDir, name)))
+		out := strings.SplitAfter(string(b), "\n")
+		for i, l := range out {
+			out[i] = strings.Replace(l, "[rank0]:", prefix, 1)
+		}
+		return out
+	}
+	r0 := lines("torchtitan-2025-10-debug_model=debugmodel.log", " 0: [rank0]:")
+	r1 := lines("torchtitan-2025-10-interval10_model=16b.log", " 1: [rank1]:")
+	var b strings.Builder
+	for i := 0; i < max(len(r0), len(r1)); i++ {
+		if i < len(r0) {
+			b.WriteString(r0[i])
+		}
+		if i < len(r1) {
+			b.WriteString(r1[i])
+		}
+	}
+	path := filepath.Join(t.TempDir(), "srun_model=debugmodel.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 {
+		t.Fatalf("got %d runs, want 1", len(in.Runs))
+	}
+	r := in.Runs[0]
+	// The first task's steady steps 3..10 alone, as in its golden file.
+	want := map[string]wantMetric{bench.MetricTFLOPS: {8, 102.27}, MetricTokens: {8, 188362}, MetricMaxReserved: {1, 2.49 * 1024}}
+	if len(r.Metrics) != len(want) {
+		t.Errorf("got %d metrics, want %d", len(r.Metrics), len(want))
+	}
+	for _, m := range r.Metrics {
+		if w := want[m.Name]; len(m.Values) != w.n || math.Abs(median(m.Values)-w.median) > 1e-9*w.median {
+			t.Errorf("%s: %d samples, median %v; want %d, %v", m.Name, len(m.Values), median(m.Values), w.n, w.median)
+		}
+	}
+	if len(r.Notes) != 0 {
+		t.Errorf("notes %q, want none", r.Notes)
+	}
+}
+
+// TestMegatronNewJobWithoutDumpRefused: the real Ling-V2 log (iterations 1..10, no argument
+// dump) followed by the real core_r0.8.0 7B log (its "[before the start of training step]"
+// banner, then iterations 10..100 of another model). The second job's count does not go back,
+// so the restart rule did not see it: before this test its iterations 20..100 (12 s each)
+// were read as the Ling-V2 run's steady samples beside its own (about 1 s), with no word.
+// Without an argument dump nothing tells the second job's config (a resumed run and another
+// job look alike), so the log is refused where the second job's iterations start, naming its
+// banner.
+func TestMegatronNewJobWithoutDumpRefused(t *testing.T) {
+	path := joinedLog(t, "joined_model=ling-v2.log", "megatron-lm-2025-09-mtp_model=ling-v2.log", "megatron-lm-mdk-7b/nodes=1.log")
+	_, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	// Ling-V2's 11 lines, then the 7B log's "$ mpirun" line, its banner and iteration 10.
+	want := filepath.Base(path) + ":14: iteration 10 (not below iteration 10, where this run stopped) follows another job's start at line 13 ([before the start of training step] datetime: 2024-09-03 15:52:43) after the 10 logged iterations of the run at line 1"
+	var se *bench.SyntaxError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v (%T); want a *bench.SyntaxError containing %q", err, err, want)
+	}
+
+	// With an argument dump of its own the second job is a run of its own, as before: the
+	// generated no-throughput log (dump, banners, iterations, "[after training is done]")
+	// twice is two runs with the same samples.
+	path = joinedLog(t, "twice.log", "megatron-no-throughput.log", "megatron-no-throughput.log")
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1, AllowNoConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 2 || !slices.Equal(values(in.Runs[0], bench.MetricTime), values(in.Runs[1], bench.MetricTime)) {
+		t.Errorf("no-throughput log twice: %d runs, want 2 alike", len(in.Runs))
+	}
+}
+
+// TestTitanStartLineStartsRun: a torchtitan start line ("Training starts at step …", "Trainer
+// is initialized with …") after the steps of the stream read is another job's, with its own
+// batch size, sequence length and planned steps: it starts a new run, as "Starting job:" does.
+// The real debug-model log (steps 1..10, no start line) followed by the real 2025-02 log (its
+// "Training starts at step 1, with … global batch size 8, … sequence length 8192, total steps
+// 100" line, then steps 1..100 every 10): before this test the debug model's run took the
+// second job's gbs=8/sl=8192 as its config and its 100 planned steps as its own (a warm-up of
+// 10 steps, a cut-off note), and the second job's steps were left out as a restart.
+func TestTitanStartLineStartsRun(t *testing.T) {
+	path := joinedLog(t, "pasted_model=debugmodel.log", "torchtitan-2025-10-debug_model=debugmodel.log", "torchtitan-2025-02-tps-only.log")
+	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		key, source string
+		metrics     map[string]wantMetric
+	}
+	wants := []want{
+		// The debug model's steady steps 3..10, as in its golden file.
+		{"model=debugmodel", "pasted_model=debugmodel.log:1", map[string]wantMetric{bench.MetricTFLOPS: {8, 102.27}, MetricTokens: {8, 188362}, MetricMaxReserved: {1, 2.49 * 1024}}},
+		// The 2025-02 log's steps 20..100 (warm-up: step 1 and 10 of 100 beyond), as in its
+		// golden file; line 19 is its start line.
+		{"model=debugmodel/gbs=8/sl=8192", "pasted_model=debugmodel.log:19", map[string]wantMetric{MetricTokens: {9, 7051}, MetricMaxReserved: {1, 49.59 * 1024}}},
+	}
+	if len(in.Runs) != len(wants) {
+		t.Fatalf("got %d runs, want %d", len(in.Runs), len(wants))
+	}
+	for i, w := range wants {
+		r := in.Runs[i]
+		if r.Config.Key() != w.key || filepath.Base(r.Source) != w.source || len(r.Notes) != 0 {
+			t.Errorf("run %d: %s at %s, notes %q; want %s at %s, no notes", i, r.Config.Key(), filepath.Base(r.Source), r.Notes, w.key, w.source)
+		}
+		if len(r.Metrics) != len(w.metrics) {
+			t.Errorf("run %d: %d metrics, want %d", i, len(r.Metrics), len(w.metrics))
+		}
+		for _, m := range r.Metrics {
+			if wm := w.metrics[m.Name]; len(m.Values) != wm.n || math.Abs(median(m.Values)-wm.median) > 1e-9*wm.median {
+				t.Errorf("run %d: %s: %d samples, median %v; want %d, %v", i, m.Name, len(m.Values), median(m.Values), wm.n, wm.median)
+			}
+		}
+	}
+
+	// A resumed run prints its start line again and goes on from its checkpoint: its steps do
+	// not go back, so only the start line tells it apart. No public torchtitan log of a
+	// resumed run was found; these lines follow the 2025-11 format of
+	// torchtitan-2025-11-trainer-initialized.log.
+	var b strings.Builder
+	start := "[rank0]:[titan] 2025-11-25 19:44:58,838 - root - INFO - Trainer is initialized with local batch size 8, global batch size 64, gradient accumulation steps 1, sequence length 2048, total steps 20 (warmup 2)\n"
+	for i := 1; i <= 20; i++ {
+		if i == 1 || i == 11 {
+			b.WriteString(start)
+		}
+		fmt.Fprintf(&b, "[rank0]:[titan] 2025-11-25 19:45:01,441 - root - INFO - step: %2d  loss:  8.0277  grad_norm:  1.4604  memory:  1.21GiB(0.86%%)  tps: %d  tflops: 0.41  mfu: 0.04%%\n", i, 5000+i)
+	}
+	runs, err := TorchtitanFormat.Read("t.log", strings.NewReader(b.String()), &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Warm-up is each run's first logged step and 10% of the steps from it to the planned
+	// 20th beyond it: steps 1..3, then 11..12. The first run stopped at step 10 of 20 and
+	// says so.
+	if len(runs) != 2 || fmtFloats(values(runs[0], MetricTokens)) != "[5004 5005 5006 5007 5008 5009 5010]" ||
+		fmtFloats(values(runs[1], MetricTokens)) != "[5013 5014 5015 5016 5017 5018 5019 5020]" ||
+		!slices.ContainsFunc(runs[0].Notes, func(n string) bool { return strings.HasPrefix(n, "log cut off at iteration 10 of 20") }) {
+		for _, r := range runs {
+			t.Logf("%s: %v %q", r.Source, values(r, MetricTokens), r.Notes)
+		}
+		t.Errorf("resumed run: got %d runs, want 2, each with its own steady steps", len(runs))
 	}
 }

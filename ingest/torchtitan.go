@@ -24,7 +24,8 @@ import (
 //	Trainer is initialized with 16384 tokens per DP rank, 131072 tokens per train step, gradient accumulation steps 1, maximum context length 8192, total steps 1000 (warmup 200)
 //
 // (the last gives sl from the context length and gbs as tokens per step over it).
-// "Starting job:" starts a new run. The rest of the config comes from the file name, a
+// "Starting job:" starts a new run, and so does a start line after the steps of the stream
+// read (another job's, with its own config). The rest of the config comes from the file name, a
 // sidecar JSON and --set.
 var TorchtitanFormat = &Format{
 	Name:  "torchtitan",
@@ -150,6 +151,16 @@ func readTorchtitan(file string, r io.Reader, opts *Options) ([]bench.Run, error
 				cur = &titanRun{last: -1}
 			}
 			if bytes.Contains(line, kwTrainStarts) || bytes.Contains(line, kwTrainerInit) {
+				if cur.started() && bytes.Equal(prefix, cur.rank) {
+					// The read stream's start line after its steps: another job (a resumed
+					// run, a second job appended without its "Starting job:" line), with its
+					// own batch size, sequence length and planned steps. Read into this run,
+					// they would replace this run's, and its steps would pass as this run's.
+					if err := flush(); err != nil {
+						return nil, err
+					}
+					cur = &titanRun{last: -1}
+				}
 				titanStartLine(&cur.l, line)
 				recognized = true
 			}

@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -484,5 +486,60 @@ func TestNeMoRealLogConcatenated(t *testing.T) {
 		if !slices.ContainsFunc(twice[0].Notes, func(n string) bool { return strings.Contains(n, "did not advance") }) {
 			t.Errorf("%s joined with itself: notes %q, want the repeated lines named", f, twice[0].Notes)
 		}
+	}
+}
+
+// TestBridgeNewJobWithoutDumpRefused: Megatron-Bridge logs go through the Megatron-LM parser,
+// so another job's start banner after a run's iterations, followed by iteration lines that do
+// not go back, is refused as in TestMegatronNewJobWithoutDumpRefused; so are Step Time lines
+// with no iteration lines, whose steps nothing numbers. (No real Bridge log with metrics is
+// public, testdata/logs/README.md; the generated bridge.log stands in.)
+func TestBridgeNewJobWithoutDumpRefused(t *testing.T) {
+	data := string(must(os.ReadFile("../testdata/logs/bridge.log")))
+	cut := strings.Index(data, "iteration       11/")
+	cut = strings.LastIndex(data[:cut], "Step Time :") // the Step Time line of iteration 11
+	const banner = "[before the start of training step] datetime: 2025-09-30 12:00:00 \n"
+	head, tail := data[:cut], data[cut:]
+	_, err := MegatronBridgeFormat.Read("b.log", strings.NewReader(head+banner+tail), &Options{SkipIters: -1})
+	bannerLine := strings.Count(head, "\n") + 1
+	want := fmt.Sprintf("b.log:%d: iteration 11 (not below iteration 10, where this run stopped) follows another job's start at line %d", bannerLine+2, bannerLine)
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("iterations go on after a banner: error %v, want prefix %q", err, want)
+	}
+
+	step := "Step Time : 13.96s GPU utilization: 98.4MODEL_TFLOP/s/GPU\n"
+	_, err = MegatronBridgeFormat.Read("b.log", strings.NewReader(strings.Repeat(step, 5)+banner+strings.Repeat(step, 5)), &Options{SkipIters: -1})
+	if want := "b.log:7: a Step Time line (with no iteration line to tell its step) follows another job's start at line 6"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Step Time lines only: error %v, want prefix %q", err, want)
+	}
+}
+
+// TestNeMoNewJobAfterBannerRefused: the real llama3-8b NeMo log up to iteration 47, then
+// Lightning's start banner (its rank-zero "GPU available: …" line, as every NeMo 2.0 job
+// prints it before training; the fixtures were pasted without it), then the real qwen3 log,
+// whose iterations 527..529 go on past 47. Before this test the qwen3 job's samples were read
+// as the llama3 run's, with no word; now the log is refused at qwen3's first iteration,
+// naming the banner. Without the banner nothing tells a second job that goes on from the
+// first's, and the log still reads as one run.
+func TestNeMoNewJobAfterBannerRefused(t *testing.T) {
+	llama := string(must(os.ReadFile("../testdata/logs/nemo-experiments/model=llama3-8b_tp=1_pp=1_mbs=2_sl=8192_nodes=1.log")))
+	qwen := string(must(os.ReadFile("../testdata/logs/nemo-experiments/model=qwen3-30b-a3b_sl=4096_nodes=1.log")))
+	jobA := llama[:strings.Index(llama, "Training epoch 0, iteration 48/99")]
+	const banner = "GPU available: True (cuda), used: True\n"
+	log := jobA + banner + qwen
+	_, err := NeMoFormat.Read("n.log", strings.NewReader(log), &Options{SkipIters: -1})
+	bannerLine := strings.Count(jobA, "\n") + 1
+	qwenFirst := bannerLine + strings.Count(qwen[:strings.Index(qwen, "Training epoch 0, iteration 527/")], "\n") + 1
+	want := fmt.Sprintf("n.log:%d: iteration 527 of epoch 0 follows another job's start at line %d (GPU available: True (cuda), used: True) after iteration 47", qwenFirst, bannerLine)
+	var se *bench.SyntaxError
+	if !errors.As(err, &se) || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v (%T), want a *bench.SyntaxError with prefix %q", err, err, want)
+	}
+	// A banner after the run's last iteration with no iterations after it (an evaluation
+	// trainer, say) changes nothing.
+	once := readLog(t, NeMoFormat, jobA, -1)
+	tail := readLog(t, NeMoFormat, jobA+banner, -1)
+	if renderRuns(once) != renderRuns(tail) {
+		t.Errorf("banner at the end: got\n%s\nwant\n%s", renderRuns(tail), renderRuns(once))
 	}
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -235,5 +236,80 @@ func TestReadAllCopiesReadOnce(t *testing.T) {
 	}
 	if len(in.Runs) != 2 {
 		t.Errorf("one table below pp=4/ and pp=8/: %d runs, want 2", len(in.Runs))
+	}
+}
+
+// TestReadAllNearCopiesReadOnce: the seed sweep table (testdata/seed/sweep-70b-32nodes.txt,
+// the real 70B sweep) saved again as "results (1).txt" with spaces after some rows, CRLF line
+// ends, a byte-order mark and blank lines at the end is the same results: read once, naming
+// the file it repeats. Before, only byte-identical copies were, and the near copy counted
+// every run twice. The same runs from a text that differs otherwise ("46.30" for "46.3": an
+// equal value written another way) are not taken for a copy: equal values alone can be two
+// genuine runs of a rounded table.
+func TestReadAllNearCopiesReadOnce(t *testing.T) {
+	seed := string(must(os.ReadFile("../testdata/seed/sweep-70b-32nodes.txt")))
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "results.txt")
+	near := "\ufeff" + strings.ReplaceAll(strings.ReplaceAll(seed, " 75.4\n", " 75.4  \t\n"), "\n", "\r\n") + "\r\n\n  \n"
+	for p, text := range map[string]string{orig: seed, filepath.Join(dir, "results (1).txt"): near} {
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	once, err := ReadAll([]string{orig}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadAll([]string{dir}, &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Files are read in lexical order, so "results (1).txt" is read and results.txt named.
+	copyPath := filepath.Join(dir, "results (1).txt")
+	want := Skipped{File: orig, Reason: "the same content as " + copyPath + " but for whitespace at line ends or blank lines at the end, read once"}
+	if len(in.Runs) != len(once.Runs) || len(in.Skipped) != 1 || in.Skipped[0] != want {
+		t.Errorf("near copy: %d runs (one copy has %d), skipped %+v; want %+v", len(in.Runs), len(once.Runs), in.Skipped, want)
+	}
+
+	// "46.30" for "46.3" in a one-row table: the same run read from two different texts.
+	dir = t.TempDir()
+	for name, v := range map[string]string{"a.txt": "46.3", "b.txt": "46.30"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("tp | pp | time | TFLOPS\n8 | 4 | "+v+" | 148.6\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, err = ReadAll([]string{dir}, &Options{SkipIters: -1, AllowNoConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 2 || len(in.Skipped) != 0 {
+		t.Errorf("equal runs from different texts: %d runs, skipped %+v; want 2 runs, none skipped", len(in.Runs), in.Skipped)
+	}
+}
+
+func TestTrailTrimmer(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                    "",
+		"a":                   "a",
+		"a \t\r\nb\n\n":       "a\nb",
+		"a\n  \n b \n":        "a\n\n b",
+		" a\r b":              " a\r b",
+		"\n\na\n":             "\n\na",
+		"x y\r\n\r\n\r\n  \t": "x y",
+	} {
+		var b, c bytes.Buffer
+		if _, err := (&trailTrimmer{w: &b}).Write([]byte(in)); err != nil {
+			t.Fatal(err)
+		}
+		// Byte by byte too: what is held back carries over from one write to the next.
+		tc := &trailTrimmer{w: &c}
+		for i := 0; i < len(in); i++ {
+			if _, err := tc.Write([]byte{in[i]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b.String() != want || c.String() != want {
+			t.Errorf("trim(%q) = %q, byte by byte %q; want %q", in, b.String(), c.String(), want)
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package gobench
 
 import (
+	"errors"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,5 +96,69 @@ func TestParseFields(t *testing.T) {
 		if _, err := ParseFields(in); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("ParseFields(%q) = %v, want %q", in, err, msg)
 		}
+	}
+}
+
+// endlessLine is a reader of a failure line that goes on for n bytes without an end of line,
+// generated as it is read; read counts the bytes handed out.
+type endlessLine struct {
+	head    string
+	n, read int
+}
+
+func (e *endlessLine) Read(p []byte) (int, error) {
+	if e.read >= e.n {
+		return 0, io.EOF
+	}
+	k := 0
+	for k < len(p) && e.read < e.n {
+		if e.read < len(e.head) {
+			p[k] = e.head[e.read]
+		} else {
+			p[k] = 'x'
+		}
+		k++
+		e.read++
+	}
+	return k, nil
+}
+
+// TestReadFailuresBoundsLineLength: a failure line is read whole, to hand to ParseFailure, but
+// only up to MaxFailureLine bytes: a longer one (a damaged file, a line without end) is a
+// *bench.SyntaxError naming its line, and the read stops there rather than holding the line in
+// memory. Before the bound, the whole line was gathered (by string concatenation, quadratic
+// in its length) and handed on, however long.
+func TestReadFailuresBoundsLineLength(t *testing.T) {
+	const unit = "Unit s/iter better=lower\n"
+	read := func(in io.Reader) (failures []int, err error) {
+		_, err = ReadFailures("g.txt", in, func(*Result) error { return nil }, func(line int, text string) error {
+			failures = append(failures, line)
+			return nil
+		})
+		return failures, err
+	}
+	head := "# perfgate fail oom BenchmarkTrain/tp=8 reason=\""
+	fit := head + strings.Repeat("x", MaxFailureLine-len(head)-2) + "\"\n"
+	if len(fit) != MaxFailureLine {
+		t.Fatalf("test line is %d bytes", len(fit))
+	}
+	if got, err := read(strings.NewReader(unit + fit + "BenchmarkTrain/tp=1 1 5 s/iter\n")); err != nil || !slices.Equal(got, []int{2}) {
+		t.Errorf("a failure line of MaxFailureLine bytes: failures on lines %v, error %v; want [2], nil", got, err)
+	}
+	over := head + strings.Repeat("x", MaxFailureLine-len(head)-1) + "\"\n"
+	_, err := read(strings.NewReader(unit + "BenchmarkTrain/tp=1 1 5 s/iter\n" + over + "BenchmarkTrain/tp=2 1 5 s/iter\n"))
+	var se *bench.SyntaxError
+	if !errors.As(err, &se) || se.Line != 3 || !strings.HasPrefix(err.Error(), "g.txt:3: failure line longer than 1048576 bytes") {
+		t.Errorf("a failure line one byte too long: error %v (%T), want a *bench.SyntaxError at g.txt:3", err, err)
+	}
+
+	// A line without end is read no further than the bound (and a read buffer) past it.
+	endless := &endlessLine{head: head, n: 16 * MaxFailureLine}
+	_, err = read(endless)
+	if !errors.As(err, &se) || se.Line != 1 {
+		t.Errorf("an endless failure line: error %v (%T), want a *bench.SyntaxError at g.txt:1", err, err)
+	}
+	if endless.read > MaxFailureLine+2*maxLine {
+		t.Errorf("an endless failure line: %d bytes read, want at most %d", endless.read, MaxFailureLine+2*maxLine)
 	}
 }

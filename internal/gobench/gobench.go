@@ -70,8 +70,9 @@ func Read(file string, r io.Reader, fn func(*Result) error) (benchfmt.UnitMetada
 const FailPrefix = "# perfgate fail "
 
 // ReadFailures is Read, and also calls failed, when it is not nil, with the line number and
-// text (without its end of line) of every failure line, at any length, before the result
-// lines that follow it. An error from failed stops the read and is returned as is.
+// text (without its end of line) of every failure line of up to MaxFailureLine bytes, before
+// the result lines that follow it; a longer failure line is a *bench.SyntaxError naming it. An
+// error from failed stops the read and is returned as is.
 func ReadFailures(file string, r io.Reader, fn func(*Result) error, failed func(line int, text string) error) (benchfmt.UnitMetadataMap, error) {
 	guard := &lineGuard{r: bufio.NewReaderSize(r, maxLine), file: file, failed: failed}
 	br := benchfmt.NewReader(guard, file)
@@ -113,6 +114,12 @@ func ReadFailures(file string, r io.Reader, fn func(*Result) error, failed func(
 // maxLine is the longest line, with its end of line, that benchfmt's line scanner accepts.
 const maxLine = bufio.MaxScanTokenSize
 
+// MaxFailureLine is the longest failure line, with its end of line, that ReadFailures reads;
+// a longer one is a *bench.SyntaxError naming it, read no further. perfgate writes reasons of
+// a few hundred bytes; the bound is far above that and keeps a line without end (a damaged or
+// hostile file) from taking all memory.
+const MaxFailureLine = 1 << 20
+
 // A lineGuard passes its reader's lines on to benchfmt, replacing a line longer than maxLine
 // that benchfmt ignores by a blank line (keeping the line numbers) and ending the input at
 // any other such line, with a positioned error in long.
@@ -125,6 +132,7 @@ type lineGuard struct {
 	long    error  // a line too long for benchfmt, or failed's error: the read ends with it
 	// failed, when set, is called with every failure line (FailPrefix).
 	failed func(line int, text string) error
+	text   []byte // the failure line being read, reused
 }
 
 func (g *lineGuard) Read(p []byte) (int, error) {
@@ -137,12 +145,18 @@ func (g *lineGuard) Read(p []byte) (int, error) {
 			g.line++
 		}
 		if g.failed != nil && bytes.HasPrefix(line, []byte(FailPrefix)) {
-			text := string(line)
+			g.text = append(g.text[:0], line...)
 			for errors.Is(err, bufio.ErrBufferFull) { // a reason quoting a long log line
 				line, err = g.r.ReadSlice('\n')
-				text += string(line)
+				g.text = append(g.text, line...)
+				if len(g.text) > MaxFailureLine {
+					// Not read to its end: a line without end would take all memory.
+					g.long = &bench.SyntaxError{File: g.file, Line: g.line, Msg: fmt.Sprintf("failure line longer than %d bytes, the longest perfgate reads", MaxFailureLine)}
+					g.err = io.EOF
+					return 0, io.EOF
+				}
 			}
-			if ferr := g.failed(g.line, strings.TrimRight(text, "\r\n")); ferr != nil {
+			if ferr := g.failed(g.line, strings.TrimRight(string(g.text), "\r\n")); ferr != nil {
 				g.long, g.err = ferr, io.EOF
 				return 0, io.EOF
 			}
