@@ -197,10 +197,10 @@ func TestRecomputeTFLOPSNeedsTime(t *testing.T) {
 	logged := bench.Run{Config: cfg, Outcome: bench.OK, Source: "pr.jsonl:1", Metrics: []bench.Metric{
 		{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{440}}}}
 	failed := bench.Run{Config: cfg, Outcome: bench.OOM, Source: "pr.jsonl:2"}
-	if err := RecomputeTFLOPS([]bench.Run{timed, failed}, "megatron", 8); err != nil {
+	if err := RecomputeTFLOPS([]bench.Run{timed, failed}, "megatron", 8, "add it with --set"); err != nil {
 		t.Fatalf("timed and failed runs: %v", err)
 	}
-	err := RecomputeTFLOPS([]bench.Run{logged}, "megatron", 8)
+	err := RecomputeTFLOPS([]bench.Run{logged}, "megatron", 8, "add it with --set")
 	if err == nil || !strings.Contains(err.Error(), "pr.jsonl:1") || !strings.Contains(err.Error(), "no s/iter") {
 		t.Fatalf("a run with TFLOPS/GPU and no s/iter: err = %v, want an error naming pr.jsonl:1", err)
 	}

@@ -16,8 +16,10 @@ import (
 // Megatron versions, whose FLOPs formulas differ, stay comparable. A run whose config cannot
 // be recomputed is an error naming its source, and so is an OK run that logs TFLOPS/GPU but
 // no time to recompute them from: its logged TFLOPS, under whatever formula its trainer used,
-// would be compared with the other side's pinned ones.
-func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int) error {
+// would be compared with the other side's pinned ones. fix, in parentheses after an error about
+// a config, says how to give the config what it lacks on this side ("add it with --set" for
+// results; a store's configs are its keys, which --set on the results cannot change).
+func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int, fix string) error {
 	for i := range runs {
 		r := &runs[i]
 		if r.Outcome != bench.OK {
@@ -35,7 +37,7 @@ func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int) error {
 		for j, sec := range t.Values {
 			v, err := flops.RecomputeTFLOPS(f, r.Config, sec, gpusPerNode)
 			if err != nil {
-				return fmt.Errorf("%s: --recompute-tflops %s: %v (add it with --set)", r.Source, f, err)
+				return fmt.Errorf("%s: --recompute-tflops %s: %v (%s)", r.Source, f, err, fix)
 			}
 			vals[j] = v
 		}
