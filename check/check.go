@@ -170,7 +170,8 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 			if len(mt.Values) == 0 || r.Metric(mt.Name) != mt {
 				continue // no value, or not the run's first metric of that name (Run.Metric)
 			}
-			of[i].addPoint(mt.Name, Point{Log: math.Log(bench.Center(mt.Values)), Key: of[i].key, Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
+			c := bench.Center(mt.Values)
+			of[i].addPoint(mt.Name, Point{Log: math.Log(c), Value: c, Key: of[i].key, Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
 		}
 	}
 	return m, order
@@ -593,6 +594,15 @@ type testInput struct {
 	tol       float64
 }
 
+// pointCenter is the geometric mean of points whose mean log is mean: a single run's own
+// centre, as its input gave it, rather than exp(log(x)), which may differ in its last bits.
+func pointCenter(ps []Point, mean float64) float64 {
+	if len(ps) == 1 {
+		return ps[0].Value
+	}
+	return math.Exp(mean)
+}
+
 // judge decides one config and metric from outcomes alone, or returns with the result the
 // input of a statistical comparison (runTest).
 func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *testInput) {
@@ -617,11 +627,11 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 			res.Baseline = &Baseline{Runs: len(xs), Failed: b.failed}
 			if len(xs) > 0 {
 				meanX = pointMean(xs)
-				c := math.Exp(meanX)
+				c := pointCenter(xs, meanX)
 				res.Baseline.Center, res.Baseline.Lo, res.Baseline.Hi = c, c, c
 				res.Baseline.History = make([]float64, len(xs))
 				for i, x := range xs {
-					res.Baseline.History[i] = math.Exp(x.Log)
+					res.Baseline.History[i] = x.Value
 				}
 			}
 		}
@@ -632,7 +642,7 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		res.New = &NewRuns{Runs: len(ys)}
 		if len(ys) > 0 {
 			meanY = pointMean(ys)
-			res.New.Center = math.Exp(meanY)
+			res.New.Center = pointCenter(ys, meanY)
 		}
 	}
 	res.ThresholdPct = tol

@@ -140,9 +140,11 @@ func (r *Result) Decides() bool { return r.DecidedBy == "" }
 
 // Baseline summarises the stored runs of one config and metric.
 type Baseline struct {
-	Center float64 `json:"center"` // robust centre of the per-run summaries
-	Lo     float64 `json:"lo"`     // lower edge of the no-change band (in the metric's unit)
-	Hi     float64 `json:"hi"`     // upper edge
+	// Center, Lo and Hi are absent from the JSON when Runs is 0 (only failed runs): a
+	// reader must not take 0 for a measurement.
+	Center float64 `json:"center,omitempty"` // robust centre of the per-run summaries
+	Lo     float64 `json:"lo,omitempty"`     // lower edge of the no-change band (in the metric's unit)
+	Hi     float64 `json:"hi,omitempty"`     // upper edge
 	Runs   int     `json:"runs"`   // runs with measurements
 	Failed int     `json:"failed,omitempty"`
 	// NoisePct is the run-to-run noise (robust standard deviation, percent) used for the test.
@@ -154,7 +156,7 @@ type Baseline struct {
 
 // NewRuns summarises the new results of one config and metric.
 type NewRuns struct {
-	Center float64 `json:"center"`
+	Center float64 `json:"center,omitempty"` // absent when Runs is 0: the runs failed, or did not report the metric
 	Runs   int     `json:"runs"`
 }
 

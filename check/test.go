@@ -46,6 +46,7 @@ type Pool struct {
 // a run (e.g. a probably-slow baseline run).
 type Point struct {
 	Log    float64 // natural log of the run's centre (bench.Center of its samples)
+	Value  float64 // the centre itself, as reports echo it (exp(Log) may differ in its last bits)
 	Key    string  // the run's config key
 	Batch  string  // the run's batch, e.g. "nightly-03"
 	Date   string  // RFC 3339, may be empty
