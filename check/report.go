@@ -145,7 +145,7 @@ type Baseline struct {
 	Center float64 `json:"center,omitempty"` // robust centre of the per-run summaries
 	Lo     float64 `json:"lo,omitempty"`     // lower edge of the no-change band (in the metric's unit)
 	Hi     float64 `json:"hi,omitempty"`     // upper edge
-	Runs   int     `json:"runs"`   // runs with measurements
+	Runs   int     `json:"runs"`             // runs with measurements
 	Failed int     `json:"failed,omitempty"`
 	// NoisePct is the run-to-run noise (robust standard deviation, percent) used for the test.
 	NoisePct float64 `json:"noise_pct,omitempty"`
