@@ -36,8 +36,15 @@ type Options struct {
 	// measurement, so one decision per config. The first of them, in this order, that a
 	// config has on both sides decides; the others are shown with its decision and are not
 	// counted in the correction family. Metrics not listed (memory) decide on their own.
-	// Empty means every metric decides on its own.
+	// Empty means every metric decides on its own. Where two speed metrics a config compares
+	// disagree (one worse than the other by more than SpeedDisagreePct, which one
+	// measurement cannot do), the worse decides, with a SpeedDisagree caveat: a FLOPs formula
+	// or unit that changed between the sides must not hide a slowdown the time shows.
 	SpeedMetrics []string
+	// FormulaDrift says the two sides' TFLOPS/GPU follow different FLOPs formulas (a
+	// FormulaDrift remark): the first speed metric (s/iter, with TimeFirst) decides, and
+	// TFLOPS/GPU, whose change is the formula's as much as the speed's, never overrules it.
+	FormulaDrift bool
 	// ConfirmRuns is the number of new runs that confirms a regression. A significant,
 	// material regression judged on fewer new runs is Suspect, not a failure, when it rests
 	// on a short or contaminated baseline history or sits near its threshold: re-run the
@@ -861,9 +868,27 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 	}
 }
 
+// SpeedDisagreePct is how far (in percent, as a ratio) two speed metrics of one config may
+// disagree on its change before the worse one decides: one measurement in two units moves
+// alike, up to the rounding of logged values.
+const SpeedDisagreePct = 1
+
+// worsePct is a compared result's change in its worse direction, as a log ratio in percent
+// (positive: worse), so that TFLOPS/GPU −x% and s/iter +x% compare alike.
+func worsePct(r *Result) float64 {
+	l := 100 * math.Log1p(*r.DeltaPct/100)
+	if r.Better == bench.Higher.String() {
+		return -l
+	}
+	return l
+}
+
 // chooseDeciders marks, among one config's results, which speed metric decides: the first of
 // Options.SpeedMetrics compared on data on both sides, else the first present (outcomes such
-// as OOM decide alike for every metric). The other speed results are shown with it.
+// as OOM decide alike for every metric); but a compared speed metric worse than that one by
+// more than SpeedDisagreePct decides instead (the worst such), with a SpeedDisagree caveat,
+// unless it is TFLOPS/GPU under Options.FormulaDrift. The other speed results are shown with
+// it.
 func chooseDeciders(results []Result, opts Options) {
 	decider := func() int {
 		for _, compared := range []bool{true, false} {
@@ -879,6 +904,22 @@ func chooseDeciders(results []Result, opts Options) {
 	}()
 	if decider < 0 {
 		return
+	}
+	if first := decider; results[first].DeltaPct != nil {
+		for i := range results {
+			r := &results[i]
+			if i == first || r.Measurement != SpeedMeasurement || r.DeltaPct == nil ||
+				(opts.FormulaDrift && r.Metric == bench.MetricTFLOPS) {
+				continue
+			}
+			if worsePct(r) > worsePct(&results[decider]) && worsePct(r)-worsePct(&results[first]) > SpeedDisagreePct {
+				decider = i
+			}
+		}
+		if decider != first {
+			d, f := &results[decider], &results[first]
+			d.Caveats = append(d.Caveats, SpeedDisagree{Metric: f.Metric, DeltaPct: *f.DeltaPct})
+		}
 	}
 	for i := range results {
 		if i != decider && results[i].Measurement == SpeedMeasurement {

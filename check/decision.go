@@ -117,6 +117,16 @@ type ShownWith struct {
 	Metric string // the deciding metric
 }
 
+// SpeedDisagree: two speed metrics of one config disagree on its change by more than
+// SpeedDisagreePct, which one measurement in two units cannot; this one, the worse, decides
+// rather than Metric, the one Options.SpeedMetrics put first.
+type SpeedDisagree struct {
+	Metric   string  // the speed metric put first, overruled
+	DeltaPct float64 // its change
+}
+
+func (SpeedDisagree) CaveatKind() string { return "speed-disagree" }
+
 func (ShownWith) CaveatKind() string           { return "shown-with" }
 func (Ignored) CaveatKind() string             { return "ignored" }
 func (FixedTolerance) CaveatKind() string      { return "fixed-tolerance" }

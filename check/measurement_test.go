@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -234,6 +235,49 @@ func TestCheckFormulasMixedBaseline(t *testing.T) {
 	} {
 		if got := CheckFormulas(tt[0], tt[1], 8); len(got) != 0 {
 			t.Errorf("%s: remarks %v, want none", name, got)
+		}
+	}
+}
+
+// TestSpeedMetricsDisagree: a run whose TFLOPS/GPU holds while its s/iter slows by 10% (a
+// FLOPs formula or unit that changed on one side) is decided on the worse, s/iter, with a
+// SpeedDisagree caveat, rather than passing on TFLOPS/GPU; under a known formula drift
+// TFLOPS/GPU never overrules the time; and metrics that agree leave TFLOPS/GPU deciding.
+func TestSpeedMetricsDisagree(t *testing.T) {
+	var base []bench.Run
+	for j, x := range noisy(40, 0.004, 6) {
+		base = append(base, withMetrics("tp=1", "b"+string(rune('0'+j)), x, 1000))
+	}
+	run := func(secs, tflops float64) []bench.Run {
+		r := withMetrics("tp=1", "p1", secs, 1000)
+		r.Metric(bench.MetricTFLOPS).Values = []float64{tflops}
+		return []bench.Run{r}
+	}
+	for _, c := range []struct {
+		name         string
+		secs, tflops float64
+		drift        bool
+		decider      string
+		status       Status
+	}{
+		{"time slower, TFLOPS held", 44, 7000 / 40.0, false, bench.MetricTime, Regression},
+		{"TFLOPS lower, time held", 40, 0.9 * 7000 / 40, false, bench.MetricTFLOPS, Regression},
+		{"agree within 1%", 40.2, 7000 / 40.0, false, bench.MetricTFLOPS, Unchanged},
+		{"formula drift: time decides", 40, 0.9 * 7000 / 40, true, bench.MetricTime, Unchanged},
+		{"formula drift, time slower", 44, 7000 / 40.0, true, bench.MetricTime, Regression},
+	} {
+		rep := Compare(base, run(c.secs, c.tflops), opts(func(o *Options) {
+			if c.drift {
+				o.SpeedMetrics, o.FormulaDrift = TimeFirst(o.SpeedMetrics), true
+			}
+		}))
+		d := result(t, rep, "tp=1", c.decider)
+		if !d.Decides() || d.Status != c.status {
+			t.Errorf("%s: %s decides %v, status %s; want it deciding, %s", c.name, c.decider, d.Decides(), d.Status, c.status)
+		}
+		overruled := slices.ContainsFunc(d.Caveats, func(cv Caveat) bool { _, ok := cv.(SpeedDisagree); return ok })
+		if want := c.name == "time slower, TFLOPS held"; overruled != want {
+			t.Errorf("%s: SpeedDisagree caveat %v, want %v (%v)", c.name, overruled, want, d.Caveats)
 		}
 	}
 }

@@ -119,6 +119,12 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 		return fmt.Sprintf("suspect: %s; re-run it to %d runs and check again with all of them (%d so far)", why, c.ConfirmRuns, c.NewRuns)
 	case check.ShownWith:
 		return fmt.Sprintf("shown with the %s decision (one measurement of the run)", c.Metric)
+	case check.SpeedDisagree:
+		moved := math.Round(c.DeltaPct*10) / 10
+		if moved == 0 {
+			moved = 0 // not "-0.0"
+		}
+		return fmt.Sprintf("decided on %s rather than %s, which moved %+.1f%%: a run's speed metrics are one measurement and should move together, so the worse decides (a changed FLOPs formula, unit or gbs on one side? check the inputs)", r.Metric, c.Metric, moved)
 	}
 	return c.CaveatKind() // a caveat this renderer does not know yet
 }

@@ -165,6 +165,7 @@ func (f *checkFlags) compare(base, cur []bench.Run, opts check.Options) (*check.
 		if _, drift := m.(check.FormulaDrift); drift && len(opts.SpeedMetrics) > 0 {
 			// The two sides' TFLOPS differ at the same speed: let the time decide.
 			opts.SpeedMetrics = check.TimeFirst(opts.SpeedMetrics)
+			opts.FormulaDrift = true
 		}
 	}
 	rep := check.Compare(base, cur, opts)
