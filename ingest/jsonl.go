@@ -66,6 +66,7 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	type acc struct {
 		run   *bench.Run
 		index map[string]int
+		line  []int // the line that first gave each metric
 	}
 	var (
 		order   []string
@@ -152,9 +153,21 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		}
 		i, ok := a.index[rec.Metric]
 		if !ok {
+			if unit == rec.Metric {
+				// A metric named by its unit, new to the run, may be one the run has in
+				// another unit (s/iter and ms/iter): the check would convert one to the
+				// other's unit and compare one of the two.
+				for j, m := range a.run.Metrics {
+					if f, two := twoUnits(unit, m.Name); two && m.Unit == m.Name {
+						where := "on line " + strconv.Itoa(a.line[j]) + " for the same run"
+						return nil, bench.Errorf(file, lineNo, "%s", twoUnitsMsg(unit, m.Name, where, f))
+					}
+				}
+			}
 			i = len(a.run.Metrics)
 			a.index[rec.Metric] = i
 			a.run.Metrics = append(a.run.Metrics, bench.Metric{Name: rec.Metric, Unit: unit, Better: better})
+			a.line = append(a.line, lineNo)
 		}
 		m := &a.run.Metrics[i]
 		if m.Unit != unit {
