@@ -176,8 +176,8 @@ func TestEmptyInputs(t *testing.T) {
 		opts  *Options
 		want  string
 	}{
-		{"empty file, detected", []string{empty}, nil, empty + ": unrecognised input format; supported formats are:"},
-		{"empty file, forced table", []string{empty}, &Options{Format: "table", SkipIters: -1}, empty + ": no table header row found"},
+		{"empty file, detected", []string{empty}, nil, empty + ": an empty file, with no results"},
+		{"empty file, forced table", []string{empty}, &Options{Format: "table", SkipIters: -1}, empty + ": an empty file, with no results"},
 		{"header only", []string{headerOnly}, nil, headerOnly + ": no results found (format table)"},
 		{"comments only, forced jsonl", []string{comments}, &Options{Format: "jsonl", SkipIters: -1}, comments + ": no results found (format jsonl)"},
 		{"directory of hidden files", []string{emptyDir}, nil, emptyDir + ": directory holds no results files"},

@@ -225,6 +225,9 @@ func special(m fs.FileMode) string {
 // (Format.UserKeys), or the file name, a sidecar, a directory name or --set gives a key.
 func readEntry(e entry, opts *Options) (runs []bench.Run, named bool, digest, skip string, err error) {
 	runs, format, digest, err := readFile(e.path, opts, e.root != "")
+	if errors.Is(err, errEmptySkipped) {
+		return nil, false, "", "empty, and its name is not a results file's", nil
+	}
 	if format == nil && err == nil {
 		return nil, false, "", "no reader recognises its format", nil
 	}
