@@ -201,7 +201,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 					results[i] = result{skipped: files[i].skip}
 					continue
 				}
-				rs, named, digest, skip, err := readEntry(files[i], opts)
+				rs, format, named, digest, skip, err := readEntry(files[i], opts)
 				if err == nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
 						summarize(rs, opts.Summarize)
@@ -210,7 +210,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 				results[i] = result{runs: rs, err: err, skipped: skip, digest: digest}
 				if err == nil && !opts.AllowNoConfig {
 					// Reported only after Validate has passed every file's runs.
-					results[i].noConfig = requireConfig(rs, named)
+					results[i].noConfig = requireConfig(rs, format, named)
 				}
 			}
 		}()

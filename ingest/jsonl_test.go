@@ -27,8 +27,6 @@ func TestJSONLBadInput(t *testing.T) {
 		{"zero throughput", `{"config":{"tp":8},"metric":"tokens/s","values":[0]}` + "\n", `j.jsonl:1: metric "tokens/s": throughput 0 is not positive`},
 		{"negative time", `{"config":{"tp":8},"metric":"s/iter","values":[-4.5]}` + "\n", `j.jsonl:1: metric "s/iter": value -4.5 is negative`},
 		{"explicit better decides", `{"config":{"tp":8},"metric":"s/iter","better":"higher","values":[0]}` + "\n", `j.jsonl:1: metric "s/iter": throughput 0 is not positive`},
-		{"empty config", `{"config":{},"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: missing or empty "config"`},
-		{"no config", `{"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: missing or empty "config"`},
 		{"object config value", `{"config":{"tp":{"x":1}},"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: config "tp": want a string or a number, got {"x":1}`},
 		{"blank config value", `{"config":{"tp":" "},"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: config "tp": empty key or value`},
 		{"two values on a line", jsonlOK + `{"config":{"tp":8},"metric":"m","better":"higher","values":[1]} {}` + "\n", `j.jsonl:2: more than one JSON value on the line`},
