@@ -65,6 +65,7 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		run   *bench.Run
 		index map[string]int // metric name → index in run.Metrics, once there are many
 		tidy  []string       // benchfmt's tidied unit of each metric
+		line  []int          // the line that first gave each metric
 	}
 	var (
 		order []*acc
@@ -132,9 +133,22 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				}
 			}
 			if !ok {
+				// A metric new to the run may be one it has in another unit ("44.6 s/iter
+				// 60000 ms/iter"): the check would convert one to the other's unit and keep
+				// one of the two values, so the verdict would hang on their order.
+				for j := range a.run.Metrics {
+					if f, two := twoUnits(v.Unit, a.run.Metrics[j].Name); two {
+						where := "on this line"
+						if a.line[j] != res.Line {
+							where = "at line " + strconv.Itoa(a.line[j]) + " for the same config"
+						}
+						return bench.Errorf(file, res.Line, "%s", twoUnitsMsg(v.Unit, a.run.Metrics[j].Name, where, f))
+					}
+				}
 				i = len(a.run.Metrics)
 				a.run.Metrics = append(a.run.Metrics, bench.Metric{Name: v.Unit, Unit: v.Unit})
 				a.tidy = append(a.tidy, v.Tidy)
+				a.line = append(a.line, res.Line)
 				switch {
 				case a.index != nil:
 					a.index[v.Unit] = i

@@ -19,6 +19,15 @@ func TestGoBenchBadInput(t *testing.T) {
 		{"non-numeric value", "BenchmarkTrain/tp=8 1 5.7 s/iter\nBenchmarkTrain/tp=8 1 fast s/iter\n", "g.txt:2: parsing measurement"},
 		{"missing unit", "BenchmarkTrain/tp=8 1 5.7 s/iter 75\n", "g.txt:1: missing units"},
 		{"bad iteration count", "BenchmarkTrain/tp=8 x 5.7 s/iter\n", "g.txt:1: parsing iteration count"},
+		// One metric in two units was read as two metrics; the check converted ms/iter to the
+		// baseline's s/iter and kept whichever came first, so the order decided the verdict.
+		{"one metric in two units on a line", "BenchmarkTrain/tp=8 1 44.6 s/iter 60000 ms/iter 154 TFLOPS/GPU\n",
+			`g.txt:1: one metric in two units: "ms/iter" here and "s/iter" on this line (1 ms/iter = 0.001 s/iter)`},
+		{"one metric in two units, ms first", "BenchmarkTrain/tp=8 1 60000 ms/iter 44.6 s/iter\n",
+			`g.txt:1: one metric in two units: "s/iter" here and "ms/iter" on this line (1 s/iter = 1000 ms/iter)`},
+		{"one metric in two units across lines", "BenchmarkTrain/tp=8 1 154 TFLOPS/GPU\nBenchmarkTrain/tp=4 1 150 TFLOPS/GPU\nBenchmarkTrain/tp=8 1 154000 GFLOPS/GPU\n",
+			`g.txt:3: one metric in two units: "GFLOPS/GPU" here and "TFLOPS/GPU" at line 1 for the same config (1 GFLOPS/GPU = 0.001 TFLOPS/GPU)`},
+		{"go test units in two spellings", "BenchmarkX 1 5 ns/op 0.000000005 sec/op\n", `g.txt:1: one metric in two units: "sec/op" here and "ns/op"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -30,6 +39,20 @@ func TestGoBenchBadInput(t *testing.T) {
 
 // TestGoBenchFailureLines reads the failed runs perfgate convert writes as '# perfgate fail'
 // lines: each is a failed run of its own, at any length and with CRLF line ends.
+// TestGoBenchDistinctUnits keeps apart what is not one metric: different quantities on one
+// line, and one unit per config even where configs differ in it.
+func TestGoBenchDistinctUnits(t *testing.T) {
+	in := "BenchmarkTrain/tp=8 1 44.6 s/iter 154 TFLOPS/GPU 12000 MB-max-allocated 13000 MB-max-reserved 3000 tokens/s/GPU\n" +
+		"BenchmarkTrain/tp=8 1 44.7 s/iter 153 TFLOPS/GPU 12000 MB-max-allocated 13000 MB-max-reserved 3000 tokens/s/GPU\n"
+	runs, err := readCore(GoBenchFormat, "g.txt", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || len(runs[0].Metrics) != 5 {
+		t.Fatalf("runs = %+v, want one run of 5 metrics", runs)
+	}
+}
+
 func TestGoBenchFailureLines(t *testing.T) {
 	long := strings.Repeat("x", 100<<10)
 	in := "BenchmarkTrain/tp=8 1 5.7 s/iter\r\n" +

@@ -149,7 +149,9 @@ func ReadPaths(paths []string, opts *Options) ([]bench.Run, error) {
 // it, following symbolic links and reading a file reached twice once, in lexical order,
 // skipping hidden files and sidecar *.json files that describe a log,
 // and skipping, with a note in Input.Skipped, files that no reader claims (a README, a Slurm
-// script, a model_config.yaml). Files are parsed concurrently, one per CPU, and their runs
+// script, a model_config.yaml); an empty or blank file whose name says it holds results
+// (resultsName: run.log, results.jsonl) is an error, not skipped, as a crashed benchmark
+// leaves one. Files are parsed concurrently, one per CPU, and their runs
 // returned in order. It fails on the first bad file (in order), when the paths hold no
 // results at all, and when a run's config does not tell it apart from other runs: it has no
 // key, or it is a trainer log's and has only the batch and sequence sizes the log printed,
@@ -199,7 +201,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 					results[i] = result{skipped: files[i].skip}
 					continue
 				}
-				rs, named, digest, skip, err := readEntry(files[i], opts)
+				rs, format, named, digest, skip, err := readEntry(files[i], opts)
 				if err == nil && opts.Summarize != nil {
 					if err = Validate(rs); err == nil {
 						summarize(rs, opts.Summarize)
@@ -208,7 +210,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 				results[i] = result{runs: rs, err: err, skipped: skip, digest: digest}
 				if err == nil && !opts.AllowNoConfig {
 					// Reported only after Validate has passed every file's runs.
-					results[i].noConfig = requireConfig(rs, named)
+					results[i].noConfig = requireConfig(rs, format, named)
 				}
 			}
 		}()
@@ -380,6 +382,31 @@ func configControl(c bench.Config) error {
 	return nil
 }
 
+// resultsExts are the extensions of files that hold results by their name: the readers'
+// (JSON Lines, Go benchmark files, tables, trainer logs and their stdout and stderr) and the
+// ones harnesses write results to. A file below a directory with one of them that is empty
+// is an input error, not a file skipped as "not results"; a README.md, a Slurm script, a
+// model_config.yaml are not results by name.
+var resultsExts = append([]string{".jsonl", ".ndjson", ".bench", ".csv", ".tsv"}, logExts...)
+
+// resultsName reports whether a file's name says it holds results: a results extension
+// (resultsExts), or a Megatron-LM golden values file (golden_values_*.json).
+func resultsName(file string) bool {
+	base := filepath.Base(file)
+	ext := filepath.Ext(base)
+	for _, e := range resultsExts {
+		if strings.EqualFold(ext, e) {
+			return true
+		}
+	}
+	lower := strings.ToLower(base)
+	return strings.HasPrefix(lower, "golden_values") && strings.HasSuffix(lower, ".json")
+}
+
+// errEmptySkipped is what readFile returns for an empty or blank file found below a directory
+// under a name that is not a results file's; readEntry skips it.
+var errEmptySkipped = errors.New("empty, and not named as results")
+
 // readFile reads one results file, detecting its format unless opts forces one. Each run's
 // Batch is opts.Batch or, failing that, a hash of the file's content, so that ingesting the
 // same file twice yields the same runs. It returns the format the file was read in, or nil
@@ -403,6 +430,7 @@ func readFile(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run,
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, nil, "", fmt.Errorf("%s: %w", file, err)
 	}
+	whole := errors.Is(err, io.EOF) // head is the whole file
 	if bytes.HasPrefix(head, utf8BOM) {
 		// Editors on Windows (Notepad, Excel's "CSV UTF-8") start a file with a byte-order
 		// mark; left in, it hides a JSON Lines or Go benchmark file from detection and makes
@@ -413,9 +441,30 @@ func readFile(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run,
 		}
 	}
 	if opts.forced() {
-		format, err = LookupFormat(opts.Format)
-	} else if format, err = Detect(file, head); err != nil && skipUnclaimed {
-		return nil, nil, "", nil
+		if format, err = LookupFormat(opts.Format); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	if whole && len(bytes.TrimSpace(head)) == 0 {
+		// An empty or blank file: what a benchmark that crashed or was killed before writing
+		// its results leaves. Named on the command line, or below a directory under a name
+		// that says it holds results (run.log, results.jsonl), it is an error, never a pass;
+		// below a directory under another name (an empty README.md, a .gitkeep's kin) it is
+		// skipped, as other files no reader claims are.
+		if skipUnclaimed && !resultsName(file) {
+			return nil, nil, "", errEmptySkipped
+		}
+		what := "an empty file"
+		if len(head) > 0 {
+			what = "a file of blank lines only"
+		}
+		return nil, nil, "", &bench.SyntaxError{File: file, Msg: what + ", with no results: a benchmark that crashed or was killed before writing its results leaves one, " +
+			"and a file with no results is an error, never a pass; rerun the benchmark, or remove the file if it holds no run"}
+	}
+	if !opts.forced() {
+		if format, err = Detect(file, head); err != nil && skipUnclaimed {
+			return nil, nil, "", nil
+		}
 	}
 	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
 		return nil, nil, "", &bench.SyntaxError{File: file, Line: 1, Msg: "a perfgate baseline store, not results: give its directory to --baseline, and results as RESULTS"}

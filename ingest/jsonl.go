@@ -18,7 +18,8 @@ import (
 //	{"config":{"tp":8,"pp":4,"gbs":1024},"metric":"TFLOPS/GPU","unit":"TFLOPS/GPU","better":"higher","values":[148.2,148.9],"outcome":"ok","run":"nightly-42"}
 //	{"config":{"tp":8,"pp":8,"mbs":4,"gbs":1024},"metric":"TFLOPS/GPU","outcome":"oom","reason":"CUDA out of memory","run":"nightly-42"}
 //
-// Fields: config (object of strings or numbers; "flags" is canonicalised, and the integer keys
+// Fields: config (object of strings or numbers; without it, or empty, a run needs --set, a
+// key=value directory name or --allow-no-config; "flags" is canonicalised, and the integer keys
 // tp, pp, vpp, cp, ep, mbs, gbs, sl, nodes, gpus must be positive whole numbers), metric (name),
 // unit (defaults to metric), better ("higher"/"lower"; defaults from the unit), values
 // (samples of one run, for example one per iteration), outcome ("ok", "oom", "error"; default
@@ -55,7 +56,10 @@ func sniffJSONL(file string, head []byte) bool {
 		if len(line) == 0 || line[0] == '#' || bytes.HasPrefix(line, []byte("//")) {
 			continue
 		}
-		return line[0] == '{' && bytes.Contains(line, []byte(`"config"`))
+		// A line without "config" is JSON Lines by its other fields: a metric and its values
+		// (or a failed run's outcome). --allow-no-config or --set gives its config.
+		return line[0] == '{' && (bytes.Contains(line, []byte(`"config"`)) ||
+			bytes.Contains(line, []byte(`"metric"`)) && (bytes.Contains(line, []byte(`"values"`)) || bytes.Contains(line, []byte(`"outcome"`))))
 	}
 	return false
 }
@@ -66,6 +70,7 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	type acc struct {
 		run   *bench.Run
 		index map[string]int
+		line  []int // the line that first gave each metric
 	}
 	var (
 		order   []string
@@ -152,9 +157,21 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		}
 		i, ok := a.index[rec.Metric]
 		if !ok {
+			if unit == rec.Metric {
+				// A metric named by its unit, new to the run, may be one the run has in
+				// another unit (s/iter and ms/iter): the check would convert one to the
+				// other's unit and compare one of the two.
+				for j, m := range a.run.Metrics {
+					if f, two := twoUnits(unit, m.Name); two && m.Unit == m.Name {
+						where := "on line " + strconv.Itoa(a.line[j]) + " for the same run"
+						return nil, bench.Errorf(file, lineNo, "%s", twoUnitsMsg(unit, m.Name, where, f))
+					}
+				}
+			}
 			i = len(a.run.Metrics)
 			a.index[rec.Metric] = i
 			a.run.Metrics = append(a.run.Metrics, bench.Metric{Name: rec.Metric, Unit: unit, Better: better})
+			a.line = append(a.line, lineNo)
 		}
 		m := &a.run.Metrics[i]
 		if m.Unit != unit {
@@ -175,10 +192,10 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 	return runs, nil
 }
 
+// jsonlConfig reads a line's "config". A missing or empty one is an empty config, as a Go
+// benchmark line named only BenchmarkTrain gives: --set, the directory's name or
+// --allow-no-config decides whether the run may be gated (see requireConfig).
 func jsonlConfig(raw map[string]json.RawMessage) (bench.Config, error) {
-	if len(raw) == 0 {
-		return nil, fmt.Errorf(`missing or empty "config"`)
-	}
 	cfg := bench.Config{}
 	for k, v := range raw {
 		var s string

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -60,7 +61,39 @@ func tableColumn(header string) (colRole, string) {
 }
 
 // measurementWords mark a header of a column that holds a measurement, not a config key.
-var measurementWords = []string{"time", "tflop", "flops", "mfu", "throughput", "latency", "tokens/s", "tok/s", "samples/s", "it/s", "(s)", "(ms)", "sec/", "/sec"}
+var measurementWords = []string{"time", "tflop", "flops", "mfu", "throughput", "latency", "tokens/s", "tok/s", "samples/s", "it/s", "(s)", "(ms)", "sec/", "/sec", "/it", "/step"}
+
+// timeWords and flopsWords mark a measurement header that gives the time per iteration or the
+// FLOPS, in a unit other than the time and TFLOPS columns' ("ms/iter", "time (ms)", "GFLOPS").
+var (
+	timeWords  = []string{"time", "latency", "(s)", "(ms)", "sec/", "/sec", "/it", "/step"}
+	flopsWords = []string{"flop"}
+)
+
+// measuredColumn says why column i of a header, which looks like a measurement, is an error:
+// beside the time or TFLOPS column it is one metric in two units (time and "ms/iter"), of
+// which perfgate would read one and make the other a config key; alone, a measurement
+// perfgate does not read.
+func measuredColumn(cells []string, roles []colRole, i int) string {
+	h := strings.ToLower(cells[i])
+	for j, role := range roles {
+		words, what := timeWords, "the time per iteration (read in seconds)"
+		if role == colTFLOPS {
+			words, what = flopsWords, "the FLOP/s per GPU (read in TFLOP/s)"
+		} else if role != colTime {
+			continue
+		}
+		for _, w := range words {
+			if strings.Contains(h, w) {
+				return fmt.Sprintf("one metric in two units: columns %q and %q both give %s; "+
+					"perfgate reads the %q column and would make %q a config key, so remove one of them", cells[j], cells[i], what, cells[j], cells[i])
+			}
+		}
+	}
+	return fmt.Sprintf("column %q looks like a measurement, but perfgate reads only a time column "+
+		"(seconds per iteration: \"time\", \"s/iter\", \"step time (s)\" …) and a TFLOPS column; rename or remove it "+
+		"(as a config key, its value would make every row a config of its own)", cells[i])
+}
 
 // measurementLike reports whether a header that is not a known column names a measurement
 // ("time (ms)", "MFU", "throughput"): as a config key, its value, different in every row,
@@ -178,6 +211,7 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			roles = make([]colRole, len(cells))
 			keys = make([]string, len(cells))
 			seen := map[string]int{}
+			measured := -1 // the first column that looks like a measurement perfgate does not read
 			for i, c := range cells {
 				roles[i], keys[i] = tableColumn(c)
 				id := keys[i]
@@ -189,15 +223,16 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				if id == "" {
 					return nil, bench.Errorf(file, lineNo, "column %d has an empty name", i+1)
 				}
-				if roles[i] == colConfig && !integerKeys[id] && measurementLike(c) {
-					return nil, bench.Errorf(file, lineNo, "column %q looks like a measurement, but perfgate reads only a time column "+
-						"(seconds per iteration: \"time\", \"s/iter\", \"step time (s)\" …) and a TFLOPS column; rename or remove it "+
-						"(as a config key, its value would make every row a config of its own)", c)
+				if roles[i] == colConfig && !integerKeys[id] && measurementLike(c) && measured < 0 {
+					measured = i
 				}
 				if prev, dup := seen[id]; dup {
 					return nil, bench.Errorf(file, lineNo, "columns %d and %d both hold %q", prev+1, i+1, id)
 				}
 				seen[id] = i
+			}
+			if measured >= 0 {
+				return nil, bench.Errorf(file, lineNo, "%s", measuredColumn(cells, roles, measured))
 			}
 			continue
 		}

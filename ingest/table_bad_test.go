@@ -75,6 +75,15 @@ func TestTableBadInput(t *testing.T) {
 		// holding each row's measured value: every run a config of its own, stored by
 		// "baseline update" and matched by nothing.
 		{"time in milliseconds", "tp | pp | time (ms) | TFLOPS\n8 | 4 | 5500 | 148\n", `t.txt:1: column "time (ms)" looks like a measurement`},
+		// One metric in two units: "ms/iter" beside the time column was a config key, the
+		// run a config of its own that no baseline run matched, and the check passed.
+		{"time in two units", "tp | pp | time | ms/iter | TFLOPS\n8 | 4 | 44.6 | 60000 | 154\n",
+			`t.txt:1: one metric in two units: columns "time" and "ms/iter" both give the time per iteration`},
+		{"time in two units, ms first", "tp | pp | step time (ms) | s/iter\n8 | 4 | 60000 | 44.6\n",
+			`t.txt:1: one metric in two units: columns "s/iter" and "step time (ms)" both give the time per iteration`},
+		{"FLOPS in two units", "tp | pp | TFLOPS | GFLOPS/GPU\n8 | 4 | 154 | 154000\n",
+			`t.txt:1: one metric in two units: columns "TFLOPS" and "GFLOPS/GPU" both give the FLOP/s per GPU`},
+		{"ms/iter alone", "tp | pp | ms/iter | TFLOPS\n8 | 4 | 60000 | 154\n", `t.txt:1: column "ms/iter" looks like a measurement`},
 		{"MFU column", "tp | pp | time | MFU\n8 | 4 | 5.5 | 0.41\n", `t.txt:1: column "MFU" looks like a measurement`},
 		{"throughput column", "tp | pp | throughput | TFLOPS\n8 | 4 | 3000 | 148\n", `t.txt:1: column "throughput" looks like a measurement`},
 		{"no measurement", "tp | pp | TFLOPS\n8 | 4 | XXX\n", `t.txt:2: row has neither a time nor a TFLOPS value, nor OOM / Err`},
@@ -167,8 +176,8 @@ func TestEmptyInputs(t *testing.T) {
 		opts  *Options
 		want  string
 	}{
-		{"empty file, detected", []string{empty}, nil, empty + ": unrecognised input format; supported formats are:"},
-		{"empty file, forced table", []string{empty}, &Options{Format: "table", SkipIters: -1}, empty + ": no table header row found"},
+		{"empty file, detected", []string{empty}, nil, empty + ": an empty file, with no results"},
+		{"empty file, forced table", []string{empty}, &Options{Format: "table", SkipIters: -1}, empty + ": an empty file, with no results"},
 		{"header only", []string{headerOnly}, nil, headerOnly + ": no results found (format table)"},
 		{"comments only, forced jsonl", []string{comments}, &Options{Format: "jsonl", SkipIters: -1}, comments + ": no results found (format jsonl)"},
 		{"directory of hidden files", []string{emptyDir}, nil, emptyDir + ": directory holds no results files"},

@@ -223,21 +223,24 @@ func special(m fs.FileMode) string {
 // (key=value parts, as in file names) where the file itself gives none. named reports
 // whether the runs' config keys were given by a user: the format's keys are user-written
 // (Format.UserKeys), or the file name, a sidecar, a directory name or --set gives a key.
-func readEntry(e entry, opts *Options) (runs []bench.Run, named bool, digest, skip string, err error) {
-	runs, format, digest, err := readFile(e.path, opts, e.root != "")
+func readEntry(e entry, opts *Options) (runs []bench.Run, format *Format, named bool, digest, skip string, err error) {
+	runs, format, digest, err = readFile(e.path, opts, e.root != "")
+	if errors.Is(err, errEmptySkipped) {
+		return nil, nil, false, "", "empty, and its name is not a results file's", nil
+	}
 	if format == nil && err == nil {
-		return nil, false, "", "no reader recognises its format", nil
+		return nil, nil, false, "", "no reader recognises its format", nil
 	}
 	if err != nil {
 		var nf *NotFormatError
 		if e.root != "" && errors.As(err, &nf) {
-			return nil, false, "", "no line of format " + nf.Format + " in it", nil
+			return nil, nil, false, "", "no line of format " + nf.Format + " in it", nil
 		}
-		return nil, false, "", "", err
+		return nil, nil, false, "", "", err
 	}
 	named = format.UserKeys || len(opts.Set) > 0 || namedByFile(e.path)
 	if e.root == "" {
-		return runs, named, digest, "", nil
+		return runs, format, named, digest, "", nil
 	}
 	rel, err := filepath.Rel(e.root, e.path)
 	if err != nil {
@@ -271,7 +274,7 @@ func readEntry(e entry, opts *Options) (runs []bench.Run, named bool, digest, sk
 			return nc
 		})
 	}
-	return runs, named, digest, "", nil
+	return runs, format, named, digest, "", nil
 }
 
 // readHead returns the first SniffSize bytes of file.
@@ -340,10 +343,10 @@ func identifies(cfg bench.Config, named bool) bool {
 	return false
 }
 
-// requireConfig fails on the first run of one file whose config does not tell it apart (see
-// identifies); named says whether a user gave the keys of its runs. Such runs would be
-// compared as one config: a 1-node with a 2-node run, an FSDP with a TP=2 layout.
-func requireConfig(runs []bench.Run, named bool) error {
+// requireConfig fails on the first run of one file read in format whose config does not tell
+// it apart (see identifies); named says whether a user gave the keys of its runs. Such runs
+// would be compared as one config: a 1-node with a 2-node run, an FSDP with a TP=2 layout.
+func requireConfig(runs []bench.Run, format *Format, named bool) error {
 	for _, r := range runs {
 		if identifies(r.Config, named) {
 			continue
@@ -352,7 +355,7 @@ func requireConfig(runs []bench.Run, named bool) error {
 		if src == "" {
 			src = r.File
 		}
-		return &noConfigError{source: src, config: r.Config}
+		return &noConfigError{source: src, config: r.Config, jsonl: format == JSONLFormat}
 	}
 	return nil
 }
@@ -361,6 +364,7 @@ func requireConfig(runs []bench.Run, named bool) error {
 type noConfigError struct {
 	source string
 	config bench.Config // the keys it has: none, or only batch keys from the log's content
+	jsonl  bool         // read from JSON Lines, whose lines give a config as "config"
 }
 
 func (e *noConfigError) Error() string {
@@ -370,6 +374,12 @@ func (e *noConfigError) Error() string {
 		why = "the run's only config keys, " + e.config.String() + ", are batch and sequence sizes read from the log itself, " +
 			"which runs on other node counts or parallel layouts share, so it cannot be told apart from them"
 		gate = "gate such runs by these keys alone"
+	}
+	if e.jsonl {
+		return e.source + ": missing or empty \"config\": " + why + "; " +
+			"give it a config on the line ({\"config\":{\"tp\":8,\"nodes\":32},\"metric\":…}), a key with --set key=value " +
+			"(e.g. --set tp=8 --set nodes=32), or key=value parts in the directory name (nodes=32/results.jsonl); " +
+			"or pass --allow-no-config to " + gate
 	}
 	return e.source + ": " + why + "; " +
 		"give it a key with --set key=value (e.g. --set tp=8 --set nodes=32), a sidecar JSON beside the log " +

@@ -1,0 +1,86 @@
+package ingest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// goodBench is one run in the Go benchmark format.
+const goodBench = "BenchmarkTrain/tp=8/pp=4 1 44.6 s/iter 154 TFLOPS/GPU\n"
+
+// TestEmptyResultsFileInDirectory: an empty or blank file below a results directory whose
+// name says it holds results (what a benchmark that crashed before writing leaves) was
+// skipped as "no reader recognises its format", and the gate passed on the other files. It
+// is an input error naming the file; other empty files (README.md, a Slurm script) are
+// still skipped, with a note.
+func TestEmptyResultsFileInDirectory(t *testing.T) {
+	for _, tt := range []struct {
+		name, file, content string
+		opts                *Options
+		want                string
+	}{
+		{"empty jsonl", "empty.jsonl", "", nil, "an empty file, with no results"},
+		{"empty bench", "run.bench", "", nil, "an empty file, with no results"},
+		{"empty log", "tp=8_pp=4.log", "", nil, "an empty file, with no results"},
+		{"empty csv", "results.CSV", "", nil, "an empty file, with no results"},
+		{"empty slurm output", "slurm-4242.out", "", nil, "an empty file, with no results"},
+		{"blank txt", "results.txt", "\n \r\n\t\n", nil, "a file of blank lines only, with no results"},
+		{"byte-order mark only", "results.txt", "\ufeff", nil, "an empty file, with no results"},
+		{"empty golden values", "golden_values_dev_dgx_h100.json", "", nil, "an empty file, with no results"},
+		// A forced format skipped a log in which it found no line; an empty log is a crash.
+		{"empty log, forced format", "run.log", "", &Options{Format: "megatron", SkipIters: -1}, "an empty file, with no results"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeCore(t, dir, "good.bench", goodBench)
+			bad := writeCore(t, dir, tt.file, tt.content)
+			in, err := ReadAll([]string{dir}, tt.opts)
+			if err == nil {
+				t.Fatalf("no error; runs %d, skipped %+v", len(in.Runs), in.Skipped)
+			}
+			if want := bad + ": " + tt.want; !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("got  %v\nwant prefix %s", err, want)
+			}
+		})
+	}
+}
+
+// TestEmptyOtherFilesInDirectory keeps the rule for files that are not results by name:
+// empty or not, they are skipped with a note, and the results beside them are read.
+func TestEmptyOtherFilesInDirectory(t *testing.T) {
+	dir := t.TempDir()
+	writeCore(t, dir, "good.bench", goodBench)
+	writeCore(t, dir, "README.md", "")
+	writeCore(t, dir, "run.slurm", "  \n")
+	writeCore(t, dir, "model_config.yaml", "")
+	writeCore(t, dir, "notes.md", "# notes\n")
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeCore(t, filepath.Join(dir, "sub"), "params.json", "")
+	in, err := ReadAll([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 {
+		t.Errorf("%d runs, want 1", len(in.Runs))
+	}
+	var got []string
+	for _, s := range in.Skipped {
+		got = append(got, filepath.Base(s.File)+": "+s.Reason)
+	}
+	want := "README.md: empty, and its name is not a results file's; " +
+		"model_config.yaml: empty, and its name is not a results file's; " +
+		"notes.md: no reader recognises its format; " +
+		"run.slurm: empty, and its name is not a results file's; " +
+		"params.json: empty, and its name is not a results file's"
+	if g := strings.Join(got, "; "); g != want {
+		t.Errorf("skipped\n%s\nwant\n%s", g, want)
+	}
+	// Named on the command line, any empty file is an error: the user said it holds results.
+	if _, err := ReadAll([]string{filepath.Join(dir, "README.md")}, nil); err == nil || !strings.Contains(err.Error(), "README.md: an empty file, with no results") {
+		t.Errorf("README.md named: err = %v, want an empty-file error", err)
+	}
+}
