@@ -277,6 +277,14 @@ func TestPrimusCurrentOverRunningMean(t *testing.T) {
 // step 2, then the first's step 3, made the count go back, and the first replica's steps
 // 3..10 were left out as another run's.
 func TestTitanTorchFTReplicasAreStreams(t *testing.T) {
+	readsFirstStreamOnly(t, "torchft_model=debugmodel.log", "[trainer0|0]:", "[trainer1|0]:")
+}
+
+// readsFirstStreamOnly interleaves two real torchtitan logs line for line, their "[rank0]:"
+// prefixes renamed p0 and p1, as two streams of one log (file), and checks that only the
+// first stream's steady steps 3..10 are read, as in its golden file, with no note.
+func readsFirstStreamOnly(t *testing.T, file, p0, p1 string) {
+	t.Helper()
 	lines := func(name, prefix string) []string {
 		b := must(os.ReadFile(filepath.Join(logsDir, name)))
 		out := strings.SplitAfter(string(b), "\n")
@@ -285,8 +293,8 @@ func TestTitanTorchFTReplicasAreStreams(t *testing.T) {
 		}
 		return out
 	}
-	r0 := lines("torchtitan-2025-10-debug_model=debugmodel.log", "[trainer0|0]:")
-	r1 := lines("torchtitan-2025-10-interval10_model=16b.log", "[trainer1|0]:")
+	r0 := lines("torchtitan-2025-10-debug_model=debugmodel.log", p0)
+	r1 := lines("torchtitan-2025-10-interval10_model=16b.log", p1)
 	var b strings.Builder
 	for i := 0; i < max(len(r0), len(r1)); i++ {
 		if i < len(r0) {
@@ -296,7 +304,7 @@ func TestTitanTorchFTReplicasAreStreams(t *testing.T) {
 			b.WriteString(r1[i])
 		}
 	}
-	path := filepath.Join(t.TempDir(), "torchft_model=debugmodel.log")
+	path := filepath.Join(t.TempDir(), file)
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +316,6 @@ func TestTitanTorchFTReplicasAreStreams(t *testing.T) {
 		t.Fatalf("got %d runs, want 1", len(in.Runs))
 	}
 	r := in.Runs[0]
-	// The first replica's steady steps 3..10 alone, as in its golden file.
 	want := map[string]wantMetric{bench.MetricTFLOPS: {8, 102.27}, MetricTokens: {8, 188362}, MetricMaxReserved: {1, 2.49 * 1024}}
 	if len(r.Metrics) != len(want) {
 		t.Errorf("got %d metrics, want %d", len(r.Metrics), len(want))
@@ -332,50 +339,7 @@ func TestTitanTorchFTReplicasAreStreams(t *testing.T) {
 // stream, and the second's step 10 after the first's step 2 made the first's steps 3..10 read
 // as another run's, left out.
 func TestTitanPaddedSrunPrefixesAreStreams(t *testing.T) {
-	lines := func(name, prefix string) []string {
-		b := must(os.ReadFile(filepath.Join(logsDir, name)))
-		out := strings.SplitAfter(string(b), "\n")
-		for i, l := range out {
-			out[i] = strings.Replace(l, "[rank0]:", prefix, 1)
-		}
-		return out
-	}
-	r0 := lines("torchtitan-2025-10-debug_model=debugmodel.log", " 0: [rank0]:")
-	r1 := lines("torchtitan-2025-10-interval10_model=16b.log", " 1: [rank1]:")
-	var b strings.Builder
-	for i := 0; i < max(len(r0), len(r1)); i++ {
-		if i < len(r0) {
-			b.WriteString(r0[i])
-		}
-		if i < len(r1) {
-			b.WriteString(r1[i])
-		}
-	}
-	path := filepath.Join(t.TempDir(), "srun_model=debugmodel.log")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(in.Runs) != 1 {
-		t.Fatalf("got %d runs, want 1", len(in.Runs))
-	}
-	r := in.Runs[0]
-	// The first task's steady steps 3..10 alone, as in its golden file.
-	want := map[string]wantMetric{bench.MetricTFLOPS: {8, 102.27}, MetricTokens: {8, 188362}, MetricMaxReserved: {1, 2.49 * 1024}}
-	if len(r.Metrics) != len(want) {
-		t.Errorf("got %d metrics, want %d", len(r.Metrics), len(want))
-	}
-	for _, m := range r.Metrics {
-		if w := want[m.Name]; len(m.Values) != w.n || math.Abs(median(m.Values)-w.median) > 1e-9*w.median {
-			t.Errorf("%s: %d samples, median %v; want %d, %v", m.Name, len(m.Values), median(m.Values), w.n, w.median)
-		}
-	}
-	if len(r.Notes) != 0 {
-		t.Errorf("notes %q, want none", r.Notes)
-	}
+	readsFirstStreamOnly(t, "srun_model=debugmodel.log", " 0: [rank0]:", " 1: [rank1]:")
 }
 
 // TestMegatronNewJobWithoutDumpRefused: the real Ling-V2 log (iterations 1..10, no argument
