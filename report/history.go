@@ -103,16 +103,38 @@ func BisectText(a *history.Alert) string {
 	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", bench.ShortCommit(good), bench.ShortCommit(bad), what, bad, good)
 }
 
+// withText names the changes shown with an alert (the other speed metrics of its
+// measurement, or the metrics that failed with it): " (with s/iter +5.7%)".
+func withText(a *history.Alert) string {
+	if len(a.With) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, w := range a.With {
+		p := w.Metric
+		if w.Change.DeltaPct != nil {
+			p += " " + pct(*w.Change.DeltaPct)
+		} else if w.Change.Kind == history.Outcome && w.Change.To != a.Change.To {
+			p += " " + outcomeWord(w.Change.To)
+		}
+		if w.Change.Batch != a.Change.Batch && w.Change.Kind != history.Drift {
+			p += " from " + w.Change.Batch
+		}
+		parts = append(parts, p)
+	}
+	return " (with " + strings.Join(parts, ", ") + ")"
+}
+
 // sparkNights is how many newest nights an alert's sparkline shows.
 const sparkNights = 30
 
-// AlertLines describe each alert on one line.
+// AlertLines describe each alert on one line, the other metrics of its measurement with it.
 func AlertLines(h *history.History, alerts []history.Alert) []string {
 	var out []string
 	for i := range alerts {
 		a := &alerts[i]
 		s := &h.Series[a.Series]
-		out = append(out, fmt.Sprintf("%s %s: %s %s; bisect %s", s.Config, s.Metric, ChangeText(&a.Change), alertWhen(a), BisectText(a)))
+		out = append(out, fmt.Sprintf("%s %s: %s%s %s; bisect %s", s.Config, s.Metric, ChangeText(&a.Change), withText(a), alertWhen(a), BisectText(a)))
 	}
 	return out
 }
@@ -209,7 +231,7 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 		for i := range alerts {
 			a := &alerts[i]
 			s := &h.Series[a.Series]
-			rows[i] = fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", cell(s.Config.String()), cell(s.Metric), SeriesSparkline(s, sparkNights), cell(ChangeText(&a.Change)),
+			rows[i] = fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", cell(s.Config.String()), cell(s.Metric), SeriesSparkline(s, sparkNights), cell(ChangeText(&a.Change)+withText(a)),
 				cell(strings.TrimPrefix(alertWhen(a), "since ")), cell(BisectText(a)))
 		}
 		fit(rows, "change(s) for the worse")

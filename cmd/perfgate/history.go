@@ -48,7 +48,12 @@ does) and keeps those of at least the gate's minimum effect; a config that start
 failing (OOM, error) is a change point too.
 
 --format html writes a self-contained dashboard page. --fail-on exits 1 when a change for the
-worse starts in the newest --recent batches, naming the commit range to bisect.`,
+worse starts in the newest --recent batches, naming the commit range to bisect.
+
+Alerts are one per measurement, as the gate decides: the speed metrics of a config
+(TFLOPS/GPU, tokens/s/GPU, samples/s, s/iter; speed_metrics of perfgate.json) are one alert, on
+the first of them the config has in its newest night, with the others' changes shown on it;
+memory alerts on its own.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.results = args
 			return runHistory(cmd.Context(), s, o, cmd)
@@ -93,6 +98,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	rules := copts.Rules
 	opts := history.DefaultOptions()
 	opts.MinEffectPct = copts.MinEffectPct // the gate's: its default, or the config file's
+	// The speed metrics that are one measurement, the deciding one first, as the gate
+	// decides them: one alert per config of them.
+	opts.SpeedMetrics = copts.SpeedMetrics
 	if cf != nil && cf.Window != nil {
 		opts.Window = *cf.Window
 	}

@@ -98,8 +98,8 @@ func TestHistoryCommand(t *testing.T) {
 		t.Errorf("change points\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	for _, s := range []string{
-		"4 change(s) for the worse in the newest 3 batch(es)",
-		"TFLOPS/GPU: runs → OOM since nightly-029",
+		"2 change(s) for the worse in the newest 3 batch(es)", // one per config: the speed metrics are one measurement
+		"TFLOPS/GPU: runs → OOM (with s/iter) since nightly-029",
 		fmt.Sprintf("bisect %s..%s (measured commits; git bisect start %s %s)", eval.MeasuredCommit(28)[:12], eval.MeasuredCommit(29)[:12], eval.MeasuredCommit(29), eval.MeasuredCommit(28)),
 		fmt.Sprintf("bisect %s..%s (measured commits", eval.MeasuredCommit(27)[:12], eval.MeasuredCommit(28)[:12]),
 	} {
@@ -109,7 +109,7 @@ func TestHistoryCommand(t *testing.T) {
 	}
 	// Without --fail-on the same history passes, and the alerts are in the report.
 	code, out, _ = runMain("history", "--baseline", dir)
-	if code != 0 || !strings.Contains(out, "Newest 3 batch(es): 4 change(s) for the worse") {
+	if code != 0 || !strings.Contains(out, "Newest 3 batch(es): 2 change(s) for the worse") {
 		t.Errorf("without --fail-on: exit %d\n%s", code, out)
 	}
 }
@@ -132,6 +132,28 @@ func TestHistoryCommandRules(t *testing.T) {
 	}
 	if strings.Contains(out, `"kind": "level"`) || !strings.Contains(out, `"min_effect_pct": 10`) {
 		t.Errorf("with a 10%% rule the 6%% step is still a change point, or the series does not say its minimum effect")
+	}
+}
+
+// TestHistoryCommandSpeedMetrics: the alerts follow the gate's speed metrics. By default a
+// 6% drop is one alert, on TFLOPS/GPU, with s/iter's rise shown; with speed_metrics
+// ["s/iter"] in perfgate.json s/iter decides, TFLOPS/GPU (no longer one measurement with it)
+// alerts on its own, and a config that started failing is still one alert, every metric's
+// failure shown on it.
+func TestHistoryCommandSpeedMetrics(t *testing.T) {
+	dir := nightlyRepo(t, 20, 30, []eval.Step{{Config: 3, Night: 28, Pct: -6}}, map[int]int{5: 29})
+	code, _, errOut := runMain("history", "--baseline", dir, "--fail-on")
+	if code != ExitFail || !strings.Contains(errOut, "perfgate: 2 change(s) for the worse") || strings.Count(errOut, " TFLOPS/GPU: ") != 2 ||
+		!strings.Contains(errOut, "(with s/iter +") || strings.Contains(errOut, " s/iter: ") {
+		t.Errorf("default speed metrics: exit %d, want 1 and two alerts on TFLOPS/GPU showing s/iter:\n%s", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "perfgate.json"), []byte(`{"speed_metrics": ["s/iter"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runMain("history", "--baseline", dir, "--fail-on")
+	if code != ExitFail || !strings.Contains(errOut, "perfgate: 3 change(s) for the worse") || strings.Count(errOut, " s/iter: ") != 2 ||
+		strings.Count(errOut, " TFLOPS/GPU: ") != 1 || !strings.Contains(errOut, "s/iter: runs → OOM (with TFLOPS/GPU) since nightly-029") {
+		t.Errorf("with speed_metrics [\"s/iter\"]: exit %d, want 1, s/iter deciding and TFLOPS/GPU's drop alerting on its own:\n%s", code, errOut)
 	}
 }
 
