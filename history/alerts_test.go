@@ -57,7 +57,7 @@ func allMetrics(c, night int) []string {
 
 func flat(v float64) func(c, night int) float64 { return func(c, night int) float64 { return v } }
 
-// describe writes alerts as "cfg-index metric kind [shown metrics]", sorted by config.
+// describe writes alerts as "cfg-index metric kind [shown metrics] event", sorted by config.
 func describe(h *History, cfgs []bench.Config, alerts []Alert) string {
 	var out []string
 	for _, a := range alerts {
@@ -66,7 +66,7 @@ func describe(h *History, cfgs []bench.Config, alerts []Alert) string {
 		for _, w := range a.With {
 			with = append(with, w.Metric)
 		}
-		out = append(out, fmt.Sprintf("%d %s %s [%s]", c, a.Metric, a.Change.Kind, strings.Join(with, ",")))
+		out = append(out, fmt.Sprintf("%d %s %s [%s] %s", c, a.Metric, a.Change.Kind, strings.Join(with, ","), a.Event))
 	}
 	slices.Sort(out)
 	return strings.Join(out, "\n")
@@ -96,9 +96,9 @@ func TestAlertsOneMeasurement(t *testing.T) {
 	h := Build(revs, nil, FromGit, DefaultOptions())
 	got := describe(h, cfgs, h.Alerts(3))
 	want := strings.Join([]string{
-		"0 MB-max-allocated level []",
-		"0 TFLOPS/GPU level [s/iter,tokens/s/GPU]",
-		"2 TFLOPS/GPU outcome [s/iter,tokens/s/GPU,MB-max-allocated]",
+		"0 MB-max-allocated level [] ",
+		"0 TFLOPS/GPU level [s/iter,tokens/s/GPU] ",
+		"2 TFLOPS/GPU outcome [s/iter,tokens/s/GPU,MB-max-allocated] ",
 	}, "\n")
 	if got != want {
 		t.Errorf("alerts\n%s\nwant\n%s", got, want)
@@ -138,9 +138,9 @@ func TestAlertsDecidingMetric(t *testing.T) {
 	alerts := h.Alerts(3)
 	got := describe(h, cfgs, alerts)
 	want := strings.Join([]string{
-		"0 TFLOPS/GPU level [s/iter]",
-		"1 tokens/s/GPU level [s/iter]",
-		"2 samples/s level [s/iter]",
+		"0 TFLOPS/GPU level [s/iter] " + alerts[0].Event,
+		"1 tokens/s/GPU level [s/iter] " + alerts[0].Event,
+		"2 samples/s level [s/iter] " + alerts[0].Event,
 	}, "\n")
 	if got != want {
 		t.Errorf("alerts\n%s\nwant\n%s", got, want)
@@ -163,5 +163,63 @@ func TestAlertsDecidingMetric(t *testing.T) {
 	}
 	if a := h.Alerts(3); len(a) != 0 {
 		t.Errorf("a change of a speed metric that does not decide alerted: %s", describe(h, cfgs, a))
+	}
+}
+
+// TestAlertsEvents: a night on which at least half the configs, and at least 3, step down
+// is one event: every alert of it carries its batch, in one block, and Events counts the
+// configs, of how many ran, and the range of their steps. Fewer configs, or fewer than half,
+// are alerts of their own. --fail-on still fails on every one (they remain alerts).
+func TestAlertsEvents(t *testing.T) {
+	var cfgs []bench.Config
+	for i := 0; i < 8; i++ {
+		cfgs = append(cfgs, bench.Config{"tp": fmt.Sprint(i), "nodes": "32"})
+	}
+	run := func(stepping, configs int) (*History, []Alert) {
+		revs := speedNights(30, cfgs[:configs], 3, func(c, night int) float64 {
+			switch {
+			case c == configs-1 && night >= 28:
+				return 0 // the last config runs out of memory a night later: not the event
+			case c < stepping && night >= 27:
+				return 100 * (1 - (4+float64(c)/2)/100) // 4% to 7.5%
+			}
+			return 100
+		}, flat(1), func(c, night int) []string { return []string{bench.MetricTFLOPS, bench.MetricTime} })
+		h := Build(revs, nil, FromGit, DefaultOptions())
+		return h, h.Alerts(3)
+	}
+	h, alerts := run(4, 8) // 4 of 8: half
+	events := h.Events(alerts)
+	if len(events) != 1 {
+		t.Fatalf("4 of 8 configs stepping on one night: events %+v, want one", events)
+	}
+	e := events[0]
+	if e.Batch != "nightly-027" || e.Configs != 4 || e.Of != 8 || e.Slower != 4 || e.Failing != 0 || e.Alerts != 4 ||
+		e.Good.Batch != "nightly-026" || e.GoodMeasured != "m026" || e.BadMeasured != "m027" ||
+		math.Abs(e.MinSlowerPct-4) > 1 || math.Abs(e.MaxSlowerPct-5.5) > 1 {
+		t.Errorf("event %+v, want 4 of 8 configs on nightly-027, 4%%–5.5%% slower, bisect m026..m027", e)
+	}
+	if len(alerts) != 5 {
+		t.Fatalf("%d alerts, want the 4 steps and the OOM", len(alerts))
+	}
+	// The OOM is worst, so first; the event's alerts follow together.
+	if alerts[0].Event != "" || alerts[0].Change.Kind != Outcome {
+		t.Errorf("first alert %+v, want the OOM, in no event", alerts[0])
+	}
+	for _, a := range alerts[1:] {
+		if a.Event != "nightly-027" {
+			t.Errorf("alert of %s on %s: event %q, want nightly-027", a.Key, a.Bad.Batch, a.Event)
+		}
+	}
+
+	// 3 of 8: fewer than half; 2 of 8 and 2 of 4: fewer than 3.
+	for _, tt := range [][2]int{{3, 8}, {2, 8}, {2, 4}} {
+		h, alerts := run(tt[0], tt[1])
+		if len(alerts) != tt[0]+1 {
+			t.Errorf("%d of %d stepping: %d alerts, want %d", tt[0], tt[1], len(alerts), tt[0]+1)
+		}
+		if ev := h.Events(alerts); len(ev) != 0 || slices.ContainsFunc(alerts, func(a Alert) bool { return a.Event != "" }) {
+			t.Errorf("%d of %d configs stepping: events %+v, want none", tt[0], tt[1], ev)
+		}
 	}
 }

@@ -157,6 +157,49 @@ func TestHistoryCommandSpeedMetrics(t *testing.T) {
 	}
 }
 
+// TestHistoryCommandClusterEvent: 12 of 16 configs 5% slower on one night (the cluster, or
+// a shared dependency) are one event, said first with the commits to bisect and followed by
+// its 12 configs; --fail-on still fails, and the JSON carries all 12 alerts, each naming the
+// event, and the event.
+func TestHistoryCommandClusterEvent(t *testing.T) {
+	var steps []eval.Step
+	for c := 0; c < 12; c++ {
+		steps = append(steps, eval.Step{Config: c, Night: 28, Pct: -5})
+	}
+	dir := nightlyRepo(t, 16, 30, steps, nil)
+	code, out, errOut := runMain("history", "--baseline", dir, "--format", "json", "--fail-on")
+	if code != ExitFail {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	want := "perfgate: 12 change(s) for the worse, 12 of them in 1 cluster-wide event(s) in the newest 3 batch(es) (--fail-on):"
+	if len(lines) != 14 || lines[0] != want || !strings.Contains(lines[1], "nightly-028 (commit ") ||
+		!strings.Contains(lines[1], ": 12 of 16 configs slower by ") ||
+		!strings.Contains(lines[1], fmt.Sprintf("bisect %s..%s (measured commits", eval.MeasuredCommit(27)[:12], eval.MeasuredCommit(28)[:12])) {
+		t.Fatalf("stderr, want the count, the event and its 12 configs:\n%s", errOut)
+	}
+	for _, l := range lines[2:] {
+		if !strings.HasPrefix(l, "    model=") || !strings.Contains(l, " TFLOPS/GPU: ") || !strings.Contains(l, "(with s/iter +") {
+			t.Errorf("event config line %q: want indented, on TFLOPS/GPU with s/iter shown", l)
+		}
+	}
+	var js struct {
+		Alerts []history.Alert `json:"alerts"`
+		Events []history.Event `json:"alert_events"`
+	}
+	if err := json.Unmarshal([]byte(out), &js); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range js.Alerts {
+		if a.Event != "nightly-028" || a.Metric != "TFLOPS/GPU" || len(a.With) != 1 {
+			t.Errorf("JSON alert %s %s event %q with %d shown, want nightly-028's, on TFLOPS/GPU, s/iter shown", a.Key, a.Metric, a.Event, len(a.With))
+		}
+	}
+	if len(js.Alerts) != 12 || len(js.Events) != 1 || js.Events[0].Configs != 12 || js.Events[0].Of != 16 {
+		t.Errorf("JSON: %d alerts, events %+v; want 12 and one event of 12 of 16 configs", len(js.Alerts), js.Events)
+	}
+}
+
 func TestHistoryCommandBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"history", "--baseline", t.TempDir(), "--format", "xml"},
