@@ -107,9 +107,10 @@ func bisectText(goodP, badP history.Point, goodM, badM string) string {
 	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", bench.ShortCommit(good), bench.ShortCommit(bad), what, bad, good)
 }
 
-// EventText describes a cluster-wide event on one line: "nightly-027: 12 of 16 configs slower
-// by 4.1–7.0% from one night: likely the cluster or a shared dependency, not one config's
-// code; bisect …".
+// EventText describes a cluster-wide event on one line: "nightly-027 (commit …, 2026-09-28): 12
+// of 16 configs slower by 4.1–7.0% on one night: likely the cluster or a shared dependency
+// (container, driver, library), not one config's code; bisect …". The slowdown is the size
+// of each config's deciding speed metric's step.
 func EventText(e *history.Event) string {
 	var what []string
 	if e.Slower > 0 {
@@ -322,11 +323,13 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 		room = fit(rows, "change(s) for the worse")
 		b.WriteString("\n")
 	}
+	left := 0 // rows of events after the body is full
 	for i := range events {
-		if !room {
-			break
-		}
 		e := &events[i]
+		if !room {
+			left += e.Alerts
+			continue
+		}
 		rows = rows[:0]
 		for j := range alerts {
 			if alerts[j].Event == e.Batch {
@@ -336,6 +339,9 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 		fmt.Fprintf(&b, "The %d change(s) of %s:\n\n%s", len(rows), cell(e.Batch), header)
 		room = fit(rows, "change(s) for the worse of "+cell(e.Batch))
 		b.WriteString("\n")
+	}
+	if left > 0 {
+		fmt.Fprintf(&b, "%d more change(s) for the worse of the cluster-wide event(s) above not shown: %s lists them all.\n\n", left, CodeSpan("perfgate history --baseline "+o.Store))
 	}
 	rows = nil
 	for i := range h.Series {

@@ -337,3 +337,39 @@ func TestHistoryEventInEveryFormat(t *testing.T) {
 		t.Errorf("JSON: recent %d, %d alerts (%d in the event), events %+v; want 3, 6 (5), one of 5 of 6 configs", back.Recent, len(back.Alerts), inEvent, back.Events)
 	}
 }
+
+// TestHistoryMarkdownFullBodyCountsEvents: when the alerts of no event fill the issue body,
+// the rows of the cluster-wide event are left out too, and counted, never dropped unsaid.
+func TestHistoryMarkdownFullBodyCountsEvents(t *testing.T) {
+	oom := map[int]int{}
+	for c := 61; c < 120; c++ {
+		oom[c] = 28 // 59 of 120 configs: not half, so 59 alerts of their own
+	}
+	h := sweptHistory(120, oom) // the other 61 are one event
+	for i := range h.Series {
+		s := &h.Series[i]
+		s.Config = maps.Clone(s.Config)
+		s.Config["container"] = strings.Repeat("x", 3000) // cut at 1 kB: rows of about 1.4 kB
+	}
+	alerts := h.Alerts(3)
+	if ev := h.Events(alerts); len(alerts) != 120 || len(ev) != 1 || ev[0].Alerts != 61 {
+		t.Fatalf("%d alerts, events %+v; want 120 and one event of 61", len(alerts), ev)
+	}
+	var md bytes.Buffer
+	if err := HistoryMarkdown(&md, h, HistoryOptions{Store: "perf/baseline", Recent: 3}); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	var more, moreEvent int
+	if i := strings.Index(out, " more change(s) for the worse not shown"); i >= 0 {
+		fmt.Sscanf(out[strings.LastIndex(out[:i], "\n")+1:], "%d", &more)
+	}
+	if i := strings.Index(out, " more change(s) for the worse of the cluster-wide event(s) above not shown"); i >= 0 {
+		fmt.Sscanf(out[strings.LastIndex(out[:i], "\n")+1:], "%d", &moreEvent)
+	}
+	rows := strings.Count(out, "runs → OOM")
+	if md.Len() > HistoryMarkdownMaxBytes || more == 0 || rows+more != 59 || moreEvent != 61 || !strings.Contains(out, "**Cluster-wide:** ") {
+		t.Errorf("%d bytes; %d OOM rows shown, %d said left out, %d of the event said left out; want under %d, 59 in all and 61",
+			md.Len(), rows, more, moreEvent, HistoryMarkdownMaxBytes)
+	}
+}
