@@ -405,12 +405,47 @@ type AlertFigures struct {
 	CleanNights, CleanTotal, CleanChanges int
 	// JobNights is the number of nights the job ran, per config.
 	JobNights int
-	// Cluster*: with ClusterPct, the configs that alerted on S+1 and S+2 (of ClusterConfigs)
-	// and the alert rows on S+1.
-	ClusterAlerted [maxLag + 1]int
-	ClusterRows    [maxLag + 1]int
-	ClusterConfigs int
-	Elapsed        time.Duration
+	// Rows counts the alerts of every job night, one per measurement of a config (what
+	// History.Alerts returns); SeriesRows the changes for the worse the job counted before,
+	// one per series (config and metric: TFLOPS/GPU and s/iter of one slowdown twice).
+	Rows, SeriesRows int
+	// SeriesOnly counts config-nights on which a series of the config had a change for the
+	// worse among the newest runs but the config had no alert (a speed metric that does not
+	// decide changed and the deciding one did not).
+	SeriesOnly int
+	// EventNights counts the job nights that reported a cluster-wide event (history.Event),
+	// EventAlerts the alerts in them.
+	EventNights, EventAlerts int
+	// Cluster*: with ClusterPct, per night from S, the configs that alerted (of
+	// ClusterConfigs), the alert rows (per measurement, and per series as before), the
+	// cluster-wide events reported and the alerts in them.
+	ClusterAlerted    [maxLag + 1]int
+	ClusterRows       [maxLag + 1]int
+	ClusterSeriesRows [maxLag + 1]int
+	ClusterEvents     [maxLag + 1]int
+	ClusterInEvents   [maxLag + 1]int
+	ClusterConfigs    int
+	Elapsed           time.Duration
+}
+
+// seriesChanges returns, per config key, the changes for the worse among the newest recent
+// batches counted one per series, as History.Alerts counted them before it made one alert per
+// measurement: every worse change point whose first run is among them, and every worse drift.
+func seriesChanges(h *history.History, recent int) map[string]int {
+	cut := len(h.Batches) - recent
+	out := map[string]int{}
+	for _, s := range h.Series {
+		cps := s.ChangePoints
+		if s.Drift != nil {
+			cps = append(cps[:len(cps):len(cps)], *s.Drift)
+		}
+		for _, cp := range cps {
+			if cp.Worse && s.Points[cp.Index].BatchIndex >= cut {
+				out[s.Key]++
+			}
+		}
+	}
+	return out
 }
 
 // RunAlerts builds the repositories, reads each history through "perfgate history"'s code
@@ -471,7 +506,23 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 			alerted := map[int]bool{}
 			drifted := map[int]bool{}
 			rows := 0
-			for _, a := range h.Alerts(s.Recent) {
+			alerts := h.Alerts(s.Recent)
+			events := h.Events(alerts)
+			inEvents := 0
+			for _, e := range events {
+				inEvents += e.Alerts
+			}
+			perSeries := 0
+			for _, n := range seriesChanges(h, s.Recent) {
+				perSeries += n
+			}
+			f.Rows += len(alerts)
+			f.SeriesRows += perSeries
+			if len(events) > 0 {
+				f.EventNights++
+				f.EventAlerts += inEvents
+			}
+			for _, a := range alerts {
 				c := cfgIndex[h.Series[a.Series].Key]
 				bi := a.Bad.BatchIndex
 				rows++
@@ -505,11 +556,19 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 					f.Misplaced[c]++
 				}
 			}
+			for k := range seriesChanges(h, s.Recent) {
+				if !alerted[cfgIndex[k]] {
+					f.SeriesOnly++
+				}
+			}
 			lag := night - S
 			if s.ClusterPct != 0 {
 				if lag >= 0 && lag <= maxLag {
 					f.ClusterAlerted[lag] += len(alerted)
 					f.ClusterRows[lag] += rows
+					f.ClusterSeriesRows[lag] += perSeries
+					f.ClusterEvents[lag] += len(events)
+					f.ClusterInEvents[lag] += inEvents
 				}
 				continue
 			}
@@ -576,11 +635,14 @@ func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 	}
 	if s.ClusterPct != 0 {
 		per := f.ClusterConfigs / max(f.Repos, 1)
-		fmt.Fprintf(w, "every config %+g%% at night S (%d configs per repository):\n", s.ClusterPct, per)
-		fmt.Fprintf(w, "night   configs alerting   alert rows per repository\n")
+		fmt.Fprintf(w, "every config %+g%% at night S (%d configs per repository); per repository: alerts (one per measurement), changes per series (the count before), cluster-wide events, alerts in them\n", s.ClusterPct, per)
+		fmt.Fprintf(w, "night   configs alerting          alerts   per series   events   in events\n")
 		for l := 0; l <= maxLag; l++ {
-			fmt.Fprintf(w, "S+%d     %s (%d/%d)   %.1f\n", l, pct(f.ClusterAlerted[l], f.ClusterConfigs), f.ClusterAlerted[l], f.ClusterConfigs, float64(f.ClusterRows[l])/float64(f.Repos))
+			r := float64(f.Repos)
+			fmt.Fprintf(w, "S+%d     %s (%d/%d)   %6.1f   %10.1f   %6.2f   %9.1f\n", l, pct(f.ClusterAlerted[l], f.ClusterConfigs), f.ClusterAlerted[l], f.ClusterConfigs,
+				float64(f.ClusterRows[l])/r, float64(f.ClusterSeriesRows[l])/r, float64(f.ClusterEvents[l])/r, float64(f.ClusterInEvents[l])/r)
 		}
+		fmt.Fprintf(w, "config-nights with a change of a speed metric that does not decide and no alert: %d\n", f.SeriesOnly)
 		fmt.Fprintf(w, "time reading git histories and alerting: %s\n", f.Elapsed.Round(time.Millisecond))
 		return
 	}
@@ -610,6 +672,10 @@ func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 	fmt.Fprintf(w, "clean configs alerting with a drift: %d config-nights\n", f.CleanDrift)
 	fmt.Fprintf(w, "noisy config (%.1f%% noise, no change): %d of %d nights alerting = %s ± %.2f points (%d with a drift)\n",
 		s.NoisyPct, f.NoisyNights, f.JobNights, pct(f.NoisyNights, f.JobNights), ci(f.NoisyNights, f.JobNights), f.DriftNights[caseNoisy])
+	fmt.Fprintf(w, "\nalerts over all %d job nights of %d repositories: %d, one per measurement of a config (counted per series, config and metric, as before: %d)\n",
+		f.JobNights, f.Repos, f.Rows, f.SeriesRows)
+	fmt.Fprintf(w, "config-nights with a change of a speed metric that does not decide and no alert: %d\n", f.SeriesOnly)
+	fmt.Fprintf(w, "job nights reporting a cluster-wide event (≥ %d configs and ≥ %.0f%% of a night's): %d, with %d alerts\n", history.EventMinConfigs, 100*history.EventMinShare, f.EventNights, f.EventAlerts)
 	fmt.Fprintf(w, "time reading git histories and alerting: %s (%.0f ms per repository)\n", f.Elapsed.Round(time.Millisecond), float64(f.Elapsed.Milliseconds())/float64(f.Repos))
 }
 

@@ -79,4 +79,35 @@ func TestNightlyAlerts(t *testing.T) {
 	if f.Any[caseDrift] != s.Repos || f.DriftNights[caseDrift] == 0 || f.Misplaced[caseDrift] != 0 {
 		t.Errorf("drift alerted in %d of %d repositories (%d nights as a drift, %d misplaced), want all", f.Any[caseDrift], s.Repos, f.DriftNights[caseDrift], f.Misplaced[caseDrift])
 	}
+	// TFLOPS/GPU and s/iter of one slowdown are one alert: about half the per-series count.
+	if f.Rows == 0 || 2*f.Rows > f.SeriesRows+f.SeriesOnly+f.Rows/10 {
+		t.Errorf("%d alerts against %d changes per series: want one per measurement, about half", f.Rows, f.SeriesRows)
+	}
+	// Six cases of twenty configs change on night S: not half, so no cluster-wide event.
+	if f.EventNights != 0 {
+		t.Errorf("%d job nights reported a cluster-wide event, want none", f.EventNights)
+	}
+}
+
+// TestNightlyClusterEvent: every config 5% slower on night S is one cluster-wide event on
+// the nights it alerts (S+1 and S+2), holding one alert per config, not one per config and
+// metric (a config whose change point noise places a night off is an alert of its own).
+func TestNightlyClusterEvent(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not on PATH")
+	}
+	s := DefaultAlertSetup()
+	s.Repos = 2
+	s.ClusterPct = -5
+	f, err := RunAlerts(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := s.Nightly.Configs
+	for _, l := range []int{1, 2} {
+		if f.ClusterEvents[l] != s.Repos || f.ClusterRows[l] != per*s.Repos || 10*f.ClusterInEvents[l] < 9*per*s.Repos || f.ClusterSeriesRows[l] != 2*per*s.Repos {
+			t.Errorf("night S+%d: %d events, %d alerts (%d in events, %d per series) in %d repositories; want one event of about %d alerts each (%d per series)",
+				l, f.ClusterEvents[l], f.ClusterRows[l], f.ClusterInEvents[l], f.ClusterSeriesRows[l], s.Repos, per, 2*per)
+		}
+	}
 }

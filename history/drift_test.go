@@ -28,15 +28,14 @@ func TestDriftAlerts(t *testing.T) {
 	if d.Kind != Drift || !d.Worse || d.Index != 24 || d.Good != 12 || *d.DeltaPct > -3 || *d.Z < DefaultOptions().DriftZ {
 		t.Errorf("drift %+v (delta %v, z %v)", d, *d.DeltaPct, *d.Z)
 	}
-	var kinds []Kind
-	for _, a := range h.Alerts(3) {
-		kinds = append(kinds, a.Change.Kind)
-		if a.Good.Batch != "nightly-012" || a.Bad.Batch != "nightly-024" {
-			t.Errorf("drift alert bisects %s..%s, want nightly-012..nightly-024", a.Good.Batch, a.Bad.Batch)
-		}
+	// One alert, on TFLOPS/GPU, with the same slide of s/iter shown on it: one measurement.
+	alerts := h.Alerts(3)
+	if len(alerts) != 1 || alerts[0].Change.Kind != Drift || alerts[0].Metric != bench.MetricTFLOPS ||
+		len(alerts[0].With) != 1 || alerts[0].With[0].Metric != bench.MetricTime || alerts[0].With[0].Change.Kind != Drift {
+		t.Fatalf("alerts of the drifting config: %+v, want one drift on TFLOPS/GPU showing s/iter's", alerts)
 	}
-	if len(kinds) != 2 || kinds[0] != Drift || kinds[1] != Drift {
-		t.Errorf("alerts of the drifting config: %v, want a drift per metric", kinds)
+	if a := alerts[0]; a.Good.Batch != "nightly-012" || a.Bad.Batch != "nightly-024" {
+		t.Errorf("drift alert bisects %s..%s, want nightly-012..nightly-024", a.Good.Batch, a.Bad.Batch)
 	}
 
 	// A flat series three times as noisy, every night from the first a drift can be judged.

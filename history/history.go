@@ -1,7 +1,6 @@
 package history
 
 import (
-	"cmp"
 	"encoding/json"
 	"math"
 	"slices"
@@ -55,6 +54,9 @@ type History struct {
 	Sweep *Sweep `json:"sweep,omitempty"`
 	// MinEffectPct is the smallest step kept as a change point.
 	MinEffectPct float64 `json:"min_effect_pct"`
+	// SpeedMetrics are the metrics that are one measurement of a run (Options.SpeedMetrics),
+	// the deciding one first: Alerts makes one alert of them per config.
+	SpeedMetrics []string `json:"speed_metrics,omitempty"`
 }
 
 // A Batch is one ingest: usually one nightly run of the whole sweep.
@@ -204,6 +206,11 @@ type Options struct {
 	// DriftZ is how many standard errors (from the series' run-to-run noise) a drift must
 	// measure, besides the minimum effect.
 	DriftZ float64
+	// SpeedMetrics are the metrics of one run that are functions of one another, the
+	// deciding one first: the gate's (check.Options.SpeedMetrics, which the config file's
+	// speed_metrics replaces). Alerts makes one alert of them per config; empty makes every
+	// metric alert on its own.
+	SpeedMetrics []string
 }
 
 // DefaultOptions are the documented defaults: the gate's minimum effect and the store's
@@ -223,6 +230,7 @@ func DefaultOptions() Options {
 		Seed:         1,
 		DriftRuns:    3,
 		DriftZ:       5,
+		SpeedMetrics: slices.Clone(check.DefaultOptions.SpeedMetrics),
 	}
 }
 
@@ -232,7 +240,8 @@ type Revision = baseline.Revision
 // Build makes the history of revs (oldest first), adds extra runs of batches not already in
 // it (with no commit), and detects the change points of every series.
 func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *History {
-	h := &History{Schema: Schema, Source: src, Commits: len(revs), Series: []Series{}, Batches: []Batch{}, MinEffectPct: opts.MinEffectPct}
+	h := &History{Schema: Schema, Source: src, Commits: len(revs), Series: []Series{}, Batches: []Batch{}, MinEffectPct: opts.MinEffectPct,
+		SpeedMetrics: slices.Clone(opts.SpeedMetrics)}
 
 	// Batches in order of appearance, each with its runs.
 	type batchRuns struct {
@@ -472,58 +481,6 @@ func band(s *Series, opts Options) *Band {
 	c := math.Exp(mean(logs))
 	e := opts.MinEffectPct / 100
 	return &Band{Center: c, Lo: c * (1 - e), Hi: c * (1 + e), From: from, Runs: len(logs)}
-}
-
-// An Alert is a change for the worse among the newest runs of a series: what the nightly job
-// reports, with the range of batches and commits to bisect.
-type Alert struct {
-	// Series is the index of the series in History.Series.
-	Series int
-	Change ChangePoint
-	// Good is the last run before the change, Bad the first after it.
-	Good, Bad Point
-	// GoodMeasured and BadMeasured are the commits those runs measured, when recorded.
-	GoodMeasured, BadMeasured string
-}
-
-// Alerts returns the changes for the worse whose first run is among the newest recent batches
-// of the history (so a change keeps alerting until recent newer nights have passed), and the
-// drifts of series that slid for the worse by their newest run (a drift alerts every night it
-// still measures), worst first: configs that started failing, then the largest steps and
-// slides, then in the order of the series. Reports that must leave alerts out (an issue body's limit) keep the first ones.
-func (h *History) Alerts(recent int) []Alert {
-	var out []Alert
-	cut := len(h.Batches) - recent
-	measured := map[string]string{}
-	for _, b := range h.Batches {
-		measured[b.Batch] = b.Measured
-	}
-	for si := range h.Series {
-		s := &h.Series[si]
-		cps := s.ChangePoints
-		if s.Drift != nil {
-			cps = append(slices.Clip(cps), *s.Drift)
-		}
-		for _, cp := range cps {
-			if !cp.Worse || s.Points[cp.Index].BatchIndex < cut {
-				continue
-			}
-			a := Alert{Series: si, Change: cp, Bad: s.Points[cp.Index], Good: s.Points[cp.Good]}
-			a.GoodMeasured, a.BadMeasured = measured[a.Good.Batch], measured[a.Bad.Batch]
-			out = append(out, a)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b Alert) int {
-		// An outcome change (no level step) counts as the largest step.
-		size := func(a Alert) float64 {
-			if a.Change.DeltaPct == nil {
-				return math.Inf(1)
-			}
-			return math.Abs(*a.Change.DeltaPct)
-		}
-		return cmp.Compare(size(b), size(a))
-	})
-	return out
 }
 
 func mean(xs []float64) float64 {

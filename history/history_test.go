@@ -97,18 +97,19 @@ func TestBuildStepsAndOutcomes(t *testing.T) {
 		oom.ChangePoints[0].To != bench.OOM || !oom.ChangePoints[0].Worse {
 		t.Errorf("OOM config: change points %+v, want an outcome change to oom at night 27", oom.ChangePoints)
 	}
-	// The newest 3 nights hold the OOM start, in both metrics; the drop at 12 is old news.
+	// The newest 3 nights hold the OOM start: one alert, on TFLOPS/GPU, showing s/iter's
+	// (one measurement); the drop at 12 is old news.
 	alerts := h.Alerts(3)
-	if len(alerts) != 2 {
-		t.Fatalf("alerts %+v, want the OOM start in both metrics", alerts)
+	if len(alerts) != 1 || alerts[0].Metric != bench.MetricTFLOPS || len(alerts[0].With) != 1 || alerts[0].With[0].Metric != bench.MetricTime {
+		t.Fatalf("alerts %+v, want the OOM start once, on TFLOPS/GPU with s/iter shown", alerts)
 	}
 	for _, a := range alerts {
 		if a.Good.Batch != "nightly-026" || a.Bad.Batch != "nightly-027" || a.GoodMeasured != "m026" || a.BadMeasured != "m027" {
 			t.Errorf("alert range %s..%s (%s..%s), want nights 26..27", a.Good.Batch, a.Bad.Batch, a.GoodMeasured, a.BadMeasured)
 		}
 	}
-	if n := len(h.Alerts(20)); n != 4 {
-		t.Errorf("with 20 recent nights, %d alerts, want the drop too (4)", n)
+	if n := len(h.Alerts(20)); n != 2 {
+		t.Errorf("with 20 recent nights, %d alerts, want the drop too (2: one per config)", n)
 	}
 	if b := drop.Band; b == nil || b.Runs != 10 || b.From != 20 || math.Abs(b.Center-95) > 1 || b.Lo >= b.Center || b.Hi <= b.Center {
 		t.Errorf("band %+v, want the newest 10 runs around 95", b)
@@ -135,7 +136,7 @@ func TestAlertsWorstFirst(t *testing.T) {
 	for _, a := range h.Alerts(15) {
 		got = append(got, h.Series[a.Series].Key)
 	}
-	want := []string{threeCfgs[2].Key(), threeCfgs[2].Key(), threeCfgs[1].Key(), threeCfgs[1].Key(), threeCfgs[0].Key(), threeCfgs[0].Key()}
+	want := []string{threeCfgs[2].Key(), threeCfgs[1].Key(), threeCfgs[0].Key()}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("alerts of configs %v, want worst first %v", got, want)
 	}

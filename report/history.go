@@ -85,36 +85,127 @@ func where(batch, commit, date string) string {
 // BisectText names the range to bisect for an alert: the commits the last good and the first
 // bad night measured when the store recorded them, else the commits that recorded the nights.
 func BisectText(a *history.Alert) string {
-	good, bad, what := a.GoodMeasured, a.BadMeasured, "measured commits"
+	return bisectText(a.Good, a.Bad, a.GoodMeasured, a.BadMeasured)
+}
+
+func bisectText(goodP, badP history.Point, goodM, badM string) string {
+	good, bad, what := goodM, badM, "measured commits"
 	if good == "" || bad == "" {
-		good, bad, what = a.Good.Commit, a.Bad.Commit, "store commits"
+		good, bad, what = goodP.Commit, badP.Commit, "store commits"
 	}
 	if good == "" || bad == "" {
-		return fmt.Sprintf("between batches %s and %s (no commits recorded)", a.Good.Batch, a.Bad.Batch)
+		return fmt.Sprintf("between batches %s and %s (no commits recorded)", goodP.Batch, badP.Batch)
 	}
 	if good == bad {
 		if what == "store commits" {
 			// One store commit recorded both nights (a bulk import, a moved store): it says
 			// nothing about the code they measured.
-			return fmt.Sprintf("between batches %s and %s (both recorded by store commit %s; no measured commits recorded)", a.Good.Batch, a.Bad.Batch, bench.ShortCommit(good))
+			return fmt.Sprintf("between batches %s and %s (both recorded by store commit %s; no measured commits recorded)", goodP.Batch, badP.Batch, bench.ShortCommit(good))
 		}
 		return fmt.Sprintf("both nights measured %s: the change is not in the code (machines, container, data?)", bench.ShortCommit(good))
 	}
 	return fmt.Sprintf("%s..%s (%s; git bisect start %s %s)", bench.ShortCommit(good), bench.ShortCommit(bad), what, bad, good)
 }
 
+// EventText describes a cluster-wide event on one line: "nightly-027 (commit …, 2026-09-28): 12
+// of 16 configs slower by 4.1–7.0% on one night: likely the cluster or a shared dependency
+// (container, driver, library), not one config's code; bisect …". The slowdown is the size
+// of each config's deciding speed metric's step.
+func EventText(e *history.Event) string {
+	var what []string
+	if e.Slower > 0 {
+		by := fmt.Sprintf("%.1f%%", e.MinSlowerPct)
+		if fmt.Sprintf("%.1f", e.MinSlowerPct) != fmt.Sprintf("%.1f", e.MaxSlowerPct) {
+			by = fmt.Sprintf("%.1f–%.1f%%", e.MinSlowerPct, e.MaxSlowerPct)
+		}
+		what = append(what, fmt.Sprintf("%d slower by %s", e.Slower, by))
+	}
+	if e.Failing > 0 {
+		what = append(what, fmt.Sprintf("%d started failing", e.Failing))
+	}
+	if other := e.Configs - e.Slower - e.Failing; other > 0 {
+		what = append(what, fmt.Sprintf("%d worse in another metric", other))
+	}
+	head := fmt.Sprintf("%d of %d configs got worse", e.Configs, e.Of)
+	if len(what) == 1 && e.Slower == e.Configs {
+		head = fmt.Sprintf("%d of %d configs slower by %s", e.Configs, e.Of, strings.TrimPrefix(what[0], fmt.Sprintf("%d slower by ", e.Slower)))
+	} else if len(what) > 0 {
+		head += " (" + strings.Join(what, ", ") + ")"
+	}
+	return fmt.Sprintf("%s: %s on one night: likely the cluster or a shared dependency (container, driver, library), not one config's code; bisect %s",
+		where(e.Bad.Batch, e.Bad.Commit, e.Bad.Date), head, bisectText(e.Good, e.Bad, e.GoodMeasured, e.BadMeasured))
+}
+
+// AlertCount says how many alerts there are, and how many of them are cluster-wide events':
+// "14 change(s) for the worse, 12 of them in 1 cluster-wide event".
+func AlertCount(alerts []history.Alert, events []history.Event) string {
+	s := fmt.Sprintf("%d change(s) for the worse", len(alerts))
+	if len(events) > 0 {
+		n := 0
+		for _, e := range events {
+			n += e.Alerts
+		}
+		s += fmt.Sprintf(", %d of them in %d cluster-wide event(s)", n, len(events))
+	}
+	return s
+}
+
+// withText names the changes shown with an alert (the other speed metrics of its
+// measurement, or the metrics that failed with it): " (with s/iter +5.7%)".
+func withText(a *history.Alert) string {
+	if len(a.With) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, w := range a.With {
+		p := w.Metric
+		if w.Change.DeltaPct != nil {
+			p += " " + pct(*w.Change.DeltaPct)
+		} else if w.Change.Kind == history.Outcome && w.Change.To != a.Change.To {
+			p += " " + outcomeWord(w.Change.To)
+		}
+		if w.Change.Batch != a.Change.Batch && w.Change.Kind != history.Drift {
+			p += " from " + w.Change.Batch
+		}
+		parts = append(parts, p)
+	}
+	return " (with " + strings.Join(parts, ", ") + ")"
+}
+
 // sparkNights is how many newest nights an alert's sparkline shows.
 const sparkNights = 30
 
-// AlertLines describe each alert on one line.
+// AlertLines describe each alert on one line, the other metrics of its measurement with it.
+// A cluster-wide event is one line (EventText) followed by its alerts, indented, which name
+// their own range to bisect only when it is not the event's; the other alerts follow.
 func AlertLines(h *history.History, alerts []history.Alert) []string {
+	events := h.Events(alerts)
 	var out []string
+	for i := range events {
+		e := &events[i]
+		out = append(out, EventText(e))
+		for j := range alerts {
+			if a := &alerts[j]; a.Event == e.Batch {
+				out = append(out, "  "+alertLine(h, a, e))
+			}
+		}
+	}
 	for i := range alerts {
-		a := &alerts[i]
-		s := &h.Series[a.Series]
-		out = append(out, fmt.Sprintf("%s %s: %s %s; bisect %s", s.Config, s.Metric, ChangeText(&a.Change), alertWhen(a), BisectText(a)))
+		if a := &alerts[i]; a.Event == "" {
+			out = append(out, alertLine(h, a, nil))
+		}
 	}
 	return out
+}
+
+// alertLine describes one alert; in event e, without what the event's line says.
+func alertLine(h *history.History, a *history.Alert, e *history.Event) string {
+	s := &h.Series[a.Series]
+	line := fmt.Sprintf("%s %s: %s%s", s.Config, s.Metric, ChangeText(&a.Change), withText(a))
+	if e != nil && a.Good.Batch == e.Good.Batch && a.GoodMeasured == e.GoodMeasured {
+		return line
+	}
+	return fmt.Sprintf("%s %s; bisect %s", line, alertWhen(a), BisectText(a))
 }
 
 // alertWhen says when an alert's change happened: since its first bad night, or for a drift
@@ -161,7 +252,7 @@ func HistoryText(w io.Writer, h *history.History, o HistoryOptions) error {
 	if len(alerts) == 0 {
 		bw.printf("no change for the worse.\n")
 	} else {
-		bw.printf("%d change(s) for the worse:\n", len(alerts))
+		bw.printf("%s:\n", AlertCount(alerts, h.Events(alerts)))
 		for _, l := range AlertLines(h, alerts) {
 			bw.printf("  %s\n", l)
 		}
@@ -181,8 +272,9 @@ const HistoryMarkdownMaxBytes = 65000
 func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 	var b strings.Builder
 	alerts := h.Alerts(o.Recent)
+	events := h.Events(alerts)
 	if len(alerts) > 0 {
-		fmt.Fprintf(&b, "## perfgate history: %d change(s) for the worse in the newest %d night(s)\n\n", len(alerts), o.Recent)
+		fmt.Fprintf(&b, "## perfgate history: %s in the newest %d night(s)\n\n", AlertCount(alerts, events), o.Recent)
 	} else {
 		fmt.Fprintf(&b, "## perfgate history: no change for the worse in the newest %d night(s)\n\n", o.Recent)
 	}
@@ -193,29 +285,65 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 	// kilobytes) would leave out every row after it: cells from the data are cut at 1 kB,
 	// marked, as in the PR comment; the text and JSON reports hold them whole.
 	cell := func(s string) string { return capCell(Escape(s)) }
-	// fit writes the rows that fit, in order, and counts the rest as what.
-	fit := func(rows []string, what string) {
+	// fit writes the rows that fit, in order, and counts the rest as what; it reports
+	// whether all did.
+	fit := func(rows []string, what string) bool {
 		for i, row := range rows {
 			if b.Len()+len(row)+1+reserve > HistoryMarkdownMaxBytes {
 				fmt.Fprintf(&b, "\n%d more %s not shown: GitHub limits an issue body to 65536 characters. %s lists them all, and the dashboard shows them.\n", len(rows)-i, what, CodeSpan("perfgate history --baseline "+o.Store))
-				return
+				return false
 			}
 			b.WriteString(row + "\n")
 		}
+		return true
 	}
-	if len(alerts) > 0 {
-		fmt.Fprintf(&b, "| config | metric | last %d nights | change | first bad night | bisect |\n|---|---|---|---|---|---|\n", sparkNights)
-		rows := make([]string, len(alerts))
-		for i := range alerts {
-			a := &alerts[i]
-			s := &h.Series[a.Series]
-			rows[i] = fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", cell(s.Config.String()), cell(s.Metric), SeriesSparkline(s, sparkNights), cell(ChangeText(&a.Change)),
-				cell(strings.TrimPrefix(alertWhen(a), "since ")), cell(BisectText(a)))
+	header := fmt.Sprintf("| config | metric | last %d nights | change | first bad night | bisect |\n|---|---|---|---|---|---|\n", sparkNights)
+	row := func(a *history.Alert) string {
+		s := &h.Series[a.Series]
+		return fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", cell(s.Config.String()), cell(s.Metric), SeriesSparkline(s, sparkNights), cell(ChangeText(&a.Change)+withText(a)),
+			cell(strings.TrimPrefix(alertWhen(a), "since ")), cell(BisectText(a)))
+	}
+	// The events first, one line each; then the alerts of no event, whole; then each
+	// event's alerts, which are what an issue body leaves out first.
+	for i := range events {
+		fmt.Fprintf(&b, "**Cluster-wide:** %s\n\n", cell(EventText(&events[i])))
+	}
+	room := true
+	var rows []string
+	for i := range alerts {
+		if alerts[i].Event == "" {
+			rows = append(rows, row(&alerts[i]))
 		}
-		fit(rows, "change(s) for the worse")
+	}
+	if len(rows) > 0 {
+		if len(events) > 0 {
+			b.WriteString("Other changes for the worse:\n\n")
+		}
+		b.WriteString(header)
+		room = fit(rows, "change(s) for the worse")
 		b.WriteString("\n")
 	}
-	var rows []string
+	left := 0 // rows of events after the body is full
+	for i := range events {
+		e := &events[i]
+		if !room {
+			left += e.Alerts
+			continue
+		}
+		rows = rows[:0]
+		for j := range alerts {
+			if alerts[j].Event == e.Batch {
+				rows = append(rows, row(&alerts[j]))
+			}
+		}
+		fmt.Fprintf(&b, "The %d change(s) of %s:\n\n%s", len(rows), cell(e.Batch), header)
+		room = fit(rows, "change(s) for the worse of "+cell(e.Batch))
+		b.WriteString("\n")
+	}
+	if left > 0 {
+		fmt.Fprintf(&b, "%d more change(s) for the worse of the cluster-wide event(s) above not shown: %s lists them all.\n\n", left, CodeSpan("perfgate history --baseline "+o.Store))
+	}
+	rows = nil
 	for i := range h.Series {
 		s := &h.Series[i]
 		for j := range s.ChangePoints {
@@ -244,5 +372,22 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
-// HistoryJSON writes the history as indented JSON (schema 1, see history.History).
-func HistoryJSON(w io.Writer, h *history.History) error { return writeJSON(w, h) }
+// HistoryJSON writes the history as indented JSON (schema 1, see history.History), with the
+// alerts of the newest o.Recent batches (every one, one per measurement, each naming its
+// cluster-wide event if any) and those events.
+func HistoryJSON(w io.Writer, h *history.History, o HistoryOptions) error {
+	alerts := h.Alerts(o.Recent)
+	if alerts == nil {
+		alerts = []history.Alert{}
+	}
+	events := h.Events(alerts)
+	if events == nil {
+		events = []history.Event{}
+	}
+	return writeJSON(w, struct {
+		*history.History
+		Recent int             `json:"recent"`
+		Alerts []history.Alert `json:"alerts"`
+		Events []history.Event `json:"alert_events"`
+	}{h, o.Recent, alerts, events})
+}

@@ -57,7 +57,7 @@ func TestHistoryGolden(t *testing.T) {
 	// The JSON of a smaller history: 3 configs over 10 nights, an 8% drop at night 5 and an
 	// OOM start at night 8.
 	small := smallHistory()
-	if err := HistoryJSON(&js, small); err != nil {
+	if err := HistoryJSON(&js, small, o); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "history.txt.golden", text.String())
@@ -158,11 +158,14 @@ func TestBisectTextSameStoreCommit(t *testing.T) {
 }
 
 // sweptHistory is the history of 30 nights of configs configs (seeded), every one of which
-// got 8% slower on night 27: a night that moved the whole sweep.
-func sweptHistory(configs int) *history.History {
-	n := eval.Nightly{Configs: configs, Nights: 30, NoisePct: 0.8, Window: 10}
+// got 8% slower on night 27 (a night that moved the whole sweep), but the configs in oom,
+// which run out of memory from the night given.
+func sweptHistory(configs int, oom map[int]int) *history.History {
+	n := eval.Nightly{Configs: configs, Nights: 30, NoisePct: 0.8, Window: 10, OOMFrom: oom}
 	for c := 0; c < n.Configs; c++ {
-		n.Steps = append(n.Steps, eval.Step{Config: c, Night: 27, Pct: -8})
+		if _, ok := oom[c]; !ok {
+			n.Steps = append(n.Steps, eval.Step{Config: c, Night: 27, Pct: -8})
+		}
 	}
 	var revs []history.Revision
 	for i, runs := range eval.Nights(n, rand.New(rand.NewPCG(5, 5))) {
@@ -175,12 +178,19 @@ func sweptHistory(configs int) *history.History {
 // TestHistoryMarkdownFitsAnIssue: a night that moves a whole sweep (a container update that
 // costs every config 8%) gives hundreds of alerts; the history-pages workflow posts the
 // Markdown as an issue body, which GitHub refuses at 65536 characters, so the report must
-// stay under HistoryMarkdownMaxBytes and say how many rows it left out.
+// stay under HistoryMarkdownMaxBytes and say how many rows it left out. The night is one
+// cluster-wide event, said once at the top; a config that started failing on another night
+// is no part of it and is shown whole, however many of the event's rows are left out.
 func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
-	h := sweptHistory(300)
-	alerts := len(h.Alerts(3))
-	if alerts < 300 {
-		t.Fatalf("%d alerts, want one per config and metric", alerts)
+	h := sweptHistory(300, map[int]int{7: 28})
+	all := h.Alerts(3)
+	alerts := len(all)
+	if alerts != 300 {
+		t.Fatalf("%d alerts, want one per config (the speed metrics are one measurement)", alerts)
+	}
+	events := h.Events(all)
+	if len(events) != 1 || events[0].Configs != 299 || events[0].Of != 300 || events[0].Slower != 299 {
+		t.Fatalf("events %+v, want one of 299 of 300 configs slower", events)
 	}
 	var md bytes.Buffer
 	if err := HistoryMarkdown(&md, h, HistoryOptions{Store: "perf/my_baseline", Recent: 3}); err != nil {
@@ -194,19 +204,27 @@ func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
 	if md.Len() > HistoryMarkdownMaxBytes {
 		t.Errorf("the Markdown is %d bytes, over %d: GitHub would refuse the issue", md.Len(), HistoryMarkdownMaxBytes)
 	}
-	if !strings.HasPrefix(out, fmt.Sprintf("## perfgate history: %d change(s) for the worse", alerts)) {
-		t.Errorf("the heading does not count every alert: %.100s", out)
+	if !strings.HasPrefix(out, fmt.Sprintf("## perfgate history: %d change(s) for the worse, 299 of them in 1 cluster-wide event(s)", alerts)) {
+		t.Errorf("the heading does not count every alert and the event: %.150s", out)
 	}
-	shown := strings.Count(out, " | bisect |") // the table's header
-	rows := strings.Count(out, "(measured commits; git bisect start")
+	if !strings.Contains(out, "**Cluster-wide:** nightly-027 \\(commit ") || !strings.Contains(out, ": 299 of 300 configs slower by ") {
+		t.Errorf("no cluster-wide event line for nightly-027")
+	}
+	// The OOM, no part of the event, comes before the event's rows.
+	oom := strings.Index(out, "runs → OOM")
+	if oom < 0 || oom > strings.Index(out, "The 299 change(s) of nightly-027") {
+		t.Errorf("the config that started failing is not shown before the event's rows")
+	}
+	shown := strings.Count(out, " | bisect |") // the tables' headers
+	rows := strings.Count(out, " | TFLOPS/GPU | ")
 	var more int
-	if i := strings.Index(out, " more change(s) for the worse not shown"); i < 0 {
+	if i := strings.Index(out, " more change(s) for the worse of nightly-027 not shown"); i < 0 {
 		t.Errorf("no note on the alerts left out")
 	} else {
 		fmt.Sscanf(out[strings.LastIndex(out[:i], "\n")+1:], "%d", &more)
 	}
-	if shown != 1 || rows == 0 || rows+more != alerts {
-		t.Errorf("%d alert rows shown and %d said left out, want %d in all", rows, more, alerts)
+	if shown != 2 || rows == 0 || rows+more != alerts {
+		t.Errorf("%d tables, %d alert rows shown and %d said left out, want 2 tables and %d rows in all", shown, rows, more, alerts)
 	}
 	if !strings.HasSuffix(out, "</details>\n") {
 		t.Errorf("the change-point list is not closed: %q", out[len(out)-80:])
@@ -217,15 +235,21 @@ func TestHistoryMarkdownFitsAnIssue(t *testing.T) {
 // larger than the body (a config value of many kilobytes, which escaping can quadruple) left
 // out every alert after it. Cells taken from the data are cut at 1 kB, as in the PR comment.
 func TestHistoryMarkdownCapsCells(t *testing.T) {
-	h := sweptHistory(10)
+	h := sweptHistory(10, nil)
 	alerts := h.Alerts(3)
-	if len(alerts) < 10 {
-		t.Fatalf("%d alerts, want one per config and metric", len(alerts))
+	if len(alerts) != 10 {
+		t.Fatalf("%d alerts, want one per config", len(alerts))
 	}
 	s := &h.Series[alerts[0].Series]
 	s.Config = maps.Clone(s.Config)
 	s.Config["container"] = strings.Repeat("<", 30000)
 	s.Metric = strings.Repeat("|", 30000)
+	// A metric of that name is no speed metric: its config's s/iter now decides, and the
+	// giant metric alerts on its own.
+	alerts = h.Alerts(3)
+	if len(alerts) != 11 {
+		t.Fatalf("%d alerts with the giant metric, want 11", len(alerts))
+	}
 	var md bytes.Buffer
 	if err := HistoryMarkdown(&md, h, HistoryOptions{Store: "perf/baseline", Recent: 3}); err != nil {
 		t.Fatal(err)
@@ -237,10 +261,115 @@ func TestHistoryMarkdownCapsCells(t *testing.T) {
 	if strings.Contains(out, "not shown") {
 		t.Errorf("rows left out although every row fits once the giant cells are cut: %s", out[strings.Index(out, "not shown")-40:][:120])
 	}
-	if rows := strings.Count(out, "(measured commits; git bisect start"); rows != len(alerts) {
+	if rows := strings.Count(out, "(measured commits; git bisect start") - 1; rows != len(alerts) { // and the event's line
 		t.Errorf("%d of %d alert rows shown", rows, len(alerts))
 	}
 	if !strings.Contains(out, "&lt;&lt; …") || !strings.Contains(out, "\\| …") {
 		t.Errorf("the giant cells were not cut with a mark")
+	}
+}
+
+// TestHistoryEventInEveryFormat: 5 of 6 configs 8% slower on one night is one cluster-wide
+// event, said once with its range to bisect and followed by its configs, in the text report,
+// the Markdown, the dashboard and the --fail-on lines alike; the sixth config, which started
+// failing the next night, is an alert of its own. The JSON carries every alert, the event's
+// naming it, and the event.
+func TestHistoryEventInEveryFormat(t *testing.T) {
+	h := sweptHistory(6, map[int]int{5: 28})
+	o := HistoryOptions{Store: "perf/baseline", Recent: 3}
+	lines := AlertLines(h, h.Alerts(3))
+	if len(lines) != 7 {
+		t.Fatalf("%d alert lines, want the event, its 5 configs and the OOM:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	event := lines[0]
+	for _, want := range []string{"nightly-027 (commit ", "5 of 6 configs slower by ", "likely the cluster or a shared dependency", "; bisect " + eval.MeasuredCommit(26)[:12] + ".." + eval.MeasuredCommit(27)[:12]} {
+		if !strings.Contains(event, want) {
+			t.Errorf("event line lacks %q: %s", want, event)
+		}
+	}
+	for _, l := range lines[1:6] {
+		if !strings.HasPrefix(l, "  model=") || !strings.Contains(l, "TFLOPS/GPU: ") || !strings.Contains(l, "(with s/iter +") || strings.Contains(l, "bisect") {
+			t.Errorf("event member line %q: want indented, on TFLOPS/GPU with s/iter shown, without the event's range", l)
+		}
+	}
+	if l := lines[6]; strings.HasPrefix(l, " ") || !strings.Contains(l, "runs → OOM (with s/iter) since nightly-028") || !strings.Contains(l, "bisect ") {
+		t.Errorf("OOM line %q: want its own alert and range", l)
+	}
+
+	var text, md, page, js bytes.Buffer
+	if err := HistoryText(&text, h, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := HistoryMarkdown(&md, h, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(&page, h, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := HistoryJSON(&js, h, o); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Newest 3 batch(es): 6 change(s) for the worse, 5 of them in 1 cluster-wide event(s):\n  " + strings.Join(lines, "\n  ") + "\n"; !strings.HasSuffix(text.String(), want) {
+		t.Errorf("text report does not end with the alert lines:\n%s", text.String())
+	}
+	if !strings.Contains(md.String(), "## perfgate history: 6 change(s) for the worse, 5 of them in 1 cluster-wide event(s)") ||
+		!strings.Contains(md.String(), "**Cluster-wide:** "+Escape(event)) || strings.Count(md.String()[:strings.Index(md.String(), "<details>")], " | TFLOPS/GPU | ") != 6 {
+		t.Errorf("Markdown lacks the event or a row:\n%s", md.String())
+	}
+	if !strings.Contains(page.String(), "5 of 6 configs slower by ") {
+		t.Errorf("the dashboard lacks the event")
+	}
+	var back struct {
+		Recent int             `json:"recent"`
+		Alerts []history.Alert `json:"alerts"`
+		Events []history.Event `json:"alert_events"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	inEvent := 0
+	for _, a := range back.Alerts {
+		if a.Event == "nightly-027" {
+			inEvent++
+		}
+	}
+	if back.Recent != 3 || len(back.Alerts) != 6 || inEvent != 5 || len(back.Events) != 1 || back.Events[0].Configs != 5 || back.Events[0].Of != 6 {
+		t.Errorf("JSON: recent %d, %d alerts (%d in the event), events %+v; want 3, 6 (5), one of 5 of 6 configs", back.Recent, len(back.Alerts), inEvent, back.Events)
+	}
+}
+
+// TestHistoryMarkdownFullBodyCountsEvents: when the alerts of no event fill the issue body,
+// the rows of the cluster-wide event are left out too, and counted, never dropped unsaid.
+func TestHistoryMarkdownFullBodyCountsEvents(t *testing.T) {
+	oom := map[int]int{}
+	for c := 61; c < 120; c++ {
+		oom[c] = 28 // 59 of 120 configs: not half, so 59 alerts of their own
+	}
+	h := sweptHistory(120, oom) // the other 61 are one event
+	for i := range h.Series {
+		s := &h.Series[i]
+		s.Config = maps.Clone(s.Config)
+		s.Config["container"] = strings.Repeat("x", 3000) // cut at 1 kB: rows of about 1.4 kB
+	}
+	alerts := h.Alerts(3)
+	if ev := h.Events(alerts); len(alerts) != 120 || len(ev) != 1 || ev[0].Alerts != 61 {
+		t.Fatalf("%d alerts, events %+v; want 120 and one event of 61", len(alerts), ev)
+	}
+	var md bytes.Buffer
+	if err := HistoryMarkdown(&md, h, HistoryOptions{Store: "perf/baseline", Recent: 3}); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	var more, moreEvent int
+	if i := strings.Index(out, " more change(s) for the worse not shown"); i >= 0 {
+		fmt.Sscanf(out[strings.LastIndex(out[:i], "\n")+1:], "%d", &more)
+	}
+	if i := strings.Index(out, " more change(s) for the worse of the cluster-wide event(s) above not shown"); i >= 0 {
+		fmt.Sscanf(out[strings.LastIndex(out[:i], "\n")+1:], "%d", &moreEvent)
+	}
+	rows := strings.Count(out, "runs → OOM")
+	if md.Len() > HistoryMarkdownMaxBytes || more == 0 || rows+more != 59 || moreEvent != 61 || !strings.Contains(out, "**Cluster-wide:** ") {
+		t.Errorf("%d bytes; %d OOM rows shown, %d said left out, %d of the event said left out; want under %d, 59 in all and 61",
+			md.Len(), rows, more, moreEvent, HistoryMarkdownMaxBytes)
 	}
 }

@@ -48,7 +48,14 @@ does) and keeps those of at least the gate's minimum effect; a config that start
 failing (OOM, error) is a change point too.
 
 --format html writes a self-contained dashboard page. --fail-on exits 1 when a change for the
-worse starts in the newest --recent batches, naming the commit range to bisect.`,
+worse starts in the newest --recent batches, naming the commit range to bisect.
+
+Alerts are one per measurement, as the gate decides: the speed metrics of a config
+(TFLOPS/GPU, tokens/s/GPU, samples/s, s/iter; speed_metrics of perfgate.json) are one alert, on
+the first of them the config has in its newest night, with the others' changes shown on it;
+memory alerts on its own. A night on which at least half the configs, and at least 3, got
+worse is reported once, as a cluster-wide event with its range to bisect, followed by its
+configs; they still fail --fail-on, and the JSON lists every alert with its event.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.results = args
 			return runHistory(cmd.Context(), s, o, cmd)
@@ -93,6 +100,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	rules := copts.Rules
 	opts := history.DefaultOptions()
 	opts.MinEffectPct = copts.MinEffectPct // the gate's: its default, or the config file's
+	// The speed metrics that are one measurement, the deciding one first, as the gate
+	// decides them: one alert per config of them.
+	opts.SpeedMetrics = copts.SpeedMetrics
 	if cf != nil && cf.Window != nil {
 		opts.Window = *cf.Window
 	}
@@ -204,7 +214,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	case "text":
 		err = report.HistoryText(&buf, h, ro)
 	case "json":
-		err = report.HistoryJSON(&buf, h)
+		err = report.HistoryJSON(&buf, h, ro)
 	case "markdown":
 		err = report.HistoryMarkdown(&buf, h, ro)
 	case "html":
@@ -231,7 +241,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", note)
 	}
 	if alerts := h.Alerts(o.recent); o.failOn && len(alerts) > 0 {
-		fmt.Fprintf(s.ErrOut, "perfgate: %d change(s) for the worse in the newest %d batch(es) (--fail-on):\n", len(alerts), o.recent)
+		fmt.Fprintf(s.ErrOut, "perfgate: %s in the newest %d batch(es) (--fail-on):\n", report.AlertCount(alerts, h.Events(alerts)), o.recent)
 		for _, l := range report.AlertLines(h, alerts) {
 			fmt.Fprintf(s.ErrOut, "  %s\n", l)
 		}

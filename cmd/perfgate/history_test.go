@@ -98,8 +98,8 @@ func TestHistoryCommand(t *testing.T) {
 		t.Errorf("change points\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	for _, s := range []string{
-		"4 change(s) for the worse in the newest 3 batch(es)",
-		"TFLOPS/GPU: runs → OOM since nightly-029",
+		"2 change(s) for the worse in the newest 3 batch(es)", // one per config: the speed metrics are one measurement
+		"TFLOPS/GPU: runs → OOM (with s/iter) since nightly-029",
 		fmt.Sprintf("bisect %s..%s (measured commits; git bisect start %s %s)", eval.MeasuredCommit(28)[:12], eval.MeasuredCommit(29)[:12], eval.MeasuredCommit(29), eval.MeasuredCommit(28)),
 		fmt.Sprintf("bisect %s..%s (measured commits", eval.MeasuredCommit(27)[:12], eval.MeasuredCommit(28)[:12]),
 	} {
@@ -109,7 +109,7 @@ func TestHistoryCommand(t *testing.T) {
 	}
 	// Without --fail-on the same history passes, and the alerts are in the report.
 	code, out, _ = runMain("history", "--baseline", dir)
-	if code != 0 || !strings.Contains(out, "Newest 3 batch(es): 4 change(s) for the worse") {
+	if code != 0 || !strings.Contains(out, "Newest 3 batch(es): 2 change(s) for the worse") {
 		t.Errorf("without --fail-on: exit %d\n%s", code, out)
 	}
 }
@@ -132,6 +132,71 @@ func TestHistoryCommandRules(t *testing.T) {
 	}
 	if strings.Contains(out, `"kind": "level"`) || !strings.Contains(out, `"min_effect_pct": 10`) {
 		t.Errorf("with a 10%% rule the 6%% step is still a change point, or the series does not say its minimum effect")
+	}
+}
+
+// TestHistoryCommandSpeedMetrics: the alerts follow the gate's speed metrics. By default a
+// 6% drop is one alert, on TFLOPS/GPU, with s/iter's rise shown; with speed_metrics
+// ["s/iter"] in perfgate.json s/iter decides, TFLOPS/GPU (no longer one measurement with it)
+// alerts on its own, and a config that started failing is still one alert, every metric's
+// failure shown on it.
+func TestHistoryCommandSpeedMetrics(t *testing.T) {
+	dir := nightlyRepo(t, 20, 30, []eval.Step{{Config: 3, Night: 28, Pct: -6}}, map[int]int{5: 29})
+	code, _, errOut := runMain("history", "--baseline", dir, "--fail-on")
+	if code != ExitFail || !strings.Contains(errOut, "perfgate: 2 change(s) for the worse") || strings.Count(errOut, " TFLOPS/GPU: ") != 2 ||
+		!strings.Contains(errOut, "(with s/iter +") || strings.Contains(errOut, " s/iter: ") {
+		t.Errorf("default speed metrics: exit %d, want 1 and two alerts on TFLOPS/GPU showing s/iter:\n%s", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "perfgate.json"), []byte(`{"speed_metrics": ["s/iter"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runMain("history", "--baseline", dir, "--fail-on")
+	if code != ExitFail || !strings.Contains(errOut, "perfgate: 3 change(s) for the worse") || strings.Count(errOut, " s/iter: ") != 2 ||
+		strings.Count(errOut, " TFLOPS/GPU: ") != 1 || !strings.Contains(errOut, "s/iter: runs → OOM (with TFLOPS/GPU) since nightly-029") {
+		t.Errorf("with speed_metrics [\"s/iter\"]: exit %d, want 1, s/iter deciding and TFLOPS/GPU's drop alerting on its own:\n%s", code, errOut)
+	}
+}
+
+// TestHistoryCommandClusterEvent: 12 of 16 configs 5% slower on one night (the cluster, or
+// a shared dependency) are one event, said first with the commits to bisect and followed by
+// its 12 configs; --fail-on still fails, and the JSON carries all 12 alerts, each naming the
+// event, and the event.
+func TestHistoryCommandClusterEvent(t *testing.T) {
+	var steps []eval.Step
+	for c := 0; c < 12; c++ {
+		steps = append(steps, eval.Step{Config: c, Night: 28, Pct: -5})
+	}
+	dir := nightlyRepo(t, 16, 30, steps, nil)
+	code, out, errOut := runMain("history", "--baseline", dir, "--format", "json", "--fail-on")
+	if code != ExitFail {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	want := "perfgate: 12 change(s) for the worse, 12 of them in 1 cluster-wide event(s) in the newest 3 batch(es) (--fail-on):"
+	if len(lines) != 14 || lines[0] != want || !strings.Contains(lines[1], "nightly-028 (commit ") ||
+		!strings.Contains(lines[1], ": 12 of 16 configs slower by ") ||
+		!strings.Contains(lines[1], fmt.Sprintf("bisect %s..%s (measured commits", eval.MeasuredCommit(27)[:12], eval.MeasuredCommit(28)[:12])) {
+		t.Fatalf("stderr, want the count, the event and its 12 configs:\n%s", errOut)
+	}
+	for _, l := range lines[2:] {
+		if !strings.HasPrefix(l, "    model=") || !strings.Contains(l, " TFLOPS/GPU: ") || !strings.Contains(l, "(with s/iter +") {
+			t.Errorf("event config line %q: want indented, on TFLOPS/GPU with s/iter shown", l)
+		}
+	}
+	var js struct {
+		Alerts []history.Alert `json:"alerts"`
+		Events []history.Event `json:"alert_events"`
+	}
+	if err := json.Unmarshal([]byte(out), &js); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range js.Alerts {
+		if a.Event != "nightly-028" || a.Metric != "TFLOPS/GPU" || len(a.With) != 1 {
+			t.Errorf("JSON alert %s %s event %q with %d shown, want nightly-028's, on TFLOPS/GPU, s/iter shown", a.Key, a.Metric, a.Event, len(a.With))
+		}
+	}
+	if len(js.Alerts) != 12 || len(js.Events) != 1 || js.Events[0].Configs != 12 || js.Events[0].Of != 16 {
+		t.Errorf("JSON: %d alerts, events %+v; want 12 and one event of 12 of 16 configs", len(js.Alerts), js.Events)
 	}
 }
 

@@ -1,0 +1,358 @@
+package history
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// An Alert is a change for the worse among the newest runs of one measurement of a config:
+// what the nightly job reports, with the range of batches and commits to bisect. The speed
+// metrics of a run (History.SpeedMetrics: TFLOPS/GPU, tokens/s/GPU, samples/s, s/iter) are
+// one measurement, so they make one alert, on the deciding one; the others' changes are in
+// With. Every other metric (memory) alerts on its own.
+type Alert struct {
+	// Series is the index of the series in History.Series; Key and Metric are its.
+	Series int         `json:"series"`
+	Key    string      `json:"key"`
+	Metric string      `json:"metric"`
+	Change ChangePoint `json:"change"`
+	// Good is the last run before the change, Bad the first after it.
+	Good Point `json:"good"`
+	Bad  Point `json:"bad"`
+	// GoodMeasured and BadMeasured are the commits those runs measured, when recorded.
+	GoodMeasured string `json:"good_measured_commit,omitempty"`
+	BadMeasured  string `json:"bad_measured_commit,omitempty"`
+	// With are the changes for the worse, among the newest runs, of the config's series that
+	// are one measurement with this one: its other speed metrics, and, for a config that
+	// started failing, every metric that failed with it. They are shown, not alerts of their
+	// own.
+	With []Shown `json:"with,omitempty"`
+	// Event is the batch of the cluster-wide event the alert belongs to (see Event), or "".
+	Event string `json:"event,omitempty"`
+}
+
+// Shown is a change shown with an alert (Alert.With).
+type Shown struct {
+	Series int         `json:"series"`
+	Metric string      `json:"metric"`
+	Change ChangePoint `json:"change"`
+}
+
+// An Event is a night on which many configs got worse together: at least EventMinConfigs
+// configs, and at least EventMinShare of the configs that ran that night, have an alert whose
+// first bad night it is. That is the cluster or something every config shares (a container,
+// a driver, a dependency), not one config's code, so it is reported once, with its configs.
+type Event struct {
+	// Batch is the first bad night; Good and Bad are the night before it and it.
+	Batch string `json:"batch"`
+	Good  Point  `json:"good"`
+	Bad   Point  `json:"bad"`
+	// GoodMeasured and BadMeasured are the commits those nights measured, when recorded.
+	GoodMeasured string `json:"good_measured_commit,omitempty"`
+	BadMeasured  string `json:"bad_measured_commit,omitempty"`
+	// Configs is how many configs alerted from Batch, of Of that ran in it.
+	Configs int `json:"configs"`
+	Of      int `json:"of"`
+	// Slower is how many of them stepped in speed, by MinSlowerPct to MaxSlowerPct (the
+	// size of the deciding speed metric's step); Failing how many started failing.
+	Slower       int     `json:"slower"`
+	MinSlowerPct float64 `json:"min_slower_pct,omitempty"`
+	MaxSlowerPct float64 `json:"max_slower_pct,omitempty"`
+	Failing      int     `json:"failing"`
+	// Alerts is how many alerts (of every measurement) the event holds.
+	Alerts int `json:"alerts"`
+}
+
+// The thresholds of an Event: at least half the configs of a night, and at least three.
+const (
+	EventMinConfigs = 3
+	EventMinShare   = 0.5
+)
+
+// Alerts returns the changes for the worse whose first run is among the newest recent batches
+// of the history (so a change keeps alerting until recent newer nights have passed), and the
+// drifts of series that slid for the worse by their newest run (a drift alerts every night it
+// still measures), one alert per measurement of a config.
+//
+// The speed metrics of a config (History.SpeedMetrics) are decided by one of them, as the gate
+// decides them: the first, in that order, that has a value in the config's newest night, else
+// the first with a run there (a failed night fails every metric alike), else the first it
+// has. The deciding metric's changes are the alerts; the other speed metrics' are shown with
+// them, and do not alert when the deciding metric does not (they are the same measurement,
+// tested again). An outcome change of another metric (memory of a config that started
+// failing) is shown with the speed alert of the same night; other changes of other metrics
+// alert on their own.
+//
+// Alerts whose first bad night is a cluster-wide Event carry its batch. The order is worst
+// first: configs that started failing, then the largest steps and slides, then the order of
+// the series, with each event's alerts together at the place of its worst. Reports that must
+// leave alerts out (an issue body's limit) keep the first ones.
+func (h *History) Alerts(recent int) []Alert {
+	cut := len(h.Batches) - recent
+	measured := map[string]string{}
+	for _, b := range h.Batches {
+		measured[b.Batch] = b.Measured
+	}
+	deciding := h.decidingSpeed()
+	var out []Alert
+	// The series of a config are contiguous (sorted by key): one config at a time.
+	for lo := 0; lo < len(h.Series); {
+		hi := lo + 1
+		for hi < len(h.Series) && h.Series[hi].Key == h.Series[lo].Key {
+			hi++
+		}
+		var speed, other []Alert
+		first := len(out)
+		for si := lo; si < hi; si++ {
+			s := &h.Series[si]
+			cps := s.ChangePoints
+			if s.Drift != nil {
+				cps = append(slices.Clip(cps), *s.Drift)
+			}
+			for _, cp := range cps {
+				if !cp.Worse || s.Points[cp.Index].BatchIndex < cut {
+					continue
+				}
+				a := Alert{Series: si, Key: s.Key, Metric: s.Metric, Change: cp, Bad: s.Points[cp.Index], Good: s.Points[cp.Good]}
+				a.GoodMeasured, a.BadMeasured = measured[a.Good.Batch], measured[a.Bad.Batch]
+				switch d, ok := deciding[s.Key]; {
+				case ok && si == d:
+					out = append(out, a)
+				case slices.Contains(h.SpeedMetrics, s.Metric):
+					speed = append(speed, a)
+				default:
+					other = append(other, a)
+				}
+			}
+		}
+		decided := out[first:]
+		// with returns the decided alert a change of the same night (else of the same kind,
+		// else the first) is shown with; nil when the speed metrics did not alert.
+		with := func(a *Alert, sameNight bool) *Alert {
+			var kind *Alert
+			for i := range decided {
+				d := &decided[i]
+				if d.Bad.BatchIndex == a.Bad.BatchIndex && d.Change.Kind == a.Change.Kind {
+					return d
+				}
+				if kind == nil && d.Change.Kind == a.Change.Kind {
+					kind = d
+				}
+			}
+			if sameNight {
+				return nil
+			}
+			if kind != nil {
+				return kind
+			}
+			if len(decided) > 0 {
+				return &decided[0]
+			}
+			return nil
+		}
+		for i := range speed {
+			if d := with(&speed[i], false); d != nil {
+				d.With = append(d.With, Shown{Series: speed[i].Series, Metric: speed[i].Metric, Change: speed[i].Change})
+			}
+		}
+		own := other[:0] // appended after, so that decided stays out's
+		for i := range other {
+			if a := &other[i]; a.Change.Kind == Outcome {
+				if d := with(a, true); d != nil {
+					d.With = append(d.With, Shown{Series: a.Series, Metric: a.Metric, Change: a.Change})
+					continue
+				}
+			}
+			own = append(own, other[i])
+		}
+		out = append(out, own...)
+		lo = hi
+	}
+	slices.SortStableFunc(out, func(a, b Alert) int {
+		// An outcome change (no level step) counts as the largest step.
+		size := func(a Alert) float64 {
+			if a.Change.DeltaPct == nil {
+				return math.Inf(1)
+			}
+			return math.Abs(*a.Change.DeltaPct)
+		}
+		return cmp.Compare(size(b), size(a))
+	})
+	h.markEvents(out, cut)
+	// Each event's alerts together, where its worst is.
+	place := map[string]int{}
+	rank := make([]int, len(out))
+	for i, a := range out {
+		rank[i] = i
+		if a.Event != "" {
+			if p, ok := place[a.Event]; ok {
+				rank[i] = p
+			} else {
+				place[a.Event] = i
+			}
+		}
+	}
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return cmp.Compare(rank[i], rank[j]) })
+	sorted := make([]Alert, len(out))
+	for i, j := range idx {
+		sorted[i] = out[j]
+	}
+	return sorted
+}
+
+// decidingSpeed returns, per config key, the index of the series that decides its speed
+// alerts (see Alerts); configs without a speed metric are absent.
+func (h *History) decidingSpeed() map[string]int {
+	newest := map[string]int{} // the config's newest night
+	for i := range h.Series {
+		s := &h.Series[i]
+		if n := len(s.Points); n > 0 {
+			if b, ok := newest[s.Key]; !ok || s.Points[n-1].BatchIndex > b {
+				newest[s.Key] = s.Points[n-1].BatchIndex
+			}
+		}
+	}
+	out := map[string]int{}
+	rank := map[string]int{} // of the choice in out: 0 a value, 1 a run, 2 present
+	for i := range h.Series {
+		s := &h.Series[i]
+		m := slices.Index(h.SpeedMetrics, s.Metric)
+		if m < 0 {
+			continue
+		}
+		r := 2
+		if n := len(s.Points); n > 0 && s.Points[n-1].BatchIndex == newest[s.Key] {
+			r = 1
+			if s.Points[n-1].OK() {
+				r = 0
+			}
+		}
+		if j, ok := out[s.Key]; !ok || r < rank[s.Key] || r == rank[s.Key] && m < slices.Index(h.SpeedMetrics, h.Series[j].Metric) {
+			out[s.Key], rank[s.Key] = i, r
+		}
+	}
+	return out
+}
+
+// markEvents sets the Event of the alerts whose first bad night is a cluster-wide event. A
+// drift has no first bad night and belongs to none.
+func (h *History) markEvents(alerts []Alert, cut int) {
+	alerting := map[int]map[string]bool{} // night → configs alerting from it
+	for _, a := range alerts {
+		if a.Change.Kind == Drift {
+			continue
+		}
+		b := a.Bad.BatchIndex
+		if alerting[b] == nil {
+			alerting[b] = map[string]bool{}
+		}
+		alerting[b][a.Key] = true
+	}
+	if len(alerting) == 0 {
+		return
+	}
+	ran := h.configsIn(cut)
+	for i := range alerts {
+		a := &alerts[i]
+		if a.Change.Kind == Drift {
+			continue
+		}
+		b := a.Bad.BatchIndex
+		n := len(alerting[b])
+		if n >= EventMinConfigs && float64(n) >= EventMinShare*float64(ran[b]) {
+			a.Event = a.Bad.Batch
+		}
+	}
+}
+
+// configsIn returns, for each batch from index cut on, the number of configs that ran in it.
+func (h *History) configsIn(cut int) map[int]int {
+	seen := map[int]map[string]bool{}
+	for i := range h.Series {
+		s := &h.Series[i]
+		for j := len(s.Points) - 1; j >= 0 && s.Points[j].BatchIndex >= cut; j-- {
+			b := s.Points[j].BatchIndex
+			if seen[b] == nil {
+				seen[b] = map[string]bool{}
+			}
+			seen[b][s.Key] = true
+		}
+	}
+	out := map[int]int{}
+	for b, cfgs := range seen {
+		out[b] = len(cfgs)
+	}
+	return out
+}
+
+// Events returns the cluster-wide events of alerts (as Alerts returns them), in the order of
+// their first alert.
+func (h *History) Events(alerts []Alert) []Event {
+	var out []Event
+	at := map[string]int{}
+	configs := map[string]map[string]bool{}
+	counted := map[string]bool{} // event and config whose change is counted
+	var bi []int
+	for _, a := range alerts {
+		if a.Event == "" {
+			continue
+		}
+		i, ok := at[a.Event]
+		if !ok {
+			i = len(out)
+			at[a.Event] = i
+			out = append(out, Event{Batch: a.Event, Bad: a.Bad, BadMeasured: a.BadMeasured})
+			configs[a.Event] = map[string]bool{}
+			bi = append(bi, a.Bad.BatchIndex)
+		}
+		e := &out[i]
+		e.Alerts++
+		if !configs[a.Event][a.Key] {
+			configs[a.Event][a.Key] = true
+			e.Configs++
+		}
+		// The deciding speed metric's change says how much slower (or that it failed); a
+		// memory step is counted among the configs, not as a slowdown. Without speed
+		// metrics, each metric is its own.
+		k := a.Event + "\x00" + a.Key
+		if len(h.SpeedMetrics) > 0 && !slices.Contains(h.SpeedMetrics, a.Metric) && a.Change.Kind != Outcome || counted[k] {
+			continue
+		}
+		counted[k] = true
+		switch {
+		case a.Change.Kind == Outcome:
+			e.Failing++
+		case a.Change.DeltaPct != nil:
+			d := math.Abs(*a.Change.DeltaPct)
+			if e.Slower == 0 || d < e.MinSlowerPct {
+				e.MinSlowerPct = d
+			}
+			if e.Slower == 0 || d > e.MaxSlowerPct {
+				e.MaxSlowerPct = d
+			}
+			e.Slower++
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	ran := h.configsIn(slices.Min(bi))
+	for i := range out {
+		e := &out[i]
+		b := bi[i]
+		e.Of = ran[b]
+		e.Bad = Point{Batch: h.Batches[b].Batch, Commit: h.Batches[b].Commit, Date: h.Batches[b].Date, BatchIndex: b}
+		e.BadMeasured = h.Batches[b].Measured
+		if b > 0 {
+			g := h.Batches[b-1]
+			e.Good = Point{Batch: g.Batch, Commit: g.Commit, Date: g.Date, BatchIndex: b - 1}
+			e.GoodMeasured = g.Measured
+		}
+	}
+	return out
+}
