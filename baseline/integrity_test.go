@@ -93,6 +93,8 @@ func TestDamageErrors(t *testing.T) {
 			fmt.Sprintf("b.txt:%d: not a line of a perfgate store", night+1)},
 		{"a sample count of 0", strings.Join(zero, "\n"),
 			fmt.Sprintf("b.txt:%d: sample count 0", result)},
+		{"cut mid-line", data[:strings.LastIndex(data, "\nBenchmarkTrain")+20],
+			fmt.Sprintf("b.txt:%d: the store ends here without its closing '# perfgate end' line: it was cut short mid-line", strings.Count(data[:strings.LastIndex(data, "\nBenchmarkTrain")+1], "\n")+1)},
 		{"a Unit line with a bad direction", strings.Replace(data, "Unit s/iter better=lower", "Unit s/iter better=sideways", 1),
 			fmt.Sprintf(`b.txt:%d: Unit s/iter: better="sideways", want higher or lower`, unit)},
 		{"runs removed", drop(func(l string) bool { return strings.Contains(l, "flags=dist-opt/") }),

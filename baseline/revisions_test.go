@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -174,8 +175,10 @@ func TestRevisionsDamagedVersion(t *testing.T) {
 	if err == nil {
 		t.Fatal("a damaged committed store was accepted")
 	}
+	// The current version is checked whole: the run line appended after the closing line is
+	// named first, before its bad value.
 	lines := strings.Count(bad, "\n")
-	want := fmt.Sprintf("b/baseline.txt@%s:%d", c[:12], lines)
+	want := fmt.Sprintf("b/baseline.txt@%s:%d: content after the closing line", c[:12], lines-1)
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not name %s", err, want)
 	}
@@ -482,6 +485,50 @@ func TestRevisionsReusedRunID(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("runs %v, want %v", got, want)
+		}
+	}
+}
+
+// TestRevisionsCurrentStoreCheckedWhole: the history reads each version through a filtered
+// copy that its closing line cannot count, so the current store (the work tree's, or the
+// newest commit's) is checked whole first: cut at a line's end, or stripped of a run line, it
+// is an error, as Open makes it, not a smaller history.
+func TestRevisionsCurrentStoreCheckedWhole(t *testing.T) {
+	r, dir, s := oneNight(t)
+	s.Merge([]bench.Run{nightRun(2, 100)}, 10)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("night 2")
+	data, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := string(data[:bytes.LastIndex(data, []byte("\nBenchmarkTrain"))+1]) // without the last result and the closing line
+	first := bytes.Index(data, []byte("\nBenchmarkTrain")) + 1                // the first result line
+	stripped := string(data[:first]) + string(data[first+bytes.IndexByte(data[first:], '\n')+1:])
+	for _, c := range []struct {
+		name, data, want string
+		commit           bool
+	}{
+		{"work tree cut at a line's end", cut, "without its closing '# perfgate end' line", false},
+		{"work tree stripped of a run", stripped, "runs were removed", false},
+		{"newest commit cut at a line's end", cut, "without its closing '# perfgate end' line", true},
+	} {
+		if err := os.WriteFile(s.Path(), []byte(c.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if c.commit {
+			r.commit(c.name)
+		}
+		_, _, err := RecentRevisions(context.Background(), dir, "", 0)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want an error containing %q", c.name, err, c.want)
+		}
+		if !c.commit {
+			if err := os.WriteFile(s.Path(), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

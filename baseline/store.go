@@ -204,6 +204,12 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 			lastLine = lineNo
 			filled++
 		}
+		if len(rest) == 0 && mode&parseVerify != 0 && !info.legacy && len(line) > 0 && data[len(data)-1] != '\n' &&
+			!bytes.HasPrefix(line, []byte(strings.TrimSpace(endPrefix))) {
+			// A last line without its end is a cut mid-line: say so, rather than what the
+			// cut made of the line (a failure line whose config stops at "tp").
+			return info, bench.Errorf(file, lineNo, "the store ends here without its closing '# perfgate end' line: it was cut short mid-line (an interrupted copy or a bad merge), and runs may be lost; %s", restoreHint(file))
+		}
 		if len(line) >= 7 && isConflictMarker(line) {
 			return info, conflictError(file, lineNo)
 		}
