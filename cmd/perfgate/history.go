@@ -62,7 +62,7 @@ configs; they still fail --fail-on, and the JSON lists every alert with its even
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.dir, "baseline", "", "baseline directory (required)")
+	baselineDirVar(fs, &o.dir, "baseline directory (required)")
 	fs.StringVar(&o.format, "format", "text", "text, json, markdown or html")
 	fs.StringVarP(&o.output, "output", "o", "", "write to FILE instead of standard output")
 	fs.BoolVar(&o.failOn, "fail-on", false, "exit 1 when a change for the worse starts in the newest --recent batches")
