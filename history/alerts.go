@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/check"
 )
 
 // An Alert is a change for the worse among the newest runs of one measurement of a config:
@@ -30,6 +33,12 @@ type Alert struct {
 	With []Shown `json:"with,omitempty"`
 	// Event is the batch of the cluster-wide event the alert belongs to (see Event), or "".
 	Event string `json:"event,omitempty"`
+	// Overrules, set on an alert of a speed metric that does not decide, is the deciding one,
+	// which moved OverruledPct over the same nights: by more than check.SpeedDisagreePct
+	// less, which one measurement in two units cannot (a FLOPs formula or unit that changed
+	// on one side), so the worse alerts, as the gate's worse speed metric decides.
+	Overrules    string   `json:"overrules,omitempty"`
+	OverruledPct *float64 `json:"overruled_pct,omitempty"`
 }
 
 // Shown is a change shown with an alert (Alert.With).
@@ -152,6 +161,16 @@ func (h *History) Alerts(recent int) []Alert {
 			return nil
 		}
 		for i := range speed {
+			if a := &speed[i]; with(a, true) == nil && a.Change.DeltaPct != nil {
+				if d, ok := deciding[a.Key]; ok {
+					if moved, ok := h.disagreement(&h.Series[d], &h.Series[a.Series], a); ok {
+						a.Overrules, a.OverruledPct = h.Series[d].Metric, &moved
+						out = append(out, *a)
+						decided = out[first:]
+						continue
+					}
+				}
+			}
 			if d := with(&speed[i], false); d != nil {
 				d.With = append(d.With, Shown{Series: speed[i].Series, Metric: speed[i].Metric, Change: speed[i].Change})
 			}
@@ -203,6 +222,50 @@ func (h *History) Alerts(recent int) []Alert {
 		sorted[i] = out[j]
 	}
 	return sorted
+}
+
+// disagreement reports whether alert a's series s, a speed metric that does not decide, got
+// worse over a's nights than the deciding series d by more than check.SpeedDisagreePct: on the
+// nights both measured, the mean of s's worse-direction log minus d's, from a's first bad
+// night to the newest, against the same over as many nights up to its last good one. moved is
+// d's change, in percent, over the same nights.
+func (h *History) disagreement(d, s *Series, a *Alert) (moved float64, ok bool) {
+	dv := map[int]float64{}
+	for _, p := range d.Points {
+		if p.OK() {
+			dv[p.BatchIndex] = *p.Value
+		}
+	}
+	worse := func(x float64, b bench.Better) float64 {
+		if b == bench.Higher {
+			return -math.Log(x)
+		}
+		return math.Log(x)
+	}
+	var before, after, dBefore, dAfter []float64
+	for _, p := range s.Points {
+		v, both := dv[p.BatchIndex]
+		if !p.OK() || !both {
+			continue
+		}
+		gap := worse(*p.Value, s.Better) - worse(v, d.Better)
+		switch {
+		case p.BatchIndex >= a.Bad.BatchIndex:
+			after, dAfter = append(after, gap), append(dAfter, math.Log(v))
+		case p.BatchIndex <= a.Good.BatchIndex:
+			before, dBefore = append(before, gap), append(dBefore, math.Log(v))
+		}
+	}
+	if len(after) == 0 || len(before) == 0 {
+		return 0, false
+	}
+	if n := len(after); len(before) > n { // as many nights before as after
+		before, dBefore = before[len(before)-n:], dBefore[len(dBefore)-n:]
+	}
+	if 100*(mean(after)-mean(before)) <= check.SpeedDisagreePct {
+		return 0, false
+	}
+	return 100 * (math.Exp(mean(dAfter)-mean(dBefore)) - 1), true
 }
 
 // decidingSpeed returns, per config key, the index of the series that decides its speed

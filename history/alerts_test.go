@@ -223,3 +223,41 @@ func TestAlertsEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertsSpeedDisagree: a config whose s/iter slows 10% from night 27 while its TFLOPS/GPU
+// holds (a FLOPs formula that changed with the slowdown, or a unit) alerts on s/iter, naming
+// the deciding TFLOPS/GPU it overrules, as the gate's worse speed metric decides; a config
+// whose metrics step together (7%) alerts once, on TFLOPS/GPU, with nothing overruled.
+func TestAlertsSpeedDisagree(t *testing.T) {
+	cfgs := threeCfgs
+	revs := speedNights(30, cfgs, 3, func(c, night int) float64 {
+		if c == 1 && night >= 27 {
+			return 93
+		}
+		return 100
+	}, flat(72000), allMetrics)
+	for i := 27; i < len(revs); i++ {
+		for j := range revs[i].Runs {
+			if r := &revs[i].Runs[j]; r.Config.Key() == cfgs[0].Key() {
+				r.Metric(bench.MetricTime).Values[0] *= 1.10
+			}
+		}
+	}
+	h := Build(revs, nil, FromGit, DefaultOptions())
+	alerts := h.Alerts(3)
+	got := describe(h, cfgs, alerts)
+	want := strings.Join([]string{
+		"0 s/iter level [] ",
+		"1 TFLOPS/GPU level [s/iter,tokens/s/GPU] ",
+	}, "\n")
+	if got != want {
+		t.Fatalf("alerts\n%s\nwant\n%s", got, want)
+	}
+	for _, a := range alerts {
+		overruled := a.Key == cfgs[0].Key()
+		if (a.Overrules == bench.MetricTFLOPS) != overruled || (a.OverruledPct != nil) != overruled ||
+			overruled && math.Abs(*a.OverruledPct) > 1.5 {
+			t.Errorf("%s %s: overrules %q by %v; want TFLOPS/GPU (about 0%%) only for the disagreeing config", a.Key, a.Metric, a.Overrules, a.OverruledPct)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -61,6 +62,9 @@ func outcomeWord(o bench.Outcome) string {
 }
 
 func pct(d float64) string {
+	if math.Round(d*10) == 0 {
+		d = 0 // "+0.0%", not "-0.0%"
+	}
 	s := strconv.FormatFloat(d, 'f', 1, 64) + "%"
 	if d >= 0 {
 		s = "+" + s
@@ -153,8 +157,12 @@ func AlertCount(alerts []history.Alert, events []history.Event) string {
 // withText names the changes shown with an alert (the other speed metrics of its
 // measurement, or the metrics that failed with it): " (with s/iter +5.7%)".
 func withText(a *history.Alert) string {
+	over := ""
+	if a.Overrules != "" && a.OverruledPct != nil {
+		over = fmt.Sprintf(" (alerting on %s, not %s, which moved %s over the same nights: a run's speed metrics are one measurement and should move together; a FLOPs formula or unit changed?)", a.Metric, a.Overrules, pct(*a.OverruledPct))
+	}
 	if len(a.With) == 0 {
-		return ""
+		return over
 	}
 	var parts []string
 	for _, w := range a.With {
@@ -169,7 +177,7 @@ func withText(a *history.Alert) string {
 		}
 		parts = append(parts, p)
 	}
-	return " (with " + strings.Join(parts, ", ") + ")"
+	return over + " (with " + strings.Join(parts, ", ") + ")"
 }
 
 // sparkNights is how many newest nights an alert's sparkline shows.

@@ -373,3 +373,17 @@ func TestHistoryMarkdownFullBodyCountsEvents(t *testing.T) {
 			md.Len(), rows, more, moreEvent, HistoryMarkdownMaxBytes)
 	}
 }
+
+// TestAlertOverrulesInWords: an alert on a speed metric that overruled the deciding one (the
+// two disagreed) says so on its line, with the deciding metric's own change, never "-0.0%".
+func TestAlertOverrulesInWords(t *testing.T) {
+	before, after, step, p, flat := 40.0, 44.0, 10.0, 0.001, -0.01
+	h := &history.History{Series: []history.Series{{Key: "tp=8", Metric: "s/iter"}}}
+	a := history.Alert{Series: 0, Metric: "s/iter", Change: history.ChangePoint{Kind: history.Level, Before: &before, After: &after, DeltaPct: &step, PValue: &p},
+		Overrules: "TFLOPS/GPU", OverruledPct: &flat}
+	got := AlertLines(h, []history.Alert{a})
+	want := "(alerting on s/iter, not TFLOPS/GPU, which moved +0.0% over the same nights"
+	if len(got) != 1 || !strings.Contains(got[0], want) {
+		t.Errorf("alert lines %q, want one containing %q", got, want)
+	}
+}
