@@ -48,7 +48,10 @@ type Options struct {
 	// ConfirmRuns is the number of new runs that confirms a regression. A significant,
 	// material regression judged on fewer new runs is Suspect, not a failure, when it rests
 	// on a short or contaminated baseline history or sits near its threshold: re-run the
-	// config and check again with all its new runs. 0 or 1 turns the protocol off.
+	// config and check again with all its new runs. 0 or 1 turns the protocol off, and is
+	// the default: a suspect passes, so a workflow that never re-runs would pass every
+	// doubtful drop; the protocol is for workflows that re-run (the evaluation's +confirm
+	// scenarios, with 3).
 	ConfirmRuns int
 	// NoisyMemory is what the store's longer (git) history showed of the configs' noise
 	// classes and of the noisy class (see NoisyMemory); a test that models noise classes
@@ -68,7 +71,6 @@ var DefaultOptions = Options{
 	MinEffectPct:   3,
 	TolerancePct:   5,
 	MinHistoryRuns: 3,
-	ConfirmRuns:    3,
 	SpeedMetrics:   DefaultSpeedMetrics,
 }
 

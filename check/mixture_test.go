@@ -156,9 +156,21 @@ func TestNoisyMemory(t *testing.T) {
 	}
 }
 
-// TestConfirmationProtocol: a drop just short of significance on one new run is Suspect (not
-// a failure, listed in Suspects); checked again with three new runs it is decided.
+// TestConfirmationProtocol: with the protocol opted into (ConfirmRuns 3), a drop just short
+// of significance on one new run is Suspect (not a failure, listed in Suspects); checked again
+// with three new runs it is decided. By default (ConfirmRuns 0) one run decides.
 func TestConfirmationProtocol(t *testing.T) {
+	if DefaultOptions.ConfirmRuns != 0 {
+		t.Errorf("default ConfirmRuns %d: a workflow that never re-runs would pass every suspect", DefaultOptions.ConfirmRuns)
+	}
+	mixOpts := func(mod func(*Options)) Options {
+		return mixOpts(func(o *Options) {
+			o.ConfirmRuns = 3
+			if mod != nil {
+				mod(o)
+			}
+		})
+	}
 	base := noisySuite(16, 3, 4, 0.015)
 	pr := func(batch string, drop float64) []bench.Run { return prRuns(16, batch, 7, 100-drop) }
 	var suspect *Result

@@ -289,7 +289,13 @@ func unchanged(n int) []float64 {
 func gate(s Setup, sc Scenario, suite *Suite, rng *rand.Rand, base []bench.Run, mem *check.Memory, slow []float64) (*check.Report, bool, int) {
 	opts := s.Check
 	opts.NoisyMemory = mem
-	if !sc.Confirm {
+	if sc.Confirm {
+		// The protocol is opted into, as a workflow that re-runs suspects does (-confirm-runs
+		// of gateeval, else ConfirmRuns).
+		if opts.ConfirmRuns == 0 {
+			opts.ConfirmRuns = ConfirmRuns
+		}
+	} else {
 		// Without the protocol nobody re-runs suspects: one run decides.
 		opts.ConfirmRuns = 0
 	}

@@ -101,7 +101,7 @@ func (f *checkFlags) register(fs *pflag.FlagSet) {
 	f.correction = d.Correction
 	fs.Var(&f.correction, "correction", "multiple-comparison correction: holm (family-wise), bh (false discovery rate) or none")
 	fs.Float64Var(&f.minEffect, "min-effect", d.MinEffectPct, "smallest change in percent that can fail the gate")
-	fs.IntVar(&f.confirm, "confirm-runs", d.ConfirmRuns, "new runs that confirm a regression: on fewer, a doubtful one is 'suspect' (listed, not failing) until the config is re-run; 0 turns this off")
+	fs.IntVar(&f.confirm, "confirm-runs", d.ConfirmRuns, "new runs that confirm a regression: on fewer, a doubtful one is 'suspect' (listed, not failing) until the config is re-run; 0, the default, turns this off (one run decides): turn it on only in a workflow that re-runs suspects")
 	fs.StringArrayVar(&f.metrics, "metric", nil, "check only this metric (repeatable)")
 	fs.BoolVar(&f.requireAll, "require-all", false, "fail when a baseline config is missing from the results")
 	fs.StringVar(&f.recompute, "recompute-tflops", "", "recompute TFLOPS/GPU from s/iter with one pinned formula ("+formulaNames()+") on both sides, so baselines from different Megatron versions compare; configs need a model key (--set model=llama3-70b)")
