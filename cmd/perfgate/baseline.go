@@ -186,7 +186,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		}
 		if len(store.Runs) > 0 {
 			fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
-			if err := report.Text(s.Out, rep, report.Options{Color: s.OutTTY}); err != nil {
+			if err := logText(s, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY}) }); err != nil {
 				return internalError(err)
 			}
 			fmt.Fprintln(s.Out)
@@ -368,7 +368,15 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 	for _, r := range remarks {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", report.RemarkText(r))
 	}
-	if err := format.Describe(s.Out, check.Describe(store.Runs, opts), report.Options{Source: store.Path()}); err != nil {
+	describe := func() error {
+		return format.Describe(s.Out, check.Describe(store.Runs, opts), report.Options{Source: store.Path()})
+	}
+	if format.Name == "text" {
+		err = logText(s, describe)
+	} else {
+		err = describe()
+	}
+	if err != nil {
 		return internalError(err)
 	}
 	return nil

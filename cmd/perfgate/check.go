@@ -359,7 +359,11 @@ func storeAt(ctx context.Context, dir, ref string) ([]bench.Run, error) {
 // so a CI log always shows what failed without the thousands of unchanged rows.
 func writeReport(s *Streams, rep *check.Report, format *report.Format, output string) error {
 	if output == "" {
-		return format.Render(s.Out, rep, report.Options{Color: s.OutTTY})
+		render := func() error { return format.Render(s.Out, rep, report.Options{Color: s.OutTTY}) }
+		if format.Name == "text" {
+			return logText(s, render)
+		}
+		return render() // data for a reader (JSON, Markdown), not the log's words
 	}
 	var buf bytes.Buffer
 	if err := format.Render(&buf, rep, report.Options{}); err != nil {
@@ -368,7 +372,7 @@ func writeReport(s *Streams, rep *check.Report, format *report.Format, output st
 	if err := writeOutput(output, buf.Bytes()); err != nil {
 		return err
 	}
-	if err := report.Text(s.Out, rep, report.Options{Color: s.OutTTY, Brief: true}); err != nil {
+	if err := logText(s, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY, Brief: true}) }); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(s.Out, "full report (%s): %s\n", format.Name, output)

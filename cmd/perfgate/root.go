@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,17 +32,46 @@ type Streams struct {
 	ErrOut io.Writer
 	// OutTTY reports whether Out is a terminal, for colour.
 	OutTTY bool
+	// OutFile reports whether Out is a regular file (a shell redirect), which holds data
+	// rather than a log: no workflow commands are written around it (logText).
+	OutFile bool
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
 }
 
 // SystemStreams returns the process's streams.
 func SystemStreams() *Streams {
-	tty := false
+	tty, file := false, false
 	if st, err := os.Stdout.Stat(); err == nil {
 		tty = st.Mode()&os.ModeCharDevice != 0
+		file = st.Mode().IsRegular()
 	}
-	return &Streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, OutTTY: tty, Getenv: os.Getenv}
+	return &Streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, OutTTY: tty, OutFile: file, Getenv: os.Getenv}
+}
+
+// logText writes a text report of results to s.Out with write. Inside GitHub Actions, when Out
+// is the step's log (not a file), the runner reads every line for workflow commands, and the
+// report holds data from the results (config keys, file names): a key "::add-mask::…" or
+// "::stop-commands::…" at a line's start would be run as a command, masking the log or
+// dropping perfgate's own annotations. So the report is written between "::stop-commands::"
+// with an unguessable token and "::<token>::", which resumes them, even when write fails.
+func logText(s *Streams, write func() error) error {
+	if s.Getenv == nil || s.Getenv("GITHUB_ACTIONS") != "true" || s.OutFile {
+		return write()
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	token := "perfgate-" + hex.EncodeToString(b[:])
+	if _, err := fmt.Fprintf(s.Out, "::stop-commands::%s\n", token); err != nil {
+		return err
+	}
+	err := write()
+	if _, rerr := fmt.Fprintf(s.Out, "::%s::\n", token); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // An exitError carries an exit code through cobra. Its message, if any, is printed once by Main.
