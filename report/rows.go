@@ -90,11 +90,13 @@ type severity struct {
 }
 
 func severityOf(r *check.Result) severity {
+	// A report from before the "fails" field carries only the status, as for Rows.
+	fails := r.Fails || (r.Status.Fails(false) && !r.Ignored)
 	rank := statusRank(r.Status)
-	if r.Fails {
+	if fails {
 		rank = failRank(r.Status)
 	}
-	return severity{r.Fails, rank, worsePct(r)}
+	return severity{fails, rank, worsePct(r)}
 }
 
 // compare is negative when a is more severe than b, positive when less, 0 when as severe.
