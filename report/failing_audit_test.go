@@ -118,3 +118,22 @@ func TestMarkdownFailingMissingIcon(t *testing.T) {
 		t.Errorf("a missing config that does not fail shown as failing:\n%s", md)
 	}
 }
+
+// Config values reach the comment's cells escaped: no issue link from GH-5, no math from
+// $…$, no bidirectional control that reorders a name.
+func TestMarkdownNeutralisesConfigValues(t *testing.T) {
+	rep := mixedSuite(1, 0, 0, 1)
+	rep.Results[0].Config = map[string]string{"branch": "GH-5", "cost": "$1$", "name": "ab\u202ecd\u2069"}
+	md := Markdown(rep, MarkdownOptions{})
+	for _, bad := range []string{"GH-5", "$1$", "\u202e", "\u2069"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("%q reaches the comment as is:\n%s", bad, md)
+		}
+	}
+	if !strings.Contains(md, `branch=GH&#45;5 cost=&#36;1&#36; name=ab\[U+202E\]cd\[U+2069\]`) {
+		t.Errorf("config not escaped as expected:\n%s", md)
+	}
+	if got, want := CodeSpan("a\u202eb"), "`a[U+202E]b`"; got != want {
+		t.Errorf("CodeSpan = %q, want %q", got, want)
+	}
+}

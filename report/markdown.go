@@ -509,7 +509,10 @@ func markdownTail(rep *check.Report, opts MarkdownOptions) string {
 // cell: HTML is neutralised, Markdown punctuation is backslash-escaped, pipes cannot split
 // cells, line breaks are flattened, @-mentions and #-references are broken with a
 // zero-width space so they notify no one, and so are the "://" of a scheme and a "www." so
-// a bare URL does not render as a link (GitHub autolinks them).
+// a bare URL does not render as a link (GitHub autolinks them). The hyphen of "GH-" is an
+// entity, so "GH-5" does not link issue 5 and add a cross-reference to it; a dollar sign is
+// an entity, so "$…$" does not render as math; and bidirectional controls are shown as
+// [U+202E] (bidiMark), so they cannot make one config's name look like another's.
 func Escape(s string) string {
 	var b strings.Builder
 	for i, r := range s {
@@ -521,10 +524,18 @@ func Escape(s string) string {
 			b.WriteRune(r)
 			b.WriteString("\u200b")
 			continue
+		case r == '-' && i >= 2 && strings.EqualFold(s[i-2:i], "gh"):
+			b.WriteString("&#45;")
+			continue
+		case isBidi(r):
+			b.WriteString(`\[` + bidiMark(r) + `\]`)
+			continue
 		}
 		switch r {
 		case '&':
 			b.WriteString("&amp;")
+		case '$':
+			b.WriteString("&#36;")
 		case '<':
 			b.WriteString("&lt;")
 		case '>':
@@ -549,20 +560,35 @@ func Escape(s string) string {
 	return b.String()
 }
 
+// isBidi reports whether r is a bidirectional control: the embeddings, overrides and
+// isolates (U+202A–U+202E, U+2066–U+2069) and the invisible direction marks (U+200E, U+200F,
+// U+061C). Shown as they are, they reorder the text around them.
+func isBidi(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// bidiMark names a bidirectional control visibly, as "U+202E".
+func bidiMark(r rune) string { return fmt.Sprintf("U+%04X", r) }
+
 // CodeSpan puts text taken from the data in a Markdown code span, to be copied as is: inside
 // one, backslash escapes (Escape) would be shown, not read, and HTML is not rendered. Line
-// breaks are flattened, and the fence is one backtick longer than the longest run of them
-// in s, so s cannot close it.
+// breaks are flattened, bidirectional controls are shown as [U+202E] (they would reorder
+// the span's text), and the fence is one backtick longer than the longest run of them in s,
+// so s cannot close it.
 func CodeSpan(s string) string {
-	s = strings.Map(func(r rune) rune {
+	var m strings.Builder
+	for _, r := range s {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
-			return ' '
+			m.WriteByte(' ')
 		case r < 0x20 || r == 0x7f:
-			return -1
+		case isBidi(r):
+			m.WriteString("[" + bidiMark(r) + "]")
+		default:
+			m.WriteRune(r)
 		}
-		return r
-	}, s)
+	}
+	s = m.String()
 	longest, run := 0, 0
 	for _, r := range s {
 		if r == '`' {

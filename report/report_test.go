@@ -657,6 +657,12 @@ func TestEscape(t *testing.T) {
 		{"ftp://a.b HTTP://c.d", "ftp:\u200b//a.b HTTP:\u200b//c.d"},
 		{"www.evil.example WWW.x.y", "w\u200bww.evil.example W\u200bWW.x.y"},
 		{"log.txt:12: ok, a/b//c, wwwx.y", "log.txt:12: ok, a/b//c, wwwx.y"},
+		// GitHub links GH-5 to issue 5 (and cross-references it), renders $…$ as math, and
+		// bidirectional controls can make one config's name look like another's.
+		{"fix GH-5 gh-12 tp-8", "fix GH&#45;5 gh&#45;12 tp-8"},
+		{"$x^2$ cost $5", "&#36;x^2&#36; cost &#36;5"},
+		{"tp=8\u202egnp.exe\u202c", `tp=8\[U+202E\]gnp.exe\[U+202C\]`},
+		{"a\u2066b\u2069\u200fc", `a\[U+2066\]b\[U+2069\]\[U+200F\]c`},
 	}
 	for _, tt := range tests {
 		if got := Escape(tt.in); got != tt.want {
