@@ -27,15 +27,19 @@ const (
 )
 
 // stepSummaryBudget returns how many bytes may still be appended to the job summary file at
-// path without taking it over MaxStepSummaryBytes; the report is rendered to fit.
-func stepSummaryBudget(path string) int {
-	used := int64(0)
+// path without taking it over MaxStepSummaryBytes, and how many it already holds; the report
+// is rendered to fit.
+func stepSummaryBudget(path string) (budget int, used int64) {
 	if st, err := os.Stat(path); err == nil {
 		used = st.Size()
 	}
 	// Leave room for the separator and a margin for multi-byte cuts.
-	return max(int(MaxStepSummaryBytes-used)-1024, 0)
+	return max(int(MaxStepSummaryBytes-used)-1024, 0), used
 }
+
+// summaryFullReport is where the job summary, fitted, says every row can be read: not the job
+// summary (itself), but the JSON report, which is never cut.
+const summaryFullReport = "the JSON report (`perfgate check --format json`; in the two-stage mode the artifact's report.json), which lists every row"
 
 // appendFile appends text to the file at path, creating it if needed.
 func appendFile(path, text string) error {
@@ -235,15 +239,16 @@ func (p *publisher) actions(rep *check.Report) error {
 	o := p.opts
 	var errs []error
 	if path := o.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if budget := stepSummaryBudget(path); budget > 0 {
-			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, Unchanged: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget})
+		if budget, used := stepSummaryBudget(path); budget > 0 {
+			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, Unchanged: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget,
+				FittedTo: "the job summary", FullReport: summaryFullReport})
 			if err := appendFile(path, md+"\n"); err != nil {
 				errs = append(errs, fmt.Errorf("writing the job summary: %v", err))
 			} else {
 				p.out.Summary = true
 			}
 		} else {
-			fmt.Fprintf(o.Stderr, "perfgate: warning: the job summary already holds %d bytes; not adding the report\n", MaxStepSummaryBytes)
+			fmt.Fprintf(o.Stderr, "perfgate: warning: the job summary already holds %d bytes of the %d GitHub accepts per step; not adding the report\n", used, MaxStepSummaryBytes)
 		}
 	}
 	// The lines that count what was left out point at the job summary, which holds what a

@@ -1,7 +1,10 @@
 package github
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -101,5 +104,47 @@ func TestAnnotationsKeepEveryFailingStatus(t *testing.T) {
 	last := anns[len(anns)-1]
 	if got, want := last.GetMessage(), "1036 more results not annotated (1036 regression); see the job summary"; got != want || last.GetAnnotationLevel() != "failure" {
 		t.Errorf("last annotation %s %q, want failure %q", last.GetAnnotationLevel(), got, want)
+	}
+}
+
+// A job summary that other steps nearly filled is fitted; its lines that count what was left
+// out point at the JSON report, not at the job summary (itself). A summary already full gets
+// nothing, and the warning says how many bytes it holds.
+func TestSummaryFittedPointsAtTheJSONReport(t *testing.T) {
+	h := newHarness(t)
+	h.inActions()
+	path := h.env["GITHUB_STEP_SUMMARY"]
+	const other = MaxStepSummaryBytes - 40000
+	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := h.options()
+	opts.NoAPI = true
+	if _, err := h.publish(auditSuite(1500, 20, 15, 0, 100), opts); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if len(data) > MaxStepSummaryBytes {
+		t.Errorf("summary of %d bytes", len(data))
+	}
+	md := string(data[other:])
+	want := regexp.MustCompile("more failing rows \\([0-9]+ regression\\), left out to fit the job summary; see the JSON report \\(`perfgate check --format json`; in the two-stage mode the artifact's report.json\\), which lists every row\\._")
+	if !want.MatchString(md) || strings.Contains(md, "[job summary]") {
+		t.Errorf("the summary's left-out line does not point at the JSON report:\n%s", md[max(0, len(md)-1500):])
+	}
+	if n := strings.Count(md, "| 🔴 newly-failing |") + strings.Count(md, "| 🔴 missing |"); n != 35 {
+		t.Errorf("%d of the 35 newly failing and missing configs in the summary", n)
+	}
+
+	full := MaxStepSummaryBytes - 100
+	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), full), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.stderr.Reset()
+	if _, err := h.publish(auditSuite(1, 0, 0, 0, 1), opts); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("the job summary already holds %d bytes of the %d GitHub accepts per step; not adding the report", full, MaxStepSummaryBytes); !strings.Contains(h.stderr.String(), want) {
+		t.Errorf("stderr %q lacks %q", h.stderr.String(), want)
 	}
 }
