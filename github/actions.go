@@ -27,15 +27,19 @@ const (
 )
 
 // stepSummaryBudget returns how many bytes may still be appended to the job summary file at
-// path without taking it over MaxStepSummaryBytes; the report is rendered to fit.
-func stepSummaryBudget(path string) int {
-	used := int64(0)
+// path without taking it over MaxStepSummaryBytes, and how many it already holds; the report
+// is rendered to fit.
+func stepSummaryBudget(path string) (budget int, used int64) {
 	if st, err := os.Stat(path); err == nil {
 		used = st.Size()
 	}
 	// Leave room for the separator and a margin for multi-byte cuts.
-	return max(int(MaxStepSummaryBytes-used)-1024, 0)
+	return max(int(MaxStepSummaryBytes-used)-1024, 0), used
 }
+
+// summaryFullReport is where the job summary, fitted, says every row can be read: not the job
+// summary (itself), but the JSON report, which is never cut.
+const summaryFullReport = "the JSON report (`perfgate check --format json`; in the two-stage mode the artifact's report.json), which lists every row"
 
 // appendFile appends text to the file at path, creating it if needed.
 func appendFile(path, text string) error {
@@ -78,6 +82,19 @@ func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
+// jsonReportAt names where every row of a report can be read when the job summary cannot
+// hold it: the JSON report, which is never cut.
+const jsonReportAt = "the JSON report (perfgate check --format json; in the two-stage mode the artifact's report.json), which lists every result"
+
+// jobSummaryAt names the job summary of the run at runURL, or the job summary alone when the
+// run is not known.
+func jobSummaryAt(runURL string) string {
+	if runURL == "" {
+		return "the job summary"
+	}
+	return "the job summary: " + runURL
+}
+
 // decisions returns rep's results that decided (a metric shown with another's decision is
 // annotated with it), worst first as the comment lists them (report.CompareSeverity): check
 // lists results by config, and annotations are capped, so the order decides which are kept.
@@ -94,32 +111,86 @@ func decisions(rep *check.Report) []*check.Result {
 
 // workflowCommands returns the ::error:: and ::warning:: lines for rep, one per decision (a
 // metric shown with another's decision is not annotated twice), errors first and each kind
-// worst first: an error for each result that fails the gate (regressions and newly failing
-// configs), a warning for each other regression, missing or failing config (ignored ones,
-// say), at most maxAnnotationsPerKind of each kind.
-func workflowCommands(rep *check.Report, summaryURL string) []string {
-	var errs, warns []string
+// worst first: an error for each result that fails the gate (newly failing configs, missing
+// ones with --require-all, regressions), a warning for each other regression, missing or
+// failing config (ignored ones, say), at most maxAnnotationsPerKind of each kind. When there
+// are more, every status keeps lines (takeTurns) and the last line counts the rest by
+// status and says where they are: see, as Markdown-free text.
+func workflowCommands(rep *check.Report, see string) []string {
+	var errs, warns []*check.Result
 	for _, r := range decisions(rep) {
 		switch {
 		case fails(r):
-			errs = append(errs, annotationLine("error", r))
+			errs = append(errs, r)
 		case concerning(r):
-			warns = append(warns, annotationLine("warning", r))
+			warns = append(warns, r)
 		}
 	}
-	return append(capCommands("error", errs, "failing results", summaryURL), capCommands("warning", warns, "warnings", summaryURL)...)
+	return append(capCommands("error", errs, "failing results", see), capCommands("warning", warns, "warnings", see)...)
 }
 
-func capCommands(kind string, lines []string, what, summaryURL string) []string {
-	if len(lines) <= maxAnnotationsPerKind {
-		return lines
+func capCommands(kind string, rs []*check.Result, what, see string) []string {
+	keep := len(rs)
+	if len(rs) > maxAnnotationsPerKind {
+		keep = maxAnnotationsPerKind - 1
 	}
-	keep := maxAnnotationsPerKind - 1
-	msg := fmt.Sprintf("%d more %s not annotated; see the job summary", len(lines)-keep, what)
-	if summaryURL != "" {
-		msg += ": " + summaryURL
+	kept, left := takeTurns(rs, keep)
+	var lines []string
+	for _, r := range kept {
+		lines = append(lines, annotationLine(kind, r))
 	}
-	return append(lines[:keep:keep], "::"+kind+" title="+escapeProperty("perfgate")+"::"+escapeData(msg))
+	if n := len(rs) - len(kept); n > 0 {
+		msg := fmt.Sprintf("%d more %s not annotated (%s)", n, what, report.CountWords(left))
+		if see != "" {
+			msg += "; see " + see
+		}
+		lines = append(lines, "::"+kind+" title="+escapeProperty("perfgate")+"::"+escapeData(msg))
+	}
+	return lines
+}
+
+// annotationStatus is the status a result is counted under when annotations are left out:
+// its own, or "ignored" when an ignore rule covers it and it does not fail.
+func annotationStatus(r *check.Result) check.Status {
+	if r.Ignored && !fails(r) {
+		return report.Ignored
+	}
+	return r.Status
+}
+
+// takeTurns keeps n of rs, worst first within each status but taking the statuses in turn
+// (in the order they first appear in rs, which decisions sorts worst first), so that a
+// thousand regressions cannot leave a newly failing config unannotated. The kept results
+// stay in rs's order; left counts the others by status.
+func takeTurns(rs []*check.Result, n int) (kept []*check.Result, left map[check.Status]int) {
+	var order []check.Status
+	queue := map[check.Status][]int{}
+	for i, r := range rs {
+		s := annotationStatus(r)
+		if _, ok := queue[s]; !ok {
+			order = append(order, s)
+		}
+		queue[s] = append(queue[s], i)
+	}
+	keep := make([]bool, len(rs))
+	for taken := 0; taken < min(n, len(rs)); {
+		for _, s := range order {
+			if q := queue[s]; len(q) > 0 && taken < n {
+				keep[q[0]] = true
+				queue[s] = q[1:]
+				taken++
+			}
+		}
+	}
+	left = map[check.Status]int{}
+	for i, r := range rs {
+		if keep[i] {
+			kept = append(kept, r)
+		} else {
+			left[annotationStatus(r)]++
+		}
+	}
+	return kept, left
 }
 
 func annotationLine(kind string, r *check.Result) string {
@@ -168,18 +239,25 @@ func (p *publisher) actions(rep *check.Report) error {
 	o := p.opts
 	var errs []error
 	if path := o.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if budget := stepSummaryBudget(path); budget > 0 {
-			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, Unchanged: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget})
+		if budget, used := stepSummaryBudget(path); budget > 0 {
+			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, Unchanged: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget,
+				FittedTo: "the job summary", FullReport: summaryFullReport})
 			if err := appendFile(path, md+"\n"); err != nil {
 				errs = append(errs, fmt.Errorf("writing the job summary: %v", err))
 			} else {
 				p.out.Summary = true
 			}
 		} else {
-			fmt.Fprintf(o.Stderr, "perfgate: warning: the job summary already holds %d bytes; not adding the report\n", MaxStepSummaryBytes)
+			fmt.Fprintf(o.Stderr, "perfgate: warning: the job summary already holds %d bytes of the %d GitHub accepts per step; not adding the report\n", used, MaxStepSummaryBytes)
 		}
 	}
-	for _, line := range workflowCommands(rep, o.RunURL) {
+	// The lines that count what was left out point at the job summary, which holds what a
+	// step's ten annotations cannot; without one written, at the JSON report.
+	see := jsonReportAt
+	if p.out.Summary {
+		see = jobSummaryAt(o.RunURL)
+	}
+	for _, line := range workflowCommands(rep, see) {
 		fmt.Fprintln(o.Stdout, line)
 		p.out.Annotations++
 	}
@@ -197,7 +275,10 @@ func (p *publisher) actions(rep *check.Report) error {
 		}
 		regressions := len(failing)
 		body := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: MaxCommentBytes})
-		text := outputLine("verdict", string(rep.Verdict)) + outputLine("regressions", strconv.Itoa(regressions)) + outputLine("report", body)
+		// description is the status's one line, which says what failed (regressed, OOM or
+		// error, missing) where regressions only counts.
+		text := outputLine("verdict", string(rep.Verdict)) + outputLine("regressions", strconv.Itoa(regressions)) +
+			outputLine("description", Description(rep)) + outputLine("report", body)
 		if err := appendFile(path, text); err != nil {
 			errs = append(errs, fmt.Errorf("writing step outputs: %v", err))
 		} else {

@@ -131,6 +131,10 @@ func PrepareArtifact(dir string, a *Artifact) error {
 	if _, err := ParseSHA(sha); err != nil {
 		return err
 	}
+	// Written anyway, the second stage would refuse it (headMismatch), where no one looks.
+	if err := headMismatch(rep, sha); err != nil {
+		return err
+	}
 	data, err := json.Marshal(report.WithWords(rep)) // compact: the artifact is read by perfgate only
 	if err != nil {
 		return err
@@ -189,8 +193,27 @@ func LoadArtifact(dir string) (*Artifact, error) {
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("artifact: %v", err)}
 	}
+	if err := headMismatch(rep, a.SHA); err != nil {
+		return nil, inputErrorf("artifact: %s: %v", filepath.Join(dir, ArtifactReport), err)
+	}
 	a.Report = rep
 	return a, nil
+}
+
+// headMismatch refuses a report whose provenance names another head commit than sha, the
+// commit the artifact is published to (and the second stage checks is the pull request's
+// head): the comment would show the report's head as the one measured. The provenance may
+// name no head, or the same commit in short (at least 7 hex digits).
+func headMismatch(rep *check.Report, sha string) error {
+	if rep.Provenance == nil || rep.Provenance.Head == "" {
+		return nil
+	}
+	head := strings.ToLower(rep.Provenance.Head)
+	if head == strings.ToLower(sha) || len(head) >= 7 && strings.Trim(head, "0123456789abcdef") == "" && strings.HasPrefix(strings.ToLower(sha), head) {
+		return nil
+	}
+	return fmt.Errorf("the report says it measured head %q (provenance.head), but the artifact is for commit %s: refusing a report of another commit (check out and benchmark the pull request's head: a pull_request workflow checks out a merge commit unless actions/checkout is given ref: ${{ github.event.pull_request.head.sha }})",
+		bench.ShortCommit(rep.Provenance.Head), bench.ShortCommit(sha))
 }
 
 // LoadArtifactMeta reads what an artifact says about where to publish: pr, sha and the

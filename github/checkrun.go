@@ -26,38 +26,69 @@ const (
 // failures for results that fail the gate, warnings for other regressions, missing and
 // failing configs, notices for the rest. They are ordered by level, failures first, and
 // worst first within a level (decisions) before the cap: check lists results by config, so
-// hundreds of improvements can come before a failure, which the cap must not drop.
-func checkRunAnnotations(rep *check.Report, path string) []*gh.CheckRunAnnotation {
-	var failures, warnings, notices []*gh.CheckRunAnnotation
+// hundreds of improvements can come before a failure, which the cap must not drop. Over the
+// cap, the statuses of a level take turns (takeTurns), so a thousand regressions cannot
+// crowd out a newly failing config, and the last annotation counts the results left out by
+// status and says where they are (see).
+func checkRunAnnotations(rep *check.Report, path, see string) []*gh.CheckRunAnnotation {
+	var failures, warnings, notices []*check.Result
 	for _, r := range decisions(rep) {
-		level := "notice"
 		switch {
 		case r.Status == check.Unchanged:
 			continue
 		case fails(r):
-			level = "failure"
+			failures = append(failures, r)
 		case concerning(r):
-			level = "warning"
-		}
-		a := &gh.CheckRunAnnotation{
-			Path:            gh.String(path),
-			StartLine:       gh.Int(1),
-			EndLine:         gh.Int(1),
-			AnnotationLevel: gh.String(level),
-			Title:           gh.String(cutUTF8(report.ConfigString(r)+" "+r.Metric, 255)),
-			Message:         gh.String(cutUTF8(resultSummary(r), 60000)),
-		}
-		switch level {
-		case "failure":
-			failures = append(failures, a)
-		case "warning":
-			warnings = append(warnings, a)
+			warnings = append(warnings, r)
 		default:
-			notices = append(notices, a)
+			notices = append(notices, r)
 		}
 	}
-	out := append(append(failures, warnings...), notices...)
-	return out[:min(len(out), maxCheckRunAnnotations)]
+	room := maxCheckRunAnnotations
+	if len(failures)+len(warnings)+len(notices) > room {
+		room-- // for the annotation that counts the rest
+	}
+	var out []*gh.CheckRunAnnotation
+	left := map[check.Status]int{}
+	leftLevel := ""
+	for _, l := range []struct {
+		level string
+		rs    []*check.Result
+	}{{"failure", failures}, {"warning", warnings}, {"notice", notices}} {
+		kept, rest := takeTurns(l.rs, room-len(out))
+		for _, r := range kept {
+			out = append(out, annotation(path, l.level, cutUTF8(report.ConfigString(r)+" "+r.Metric, 255), resultSummary(r)))
+		}
+		for s, n := range rest {
+			left[s] += n
+			if leftLevel == "" && n > 0 {
+				leftLevel = l.level
+			}
+		}
+	}
+	if leftLevel != "" {
+		n := 0
+		for _, c := range left {
+			n += c
+		}
+		msg := fmt.Sprintf("%d more results not annotated (%s)", n, report.CountWords(left))
+		if see != "" {
+			msg += "; see " + see
+		}
+		out = append(out, annotation(path, leftLevel, "perfgate", msg))
+	}
+	return out
+}
+
+func annotation(path, level, title, msg string) *gh.CheckRunAnnotation {
+	return &gh.CheckRunAnnotation{
+		Path:            gh.String(path),
+		StartLine:       gh.Int(1),
+		EndLine:         gh.Int(1),
+		AnnotationLevel: gh.String(level),
+		Title:           gh.String(title),
+		Message:         gh.String(cutUTF8(msg, 60000)),
+	}
 }
 
 // checkRun creates a completed check run carrying the report and its annotations, 50 per
@@ -70,7 +101,7 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 	name := StatusContext(o.ID)
 	title := Description(rep)
 	summary := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: maxCheckRunText})
-	anns := checkRunAnnotations(rep, o.AnnotationPath)
+	anns := checkRunAnnotations(rep, o.AnnotationPath, jobSummaryAt(o.RunURL))
 	conclusion := "success"
 	if rep.Verdict != check.Pass {
 		conclusion = "failure"

@@ -500,46 +500,86 @@ func statusState(verdict check.Verdict) string {
 // Description returns the one-line verdict used as the status description and check run
 // title, cut to GitHub's 140 characters. It counts configs: a config fails when one of its
 // decisions does (report.Rows), and only warns when none fails but one is missing or failing.
+// The failing configs are counted by what failed, e.g. "3 of 50 configs failing (1 regressed,
+// 1 OOM/error, 1 missing)", and the configs whose drop awaits confirmation are suspects to
+// re-run, never "within thresholds".
 func Description(rep *check.Report) string {
 	rows := report.Rows(rep)
-	state := map[string]int{} // 0 fine, 1 warned, 2 failing
+	type state struct {
+		level  int          // 0 fine, 1 suspect, 2 warned, 3 failing
+		failed check.Status // the most severe failing status, when failing
+	}
+	configs := map[string]state{}
 	for i := range rows {
-		st := 0
-		switch r := &rows[i]; {
+		r := &rows[i]
+		st := state{}
+		switch d := r.Decider(); {
 		case r.Fails:
-			st = 2
-		case concerning(r.Decider()):
-			st = 1
+			st = state{3, d.Status}
+		case concerning(d):
+			st.level = 2
+		case d.Status == check.Suspect && !d.Ignored:
+			st.level = 1
 		}
-		state[rows[i].Key] = max(state[rows[i].Key], st)
+		// Rows come worst first, so a config's first failing row is its most severe.
+		if old, ok := configs[r.Key]; !ok || st.level > old.level {
+			configs[r.Key] = st
+		}
 	}
-	var failing, warn int
-	for _, st := range state {
-		switch st {
-		case 2:
+	var failing, warn, suspect int
+	byStatus := map[check.Status]int{}
+	for _, st := range configs {
+		switch st.level {
+		case 3:
 			failing++
-		case 1:
+			byStatus[st.failed]++
+		case 2:
 			warn++
+		case 1:
+			suspect++
 		}
 	}
-	total := len(state)
+	total := len(configs)
 	var s string
 	switch {
 	case rep.Verdict != check.Pass && rep.Verdict != check.Fail:
 		s = fmt.Sprintf("perfgate could not decide (verdict %q)", rep.Verdict)
 	case failing > 0:
-		s = fmt.Sprintf("%d of %d configs regressed or newly fail", failing, total)
+		s = fmt.Sprintf("%d of %d configs failing (%s)", failing, total, failingWords(byStatus))
 	case rep.Verdict == check.Fail:
 		s = fmt.Sprintf("gate failed: %d of %d configs missing or failing", warn, total)
 	case warn > 0:
-		s = fmt.Sprintf("%d configs within thresholds; %d more only warned", total-warn, warn)
+		s = fmt.Sprintf("%d of %d configs within thresholds; %d more only warned", total-warn-suspect, total, warn)
+	case suspect > 0:
+		s = fmt.Sprintf("%d of %d configs within thresholds", total-suspect, total)
 	default:
 		s = fmt.Sprintf("all %d configs within thresholds", total)
+	}
+	if suspect > 0 && (rep.Verdict == check.Pass || rep.Verdict == check.Fail) {
+		s += fmt.Sprintf("; %d suspect, re-run", suspect)
 	}
 	if utf8.RuneCountInString(s) > maxStatusDescription {
 		s = string([]rune(s)[:maxStatusDescription-1]) + "…"
 	}
 	return s
+}
+
+// failingWords says what the failing configs failed by: "2 regressed, 1 OOM/error, 1 missing".
+func failingWords(c map[check.Status]int) string {
+	var parts []string
+	for _, w := range []struct {
+		s    check.Status
+		word string
+	}{{check.Regression, "regressed"}, {check.NewlyFailing, "OOM/error"}, {check.Missing, "missing"}} {
+		if c[w.s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[w.s], w.word))
+			delete(c, w.s)
+		}
+	}
+	if other := report.CountWords(c); other != "" { // a newer perfgate's failing status
+		parts = append(parts, other)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (p *publisher) status(ctx context.Context, rep *check.Report) error {

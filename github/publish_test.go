@@ -366,7 +366,7 @@ func TestPublishStatusOnHeadSHA(t *testing.T) {
 	}
 	want := []githubtest.Status{{
 		SHA: headSHA, State: "failure", Context: "perfgate",
-		Description: "2 of 3 configs regressed or newly fail",
+		Description: "2 of 3 configs failing (1 regressed, 1 OOM/error)",
 		TargetURL:   "https://github.example/o/r/actions/runs/42",
 	}}
 	if diff := cmp.Diff(want, h.srv.Statuses()); diff != "" {
@@ -926,14 +926,14 @@ func TestPublishActionsFiles(t *testing.T) {
 	if len(errs) != 10 || len(warns) != 0 || out.Annotations != 10 {
 		t.Fatalf("%d errors, %d warnings (outcome %d); want 10 and 0:\n%s", len(errs), len(warns), out.Annotations, h.stdout.String())
 	}
-	if want := "::error title=perfgate::7 more failing results not annotated; see the job summary: https://github.example/o/r/actions/runs/42"; errs[9] != want {
+	if want := "::error title=perfgate::7 more failing results not annotated (7 regression); see the job summary: https://github.example/o/r/actions/runs/42"; errs[9] != want {
 		t.Errorf("last line %q, want %q", errs[9], want)
 	}
 	if !strings.Contains(h.stdout.String(), "slower%0D%0A100%25 sure") {
 		t.Errorf("message not escaped:\n%s", h.stdout.String())
 	}
 	output, _ := os.ReadFile(h.env["GITHUB_OUTPUT"])
-	for _, want := range []string{"verdict=fail\n", "regressions=16\n", "report<<perfgate_"} {
+	for _, want := range []string{"verdict=fail\n", "regressions=16\n", "description=16 of 17 configs failing (15 regressed, 1 OOM/error)\n", "report<<perfgate_"} {
 		if !bytes.Contains(output, []byte(want)) {
 			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, output)
 		}
@@ -1094,7 +1094,7 @@ func TestAnnotationsPerDecision(t *testing.T) {
 			t.Errorf("the shown metric is annotated: %s", l)
 		}
 	}
-	if n := len(checkRunAnnotations(rep, ".github")); n != 2 {
+	if n := len(checkRunAnnotations(rep, ".github", "")); n != 2 {
 		t.Errorf("%d check-run annotations, want 2", n)
 	}
 }
@@ -1137,7 +1137,7 @@ func TestCheckRunAnnotationsFailuresFirst(t *testing.T) {
 	rep.Results = append(rep.Results,
 		check.Result{Config: map[string]string{"tp": "9999"}, Key: "tp=9999", Metric: "s/iter", Better: "lower", Status: check.Regression, Fails: true, DeltaPct: f64(5), ThresholdPct: 3},
 		check.Result{Config: map[string]string{"tp": "9998"}, Key: "tp=9998", Metric: "s/iter", Better: "lower", Status: check.Missing})
-	anns := checkRunAnnotations(rep, ".github")
+	anns := checkRunAnnotations(rep, ".github", "")
 	if len(anns) != maxCheckRunAnnotations {
 		t.Fatalf("%d annotations, want %d", len(anns), maxCheckRunAnnotations)
 	}
@@ -1187,7 +1187,7 @@ func TestAnnotationsWorstFirst(t *testing.T) {
 	if !strings.Contains(errs[9], "11 more failing results not annotated") {
 		t.Errorf("the last error line does not count the rest: %s", errs[9])
 	}
-	anns := checkRunAnnotations(rep, ".github")
+	anns := checkRunAnnotations(rep, ".github", "")
 	for k, want := range []string{"failure tp=0019 s/iter", "failure tp=0018 s/iter"} {
 		if got := anns[k].GetAnnotationLevel() + " " + anns[k].GetTitle(); got != want {
 			t.Errorf("check-run annotation %d is %q, want %q", k, got, want)

@@ -36,6 +36,10 @@ func countWords(c map[check.Status]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// CountWords says counts by status in report order, e.g. "1 regression, 2 missing", as the
+// verdict line and the lines that count what was left out say them.
+func CountWords(c map[check.Status]int) string { return countWords(c) }
+
 // countOrder lists the statuses present in c in report order, unchanged last and statuses
 // this perfgate does not know (a newer one's) before it.
 func countOrder(c map[check.Status]int) []check.Status {

@@ -17,14 +17,22 @@ type MarkdownOptions struct {
 	// direction, drawn in text so that it reads the same everywhere.
 	Chart bool
 	// RunURL and BaselineURL, when set, are linked at the end; RunURL is also where the
-	// rows left out to fit MaxBytes can be read (its job summary).
+	// rows left out to fit MaxBytes can be read (its job summary), unless FullReport says.
 	RunURL, BaselineURL string
+	// FittedTo names what MaxBytes fits the output to, in the lines that count what was left
+	// out: "the comment" unless set.
+	FittedTo string
+	// FullReport, when set, is Markdown naming where every row can be read, which the lines
+	// that count what was left out point at instead of RunURL's job summary: the job summary
+	// itself, fitted, must not point at itself.
+	FullReport string
 	// Unchanged also lists the unchanged configs, folded (the job summary does; a comment
 	// only counts them).
 	Unchanged bool
-	// MaxBytes, when positive, caps the output. What failed is kept first, worst first;
-	// then the chart, the other changes and the sweep, each cut with a line saying how many
-	// rows were left out. The heading and the method are always kept, so their parts taken
+	// MaxBytes, when positive, caps the output. What failed is kept first, worst first, and
+	// every failing status keeps rows (newly failing, missing and regressed rows take turns,
+	// so a thousand regressions cannot hide an OOM); then the chart, the other changes and
+	// the sweep, each cut with a line saying how many rows of each status were left out. The heading and the method are always kept, so their parts taken
 	// from the data (provenance, shared keys, method) are cut at a fixed size, marked " …",
 	// whatever MaxBytes is: they can never crowd out what failed.
 	MaxBytes int
@@ -64,21 +72,28 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	head := markdownHead(rep, rows, common, opts)
 	tail := markdownTail(rep, opts)
 	more := ""
-	if opts.RunURL != "" {
+	switch {
+	case opts.FullReport != "":
+		more = "; see " + opts.FullReport
+	case opts.RunURL != "":
 		more = "; see the [job summary](" + opts.RunURL + ")"
+	}
+	fitTo := opts.FittedTo
+	if fitTo == "" {
+		fitTo = "the comment"
 	}
 	// The notes are fitted right after what failed: a long one (thousands of skipped files,
 	// a garbled reason) must not crowd the failing rows out.
-	notesSec := &section{cut: func(n int) string {
-		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more note"), more)
+	notesSec := &section{cut: func(n int, _ string) string {
+		return fmt.Sprintf("\n_… and %s, left out to fit %s%s._\n", plural(n, "more note"), fitTo, more)
 	}}
 	for _, n := range Notes(rep) {
 		notesSec.rows = append(notesSec.rows, fmt.Sprintf("\n> %s\n", capBytes(Escape(n), maxNoteBytes)))
 	}
 
 	failLines, failLegend := mdRows(failing, common)
-	failSec := &section{rows: failLines, cut: func(n int) string {
-		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more failing row"), more)
+	failSec := &section{rows: failLines, groups: rowGroups(failing), cut: func(n int, by string) string {
+		return fmt.Sprintf("\n_… and %s%s, left out to fit %s%s._\n", plural(n, "more failing row"), by, fitTo, more)
 	}}
 	if len(failing) > 0 {
 		failSec.open = fmt.Sprintf("\n**What failed**: %s, worst first (▲ better, ▼ worse)\n\n", plural(distinctConfigs(failing), "config")) + mdHeader(failing)
@@ -87,12 +102,12 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	var chartSec *section
 	if opts.Chart {
 		if c := deltaChart(rows, common); c != "" {
-			chartSec = &section{rows: []string{c}, cut: func(int) string { return "" }}
+			chartSec = &section{rows: []string{c}, cut: func(int, string) string { return "" }}
 		}
 	}
 	otherLines, otherLegend := mdRows(other, common)
-	otherSec := &section{rows: otherLines, cut: func(n int) string {
-		return fmt.Sprintf("\n_… and %s, left out to fit the comment%s._\n", plural(n, "more changed row"), more)
+	otherSec := &section{rows: otherLines, groups: rowGroups(other), cut: func(n int, by string) string {
+		return fmt.Sprintf("\n_… and %s%s, left out to fit %s%s._\n", plural(n, "more changed row"), by, fitTo, more)
 	}}
 	if len(other) > 0 {
 		title := fmt.Sprintf("Other changes: %s", otherSummary(other))
@@ -106,8 +121,8 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	}
 	unchangedLine := ""
 	sameLines, sameLegend := mdRows(same, common)
-	sameSec := &section{rows: sameLines, cut: func(n int) string {
-		return fmt.Sprintf("\n_… and %s, left out to fit%s._\n", plural(n, "more unchanged row"), more)
+	sameSec := &section{rows: sameLines, cut: func(n int, _ string) string {
+		return fmt.Sprintf("\n_… and %s, left out to fit %s%s._\n", plural(n, "more unchanged row"), fitTo, more)
 	}}
 	if len(same) > 0 {
 		sameSec.open = fmt.Sprintf("\n<details><summary>%s unchanged</summary>\n\n", plural(unchanged, "config")) + mdHeader(same)
@@ -115,8 +130,8 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	} else if unchanged > 0 {
 		unchangedLine = fmt.Sprintf("\n%s unchanged, not listed.\n", plural(unchanged, "config"))
 	}
-	sweepSec := &section{cut: func(n int) string {
-		return fmt.Sprintf("- _… and %s, left out to fit the comment%s._\n", plural(n, "more scale"), more)
+	sweepSec := &section{cut: func(n int, _ string) string {
+		return fmt.Sprintf("- _… and %s, left out to fit %s%s._\n", plural(n, "more scale"), fitTo, more)
 	}}
 	if len(rep.Sweep) > 0 {
 		sweepSec.open = "\n**Fastest config per model and scale**\n\n"
@@ -138,12 +153,12 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 		budget := opts.MaxBytes - len(head) - len(tail) - len(unchangedLine)
 		for _, sec := range sections {
 			if sec != nil && len(sec.rows) > 0 {
-				budget -= len(sec.cut(len(sec.rows)))
+				budget -= len(sec.cutAll())
 			}
 		}
 		for _, sec := range sections {
 			if sec != nil && len(sec.rows) > 0 {
-				budget += len(sec.cut(len(sec.rows)))
+				budget += len(sec.cutAll())
 				budget -= sec.fit(budget)
 			}
 		}
@@ -174,62 +189,141 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 const maxNoteBytes = 4096
 
 // A section is a list of rendered rows between an opening and a closing part; fit keeps the
-// first rows that fit a budget, and a cut line counts the rest.
+// rows that fit a budget, and a cut line counts the rest.
 type section struct {
 	open, close string
 	rows        []string
-	cut         func(left int) string
-	keep        int // rows kept, once fitted
-	fitted      bool
+	// groups, when set, is the status of each row: fit then keeps rows of every status,
+	// taking the first row of each status in turn, and the cut line counts the rows left out
+	// by status. Without groups fit keeps the first rows.
+	groups []check.Status
+	// cut is the line that counts the left rows left out; by is their count by status, as
+	// " (2 regression, 1 missing)", or "" without groups.
+	cut    func(left int, by string) string
+	kept   []bool // the rows kept, once fitted
+	fitted bool
 }
 
-// size returns the bytes of the section keeping k rows.
-func (s *section) size(k, rowBytes int) int {
-	n := 0
-	if k > 0 {
-		n = len(s.open) + rowBytes + len(s.close)
+// rowGroups returns the status of each row, as a section's groups: "ignored" for a row an
+// ignore rule covers, as the counts say it.
+func rowGroups(rows []Row) []check.Status {
+	out := make([]check.Status, len(rows))
+	for i := range rows {
+		out[i] = rows[i].Status
+		if rows[i].Ignored && !rows[i].Fails {
+			out[i] = Ignored
+		}
 	}
-	if k < len(s.rows) {
-		n += len(s.cut(len(s.rows) - k))
-	}
-	return n
+	return out
 }
 
-// fit keeps as many rows as fit in budget bytes and returns the bytes used.
+// priority returns the order in which fit keeps the rows: in order without groups, else the
+// first row of each status (in the order the statuses first appear), then the second of each,
+// and so on.
+func (s *section) priority() []int {
+	out := make([]int, 0, len(s.rows))
+	if s.groups == nil {
+		for i := range s.rows {
+			out = append(out, i)
+		}
+		return out
+	}
+	var order []check.Status
+	queue := map[check.Status][]int{}
+	for i, g := range s.groups {
+		if _, ok := queue[g]; !ok {
+			order = append(order, g)
+		}
+		queue[g] = append(queue[g], i)
+	}
+	for len(out) < len(s.rows) {
+		for _, g := range order {
+			if q := queue[g]; len(q) > 0 {
+				out = append(out, q[0])
+				queue[g] = q[1:]
+			}
+		}
+	}
+	return out
+}
+
+// by says the counts of left rows by status for the cut line: " (2 regression, 1 missing)",
+// or "" when the section has no groups.
+func (s *section) by(left map[check.Status]int) string {
+	if s.groups == nil {
+		return ""
+	}
+	return " (" + countWords(left) + ")"
+}
+
+// cutAll is the cut line with every row left out, the longest it can be.
+func (s *section) cutAll() string {
+	left := map[check.Status]int{}
+	for _, g := range s.groups {
+		left[g]++
+	}
+	return s.cut(len(s.rows), s.by(left))
+}
+
+// fit keeps as many rows as fit in budget bytes, in priority order, and returns the bytes
+// used.
 func (s *section) fit(budget int) int {
 	s.fitted = true
+	prio := s.priority()
 	total := 0
 	for _, r := range s.rows {
 		total += len(r)
 	}
+	left := map[check.Status]int{}
 	for k := len(s.rows); k >= 0; k-- {
-		if n := s.size(k, total); n <= budget || k == 0 {
-			s.keep = k
+		n := 0
+		if k > 0 {
+			n = len(s.open) + total + len(s.close)
+		}
+		if k < len(s.rows) {
+			n += len(s.cut(len(s.rows)-k, s.by(left)))
+		}
+		if n <= budget || k == 0 {
+			s.kept = make([]bool, len(s.rows))
+			for _, i := range prio[:k] {
+				s.kept[i] = true
+			}
 			return n
 		}
-		total -= len(s.rows[k-1])
+		i := prio[k-1]
+		total -= len(s.rows[i])
+		if s.groups != nil {
+			left[s.groups[i]]++
+		}
 	}
 	return 0
 }
 
+// render writes the kept rows in their order, then the cut line counting the others.
 func (s *section) render() string {
-	k := len(s.rows)
-	if s.fitted {
-		k = s.keep
-	}
 	if len(s.rows) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	if k > 0 {
+	kept, left := 0, map[check.Status]int{}
+	for i := range s.rows {
+		if !s.fitted || s.kept[i] {
+			kept++
+		} else if s.groups != nil {
+			left[s.groups[i]]++
+		}
+	}
+	if kept > 0 {
 		b.WriteString(s.open)
-		for _, r := range s.rows[:k] {
-			b.WriteString(r)
+		for i, r := range s.rows {
+			if !s.fitted || s.kept[i] {
+				b.WriteString(r)
+			}
 		}
 		b.WriteString(s.close)
 	}
-	if k < len(s.rows) {
-		b.WriteString(s.cut(len(s.rows) - k))
+	if kept < len(s.rows) {
+		b.WriteString(s.cut(len(s.rows)-kept, s.by(left)))
 	}
 	return b.String()
 }
@@ -359,7 +453,11 @@ func statusCell(row *Row) string {
 		check.Regression: "🔴 ", check.NewlyFailing: "🔴 ", check.Improvement: "🟢 ", check.Fixed: "🟢 ",
 		check.Missing: "⚪ ", check.StillFailing: "⚪ ", check.New: "🆕 ",
 	}[row.Status]
-	if row.Ignored {
+	switch {
+	case row.Fails:
+		// Whatever its status (a missing config with --require-all): it fails the gate.
+		icon = "🔴 "
+	case row.Ignored:
 		icon = "🔕 "
 	}
 	return icon + Escape(StatusText(row))
@@ -411,7 +509,10 @@ func markdownTail(rep *check.Report, opts MarkdownOptions) string {
 // cell: HTML is neutralised, Markdown punctuation is backslash-escaped, pipes cannot split
 // cells, line breaks are flattened, @-mentions and #-references are broken with a
 // zero-width space so they notify no one, and so are the "://" of a scheme and a "www." so
-// a bare URL does not render as a link (GitHub autolinks them).
+// a bare URL does not render as a link (GitHub autolinks them). The hyphen of "GH-" is an
+// entity, so "GH-5" does not link issue 5 and add a cross-reference to it; a dollar sign is
+// an entity, so "$…$" does not render as math; and bidirectional controls are shown as
+// [U+202E] (bidiMark), so they cannot make one config's name look like another's.
 func Escape(s string) string {
 	var b strings.Builder
 	for i, r := range s {
@@ -423,10 +524,18 @@ func Escape(s string) string {
 			b.WriteRune(r)
 			b.WriteString("\u200b")
 			continue
+		case r == '-' && i >= 2 && strings.EqualFold(s[i-2:i], "gh"):
+			b.WriteString("&#45;")
+			continue
+		case isBidi(r):
+			b.WriteString(`\[` + bidiMark(r) + `\]`)
+			continue
 		}
 		switch r {
 		case '&':
 			b.WriteString("&amp;")
+		case '$':
+			b.WriteString("&#36;")
 		case '<':
 			b.WriteString("&lt;")
 		case '>':
@@ -451,20 +560,35 @@ func Escape(s string) string {
 	return b.String()
 }
 
+// isBidi reports whether r is a bidirectional control: the embeddings, overrides and
+// isolates (U+202A–U+202E, U+2066–U+2069) and the invisible direction marks (U+200E, U+200F,
+// U+061C). Shown as they are, they reorder the text around them.
+func isBidi(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+}
+
+// bidiMark names a bidirectional control visibly, as "U+202E".
+func bidiMark(r rune) string { return fmt.Sprintf("U+%04X", r) }
+
 // CodeSpan puts text taken from the data in a Markdown code span, to be copied as is: inside
 // one, backslash escapes (Escape) would be shown, not read, and HTML is not rendered. Line
-// breaks are flattened, and the fence is one backtick longer than the longest run of them
-// in s, so s cannot close it.
+// breaks are flattened, bidirectional controls are shown as [U+202E] (they would reorder
+// the span's text), and the fence is one backtick longer than the longest run of them in s,
+// so s cannot close it.
 func CodeSpan(s string) string {
-	s = strings.Map(func(r rune) rune {
+	var m strings.Builder
+	for _, r := range s {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
-			return ' '
+			m.WriteByte(' ')
 		case r < 0x20 || r == 0x7f:
-			return -1
+		case isBidi(r):
+			m.WriteString("[" + bidiMark(r) + "]")
+		default:
+			m.WriteRune(r)
 		}
-		return r
-	}, s)
+	}
+	s = m.String()
 	longest, run := 0, 0
 	for _, r := range s {
 		if r == '`' {

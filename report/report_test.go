@@ -310,14 +310,15 @@ func TestRows(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%s %v %s %s", row.Status, row.Fails, row.Key, strings.Join(ms, ",")))
 	}
-	// Failing rows worst first (by status, then by how far they moved the worse way), the
-	// deciding metric first; memory is a row of its own.
+	// Failing rows worst first (newly failing, an unbounded slowdown, before regressions,
+	// then by how far they moved the worse way), the deciding metric first; memory is a row
+	// of its own.
 	want := []string{
+		"newly-failing true c TFLOPS/GPU,s/iter",
 		"regression true z TFLOPS/GPU,s/iter",
 		"regression true b MB-max-allocated",
 		"regression true a TFLOPS/GPU,s/iter",
 		"regression true s s/iter,TFLOPS/GPU",
-		"newly-failing true c TFLOPS/GPU,s/iter",
 		"missing false m TFLOPS/GPU",
 		"unchanged false b TFLOPS/GPU,s/iter",
 	}
@@ -495,12 +496,12 @@ func TestMarkdownMaxBytes(t *testing.T) {
 				t.Errorf("failing row %d dropped while other rows remained", i)
 			}
 		}
-		m := regexp.MustCompile(`_… and (\d+) more changed rows, left out to fit the comment; see the \[job summary\]\(` + regexp.QuoteMeta(url) + `\)\._`).FindStringSubmatch(md)
+		m := regexp.MustCompile(`_… and (\d+) more changed rows \((\d+) improvement\), left out to fit the comment; see the \[job summary\]\(` + regexp.QuoteMeta(url) + `\)\._`).FindStringSubmatch(md)
 		if m == nil {
 			t.Fatalf("no 'left out' note:\n%s", md[max(0, len(md)-600):])
 		}
 		kept := count(md) - 3
-		if fmt.Sprint(300-kept) != m[1] {
+		if fmt.Sprint(300-kept) != m[1] || m[2] != m[1] {
 			t.Errorf("note says %s left out, but %d of 300 other rows are shown", m[1], kept)
 		}
 		if kept <= 0 {
@@ -524,8 +525,8 @@ func TestMarkdownMaxBytes(t *testing.T) {
 		if len(md) > limit || len(md) < limit-300 {
 			t.Errorf("%d bytes for MaxBytes %d", len(md), limit)
 		}
-		m := regexp.MustCompile(`_… and (\d+) more failing rows, left out to fit the comment\._`).FindStringSubmatch(md)
-		if m == nil || fmt.Sprint(400-count(md)) != m[1] {
+		m := regexp.MustCompile(`_… and (\d+) more failing rows \((\d+) regression\), left out to fit the comment\._`).FindStringSubmatch(md)
+		if m == nil || fmt.Sprint(400-count(md)) != m[1] || m[2] != m[1] {
 			t.Errorf("failing note %v with %d rows shown", m, count(md))
 		}
 		if !strings.Contains(md, "_… and 50 more changed rows") {
@@ -621,7 +622,7 @@ func TestMarkdownMaxBytes(t *testing.T) {
 		if len(md) > limit {
 			t.Errorf("%d bytes > MaxBytes %d", len(md), limit)
 		}
-		if !strings.HasPrefix(md, "### ❌ perfgate: FAIL") || !strings.Contains(md, "_… and 5 more failing rows, left out to fit the comment; see the [job summary]("+url+")._") {
+		if !strings.HasPrefix(md, "### ❌ perfgate: FAIL") || !strings.Contains(md, "_… and 5 more failing rows (5 regression), left out to fit the comment; see the [job summary]("+url+")._") {
 			t.Errorf("the verdict or the count of failing rows was lost:\n%s", md)
 		}
 	})
@@ -656,6 +657,12 @@ func TestEscape(t *testing.T) {
 		{"ftp://a.b HTTP://c.d", "ftp:\u200b//a.b HTTP:\u200b//c.d"},
 		{"www.evil.example WWW.x.y", "w\u200bww.evil.example W\u200bWW.x.y"},
 		{"log.txt:12: ok, a/b//c, wwwx.y", "log.txt:12: ok, a/b//c, wwwx.y"},
+		// GitHub links GH-5 to issue 5 (and cross-references it), renders $…$ as math, and
+		// bidirectional controls can make one config's name look like another's.
+		{"fix GH-5 gh-12 tp-8", "fix GH&#45;5 gh&#45;12 tp-8"},
+		{"$x^2$ cost $5", "&#36;x^2&#36; cost &#36;5"},
+		{"tp=8\u202egnp.exe\u202c", `tp=8\[U+202E\]gnp.exe\[U+202C\]`},
+		{"a\u2066b\u2069\u200fc", `a\[U+2066\]b\[U+2069\]\[U+200F\]c`},
 	}
 	for _, tt := range tests {
 		if got := Escape(tt.in); got != tt.want {

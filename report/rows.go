@@ -63,8 +63,26 @@ func statusRank(s check.Status) int {
 	return len(check.Statuses)
 }
 
+// failOrder orders the statuses of failing results, most severe first: a config that ran in
+// the baseline and now fails (OOM, error) is an unbounded slowdown, worse than any regression;
+// a config that is missing (with --require-all) was not measured at all; then regressions,
+// worst first by their size. It is not check.Statuses' order, which the counts follow.
+var failOrder = []check.Status{check.NewlyFailing, check.Missing, check.Regression}
+
+// failRank ranks a failing result's status by failOrder; other failing statuses (a newer
+// perfgate's) come after, in report order.
+func failRank(s check.Status) int {
+	for i, t := range failOrder {
+		if t == s {
+			return i
+		}
+	}
+	return len(failOrder) + statusRank(s)
+}
+
 // A severity orders results by how much a reviewer must look at them: failing results
-// first, then by status, then by the size of the change in the worse direction.
+// first (newly failing, then missing, then regressions: failOrder), then by status, then by
+// the size of the change in the worse direction.
 type severity struct {
 	fails bool
 	rank  int
@@ -72,7 +90,13 @@ type severity struct {
 }
 
 func severityOf(r *check.Result) severity {
-	return severity{r.Fails, statusRank(r.Status), worsePct(r)}
+	// A report from before the "fails" field carries only the status, as for Rows.
+	fails := r.Fails || (r.Status.Fails(false) && !r.Ignored)
+	rank := statusRank(r.Status)
+	if fails {
+		rank = failRank(r.Status)
+	}
+	return severity{fails, rank, worsePct(r)}
 }
 
 // compare is negative when a is more severe than b, positive when less, 0 when as severe.
@@ -88,8 +112,9 @@ func (a severity) compare(b severity) int {
 	return 0
 }
 
-// CompareSeverity orders results as the reports list them, worst first: failing ones first,
-// then by status, then by how far they moved the worse way. Negative when a comes first.
+// CompareSeverity orders results as the reports list them, worst first: failing ones first
+// (newly failing, missing, then regressions), then by status, then by how far they moved the
+// worse way. Negative when a comes first.
 func CompareSeverity(a, b *check.Result) int { return severityOf(a).compare(severityOf(b)) }
 
 // moreSevere reports whether a is more severe than b.
@@ -108,8 +133,8 @@ func worsePct(r *check.Result) float64 {
 }
 
 // Rows groups the report's results into rows, in report order: failing rows first, worst
-// first (by status, then by the size of the change), then the other rows by status and
-// config. The row's status is that of its most severe metric (a failing one if any), so a
+// first (newly failing, missing, then regressions by the size of the change), then the
+// other rows by status and config. The row's status is that of its most severe metric (a failing one if any), so a
 // row fails when any of its metrics fails.
 //
 // A row is one decision of check: a config's results of one measurement
