@@ -885,9 +885,9 @@ func TestActionGateStep(t *testing.T) {
 		wantStdout                 string
 	}{
 		{"0", "pass", "0", 0, "perfgate: gate passed"},
-		{"1", "fail", "3", 1, "::error title=perfgate::performance gate failed: 3 result(s)"},
-		{"0", "fail", "1", 1, "::error title=perfgate::performance gate failed: 1 result(s)"},
-		{"1", "fail", "", 1, "performance gate failed: some result(s)"},
+		{"1", "fail", "3", 1, "::error title=perfgate::performance gate failed: 3 config(s) failing"},
+		{"0", "fail", "1", 1, "::error title=perfgate::performance gate failed: 1 config(s) failing"},
+		{"1", "fail", "", 1, "performance gate failed: some config(s) failing"},
 		{"2", "error", "", 2, "::error title=perfgate::perfgate check could not decide (exit 2)"},
 		{"3", "error", "", 3, "could not decide (exit 3)"},
 		{"", "", "", 3, "unexpected exit code ''"},
