@@ -387,6 +387,10 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		if r.Status == Suspect && !r.Ignored && !slices.Contains(rep.Suspects, r.Key) {
 			rep.Suspects = append(rep.Suspects, r.Key)
 		}
+		if failedCompared(r) && r.Status != Regression && r.Status != Suspect {
+			// Compared on the new runs that ran (judge): not worse, it still fails as before.
+			r.Status = StillFailing
+		}
 		if r.Status == Unchanged && baselineFailed(r) {
 			r.Status = Fixed // it ran, as its earlier baseline runs did: what failed runs again
 		}
@@ -431,6 +435,12 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 // baselineFailed reports whether r's baseline's last run failed (a BaselineFailed caveat).
 func baselineFailed(r *Result) bool {
 	return slices.ContainsFunc(r.Caveats, func(c Caveat) bool { _, ok := c.(BaselineFailed); return ok })
+}
+
+// failedCompared reports whether some of r's new runs failed, as its baseline's last run did,
+// and the others were compared with the baseline's good runs (a RunFailed caveat with Ran).
+func failedCompared(r *Result) bool {
+	return slices.ContainsFunc(r.Caveats, func(c Caveat) bool { f, ok := c.(RunFailed); return ok && f.Ran > 0 })
 }
 
 // predictLearn returns the metrics of the baseline (baseMetrics) most likely to decide some
@@ -623,9 +633,16 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 	}
 	res := &Result{Config: cfg, Key: key, Metric: mi.name, Better: mi.better.String()}
 	minEffect, tol, ignore := settings(cfg, mi.name, opts)
-	if ignore != nil {
+	// ignored applies the ignore rule, if any. A result an outcome decided (the config's new
+	// runs failed, or it is missing from them) is the whole config's, not one metric's: only
+	// a rule for the whole config (no metric) ignores it, so that a rule meant to quiet one
+	// metric's numbers does not wave an OOM through.
+	ignored := func(outcome bool) {
+		if ignore == nil || (outcome && ignore.Metric != "") {
+			return
+		}
 		res.Ignored = true
-		res.Caveats = append(res.Caveats, Ignored{Until: ignore.Until, Reason: ignore.Reason, Source: ignore.Source})
+		res.Caveats = slices.Insert(res.Caveats, 0, Caveat(Ignored{Until: ignore.Until, Reason: ignore.Reason, Source: ignore.Source}))
 	}
 	because := func(c Caveat) { res.Caveats = append(res.Caveats, c) }
 	var xs, ys []Point
@@ -665,6 +682,7 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		res.Status = Missing
 		res.Outcome = string(b.last)
 		because(NotInNew{})
+		ignored(true)
 		return res, nil
 	case n.failed > 0:
 		// The new results failed, in every run or in some: a config that OOMs in one of its
@@ -678,15 +696,28 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		default:
 			res.Status = StillFailing
 		}
-		because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason})
 		if b != nil && len(xs) == 0 && b.okRuns > 0 {
 			return nil, nil // the baseline measured other metrics only
 		}
 		if len(ys) == 0 && n.okRuns > 0 && (b == nil || b.okRuns == 0) {
 			return nil, nil // the new runs measured other metrics only, and the baseline none
 		}
+		if res.Status == StillFailing && len(xs) > 0 && len(ys) > 0 {
+			// Some new runs ran, and so did earlier baseline runs: compare them, so that a
+			// config that failed one night and once again now is not waved through slower.
+			// A significant, material slowdown is a regression (Compare); otherwise the
+			// config stays still-failing.
+			because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason, Ran: len(ys), Runs: len(n.runs)})
+			ignored(false)
+			diff := meanY - meanX
+			res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
+			return res, &testInput{mi: mi, xs: xs, ys: ys, diff: diff, minEffect: minEffect, tol: tol}
+		}
+		because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason})
+		ignored(true)
 		return res, nil
 	}
+	ignored(false)
 	res.Outcome = string(bench.OK)
 	switch {
 	case len(ys) == 0:

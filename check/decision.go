@@ -62,9 +62,15 @@ type BaselineLacksMetric struct {
 // RunFailed: the new runs failed. Reason quotes the input that proves it (file, line and
 // text, as ingest wrote it); it is empty when the input gave none. The status says what the
 // baseline did (new, newly-failing or still-failing).
+//
+// When the baseline's last run failed too and some new runs ran, those were compared with the
+// baseline's good runs: Ran of the Runs new runs ran (both 0 when nothing was compared), and
+// the status is a regression (or suspect) when they are significantly and materially worse,
+// else still-failing.
 type RunFailed struct {
-	Outcome bench.Outcome
-	Reason  string
+	Outcome   bench.Outcome
+	Reason    string
+	Ran, Runs int
 }
 
 // BaselineFailed: the baseline's last run of the config failed, and the new runs ran (fixed).

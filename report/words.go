@@ -58,9 +58,13 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 			return "new config; it failed: " + why
 		case check.NewlyFailing:
 			return "the baseline ran; now " + why
-		default:
-			return "failed in the baseline too; now " + why
 		}
+		if c.Ran > 0 {
+			// The runs that ran were compared with the baseline's good runs: the words
+			// that follow (worse by …, within run-to-run noise …) are theirs.
+			return fmt.Sprintf("failed in the baseline too; now %s in %d of %d new runs, and the %d that ran were compared with the baseline's good runs", why, c.Runs-c.Ran, c.Runs, c.Ran)
+		}
+		return "failed in the baseline too; now " + why
 	case check.MetricNotReported:
 		return "the new runs did not report " + c.Metric
 	case check.NoBaseline:
