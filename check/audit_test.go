@@ -1,6 +1,9 @@
 package check
 
 import (
+	"fmt"
+	"math"
+	"slices"
 	"testing"
 
 	"github.com/perfgate/perfgate/bench"
@@ -79,5 +82,93 @@ func TestMetricRuleKeepsOutcome(t *testing.T) {
 		if r := result(t, rep, "tp=8/pp=4", tf); r.Status != Regression || !r.Ignored || r.Fails {
 			t.Errorf("%s, slower: status %s ignored %v fails %v, want an ignored regression", tt.name, r.Status, r.Ignored, r.Fails)
 		}
+	}
+}
+
+// agreesWithThreshold reports whether r's status says what its ThresholdPct says: a change
+// worse than the threshold, in the metric's worse direction, is a regression, and one within
+// it is not. Changes within 0.01 points of the threshold are left out (rounding).
+func agreesWithThreshold(r *Result) bool {
+	worse := *r.DeltaPct // s/iter: the rise
+	if r.Better == bench.Higher.String() {
+		worse = -worse // TFLOPS/GPU: the drop
+	}
+	if math.Abs(worse-r.ThresholdPct) < 0.01 {
+		return true
+	}
+	return (worse > r.ThresholdPct) == (r.Status == Regression)
+}
+
+// TestThresholdIsTheWorseChange: threshold_pct is the change that fails in the metric's worse
+// direction: for TFLOPS/GPU the drop, 100·(1−e^−bound). It used to be the rise
+// 100·(e^bound−1), so a noisy config's −15% failed under a printed 17.5% and −13% read
+// unchanged under it. On a grid of drops, every speed result's status agrees with its
+// threshold, decided by a test or by the fixed tolerance, as a decision or shown with one.
+func TestThresholdIsTheWorseChange(t *testing.T) {
+	base := func(n int) []bench.Run {
+		var out []bench.Run
+		for i, secs := range noisy(10, 0.08, n) {
+			out = append(out, withMetrics("tp=1", fmt.Sprintf("b%d", i+1), secs, 50))
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name   string
+		runs   int
+		decide []string
+	}{
+		{"test, TFLOPS/GPU decides", 7, nil},
+		{"test, s/iter decides", 7, TimeFirst(DefaultSpeedMetrics)},
+		{"tolerance, TFLOPS/GPU decides", 1, nil},
+		{"tolerance, s/iter decides", 1, TimeFirst(DefaultSpeedMetrics)},
+	} {
+		o := opts(func(o *Options) {
+			o.Metrics = []string{bench.MetricTFLOPS, bench.MetricTime}
+			if tt.decide != nil {
+				o.SpeedMetrics = tt.decide
+			}
+			if tt.runs == 1 {
+				o.TolerancePct = 15
+			}
+		})
+		var thresholds []float64
+		for drop := 1.0; drop < 30; drop += 0.25 {
+			cur := []bench.Run{withMetrics("tp=1", "p", 10/(1-drop/100), 50)}
+			rep := Compare(base(tt.runs), cur, o)
+			for _, m := range []string{bench.MetricTFLOPS, bench.MetricTime} {
+				r := result(t, rep, "tp=1", m)
+				if !agreesWithThreshold(r) {
+					t.Errorf("%s: s/iter up %.2f%% from the baseline's level: %s %+.2f%% is %s under a threshold of %.2f%%", tt.name, 100/(1-drop/100)-100, m, *r.DeltaPct, r.Status, r.ThresholdPct)
+				}
+				if m == bench.MetricTFLOPS {
+					thresholds = append(thresholds, r.ThresholdPct)
+				}
+			}
+		}
+		if slices.Min(thresholds) < 10 {
+			t.Errorf("%s: thresholds %v: the grid does not reach them", tt.name, thresholds)
+		}
+	}
+}
+
+// TestToleranceIsAtLeastMinEffect: the minimum effect is the smallest change that can fail,
+// also under the fixed tolerance: with --min-effect 10 a 7% drop on a one-run baseline passed
+// the test but failed the ±5% tolerance.
+func TestToleranceIsAtLeastMinEffect(t *testing.T) {
+	o := opts(func(o *Options) { o.MinEffectPct = 10 })
+	rep := Compare(runs("tp=1", "b", 100), concat(runs("tp=1", "p", 93)), o)
+	r := result(t, rep, "tp=1", tf)
+	if r.Status != Unchanged || r.Fails || r.ThresholdPct != 10 {
+		t.Errorf("7%% drop under a 10%% minimum effect: %s fails %v threshold %v, want unchanged at 10%%", r.Status, r.Fails, r.ThresholdPct)
+	}
+	if want := (FixedTolerance{Runs: 1, Needed: 3, TolerancePct: 10, RaisedFrom: 5}); len(r.Caveats) == 0 || r.Caveats[0] != want {
+		t.Errorf("caveats %#v, want %#v", r.Caveats, want)
+	}
+	if want := (ToleranceUsed{Count: 1, TolerancePct: 10, RaisedFrom: 5, MinHistoryRuns: 3}); !slices.Contains(rep.Remarks, Remark(want)) {
+		t.Errorf("remarks %#v lack %#v", rep.Remarks, want)
+	}
+	rep = Compare(runs("tp=1", "b", 100), concat(runs("tp=1", "p", 89)), o)
+	if r := result(t, rep, "tp=1", tf); r.Status != Regression || !r.Fails {
+		t.Errorf("11%% drop under a 10%% minimum effect: %s fails %v, want a failing regression", r.Status, r.Fails)
 	}
 }

@@ -404,7 +404,11 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		}
 	}
 	if tolerance > 0 {
-		rep.Remarks = slices.Insert(rep.Remarks, 0, Remark(ToleranceUsed{Count: tolerance, TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns}))
+		tu := ToleranceUsed{Count: tolerance, TolerancePct: max(opts.TolerancePct, opts.MinEffectPct), MinHistoryRuns: opts.MinHistoryRuns}
+		if opts.MinEffectPct > opts.TolerancePct {
+			tu.RaisedFrom = opts.TolerancePct
+		}
+		rep.Remarks = slices.Insert(rep.Remarks, 0, Remark(tu))
 	}
 	for i := range rep.Results {
 		r := &rep.Results[i]
@@ -420,7 +424,7 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 			if adjust, tested := adjusts[di]; tested {
 				followDecision(r, in, d, adjust)
 			} else {
-				tolerate(r, in, opts) // the decision had too little history: so has this result
+				tolerate(r, in, opts, betterOf(d)) // the decision had too little history: so has this result
 			}
 		}
 		showWith(r, d)
@@ -759,7 +763,7 @@ func runTest(res *Result, in testInput, learned Learned, opts Options) *pendingT
 		ev, ok = learned.Judge(in.xs, in.ys, opts)
 	}
 	if !ok {
-		tolerate(res, in, opts)
+		tolerate(res, in, opts, in.mi.better)
 		return nil
 	}
 	diff, delta := in.diff, *res.DeltaPct
@@ -784,12 +788,24 @@ func runTest(res *Result, in testInput, learned Learned, opts Options) *pendingT
 		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(in.ys), plainDelta: plainDelta, plainWorse: plainWorse}
 }
 
-// tolerate decides in's result by the fixed tolerance: a config with too little history.
-func tolerate(res *Result, in testInput, opts Options) {
-	c, delta := res.Baseline.Center, *res.DeltaPct
+// tolerate decides in's result by the fixed tolerance: a config with too little history. The
+// tolerance is never below the minimum effect, the smallest change that can fail. It is
+// measured in the worse direction of the metric that decides the measurement (decider, the
+// direction of its better side): for TFLOPS/GPU a drop of more than the tolerance fails. It
+// is a bound on the log ratio, so that a result shown with the decision (s/iter) is held to
+// the same bound in its own units (ThresholdPct: a rise of tol/(1−tol) for s/iter) and the
+// speed metrics of one run, side by side, cannot disagree at the edge.
+func tolerate(res *Result, in testInput, opts Options, decider bench.Better) {
+	c := res.Baseline.Center
+	tol := max(in.tol, in.minEffect)
+	bound := worseLogOf(decider, tol)
 	res.Test = ToleranceTest
-	res.Baseline.Lo, res.Baseline.Hi = c*(1-in.tol/100), c*(1+in.tol/100)
-	beyond := math.Abs(delta) > in.tol
+	res.ThresholdPct = tol
+	if in.mi.better != decider {
+		res.ThresholdPct = worsePctOf(in.mi.better, bound)
+	}
+	res.Baseline.Lo, res.Baseline.Hi = c*math.Exp(-bound), c*math.Exp(bound)
+	beyond := math.Abs(in.diff) > bound
 	switch {
 	case beyond && isWorse(in.mi.better, in.diff):
 		res.Status = Regression
@@ -798,7 +814,39 @@ func tolerate(res *Result, in testInput, opts Options) {
 	default:
 		res.Status = Unchanged
 	}
-	res.Caveats = append(res.Caveats, FixedTolerance{Runs: len(in.xs), Needed: opts.MinHistoryRuns, TolerancePct: in.tol})
+	ft := FixedTolerance{Runs: len(in.xs), Needed: opts.MinHistoryRuns, TolerancePct: tol}
+	if tol > in.tol {
+		ft.RaisedFrom = in.tol
+	}
+	res.Caveats = append(res.Caveats, ft)
+}
+
+// worsePctOf returns the change, in percent, that a log ratio of bound in the worse direction
+// is for a metric whose better direction is better: a drop of 100·(1−e^−bound) for a metric
+// where higher is better, a rise of 100·(e^bound−1) where lower is. It is ThresholdPct: the
+// change that would fail, in the metric's worse direction.
+func worsePctOf(better bench.Better, bound float64) float64 {
+	if better == bench.Higher {
+		return -100 * math.Expm1(-bound)
+	}
+	return 100 * math.Expm1(bound)
+}
+
+// worseLogOf is worsePctOf's inverse: the log ratio of a change of pct percent in the worse
+// direction of a metric whose better direction is better (pct below 100).
+func worseLogOf(better bench.Better, pct float64) float64 {
+	if better == bench.Higher {
+		return -math.Log1p(-pct / 100)
+	}
+	return math.Log1p(pct / 100)
+}
+
+// betterOf returns the direction a Result.Better names.
+func betterOf(r *Result) bench.Better {
+	if r.Better == bench.Higher.String() {
+		return bench.Higher
+	}
+	return bench.Lower
 }
 
 // followDecision fills a shown result, in's, from the statistical decision d of the same
@@ -818,10 +866,12 @@ func followDecision(r *Result, in testInput, d *Result, adjust float64) {
 		r.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
 	}
 	r.Test = d.Test
-	r.ThresholdPct = d.ThresholdPct
+	// The decision's threshold as a log ratio, in this result's own worse direction.
+	bound := worseLogOf(betterOf(d), d.ThresholdPct)
+	r.ThresholdPct = worsePctOf(betterOf(r), bound)
 	r.Baseline.NoisePct = d.Baseline.NoisePct
 	c := r.Baseline.Center
-	r.Baseline.Lo, r.Baseline.Hi = c/(1+r.ThresholdPct/100), c*(1+r.ThresholdPct/100)
+	r.Baseline.Lo, r.Baseline.Hi = c*math.Exp(-bound), c*math.Exp(bound)
 }
 
 // isWorse reports whether a change of diff (new minus baseline, in logs) is a worsening of a
@@ -871,14 +921,20 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 	if opts.Correction != NoCorrection {
 		q /= float64(k)
 	}
+	// ThresholdPct is in the metric's worse direction (worsePctOf): for TFLOPS/GPU the drop
+	// that fails, 100·(1−e^−bound), not the rise 100·(e^bound−1) it used to give, which
+	// overstated it (a noisy config's −15% failed under a printed 17.5%).
+	better := betterOf(r)
 	r.ThresholdPct = t.minEffect
+	band := worseLogOf(better, t.minEffect)
 	if t.bound != nil { // a test that gives no bound leaves the threshold at the minimum effect
 		bound := t.bound(q)
-		r.ThresholdPct = math.Max(t.minEffect, 100*(math.Exp(bound)-1))
+		r.ThresholdPct = math.Max(t.minEffect, worsePctOf(better, bound))
+		band = math.Max(band, bound)
 		r.Effect = &Interval{Lo: 100 * (math.Exp(t.diff-bound) - 1), Hi: 100 * (math.Exp(t.diff+bound) - 1)}
 	}
 	c := r.Baseline.Center
-	r.Baseline.Lo, r.Baseline.Hi = c/(1+r.ThresholdPct/100), c*(1+r.ThresholdPct/100)
+	r.Baseline.Lo, r.Baseline.Hi = c*math.Exp(-band), c*math.Exp(band)
 	significant := p < opts.Alpha
 	material := math.Abs(*r.DeltaPct) >= t.minEffect
 	switch {

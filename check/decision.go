@@ -22,11 +22,16 @@ type Ignored struct {
 }
 
 // FixedTolerance: the config has too few baseline runs for a statistical test, so the change
-// was judged against a fixed tolerance.
+// was judged against a fixed tolerance: a change fails when a metric of the measurement moves
+// by more than TolerancePct the worse way (as a log ratio, log(1+TolerancePct/100); the
+// result's ThresholdPct is that in its own worse direction).
 type FixedTolerance struct {
 	Runs         int     // baseline runs with the metric
 	Needed       int     // runs a statistical test needs
-	TolerancePct float64 // the tolerance applied
+	TolerancePct float64 // the tolerance applied: the larger of the tolerance and the minimum effect
+	// RaisedFrom is the configured tolerance when the minimum effect, larger, was applied
+	// instead (the minimum effect is the smallest change that can fail); 0 otherwise.
+	RaisedFrom float64
 }
 
 // Material: the change is significant and at least the minimum effect (a regression or an
@@ -160,8 +165,12 @@ type Remark interface {
 
 // ToleranceUsed: Count comparisons used the fixed tolerance for lack of history.
 type ToleranceUsed struct {
-	Count          int
+	Count int
+	// TolerancePct is the default tolerance as applied: never below the default minimum
+	// effect (rules may set others per config). RaisedFrom is the configured tolerance when
+	// the minimum effect, larger, was applied instead; 0 otherwise.
 	TolerancePct   float64
+	RaisedFrom     float64
 	MinHistoryRuns int
 }
 
