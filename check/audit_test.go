@@ -172,3 +172,49 @@ func TestToleranceIsAtLeastMinEffect(t *testing.T) {
 		t.Errorf("11%% drop under a 10%% minimum effect: %s fails %v, want a failing regression", r.Status, r.Fails)
 	}
 }
+
+// TestIdenticalRunsAreOne: the same results file ingested under three run ids is one run, not
+// three with a noise of 0: with the default test a 3.4% drop on it failed at p=4e-9 with
+// "noise ±0.0%". Identical runs count as one (the fixed tolerance decides) and say so; runs of
+// different files that happen to agree are still runs of their own.
+func TestIdenticalRunsAreOne(t *testing.T) {
+	ingest := func(cfg string, level float64, files ...string) []bench.Run {
+		var out []bench.Run
+		for i, f := range files {
+			r := withMetrics(cfg, fmt.Sprintf("n%d", i+1), 10*100/level, 50)
+			r.File = f
+			out = append(out, r)
+		}
+		return out
+	}
+	same := []string{"b.txt", "b.txt", "b.txt"}
+	base := concat(ingest("tp=1", 100, same...), ingest("tp=2", 102, same...), ingest("tp=3", 98, same...))
+	cur := []bench.Run{withMetrics("tp=1", "p", 10/0.966, 50), withMetrics("tp=2", "p", 10*100/102, 50), withMetrics("tp=3", "p", 10*100/98, 50)}
+	for _, test := range []string{"mixture", "moderated-t"} {
+		o := DefaultOptions
+		o.Now, o.Test = now, test
+		rep := Compare(base, cur, o)
+		r := result(t, rep, "tp=1", tf)
+		if r.Status != Unchanged || r.Fails || r.Test != ToleranceTest || r.PValue != nil || r.Baseline.Runs != 1 {
+			t.Errorf("%s: 3.4%% drop on three identical runs: %s fails %v test %q p %v runs %d, want unchanged by the tolerance on one run",
+				test, r.Status, r.Fails, r.Test, r.PValue, r.Baseline.Runs)
+		}
+		if len(r.Caveats) == 0 || r.Caveats[0] != (IdenticalRuns{Runs: 3}) {
+			t.Errorf("%s: caveats %#v, want IdenticalRuns{3} first", test, r.Caveats)
+		}
+		if s := result(t, rep, "tp=1", bench.MetricTime); s.Baseline.Runs != 1 || s.Caveats[1] != (IdenticalRuns{Runs: 3}) {
+			t.Errorf("%s: s/iter runs %d caveats %#v, want one run and IdenticalRuns{3} after the shown-with", test, s.Baseline.Runs, s.Caveats)
+		}
+		// Memory is not speed: equal high-water marks are what memory does.
+		if m := result(t, rep, "tp=1", bench.MetricMaxAlloc); m.Baseline.Runs != 3 {
+			t.Errorf("%s: memory runs %d, want 3", test, m.Baseline.Runs)
+		}
+	}
+	// Three different files that agree are three runs, and so are runs of no known file.
+	for _, files := range [][]string{{"a.txt", "b.txt", "c.txt"}, {"", "", ""}} {
+		apart := concat(ingest("tp=1", 100, files...), ingest("tp=2", 102, same...), ingest("tp=3", 98, same...))
+		if r := result(t, Compare(apart, cur, opts(nil)), "tp=1", tf); r.Baseline.Runs != 3 || slices.Contains(r.Caveats, Caveat(IdenticalRuns{Runs: 3})) {
+			t.Errorf("files %q: runs %d caveats %#v, want three runs", files, r.Baseline.Runs, r.Caveats)
+		}
+	}
+}

@@ -180,7 +180,7 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 				continue // no value, or not the run's first metric of that name (Run.Metric)
 			}
 			c := bench.Center(mt.Values)
-			of[i].addPoint(mt.Name, Point{Log: math.Log(c), Value: c, Key: of[i].key, Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
+			of[i].addPoint(mt.Name, Point{Log: math.Log(c), Value: c, Key: of[i].key, Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source, File: r.File})
 		}
 	}
 	return m, order
@@ -206,6 +206,43 @@ func (s *series) logPoints(metric string) []Point {
 		}
 	}
 	return nil
+}
+
+// identical reports whether the series' OK runs, two or more, are one result ingested several
+// times (the same results file under several --run-id): every speed metric they report has one
+// value in all of them, ingested from files of the same name (known: a store records it as
+// source=). Their spread of 0 is not a noise of 0. Runs ingested from different files are different runs, even when their values, rounded
+// as logged, agree.
+func (s *series) identical(opts Options) bool {
+	same := false
+	for _, m := range opts.SpeedMetrics {
+		ps := s.logPoints(m)
+		if len(ps) == 0 {
+			continue
+		}
+		if len(ps) < 2 || ps[0].File == "" { // runs of no known file cannot be told to be one
+			return false
+		}
+		for _, p := range ps[1:] {
+			if p.Value != ps[0].Value || p.File != ps[0].File {
+				return false
+			}
+		}
+		same = true
+	}
+	return same
+}
+
+// testPoints returns the series' points of metric as the tests see them: a speed metric of
+// identical runs (identical) is one run, its latest, so that a test neither learns a noise of
+// 0 from it nor judges the config on one; the fixed tolerance decides it, as for any config
+// with one run. n is the number of points that logPoints holds.
+func (s *series) testPoints(metric string, opts Options) (ps []Point, n int) {
+	ps = s.logPoints(metric)
+	if len(ps) > 1 && measurementOf(metric, opts) == SpeedMeasurement && s.identical(opts) {
+		return ps[len(ps)-1:], len(ps)
+	}
+	return ps, len(ps)
 }
 
 // notes returns the ingest notes of the series' runs.
@@ -503,15 +540,17 @@ func learnMetric(test Test, bs map[string]*series, order []string, mi metricInfo
 	if measurementOf(mi.name, opts) != SpeedMeasurement {
 		opts.NoisyMemory = nil
 	}
-	return test.Learn(mi.name, histories(bs, order, mi), opts)
+	return test.Learn(mi.name, histories(bs, order, mi, opts), opts)
 }
 
-// histories returns every config's baseline history of one metric, in order.
-func histories(bs map[string]*series, order []string, mi metricInfo) []History {
+// histories returns every config's baseline history of one metric, in order, as the tests see
+// it (testPoints).
+func histories(bs map[string]*series, order []string, mi metricInfo, opts Options) []History {
 	suite := make([]History, 0, len(order))
 	for _, k := range order {
 		s := bs[k]
-		suite = append(suite, History{Key: k, Config: s.cfg, Better: mi.better, Points: s.logPoints(mi.name)})
+		ps, _ := s.testPoints(mi.name, opts) // identical runs are one: no noise of 0 in the pool
+		suite = append(suite, History{Key: k, Config: s.cfg, Better: mi.better, Points: ps})
 	}
 	return suite
 }
@@ -651,8 +690,12 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 	because := func(c Caveat) { res.Caveats = append(res.Caveats, c) }
 	var xs, ys []Point
 	var meanX, meanY float64 // the mean log centres, when there are points
+	identical := 0           // the baseline's identical runs, counted as one (testPoints)
 	if b != nil {
-		xs = b.logPoints(mi.name)
+		var n int
+		if xs, n = b.testPoints(mi.name, opts); n > len(xs) {
+			identical = n
+		}
 		if len(xs) > 0 || b.failed > 0 {
 			res.Baseline = &Baseline{Runs: len(xs), Failed: b.failed}
 			if len(xs) > 0 {
@@ -712,6 +755,9 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 			// A significant, material slowdown is a regression (Compare); otherwise the
 			// config stays still-failing.
 			because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason, Ran: len(ys), Runs: len(n.runs)})
+			if identical > 0 {
+				because(IdenticalRuns{Runs: identical})
+			}
 			ignored(false)
 			diff := meanY - meanX
 			res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
@@ -747,6 +793,9 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		res.Status = New
 		because(BaselineLacksMetric{Metric: mi.name})
 		return res, nil
+	}
+	if identical > 0 {
+		because(IdenticalRuns{Runs: identical})
 	}
 	diff := meanY - meanX
 	res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))

@@ -118,6 +118,16 @@ type Unconfirmed struct {
 	NewRuns, ConfirmRuns               int
 }
 
+// IdenticalRuns: the config's Runs baseline runs measured exactly the same speed, which
+// separate runs do not: the same results ingested under several run ids. They count as one
+// run (a spread of 0 is not a noise of 0), so the fixed tolerance decides unless the test
+// has enough other runs.
+type IdenticalRuns struct {
+	Runs int
+}
+
+func (IdenticalRuns) CaveatKind() string { return "identical-runs" }
+
 func (NoiseClass) CaveatKind() string      { return "noise-class" }
 func (SlowBaselineRun) CaveatKind() string { return "slow-baseline-run" }
 func (Unconfirmed) CaveatKind() string     { return "unconfirmed" }

@@ -52,6 +52,7 @@ type Point struct {
 	Date   string  // RFC 3339, may be empty
 	Commit string  // may be empty
 	Source string  // file:line of the input, may be empty
+	File   string  // the results file the run was ingested from (a store's source=), may be empty
 }
 
 // A History is one config's baseline runs of one metric, oldest first.

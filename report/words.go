@@ -73,6 +73,8 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 		return fmt.Sprintf("failed in the baseline (%s); runs now", failedWhy(c.Outcome, c.Reason))
 	case check.BaselineLacksMetric:
 		return "the baseline has no " + c.Metric + " for this config"
+	case check.IdenticalRuns:
+		return fmt.Sprintf("its %d baseline runs are identical (the same results ingested under several run ids?): counted as one run, since a spread of 0 is not a noise of 0", c.Runs)
 	case check.FixedTolerance:
 		s := fmt.Sprintf("%d baseline run(s): fixed ±%g%% tolerance (a statistical test needs %d)", c.Runs, c.TolerancePct, c.Needed)
 		if c.RaisedFrom > 0 {
