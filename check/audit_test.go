@@ -218,3 +218,42 @@ func TestIdenticalRunsAreOne(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowRunThresholdAndWords: on a short baseline that probably holds a slow run, the
+// mixture's posterior is skewed, and the threshold came from the tail on the wrong side: an
+// 8% drop read "unchanged, threshold 5.6%, within run-to-run noise". The threshold is now the
+// worse direction's (every status on a grid of drops agrees with it), and an unchanged result
+// there says it rests on the doubtful run, not on noise.
+func TestSlowRunThresholdAndWords(t *testing.T) {
+	var base []bench.Run
+	for i, k := range []string{"tp=1", "tp=2", "tp=3", "tp=4", "tp=5", "tp=6"} {
+		base = append(base, runs(k, "n", noisy(100+float64(i), 0.006, 3)...)...)
+	}
+	base = append(base, runs("tp=9", "n", 92, 100.2, 99.8)...) // n1 is 8% slow
+	o := DefaultOptions
+	o.Now = now
+	var slowWords int
+	for drop := 2.0; drop < 16; drop += 0.25 {
+		cur := runs("tp=9", "p", 100*(1-drop/100))
+		for i, k := range []string{"tp=1", "tp=2", "tp=3", "tp=4", "tp=5", "tp=6"} {
+			cur = append(cur, run(k, "p", 100+float64(i)))
+		}
+		rep := Compare(base, cur, o)
+		r := result(t, rep, "tp=9", tf)
+		if r.Test != "mixture" || !slices.ContainsFunc(r.Caveats, func(c Caveat) bool { _, ok := c.(SlowBaselineRun); return ok }) {
+			t.Fatalf("drop %.2f%%: test %q caveats %v, want the mixture to see the slow run", drop, r.Test, r.Caveats)
+		}
+		if !agreesWithThreshold(r) {
+			t.Errorf("drop %.2f%%: %s %+.2f%% (p=%.3g) under a threshold of %.2f%%", drop, r.Status, *r.DeltaPct, *r.PValue, r.ThresholdPct)
+		}
+		if slices.Contains(r.Caveats, Caveat(WithinNoise{})) {
+			t.Errorf("drop %.2f%%: %v: not significant on a probably slow run is not within noise", drop, r.Caveats)
+		}
+		if slices.Contains(r.Caveats, Caveat(WithinNoise{SlowRun: true})) {
+			slowWords++
+		}
+	}
+	if slowWords == 0 {
+		t.Errorf("no drop on the grid was unchanged on the slow run: the test does not reach the case")
+	}
+}

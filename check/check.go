@@ -1002,7 +1002,7 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 		r.Caveats = append(r.Caveats, BelowMinEffect{MinEffectPct: t.minEffect})
 	default:
 		r.Status = Unchanged
-		r.Caveats = append(r.Caveats, WithinNoise{})
+		r.Caveats = append(r.Caveats, WithinNoise{SlowRun: t.contaminated})
 	}
 }
 

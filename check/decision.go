@@ -45,8 +45,12 @@ type BelowMinEffect struct {
 	MinEffectPct float64
 }
 
-// WithinNoise: the change is not significant.
-type WithinNoise struct{}
+// WithinNoise: the change is not significant. SlowRun says that the test's judgement rests on
+// a baseline that probably holds a slow run (Evidence.Contaminated): what the change is within
+// is then not the config's run-to-run noise alone but the doubt whether that run was slow.
+type WithinNoise struct {
+	SlowRun bool
+}
 
 // NotInNew: the config is in the baseline but not in the new results.
 type NotInNew struct{}

@@ -97,6 +97,13 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	case check.BelowMinEffect:
 		return fmt.Sprintf("significant (p=%.2g) but below the %g%% minimum effect", p, c.MinEffectPct)
 	case check.WithinNoise:
+		if c.SlowRun {
+			// Not the config's run-to-run noise: the doubt whether a baseline run was slow.
+			if r.DeltaPct != nil && Mark(*r.DeltaPct, r.Better) == "▼" {
+				return fmt.Sprintf("worse by %.1f%% but not significant (p=%.2g) on a baseline that probably holds a slow run: that run may instead be this config's own spread, under which such a drop is ordinary", abs, p)
+			}
+			return fmt.Sprintf("not significant (p=%.2g) on a baseline that probably holds a slow run", p)
+		}
 		return fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
 	case check.NoiseClass:
 		switch {
