@@ -180,7 +180,7 @@ func group(runs []bench.Run) (map[string]*series, []string) {
 				continue // no value, or not the run's first metric of that name (Run.Metric)
 			}
 			c := bench.Center(mt.Values)
-			of[i].addPoint(mt.Name, Point{Log: math.Log(c), Value: c, Key: of[i].key, Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source})
+			of[i].addPoint(mt.Name, Point{Log: math.Log(c), Value: c, Key: of[i].key, Batch: r.Batch, Date: r.Date, Commit: r.Commit, Source: r.Source, File: r.File})
 		}
 	}
 	return m, order
@@ -206,6 +206,43 @@ func (s *series) logPoints(metric string) []Point {
 		}
 	}
 	return nil
+}
+
+// identical reports whether the series' OK runs, two or more, are one result ingested several
+// times (the same results file under several --run-id): every speed metric they report has one
+// value in all of them, ingested from files of the same name (known: a store records it as
+// source=). Their spread of 0 is not a noise of 0. Runs ingested from different files are different runs, even when their values, rounded
+// as logged, agree.
+func (s *series) identical(opts Options) bool {
+	same := false
+	for _, m := range opts.SpeedMetrics {
+		ps := s.logPoints(m)
+		if len(ps) == 0 {
+			continue
+		}
+		if len(ps) < 2 || ps[0].File == "" { // runs of no known file cannot be told to be one
+			return false
+		}
+		for _, p := range ps[1:] {
+			if p.Value != ps[0].Value || p.File != ps[0].File {
+				return false
+			}
+		}
+		same = true
+	}
+	return same
+}
+
+// testPoints returns the series' points of metric as the tests see them: a speed metric of
+// identical runs (identical) is one run, its latest, so that a test neither learns a noise of
+// 0 from it nor judges the config on one; the fixed tolerance decides it, as for any config
+// with one run. n is the number of points that logPoints holds.
+func (s *series) testPoints(metric string, opts Options) (ps []Point, n int) {
+	ps = s.logPoints(metric)
+	if len(ps) > 1 && measurementOf(metric, opts) == SpeedMeasurement && s.identical(opts) {
+		return ps[len(ps)-1:], len(ps)
+	}
+	return ps, len(ps)
 }
 
 // notes returns the ingest notes of the series' runs.
@@ -387,6 +424,10 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		if r.Status == Suspect && !r.Ignored && !slices.Contains(rep.Suspects, r.Key) {
 			rep.Suspects = append(rep.Suspects, r.Key)
 		}
+		if failedCompared(r) && r.Status != Regression && r.Status != Suspect {
+			// Compared on the new runs that ran (judge): not worse, it still fails as before.
+			r.Status = StillFailing
+		}
 		if r.Status == Unchanged && baselineFailed(r) {
 			r.Status = Fixed // it ran, as its earlier baseline runs did: what failed runs again
 		}
@@ -400,7 +441,11 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 		}
 	}
 	if tolerance > 0 {
-		rep.Remarks = slices.Insert(rep.Remarks, 0, Remark(ToleranceUsed{Count: tolerance, TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns}))
+		tu := ToleranceUsed{Count: tolerance, TolerancePct: max(opts.TolerancePct, opts.MinEffectPct), MinHistoryRuns: opts.MinHistoryRuns}
+		if opts.MinEffectPct > opts.TolerancePct {
+			tu.RaisedFrom = opts.TolerancePct
+		}
+		rep.Remarks = slices.Insert(rep.Remarks, 0, Remark(tu))
 	}
 	for i := range rep.Results {
 		r := &rep.Results[i]
@@ -416,7 +461,7 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 			if adjust, tested := adjusts[di]; tested {
 				followDecision(r, in, d, adjust)
 			} else {
-				tolerate(r, in, opts) // the decision had too little history: so has this result
+				tolerate(r, in, opts, betterOf(d)) // the decision had too little history: so has this result
 			}
 		}
 		showWith(r, d)
@@ -431,6 +476,12 @@ func Compare(base, cur []bench.Run, opts Options) *Report {
 // baselineFailed reports whether r's baseline's last run failed (a BaselineFailed caveat).
 func baselineFailed(r *Result) bool {
 	return slices.ContainsFunc(r.Caveats, func(c Caveat) bool { _, ok := c.(BaselineFailed); return ok })
+}
+
+// failedCompared reports whether some of r's new runs failed, as its baseline's last run did,
+// and the others were compared with the baseline's good runs (a RunFailed caveat with Ran).
+func failedCompared(r *Result) bool {
+	return slices.ContainsFunc(r.Caveats, func(c Caveat) bool { f, ok := c.(RunFailed); return ok && f.Ran > 0 })
 }
 
 // predictLearn returns the metrics of the baseline (baseMetrics) most likely to decide some
@@ -489,15 +540,17 @@ func learnMetric(test Test, bs map[string]*series, order []string, mi metricInfo
 	if measurementOf(mi.name, opts) != SpeedMeasurement {
 		opts.NoisyMemory = nil
 	}
-	return test.Learn(mi.name, histories(bs, order, mi), opts)
+	return test.Learn(mi.name, histories(bs, order, mi, opts), opts)
 }
 
-// histories returns every config's baseline history of one metric, in order.
-func histories(bs map[string]*series, order []string, mi metricInfo) []History {
+// histories returns every config's baseline history of one metric, in order, as the tests see
+// it (testPoints).
+func histories(bs map[string]*series, order []string, mi metricInfo, opts Options) []History {
 	suite := make([]History, 0, len(order))
 	for _, k := range order {
 		s := bs[k]
-		suite = append(suite, History{Key: k, Config: s.cfg, Better: mi.better, Points: s.logPoints(mi.name)})
+		ps, _ := s.testPoints(mi.name, opts) // identical runs are one: no noise of 0 in the pool
+		suite = append(suite, History{Key: k, Config: s.cfg, Better: mi.better, Points: ps})
 	}
 	return suite
 }
@@ -623,15 +676,26 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 	}
 	res := &Result{Config: cfg, Key: key, Metric: mi.name, Better: mi.better.String()}
 	minEffect, tol, ignore := settings(cfg, mi.name, opts)
-	if ignore != nil {
+	// ignored applies the ignore rule, if any. A result an outcome decided (the config's new
+	// runs failed, or it is missing from them) is the whole config's, not one metric's: only
+	// a rule for the whole config (no metric) ignores it, so that a rule meant to quiet one
+	// metric's numbers does not wave an OOM through.
+	ignored := func(outcome bool) {
+		if ignore == nil || (outcome && ignore.Metric != "") {
+			return
+		}
 		res.Ignored = true
-		res.Caveats = append(res.Caveats, Ignored{Until: ignore.Until, Reason: ignore.Reason, Source: ignore.Source})
+		res.Caveats = slices.Insert(res.Caveats, 0, Caveat(Ignored{Until: ignore.Until, Reason: ignore.Reason, Source: ignore.Source}))
 	}
 	because := func(c Caveat) { res.Caveats = append(res.Caveats, c) }
 	var xs, ys []Point
 	var meanX, meanY float64 // the mean log centres, when there are points
+	identical := 0           // the baseline's identical runs, counted as one (testPoints)
 	if b != nil {
-		xs = b.logPoints(mi.name)
+		var n int
+		if xs, n = b.testPoints(mi.name, opts); n > len(xs) {
+			identical = n
+		}
 		if len(xs) > 0 || b.failed > 0 {
 			res.Baseline = &Baseline{Runs: len(xs), Failed: b.failed}
 			if len(xs) > 0 {
@@ -665,6 +729,7 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		res.Status = Missing
 		res.Outcome = string(b.last)
 		because(NotInNew{})
+		ignored(true)
 		return res, nil
 	case n.failed > 0:
 		// The new results failed, in every run or in some: a config that OOMs in one of its
@@ -678,15 +743,31 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		default:
 			res.Status = StillFailing
 		}
-		because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason})
 		if b != nil && len(xs) == 0 && b.okRuns > 0 {
 			return nil, nil // the baseline measured other metrics only
 		}
 		if len(ys) == 0 && n.okRuns > 0 && (b == nil || b.okRuns == 0) {
 			return nil, nil // the new runs measured other metrics only, and the baseline none
 		}
+		if res.Status == StillFailing && len(xs) > 0 && len(ys) > 0 {
+			// Some new runs ran, and so did earlier baseline runs: compare them, so that a
+			// config that failed one night and once again now is not waved through slower.
+			// A significant, material slowdown is a regression (Compare); otherwise the
+			// config stays still-failing.
+			because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason, Ran: len(ys), Runs: len(n.runs)})
+			if identical > 0 {
+				because(IdenticalRuns{Runs: identical})
+			}
+			ignored(false)
+			diff := meanY - meanX
+			res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
+			return res, &testInput{mi: mi, xs: xs, ys: ys, diff: diff, minEffect: minEffect, tol: tol}
+		}
+		because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason})
+		ignored(true)
 		return res, nil
 	}
+	ignored(false)
 	res.Outcome = string(bench.OK)
 	switch {
 	case len(ys) == 0:
@@ -713,6 +794,9 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		because(BaselineLacksMetric{Metric: mi.name})
 		return res, nil
 	}
+	if identical > 0 {
+		because(IdenticalRuns{Runs: identical})
+	}
 	diff := meanY - meanX
 	res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
 	return res, &testInput{mi: mi, xs: xs, ys: ys, diff: diff, minEffect: minEffect, tol: tol}
@@ -728,7 +812,7 @@ func runTest(res *Result, in testInput, learned Learned, opts Options) *pendingT
 		ev, ok = learned.Judge(in.xs, in.ys, opts)
 	}
 	if !ok {
-		tolerate(res, in, opts)
+		tolerate(res, in, opts, in.mi.better)
 		return nil
 	}
 	diff, delta := in.diff, *res.DeltaPct
@@ -753,12 +837,24 @@ func runTest(res *Result, in testInput, learned Learned, opts Options) *pendingT
 		short: ev.Short, contaminated: ev.Contaminated, newRuns: len(in.ys), plainDelta: plainDelta, plainWorse: plainWorse}
 }
 
-// tolerate decides in's result by the fixed tolerance: a config with too little history.
-func tolerate(res *Result, in testInput, opts Options) {
-	c, delta := res.Baseline.Center, *res.DeltaPct
+// tolerate decides in's result by the fixed tolerance: a config with too little history. The
+// tolerance is never below the minimum effect, the smallest change that can fail. It is
+// measured in the worse direction of the metric that decides the measurement (decider, the
+// direction of its better side): for TFLOPS/GPU a drop of more than the tolerance fails. It
+// is a bound on the log ratio, so that a result shown with the decision (s/iter) is held to
+// the same bound in its own units (ThresholdPct: a rise of tol/(1−tol) for s/iter) and the
+// speed metrics of one run, side by side, cannot disagree at the edge.
+func tolerate(res *Result, in testInput, opts Options, decider bench.Better) {
+	c := res.Baseline.Center
+	tol := max(in.tol, in.minEffect)
+	bound := worseLogOf(decider, tol)
 	res.Test = ToleranceTest
-	res.Baseline.Lo, res.Baseline.Hi = c*(1-in.tol/100), c*(1+in.tol/100)
-	beyond := math.Abs(delta) > in.tol
+	res.ThresholdPct = tol
+	if in.mi.better != decider {
+		res.ThresholdPct = worsePctOf(in.mi.better, bound)
+	}
+	res.Baseline.Lo, res.Baseline.Hi = c*math.Exp(-bound), c*math.Exp(bound)
+	beyond := math.Abs(in.diff) > bound
 	switch {
 	case beyond && isWorse(in.mi.better, in.diff):
 		res.Status = Regression
@@ -767,7 +863,39 @@ func tolerate(res *Result, in testInput, opts Options) {
 	default:
 		res.Status = Unchanged
 	}
-	res.Caveats = append(res.Caveats, FixedTolerance{Runs: len(in.xs), Needed: opts.MinHistoryRuns, TolerancePct: in.tol})
+	ft := FixedTolerance{Runs: len(in.xs), Needed: opts.MinHistoryRuns, TolerancePct: tol}
+	if tol > in.tol {
+		ft.RaisedFrom = in.tol
+	}
+	res.Caveats = append(res.Caveats, ft)
+}
+
+// worsePctOf returns the change, in percent, that a log ratio of bound in the worse direction
+// is for a metric whose better direction is better: a drop of 100·(1−e^−bound) for a metric
+// where higher is better, a rise of 100·(e^bound−1) where lower is. It is ThresholdPct: the
+// change that would fail, in the metric's worse direction.
+func worsePctOf(better bench.Better, bound float64) float64 {
+	if better == bench.Higher {
+		return -100 * math.Expm1(-bound)
+	}
+	return 100 * math.Expm1(bound)
+}
+
+// worseLogOf is worsePctOf's inverse: the log ratio of a change of pct percent in the worse
+// direction of a metric whose better direction is better (pct below 100).
+func worseLogOf(better bench.Better, pct float64) float64 {
+	if better == bench.Higher {
+		return -math.Log1p(-pct / 100)
+	}
+	return math.Log1p(pct / 100)
+}
+
+// betterOf returns the direction a Result.Better names.
+func betterOf(r *Result) bench.Better {
+	if r.Better == bench.Higher.String() {
+		return bench.Higher
+	}
+	return bench.Lower
 }
 
 // followDecision fills a shown result, in's, from the statistical decision d of the same
@@ -787,10 +915,12 @@ func followDecision(r *Result, in testInput, d *Result, adjust float64) {
 		r.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
 	}
 	r.Test = d.Test
-	r.ThresholdPct = d.ThresholdPct
+	// The decision's threshold as a log ratio, in this result's own worse direction.
+	bound := worseLogOf(betterOf(d), d.ThresholdPct)
+	r.ThresholdPct = worsePctOf(betterOf(r), bound)
 	r.Baseline.NoisePct = d.Baseline.NoisePct
 	c := r.Baseline.Center
-	r.Baseline.Lo, r.Baseline.Hi = c/(1+r.ThresholdPct/100), c*(1+r.ThresholdPct/100)
+	r.Baseline.Lo, r.Baseline.Hi = c*math.Exp(-bound), c*math.Exp(bound)
 }
 
 // isWorse reports whether a change of diff (new minus baseline, in logs) is a worsening of a
@@ -840,14 +970,20 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 	if opts.Correction != NoCorrection {
 		q /= float64(k)
 	}
+	// ThresholdPct is in the metric's worse direction (worsePctOf): for TFLOPS/GPU the drop
+	// that fails, 100·(1−e^−bound), not the rise 100·(e^bound−1) it used to give, which
+	// overstated it (a noisy config's −15% failed under a printed 17.5%).
+	better := betterOf(r)
 	r.ThresholdPct = t.minEffect
+	band := worseLogOf(better, t.minEffect)
 	if t.bound != nil { // a test that gives no bound leaves the threshold at the minimum effect
 		bound := t.bound(q)
-		r.ThresholdPct = math.Max(t.minEffect, 100*(math.Exp(bound)-1))
+		r.ThresholdPct = math.Max(t.minEffect, worsePctOf(better, bound))
+		band = math.Max(band, bound)
 		r.Effect = &Interval{Lo: 100 * (math.Exp(t.diff-bound) - 1), Hi: 100 * (math.Exp(t.diff+bound) - 1)}
 	}
 	c := r.Baseline.Center
-	r.Baseline.Lo, r.Baseline.Hi = c/(1+r.ThresholdPct/100), c*(1+r.ThresholdPct/100)
+	r.Baseline.Lo, r.Baseline.Hi = c*math.Exp(-band), c*math.Exp(band)
 	significant := p < opts.Alpha
 	material := math.Abs(*r.DeltaPct) >= t.minEffect
 	switch {
@@ -866,7 +1002,7 @@ func decideOne(r *Result, t pendingTest, pWorse, pBetter float64, k int, opts Op
 		r.Caveats = append(r.Caveats, BelowMinEffect{MinEffectPct: t.minEffect})
 	default:
 		r.Status = Unchanged
-		r.Caveats = append(r.Caveats, WithinNoise{})
+		r.Caveats = append(r.Caveats, WithinNoise{SlowRun: t.contaminated})
 	}
 }
 

@@ -22,11 +22,16 @@ type Ignored struct {
 }
 
 // FixedTolerance: the config has too few baseline runs for a statistical test, so the change
-// was judged against a fixed tolerance.
+// was judged against a fixed tolerance: a change fails when a metric of the measurement moves
+// by more than TolerancePct the worse way (as a log ratio, log(1+TolerancePct/100); the
+// result's ThresholdPct is that in its own worse direction).
 type FixedTolerance struct {
 	Runs         int     // baseline runs with the metric
 	Needed       int     // runs a statistical test needs
-	TolerancePct float64 // the tolerance applied
+	TolerancePct float64 // the tolerance applied: the larger of the tolerance and the minimum effect
+	// RaisedFrom is the configured tolerance when the minimum effect, larger, was applied
+	// instead (the minimum effect is the smallest change that can fail); 0 otherwise.
+	RaisedFrom float64
 }
 
 // Material: the change is significant and at least the minimum effect (a regression or an
@@ -40,8 +45,12 @@ type BelowMinEffect struct {
 	MinEffectPct float64
 }
 
-// WithinNoise: the change is not significant.
-type WithinNoise struct{}
+// WithinNoise: the change is not significant. SlowRun says that the test's judgement rests on
+// a baseline that probably holds a slow run (Evidence.Contaminated): what the change is within
+// is then not the config's run-to-run noise alone but the doubt whether that run was slow.
+type WithinNoise struct {
+	SlowRun bool
+}
 
 // NotInNew: the config is in the baseline but not in the new results.
 type NotInNew struct{}
@@ -62,9 +71,15 @@ type BaselineLacksMetric struct {
 // RunFailed: the new runs failed. Reason quotes the input that proves it (file, line and
 // text, as ingest wrote it); it is empty when the input gave none. The status says what the
 // baseline did (new, newly-failing or still-failing).
+//
+// When the baseline's last run failed too and some new runs ran, those were compared with the
+// baseline's good runs: Ran of the Runs new runs ran (both 0 when nothing was compared), and
+// the status is a regression (or suspect) when they are significantly and materially worse,
+// else still-failing.
 type RunFailed struct {
-	Outcome bench.Outcome
-	Reason  string
+	Outcome   bench.Outcome
+	Reason    string
+	Ran, Runs int
 }
 
 // BaselineFailed: the baseline's last run of the config failed, and the new runs ran (fixed).
@@ -106,6 +121,16 @@ type Unconfirmed struct {
 	PValue, Alpha                      float64
 	NewRuns, ConfirmRuns               int
 }
+
+// IdenticalRuns: the config's Runs baseline runs measured exactly the same speed, which
+// separate runs do not: the same results ingested under several run ids. They count as one
+// run (a spread of 0 is not a noise of 0), so the fixed tolerance decides unless the test
+// has enough other runs.
+type IdenticalRuns struct {
+	Runs int
+}
+
+func (IdenticalRuns) CaveatKind() string { return "identical-runs" }
 
 func (NoiseClass) CaveatKind() string      { return "noise-class" }
 func (SlowBaselineRun) CaveatKind() string { return "slow-baseline-run" }
@@ -154,8 +179,12 @@ type Remark interface {
 
 // ToleranceUsed: Count comparisons used the fixed tolerance for lack of history.
 type ToleranceUsed struct {
-	Count          int
+	Count int
+	// TolerancePct is the default tolerance as applied: never below the default minimum
+	// effect (rules may set others per config). RaisedFrom is the configured tolerance when
+	// the minimum effect, larger, was applied instead; 0 otherwise.
 	TolerancePct   float64
+	RaisedFrom     float64
 	MinHistoryRuns int
 }
 

@@ -68,7 +68,10 @@ func TestOneDecisionPerMeasurement(t *testing.T) {
 	if sec.PValue != nil || tfl.PValue == nil {
 		t.Errorf("p-values: s/iter %v (want none), TFLOPS/GPU %v", sec.PValue, tfl.PValue)
 	}
-	if sec.ThresholdPct != tfl.ThresholdPct || sec.Baseline.NoisePct != tfl.Baseline.NoisePct || sec.Test != tfl.Test {
+	// The threshold is the decision's bound in s/iter's own worse direction: TFLOPS/GPU down
+	// by t is s/iter up by t/(1−t).
+	wantThreshold := 100 * (1/(1-tfl.ThresholdPct/100) - 1)
+	if math.Abs(sec.ThresholdPct-wantThreshold) > 1e-9 || sec.Baseline.NoisePct != tfl.Baseline.NoisePct || sec.Test != tfl.Test {
 		t.Errorf("s/iter threshold %g%%, noise %g%%, test %q; the decision's: %g%%, %g%%, %q",
 			sec.ThresholdPct, sec.Baseline.NoisePct, sec.Test, tfl.ThresholdPct, tfl.Baseline.NoisePct, tfl.Test)
 	}

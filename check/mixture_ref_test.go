@@ -342,7 +342,7 @@ func (f *refFit) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 		centred.loc[i] = post.loc[i] - avg
 	}
 	inv := stats.InvCDF(centred)
-	ev.Bound = func(level float64) float64 { return -inv(level) }
+	ev.Bound = func(level float64) float64 { return inv(1 - level) } // the worse direction's
 	ev.Caveats = append(ev.Caveats, NoiseClass{Noisy: pNoisy >= 0.5, PNoisy: pNoisy, NoisePct: ev.NoisePct})
 	for i, w := range slowW {
 		if w >= 0.5 {

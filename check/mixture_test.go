@@ -235,7 +235,7 @@ func TestLongCleanHistory(t *testing.T) {
 
 	// The same evidence as the moderated t test with longPriorDF on the robust pool.
 	byKey, order := group(base)
-	hist := histories(byKey, order, metricInfo{name: tf, better: bench.Higher})
+	hist := histories(byKey, order, metricInfo{name: tf, better: bench.Higher}, DefaultOptions)
 	fit := Mixture{}.Learn(tf, hist, DefaultOptions).(*mixFit)
 	xs := byKey["tp=3"].logPoints(tf)
 	cur := []Point{{Log: math.Log(95), Key: "tp=3"}}
@@ -410,7 +410,7 @@ func TestRememberedNoisyClass(t *testing.T) {
 	if len(order) != 16 {
 		t.Fatalf("%d configs, want 16", len(order))
 	}
-	hist := histories(byKey, order, metricInfo{name: tf, better: bench.Higher})
+	hist := histories(byKey, order, metricInfo{name: tf, better: bench.Higher}, DefaultOptions)
 	window := Mixture{}.Learn(tf, hist, DefaultOptions).(*mixFit)
 	mem := &Memory{Noisy: map[string]float64{}, NoisyPct: 2.5, NoisyDF: 35}
 	opts := DefaultOptions

@@ -52,6 +52,7 @@ type Point struct {
 	Date   string  // RFC 3339, may be empty
 	Commit string  // may be empty
 	Source string  // file:line of the input, may be empty
+	File   string  // the results file the run was ingested from (a store's source=), may be empty
 }
 
 // A History is one config's baseline runs of one metric, oldest first.
@@ -72,7 +73,8 @@ type Evidence struct {
 	PHigher, PLower float64
 	// NoisePct is the run-to-run noise the test used, in percent.
 	NoisePct float64
-	// Bound returns the |log ratio| that reaches significance at the one-sided level; Compare
+	// Bound returns the |log ratio| of a worsening that reaches significance at the one-sided
+	// level (the worse direction's: a skewed posterior's two tails differ); Compare
 	// calls it with the per-test level of the correction to give the threshold and the
 	// effect interval. nil leaves the threshold at the minimum effect and no interval.
 	Bound func(level float64) float64

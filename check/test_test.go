@@ -38,7 +38,7 @@ func (fakeLearned) Judge(base, cur []Point, opts Options) (Evidence, bool) {
 	}
 	return Evidence{
 		Diff: pointMean(cur) - pointMean(base), PHigher: 0.99, PLower: 0.01, NoisePct: 1.5,
-		Bound:   func(level float64) float64 { return 10 * level }, // 0.05/2 → 0.25 → 28.4%
+		Bound:   func(level float64) float64 { return 10 * level }, // 0.05/2 → 0.25 → a 22.1% drop
 		Caveats: []Caveat{slowRun{Batch: base[0].Batch}},
 	}, true
 }
@@ -66,7 +66,7 @@ func TestFakeTestPlugsIn(t *testing.T) {
 	// tp=1: 30% worse, p 0.01 corrected by Holm over 2 → 0.02, threshold from the bound at
 	// 0.05/2, the test's own caveat kept before the decision's.
 	r := result(t, rep, "tp=1", tf)
-	wantThreshold := 100 * (math.Exp(10*0.025) - 1)
+	wantThreshold := 100 * (1 - math.Exp(-10*0.025)) // the drop that fails: TFLOPS/GPU is better higher
 	if r.Status != Regression || r.Test != "fake" || r.PValue == nil || math.Abs(*r.PValue-0.02) > 1e-12 ||
 		math.Abs(r.ThresholdPct-wantThreshold) > 1e-9 || r.Baseline.NoisePct != 1.5 {
 		t.Errorf("tp=1: status %s test %q p %v threshold %v noise %v", r.Status, r.Test, r.PValue, r.ThresholdPct, r.Baseline.NoisePct)

@@ -58,9 +58,13 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 			return "new config; it failed: " + why
 		case check.NewlyFailing:
 			return "the baseline ran; now " + why
-		default:
-			return "failed in the baseline too; now " + why
 		}
+		if c.Ran > 0 {
+			// The runs that ran were compared with the baseline's good runs: the words
+			// that follow (worse by …, within run-to-run noise …) are theirs.
+			return fmt.Sprintf("failed in the baseline too; now %s in %d of %d new runs, and the %d that ran were compared with the baseline's good runs", why, c.Runs-c.Ran, c.Runs, c.Ran)
+		}
+		return "failed in the baseline too; now " + why
 	case check.MetricNotReported:
 		return "the new runs did not report " + c.Metric
 	case check.NoBaseline:
@@ -69,8 +73,19 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 		return fmt.Sprintf("failed in the baseline (%s); runs now", failedWhy(c.Outcome, c.Reason))
 	case check.BaselineLacksMetric:
 		return "the baseline has no " + c.Metric + " for this config"
+	case check.IdenticalRuns:
+		return fmt.Sprintf("its %d baseline runs are identical (the same results ingested under several run ids?): counted as one run, since a spread of 0 is not a noise of 0", c.Runs)
 	case check.FixedTolerance:
-		return fmt.Sprintf("%d baseline run(s): fixed ±%g%% tolerance (a statistical test needs %d)", c.Runs, c.TolerancePct, c.Needed)
+		s := fmt.Sprintf("%d baseline run(s): fixed ±%g%% tolerance (a statistical test needs %d)", c.Runs, c.TolerancePct, c.Needed)
+		if c.RaisedFrom > 0 {
+			s += fmt.Sprintf(": the minimum effect, as the %g%% tolerance is below the smallest change that can fail", c.RaisedFrom)
+		}
+		if r.DecidedBy != "" && math.Abs(r.ThresholdPct-c.TolerancePct) >= 0.005 {
+			// Shown with another metric's decision: the tolerance is that metric's, the
+			// same bound in this metric's units.
+			s += fmt.Sprintf("; the tolerance is %s's: here %s of more than %.2f%% fails", r.DecidedBy, worseWord(r.Better), r.ThresholdPct)
+		}
+		return s
 	case check.Material:
 		// The direction of the change itself: a result shown with another metric's
 		// decision carries that decision's status, not its own direction.
@@ -82,6 +97,13 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	case check.BelowMinEffect:
 		return fmt.Sprintf("significant (p=%.2g) but below the %g%% minimum effect", p, c.MinEffectPct)
 	case check.WithinNoise:
+		if c.SlowRun {
+			// Not the config's run-to-run noise: the doubt whether a baseline run was slow.
+			if r.DeltaPct != nil && Mark(*r.DeltaPct, r.Better) == "▼" {
+				return fmt.Sprintf("worse by %.1f%% but not significant (p=%.2g) on a baseline that probably holds a slow run: that run may instead be this config's own spread, under which such a drop is ordinary", abs, p)
+			}
+			return fmt.Sprintf("not significant (p=%.2g) on a baseline that probably holds a slow run", p)
+		}
 		return fmt.Sprintf("within run-to-run noise (p=%.2g)", p)
 	case check.NoiseClass:
 		switch {
@@ -129,6 +151,15 @@ func caveatWords(r *check.Result, c check.Caveat) string {
 	return c.CaveatKind() // a caveat this renderer does not know yet
 }
 
+// worseWord says which way a metric whose better direction is better ("higher" or "lower")
+// gets worse.
+func worseWord(better string) string {
+	if better == bench.Higher.String() {
+		return "a drop"
+	}
+	return "a rise"
+}
+
 // failedWhy says why a run failed: its recorded reason, else its outcome.
 func failedWhy(o bench.Outcome, reason string) string {
 	if reason == "" {
@@ -154,7 +185,11 @@ func Notes(rep *check.Report) []string {
 func RemarkText(m check.Remark) string {
 	switch m := m.(type) {
 	case check.ToleranceUsed:
-		return fmt.Sprintf("%d comparison(s) used the fixed ±%g%% tolerance: their configs have fewer than %d baseline runs, too few to learn the noise from.", m.Count, m.TolerancePct, m.MinHistoryRuns)
+		tol := fmt.Sprintf("the fixed ±%g%% tolerance", m.TolerancePct)
+		if m.RaisedFrom > 0 {
+			tol = fmt.Sprintf("a fixed ±%g%% tolerance, the minimum effect (larger than the %g%% tolerance)", m.TolerancePct, m.RaisedFrom)
+		}
+		return fmt.Sprintf("%d comparison(s) used %s: their configs have fewer than %d baseline runs, too few to learn the noise from.", m.Count, tol, m.MinHistoryRuns)
 	case check.RefreshBaseline:
 		return "Some configs improved: refresh the baseline (perfgate baseline update) once this lands, so later changes are judged against the new level."
 	case check.NothingGated:
@@ -304,16 +339,17 @@ func MethodSummary(m check.Method) string {
 	if m.Summary != "" {
 		return m.Summary
 	}
+	tol := max(m.TolerancePct, m.MinEffectPct) // the tolerance is never below the minimum effect
 	if m.Comparisons == 0 {
 		return fmt.Sprintf("Each run is summarised by its median. No config had the %d baseline runs a statistical test needs, so every config was judged against the fixed ±%g%% tolerance: a change beyond it in the worse direction is a regression.",
-			m.MinHistoryRuns, m.TolerancePct)
+			m.MinHistoryRuns, tol)
 	}
 	how := "one-sided t-tests whose noise is learned from the baseline history (pooled across configs, widened for noisier configs)"
 	if m.Test == "mixture" {
 		how = "a model fitted over the whole baseline that weighs, per config, a steady or noisy noise class and whether one baseline run was slow, giving the probability that the new runs are worse (a config with 5 or more baseline runs and no probable slow run is judged by a one-sided t-test on the pooled noise instead)"
 	}
 	return fmt.Sprintf("Each run is summarised by its median; runs are compared on a log scale with %s. Alpha %g with %s over the %d comparison(s) of each measurement (a config's speed metrics are one measurement, decided once); a change must also exceed %g%% to count. Configs with fewer than %d baseline runs use a fixed ±%g%% tolerance instead.",
-		how, m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, m.TolerancePct)
+		how, m.Alpha, correctionWords[m.Correction], m.Comparisons, m.MinEffectPct, m.MinHistoryRuns, tol)
 }
 
 // ReportMethod says how rep decided: MethodSummary, unless no config was compared on numbers
