@@ -198,7 +198,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if bands != len(configs) {
 		t.Errorf("%d baseline bands, want %d", bands, len(configs))
 	}
-	if !strings.Contains(alerts, "runs → OOM since nightly-038") {
+	if !strings.Contains(alerts, "runs → OOM (with s/iter) since nightly-038") { // one alert per measurement, s/iter shown
 		t.Errorf("alert box %q does not name the OOM start", alerts)
 	}
 	if visible8 != tp8 || visibleAll != len(configs) {
