@@ -50,7 +50,9 @@ type refFit struct {
 	share    float64 // π, the prior probability that a config is noisy
 	slowRate float64 // ρ, the prior probability that a baseline run is slow
 	pooled   float64 // the robust pooled variance
-	memory   *Memory
+	// poolConfigs is the number of configs pooled (those with 2 runs or more).
+	poolConfigs int
+	memory      *Memory
 	// info is, per class, the degrees of freedom its scale was estimated from (the
 	// responsibility-weighted residual degrees of freedom of its configs): a class prior may
 	// weigh no more than that, or a class of two or three configs would pass its estimate off
@@ -76,7 +78,7 @@ func (refMixture) Learn(_ string, suite []History, opts Options) Learned {
 	if !ok {
 		return f
 	}
-	f.ok, f.pooled = true, pool
+	f.ok, f.pooled, f.poolConfigs = true, pool, len(hs)
 	f.classes = [2]classPrior{{pool, steadyDF}, {6 * pool, noisyDF}}
 	f.share, f.slowRate = 0.15, 0.03
 	// EM for the scales, the noisy share and the slow-run rate at fixed prior weights, then
@@ -386,11 +388,11 @@ func (f *refFit) Noise(base []Point, opts Options) (float64, bool) {
 }
 
 // Pooled implements Learned: the robust pooled noise.
-func (f *refFit) Pooled() (float64, bool) {
+func (f *refFit) Pooled() Pool {
 	if !f.ok {
-		return 0, false
+		return Pool{}
 	}
-	return 100 * math.Sqrt(f.pooled), true
+	return Pool{NoisePct: 100 * math.Sqrt(f.pooled), Configs: f.poolConfigs, MinRuns: 2}
 }
 
 func refClamp(x, lo, hi float64) float64 { return math.Min(math.Max(x, lo), hi) }
