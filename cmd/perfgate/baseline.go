@@ -89,6 +89,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	if err != nil {
 		return inputError(err)
 	}
+	opts.Now = now(s) // ignore rules expire on the report's date (SOURCE_DATE_EPOCH)
 	if cfgWindow > 0 && !cmd.Flags().Changed("window") {
 		o.window = cfgWindow
 	}
@@ -356,6 +357,7 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 	if err != nil {
 		return inputError(err)
 	}
+	opts.Now = now(s) // ignore rules expire on the report's date (SOURCE_DATE_EPOCH)
 	store, err := baseline.Open(o.dir)
 	if err != nil {
 		return inputError(err)

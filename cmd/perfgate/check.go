@@ -126,6 +126,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err != nil {
 		return inputError(err)
 	}
+	opts.Now = now(s) // ignore rules expire on the report's date (SOURCE_DATE_EPOCH)
 	iopts, err := o.ingest.options(cfgBetter)
 	if err != nil {
 		return inputError(err)

@@ -126,7 +126,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	if len(rules) > 0 {
 		ropts := copts
 		ropts.MinEffectPct = opts.MinEffectPct
-		ropts.Now = time.Now()
+		ropts.Now = now(s)
 		opts.MinEffectFor = func(cfg bench.Config, metric string) float64 {
 			return check.MinEffectFor(cfg, metric, ropts)
 		}
