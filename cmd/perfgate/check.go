@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -64,7 +65,11 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 		Args: needResults,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.results = args
-			return runCheck(cmd.Context(), s, o, cmd)
+			err := runCheck(cmd.Context(), s, o, cmd)
+			if o.publish {
+				markUndecided(cmd.Context(), s, o, err)
+			}
+			return err
 		},
 	}
 	fs := cmd.Flags()
@@ -416,4 +421,27 @@ func writeOutput(output string, data []byte) error {
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular()
+}
+
+// markUndecided publishes, for a check --publish that ended without a verdict (exit 2 or 3:
+// bad input, an internal failure, an interruption), what publish --error does: the status
+// error and the sticky comment marked stale. Otherwise a "pending" status and "running" note
+// posted earlier in the job would wait for ever, and a required check with them. A failure to
+// publish it is a warning, and the exit code stays the check's.
+func markUndecided(ctx context.Context, s *Streams, o *checkOptions, err error) {
+	if err == nil || exitCode(err) == ExitFail {
+		return // a verdict, published by runCheck
+	}
+	popts, perr := o.publishArgs.options(s)
+	if perr != nil {
+		return // the publishing flags themselves are wrong: nothing can be published
+	}
+	// An interrupted check (a cancelled job) marks the gate too, with a context of its own.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if _, merr := github.Mark(mctx, github.PhaseError, popts); merr != nil {
+		fmt.Fprintf(s.ErrOut, "perfgate: warning: could not mark the gate error on GitHub: %v\n", merr)
+		return
+	}
+	fmt.Fprintln(s.ErrOut, "perfgate: the check could not decide; the gate is marked error on GitHub")
 }
