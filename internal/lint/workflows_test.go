@@ -50,13 +50,18 @@ func TestPerfGateLifecycle(t *testing.T) {
 	}
 	const repo = "acme/trainer"
 	for _, head := range []string{repo, "someone/trainer", ""} { // "": a deleted fork
-		ctx := map[string]string{"github.repository": repo, "github.event.pull_request.head.repo.full_name": head}
-		fork := head != repo
-		if got := evalIf(t, j.If, ctx); got == fork {
-			t.Errorf("head %q: job perf runs %v, want %v (if %q)", head, got, !fork, j.If)
-		}
-		if got := evalIf(t, f.If, ctx); got != fork {
-			t.Errorf("head %q: job fork-prs runs %v, want %v (if %q)", head, got, fork, f.If)
+		// Dependabot's pull requests, from a branch of the repository, get a read-only token
+		// as a fork's do: the fork pair reports them too.
+		for _, author := range []string{"someone", "dependabot[bot]"} {
+			ctx := map[string]string{"github.repository": repo, "github.event.pull_request.head.repo.full_name": head,
+				"github.event.pull_request.user.login": author}
+			fork := head != repo || author == "dependabot[bot]"
+			if got := evalIf(t, j.If, ctx); got == fork {
+				t.Errorf("head %q, author %s: job perf runs %v, want %v (if %q)", head, author, got, !fork, j.If)
+			}
+			if got := evalIf(t, f.If, ctx); got != fork {
+				t.Errorf("head %q, author %s: job fork-prs runs %v, want %v (if %q)", head, author, got, fork, f.If)
+			}
 		}
 	}
 	if f.RunsOn != "ubuntu-latest" {
@@ -259,12 +264,15 @@ func TestForkPairPublishesOnce(t *testing.T) {
 	gate := readLifecycle(t, "docs/workflows/perf-gate.yml").Jobs["perf"]
 	s1 := readLifecycle(t, "docs/workflows/perf-gate-fork-stage1.yml").Jobs["perf"]
 	s2 := readLifecycle(t, "docs/workflows/perf-gate-fork-stage2.yml").Jobs["publish"]
-	for _, head := range []string{repo, "someone/trainer"} {
-		fork := head != repo
+	for _, hc := range [][2]string{{repo, "someone"}, {"someone/trainer", "someone"}, {repo, "dependabot[bot]"}} {
+		head, author := hc[0], hc[1]
+		// A fork's pull request, or Dependabot's (read-only token too), is the pair's.
+		fork := head != repo || author == "dependabot[bot]"
 		pr := map[string]string{
 			"github.repository":                             repo,
 			"github.event_name":                             "pull_request",
 			"github.event.pull_request.head.repo.full_name": head,
+			"github.event.pull_request.user.login":          author,
 		}
 		// perf-gate.yml: its perfgate steps are the ones that publish.
 		ctx := map[string]string{}
@@ -295,6 +303,7 @@ func TestForkPairPublishesOnce(t *testing.T) {
 				"github.event.workflow_run.event":                     "pull_request",
 				"github.event.workflow_run.conclusion":                conclusion,
 				"github.event.workflow_run.head_repository.full_name": head,
+				"github.event.workflow_run.actor.login":               author,
 			}
 			want := fork && conclusion != "action_required"
 			if got := evalIf(t, s2.If, wr); got != want {
