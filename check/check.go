@@ -691,6 +691,15 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 	var xs, ys []Point
 	var meanX, meanY float64 // the mean log centres, when there are points
 	identical := 0           // the baseline's identical runs, counted as one (testPoints)
+	// compare returns the result with the input of a statistical comparison of xs and ys.
+	compare := func() (*Result, *testInput) {
+		if identical > 0 {
+			because(IdenticalRuns{Runs: identical})
+		}
+		diff := meanY - meanX
+		res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
+		return res, &testInput{mi: mi, xs: xs, ys: ys, diff: diff, minEffect: minEffect, tol: tol}
+	}
 	if b != nil {
 		var n int
 		if xs, n = b.testPoints(mi.name, opts); n > len(xs) {
@@ -755,13 +764,8 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 			// A significant, material slowdown is a regression (Compare); otherwise the
 			// config stays still-failing.
 			because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason, Ran: len(ys), Runs: len(n.runs)})
-			if identical > 0 {
-				because(IdenticalRuns{Runs: identical})
-			}
 			ignored(false)
-			diff := meanY - meanX
-			res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
-			return res, &testInput{mi: mi, xs: xs, ys: ys, diff: diff, minEffect: minEffect, tol: tol}
+			return compare()
 		}
 		because(RunFailed{Outcome: n.failure.Outcome, Reason: n.failure.Reason})
 		ignored(true)
@@ -794,12 +798,7 @@ func judge(key string, b, n *series, mi metricInfo, opts Options) (*Result, *tes
 		because(BaselineLacksMetric{Metric: mi.name})
 		return res, nil
 	}
-	if identical > 0 {
-		because(IdenticalRuns{Runs: identical})
-	}
-	diff := meanY - meanX
-	res.DeltaPct = ptr(100 * (math.Exp(diff) - 1))
-	return res, &testInput{mi: mi, xs: xs, ys: ys, diff: diff, minEffect: minEffect, tol: tol}
+	return compare()
 }
 
 // runTest compares in's two sides with the learned test, or with the fixed tolerance when
@@ -892,10 +891,8 @@ func worseLogOf(better bench.Better, pct float64) float64 {
 
 // betterOf returns the direction a Result.Better names.
 func betterOf(r *Result) bench.Better {
-	if r.Better == bench.Higher.String() {
-		return bench.Higher
-	}
-	return bench.Lower
+	b, _ := bench.ParseBetter(r.Better)
+	return b
 }
 
 // followDecision fills a shown result, in's, from the statistical decision d of the same
@@ -1015,7 +1012,7 @@ const SpeedDisagreePct = 1
 // (positive: worse), so that TFLOPS/GPU −x% and s/iter +x% compare alike.
 func worsePct(r *Result) float64 {
 	l := 100 * math.Log1p(*r.DeltaPct/100)
-	if r.Better == bench.Higher.String() {
+	if betterOf(r) == bench.Higher {
 		return -l
 	}
 	return l

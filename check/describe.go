@@ -51,12 +51,8 @@ type SeriesSummary struct {
 
 // PooledNoise is the suite-wide run-to-run noise of one metric.
 type PooledNoise struct {
-	Metric   string  `json:"metric"`
-	NoisePct float64 `json:"noise_pct"`
-	// Configs is the number of configs it was learned from, each with at least MinRuns runs;
-	// 0 when no config has enough history to learn the noise from.
-	Configs int `json:"configs"`
-	MinRuns int `json:"min_runs"`
+	Metric string `json:"metric"`
+	Pool          // its Configs is 0 when no config has enough history to learn the noise from
 	// Text is the above in words.
 	Text string `json:"text"`
 }
@@ -72,8 +68,7 @@ func Describe(runs []bench.Run, opts Options) *Description {
 		Runs: len(runs), TolerancePct: opts.TolerancePct, MinHistoryRuns: opts.MinHistoryRuns, Test: test.Name()}
 	for _, mi := range metrics {
 		l := learned[mi.name]
-		p := l.Pooled()
-		pn := PooledNoise{Metric: mi.name, NoisePct: p.NoisePct, Configs: p.Configs, MinRuns: p.MinRuns}
+		pn := PooledNoise{Metric: mi.name, Pool: l.Pooled()}
 		d.Pooled = append(d.Pooled, pn)
 		first, tested := len(d.Series), 0
 		var points [][]Point // per series from first: its baseline points

@@ -37,9 +37,10 @@ type Learned interface {
 
 // A Pool is a suite-wide run-to-run noise and what it was learned from.
 type Pool struct {
-	NoisePct float64
+	NoisePct float64 `json:"noise_pct"`
 	// Configs is the number of configs it was learned from, each with at least MinRuns runs.
-	Configs, MinRuns int
+	Configs int `json:"configs"`
+	MinRuns int `json:"min_runs"`
 }
 
 // A Point is one run's summary of a metric, with the run's identity so that a test can name
