@@ -128,15 +128,11 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	if r := skippedRemark(in.Skipped); r != nil {
 		fmt.Fprintln(s.ErrOut, "perfgate: note: "+report.RemarkText(r))
 	}
-	// dated marks the runs whose date is this update's default (now), not the results' own
-	// or --date: a re-run of an update (a CI retry under the same --run-id) keeps the date
-	// its batch already has in the store, so the store does not change and the night does
-	// not move.
-	dated := make([]bool, len(runs))
+	// Runs without a date of their own get --date now; without it, the date their batch
+	// already has in the store, else now, once the store is read (datesOf).
 	for i := range runs {
-		if runs[i].Date == "" {
+		if runs[i].Date == "" && o.date != "" {
 			runs[i].Date = date
-			dated[i] = o.date == ""
 		}
 		if runs[i].Commit == "" {
 			runs[i].Commit = commit
@@ -154,7 +150,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		// history is read once. recordMemory lets the versions go (history.Done).
 		ctx := history.ReadOnce(ctx)
 		noteLegacy(s, store, true)
-		keepBatchDates(store.Runs, runs, dated)
+		datesOf(store.Runs, runs, date)
 		converted, err := baseline.Conform(store.Runs, runs)
 		if err != nil {
 			return inputError(err)
@@ -187,7 +183,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		}
 		if len(store.Runs) > 0 {
 			fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
-			if err := logText(s, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY}) }); err != nil {
+			if err := logText(s, true, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY}) }); err != nil {
 				return internalError(err)
 			}
 			fmt.Fprintln(s.Out)
@@ -225,9 +221,10 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	return nil
 }
 
-// keepBatchDates gives each incoming run whose date is the update's default (dated) the date
-// its batch already has in stored, when the store holds that batch.
-func keepBatchDates(stored, runs []bench.Run, dated []bool) {
+// datesOf dates the incoming runs that have no date yet: with the date their batch already
+// has in stored, so that a re-run of an update (a CI retry under the same --run-id) leaves the
+// store as it was and the night where it was; else with now.
+func datesOf(stored, runs []bench.Run, now string) {
 	have := map[string]string{}
 	for i := range stored {
 		if stored[i].Batch != "" && stored[i].Date != "" {
@@ -235,8 +232,13 @@ func keepBatchDates(stored, runs []bench.Run, dated []bool) {
 		}
 	}
 	for i := range runs {
-		if d, ok := have[runs[i].Batch]; ok && dated[i] {
+		if runs[i].Date != "" {
+			continue
+		}
+		if d, ok := have[runs[i].Batch]; ok {
 			runs[i].Date = d
+		} else {
+			runs[i].Date = now
 		}
 	}
 }
@@ -370,15 +372,9 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 	for _, r := range remarks {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", report.RemarkText(r))
 	}
-	describe := func() error {
+	if err := logText(s, format.Name == "text", func() error {
 		return format.Describe(s.Out, check.Describe(store.Runs, opts), report.Options{Source: store.Path()})
-	}
-	if format.Name == "text" {
-		err = logText(s, describe)
-	} else {
-		err = describe()
-	}
-	if err != nil {
+	}); err != nil {
 		return internalError(err)
 	}
 	return nil

@@ -365,11 +365,7 @@ func storeAt(ctx context.Context, dir, ref string) ([]bench.Run, error) {
 // so a CI log always shows what failed without the thousands of unchanged rows.
 func writeReport(s *Streams, rep *check.Report, format *report.Format, output string) error {
 	if output == "" {
-		render := func() error { return format.Render(s.Out, rep, report.Options{Color: s.OutTTY}) }
-		if format.Name == "text" {
-			return logText(s, render)
-		}
-		return render() // data for a reader (JSON, Markdown), not the log's words
+		return logText(s, format.Name == "text", func() error { return format.Render(s.Out, rep, report.Options{Color: s.OutTTY}) })
 	}
 	var buf bytes.Buffer
 	if err := format.Render(&buf, rep, report.Options{}); err != nil {
@@ -378,7 +374,7 @@ func writeReport(s *Streams, rep *check.Report, format *report.Format, output st
 	if err := writeOutput(output, buf.Bytes()); err != nil {
 		return err
 	}
-	if err := logText(s, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY, Brief: true}) }); err != nil {
+	if err := logText(s, true, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY, Brief: true}) }); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(s.Out, "full report (%s): %s\n", format.Name, output)

@@ -230,7 +230,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		if err := writeOutput(o.output, buf.Bytes()); err != nil {
 			return err
 		}
-	} else if err := writeHistory(s, o.format, buf.Bytes()); err != nil {
+	} else if err := logText(s, o.format == "text", func() error { _, err := s.Out.Write(buf.Bytes()); return err }); err != nil {
 		return internalError(err)
 	}
 	// A limited history is said where people look, whatever the format.
@@ -278,14 +278,4 @@ func failOnSkipped(skipped []baseline.DamagedVersion, revs []baseline.Revision, 
 		return fmt.Errorf("--fail-on: %s", report.FailOnSkipped(d.String(), newer, recent, minRecent()))
 	}
 	return nil
-}
-
-// writeHistory writes a rendered history to s.Out: the text format as the log's words
-// (logText), the others as data.
-func writeHistory(s *Streams, format string, data []byte) error {
-	write := func() error { _, err := s.Out.Write(data); return err }
-	if format == "text" {
-		return logText(s, write)
-	}
-	return write()
 }

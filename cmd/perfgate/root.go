@@ -49,14 +49,16 @@ func SystemStreams() *Streams {
 	return &Streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, OutTTY: tty, OutFile: file, Getenv: os.Getenv}
 }
 
-// logText writes a text report of results to s.Out with write. Inside GitHub Actions, when Out
-// is the step's log (not a file), the runner reads every line for workflow commands, and the
-// report holds data from the results (config keys, file names): a key "::add-mask::…" or
-// "::stop-commands::…" at a line's start would be run as a command, masking the log or
-// dropping perfgate's own annotations. So the report is written between "::stop-commands::"
-// with an unguessable token and "::<token>::", which resumes them, even when write fails.
-func logText(s *Streams, write func() error) error {
-	if s.Getenv == nil || s.Getenv("GITHUB_ACTIONS") != "true" || s.OutFile {
+// logText writes a report of results to s.Out with write; text says it is the text format,
+// words for the log, rather than data for a reader (JSON, Markdown, HTML), which is written
+// as it is. Inside GitHub Actions, when Out is the step's log (not a file), the runner reads
+// every line for workflow commands, and a text report holds data from the results (config
+// keys, file names): a key "::add-mask::…" or "::stop-commands::…" at a line's start would be
+// run as a command, masking the log or dropping perfgate's own annotations. So the text is
+// written between "::stop-commands::" with an unguessable token and "::<token>::", which
+// resumes them, even when write fails.
+func logText(s *Streams, text bool, write func() error) error {
+	if !text || s.Getenv == nil || s.Getenv("GITHUB_ACTIONS") != "true" || s.OutFile {
 		return write()
 	}
 	var b [16]byte
