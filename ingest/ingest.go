@@ -398,15 +398,13 @@ var resultsExts = append([]string{".jsonl", ".ndjson", ".bench", ".csv", ".tsv"}
 // resultsName reports whether a file's name says it holds results: a results extension
 // (resultsExts), or a Megatron-LM golden values file (golden_values_*.json).
 func resultsName(file string) bool {
-	base := filepath.Base(file)
-	ext := filepath.Ext(base)
+	ext := filepath.Ext(file)
 	for _, e := range resultsExts {
 		if strings.EqualFold(ext, e) {
 			return true
 		}
 	}
-	lower := strings.ToLower(base)
-	return strings.HasPrefix(lower, "golden_values") && strings.HasSuffix(lower, ".json")
+	return goldenName(file)
 }
 
 // errEmptySkipped is what readFile returns for an empty or blank file found below a directory
