@@ -37,8 +37,6 @@ func TestGoBenchBadInput(t *testing.T) {
 	}
 }
 
-// TestGoBenchFailureLines reads the failed runs perfgate convert writes as '# perfgate fail'
-// lines: each is a failed run of its own, at any length and with CRLF line ends.
 // TestGoBenchDistinctUnits keeps apart what is not one metric: different quantities on one
 // line, and one unit per config even where configs differ in it.
 func TestGoBenchDistinctUnits(t *testing.T) {
@@ -53,6 +51,9 @@ func TestGoBenchDistinctUnits(t *testing.T) {
 	}
 }
 
+// TestGoBenchFailureLines reads the failed runs perfgate convert writes as '# perfgate fail'
+// lines: each is a failed run of its own, long (up to gobench.MaxFailureLine) and with CRLF
+// line ends.
 func TestGoBenchFailureLines(t *testing.T) {
 	long := strings.Repeat("x", 100<<10)
 	in := "BenchmarkTrain/tp=8 1 5.7 s/iter\r\n" +

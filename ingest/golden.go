@@ -42,8 +42,7 @@ func sniffGolden(file string, head []byte) bool {
 	if len(t) == 0 || t[0] != '{' {
 		return false
 	}
-	base := strings.ToLower(filepath.Base(file))
-	if strings.HasPrefix(base, "golden_values") && strings.HasSuffix(base, ".json") {
+	if goldenName(file) {
 		return true
 	}
 	return bytes.Contains(head, []byte(`"step_interval"`)) && bytes.Contains(head, []byte(`"values"`)) &&
@@ -216,15 +215,21 @@ func jsonErrorMsg(err error) string {
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
+// goldenName reports whether file is named as Megatron-LM names its golden values files,
+// golden_values*.json in any case.
+func goldenName(file string) bool {
+	base := strings.ToLower(filepath.Base(file))
+	return strings.HasPrefix(base, "golden_values") && strings.HasSuffix(base, ".json")
+}
+
 // goldenConfig returns the test case and platform a golden values file's path names:
 // tests/functional_tests/test_cases/gpt/gpt3_7b_tp4_pp1_memory_speed/golden_values_dev_dgx_h100.json
 // is test=gpt3_7b_tp4_pp1_memory_speed platform=dev_dgx_h100. Other names give nothing.
 func goldenConfig(file string) bench.Config {
-	base := filepath.Base(file)
-	lower := strings.ToLower(base)
-	if !strings.HasPrefix(lower, "golden_values") || !strings.HasSuffix(lower, ".json") {
+	if !goldenName(file) {
 		return nil
 	}
+	base := filepath.Base(file)
 	c := bench.Config{}
 	if p := strings.Trim(base[len("golden_values"):len(base)-len(".json")], "_-"); p != "" {
 		c["platform"] = p

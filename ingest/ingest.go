@@ -231,7 +231,24 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	// are the same runs, and counted again they would be more samples of one run, enough to
 	// reach --confirm-runs from a single run. A copy counts as one only when it gives the
 	// same configs (the same log below tp=8/ and tp=4/ is a contradiction the check shows).
+	//
+	// A near copy (the same text but for whitespace at line ends, saved again by an editor or
+	// a browser: "results (1).txt") is read once too; see nearcopy.go. Its text is read again
+	// only when its runs equal an earlier file's.
 	first := map[string]string{}
+	kept := map[uint64][]int{} // runsHash → the files read with those runs
+	norm := map[int]string{}   // normalised digests, computed for files with equal runs only
+	normalized := func(k int) (string, error) {
+		d, ok := norm[k]
+		if !ok {
+			var err error
+			if d, err = normalizedDigest(files[k].path); err != nil {
+				return "", err
+			}
+			norm[k] = d
+		}
+		return d, nil
+	}
 	for i := range results {
 		r := &results[i]
 		if r.skipped != "" || r.digest == "" {
@@ -244,31 +261,20 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 			continue
 		}
 		first[id] = files[i].path
-	}
-	// A near copy (the same text but for whitespace at line ends, saved again by an editor or
-	// a browser: "results (1).txt") is read once too; see nearcopy.go.
-	kept := map[uint64][]int{} // runsHash → the files read with those runs
-	norm := map[int]string{}   // normalised digests, computed for files with equal runs only
-	for i := range results {
-		r := &results[i]
-		if r.skipped != "" || r.digest == "" {
-			continue
-		}
 		keys := runsHash(r.runs)
 		for _, j := range kept[keys] {
 			if !sameRuns(results[j].runs, r.runs) {
 				continue
 			}
-			for _, k := range []int{j, i} {
-				if _, ok := norm[k]; !ok {
-					d, err := normalizedDigest(files[k].path)
-					if err != nil {
-						return nil, err
-					}
-					norm[k] = d
-				}
+			dj, err := normalized(j)
+			if err != nil {
+				return nil, err
 			}
-			if norm[i] == norm[j] {
+			di, err := normalized(i)
+			if err != nil {
+				return nil, err
+			}
+			if di == dj {
 				n -= len(r.runs)
 				r.runs, r.noConfig, r.skipped = nil, nil, "the same content as "+files[j].path+" but for whitespace at line ends or blank lines at the end, read once"
 				break
@@ -392,15 +398,13 @@ var resultsExts = append([]string{".jsonl", ".ndjson", ".bench", ".csv", ".tsv"}
 // resultsName reports whether a file's name says it holds results: a results extension
 // (resultsExts), or a Megatron-LM golden values file (golden_values_*.json).
 func resultsName(file string) bool {
-	base := filepath.Base(file)
-	ext := filepath.Ext(base)
+	ext := filepath.Ext(file)
 	for _, e := range resultsExts {
 		if strings.EqualFold(ext, e) {
 			return true
 		}
 	}
-	lower := strings.ToLower(base)
-	return strings.HasPrefix(lower, "golden_values") && strings.HasSuffix(lower, ".json")
+	return goldenName(file)
 }
 
 // errEmptySkipped is what readFile returns for an empty or blank file found below a directory

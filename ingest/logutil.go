@@ -363,17 +363,23 @@ var (
 func failureOf(line []byte) (bench.Outcome, bool) {
 	// Every marker holds an upper-case letter among its first bytes; lines of only
 	// lower-case text and numbers are the common case and are rejected quickly.
-	for _, m := range oomMarkers {
-		if bytes.Contains(line, m) {
-			return bench.OOM, true
-		}
-	}
-	for _, m := range errorMarkers {
-		if bytes.Contains(line, m) {
-			return bench.Error, true
-		}
+	switch {
+	case containsAny(line, oomMarkers):
+		return bench.OOM, true
+	case containsAny(line, errorMarkers):
+		return bench.Error, true
 	}
 	return "", false
+}
+
+// containsAny reports whether line holds any of words.
+func containsAny(line []byte, words [][]byte) bool {
+	for _, w := range words {
+		if bytes.Contains(line, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // A failureTracker keeps the first out-of-memory line and the first other failure line.

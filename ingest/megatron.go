@@ -78,15 +78,7 @@ func startBanner(line []byte) bool {
 	if bytes.Equal(bytes.TrimSpace(line), []byte("training ...")) {
 		return true
 	}
-	if bytes.IndexByte(line, '[') < 0 {
-		return false
-	}
-	for _, b := range startBanners {
-		if bytes.Contains(line, b) {
-			return true
-		}
-	}
-	return false
+	return bytes.IndexByte(line, '[') >= 0 && containsAny(line, startBanners)
 }
 
 func sniffMegatron(file string, head []byte) bool {

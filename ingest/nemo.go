@@ -74,7 +74,7 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		line, _ := cl.clean(raw)
 		i := bytes.Index(line, kwTrainingEpoch)
 		if i < 0 || !bytes.Contains(line[i:], kwStepTiming) {
-			if start != 0 && newJob == nil && restart == "" && nemoStartBanner(line) {
+			if start != 0 && newJob == nil && restart == "" && containsAny(line, nemoBanners) {
 				newJob = &failure{line: lr.lineNo, text: quoteLine(line)}
 			}
 			fail.observe(line, lr.lineNo)
@@ -184,15 +184,6 @@ func readNeMo(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 var nemoBanners = [][]byte{
 	[]byte("GPU available: "),
 	[]byte("All distributed processes registered."),
-}
-
-func nemoStartBanner(line []byte) bool {
-	for _, b := range nemoBanners {
-		if bytes.Contains(line, b) {
-			return true
-		}
-	}
-	return false
 }
 
 // A simpleLog is what the NeMo and torchtitan readers collected for one run (Megatron-Bridge

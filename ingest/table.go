@@ -77,17 +77,19 @@ var (
 func measuredColumn(cells []string, roles []colRole, i int) string {
 	h := strings.ToLower(cells[i])
 	for j, role := range roles {
-		words, what := timeWords, "the time per iteration (read in seconds)"
-		if role == colTFLOPS {
+		var words []string
+		var what string
+		switch role {
+		case colTime:
+			words, what = timeWords, "the time per iteration (read in seconds)"
+		case colTFLOPS:
 			words, what = flopsWords, "the FLOP/s per GPU (read in TFLOP/s)"
-		} else if role != colTime {
+		default:
 			continue
 		}
-		for _, w := range words {
-			if strings.Contains(h, w) {
-				return fmt.Sprintf("one metric in two units: columns %q and %q both give %s; "+
-					"perfgate reads the %q column and would make %q a config key, so remove one of them", cells[j], cells[i], what, cells[j], cells[i])
-			}
+		if containsAnyString(h, words) {
+			return fmt.Sprintf("one metric in two units: columns %q and %q both give %s; "+
+				"perfgate reads the %q column and would make %q a config key, so remove one of them", cells[j], cells[i], what, cells[j], cells[i])
 		}
 	}
 	return fmt.Sprintf("column %q looks like a measurement, but perfgate reads only a time column "+
@@ -99,9 +101,13 @@ func measuredColumn(cells []string, roles []colRole, i int) string {
 // ("time (ms)", "MFU", "throughput"): as a config key, its value, different in every row,
 // would make each run a config of its own that no other run ever matches.
 func measurementLike(header string) bool {
-	h := strings.ToLower(header)
-	for _, w := range measurementWords {
-		if strings.Contains(h, w) {
+	return containsAnyString(strings.ToLower(header), measurementWords)
+}
+
+// containsAnyString reports whether s holds any of words.
+func containsAnyString(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
 			return true
 		}
 	}
@@ -223,7 +229,7 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				if id == "" {
 					return nil, bench.Errorf(file, lineNo, "column %d has an empty name", i+1)
 				}
-				if roles[i] == colConfig && !integerKeys[id] && measurementLike(c) && measured < 0 {
+				if measured < 0 && roles[i] == colConfig && !integerKeys[id] && measurementLike(c) {
 					measured = i
 				}
 				if prev, dup := seen[id]; dup {
