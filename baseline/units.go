@@ -108,13 +108,9 @@ func Conform(stored, incoming []bench.Run) ([]Conversion, error) {
 // scaling finds the unit among units that u is a known scaling of (an SI or IEC prefix, or a
 // unit benchunit tidies, such as ns/op for sec/op), and the factor from u to it.
 func scaling(u string, units []string) (to string, factor float64, ok bool) {
-	for _, cu := range bench.Decompose(u) {
-		for _, s := range units {
-			for _, cs := range bench.Decompose(s) {
-				if cu.Base == cs.Base && cu.Factor != cs.Factor {
-					return s, cu.Factor / cs.Factor, true
-				}
-			}
+	for _, s := range units {
+		if f, ok := bench.ScaleOf(u, s); ok && f != 1 {
+			return s, f, true
 		}
 	}
 	return "", 0, false

@@ -34,6 +34,21 @@ func Decompose(unit string) []Scaled {
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
+// ScaleOf reports whether unit a is a known scaling of unit b (an SI or IEC prefix, or a unit
+// benchunit tidies: ms/iter of s/iter, ns/op of sec/op), and the factor: one a is factor b.
+// It is the rule results are converted to the baseline's unit by, and the one that finds one
+// metric given in two units.
+func ScaleOf(a, b string) (factor float64, ok bool) {
+	for _, ca := range Decompose(a) {
+		for _, cb := range Decompose(b) {
+			if ca.Base == cb.Base {
+				return ca.Factor / cb.Factor, true
+			}
+		}
+	}
+	return 0, false
+}
+
 type prefix struct {
 	prefix string
 	factor float64

@@ -16,14 +16,7 @@ func twoUnits(a, b string) (factor float64, ok bool) {
 	if a == b {
 		return 0, false
 	}
-	for _, ca := range bench.Decompose(a) {
-		for _, cb := range bench.Decompose(b) {
-			if ca.Base == cb.Base {
-				return ca.Factor / cb.Factor, true
-			}
-		}
-	}
-	return 0, false
+	return bench.ScaleOf(a, b)
 }
 
 // twoUnitsMsg says that metric unit, read at where, is metric other, read at otherWhere, in
