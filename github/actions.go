@@ -159,35 +159,24 @@ func annotationStatus(r *check.Result) check.Status {
 }
 
 // takeTurns keeps n of rs, worst first within each status but taking the statuses in turn
-// (in the order they first appear in rs, which decisions sorts worst first), so that a
-// thousand regressions cannot leave a newly failing config unannotated. The kept results
-// stay in rs's order; left counts the others by status.
+// (report.TurnOrder; the statuses in the order they first appear in rs, which decisions
+// sorts worst first), so that a thousand regressions cannot leave a newly failing config
+// unannotated. The kept results stay in rs's order; left counts the others by status.
 func takeTurns(rs []*check.Result, n int) (kept []*check.Result, left map[check.Status]int) {
-	var order []check.Status
-	queue := map[check.Status][]int{}
+	groups := make([]check.Status, len(rs))
 	for i, r := range rs {
-		s := annotationStatus(r)
-		if _, ok := queue[s]; !ok {
-			order = append(order, s)
-		}
-		queue[s] = append(queue[s], i)
+		groups[i] = annotationStatus(r)
 	}
 	keep := make([]bool, len(rs))
-	for taken := 0; taken < min(n, len(rs)); {
-		for _, s := range order {
-			if q := queue[s]; len(q) > 0 && taken < n {
-				keep[q[0]] = true
-				queue[s] = q[1:]
-				taken++
-			}
-		}
+	for _, i := range report.TurnOrder(groups)[:max(0, min(n, len(rs)))] {
+		keep[i] = true
 	}
 	left = map[check.Status]int{}
 	for i, r := range rs {
 		if keep[i] {
 			kept = append(kept, r)
 		} else {
-			left[annotationStatus(r)]++
+			left[groups[i]]++
 		}
 	}
 	return kept, left

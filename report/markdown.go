@@ -217,26 +217,34 @@ func rowGroups(rows []Row) []check.Status {
 	return out
 }
 
-// priority returns the order in which fit keeps the rows: in order without groups, else the
-// first row of each status (in the order the statuses first appear), then the second of each,
-// and so on.
+// priority returns the order in which fit keeps the rows: in order without groups, else
+// TurnOrder's.
 func (s *section) priority() []int {
-	out := make([]int, 0, len(s.rows))
 	if s.groups == nil {
-		for i := range s.rows {
-			out = append(out, i)
+		out := make([]int, len(s.rows))
+		for i := range out {
+			out[i] = i
 		}
 		return out
 	}
+	return TurnOrder(s.groups)
+}
+
+// TurnOrder returns the indexes of groups in the order in which statuses take turns: the
+// first index of each status (in the order the statuses first appear), then the second of
+// each, and so on. Whatever keeps a prefix of it (a fitted Markdown section, GitHub's capped
+// annotations) keeps rows of every status, so a thousand regressions cannot hide an OOM.
+func TurnOrder(groups []check.Status) []int {
 	var order []check.Status
 	queue := map[check.Status][]int{}
-	for i, g := range s.groups {
+	for i, g := range groups {
 		if _, ok := queue[g]; !ok {
 			order = append(order, g)
 		}
 		queue[g] = append(queue[g], i)
 	}
-	for len(out) < len(s.rows) {
+	out := make([]int, 0, len(groups))
+	for len(out) < len(groups) {
 		for _, g := range order {
 			if q := queue[g]; len(q) > 0 {
 				out = append(out, q[0])
