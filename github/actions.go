@@ -140,13 +140,19 @@ func capCommands(kind string, rs []*check.Result, what, see string) []string {
 		lines = append(lines, annotationLine(kind, r))
 	}
 	if n := len(rs) - len(kept); n > 0 {
-		msg := fmt.Sprintf("%d more %s not annotated (%s)", n, what, report.CountWords(left))
-		if see != "" {
-			msg += "; see " + see
-		}
-		lines = append(lines, "::"+kind+" title="+escapeProperty("perfgate")+"::"+escapeData(msg))
+		lines = append(lines, "::"+kind+" title="+escapeProperty("perfgate")+"::"+escapeData(notAnnotated(n, what, left, see)))
 	}
 	return lines
+}
+
+// notAnnotated is the message of the annotation that stands for the n results (of what) a
+// cap left out: their count by status (left) and where they can be read (see, if set).
+func notAnnotated(n int, what string, left map[check.Status]int, see string) string {
+	msg := fmt.Sprintf("%d more %s not annotated (%s)", n, what, report.CountWords(left))
+	if see != "" {
+		msg += "; see " + see
+	}
+	return msg
 }
 
 // annotationStatus is the status a result is counted under when annotations are left out:
