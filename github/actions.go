@@ -120,7 +120,7 @@ func workflowCommands(rep *check.Report, see string) []string {
 	var errs, warns []*check.Result
 	for _, r := range decisions(rep) {
 		switch {
-		case fails(r):
+		case report.Fails(r):
 			errs = append(errs, r)
 		case concerning(r):
 			warns = append(warns, r)
@@ -158,7 +158,7 @@ func notAnnotated(n int, what string, left map[check.Status]int, see string) str
 // annotationStatus is the status a result is counted under when annotations are left out:
 // its own, or "ignored" when an ignore rule covers it and it does not fail.
 func annotationStatus(r *check.Result) check.Status {
-	if r.Ignored && !fails(r) {
+	if r.Ignored && !report.Fails(r) {
 		return report.Ignored
 	}
 	return r.Status
@@ -192,12 +192,6 @@ func annotationLine(kind string, r *check.Result) string {
 	title := "perfgate " + string(r.Status)
 	msg := report.ConfigString(r) + " " + r.Metric + ": " + resultSummary(r)
 	return "::" + kind + " title=" + escapeProperty(title) + "::" + escapeData(msg)
-}
-
-// fails reports whether r fails the gate. Reports from before the "fails" field carry only
-// the status, so a failing status that is not ignored counts too.
-func fails(r *check.Result) bool {
-	return r.Fails || (r.Status.Fails(false) && !r.Ignored)
 }
 
 // concerning reports whether r deserves a warning although it does not fail the gate.
@@ -260,7 +254,7 @@ func (p *publisher) actions(rep *check.Report) error {
 		// As the action's check step counts them: the configs with a result that fails the gate.
 		failing := map[string]bool{} // configs, not results: a config counts once
 		for i := range rep.Results {
-			if r := &rep.Results[i]; fails(r) {
+			if r := &rep.Results[i]; report.Fails(r) {
 				key := r.Key
 				if key == "" { // a hand-made report: each result is its own config
 					key = strconv.Itoa(i)

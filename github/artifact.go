@@ -98,7 +98,7 @@ func ValidateReport(rep *check.Report) error {
 		if r.Better != "" && r.Better != "higher" && r.Better != "lower" {
 			return fmt.Errorf("results[%d]: better %q: want higher or lower", i, r.Better)
 		}
-		failing = failing || fails(&rep.Results[i])
+		failing = failing || report.Fails(&rep.Results[i])
 	}
 	if failing && rep.Verdict != check.Fail {
 		return fmt.Errorf("report verdict %q contradicts its results: some fail the gate", rep.Verdict)

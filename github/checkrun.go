@@ -36,7 +36,7 @@ func checkRunAnnotations(rep *check.Report, path, see string) []*gh.CheckRunAnno
 		switch {
 		case r.Status == check.Unchanged:
 			continue
-		case fails(r):
+		case report.Fails(r):
 			failures = append(failures, r)
 		case concerning(r):
 			warnings = append(warnings, r)
