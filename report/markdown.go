@@ -199,9 +199,11 @@ type section struct {
 	groups []check.Status
 	// cut is the line that counts the left rows left out; by is their count by status, as
 	// " (2 regression, 1 missing)", or "" without groups.
-	cut    func(left int, by string) string
-	kept   []bool // the rows kept, once fitted
-	fitted bool
+	cut func(left int, by string) string
+	// kept marks the rows fit kept (nil, before fit: all of them), and cutLine is the cut
+	// line fit chose for the others ("" when it kept all).
+	kept    []bool
+	cutLine string
 }
 
 // rowGroups returns the status of each row, as a section's groups: "ignored" for a row an
@@ -276,23 +278,23 @@ func (s *section) cutAll() string {
 // fit keeps as many rows as fit in budget bytes, in priority order, and returns the bytes
 // used.
 func (s *section) fit(budget int) int {
-	s.fitted = true
 	prio := s.priority()
 	total := 0
 	for _, r := range s.rows {
 		total += len(r)
 	}
 	left := map[check.Status]int{}
-	for k := len(s.rows); k >= 0; k-- {
-		n := 0
+	for k := len(s.rows); ; k-- {
+		n, cut := 0, ""
 		if k > 0 {
 			n = len(s.open) + total + len(s.close)
 		}
 		if k < len(s.rows) {
-			n += len(s.cut(len(s.rows)-k, s.by(left)))
+			cut = s.cut(len(s.rows)-k, s.by(left))
+			n += len(cut)
 		}
 		if n <= budget || k == 0 {
-			s.kept = make([]bool, len(s.rows))
+			s.kept, s.cutLine = make([]bool, len(s.rows)), cut
 			for _, i := range prio[:k] {
 				s.kept[i] = true
 			}
@@ -304,35 +306,26 @@ func (s *section) fit(budget int) int {
 			left[s.groups[i]]++
 		}
 	}
-	return 0
 }
 
 // render writes the kept rows in their order, then the cut line counting the others.
 func (s *section) render() string {
-	if len(s.rows) == 0 {
-		return ""
-	}
 	var b strings.Builder
-	kept, left := 0, map[check.Status]int{}
-	for i := range s.rows {
-		if !s.fitted || s.kept[i] {
-			kept++
-		} else if s.groups != nil {
-			left[s.groups[i]]++
+	kept := 0
+	for i, r := range s.rows {
+		if s.kept != nil && !s.kept[i] {
+			continue
 		}
+		if kept == 0 {
+			b.WriteString(s.open)
+		}
+		b.WriteString(r)
+		kept++
 	}
 	if kept > 0 {
-		b.WriteString(s.open)
-		for i, r := range s.rows {
-			if !s.fitted || s.kept[i] {
-				b.WriteString(r)
-			}
-		}
 		b.WriteString(s.close)
 	}
-	if kept < len(s.rows) {
-		b.WriteString(s.cut(len(s.rows)-kept, s.by(left)))
-	}
+	b.WriteString(s.cutLine)
 	return b.String()
 }
 
