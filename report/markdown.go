@@ -82,10 +82,15 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	if fitTo == "" {
 		fitTo = "the comment"
 	}
+	// leftOut is the text of each section's cut line: n more of what were left out to fit
+	// (by status: by, from the section), and where to read them.
+	leftOut := func(n int, what, by string) string {
+		return fmt.Sprintf("_… and %s%s, left out to fit %s%s._\n", plural(n, what), by, fitTo, more)
+	}
 	// The notes are fitted right after what failed: a long one (thousands of skipped files,
 	// a garbled reason) must not crowd the failing rows out.
-	notesSec := &section{cut: func(n int, _ string) string {
-		return fmt.Sprintf("\n_… and %s, left out to fit %s%s._\n", plural(n, "more note"), fitTo, more)
+	notesSec := &section{cut: func(n int, by string) string {
+		return "\n" + leftOut(n, "more note", by)
 	}}
 	for _, n := range Notes(rep) {
 		notesSec.rows = append(notesSec.rows, fmt.Sprintf("\n> %s\n", capBytes(Escape(n), maxNoteBytes)))
@@ -93,7 +98,7 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 
 	failLines, failLegend := mdRows(failing, common)
 	failSec := &section{rows: failLines, groups: rowGroups(failing), cut: func(n int, by string) string {
-		return fmt.Sprintf("\n_… and %s%s, left out to fit %s%s._\n", plural(n, "more failing row"), by, fitTo, more)
+		return "\n" + leftOut(n, "more failing row", by)
 	}}
 	if len(failing) > 0 {
 		failSec.open = fmt.Sprintf("\n**What failed**: %s, worst first (▲ better, ▼ worse)\n\n", plural(distinctConfigs(failing), "config")) + mdHeader(failing)
@@ -107,7 +112,7 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	}
 	otherLines, otherLegend := mdRows(other, common)
 	otherSec := &section{rows: otherLines, groups: rowGroups(other), cut: func(n int, by string) string {
-		return fmt.Sprintf("\n_… and %s%s, left out to fit %s%s._\n", plural(n, "more changed row"), by, fitTo, more)
+		return "\n" + leftOut(n, "more changed row", by)
 	}}
 	if len(other) > 0 {
 		title := fmt.Sprintf("Other changes: %s", otherSummary(other))
@@ -121,8 +126,8 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	}
 	unchangedLine := ""
 	sameLines, sameLegend := mdRows(same, common)
-	sameSec := &section{rows: sameLines, cut: func(n int, _ string) string {
-		return fmt.Sprintf("\n_… and %s, left out to fit %s%s._\n", plural(n, "more unchanged row"), fitTo, more)
+	sameSec := &section{rows: sameLines, cut: func(n int, by string) string {
+		return "\n" + leftOut(n, "more unchanged row", by)
 	}}
 	if len(same) > 0 {
 		sameSec.open = fmt.Sprintf("\n<details><summary>%s unchanged</summary>\n\n", plural(unchanged, "config")) + mdHeader(same)
@@ -130,8 +135,8 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	} else if unchanged > 0 {
 		unchangedLine = fmt.Sprintf("\n%s unchanged, not listed.\n", plural(unchanged, "config"))
 	}
-	sweepSec := &section{cut: func(n int, _ string) string {
-		return fmt.Sprintf("- _… and %s, left out to fit %s%s._\n", plural(n, "more scale"), fitTo, more)
+	sweepSec := &section{cut: func(n int, by string) string {
+		return "- " + leftOut(n, "more scale", by)
 	}}
 	if len(rep.Sweep) > 0 {
 		sweepSec.open = "\n**Fastest config per model and scale**\n\n"
