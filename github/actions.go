@@ -37,9 +37,20 @@ func stepSummaryBudget(path string) (budget int, used int64) {
 	return max(int(MaxStepSummaryBytes-used)-1024, 0), used
 }
 
-// summaryFullReport is where the job summary, fitted, says every row can be read: not the job
-// summary (itself), but the JSON report, which is never cut.
-const summaryFullReport = "the JSON report (`perfgate check --format json`; in the two-stage mode the artifact's report.json), which lists every row"
+// jsonReport names the JSON report, which is never cut, as where every one of what can be
+// read; cmd is the command that writes it, as Markdown or plain text.
+func jsonReport(cmd, what string) string {
+	return "the JSON report (" + cmd + "; in the two-stage mode the artifact's report.json), which lists every " + what
+}
+
+var (
+	// summaryFullReport is where the job summary, fitted, says every row can be read: not
+	// the job summary (itself), but the JSON report.
+	summaryFullReport = jsonReport("`perfgate check --format json`", "row")
+	// jsonReportAt is where the annotations say every result can be read when no job
+	// summary was written.
+	jsonReportAt = jsonReport("perfgate check --format json", "result")
+)
 
 // appendFile appends text to the file at path, creating it if needed.
 func appendFile(path, text string) error {
@@ -81,10 +92,6 @@ func escapeData(s string) string {
 func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
-
-// jsonReportAt names where every row of a report can be read when the job summary cannot
-// hold it: the JSON report, which is never cut.
-const jsonReportAt = "the JSON report (perfgate check --format json; in the two-stage mode the artifact's report.json), which lists every result"
 
 // jobSummaryAt names the job summary of the run at runURL, or the job summary alone when the
 // run is not known.
