@@ -268,7 +268,7 @@ func (s *section) by(left map[check.Status]int) string {
 	if s.groups == nil {
 		return ""
 	}
-	return " (" + countWords(left) + ")"
+	return " (" + CountWords(left) + ")"
 }
 
 // cutAll is the cut line with every row left out, the longest it can be.
@@ -371,7 +371,7 @@ func otherSummary(rows []Row) string {
 	for s, keys := range seen {
 		c[s] = len(keys)
 	}
-	return countWords(c)
+	return CountWords(c)
 }
 
 // mdHeader is the header of a table of rows: status, config, one column per metric, what
