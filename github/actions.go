@@ -37,9 +37,20 @@ func stepSummaryBudget(path string) (budget int, used int64) {
 	return max(int(MaxStepSummaryBytes-used)-1024, 0), used
 }
 
-// summaryFullReport is where the job summary, fitted, says every row can be read: not the job
-// summary (itself), but the JSON report, which is never cut.
-const summaryFullReport = "the JSON report (`perfgate check --format json`; in the two-stage mode the artifact's report.json), which lists every row"
+// jsonReport names the JSON report, which is never cut, as where every one of what can be
+// read; cmd is the command that writes it, as Markdown or plain text.
+func jsonReport(cmd, what string) string {
+	return "the JSON report (" + cmd + "; in the two-stage mode the artifact's report.json), which lists every " + what
+}
+
+var (
+	// summaryFullReport is where the job summary, fitted, says every row can be read: not
+	// the job summary (itself), but the JSON report.
+	summaryFullReport = jsonReport("`perfgate check --format json`", "row")
+	// jsonReportAt is where the annotations say every result can be read when no job
+	// summary was written.
+	jsonReportAt = jsonReport("perfgate check --format json", "result")
+)
 
 // appendFile appends text to the file at path, creating it if needed.
 func appendFile(path, text string) error {
@@ -82,10 +93,6 @@ func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
-// jsonReportAt names where every row of a report can be read when the job summary cannot
-// hold it: the JSON report, which is never cut.
-const jsonReportAt = "the JSON report (perfgate check --format json; in the two-stage mode the artifact's report.json), which lists every result"
-
 // jobSummaryAt names the job summary of the run at runURL, or the job summary alone when the
 // run is not known.
 func jobSummaryAt(runURL string) string {
@@ -120,7 +127,7 @@ func workflowCommands(rep *check.Report, see string) []string {
 	var errs, warns []*check.Result
 	for _, r := range decisions(rep) {
 		switch {
-		case fails(r):
+		case report.Fails(r):
 			errs = append(errs, r)
 		case concerning(r):
 			warns = append(warns, r)
@@ -140,54 +147,49 @@ func capCommands(kind string, rs []*check.Result, what, see string) []string {
 		lines = append(lines, annotationLine(kind, r))
 	}
 	if n := len(rs) - len(kept); n > 0 {
-		msg := fmt.Sprintf("%d more %s not annotated (%s)", n, what, report.CountWords(left))
-		if see != "" {
-			msg += "; see " + see
-		}
-		lines = append(lines, "::"+kind+" title="+escapeProperty("perfgate")+"::"+escapeData(msg))
+		lines = append(lines, "::"+kind+" title="+escapeProperty("perfgate")+"::"+escapeData(notAnnotated(n, what, left, see)))
 	}
 	return lines
+}
+
+// notAnnotated is the message of the annotation that stands for the n results (of what) a
+// cap left out: their count by status (left) and where they can be read (see, if set).
+func notAnnotated(n int, what string, left map[check.Status]int, see string) string {
+	msg := fmt.Sprintf("%d more %s not annotated (%s)", n, what, report.CountWords(left))
+	if see != "" {
+		msg += "; see " + see
+	}
+	return msg
 }
 
 // annotationStatus is the status a result is counted under when annotations are left out:
 // its own, or "ignored" when an ignore rule covers it and it does not fail.
 func annotationStatus(r *check.Result) check.Status {
-	if r.Ignored && !fails(r) {
+	if r.Ignored && !report.Fails(r) {
 		return report.Ignored
 	}
 	return r.Status
 }
 
 // takeTurns keeps n of rs, worst first within each status but taking the statuses in turn
-// (in the order they first appear in rs, which decisions sorts worst first), so that a
-// thousand regressions cannot leave a newly failing config unannotated. The kept results
-// stay in rs's order; left counts the others by status.
+// (report.TurnOrder; the statuses in the order they first appear in rs, which decisions
+// sorts worst first), so that a thousand regressions cannot leave a newly failing config
+// unannotated. The kept results stay in rs's order; left counts the others by status.
 func takeTurns(rs []*check.Result, n int) (kept []*check.Result, left map[check.Status]int) {
-	var order []check.Status
-	queue := map[check.Status][]int{}
+	groups := make([]check.Status, len(rs))
 	for i, r := range rs {
-		s := annotationStatus(r)
-		if _, ok := queue[s]; !ok {
-			order = append(order, s)
-		}
-		queue[s] = append(queue[s], i)
+		groups[i] = annotationStatus(r)
 	}
 	keep := make([]bool, len(rs))
-	for taken := 0; taken < min(n, len(rs)); {
-		for _, s := range order {
-			if q := queue[s]; len(q) > 0 && taken < n {
-				keep[q[0]] = true
-				queue[s] = q[1:]
-				taken++
-			}
-		}
+	for _, i := range report.TurnOrder(groups)[:max(0, min(n, len(rs)))] {
+		keep[i] = true
 	}
 	left = map[check.Status]int{}
 	for i, r := range rs {
 		if keep[i] {
 			kept = append(kept, r)
 		} else {
-			left[annotationStatus(r)]++
+			left[groups[i]]++
 		}
 	}
 	return kept, left
@@ -197,12 +199,6 @@ func annotationLine(kind string, r *check.Result) string {
 	title := "perfgate " + string(r.Status)
 	msg := report.ConfigString(r) + " " + r.Metric + ": " + resultSummary(r)
 	return "::" + kind + " title=" + escapeProperty(title) + "::" + escapeData(msg)
-}
-
-// fails reports whether r fails the gate. Reports from before the "fails" field carry only
-// the status, so a failing status that is not ignored counts too.
-func fails(r *check.Result) bool {
-	return r.Fails || (r.Status.Fails(false) && !r.Ignored)
 }
 
 // concerning reports whether r deserves a warning although it does not fail the gate.
@@ -265,7 +261,7 @@ func (p *publisher) actions(rep *check.Report) error {
 		// As the action's check step counts them: the configs with a result that fails the gate.
 		failing := map[string]bool{} // configs, not results: a config counts once
 		for i := range rep.Results {
-			if r := &rep.Results[i]; fails(r) {
+			if r := &rep.Results[i]; report.Fails(r) {
 				key := r.Key
 				if key == "" { // a hand-made report: each result is its own config
 					key = strconv.Itoa(i)

@@ -98,7 +98,7 @@ func ValidateReport(rep *check.Report) error {
 		if r.Better != "" && r.Better != "higher" && r.Better != "lower" {
 			return fmt.Errorf("results[%d]: better %q: want higher or lower", i, r.Better)
 		}
-		failing = failing || fails(&rep.Results[i])
+		failing = failing || report.Fails(&rep.Results[i])
 	}
 	if failing && rep.Verdict != check.Fail {
 		return fmt.Errorf("report verdict %q contradicts its results: some fail the gate", rep.Verdict)
@@ -203,13 +203,13 @@ func LoadArtifact(dir string) (*Artifact, error) {
 // headMismatch refuses a report whose provenance names another head commit than sha, the
 // commit the artifact is published to (and the second stage checks is the pull request's
 // head): the comment would show the report's head as the one measured. The provenance may
-// name no head, or the same commit in short (at least 7 hex digits).
+// name no head, or the same commit in short (at least 7 hex digits). sha is a full SHA
+// (ParseSHA): lower-case hex, so a prefix of it is hex too.
 func headMismatch(rep *check.Report, sha string) error {
 	if rep.Provenance == nil || rep.Provenance.Head == "" {
 		return nil
 	}
-	head := strings.ToLower(rep.Provenance.Head)
-	if head == strings.ToLower(sha) || len(head) >= 7 && strings.Trim(head, "0123456789abcdef") == "" && strings.HasPrefix(strings.ToLower(sha), head) {
+	if head := strings.ToLower(rep.Provenance.Head); len(head) >= 7 && strings.HasPrefix(sha, head) {
 		return nil
 	}
 	return fmt.Errorf("the report says it measured head %q (provenance.head), but the artifact is for commit %s: refusing a report of another commit (check out and benchmark the pull request's head: a pull_request workflow checks out a merge commit unless actions/checkout is given ref: ${{ github.event.pull_request.head.sha }})",

@@ -36,7 +36,7 @@ func checkRunAnnotations(rep *check.Report, path, see string) []*gh.CheckRunAnno
 		switch {
 		case r.Status == check.Unchanged:
 			continue
-		case fails(r):
+		case report.Fails(r):
 			failures = append(failures, r)
 		case concerning(r):
 			warnings = append(warnings, r)
@@ -44,13 +44,14 @@ func checkRunAnnotations(rep *check.Report, path, see string) []*gh.CheckRunAnno
 			notices = append(notices, r)
 		}
 	}
+	total := len(failures) + len(warnings) + len(notices)
 	room := maxCheckRunAnnotations
-	if len(failures)+len(warnings)+len(notices) > room {
+	if total > room {
 		room-- // for the annotation that counts the rest
 	}
 	var out []*gh.CheckRunAnnotation
 	left := map[check.Status]int{}
-	leftLevel := ""
+	leftLevel := "" // the level of the first result left out
 	for _, l := range []struct {
 		level string
 		rs    []*check.Result
@@ -59,23 +60,15 @@ func checkRunAnnotations(rep *check.Report, path, see string) []*gh.CheckRunAnno
 		for _, r := range kept {
 			out = append(out, annotation(path, l.level, cutUTF8(report.ConfigString(r)+" "+r.Metric, 255), resultSummary(r)))
 		}
+		if leftLevel == "" && len(rest) > 0 {
+			leftLevel = l.level
+		}
 		for s, n := range rest {
 			left[s] += n
-			if leftLevel == "" && n > 0 {
-				leftLevel = l.level
-			}
 		}
 	}
-	if leftLevel != "" {
-		n := 0
-		for _, c := range left {
-			n += c
-		}
-		msg := fmt.Sprintf("%d more results not annotated (%s)", n, report.CountWords(left))
-		if see != "" {
-			msg += "; see " + see
-		}
-		out = append(out, annotation(path, leftLevel, "perfgate", msg))
+	if n := total - len(out); n > 0 {
+		out = append(out, annotation(path, leftLevel, "perfgate", notAnnotated(n, "results", left, see)))
 	}
 	return out
 }

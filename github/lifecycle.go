@@ -314,11 +314,15 @@ func (p *publisher) markFromArtifact(ctx context.Context, dir string) error {
 			trusted = ev.HeadSHA
 		}
 	}
-	a, err := LoadArtifactMeta(dir)
-	if st, serr := os.Lstat(dir); errors.Is(serr, os.ErrNotExist) {
+	var a *Artifact
+	var err error
+	switch st, serr := os.Lstat(dir); {
+	case errors.Is(serr, os.ErrNotExist):
 		err = fmt.Errorf("there is no artifact (%s does not exist): the first stage uploaded none", dir)
-	} else if serr == nil && !st.IsDir() {
+	case serr == nil && !st.IsDir():
 		err = fmt.Errorf("artifact: %s is not a directory", dir)
+	default:
+		a, err = LoadArtifactMeta(dir)
 	}
 	if err == nil && trusted != "" && a.SHA != trusted {
 		err = fmt.Errorf("artifact: %s names commit %s, but the workflow run ran on %s (workflow_run.head_sha)",

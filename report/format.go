@@ -24,21 +24,18 @@ func headline(rep *check.Report, rows []Row) string {
 	if n == 0 {
 		return v + ": no results"
 	}
-	return v + ": " + countWords(c) + " (" + plural(n, "config") + ")"
+	return v + ": " + CountWords(c) + " (" + plural(n, "config") + ")"
 }
 
-// countWords says counts by status in report order, e.g. "1 regression, 31 unchanged".
-func countWords(c map[check.Status]int) string {
+// CountWords says counts by status in report order, e.g. "1 regression, 31 unchanged", as
+// the verdict line and the lines that count what was left out say them.
+func CountWords(c map[check.Status]int) string {
 	var parts []string
 	for _, s := range countOrder(c) {
 		parts = append(parts, strconv.Itoa(c[s])+" "+string(s))
 	}
 	return strings.Join(parts, ", ")
 }
-
-// CountWords says counts by status in report order, e.g. "1 regression, 2 missing", as the
-// verdict line and the lines that count what was left out say them.
-func CountWords(c map[check.Status]int) string { return countWords(c) }
 
 // countOrder lists the statuses present in c in report order, unchanged last and statuses
 // this perfgate does not know (a newer one's) before it.

@@ -117,11 +117,11 @@ func bisectText(goodP, badP history.Point, goodM, badM string) string {
 // of each config's deciding speed metric's step.
 func EventText(e *history.Event) string {
 	var what []string
+	by := fmt.Sprintf("%.1f%%", e.MinSlowerPct)
+	if fmt.Sprintf("%.1f", e.MinSlowerPct) != fmt.Sprintf("%.1f", e.MaxSlowerPct) {
+		by = fmt.Sprintf("%.1f–%.1f%%", e.MinSlowerPct, e.MaxSlowerPct)
+	}
 	if e.Slower > 0 {
-		by := fmt.Sprintf("%.1f%%", e.MinSlowerPct)
-		if fmt.Sprintf("%.1f", e.MinSlowerPct) != fmt.Sprintf("%.1f", e.MaxSlowerPct) {
-			by = fmt.Sprintf("%.1f–%.1f%%", e.MinSlowerPct, e.MaxSlowerPct)
-		}
 		what = append(what, fmt.Sprintf("%d slower by %s", e.Slower, by))
 	}
 	if e.Failing > 0 {
@@ -131,8 +131,8 @@ func EventText(e *history.Event) string {
 		what = append(what, fmt.Sprintf("%d worse in another metric", other))
 	}
 	head := fmt.Sprintf("%d of %d configs got worse", e.Configs, e.Of)
-	if len(what) == 1 && e.Slower == e.Configs {
-		head = fmt.Sprintf("%d of %d configs slower by %s", e.Configs, e.Of, strings.TrimPrefix(what[0], fmt.Sprintf("%d slower by ", e.Slower)))
+	if len(what) == 1 && e.Slower == e.Configs { // every config slower, and only that
+		head = fmt.Sprintf("%d of %d configs slower by %s", e.Configs, e.Of, by)
 	} else if len(what) > 0 {
 		head += " (" + strings.Join(what, ", ") + ")"
 	}

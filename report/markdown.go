@@ -82,10 +82,15 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	if fitTo == "" {
 		fitTo = "the comment"
 	}
+	// leftOut is the text of each section's cut line: n more of what were left out to fit
+	// (by status: by, from the section), and where to read them.
+	leftOut := func(n int, what, by string) string {
+		return fmt.Sprintf("_… and %s%s, left out to fit %s%s._\n", plural(n, what), by, fitTo, more)
+	}
 	// The notes are fitted right after what failed: a long one (thousands of skipped files,
 	// a garbled reason) must not crowd the failing rows out.
-	notesSec := &section{cut: func(n int, _ string) string {
-		return fmt.Sprintf("\n_… and %s, left out to fit %s%s._\n", plural(n, "more note"), fitTo, more)
+	notesSec := &section{cut: func(n int, by string) string {
+		return "\n" + leftOut(n, "more note", by)
 	}}
 	for _, n := range Notes(rep) {
 		notesSec.rows = append(notesSec.rows, fmt.Sprintf("\n> %s\n", capBytes(Escape(n), maxNoteBytes)))
@@ -93,7 +98,7 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 
 	failLines, failLegend := mdRows(failing, common)
 	failSec := &section{rows: failLines, groups: rowGroups(failing), cut: func(n int, by string) string {
-		return fmt.Sprintf("\n_… and %s%s, left out to fit %s%s._\n", plural(n, "more failing row"), by, fitTo, more)
+		return "\n" + leftOut(n, "more failing row", by)
 	}}
 	if len(failing) > 0 {
 		failSec.open = fmt.Sprintf("\n**What failed**: %s, worst first (▲ better, ▼ worse)\n\n", plural(distinctConfigs(failing), "config")) + mdHeader(failing)
@@ -107,7 +112,7 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	}
 	otherLines, otherLegend := mdRows(other, common)
 	otherSec := &section{rows: otherLines, groups: rowGroups(other), cut: func(n int, by string) string {
-		return fmt.Sprintf("\n_… and %s%s, left out to fit %s%s._\n", plural(n, "more changed row"), by, fitTo, more)
+		return "\n" + leftOut(n, "more changed row", by)
 	}}
 	if len(other) > 0 {
 		title := fmt.Sprintf("Other changes: %s", otherSummary(other))
@@ -121,8 +126,8 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	}
 	unchangedLine := ""
 	sameLines, sameLegend := mdRows(same, common)
-	sameSec := &section{rows: sameLines, cut: func(n int, _ string) string {
-		return fmt.Sprintf("\n_… and %s, left out to fit %s%s._\n", plural(n, "more unchanged row"), fitTo, more)
+	sameSec := &section{rows: sameLines, cut: func(n int, by string) string {
+		return "\n" + leftOut(n, "more unchanged row", by)
 	}}
 	if len(same) > 0 {
 		sameSec.open = fmt.Sprintf("\n<details><summary>%s unchanged</summary>\n\n", plural(unchanged, "config")) + mdHeader(same)
@@ -130,8 +135,8 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 	} else if unchanged > 0 {
 		unchangedLine = fmt.Sprintf("\n%s unchanged, not listed.\n", plural(unchanged, "config"))
 	}
-	sweepSec := &section{cut: func(n int, _ string) string {
-		return fmt.Sprintf("- _… and %s, left out to fit %s%s._\n", plural(n, "more scale"), fitTo, more)
+	sweepSec := &section{cut: func(n int, by string) string {
+		return "- " + leftOut(n, "more scale", by)
 	}}
 	if len(rep.Sweep) > 0 {
 		sweepSec.open = "\n**Fastest config per model and scale**\n\n"
@@ -199,9 +204,11 @@ type section struct {
 	groups []check.Status
 	// cut is the line that counts the left rows left out; by is their count by status, as
 	// " (2 regression, 1 missing)", or "" without groups.
-	cut    func(left int, by string) string
-	kept   []bool // the rows kept, once fitted
-	fitted bool
+	cut func(left int, by string) string
+	// kept marks the rows fit kept (nil, before fit: all of them), and cutLine is the cut
+	// line fit chose for the others ("" when it kept all).
+	kept    []bool
+	cutLine string
 }
 
 // rowGroups returns the status of each row, as a section's groups: "ignored" for a row an
@@ -217,26 +224,34 @@ func rowGroups(rows []Row) []check.Status {
 	return out
 }
 
-// priority returns the order in which fit keeps the rows: in order without groups, else the
-// first row of each status (in the order the statuses first appear), then the second of each,
-// and so on.
+// priority returns the order in which fit keeps the rows: in order without groups, else
+// TurnOrder's.
 func (s *section) priority() []int {
-	out := make([]int, 0, len(s.rows))
 	if s.groups == nil {
-		for i := range s.rows {
-			out = append(out, i)
+		out := make([]int, len(s.rows))
+		for i := range out {
+			out[i] = i
 		}
 		return out
 	}
+	return TurnOrder(s.groups)
+}
+
+// TurnOrder returns the indexes of groups in the order in which statuses take turns: the
+// first index of each status (in the order the statuses first appear), then the second of
+// each, and so on. Whatever keeps a prefix of it (a fitted Markdown section, GitHub's capped
+// annotations) keeps rows of every status, so a thousand regressions cannot hide an OOM.
+func TurnOrder(groups []check.Status) []int {
 	var order []check.Status
 	queue := map[check.Status][]int{}
-	for i, g := range s.groups {
+	for i, g := range groups {
 		if _, ok := queue[g]; !ok {
 			order = append(order, g)
 		}
 		queue[g] = append(queue[g], i)
 	}
-	for len(out) < len(s.rows) {
+	out := make([]int, 0, len(groups))
+	for len(out) < len(groups) {
 		for _, g := range order {
 			if q := queue[g]; len(q) > 0 {
 				out = append(out, q[0])
@@ -253,7 +268,7 @@ func (s *section) by(left map[check.Status]int) string {
 	if s.groups == nil {
 		return ""
 	}
-	return " (" + countWords(left) + ")"
+	return " (" + CountWords(left) + ")"
 }
 
 // cutAll is the cut line with every row left out, the longest it can be.
@@ -268,23 +283,23 @@ func (s *section) cutAll() string {
 // fit keeps as many rows as fit in budget bytes, in priority order, and returns the bytes
 // used.
 func (s *section) fit(budget int) int {
-	s.fitted = true
 	prio := s.priority()
 	total := 0
 	for _, r := range s.rows {
 		total += len(r)
 	}
 	left := map[check.Status]int{}
-	for k := len(s.rows); k >= 0; k-- {
-		n := 0
+	for k := len(s.rows); ; k-- {
+		n, cut := 0, ""
 		if k > 0 {
 			n = len(s.open) + total + len(s.close)
 		}
 		if k < len(s.rows) {
-			n += len(s.cut(len(s.rows)-k, s.by(left)))
+			cut = s.cut(len(s.rows)-k, s.by(left))
+			n += len(cut)
 		}
 		if n <= budget || k == 0 {
-			s.kept = make([]bool, len(s.rows))
+			s.kept, s.cutLine = make([]bool, len(s.rows)), cut
 			for _, i := range prio[:k] {
 				s.kept[i] = true
 			}
@@ -296,35 +311,26 @@ func (s *section) fit(budget int) int {
 			left[s.groups[i]]++
 		}
 	}
-	return 0
 }
 
 // render writes the kept rows in their order, then the cut line counting the others.
 func (s *section) render() string {
-	if len(s.rows) == 0 {
-		return ""
-	}
 	var b strings.Builder
-	kept, left := 0, map[check.Status]int{}
-	for i := range s.rows {
-		if !s.fitted || s.kept[i] {
-			kept++
-		} else if s.groups != nil {
-			left[s.groups[i]]++
+	kept := 0
+	for i, r := range s.rows {
+		if s.kept != nil && !s.kept[i] {
+			continue
 		}
+		if kept == 0 {
+			b.WriteString(s.open)
+		}
+		b.WriteString(r)
+		kept++
 	}
 	if kept > 0 {
-		b.WriteString(s.open)
-		for i, r := range s.rows {
-			if !s.fitted || s.kept[i] {
-				b.WriteString(r)
-			}
-		}
 		b.WriteString(s.close)
 	}
-	if kept < len(s.rows) {
-		b.WriteString(s.cut(len(s.rows)-kept, s.by(left)))
-	}
+	b.WriteString(s.cutLine)
 	return b.String()
 }
 
@@ -365,7 +371,7 @@ func otherSummary(rows []Row) string {
 	for s, keys := range seen {
 		c[s] = len(keys)
 	}
-	return countWords(c)
+	return CountWords(c)
 }
 
 // mdHeader is the header of a table of rows: status, config, one column per metric, what

@@ -89,9 +89,14 @@ type severity struct {
 	worse float64
 }
 
+// Fails reports whether r fails the gate. Reports from before the "fails" field carry only
+// the status, so a failing status that is not ignored counts too.
+func Fails(r *check.Result) bool {
+	return r.Fails || (r.Status.Fails(false) && !r.Ignored)
+}
+
 func severityOf(r *check.Result) severity {
-	// A report from before the "fails" field carries only the status, as for Rows.
-	fails := r.Fails || (r.Status.Fails(false) && !r.Ignored)
+	fails := Fails(r)
 	rank := statusRank(r.Status)
 	if fails {
 		rank = failRank(r.Status)
@@ -181,8 +186,7 @@ func Rows(rep *check.Report) []Row {
 		d := row.Decider()
 		row.Status, row.Fails, row.Ignored = d.Status, false, d.Ignored
 		for _, r := range row.Results {
-			// A report from before the "fails" field carries only the status.
-			row.Fails = row.Fails || r.Fails || (r.Status.Fails(false) && !r.Ignored)
+			row.Fails = row.Fails || Fails(&r)
 		}
 	}
 	// A stable sort of the rows, by their indexes: the original index breaks ties, and the
