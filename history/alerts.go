@@ -115,14 +115,7 @@ func (h *History) Alerts(recent int) []Alert {
 		first := len(out)
 		for si := lo; si < hi; si++ {
 			s := &h.Series[si]
-			cps := s.ChangePoints
-			if s.Drift != nil {
-				cps = append(slices.Clip(cps), *s.Drift)
-			}
-			for _, cp := range cps {
-				if !cp.Worse || s.Points[cp.Index].BatchIndex < cut {
-					continue
-				}
+			for _, cp := range s.WorseFrom(cut) {
 				a := Alert{Series: si, Key: s.Key, Metric: s.Metric, Change: cp, Bad: s.Points[cp.Index], Good: s.Points[cp.Good]}
 				a.GoodMeasured, a.BadMeasured = measured[a.Good.Batch], measured[a.Bad.Batch]
 				switch d, ok := deciding[s.Key]; {
@@ -222,6 +215,23 @@ func (h *History) Alerts(recent int) []Alert {
 		sorted[i] = out[j]
 	}
 	return sorted
+}
+
+// WorseFrom returns the changes for the worse of s whose first run is in batch cut (an index
+// in History.Batches) or later, and its drift, which is for the worse: what alerts among the
+// newest runs, one series at a time, before Alerts makes one alert of them per measurement.
+func (s *Series) WorseFrom(cut int) []ChangePoint {
+	cps := s.ChangePoints
+	if s.Drift != nil {
+		cps = append(slices.Clip(cps), *s.Drift)
+	}
+	var out []ChangePoint
+	for _, cp := range cps {
+		if cp.Worse && s.Points[cp.Index].BatchIndex >= cut {
+			out = append(out, cp)
+		}
+	}
+	return out
 }
 
 // disagreement reports whether alert a's series s, a speed metric that does not decide, got
