@@ -2,6 +2,7 @@ package history
 
 import (
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 
@@ -103,14 +104,9 @@ func (h *History) Alerts(recent int) []Alert {
 	for _, b := range h.Batches {
 		measured[b.Batch] = b.Measured
 	}
-	deciding := h.decidingSpeed()
 	var out []Alert
-	// The series of a config are contiguous (sorted by key): one config at a time.
-	for lo := 0; lo < len(h.Series); {
-		hi := lo + 1
-		for hi < len(h.Series) && h.Series[hi].Key == h.Series[lo].Key {
-			hi++
-		}
+	for lo, hi := range h.configs() {
+		deciding := h.decidingSpeed(lo, hi)
 		var speed, other []Alert
 		first := len(out)
 		for si := lo; si < hi; si++ {
@@ -118,8 +114,8 @@ func (h *History) Alerts(recent int) []Alert {
 			for _, cp := range s.WorseFrom(cut) {
 				a := Alert{Series: si, Key: s.Key, Metric: s.Metric, Change: cp, Bad: s.Points[cp.Index], Good: s.Points[cp.Good]}
 				a.GoodMeasured, a.BadMeasured = measured[a.Good.Batch], measured[a.Bad.Batch]
-				switch d, ok := deciding[s.Key]; {
-				case ok && si == d:
+				switch {
+				case si == deciding:
 					out = append(out, a)
 				case slices.Contains(h.SpeedMetrics, s.Metric):
 					speed = append(speed, a)
@@ -155,13 +151,12 @@ func (h *History) Alerts(recent int) []Alert {
 		}
 		for i := range speed {
 			if a := &speed[i]; with(a, true) == nil && a.Change.DeltaPct != nil {
-				if d, ok := deciding[a.Key]; ok {
-					if moved, ok := h.disagreement(&h.Series[d], &h.Series[a.Series], a); ok {
-						a.Overrules, a.OverruledPct = h.Series[d].Metric, &moved
-						out = append(out, *a)
-						decided = out[first:]
-						continue
-					}
+				// A speed change without the deciding one's: the config has a deciding series.
+				if moved, ok := h.disagreement(&h.Series[deciding], &h.Series[a.Series], a); ok {
+					a.Overrules, a.OverruledPct = h.Series[deciding].Metric, &moved
+					out = append(out, *a)
+					decided = out[first:]
+					continue
 				}
 			}
 			if d := with(&speed[i], false); d != nil {
@@ -179,7 +174,6 @@ func (h *History) Alerts(recent int) []Alert {
 			own = append(own, other[i])
 		}
 		out = append(out, own...)
-		lo = hi
 	}
 	slices.SortStableFunc(out, func(a, b Alert) int {
 		// An outcome change (no level step) counts as the largest step.
@@ -278,35 +272,47 @@ func (h *History) disagreement(d, s *Series, a *Alert) (moved float64, ok bool) 
 	return 100 * (math.Exp(mean(dAfter)-mean(dBefore)) - 1), true
 }
 
-// decidingSpeed returns, per config key, the index of the series that decides its speed
-// alerts (see Alerts); configs without a speed metric are absent.
-func (h *History) decidingSpeed() map[string]int {
-	newest := map[string]int{} // the config's newest night
-	for i := range h.Series {
-		s := &h.Series[i]
-		if n := len(s.Points); n > 0 {
-			if b, ok := newest[s.Key]; !ok || s.Points[n-1].BatchIndex > b {
-				newest[s.Key] = s.Points[n-1].BatchIndex
+// configs yields each config's series, h.Series[lo:hi]: they are contiguous (sorted by key).
+func (h *History) configs() iter.Seq2[int, int] {
+	return func(yield func(lo, hi int) bool) {
+		for lo := 0; lo < len(h.Series); {
+			hi := lo + 1
+			for hi < len(h.Series) && h.Series[hi].Key == h.Series[lo].Key {
+				hi++
 			}
+			if !yield(lo, hi) {
+				return
+			}
+			lo = hi
 		}
 	}
-	out := map[string]int{}
-	rank := map[string]int{} // of the choice in out: 0 a value, 1 a run, 2 present
-	for i := range h.Series {
+}
+
+// decidingSpeed returns the index in h.Series of the series, of the config's h.Series[lo:hi],
+// that decides its speed alerts (see Alerts); -1 when it has no speed metric.
+func (h *History) decidingSpeed(lo, hi int) int {
+	newest := -1 // the config's newest night
+	for _, s := range h.Series[lo:hi] {
+		if n := len(s.Points); n > 0 {
+			newest = max(newest, s.Points[n-1].BatchIndex)
+		}
+	}
+	out, best := -1, 0
+	for i := lo; i < hi; i++ {
 		s := &h.Series[i]
 		m := slices.Index(h.SpeedMetrics, s.Metric)
 		if m < 0 {
 			continue
 		}
-		r := 2
-		if n := len(s.Points); n > 0 && s.Points[n-1].BatchIndex == newest[s.Key] {
+		r := 2 // a value in the newest night 0, a run there 1, else 2; then the metrics' order
+		if n := len(s.Points); n > 0 && s.Points[n-1].BatchIndex == newest {
 			r = 1
 			if s.Points[n-1].OK() {
 				r = 0
 			}
 		}
-		if j, ok := out[s.Key]; !ok || r < rank[s.Key] || r == rank[s.Key] && m < slices.Index(h.SpeedMetrics, h.Series[j].Metric) {
-			out[s.Key], rank[s.Key] = i, r
+		if rank := r*len(h.SpeedMetrics) + m; out < 0 || rank < best {
+			out, best = i, rank
 		}
 	}
 	return out
