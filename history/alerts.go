@@ -125,32 +125,9 @@ func (h *History) Alerts(recent int) []Alert {
 			}
 		}
 		decided := out[first:]
-		// with returns the decided alert a change of the same night (else of the same kind,
-		// else the first) is shown with; nil when the speed metrics did not alert.
-		with := func(a *Alert, sameNight bool) *Alert {
-			var kind *Alert
-			for i := range decided {
-				d := &decided[i]
-				if d.Bad.BatchIndex == a.Bad.BatchIndex && d.Change.Kind == a.Change.Kind {
-					return d
-				}
-				if kind == nil && d.Change.Kind == a.Change.Kind {
-					kind = d
-				}
-			}
-			if sameNight {
-				return nil
-			}
-			if kind != nil {
-				return kind
-			}
-			if len(decided) > 0 {
-				return &decided[0]
-			}
-			return nil
-		}
 		for i := range speed {
-			if a := &speed[i]; with(a, true) == nil && a.Change.DeltaPct != nil {
+			a := &speed[i]
+			if shownWith(decided, a, true) == nil && a.Change.DeltaPct != nil {
 				// A speed change without the deciding one's: the config has a deciding series.
 				if moved, ok := h.disagreement(&h.Series[deciding], &h.Series[a.Series], a); ok {
 					a.Overrules, a.OverruledPct = h.Series[deciding].Metric, &moved
@@ -159,14 +136,14 @@ func (h *History) Alerts(recent int) []Alert {
 					continue
 				}
 			}
-			if d := with(&speed[i], false); d != nil {
-				d.With = append(d.With, Shown{Series: speed[i].Series, Metric: speed[i].Metric, Change: speed[i].Change})
+			if d := shownWith(decided, a, false); d != nil {
+				d.With = append(d.With, Shown{Series: a.Series, Metric: a.Metric, Change: a.Change})
 			}
 		}
 		own := other[:0] // appended after, so that decided stays out's
 		for i := range other {
 			if a := &other[i]; a.Change.Kind == Outcome {
-				if d := with(a, true); d != nil {
+				if d := shownWith(decided, a, true); d != nil {
 					d.With = append(d.With, Shown{Series: a.Series, Metric: a.Metric, Change: a.Change})
 					continue
 				}
@@ -187,28 +164,36 @@ func (h *History) Alerts(recent int) []Alert {
 	})
 	h.markEvents(out, cut)
 	// Each event's alerts together, where its worst is.
-	place := map[string]int{}
-	rank := make([]int, len(out))
-	for i, a := range out {
-		rank[i] = i
+	inEvent := map[string][]Alert{}
+	for _, a := range out {
 		if a.Event != "" {
-			if p, ok := place[a.Event]; ok {
-				rank[i] = p
-			} else {
-				place[a.Event] = i
-			}
+			inEvent[a.Event] = append(inEvent[a.Event], a)
 		}
 	}
-	idx := make([]int, len(out))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(i, j int) int { return cmp.Compare(rank[i], rank[j]) })
-	sorted := make([]Alert, len(out))
-	for i, j := range idx {
-		sorted[i] = out[j]
+	sorted := make([]Alert, 0, len(out))
+	for _, a := range out {
+		if a.Event == "" {
+			sorted = append(sorted, a)
+		} else if es, ok := inEvent[a.Event]; ok {
+			sorted = append(sorted, es...)
+			delete(inEvent, a.Event)
+		}
 	}
 	return sorted
+}
+
+// shownWith returns the alert of decided (a config's alerts on its deciding speed metric) that
+// a's change is shown with: the one of the same night and kind, else, unless sameNight, the
+// first of the same kind, else the first; nil when there is none.
+func shownWith(decided []Alert, a *Alert, sameNight bool) *Alert {
+	i := slices.IndexFunc(decided, func(d Alert) bool { return d.Bad.BatchIndex == a.Bad.BatchIndex && d.Change.Kind == a.Change.Kind })
+	if i < 0 && !sameNight && len(decided) > 0 {
+		i = max(slices.IndexFunc(decided, func(d Alert) bool { return d.Change.Kind == a.Change.Kind }), 0)
+	}
+	if i < 0 {
+		return nil
+	}
+	return &decided[i]
 }
 
 // WorseFrom returns the changes for the worse of s whose first run is in batch cut (an index
