@@ -334,22 +334,20 @@ func (h *History) markEvents(alerts []Alert, cut int) {
 	}
 }
 
-// configsIn returns, for each batch from index cut on, the number of configs that ran in it.
-func (h *History) configsIn(cut int) map[int]int {
-	seen := map[int]map[string]bool{}
-	for i := range h.Series {
-		s := &h.Series[i]
-		for j := len(s.Points) - 1; j >= 0 && s.Points[j].BatchIndex >= cut; j-- {
-			b := s.Points[j].BatchIndex
-			if seen[b] == nil {
-				seen[b] = map[string]bool{}
+// configsIn returns, per batch index from cut on, the number of configs that ran in it (0
+// before cut).
+func (h *History) configsIn(cut int) []int {
+	out := make([]int, len(h.Batches))
+	counted := make([]int, len(h.Batches)) // per batch, 1 + the first series of the config counted last
+	for lo, hi := range h.configs() {
+		for _, s := range h.Series[lo:hi] {
+			for j := len(s.Points) - 1; j >= 0 && s.Points[j].BatchIndex >= cut; j-- {
+				if b := s.Points[j].BatchIndex; counted[b] != lo+1 {
+					counted[b] = lo + 1
+					out[b]++
+				}
 			}
-			seen[b][s.Key] = true
 		}
-	}
-	out := map[int]int{}
-	for b, cfgs := range seen {
-		out[b] = len(cfgs)
 	}
 	return out
 }
@@ -370,7 +368,7 @@ func (h *History) Events(alerts []Alert) []Event {
 		if !ok {
 			i = len(out)
 			at[a.Event] = i
-			out = append(out, Event{Batch: a.Event, Bad: a.Bad, BadMeasured: a.BadMeasured})
+			out = append(out, Event{Batch: a.Event}) // its nights are set below
 			configs[a.Event] = map[string]bool{}
 			bi = append(bi, a.Bad.BatchIndex)
 		}
