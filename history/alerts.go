@@ -357,8 +357,8 @@ func (h *History) configsIn(cut int) []int {
 func (h *History) Events(alerts []Alert) []Event {
 	var out []Event
 	at := map[string]int{}
-	configs := map[string]map[string]bool{}
-	counted := map[string]bool{} // event and config whose change is counted
+	// Per event and config: seen once it has an alert, counted once its change is counted.
+	seen, counted := map[[2]string]bool{}, map[[2]string]bool{}
 	var bi []int
 	for _, a := range alerts {
 		if a.Event == "" {
@@ -369,19 +369,18 @@ func (h *History) Events(alerts []Alert) []Event {
 			i = len(out)
 			at[a.Event] = i
 			out = append(out, Event{Batch: a.Event}) // its nights are set below
-			configs[a.Event] = map[string]bool{}
 			bi = append(bi, a.Bad.BatchIndex)
 		}
 		e := &out[i]
 		e.Alerts++
-		if !configs[a.Event][a.Key] {
-			configs[a.Event][a.Key] = true
+		k := [2]string{a.Event, a.Key}
+		if !seen[k] {
+			seen[k] = true
 			e.Configs++
 		}
 		// The deciding speed metric's change says how much slower (or that it failed); a
 		// memory step is counted among the configs, not as a slowdown. Without speed
 		// metrics, each metric is its own.
-		k := a.Event + "\x00" + a.Key
 		if len(h.SpeedMetrics) > 0 && !slices.Contains(h.SpeedMetrics, a.Metric) && a.Change.Kind != Outcome || counted[k] {
 			continue
 		}
