@@ -429,20 +429,14 @@ type AlertFigures struct {
 }
 
 // seriesChanges returns, per config key, the changes for the worse among the newest recent
-// batches counted one per series, as History.Alerts counted them before it made one alert per
-// measurement: every worse change point whose first run is among them, and every worse drift.
+// batches counted one per series (Series.WorseFrom), as History.Alerts counted them before it
+// made one alert per measurement.
 func seriesChanges(h *history.History, recent int) map[string]int {
 	cut := len(h.Batches) - recent
 	out := map[string]int{}
-	for _, s := range h.Series {
-		cps := s.ChangePoints
-		if s.Drift != nil {
-			cps = append(cps[:len(cps):len(cps)], *s.Drift)
-		}
-		for _, cp := range cps {
-			if cp.Worse && s.Points[cp.Index].BatchIndex >= cut {
-				out[s.Key]++
-			}
+	for i := range h.Series {
+		if n := len(h.Series[i].WorseFrom(cut)); n > 0 {
+			out[h.Series[i].Key] += n
 		}
 	}
 	return out
@@ -512,8 +506,9 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 			for _, e := range events {
 				inEvents += e.Alerts
 			}
+			changed := seriesChanges(h, s.Recent)
 			perSeries := 0
-			for _, n := range seriesChanges(h, s.Recent) {
+			for _, n := range changed {
 				perSeries += n
 			}
 			f.Rows += len(alerts)
@@ -556,7 +551,7 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 					f.Misplaced[c]++
 				}
 			}
-			for k := range seriesChanges(h, s.Recent) {
+			for k := range changed {
 				if !alerted[cfgIndex[k]] {
 					f.SeriesOnly++
 				}

@@ -2,6 +2,7 @@ package history
 
 import (
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 
@@ -103,30 +104,18 @@ func (h *History) Alerts(recent int) []Alert {
 	for _, b := range h.Batches {
 		measured[b.Batch] = b.Measured
 	}
-	deciding := h.decidingSpeed()
 	var out []Alert
-	// The series of a config are contiguous (sorted by key): one config at a time.
-	for lo := 0; lo < len(h.Series); {
-		hi := lo + 1
-		for hi < len(h.Series) && h.Series[hi].Key == h.Series[lo].Key {
-			hi++
-		}
+	for lo, hi := range h.configs() {
+		deciding := h.decidingSpeed(lo, hi)
 		var speed, other []Alert
 		first := len(out)
 		for si := lo; si < hi; si++ {
 			s := &h.Series[si]
-			cps := s.ChangePoints
-			if s.Drift != nil {
-				cps = append(slices.Clip(cps), *s.Drift)
-			}
-			for _, cp := range cps {
-				if !cp.Worse || s.Points[cp.Index].BatchIndex < cut {
-					continue
-				}
+			for _, cp := range s.WorseFrom(cut) {
 				a := Alert{Series: si, Key: s.Key, Metric: s.Metric, Change: cp, Bad: s.Points[cp.Index], Good: s.Points[cp.Good]}
 				a.GoodMeasured, a.BadMeasured = measured[a.Good.Batch], measured[a.Bad.Batch]
-				switch d, ok := deciding[s.Key]; {
-				case ok && si == d:
+				switch {
+				case si == deciding:
 					out = append(out, a)
 				case slices.Contains(h.SpeedMetrics, s.Metric):
 					speed = append(speed, a)
@@ -136,49 +125,25 @@ func (h *History) Alerts(recent int) []Alert {
 			}
 		}
 		decided := out[first:]
-		// with returns the decided alert a change of the same night (else of the same kind,
-		// else the first) is shown with; nil when the speed metrics did not alert.
-		with := func(a *Alert, sameNight bool) *Alert {
-			var kind *Alert
-			for i := range decided {
-				d := &decided[i]
-				if d.Bad.BatchIndex == a.Bad.BatchIndex && d.Change.Kind == a.Change.Kind {
-					return d
-				}
-				if kind == nil && d.Change.Kind == a.Change.Kind {
-					kind = d
-				}
-			}
-			if sameNight {
-				return nil
-			}
-			if kind != nil {
-				return kind
-			}
-			if len(decided) > 0 {
-				return &decided[0]
-			}
-			return nil
-		}
 		for i := range speed {
-			if a := &speed[i]; with(a, true) == nil && a.Change.DeltaPct != nil {
-				if d, ok := deciding[a.Key]; ok {
-					if moved, ok := h.disagreement(&h.Series[d], &h.Series[a.Series], a); ok {
-						a.Overrules, a.OverruledPct = h.Series[d].Metric, &moved
-						out = append(out, *a)
-						decided = out[first:]
-						continue
-					}
+			a := &speed[i]
+			if shownWith(decided, a, true) == nil && a.Change.DeltaPct != nil {
+				// A speed change without the deciding one's: the config has a deciding series.
+				if moved, ok := h.disagreement(&h.Series[deciding], &h.Series[a.Series], a); ok {
+					a.Overrules, a.OverruledPct = h.Series[deciding].Metric, &moved
+					out = append(out, *a)
+					decided = out[first:]
+					continue
 				}
 			}
-			if d := with(&speed[i], false); d != nil {
-				d.With = append(d.With, Shown{Series: speed[i].Series, Metric: speed[i].Metric, Change: speed[i].Change})
+			if d := shownWith(decided, a, false); d != nil {
+				d.With = append(d.With, Shown{Series: a.Series, Metric: a.Metric, Change: a.Change})
 			}
 		}
 		own := other[:0] // appended after, so that decided stays out's
 		for i := range other {
 			if a := &other[i]; a.Change.Kind == Outcome {
-				if d := with(a, true); d != nil {
+				if d := shownWith(decided, a, true); d != nil {
 					d.With = append(d.With, Shown{Series: a.Series, Metric: a.Metric, Change: a.Change})
 					continue
 				}
@@ -186,7 +151,6 @@ func (h *History) Alerts(recent int) []Alert {
 			own = append(own, other[i])
 		}
 		out = append(out, own...)
-		lo = hi
 	}
 	slices.SortStableFunc(out, func(a, b Alert) int {
 		// An outcome change (no level step) counts as the largest step.
@@ -200,28 +164,53 @@ func (h *History) Alerts(recent int) []Alert {
 	})
 	h.markEvents(out, cut)
 	// Each event's alerts together, where its worst is.
-	place := map[string]int{}
-	rank := make([]int, len(out))
-	for i, a := range out {
-		rank[i] = i
+	inEvent := map[string][]Alert{}
+	for _, a := range out {
 		if a.Event != "" {
-			if p, ok := place[a.Event]; ok {
-				rank[i] = p
-			} else {
-				place[a.Event] = i
-			}
+			inEvent[a.Event] = append(inEvent[a.Event], a)
 		}
 	}
-	idx := make([]int, len(out))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(i, j int) int { return cmp.Compare(rank[i], rank[j]) })
-	sorted := make([]Alert, len(out))
-	for i, j := range idx {
-		sorted[i] = out[j]
+	sorted := make([]Alert, 0, len(out))
+	for _, a := range out {
+		if a.Event == "" {
+			sorted = append(sorted, a)
+		} else if es, ok := inEvent[a.Event]; ok {
+			sorted = append(sorted, es...)
+			delete(inEvent, a.Event)
+		}
 	}
 	return sorted
+}
+
+// shownWith returns the alert of decided (a config's alerts on its deciding speed metric) that
+// a's change is shown with: the one of the same night and kind, else, unless sameNight, the
+// first of the same kind, else the first; nil when there is none.
+func shownWith(decided []Alert, a *Alert, sameNight bool) *Alert {
+	i := slices.IndexFunc(decided, func(d Alert) bool { return d.Bad.BatchIndex == a.Bad.BatchIndex && d.Change.Kind == a.Change.Kind })
+	if i < 0 && !sameNight && len(decided) > 0 {
+		i = max(slices.IndexFunc(decided, func(d Alert) bool { return d.Change.Kind == a.Change.Kind }), 0)
+	}
+	if i < 0 {
+		return nil
+	}
+	return &decided[i]
+}
+
+// WorseFrom returns the changes for the worse of s whose first run is in batch cut (an index
+// in History.Batches) or later, and its drift, which is for the worse: what alerts among the
+// newest runs, one series at a time, before Alerts makes one alert of them per measurement.
+func (s *Series) WorseFrom(cut int) []ChangePoint {
+	cps := s.ChangePoints
+	if s.Drift != nil {
+		cps = append(slices.Clip(cps), *s.Drift)
+	}
+	var out []ChangePoint
+	for _, cp := range cps {
+		if cp.Worse && s.Points[cp.Index].BatchIndex >= cut {
+			out = append(out, cp)
+		}
+	}
+	return out
 }
 
 // disagreement reports whether alert a's series s, a speed metric that does not decide, got
@@ -268,35 +257,47 @@ func (h *History) disagreement(d, s *Series, a *Alert) (moved float64, ok bool) 
 	return 100 * (math.Exp(mean(dAfter)-mean(dBefore)) - 1), true
 }
 
-// decidingSpeed returns, per config key, the index of the series that decides its speed
-// alerts (see Alerts); configs without a speed metric are absent.
-func (h *History) decidingSpeed() map[string]int {
-	newest := map[string]int{} // the config's newest night
-	for i := range h.Series {
-		s := &h.Series[i]
-		if n := len(s.Points); n > 0 {
-			if b, ok := newest[s.Key]; !ok || s.Points[n-1].BatchIndex > b {
-				newest[s.Key] = s.Points[n-1].BatchIndex
+// configs yields each config's series, h.Series[lo:hi]: they are contiguous (sorted by key).
+func (h *History) configs() iter.Seq2[int, int] {
+	return func(yield func(lo, hi int) bool) {
+		for lo := 0; lo < len(h.Series); {
+			hi := lo + 1
+			for hi < len(h.Series) && h.Series[hi].Key == h.Series[lo].Key {
+				hi++
 			}
+			if !yield(lo, hi) {
+				return
+			}
+			lo = hi
 		}
 	}
-	out := map[string]int{}
-	rank := map[string]int{} // of the choice in out: 0 a value, 1 a run, 2 present
-	for i := range h.Series {
+}
+
+// decidingSpeed returns the index in h.Series of the series, of the config's h.Series[lo:hi],
+// that decides its speed alerts (see Alerts); -1 when it has no speed metric.
+func (h *History) decidingSpeed(lo, hi int) int {
+	newest := -1 // the config's newest night
+	for _, s := range h.Series[lo:hi] {
+		if n := len(s.Points); n > 0 {
+			newest = max(newest, s.Points[n-1].BatchIndex)
+		}
+	}
+	out, best := -1, 0
+	for i := lo; i < hi; i++ {
 		s := &h.Series[i]
 		m := slices.Index(h.SpeedMetrics, s.Metric)
 		if m < 0 {
 			continue
 		}
-		r := 2
-		if n := len(s.Points); n > 0 && s.Points[n-1].BatchIndex == newest[s.Key] {
+		r := 2 // a value in the newest night 0, a run there 1, else 2; then the metrics' order
+		if n := len(s.Points); n > 0 && s.Points[n-1].BatchIndex == newest {
 			r = 1
 			if s.Points[n-1].OK() {
 				r = 0
 			}
 		}
-		if j, ok := out[s.Key]; !ok || r < rank[s.Key] || r == rank[s.Key] && m < slices.Index(h.SpeedMetrics, h.Series[j].Metric) {
-			out[s.Key], rank[s.Key] = i, r
+		if rank := r*len(h.SpeedMetrics) + m; out < 0 || rank < best {
+			out, best = i, rank
 		}
 	}
 	return out
@@ -333,22 +334,20 @@ func (h *History) markEvents(alerts []Alert, cut int) {
 	}
 }
 
-// configsIn returns, for each batch from index cut on, the number of configs that ran in it.
-func (h *History) configsIn(cut int) map[int]int {
-	seen := map[int]map[string]bool{}
-	for i := range h.Series {
-		s := &h.Series[i]
-		for j := len(s.Points) - 1; j >= 0 && s.Points[j].BatchIndex >= cut; j-- {
-			b := s.Points[j].BatchIndex
-			if seen[b] == nil {
-				seen[b] = map[string]bool{}
+// configsIn returns, per batch index from cut on, the number of configs that ran in it (0
+// before cut).
+func (h *History) configsIn(cut int) []int {
+	out := make([]int, len(h.Batches))
+	counted := make([]int, len(h.Batches)) // per batch, 1 + the first series of the config counted last
+	for lo, hi := range h.configs() {
+		for _, s := range h.Series[lo:hi] {
+			for j := len(s.Points) - 1; j >= 0 && s.Points[j].BatchIndex >= cut; j-- {
+				if b := s.Points[j].BatchIndex; counted[b] != lo+1 {
+					counted[b] = lo + 1
+					out[b]++
+				}
 			}
-			seen[b][s.Key] = true
 		}
-	}
-	out := map[int]int{}
-	for b, cfgs := range seen {
-		out[b] = len(cfgs)
 	}
 	return out
 }
@@ -358,8 +357,8 @@ func (h *History) configsIn(cut int) map[int]int {
 func (h *History) Events(alerts []Alert) []Event {
 	var out []Event
 	at := map[string]int{}
-	configs := map[string]map[string]bool{}
-	counted := map[string]bool{} // event and config whose change is counted
+	// Per event and config: seen once it has an alert, counted once its change is counted.
+	seen, counted := map[[2]string]bool{}, map[[2]string]bool{}
 	var bi []int
 	for _, a := range alerts {
 		if a.Event == "" {
@@ -369,20 +368,19 @@ func (h *History) Events(alerts []Alert) []Event {
 		if !ok {
 			i = len(out)
 			at[a.Event] = i
-			out = append(out, Event{Batch: a.Event, Bad: a.Bad, BadMeasured: a.BadMeasured})
-			configs[a.Event] = map[string]bool{}
+			out = append(out, Event{Batch: a.Event}) // its nights are set below
 			bi = append(bi, a.Bad.BatchIndex)
 		}
 		e := &out[i]
 		e.Alerts++
-		if !configs[a.Event][a.Key] {
-			configs[a.Event][a.Key] = true
+		k := [2]string{a.Event, a.Key}
+		if !seen[k] {
+			seen[k] = true
 			e.Configs++
 		}
 		// The deciding speed metric's change says how much slower (or that it failed); a
 		// memory step is counted among the configs, not as a slowdown. Without speed
 		// metrics, each metric is its own.
-		k := a.Event + "\x00" + a.Key
 		if len(h.SpeedMetrics) > 0 && !slices.Contains(h.SpeedMetrics, a.Metric) && a.Change.Kind != Outcome || counted[k] {
 			continue
 		}
