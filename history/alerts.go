@@ -129,7 +129,7 @@ func (h *History) Alerts(recent int) []Alert {
 			a := &speed[i]
 			if shownWith(decided, a, true) == nil && a.Change.DeltaPct != nil {
 				// A speed change without the deciding one's: the config has a deciding series.
-				if moved, ok := h.disagreement(&h.Series[deciding], &h.Series[a.Series], a); ok {
+				if moved, ok := disagreement(&h.Series[deciding], &h.Series[a.Series], a); ok {
 					a.Overrules, a.OverruledPct = h.Series[deciding].Metric, &moved
 					out = append(out, *a)
 					decided = out[first:]
@@ -218,7 +218,7 @@ func (s *Series) WorseFrom(cut int) []ChangePoint {
 // nights both measured, the mean of s's worse-direction log minus d's, from a's first bad
 // night to the newest, against the same over as many nights up to its last good one. moved is
 // d's change, in percent, over the same nights.
-func (h *History) disagreement(d, s *Series, a *Alert) (moved float64, ok bool) {
+func disagreement(d, s *Series, a *Alert) (moved float64, ok bool) {
 	dv := map[int]float64{}
 	for _, p := range d.Points {
 		if p.OK() {
