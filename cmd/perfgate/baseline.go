@@ -121,6 +121,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	// The results are read before the store is locked, so the lock is held only for the
 	// read-modify-write of the store itself.
 	in, err := ingest.ReadAll(o.results, iopts)
+	if err == nil {
+		err = o.ingest.used(in.Runs)
+	}
 	if err != nil {
 		return inputError(err)
 	}

@@ -147,6 +147,9 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	results := make(chan read, 1)
 	go func() {
 		in, err := ingest.ReadAll(o.results, iopts)
+		if err == nil {
+			err = o.ingest.used(in.Runs)
+		}
 		results <- read{in, err}
 	}()
 	store, err := baseline.Open(dir)

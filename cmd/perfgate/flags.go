@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -76,6 +77,30 @@ func (f *ingestFlags) options(cfgBetter map[string]bench.Better) (*ingest.Option
 		opts.Better[m] = b
 	}
 	return opts, nil
+}
+
+// used returns an error when a --better flag names a metric that none of the runs read
+// reports: a misspelt metric (--better mem_gb=lower for mem/GB) would otherwise leave the
+// direction it meant to set at the format's guess, silently. Runs that measured nothing (all
+// failed) leave nothing to check.
+func (f *ingestFlags) used(runs []bench.Run) error {
+	reported := map[string]bool{}
+	for _, r := range runs {
+		for _, m := range r.Metrics {
+			reported[m.Name] = true
+		}
+	}
+	if len(reported) == 0 {
+		return nil
+	}
+	for _, s := range f.better {
+		m, _, _ := strings.Cut(s, "=")
+		if !reported[m] {
+			names := slices.Sorted(maps.Keys(reported))
+			return fmt.Errorf("--better %q: no run read reports a metric named %q (they report %s)", s, m, strings.Join(names, ", "))
+		}
+	}
+	return nil
 }
 
 // checkFlags are the statistical settings shared by check and baseline update.

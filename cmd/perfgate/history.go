@@ -166,6 +166,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 			iopts.KeyArgs = append(iopts.KeyArgs, cf.KeyArgs...)
 		}
 		extra, err = ingest.ReadPaths(o.results, iopts)
+		if err == nil {
+			err = o.ingest.used(extra)
+		}
 		if err != nil {
 			return inputError(err)
 		}
