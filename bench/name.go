@@ -29,3 +29,11 @@ func benchName(key string) string {
 	}
 	return name
 }
+
+// IsBidi reports whether r is a bidirectional control: the embeddings, overrides and
+// isolates (U+202A–U+202E, U+2066–U+2069) and the invisible direction marks (U+200E, U+200F,
+// U+061C). Shown as they are, they reorder the text around them, so that one config's name
+// can read as another's.
+func IsBidi(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+}

@@ -403,6 +403,9 @@ func TestConfigControlCharacters(t *testing.T) {
 		{"NUL", `{"config":{"tp":8,"model":"\u0000"},"metric":"TFLOPS/GPU","values":[1]}`, `j.jsonl:1: config "model": value "\x00" holds a control character`},
 		{"newline", `{"config":{"tp":8,"model":"a\nb"},"metric":"TFLOPS/GPU","values":[1]}`, `j.jsonl:1: config "model": value "a\nb" holds a control character`},
 		{"key", `{"config":{"tp":8,"mo\tdel":"x"},"metric":"TFLOPS/GPU","values":[1]}`, `j.jsonl:1: config key "mo\tdel" holds a control character`},
+		// A right-to-left override would make "tp=8" and another config read alike.
+		{"bidi", `{"config":{"tp":8,"model":"llama\u202e07b"},"metric":"TFLOPS/GPU","values":[1]}`, `j.jsonl:1: config "model": value "llama\u202e07b" holds a control character`},
+		{"bidi key", `{"config":{"tp":8,"\u2066model":"x"},"metric":"TFLOPS/GPU","values":[1]}`, `j.jsonl:1: config key "\u2066model" holds a control character`},
 		{"unicode", `{"config":{"tp":8,"model":"模型 é"},"metric":"TFLOPS/GPU","values":[1]}`, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

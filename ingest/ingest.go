@@ -375,13 +375,16 @@ func Validate(runs []bench.Run) error {
 
 // configControl refuses a config key or value holding a control character (a JSON Lines
 // "\u0000" or "a\nb", a file name with a line break): written raw, a NUL makes git take the
-// store for a binary file, and a line break splits the report's row of the config.
+// store for a binary file, and a line break splits the report's row of the config. A
+// bidirectional control (U+202E) is refused too: in the terminal, the log's ::error lines and
+// the dashboard it would reorder the text around it, so that one config reads as another.
 func configControl(c bench.Config) error {
+	bad := func(r rune) bool { return unicode.IsControl(r) || bench.IsBidi(r) }
 	for k, v := range c {
-		if strings.ContainsFunc(k, unicode.IsControl) {
+		if strings.ContainsFunc(k, bad) {
 			return fmt.Errorf("config key %q holds a control character", k)
 		}
-		if strings.ContainsFunc(v, unicode.IsControl) {
+		if strings.ContainsFunc(v, bad) {
 			return fmt.Errorf("config %q: value %q holds a control character", k, v)
 		}
 	}

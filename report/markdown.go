@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 )
 
@@ -533,7 +534,7 @@ func Escape(s string) string {
 		case r == '-' && i >= 2 && strings.EqualFold(s[i-2:i], "gh"):
 			b.WriteString("&#45;")
 			continue
-		case isBidi(r):
+		case bench.IsBidi(r):
 			b.WriteString(`\[` + bidiMark(r) + `\]`)
 			continue
 		}
@@ -566,13 +567,6 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// isBidi reports whether r is a bidirectional control: the embeddings, overrides and
-// isolates (U+202A–U+202E, U+2066–U+2069) and the invisible direction marks (U+200E, U+200F,
-// U+061C). Shown as they are, they reorder the text around them.
-func isBidi(r rune) bool {
-	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
-}
-
 // bidiMark names a bidirectional control visibly, as "U+202E".
 func bidiMark(r rune) string { return fmt.Sprintf("U+%04X", r) }
 
@@ -588,7 +582,7 @@ func CodeSpan(s string) string {
 		case r == '\n' || r == '\r' || r == '\t':
 			m.WriteByte(' ')
 		case r < 0x20 || r == 0x7f:
-		case isBidi(r):
+		case bench.IsBidi(r):
 			m.WriteString("[" + bidiMark(r) + "]")
 		default:
 			m.WriteRune(r)
