@@ -127,7 +127,9 @@ func (h *History) Alerts(recent int) []Alert {
 		decided := out[first:]
 		for i := range speed {
 			a := &speed[i]
-			if shownWith(decided, a, true) == nil && a.Change.DeltaPct != nil {
+			// Under formula drift the logged TFLOPS steps at the same speed: it never overrules.
+			_, drift := h.FormulaDrift[a.Key]
+			if shownWith(decided, a, true) == nil && a.Change.DeltaPct != nil && !(drift && a.Metric == bench.MetricTFLOPS) {
 				// A speed change without the deciding one's: the config has a deciding series.
 				if moved, ok := disagreement(&h.Series[deciding], &h.Series[a.Series], a); ok {
 					a.Overrules, a.OverruledPct = h.Series[deciding].Metric, &moved
@@ -282,10 +284,11 @@ func (h *History) decidingSpeed(lo, hi int) int {
 			newest = max(newest, s.Points[n-1].BatchIndex)
 		}
 	}
+	speed := h.speedOrder(h.Series[lo].Key)
 	out, best := -1, 0
 	for i := lo; i < hi; i++ {
 		s := &h.Series[i]
-		m := slices.Index(h.SpeedMetrics, s.Metric)
+		m := slices.Index(speed, s.Metric)
 		if m < 0 {
 			continue
 		}
@@ -296,11 +299,20 @@ func (h *History) decidingSpeed(lo, hi int) int {
 				r = 0
 			}
 		}
-		if rank := r*len(h.SpeedMetrics) + m; out < 0 || rank < best {
+		if rank := r*len(speed) + m; out < 0 || rank < best {
 			out, best = i, rank
 		}
 	}
 	return out
+}
+
+// speedOrder returns the speed metrics of config key in the order they decide: the history's,
+// or, for a config whose logged TFLOPS followed two formulas (FormulaDrift), the time first.
+func (h *History) speedOrder(key string) []string {
+	if _, drift := h.FormulaDrift[key]; drift && len(h.SpeedMetrics) > 0 {
+		return check.TimeFirst(h.SpeedMetrics)
+	}
+	return h.SpeedMetrics
 }
 
 // markEvents sets the Event of the alerts whose first bad night is a cluster-wide event. A

@@ -261,3 +261,53 @@ func TestAlertsSpeedDisagree(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertsFormulaDrift: a Megatron upgrade changes the FLOPs formula of one config's logged
+// TFLOPS/GPU at night 27, which steps it 7% down at the same speed. Its speed alerts are then
+// decided by s/iter, which held: no alert, and TFLOPS/GPU does not overrule the time. A config
+// that really slowed down the same nights still alerts, on the time, and one whose formula
+// never changed alerts on TFLOPS/GPU as before.
+func TestAlertsFormulaDrift(t *testing.T) {
+	cfgs := threeCfgs
+	revs := speedNights(30, cfgs, 3, func(c, night int) float64 {
+		if c == 2 && night >= 27 {
+			return 93 // a real slowdown, formula unchanged
+		}
+		return 100
+	}, flat(72000), allMetrics)
+	for i := range revs {
+		for j := range revs[i].Runs {
+			r := &revs[i].Runs[j]
+			if r.Config.Key() == cfgs[2].Key() {
+				r.Formula = "megatron"
+				continue
+			}
+			r.Formula = "megatron"
+			if i >= 27 {
+				r.Formula = "megatron-core"
+				if r.Config.Key() == cfgs[0].Key() {
+					r.Metric(bench.MetricTFLOPS).Values[0] *= 0.93 // the new formula counts less
+				} else { // cfgs[1]: slower too, under the new formula
+					r.Metric(bench.MetricTime).Values[0] *= 1.08
+					r.Metric(bench.MetricTFLOPS).Values[0] /= 1.08
+					r.Metric("tokens/s/GPU").Values[0] /= 1.08
+				}
+			}
+		}
+	}
+	h := Build(revs, nil, FromGit, DefaultOptions())
+	if got := h.FormulaDrift[cfgs[0].Key()]; !slices.Equal(got, []string{"megatron", "megatron-core"}) {
+		t.Fatalf("FormulaDrift[%s] = %v, want [megatron megatron-core]", cfgs[0].Key(), got)
+	}
+	if _, ok := h.FormulaDrift[cfgs[2].Key()]; ok {
+		t.Errorf("config 2's formula never changed, yet FormulaDrift names it")
+	}
+	got := describe(h, cfgs, h.Alerts(3))
+	want := strings.Join([]string{
+		"1 s/iter level [TFLOPS/GPU,tokens/s/GPU] ",
+		"2 TFLOPS/GPU level [s/iter,tokens/s/GPU] ",
+	}, "\n")
+	if got != want {
+		t.Fatalf("alerts\n%s\nwant\n%s", got, want)
+	}
+}

@@ -57,6 +57,12 @@ type History struct {
 	// SpeedMetrics are the metrics that are one measurement of a run (Options.SpeedMetrics),
 	// the deciding one first: Alerts makes one alert of them per config.
 	SpeedMetrics []string `json:"speed_metrics,omitempty"`
+	// FormulaDrift names, per config key, the FLOPs formulas its logged TFLOPS/GPU matched
+	// over the history (bench.Run.Formula), in order of first appearance, for the configs
+	// that matched more than one: a Megatron upgrade that changed the formula steps the
+	// logged TFLOPS at the same speed. Their speed alerts are decided time first, as the gate
+	// decides them under formula drift, and TFLOPS/GPU never overrules the time.
+	FormulaDrift map[string][]string `json:"formula_drift,omitempty"`
 }
 
 // A Batch is one ingest: usually one nightly run of the whole sweep.
@@ -312,8 +318,9 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 
 	// Series: per config, the metrics its OK runs report.
 	type cfgInfo struct {
-		cfg     bench.Config
-		metrics []string
+		cfg      bench.Config
+		metrics  []string
+		formulas []string // the formulas its logged TFLOPS matched, in order of appearance
 	}
 	cfgs := map[string]*cfgInfo{}
 	better := map[string]bench.Better{}
@@ -325,6 +332,9 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 			if ci == nil {
 				ci = &cfgInfo{cfg: r.Config}
 				cfgs[k] = ci
+			}
+			if r.Formula != "" && !slices.Contains(ci.formulas, r.Formula) {
+				ci.formulas = append(ci.formulas, r.Formula)
 			}
 			for _, m := range r.Metrics {
 				if len(m.Values) == 0 {
@@ -349,6 +359,12 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 	pos := map[seriesKey]int{}
 	for _, k := range keys {
 		ci := cfgs[k]
+		if len(ci.formulas) > 1 {
+			if h.FormulaDrift == nil {
+				h.FormulaDrift = map[string][]string{}
+			}
+			h.FormulaDrift[k] = ci.formulas
+		}
 		// A config that never ran still has a history of failing, in every metric.
 		ms := slices.Clone(seriesMetrics(ci.metrics, suiteMetrics))
 		sort.Slice(ms, func(i, j int) bool {

@@ -3,7 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +37,19 @@ func HistorySource(h *history.History, o HistoryOptions) string {
 		}
 		return fmt.Sprintf("History of %s from %d version(s) of the store in git%s.%s", o.Store, h.Commits, extra, shallow)
 	}
+}
+
+// HistoryFormulaDrift says which configs' logged TFLOPS/GPU followed more than one FLOPs
+// formula over the history (History.FormulaDrift), so that their speed alerts are decided by
+// the time; "" when none did.
+func HistoryFormulaDrift(h *history.History) string {
+	if len(h.FormulaDrift) == 0 {
+		return ""
+	}
+	keys := slices.Sorted(maps.Keys(h.FormulaDrift))
+	first := h.FormulaDrift[keys[0]]
+	return fmt.Sprintf("The logged %s of %d config(s) followed more than one FLOPs formula over the history (%s: %s), so it steps at the same speed; their speed alerts are decided by %s.",
+		bench.MetricTFLOPS, len(keys), keys[0], strings.Join(first, " → "), bench.MetricTime)
 }
 
 // ChangeText describes a change point: "148.6 → 141.2 (-5.0%, p=0.005)" or "ok → oom", or a
@@ -234,6 +249,9 @@ func HistoryText(w io.Writer, h *history.History, o HistoryOptions) error {
 		configs[s.Key] = true
 	}
 	bw.printf("%s\n", HistorySource(h, o))
+	if d := HistoryFormulaDrift(h); d != "" {
+		bw.printf("%s\n", d)
+	}
 	bw.printf("%d batch(es), %d config(s), %d series; change points: E-divisive means on log values, permutation test, steps of at least %g%%.\n\n",
 		len(h.Batches), len(configs), len(h.Series), h.MinEffectPct)
 	n := 0
@@ -287,6 +305,9 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 		fmt.Fprintf(&b, "## perfgate history: no change for the worse in the newest %d night(s)\n\n", o.Recent)
 	}
 	fmt.Fprintf(&b, "%s\n\n", Escape(HistorySource(h, o)))
+	if d := HistoryFormulaDrift(h); d != "" {
+		fmt.Fprintf(&b, "%s\n\n", Escape(d))
+	}
 	// Room kept for the notes on rows left out and the closing tags.
 	const reserve = 1024
 	// Rows are fitted as a prefix, so one row larger than the body (a config value of many

@@ -387,3 +387,21 @@ func TestAlertOverrulesInWords(t *testing.T) {
 		t.Errorf("alert lines %q, want one containing %q", got, want)
 	}
 }
+
+// TestHistoryFormulaDrift: the configs whose logged TFLOPS followed two formulas are named in
+// the text report, with the metric that decides their alerts instead.
+func TestHistoryFormulaDrift(t *testing.T) {
+	h := &history.History{Source: history.FromGit, Commits: 3, Series: []history.Series{}, Batches: []history.Batch{},
+		FormulaDrift: map[string][]string{"tp=8": {"megatron", "megatron-core"}, "tp=4": {"a", "b"}}}
+	var b strings.Builder
+	if err := HistoryText(&b, h, HistoryOptions{Store: "perf/baseline", Recent: 3}); err != nil {
+		t.Fatal(err)
+	}
+	want := "The logged TFLOPS/GPU of 2 config(s) followed more than one FLOPs formula over the history (tp=4: a → b), so it steps at the same speed; their speed alerts are decided by s/iter."
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("text report\n%s\nlacks %q", b.String(), want)
+	}
+	if HistoryFormulaDrift(&history.History{}) != "" {
+		t.Errorf("a history without formula drift has a formula-drift note")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/history"
@@ -28,7 +29,7 @@ func HTML(w io.Writer, h *history.History, o HistoryOptions) error {
 		return err
 	}
 	page := htmlPage{
-		Source: HistorySource(h, o),
+		Source: strings.TrimSpace(HistorySource(h, o) + " " + HistoryFormulaDrift(h)),
 		Method: fmt.Sprintf("Change points: E-divisive means on log values, permutation test, steps of at least %g%%. The band is the gate's baseline: the level of the newest runs it keeps, ± the minimum effect.", h.MinEffectPct),
 		Data:   template.JS(data),
 	}
