@@ -340,6 +340,10 @@ var (
 		[]byte("CUBLAS_STATUS_ALLOC_FAILED"),
 		[]byte("hipErrorOutOfMemory"),
 		[]byte("cudaErrorMemoryAllocation"),
+		// The host ran out: Slurm's "slurmstepd: error: Detected 1 oom_kill event in StepId=…
+		// Some of the step tasks have been OOM Killed."
+		[]byte("oom_kill event"),
+		[]byte("OOM Killed"),
 	}
 	errorMarkers = [][]byte{
 		[]byte("Traceback (most recent call last)"),
@@ -355,7 +359,15 @@ var (
 		[]byte("Fatal Python error"),
 		[]byte("ChildFailedError"),
 		[]byte("CUDA error: "),
+		// The process died of a signal or an abort: "Aborted (core dumped)", "Bus error (core
+		// dumped)", "terminate called after throwing an instance of 'c10::Error'".
+		[]byte("(core dumped)"),
+		[]byte("terminate called after throwing"),
 	}
+	// srunMarker starts the lines in which srun reports how a task ended: "srun: error:
+	// nid001234: task 17: Killed", "…: task 0: Exited with exit code 1", "…: Terminated".
+	srunMarker = []byte("srun: error:")
+	srunEnds   = [][]byte{[]byte(": Killed"), []byte("Exited with exit code"), []byte(": Terminated")}
 	timeLimitMarker = []byte("DUE TO TIME LIMIT")
 )
 
@@ -372,6 +384,23 @@ func failureOf(line []byte) (bench.Outcome, bool) {
 	return "", false
 }
 
+// killed reports whether line says a task of the job was killed or exited with an error: an
+// srun report of it, or the shell's "Killed" (alone, or "line 1: 12345 Killed python …")
+// after a SIGKILL from the kernel or a scheduler.
+func killed(line []byte) bool {
+	if bytes.Contains(line, srunMarker) && containsAny(line, srunEnds) {
+		return true
+	}
+	t := bytes.TrimSpace(line)
+	if bytes.Equal(t, []byte("Killed")) {
+		return true
+	}
+	// The shell's job report: "<script>: line <n>: <pid> Killed <command>".
+	i := bytes.Index(t, []byte(" Killed "))
+	return i > 0 && bytes.Contains(t[:i], []byte(": line ")) && isDigits(t[bytes.LastIndexByte(t[:i], ' ')+1:i])
+}
+
+
 // containsAny reports whether line holds any of words.
 func containsAny(line []byte, words [][]byte) bool {
 	for _, w := range words {
@@ -385,13 +414,23 @@ func containsAny(line []byte, words [][]byte) bool {
 // A failureTracker keeps the first out-of-memory line and the first other failure line.
 type failureTracker struct {
 	oom, err *failure
+	// timeLimit is set once the scheduler said the job hit its time limit: the tasks it then
+	// terminates or kills ("srun: error: …: tasks 0-7: Terminated") ended a run that is cut
+	// off, not failed.
+	timeLimit bool
 }
 
 func (t *failureTracker) observe(line []byte, lineNo int) {
 	if t.oom != nil {
 		return
 	}
+	if bytes.Contains(line, timeLimitMarker) {
+		t.timeLimit = true
+	}
 	o, ok := failureOf(line)
+	if !ok && !t.timeLimit && killed(line) {
+		o, ok = bench.Error, true
+	}
 	if !ok {
 		return
 	}

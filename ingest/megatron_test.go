@@ -163,6 +163,20 @@ func TestMegatronOutcomes(t *testing.T) {
 		{"time limit", dump + iterLines(1, 12, 20, 1000, 400) + "slurmstepd: error: *** JOB 42 ON n1 CANCELLED AT 2025-06-02T10:00:00 DUE TO TIME LIMIT ***\n",
 			bench.OK, "", "log cut off at iteration 12 of 20; 9 steady iterations used (train.log:32: slurmstepd"},
 		{"cut off silently", dump + iterLines(1, 12, 20, 1000, 400), bench.OK, "", "log cut off at iteration 12 of 20; 9 steady iterations used"},
+		// A job killed by the scheduler or the kernel is a failed run, not a log cut off: its
+		// steady iterations must not pass it (audit: each of these passed as unchanged).
+		{"srun killed", dump + iterLines(1, 12, 20, 1000, 400) + "srun: error: nid001234: task 17: Killed\n", bench.Error, "train.log:32: srun: error: nid001234: task 17: Killed", ""},
+		{"srun exit code", dump + iterLines(1, 12, 20, 1000, 400) + "srun: error: nid001234: task 0: Exited with exit code 1\n", bench.Error, "Exited with exit code 1", ""},
+		{"host oom_kill", dump + iterLines(1, 12, 20, 1000, 400) + "slurmstepd: error: Detected 1 oom_kill event in StepId=4242.0. Some of the step tasks have been OOM Killed.\n", bench.OOM, "oom_kill event", ""},
+		{"abort", dump + iterLines(1, 12, 20, 1000, 400) + "terminate called after throwing an instance of 'c10::Error'\nAborted (core dumped)\n", bench.Error, "terminate called after throwing", ""},
+		{"bus error", dump + iterLines(1, 12, 20, 1000, 400) + "Bus error (core dumped)\n", bench.Error, "Bus error (core dumped)", ""},
+		{"shell killed", dump + iterLines(1, 12, 20, 1000, 400) + "/var/spool/slurm/job42/slurm_script: line 12: 31337 Killed                  python pretrain_gpt.py\n", bench.Error, "31337 Killed", ""},
+		{"bare killed", dump + iterLines(1, 12, 20, 1000, 400) + "Killed\n", bench.Error, "train.log:32: Killed", ""},
+		// The tasks a time limit terminates or kills are the time limit's doing: cut off.
+		{"time limit then terminated", dump + iterLines(1, 12, 20, 1000, 400) + "slurmstepd: error: *** STEP 42.0 ON n1 CANCELLED AT 2025-06-02T10:00:00 DUE TO TIME LIMIT ***\nsrun: error: n1: tasks 0-7: Terminated\nsrun: error: n1: task 3: Killed\n",
+			bench.OK, "", "log cut off at iteration 12 of 20"},
+		// A word that merely mentions killing is no failure.
+		{"killed in text", dump + iterLines(1, 20, 20, 1000, 400) + " > Killed stragglers: 0\n", bench.OK, "", ""},
 		{"time limit before training", dump + "slurmstepd: error: *** STEP 1.0 CANCELLED DUE TO TIME LIMIT ***\n", bench.Error, "train.log:20: slurmstepd", ""},
 		{"duplicates", dump + iterLines(1, 10, 10, 1000, 400) + iterLines(9, 10, 10, 1000, 400), bench.OK, "", "2 iteration lines that did not advance"},
 		{"few iterations", dump + iterLines(1, 3, 3, 1000, 400), bench.OK, "", ""},
