@@ -366,8 +366,8 @@ var (
 	}
 	// srunMarker starts the lines in which srun reports how a task ended: "srun: error:
 	// nid001234: task 17: Killed", "…: task 0: Exited with exit code 1", "…: Terminated".
-	srunMarker = []byte("srun: error:")
-	srunEnds   = [][]byte{[]byte(": Killed"), []byte("Exited with exit code"), []byte(": Terminated")}
+	srunMarker      = []byte("srun: error:")
+	srunEnds        = [][]byte{[]byte(": Killed"), []byte("Exited with exit code"), []byte(": Terminated")}
 	timeLimitMarker = []byte("DUE TO TIME LIMIT")
 )
 
@@ -399,7 +399,6 @@ func killed(line []byte) bool {
 	i := bytes.Index(t, []byte(" Killed "))
 	return i > 0 && bytes.Contains(t[:i], []byte(": line ")) && isDigits(t[bytes.LastIndexByte(t[:i], ' ')+1:i])
 }
-
 
 // containsAny reports whether line holds any of words.
 func containsAny(line []byte, words [][]byte) bool {
