@@ -84,3 +84,51 @@ func TestEmptyOtherFilesInDirectory(t *testing.T) {
 		t.Errorf("README.md named: err = %v, want an empty-file error", err)
 	}
 }
+
+// TestUnclaimedResultsInDirectory: a file below a results directory that no reader claims
+// from its head was skipped as "not results", and the gate passed on the other files (audit):
+// a crashed run's log, a log whose iterations begin past a long launcher preamble, a CSV.
+// Now the log past its preamble is read, a crash is an error at its line, and a file of a
+// structured results extension is an error; other files (README.txt, notes) are still
+// skipped with a note.
+func TestUnclaimedResultsInDirectory(t *testing.T) {
+	preamble := strings.Repeat("NCCL INFO Channel 00/32 : 0[0] -> 1[1] via P2P/IPC/read nid0001:12345 [0] NCCL INFO comm 0x55 rank 0 nranks 64\n", 1000)
+	megatron := "[2025-06-01 10:00:00] iteration        5/      20 | consumed samples: 5120 | elapsed time per iteration (ms): 46300.0 | throughput per GPU (TFLOP/s/GPU): 148.6 | global batch size:  1024 |\n"
+	for _, tt := range []struct {
+		name, file, content string
+		want                string // substring of the error; "" for no error
+		skipped             bool   // the file is skipped with a note
+	}{
+		{"crash log", "tp=8_pp=4.log", "Traceback (most recent call last):\n  File \"pretrain_gpt.py\", line 12\nImportError: cannot import name GPTModel\n",
+			`tp=8_pp=4.log:1: no reader recognises this log, but it shows a failed run: "Traceback (most recent call last):"`, false},
+		{"killed job output", "slurm-4242.out", "starting\nsrun: error: nid001234: task 17: Killed\n", "slurm-4242.out:2: no reader recognises this log, but it shows a failed run", false},
+		{"host oom", "job.err", "slurmstepd: error: Detected 1 oom_kill event in StepId=4242.0.\n", "job.err:1: no reader recognises this log, but it shows a failed run", false},
+		{"csv", "results.csv", "tp,pp,tflops\n8,4,150\n", "results.csv: named as results (.csv), but no reader recognises its format", false},
+		{"late megatron", "tp=8_pp=4.log", preamble + megatron + strings.Replace(megatron, "iteration        5/", "iteration        6/", 1), "", false},
+		{"notes", "notes.txt", "Traceback (most recent call last): pasted from the issue\n", "", true},
+		{"readme", "README.log", "how to run the sweep\n", "", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeCore(t, dir, "good.bench", goodBench)
+			writeCore(t, dir, tt.file, tt.content)
+			in, err := ReadAll([]string{dir}, nil)
+			switch {
+			case tt.want != "":
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.want)
+				}
+				return
+			case err != nil:
+				t.Fatal(err)
+			}
+			skipped := len(in.Skipped) == 1 && strings.HasSuffix(in.Skipped[0].File, tt.file)
+			if skipped != tt.skipped {
+				t.Errorf("skipped %v, want skipped %v", in.Skipped, tt.skipped)
+			}
+			if !tt.skipped && len(in.Runs) != 2 {
+				t.Errorf("read %d runs, want 2 (good.bench and %s)", len(in.Runs), tt.file)
+			}
+		})
+	}
+}

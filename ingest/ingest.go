@@ -470,7 +470,7 @@ func readFile(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run,
 	}
 	if !opts.forced() {
 		if format, err = Detect(file, head); err != nil && skipUnclaimed {
-			return nil, nil, "", nil
+			return unclaimed(file, br, whole, opts)
 		}
 	}
 	if bytes.HasPrefix(head, []byte("# perfgate baseline v")) {
