@@ -201,17 +201,34 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		runs   []bench.Run
 		lineNo int
 		base   = filepath.Base(file)
+		// Each header row after data rows starts another table. A config in two tables of
+		// one file is refused: the tables differ in what their titles say ("70B on 32 nodes",
+		// "… 16 nodes"), which their columns do not, and merged they would be one config.
+		tables    int
+		rows      int                // data rows of the current table
+		title     string             // the last line of free text, the current table's title
+		titles    []string           // per table
+		firstSeen = map[string]int{} // config key → the line of its first row, in table tables
+		tableOf   = map[string]int{}
 	)
 	for sc.Scan() {
 		lineNo++
 		line := strings.TrimRight(sc.Text(), "\r")
 		if !strings.Contains(line, "|") || isRule(line) {
+			if t := strings.TrimSpace(line); t != "" && !isRule(line) {
+				title = t
+			}
 			continue // title, notes, blank lines and rules
 		}
 		cells := splitCells(line)
 		if header == nil || isHeader(cells) {
 			if !isHeader(cells) {
 				return nil, bench.Errorf(file, lineNo, "table row before a header row; the header must name tp, pp, mbs or gbs and a time or TFLOPS column")
+			}
+			if header == nil || rows > 0 {
+				tables++
+				titles = append(titles, title)
+				rows = 0
 			}
 			header = cells
 			roles = make([]colRole, len(cells))
@@ -245,6 +262,7 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		if len(cells) != len(header) {
 			return nil, bench.Errorf(file, lineNo, "row has %d cells but the header has %d", len(cells), len(header))
 		}
+		rows++
 		run := bench.Run{Config: bench.Config{}, Outcome: bench.OK, Source: file + ":" + strconv.Itoa(lineNo)}
 		var metrics []bench.Metric
 		for i, cell := range cells {
@@ -288,6 +306,13 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				metrics = append(metrics, bench.Metric{Name: name, Unit: name, Better: better, Values: []float64{v}})
 			}
 		}
+		key := run.Config.Key()
+		if t, ok := tableOf[key]; !ok {
+			tableOf[key], firstSeen[key] = tables, lineNo
+		} else if t != tables {
+			return nil, bench.Errorf(file, lineNo, "config %s is also in an earlier table of this file (line %d)%s: two tables of one file differ in something their columns do not say, and their rows would be gated as runs of one config; give the tables a column for it (nodes, model, …), or split the file and name each with --set; rows of repeated runs go in one table",
+				key, firstSeen[key], titlesOf(titles[t-1], titles[tables-1]))
+		}
 		if run.Outcome == bench.OK {
 			if len(metrics) == 0 {
 				return nil, bench.Errorf(file, lineNo, "row has neither a time nor a TFLOPS value, nor OOM / Err")
@@ -303,4 +328,12 @@ func readTable(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		return nil, bench.Errorf(file, 0, "no table header row found")
 	}
 	return runs, nil
+}
+
+// titlesOf names the titles of two tables, when they have any: ", under \"A\" and \"B\"".
+func titlesOf(a, b string) string {
+	if a == "" && b == "" {
+		return ""
+	}
+	return fmt.Sprintf(", under %q and %q", a, b)
 }

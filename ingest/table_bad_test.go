@@ -195,3 +195,29 @@ func TestEmptyInputs(t *testing.T) {
 		t.Errorf("no paths: %v", err)
 	}
 }
+
+// TestTableTwoTables: two tables of one file that differ only in their titles ("70B on 32
+// nodes", "70B on 16 nodes") were merged into one config, and a 7.4% drop of one read as
+// 3.8% (audit). A config in two tables is an error naming both lines and titles; tables of
+// different configs, rule rows and a repeated header without rows between stay one file's
+// runs, and a config listed twice in one table is still two runs.
+func TestTableTwoTables(t *testing.T) {
+	const header = "tp | pp | gbs | time | TFLOPS\n---\n"
+	_, err := readCore(TableFormat, "sweep.txt", "70B on 32 nodes\n\n"+header+"8 | 4 | 1024 | 46.3 | 148.6\n\n70B on 16 nodes\n\n"+header+"8 | 4 | 1024 | 92.0 | 149.5\n")
+	wantSyntaxError(t, err, `sweep.txt:11: config tp=8/pp=4/gbs=1024 is also in an earlier table of this file (line 5), under "70B on 32 nodes" and "70B on 16 nodes"`)
+	for name, in := range map[string]string{
+		"different configs":    "32 nodes\n" + header + "8 | 4 | 1024 | 46.3 | 148.6\n16 nodes\n" + header + "8 | 8 | 1024 | 92.0 | 149.5\n",
+		"repeated header":      header + header + "8 | 4 | 1024 | 46.3 | 148.6\n",
+		"twice in one table":   header + "8 | 4 | 1024 | 46.3 | 148.6\n------\n8 | 4 | 1024 | 46.1 | 149.2\n",
+		"title inside a table": header + "8 | 4 | 1024 | 46.3 | 148.6\nrerun:\n8 | 4 | 1024 | 46.1 | 149.2\n",
+	} {
+		runs, err := readCore(TableFormat, "sweep.txt", in)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if want := strings.Count(in, "| 1024 |"); len(runs) != want {
+			t.Errorf("%s: %d runs, want %d", name, len(runs), want)
+		}
+	}
+}
