@@ -303,6 +303,9 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	if err := Validate(in.Runs); err != nil {
 		return nil, err
 	}
+	if err := setCollisions(in.Runs, opts.Set); err != nil {
+		return nil, err
+	}
 	for _, r := range results {
 		if r.noConfig != nil {
 			return nil, r.noConfig
@@ -518,7 +521,11 @@ func readFile(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run,
 		if err := setCollision(runs, opts.Set); err != nil {
 			return nil, nil, "", err
 		}
-		// --set overrides every config key the file gave.
+		// --set overrides every config key the file gave. Each run remembers the key it had,
+		// so that ReadAll finds two files' configs that --set merges (setCollisions).
+		for i := range runs {
+			runs[i].SetFrom = runs[i].ConfigKey()
+		}
 		rekey(runs, func(c bench.Config) bench.Config {
 			c = c.Clone()
 			for k, v := range opts.Set {
@@ -561,6 +568,43 @@ func setCollision(runs []bench.Run, set bench.Config) error {
 		}
 	}
 	return nil
+}
+
+// setCollisions is setCollision across files: two runs that --set made one config must have
+// been one config as their files gave them (the same --set on a.jsonl, nodes=32, and b.jsonl,
+// nodes=64, made a 10% drop of one the other's noise). A run whose config --set did not
+// change (SetFrom empty) is its own.
+func setCollisions(runs []bench.Run, set bench.Config) error {
+	if len(set) == 0 {
+		return nil
+	}
+	first := map[string]*bench.Run{} // by the config after --set
+	for i := range runs {
+		r := &runs[i]
+		k := r.ConfigKey()
+		f, ok := first[k]
+		if !ok {
+			first[k] = r
+			continue
+		}
+		if from(f) != from(r) {
+			var flags []string
+			for _, k := range set.Keys() {
+				flags = append(flags, "--set "+k+"="+set[k])
+			}
+			return fmt.Errorf("%s: %s makes this run's config %s the same as that of %s, %s: runs of two configs would be stored and gated as one; give --set only to inputs it does not merge",
+				r.Source, strings.Join(flags, " "), from(r), f.Source, from(f))
+		}
+	}
+	return nil
+}
+
+// from returns the key of the run's config as its input gave it.
+func from(r *bench.Run) string {
+	if r.SetFrom != "" {
+		return r.SetFrom
+	}
+	return r.ConfigKey()
 }
 
 // A keyedConfig is an interned config with its key.
