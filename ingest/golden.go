@@ -124,7 +124,7 @@ func readGolden(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		return nil, err
 	}
 
-	cfg, err := fileConfig(file, goldenConfig(file))
+	cfg, _, err := fileConfig(file, goldenConfig(file), false)
 	if err != nil {
 		return nil, err
 	}

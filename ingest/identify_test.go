@@ -87,6 +87,9 @@ func TestBatchKeysDoNotIdentify(t *testing.T) {
 			named := copyFixture(t, tc.fixture, t.TempDir(), "titan_gbs=4096.log")
 			runs, err = read([]string{named}, Options{})
 			check("gbs in the file name", runs, err, "gbs=4096")
+			if !strings.Contains(strings.Join(runs[0].Notes, "\n"), "the file name gives gbs=4096 where the log gives gbs=") {
+				t.Errorf("gbs in the file name: notes %q lack the contradiction", runs[0].Notes)
+			}
 
 			if err := os.WriteFile(filepath.Join(dir, "run.json"), []byte(`{"nodes": 4}`), 0o644); err != nil {
 				t.Fatal(err)

@@ -536,12 +536,12 @@ func (p *megatronParser) finish(m *megatronRun) (bench.Run, error) {
 		}
 		base, notes = c, ns
 	}
-	cfg, err := fileConfig(p.file, base)
+	cfg, named, err := fileConfig(p.file, base, true)
 	if err != nil {
 		return bench.Run{}, err
 	}
 	run.Config = cfg
-	run.Notes = notes
+	run.Notes = append(notes, named...)
 	if m.args != nil {
 		run.Args = argsFingerprint(m.args, p.opts.KeyArgs)
 		for _, k := range p.opts.KeyArgs {

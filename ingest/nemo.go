@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/perfgate/perfgate/bench"
@@ -205,10 +206,11 @@ type simpleLog struct {
 // simpleRun turns what a reader collected into one Run with the shared warm-up,
 // failure and cut-off rules.
 func simpleRun(file string, opts *Options, l simpleLog) ([]bench.Run, error) {
-	cfg, err := fileConfig(file, l.base)
+	cfg, named, err := fileConfig(file, l.base, false)
 	if err != nil {
 		return nil, err
 	}
+	l.notes = append(slices.Clip(l.notes), named...)
 	start := l.start
 	if start == 0 {
 		start = 1

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -229,23 +230,45 @@ func validNameKey(k string) bool {
 
 // fileConfig returns the config that a log's file name and sidecar give it, layered over
 // base (the config from the log itself, which is not modified): the file name's keys
-// override base, and the sidecar's override both.
-func fileConfig(file string, base bench.Config) (bench.Config, error) {
+// override base, and the sidecar's override both. A file name or sidecar that gives one of
+// the log's parallelism, batch or sequence sizes (statedKeys) another value is never
+// silent: when stated (base is a Megatron argument dump, whose values are the run's own), it
+// is an error, since a misnamed log (pp=4 in the name of a pp=8 run) would be gated as
+// another config; otherwise (sizes a reader derives from what a log prints, such as
+// torchtitan's batch) the name's value is used, with a note. Other keys (nodes, which a log
+// may only imply; flags; keys the log does not give) are the name's to give.
+func fileConfig(file string, base bench.Config, stated bool) (bench.Config, []string, error) {
 	c := base.Clone()
-	for k, v := range nameConfig(file) {
-		c[k] = v
+	var notes []string
+	layer := func(over bench.Config, what string) error {
+		for k, v := range over {
+			if old, ok := base[k]; ok && old != v && slices.Contains(statedKeys, k) {
+				if stated {
+					return fmt.Errorf("%s: %s gives %s=%s, but the log's own arguments give %s=%s: a misnamed log would be gated as another config; correct the name, or leave %s out of it", file, what, k, v, k, old, k)
+				}
+				notes = append(notes, fmt.Sprintf("%s gives %s=%s where the log gives %s=%s; %s=%s is used", what, k, v, k, old, k, v))
+			}
+			c[k] = v
+		}
+		return nil
+	}
+	if err := layer(nameConfig(file), "the file name"); err != nil {
+		return nil, nil, err
 	}
 	if sc := sidecarOf(file); sc != "" {
 		scc, err := readSidecar(sc)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		for k, v := range scc {
-			c[k] = v
+		if err := layer(scc, "the sidecar "+filepath.Base(sc)); err != nil {
+			return nil, nil, err
 		}
 	}
-	return c, nil
+	return c, notes, nil
 }
+
+// statedKeys are the config keys a trainer log states as a fact when it gives them.
+var statedKeys = []string{"tp", "pp", "vpp", "cp", "ep", "mbs", "gbs", "sl"}
 
 // namedByFile reports whether the log called file gets config keys from its file name or a
 // sidecar: keys a user chose, which name its runs whatever they are.

@@ -266,11 +266,11 @@ func TestSidecar(t *testing.T) {
 		}
 		return p
 	}
-	log := argDump(nil) + iterLines(1, 10, 10, 1000, 400)
+	log := argDump(map[string]string{"tensor_model_parallel_size": "4"}) + iterLines(1, 10, 10, 1000, 400)
 	a := write("tp=4_nodes=2_a.log", log)
 	write("tp=4_nodes=2_a.log.json", `{"nodes": 3, "model": "llama3-70b", "flags": ["dist-opt", "overlap-grad"], "note": null}`)
 	b := write("b.out", log)
-	write("b.json", `{"gbs": 2048.0}`)
+	write("b.json", `{"nodes": 5.0}`)
 	c := write("c.log", log)
 	write("c.json", `{"config": {"tp": 8}}`)      // not a sidecar: nested
 	results := write("results.json", `{"tp": 8}`) // no log beside it
@@ -302,7 +302,7 @@ func TestSidecar(t *testing.T) {
 		t.Errorf("config = %s, want %s", got, want)
 	}
 	runs, _, _, err = readFile(b, &Options{SkipIters: -1}, false)
-	if err != nil || runs[0].Config["gbs"] != "2048" {
+	if err != nil || runs[0].Config["nodes"] != "5" {
 		t.Errorf("b.out: %v %v", err, runs)
 	}
 	// A JSON file beside a log that is not a flat object fails loudly when read as a sidecar.
@@ -541,5 +541,40 @@ func TestNeMoNewJobAfterBannerRefused(t *testing.T) {
 	tail := readLog(t, NeMoFormat, jobA+banner, -1)
 	if renderRuns(once) != renderRuns(tail) {
 		t.Errorf("banner at the end: got\n%s\nwant\n%s", renderRuns(tail), renderRuns(once))
+	}
+}
+
+// TestNameContradictsLog: a file name or sidecar that gives a Megatron log another tp, pp or
+// batch size than its own argument dump is an error naming both (audit: a pp=8 run named
+// pp=4 was gated as the pp=4 config, without a word). A torchtitan or NeMo log's sizes are
+// derived from what it prints: there the name's value is used, with a note.
+func TestNameContradictsLog(t *testing.T) {
+	dir := t.TempDir()
+	log := argDump(nil) + iterLines(1, 10, 10, 1000, 400) // tp=8, pp=4, gbs=128
+	p := filepath.Join(dir, "run_pp=8_flags=dist-opt.log")
+	if err := os.WriteFile(p, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, err := readFile(p, &Options{SkipIters: -1}, false)
+	if err == nil || !strings.Contains(err.Error(), "run_pp=8_flags=dist-opt.log: the file name gives pp=8, but the log's own arguments give pp=4") {
+		t.Errorf("err = %v, want the contradiction named", err)
+	}
+	side := filepath.Join(dir, "run.log")
+	if err := os.WriteFile(side, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "run.json"), []byte(`{"gbs": 256}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := readFile(side, &Options{SkipIters: -1}, false); err == nil || !strings.Contains(err.Error(), "the sidecar run.json gives gbs=256, but the log's own arguments give gbs=128") {
+		t.Errorf("sidecar: err = %v, want the contradiction named", err)
+	}
+	// Keys that agree, or that the log does not state (nodes, flags, model), are the name's.
+	ok := filepath.Join(dir, "tp=8_pp=4_nodes=3_model=x.log")
+	if err := os.WriteFile(ok, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if runs, _, _, err := readFile(ok, &Options{SkipIters: -1}, false); err != nil || runs[0].Config["nodes"] != "3" || runs[0].Config["model"] != "x" {
+		t.Errorf("agreeing name: %v %v", err, runs)
 	}
 }
