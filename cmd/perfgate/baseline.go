@@ -161,6 +161,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		for _, c := range converted {
 			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 		}
+		if err := baseline.CheckCopies(store.Runs, runs); err != nil {
+			return inputError(err)
+		}
 		// A metric filter that matches nothing is a typo; results that match no stored config
 		// may be a new sweep, so they are stored, with a warning that nothing was compared.
 		if err := check.MetricsPresent(store.Runs, runs, opts.Metrics); err != nil {

@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,18 +86,14 @@ func TestNightlyKeepsUnmergedNights(t *testing.T) {
 	run(seed, "git", "push", "-q", "origin", "HEAD:refs/heads/main")
 
 	stepExpr := regexp.MustCompile(`^\$\{\{ steps\.([a-z-]+)\.outputs\.([a-z-]+)( == '([^']*)')? \}\}$`)
-	night := func(runID string, beforePush func()) {
+	night := func(runID string, nth int, beforePush func()) {
 		t.Helper()
 		ws := filepath.Join(tmp, "night-"+runID)
 		run(tmp, "git", "clone", "-q", origin, ws)
 		if err := os.MkdirAll(filepath.Join(ws, "results"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile(results)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(ws, "results", "sweep.txt"), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(ws, "results", "sweep.txt"), resultsOfNight(t, results, nth), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		outputs := map[string]map[string]string{}
@@ -151,12 +149,16 @@ func TestNightlyKeepsUnmergedNights(t *testing.T) {
 		}
 	}
 
-	night("1", nil)
-	night("2", func() {
+	night("1", 1, nil)
+	night("2", 2, func() {
 		// Someone adds a batch to the refresh branch while night 2 runs.
 		hand := filepath.Join(tmp, "hand")
 		run(tmp, "git", "clone", "-q", "-b", branch, origin, hand)
-		run(hand, filepath.Join(bin, "perfgate"), "baseline", "update", "--baseline", baselineDir, "--run-id", "manual-1", results)
+		manual := filepath.Join(tmp, "manual-1.txt")
+		if err := os.WriteFile(manual, resultsOfNight(t, results, 3), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		run(hand, filepath.Join(bin, "perfgate"), "baseline", "update", "--baseline", baselineDir, "--run-id", "manual-1", manual)
 		run(hand, "git", "commit", "-q", "-am", "by hand")
 		run(hand, "git", "push", "-q", "origin", "HEAD:refs/heads/"+branch)
 	})
@@ -171,6 +173,22 @@ func TestNightlyKeepsUnmergedNights(t *testing.T) {
 	if !strings.Contains(store, "commit="+mainSHA[:7]) {
 		t.Errorf("the nightly runs do not record main's commit %s:\n%s", mainSHA, store)
 	}
+}
+
+// resultsOfNight returns the results file at path as the nth sweep measured it: one TFLOPS/GPU
+// value differs from every other sweep's, as a real night's would. The same values under two
+// run ids would be one night folded twice, which baseline update refuses as a copy.
+func resultsOfNight(t *testing.T, path string, nth int) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const value = "| 75.32\n" // tp=8 pp=8 mbs=1 gbs=64 of testdata/example/pr-clean.txt
+	if bytes.Count(b, []byte(value)) != 1 {
+		t.Fatalf("%s: want one %q to vary per night", path, value)
+	}
+	return bytes.Replace(b, []byte(value), fmt.Appendf(nil, "| %.2f\n", 75.32+float64(nth)/100), 1)
 }
 
 // copyTree copies the regular files under src to dst.

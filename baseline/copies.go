@@ -1,0 +1,104 @@
+package baseline
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// A CopyError says that an incoming batch is a copy of a stored one: every run it measured
+// equals a run of the stored batch, value for value. Folded in, the same runs would count
+// twice, as two nights that agree exactly: a noise of zero, on which every change is
+// significant.
+type CopyError struct {
+	Batch, Of string // the incoming batch and the stored batch it copies
+	Runs      int    // the equal runs
+}
+
+func (e *CopyError) Error() string {
+	return fmt.Sprintf("the incoming runs (batch %s) are batch %s's, already in the store: all %d measured run(s) equal its runs value for value, so they are the same results folded twice (a re-run job that fetched the same artifact, or a copied results file). To redo batch %s, pass --run-id %s", e.Batch, e.Of, e.Runs, e.Of, e.Of)
+}
+
+// CheckCopies returns a *CopyError when a batch of incoming, not already stored under its
+// own name (a retry under the same --run-id replaces its runs, which is fine), measured only
+// runs that equal runs of one stored batch: the same config, outcome and values, sample
+// counts included. Equal values are evidence of a copy only when a coincidence is out of the
+// question: at least two equal runs, or a value that summarises several samples (a median of
+// many iterations); one config of a table, logged to three digits, may repeat a night's
+// value.
+func CheckCopies(stored, incoming []bench.Run) error {
+	byBatch := map[string][]*bench.Run{}
+	var storedOrder []string
+	for i := range stored {
+		b := stored[i].Batch
+		if _, ok := byBatch[b]; !ok {
+			storedOrder = append(storedOrder, b)
+		}
+		byBatch[b] = append(byBatch[b], &stored[i])
+	}
+	in := map[string][]*bench.Run{}
+	var order []string
+	for i := range incoming {
+		b := incoming[i].Batch
+		if _, ok := in[b]; !ok {
+			order = append(order, b)
+		}
+		in[b] = append(in[b], &incoming[i])
+	}
+	for _, b := range order {
+		if _, retry := byBatch[b]; retry {
+			continue
+		}
+		var measured []*bench.Run
+		for _, r := range in[b] {
+			if r.Outcome == bench.OK && len(r.Metrics) > 0 {
+				measured = append(measured, r)
+			}
+		}
+		if len(measured) == 0 {
+			continue
+		}
+		for _, sb := range storedOrder {
+			if copies(measured, byBatch[sb]) {
+				return &CopyError{Batch: b, Of: sb, Runs: len(measured)}
+			}
+		}
+	}
+	return nil
+}
+
+// copies reports whether every run of measured equals a run of batch, and the equality
+// cannot be a coincidence (see CheckCopies).
+func copies(measured, batch []*bench.Run) bool {
+	byKey := map[string][]*bench.Run{}
+	for _, r := range batch {
+		byKey[r.ConfigKey()] = append(byKey[r.ConfigKey()], r)
+	}
+	summarised := false
+	for _, r := range measured {
+		i := slices.IndexFunc(byKey[r.ConfigKey()], func(s *bench.Run) bool { return sameMeasure(r, s) })
+		if i < 0 {
+			return false
+		}
+		for _, m := range r.Metrics {
+			summarised = summarised || m.Count() > 1
+		}
+	}
+	return len(measured) >= 2 || summarised
+}
+
+// sameMeasure reports whether runs a and b measured the same: the same outcome, and the same
+// metrics with the same values and sample counts.
+func sameMeasure(a, b *bench.Run) bool {
+	if a.Outcome != b.Outcome || len(a.Metrics) != len(b.Metrics) {
+		return false
+	}
+	for _, m := range a.Metrics {
+		o := b.Metric(m.Name)
+		if o == nil || o.Count() != m.Count() || !slices.Equal(o.Values, m.Values) {
+			return false
+		}
+	}
+	return true
+}

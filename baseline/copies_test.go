@@ -1,0 +1,106 @@
+package baseline
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/perfgate/perfgate/bench"
+)
+
+// copyRun returns a run of batch for config tp=tp: OK with one TFLOPS/GPU metric of values
+// standing for samples samples (0: as many as values), or failed with outcome when it is not
+// OK.
+func copyRun(batch, tp string, outcome bench.Outcome, samples int, values ...float64) bench.Run {
+	r := bench.Run{Config: bench.Config{"tp": tp, "pp": "4"}, Outcome: outcome, Batch: batch}
+	if outcome == bench.OK {
+		r.Metrics = []bench.Metric{{Name: "TFLOPS/GPU", Unit: "TFLOPS/GPU", Better: bench.Higher, Values: values, Samples: samples}}
+	}
+	return r
+}
+
+// rebatch returns runs with their batch set to batch.
+func rebatch(runs []bench.Run, batch string) []bench.Run {
+	out := make([]bench.Run, len(runs))
+	for i, r := range runs {
+		r.Batch = batch
+		out[i] = r
+	}
+	return out
+}
+
+func TestCheckCopies(t *testing.T) {
+	night := []bench.Run{
+		copyRun("n1", "8", bench.OK, 0, 148.59),
+		copyRun("n1", "4", bench.OK, 0, 152.21),
+		copyRun("n1", "2", bench.OOM, 0),
+	}
+	summarised := []bench.Run{copyRun("s1", "8", bench.OK, 30, 148.59)}
+	tests := []struct {
+		name             string
+		stored, incoming []bench.Run
+		of               string // the stored batch copied; "" for no copy
+		runs             int
+	}{
+		{"a whole batch under another run id", night, rebatch(night, "n2"), "n1", 2},
+		{"a retry under the batch's own run id", night, night, "", 0},
+		{"one single-value run equal", night, []bench.Run{copyRun("n2", "8", bench.OK, 0, 148.59)}, "", 0},
+		{"one single-value run equal, the rest failed", night, []bench.Run{
+			copyRun("n2", "8", bench.OK, 0, 148.59),
+			copyRun("n2", "2", bench.OOM, 0),
+			copyRun("n2", "4", bench.Error, 0),
+		}, "", 0},
+		{"one summarised run equal", summarised, rebatch(summarised, "s2"), "s1", 1},
+		{"one run of several raw samples equal",
+			[]bench.Run{copyRun("r1", "8", bench.OK, 0, 148.5, 148.7, 148.6)},
+			[]bench.Run{copyRun("r2", "8", bench.OK, 0, 148.5, 148.7, 148.6)}, "r1", 1},
+		{"one summarised run equal in value, not in samples", summarised, []bench.Run{copyRun("s2", "8", bench.OK, 20, 148.59)}, "", 0},
+		{"one run of the batch differs", night, []bench.Run{
+			copyRun("n2", "8", bench.OK, 0, 148.59),
+			copyRun("n2", "4", bench.OK, 0, 152.20),
+			copyRun("n2", "2", bench.OOM, 0),
+		}, "", 0},
+		{"a batch with a run of a config the stored batch lacks", night, []bench.Run{
+			copyRun("n2", "8", bench.OK, 0, 148.59),
+			copyRun("n2", "4", bench.OK, 0, 152.21),
+			copyRun("n2", "1", bench.OK, 0, 160),
+		}, "", 0},
+		// Failed runs measured nothing: they neither make a batch a copy nor keep it from one.
+		{"OOM runs ignored: the measured runs are a copy", night, []bench.Run{
+			copyRun("n2", "8", bench.OK, 0, 148.59),
+			copyRun("n2", "4", bench.OK, 0, 152.21),
+			copyRun("n2", "1", bench.OOM, 0),
+			copyRun("n2", "16", bench.OOM, 0),
+		}, "n1", 2},
+		{"OOM runs ignored: a batch of OOM runs only", night, []bench.Run{copyRun("n2", "2", bench.OOM, 0)}, "", 0},
+		{"equal runs spread over two stored batches", []bench.Run{
+			copyRun("a", "8", bench.OK, 0, 148.59),
+			copyRun("b", "4", bench.OK, 0, 152.21),
+		}, []bench.Run{
+			copyRun("c", "8", bench.OK, 0, 148.59),
+			copyRun("c", "4", bench.OK, 0, 152.21),
+		}, "", 0},
+		{"an empty store", nil, night, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckCopies(tt.stored, tt.incoming)
+			if tt.of == "" {
+				if err != nil {
+					t.Fatalf("CheckCopies: %v, want no copy", err)
+				}
+				return
+			}
+			var ce *CopyError
+			if !errors.As(err, &ce) {
+				t.Fatalf("CheckCopies: %v, want a *CopyError", err)
+			}
+			if ce.Of != tt.of || ce.Runs != tt.runs || ce.Batch != tt.incoming[0].Batch {
+				t.Errorf("CheckCopies: %+v, want batch %s a copy of %s in %d run(s)", *ce, tt.incoming[0].Batch, tt.of, tt.runs)
+			}
+			if want := "pass --run-id " + tt.of; !strings.Contains(err.Error(), want) {
+				t.Errorf("the message does not say how to redo the batch (%q):\n%v", want, err)
+			}
+		})
+	}
+}
