@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +17,28 @@ type ArgsDrift struct {
 	Arg           string
 	Baseline, New []string // distinct values on each side; "" is an argument a side lacks
 	Configs       []string // config keys where it drifted, sorted
+}
+
+// ModelArgs are the launch arguments that define the model a run trains: its depth, width,
+// attention, vocabulary and experts. An ArgsDrift of one of them (ModelDrift) is not a launch
+// that differs but another model, whose speed says nothing of the baseline's.
+var ModelArgs = []string{
+	"num_layers", "hidden_size", "ffn_hidden_size", "num_attention_heads", "num_query_groups",
+	"kv_channels", "group_query_attention", "multi_latent_attention", "swiglu",
+	"padded_vocab_size", "vocab_size", "num_experts", "moe_router_topk", "moe_ffn_hidden_size",
+}
+
+// ModelDrift returns the ArgsDrift remarks of remarks whose argument defines the model
+// (ModelArgs): configs whose new runs trained another model than their baseline runs, which
+// check cannot gate.
+func ModelDrift(remarks []Remark) []ArgsDrift {
+	var out []ArgsDrift
+	for _, m := range remarks {
+		if d, ok := m.(ArgsDrift); ok && slices.Contains(ModelArgs, d.Arg) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // LoggedFormula: the logged TFLOPS/GPU of Runs new runs match this FLOPs formula (several

@@ -47,3 +47,15 @@ func DriftConflictText(d check.FormulaDrift, timeFiltered bool) string {
 	return fmt.Sprintf("TFLOPS formula drift: the baseline's TFLOPS/GPU match %s but the new runs' match %s, and %s, so TFLOPS/GPU would decide comparing two FLOPs conventions; pin one formula with --recompute-tflops, or gate on s/iter",
 		strings.Join(d.Baseline, "/"), strings.Join(d.New, "/"), how)
 }
+
+// ModelDriftText says why check refuses configs whose new runs trained another model than
+// their baseline runs (check.ModelDrift): "num_layers 80 → 40 in tp=8/…".
+func ModelDriftText(ds []check.ArgsDrift) string {
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, fmt.Sprintf("%s %s → %s in %s", d.Arg, argValues(d.Baseline), argValues(d.New), configList(d.Configs)))
+	}
+	return "the new runs trained another model than the baseline's runs of the same configs (" + strings.Join(parts, "; ") +
+		"), so their speed cannot be gated against them. If the launch script changed the model by mistake, fix it; if the change is intended, " +
+		"gate it against a baseline of the new model: fold runs of it into the store (perfgate baseline update) first, or keep both models apart with a model key (--set model=NAME) in the store's runs and the new ones"
+}

@@ -184,6 +184,9 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err := driftConflict(rep.Remarks, opts); err != nil {
 		return inputError(err)
 	}
+	if ds := check.ModelDrift(rep.Remarks); len(ds) > 0 {
+		return inputError(errors.New(report.ModelDriftText(ds)))
+	}
 	rep.Remarks = append(rep.Remarks, memRemarks...)
 	if err := check.Gateable(store.Runs, in.Runs, opts); err != nil {
 		return inputError(err)
