@@ -28,24 +28,8 @@ func (e *CopyError) Error() string {
 // many iterations); one config of a table, logged to three digits, may repeat a night's
 // value.
 func CheckCopies(stored, incoming []bench.Run) error {
-	byBatch := map[string][]*bench.Run{}
-	var storedOrder []string
-	for i := range stored {
-		b := stored[i].Batch
-		if _, ok := byBatch[b]; !ok {
-			storedOrder = append(storedOrder, b)
-		}
-		byBatch[b] = append(byBatch[b], &stored[i])
-	}
-	in := map[string][]*bench.Run{}
-	var order []string
-	for i := range incoming {
-		b := incoming[i].Batch
-		if _, ok := in[b]; !ok {
-			order = append(order, b)
-		}
-		in[b] = append(in[b], &incoming[i])
-	}
+	byBatch, storedOrder := byBatchOf(stored)
+	in, order := byBatchOf(incoming)
 	for _, b := range order {
 		if _, retry := byBatch[b]; retry {
 			continue
@@ -101,4 +85,18 @@ func sameMeasure(a, b *bench.Run) bool {
 		}
 	}
 	return true
+}
+
+// byBatchOf groups runs by batch, and returns the batches in order of first appearance.
+func byBatchOf(runs []bench.Run) (map[string][]*bench.Run, []string) {
+	by := map[string][]*bench.Run{}
+	var order []string
+	for i := range runs {
+		b := runs[i].Batch
+		if _, ok := by[b]; !ok {
+			order = append(order, b)
+		}
+		by[b] = append(by[b], &runs[i])
+	}
+	return by, order
 }
