@@ -132,6 +132,11 @@ func duplicateKeys(path string, data []byte) error {
 				}
 				k := kt.(string)
 				line := bench.LineAt(data, dec.InputOffset())
+				if fold && !isASCII(k) {
+					// encoding/json matches field names under Unicode case folding: "metricſ"
+					// (U+017F) would set metrics, past the duplicate check below.
+					return bench.Errorf(path, line, "key %q holds a character outside ASCII; perfgate's keys are ASCII (%s)", k, strings.ToLower(strings.Map(asciiOnly, k)))
+				}
 				norm := k
 				if fold {
 					norm = strings.ToLower(k)
@@ -159,6 +164,30 @@ func duplicateKeys(path string, data []byte) error {
 		return err
 	}
 	return walk(true, "")
+}
+
+// isASCII reports whether s holds only ASCII characters.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiOnly maps the characters that fold to ASCII letters to them, and drops the others, to
+// suggest the key meant: "metricſ" → "metrics".
+func asciiOnly(r rune) rune {
+	switch {
+	case r < 0x80:
+		return r
+	case r == 0x017f: // ſ, long s
+		return 's'
+	case r == 0x212a: // K, Kelvin sign
+		return 'k'
+	}
+	return -1
 }
 
 // lineOf returns the line of the first occurrence of s in data, for messages.
@@ -294,12 +323,21 @@ func (cf *ConfigFile) validate(path string, data []byte) error {
 			return inRule(i, r.Match, "rule %d: match %q: %v", i+1, r.Match, err)
 		}
 		if r.Until != "" {
-			if _, err := time.Parse("2006-01-02", r.Until); err != nil {
+			t, err := time.Parse("2006-01-02", r.Until)
+			if err != nil {
 				return inRule(i, r.Until, "rule %d: until %q: want a date like 2026-12-31", i+1, r.Until)
+			}
+			if t.Year() < 2000 {
+				// The zero date, 0001-01-01, would read as no expiry at all.
+				return inRule(i, r.Until, "rule %d: until %q: want a date from 2000 on", i+1, r.Until)
 			}
 		}
 		if r.Ignore && strings.TrimSpace(r.Reason) == "" {
 			return inRule(i, r.Match, "rule %d: an ignore rule needs a reason", i+1)
+		}
+		if !r.Ignore && r.MinEffectPct == nil && r.TolerancePct == nil {
+			// A rule whose "ignore": true was forgotten would do nothing, without a word.
+			return inRule(i, r.Match, "rule %d does nothing: give it \"ignore\": true, \"min_effect_pct\" or \"tolerance_pct\"", i+1)
 		}
 		for _, p := range []struct {
 			v    *float64

@@ -36,7 +36,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"min history", "{\n  \"min_history_runs\": 1\n}\n", "2: min_history_runs must be at least 2"},
 		{"window", "{\n  \"window\": 0\n}\n", "2: window must be at least 1"},
 		{"better", "{\n  \"better\": {\n    \"tok/s\": \"up\"\n  }\n}\n", `3: better "up" for "tok/s": want higher or lower`},
-		{"bad match", "{\n  \"rules\": [\n    {\"match\": \"/tp:8\"},\n    {\"match\": \"/tp:(8 OR\"}\n  ]\n}\n", `4: rule 2: match "/tp:(8 OR": `},
+		{"bad match", "{\n  \"rules\": [\n    {\"match\": \"/tp:8\", \"min_effect_pct\": 5},\n    {\"match\": \"/tp:(8 OR\"}\n  ]\n}\n", `4: rule 2: match "/tp:(8 OR": `},
 		{"empty match", "{\n  \"rules\": [\n    {\"min_effect_pct\": 5}\n  ]\n}\n", "3: rule 1 has no match"},
 		{"bad until", "{\n  \"rules\": [\n    {\"match\": \"*\", \"ignore\": true, \"reason\": \"r\",\n     \"until\": \"2026-13-01\"}\n  ]\n}\n", `4: rule 1: until "2026-13-01": want a date like 2026-12-31`},
 		{"until not a date", "{\n  \"rules\": [\n    {\"match\": \"*\", \"until\": \"next week\"}\n  ]\n}\n", `3: rule 1: until "next week"`},
@@ -54,8 +54,16 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"second rule without reason", "{\n  \"rules\": [\n    {\"match\": \"*\", \"ignore\": true, \"reason\": \"x\"},\n    {\"match\": \"*\", \"ignore\": true}\n  ]\n}\n", "4: rule 2: an ignore rule needs a reason"},
 		{"second rule bad until", "{\n  \"rules\": [\n    {\"match\": \"/tp:8\", \"until\": \"2026-13-01\", \"min_effect_pct\": 5},\n    {\"match\": \"/tp:4\",\n     \"until\": \"2026-13-01\"}\n  ]\n}\n", "3: rule 1: until"},
 		{"second rule percentage", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\", \"tolerance_pct\": 5},\n    {\"match\": \"/tp:4\",\n     \"tolerance_pct\": 500}\n  ]\n}\n", "5: rule 2: percentages must be below 100"},
-		{"second rule no match", "{\n  \"rules\": [\n    {\"match\": \"*\"},\n    {\"min_effect_pct\": 5}\n  ]\n}\n", "4: rule 2 has no match"},
+		{"second rule no match", "{\n  \"rules\": [\n    {\"match\": \"*\", \"tolerance_pct\": 5},\n    {\"min_effect_pct\": 5}\n  ]\n}\n", "4: rule 2 has no match"},
 		{"better after metrics", "{\n  \"metrics\": [\"tok/s\"],\n  \"better\": {\n    \"tok/s\": \"up\"\n  }\n}\n", `4: better "up" for "tok/s"`},
+		// A rule that neither ignores nor sets a threshold (its "ignore": true forgotten).
+		{"rule does nothing", "{\n  \"rules\": [\n    {\"match\": \"/flags:dist-opt\",\n     \"reason\": \"flaky\", \"until\": \"2027-01-31\"}\n  ]\n}\n", `3: rule 1 does nothing: give it "ignore": true, "min_effect_pct" or "tolerance_pct"`},
+		// The zero date would read as no expiry at all.
+		{"until year 1", "{\n  \"rules\": [\n    {\"match\": \"*\", \"ignore\": true, \"reason\": \"x\",\n     \"until\": \"0001-01-01\"}\n  ]\n}\n", `4: rule 1: until "0001-01-01": want a date from 2000 on`},
+		// An alpha no few runs can reach makes a gate that cannot fail.
+		{"alpha tiny", "{\n  \"alpha\": 1e-20\n}\n", "2: alpha must be at least 0.0001"},
+		// encoding/json folds "metricſ" (long s) to "metrics", past the duplicate check.
+		{"non-ASCII key", "{\n  \"metrics\": [\"TFLOPS/GPU\"],\n  \"metric\u017f\": [\"s/iter\"]\n}\n", `3: key "metricſ" holds a character outside ASCII; perfgate's keys are ASCII (metrics)`},
 		{"rule unknown field", "{\n  \"rules\": [\n    {\"match\": \"/tp:4\",\n     \"ignored\": true}\n  ]\n}\n", `4: unknown field "ignored"`},
 	}
 	for _, tt := range tests {

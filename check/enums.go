@@ -72,8 +72,16 @@ func CheckAlpha(alpha float64) error {
 	if math.IsNaN(alpha) || alpha <= 0 || alpha >= 1 {
 		return fmt.Errorf("must be in (0, 1), not %v", alpha)
 	}
+	if alpha < MinAlpha {
+		return fmt.Errorf("must be at least %g, not %v: a test at that level can never be passed by a few runs, so the gate could never fail (a 10%% drop at 0.5%% noise read as within the noise)", MinAlpha, alpha)
+	}
 	return nil
 }
+
+// MinAlpha is the smallest suite-wide alpha a gate may use. Below it, the tail probabilities a
+// few runs can reach (a handful of baseline runs against one or three new ones) never reach
+// the level, so every drop passes: a gate that cannot fail.
+const MinAlpha = 1e-4
 
 // CheckPercent reports whether pct is a usable minimum effect or tolerance: in [0, 100). A
 // change is compared with it in percent of the deciding metric, and a higher-is-better one

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os/exec"
 	"runtime/debug"
@@ -141,14 +142,36 @@ func givenFlags(fs *pflag.FlagSet) []string {
 }
 
 // now is the time of the check: $SOURCE_DATE_EPOCH when set (reproducible output, as the
-// reproducible-builds convention has it), else the clock.
+// reproducible-builds convention has it), else the clock. The root command refuses a
+// SOURCE_DATE_EPOCH that does not parse (checkSourceDate) before any command runs.
 func now(s *Streams) time.Time {
-	if v := s.Getenv("SOURCE_DATE_EPOCH"); v != "" {
-		if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return time.Unix(sec, 0).UTC()
-		}
+	if t, ok, _ := sourceDate(s); ok {
+		return t
 	}
 	return time.Now().UTC()
+}
+
+// sourceDate parses $SOURCE_DATE_EPOCH: seconds since 1970 as plain decimal digits, as the
+// reproducible-builds specification has it, up to the year 9999. ok is false when it is unset.
+func sourceDate(s *Streams) (t time.Time, ok bool, err error) {
+	v := s.Getenv("SOURCE_DATE_EPOCH")
+	if v == "" {
+		return time.Time{}, false, nil
+	}
+	sec, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || strings.TrimLeft(v, "0123456789") != "" || sec > maxSourceDate {
+		return time.Time{}, false, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970-01-01 as decimal digits (e.g. $(git log -1 --format=%%ct)); ignore rules expire, and reports are dated, by it", v)
+	}
+	return time.Unix(int64(sec), 0).UTC(), true, nil
+}
+
+// maxSourceDate is 9999-12-31T23:59:59Z, the last second a report's date can show.
+const maxSourceDate = 253402300799
+
+// checkSourceDate returns the error of a SOURCE_DATE_EPOCH that does not parse, or nil.
+func checkSourceDate(s *Streams) error {
+	_, _, err := sourceDate(s)
+	return err
 }
 
 // version is perfgate's version from its build information: the module version when

@@ -224,6 +224,9 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       version(),
+		// A SOURCE_DATE_EPOCH that does not parse used to fall back to the clock without a
+		// word, and ignore rules expired, or did not, by that.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return inputError(checkSourceDate(s)) },
 	}
 	root.SetVersionTemplate("perfgate {{.Version}}\n")
 	cobra.AddTemplateFunc("flagGroups", flagGroups)
