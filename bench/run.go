@@ -342,10 +342,14 @@ func DirectionOf(unit string) Better {
 	switch {
 	case u == "":
 		return Unknown
-	case strings.Contains(u, "flop"), strings.Contains(u, "mfu"), strings.Contains(u, "tok"),
-		strings.Contains(u, "samples"), strings.Contains(u, "throughput"),
+	case strings.Contains(u, "flop"), strings.Contains(u, "mfu"), strings.Contains(u, "throughput"),
 		strings.HasSuffix(u, "/s"), strings.HasSuffix(u, "/sec"), strings.HasSuffix(u, "per-s"),
 		strings.HasSuffix(u, "/second"):
+		return Higher
+	case strings.Contains(u, "time"), strings.Contains(u, "latency"), strings.HasPrefix(u, "ttft"), strings.HasPrefix(u, "tpot"):
+		// A time that names tokens or samples is still a time: time_to_first_token.
+		return Lower
+	case strings.Contains(u, "tok"), strings.Contains(u, "samples"):
 		return Higher
 	}
 	first, _, _ := strings.Cut(u, "/")

@@ -62,3 +62,18 @@ func TestDecompose(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectionOf pins the directions units and metric names suggest; a time that names
+// tokens (time_to_first_token) is a time, not a token rate.
+func TestDirectionOf(t *testing.T) {
+	for unit, want := range map[string]Better{
+		"TFLOPS/GPU": Higher, "tokens/s/GPU": Higher, "samples/s": Higher, "MFU": Higher, "B/s": Higher,
+		"s/iter": Lower, "ms": Lower, "sec/op": Lower, "MB-max-allocated": Lower, "step_time": Lower,
+		"time_to_first_token": Lower, "time-to-first-token (ms)": Lower, "TTFT": Lower, "token_latency": Lower,
+		"tokens": Higher, "": Unknown, "widgets": Unknown,
+	} {
+		if got := DirectionOf(unit); got != want {
+			t.Errorf("DirectionOf(%q) = %v, want %v", unit, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -288,4 +289,73 @@ func IdleRules(base, cur []bench.Run, opts Options) []IdleRule {
 		}
 	}
 	return out
+}
+
+// MetricTypos returns an error for the first of names (metric names a config file gives:
+// speed_metrics, better) that neither side reports while a metric that one side reports is a
+// near miss of it: the same name but for case and punctuation ("time-to-first-token" for
+// time_to_first_token), or one or two letters off ("s/itr" for s/iter). Such a name would
+// apply to nothing, and the metric it meant would keep the direction its unit suggests, or
+// decide on its own. A name with no near miss may belong to another job's results (a shared
+// config file lists tokens/s/GPU for a job that reports only TFLOPS) and is left alone.
+func MetricTypos(base, cur []bench.Run, names []string, what string) error {
+	present := map[string]bool{}
+	for _, runs := range [][]bench.Run{base, cur} {
+		for i := range runs {
+			for _, m := range runs[i].Metrics {
+				present[m.Name] = true
+			}
+		}
+	}
+	reported := slices.Sorted(maps.Keys(present))
+	for _, n := range names {
+		if present[n] {
+			continue
+		}
+		for _, r := range reported {
+			if nearMiss(n, r) {
+				return fmt.Errorf("metric %q (%s in the config file) matches no metric of the results or the baseline; did you mean %q? They hold: %s", n, what, r, strings.Join(reported, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+// nearMiss reports whether metric names a and b differ only in case and punctuation, or by at
+// most two letters.
+func nearMiss(a, b string) bool {
+	norm := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, s)
+	}
+	na, nb := norm(a), norm(b)
+	if na == nb {
+		return true
+	}
+	return len(na) >= 4 && len(nb) >= 4 && editDistance(na, nb) <= 2
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -140,3 +140,25 @@ func TestGateableOldBaselineFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricTypos: a config file's metric name that nothing reports while a reported metric is
+// a near miss of it is a typo, an error with the name meant; a name with no near miss (a
+// metric of another job's results) is left alone.
+func TestMetricTypos(t *testing.T) {
+	base := []bench.Run{gateRun("tp=8", "s/iter", "TFLOPS/GPU", "time_to_first_token")}
+	for _, tt := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"TFLOPS/GPU", "s/itr"}, `metric "s/itr" (speed_metrics in the config file) matches no metric of the results or the baseline; did you mean "s/iter"?`},
+		{[]string{"time-to-first-token"}, `did you mean "time_to_first_token"?`},
+		{[]string{"Time_To_First_Token"}, `did you mean "time_to_first_token"?`},
+		{[]string{"TFLOPS/GPU", "tokens/s/GPU", "samples/s", "s/iter"}, ""},
+		{[]string{"MB-max-allocated"}, ""},
+	} {
+		err := MetricTypos(base, nil, tt.names, "speed_metrics")
+		if (err == nil) != (tt.want == "") || err != nil && !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("MetricTypos(%q) = %v, want %q", tt.names, err, tt.want)
+		}
+	}
+}

@@ -169,6 +169,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if err := check.MetricsPresent(store.Runs, runs, opts.Metrics); err != nil {
 			return inputError(err)
 		}
+		if err := configTypos(store.Runs, runs, opts, cfgBetter); err != nil {
+			return inputError(err)
+		}
 		if err := check.ConfigsMatch(store.Runs, runs); err != nil {
 			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\nThe runs are stored as new configs.\n", err)
 		}

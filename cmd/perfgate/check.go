@@ -191,6 +191,9 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	if err := check.Gateable(store.Runs, in.Runs, opts); err != nil {
 		return inputError(err)
 	}
+	if err := configTypos(store.Runs, in.Runs, opts, cfgBetter); err != nil {
+		return inputError(err)
+	}
 	noteIdleRules(s, check.IdleRules(store.Runs, in.Runs, opts))
 	if r := skippedRemark(in.Skipped); r != nil {
 		rep.Remarks = append(rep.Remarks, r)

@@ -103,6 +103,19 @@ func (f *ingestFlags) used(runs []bench.Run) error {
 	return nil
 }
 
+// configTypos returns an error for a metric name of the config file (its better keys, its
+// speed_metrics when they are not the defaults) that is a near miss of a metric the runs
+// report (check.MetricTypos).
+func configTypos(base, cur []bench.Run, opts check.Options, cfgBetter map[string]bench.Better) error {
+	if err := check.MetricTypos(base, cur, slices.Sorted(maps.Keys(cfgBetter)), "better"); err != nil {
+		return err
+	}
+	if slices.Equal(opts.SpeedMetrics, check.DefaultOptions.SpeedMetrics) {
+		return nil
+	}
+	return check.MetricTypos(base, cur, opts.SpeedMetrics, "speed_metrics")
+}
+
 // checkFlags are the statistical settings shared by check and baseline update.
 type checkFlags struct {
 	config     string
