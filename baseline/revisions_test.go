@@ -616,3 +616,34 @@ func TestRevisionsReingestOneOfTwice(t *testing.T) {
 		t.Errorf("runs %v, want the re-ingested 200 and 210", got)
 	}
 }
+
+// TestRevisionsIgnoresUserLogConfig: a user's or repository's git config log.follow=true
+// makes git log PATH follow renames itself, which stops at the store's move; the history of a
+// moved store must not depend on it.
+func TestRevisionsIgnoresUserLogConfig(t *testing.T) {
+	r := newGitRepo(t)
+	s := &Store{Dir: filepath.Join(r.root, "perf", "baseline")}
+	for i := 1; i <= 4; i++ {
+		s.Merge([]bench.Run{nightRun(i, 100+float64(i))}, 2)
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		r.commit(fmt.Sprintf("night %d", i))
+	}
+	r.git("mv", "perf/baseline", "perf/store")
+	r.commit("move the store")
+	dir := filepath.Join(r.root, "perf", "store")
+	global := filepath.Join(t.TempDir(), "gitconfig")
+	if err := os.WriteFile(global, []byte("[log]\n\tfollow = true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_CONFIG_GLOBAL", global)
+	r.git("config", "log.follow", "true")
+	revs, err := Revisions(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := revBatches(revs...); len(revs) != 5 || fmt.Sprint(got) != "[nightly-01 nightly-02 nightly-03 nightly-04]" {
+		t.Errorf("with log.follow=true: %d versions, batches %v, want 5 versions and nights 1-4", len(revs), got)
+	}
+}
