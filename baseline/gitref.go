@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -241,7 +240,7 @@ func catFileBatch(ctx context.Context, root string, objects []string, each func(
 		in.WriteString(o)
 		in.WriteByte('\n')
 	}
-	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(gitConfig), "cat-file", "--batch")...)
+	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
 	cmd.Dir = root
 	cmd.Stdin = &in
 	var stderr bytes.Buffer
@@ -279,19 +278,19 @@ func catFileBatch(ctx context.Context, root string, objects []string, each func(
 	return nil
 }
 
-// gitConfig overrides, for every git command perfgate runs, the settings of the user's or the
-// repository's git config that would change what perfgate reads from git's output: with
-// log.follow, git log PATH follows renames itself and stops at the store's move, so the
-// history would end there without a word (listRevisions follows moves its own way); with
-// log.showSignature, git log prints signature checks among its lines. Only these settings are
-// overridden: the rest of the config (safe.directory, which a CI checkout sets, included) is
-// still the user's.
-var gitConfig = []string{"-c", "log.follow=false", "-c", "log.showSignature=false"}
+// logConfig overrides, for git log, the settings of the user's or the repository's git config
+// that would change what perfgate reads from its output: with log.follow, git log PATH follows
+// renames itself and stops at the store's move, so the history would end there without a word
+// (listRevisions follows moves its own way); with log.showSignature, git log prints signature
+// checks among its lines. Only these settings are overridden, and only for git log (the other
+// commands perfgate runs read none of them): the rest of the config (safe.directory, which a
+// CI checkout sets, included) is still the user's.
+var logConfig = []string{"-c", "log.follow=false", "-c", "log.showSignature=false"}
 
-// git runs git with args in dir, under gitConfig, and returns its standard output. The error
-// includes git's standard error.
+// git runs git with args in dir and returns its standard output. The error includes git's
+// standard error. args may start with -c NAME=VALUE options.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(gitConfig), args...)...)
+	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
@@ -300,7 +299,11 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", fmt.Errorf("git %s: %v%s", args[0], err, stderrSuffix(stderr.String()))
+		sub := args
+		for len(sub) > 2 && sub[0] == "-c" {
+			sub = sub[2:]
+		}
+		return "", fmt.Errorf("git %s: %v%s", sub[0], err, stderrSuffix(stderr.String()))
 	}
 	return stdout.String(), nil
 }

@@ -312,7 +312,7 @@ func listRevisions(ctx context.Context, root, tip, file string, n int) ([]Revisi
 	var newestFirst []Revision
 	path, from := file, tip
 	for moves := 0; ; moves++ {
-		args := []string{"log", "--format=%H %cI"}
+		args := append(slices.Clip(logConfig), "log", "--format=%H %cI")
 		if n > 0 {
 			args = append(args, "-n", strconv.Itoa(n-len(newestFirst)))
 		}
