@@ -172,11 +172,11 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		if err != nil {
 			return inputError(err)
 		}
-		date := o.now().UTC().Format(time.RFC3339)
+		// Runs that do not say when they ran are tonight's, unless they are runs the store
+		// has committed already: Build decides, and dates the others (an undated run dated
+		// here could never match the committed night it is).
+		opts.ExtraDate = o.now().UTC().Format(time.RFC3339)
 		for i := range extra {
-			if extra[i].Date == "" {
-				extra[i].Date = date
-			}
 			if extra[i].Commit == "" {
 				extra[i].Commit = s.Getenv("GITHUB_SHA")
 			}
