@@ -28,6 +28,10 @@ const (
 	// FromStore: the store as it is, because it is not in a git work tree; the history is
 	// then limited to the store's rolling window.
 	FromStore Source = "store"
+	// FromWorkTree: the store in a git work tree as it is, because no commit holds it yet
+	// (never committed, or deleted and re-created since): the history is, as FromStore,
+	// limited to the store's rolling window.
+	FromWorkTree Source = "worktree"
 )
 
 // A History is the series of every config and metric of a baseline.
@@ -35,7 +39,7 @@ type History struct {
 	Schema int    `json:"schema"`
 	Source Source `json:"source"`
 	// Commits is the number of store versions read (commits, plus the work tree when it held
-	// runs no commit did).
+	// runs no commit did); for FromWorkTree, 0: no commit holds the store.
 	Commits int `json:"commits"`
 	// Shallow is set when the store is in a shallow git clone: history older than the
 	// clone's depth is missing.
