@@ -278,8 +278,17 @@ func catFileBatch(ctx context.Context, root string, objects []string, each func(
 	return nil
 }
 
+// logConfig overrides, for git log, the settings of the user's or the repository's git config
+// that would change what perfgate reads from its output: with log.follow, git log PATH follows
+// renames itself and stops at the store's move, so the history would end there without a word
+// (listRevisions follows moves its own way); with log.showSignature, git log prints signature
+// checks among its lines. Only these settings are overridden, and only for git log (the other
+// commands perfgate runs read none of them): the rest of the config (safe.directory, which a
+// CI checkout sets, included) is still the user's.
+var logConfig = []string{"-c", "log.follow=false", "-c", "log.showSignature=false"}
+
 // git runs git with args in dir and returns its standard output. The error includes git's
-// standard error.
+// standard error. args may start with -c NAME=VALUE options.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
@@ -290,7 +299,11 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", fmt.Errorf("git %s: %v%s", args[0], err, stderrSuffix(stderr.String()))
+		sub := args
+		for len(sub) > 2 && sub[0] == "-c" {
+			sub = sub[2:]
+		}
+		return "", fmt.Errorf("git %s: %v%s", sub[0], err, stderrSuffix(stderr.String()))
 	}
 	return stdout.String(), nil
 }

@@ -9,6 +9,7 @@ import (
 	"hash/maphash"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"os/exec"
 	"slices"
@@ -311,7 +312,7 @@ func listRevisions(ctx context.Context, root, tip, file string, n int) ([]Revisi
 	var newestFirst []Revision
 	path, from := file, tip
 	for moves := 0; ; moves++ {
-		args := []string{"log", "--format=%H %cI"}
+		args := append(slices.Clip(logConfig), "log", "--format=%H %cI")
 		if n > 0 {
 			args = append(args, "-n", strconv.Itoa(n-len(newestFirst)))
 		}
@@ -445,53 +446,138 @@ type seenRuns struct {
 // at[i][2]], runs of other batches among them.
 type seenBatch struct {
 	at [][3]int
-	// ids indexes at by run, built when a later version holds the batch again (a re-ingest
-	// or a reused run id; most batches are read once, and need no config keys here).
-	ids map[versionedRun][2]int
+	// ids indexes the batch's runs in the history by config, in order, built when a later
+	// version holds the batch again (a re-ingest, a window that dropped some of its runs, or
+	// a reused run id; most batches are read once, and need no config keys here). A run
+	// renamed "ID@DATE" stays listed: users check its batch.
+	ids map[string][][2]int
 }
 
 func newSeenRuns() *seenRuns {
 	return &seenRuns{seed: maphash.MakeSeed(), blocks: map[uint64]bool{}, counted: map[uint64]bool{}, batches: map[string]*seenBatch{}}
 }
 
-// A versionedRun identifies a run of a batch across the versions of the store in its
-// history: its config, and which run of that config in the batch it is (a sweep may list a
-// config twice).
-type versionedRun struct {
-	key string
-	n   int
-}
-
 // index builds b.ids from the runs of batch in the history.
 func (b *seenBatch) index(batch string, out []Revision) {
-	b.ids = map[versionedRun][2]int{}
+	b.ids = map[string][][2]int{}
 	for _, at := range b.at {
 		for i := at[1]; i < at[2]; i++ {
 			r := &out[at[0]].Runs[i]
 			if r.Batch != batch {
 				continue // another batch's, or replaced by another night's run and renamed
 			}
-			id := versionedRun{key: r.ConfigKey()}
-			for _, ok := b.ids[id]; ok; _, ok = b.ids[id] {
-				id.n++
-			}
-			b.ids[id] = [2]int{at[0], i}
+			k := r.ConfigKey()
+			b.ids[k] = append(b.ids[k], [2]int{at[0], i})
 		}
 	}
 }
 
+// sameMeasurement reports whether a and b hold the same measurements: outcome, reason and
+// metric values, bit for bit. Sample counts are left out: a rewrite of the store writes 1
+// where the first version wrote the run's number of samples.
+func sameMeasurement(a, b *bench.Run) bool {
+	if a.Outcome != b.Outcome || a.Reason != b.Reason || len(a.Metrics) != len(b.Metrics) {
+		return false
+	}
+	for i := range a.Metrics {
+		m, n := &a.Metrics[i], &b.Metrics[i]
+		if m.Name != n.Name || m.Unit != n.Unit || len(m.Values) != len(n.Values) {
+			return false
+		}
+		for j := range m.Values {
+			if math.Float64bits(m.Values[j]) != math.Float64bits(n.Values[j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // add records the runs that revision rev (the next one, out being the revisions before it)
-// parsed, and returns those that no earlier revision held. A run of the batch and config of a
-// run an earlier revision holds, and of its date, is a newer version of that run: its values
-// replace the earlier ones there. Of another date, it is another night's run under a reused
-// batch id (baseline update --run-id nightly every night), which replaced that run in the
-// store: the earlier run stays in the history as batch "ID@DATE", and this one is new.
+// parsed, and returns those that no earlier revision held.
+//
+// Every run an earlier revision recorded keeps its identity: a later version that holds runs
+// of its batch and config is matched with those runs first by date and measurements (the
+// same run, written again because another run of its block changed, or the window dropped
+// a run of its block: a sweep may list a config twice), then, of those left, by date in
+// store order (a re-ingest under the same run id and date, whose values replace the earlier
+// ones there). A run matched to none is new. A run of an earlier revision of the batch and
+// config of another date than all of this version's is another night's run under a reused
+// batch id (baseline update --run-id nightly every night), which this version replaced in
+// the store: it stays in the history as batch "ID@DATE". An earlier run that this version no
+// longer holds (the window dropped it) stays as it is.
 func (s *seenRuns) add(runs []bench.Run, rev int, out []Revision) []bench.Run {
+	// Match the runs of batches that earlier revisions hold with their runs there.
+	var replaces map[int][2]int // run index in runs → the earlier run it is
+	var groups map[[2]string][]int
+	var order [][2]string
+	for i := range runs {
+		r := &runs[i]
+		b := s.batches[r.Batch]
+		if b == nil || len(b.at) == 0 || b.at[0][0] >= rev {
+			continue
+		}
+		if groups == nil {
+			groups = map[[2]string][]int{}
+		}
+		k := [2]string{r.Batch, r.ConfigKey()}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range order {
+		b := s.batches[k[0]]
+		if b.ids == nil {
+			b.index(k[0], out)
+		}
+		var earlier [][2]int
+		for _, at := range b.ids[k[1]] {
+			if at[0] < rev && out[at[0]].Runs[at[1]].Batch == k[0] {
+				earlier = append(earlier, at)
+			}
+		}
+		if len(earlier) == 0 {
+			continue
+		}
+		claimed := make([]bool, len(earlier))
+		dates := map[string]bool{}
+		idx := groups[k]
+		if replaces == nil {
+			replaces = map[int][2]int{}
+		}
+		for pass := 0; pass < 2; pass++ {
+			for _, i := range idx {
+				r := &runs[i]
+				dates[r.Date] = true
+				if _, ok := replaces[i]; ok {
+					continue
+				}
+				for e, at := range earlier {
+					old := &out[at[0]].Runs[at[1]]
+					if claimed[e] || old.Date != r.Date || pass == 0 && !sameMeasurement(old, r) {
+						continue
+					}
+					claimed[e] = true
+					replaces[i] = at
+					break
+				}
+			}
+		}
+		for e, at := range earlier {
+			if old := &out[at[0]].Runs[at[1]]; !claimed[e] && !dates[old.Date] {
+				old.Batch += "@" + old.Date
+			}
+		}
+	}
 	fresh := runs[:0]
 	var b *seenBatch
 	var name string
-	var count map[[2]string]int // per batch and config, the runs of this version so far
-	for _, r := range runs {
+	for i, r := range runs {
+		if at, ok := replaces[i]; ok {
+			out[at[0]].Runs[at[1]] = r
+			continue
+		}
 		if b == nil || r.Batch != name {
 			name = r.Batch
 			if b = s.batches[name]; b == nil {
@@ -499,26 +585,9 @@ func (s *seenRuns) add(runs []bench.Run, rev int, out []Revision) []bench.Run {
 				s.batches[name] = b
 			}
 		}
-		if len(b.at) > 0 && b.at[0][0] < rev {
-			// The batch is in an earlier version: this run may be a newer version of one.
-			if b.ids == nil {
-				b.index(name, out)
-			}
-			if count == nil {
-				count = map[[2]string]int{}
-			}
-			k := [2]string{name, r.ConfigKey()}
-			id := versionedRun{key: k[1], n: count[k]}
-			count[k]++
-			if at, ok := b.ids[id]; ok && at[0] < rev {
-				old := &out[at[0]].Runs[at[1]]
-				if old.Date == r.Date {
-					*old = r
-					continue
-				}
-				old.Batch += "@" + old.Date
-			}
-			b.ids[id] = [2]int{rev, len(fresh)}
+		if b.ids != nil {
+			k := r.ConfigKey()
+			b.ids[k] = append(b.ids[k], [2]int{rev, len(fresh)})
 		}
 		if n := len(b.at); n > 0 && b.at[n-1][0] == rev && b.at[n-1][2] == len(fresh) {
 			b.at[n-1][2]++

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -530,5 +531,119 @@ func TestRevisionsCurrentStoreCheckedWhole(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestRevisionsWindowDropsOneOfTwice: a sweep that lists a config twice records two runs of
+// it in one batch; when the window later drops one of them, the version that holds only the
+// other is the same run written again, not a re-ingest: the history keeps both runs with
+// their own values, and the first version's median for the night does not change.
+func TestRevisionsWindowDropsOneOfTwice(t *testing.T) {
+	r := newGitRepo(t)
+	dir := filepath.Join(r.root, "b")
+	s := &Store{Dir: dir}
+	seed := func(v float64) bench.Run {
+		run := nightRun(1, v)
+		run.Batch = "seed"
+		return run
+	}
+	commit := func(runs ...bench.Run) {
+		s.Merge(runs, 3)
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		r.commit("night")
+	}
+	commit(seed(49.9), seed(46.3))
+	commit(nightRun(2, 48))
+	commit(nightRun(3, 47))
+	commit(nightRun(4, 45))
+	if len(s.Runs) != 3 {
+		t.Fatalf("the store holds %d runs, want the window of 3", len(s.Runs))
+	}
+	revs, err := Revisions(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rev := range revs {
+		for _, run := range rev.Runs {
+			got = append(got, fmt.Sprintf("%s=%v", run.Batch, run.Metrics[0].Values[0]))
+		}
+	}
+	want := []string{"seed=49.9", "seed=46.3", "nightly-02=48", "nightly-03=47", "nightly-04=45"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("runs %v, want %v", got, want)
+	}
+}
+
+// TestRevisionsReingestOneOfTwice: a re-ingest under the same run id and date that changes
+// one of two runs of a config replaces that run's values and keeps the other's.
+func TestRevisionsReingestOneOfTwice(t *testing.T) {
+	r := newGitRepo(t)
+	dir := filepath.Join(r.root, "b")
+	s := &Store{Dir: dir}
+	commit := func(vs ...float64) {
+		var runs []bench.Run
+		for _, v := range vs {
+			run := nightRun(1, v)
+			run.Batch = "seed"
+			runs = append(runs, run)
+		}
+		s.Merge(runs, 5)
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		r.commit("seed")
+	}
+	commit(100, 200)
+	commit(200, 210)
+	revs, err := Revisions(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	for _, rev := range revs {
+		for _, run := range rev.Runs {
+			if run.Batch != "seed" {
+				t.Errorf("run of batch %s, want seed", run.Batch)
+			}
+			got = append(got, run.Metrics[0].Values[0])
+		}
+	}
+	slices.Sort(got)
+	if fmt.Sprint(got) != fmt.Sprint([]float64{200, 210}) {
+		t.Errorf("runs %v, want the re-ingested 200 and 210", got)
+	}
+}
+
+// TestRevisionsIgnoresUserLogConfig: a user's or repository's git config log.follow=true
+// makes git log PATH follow renames itself, which stops at the store's move; the history of a
+// moved store must not depend on it.
+func TestRevisionsIgnoresUserLogConfig(t *testing.T) {
+	r := newGitRepo(t)
+	s := &Store{Dir: filepath.Join(r.root, "perf", "baseline")}
+	for i := 1; i <= 4; i++ {
+		s.Merge([]bench.Run{nightRun(i, 100+float64(i))}, 2)
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		r.commit(fmt.Sprintf("night %d", i))
+	}
+	r.git("mv", "perf/baseline", "perf/store")
+	r.commit("move the store")
+	dir := filepath.Join(r.root, "perf", "store")
+	global := filepath.Join(t.TempDir(), "gitconfig")
+	if err := os.WriteFile(global, []byte("[log]\n\tfollow = true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_CONFIG_GLOBAL", global)
+	r.git("config", "log.follow", "true")
+	revs, err := Revisions(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := revBatches(revs...); len(revs) != 5 || fmt.Sprint(got) != "[nightly-01 nightly-02 nightly-03 nightly-04]" {
+		t.Errorf("with log.follow=true: %d versions, batches %v, want 5 versions and nights 1-4", len(revs), got)
 	}
 }

@@ -2,9 +2,12 @@ package history
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/perfgate/perfgate/baseline"
@@ -25,6 +28,10 @@ const (
 	// FromStore: the store as it is, because it is not in a git work tree; the history is
 	// then limited to the store's rolling window.
 	FromStore Source = "store"
+	// FromWorkTree: the store in a git work tree as it is, because no commit holds it yet
+	// (never committed, or deleted and re-created since): the history is, as FromStore,
+	// limited to the store's rolling window.
+	FromWorkTree Source = "worktree"
 )
 
 // A History is the series of every config and metric of a baseline.
@@ -32,7 +39,7 @@ type History struct {
 	Schema int    `json:"schema"`
 	Source Source `json:"source"`
 	// Commits is the number of store versions read (commits, plus the work tree when it held
-	// runs no commit did).
+	// runs no commit did); for FromWorkTree, 0: no commit holds the store.
 	Commits int `json:"commits"`
 	// Shallow is set when the store is in a shallow git clone: history older than the
 	// clone's depth is missing.
@@ -217,6 +224,10 @@ type Options struct {
 	// speed_metrics replaces). Alerts makes one alert of them per config; empty makes every
 	// metric alert on its own.
 	SpeedMetrics []string
+	// ExtraDate is the date (RFC 3339) Build gives an extra run that records none and is not
+	// already committed: tonight's, for a results file that does not say when it ran. Empty
+	// leaves such runs undated, and an undated run of a committed batch is taken as committed.
+	ExtraDate string
 }
 
 // DefaultOptions are the documented defaults: the gate's minimum effect and the store's
@@ -245,6 +256,14 @@ type Revision = baseline.Revision
 
 // Build makes the history of revs (oldest first), adds extra runs of batches not already in
 // it (with no commit), and detects the change points of every series.
+//
+// An extra run without a date under the id of a committed batch is committed already when
+// the extra runs of its batch without a date are all runs of one committed night of that
+// id (the batch, or a night of it the history names ID@DATE): each of the same config and
+// outcome as a run of its own there, and of the same values as written in the store, or,
+// for a batch id that is the hash of its results file's content (sha256:…), the same file,
+// of any values. Otherwise they are another night under a reused run id, dated
+// opts.ExtraDate, and named ID@DATE.
 func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *History {
 	h := &History{Schema: Schema, Source: src, Commits: len(revs), Series: []Series{}, Batches: []Batch{}, MinEffectPct: opts.MinEffectPct,
 		SpeedMetrics: slices.Clone(opts.SpeedMetrics)}
@@ -278,8 +297,31 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 	}
 	stored := len(batches)
 	var committed map[[2]string]bool // batch and date of every committed run, once needed
+	var undated map[string]bool      // per committed batch id, whether its undated extra runs are committed
 	for i := range extra {
 		r := &extra[i]
+		if r.Date == "" && opts.ExtraDate != "" {
+			if j, ok := index[r.Batch]; ok && j < stored {
+				if undated == nil {
+					undated = map[string]bool{}
+				}
+				in, ok := undated[r.Batch]
+				if !ok {
+					var nights [][]*bench.Run
+					for _, b := range batches[:stored] {
+						if b.Batch.Batch == r.Batch || strings.HasPrefix(b.Batch.Batch, r.Batch+"@") {
+							nights = append(nights, b.runs)
+						}
+					}
+					in = undatedCommitted(r.Batch, extra, nights)
+					undated[r.Batch] = in
+				}
+				if in {
+					continue
+				}
+			}
+			r.Date = opts.ExtraDate
+		}
 		if _, ok := index[r.Batch]; ok && index[r.Batch] < stored {
 			if committed == nil {
 				committed = map[[2]string]bool{}
@@ -455,6 +497,55 @@ func parseDate(s string) (time.Time, bool) {
 
 // dateKey returns the instant of date s in one form, so that two forms of one time compare
 // equal; s itself when it does not parse.
+// undatedCommitted reports whether the extra runs of batch without a date are the runs of one
+// committed night of that batch id: for each a run of its own there of the same config and
+// outcome, and of the same values as the store writes them (10 significant digits of each
+// metric's centre) unless the id is the hash of the results file's content. The committed
+// nights of the id are the batch and those the history names ID@DATE.
+func undatedCommitted(batch string, extra []bench.Run, nights [][]*bench.Run) bool {
+	sameFile := strings.HasPrefix(batch, "sha256:")
+	for _, night := range nights {
+		claimed := make([]bool, len(night))
+		all := true
+		for i := range extra {
+			r := &extra[i]
+			if r.Batch != batch || r.Date != "" {
+				continue
+			}
+			found := false
+			for j, c := range night {
+				if !claimed[j] && c.ConfigKey() == r.ConfigKey() && c.Outcome == r.Outcome && (sameFile || sameStoredValues(c, r)) {
+					claimed[j], found = true, true
+					break
+				}
+			}
+			if !found {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// sameStoredValues reports whether runs a and b have values in the same metrics, of the same
+// centres as the store writes them.
+func sameStoredValues(a, b *bench.Run) bool {
+	stored := func(r *bench.Run) map[string]string {
+		m := map[string]string{}
+		for _, mm := range r.Metrics {
+			if len(mm.Values) > 0 {
+				m[mm.Name] = strconv.FormatFloat(bench.Center(mm.Values), 'g', 10, 64)
+			}
+		}
+		return m
+	}
+	return maps.Equal(stored(a), stored(b))
+}
+
 func dateKey(s string) string {
 	if t, ok := parseDate(s); ok {
 		return t.UTC().Format(time.RFC3339Nano)

@@ -222,6 +222,56 @@ func TestBuildExtraReusedBatchID(t *testing.T) {
 	}
 }
 
+// TestBuildExtraUndatedCommitted: results that do not say when they ran are dated
+// opts.ExtraDate unless they are runs the store committed: the same night's runs under its
+// batch id (or under the history's ID@DATE name for an older night), by values, or any runs
+// of a batch id that is the hash of its file's content. Under a reused run id with other
+// values they are another night, ID@DATE.
+func TestBuildExtraUndatedCommitted(t *testing.T) {
+	run := func(batch, date string, v float64) bench.Run {
+		return bench.Run{Config: bench.Config{"tp": "1"}, Outcome: bench.OK, Batch: batch, Date: date,
+			Metrics: []bench.Metric{{Name: "s/iter", Better: bench.Lower, Values: []float64{v}}}}
+	}
+	revs := func() []Revision {
+		return []Revision{
+			{Commit: "c1", Date: "2026-01-01T04:00:00Z", Runs: []bench.Run{run("nightly@2026-01-01T03:00:00Z", "2026-01-01T03:00:00Z", 1)}},
+			{Commit: "c2", Date: "2026-01-02T04:00:00Z", Runs: []bench.Run{run("nightly", "2026-01-02T03:00:00Z", 2), run("nightly", "2026-01-02T03:00:00Z", 2.5)}},
+			{Commit: "c3", Date: "2026-01-03T04:00:00Z", Runs: []bench.Run{run("sha256:0123456789abcdef", "2026-01-03T03:00:00Z", 3)}},
+		}
+	}
+	opts := DefaultOptions()
+	opts.ExtraDate = "2026-01-04T03:00:00Z"
+	for _, tc := range []struct {
+		name  string
+		extra []bench.Run
+		want  int // extra runs added, as nightly@ExtraDate
+	}{
+		{"the committed night", []bench.Run{run("nightly", "", 2.5), run("nightly", "", 2)}, 0},
+		{"one of its runs", []bench.Run{run("nightly", "", 2.5)}, 0},
+		{"an older committed night", []bench.Run{run("nightly", "", 1)}, 0},
+		{"the committed results file", []bench.Run{run("sha256:0123456789abcdef", "", 3.3)}, 0},
+		{"another night", []bench.Run{run("nightly", "", 2), run("nightly", "", 4)}, 2},
+		{"a run more than the night", []bench.Run{run("nightly", "", 2), run("nightly", "", 2.5), run("nightly", "", 2)}, 3},
+		{"another config", []bench.Run{func() bench.Run { r := run("nightly", "", 2); r.Config = bench.Config{"tp": "2"}; return r }()}, 1},
+		{"another metric", []bench.Run{func() bench.Run {
+			r := run("nightly", "", 2)
+			r.Metrics = append(r.Metrics, bench.Metric{Name: bench.MetricTFLOPS, Better: bench.Higher, Values: []float64{100}})
+			return r
+		}()}, 1},
+		{"a new batch", []bench.Run{run("tonight", "", 5)}, 1},
+	} {
+		h := Build(revs(), tc.extra, FromGit, opts)
+		if h.Extra != tc.want {
+			t.Errorf("%s: %d extra runs, want %d", tc.name, h.Extra, tc.want)
+		}
+		if n := len(h.Batches); tc.want > 0 && (n != 4 || h.Batches[3].Date != opts.ExtraDate) {
+			t.Errorf("%s: batches %+v, want a fourth of %s", tc.name, h.Batches, opts.ExtraDate)
+		} else if tc.want > 0 && tc.name != "a new batch" && h.Batches[3].Batch != "nightly@"+opts.ExtraDate {
+			t.Errorf("%s: added as %s, want nightly@%s", tc.name, h.Batches[3].Batch, opts.ExtraDate)
+		}
+	}
+}
+
 // TestLevelChangesUpAndDown: a temporary 6% drop in the middle of a series is two change
 // points, though no single split of the whole series shows a 3% step.
 func TestLevelChangesUpAndDown(t *testing.T) {

@@ -30,6 +30,8 @@ func HistorySource(h *history.History, o HistoryOptions) string {
 	switch h.Source {
 	case history.FromStore:
 		return fmt.Sprintf("%s is not in a git repository, so its history is the store as it is: only the runs its rolling window kept%s.", o.Store, extra)
+	case history.FromWorkTree:
+		return fmt.Sprintf("%s is in git, but no commit holds its store yet, so its history is the store as it is in the work tree: only the runs its rolling window kept%s. Commit it: the commits that change it are its history.", o.Store, extra)
 	default:
 		shallow := ""
 		if h.Shallow {

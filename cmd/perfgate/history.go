@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -154,6 +155,10 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 			return inputError(err)
 		}
 	}
+	if src == history.FromGit && !slices.ContainsFunc(revs, func(r baseline.Revision) bool { return r.Commit != "" }) {
+		// In git, but no commit holds the store: its history is the work tree's window.
+		src = history.FromWorkTree
+	}
 
 	var extra []bench.Run
 	if len(o.results) > 0 {
@@ -172,11 +177,11 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		if err != nil {
 			return inputError(err)
 		}
-		date := o.now().UTC().Format(time.RFC3339)
+		// Runs that do not say when they ran are tonight's, unless they are runs the store
+		// has committed already: Build decides, and dates the others (an undated run dated
+		// here could never match the committed night it is).
+		opts.ExtraDate = o.now().UTC().Format(time.RFC3339)
 		for i := range extra {
-			if extra[i].Date == "" {
-				extra[i].Date = date
-			}
 			if extra[i].Commit == "" {
 				extra[i].Commit = s.Getenv("GITHUB_SHA")
 			}
@@ -200,6 +205,9 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 
 	h := history.Build(revs, extra, src, opts)
+	if src == history.FromWorkTree {
+		h.Commits = 0
+	}
 	h.Shallow = src == history.FromGit && baseline.Shallow(ctx, o.dir)
 	for _, d := range skipped.Versions {
 		h.Skipped = append(h.Skipped, d.String())
@@ -237,7 +245,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		return internalError(err)
 	}
 	// A limited history is said where people look, whatever the format.
-	if (src == history.FromStore || h.Shallow) && (o.output != "" || o.format != "text") {
+	if (src != history.FromGit || h.Shallow) && (o.output != "" || o.format != "text") {
 		fmt.Fprintf(s.ErrOut, "perfgate: %s\n", report.HistorySource(h, ro))
 	}
 	if note := report.HistorySkipped(h); note != "" {
