@@ -69,7 +69,7 @@ waits longer than --lock-timeout exits 3.`,
 	}
 	fs := cmd.Flags()
 	baselineDirVar(fs, &o.dir, "baseline directory (required; created if missing)")
-	fs.IntVar(&o.window, "window", baseline.DefaultWindow, "runs to keep per config")
+	fs.IntVar(&o.window, "window", 0, fmt.Sprintf("runs to keep per config (default: the config file's window, else the one the store records, else %d)", baseline.DefaultWindow))
 	fs.StringVar(&o.runID, "run-id", "", "name of this ingest, e.g. nightly-$GITHUB_RUN_ID (default: a hash of each file)")
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
 	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own, else their batch's in the store, else now)")
@@ -90,10 +90,16 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		return inputError(err)
 	}
 	opts.Now = now(s) // ignore rules expire on the report's date (SOURCE_DATE_EPOCH)
-	if cfgWindow > 0 && !cmd.Flags().Changed("window") {
-		o.window = cfgWindow
+	// The window: --window, else the config file's, else the one the store records (read
+	// under the lock), else the default.
+	windowGiven := cmd.Flags().Changed("window")
+	if cfgWindow > 0 && !windowGiven {
+		o.window, windowGiven = cfgWindow, true
 	}
-	if o.window < 1 {
+	window := o.window
+	if !windowGiven {
+		window = baseline.DefaultWindow
+	} else if o.window < 1 {
 		return inputError(fmt.Errorf("--window must be at least 1"))
 	}
 	if o.lockTimeout < 0 {
@@ -161,6 +167,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		for _, c := range converted {
 			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 		}
+		if !windowGiven && store.Window > 0 {
+			window = store.Window // the store's own window, unless one is given: never shrunk unasked
+		}
 		// A metric filter that matches nothing is a typo; results that match no stored config
 		// may be a new sweep, so they are stored, with a warning that nothing was compared.
 		if err := check.MetricsPresent(store.Runs, runs, opts.Metrics); err != nil {
@@ -194,7 +203,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if err := ctx.Err(); err != nil {
 			return internalError(err) // interrupted: the store stays as it was
 		}
-		st = store.Merge(runs, o.window)
+		st = store.Merge(runs, window)
 		n = len(store.Runs)
 		recordMemory(ctx, s, o.dir, store.Runs, opts, o.memory)
 		return nil
@@ -211,7 +220,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		fmt.Fprintf(s.Out, ", replaced %d run(s) of the same config in batch(es) already stored: %s", st.ReplacedRuns, strings.Join(st.Replaced, ", "))
 	}
 	if st.Pruned > 0 {
-		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, o.window)
+		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, window)
 	}
 	fmt.Fprintf(s.Out, "; %d run(s) stored.\n", n)
 	if w := report.RunIDReused(st.Replaced, st.ReplacedEarlier); w != "" {
