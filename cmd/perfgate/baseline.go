@@ -170,30 +170,38 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if !windowGiven && store.Window > 0 {
 			window = store.Window // the store's own window, unless one is given: never shrunk unasked
 		}
+		// The incoming runs are compared with the store as the merge leaves it, without the
+		// runs they replace (their batch's, of their configs): a retry of a failed nightly
+		// under the same --run-id would otherwise be compared with its own first attempt, and
+		// pass.
+		base := baseline.Unreplaced(store.Runs, runs)
 		// A metric filter that matches nothing is a typo; results that match no stored config
 		// may be a new sweep, so they are stored, with a warning that nothing was compared.
-		if err := check.MetricsPresent(store.Runs, runs, opts.Metrics); err != nil {
+		if err := check.MetricsPresent(base, runs, opts.Metrics); err != nil {
 			return inputError(err)
 		}
-		if err := check.ConfigsMatch(store.Runs, runs); err != nil {
+		if err := check.ConfigsMatch(base, runs); err != nil {
 			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\nThe runs are stored as new configs.\n", err)
 		}
 		rep = &check.Report{Verdict: check.Pass}
-		if len(store.Runs) == 0 {
-			_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
+		if len(base) == 0 {
+			_, err = o.stats.tflops(base, runs) // --recompute-tflops still applies to what is stored
 		} else {
 			var remarks []check.Remark
+			// The memory is learned for the store's window with the replaced runs in it, so
+			// that it does not learn from them either (runs the window holds are not older
+			// runs), and a record of it for this store still matches.
 			if opts.NoisyMemory, remarks, err = learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts); err != nil {
 				return err
 			}
-			if rep, err = o.stats.compare(store.Runs, runs, opts); err == nil {
+			if rep, err = o.stats.compare(base, runs, opts); err == nil {
 				rep.Remarks = append(rep.Remarks, remarks...)
 			}
 		}
 		if err != nil {
 			return inputError(err)
 		}
-		if len(store.Runs) > 0 {
+		if len(base) > 0 {
 			fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
 			if err := logText(s, true, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY}) }); err != nil {
 				return internalError(err)
