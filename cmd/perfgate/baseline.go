@@ -176,12 +176,18 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		// pass.
 		base := baseline.Unreplaced(store.Runs, runs)
 		// A metric filter that matches nothing is a typo; results that match no stored config
-		// may be a new sweep, so they are stored, with a warning that nothing was compared.
+		// may be a new sweep, and results that share no metric with the configs they share
+		// may report a metric new to the store, so both are stored, with a warning that
+		// nothing was compared; with --fail-on-regression, which must not pass on nothing,
+		// both are an error (exit 2), as in check, and nothing is stored.
 		if err := check.MetricsPresent(base, runs, opts.Metrics); err != nil {
 			return inputError(err)
 		}
-		if err := check.ConfigsMatch(base, runs); err != nil {
-			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\nThe runs are stored as new configs.\n", err)
+		if stored, err := uncompared(base, runs, opts.Metrics); err != nil {
+			if o.failOnRegression {
+				return inputError(fmt.Errorf("%w.\nNothing was stored: --fail-on-regression does not pass on runs it did not compare; to add them to the store all the same (a new sweep, a new metric), run the update without --fail-on-regression", err))
+			}
+			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\n%s\n", err, stored)
 		}
 		rep = &check.Report{Verdict: check.Pass}
 		if len(base) == 0 {
@@ -239,6 +245,20 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		return errGateFailed
 	}
 	return nil
+}
+
+// uncompared reports, as check.Gateable does, stored and incoming runs of which nothing would
+// be compared although the store holds runs: no incoming config is stored, or the configs
+// both hold share no metric (after the metric filter). how says how the runs are stored all
+// the same, without --fail-on-regression.
+func uncompared(stored, runs []bench.Run, metrics []string) (how string, err error) {
+	if err := check.ConfigsMatch(stored, runs); err != nil {
+		return "The runs are stored as new configs.", err
+	}
+	if err := check.MetricsShared(stored, runs, metrics); err != nil {
+		return "The runs are stored, their metrics new to the store, and later updates compare them.", err
+	}
+	return "", nil
 }
 
 // datesOf dates the incoming runs that have no date yet: with the date their batch already
