@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ waits longer than --lock-timeout exits 3.`,
 	fs.IntVar(&o.window, "window", 0, fmt.Sprintf("runs to keep per config (default: the config file's window, else the one the store records, else %d)", baseline.DefaultWindow))
 	fs.StringVar(&o.runID, "run-id", "", "name of this ingest, e.g. nightly-$GITHUB_RUN_ID (default: a hash of each file)")
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
-	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own, else their batch's in the store, else now)")
+	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own; else, when they equal their batch's stored runs (a retry), its date in the store; else now)")
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
 	fs.BoolVar(&o.memory, "memory", true, memoryHelp+", as check does")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", baseline.DefaultLockTimeout, "how long to wait for another update of the same baseline to finish")
@@ -159,7 +160,6 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		// history is read once. recordMemory lets the versions go (history.Done).
 		ctx := history.ReadOnce(ctx)
 		noteLegacy(s, store, true)
-		datesOf(store.Runs, runs, date)
 		converted, err := baseline.Conform(store.Runs, runs)
 		if err != nil {
 			return inputError(err)
@@ -167,6 +167,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		for _, c := range converted {
 			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 		}
+		datesOf(store.Runs, runs, date) // after Conform: it compares values as stored
 		if !windowGiven && store.Window > 0 {
 			window = store.Window // the store's own window, unless one is given: never shrunk unasked
 		}
@@ -261,26 +262,97 @@ func uncompared(stored, runs []bench.Run, metrics []string) (how string, err err
 	return "", nil
 }
 
-// datesOf dates the incoming runs that have no date yet: with the date their batch already
-// has in stored, so that a re-run of an update (a CI retry under the same --run-id) leaves the
-// store as it was and the night where it was; else with now.
+// datesOf dates the incoming runs that have no date yet. A batch already stored whose
+// incoming runs equal its stored runs of their configs, as they would be stored (a CI retry
+// of the same results under the same --run-id), keeps its dates, so that the retry leaves
+// the store byte-identical and the night where it was; the runs of configs it does not hold
+// yet (a matrix shard joining the night's batch) take its date too. A batch whose incoming
+// runs differ from the stored ones (a run id reused every night, a re-run with new results)
+// is dated now, as are new batches: it is a new ingest, which the history must tell from the
+// one it replaces (ID@DATE).
 func datesOf(stored, runs []bench.Run, now string) {
-	have := map[string]string{}
-	for i := range stored {
-		if stored[i].Batch != "" && stored[i].Date != "" {
-			have[stored[i].Batch] = stored[i].Date
-		}
+	batchDate := map[string]string{} // the batch's date: its last stored run's
+	type stRuns struct {
+		date string
+		runs []*bench.Run
 	}
+	byKey := map[string]*stRuns{} // stored runs by batch and config
+	for i := range stored {
+		r := &stored[i]
+		if r.Batch == "" {
+			continue
+		}
+		if r.Date != "" {
+			batchDate[r.Batch] = r.Date
+		}
+		k := r.Batch + "\x00" + r.ConfigKey()
+		if byKey[k] == nil {
+			byKey[k] = &stRuns{date: r.Date}
+		}
+		byKey[k].runs = append(byKey[k].runs, r)
+	}
+	// Tentatively, every undated run of a stored batch takes the date of its config's stored
+	// runs, else its batch's.
+	var undated []int
 	for i := range runs {
 		if runs[i].Date != "" {
 			continue
 		}
-		if d, ok := have[runs[i].Batch]; ok {
+		undated = append(undated, i)
+		if d, ok := batchDate[runs[i].Batch]; ok {
 			runs[i].Date = d
-		} else {
+			if sr := byKey[runs[i].Batch+"\x00"+runs[i].ConfigKey()]; sr != nil && sr.date != "" {
+				runs[i].Date = sr.date
+			}
+		}
+	}
+	// Batches whose incoming runs differ from the stored runs they replace.
+	differs := map[string]bool{}
+	asStored, err := baseline.AsStored(runs)
+	if err != nil || len(asStored) != len(runs) {
+		for _, i := range undated {
+			differs[runs[i].Batch] = true // cannot tell: a new ingest
+		}
+	} else {
+		incoming := map[string][]*bench.Run{}
+		var keys []string
+		for i := range asStored {
+			r := &asStored[i]
+			k := runs[i].Batch + "\x00" + runs[i].ConfigKey()
+			if _, ok := incoming[k]; !ok {
+				keys = append(keys, k)
+			}
+			incoming[k] = append(incoming[k], r)
+		}
+		for _, k := range keys {
+			sr := byKey[k]
+			if sr == nil {
+				continue // a config the batch does not hold yet
+			}
+			in := incoming[k]
+			same := len(in) == len(sr.runs)
+			for j := 0; same && j < len(in); j++ {
+				same = sameStoredRun(in[j], sr.runs[j])
+			}
+			if !same {
+				differs[in[0].Batch] = true
+			}
+		}
+	}
+	for _, i := range undated {
+		if runs[i].Date == "" || differs[runs[i].Batch] {
 			runs[i].Date = now
 		}
 	}
+}
+
+// sameStoredRun reports whether a and b, runs as the store reads them back, store the same
+// run: everything but where they were read.
+func sameStoredRun(a, b *bench.Run) bool {
+	x, y := *a, *b
+	x.Source, y.Source = "", ""
+	x.Key, y.Key = "", ""
+	return reflect.DeepEqual(x, y)
 }
 
 // recordMemory learns the memory of the store of runs, in dir, from its git history (when
