@@ -167,7 +167,13 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		for _, c := range converted {
 			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 		}
-		datesOf(store.Runs, runs, date) // after Conform: it compares values as stored
+		// After Conform, and with --recompute-tflops applied to a copy: datesOf compares the
+		// runs as they would be stored.
+		var recompute func([]bench.Run) error
+		if o.stats.recompute != "" {
+			recompute = func(rs []bench.Run) error { _, err := o.stats.tflops(nil, rs); return err }
+		}
+		datesOf(store.Runs, runs, date, recompute)
 		if !windowGiven && store.Window > 0 {
 			window = store.Window // the store's own window, unless one is given: never shrunk unasked
 		}
@@ -176,6 +182,13 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		// under the same --run-id would otherwise be compared with its own first attempt, and
 		// pass.
 		base := baseline.Unreplaced(store.Runs, runs)
+		if len(base) < len(store.Runs) && recompute != nil {
+			// The comparison recomputes the TFLOPS of base in place, which, as a copy, is
+			// not what is stored: recompute the store's runs themselves.
+			if err := recompute(store.Runs); err != nil {
+				return inputError(err)
+			}
+		}
 		// A metric filter that matches nothing is a typo; results that match no stored config
 		// may be a new sweep, and results that share no metric with the configs they share
 		// may report a metric new to the store, so both are stored, with a warning that
@@ -269,8 +282,9 @@ func uncompared(stored, runs []bench.Run, metrics []string) (how string, err err
 // yet (a matrix shard joining the night's batch) take its date too. A batch whose incoming
 // runs differ from the stored ones (a run id reused every night, a re-run with new results)
 // is dated now, as are new batches: it is a new ingest, which the history must tell from the
-// one it replaces (ID@DATE).
-func datesOf(stored, runs []bench.Run, now string) {
+// one it replaces (ID@DATE). recompute, when not nil, is --recompute-tflops, which the
+// comparison applies to the incoming runs before they are stored.
+func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) error) {
 	batchDate := map[string]string{} // the batch's date: its last stored run's
 	type stRuns struct {
 		date string
@@ -309,6 +323,11 @@ func datesOf(stored, runs []bench.Run, now string) {
 	// Batches whose incoming runs differ from the stored runs they replace.
 	differs := map[string]bool{}
 	asStored, err := baseline.AsStored(runs)
+	if err == nil && recompute != nil {
+		if err = recompute(asStored); err == nil {
+			asStored, err = baseline.AsStored(asStored) // rounded as stored
+		}
+	}
 	if err != nil || len(asStored) != len(runs) {
 		for _, i := range undated {
 			differs[runs[i].Batch] = true // cannot tell: a new ingest
