@@ -217,7 +217,7 @@ func bothReingested(oursFile, theirsFile string, ours, theirs []bench.Run, oG, t
 	}
 	return bench.Errorf(oursFile, sourceLine(or.Source, oursFile),
 		"batch %q, config %s: both branches re-ingested it since the base, with different results (%s in theirs), and their dates do not tell which ingest came later (%s)%s; "+
-			"nothing was merged, and %s is left as it was: abort the merge, re-ingest the results that stand on one branch with 'perfgate baseline update --run-id %s', which dates them now, and merge again",
+			"nothing was merged, and %s is left as it was: abort the merge (git merge --abort), on one branch re-ingest the results that stand with a later date, 'perfgate baseline update --run-id %s --date \"$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)\" …' (the --date is needed: without one, a re-ingest of the results the batch already holds keeps their date), commit, and merge again",
 		g.batch, g.key, tr.Source, dates, more, oursFile, g.batch)
 }
 

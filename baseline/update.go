@@ -229,3 +229,31 @@ func earlierDay(a, b string) bool {
 	yb, mb, db := tb.UTC().Date()
 	return time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC).Before(time.Date(yb, mb, db, 0, 0, 0, 0, time.UTC))
 }
+
+// Unreplaced returns the stored runs that Merge(incoming) keeps in place: all but those of a
+// batch and config the incoming runs hold, which the merge replaces. It is what the incoming
+// runs are compared with: a retry of an update (the same --run-id) must not be compared with
+// the runs its first attempt stored, which would pass a regression on the retry. stored
+// itself is returned when the merge replaces none of it.
+func Unreplaced(stored, incoming []bench.Run) []bench.Run {
+	in := make(map[string]bool, len(incoming))
+	for i := range incoming {
+		in[incoming[i].Batch+"\x00"+incoming[i].ConfigKey()] = true
+	}
+	var out []bench.Run
+	for i := range stored {
+		if in[stored[i].Batch+"\x00"+stored[i].ConfigKey()] {
+			if out == nil {
+				out = append(make([]bench.Run, 0, len(stored)), stored[:i]...)
+			}
+			continue
+		}
+		if out != nil {
+			out = append(out, stored[i])
+		}
+	}
+	if out == nil {
+		return stored
+	}
+	return out
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -69,10 +70,10 @@ waits longer than --lock-timeout exits 3.`,
 	}
 	fs := cmd.Flags()
 	baselineDirVar(fs, &o.dir, "baseline directory (required; created if missing)")
-	fs.IntVar(&o.window, "window", baseline.DefaultWindow, "runs to keep per config")
+	fs.IntVar(&o.window, "window", 0, fmt.Sprintf("runs to keep per config (default: the config file's window, else the one the store records, else %d)", baseline.DefaultWindow))
 	fs.StringVar(&o.runID, "run-id", "", "name of this ingest, e.g. nightly-$GITHUB_RUN_ID (default: a hash of each file)")
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
-	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own, else their batch's in the store, else now)")
+	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own; else, when they equal their batch's stored runs (a retry), its date in the store; else now)")
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
 	fs.BoolVar(&o.memory, "memory", true, memoryHelp+", as check does")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", baseline.DefaultLockTimeout, "how long to wait for another update of the same baseline to finish")
@@ -90,10 +91,16 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		return inputError(err)
 	}
 	opts.Now = now(s) // ignore rules expire on the report's date (SOURCE_DATE_EPOCH)
-	if cfgWindow > 0 && !cmd.Flags().Changed("window") {
-		o.window = cfgWindow
+	// The window: --window, else the config file's, else the one the store records (read
+	// under the lock), else the default.
+	windowGiven := cmd.Flags().Changed("window")
+	if cfgWindow > 0 && !windowGiven {
+		o.window, windowGiven = cfgWindow, true
 	}
-	if o.window < 1 {
+	window := o.window
+	if !windowGiven {
+		window = baseline.DefaultWindow
+	} else if o.window < 1 {
 		return inputError(fmt.Errorf("--window must be at least 1"))
 	}
 	if o.lockTimeout < 0 {
@@ -153,7 +160,6 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		// history is read once. recordMemory lets the versions go (history.Done).
 		ctx := history.ReadOnce(ctx)
 		noteLegacy(s, store, true)
-		datesOf(store.Runs, runs, date)
 		converted, err := baseline.Conform(store.Runs, runs)
 		if err != nil {
 			return inputError(err)
@@ -161,36 +167,67 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		for _, c := range converted {
 			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 		}
+		// After Conform, and with --recompute-tflops applied to a copy: datesOf compares the
+		// runs as they would be stored.
+		var recompute func([]bench.Run) error
+		if o.stats.recompute != "" {
+			recompute = func(rs []bench.Run) error { _, err := o.stats.tflops(nil, rs); return err }
+		}
+		datesOf(store.Runs, runs, date, recompute)
+		if !windowGiven && store.Window > 0 {
+			window = store.Window // the store's own window, unless one is given: never shrunk unasked
+		}
+		// The incoming runs are compared with the store as the merge leaves it, without the
+		// runs they replace (their batch's, of their configs): a retry of a failed nightly
+		// under the same --run-id would otherwise be compared with its own first attempt, and
+		// pass.
+		base := baseline.Unreplaced(store.Runs, runs)
+		if len(base) < len(store.Runs) && recompute != nil {
+			// The comparison recomputes the TFLOPS of base in place, which, as a copy, is
+			// not what is stored: recompute the store's runs themselves.
+			if err := recompute(store.Runs); err != nil {
+				return inputError(err)
+			}
+		}
 		if err := baseline.CheckCopies(store.Runs, runs); err != nil {
 			return inputError(err)
 		}
 		// A metric filter that matches nothing is a typo; results that match no stored config
-		// may be a new sweep, so they are stored, with a warning that nothing was compared.
-		if err := check.MetricsPresent(store.Runs, runs, opts.Metrics); err != nil {
+		// may be a new sweep, and results that share no metric with the configs they share
+		// may report a metric new to the store, so both are stored, with a warning that
+		// nothing was compared; with --fail-on-regression, which must not pass on nothing,
+		// both are an error (exit 2), as in check, and nothing is stored.
+		if err := check.MetricsPresent(base, runs, opts.Metrics); err != nil {
 			return inputError(err)
 		}
 		if err := configTypos(store.Runs, runs, opts, cfgBetter); err != nil {
 			return inputError(err)
 		}
-		if err := check.ConfigsMatch(store.Runs, runs); err != nil {
-			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\nThe runs are stored as new configs.\n", err)
+		if stored, err := uncompared(base, runs, opts.Metrics); err != nil {
+			if o.failOnRegression {
+				return inputError(fmt.Errorf("%w.\nNothing was stored: --fail-on-regression does not pass on runs it did not compare; to add them to the store all the same (a new sweep, a new metric), run the update without --fail-on-regression", err))
+			}
+			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\n%s\n", err, stored)
 		}
 		rep = &check.Report{Verdict: check.Pass}
-		if len(store.Runs) == 0 {
-			_, err = o.stats.tflops(store.Runs, runs) // --recompute-tflops still applies to what is stored
+		if len(base) == 0 {
+			_, err = o.stats.tflops(base, runs) // --recompute-tflops still applies to what is stored
 		} else {
 			var remarks []check.Remark
+			// The memory is learned for the store's window with the replaced runs in it, so
+			// that it does not learn from them either (runs the window holds are not older
+			// runs), and a record of it for this store still matches.
 			if opts.NoisyMemory, remarks, err = learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts); err != nil {
 				return err
 			}
-			if rep, err = o.stats.compare(store.Runs, runs, opts); err == nil {
+			if rep, err = o.stats.compare(base, runs, opts); err == nil {
 				rep.Remarks = append(rep.Remarks, remarks...)
 			}
 		}
 		if err != nil {
 			return inputError(err)
 		}
-		if len(store.Runs) > 0 {
+		if len(base) > 0 {
 			fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
 			if err := logText(s, true, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY}) }); err != nil {
 				return internalError(err)
@@ -200,7 +237,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if err := ctx.Err(); err != nil {
 			return internalError(err) // interrupted: the store stays as it was
 		}
-		st = store.Merge(runs, o.window)
+		st = store.Merge(runs, window)
 		n = len(store.Runs)
 		recordMemory(ctx, s, o.dir, store.Runs, opts, o.memory)
 		return nil
@@ -217,7 +254,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		fmt.Fprintf(s.Out, ", replaced %d run(s) of the same config in batch(es) already stored: %s", st.ReplacedRuns, strings.Join(st.Replaced, ", "))
 	}
 	if st.Pruned > 0 {
-		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, o.window)
+		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, window)
 	}
 	fmt.Fprintf(s.Out, "; %d run(s) stored.\n", n)
 	if w := report.RunIDReused(st.Replaced, st.ReplacedEarlier); w != "" {
@@ -230,26 +267,117 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	return nil
 }
 
-// datesOf dates the incoming runs that have no date yet: with the date their batch already
-// has in stored, so that a re-run of an update (a CI retry under the same --run-id) leaves the
-// store as it was and the night where it was; else with now.
-func datesOf(stored, runs []bench.Run, now string) {
-	have := map[string]string{}
-	for i := range stored {
-		if stored[i].Batch != "" && stored[i].Date != "" {
-			have[stored[i].Batch] = stored[i].Date
-		}
+// uncompared reports, as check.Gateable does, stored and incoming runs of which nothing would
+// be compared although the store holds runs: no incoming config is stored, or the configs
+// both hold share no metric (after the metric filter). how says how the runs are stored all
+// the same, without --fail-on-regression.
+func uncompared(stored, runs []bench.Run, metrics []string) (how string, err error) {
+	if err := check.ConfigsMatch(stored, runs); err != nil {
+		return "The runs are stored as new configs.", err
 	}
+	if err := check.MetricsShared(stored, runs, metrics); err != nil {
+		return "The runs are stored, their metrics new to the store, and later updates compare them.", err
+	}
+	return "", nil
+}
+
+// datesOf dates the incoming runs that have no date yet. A batch already stored whose
+// incoming runs equal its stored runs of their configs, as they would be stored (a CI retry
+// of the same results under the same --run-id), keeps its dates, so that the retry leaves
+// the store byte-identical and the night where it was; the runs of configs it does not hold
+// yet (a matrix shard joining the night's batch) take its date too. A batch whose incoming
+// runs differ from the stored ones (a run id reused every night, a re-run with new results)
+// is dated now, as are new batches: it is a new ingest, which the history must tell from the
+// one it replaces (ID@DATE). recompute, when not nil, is --recompute-tflops, which the
+// comparison applies to the incoming runs before they are stored.
+func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) error) {
+	batchDate := map[string]string{} // the batch's date: its last stored run's
+	type stRuns struct {
+		date string
+		runs []*bench.Run
+	}
+	byKey := map[string]*stRuns{} // stored runs by batch and config
+	for i := range stored {
+		r := &stored[i]
+		if r.Batch == "" {
+			continue
+		}
+		if r.Date != "" {
+			batchDate[r.Batch] = r.Date
+		}
+		k := r.Batch + "\x00" + r.ConfigKey()
+		if byKey[k] == nil {
+			byKey[k] = &stRuns{date: r.Date}
+		}
+		byKey[k].runs = append(byKey[k].runs, r)
+	}
+	// Tentatively, every undated run of a stored batch takes the date of its config's stored
+	// runs, else its batch's.
+	var undated []int
 	for i := range runs {
 		if runs[i].Date != "" {
 			continue
 		}
-		if d, ok := have[runs[i].Batch]; ok {
+		undated = append(undated, i)
+		if d, ok := batchDate[runs[i].Batch]; ok {
 			runs[i].Date = d
-		} else {
+			if sr := byKey[runs[i].Batch+"\x00"+runs[i].ConfigKey()]; sr != nil && sr.date != "" {
+				runs[i].Date = sr.date
+			}
+		}
+	}
+	// Batches whose incoming runs differ from the stored runs they replace.
+	differs := map[string]bool{}
+	asStored, err := baseline.AsStored(runs)
+	if err == nil && recompute != nil {
+		if err = recompute(asStored); err == nil {
+			asStored, err = baseline.AsStored(asStored) // rounded as stored
+		}
+	}
+	if err != nil || len(asStored) != len(runs) {
+		for _, i := range undated {
+			differs[runs[i].Batch] = true // cannot tell: a new ingest
+		}
+	} else {
+		incoming := map[string][]*bench.Run{}
+		var keys []string
+		for i := range asStored {
+			r := &asStored[i]
+			k := runs[i].Batch + "\x00" + runs[i].ConfigKey()
+			if _, ok := incoming[k]; !ok {
+				keys = append(keys, k)
+			}
+			incoming[k] = append(incoming[k], r)
+		}
+		for _, k := range keys {
+			sr := byKey[k]
+			if sr == nil {
+				continue // a config the batch does not hold yet
+			}
+			in := incoming[k]
+			same := len(in) == len(sr.runs)
+			for j := 0; same && j < len(in); j++ {
+				same = sameStoredRun(in[j], sr.runs[j])
+			}
+			if !same {
+				differs[in[0].Batch] = true
+			}
+		}
+	}
+	for _, i := range undated {
+		if runs[i].Date == "" || differs[runs[i].Batch] {
 			runs[i].Date = now
 		}
 	}
+}
+
+// sameStoredRun reports whether a and b, runs as the store reads them back, store the same
+// run: everything but where they were read.
+func sameStoredRun(a, b *bench.Run) bool {
+	x, y := *a, *b
+	x.Source, y.Source = "", ""
+	x.Key, y.Key = "", ""
+	return reflect.DeepEqual(x, y)
 }
 
 // recordMemory learns the memory of the store of runs, in dir, from its git history (when
