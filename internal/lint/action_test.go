@@ -752,6 +752,87 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 	}
 }
 
+// TestActionCheckStepOwnedFlags pins the refusal of args that would undo a flag the action
+// sets: args come last and pflag keeps a flag's last value, so --require-all=false would
+// pass missing configs under fail-on: any, --format text or -o elsewhere would leave no JSON
+// report (empty outputs, and publish --error over a real verdict). Every spelling is
+// refused, as an input error before perfgate runs; look-alikes and other flags are not.
+func TestActionCheckStepOwnedFlags(t *testing.T) {
+	meta := readAction(t)
+	e := newStepEnv(t, false)
+	e.write("results/a.txt")
+	report := filepath.Join(e.temp, "perfgate", "perfgate", "report.json")
+	for _, tc := range []struct {
+		args, flag string
+	}{
+		{"--require-all=false", "--require-all"},
+		{"--require-all", "--require-all"},
+		{"--require-all=true", "--require-all"},
+		{"--min-effect 3 --format text", "--format"},
+		{"--format=markdown", "--format"},
+		{"-o /tmp/x.json", "-o"},
+		{"-o/tmp/x.json", "-o"},
+		{"-o=/tmp/x.json", "-o"},
+		{"-ho /tmp/x.json", "-h"},
+		{"--output /tmp/x.json", "--output"},
+		{"--output=/tmp/x.json", "--output"},
+		{"--baseline other/baseline", "--baseline"},
+		{"--baseline=other/baseline", "--baseline"},
+		{"--baseline-ref origin/main", "--baseline-ref"},
+		{"--baseline-ref=HEAD~1", "--baseline-ref"},
+		{"--input-format=sweep", "--input-format"},
+		{"--publish", "--publish"},
+		{"--publish=true", "--publish"},
+		{"--id other", "--id"},
+		{"--comment=never", "--comment"},
+		{"--pr 7", "--pr"},
+		{"--sha=abc", "--sha"},
+		{"--repo o/r", "--repo"},
+		{"--token-env=X", "--token-env"},
+		{"--check-run", "--check-run"},
+		{"--strict", "--strict"},
+		{"--help", "--help"},
+		{"-h", "-h"},
+		{"--min-effect 3 -- --format", "--format"}, // after --, still refused: it cannot be meant as a path
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			r := e.run(meta, "Check", checkEnv("PG_FAIL_ON", "any", "PG_ARGS", tc.args, "FAKE_EXIT", "0"))
+			if r.exit != 0 {
+				t.Errorf("exit %d, want 0 (the Gate step fails on exit-code 2)\n%s", r.exit, r.stdout)
+			}
+			want := map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""}
+			if diff := cmp.Diff(want, r.outputs); diff != "" {
+				t.Errorf("outputs (-want +got):\n%s\n%s", diff, r.stdout)
+			}
+			if r.args != nil {
+				t.Errorf("perfgate ran with %q", r.args)
+			}
+			if w := "::error title=perfgate::input args must not hold " + tc.flag + ", which the action owns"; !strings.Contains(r.stdout, w) {
+				t.Errorf("stdout does not contain %q:\n%s", w, r.stdout)
+			}
+		})
+	}
+
+	// Flags the action leaves to args, and look-alikes of the owned ones, pass through.
+	for _, args := range []string{
+		"--min-effect 3 --alpha=0.01 --config perf/strict.json --memory=false",
+		"--set model=llama-70b --metric TFLOPS/GPU --memory-ref origin/main~30",
+		"--confirm-runs 3 --allow-no-config --skip-iters=-1",
+	} {
+		t.Run(args, func(t *testing.T) {
+			r := e.run(meta, "Check", checkEnv("PG_FAIL_ON", "any", "PG_ARGS", args, "FAKE_EXIT", "0"))
+			if r.exit != 0 || r.outputs["verdict"] != "pass" {
+				t.Fatalf("exit %d, verdict %q\n%s", r.exit, r.outputs["verdict"], r.stdout)
+			}
+			want := append([]string{"check", "--format", "json", "--output", report, "--baseline", "perf/baseline", "--require-all"},
+				append(strings.Fields(args), "--", "results/a.txt")...)
+			if diff := cmp.Diff(want, r.args); diff != "" {
+				t.Errorf("perfgate arguments (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestActionCheckStepBaselineRef covers --baseline-ref and the on-demand fetch of
 // origin/<branch> in a shallow checkout. The repository has no remote, so nothing leaves
 // the machine: the fetch fails at once and must only warn.
