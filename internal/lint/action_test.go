@@ -185,12 +185,13 @@ func TestActionMetadata(t *testing.T) {
 			"PG_ACTION_REF": "${{ github.action_ref }}",
 		}},
 		{"Mark the gate", map[string]string{
-			"PG_PERFGATE":  "${{ steps.install.outputs.path || steps.build.outputs.path }}",
-			"PG_MODE":      "${{ inputs.mode }}",
-			"PG_ID":        "${{ inputs.id }}",
-			"PG_COMMENT":   "${{ inputs.comment }}",
-			"PG_PUBLISH":   "${{ inputs.publish }}",
-			"GITHUB_TOKEN": "${{ inputs.github-token }}",
+			"PG_PERFGATE":     "${{ steps.install.outputs.path || steps.build.outputs.path }}",
+			"PG_MODE":         "${{ inputs.mode }}",
+			"PG_ID":           "${{ inputs.id }}",
+			"PG_COMMENT":      "${{ inputs.comment }}",
+			"PG_PUBLISH":      "${{ inputs.publish }}",
+			"PG_PUBLISH_ARGS": "${{ inputs.publish-args }}",
+			"GITHUB_TOKEN":    "${{ inputs.github-token }}",
 		}},
 		{"Gate", map[string]string{
 			"PG_CODE":        "${{ steps.check.outputs.exit-code }}",
@@ -930,20 +931,33 @@ func TestActionPublishStep(t *testing.T) {
 func TestActionMarkStep(t *testing.T) {
 	meta := readAction(t)
 	e := newStepEnv(t, false)
+	// publish-args reach the marks as they reach the gate's publish: split on whitespace,
+	// never evaluated, so --pr/--sha/--repo/--token-env mark the gate where it publishes.
+	const publishArgs = "--pr 7\n --sha=0123abc --repo o/r --token-env PG_T $(touch pwned) `touch pwned2`"
+	withArgs := []string{"--pr", "7", "--sha=0123abc", "--repo", "o/r", "--token-env", "PG_T", "$(touch", "pwned)", "`touch", "pwned2`"}
 	for _, tc := range []struct {
-		mode, publish, fakeExit string
-		wantArgs                []string
-		wantStdout              string
+		mode, publish, fakeExit, publishArgs string
+		wantArgs                             []string
+		wantStdout                           string
 	}{
-		{"pending", "true", "0", []string{"publish", "--pending", "--id", "llama", "--comment", "always"}, ""},
-		{"error", "true", "0", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, ""},
-		{"error", "true", "3", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, "::warning title=perfgate::marking the gate error failed (exit 3)"},
-		{"pending", "false", "0", nil, "perfgate: publish is false; not marking the gate pending"},
+		{"pending", "true", "0", "", []string{"publish", "--pending", "--id", "llama", "--comment", "always"}, ""},
+		{"error", "true", "0", "", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, ""},
+		{"error", "true", "3", "", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, "::warning title=perfgate::marking the gate error failed (exit 3)"},
+		{"pending", "false", "0", "", nil, "perfgate: publish is false; not marking the gate pending"},
+		{"pending", "true", "0", publishArgs, append([]string{"publish", "--pending", "--id", "llama", "--comment", "always"}, withArgs...), ""},
+		{"error", "true", "0", publishArgs, append([]string{"publish", "--error", "--id", "llama", "--comment", "always"}, withArgs...), ""},
+		{"error", "true", "0", " \n ", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, ""},
 	} {
-		t.Run(tc.mode+"/"+tc.publish+"/"+tc.fakeExit, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/%s/%s/%q", tc.mode, tc.publish, tc.fakeExit, tc.publishArgs), func(t *testing.T) {
 			r := e.run(meta, "Mark the gate", map[string]string{
-				"PG_MODE": tc.mode, "PG_ID": "llama", "PG_COMMENT": "always", "PG_PUBLISH": tc.publish, "FAKE_EXIT": tc.fakeExit,
+				"PG_MODE": tc.mode, "PG_ID": "llama", "PG_COMMENT": "always", "PG_PUBLISH": tc.publish,
+				"PG_PUBLISH_ARGS": tc.publishArgs, "FAKE_EXIT": tc.fakeExit,
 			})
+			for _, f := range []string{"pwned", "pwned2"} {
+				if _, err := os.Stat(filepath.Join(e.workspace, f)); err == nil {
+					t.Fatalf("publish-args were executed: %s exists", f)
+				}
+			}
 			if r.exit != 0 {
 				t.Errorf("exit %d, want 0: marking never fails the action\n%s", r.exit, r.stdout)
 			}
