@@ -176,6 +176,7 @@ func TestActionMetadata(t *testing.T) {
 		{"Install perfgate", map[string]string{
 			"PG_MODE":        "${{ inputs.mode }}",
 			"PG_INSTALL":     "${{ inputs.install }}",
+			"PG_PUBLISH":     "${{ inputs.publish }}",
 			"PG_ACTION_REF":  "${{ github.action_ref }}",
 			"PG_ACTION_REPO": "${{ github.action_repository }}",
 			"PG_SERVER_URL":  "${{ github.server_url }}",
@@ -189,7 +190,7 @@ func TestActionMetadata(t *testing.T) {
 			"PG_MODE":         "${{ inputs.mode }}",
 			"PG_ID":           "${{ inputs.id }}",
 			"PG_COMMENT":      "${{ inputs.comment }}",
-			"PG_PUBLISH":      "${{ inputs.publish }}",
+			"PG_PUBLISH":      "${{ steps.install.outputs.publish }}",
 			"PG_PUBLISH_ARGS": "${{ inputs.publish-args }}",
 			"GITHUB_TOKEN":    "${{ inputs.github-token }}",
 		}},
@@ -203,8 +204,10 @@ func TestActionMetadata(t *testing.T) {
 			t.Errorf("step %s env (-want +got):\n%s", tc.step, diff)
 		}
 	}
-	if !strings.Contains(meta.step(t, "Publish").If, "inputs.publish == 'true'") {
-		t.Errorf("step Publish if = %q, want it to honour inputs.publish", meta.step(t, "Publish").If)
+	// The publish input is validated and normalised once, by the install step; the Publish
+	// and Mark steps both read that output, so they cannot disagree on "TRUE".
+	if !strings.Contains(meta.step(t, "Publish").If, "steps.install.outputs.publish == 'true'") {
+		t.Errorf("step Publish if = %q, want it to honour the install step's publish output", meta.step(t, "Publish").If)
 	}
 	// Each mode runs its own steps; the install steps run in all of them.
 	for step, want := range map[string]string{
@@ -213,7 +216,7 @@ func TestActionMetadata(t *testing.T) {
 		"Build perfgate":   "always() && steps.install.outcome == 'success' && steps.setup-go.outcome != 'failure' && steps.install.outputs.path == ''",
 		"Mark the gate":    "always() && (inputs.mode == 'pending' || inputs.mode == 'error') && steps.install.outcome == 'success' && steps.setup-go.outcome != 'failure' && steps.build.outcome != 'failure'",
 		"Check":            "inputs.mode == 'gate'",
-		"Publish":          "inputs.mode == 'gate' && inputs.publish == 'true' && steps.check.outputs.verdict != ''",
+		"Publish":          "inputs.mode == 'gate' && steps.install.outputs.publish == 'true' && steps.check.outputs.verdict != ''",
 		"Gate":             "inputs.mode == 'gate'",
 	} {
 		if got := meta.step(t, step).If; got != want {
@@ -966,6 +969,68 @@ func TestActionMarkStep(t *testing.T) {
 			}
 			if !strings.Contains(r.stdout, tc.wantStdout) {
 				t.Errorf("stdout does not contain %q:\n%s", tc.wantStdout, r.stdout)
+			}
+		})
+	}
+}
+
+// TestActionInstallStepPublish pins the validation of input publish: true or false in any
+// case, normalised to lower case in the install step's publish output, which the Publish
+// step's if: and the Mark step both read (GitHub compares case-insensitively, bash does
+// not, so "TRUE" used to publish the gate but skip its marks); anything else is an error,
+// not a silent false.
+func TestActionInstallStepPublish(t *testing.T) {
+	meta := readAction(t)
+	e := newStepEnv(t, false)
+	// A stand-in for the action's checkout: install.sh only records that it ran.
+	actionPath := filepath.Join(e.temp, "action-path")
+	ran := filepath.Join(e.temp, "install-ran")
+	if err := os.MkdirAll(filepath.Join(actionPath, "action"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(actionPath, "action", "install.sh"), []byte("echo \"$1\" >\"$PG_RAN\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		publish, want string // want "": refused
+	}{
+		{"true", "true"},
+		{"false", "false"},
+		{"TRUE", "true"},
+		{"True", "true"},
+		{"FALSE", "false"},
+		{"yes", ""},
+		{"flase", ""},
+		{"", ""},
+		{"1", ""},
+		{" true", ""},
+		{"true\n::warning::x", ""},
+	} {
+		t.Run(fmt.Sprintf("%q", tc.publish), func(t *testing.T) {
+			os.Remove(ran)
+			r := e.run(meta, "Install perfgate", map[string]string{
+				"PG_MODE": "gate", "PG_INSTALL": "auto", "PG_PUBLISH": tc.publish,
+				"GITHUB_ACTION_PATH": actionPath, "PG_RAN": ran,
+			})
+			_, err := os.Stat(ran)
+			installed := err == nil
+			if tc.want == "" {
+				if r.exit != 2 || installed {
+					t.Errorf("exit %d, install ran %v; want exit 2 before installing\n%s", r.exit, installed, r.stdout)
+				}
+				if w := "::error title=perfgate::input publish must be true or false"; !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout does not contain %q:\n%s", w, r.stdout)
+				}
+				if _, ok := r.outputs["publish"]; ok {
+					t.Errorf("publish output %q for a refused input", r.outputs["publish"])
+				}
+				return
+			}
+			if r.exit != 0 || !installed {
+				t.Fatalf("exit %d, install ran %v\n%s", r.exit, installed, r.stdout)
+			}
+			if got := r.outputs["publish"]; got != tc.want {
+				t.Errorf("publish output = %q, want %q", got, tc.want)
 			}
 		})
 	}
