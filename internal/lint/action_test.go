@@ -176,6 +176,7 @@ func TestActionMetadata(t *testing.T) {
 		{"Install perfgate", map[string]string{
 			"PG_MODE":        "${{ inputs.mode }}",
 			"PG_INSTALL":     "${{ inputs.install }}",
+			"PG_PUBLISH":     "${{ inputs.publish }}",
 			"PG_ACTION_REF":  "${{ github.action_ref }}",
 			"PG_ACTION_REPO": "${{ github.action_repository }}",
 			"PG_SERVER_URL":  "${{ github.server_url }}",
@@ -185,12 +186,13 @@ func TestActionMetadata(t *testing.T) {
 			"PG_ACTION_REF": "${{ github.action_ref }}",
 		}},
 		{"Mark the gate", map[string]string{
-			"PG_PERFGATE":  "${{ steps.install.outputs.path || steps.build.outputs.path }}",
-			"PG_MODE":      "${{ inputs.mode }}",
-			"PG_ID":        "${{ inputs.id }}",
-			"PG_COMMENT":   "${{ inputs.comment }}",
-			"PG_PUBLISH":   "${{ inputs.publish }}",
-			"GITHUB_TOKEN": "${{ inputs.github-token }}",
+			"PG_PERFGATE":     "${{ steps.install.outputs.path || steps.build.outputs.path }}",
+			"PG_MODE":         "${{ inputs.mode }}",
+			"PG_ID":           "${{ inputs.id }}",
+			"PG_COMMENT":      "${{ inputs.comment }}",
+			"PG_PUBLISH":      "${{ steps.install.outputs.publish }}",
+			"PG_PUBLISH_ARGS": "${{ inputs.publish-args }}",
+			"GITHUB_TOKEN":    "${{ inputs.github-token }}",
 		}},
 		{"Gate", map[string]string{
 			"PG_CODE":        "${{ steps.check.outputs.exit-code }}",
@@ -202,8 +204,10 @@ func TestActionMetadata(t *testing.T) {
 			t.Errorf("step %s env (-want +got):\n%s", tc.step, diff)
 		}
 	}
-	if !strings.Contains(meta.step(t, "Publish").If, "inputs.publish == 'true'") {
-		t.Errorf("step Publish if = %q, want it to honour inputs.publish", meta.step(t, "Publish").If)
+	// The publish input is validated and normalised once, by the install step; the Publish
+	// and Mark steps both read that output, so they cannot disagree on "TRUE".
+	if !strings.Contains(meta.step(t, "Publish").If, "steps.install.outputs.publish == 'true'") {
+		t.Errorf("step Publish if = %q, want it to honour the install step's publish output", meta.step(t, "Publish").If)
 	}
 	// Each mode runs its own steps; the install steps run in all of them.
 	for step, want := range map[string]string{
@@ -212,7 +216,7 @@ func TestActionMetadata(t *testing.T) {
 		"Build perfgate":   "always() && steps.install.outcome == 'success' && steps.setup-go.outcome != 'failure' && steps.install.outputs.path == ''",
 		"Mark the gate":    "always() && (inputs.mode == 'pending' || inputs.mode == 'error') && steps.install.outcome == 'success' && steps.setup-go.outcome != 'failure' && steps.build.outcome != 'failure'",
 		"Check":            "inputs.mode == 'gate'",
-		"Publish":          "inputs.mode == 'gate' && inputs.publish == 'true' && steps.check.outputs.verdict != ''",
+		"Publish":          "inputs.mode == 'gate' && steps.install.outputs.publish == 'true' && steps.check.outputs.verdict != ''",
 		"Gate":             "inputs.mode == 'gate'",
 	} {
 		if got := meta.step(t, step).If; got != want {
@@ -752,6 +756,87 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 	}
 }
 
+// TestActionCheckStepOwnedFlags pins the refusal of args that would undo a flag the action
+// sets: args come last and pflag keeps a flag's last value, so --require-all=false would
+// pass missing configs under fail-on: any, --format text or -o elsewhere would leave no JSON
+// report (empty outputs, and publish --error over a real verdict). Every spelling is
+// refused, as an input error before perfgate runs; look-alikes and other flags are not.
+func TestActionCheckStepOwnedFlags(t *testing.T) {
+	meta := readAction(t)
+	e := newStepEnv(t, false)
+	e.write("results/a.txt")
+	report := filepath.Join(e.temp, "perfgate", "perfgate", "report.json")
+	for _, tc := range []struct {
+		args, flag string
+	}{
+		{"--require-all=false", "--require-all"},
+		{"--require-all", "--require-all"},
+		{"--require-all=true", "--require-all"},
+		{"--min-effect 3 --format text", "--format"},
+		{"--format=markdown", "--format"},
+		{"-o /tmp/x.json", "-o"},
+		{"-o/tmp/x.json", "-o"},
+		{"-o=/tmp/x.json", "-o"},
+		{"-ho /tmp/x.json", "-h"},
+		{"--output /tmp/x.json", "--output"},
+		{"--output=/tmp/x.json", "--output"},
+		{"--baseline other/baseline", "--baseline"},
+		{"--baseline=other/baseline", "--baseline"},
+		{"--baseline-ref origin/main", "--baseline-ref"},
+		{"--baseline-ref=HEAD~1", "--baseline-ref"},
+		{"--input-format=sweep", "--input-format"},
+		{"--publish", "--publish"},
+		{"--publish=true", "--publish"},
+		{"--id other", "--id"},
+		{"--comment=never", "--comment"},
+		{"--pr 7", "--pr"},
+		{"--sha=abc", "--sha"},
+		{"--repo o/r", "--repo"},
+		{"--token-env=X", "--token-env"},
+		{"--check-run", "--check-run"},
+		{"--strict", "--strict"},
+		{"--help", "--help"},
+		{"-h", "-h"},
+		{"--min-effect 3 -- --format", "--format"}, // after --, still refused: it cannot be meant as a path
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			r := e.run(meta, "Check", checkEnv("PG_FAIL_ON", "any", "PG_ARGS", tc.args, "FAKE_EXIT", "0"))
+			if r.exit != 0 {
+				t.Errorf("exit %d, want 0 (the Gate step fails on exit-code 2)\n%s", r.exit, r.stdout)
+			}
+			want := map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""}
+			if diff := cmp.Diff(want, r.outputs); diff != "" {
+				t.Errorf("outputs (-want +got):\n%s\n%s", diff, r.stdout)
+			}
+			if r.args != nil {
+				t.Errorf("perfgate ran with %q", r.args)
+			}
+			if w := "::error title=perfgate::input args must not hold " + tc.flag + ", which the action owns"; !strings.Contains(r.stdout, w) {
+				t.Errorf("stdout does not contain %q:\n%s", w, r.stdout)
+			}
+		})
+	}
+
+	// Flags the action leaves to args, and look-alikes of the owned ones, pass through.
+	for _, args := range []string{
+		"--min-effect 3 --alpha=0.01 --config perf/strict.json --memory=false",
+		"--set model=llama-70b --metric TFLOPS/GPU --memory-ref origin/main~30",
+		"--confirm-runs 3 --allow-no-config --skip-iters=-1",
+	} {
+		t.Run(args, func(t *testing.T) {
+			r := e.run(meta, "Check", checkEnv("PG_FAIL_ON", "any", "PG_ARGS", args, "FAKE_EXIT", "0"))
+			if r.exit != 0 || r.outputs["verdict"] != "pass" {
+				t.Fatalf("exit %d, verdict %q\n%s", r.exit, r.outputs["verdict"], r.stdout)
+			}
+			want := append([]string{"check", "--format", "json", "--output", report, "--baseline", "perf/baseline", "--require-all"},
+				append(strings.Fields(args), "--", "results/a.txt")...)
+			if diff := cmp.Diff(want, r.args); diff != "" {
+				t.Errorf("perfgate arguments (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestActionCheckStepBaselineRef covers --baseline-ref and the on-demand fetch of
 // origin/<branch> in a shallow checkout. The repository has no remote, so nothing leaves
 // the machine: the fetch fails at once and must only warn.
@@ -849,20 +934,33 @@ func TestActionPublishStep(t *testing.T) {
 func TestActionMarkStep(t *testing.T) {
 	meta := readAction(t)
 	e := newStepEnv(t, false)
+	// publish-args reach the marks as they reach the gate's publish: split on whitespace,
+	// never evaluated, so --pr/--sha/--repo/--token-env mark the gate where it publishes.
+	const publishArgs = "--pr 7\n --sha=0123abc --repo o/r --token-env PG_T $(touch pwned) `touch pwned2`"
+	withArgs := []string{"--pr", "7", "--sha=0123abc", "--repo", "o/r", "--token-env", "PG_T", "$(touch", "pwned)", "`touch", "pwned2`"}
 	for _, tc := range []struct {
-		mode, publish, fakeExit string
-		wantArgs                []string
-		wantStdout              string
+		mode, publish, fakeExit, publishArgs string
+		wantArgs                             []string
+		wantStdout                           string
 	}{
-		{"pending", "true", "0", []string{"publish", "--pending", "--id", "llama", "--comment", "always"}, ""},
-		{"error", "true", "0", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, ""},
-		{"error", "true", "3", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, "::warning title=perfgate::marking the gate error failed (exit 3)"},
-		{"pending", "false", "0", nil, "perfgate: publish is false; not marking the gate pending"},
+		{"pending", "true", "0", "", []string{"publish", "--pending", "--id", "llama", "--comment", "always"}, ""},
+		{"error", "true", "0", "", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, ""},
+		{"error", "true", "3", "", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, "::warning title=perfgate::marking the gate error failed (exit 3)"},
+		{"pending", "false", "0", "", nil, "perfgate: publish is false; not marking the gate pending"},
+		{"pending", "true", "0", publishArgs, append([]string{"publish", "--pending", "--id", "llama", "--comment", "always"}, withArgs...), ""},
+		{"error", "true", "0", publishArgs, append([]string{"publish", "--error", "--id", "llama", "--comment", "always"}, withArgs...), ""},
+		{"error", "true", "0", " \n ", []string{"publish", "--error", "--id", "llama", "--comment", "always"}, ""},
 	} {
-		t.Run(tc.mode+"/"+tc.publish+"/"+tc.fakeExit, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/%s/%s/%q", tc.mode, tc.publish, tc.fakeExit, tc.publishArgs), func(t *testing.T) {
 			r := e.run(meta, "Mark the gate", map[string]string{
-				"PG_MODE": tc.mode, "PG_ID": "llama", "PG_COMMENT": "always", "PG_PUBLISH": tc.publish, "FAKE_EXIT": tc.fakeExit,
+				"PG_MODE": tc.mode, "PG_ID": "llama", "PG_COMMENT": "always", "PG_PUBLISH": tc.publish,
+				"PG_PUBLISH_ARGS": tc.publishArgs, "FAKE_EXIT": tc.fakeExit,
 			})
+			for _, f := range []string{"pwned", "pwned2"} {
+				if _, err := os.Stat(filepath.Join(e.workspace, f)); err == nil {
+					t.Fatalf("publish-args were executed: %s exists", f)
+				}
+			}
 			if r.exit != 0 {
 				t.Errorf("exit %d, want 0: marking never fails the action\n%s", r.exit, r.stdout)
 			}
@@ -871,6 +969,68 @@ func TestActionMarkStep(t *testing.T) {
 			}
 			if !strings.Contains(r.stdout, tc.wantStdout) {
 				t.Errorf("stdout does not contain %q:\n%s", tc.wantStdout, r.stdout)
+			}
+		})
+	}
+}
+
+// TestActionInstallStepPublish pins the validation of input publish: true or false in any
+// case, normalised to lower case in the install step's publish output, which the Publish
+// step's if: and the Mark step both read (GitHub compares case-insensitively, bash does
+// not, so "TRUE" used to publish the gate but skip its marks); anything else is an error,
+// not a silent false.
+func TestActionInstallStepPublish(t *testing.T) {
+	meta := readAction(t)
+	e := newStepEnv(t, false)
+	// A stand-in for the action's checkout: install.sh only records that it ran.
+	actionPath := filepath.Join(e.temp, "action-path")
+	ran := filepath.Join(e.temp, "install-ran")
+	if err := os.MkdirAll(filepath.Join(actionPath, "action"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(actionPath, "action", "install.sh"), []byte("echo \"$1\" >\"$PG_RAN\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		publish, want string // want "": refused
+	}{
+		{"true", "true"},
+		{"false", "false"},
+		{"TRUE", "true"},
+		{"True", "true"},
+		{"FALSE", "false"},
+		{"yes", ""},
+		{"flase", ""},
+		{"", ""},
+		{"1", ""},
+		{" true", ""},
+		{"true\n::warning::x", ""},
+	} {
+		t.Run(fmt.Sprintf("%q", tc.publish), func(t *testing.T) {
+			os.Remove(ran)
+			r := e.run(meta, "Install perfgate", map[string]string{
+				"PG_MODE": "gate", "PG_INSTALL": "auto", "PG_PUBLISH": tc.publish,
+				"GITHUB_ACTION_PATH": actionPath, "PG_RAN": ran,
+			})
+			_, err := os.Stat(ran)
+			installed := err == nil
+			if tc.want == "" {
+				if r.exit != 2 || installed {
+					t.Errorf("exit %d, install ran %v; want exit 2 before installing\n%s", r.exit, installed, r.stdout)
+				}
+				if w := "::error title=perfgate::input publish must be true or false"; !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout does not contain %q:\n%s", w, r.stdout)
+				}
+				if _, ok := r.outputs["publish"]; ok {
+					t.Errorf("publish output %q for a refused input", r.outputs["publish"])
+				}
+				return
+			}
+			if r.exit != 0 || !installed {
+				t.Fatalf("exit %d, install ran %v\n%s", r.exit, installed, r.stdout)
+			}
+			if got := r.outputs["publish"]; got != tc.want {
+				t.Errorf("publish output = %q, want %q", got, tc.want)
 			}
 		})
 	}
