@@ -51,6 +51,7 @@ var (
 	kwElapsed   = []byte("elapsed time per iteration (")
 	kwDSTFLOPs  = []byte("TFLOPs:")
 	kwTGS       = []byte("tokens per gpu per second (tgs):")
+	kwTGSTight  = []byte("tokens per gpu per second(tgs):") // argonne-lcf/Megatron-DeepSpeed
 	kwPrimusTok = []byte("tokens per GPU (tokens/s/GPU):")
 	kwTput      = []byte("throughput per GPU (TFLOP/s/GPU):")
 	kwGBS       = []byte("global batch size:")
@@ -288,6 +289,10 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) (bool, error
 		if j := bytes.Index(after, kwDSTFLOPs); j >= 0 {
 			tput, _, haveTput = numberAt(after[j+len(kwDSTFLOPs):])
 			tgs, haveTGS = numberAfter(after[:j], kwTGS)
+			if !haveTGS {
+				// The ALCF fork prints "tokens per gpu per second(tgs): 1613.503".
+				tgs, haveTGS = numberAfter(after[:j], kwTGSTight)
+			}
 		}
 	}
 	if m.restart != "" {

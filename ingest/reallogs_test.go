@@ -444,3 +444,32 @@ func TestTitanStartLineStartsRun(t *testing.T) {
 		t.Errorf("resumed run: got %d runs, want 2, each with its own steady steps", len(runs))
 	}
 }
+
+// TestALCFTokensPerGPUWithoutSpace: the ALCF fork of Megatron-DeepSpeed
+// (argonne-lcf/Megatron-DeepSpeed@ffa3456d, ALCF/notes/deprecated.md) prints
+// "tokens per gpu per second(tgs): 1613.503", without the space the microsoft fork has.
+// Before both spellings were read, tokens/s/GPU was dropped from these runs without a word.
+// Each log has iterations 1 and 2 of 317892: only iteration 1 is warm-up (with a note).
+func TestALCFTokensPerGPUWithoutSpace(t *testing.T) {
+	for file, want := range map[string]float64{
+		"alcf-mds-polaris-tgs-nospace_tp=2_pp=1_mbs=8_gbs=32_sl=4096_nodes=2.log": 1613.503,
+		"alcf-mds-sunspot-tgs-nospace_tp=1_pp=1_mbs=4_gbs=96_sl=4096_nodes=2.log": 807.159,
+	} {
+		in, err := ReadAll([]string{filepath.Join(logsDir, file)}, &Options{SkipIters: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(in.Runs) != 1 {
+			t.Fatalf("%s: %d runs, want 1", file, len(in.Runs))
+		}
+		var got []float64
+		for _, m := range in.Runs[0].Metrics {
+			if m.Name == MetricTokens {
+				got = m.Values
+			}
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("%s: tokens/s/GPU %v, want [%v]", file, got, want)
+		}
+	}
+}
