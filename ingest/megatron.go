@@ -51,8 +51,11 @@ var (
 	kwElapsed   = []byte("elapsed time per iteration (")
 	kwDSTFLOPs  = []byte("TFLOPs:")
 	kwTGS       = []byte("tokens per gpu per second (tgs):")
+	kwTGSTight  = []byte("tokens per gpu per second(tgs):") // argonne-lcf/Megatron-DeepSpeed
 	kwPrimusTok = []byte("tokens per GPU (tokens/s/GPU):")
+	kwPrimusTPS = []byte("tokens/s/GPU inst/harmonic mean:")
 	kwTput      = []byte("throughput per GPU (TFLOP/s/GPU):")
+	kwCompute   = []byte("compute per GPU (TFLOP/s/GPU):")
 	kwGBS       = []byte("global batch size:")
 	kwMemory    = []byte("memory (")
 	kwAlloc     = []byte("alloc")
@@ -279,8 +282,19 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) (bool, error
 		// AMD Primus: "(ms): 13100.0/13240.9 | … (TFLOP/s/GPU): 579.4/573.6 | tokens per GPU
 		// (tokens/s/GPU): 10005.5/9903.7 |". Its trainer prints this interval's value, then
 		// the mean of the recent intervals: the first number of each pair is the sample
-		// (numberAt stops at the '/'), the running mean is not.
+		// (numberAt stops at the '/'), the running mean is not. Primus's training_log patch
+		// (AMD-AGI/Primus@fd1eeabb) writes "compute per GPU (TFLOP/s/GPU): 615.5 (avg 615.5)
+		// | tokens/s/GPU inst/harmonic mean: 11941.8/11941.8" once it averages, and the same
+		// tokens after "throughput per GPU (TFLOP/s/GPU): 1290.3/1162.8" in its earlier
+		// spelling; lines before it averages keep Megatron-LM's "throughput per GPU" and a
+		// plain elapsed time, so one log carries both. The instantaneous values are read.
+		if !haveTput {
+			tput, haveTput = numberAfter(after, kwCompute)
+		}
 		tgs, haveTGS = numberAfter(after, kwPrimusTok)
+		if !haveTGS {
+			tgs, haveTGS = numberAfter(after, kwPrimusTPS)
+		}
 	}
 	if !haveTput {
 		// Megatron-DeepSpeed: "… | tokens per gpu per second (tgs): 7664.941 | TFLOPs: 181.27 |".
@@ -288,6 +302,10 @@ func (p *megatronParser) iterationLine(line []byte, elapsed, n int) (bool, error
 		if j := bytes.Index(after, kwDSTFLOPs); j >= 0 {
 			tput, _, haveTput = numberAt(after[j+len(kwDSTFLOPs):])
 			tgs, haveTGS = numberAfter(after[:j], kwTGS)
+			if !haveTGS {
+				// The ALCF fork prints "tokens per gpu per second(tgs): 1613.503".
+				tgs, haveTGS = numberAfter(after[:j], kwTGSTight)
+			}
 		}
 	}
 	if m.restart != "" {

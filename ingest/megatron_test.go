@@ -3,6 +3,8 @@ package ingest
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -228,6 +230,36 @@ func TestMegatronWarmup(t *testing.T) {
 	runs := readLog(t, MegatronFormat, b.String(), -1)
 	if got := values(runs[0], bench.MetricTime); len(got) != 9 || got[0] != 1 {
 		t.Errorf("interval 10: s/iter = %v, want 9 samples from iteration 20", got)
+	}
+}
+
+// TestMegatronWarmupAsDocumented: README's "Warm-up" rule and skipOf agree on a run that is
+// logged every 10 iterations. 10% is taken of the iterations from the first logged one to
+// the run's last, both counted: 1000 iterations logged from iteration 10 count 991, so 99
+// beyond iteration 10 are warm-up and iteration 110 is the first sample. README used to say
+// 10% of the iterations the run was to do, which is 100 and would drop iteration 110.
+func TestMegatronWarmupAsDocumented(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(argDump(nil))
+	for it := 10; it <= 1000; it += 10 {
+		b.WriteString(iterLine(it, 1000, 1000, 400) + "\n")
+	}
+	runs := readLog(t, MegatronFormat, b.String(), -1)
+	if got := values(runs[0], bench.MetricTime); len(got) != 90 {
+		t.Errorf("interval 10 of 1000: %d samples, want 90 (iterations 110..1000)", len(got))
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	for _, want := range []string{
+		"10% of the iterations from the first logged one to the last the run was to do, both counted",
+		"keeps iterations 110–1000 (90 samples)",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("README.md's warm-up rule does not say %q", want)
+		}
 	}
 }
 

@@ -444,3 +444,86 @@ func TestTitanStartLineStartsRun(t *testing.T) {
 		t.Errorf("resumed run: got %d runs, want 2, each with its own steady steps", len(runs))
 	}
 }
+
+// TestALCFTokensPerGPUWithoutSpace: the ALCF fork of Megatron-DeepSpeed
+// (argonne-lcf/Megatron-DeepSpeed@ffa3456d, ALCF/notes/deprecated.md) prints
+// "tokens per gpu per second(tgs): 1613.503", without the space the microsoft fork has.
+// Before both spellings were read, tokens/s/GPU was dropped from these runs without a word.
+// Each log has iterations 1 and 2 of 317892: only iteration 1 is warm-up (with a note).
+func TestALCFTokensPerGPUWithoutSpace(t *testing.T) {
+	for file, want := range map[string]float64{
+		"alcf-mds-polaris-tgs-nospace_tp=2_pp=1_mbs=8_gbs=32_sl=4096_nodes=2.log": 1613.503,
+		"alcf-mds-sunspot-tgs-nospace_tp=1_pp=1_mbs=4_gbs=96_sl=4096_nodes=2.log": 807.159,
+	} {
+		in, err := ReadAll([]string{filepath.Join(logsDir, file)}, &Options{SkipIters: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(in.Runs) != 1 {
+			t.Fatalf("%s: %d runs, want 1", file, len(in.Runs))
+		}
+		var got []float64
+		for _, m := range in.Runs[0].Metrics {
+			if m.Name == MetricTokens {
+				got = m.Values
+			}
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("%s: tokens/s/GPU %v, want [%v]", file, got, want)
+		}
+	}
+}
+
+// TestPrimusComputeLabel: AMD Primus's training_log patch (AMD-AGI/Primus@fd1eeabb,
+// primus/backends/megatron/patches/training_log/print_rank_last_patches.py) leaves
+// Megatron-LM's "throughput per GPU (TFLOP/s/GPU): X" on the iterations before it averages
+// (log_avg_skip_iterations, 2 in its example configs) and then writes "compute per GPU
+// (TFLOP/s/GPU): X (avg Y)  | tokens/s/GPU inst/harmonic mean: X/Y". Before "compute per
+// GPU" was read, such a log lost TFLOPS/GPU ("only some iteration lines log a throughput")
+// and tokens/s/GPU. Between Primus PRs #820 and #926 the TFLOPS kept the older label with a
+// pair, "throughput per GPU (TFLOP/s/GPU): X/Y", before the same tokens: its tokens must be
+// read too. The instantaneous values are the samples, not the running means.
+func TestPrimusComputeLabel(t *testing.T) {
+	metrics := func(t *testing.T, path string) map[string][]float64 {
+		t.Helper()
+		in, err := ReadAll([]string{path}, &Options{SkipIters: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(in.Runs) != 1 || in.Runs[0].Outcome != bench.OK {
+			t.Fatalf("runs %+v, want one ok run", in.Runs)
+		}
+		got := map[string][]float64{}
+		for _, m := range in.Runs[0].Metrics {
+			got[m.Name] = m.Values
+		}
+		return got
+	}
+	t.Run("fixture", func(t *testing.T) {
+		// 20 iterations: 1..3 are warm-up, 4..20 the 17 steady samples, all in the new
+		// spelling; iteration 4 logs 615.5 (avg 613.6) and 11941.7/11905.2.
+		got := metrics(t, filepath.Join(logsDir, "primus-constructed-compute-label_model=llama3.1-8b_tp=1_pp=1_mbs=2_gbs=16_sl=8192_nodes=1.log"))
+		for name, first := range map[string]float64{bench.MetricTime: 1.372, bench.MetricTFLOPS: 615.5, MetricTokens: 11941.7} {
+			if len(got[name]) != 17 || got[name][0] != first {
+				t.Errorf("%s: %v, want 17 samples from %v", name, got[name], first)
+			}
+		}
+	})
+	t.Run("throughput pair", func(t *testing.T) {
+		var b strings.Builder
+		for i := 1; i <= 12; i++ {
+			fmt.Fprintf(&b, "[2026-07-30 11:00:%02d.000000] iteration %8d/%8d | consumed samples: %12d | elapsed time per iteration (ms): 1310.2/1455.6 | throughput per GPU (TFLOP/s/GPU): 1290.3/1162.8  | tokens/s/GPU inst/harmonic mean: 25032.8/22288.1 | learning rate: 1.000000E-05 | global batch size:    16 | lm loss: 7.300000E+00 | loss scale: 1.0 | grad norm: 1.950 | number of skipped iterations:   0 | number of nan iterations:   0 | hip mem usage/free/total/usage_ratio: 58.49GB/133.49GB/191.98GB/30.47%%\n", i, i, 12, 16*i)
+		}
+		path := filepath.Join(t.TempDir(), "primus_model=primus-pr820.log")
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got := metrics(t, path)
+		// 12 iterations: warm-up is iteration 1 and one beyond it, 3..12 are steady.
+		for name, v := range map[string]float64{bench.MetricTime: 1.3102, bench.MetricTFLOPS: 1290.3, MetricTokens: 25032.8} {
+			if len(got[name]) != 10 || got[name][0] != v {
+				t.Errorf("%s: %v, want 10 samples of %v", name, got[name], v)
+			}
+		}
+	})
+}
