@@ -59,6 +59,14 @@ const DefaultWindow = 10
 // line; runs of a sweep share one:
 //
 //	# perfgate launch formula=megatron arg.sequence_parallel=True arg.transformer_impl=transformer_engine
+//
+// A run's source file is its block's source=, unless a '# perfgate source=' line before it in
+// its block says otherwise: the runs of one batch may come from several files (the logs of a
+// directory, or matrix shards stored one after the other under the night's run id), and each
+// keeps its own. It holds for the result and failure lines that follow it in its block, up
+// to the next such line; a perfgate that does not know the line ignores it:
+//
+//	# perfgate source=shardB.txt
 type Store struct {
 	// Dir is the baseline directory.
 	Dir string
@@ -105,6 +113,7 @@ const (
 	runPrefix    = "# perfgate run "
 	failPrefix   = gobench.FailPrefix // its format is gobench's (ParseFailure): results hold it too
 	launchPrefix = "# perfgate launch"
+	sourcePrefix = "# perfgate source="
 	endPrefix    = "# perfgate end "
 	// Format is the store format this perfgate writes. Format 1 had no closing line; it is
 	// still read, and rewritten as the current format by the next Save.
@@ -137,8 +146,8 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 
 // AsStored returns runs as a store file holding them reads back: an OK run keeps the centre
 // of each metric's samples, to the digits its result line keeps, a failed run no
-// measurements, and each run of a batch's block the date, commit and source of the block's
-// first run. What is derived from runs before they are saved and must match the store that
+// measurements, and each run of a batch's block the date and commit of the block's first
+// run. What is derived from runs before they are saved and must match the store that
 // checks read (history's memory record) is derived from these.
 func AsStored(runs []bench.Run) ([]bench.Run, error) {
 	var buf bytes.Buffer
@@ -182,6 +191,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		blocks   []block
 		failures []failure
 		launches []launch
+		sources  []source
 		batches  = map[string]int{}
 		end      closing
 		lastLine int // last line that is not blank
@@ -268,6 +278,18 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 			}
 			ln.line = lineNo
 			launches = append(launches, ln)
+		case strings.HasPrefix(l, sourcePrefix):
+			if len(blocks) == 0 {
+				return info, bench.Errorf(file, lineNo, "source line before any '# perfgate run' line")
+			}
+			kv, err := gobench.ParseFields(strings.TrimPrefix(l, "# perfgate "))
+			if err != nil {
+				return info, bench.Errorf(file, lineNo, "source line: %v", err)
+			}
+			if len(kv) != 1 {
+				return info, bench.Errorf(file, lineNo, "source line: want only source=FILE")
+			}
+			sources = append(sources, source{line: lineNo, file: kv["source"]})
 		}
 	}
 	if lineNo == 0 {
@@ -292,6 +314,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		runs     []bench.Run
 		bi       = -1
 		li       = -1
+		si       = -1
 		better   = map[string]bench.Better{}
 		unitOf   = map[string]firstUnit{} // by metric name
 		metrics  slab[bench.Metric]
@@ -316,6 +339,13 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		}
 		if li >= 0 && launches[li].line > b.line {
 			r.Args, r.Formula = launches[li].args, launches[li].formula
+		}
+		// The source line in force, likewise.
+		for si+1 < len(sources) && sources[si+1].line < line {
+			si++
+		}
+		if si >= 0 && sources[si].line > b.line {
+			r.File = sources[si].file
 		}
 	}
 	flush := func(before int) {
@@ -534,6 +564,7 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 		batch      string
 		end        closing // the closing line's counts
 		launchLine string
+		file       string // the source file of the block's runs so far
 		line       []byte
 		vals       []byte
 		benchNames = map[string]string{} // benchmark name by config key: one per config, not per run
@@ -543,9 +574,14 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 		// A block per batch, and another of the same batch where its runs' date or commit
 		// changes (a shard that joined the night's batch later): each run keeps its own.
 		if i == 0 || r.Batch != batch || r.Date != runs[i-1].Date || r.Commit != runs[i-1].Commit {
-			batch, launchLine = r.Batch, ""
+			batch, launchLine, file = r.Batch, "", r.File
 			end.batches++
 			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", r.File))
+		} else if r.File != file {
+			// A run of another file in the block (a shard stored under the night's run id
+			// after another, a directory's next log): it keeps its own source.
+			file = r.File
+			fmt.Fprintf(bw, "# perfgate %s\n", field("source", r.File))
 		}
 		if r.Args != nil || r.Formula != "" || launchLine != "" {
 			if l := formatLaunch(r.Args, r.Formula); l != launchLine {
@@ -667,6 +703,12 @@ func writeSampleLines(w io.Writer, name string, ms []bench.Metric) {
 		}
 		fmt.Fprintf(w, "%s 1%s\n", name, vals.String())
 	}
+}
+
+// A source is a '# perfgate source=' line: the source file of the runs after it in its block.
+type source struct {
+	line int
+	file string
 }
 
 // A launch is a '# perfgate launch' line: the fingerprint and formula of the runs after it.
