@@ -196,7 +196,7 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 	st.Merged = len(s.Runs)
 	// Two sound versions can still disagree on a metric's unit (one written before units
 	// were kept): that is the input's problem, found before anything is written.
-	if _, err := unitLines(s.Runs); err != nil {
+	if _, err := unitLines(s.Runs, true); err != nil {
 		return nil, st, err
 	}
 	return s.Runs, st, nil

@@ -317,6 +317,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		si       = -1
 		better   = map[string]bench.Better{}
 		unitOf   = map[string]firstUnit{} // by metric name
+		named    []string                 // metrics whose unit is their name, in order seen
 		metrics  slab[bench.Metric]
 		values   slab[float64]
 		seen     []string
@@ -414,6 +415,15 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 				}
 				mu = firstUnit{u, line}
 				unitOf[v.Unit] = mu
+				if u == v.Unit {
+					// Two metrics named by their units, one a scaling of the other (s/iter
+					// and ms/iter), are one metric stored twice: a check would compare
+					// neither with the other, and pass a regression as missing and new.
+					if err := oneScaling(file, line, v.Unit, named, unitOf); err != nil {
+						return err
+					}
+					named = append(named, v.Unit)
+				}
 			}
 			u := mu.unit
 			if msg := bench.CheckValue(v.Value, u, b); msg != "" {
@@ -461,6 +471,26 @@ func storeLine(line []byte) bool {
 		return true
 	}
 	return len(bytes.TrimSpace(line)) == 0
+}
+
+// oneScaling refuses the metric name, whose unit is its name, first read at line, when it is a
+// scaling of one of the metrics named before it (s/iter and ms/iter, TFLOPS/GPU and
+// GFLOPS/GPU): a store holds each metric in one unit. The store is left as it is: converting
+// its values on read would change what every command reads without a word, so the error says
+// how to make the store whole.
+func oneScaling(file string, line int, name string, named []string, unitOf map[string]firstUnit) error {
+	for _, other := range named {
+		f, ok := bench.ScaleOf(name, other)
+		if !ok || other == name {
+			continue
+		}
+		return bench.Errorf(file, line, "metric %q is a scaling of metric %q (first at line %d): a store keeps each metric in one unit, "+
+			"and a check would compare neither with the other, passing a change as missing and new; "+
+			"restore %s from git to before the update that stored %s beside %s and run that update again (perfgate converts it now), "+
+			"or by hand multiply the %s values by %g, rename them %s, and delete the line 'Unit %s …'",
+			name, other, unitOf[other].line, file, name, other, name, f, other, name)
+	}
+	return nil
 }
 
 // A firstUnit is a metric's unit as the store read it at the metric's first result line.
@@ -553,7 +583,7 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 	}
 	// Unit metadata, sorted, so benchstat and perfgate know each metric's direction, and
 	// perfgate its unit where that is not its name.
-	units, err := unitLines(runs)
+	units, err := unitLines(runs, !samples)
 	if err != nil {
 		return err
 	}
@@ -645,7 +675,10 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 // not its name (a JSON Lines metric such as peak-mem in GB). A result line names a metric
 // by its name only, so the unit is kept here or lost; a metric whose unit is its name (every
 // Go benchmark and trainer-log metric) has no unit= key, as in stores written before it.
-func unitLines(runs []bench.Run) ([]string, error) {
+// A metric in two units or with two directions is an error naming a run of each, and so, for
+// a store (store set), are two metrics named by their units, one a scaling of the other
+// (s/iter and ms/iter): Conform converts one to the other before anything is stored.
+func unitLines(runs []bench.Run, store bool) ([]string, error) {
 	type meta struct {
 		better bench.Better
 		unit   string
@@ -658,8 +691,22 @@ func unitLines(runs []bench.Run) ([]string, error) {
 			if u == m.Name {
 				u = ""
 			}
-			if have, ok := units[m.Name]; ok && have.unit != u {
+			have, ok := units[m.Name]
+			if ok && have.unit != u {
 				return nil, fmt.Errorf("%s: metric %q is in unit %q here but %q at %s; one metric has one unit in a store", runs[i].Source, m.Name, orName(u, m.Name), orName(have.unit, m.Name), have.source)
+			}
+			if ok && have.better != m.Better {
+				return nil, fmt.Errorf("%s: metric %q is %s-is-better here but %s-is-better at %s; one metric has one direction in a store", runs[i].Source, m.Name, m.Better, have.better, have.source)
+			}
+			if ok {
+				continue
+			}
+			if store && u == "" {
+				for n, o := range units {
+					if _, scaled := bench.ScaleOf(m.Name, n); scaled && o.unit == "" && n != m.Name {
+						return nil, fmt.Errorf("%s: metric %q is a scaling of metric %q at %s; a store keeps each metric in one unit", runs[i].Source, m.Name, n, o.source)
+					}
+				}
 			}
 			if strings.IndexFunc(u, unicode.IsSpace) >= 0 {
 				return nil, fmt.Errorf("%s: metric %q: unit %q contains a space", runs[i].Source, m.Name, u)

@@ -205,3 +205,102 @@ func TestMergeFilesUnitConflict(t *testing.T) {
 		t.Fatalf("MergeFiles of two units of one metric: %v", err)
 	}
 }
+
+// scaledRuns are runs of two files of one update: a.txt in s/iter and TFLOPS/GPU, b.txt in
+// ms/iter and GFLOPS/GPU.
+func scaledRuns() []bench.Run {
+	run := func(src, gbs, time, tput string, t, f float64) bench.Run {
+		return bench.Run{Config: bench.Config{"tp": "8", "gbs": gbs}, Outcome: bench.OK, Batch: "n1", File: strings.Split(src, ":")[0], Source: src,
+			Metrics: []bench.Metric{
+				{Name: time, Unit: time, Better: bench.Lower, Values: []float64{t}},
+				{Name: tput, Unit: tput, Better: bench.Higher, Values: []float64{f}},
+			}}
+	}
+	return []bench.Run{
+		run("a.txt:3", "1", "s/iter", "TFLOPS/GPU", 10, 100),
+		run("b.txt:3", "2", "ms/iter", "GFLOPS/GPU", 12500, 80000),
+		run("b.txt:4", "3", "ms/iter", "GFLOPS/GPU", 12000, 79000),
+	}
+}
+
+// Incoming runs in two scalings of one metric are stored in one, the first seen, even in an
+// empty store: stored side by side, a later check compared neither with the other and passed
+// a 50% drop as "missing" and "new".
+func TestConformEmptyStoreOneScaling(t *testing.T) {
+	in := scaledRuns()
+	convs, err := Conform(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(convs) != 2 || convs[0].From != "ms/iter" || convs[0].To != "s/iter" || convs[0].Runs != 2 || convs[0].First != "a.txt:3" ||
+		convs[1].From != "GFLOPS/GPU" || convs[1].To != "TFLOPS/GPU" {
+		t.Fatalf("conversions %+v", convs)
+	}
+	if got := convs[0].String(); got != "converted ms/iter to s/iter (×0.001), the unit the results first give it in (a.txt:3), in 2 run(s)" {
+		t.Errorf("note %q", got)
+	}
+	if m := metricOf(t, in[1], "s/iter"); m.Unit != "s/iter" || m.Values[0] != 12.5 {
+		t.Errorf("converted metric %+v, want 12.5 s/iter", m)
+	}
+	if m := metricOf(t, in[2], "TFLOPS/GPU"); m.Values[0] != 79 {
+		t.Errorf("converted metric %+v, want 79 TFLOPS/GPU", m)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	if units := strings.Count(buf.String(), "\nUnit "); units != 2 {
+		t.Errorf("%d Unit lines, want 2:\n%s", units, buf.String())
+	}
+
+	// The first file decides, whichever scaling it is in.
+	in = scaledRuns()
+	in[0], in[1] = in[1], in[0]
+	if convs, err := Conform(nil, in); err != nil || len(convs) != 2 || convs[0].From != "s/iter" || convs[0].To != "ms/iter" || convs[0].Runs != 1 {
+		t.Errorf("ms/iter first: %+v, %v", convs, err)
+	}
+
+	// Two directions of one metric among the incoming runs are refused, naming both.
+	in = scaledRuns()
+	in[2].Metrics[1].Better = bench.Lower
+	_, err = Conform(nil, in)
+	const want = `b.txt:4: metric "TFLOPS/GPU" is lower-is-better here, but higher-is-better at a.txt:3`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("two directions: %v\nwant prefix %s", err, want)
+	}
+}
+
+// A store holding two scalings of one metric (written by a perfgate before Conform converted
+// incoming runs among themselves) is refused on read, naming the line of the second, and a
+// store is never written so.
+func TestStoreTwoScalingsRefused(t *testing.T) {
+	data := "# perfgate baseline v2\nUnit GFLOPS/GPU better=higher\nUnit TFLOPS/GPU better=higher\nUnit ms/iter better=lower\nUnit s/iter better=lower\n" +
+		"\n# perfgate run batch=n1 source=a.txt\n" +
+		"BenchmarkTrain/tp=8/gbs=1 1 10 s/iter 100 TFLOPS/GPU\n" +
+		"BenchmarkTrain/tp=8/gbs=2 1 12500 ms/iter 80000 GFLOPS/GPU\n" +
+		"\n# perfgate end runs=2 batches=1 window=10\n"
+	_, err := Parse("b.txt", []byte(data))
+	const want = `b.txt:9: metric "ms/iter" is a scaling of metric "s/iter" (first at line 8)`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("Parse: %v\nwant prefix %s", err, want)
+	}
+	if !strings.Contains(err.Error(), "multiply the ms/iter values by 0.001, rename them s/iter") {
+		t.Errorf("no fix in %v", err)
+	}
+	// Metrics whose unit is not their name are other metrics, whatever their units.
+	ok := "# perfgate baseline v2\nUnit mem-max better=lower unit=GB\nUnit mem-res better=lower unit=MB\n" +
+		"\n# perfgate run batch=n1\nBenchmarkTrain/tp=8 1 60 mem-max 700 mem-res\n\n# perfgate end runs=1 batches=1\n"
+	if _, err := Parse("b.txt", []byte(ok)); err != nil {
+		t.Errorf("two metrics in GB and MB: %v", err)
+	}
+
+	var buf bytes.Buffer
+	err = Write(&buf, scaledRuns())
+	if err == nil || !strings.Contains(err.Error(), `b.txt:3: metric "ms/iter" is a scaling of metric "s/iter" at a.txt:3`) {
+		t.Errorf("Write: %v", err)
+	}
+	// perfgate convert writes results as they are.
+	if err := WriteSamples(&buf, scaledRuns()); err != nil {
+		t.Errorf("WriteSamples: %v", err)
+	}
+}
