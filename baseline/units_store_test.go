@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -302,5 +303,70 @@ func TestStoreTwoScalingsRefused(t *testing.T) {
 	// perfgate convert writes results as they are.
 	if err := WriteSamples(&buf, scaledRuns()); err != nil {
 		t.Errorf("WriteSamples: %v", err)
+	}
+}
+
+// A metric's direction is merged three-way: a hand fix of its Unit line on one branch is
+// kept when the other branch left it as in the base (it was silently undone by the other's
+// direction), and two branches that changed it differently are a conflict, refused with
+// file:line, with nothing merged.
+func TestMergeFilesDirection(t *testing.T) {
+	store := func(better string, batches ...string) []byte {
+		s := "# perfgate baseline v2\nUnit mem-GB better=" + better + "\nUnit s/iter better=lower\n"
+		for i, b := range batches {
+			s += "\n# perfgate run batch=" + b + " date=2026-11-0" + b[1:] + "T03:00:00Z\nBenchmarkTrain/tp=8 1 " + fmt.Sprint(50+i) + " mem-GB 9 s/iter\n"
+		}
+		return []byte(s + fmt.Sprintf("\n# perfgate end runs=%d batches=%d window=10\n", len(batches), len(batches)))
+	}
+	dirOf := func(t *testing.T, runs []bench.Run) bench.Better {
+		t.Helper()
+		var d bench.Better
+		for i, r := range runs {
+			m := metricOf(t, r, "mem-GB")
+			if i > 0 && m.Better != d {
+				t.Fatalf("run %d: mem-GB is %s-is-better, run 0 %s", i, m.Better, d)
+			}
+			d = m.Better
+		}
+		return d
+	}
+	base := store("higher", "n1")
+	for _, tt := range []struct {
+		name         string
+		ours, theirs []byte
+		want         bench.Better
+	}{
+		{"ours fixed it", store("lower", "n1"), store("higher", "n1", "n2"), bench.Lower},
+		{"theirs fixed it", store("higher", "n1", "n2"), store("lower", "n1"), bench.Lower},
+		{"both fixed it", store("lower", "n1", "n3"), store("lower", "n1", "n2"), bench.Lower},
+		{"neither", store("higher", "n1", "n3"), store("higher", "n1", "n2"), bench.Higher},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			runs, st, err := MergeFiles("base.txt", "ours.txt", "theirs.txt", base, tt.ours, tt.theirs, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := dirOf(t, runs); got != tt.want {
+				t.Errorf("merged mem-GB is %s-is-better, want %s", got, tt.want)
+			}
+			if st.Removed != 0 || len(st.Reingested) != 0 {
+				t.Errorf("a direction change read as a change of runs: %+v", st)
+			}
+			var buf bytes.Buffer
+			if err := Write(&buf, runs); err != nil {
+				t.Fatal(err)
+			}
+			if want := "\nUnit mem-GB better=" + tt.want.String() + "\n"; !strings.Contains(buf.String(), want) {
+				t.Errorf("merged store lacks %q:\n%s", want, buf.String())
+			}
+		})
+	}
+
+	// With two directions, two branches that disagree and a base that holds the metric mean
+	// one branch changed it; a conflict is two branches that added it with two directions.
+	_, _, err := MergeFiles("base.txt", "ours.txt", "theirs.txt", nil, store("lower", "n3"), store("higher", "n2"), 0)
+	const want = `ours.txt:6: metric "mem-GB" is lower-is-better in ours but higher-is-better in theirs (theirs.txt:6), and the base does not hold it, so both branches added it; nothing was merged`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("both added it with two directions: %v\nwant prefix %s", err, want)
 	}
 }
