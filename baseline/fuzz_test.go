@@ -98,6 +98,8 @@ func parseSeeds() []string {
 		head + "# perfgate run batch=a\nBenchmarkTrain 1 5 s/iter\n# perfgate fail error BenchmarkTrain/tp=4 reason=\"\"\n",
 		"# perfgate baseline v1\nUnit MB-max-allocated better=lower\n# perfgate run batch=a\nBenchmarkTrain/tp=8 1 61234 MB-max-allocated\n",
 		head + "# perfgate run batch=a\n# perfgate run batch=a\n",
+		head + "# perfgate run batch=a source=a.txt\nBenchmarkTrain/tp=8 1 5 s/iter\n# perfgate source=\"b c.txt\"\nBenchmarkTrain/tp=4 1 6 s/iter\n# perfgate source=a.txt\n# perfgate fail oom BenchmarkTrain/tp=2 reason=x\n",
+		head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 5 s/iter\nBenchmarkTrain/tp=4 1 5000 ms/iter\n",
 		head + "# perfgate run batch=a\nBenchmarkTrain/tp=8 1 NaN s/iter\n",
 		head + "goos: linux\n# perfgate run batch=a\nBenchmarkTrain/tp=8 1 5 s/iter\n",
 		"hello\n",

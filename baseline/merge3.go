@@ -71,6 +71,9 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 		return nil, st, err
 	}
 	st.Base, st.Ours, st.Theirs = len(b.runs), len(o.runs), len(t.runs)
+	if err := mergeDirections(oursFile, b.runs, o.runs, t.runs); err != nil {
+		return nil, st, err
+	}
 	bG, oG, tG := groupsOf(b.runs), groupsOf(o.runs), groupsOf(t.runs)
 
 	// What each group of either side becomes: ours, theirs, or the base runs both kept.
@@ -196,7 +199,7 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 	st.Merged = len(s.Runs)
 	// Two sound versions can still disagree on a metric's unit (one written before units
 	// were kept): that is the input's problem, found before anything is written.
-	if _, err := unitLines(s.Runs); err != nil {
+	if _, err := unitLines(s.Runs, true); err != nil {
 		return nil, st, err
 	}
 	return s.Runs, st, nil
@@ -226,6 +229,88 @@ func orNone(date string) string {
 		return "(none)"
 	}
 	return date
+}
+
+// mergeDirections merges each metric's direction three-way and gives every run of the three
+// versions the merged one. A direction is a fact of the store, held by its metric's Unit line
+// (a hand fix of 'Unit mem-GB better=higher' to lower changes it for every run): a side that
+// changed it since base wins over a side that did not, and two sides that changed it
+// differently (or added the metric with two directions) are a conflict, refused with the
+// metric's first result line in each version, rather than one side's picked without a word.
+// Giving base the merged direction too keeps a direction change from making every run of
+// the side that made it look re-ingested.
+func mergeDirections(oursFile string, base, ours, theirs []bench.Run) error {
+	type dir struct {
+		better bench.Better
+		source string // the first run that has the metric
+	}
+	of := func(runs []bench.Run) map[string]dir {
+		m := map[string]dir{}
+		for i := range runs {
+			for _, x := range runs[i].Metrics {
+				if _, ok := m[x.Name]; !ok {
+					m[x.Name] = dir{x.Better, runs[i].Source}
+				}
+			}
+		}
+		return m
+	}
+	b, o, t := of(base), of(ours), of(theirs)
+	merged := map[string]bench.Better{}
+	var conflict []string
+	for _, side := range []map[string]dir{o, t} {
+		for n := range side {
+			if _, done := merged[n]; done {
+				continue
+			}
+			bd, inB := b[n]
+			od, inO := o[n]
+			td, inT := t[n]
+			switch {
+			case !inT:
+				merged[n] = od.better
+			case !inO:
+				merged[n] = td.better
+			case od.better == td.better:
+				merged[n] = od.better
+			case inB && td.better == bd.better: // ours changed it
+				merged[n] = od.better
+			case inB && od.better == bd.better: // theirs changed it
+				merged[n] = td.better
+			default:
+				merged[n] = bench.Unknown
+				conflict = append(conflict, n)
+			}
+		}
+	}
+	if len(conflict) > 0 {
+		slices.Sort(conflict)
+		n := conflict[0]
+		od, td := o[n], t[n]
+		why := "the base does not hold it, so both branches added it"
+		if bd, ok := b[n]; ok {
+			why = fmt.Sprintf("the base has it %s-is-better, so both branches changed it", bd.better)
+		}
+		more := ""
+		if len(conflict) > 1 {
+			more = fmt.Sprintf("; so do %d more metric(s): %s", len(conflict)-1, strings.Join(conflict[1:], ", "))
+		}
+		return bench.Errorf(oursFile, sourceLine(od.source, oursFile),
+			"metric %q is %s-is-better in ours but %s-is-better in theirs (%s), and %s%s; "+
+				"nothing was merged, and %s is left as it was: decide which direction is right, set it on the line 'Unit %s better=…' of the branch that has it wrong, commit, and merge again",
+			n, od.better, td.better, td.source, why, more, oursFile, n)
+	}
+	for _, runs := range [][]bench.Run{base, ours, theirs} {
+		for i := range runs {
+			for j := range runs[i].Metrics {
+				m := &runs[i].Metrics[j]
+				if d, ok := merged[m.Name]; ok {
+					m.Better = d
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // sourceLine is the line of a run's Source ("file:line") read from file; 0 if it has none.

@@ -59,6 +59,14 @@ const DefaultWindow = 10
 // line; runs of a sweep share one:
 //
 //	# perfgate launch formula=megatron arg.sequence_parallel=True arg.transformer_impl=transformer_engine
+//
+// A run's source file is its block's source=, unless a '# perfgate source=' line before it in
+// its block says otherwise: the runs of one batch may come from several files (the logs of a
+// directory, or matrix shards stored one after the other under the night's run id), and each
+// keeps its own. It holds for the result and failure lines that follow it in its block, up
+// to the next such line; a perfgate that does not know the line ignores it:
+//
+//	# perfgate source=shardB.txt
 type Store struct {
 	// Dir is the baseline directory.
 	Dir string
@@ -105,6 +113,7 @@ const (
 	runPrefix    = "# perfgate run "
 	failPrefix   = gobench.FailPrefix // its format is gobench's (ParseFailure): results hold it too
 	launchPrefix = "# perfgate launch"
+	sourcePrefix = "# perfgate source="
 	endPrefix    = "# perfgate end "
 	// Format is the store format this perfgate writes. Format 1 had no closing line; it is
 	// still read, and rewritten as the current format by the next Save.
@@ -137,8 +146,8 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 
 // AsStored returns runs as a store file holding them reads back: an OK run keeps the centre
 // of each metric's samples, to the digits its result line keeps, a failed run no
-// measurements, and each run of a batch's block the date, commit and source of the block's
-// first run. What is derived from runs before they are saved and must match the store that
+// measurements, and each run of a batch's block the date and commit of the block's first
+// run. What is derived from runs before they are saved and must match the store that
 // checks read (history's memory record) is derived from these.
 func AsStored(runs []bench.Run) ([]bench.Run, error) {
 	var buf bytes.Buffer
@@ -182,6 +191,7 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		blocks   []block
 		failures []failure
 		launches []launch
+		sources  []source
 		batches  = map[string]int{}
 		end      closing
 		lastLine int // last line that is not blank
@@ -268,6 +278,18 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 			}
 			ln.line = lineNo
 			launches = append(launches, ln)
+		case strings.HasPrefix(l, sourcePrefix):
+			if len(blocks) == 0 {
+				return info, bench.Errorf(file, lineNo, "source line before any '# perfgate run' line")
+			}
+			kv, err := gobench.ParseFields(strings.TrimPrefix(l, "# perfgate "))
+			if err != nil {
+				return info, bench.Errorf(file, lineNo, "source line: %v", err)
+			}
+			if len(kv) != 1 {
+				return info, bench.Errorf(file, lineNo, "source line: want only source=FILE")
+			}
+			sources = append(sources, source{line: lineNo, file: kv["source"]})
 		}
 	}
 	if lineNo == 0 {
@@ -292,8 +314,10 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		runs     []bench.Run
 		bi       = -1
 		li       = -1
+		si       = -1
 		better   = map[string]bench.Better{}
 		unitOf   = map[string]firstUnit{} // by metric name
+		named    []string                 // metrics whose unit is their name, in order seen
 		metrics  slab[bench.Metric]
 		values   slab[float64]
 		seen     []string
@@ -316,6 +340,13 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 		}
 		if li >= 0 && launches[li].line > b.line {
 			r.Args, r.Formula = launches[li].args, launches[li].formula
+		}
+		// The source line in force, likewise.
+		for si+1 < len(sources) && sources[si+1].line < line {
+			si++
+		}
+		if si >= 0 && sources[si].line > b.line {
+			r.File = sources[si].file
 		}
 	}
 	flush := func(before int) {
@@ -384,6 +415,15 @@ func parseWith(file string, data []byte, mode int, in *gobench.Interner) (parsed
 				}
 				mu = firstUnit{u, line}
 				unitOf[v.Unit] = mu
+				if u == v.Unit {
+					// Two metrics named by their units, one a scaling of the other (s/iter
+					// and ms/iter), are one metric stored twice: a check would compare
+					// neither with the other, and pass a regression as missing and new.
+					if err := oneScaling(file, line, v.Unit, named, unitOf); err != nil {
+						return err
+					}
+					named = append(named, v.Unit)
+				}
 			}
 			u := mu.unit
 			if msg := bench.CheckValue(v.Value, u, b); msg != "" {
@@ -431,6 +471,26 @@ func storeLine(line []byte) bool {
 		return true
 	}
 	return len(bytes.TrimSpace(line)) == 0
+}
+
+// oneScaling refuses the metric name, whose unit is its name, first read at line, when it is a
+// scaling of one of the metrics named before it (s/iter and ms/iter, TFLOPS/GPU and
+// GFLOPS/GPU): a store holds each metric in one unit. The store is left as it is: converting
+// its values on read would change what every command reads without a word, so the error says
+// how to make the store whole.
+func oneScaling(file string, line int, name string, named []string, unitOf map[string]firstUnit) error {
+	for _, other := range named {
+		f, ok := bench.ScaleOf(name, other)
+		if !ok || other == name {
+			continue
+		}
+		return bench.Errorf(file, line, "metric %q is a scaling of metric %q (first at line %d): a store keeps each metric in one unit, "+
+			"and a check would compare neither with the other, passing a change as missing and new; "+
+			"restore %s from git to before the update that stored %s beside %s and run that update again (perfgate converts it now), "+
+			"or by hand multiply the %s values by %g, rename them %s, and delete the line 'Unit %s …'",
+			name, other, unitOf[other].line, file, name, other, name, f, other, name)
+	}
+	return nil
 }
 
 // A firstUnit is a metric's unit as the store read it at the metric's first result line.
@@ -523,7 +583,7 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 	}
 	// Unit metadata, sorted, so benchstat and perfgate know each metric's direction, and
 	// perfgate its unit where that is not its name.
-	units, err := unitLines(runs)
+	units, err := unitLines(runs, !samples)
 	if err != nil {
 		return err
 	}
@@ -534,6 +594,7 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 		batch      string
 		end        closing // the closing line's counts
 		launchLine string
+		file       string // the source file of the block's runs so far
 		line       []byte
 		vals       []byte
 		benchNames = map[string]string{} // benchmark name by config key: one per config, not per run
@@ -543,9 +604,14 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 		// A block per batch, and another of the same batch where its runs' date or commit
 		// changes (a shard that joined the night's batch later): each run keeps its own.
 		if i == 0 || r.Batch != batch || r.Date != runs[i-1].Date || r.Commit != runs[i-1].Commit {
-			batch, launchLine = r.Batch, ""
+			batch, launchLine, file = r.Batch, "", r.File
 			end.batches++
 			fmt.Fprintf(bw, "\n%s%s%s%s%s\n", runPrefix, field("batch", r.Batch), optField("date", r.Date), optField("commit", r.Commit), optField("source", r.File))
+		} else if r.File != file {
+			// A run of another file in the block (a shard stored under the night's run id
+			// after another, a directory's next log): it keeps its own source.
+			file = r.File
+			fmt.Fprintf(bw, "# perfgate %s\n", field("source", r.File))
 		}
 		if r.Args != nil || r.Formula != "" || launchLine != "" {
 			if l := formatLaunch(r.Args, r.Formula); l != launchLine {
@@ -609,7 +675,10 @@ func write(w io.Writer, runs []bench.Run, samples bool, window int) error {
 // not its name (a JSON Lines metric such as peak-mem in GB). A result line names a metric
 // by its name only, so the unit is kept here or lost; a metric whose unit is its name (every
 // Go benchmark and trainer-log metric) has no unit= key, as in stores written before it.
-func unitLines(runs []bench.Run) ([]string, error) {
+// A metric in two units or with two directions is an error naming a run of each, and so, for
+// a store (store set), are two metrics named by their units, one a scaling of the other
+// (s/iter and ms/iter): Conform converts one to the other before anything is stored.
+func unitLines(runs []bench.Run, store bool) ([]string, error) {
 	type meta struct {
 		better bench.Better
 		unit   string
@@ -622,8 +691,22 @@ func unitLines(runs []bench.Run) ([]string, error) {
 			if u == m.Name {
 				u = ""
 			}
-			if have, ok := units[m.Name]; ok && have.unit != u {
+			have, ok := units[m.Name]
+			if ok && have.unit != u {
 				return nil, fmt.Errorf("%s: metric %q is in unit %q here but %q at %s; one metric has one unit in a store", runs[i].Source, m.Name, orName(u, m.Name), orName(have.unit, m.Name), have.source)
+			}
+			if ok && have.better != m.Better {
+				return nil, fmt.Errorf("%s: metric %q is %s-is-better here but %s-is-better at %s; one metric has one direction in a store", runs[i].Source, m.Name, m.Better, have.better, have.source)
+			}
+			if ok {
+				continue
+			}
+			if store && u == "" {
+				for n, o := range units {
+					if _, scaled := bench.ScaleOf(m.Name, n); scaled && o.unit == "" && n != m.Name {
+						return nil, fmt.Errorf("%s: metric %q is a scaling of metric %q at %s; a store keeps each metric in one unit", runs[i].Source, m.Name, n, o.source)
+					}
+				}
 			}
 			if strings.IndexFunc(u, unicode.IsSpace) >= 0 {
 				return nil, fmt.Errorf("%s: metric %q: unit %q contains a space", runs[i].Source, m.Name, u)
@@ -667,6 +750,12 @@ func writeSampleLines(w io.Writer, name string, ms []bench.Metric) {
 		}
 		fmt.Fprintf(w, "%s 1%s\n", name, vals.String())
 	}
+}
+
+// A source is a '# perfgate source=' line: the source file of the runs after it in its block.
+type source struct {
+	line int
+	file string
 }
 
 // A launch is a '# perfgate launch' line: the fingerprint and formula of the runs after it.

@@ -117,6 +117,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad key", head + "# perfgate run batch=a\nBenchmarkTrain/tp 1 5 s/iter\n", `b.txt:4: config part "tp" is not key=value`},
 		{"bad quote", head + "# perfgate run batch=\"a\n", `b.txt:3: run line: batch: bad quoted value`},
 		{"file config", head + "goos: linux\n# perfgate run batch=a\nBenchmarkTrain/tp=8 1 5 s/iter\n", `b.txt:5: unexpected file configuration "goos"`},
+		{"source before run", head + "# perfgate source=x.txt\n", "b.txt:3: source line before any '# perfgate run' line"},
+		{"source extra field", head + "# perfgate run batch=a\n# perfgate source=x.txt y=1\n", "b.txt:4: source line: want only source=FILE"},
+		{"source bad quote", head + "# perfgate run batch=a\n# perfgate source=\"x\n", "b.txt:4: source line: source: bad quoted value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,6 +348,65 @@ func TestMergeShardsShareRunID(t *testing.T) {
 		if g, w := back.Runs[i], want[i]; g.Batch != w.Batch || g.Date != w.Date || g.Commit != w.Commit {
 			t.Errorf("run %d read back as %s/%s/%s, want %s/%s/%s", i, g.Batch, g.Date, g.Commit, w.Batch, w.Date, w.Commit)
 		}
+	}
+}
+
+// Shards stored one after the other under one run id, with the night's date and commit (as
+// 'baseline update' gives a shard without a --date of its own), each keep their source file:
+// the second shard's runs are not recorded as the first's.
+func TestShardsKeepTheirSource(t *testing.T) {
+	runs := seedRuns(t)
+	for i := range runs {
+		runs[i].Batch, runs[i].Commit = "nightly-7", "abc123"
+		runs[i].File = "shardA.txt"
+		if i >= 5 {
+			runs[i].File = "shardB.txt"
+		}
+		if i >= 12 {
+			runs[i].File = "" // a run of unknown source is not the previous shard's either
+		}
+	}
+	s := &Store{Dir: t.TempDir()}
+	s.Merge(runs[:5], DefaultWindow)
+	s.Merge(runs[5:], DefaultWindow)
+	want := slices.Clone(s.Runs)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"+runPrefix); n != 1 {
+		t.Errorf("%d run lines, want 1 (one batch, one date and commit):\n%s", n, data)
+	}
+	back, err := Open(s.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Runs) != len(want) {
+		t.Fatalf("read back %d runs, want %d", len(back.Runs), len(want))
+	}
+	files := map[string]int{}
+	for i, r := range back.Runs {
+		files[r.File]++
+		if r.File != want[i].File {
+			t.Errorf("run %d (%s) read back from source %q, want %q", i, r.Source, r.File, want[i].File)
+		}
+	}
+	if len(files) != 3 {
+		t.Errorf("read back runs of sources %v, want shardA.txt, shardB.txt and none", files)
+	}
+	// Rewritten, the store is the same bytes.
+	if err := back.Save(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(again) != string(data) {
+		t.Errorf("rewrite changed the store:\n%s\nwas:\n%s", again, data)
 	}
 }
 

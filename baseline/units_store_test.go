@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -203,5 +204,169 @@ func TestMergeFilesUnitConflict(t *testing.T) {
 	_, _, err := MergeFiles("base", "ours", "theirs", nil, store("peak-mem", "n1"), store("GB", "n2"), 0)
 	if err == nil || !strings.Contains(err.Error(), `metric "peak-mem" is in unit`) {
 		t.Fatalf("MergeFiles of two units of one metric: %v", err)
+	}
+}
+
+// scaledRuns are runs of two files of one update: a.txt in s/iter and TFLOPS/GPU, b.txt in
+// ms/iter and GFLOPS/GPU.
+func scaledRuns() []bench.Run {
+	run := func(src, gbs, time, tput string, t, f float64) bench.Run {
+		return bench.Run{Config: bench.Config{"tp": "8", "gbs": gbs}, Outcome: bench.OK, Batch: "n1", File: strings.Split(src, ":")[0], Source: src,
+			Metrics: []bench.Metric{
+				{Name: time, Unit: time, Better: bench.Lower, Values: []float64{t}},
+				{Name: tput, Unit: tput, Better: bench.Higher, Values: []float64{f}},
+			}}
+	}
+	return []bench.Run{
+		run("a.txt:3", "1", "s/iter", "TFLOPS/GPU", 10, 100),
+		run("b.txt:3", "2", "ms/iter", "GFLOPS/GPU", 12500, 80000),
+		run("b.txt:4", "3", "ms/iter", "GFLOPS/GPU", 12000, 79000),
+	}
+}
+
+// Incoming runs in two scalings of one metric are stored in one, the first seen, even in an
+// empty store: stored side by side, a later check compared neither with the other and passed
+// a 50% drop as "missing" and "new".
+func TestConformEmptyStoreOneScaling(t *testing.T) {
+	in := scaledRuns()
+	convs, err := Conform(nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(convs) != 2 || convs[0].From != "ms/iter" || convs[0].To != "s/iter" || convs[0].Runs != 2 || convs[0].First != "a.txt:3" ||
+		convs[1].From != "GFLOPS/GPU" || convs[1].To != "TFLOPS/GPU" {
+		t.Fatalf("conversions %+v", convs)
+	}
+	if got := convs[0].String(); got != "converted ms/iter to s/iter (×0.001), the unit the results first give it in (a.txt:3), in 2 run(s)" {
+		t.Errorf("note %q", got)
+	}
+	if m := metricOf(t, in[1], "s/iter"); m.Unit != "s/iter" || m.Values[0] != 12.5 {
+		t.Errorf("converted metric %+v, want 12.5 s/iter", m)
+	}
+	if m := metricOf(t, in[2], "TFLOPS/GPU"); m.Values[0] != 79 {
+		t.Errorf("converted metric %+v, want 79 TFLOPS/GPU", m)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	if units := strings.Count(buf.String(), "\nUnit "); units != 2 {
+		t.Errorf("%d Unit lines, want 2:\n%s", units, buf.String())
+	}
+
+	// The first file decides, whichever scaling it is in.
+	in = scaledRuns()
+	in[0], in[1] = in[1], in[0]
+	if convs, err := Conform(nil, in); err != nil || len(convs) != 2 || convs[0].From != "s/iter" || convs[0].To != "ms/iter" || convs[0].Runs != 1 {
+		t.Errorf("ms/iter first: %+v, %v", convs, err)
+	}
+
+	// Two directions of one metric among the incoming runs are refused, naming both.
+	in = scaledRuns()
+	in[2].Metrics[1].Better = bench.Lower
+	_, err = Conform(nil, in)
+	const want = `b.txt:4: metric "TFLOPS/GPU" is lower-is-better here, but higher-is-better at a.txt:3`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("two directions: %v\nwant prefix %s", err, want)
+	}
+}
+
+// A store holding two scalings of one metric (written by a perfgate before Conform converted
+// incoming runs among themselves) is refused on read, naming the line of the second, and a
+// store is never written so.
+func TestStoreTwoScalingsRefused(t *testing.T) {
+	data := "# perfgate baseline v2\nUnit GFLOPS/GPU better=higher\nUnit TFLOPS/GPU better=higher\nUnit ms/iter better=lower\nUnit s/iter better=lower\n" +
+		"\n# perfgate run batch=n1 source=a.txt\n" +
+		"BenchmarkTrain/tp=8/gbs=1 1 10 s/iter 100 TFLOPS/GPU\n" +
+		"BenchmarkTrain/tp=8/gbs=2 1 12500 ms/iter 80000 GFLOPS/GPU\n" +
+		"\n# perfgate end runs=2 batches=1 window=10\n"
+	_, err := Parse("b.txt", []byte(data))
+	const want = `b.txt:9: metric "ms/iter" is a scaling of metric "s/iter" (first at line 8)`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("Parse: %v\nwant prefix %s", err, want)
+	}
+	if !strings.Contains(err.Error(), "multiply the ms/iter values by 0.001, rename them s/iter") {
+		t.Errorf("no fix in %v", err)
+	}
+	// Metrics whose unit is not their name are other metrics, whatever their units.
+	ok := "# perfgate baseline v2\nUnit mem-max better=lower unit=GB\nUnit mem-res better=lower unit=MB\n" +
+		"\n# perfgate run batch=n1\nBenchmarkTrain/tp=8 1 60 mem-max 700 mem-res\n\n# perfgate end runs=1 batches=1\n"
+	if _, err := Parse("b.txt", []byte(ok)); err != nil {
+		t.Errorf("two metrics in GB and MB: %v", err)
+	}
+
+	var buf bytes.Buffer
+	err = Write(&buf, scaledRuns())
+	if err == nil || !strings.Contains(err.Error(), `b.txt:3: metric "ms/iter" is a scaling of metric "s/iter" at a.txt:3`) {
+		t.Errorf("Write: %v", err)
+	}
+	// perfgate convert writes results as they are.
+	if err := WriteSamples(&buf, scaledRuns()); err != nil {
+		t.Errorf("WriteSamples: %v", err)
+	}
+}
+
+// A metric's direction is merged three-way: a hand fix of its Unit line on one branch is
+// kept when the other branch left it as in the base (it was silently undone by the other's
+// direction), and two branches that changed it differently are a conflict, refused with
+// file:line, with nothing merged.
+func TestMergeFilesDirection(t *testing.T) {
+	store := func(better string, batches ...string) []byte {
+		s := "# perfgate baseline v2\nUnit mem-GB better=" + better + "\nUnit s/iter better=lower\n"
+		for i, b := range batches {
+			s += "\n# perfgate run batch=" + b + " date=2026-11-0" + b[1:] + "T03:00:00Z\nBenchmarkTrain/tp=8 1 " + fmt.Sprint(50+i) + " mem-GB 9 s/iter\n"
+		}
+		return []byte(s + fmt.Sprintf("\n# perfgate end runs=%d batches=%d window=10\n", len(batches), len(batches)))
+	}
+	dirOf := func(t *testing.T, runs []bench.Run) bench.Better {
+		t.Helper()
+		var d bench.Better
+		for i, r := range runs {
+			m := metricOf(t, r, "mem-GB")
+			if i > 0 && m.Better != d {
+				t.Fatalf("run %d: mem-GB is %s-is-better, run 0 %s", i, m.Better, d)
+			}
+			d = m.Better
+		}
+		return d
+	}
+	base := store("higher", "n1")
+	for _, tt := range []struct {
+		name         string
+		ours, theirs []byte
+		want         bench.Better
+	}{
+		{"ours fixed it", store("lower", "n1"), store("higher", "n1", "n2"), bench.Lower},
+		{"theirs fixed it", store("higher", "n1", "n2"), store("lower", "n1"), bench.Lower},
+		{"both fixed it", store("lower", "n1", "n3"), store("lower", "n1", "n2"), bench.Lower},
+		{"neither", store("higher", "n1", "n3"), store("higher", "n1", "n2"), bench.Higher},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			runs, st, err := MergeFiles("base.txt", "ours.txt", "theirs.txt", base, tt.ours, tt.theirs, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := dirOf(t, runs); got != tt.want {
+				t.Errorf("merged mem-GB is %s-is-better, want %s", got, tt.want)
+			}
+			if st.Removed != 0 || len(st.Reingested) != 0 {
+				t.Errorf("a direction change read as a change of runs: %+v", st)
+			}
+			var buf bytes.Buffer
+			if err := Write(&buf, runs); err != nil {
+				t.Fatal(err)
+			}
+			if want := "\nUnit mem-GB better=" + tt.want.String() + "\n"; !strings.Contains(buf.String(), want) {
+				t.Errorf("merged store lacks %q:\n%s", want, buf.String())
+			}
+		})
+	}
+
+	// With two directions, two branches that disagree and a base that holds the metric mean
+	// one branch changed it; a conflict is two branches that added it with two directions.
+	_, _, err := MergeFiles("base.txt", "ours.txt", "theirs.txt", nil, store("lower", "n3"), store("higher", "n2"), 0)
+	const want = `ours.txt:6: metric "mem-GB" is lower-is-better in ours but higher-is-better in theirs (theirs.txt:6), and the base does not hold it, so both branches added it; nothing was merged`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("both added it with two directions: %v\nwant prefix %s", err, want)
 	}
 }
