@@ -230,6 +230,29 @@ func (p *publisher) connect() error {
 	return p.newClient()
 }
 
+// CheckOptions reports, as an *InputError, what is wrong with the options a caller gave that
+// can be told without GitHub: the gate's id, the run URL and the repository's form. A caller
+// that publishes after other work (check --publish) calls it first, so that a bad flag is
+// an error before the work, not a warning after it.
+func CheckOptions(o Options) error {
+	if o.ID != "" {
+		if err := validID(o.ID); err != nil {
+			return &InputError{Err: err}
+		}
+	}
+	if o.RunURL != "" {
+		if err := ValidRunURL(o.RunURL); err != nil {
+			return &InputError{Err: err}
+		}
+	}
+	if o.Repo != "" {
+		if _, _, err := splitRepo(o.Repo); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // defaults fills the options that do not depend on the pull request.
 func (p *publisher) defaults() error {
 	o := p.opts

@@ -63,6 +63,11 @@ func (f *publishFlags) options(s *Streams) (github.Options, error) {
 	if f.tokenEnv == "" {
 		return github.Options{}, errors.New("--token-env: want a variable name")
 	}
+	// The rest of what can be told without GitHub (--id, --run-url, --repo), so that check
+	// --publish refuses a bad flag before it checks, as publish does, rather than warn after.
+	if err := github.CheckOptions(github.Options{ID: f.id, RunURL: f.runURL, Repo: f.repo}); err != nil {
+		return github.Options{}, err
+	}
 	return github.Options{
 		Repo:     f.repo,
 		PR:       f.pr,
