@@ -171,9 +171,62 @@ func (p *publisher) mark(ctx context.Context, phase Phase) error {
 	if err := p.connect(); err != nil {
 		return err
 	}
+	// The error mark runs in an "if: failure() || cancelled()" step, and a gate that failed
+	// fails its job: the mark then ran after this run's own verdict, and replaced it with
+	// "did not finish" (audit). A verdict this run published stands.
+	published := false
 	return p.writes(ctx,
-		func(ctx context.Context) error { return p.markStatus(ctx, phase) },
-		func(ctx context.Context) error { return p.markComment(ctx, phase) })
+		func(ctx context.Context) error {
+			if phase != PhaseError {
+				return nil
+			}
+			if state, ok := p.verdictOfThisRun(ctx); ok {
+				published = true
+				p.out.Comment = CommentSkipped
+				fmt.Fprintf(o.Stdout, "perfgate: this run already published its verdict (%s) for %s; nothing to mark\n", state, bench.ShortCommit(p.sha))
+			}
+			return nil
+		},
+		func(ctx context.Context) error {
+			if published {
+				return nil
+			}
+			return p.markStatus(ctx, phase)
+		},
+		func(ctx context.Context) error {
+			if published {
+				return nil
+			}
+			return p.markComment(ctx, phase)
+		})
+}
+
+// verdictOfThisRun reports whether this run has published the gate's verdict on its commit:
+// the newest status of the gate's context there is success or failure, and links this run
+// (its target URL, the run URL every write of this run sets). It returns the status's state.
+// Without a run URL, or when the statuses cannot be read, it reports false: the mark goes on.
+func (p *publisher) verdictOfThisRun(ctx context.Context) (string, bool) {
+	if p.opts.RunURL == "" || p.sha == "" {
+		return "", false
+	}
+	context := StatusContext(p.opts.ID)
+	var list []*gh.RepoStatus
+	err := p.retry.call(ctx, func() error {
+		var err error
+		list, _, err = p.client.Repositories.ListStatuses(ctx, p.owner, p.name, p.sha, &gh.ListOptions{PerPage: 100})
+		return err
+	})
+	if err != nil {
+		return "", false
+	}
+	for _, st := range list { // newest first
+		if st.GetContext() != context {
+			continue
+		}
+		state := st.GetState()
+		return state, (state == "success" || state == "failure") && st.GetTargetURL() == p.opts.RunURL
+	}
+	return "", false
 }
 
 func (p *publisher) markStatus(ctx context.Context, phase Phase) error {

@@ -1197,3 +1197,41 @@ func TestAnnotationsWorstFirst(t *testing.T) {
 		t.Errorf("first warning %q, want the worst", got)
 	}
 }
+
+// The error mark runs in an "if: failure() || cancelled()" step, and a failing gate fails
+// its job: the mark then ran after the run's own verdict, and turned the status to "did not
+// finish" and the fresh report into a stale one (audit). A verdict this run published stands;
+// another run's, or a pending one, is still marked.
+func TestErrorMarkKeepsThisRunsVerdict(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.publish(testReport(1), h.options()); err != nil {
+		t.Fatal(err)
+	}
+	comment := h.srv.Comments()[0].Body
+	statuses := len(h.srv.Statuses())
+	out, err := Mark(context.Background(), PhaseError, h.options())
+	if err != nil || out.Comment != CommentSkipped {
+		t.Fatalf("error mark after this run's verdict: comment %q, err %v; want skipped", out.Comment, err)
+	}
+	if got := h.srv.Statuses(); len(got) != statuses {
+		t.Errorf("the error mark set a status over this run's verdict: %+v", got[len(got)-1])
+	}
+	if h.srv.Comments()[0].Body != comment {
+		t.Error("the error mark changed this run's report")
+	}
+	if !strings.Contains(h.stdout.String(), "this run already published its verdict (failure)") {
+		t.Errorf("stdout does not say why:\n%s", h.stdout.String())
+	}
+	// A later run that dies before its verdict marks it: the verdict on the commit is not
+	// its own.
+	h.env["GITHUB_RUN_ID"] = "43"
+	if _, err := Mark(context.Background(), PhasePending, h.options()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Mark(context.Background(), PhaseError, h.options()); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.srv.Statuses(); got[len(got)-1].State != "error" {
+		t.Errorf("a run that did not finish: last status %q, want error", got[len(got)-1].State)
+	}
+}

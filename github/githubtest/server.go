@@ -119,6 +119,7 @@ func New(repo string, onUnexpected func(msg string)) *Server {
 	api.HandleFunc("POST /repos/{owner}/{repo}/issues/{n}/comments", s.createComment)
 	api.HandleFunc("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
 	api.HandleFunc("POST /repos/{owner}/{repo}/statuses/{sha}", s.createStatus)
+	api.HandleFunc("GET /repos/{owner}/{repo}/commits/{sha}/statuses", s.listStatuses)
 	api.HandleFunc("POST /repos/{owner}/{repo}/check-runs", s.createCheckRun)
 	api.HandleFunc("PATCH /repos/{owner}/{repo}/check-runs/{id}", s.updateCheckRun)
 	api.HandleFunc("/", s.unknown)
@@ -477,6 +478,24 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 	st := Status{SHA: r.PathValue("sha"), State: in.State, Context: in.Context, Description: in.Description, TargetURL: in.TargetURL}
 	s.statuses = append(s.statuses, st)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": len(s.statuses), "state": st.State, "context": st.Context})
+}
+
+// listStatuses answers GET …/commits/{sha}/statuses: the commit's statuses, newest first, in
+// one page.
+func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.repoOK(r) {
+		notFound(w)
+		return
+	}
+	out := []map[string]any{}
+	for i := len(s.statuses) - 1; i >= 0; i-- {
+		if st := s.statuses[i]; st.SHA == r.PathValue("sha") {
+			out = append(out, map[string]any{"id": i + 1, "state": st.State, "context": st.Context, "description": st.Description, "target_url": st.TargetURL})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 type checkRunIn struct {
