@@ -230,19 +230,21 @@ func earlierDay(a, b string) bool {
 	return time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC).Before(time.Date(yb, mb, db, 0, 0, 0, 0, time.UTC))
 }
 
-// Unreplaced returns the stored runs that Merge(incoming) keeps in place: all but those of a
-// batch and config the incoming runs hold, which the merge replaces. It is what the incoming
-// runs are compared with: a retry of an update (the same --run-id) must not be compared with
-// the runs its first attempt stored, which would pass a regression on the retry. stored
-// itself is returned when the merge replaces none of it.
+// Unreplaced returns the stored runs that the incoming runs are compared with: all but those
+// of a batch and config the incoming runs hold that were stored on the incoming runs' day or
+// later. A retry of an update (the same --run-id, the same night) must not be compared with
+// the runs its first attempt stored, which would pass a regression on the retry; but a run id
+// reused night after night (--run-id nightly) replaces the previous night's runs, which are
+// what tonight is compared with (left out, a store of one such batch compared with nothing
+// and passed). stored itself is returned when none of it is left out.
 func Unreplaced(stored, incoming []bench.Run) []bench.Run {
-	in := make(map[string]bool, len(incoming))
+	in := make(map[string]string, len(incoming)) // batch and config → the incoming date
 	for i := range incoming {
-		in[incoming[i].Batch+"\x00"+incoming[i].ConfigKey()] = true
+		in[incoming[i].Batch+"\x00"+incoming[i].ConfigKey()] = incoming[i].Date
 	}
 	var out []bench.Run
 	for i := range stored {
-		if in[stored[i].Batch+"\x00"+stored[i].ConfigKey()] {
+		if date, ok := in[stored[i].Batch+"\x00"+stored[i].ConfigKey()]; ok && !earlierDay(stored[i].Date, date) {
 			if out == nil {
 				out = append(make([]bench.Run, 0, len(stored)), stored[:i]...)
 			}

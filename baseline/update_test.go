@@ -36,4 +36,18 @@ func TestUnreplaced(t *testing.T) {
 	if got := Unreplaced(stored[:2], []bench.Run{run("n1", "1"), run("n1", "2")}); len(got) != 0 {
 		t.Errorf("all replaced: got %d run(s)", len(got))
 	}
+	// A run id reused on a later night: the previous night's runs, which the merge replaces,
+	// are still what tonight is compared with; a retry the same day leaves them out.
+	night := func(date string) bench.Run {
+		r := run("nightly", "1")
+		r.Date = date
+		return r
+	}
+	prev := []bench.Run{night("2026-11-01T03:00:00Z")}
+	if got := Unreplaced(prev, []bench.Run{night("2026-11-02T03:00:00Z")}); len(got) != 1 {
+		t.Errorf("reused id, next night: got %d run(s), want the previous night's", len(got))
+	}
+	if got := Unreplaced(prev, []bench.Run{night("2026-11-01T09:00:00Z")}); len(got) != 0 {
+		t.Errorf("retry the same day: got %d run(s), want none", len(got))
+	}
 }
