@@ -29,14 +29,18 @@ var ModelArgs = []string{
 }
 
 // ModelDrift returns the ArgsDrift remarks of remarks whose argument defines the model
-// (ModelArgs): configs whose new runs trained another model than their baseline runs, which
-// check cannot gate.
+// (ModelArgs) and has a value on both sides: configs whose new runs trained another model
+// than their baseline runs, which check cannot gate. An argument one side's dump lacks ("")
+// is a Megatron-LM release that added it to the dump (multi_latent_attention False), not
+// another model: it stays a note.
 func ModelDrift(remarks []Remark) []ArgsDrift {
 	var out []ArgsDrift
 	for _, m := range remarks {
-		if d, ok := m.(ArgsDrift); ok && slices.Contains(ModelArgs, d.Arg) {
-			out = append(out, d)
+		d, ok := m.(ArgsDrift)
+		if !ok || !slices.Contains(ModelArgs, d.Arg) || slices.Contains(d.Baseline, "") || slices.Contains(d.New, "") {
+			continue
 		}
+		out = append(out, d)
 	}
 	return out
 }
