@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // goodBench is one run in the Go benchmark format.
@@ -85,6 +87,25 @@ func TestEmptyOtherFilesInDirectory(t *testing.T) {
 	}
 }
 
+// TestCrashLogBesideItsRun: Slurm's job.err beside job.out. The stdout logged steady
+// iterations, the stderr the OOM: the run is failed, the stderr read as its failure, not an
+// error that blocks the gate (review).
+func TestCrashLogBesideItsRun(t *testing.T) {
+	dir := t.TempDir()
+	writeCore(t, dir, "tp=8_pp=4.out", argDump(nil)+iterLines(1, 12, 20, 1000, 400))
+	writeCore(t, dir, "tp=8_pp=4.err", "Traceback (most recent call last):\n  File \"pretrain_gpt.py\", line 12\ntorch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.\n")
+	in, err := ReadAll([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Runs) != 1 || in.Runs[0].Outcome != bench.OOM || !strings.Contains(in.Runs[0].Reason, "tp=8_pp=4.err:3: torch.OutOfMemoryError") || len(in.Runs[0].Metrics) != 0 {
+		t.Errorf("runs %+v; want one OOM run, its reason the .err's line 3, no metrics", in.Runs)
+	}
+	if len(in.Skipped) != 1 || !strings.HasSuffix(in.Skipped[0].File, "tp=8_pp=4.err") {
+		t.Errorf("skipped %+v; want the .err, read as the run's failure", in.Skipped)
+	}
+}
+
 // TestUnclaimedResultsInDirectory: a file below a results directory that no reader claims
 // from its head was skipped as "not results", and the gate passed on the other files (audit):
 // a crashed run's log, a log whose iterations begin past a long launcher preamble, a CSV.
@@ -103,7 +124,8 @@ func TestUnclaimedResultsInDirectory(t *testing.T) {
 			`tp=8_pp=4.log:1: no reader recognises this log, but it shows a failed run: "Traceback (most recent call last):"`, false},
 		{"killed job output", "slurm-4242.out", "starting\nsrun: error: nid001234: task 17: Killed\n", "slurm-4242.out:2: no reader recognises this log, but it shows a failed run", false},
 		{"host oom", "job.err", "slurmstepd: error: Detected 1 oom_kill event in StepId=4242.0.\n", "job.err:1: no reader recognises this log, but it shows a failed run", false},
-		{"csv", "results.csv", "tp,pp,tflops\n8,4,150\n", "results.csv: named as results (.csv), but no reader recognises its format", false},
+		// A CSV is no format of perfgate's: GPU telemetry beside the results is skipped (review).
+		{"csv", "results.csv", "tp,pp,tflops\n8,4,150\n", "", true},
 		{"late megatron", "tp=8_pp=4.log", preamble + megatron + strings.Replace(megatron, "iteration        5/", "iteration        6/", 1), "", false},
 		{"notes", "notes.txt", "Traceback (most recent call last): pasted from the issue\n", "", true},
 		{"readme", "README.log", "how to run the sweep\n", "", true},

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -220,6 +221,18 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 	}
 	close(work)
 	wg.Wait()
+	// A crashed job's stderr beside its stdout (job.err, job.out) fails the run the stdout
+	// gave; a crash log with no such companion is an error.
+	for i := range results {
+		var c *CrashLog
+		if !errors.As(results[i].err, &c) {
+			continue
+		}
+		if j := companion(files[i].path, files, func(j int) int { return len(results[j].runs) }); j >= 0 {
+			failRuns(results[j].runs, c)
+			results[i] = result{skipped: "the failure it shows (line " + strconv.Itoa(c.Failure.line) + ") is that of the run " + files[j].path + " gave"}
+		}
+	}
 	n := 0
 	for _, r := range results {
 		if r.err != nil {
