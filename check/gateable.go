@@ -321,8 +321,10 @@ func MetricTypos(base, cur []bench.Run, names []string, what string) error {
 	return nil
 }
 
-// nearMiss reports whether metric names a and b differ only in case and punctuation, or by at
-// most two letters.
+// nearMiss reports whether metric names a and b differ only in case and punctuation, or by
+// one letter past their first word. Their first words must agree: a unit's prefix tells
+// metrics apart (ms/iter and s/iter, GB-max-allocated and MB-max-allocated are other jobs'
+// metrics, not typos).
 func nearMiss(a, b string) bool {
 	norm := func(s string) string {
 		return strings.Map(func(r rune) rune {
@@ -336,7 +338,13 @@ func nearMiss(a, b string) bool {
 	if na == nb {
 		return true
 	}
-	return len(na) >= 4 && len(nb) >= 4 && editDistance(na, nb) <= 2
+	first := func(s string) string {
+		w, _, _ := strings.Cut(strings.ToLower(s), "/")
+		w, _, _ = strings.Cut(w, "-")
+		w, _, _ = strings.Cut(w, "_")
+		return w
+	}
+	return first(a) == first(b) && len(na) >= 4 && editDistance(na, nb) == 1
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.

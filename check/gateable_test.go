@@ -145,7 +145,7 @@ func TestGateableOldBaselineFailure(t *testing.T) {
 // a near miss of it is a typo, an error with the name meant; a name with no near miss (a
 // metric of another job's results) is left alone.
 func TestMetricTypos(t *testing.T) {
-	base := []bench.Run{gateRun("tp=8", "s/iter", "TFLOPS/GPU", "time_to_first_token")}
+	base := []bench.Run{gateRun("tp=8", "s/iter", "TFLOPS/GPU", "time_to_first_token", "MB-max-allocated")}
 	for _, tt := range []struct {
 		names []string
 		want  string
@@ -155,6 +155,8 @@ func TestMetricTypos(t *testing.T) {
 		{[]string{"Time_To_First_Token"}, `did you mean "time_to_first_token"?`},
 		{[]string{"TFLOPS/GPU", "tokens/s/GPU", "samples/s", "s/iter"}, ""},
 		{[]string{"MB-max-allocated"}, ""},
+		// Other jobs' metrics, told apart by a unit's prefix or their last word (review).
+		{[]string{"ms/iter", "GB-max-allocated", "TFLOPS/GCD"}, ""},
 	} {
 		err := MetricTypos(base, nil, tt.names, "speed_metrics")
 		if (err == nil) != (tt.want == "") || err != nil && !strings.Contains(err.Error(), tt.want) {
