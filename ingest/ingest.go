@@ -583,41 +583,53 @@ func setCollision(runs []bench.Run, set bench.Config) error {
 	return nil
 }
 
-// setCollisions is setCollision across files: two runs that --set made one config must have
-// been one config as their files gave them (the same --set on a.jsonl, nodes=32, and b.jsonl,
-// nodes=64, made a 10% drop of one the other's noise). A run whose config --set did not
-// change (SetFrom empty) is its own.
+// setCollisions is setCollision across files: two runs that --set made one config must not
+// have given one of the keys it sets two values (the same --set nodes=32 on a.jsonl, nodes=32,
+// and b.jsonl, nodes=64, made a 10% drop of one the other's noise). A file that did not give
+// the key at all (--set fills it in) collides with none.
 func setCollisions(runs []bench.Run, set bench.Config) error {
 	if len(set) == 0 {
 		return nil
 	}
-	first := map[string]*bench.Run{} // by the config after --set
+	type given struct {
+		value string
+		run   *bench.Run
+		cfg   string
+	}
+	first := map[string]given{} // final config key and set key → the first value given
+	parsed := map[string]bench.Config{}
 	for i := range runs {
 		r := &runs[i]
-		k := r.ConfigKey()
-		f, ok := first[k]
-		if !ok {
-			first[k] = r
-			continue
+		if r.SetFrom == "" {
+			continue // --set changed nothing in this run's file
 		}
-		if from(f) != from(r) {
-			var flags []string
-			for _, k := range set.Keys() {
-				flags = append(flags, "--set "+k+"="+set[k])
+		from, ok := parsed[r.SetFrom]
+		if !ok {
+			from, _ = bench.ParseKey(r.SetFrom)
+			parsed[r.SetFrom] = from
+		}
+		for _, k := range set.Keys() {
+			v, ok := from[k]
+			if !ok {
+				continue
 			}
-			return fmt.Errorf("%s: %s makes this run's config %s the same as that of %s, %s: runs of two configs would be stored and gated as one; give --set only to inputs it does not merge",
-				r.Source, strings.Join(flags, " "), from(r), f.Source, from(f))
+			id := r.ConfigKey() + "\x00" + k
+			f, seen := first[id]
+			if !seen {
+				first[id] = given{v, r, r.SetFrom}
+				continue
+			}
+			if f.value != v {
+				var flags []string
+				for _, k := range set.Keys() {
+					flags = append(flags, "--set "+k+"="+set[k])
+				}
+				return fmt.Errorf("%s: %s makes this run's config %s the same as that of %s, %s: runs of two configs would be stored and gated as one; give --set only to inputs it does not merge",
+					r.Source, strings.Join(flags, " "), r.SetFrom, f.run.Source, f.cfg)
+			}
 		}
 	}
 	return nil
-}
-
-// from returns the key of the run's config as its input gave it.
-func from(r *bench.Run) string {
-	if r.SetFrom != "" {
-		return r.SetFrom
-	}
-	return r.ConfigKey()
 }
 
 // A keyedConfig is an interned config with its key.
