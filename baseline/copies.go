@@ -24,7 +24,7 @@ func (e *CopyError) Error() string {
 // own name (a retry under the same --run-id replaces its runs, which is fine), measured only
 // runs that equal runs of one stored batch: the same config, outcome and values, sample
 // counts included. Equal values are evidence of a copy only when a coincidence is out of the
-// question: at least two equal runs, or a value that summarises several samples (a median of
+// question: at least minEqualRuns equal runs, or a value that summarises several samples (a median of
 // many iterations); one config of a table, logged to three digits, may repeat a night's
 // value.
 func CheckCopies(stored, incoming []bench.Run) error {
@@ -76,7 +76,7 @@ func copies(measured, batch []*bench.Run) bool {
 			summarised = summarised || m.Count() > 1
 		}
 	}
-	return len(measured) >= 2 || summarised
+	return len(measured) >= minEqualRuns || summarised
 }
 
 // sameMeasure reports whether runs a and b measured the same: the same outcome, and the same
@@ -120,3 +120,8 @@ func groupedByBatch(runs []bench.Run) []bench.Run {
 	}
 	return out
 }
+
+// minEqualRuns is the fewest equal single-value runs that make a copy: two configs of a
+// steady sweep, logged to three digits, can repeat a night exactly (review); three of them
+// all at once do not.
+const minEqualRuns = 3

@@ -42,7 +42,10 @@ func TestCheckCopies(t *testing.T) {
 		of               string // the stored batch copied; "" for no copy
 		runs             int
 	}{
-		{"a whole batch under another run id", night, rebatch(night, "n2"), "n1", 2},
+		// Two single-value runs can repeat a steady night by chance; three are a copy.
+		{"two single-value runs equal", night, rebatch(night, "n2"), "", 0},
+		{"a whole batch under another run id", append(night, copyRun("n1", "1", bench.OK, 0, 160.01)),
+			rebatch(append(night, copyRun("n1", "1", bench.OK, 0, 160.01)), "n2"), "n1", 3},
 		{"a retry under the batch's own run id", night, night, "", 0},
 		{"one single-value run equal", night, []bench.Run{copyRun("n2", "8", bench.OK, 0, 148.59)}, "", 0},
 		{"one single-value run equal, the rest failed", night, []bench.Run{
@@ -71,12 +74,13 @@ func TestCheckCopies(t *testing.T) {
 			copyRun("n2", "1", bench.OK, 0, 160),
 		}, "", 0},
 		// Failed runs measured nothing: they neither make a batch a copy nor keep it from one.
-		{"OOM runs ignored: the measured runs are a copy", night, []bench.Run{
+		{"OOM runs ignored: the measured runs are a copy", append(night, copyRun("n1", "1", bench.OK, 0, 160.01)), []bench.Run{
 			copyRun("n2", "8", bench.OK, 0, 148.59),
 			copyRun("n2", "4", bench.OK, 0, 152.21),
-			copyRun("n2", "1", bench.OOM, 0),
+			copyRun("n2", "1", bench.OK, 0, 160.01),
 			copyRun("n2", "16", bench.OOM, 0),
-		}, "n1", 2},
+			copyRun("n2", "32", bench.OOM, 0),
+		}, "n1", 3},
 		{"OOM runs ignored: a batch of OOM runs only", night, []bench.Run{copyRun("n2", "2", bench.OOM, 0)}, "", 0},
 		{"equal runs spread over two stored batches", []bench.Run{
 			copyRun("a", "8", bench.OK, 0, 148.59),
