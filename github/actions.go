@@ -238,7 +238,13 @@ func (p *publisher) actions(rep *check.Report) error {
 		if budget, used := stepSummaryBudget(path); budget > 0 {
 			md := report.Markdown(rep, report.MarkdownOptions{ID: o.ID, Chart: true, Unchanged: true, RunURL: o.RunURL, BaselineURL: o.BaselineURL, MaxBytes: budget,
 				FittedTo: "the job summary", FullReport: summaryFullReport})
-			if err := appendFile(path, md+"\n"); err != nil {
+			// Another step's summary may end without a line break: the report's heading then
+			// continued its last line and did not render (audit). A blank line separates them.
+			sep := ""
+			if used > 0 {
+				sep = "\n\n"
+			}
+			if err := appendFile(path, sep+md+"\n"); err != nil {
 				errs = append(errs, fmt.Errorf("writing the job summary: %v", err))
 			} else {
 				p.out.Summary = true

@@ -153,17 +153,35 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			return CommentCreated, out, nil
 		}
 		if attempt >= 3 || !mayHaveLanded(err) {
-			return "", nil, p.apiError(err, "create the perfgate comment on")
+			return p.createFailed(ctx, found, flip, body, err)
 		}
 		wait := firstBackoff << (attempt - 1)
 		if !p.retry.reserve(wait) {
-			return "", nil, p.apiError(err, "create the perfgate comment on")
+			return p.createFailed(ctx, found, flip, body, err)
 		}
 		p.retry.logf("creating the comment failed (%v); listing comments again in %v", err, wait)
 		if err := p.retry.sleep(ctx, wait); err != nil {
 			return "", nil, err
 		}
 	}
+}
+
+// createFailed handles a comment that could not be created (err). When it was to replace a
+// comment showing a pass (flip, found), that comment is edited to show the failing report
+// instead: left as it was, the pull request showed a current-looking pass beside a failing
+// status (audit). The edit notifies nobody, which a warning says; the error is returned when
+// the edit fails too.
+func (p *publisher) createFailed(ctx context.Context, found *gh.IssueComment, flip bool, body string, err error) (string, *gh.IssueComment, error) {
+	createErr := p.apiError(err, "create the perfgate comment on")
+	if !flip || found == nil {
+		return "", nil, createErr
+	}
+	out, eerr := p.editComment(ctx, found.GetID(), body)
+	if eerr != nil {
+		return "", nil, createErr
+	}
+	fmt.Fprintf(p.opts.Stderr, "perfgate: warning: %v; the comment that showed a pass now shows the failing report instead (edited, so nobody was notified)\n", createErr)
+	return CommentEdited, out, nil
 }
 
 // mayBeSticky reports whether c may be the sticky comment perfgate posted earlier. The

@@ -678,6 +678,31 @@ func TestPublishFlipCreateLandedSupersedes(t *testing.T) {
 	}
 }
 
+// When the gate turns from pass to fail and the new comment cannot be created (a 500 that
+// did not go through), the pass comment is edited to show the failure: left alone, it showed
+// a current-looking pass beside the failing status (audit).
+func TestPublishFlipCreateFailsEditsPassComment(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.publish(passReport(), h.options()); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/issues/7/comments", Status: 500})
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := h.srv.Comments()
+	if len(cs) != 1 || out.Comment != CommentEdited {
+		t.Fatalf("%d comments, outcome %q; want the one comment, edited", len(cs), out.Comment)
+	}
+	if !strings.Contains(cs[0].Body, "verdict=fail") || strings.Contains(cs[0].Body, "verdict=pass") {
+		t.Errorf("the comment does not show the failing report:\n%s", cs[0].Body)
+	}
+	if !strings.Contains(h.stderr.String(), "now shows the failing report instead (edited, so nobody was notified)") {
+		t.Errorf("stderr does not warn:\n%s", h.stderr.String())
+	}
+}
+
 func TestPublishRateLimits(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -1233,5 +1258,25 @@ func TestErrorMarkKeepsThisRunsVerdict(t *testing.T) {
 	}
 	if got := h.srv.Statuses(); got[len(got)-1].State != "error" {
 		t.Errorf("a run that did not finish: last status %q, want error", got[len(got)-1].State)
+	}
+}
+
+// Another step's job summary may end without a line break: the report's heading then went on
+// its last line and did not render (audit). A blank line separates them.
+func TestSummaryAfterAnotherStepsText(t *testing.T) {
+	h := newHarness(t)
+	h.inActions()
+	if err := os.WriteFile(h.env["GITHUB_STEP_SUMMARY"], []byte("benchmark took 41 min"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.publish(testReport(1), h.options()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "benchmark took 41 min\n\n### ") {
+		t.Errorf("summary starts %q; want the other step's text, a blank line, then the report's heading", string(data[:min(len(data), 60)]))
 	}
 }
