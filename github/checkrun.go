@@ -1,6 +1,7 @@
 package github
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"unicode/utf8"
@@ -138,6 +139,41 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 		p.out.CheckRunAnnotations += len(chunk)
 	}
 	fmt.Fprintf(o.Stdout, "perfgate: check run %s %s on %s with %d annotations\n", name, conclusion, bench.ShortCommit(p.sha), p.out.CheckRunAnnotations)
+	return nil
+}
+
+// markCheckRun creates the check run of a phase of the gate's life, when the gate publishes
+// one (Options.CheckRun): in progress while it runs, cancelled when it did not finish. Without
+// it, a re-run that crashed on a commit left the earlier attempt's green check run beside the
+// error status (audit). A cancelled check run does not satisfy a required check.
+func (p *publisher) markCheckRun(ctx context.Context, phase Phase) error {
+	o := p.opts
+	if !o.CheckRun {
+		return nil
+	}
+	name := StatusContext(o.ID)
+	create := gh.CreateCheckRunOptions{Name: name, HeadSHA: p.sha, ExternalID: gh.String(o.ID)}
+	title := report.PendingDescription()
+	if phase == PhasePending {
+		create.Status = gh.String("in_progress")
+	} else {
+		title = report.StaleDescription()
+		create.Status, create.Conclusion = gh.String("completed"), gh.String("cancelled")
+	}
+	create.Output = &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(title)}
+	if o.RunURL != "" {
+		create.DetailsURL = gh.String(o.RunURL)
+	}
+	var run *gh.CheckRun
+	err := p.retry.call(ctx, func() (err error) {
+		run, _, err = p.client.Checks.CreateCheckRun(ctx, p.owner, p.name, create)
+		return err
+	})
+	if err != nil {
+		return p.apiError(err, "create the check run on")
+	}
+	p.out.CheckRunID = run.GetID()
+	fmt.Fprintf(o.Stdout, "perfgate: check run %s %s on %s\n", name, cmp.Or(create.GetConclusion(), create.GetStatus()), bench.ShortCommit(p.sha))
 	return nil
 }
 

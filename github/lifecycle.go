@@ -197,6 +197,12 @@ func (p *publisher) mark(ctx context.Context, phase Phase) error {
 			if published {
 				return nil
 			}
+			return p.markCheckRun(ctx, phase)
+		},
+		func(ctx context.Context) error {
+			if published {
+				return nil
+			}
 			return p.markComment(ctx, phase)
 		})
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1278,5 +1279,42 @@ func TestSummaryAfterAnotherStepsText(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(data), "benchmark took 41 min\n\n### ") {
 		t.Errorf("summary starts %q; want the other step's text, a blank line, then the report's heading", string(data[:min(len(data), 60)]))
+	}
+}
+
+// With check runs on, the marks create them too: in progress while the gate runs, cancelled
+// when it did not finish. A re-run that crashed on a commit left the earlier attempt's green
+// check run beside the error status (audit).
+func TestMarksCreateCheckRuns(t *testing.T) {
+	h := newHarness(t)
+	opts := h.options()
+	opts.CheckRun = true
+	if _, err := h.publish(passReport(), opts); err != nil {
+		t.Fatal(err)
+	}
+	h.env["GITHUB_RUN_ID"] = "43" // the re-run, a run of its own
+	for _, phase := range []Phase{PhasePending, PhaseError} {
+		if _, err := Mark(context.Background(), phase, opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := h.srv.CheckRuns()
+	var got []string
+	for _, r := range runs {
+		got = append(got, r.Status+"/"+r.Conclusion)
+	}
+	if want := []string{"completed/success", "in_progress/", "completed/cancelled"}; !slices.Equal(got, want) {
+		t.Errorf("check runs %q, want %q", got, want)
+	}
+	if last := runs[len(runs)-1]; last.HeadSHA != headSHA || last.Name != "perfgate" {
+		t.Errorf("the cancelled check run is %s on %s, want perfgate on the head", last.Name, last.HeadSHA)
+	}
+	// Without check runs, the marks create none.
+	h2 := newHarness(t)
+	if _, err := Mark(context.Background(), PhasePending, h2.options()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h2.srv.CheckRuns()); n != 0 {
+		t.Errorf("%d check runs without --check-run", n)
 	}
 }
