@@ -1,7 +1,6 @@
 package github
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"unicode/utf8"
@@ -142,25 +141,22 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 	return nil
 }
 
-// markCheckRun creates the check run of a phase of the gate's life, when the gate publishes
-// one (Options.CheckRun): in progress while it runs, cancelled when it did not finish. Without
-// it, a re-run that crashed on a commit left the earlier attempt's green check run beside the
-// error status (audit). A cancelled check run does not satisfy a required check.
+// markCheckRun creates, for the error mark, a cancelled check run, when the gate publishes
+// one (Options.CheckRun): without it, a re-run that crashed on a commit left the earlier
+// attempt's green check run beside the error status (audit). A cancelled check run does not
+// satisfy a required check. The pending mark creates none: an in-progress check run would
+// stay in progress beside the completed one the gate creates (the commit status says
+// pending).
 func (p *publisher) markCheckRun(ctx context.Context, phase Phase) error {
 	o := p.opts
-	if !o.CheckRun {
+	if !o.CheckRun || phase != PhaseError {
 		return nil
 	}
 	name := StatusContext(o.ID)
-	create := gh.CreateCheckRunOptions{Name: name, HeadSHA: p.sha, ExternalID: gh.String(o.ID)}
-	title := report.PendingDescription()
-	if phase == PhasePending {
-		create.Status = gh.String("in_progress")
-	} else {
-		title = report.StaleDescription()
-		create.Status, create.Conclusion = gh.String("completed"), gh.String("cancelled")
-	}
-	create.Output = &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(title)}
+	title := report.StaleDescription()
+	create := gh.CreateCheckRunOptions{Name: name, HeadSHA: p.sha, ExternalID: gh.String(o.ID),
+		Status: gh.String("completed"), Conclusion: gh.String("cancelled"),
+		Output: &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(title)}}
 	if o.RunURL != "" {
 		create.DetailsURL = gh.String(o.RunURL)
 	}
@@ -173,7 +169,7 @@ func (p *publisher) markCheckRun(ctx context.Context, phase Phase) error {
 		return p.apiError(err, "create the check run on")
 	}
 	p.out.CheckRunID = run.GetID()
-	fmt.Fprintf(o.Stdout, "perfgate: check run %s %s on %s\n", name, cmp.Or(create.GetConclusion(), create.GetStatus()), bench.ShortCommit(p.sha))
+	fmt.Fprintf(o.Stdout, "perfgate: check run %s cancelled on %s\n", name, bench.ShortCommit(p.sha))
 	return nil
 }
 
