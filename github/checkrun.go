@@ -108,18 +108,10 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 		ExternalID: gh.String(o.ID),
 		Output:     &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(summary), Annotations: first},
 	}
-	if o.RunURL != "" {
-		create.DetailsURL = gh.String(o.RunURL)
-	}
-	var run *gh.CheckRun
-	err := p.retry.call(ctx, func() (err error) {
-		run, _, err = p.client.Checks.CreateCheckRun(ctx, p.owner, p.name, create)
-		return err
-	})
+	run, err := p.createCheckRun(ctx, create)
 	if err != nil {
-		return p.apiError(err, "create the check run on")
+		return err
 	}
-	p.out.CheckRunID = run.GetID()
 	p.out.CheckRunAnnotations = len(first)
 	for rest := anns[len(first):]; len(rest) > 0; {
 		chunk := rest[:min(len(rest), maxAnnotationsPerRequest)]
@@ -157,8 +149,17 @@ func (p *publisher) markCheckRun(ctx context.Context, phase Phase) error {
 	create := gh.CreateCheckRunOptions{Name: name, HeadSHA: p.sha, ExternalID: gh.String(o.ID),
 		Status: gh.String("completed"), Conclusion: gh.String("cancelled"),
 		Output: &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(title)}}
-	if o.RunURL != "" {
-		create.DetailsURL = gh.String(o.RunURL)
+	if _, err := p.createCheckRun(ctx, create); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Stdout, "perfgate: check run %s cancelled on %s\n", name, bench.ShortCommit(p.sha))
+	return nil
+}
+
+// createCheckRun creates a check run, linked to the run (Options.RunURL), and records its id.
+func (p *publisher) createCheckRun(ctx context.Context, create gh.CreateCheckRunOptions) (*gh.CheckRun, error) {
+	if p.opts.RunURL != "" {
+		create.DetailsURL = gh.String(p.opts.RunURL)
 	}
 	var run *gh.CheckRun
 	err := p.retry.call(ctx, func() (err error) {
@@ -166,11 +167,10 @@ func (p *publisher) markCheckRun(ctx context.Context, phase Phase) error {
 		return err
 	})
 	if err != nil {
-		return p.apiError(err, "create the check run on")
+		return nil, p.apiError(err, "create the check run on")
 	}
 	p.out.CheckRunID = run.GetID()
-	fmt.Fprintf(o.Stdout, "perfgate: check run %s cancelled on %s\n", name, bench.ShortCommit(p.sha))
-	return nil
+	return run, nil
 }
 
 // cutUTF8 returns the longest prefix of s of at most n bytes that ends on a rune boundary.
