@@ -106,6 +106,33 @@ func TestCrashLogBesideItsRun(t *testing.T) {
 	}
 }
 
+// TestCrashLogBesideASweep: one OOM in sweep.err beside a sweep of many runs in sweep.out
+// must not fail every config and throw their measurements away (review): with a companion of
+// several runs, the crash log is an error naming its line.
+func TestCrashLogBesideASweep(t *testing.T) {
+	dir := t.TempDir()
+	writeCore(t, dir, "sweep.out", goodBench+"BenchmarkTrain/tp=4/pp=8 1 51.1 s/iter 131 TFLOPS/GPU\n")
+	writeCore(t, dir, "sweep.err", "torch.OutOfMemoryError: CUDA out of memory.\n")
+	if _, err := ReadAll([]string{dir}, nil); err == nil || !strings.Contains(err.Error(), "sweep.err:1: no reader recognises this log, but it shows a failed run") {
+		t.Errorf("err = %v, want the crash log's error", err)
+	}
+}
+
+// TestUnclaimedPastScanLimit: a log read to the scan limit without a trainer line or a failure
+// is skipped with a reason that says so, not as any file no reader claims.
+func TestUnclaimedPastScanLimit(t *testing.T) {
+	dir := t.TempDir()
+	writeCore(t, dir, "good.bench", goodBench)
+	writeCore(t, dir, "nccl-rank3.log", strings.Repeat("NCCL INFO Channel 00/32 : 0[0] -> 1[1] via P2P/IPC\n", scanLimit/50+10))
+	in, err := ReadAll([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Skipped) != 1 || !strings.Contains(in.Skipped[0].Reason, "its first 16 MiB hold no trainer line and no failure") {
+		t.Errorf("skipped %+v; want the log, read to 16 MiB", in.Skipped)
+	}
+}
+
 // TestUnclaimedResultsInDirectory: a file below a results directory that no reader claims
 // from its head was skipped as "not results", and the gate passed on the other files (audit):
 // a crashed run's log, a log whose iterations begin past a long launcher preamble, a CSV.
@@ -126,6 +153,9 @@ func TestUnclaimedResultsInDirectory(t *testing.T) {
 		{"host oom", "job.err", "slurmstepd: error: Detected 1 oom_kill event in StepId=4242.0.\n", "job.err:1: no reader recognises this log, but it shows a failed run", false},
 		// A CSV is no format of perfgate's: GPU telemetry beside the results is skipped (review).
 		{"csv", "results.csv", "tp,pp,tflops\n8,4,150\n", "", true},
+		// A file of perfgate's own formats that no reader reads is broken results (review).
+		{"jsonl", "results.jsonl", "{\"step\": 1, \"loss\": 2.3}\n", "results.jsonl: named as results (.jsonl), but no reader recognises its format", false},
+		{"bench", "run.bench", "goos: linux\ngoarch: amd64\n", "run.bench: named as results (.bench), but no reader recognises its format", false},
 		{"late megatron", "tp=8_pp=4.log", preamble + megatron + strings.Replace(megatron, "iteration        5/", "iteration        6/", 1), "", false},
 		{"notes", "notes.txt", "Traceback (most recent call last): pasted from the issue\n", "", true},
 		{"readme", "README.log", "how to run the sweep\n", "", true},

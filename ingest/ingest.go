@@ -228,7 +228,9 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		if !errors.As(results[i].err, &c) {
 			continue
 		}
-		if j := companion(files[i].path, files, func(j int) int { return len(results[j].runs) }); j >= 0 {
+		// Only a companion of one run: one OOM in sweep.err must not fail every config of a
+		// sweep in sweep.out, nor throw their measurements away (review).
+		if j := companion(files[i].path, files, func(j int) int { return len(results[j].runs) }); j >= 0 && len(results[j].runs) == 1 {
 			failRuns(results[j].runs, c)
 			results[i] = result{skipped: "the failure it shows (line " + strconv.Itoa(c.Failure.line) + ") is that of the run " + files[j].path + " gave"}
 		}

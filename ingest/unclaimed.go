@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"io"
 	"path/filepath"
 	"slices"
@@ -32,6 +33,10 @@ var crashExts = []string{".log", ".out", ".err", ".stdout", ".stderr"}
 // GPU telemetry or a wandb history beside the results is no run's.
 func unclaimed(file string, br io.Reader, whole bool, opts *Options) ([]bench.Run, *Format, string, error) {
 	ext := strings.ToLower(filepath.Ext(file))
+	if slices.Contains(ownExts, ext) || goldenName(file) {
+		// Named in a format of perfgate's own that no reader reads: broken results.
+		return nil, nil, "", &bench.SyntaxError{File: file, Msg: "named as results (" + ext + "), but no reader recognises its format; force one with --input-format NAME (" + FormatNames() + "), or move the file out of the results"}
+	}
 	if !slices.Contains(logExts, ext) {
 		return nil, nil, "", nil
 	}
@@ -66,8 +71,27 @@ func unclaimed(file string, br io.Reader, whole bool, opts *Options) ([]bench.Ru
 	if f := fail.first(); f != nil {
 		return nil, nil, "", &CrashLog{File: file, Failure: *f}
 	}
+	if readPast(br) {
+		return nil, nil, "", errScanLimit
+	}
 	return nil, nil, "", nil
 }
+
+// errScanLimit is what unclaimed returns for a log it read to scanLimit without finding a
+// trainer line or a failure: skipped, with a reason that says how far it was read.
+var errScanLimit = errors.New("no reader recognises it, and its first 16 MiB hold no trainer line and no failure; if a run's log, pass --input-format")
+
+// readPast reports whether r has more to read (the scan stopped at its limit).
+func readPast(r io.Reader) bool {
+	var b [1]byte
+	n, _ := r.Read(b[:])
+	return n > 0
+}
+
+// ownExts are the extensions of perfgate's own results formats (JSON Lines, Go benchmark
+// files): one no reader reads is broken results, an error. A .csv or .tsv is no format of
+// perfgate's (GPU telemetry beside the results), and is skipped.
+var ownExts = []string{".jsonl", ".ndjson", ".bench"}
 
 // scanLimit is how much of a log no format claims from its head unclaimed reads: a preamble
 // of launcher and NCCL lines runs to hundreds of kilobytes, a rank's debug log to gigabytes.

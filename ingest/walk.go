@@ -228,6 +228,9 @@ func readEntry(e entry, opts *Options) (runs []bench.Run, format *Format, named 
 	if errors.Is(err, errEmptySkipped) {
 		return nil, nil, false, "", "empty, and its name is not a results file's", nil
 	}
+	if errors.Is(err, errScanLimit) {
+		return nil, nil, false, "", errScanLimit.Error(), nil
+	}
 	if format == nil && err == nil {
 		return nil, nil, false, "", "no reader recognises its format", nil
 	}
