@@ -53,15 +53,17 @@ func TestCheckCopies(t *testing.T) {
 			copyRun("n2", "2", bench.OOM, 0),
 			copyRun("n2", "4", bench.Error, 0),
 		}, "", 0},
-		{"one summarised run equal", summarised, rebatch(summarised, "s2"), "s1", 1},
-		// The incoming run holds its samples, the stored one their median: compared as the
-		// store would hold the incoming run (review: a copy of a trainer log never matched).
-		{"one run of several raw samples equal to its stored median",
-			[]bench.Run{copyRun("r1", "8", bench.OK, 3, 148.6)},
-			[]bench.Run{copyRun("r2", "8", bench.OK, 0, 148.5, 148.7, 148.6)}, "r1", 1},
-		{"a median of many iterations, stored to 10 digits",
-			[]bench.Run{copyRun("r1", "8", bench.OK, 40, 148.6123457)},
-			[]bench.Run{copyRun("r2", "8", bench.OK, 40, 148.61234567891234)}, "r1", 1},
+		// One trainer log's median, logged to four digits, is one of its iteration times, and
+		// another night can repeat it (review): one equal run is no copy, summarised or not.
+		{"one summarised run equal", summarised, rebatch(summarised, "s2"), "", 0},
+		// The incoming runs hold their samples, the stored ones their medians: compared as the
+		// store would hold the incoming runs (review: a copy of a trainer log never matched).
+		{"three runs of raw samples equal to their stored medians",
+			[]bench.Run{copyRun("r1", "8", bench.OK, 3, 148.6), copyRun("r1", "4", bench.OK, 3, 152.2), copyRun("r1", "2", bench.OK, 3, 160.1)},
+			[]bench.Run{copyRun("r2", "8", bench.OK, 0, 148.5, 148.7, 148.6), copyRun("r2", "4", bench.OK, 0, 152.1, 152.2, 152.3), copyRun("r2", "2", bench.OK, 0, 160.1, 160.0, 160.2)}, "r1", 3},
+		{"medians of many iterations, stored to 10 digits",
+			[]bench.Run{copyRun("r1", "8", bench.OK, 40, 148.6123457), copyRun("r1", "4", bench.OK, 40, 152.2), copyRun("r1", "2", bench.OK, 40, 160.1)},
+			[]bench.Run{copyRun("r2", "8", bench.OK, 40, 148.61234567891234), copyRun("r2", "4", bench.OK, 40, 152.2), copyRun("r2", "2", bench.OK, 40, 160.1)}, "r1", 3},
 		{"one summarised run equal in value, not in samples", summarised, []bench.Run{copyRun("s2", "8", bench.OK, 20, 148.59)}, "", 0},
 		{"one run of the batch differs", night, []bench.Run{
 			copyRun("n2", "8", bench.OK, 0, 148.59),
