@@ -29,20 +29,47 @@ var ModelArgs = []string{
 }
 
 // ModelDrift returns the ArgsDrift remarks of remarks whose argument defines the model
-// (ModelArgs) and has a value on both sides: configs whose new runs trained another model
-// than their baseline runs, which check cannot gate. An argument one side's dump lacks ("")
-// is a Megatron-LM release that added it to the dump (multi_latent_attention False), not
-// another model: it stays a note.
+// (ModelArgs) and whose new runs have a value their baseline runs do not: configs whose new
+// runs trained another model, which check cannot gate. An argument a side's dump lacks ("")
+// takes Megatron-LM's default there (modelArgDefaults): a release that added
+// multi_latent_attention to the dump logs its default, False, for the same model, while
+// "(not set) → True" is another model. An argument without a known default is compared
+// only where both sides give it.
 func ModelDrift(remarks []Remark) []ArgsDrift {
 	var out []ArgsDrift
 	for _, m := range remarks {
 		d, ok := m.(ArgsDrift)
-		if !ok || !slices.Contains(ModelArgs, d.Arg) || slices.Contains(d.Baseline, "") || slices.Contains(d.New, "") {
+		if !ok || !slices.Contains(ModelArgs, d.Arg) {
 			continue
 		}
-		out = append(out, d)
+		def, known := modelArgDefaults[d.Arg]
+		value := func(v string) (string, bool) {
+			if v == "" {
+				return def, known
+			}
+			return v, true
+		}
+		var base []string
+		for _, v := range d.Baseline {
+			if v, ok := value(v); ok {
+				base = append(base, v)
+			}
+		}
+		for _, v := range d.New {
+			if v, ok := value(v); ok && len(base) > 0 && !slices.Contains(base, v) {
+				out = append(out, d)
+				break
+			}
+		}
 	}
 	return out
+}
+
+// modelArgDefaults are Megatron-LM's defaults of the model arguments a release may add to its
+// dump, as an older dump that lacks them ran.
+var modelArgDefaults = map[string]string{
+	"group_query_attention": "False", "multi_latent_attention": "False", "swiglu": "False",
+	"num_experts": "None", "moe_ffn_hidden_size": "None", "kv_channels": "None",
 }
 
 // LoggedFormula: the logged TFLOPS/GPU of Runs new runs match this FLOPs formula (several
