@@ -101,6 +101,7 @@ func parseEvent(data []byte) (*Event, error) {
 		WorkflowRun *struct {
 			HeadSHA      string        `json:"head_sha"`
 			HTMLURL      string        `json:"html_url"`
+			RunAttempt   int           `json:"run_attempt"`
 			PullRequests []pullPayload `json:"pull_requests"`
 		} `json:"workflow_run"`
 		// issue_comment: issue.pull_request is present when the issue is a pull request.
@@ -135,8 +136,8 @@ func parseEvent(data []byte) (*Event, error) {
 	case p.WorkflowRun != nil:
 		ev.WorkflowRun = true
 		ev.HeadSHA = p.WorkflowRun.HeadSHA
-		if ValidRunURL(p.WorkflowRun.HTMLURL) == nil {
-			ev.RunURL = p.WorkflowRun.HTMLURL
+		if u := withAttempt(p.WorkflowRun.HTMLURL, strconv.Itoa(p.WorkflowRun.RunAttempt)); ValidRunURL(u) == nil {
+			ev.RunURL = u
 		}
 		if len(p.WorkflowRun.PullRequests) > 0 {
 			ev.PR = p.WorkflowRun.PullRequests[0].Number

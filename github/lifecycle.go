@@ -325,11 +325,22 @@ func OwnRunURL(getenv func(string) string) string {
 	if server == "" || repo == "" || run == "" {
 		return ""
 	}
-	u := strings.TrimRight(server, "/") + "/" + repo + "/actions/runs/" + run
+	u := withAttempt(strings.TrimRight(server, "/")+"/"+repo+"/actions/runs/"+run, getenv("GITHUB_RUN_ATTEMPT"))
 	if ValidRunURL(u) != nil {
 		return ""
 	}
 	return u
+}
+
+// withAttempt adds a re-run's attempt to its run URL: a re-run keeps the run id, so without
+// it a crashed attempt's error mark took the verdict an earlier attempt published for its own
+// (review). The first attempt's URL is the run's own.
+func withAttempt(u, attempt string) string {
+	n, err := strconv.Atoi(attempt)
+	if err != nil || n <= 1 || strings.Contains(u, "/attempts/") {
+		return u
+	}
+	return u + "/attempts/" + strconv.Itoa(n)
 }
 
 // MarkFromArtifact is the second stage's error path: the first stage ended without a

@@ -1292,11 +1292,17 @@ func TestMarksCreateCheckRuns(t *testing.T) {
 	if _, err := h.publish(passReport(), opts); err != nil {
 		t.Fatal(err)
 	}
-	h.env["GITHUB_RUN_ID"] = "43" // the re-run, a run of its own
+	// The re-run keeps the run id: attempt 2, which crashed before its verdict, marks error
+	// without a pending mark first (review: the error mark took attempt 1's verdict for its
+	// own and marked nothing).
+	h.env["GITHUB_RUN_ATTEMPT"] = "2"
 	for _, phase := range []Phase{PhasePending, PhaseError} {
 		if _, err := Mark(context.Background(), phase, opts); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if st := h.srv.Statuses(); st[len(st)-1].State != "error" || !strings.HasSuffix(st[len(st)-1].TargetURL, "/actions/runs/42/attempts/2") {
+		t.Errorf("last status %+v; want error, linked to attempt 2", st[len(st)-1])
 	}
 	runs := h.srv.CheckRuns()
 	var got []string
@@ -1308,6 +1314,14 @@ func TestMarksCreateCheckRuns(t *testing.T) {
 	}
 	if last := runs[len(runs)-1]; last.HeadSHA != headSHA || last.Name != "perfgate" {
 		t.Errorf("the cancelled check run is %s on %s, want perfgate on the head", last.Name, last.HeadSHA)
+	}
+	// Without a pending mark first, too.
+	h.env["GITHUB_RUN_ATTEMPT"] = "3"
+	if _, err := Mark(context.Background(), PhaseError, opts); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.srv.CheckRuns()); n != 3 {
+		t.Errorf("%d check runs after attempt 3's error mark, want 3", n)
 	}
 	// Without check runs, the marks create none.
 	h2 := newHarness(t)
