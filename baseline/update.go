@@ -230,9 +230,22 @@ func earlierDay(a, b string) bool {
 	return time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC).Before(time.Date(yb, mb, db, 0, 0, 0, 0, time.UTC))
 }
 
+// retryWindow is how long after a night's runs a run of the same batch and config is a retry
+// of that night rather than the next night: a retry of a failed nightly may cross midnight
+// (review), the next night comes a day later.
+const retryWindow = 12 * time.Hour
+
+// earlierNight reports whether RFC 3339 date a is at least retryWindow before date b: another
+// night's. Dates that do not parse are the same night's.
+func earlierNight(a, b string) bool {
+	ta, errA := time.Parse(time.RFC3339, a)
+	tb, errB := time.Parse(time.RFC3339, b)
+	return errA == nil && errB == nil && !ta.Add(retryWindow).After(tb)
+}
+
 // Unreplaced returns the stored runs that the incoming runs are compared with: all but those
-// of a batch and config the incoming runs hold that were stored on the incoming runs' day or
-// later. A retry of an update (the same --run-id, the same night) must not be compared with
+// of a batch and config the incoming runs hold that were stored less than retryWindow before
+// the incoming runs (or later). A retry of an update (the same --run-id, the same night) must not be compared with
 // the runs its first attempt stored, which would pass a regression on the retry; but a run id
 // reused night after night (--run-id nightly) replaces the previous night's runs, which are
 // what tonight is compared with (left out, a store of one such batch compared with nothing
@@ -244,7 +257,7 @@ func Unreplaced(stored, incoming []bench.Run) []bench.Run {
 	}
 	var out []bench.Run
 	for i := range stored {
-		if date, ok := in[stored[i].Batch+"\x00"+stored[i].ConfigKey()]; ok && !earlierDay(stored[i].Date, date) {
+		if date, ok := in[stored[i].Batch+"\x00"+stored[i].ConfigKey()]; ok && !earlierNight(stored[i].Date, date) {
 			if out == nil {
 				out = append(make([]bench.Run, 0, len(stored)), stored[:i]...)
 			}

@@ -50,4 +50,9 @@ func TestUnreplaced(t *testing.T) {
 	if got := Unreplaced(prev, []bench.Run{night("2026-11-01T09:00:00Z")}); len(got) != 0 {
 		t.Errorf("retry the same day: got %d run(s), want none", len(got))
 	}
+	// A retry that crosses midnight is still a retry (review).
+	late := []bench.Run{night("2026-11-01T23:30:00Z")}
+	if got := Unreplaced(late, []bench.Run{night("2026-11-02T01:15:00Z")}); len(got) != 0 {
+		t.Errorf("retry across midnight: got %d run(s), want none", len(got))
+	}
 }

@@ -294,7 +294,7 @@ func IdleRules(base, cur []bench.Run, opts Options) []IdleRule {
 // MetricTypos returns an error for the first of names (metric names a config file gives:
 // speed_metrics, better) that neither side reports while a metric that one side reports is a
 // near miss of it: the same name but for case and punctuation ("time-to-first-token" for
-// time_to_first_token), or one or two letters off ("s/itr" for s/iter). Such a name would
+// time_to_first_token), or one letter off past the first word ("s/itr" for s/iter; nearMiss). Such a name would
 // apply to nothing, and the metric it meant would keep the direction its unit suggests, or
 // decide on its own. A name with no near miss may belong to another job's results (a shared
 // config file lists tokens/s/GPU for a job that reports only TFLOPS) and is left alone.
