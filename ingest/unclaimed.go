@@ -29,8 +29,9 @@ var crashExts = []string{".log", ".out", ".err", ".stdout", ".stderr"}
 //     (Slurm's job.err beside job.out), or reports as an error at that line when no log read
 //     names the run.
 //
-// Any other file is unclaimed (nil runs, no format, no error), skipped with a note: a CSV of
-// GPU telemetry or a wandb history beside the results is no run's.
+// A file of perfgate's own formats (ownExts, golden values) that no reader reads is broken
+// results, an error. Any other file is unclaimed (nil runs, no format, no error), skipped with
+// a note: a CSV of GPU telemetry beside the results is no run's.
 func unclaimed(file string, br io.Reader, whole bool, opts *Options) ([]bench.Run, *Format, string, error) {
 	ext := strings.ToLower(filepath.Ext(file))
 	if slices.Contains(ownExts, ext) || goldenName(file) {
