@@ -187,24 +187,19 @@ func (p *publisher) mark(ctx context.Context, phase Phase) error {
 			}
 			return nil
 		},
-		func(ctx context.Context) error {
-			if published {
-				return nil
-			}
-			return p.markStatus(ctx, phase)
-		},
-		func(ctx context.Context) error {
-			if published {
-				return nil
-			}
-			return p.markCheckRun(ctx, phase)
-		},
-		func(ctx context.Context) error {
-			if published {
-				return nil
-			}
-			return p.markComment(ctx, phase)
-		})
+		unless(&published, func(ctx context.Context) error { return p.markStatus(ctx, phase) }),
+		unless(&published, func(ctx context.Context) error { return p.markCheckRun(ctx, phase) }),
+		unless(&published, func(ctx context.Context) error { return p.markComment(ctx, phase) }))
+}
+
+// unless returns step, made to do nothing once *skip is set (by an earlier step of writes).
+func unless(skip *bool, step func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if *skip {
+			return nil
+		}
+		return step(ctx)
+	}
 }
 
 // verdictOfThisRun reports whether this run has published the gate's verdict on its commit:
