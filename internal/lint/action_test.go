@@ -174,12 +174,13 @@ func TestActionMetadata(t *testing.T) {
 			"GITHUB_TOKEN":    "${{ inputs.github-token }}",
 		}},
 		{"Install perfgate", map[string]string{
-			"PG_MODE":        "${{ inputs.mode }}",
-			"PG_INSTALL":     "${{ inputs.install }}",
-			"PG_PUBLISH":     "${{ inputs.publish }}",
-			"PG_ACTION_REF":  "${{ github.action_ref }}",
-			"PG_ACTION_REPO": "${{ github.action_repository }}",
-			"PG_SERVER_URL":  "${{ github.server_url }}",
+			"PG_MODE":         "${{ inputs.mode }}",
+			"PG_INSTALL":      "${{ inputs.install }}",
+			"PG_PUBLISH":      "${{ inputs.publish }}",
+			"PG_PUBLISH_ARGS": "${{ inputs.publish-args }}",
+			"PG_ACTION_REF":   "${{ github.action_ref }}",
+			"PG_ACTION_REPO":  "${{ github.action_repository }}",
+			"PG_SERVER_URL":   "${{ github.server_url }}",
 		}},
 		{"Build perfgate", map[string]string{
 			"PG_GO":         "${{ steps.install.outputs.go }}",
@@ -1031,6 +1032,58 @@ func TestActionInstallStepPublish(t *testing.T) {
 			}
 			if got := r.outputs["publish"]; got != tc.want {
 				t.Errorf("publish output = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// publish-args come after the flags the Publish and Mark steps set, and the last value wins:
+// --id or --comment would override their inputs, --pending, --error, --prepare or --from the
+// mode. The Install step refuses them before anything is installed; other publish flags
+// (--check-run, --pr, --token-env) pass.
+func TestActionInstallStepPublishArgs(t *testing.T) {
+	meta := readAction(t)
+	e := newStepEnv(t, false)
+	actionPath := filepath.Join(e.temp, "action-path")
+	ran := filepath.Join(e.temp, "install-ran")
+	if err := os.MkdirAll(filepath.Join(actionPath, "action"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(actionPath, "action", "install.sh"), []byte("echo \"$1\" >\"$PG_RAN\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args, refused string // refused "": accepted
+	}{
+		{"--check-run --pr 7", ""},
+		{"--token-env PERF_TOKEN --strict", ""},
+		{"--id other", "--id"},
+		{"--comment=never", "--comment"},
+		{"--check-run --error", "--error"},
+		{"--pending", "--pending"},
+		{"--from stage1", "--from"},
+		{"--prepare out", "--prepare"},
+		{"-h", "-h"},
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			os.Remove(ran)
+			r := e.run(meta, "Install perfgate", map[string]string{
+				"PG_MODE": "gate", "PG_INSTALL": "auto", "PG_PUBLISH": "true", "PG_PUBLISH_ARGS": tc.args,
+				"GITHUB_ACTION_PATH": actionPath, "PG_RAN": ran,
+			})
+			_, err := os.Stat(ran)
+			installed := err == nil
+			if tc.refused == "" {
+				if r.exit != 0 || !installed {
+					t.Errorf("exit %d, install ran %v; want accepted\n%s", r.exit, installed, r.stdout)
+				}
+				return
+			}
+			if r.exit != 2 || installed {
+				t.Errorf("exit %d, install ran %v; want exit 2 before installing\n%s", r.exit, installed, r.stdout)
+			}
+			if w := "::error title=perfgate::input publish-args must not hold " + tc.refused + ","; !strings.Contains(r.stdout, w) {
+				t.Errorf("stdout does not contain %q:\n%s", w, r.stdout)
 			}
 		})
 	}
