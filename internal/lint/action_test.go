@@ -983,15 +983,7 @@ func TestActionMarkStep(t *testing.T) {
 func TestActionInstallStepPublish(t *testing.T) {
 	meta := readAction(t)
 	e := newStepEnv(t, false)
-	// A stand-in for the action's checkout: install.sh only records that it ran.
-	actionPath := filepath.Join(e.temp, "action-path")
-	ran := filepath.Join(e.temp, "install-ran")
-	if err := os.MkdirAll(filepath.Join(actionPath, "action"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(actionPath, "action", "install.sh"), []byte("echo \"$1\" >\"$PG_RAN\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	actionPath, ran := installStandIn(t, e)
 	for _, tc := range []struct {
 		publish, want string // want "": refused
 	}{
@@ -1037,6 +1029,21 @@ func TestActionInstallStepPublish(t *testing.T) {
 	}
 }
 
+// installStandIn makes a stand-in for the action's checkout, whose install.sh only records
+// that it ran (in ran), so that the Install step's checks run without installing anything.
+func installStandIn(t *testing.T, e *stepEnv) (actionPath, ran string) {
+	t.Helper()
+	actionPath = filepath.Join(e.temp, "action-path")
+	ran = filepath.Join(e.temp, "install-ran")
+	if err := os.MkdirAll(filepath.Join(actionPath, "action"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(actionPath, "action", "install.sh"), []byte("echo \"$1\" >\"$PG_RAN\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return actionPath, ran
+}
+
 // publish-args come after the flags the Publish and Mark steps set, and the last value wins:
 // --id or --comment would override their inputs, --pending, --error, --prepare or --from the
 // mode. The Install step refuses them before anything is installed; other publish flags
@@ -1044,14 +1051,7 @@ func TestActionInstallStepPublish(t *testing.T) {
 func TestActionInstallStepPublishArgs(t *testing.T) {
 	meta := readAction(t)
 	e := newStepEnv(t, false)
-	actionPath := filepath.Join(e.temp, "action-path")
-	ran := filepath.Join(e.temp, "install-ran")
-	if err := os.MkdirAll(filepath.Join(actionPath, "action"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(actionPath, "action", "install.sh"), []byte("echo \"$1\" >\"$PG_RAN\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	actionPath, ran := installStandIn(t, e)
 	for _, tc := range []struct {
 		args, refused string // refused "": accepted
 	}{
