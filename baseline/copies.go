@@ -57,7 +57,8 @@ func CheckCopies(stored, incoming []bench.Run) error {
 	return nil
 }
 
-// copies reports whether every run of measured equals a run of batch, and the equality
+// copies reports whether every run of measured equals a run of batch, sample counts
+// included (sameMeasurement, sameCounts), and the equality
 // cannot be a coincidence (see CheckCopies).
 func copies(measured, batch []*bench.Run) bool {
 	byKey := map[string][]*bench.Run{}
@@ -65,26 +66,17 @@ func copies(measured, batch []*bench.Run) bool {
 		byKey[r.ConfigKey()] = append(byKey[r.ConfigKey()], r)
 	}
 	for _, r := range measured {
-		if !slices.ContainsFunc(byKey[r.ConfigKey()], func(s *bench.Run) bool { return sameMeasure(r, s) }) {
+		if !slices.ContainsFunc(byKey[r.ConfigKey()], func(s *bench.Run) bool { return sameMeasurement(r, s) && sameCounts(r, s) }) {
 			return false
 		}
 	}
 	return len(measured) >= minEqualRuns
 }
 
-// sameMeasure reports whether runs a and b measured the same: the same outcome, and the same
-// metrics with the same values and sample counts.
-func sameMeasure(a, b *bench.Run) bool {
-	if a.Outcome != b.Outcome || len(a.Metrics) != len(b.Metrics) {
-		return false
-	}
-	for _, m := range a.Metrics {
-		o := b.Metric(m.Name)
-		if o == nil || o.Count() != m.Count() || !slices.Equal(o.Values, m.Values) {
-			return false
-		}
-	}
-	return true
+// sameCounts reports whether the metrics of a and b, the same metrics (sameMeasurement),
+// stand for as many samples each.
+func sameCounts(a, b *bench.Run) bool {
+	return slices.EqualFunc(a.Metrics, b.Metrics, func(m, n bench.Metric) bool { return m.Count() == n.Count() })
 }
 
 // byBatchOf groups runs by batch, and returns the batches in order of first appearance.
