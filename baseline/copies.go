@@ -57,9 +57,8 @@ func CheckCopies(stored, incoming []bench.Run) error {
 	return nil
 }
 
-// copies reports whether every run of measured equals a run of batch, sample counts
-// included (sameMeasurement, sameCounts), and the equality
-// cannot be a coincidence (see CheckCopies).
+// copies reports whether every run of measured equals a run of batch, sample counts included
+// (sameMeasurement, sameCounts), and the equality cannot be a coincidence (see CheckCopies).
 func copies(measured, batch []*bench.Run) bool {
 	byKey := map[string][]*bench.Run{}
 	for _, r := range batch {

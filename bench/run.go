@@ -104,10 +104,10 @@ type Run struct {
 	// so runs of one config share one Config map and one key string); it is empty when not
 	// known. Use ConfigKey, never Key directly. Code that changes Config must clear Key.
 	Key string
-	// SetFrom is the key of the config as its input gave it, before --set (ingest
-	// Options.Set) overrode or added keys; "" when no --set was given. Reading several files,
-	// two runs that --set makes one config must not have given a key it sets two values.
-	SetFrom string
+	// SetFrom is the config as its input gave it, before --set (ingest Options.Set) overrode
+	// or added keys; nil when no --set was given. Reading several files, two runs that --set
+	// makes one config must not have given a key it sets two values.
+	SetFrom Config
 	// Outcome is how the run ended. Runs that did not end OK usually carry no metrics.
 	Outcome Outcome
 	// Reason explains a failed outcome, quoting the input that proves it.

@@ -539,7 +539,7 @@ func readFile(file string, opts *Options, skipUnclaimed bool) (runs []bench.Run,
 		// --set overrides every config key the file gave. Each run remembers the key it had,
 		// so that ReadAll finds two files' configs that --set merges (setCollisions).
 		for i := range runs {
-			runs[i].SetFrom = runs[i].ConfigKey()
+			runs[i].SetFrom = runs[i].Config // rekey replaces Config with a copy
 		}
 		rekey(runs, func(c bench.Config) bench.Config {
 			c = c.Clone()
@@ -593,41 +593,27 @@ func setCollisions(runs []bench.Run, set bench.Config) error {
 	if len(set) == 0 {
 		return nil
 	}
-	type given struct {
-		value string
-		run   *bench.Run
-		cfg   string
-	}
-	first := map[string]given{} // final config key and set key → the first value given
-	parsed := map[string]bench.Config{}
+	first := map[string]*bench.Run{} // final config key and set key → the first run giving it
 	for i := range runs {
 		r := &runs[i]
-		if r.SetFrom == "" {
-			continue // --set changed nothing in this run's file
-		}
-		from, ok := parsed[r.SetFrom]
-		if !ok {
-			from, _ = bench.ParseKey(r.SetFrom)
-			parsed[r.SetFrom] = from
-		}
 		for _, k := range set.Keys() {
-			v, ok := from[k]
+			v, ok := r.SetFrom[k]
 			if !ok {
-				continue
+				continue // --set changed nothing in this run's file, or filled the key in
 			}
 			id := r.ConfigKey() + "\x00" + k
 			f, seen := first[id]
 			if !seen {
-				first[id] = given{v, r, r.SetFrom}
+				first[id] = r
 				continue
 			}
-			if f.value != v {
+			if f.SetFrom[k] != v {
 				var flags []string
 				for _, k := range set.Keys() {
 					flags = append(flags, "--set "+k+"="+set[k])
 				}
 				return fmt.Errorf("%s: %s makes this run's config %s the same as that of %s, %s: runs of two configs would be stored and gated as one; give --set only to inputs it does not merge",
-					r.Source, strings.Join(flags, " "), r.SetFrom, f.run.Source, f.cfg)
+					r.Source, strings.Join(flags, " "), r.SetFrom.Key(), f.Source, f.SetFrom.Key())
 			}
 		}
 	}
