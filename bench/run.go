@@ -441,3 +441,16 @@ func ShortCommit(sha string) string {
 	}
 	return sha
 }
+
+// MetricNames returns the names of the metrics the runs of runSets report.
+func MetricNames(runSets ...[]Run) map[string]bool {
+	names := map[string]bool{}
+	for _, runs := range runSets {
+		for i := range runs {
+			for _, m := range runs[i].Metrics {
+				names[m.Name] = true
+			}
+		}
+	}
+	return names
+}

@@ -126,14 +126,7 @@ func MetricsPresent(base, cur []bench.Run, filter []string) error {
 	if len(filter) == 0 {
 		return nil
 	}
-	present := map[string]bool{}
-	for _, runs := range [][]bench.Run{base, cur} {
-		for i := range runs {
-			for _, m := range runs[i].Metrics {
-				present[m.Name] = true
-			}
-		}
-	}
+	present := bench.MetricNames(base, cur)
 	if len(present) == 0 {
 		return nil // only failed runs: there is no metric to name, and outcomes are still gated
 	}
@@ -299,14 +292,7 @@ func IdleRules(base, cur []bench.Run, opts Options) []IdleRule {
 // decide on its own. A name with no near miss may belong to another job's results (a shared
 // config file lists tokens/s/GPU for a job that reports only TFLOPS) and is left alone.
 func MetricTypos(base, cur []bench.Run, names []string, what string) error {
-	present := map[string]bool{}
-	for _, runs := range [][]bench.Run{base, cur} {
-		for i := range runs {
-			for _, m := range runs[i].Metrics {
-				present[m.Name] = true
-			}
-		}
-	}
+	present := bench.MetricNames(base, cur)
 	reported := slices.Sorted(maps.Keys(present))
 	for _, n := range names {
 		if present[n] {

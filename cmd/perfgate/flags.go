@@ -84,12 +84,7 @@ func (f *ingestFlags) options(cfgBetter map[string]bench.Better) (*ingest.Option
 // direction it meant to set at the format's guess, silently. Runs that measured nothing (all
 // failed) leave nothing to check.
 func (f *ingestFlags) used(runs []bench.Run) error {
-	reported := map[string]bool{}
-	for _, r := range runs {
-		for _, m := range r.Metrics {
-			reported[m.Name] = true
-		}
-	}
+	reported := bench.MetricNames(runs)
 	if len(reported) == 0 {
 		return nil
 	}
