@@ -259,8 +259,8 @@ func (p *publisher) defaults() error {
 	if o.ID == "" {
 		o.ID = defaultID
 	}
-	if err := validID(o.ID); err != nil {
-		return &InputError{Err: err}
+	if err := CheckOptions(*o); err != nil {
+		return err
 	}
 	if o.Comment == "" {
 		o.Comment = CommentAlways
@@ -270,11 +270,6 @@ func (p *publisher) defaults() error {
 	}
 	if o.AnnotationPath == "" {
 		o.AnnotationPath = ".github"
-	}
-	if o.RunURL != "" {
-		if err := ValidRunURL(o.RunURL); err != nil {
-			return &InputError{Err: err}
-		}
 	}
 	if o.RunURL == "" && o.Getenv("GITHUB_EVENT_NAME") != "workflow_run" {
 		// In a workflow_run workflow the run to link is the one that produced the
