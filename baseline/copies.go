@@ -29,7 +29,7 @@ func CheckCopies(stored, incoming []bench.Run) error {
 	// The incoming runs as the store would hold them: a median of many iterations is written
 	// to 10 significant digits, and read back it is what a stored copy holds (review: a copy
 	// of a trainer log never equalled its stored self).
-	incoming, err := AsStored(groupedByBatch(incoming))
+	incoming, err := AsStored(incoming)
 	if err != nil {
 		return err
 	}
@@ -92,18 +92,6 @@ func byBatchOf(runs []bench.Run) (map[string][]*bench.Run, []string) {
 	return by, order
 }
 
-// groupedByBatch returns runs with each batch's runs together, batches in order of first
-// appearance (a store writes a batch once; results may interleave several).
-func groupedByBatch(runs []bench.Run) []bench.Run {
-	by, order := byBatchOf(runs)
-	out := make([]bench.Run, 0, len(runs))
-	for _, b := range order {
-		for _, r := range by[b] {
-			out = append(out, *r)
-		}
-	}
-	return out
-}
 
 // minEqualRuns is the fewest equal runs that make a copy: two configs of a steady sweep,
 // logged to three digits, can repeat a night exactly, and so can one trainer log, whose

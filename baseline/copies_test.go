@@ -2,6 +2,8 @@ package baseline
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,5 +115,23 @@ func TestCheckCopies(t *testing.T) {
 				t.Errorf("the message does not say how to redo the batch (%q):\n%v", want, err)
 			}
 		})
+	}
+}
+
+// TestAsStoredInterleaved: runs whose batches interleave (a JSON Lines file of several
+// nights, config by config) come back as stored in their own order, not refused because a
+// store file holds a batch once.
+func TestAsStoredInterleaved(t *testing.T) {
+	in := []bench.Run{copyRun("a", "8", bench.OK, 0, 1.5, 1.7), copyRun("b", "8", bench.OK, 0, 2.5), copyRun("a", "4", bench.OK, 0, 3.5)}
+	out, err := AsStored(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range out {
+		got = append(got, fmt.Sprintf("%s/%s=%g", r.Batch, r.Config["tp"], r.Metrics[0].Values[0]))
+	}
+	if want := []string{"a/8=1.6", "b/8=2.5", "a/4=3.5"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

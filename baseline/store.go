@@ -3,6 +3,7 @@ package baseline
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -148,14 +149,45 @@ func Parse(file string, data []byte) ([]bench.Run, error) {
 // of each metric's samples, to the digits its result line keeps, a failed run no
 // measurements, and each run of a batch's block the date and commit of the block's first
 // run. What is derived from runs before they are saved and must match the store that
-// checks read (history's memory record) is derived from these.
+// checks read (history's memory record) is derived from these. The runs come back in their
+// order, runs[i] as out[i], even when their batches interleave (a file holds a batch once, so
+// they are written each batch's runs together).
 func AsStored(runs []bench.Run) ([]bench.Run, error) {
+	order := batchesTogether(runs)
+	grouped := make([]bench.Run, len(runs))
+	for j, i := range order {
+		grouped[j] = runs[i]
+	}
 	var buf bytes.Buffer
-	if err := write(&buf, runs, false, 0); err != nil {
+	if err := write(&buf, grouped, false, 0); err != nil {
 		return nil, err
 	}
 	info, err := parse(FileName, buf.Bytes(), parseKeep)
-	return info.runs, err
+	if err != nil || len(info.runs) != len(runs) {
+		return info.runs, err
+	}
+	out := make([]bench.Run, len(runs))
+	for j, i := range order {
+		out[i] = info.runs[j]
+	}
+	return out, nil
+}
+
+// batchesTogether returns the indexes of runs with each batch's together, batches in order of
+// first appearance and runs in their order within a batch.
+func batchesTogether(runs []bench.Run) []int {
+	first := map[string]int{}
+	for i := range runs {
+		if _, ok := first[runs[i].Batch]; !ok {
+			first[runs[i].Batch] = i
+		}
+	}
+	order := make([]int, len(runs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(first[runs[a].Batch], first[runs[b].Batch]) })
+	return order
 }
 
 // What parse does besides checking the syntax.
