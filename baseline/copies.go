@@ -92,7 +92,6 @@ func byBatchOf(runs []bench.Run) (map[string][]*bench.Run, []string) {
 	return by, order
 }
 
-
 // minEqualRuns is the fewest equal runs that make a copy: two configs of a steady sweep,
 // logged to three digits, can repeat a night exactly, and so can one trainer log, whose
 // median of iteration times logged to four digits is one of them (review); three configs all
