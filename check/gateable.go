@@ -325,10 +325,10 @@ func nearMiss(a, b string) bool {
 		return true
 	}
 	first := func(s string) string {
-		w, _, _ := strings.Cut(strings.ToLower(s), "/")
-		w, _, _ = strings.Cut(w, "-")
-		w, _, _ = strings.Cut(w, "_")
-		return w
+		if i := strings.IndexAny(s, "/-_"); i >= 0 {
+			s = s[:i]
+		}
+		return strings.ToLower(s)
 	}
 	return first(a) == first(b) && len(na) >= 4 && editDistance(na, nb) == 1
 }
