@@ -80,6 +80,10 @@ type Setup struct {
 	// OracleDF degrees of freedom of prior weight) in scenarios without memory, as a store's
 	// memory would: a bound on what a better fit of the noisy class from the window could buy.
 	OracleNoisy bool
+	// Ideal judges with the test that knows the simulation's noise model (Ideal) instead of
+	// Check.Test: the bound of what any rule can do from the window alone, in the scenarios
+	// it models (IdealModels).
+	Ideal bool
 }
 
 // OracleDF is the prior weight of the noisy class under Setup.OracleNoisy: the simulation's
@@ -99,6 +103,12 @@ func DefaultSetup() Setup {
 func (s Setup) Validate() error {
 	if s.Suites < 1 || s.Configs < 1 {
 		return errors.New("counts must be positive")
+	}
+	if s.Ideal && s.Noise != DefaultNoise {
+		return errors.New("the ideal test knows the default noise model only")
+	}
+	if s.Ideal && s.OracleNoisy {
+		return errors.New("the ideal test already knows the noisy class: drop the oracle")
 	}
 	return s.Check.Validate()
 }
@@ -289,6 +299,9 @@ func unchanged(n int) []float64 {
 func gate(s Setup, sc Scenario, suite *Suite, rng *rand.Rand, base []bench.Run, mem *check.Memory, slow []float64) (*check.Report, bool, int) {
 	opts := s.Check
 	opts.NoisyMemory = mem
+	if s.Ideal {
+		opts.Test = IdealTestName(sc.SlowRate)
+	}
 	if sc.Confirm {
 		// The protocol is opted into, as a workflow that re-runs suspects does (-confirm-runs
 		// of gateeval, else ConfirmRuns).
@@ -387,6 +400,9 @@ func Header(w io.Writer, s Setup) {
 		n.RunPct[0], n.RunPct[1], 100*n.NoisyShare, n.NoisyPct, n.BimodalGapPct, n.SlowPct[0], n.SlowPct[1], n.IterPct,
 		n.WarmupIters, n.WarmupFactor, 100*n.OutlierProb, n.OutlierFactor[0], n.OutlierFactor[1])
 	fmt.Fprintf(w, "check: alpha %g (%s), min effect %g%%\n", s.Check.Alpha, s.Check.Correction, s.Check.MinEffectPct)
+	if s.Ideal {
+		fmt.Fprintf(w, "ideal: judged by the test that knows this noise model (eval.Ideal), not by %s: a bound from the window alone\n", s.Check.Test)
+	}
 	if s.OracleNoisy {
 		fmt.Fprintf(w, "oracle: the check knows the true noisy class (%.1f%%, prior weight %d) where a scenario has no memory\n", n.NoisyPct, OracleDF)
 	}
