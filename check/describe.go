@@ -34,6 +34,10 @@ type SeriesSummary struct {
 	// Tested is true when a check would test the config statistically, false when the
 	// fixed tolerance would decide it.
 	Tested bool `json:"-"`
+	// Identical says that the runs are one result ingested several times (the same file,
+	// value for value): a check counts them as one run, so the fixed tolerance decides.
+	// Added to schema 1.
+	Identical bool `json:"identical_runs,omitempty"`
 	// Test is Tested in words: "statistical" or "tolerance ±5%".
 	Test string `json:"test"`
 	// SlowRuns are the batches of the runs the test judged probably slow (a slow node).
@@ -74,13 +78,15 @@ func Describe(runs []bench.Run, opts Options) *Description {
 		var points [][]Point // per series from first: its baseline points
 		for _, k := range order {
 			s := bs[k]
-			xs := s.logPoints(mi.name) // cached
-			if len(xs) == 0 && s.okRuns > 0 {
+			// The points as a check's test sees them: identical runs (one result ingested
+			// several times) are one, and the fixed tolerance decides them, as check does.
+			xs, n := s.testPoints(mi.name, opts)
+			if n == 0 && s.okRuns > 0 {
 				continue // this config never reported the metric
 			}
-			e := SeriesSummary{Config: s.cfg, Metric: mi.name, Runs: len(xs), Failed: s.failed, Last: string(s.last)}
-			if len(xs) > 0 {
-				e.Center = math.Exp(pointMean(xs))
+			e := SeriesSummary{Config: s.cfg, Metric: mi.name, Runs: n, Failed: s.failed, Last: string(s.last), Identical: len(xs) < n}
+			if n > 0 {
+				e.Center = math.Exp(pointMean(s.logPoints(mi.name)))
 			}
 			e.NoisePct, e.Tested = l.Noise(xs, opts)
 			if e.Tested {

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -30,5 +31,46 @@ func TestDescribeFailedOnly(t *testing.T) {
 	}
 	if d.Configs != 2 || d.Runs != 3 || len(d.Pooled) != 0 {
 		t.Errorf("configs %d, runs %d, pooled %v; want 2, 3, none", d.Configs, d.Runs, d.Pooled)
+	}
+}
+
+// TestDescribeIdenticalRuns: a config whose stored runs are one result ingested several times
+// (the same file, value for value) is described as check gates it: by the fixed tolerance,
+// with no noise and no detectable drop, not as a statistically tested config whose noise
+// is the pool's. Its row still counts every stored run.
+func TestDescribeIdenticalRuns(t *testing.T) {
+	var base []bench.Run
+	for i, c := range []float64{100, 100.6, 99.5, 100.3, 99.8, 100.9, 99.2} {
+		batch := fmt.Sprintf("nightly-%d", i+1)
+		same := run("tp=1", batch, 100)
+		same.File = "results/sweep.txt"
+		other := run("tp=2", batch, c)
+		other.File = batch + ".txt"
+		third := run("tp=4", batch, c*1.01)
+		third.File = batch + ".txt"
+		base = append(base, same, other, third)
+	}
+	d := Describe(base, DefaultOptions)
+	for _, e := range d.Series {
+		key := bench.Config(e.Config).Key()
+		switch key {
+		case "tp=1":
+			if e.Tested || !e.Identical || e.Runs != 7 || e.DetectablePct != 0 || e.NoisePct != 0 {
+				t.Errorf("%s: tested %v, identical %v, runs %d, detects %g, noise %g; want the fixed tolerance over 7 identical runs",
+					key, e.Tested, e.Identical, e.Runs, e.DetectablePct, e.NoisePct)
+			}
+		default:
+			if !e.Tested || e.Identical || e.Runs != 7 || e.DetectablePct < DefaultOptions.MinEffectPct {
+				t.Errorf("%s: tested %v, identical %v, runs %d, detects %g; want a statistical test over 7 runs",
+					key, e.Tested, e.Identical, e.Runs, e.DetectablePct)
+			}
+		}
+	}
+	// check gates it the same way: a 4% drop is within the ±5% tolerance.
+	rep := Compare(base, []bench.Run{run("tp=1", "pr", 96)}, DefaultOptions)
+	for _, r := range rep.Results {
+		if r.Key == "tp=1" && r.Test != ToleranceTest {
+			t.Errorf("check judged tp=1 by %q, want %q", r.Test, ToleranceTest)
+		}
 	}
 }

@@ -388,6 +388,9 @@ func describeWithWords(d *check.Description) *check.Description {
 			if !e.Tested {
 				e.Test = fmt.Sprintf("tolerance ±%g%%", d.TolerancePct)
 			}
+			if e.Identical {
+				e.Test += " (identical runs: one)"
+			}
 		}
 		out.Series[i] = e
 	}
