@@ -38,7 +38,7 @@ type Event struct {
 	Name        string // GITHUB_EVENT_NAME, if known
 	PR          int    // pull request number, or 0
 	HeadSHA     string // the pull request's head commit (not the merge commit), or ""
-	HeadRepo    string // pull_request.head.repo.full_name; "" if the fork was deleted
+	HeadRepo    string // pull_request.head.repo.full_name ("" if the fork was deleted), or workflow_run.head_repository.full_name
 	BaseRepo    string // pull_request.base.repo.full_name
 	Repo        string // repository.full_name: the repository the event is about; "" if absent
 	WorkflowRun bool   // the payload is a workflow_run event
@@ -103,6 +103,10 @@ func parseEvent(data []byte) (*Event, error) {
 			HTMLURL      string        `json:"html_url"`
 			RunAttempt   int           `json:"run_attempt"`
 			PullRequests []pullPayload `json:"pull_requests"`
+			// head_repository: the repository the producing run checked out (a fork's)
+			HeadRepository *struct {
+				FullName string `json:"full_name"`
+			} `json:"head_repository"`
 		} `json:"workflow_run"`
 		// issue_comment: issue.pull_request is present when the issue is a pull request.
 		Issue *struct {
@@ -136,6 +140,9 @@ func parseEvent(data []byte) (*Event, error) {
 	case p.WorkflowRun != nil:
 		ev.WorkflowRun = true
 		ev.HeadSHA = p.WorkflowRun.HeadSHA
+		if r := p.WorkflowRun.HeadRepository; r != nil {
+			ev.HeadRepo = r.FullName
+		}
 		if u := withAttempt(p.WorkflowRun.HTMLURL, strconv.Itoa(p.WorkflowRun.RunAttempt)); ValidRunURL(u) == nil {
 			ev.RunURL = u
 		}

@@ -486,6 +486,18 @@ func (p *publisher) resolveHead(ctx context.Context) error {
 		if head != p.sha {
 			return inputErrorf("refusing to publish: %s/%s#%d's head is now %s, but %s for %s (the pull request was updated after the benchmark ran; the newer run publishes its own results)", p.owner, p.name, p.pr, bench.ShortCommit(head), p.subject(), bench.ShortCommit(p.sha))
 		}
+		// The same commit can be pushed to another fork and benchmarked by that fork's own
+		// pull request, whose artifact then names this one: the producing run must have
+		// checked out this pull request's head repository (GitHub wrote both).
+		if want := p.event.HeadRepo; p.event.WorkflowRun && want != "" {
+			got := pr.GetHead().GetRepo().GetFullName()
+			if got == "" {
+				return inputErrorf("refusing to publish: %s/%s#%d's head repository is unknown (deleted?), so the workflow run's (%s, workflow_run.head_repository) cannot be shown to be it", p.owner, p.name, p.pr, want)
+			}
+			if !strings.EqualFold(got, want) {
+				return inputErrorf("refusing to publish: %s/%s#%d's head is in %s, but the workflow run that produced the artifact ran on %s (workflow_run.head_repository): another pull request with the same commit", p.owner, p.name, p.pr, got, want)
+			}
+		}
 		return nil
 	}
 	if _, err := ParseSHA(head); err != nil {

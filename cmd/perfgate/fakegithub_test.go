@@ -23,7 +23,7 @@ func init() {
 
 // fakeGitHub is the testscript command
 //
-//	fakegithub start [-repo o/r] [-token T] [-root] [-pr N=SHA]... [-comments N] [-sticky ID@K] [-fault METHOD:PATH:STATUS[:TIMES]]...
+//	fakegithub start [-repo o/r] [-token T] [-root] [-pr N=SHA[@OWNER/REPO]]... [-comments N] [-sticky ID@K] [-fault METHOD:PATH:STATUS[:TIMES]]...
 //	fakegithub requests FILE   # "METHOD PATH" per request, then "UNEXPECTED ..." lines
 //	fakegithub comments FILE   # per comment: "== id user", then the body
 //	fakegithub statuses FILE   # per status: "sha state context target | description"
@@ -96,7 +96,7 @@ func fakeGitHubStart(ts *testscript.TestScript, args []string) {
 	sticky := fs.String("sticky", "", "ID@K: a perfgate comment with marker ID at position K")
 	root := fs.Bool("root", false, "set GITHUB_API_URL to the server root, without /api/v3, as some GHES setups do")
 	var prs, faults multiFlag
-	fs.Var(&prs, "pr", "N=SHA: a pull request and its head")
+	fs.Var(&prs, "pr", "N=SHA[@OWNER/REPO]: a pull request, its head and the head's repository")
 	fs.Var(&faults, "fault", "METHOD:PATH:STATUS[:TIMES]")
 	if err := fs.Parse(args); err != nil {
 		ts.Fatalf("%v", err)
@@ -112,9 +112,13 @@ func fakeGitHubStart(ts *testscript.TestScript, args []string) {
 		n, sha, ok := strings.Cut(p, "=")
 		num, err := strconv.Atoi(n)
 		if !ok || err != nil {
-			ts.Fatalf("fakegithub start: -pr %q: want N=SHA", p)
+			ts.Fatalf("fakegithub start: -pr %q: want N=SHA[@OWNER/REPO]", p)
 		}
+		sha, headRepo, fork := strings.Cut(sha, "@")
 		srv.AddPR(num, sha)
+		if fork {
+			srv.SetHeadRepo(num, headRepo)
+		}
 		stickyID, stickyAt := "", -1
 		if *sticky != "" {
 			id, at, _ := strings.Cut(*sticky, "@")

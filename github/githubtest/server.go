@@ -98,6 +98,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	prs        map[int]string // number → head SHA
+	headRepos  map[int]string // number → head repository's full name, when set
 	comments   []*Comment
 	statuses   []Status
 	checkRuns  []*CheckRun
@@ -138,6 +139,17 @@ func (s *Server) AddPR(n int, head string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.prs[n] = head
+}
+
+// SetHeadRepo sets the full name of pull request n's head repository (a fork's owner/name),
+// which the pull request's head.repo then reports; without it the head has no repo.
+func (s *Server) SetHeadRepo(n int, repo string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.headRepos == nil {
+		s.headRepos = map[int]string{}
+	}
+	s.headRepos[n] = repo
 }
 
 // AddComment adds a comment on issue n by user and returns its ID.
@@ -323,9 +335,13 @@ func (s *Server) getPull(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
+	head := map[string]any{"sha": s.prs[n]}
+	if repo, ok := s.headRepos[n]; ok {
+		head["repo"] = map[string]any{"full_name": repo}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"number": n, "state": "open",
-		"head": map[string]any{"sha": s.prs[n]},
+		"head": head,
 		"base": map[string]any{"repo": map[string]any{"full_name": s.Repo}},
 	})
 }
