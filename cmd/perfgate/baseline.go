@@ -227,6 +227,16 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if err != nil {
 			return inputError(err)
 		}
+		// Runs that only failed again, as stored, compared nothing either (check.Compared):
+		// stored with a warning, an error under --fail-on-regression.
+		if len(base) > 0 {
+			if err := check.Compared(rep); err != nil {
+				if o.failOnRegression {
+					return inputError(fmt.Errorf("%w.\nNothing was stored: --fail-on-regression does not pass on runs it did not compare; to store them all the same, run the update without --fail-on-regression", err))
+				}
+				fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\nThe runs are stored.\n", err)
+			}
+		}
 		if len(base) > 0 {
 			fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
 			if err := logText(s, true, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY}) }); err != nil {
