@@ -129,7 +129,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	// read-modify-write of the store itself.
 	in, err := ingest.ReadAll(o.results, iopts)
 	if err == nil {
-		err = o.ingest.used(in.Runs)
+		err = o.ingest.used(in)
 	}
 	if err != nil {
 		return inputError(err)

@@ -149,7 +149,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	go func() {
 		in, err := ingest.ReadAll(o.results, iopts)
 		if err == nil {
-			err = o.ingest.used(in.Runs)
+			err = o.ingest.used(in)
 		}
 		results <- read{in, err}
 	}()
