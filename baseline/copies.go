@@ -25,14 +25,13 @@ func (e *CopyError) Error() string {
 // runs that equal runs of one stored batch: the same config, outcome and values, sample
 // counts included. Equal values are evidence of a copy only when a coincidence is out of the
 // question: at least minEqualRuns equal runs.
+//
+// Both sides are runs as the store holds them, which the caller gives: the incoming runs
+// through AsStored (a median of many iterations is written to 10 significant digits, and read
+// back it is what a stored copy holds: review, a copy of a trainer log never equalled its
+// stored self), after whatever the update applies before storing them (--recompute-tflops:
+// a copy compared by its logged TFLOPS with its recomputed stored self slipped through).
 func CheckCopies(stored, incoming []bench.Run) error {
-	// The incoming runs as the store would hold them: a median of many iterations is written
-	// to 10 significant digits, and read back it is what a stored copy holds (review: a copy
-	// of a trainer log never equalled its stored self).
-	incoming, err := AsStored(incoming)
-	if err != nil {
-		return err
-	}
 	byBatch, storedOrder := byBatchOf(stored)
 	in, order := byBatchOf(incoming)
 	for _, b := range order {

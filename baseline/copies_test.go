@@ -97,7 +97,11 @@ func TestCheckCopies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckCopies(tt.stored, tt.incoming)
+			incoming, err := AsStored(tt.incoming)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = CheckCopies(tt.stored, incoming)
 			if tt.of == "" {
 				if err != nil {
 					t.Fatalf("CheckCopies: %v, want no copy", err)

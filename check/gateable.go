@@ -40,6 +40,48 @@ func Gateable(base, cur []bench.Run, opts Options) error {
 	return MetricsShared(base, cur, opts.Metrics)
 }
 
+// Compared reports, as an input error, a report that would pass having compared nothing:
+// no result was decided on numbers (by a test or the tolerance) nor by a change of outcome
+// (newly-failing, fixed), so every config is still-failing with no run that ran on both
+// sides (an OOM in the baseline and again now), missing or new. Gateable cannot see this
+// from the runs, since a failed run may be compared (the still-failing config whose new runs
+// partly ran) or decide (newly-failing, fixed); the report says what was decided. A report
+// that fails (missing configs under --require-all) is a verdict and no error.
+func Compared(rep *Report) error {
+	if rep.Verdict != Pass {
+		return nil
+	}
+	if slices.ContainsFunc(rep.Results, func(r Result) bool {
+		return r.Test != "" || r.Status == NewlyFailing || r.Status == Fixed
+	}) {
+		return nil
+	}
+	configs := map[Status]map[string]bool{}
+	for _, r := range rep.Results {
+		if configs[r.Status] == nil {
+			configs[r.Status] = map[string]bool{}
+		}
+		configs[r.Status][r.Key] = true
+	}
+	var parts []string
+	for _, s := range []struct {
+		status Status
+		words  string
+	}{
+		{StillFailing, "config(s) still fail as in the baseline, with no run that ran on both sides"},
+		{Missing, "config(s) of the baseline are missing from the results"},
+		{New, "config(s) are new to it"},
+	} {
+		if n := len(configs[s.status]); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s.words))
+		}
+	}
+	if len(parts) == 0 {
+		parts = []string{"there are no results"}
+	}
+	return fmt.Errorf("nothing was compared: %s.\nA pass must mean compared, and fine: give results in which some config that the baseline measured ran, or fix the failures and re-run", strings.Join(parts, "; "))
+}
+
 // MetricsShared is Gateable's check that some config of both sides can be compared: a
 // metric (one the filter keeps, when there is one) that its baseline runs and its new runs
 // both report, or a failed new run or a failed last baseline run, whose outcome is gated

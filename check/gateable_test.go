@@ -164,3 +164,45 @@ func TestMetricTypos(t *testing.T) {
 		}
 	}
 }
+
+// TestCompared: a check whose every config failed again as in the baseline, or is missing or
+// new, compared nothing, and its pass is refused; a config compared on numbers (even a
+// still-failing one whose new runs partly ran), a changed outcome (newly-failing, fixed) or a
+// failing verdict (missing under --require-all) is a verdict.
+func TestCompared(t *testing.T) {
+	base := concat(steadyBase("tp=1", 100), []bench.Run{failed("tp=1", "b9", bench.OOM, "")},
+		steadyBase("tp=2", 100), []bench.Run{failed("tp=3", "b1", bench.OOM, "")})
+	oom := func(cfg string) bench.Run { return failed(cfg, "p9", bench.OOM, "") }
+	for _, tt := range []struct {
+		name       string
+		base, cur  []bench.Run // base: the one above when nil
+		requireAll bool
+		want       string // "" for no error
+	}{
+		{"still failing and missing", nil, []bench.Run{oom("tp=1"), oom("tp=3")}, false,
+			"nothing was compared: 2 config(s) still fail as in the baseline, with no run that ran on both sides; 1 config(s) of the baseline are missing from the results"},
+		{"still failing, new", nil, []bench.Run{oom("tp=1"), oom("tp=3"), run("tp=4", "p1", 100)}, false, "1 config(s) are new to it"},
+		{"still failing, some missing, --require-all", nil, []bench.Run{oom("tp=3")}, true, ""}, // tp=1, tp=2 missing: fails
+		{"still failing, none missing, --require-all", concat(steadyBase("tp=1", 100), []bench.Run{failed("tp=1", "b9", bench.OOM, ""), failed("tp=3", "b1", bench.OOM, "")}),
+			[]bench.Run{oom("tp=1"), oom("tp=3")}, true, "nothing was compared: 2 config(s) still fail"},
+		{"one unchanged", nil, []bench.Run{oom("tp=1"), oom("tp=3"), run("tp=2", "p1", 100)}, false, ""},
+		{"still failing, compared on the runs that ran", nil, concat([]bench.Run{oom("tp=1")}, runs("tp=1", "p", 100, 100)), false, ""},
+		{"fixed", nil, []bench.Run{run("tp=3", "p1", 100)}, false, ""},
+	} {
+		b := tt.base
+		if b == nil {
+			b = base
+		}
+		rep := Compare(b, tt.cur, opts(func(o *Options) { o.RequireAll = tt.requireAll }))
+		err := Compared(rep)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v (verdict %s)", tt.name, err, rep.Verdict)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v\nwant %q", tt.name, err, tt.want)
+		}
+	}
+}

@@ -15,10 +15,11 @@ import (
 // present, and "memory (GB)" reports. The config comes from the file name, a sidecar JSON and
 // --set.
 var MegatronBridgeFormat = &Format{
-	Name:  "megatron-bridge",
-	Doc:   "Megatron-Bridge training log (\"Step Time : 12.78s GPU utilization: 528.1MODEL_TFLOP/s/GPU\")",
-	Sniff: sniffBridge,
-	Read:  readBridge,
+	Name:   "megatron-bridge",
+	Doc:    "Megatron-Bridge training log (\"Step Time : 12.78s GPU utilization: 528.1MODEL_TFLOP/s/GPU\")",
+	Sniff:  sniffBridge,
+	Read:   readBridge,
+	Warmup: true,
 }
 
 var (

@@ -28,10 +28,11 @@ import (
 // (gpt3_7b_tp4_pp1_memory_speed) and platform=<env>_<platform> (dev_dgx_h100); a file name
 // with key=value parts, a sidecar JSON and --set add to or override it.
 var GoldenFormat = &Format{
-	Name:  "megatron-golden",
-	Doc:   "Megatron-LM golden values JSON (golden_values_*.json with an \"iteration-time\" series)",
-	Sniff: sniffGolden,
-	Read:  readGolden,
+	Name:   "megatron-golden",
+	Doc:    "Megatron-LM golden values JSON (golden_values_*.json with an \"iteration-time\" series)",
+	Sniff:  sniffGolden,
+	Read:   readGolden,
+	Warmup: true,
 }
 
 // maxGolden bounds the size of a golden values file; real ones are a few hundred KB.

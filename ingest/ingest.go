@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,6 +81,10 @@ type Format struct {
 	// trainer log), whose content gives only the keys the program happens to print, and
 	// batch and sequence sizes alone do not tell its runs apart (see identifies).
 	UserKeys bool
+	// Warmup reports that the format logs iterations and drops the first ones as warm-up,
+	// so that Options.SkipIters (--skip-iters) applies to its files. Formats that give one
+	// value per run (a table, JSON Lines, Go benchmarks) ignore SkipIters.
+	Warmup bool
 }
 
 // SniffSize is how many leading bytes detection looks at.
@@ -188,6 +193,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		skipped  string
 		digest   string // of the file's content
 		noConfig error  // the first run whose config does not tell it apart (requireConfig)
+		format   *Format
 	}
 	results := make([]result, len(files))
 	work := make(chan int)
@@ -208,7 +214,7 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 						summarize(rs, opts.Summarize)
 					}
 				}
-				results[i] = result{runs: rs, err: err, skipped: skip, digest: digest}
+				results[i] = result{runs: rs, err: err, skipped: skip, digest: digest, format: format}
 				if err == nil && !opts.AllowNoConfig {
 					// Reported only after Validate has passed every file's runs.
 					results[i].noConfig = requireConfig(rs, format, named)
@@ -304,6 +310,10 @@ func ReadAll(paths []string, opts *Options) (*Input, error) {
 		if results[i].skipped != "" {
 			in.Skipped = append(in.Skipped, Skipped{File: files[i].path, Reason: results[i].skipped})
 			continue
+		}
+		if f := results[i].format; f != nil && len(results[i].runs) > 0 &&
+			!slices.ContainsFunc(in.Read, func(r FormatRead) bool { return r.Format == f }) {
+			in.Read = append(in.Read, FormatRead{Format: f, File: files[i].path})
 		}
 		in.Runs = append(in.Runs, results[i].runs...)
 		results[i].runs = nil // let each file's slice go once copied

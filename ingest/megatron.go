@@ -35,10 +35,11 @@ import (
 // and the count does not go back, the log is refused (SyntaxError at that iteration line),
 // since a resumed run and another job look alike and the second's config cannot be told.
 var MegatronFormat = &Format{
-	Name:  "megatron",
-	Doc:   "Megatron-LM training log (argument dump, \"iteration N/ M | … elapsed time per iteration (ms)\" lines)",
-	Sniff: sniffMegatron,
-	Read:  readMegatron,
+	Name:   "megatron",
+	Doc:    "Megatron-LM training log (argument dump, \"iteration N/ M | … elapsed time per iteration (ms)\" lines)",
+	Sniff:  sniffMegatron,
+	Read:   readMegatron,
+	Warmup: true,
 }
 
 var (

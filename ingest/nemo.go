@@ -21,10 +21,11 @@ import (
 // refused when it follows a Lightning start banner ("GPU available: ", "All distributed
 // processes registered.") printed after this run's iterations and its count does not go back.
 var NeMoFormat = &Format{
-	Name:  "nemo",
-	Doc:   "NeMo 2.0 training log (\"Training epoch 0, iteration 120/149 | … | train_step_timing in s: …\")",
-	Sniff: sniffNeMo,
-	Read:  readNeMo,
+	Name:   "nemo",
+	Doc:    "NeMo 2.0 training log (\"Training epoch 0, iteration 120/149 | … | train_step_timing in s: …\")",
+	Sniff:  sniffNeMo,
+	Read:   readNeMo,
+	Warmup: true,
 }
 
 var (

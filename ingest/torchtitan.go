@@ -28,10 +28,11 @@ import (
 // read (another job's, with its own config). The rest of the config comes from the file name, a
 // sidecar JSON and --set.
 var TorchtitanFormat = &Format{
-	Name:  "torchtitan",
-	Doc:   "torchtitan training log (\"step: 4  loss: …  memory: …GiB(…%)  tps: 10,050  tflops: 314.71  mfu: …\", or wps: in 2024)",
-	Sniff: sniffTorchtitan,
-	Read:  readTorchtitan,
+	Name:   "torchtitan",
+	Doc:    "torchtitan training log (\"step: 4  loss: …  memory: …GiB(…%)  tps: 10,050  tflops: 314.71  mfu: …\", or wps: in 2024)",
+	Sniff:  sniffTorchtitan,
+	Read:   readTorchtitan,
+	Warmup: true,
 }
 
 var (

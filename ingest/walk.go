@@ -22,6 +22,16 @@ type Input struct {
 	// Skipped are the files found below a directory that no reader claims (README.md,
 	// notes.txt, a Slurm script, a model_config.yaml) and that were left out.
 	Skipped []Skipped
+	// Read are the formats of the files whose runs were read, each once, with the first
+	// file read in it, in the order of the files: what a flag that applies to one kind of
+	// input (--skip-iters to trainer logs) can say it was given instead.
+	Read []FormatRead
+}
+
+// A FormatRead is a format some input was read in, and the first file read in it.
+type FormatRead struct {
+	Format *Format
+	File   string
 }
 
 // A Skipped file is a file below an input directory that was left out, and why.

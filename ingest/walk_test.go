@@ -313,3 +313,31 @@ func TestTrailTrimmer(t *testing.T) {
 		}
 	}
 }
+
+// TestReadAllFormatsRead: Input.Read names each format read once, with its first file, in the
+// order of the files, and only formats whose files gave runs (a skipped copy adds none); only
+// the trainer logs' formats say they drop warm-up iterations (--skip-iters applies).
+func TestReadAllFormatsRead(t *testing.T) {
+	table := "../testdata/example/pr-sweep.txt"
+	log1 := "../testdata/logs/megatron-sweep/tp8-pp4-mbs1-gbs1024-none.runs1-2.log"
+	log2 := "../testdata/logs/megatron-sweep/tp8-pp4-mbs1-gbs64-none.run1.log"
+	in, err := ReadAll([]string{log1, table, log2, table}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FormatRead{{MegatronFormat, log1}, {TableFormat, table}}
+	if len(in.Read) != len(want) {
+		t.Fatalf("Read = %v, want %v", in.Read, want)
+	}
+	for i := range want {
+		if in.Read[i] != want[i] {
+			t.Errorf("Read[%d] = %s %s, want %s %s", i, in.Read[i].Format.Name, in.Read[i].File, want[i].Format.Name, want[i].File)
+		}
+	}
+	for _, f := range Formats {
+		log := f == MegatronFormat || f == MegatronBridgeFormat || f == NeMoFormat || f == TorchtitanFormat || f == GoldenFormat
+		if f.Warmup != log {
+			t.Errorf("%s: Warmup %v, want %v", f.Name, f.Warmup, log)
+		}
+	}
+}

@@ -129,7 +129,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	// read-modify-write of the store itself.
 	in, err := ingest.ReadAll(o.results, iopts)
 	if err == nil {
-		err = o.ingest.used(in.Runs)
+		err = o.ingest.used(in)
 	}
 	if err != nil {
 		return inputError(err)
@@ -168,12 +168,29 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 		}
 		// After Conform, and with --recompute-tflops applied to a copy: datesOf compares the
-		// runs as they would be stored.
+		// runs as they would be stored, and returns them for the copy check.
 		var recompute func([]bench.Run) error
 		if o.stats.recompute != "" {
 			recompute = func(rs []bench.Run) error { _, err := o.stats.tflops(nil, rs); return err }
 		}
-		datesOf(store.Runs, runs, date, recompute)
+		incoming, err := datesOf(store.Runs, runs, date, recompute)
+		if err != nil {
+			return inputError(err)
+		}
+		// A copy of a stored batch is told by the values the store would hold on both sides:
+		// under --recompute-tflops the update rewrites the stored runs' TFLOPS too (the
+		// comparison recomputes them in place), so a copy of a batch stored with its logged
+		// TFLOPS is one as well. A stored run that cannot be recomputed is the comparison's
+		// error to report; here it is compared as read.
+		storedNow := store.Runs
+		if recompute != nil {
+			if rs, err := storedAs(store.Runs, func(rs []bench.Run) error { _, err := o.stats.tflops(rs, nil); return err }); err == nil {
+				storedNow = rs
+			}
+		}
+		if err := baseline.CheckCopies(storedNow, incoming); err != nil {
+			return inputError(err)
+		}
 		if !windowGiven && store.Window > 0 {
 			window = store.Window // the store's own window, unless one is given: never shrunk unasked
 		}
@@ -188,9 +205,6 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			if err := recompute(store.Runs); err != nil {
 				return inputError(err)
 			}
-		}
-		if err := baseline.CheckCopies(store.Runs, runs); err != nil {
-			return inputError(err)
 		}
 		// A metric filter that matches nothing is a typo; results that match no stored config
 		// may be a new sweep, and results that share no metric with the configs they share
@@ -226,6 +240,16 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		}
 		if err != nil {
 			return inputError(err)
+		}
+		// Runs that only failed again, as stored, compared nothing either (check.Compared):
+		// stored with a warning, an error under --fail-on-regression.
+		if len(base) > 0 {
+			if err := check.Compared(rep); err != nil {
+				if o.failOnRegression {
+					return inputError(fmt.Errorf("%w.\nNothing was stored: --fail-on-regression does not pass on runs it did not compare; to store them all the same, run the update without --fail-on-regression", err))
+				}
+				fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\nThe runs are stored.\n", err)
+			}
 		}
 		if len(base) > 0 {
 			fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
@@ -290,7 +314,12 @@ func uncompared(stored, runs []bench.Run, metrics []string) (how string, err err
 // is dated now, as are new batches: it is a new ingest, which the history must tell from the
 // one it replaces (ID@DATE). recompute, when not nil, is --recompute-tflops, which the
 // comparison applies to the incoming runs before they are stored.
-func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) error) {
+//
+// It returns the incoming runs as they would be stored (storedAs), which it compared, for the
+// copy check (baseline.CheckCopies), their dates as it found them before dating new ingests
+// now, and the error of storedAs (a run --recompute-tflops cannot recompute), when it could
+// not tell and dated every batch now.
+func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) error) ([]bench.Run, error) {
 	batchDate := map[string]string{} // the batch's date: its last stored run's
 	type stRuns struct {
 		date string
@@ -328,12 +357,7 @@ func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) e
 	}
 	// Batches whose incoming runs differ from the stored runs they replace.
 	differs := map[string]bool{}
-	asStored, err := baseline.AsStored(runs)
-	if err == nil && recompute != nil {
-		if err = recompute(asStored); err == nil {
-			asStored, err = baseline.AsStored(asStored) // rounded as stored
-		}
-	}
+	asStored, err := storedAs(runs, recompute)
 	if err != nil || len(asStored) != len(runs) {
 		for _, i := range undated {
 			differs[runs[i].Batch] = true // cannot tell: a new ingest
@@ -369,6 +393,20 @@ func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) e
 			runs[i].Date = now
 		}
 	}
+	return asStored, err
+}
+
+// storedAs returns runs as the update stores them: with recompute (--recompute-tflops, when
+// not nil) applied to a copy, and written and read back as a store file holds them
+// (baseline.AsStored), rounded after the recompute.
+func storedAs(runs []bench.Run, recompute func([]bench.Run) error) ([]bench.Run, error) {
+	out, err := baseline.AsStored(runs)
+	if err == nil && recompute != nil {
+		if err = recompute(out); err == nil {
+			out, err = baseline.AsStored(out)
+		}
+	}
+	return out, err
 }
 
 // sameStoredRun reports whether a and b, runs as the store reads them back, store the same

@@ -50,7 +50,8 @@ func newCheckCmd(s *Streams) *cobra.Command {
 		Long: `check compares new results with the baseline, config by config and metric by metric, and
 gives each one status: regression, newly-failing, missing, still-failing, improvement, fixed,
 new or unchanged. The verdict is fail if and only if some result is a regression or newly
-failing (or missing, with --require-all).
+failing (or missing, with --require-all). A check that compared nothing (every config still
+failing as in the baseline, missing or new) is no pass but an input error.
 
 It needs no network and gives the same verdict locally as in CI:
 
@@ -148,7 +149,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	go func() {
 		in, err := ingest.ReadAll(o.results, iopts)
 		if err == nil {
-			err = o.ingest.used(in.Runs)
+			err = o.ingest.used(in)
 		}
 		results <- read{in, err}
 	}()
@@ -192,6 +193,11 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		return inputError(err)
 	}
 	if err := configTypos(store.Runs, in.Runs, opts, cfgBetter); err != nil {
+		return inputError(err)
+	}
+	// After the comparison: a pass on configs that only failed again, or are missing, would
+	// say "compared, and fine" of nothing.
+	if err := check.Compared(rep); err != nil {
 		return inputError(err)
 	}
 	noteIdleRules(s, check.IdleRules(store.Runs, in.Runs, opts))

@@ -57,7 +57,7 @@ Failed runs and provenance are kept as '# perfgate' lines, which benchstat ignor
 			iopts.Summarize = nil // convert writes every sample
 			in, err := ingest.ReadAll(o.results, iopts)
 			if err == nil {
-				err = o.ingest.used(in.Runs)
+				err = o.ingest.used(in)
 			}
 			if err != nil {
 				return inputError(err)

@@ -79,12 +79,33 @@ func (f *ingestFlags) options(cfgBetter map[string]bench.Better) (*ingest.Option
 	return opts, nil
 }
 
-// used returns an error when a --better flag names a metric that none of the runs read
-// reports: a misspelt metric (--better mem_gb=lower for mem/GB) would otherwise leave the
-// direction it meant to set at the format's guess, silently. Runs that measured nothing (all
-// failed) leave nothing to check.
-func (f *ingestFlags) used(runs []bench.Run) error {
-	reported := bench.MetricNames(runs)
+// used returns an error when a flag given for reading the input applied to nothing read in:
+//
+//   - --skip-iters when no input is a trainer log, the only inputs with warm-up iterations
+//     (a sweep table, JSON Lines and Go benchmarks give one value per run);
+//   - --key-arg when no run read came with a Megatron-LM argument dump, the only input it
+//     reads (a table's config is its columns, a log without a dump has none);
+//   - --better when it names a metric that none of the runs read reports: a misspelt metric
+//     (--better mem_gb=lower for mem/GB) would otherwise leave the direction it meant to set
+//     at the format's guess. Runs that measured nothing (all failed) leave nothing to check.
+//
+// A user who gave them believes they applied; silently ignored, they do not.
+func (f *ingestFlags) used(in *ingest.Input) error {
+	if f.skipIters >= 0 && !slices.ContainsFunc(in.Read, func(r ingest.FormatRead) bool { return r.Format.Warmup }) {
+		var logs []string
+		for _, fm := range ingest.Formats {
+			if fm.Warmup {
+				logs = append(logs, fm.Name)
+			}
+		}
+		return fmt.Errorf("--skip-iters %d applies only to trainer logs (%s), whose warm-up iterations it drops, and no input read is one: %s.\nDrop --skip-iters, or give the logs",
+			f.skipIters, strings.Join(logs, ", "), readFormats(in.Read))
+	}
+	if len(f.keyArgs) > 0 && !slices.ContainsFunc(in.Runs, func(r bench.Run) bool { return r.Args != nil }) {
+		return fmt.Errorf("--key-arg %s applies only to Megatron-LM logs with an argument dump, and no run read has one: %s.\nDrop --key-arg; in a table, a column or --set puts a key in the config",
+			strings.Join(f.keyArgs, ", --key-arg "), readFormats(in.Read))
+	}
+	reported := bench.MetricNames(in.Runs)
 	if len(reported) == 0 {
 		return nil
 	}
@@ -96,6 +117,19 @@ func (f *ingestFlags) used(runs []bench.Run) error {
 		}
 	}
 	return nil
+}
+
+// readFormats names the formats inputs were read in, with a file of each: "sweep.txt
+// (table), run.log (megatron)".
+func readFormats(read []ingest.FormatRead) string {
+	var out []string
+	for _, r := range read {
+		out = append(out, fmt.Sprintf("%s (%s)", r.File, r.Format.Name))
+	}
+	if len(out) == 0 {
+		return "no file"
+	}
+	return strings.Join(out, ", ")
 }
 
 // configTypos returns an error for a metric name of the config file (its better keys, its

@@ -170,13 +170,14 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		if cf != nil { // the store's configs were keyed with them, as check and update key
 			iopts.KeyArgs = append(iopts.KeyArgs, cf.KeyArgs...)
 		}
-		extra, err = ingest.ReadPaths(o.results, iopts)
+		in, err := ingest.ReadAll(o.results, iopts)
 		if err == nil {
-			err = o.ingest.used(extra)
+			err = o.ingest.used(in)
 		}
 		if err != nil {
 			return inputError(err)
 		}
+		extra = in.Runs
 		// Runs that do not say when they ran are tonight's, unless they are runs the store
 		// has committed already: Build decides, and dates the others (an undated run dated
 		// here could never match the committed night it is).
