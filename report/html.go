@@ -270,16 +270,19 @@ const W=600,H=140,L=48,R=8,T=8,B=18;
 let metric=0;
 const msel=document.getElementById("metric");
 D.metrics.forEach((m,i)=>{const o=document.createElement("option");o.value=i;o.textContent=m;msel.appendChild(o);});
-const filters={};
+// Filters by config key: a Map, and a config's own keys only, so a key named "__proto__"
+// or "constructor" (JSONL accepts any key) filters like any other.
+const filters=new Map();
+const own=(o,k)=>Object.prototype.hasOwnProperty.call(o,k)?o[k]:undefined;
 const kf=document.getElementById("keyfilters");
 D.keys.forEach(k=>{
-  const vals=[...new Set(D.configs.map(c=>c.config[k]).filter(v=>v!==undefined))].sort((a,b)=>(+a-+b)||a.localeCompare(b));
+  const vals=[...new Set(D.configs.map(c=>own(c.config,k)).filter(v=>v!==undefined))].sort((a,b)=>(+a-+b)||a.localeCompare(b));
   if(vals.length<2)return;
   const lab=document.createElement("label");lab.textContent=k+" ";
   const s=document.createElement("select");s.dataset.key=k;
   const all=document.createElement("option");all.value="";all.textContent="all";s.appendChild(all);
   vals.forEach(v=>{const o=document.createElement("option");o.value=v;o.textContent=v;s.appendChild(o);});
-  s.addEventListener("change",()=>{filters[k]=s.value;applyFilter();});
+  s.addEventListener("change",()=>{filters.set(k,s.value);applyFilter();});
   lab.appendChild(s);kf.appendChild(lab);
 });
 const cards=document.getElementById("cards");
@@ -323,7 +326,7 @@ function draw(d){
   d.appendChild(svg);
 }
 const io=("IntersectionObserver" in window)?new IntersectionObserver(es=>{es.forEach(e=>{if(e.isIntersecting&&e.target.dataset.drawn!==String(metric))draw(e.target);});},{rootMargin:"400px"}):null;
-function visible(c){for(const k in filters){if(filters[k]&&c.config[k]!==filters[k])return false;}return true;}
+function visible(c){for(const [k,v] of filters){if(v&&own(c.config,k)!==v)return false;}return true;}
 function applyFilter(){let n=0;els.forEach((d,i)=>{const v=visible(D.configs[i]);d.hidden=!v;if(v)n++;});document.getElementById("count").textContent=n+" of "+els.length+" configs";if(!io)els.forEach(d=>{if(!d.hidden)draw(d);});}
 msel.addEventListener("change",()=>{metric=+msel.value;els.forEach(d=>{if(!io||d.dataset.drawn!==undefined){if(io){io.unobserve(d);delete d.dataset.drawn;io.observe(d);}else draw(d);}});});
 applyFilter();

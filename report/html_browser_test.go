@@ -28,6 +28,11 @@ import (
 // nightlies at 0.8% noise; tp=4 pp=4 drops 5% at night 25, tp=8 pp=1 gains 5% at night 18,
 // and tp=4 pp=8 runs out of memory from night 38.
 func exampleHistory(configs, nights int) *history.History {
+	return history.Build(exampleRevisions(configs, nights), nil, history.FromGit, history.DefaultOptions())
+}
+
+// exampleRevisions are the nightly revisions of exampleHistory.
+func exampleRevisions(configs, nights int) []history.Revision {
 	n := eval.Nightly{Configs: configs, Nights: nights, NoisePct: 0.8, Window: 10,
 		Steps:   []eval.Step{{Config: 7, Night: 25, Pct: -5}, {Config: 2, Night: 18, Pct: 5}},
 		OOMFrom: map[int]int{10: 38}}
@@ -36,7 +41,7 @@ func exampleHistory(configs, nights int) *history.History {
 		commit := fmt.Sprintf("%x", sha1.Sum([]byte(fmt.Sprint("store ", i))))
 		revs = append(revs, history.Revision{Commit: commit, Date: runs[0].Date, Runs: runs})
 	}
-	return history.Build(revs, nil, history.FromGit, history.DefaultOptions())
+	return revs
 }
 
 // chromium returns the path of a Chromium or Chrome binary. Without one the test is skipped,
@@ -231,6 +236,93 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	if len(b.requests) == 0 {
 		t.Error("no request seen at all: the network listener is not working")
+	}
+}
+
+// TestDashboardOddKeysInBrowser: JSONL accepts any config key, "__proto__" and "constructor"
+// too. The key filter kept its choices in a plain object, so choosing a value of a
+// "__proto__" key set the object's prototype and hid nothing; and a key only some configs
+// have read the others' inherited "constructor" as one of its values. Each must filter like
+// any other key, with the values the configs have.
+func TestDashboardOddKeysInBrowser(t *testing.T) {
+	revs := exampleRevisions(12, 12)
+	for i := range revs {
+		runs := make([]bench.Run, len(revs[i].Runs))
+		for j, r := range revs[i].Runs {
+			c := bench.Config{}
+			for k, v := range r.Config {
+				switch {
+				case k == "tp":
+					k = "__proto__"
+				case k == "pp" && (v == "1" || v == "2"):
+					k = "constructor"
+				}
+				c[k] = v
+			}
+			r.Config, r.Key = c, ""
+			runs[j] = r
+		}
+		revs[i].Runs = runs
+	}
+	h := history.Build(revs, nil, history.FromGit, history.DefaultOptions())
+	want, seen := map[string]int{}, map[string]bool{}
+	for _, s := range h.Series {
+		if seen[s.Key] {
+			continue // another metric of the config
+		}
+		seen[s.Key] = true
+		want["__proto__="+s.Config["__proto__"]]++
+		if v, ok := s.Config["constructor"]; ok {
+			want["constructor="+v]++
+		}
+	}
+	if len(seen) != 12 || want["__proto__=8"] != 4 || want["constructor=1"] != 3 {
+		t.Fatalf("the history has %d configs, by value %v", len(seen), want)
+	}
+	path := writePage(t, h)
+	b := openBrowser(t, 1280, 4000)
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	eval := func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		return v
+	}
+	visible := func() string {
+		return eval(`String([...document.querySelectorAll(".card")].filter(c=>!c.hidden).length)`)
+	}
+	choose := func(key, v string) {
+		eval(fmt.Sprintf(`(()=>{const s=document.querySelector('select[data-key=%q]');s.value=%q;s.dispatchEvent(new Event("change"));return s.value})()`, key, v))
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+path)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("count").textContent!==""`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the page did not start: %v", err)
+	}
+	if got := eval(`[...document.querySelectorAll('select[data-key="constructor"] option')].map(o=>o.value).join(",")`); got != ",1,2" {
+		t.Errorf("the constructor filter offers %q, want all, 1 and 2", got)
+	}
+	choose("__proto__", "8")
+	if got := visible(); got != "4" {
+		t.Errorf("filter __proto__=8 shows %s configs, want 4", got)
+	}
+	choose("__proto__", "")
+	choose("constructor", "1")
+	if got := visible(); got != "3" {
+		t.Errorf("filter constructor=1 shows %s configs, want 3", got)
+	}
+	choose("constructor", "")
+	if got := visible(); got != "12" {
+		t.Errorf("filters cleared, %s configs shown, want 12", got)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errors) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(b.errors, "\n"))
 	}
 }
 

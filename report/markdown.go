@@ -97,13 +97,13 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 		notesSec.rows = append(notesSec.rows, fmt.Sprintf("\n> %s\n", capBytes(Escape(n), maxNoteBytes)))
 	}
 
-	failLines, failLegend := mdRows(failing, common)
-	failSec := &section{rows: failLines, groups: rowGroups(failing), cut: func(n int, by string) string {
+	// A comment that fails must list what failed: the failing section keeps a row even when
+	// it fits nothing else, its reason cut to fit.
+	failSec := &section{table: mdRows(failing, common), keepOne: true, groups: rowGroups(failing), cut: func(n int, by string) string {
 		return "\n" + leftOut(n, "more failing row", by)
 	}}
 	if len(failing) > 0 {
 		failSec.open = fmt.Sprintf("\n**What failed**: %s, worst first (▲ better, ▼ worse)\n\n", plural(distinctConfigs(failing), "config")) + mdHeader(failing)
-		failSec.close = failLegend
 	}
 	var chartSec *section
 	if opts.Chart {
@@ -111,28 +111,25 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 			chartSec = &section{rows: []string{c}, cut: func(int, string) string { return "" }}
 		}
 	}
-	otherLines, otherLegend := mdRows(other, common)
-	otherSec := &section{rows: otherLines, groups: rowGroups(other), cut: func(n int, by string) string {
+	otherSec := &section{table: mdRows(other, common), groups: rowGroups(other), cut: func(n int, by string) string {
 		return "\n" + leftOut(n, "more changed row", by)
 	}}
 	if len(other) > 0 {
 		title := fmt.Sprintf("Other changes: %s", otherSummary(other))
 		if len(other) > foldRows {
 			otherSec.open = "\n<details><summary>" + Escape(title) + "</summary>\n\n" + mdHeader(other)
-			otherSec.close = otherLegend + "\n</details>\n"
+			otherSec.close = "\n</details>\n"
 		} else {
 			otherSec.open = "\n**" + Escape(title) + "**\n\n" + mdHeader(other)
-			otherSec.close = otherLegend
 		}
 	}
 	unchangedLine := ""
-	sameLines, sameLegend := mdRows(same, common)
-	sameSec := &section{rows: sameLines, cut: func(n int, by string) string {
+	sameSec := &section{table: mdRows(same, common), cut: func(n int, by string) string {
 		return "\n" + leftOut(n, "more unchanged row", by)
 	}}
 	if len(same) > 0 {
 		sameSec.open = fmt.Sprintf("\n<details><summary>%s unchanged</summary>\n\n", plural(unchanged, "config")) + mdHeader(same)
-		sameSec.close = sameLegend + "\n</details>\n"
+		sameSec.close = "\n</details>\n"
 	} else if unchanged > 0 {
 		unchangedLine = fmt.Sprintf("\n%s unchanged, not listed.\n", plural(unchanged, "config"))
 	}
@@ -158,12 +155,12 @@ func Markdown(rep *check.Report, opts MarkdownOptions) string {
 		sections := []*section{failSec, notesSec, chartSec, otherSec, sweepSec, sameSec}
 		budget := opts.MaxBytes - len(head) - len(tail) - len(unchangedLine)
 		for _, sec := range sections {
-			if sec != nil && len(sec.rows) > 0 {
+			if sec != nil && sec.len() > 0 {
 				budget -= len(sec.cutAll())
 			}
 		}
 		for _, sec := range sections {
-			if sec != nil && len(sec.rows) > 0 {
+			if sec != nil && sec.len() > 0 {
 				budget += len(sec.cutAll())
 				budget -= sec.fit(budget)
 			}
@@ -198,7 +195,13 @@ const maxNoteBytes = 4096
 // rows that fit a budget, and a cut line counts the rest.
 type section struct {
 	open, close string
-	rows        []string
+	// rows are the rendered rows, or, when table is set, the table renders them for the rows
+	// kept: its legend, under the kept rows and before close, explains only their marks.
+	rows  []string
+	table *mdTable
+	// keepOne makes fit keep a row even when none fits, its reason cut to fit (the failing
+	// section: a comment that fails must list what failed).
+	keepOne bool
 	// groups, when set, is the status of each row: fit then keeps rows of every status,
 	// taking the first row of each status in turn, and the cut line counts the rows left out
 	// by status. Without groups fit keeps the first rows.
@@ -206,10 +209,38 @@ type section struct {
 	// cut is the line that counts the left rows left out; by is their count by status, as
 	// " (2 regression, 1 missing)", or "" without groups.
 	cut func(left int, by string) string
-	// kept marks the rows fit kept (nil, before fit: all of them), and cutLine is the cut
-	// line fit chose for the others ("" when it kept all).
+	// kept marks the rows fit kept (nil, before fit: all of them), cutLine is the cut line
+	// fit chose for the others ("" when it kept all), and whyCap caps a table's reasons (0,
+	// before fit: maxCellBytes).
 	kept    []bool
 	cutLine string
+	whyCap  int
+}
+
+// len is the number of rows of the section.
+func (s *section) len() int {
+	if s.table != nil {
+		return len(s.table.lines)
+	}
+	return len(s.rows)
+}
+
+// layout returns the kept rows (all of them when kept is nil), in their order, and the
+// legend of a table's marks among them, each reason cut at whyCap bytes; with measure it
+// only counts their bytes, and returns no text.
+func (s *section) layout(kept []bool, whyCap int, measure bool) (rows []string, legend string, size int) {
+	if s.table != nil {
+		return s.table.layout(kept, whyCap, measure)
+	}
+	for i, r := range s.rows {
+		if kept == nil || kept[i] {
+			size += len(r)
+			if !measure {
+				rows = append(rows, r)
+			}
+		}
+	}
+	return rows, "", size
 }
 
 // rowGroups returns the status of each row, as a section's groups: "ignored" for a row an
@@ -229,7 +260,7 @@ func rowGroups(rows []Row) []check.Status {
 // TurnOrder's.
 func (s *section) priority() []int {
 	if s.groups == nil {
-		out := make([]int, len(s.rows))
+		out := make([]int, s.len())
 		for i := range out {
 			out[i] = i
 		}
@@ -278,57 +309,89 @@ func (s *section) cutAll() string {
 	for _, g := range s.groups {
 		left[g]++
 	}
-	return s.cut(len(s.rows), s.by(left))
+	return s.cut(s.len(), s.by(left))
 }
 
 // fit keeps as many rows as fit in budget bytes, in priority order, and returns the bytes
-// used.
+// used. What a table's rows take depends on which are kept (a reason two kept rows share is
+// a mark and a legend entry, one only a kept row has is in its cell), so each count of rows
+// is measured whole, and the largest that fits is searched for: the bytes grow with the rows
+// kept. A keepOne section that fits no row keeps its first, its reason cut to fit.
 func (s *section) fit(budget int) int {
 	prio := s.priority()
-	total := 0
-	for _, r := range s.rows {
-		total += len(r)
-	}
-	left := map[check.Status]int{}
-	for k := len(s.rows); ; k-- {
-		n, cut := 0, ""
+	n := s.len()
+	measure := func(k, whyCap int) (int, []bool, string) {
+		kept := make([]bool, n)
+		for _, i := range prio[:k] {
+			kept[i] = true
+		}
+		size, cut := 0, ""
 		if k > 0 {
-			n = len(s.open) + total + len(s.close)
+			_, legend, rows := s.layout(kept, whyCap, true)
+			size = len(s.open) + rows + len(legend) + len(s.close)
 		}
-		if k < len(s.rows) {
-			cut = s.cut(len(s.rows)-k, s.by(left))
-			n += len(cut)
-		}
-		if n <= budget || k == 0 {
-			s.kept, s.cutLine = make([]bool, len(s.rows)), cut
-			for _, i := range prio[:k] {
-				s.kept[i] = true
+		if k < n {
+			left := map[check.Status]int{}
+			if s.groups != nil {
+				for _, i := range prio[k:] {
+					left[s.groups[i]]++
+				}
 			}
-			return n
+			cut = s.cut(n-k, s.by(left))
 		}
-		i := prio[k-1]
-		total -= len(s.rows[i])
-		if s.groups != nil {
-			left[s.groups[i]]++
+		return size + len(cut), kept, cut
+	}
+	keep := func(k, whyCap int) int {
+		size, kept, cut := measure(k, whyCap)
+		s.kept, s.cutLine, s.whyCap = kept, cut, whyCap
+		return size
+	}
+	if size, _, _ := measure(n, maxCellBytes); size <= budget {
+		return keep(n, maxCellBytes)
+	}
+	// lo rows fit (0 always does: the cut line was reserved), hi do not.
+	lo, hi := 0, n
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if size, _, _ := measure(mid, maxCellBytes); size <= budget {
+			lo = mid
+		} else {
+			hi = mid
 		}
+	}
+	if lo > 0 || !s.keepOne || n == 0 {
+		return keep(lo, maxCellBytes)
+	}
+	// One row, alone: no legend, its reason in its cell, cut until the row fits. A budget
+	// that cannot hold the row without its reason (smaller than the table's header) keeps
+	// the line counting the failing rows instead, which says where to read them.
+	for whyCap := maxCellBytes; ; {
+		size, _, _ := measure(1, whyCap)
+		if size <= budget {
+			return keep(1, whyCap)
+		}
+		if whyCap == 0 {
+			return keep(0, maxCellBytes)
+		}
+		whyCap = max(0, whyCap-(size-budget))
 	}
 }
 
-// render writes the kept rows in their order, then the cut line counting the others.
+// render writes the kept rows in their order, a table's legend, then the cut line counting
+// the others.
 func (s *section) render() string {
-	var b strings.Builder
-	kept := 0
-	for i, r := range s.rows {
-		if s.kept != nil && !s.kept[i] {
-			continue
-		}
-		if kept == 0 {
-			b.WriteString(s.open)
-		}
-		b.WriteString(r)
-		kept++
+	whyCap := s.whyCap
+	if s.kept == nil {
+		whyCap = maxCellBytes
 	}
-	if kept > 0 {
+	rows, legend, _ := s.layout(s.kept, whyCap, false)
+	var b strings.Builder
+	if len(rows) > 0 {
+		b.WriteString(s.open)
+		for _, r := range rows {
+			b.WriteString(r)
+		}
+		b.WriteString(legend)
 		b.WriteString(s.close)
 	}
 	b.WriteString(s.cutLine)
@@ -392,13 +455,19 @@ func mdHeader(rows []Row) string {
 	return b.String()
 }
 
-// mdRows renders each row once, as a table line, and the legend that goes under the table:
-// the reasons that several rows share, written once.
-func mdRows(rows []Row, common []string) (lines []string, legend string) {
+// An mdTable is the rows of a table, each rendered once up to its reason cell: whether a
+// reason is in its cell or is a footnote mark, explained once in a legend under the table,
+// depends on which rows are kept, so layout writes the reasons for the rows kept.
+type mdTable struct {
+	lines []string // each row's line, up to its reason cell
+	why   []string // each row's reason, escaped, not cut
+}
+
+// mdRows renders each row once, as a table line without its reason, and the reason.
+func mdRows(rows []Row, common []string) *mdTable {
 	metrics := rowMetrics(rows)
 	why := reasons(rows)
-	notes := newFootnotes(why)
-	out := make([]string, len(rows))
+	t := &mdTable{lines: make([]string, len(rows)), why: make([]string, len(rows))}
 	for i := range rows {
 		row := &rows[i]
 		var b strings.Builder
@@ -412,21 +481,44 @@ func mdRows(rows []Row, common []string) (lines []string, legend string) {
 			}
 			b.WriteString(" " + cell + " |")
 		}
-		b.WriteString(" " + Escape(GateCell(row.Decider())) + " | " + escapeMarks(notes, why[i]) + " |\n")
-		out[i] = b.String()
+		b.WriteString(" " + Escape(GateCell(row.Decider())) + " | ")
+		t.lines[i], t.why[i] = b.String(), Escape(why[i])
+	}
+	return t
+}
+
+// layout returns the kept rows (all of them when kept is nil), in their order, each ending
+// with its reason: a reason two or more kept rows share is a footnote mark, and the legend
+// under the table explains those marks, and only those. Every reason, in a cell or in the
+// legend, is cut at whyCap bytes, as a cell is. With measure it only counts the bytes of the
+// rows and returns no text.
+func (t *mdTable) layout(kept []bool, whyCap int, measure bool) (rows []string, legend string, size int) {
+	why := make([]string, len(t.why))
+	for i := range t.why {
+		if kept == nil || kept[i] {
+			why[i] = t.why[i]
+		}
+	}
+	notes := newFootnotes(why)
+	const end = " |\n"
+	for i, line := range t.lines {
+		if kept != nil && !kept[i] {
+			continue
+		}
+		cell := notes.mark[why[i]]
+		if cell == "" {
+			cell = capBytes(why[i], whyCap)
+		}
+		size += len(line) + len(cell) + len(end)
+		if !measure {
+			rows = append(rows, line+cell+end)
+		}
 	}
 	var b strings.Builder
 	for _, r := range notes.order {
-		fmt.Fprintf(&b, "\n%s %s\n", notes.mark[r], Escape(r))
+		fmt.Fprintf(&b, "\n%s %s\n", notes.mark[r], capBytes(r, whyCap))
 	}
-	return out, b.String()
-}
-
-func escapeMarks(f *footnotes, reason string) string {
-	if m := f.mark[reason]; m != "" {
-		return m
-	}
-	return capCell(Escape(reason))
+	return rows, b.String(), size
 }
 
 // maxCellBytes caps a table cell taken from the data (a config, a reason). Rows are fitted
