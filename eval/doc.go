@@ -20,6 +20,13 @@
 //
 //	go run ./eval/gateeval -suites 1000 -seed 1 -scenario standard -diagnose 0,5
 //
+// Two bounds judge the same suites with more knowledge than a store has: -oracle-noisy hands
+// the check the simulation's true noisy class, and -ideal replaces the test by Ideal, which
+// knows the whole noise model and gives each config its exact, calibrated posterior-predictive
+// p-value: what a calibrated rule can do from a window once the model is known.
+//
+//	go run ./eval/gateeval -suites 1000 -seed 1 -ideal
+//
 // RunHistory measures the change points of "perfgate history" the same way: it writes git
 // repositories of simulated nightly baseline refreshes (WriteNightlyRepo, one commit per
 // night, steps injected at known nights), reads them back with baseline.Revisions and
