@@ -2,7 +2,10 @@ package baseline
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -24,14 +27,16 @@ func (e *CopyError) Error() string {
 // own name (a retry under the same --run-id replaces its runs, which is fine), measured only
 // runs that equal runs of one stored batch: the same config, outcome and values, sample
 // counts included. Equal values are evidence of a copy only when a coincidence is out of the
-// question: at least minEqualRuns equal runs.
+// question: at least minEqualRuns equal runs, whose values carry at least minCopyDecades of
+// evidence (copyEvidence). The metrics named in derived are computed from others (TFLOPS/GPU
+// under --recompute-tflops, a function of the time): equal, they are no evidence of their own.
 //
 // Both sides are runs as the store holds them, which the caller gives: the incoming runs
 // through AsStored (a median of many iterations is written to 10 significant digits, and read
 // back it is what a stored copy holds: review, a copy of a trainer log never equalled its
 // stored self), after whatever the update applies before storing them (--recompute-tflops:
 // a copy compared by its logged TFLOPS with its recomputed stored self slipped through).
-func CheckCopies(stored, incoming []bench.Run) error {
+func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
 	byBatch, storedOrder := byBatchOf(stored)
 	in, order := byBatchOf(incoming)
 	for _, b := range order {
@@ -48,7 +53,7 @@ func CheckCopies(stored, incoming []bench.Run) error {
 			continue
 		}
 		for _, sb := range storedOrder {
-			if copies(measured, byBatch[sb]) {
+			if copies(measured, byBatch[sb], derived) {
 				return &CopyError{Batch: b, Of: sb, Runs: len(measured)}
 			}
 		}
@@ -58,7 +63,7 @@ func CheckCopies(stored, incoming []bench.Run) error {
 
 // copies reports whether every run of measured equals a run of batch, sample counts included
 // (sameMeasurement, sameCounts), and the equality cannot be a coincidence (see CheckCopies).
-func copies(measured, batch []*bench.Run) bool {
+func copies(measured, batch []*bench.Run, derived []string) bool {
 	byKey := map[string][]*bench.Run{}
 	for _, r := range batch {
 		byKey[r.ConfigKey()] = append(byKey[r.ConfigKey()], r)
@@ -68,8 +73,49 @@ func copies(measured, batch []*bench.Run) bool {
 			return false
 		}
 	}
-	return len(measured) >= minEqualRuns
+	if len(measured) < minEqualRuns {
+		return false
+	}
+	var decades float64
+	for _, r := range measured {
+		decades += copyEvidence(r, derived)
+	}
+	return decades >= minCopyDecades
 }
+
+// copyEvidence is how far, in decades of probability, the values of run r rule out that
+// another night repeated them by chance: a value logged to d significant digits lies on a grid
+// about 10^(1-d) of its size apart, and a run-to-run noise of about 0.5% lands on the same
+// point of it with probability about 10^(2.5-d) (a third at three digits, 0.3% at five). Each
+// value of a metric not in derived counts d − 2.5 decades, none below three digits. Values
+// are read at the digits they carry (strconv's shortest form): trailing zeros a table wrote
+// are lost, so the evidence is, if anything, understated.
+func copyEvidence(r *bench.Run, derived []string) float64 {
+	var e float64
+	for _, m := range r.Metrics {
+		if slices.Contains(derived, m.Name) {
+			continue
+		}
+		for _, v := range m.Values {
+			e += max(0, float64(sigDigits(v))-2.5)
+		}
+	}
+	return e
+}
+
+// sigDigits returns the significant digits of v in its shortest decimal form.
+func sigDigits(v float64) int {
+	s := strconv.FormatFloat(math.Abs(v), 'e', -1, 64) // d.ddde±x
+	mant, _, _ := strings.Cut(s, "e")
+	return len(strings.Replace(mant, ".", "", 1))
+}
+
+// minCopyDecades is the evidence equal runs must carry to make a copy: a chance of one in a
+// million that a night repeated a stored one. Three configs of a table logging its times to
+// three digits (15.8 s) and nothing else can repeat a steady night, and did on review, under
+// --recompute-tflops; the 16 configs of the seed sweep, times to two digits and TFLOPS to
+// three, are 8 decades; three runs of a trainer log, medians to five digits of two metrics, 15.
+const minCopyDecades = 6
 
 // sameCounts reports whether the metrics of a and b, the same metrics (sameMeasurement),
 // stand for as many samples each.

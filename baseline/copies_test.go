@@ -21,6 +21,15 @@ func copyRun(batch, tp string, outcome bench.Outcome, samples int, values ...flo
 	return r
 }
 
+// threeDigits returns n runs of batch, of configs tp=1…n, with values to three digits.
+func threeDigits(batch string, n int) []bench.Run {
+	var out []bench.Run
+	for i := 1; i <= n; i++ {
+		out = append(out, copyRun(batch, fmt.Sprint(i), bench.OK, 0, 15+float64(i)/10))
+	}
+	return out
+}
+
 // rebatch returns runs with their batch set to batch.
 func rebatch(runs []bench.Run, batch string) []bench.Run {
 	out := make([]bench.Run, len(runs))
@@ -38,45 +47,59 @@ func TestCheckCopies(t *testing.T) {
 		copyRun("n1", "2", bench.OOM, 0),
 	}
 	summarised := []bench.Run{copyRun("s1", "8", bench.OK, 30, 148.59)}
+	night5 := []bench.Run{
+		copyRun("n1", "8", bench.OK, 0, 148.59),
+		copyRun("n1", "4", bench.OK, 0, 152.21),
+		copyRun("n1", "1", bench.OK, 0, 160.01),
+	}
 	tests := []struct {
 		name             string
 		stored, incoming []bench.Run
 		of               string // the stored batch copied; "" for no copy
 		runs             int
+		derived          []string
 	}{
 		// Two single-value runs can repeat a steady night by chance; three are a copy.
-		{"two single-value runs equal", night, rebatch(night, "n2"), "", 0},
+		{"two single-value runs equal", night, rebatch(night, "n2"), "", 0, nil},
 		{"a whole batch under another run id", append(night, copyRun("n1", "1", bench.OK, 0, 160.01)),
-			rebatch(append(night, copyRun("n1", "1", bench.OK, 0, 160.01)), "n2"), "n1", 3},
-		{"a retry under the batch's own run id", night, night, "", 0},
-		{"one single-value run equal", night, []bench.Run{copyRun("n2", "8", bench.OK, 0, 148.59)}, "", 0},
+			rebatch(append(night, copyRun("n1", "1", bench.OK, 0, 160.01)), "n2"), "n1", 3, nil},
+		{"a retry under the batch's own run id", night, night, "", 0, nil},
+		{"one single-value run equal", night, []bench.Run{copyRun("n2", "8", bench.OK, 0, 148.59)}, "", 0, nil},
 		{"one single-value run equal, the rest failed", night, []bench.Run{
 			copyRun("n2", "8", bench.OK, 0, 148.59),
 			copyRun("n2", "2", bench.OOM, 0),
 			copyRun("n2", "4", bench.Error, 0),
-		}, "", 0},
+		}, "", 0, nil},
 		// One trainer log's median, logged to four digits, is one of its iteration times, and
 		// another night can repeat it (review): one equal run is no copy, summarised or not.
-		{"one summarised run equal", summarised, rebatch(summarised, "s2"), "", 0},
+		{"one summarised run equal", summarised, rebatch(summarised, "s2"), "", 0, nil},
 		// The incoming runs hold their samples, the stored ones their medians: compared as the
 		// store would hold the incoming runs (review: a copy of a trainer log never matched).
 		{"three runs of raw samples equal to their stored medians",
-			[]bench.Run{copyRun("r1", "8", bench.OK, 3, 148.6), copyRun("r1", "4", bench.OK, 3, 152.2), copyRun("r1", "2", bench.OK, 3, 160.1)},
-			[]bench.Run{copyRun("r2", "8", bench.OK, 0, 148.5, 148.7, 148.6), copyRun("r2", "4", bench.OK, 0, 152.1, 152.2, 152.3), copyRun("r2", "2", bench.OK, 0, 160.1, 160.0, 160.2)}, "r1", 3},
+			[]bench.Run{copyRun("r1", "8", bench.OK, 3, 148.66), copyRun("r1", "4", bench.OK, 3, 152.23), copyRun("r1", "2", bench.OK, 3, 160.17)},
+			[]bench.Run{copyRun("r2", "8", bench.OK, 0, 148.62, 148.71, 148.66), copyRun("r2", "4", bench.OK, 0, 152.13, 152.23, 152.31), copyRun("r2", "2", bench.OK, 0, 160.17, 160.04, 160.2)}, "r1", 3, nil},
+		// Values to three digits fall on a grid about as wide as a steady config's noise: three
+		// of them repeat a night about once in thirty (review: a night refused as a copy under
+		// --recompute-tflops); sixteen cannot.
+		{"three runs to three digits", threeDigits("t1", 3), threeDigits("t2", 3), "", 0, nil},
+		{"sixteen runs to three digits", threeDigits("t1", 16), threeDigits("t2", 16), "t1", 16, nil},
+		// A derived metric (TFLOPS/GPU recomputed from the time) is no evidence of its own.
+		{"equal values of a derived metric only", night5, rebatch(night5, "n2"), "", 0, []string{"TFLOPS/GPU"}},
+		{"equal values to five digits", night5, rebatch(night5, "n2"), "n1", 3, nil},
 		{"medians of many iterations, stored to 10 digits",
 			[]bench.Run{copyRun("r1", "8", bench.OK, 40, 148.6123457), copyRun("r1", "4", bench.OK, 40, 152.2), copyRun("r1", "2", bench.OK, 40, 160.1)},
-			[]bench.Run{copyRun("r2", "8", bench.OK, 40, 148.61234567891234), copyRun("r2", "4", bench.OK, 40, 152.2), copyRun("r2", "2", bench.OK, 40, 160.1)}, "r1", 3},
-		{"one summarised run equal in value, not in samples", summarised, []bench.Run{copyRun("s2", "8", bench.OK, 20, 148.59)}, "", 0},
+			[]bench.Run{copyRun("r2", "8", bench.OK, 40, 148.61234567891234), copyRun("r2", "4", bench.OK, 40, 152.2), copyRun("r2", "2", bench.OK, 40, 160.1)}, "r1", 3, nil},
+		{"one summarised run equal in value, not in samples", summarised, []bench.Run{copyRun("s2", "8", bench.OK, 20, 148.59)}, "", 0, nil},
 		{"one run of the batch differs", night, []bench.Run{
 			copyRun("n2", "8", bench.OK, 0, 148.59),
 			copyRun("n2", "4", bench.OK, 0, 152.20),
 			copyRun("n2", "2", bench.OOM, 0),
-		}, "", 0},
+		}, "", 0, nil},
 		{"a batch with a run of a config the stored batch lacks", night, []bench.Run{
 			copyRun("n2", "8", bench.OK, 0, 148.59),
 			copyRun("n2", "4", bench.OK, 0, 152.21),
 			copyRun("n2", "1", bench.OK, 0, 160),
-		}, "", 0},
+		}, "", 0, nil},
 		// Failed runs measured nothing: they neither make a batch a copy nor keep it from one.
 		{"OOM runs ignored: the measured runs are a copy", append(night, copyRun("n1", "1", bench.OK, 0, 160.01)), []bench.Run{
 			copyRun("n2", "8", bench.OK, 0, 148.59),
@@ -84,16 +107,16 @@ func TestCheckCopies(t *testing.T) {
 			copyRun("n2", "1", bench.OK, 0, 160.01),
 			copyRun("n2", "16", bench.OOM, 0),
 			copyRun("n2", "32", bench.OOM, 0),
-		}, "n1", 3},
-		{"OOM runs ignored: a batch of OOM runs only", night, []bench.Run{copyRun("n2", "2", bench.OOM, 0)}, "", 0},
+		}, "n1", 3, nil},
+		{"OOM runs ignored: a batch of OOM runs only", night, []bench.Run{copyRun("n2", "2", bench.OOM, 0)}, "", 0, nil},
 		{"equal runs spread over two stored batches", []bench.Run{
 			copyRun("a", "8", bench.OK, 0, 148.59),
 			copyRun("b", "4", bench.OK, 0, 152.21),
 		}, []bench.Run{
 			copyRun("c", "8", bench.OK, 0, 148.59),
 			copyRun("c", "4", bench.OK, 0, 152.21),
-		}, "", 0},
-		{"an empty store", nil, night, "", 0},
+		}, "", 0, nil},
+		{"an empty store", nil, night, "", 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +124,7 @@ func TestCheckCopies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = CheckCopies(tt.stored, incoming)
+			err = CheckCopies(tt.stored, incoming, tt.derived...)
 			if tt.of == "" {
 				if err != nil {
 					t.Fatalf("CheckCopies: %v, want no copy", err)
