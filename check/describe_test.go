@@ -68,9 +68,17 @@ func TestDescribeIdenticalRuns(t *testing.T) {
 	}
 	// check gates it the same way: a 4% drop is within the ±5% tolerance.
 	rep := Compare(base, []bench.Run{run("tp=1", "pr", 96)}, DefaultOptions)
+	judged := 0
 	for _, r := range rep.Results {
-		if r.Key == "tp=1" && r.Test != ToleranceTest {
-			t.Errorf("check judged tp=1 by %q, want %q", r.Test, ToleranceTest)
+		if r.Key != "tp=1" || !r.Decides() {
+			continue
 		}
+		judged++
+		if r.Test != ToleranceTest || r.Status != Unchanged {
+			t.Errorf("check judged tp=1 by %q as %s, want %q, unchanged", r.Test, r.Status, ToleranceTest)
+		}
+	}
+	if judged != 1 {
+		t.Errorf("check decided tp=1 %d times, want once", judged)
 	}
 }

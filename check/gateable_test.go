@@ -204,5 +204,14 @@ func TestCompared(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v\nwant %q", tt.name, err, tt.want)
 		}
+		// Failures to fix are named only when some config still fails (review).
+		if fails := strings.Contains(err.Error(), "still fail"); strings.Contains(err.Error(), "fix the failures") != fails {
+			t.Errorf("%s: the advice to fix failures is given %v, want %v: %v", tt.name, !fails, fails, err)
+		}
+	}
+	// Results of new configs only, none failing: nothing to fix.
+	err := Compared(Compare(base, []bench.Run{run("tp=4", "p1", 100)}, opts(nil)))
+	if err == nil || !strings.Contains(err.Error(), "1 config(s) are new to it") || strings.Contains(err.Error(), "fix the failures") {
+		t.Errorf("new configs only: %v; want nothing compared, with no failures to fix", err)
 	}
 }

@@ -488,7 +488,8 @@ func (p *publisher) resolveHead(ctx context.Context) error {
 		}
 		// The same commit can be pushed to another fork and benchmarked by that fork's own
 		// pull request, whose artifact then names this one: the producing run must have
-		// checked out this pull request's head repository (GitHub wrote both).
+		// checked out this pull request's head repository (GitHub wrote both). A payload that
+		// names none (GitHub's always do) is checked on the commit alone.
 		if want := p.event.HeadRepo; p.event.WorkflowRun && want != "" {
 			got := pr.GetHead().GetRepo().GetFullName()
 			if got == "" {

@@ -220,7 +220,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if err := configTypos(store.Runs, runs, opts, cfgBetter); err != nil {
 			return inputError(err)
 		}
+		warned := false // that nothing was compared
 		if stored, err := uncompared(base, runs, opts.Metrics); err != nil {
+			warned = true
 			if o.failOnRegression {
 				return inputError(fmt.Errorf("%w.\nNothing was stored: --fail-on-regression does not pass on runs it did not compare; to add them to the store all the same (a new sweep, a new metric), run the update without --fail-on-regression", err))
 			}
@@ -245,8 +247,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			return inputError(err)
 		}
 		// Runs that only failed again, as stored, compared nothing either (check.Compared):
-		// stored with a warning, an error under --fail-on-regression.
-		if len(base) > 0 {
+		// stored with a warning (unless uncompared gave it), an error under
+		// --fail-on-regression.
+		if len(base) > 0 && !warned {
 			if err := check.Compared(rep); err != nil {
 				if o.failOnRegression {
 					return inputError(fmt.Errorf("%w.\nNothing was stored: --fail-on-regression does not pass on runs it did not compare; to store them all the same, run the update without --fail-on-regression", err))

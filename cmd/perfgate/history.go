@@ -161,7 +161,13 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 
 	var extra []bench.Run
-	if len(o.results) > 0 {
+	if len(o.results) == 0 {
+		// The ingest flags apply to RESULTS: given none, --skip-iters and --key-arg apply to
+		// nothing, which is an error as when no input read is a trainer log (review).
+		if err := o.ingest.used(&ingest.Input{}); err != nil {
+			return inputError(err)
+		}
+	} else {
 		iopts, err := o.ingest.options(cfgBetter)
 		if err != nil {
 			return inputError(err)
