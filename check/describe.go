@@ -2,6 +2,7 @@ package check
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/perfgate/perfgate/bench"
@@ -65,7 +66,9 @@ type PooledNoise struct {
 func Describe(runs []bench.Run, opts Options) *Description {
 	test := testOf(opts)
 	bs, order := group(runs)
-	sort.Strings(order)
+	sort.Strings(order) // for sweep, as check orders configs
+	byName := slices.Clone(order)
+	slices.SortFunc(byName, bench.CompareKeys) // the rows, as people read them: tp=2 before tp=16
 	metrics := suiteMetrics(nil, runs)
 	learned := learn(test, bs, order, metrics, opts)
 	d := &Description{Configs: len(order), Series: []SeriesSummary{}, Pooled: []PooledNoise{},
@@ -76,7 +79,7 @@ func Describe(runs []bench.Run, opts Options) *Description {
 		d.Pooled = append(d.Pooled, pn)
 		first, tested := len(d.Series), 0
 		var points [][]Point // per series from first: its baseline points
-		for _, k := range order {
+		for _, k := range byName {
 			s := bs[k]
 			// The points as a check's test sees them: identical runs (one result ingested
 			// several times) are one, and the fixed tolerance decides them, as check does.
@@ -105,7 +108,7 @@ func Describe(runs []bench.Run, opts Options) *Description {
 		// A store of failed runs only (a seeding sweep that ran out of memory throughout)
 		// holds no metric to list its configs under: each has a row without one, with its
 		// failed runs and last outcome.
-		for _, k := range order {
+		for _, k := range byName {
 			s := bs[k]
 			d.Series = append(d.Series, SeriesSummary{Config: s.cfg, Failed: s.failed, Last: string(s.last)})
 		}

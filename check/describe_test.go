@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,5 +81,21 @@ func TestDescribeIdenticalRuns(t *testing.T) {
 	}
 	if judged != 1 {
 		t.Errorf("check decided tp=1 %d times, want once", judged)
+	}
+}
+
+// TestDescribeOrder: baseline show lists configs as people read them, tp=2 before tp=16 and
+// tp=128 (audit: they were sorted as text).
+func TestDescribeOrder(t *testing.T) {
+	var base []bench.Run
+	for _, tp := range []string{"16", "128", "2"} {
+		base = append(base, runs("tp="+tp, "n", 100, 101, 99)...)
+	}
+	var got []string
+	for _, e := range Describe(base, DefaultOptions).Series {
+		got = append(got, bench.Config(e.Config).Key())
+	}
+	if want := []string{"tp=2", "tp=16", "tp=128"}; !slices.Equal(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
 	}
 }
