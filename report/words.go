@@ -400,7 +400,11 @@ func describeWithWords(d *check.Description) *check.Description {
 			if pn.Configs > 0 {
 				pn.Text = fmt.Sprintf("±%.2f%% (robust pool over %s with ≥%d runs)", pn.NoisePct, plural(pn.Configs, "config"), pn.MinRuns)
 			} else {
-				pn.Text = fmt.Sprintf("unknown: no config has %d runs yet, so checks use the fixed ±%g%% tolerance", d.MinHistoryRuns, d.TolerancePct)
+				runs := "runs"
+				if slices.ContainsFunc(d.Series, func(e check.SeriesSummary) bool { return e.Metric == pn.Metric && e.Identical }) {
+					runs = "distinct runs (identical runs count as one)"
+				}
+				pn.Text = fmt.Sprintf("unknown: no config has %d %s yet, so checks use the fixed ±%g%% tolerance", d.MinHistoryRuns, runs, d.TolerancePct)
 			}
 		}
 		out.Pooled[i] = pn
