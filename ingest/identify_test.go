@@ -134,7 +134,7 @@ func TestLayoutKeysIdentify(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ path, want string }{
-		{megatron, "tp=4/pp=1/mbs=4/gbs=16/flags=none/sl=1024/nodes=1"},
+		{megatron, "tp=4/pp=1/mbs=4/gbs=16/flags=none/sl=1024/nodes=1/gpus=4"},
 		{table, "gbs=64"},
 		{jsonl, "gbs=64"},
 	} {

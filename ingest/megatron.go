@@ -120,6 +120,7 @@ type megatronRun struct {
 // logEnv is what launcher output says about the job's shape.
 type logEnv struct {
 	nodes, gpusPerNode int
+	world              int // the job's GPU count (WORLD_SIZE=24); 0 if not printed
 }
 
 func (m *megatronRun) empty() bool {
@@ -433,20 +434,22 @@ func memoryLine(m *megatronRun, line []byte) {
 	}
 }
 
-// envLine picks node counts out of launcher output such as "SLURM_NNODES=32",
-// "GPUS_PER_NODE=8" or "torchrun --nnodes 32 --nproc_per_node 8".
+// envLine picks node and GPU counts out of launcher output such as "SLURM_NNODES=32",
+// "GPUS_PER_NODE=8", "torchrun --nnodes 32 --nproc_per_node 8" or "WORLD_SIZE: 24".
 func (p *megatronParser) envLine(line []byte) {
-	if !bytes.Contains(line, []byte("NODE")) && !bytes.Contains(line, []byte("node")) {
+	if !bytes.Contains(line, []byte("NODE")) && !bytes.Contains(line, []byte("node")) && !bytes.Contains(line, kwWorldSize) {
 		return
 	}
+	const nodes, perNode, world = 0, 1, 2
 	for _, kv := range []struct {
-		key   string
-		nodes bool
+		key  string
+		what int
 	}{
-		{"SLURM_JOB_NUM_NODES", true}, {"SLURM_NNODES", true}, {"NNODES", true}, {"NUM_NODES", true},
-		{"--nnodes", true},
-		{"GPUS_PER_NODE", false}, {"NPROC_PER_NODE", false}, {"SLURM_GPUS_ON_NODE", false},
-		{"--nproc_per_node", false}, {"--nproc-per-node", false},
+		{"SLURM_JOB_NUM_NODES", nodes}, {"SLURM_NNODES", nodes}, {"NNODES", nodes}, {"NUM_NODES", nodes},
+		{"--nnodes", nodes},
+		{"GPUS_PER_NODE", perNode}, {"NPROC_PER_NODE", perNode}, {"SLURM_GPUS_ON_NODE", perNode},
+		{"--nproc_per_node", perNode}, {"--nproc-per-node", perNode},
+		{string(kwWorldSize), world}, // the check below skips LOCAL_WORLD_SIZE, a node's share
 	} {
 		i := bytes.Index(line, []byte(kv.key))
 		if i < 0 {
@@ -463,13 +466,18 @@ func (p *megatronParser) envLine(line []byte) {
 		if !ok || v <= 0 || v > 1<<20 {
 			continue
 		}
-		if kv.nodes {
+		switch kv.what {
+		case nodes:
 			p.env.nodes = v
-		} else {
+		case perNode:
 			p.env.gpusPerNode = v
+		default:
+			p.env.world = v
 		}
 	}
 }
+
+var kwWorldSize = []byte("WORLD_SIZE")
 
 // argLine handles a line inside the argument dump. Megatron prints each argument as
 // "  name ...... value" with two spaces of indentation and dots up to column 50 (none for
@@ -559,8 +567,12 @@ func (p *megatronParser) finish(m *megatronRun) (bench.Run, error) {
 	if err != nil {
 		return bench.Run{}, err
 	}
+	gpuNotes, err := p.gpusKey(cfg, m)
+	if err != nil {
+		return bench.Run{}, err
+	}
 	run.Config = cfg
-	run.Notes = append(notes, named...)
+	run.Notes = append(append(notes, named...), gpuNotes...)
 	if m.args != nil {
 		run.Args = argsFingerprint(m.args, p.opts.KeyArgs)
 		for _, k := range p.opts.KeyArgs {
@@ -747,6 +759,48 @@ func megatronConfig(args map[string]string, env logEnv, keyArgs []string) (bench
 	}
 	c["flags"] = bench.CanonicalFlags(strings.Join(megatronFlags(args, keyArgs), ","))
 	return c, notes, nil
+}
+
+// gpusKey adds gpus=<world size> to cfg, a run's config after its file name and sidecar,
+// when the log tells the world size (the argument dump's world_size, else launcher output's
+// WORLD_SIZE) and it is not nodes × defaultGPUsPerNode: the GPU count --recompute-tflops
+// assumes for a nodes key. The same job on 4-GPU and on 8-GPU nodes is then two configs,
+// not one compared across hardware, and the TFLOPS recomputed for it use its true GPU
+// count. A config of 8-GPU nodes keeps its key. A gpus key from the file name or sidecar that
+// contradicts the argument dump's world_size is an error (a misnamed log must not gate);
+// against launcher output, which may describe another step of a script, it is a note.
+func (p *megatronParser) gpusKey(cfg bench.Config, m *megatronRun) ([]string, error) {
+	world, from, stated := m.env.world, "launcher output's WORLD_SIZE", false
+	var notes []string
+	if v, ok := m.args["world_size"]; ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			if world > 0 && world != n {
+				notes = append(notes, fmt.Sprintf("launcher output gives WORLD_SIZE=%d, the argument dump world_size %d; %d is used", world, n, n))
+			}
+			world, from, stated = n, "the argument dump's world_size", true
+		}
+	}
+	if world <= 0 {
+		return notes, nil
+	}
+	ws := strconv.Itoa(world)
+	if g, ok := cfg["gpus"]; ok {
+		if g == ws {
+			return notes, nil
+		}
+		if stated {
+			return nil, bench.Errorf(p.file, m.argsLine, "the file name or sidecar gives gpus=%s, but %s is %s: a misnamed log would be gated as another config; correct the name, or leave gpus out of it", g, from, ws)
+		}
+		return append(notes, fmt.Sprintf("the file name or sidecar gives gpus=%s where %s is %s; gpus=%s is used", g, from, ws, g)), nil
+	}
+	nodes, err := strconv.Atoi(cfg["nodes"])
+	if err != nil || nodes <= 0 || nodes*defaultGPUsPerNode == world {
+		// No nodes key (nothing to correct; --recompute-tflops asks for one) or one whose
+		// value is not a count (the config's validation refuses it), or 8-GPU nodes.
+		return notes, nil
+	}
+	cfg["gpus"] = ws
+	return append(notes, fmt.Sprintf("%s %d is not nodes=%d × %d GPUs; config has gpus=%d beside nodes=%d (another config than %d-GPU nodes', and the GPU count --recompute-tflops uses)", from, world, nodes, defaultGPUsPerNode, world, nodes, defaultGPUsPerNode)), nil
 }
 
 // defaultGPUsPerNode is assumed when neither the argument dump nor launcher output says how

@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -321,10 +323,17 @@ func TestMegatronConfig(t *testing.T) {
 			"", "tp=8/pp=4/vpp=5/cp=2/ep=8/mbs=1/gbs=128/flags=none/sl=4096/nodes=32", ""},
 		{"small world", map[string]string{"world_size": "4", "tensor_model_parallel_size": "4", "pipeline_model_parallel_size": "1"}, "",
 			"tp=4/pp=1/mbs=1/gbs=128/flags=none/sl=4096/gpus=4", "not a whole number of 8-GPU nodes"},
-		{"gpus per node arg", map[string]string{"gpus_per_node": "4"}, "", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=64", ""},
-		{"launcher nodes", nil, "+ export SLURM_NNODES=16\n", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=16", ""},
-		{"launcher gpus per node", nil, "0: GPUS_PER_NODE=4\n", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=64", ""},
-		{"torchrun line", nil, "torchrun --nproc_per_node 4 --nnodes 8 pretrain_gpt.py\n", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=8", ""},
+		// Nodes of other than 8 GPUs: nodes as before, and gpus=<world_size> beside it, so the
+		// key differs from the same job's on 8-GPU nodes and recomputed TFLOPS use 256 GPUs.
+		{"gpus per node arg", map[string]string{"gpus_per_node": "4"}, "", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=64/gpus=256", "world_size 256 is not nodes=64 × 8 GPUs"},
+		{"gpus per node arg of 8", map[string]string{"gpus_per_node": "8"}, "", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=32", ""},
+		{"launcher nodes", map[string]string{"world_size": "128"}, "+ export SLURM_NNODES=16\n", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=16", ""},
+		{"launcher nodes not of 8 GPUs", nil, "+ export SLURM_NNODES=16\n", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=16/gpus=256", "world_size 256 is not nodes=16 × 8 GPUs"},
+		{"launcher gpus per node", nil, "0: GPUS_PER_NODE=4\n", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=64/gpus=256", "gpus=256 beside nodes=64"},
+		{"torchrun line", map[string]string{"world_size": "32"}, "torchrun --nproc_per_node 4 --nnodes 8 pretrain_gpt.py\n", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=8/gpus=32", ""},
+		{"torchrun line of 8 GPUs", map[string]string{"world_size": "64"}, "torchrun --nproc_per_node 8 --nnodes 8 pretrain_gpt.py\n", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=8", ""},
+		// The dump's world_size is the run's own; a launcher's WORLD_SIZE that disagrees is noted.
+		{"launcher world size disagrees", nil, "WORLD_SIZE=128\n", "tp=8/pp=4/mbs=1/gbs=128/flags=none/sl=4096/nodes=32", "launcher output gives WORLD_SIZE=128, the argument dump world_size 256; 256 is used"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -336,6 +345,87 @@ func TestMegatronConfig(t *testing.T) {
 				t.Errorf("notes = %q, want %q", runs[0].Notes, tt.notes)
 			}
 		})
+	}
+}
+
+// TestMegatronGPUsKey: the same job on nodes of 4 and of 8 GPUs must be two configs, and the
+// one on 4-GPU nodes must say its GPU count, or check compares the two as one config (a false
+// −50% regression) and --recompute-tflops takes nodes × 8 GPUs.
+func TestMegatronGPUsKey(t *testing.T) {
+	// The real log: torchrun --nproc_per_node 4, world_size 4. On8 is the same job launched
+	// with --nproc_per_node 8 (world_size 8, data_parallel_size 2).
+	on4 := string(must(os.ReadFile(filepath.Join(logsDir, "megatron-lm-2024-tp4-sp.log"))))
+	on8 := strings.Replace(on4, "--nproc_per_node 4 ", "--nproc_per_node 8 ", 1)
+	on8 = regexp.MustCompile(`(?m)^(  world_size \.+ )4$`).ReplaceAllString(on8, "${1}8")
+	on8 = regexp.MustCompile(`(?m)^(  data_parallel_size \.+ )1$`).ReplaceAllString(on8, "${1}2")
+	if on8 == on4 || strings.Count(on8, "world_size ...................................... 8") != 1 {
+		t.Fatal("fixture changed: cannot make the 8-GPU variant")
+	}
+	key := func(log string) bench.Run {
+		t.Helper()
+		runs := readLog(t, MegatronFormat, log, -1)
+		if len(runs) != 1 {
+			t.Fatalf("%d runs, want 1", len(runs))
+		}
+		return runs[0]
+	}
+	r4, r8 := key(on4), key(on8)
+	if got, want := r4.Config.Key(), "tp=4/pp=1/mbs=4/gbs=16/flags=none/sl=1024/nodes=1/gpus=4"; got != want {
+		t.Errorf("4-GPU node: config = %s, want %s", got, want)
+	}
+	if got, want := r8.Config.Key(), "tp=4/pp=1/mbs=4/gbs=16/flags=none/sl=1024/nodes=1"; got != want {
+		t.Errorf("8-GPU node: config = %s, want %s (8-GPU nodes keep their key)", got, want)
+	}
+	if r4.Config.Key() == r8.Config.Key() {
+		t.Errorf("4- and 8-GPU nodes share the config %s", r4.Config.Key())
+	}
+	if !slices.ContainsFunc(r4.Notes, func(n string) bool { return strings.Contains(n, "world_size 4 is not nodes=1 × 8 GPUs") }) {
+		t.Errorf("4-GPU node: notes = %q, want one on gpus=4", r4.Notes)
+	}
+	for _, n := range r8.Notes {
+		if strings.Contains(n, "gpus=") {
+			t.Errorf("8-GPU node: note %q", n)
+		}
+	}
+
+	// A log without an argument dump: its config comes from the file name, and the launcher's
+	// WORLD_SIZE (ALCF's launcher prints "WORLD_SIZE: 24" for 2 nodes of 12 GPUs) gives gpus.
+	iters := iterLines(1, 5, 5, 1000, 400)
+	for _, tt := range []struct {
+		name, pre, want, note string
+	}{
+		{"tp=1_nodes=2.log", "    │     • WORLD_SIZE: 24\n", "tp=1/nodes=2/gpus=24", "launcher output's WORLD_SIZE 24 is not nodes=2 × 8 GPUs; config has gpus=24 beside nodes=2"},
+		{"tp=1_nodes=2.log", "    - WORLD_SIZE:16\n", "tp=1/nodes=2", ""},
+		{"tp=1_nodes=2.log", "LOCAL_WORLD_SIZE=12\n", "tp=1/nodes=2", ""}, // a node's share, not the world
+		{"tp=1_nodes=2.log", "", "tp=1/nodes=2", ""},
+		{"tp=1.log", "WORLD_SIZE=24\n", "tp=1", ""}, // no nodes: nothing to correct, and no key churn
+		{"tp=1_gpus=24.log", "WORLD_SIZE=24\n", "tp=1/gpus=24", ""},
+		{"tp=1_gpus=16.log", "WORLD_SIZE=24\n", "tp=1/gpus=16", "the file name or sidecar gives gpus=16 where launcher output's WORLD_SIZE is 24; gpus=16 is used"}, // launcher output may be another step's
+	} {
+		runs, err := MegatronFormat.Read(tt.name, strings.NewReader(tt.pre+iters), &Options{SkipIters: -1})
+		if err != nil {
+			t.Errorf("%s %q: %v", tt.name, tt.pre, err)
+			continue
+		}
+		if got := runs[0].Config.Key(); got != tt.want {
+			t.Errorf("%s %q: config = %s, want %s", tt.name, tt.pre, got, tt.want)
+		}
+		if notes := strings.Join(runs[0].Notes, "\n"); !strings.Contains(notes, tt.note) {
+			t.Errorf("%s %q: notes = %q, want %q", tt.name, tt.pre, notes, tt.note)
+		}
+	}
+
+	// A file name whose gpus contradicts the dump's world_size is refused; one whose nodes
+	// is not the dump's world size in 8-GPU nodes gets gpus beside it.
+	if _, err := MegatronFormat.Read("tp=4_gpus=8.log", strings.NewReader(on4), &Options{SkipIters: -1}); err == nil || !strings.Contains(err.Error(), "gives gpus=8, but the argument dump's world_size is 4") {
+		t.Errorf("gpus=8 in the name of a world_size 4 log: err = %v", err)
+	}
+	runs, err := MegatronFormat.Read("tp=4_nodes=2.log", strings.NewReader(on8), &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := runs[0].Config.Key(), "tp=4/pp=1/mbs=4/gbs=16/flags=none/sl=1024/nodes=2/gpus=8"; got != want {
+		t.Errorf("nodes=2 in the name of a world_size 8 log: config = %s, want %s", got, want)
 	}
 }
 

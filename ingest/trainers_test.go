@@ -266,7 +266,8 @@ func TestSidecar(t *testing.T) {
 		}
 		return p
 	}
-	log := argDump(map[string]string{"tensor_model_parallel_size": "4"}) + iterLines(1, 10, 10, 1000, 400)
+	// world_size 24: 3 nodes of 8 GPUs, the sidecar's nodes=3, so no gpus key (gpusKey).
+	log := argDump(map[string]string{"tensor_model_parallel_size": "4", "world_size": "24"}) + iterLines(1, 10, 10, 1000, 400)
 	a := write("tp=4_nodes=2_a.log", log)
 	write("tp=4_nodes=2_a.log.json", `{"nodes": 3, "model": "llama3-70b", "flags": ["dist-opt", "overlap-grad"], "note": null}`)
 	b := write("b.out", log)
