@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -37,15 +38,20 @@ func ParseParams(s string) (float64, error) {
 
 // ShapeFromConfig returns the model shape that a perfgate config names. Its "model" key is
 // a preset name (see PresetNames) or a parameter count such as "70b", which gives a shape
-// that only the 6nd formula can use. Without "model", a "params" key gives the parameter
-// count, and otherwise the shape is read from Megatron argument names in the config
-// (num_layers, hidden_size, …; see ShapeFromMegatronArgs). A "params" key next to a model
-// overrides its N.
+// that only the 6nd formula can use. Without "model", the shape is read from Megatron
+// argument names in the config (num_layers, hidden_size, …; see ShapeFromMegatronArgs), if
+// it has any. A "params" key gives the parameter count for 6nd: alone, or next to a model or
+// shape, whose N it overrides. A model key with Megatron shape keys beside it is an error:
+// the two describe the model twice, and which one a number was computed from would not show.
 func ShapeFromConfig(cfg map[string]string) (Shape, error) {
 	var s Shape
 	model, hasModel := cfg["model"]
 	params, hasParams := cfg["params"]
+	shapeKeys := megatronShapeKeys(cfg)
 	switch {
+	case hasModel && len(shapeKeys) > 0:
+		return Shape{}, fmt.Errorf("config has both model=%s and the Megatron shape keys %s: give one (a model preset or size, or a shape) and, for 6nd, params for N",
+			model, strings.Join(shapeKeys, ", "))
 	case hasModel:
 		if p, ok := Preset(strings.ToLower(strings.TrimSpace(model))); ok {
 			s = p
@@ -56,16 +62,15 @@ func ShapeFromConfig(cfg map[string]string) (Shape, error) {
 			return Shape{}, fmt.Errorf("model %q is neither a preset (%s) nor a parameter count", model, strings.Join(PresetNames(), ", "))
 		}
 		s = Shape{Name: model, Params: n}
-	case hasParams:
-		// handled below
-	default:
-		if _, ok := cfg["num_layers"]; !ok {
-			return Shape{}, fmt.Errorf("config has no model key (a preset such as llama3-70b, or a size such as 70b), params key, or Megatron shape keys")
-		}
+	case len(shapeKeys) > 0:
 		var err error
 		if s, err = ShapeFromMegatronArgs(cfg); err != nil {
 			return Shape{}, err
 		}
+	case hasParams:
+		// handled below
+	default:
+		return Shape{}, fmt.Errorf("config has no model key (a preset such as llama3-70b, or a size such as 70b), params key, or Megatron shape keys")
 	}
 	if hasParams {
 		n, err := ParseParams(params)
@@ -75,6 +80,33 @@ func ShapeFromConfig(cfg map[string]string) (Shape, error) {
 		s.Params = n
 	}
 	return s, nil
+}
+
+// shapeArgs are the Megatron arguments that describe a model's architecture, as
+// ShapeFromMegatronArgs reads them (and refuses the ones it does not model).
+var shapeArgs = map[string]bool{
+	"num_layers": true, "hidden_size": true, "num_attention_heads": true, "kv_channels": true,
+	"group_query_attention": true, "num_query_groups": true, "ffn_hidden_size": true,
+	"swiglu": true, "attention_output_gate": true, "padded_vocab_size": true, "vocab_size": true,
+	"make_vocab_size_divisible_by": true, "num_experts": true, "moe_router_topk": true,
+	"moe_ffn_hidden_size": true, "moe_shared_expert_intermediate_size": true,
+	"moe_layer_freq": true, "untie_embeddings_and_output_weights": true,
+	"multi_latent_attention": true, "hybrid_override_pattern": true, "hybrid_layer_pattern": true,
+	"experimental_attention_variant": true, "moe_latent_size": true, "mtp_num_layers": true,
+}
+
+// megatronShapeKeys returns, sorted, the keys of cfg that are Megatron shape arguments
+// (spelt as ShapeFromMegatronArgs accepts them) with a value other than None.
+func megatronShapeKeys(cfg map[string]string) []string {
+	var keys []string
+	for k, v := range cfg {
+		n := strings.ReplaceAll(strings.TrimLeft(strings.ToLower(strings.TrimSpace(k)), "-"), "-", "_")
+		if v = strings.TrimSpace(v); shapeArgs[n] && v != "" && v != "None" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // RecomputeTFLOPS returns the TFLOP/s per GPU that formula f gives for a perfgate config and
@@ -155,7 +187,7 @@ func configInt(cfg map[string]string, key string) (int, error) {
 }
 
 // ErrImpossibleLayout is wrapped by RecomputeTFLOPS's errors about a layout that cannot run.
-var ErrImpossibleLayout = errors.New("impossible layout")
+var ErrImpossibleLayout = errors.New("impossible config")
 
 // checkConfigLayout reports a layout that a config states and that cannot run, as
 // Layout.Plan does for perfgate calc: the GPUs not divisible by tp·pp·cp, gbs not divisible

@@ -218,6 +218,16 @@ func TestRecomputeTFLOPS(t *testing.T) {
 		{name: "params override", f: SixND, cfg: with(llama, "params", "35b"), sec: 46.3 / 2, want: 148.6},
 		{name: "params alone", f: SixND, cfg: with(seedRow, "model", "<delete>", "params", "70e9"), sec: 46.3, want: 148.6},
 		{name: "megatron arg keys", f: Megatron, cfg: megatronArgs, sec: 15.8, want: 449.2},
+		// A model key beside Megatron shape keys describes the model twice; the model key
+		// used to win silently (num_layers 2 gave llama3-70b's TFLOPS).
+		{name: "model and shape keys", f: Megatron, cfg: with(llama, "num_layers", "2"), sec: 15.8, wantError: "config has both model=llama3-70b and the Megatron shape keys num_layers:"},
+		{name: "model and spelt shape keys", f: SixND, cfg: with(seedRow, "--hidden-size", "4096", "NUM_LAYERS", "2"), sec: 46.3, wantError: "shape keys --hidden-size, NUM_LAYERS:"},
+		{name: "model and unset shape key", f: SixND, cfg: with(seedRow, "num_experts", "None"), sec: 46.3, want: 148.6},
+		// params overrides N of a shape as it does a preset's, and leaves the shape to the
+		// Megatron formulas (they failed: "needs the model's shape").
+		{name: "params beside shape, 6nd", f: SixND, cfg: with(megatronArgs, "params", "35b"), sec: 46.3 / 2, want: 148.6},
+		{name: "params beside shape, megatron", f: Megatron, cfg: with(megatronArgs, "params", "35b"), sec: 15.8, want: 449.2},
+		{name: "params beside part of a shape", f: SixND, cfg: with(seedRow, "model", "<delete>", "params", "70b", "hidden_size", "8192"), sec: 46.3, wantError: "num_layers missing"},
 		{name: "6nd needs no tp", f: SixND, cfg: with(seedRow, "tp", "<delete>"), sec: 46.3, want: 148.6},
 		{name: "size only for megatron", f: Megatron, cfg: seedRow, sec: 46.3, wantError: "needs the model's shape"},
 		{name: "no model", f: SixND, cfg: with(seedRow, "model", "<delete>"), sec: 1, wantError: "no model key"},

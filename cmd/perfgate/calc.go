@@ -239,8 +239,8 @@ func calc(o *calcOptions) (*calcResult, error) {
 		return nil, err
 	}
 	r.DP, r.GradAccum, r.Notes = plan.DP, plan.GradAccum, plan.Notes
-	if shape.Layers > 0 && shape.Experts > 0 && formula == flops.SixND && o.params == "" && shape.Params > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("6nd counts the %s active parameters per token, not all %s", humanCount(shape.Params), humanCount(shape.TotalParams())))
+	if shape.Layers > 0 && shape.Experts > 0 && formula == flops.SixND && o.params == "" {
+		r.Notes = append(r.Notes, fmt.Sprintf("6nd counts the %s active parameters per token, not all %s", humanCount(shape.N()), humanCount(shape.TotalParams())))
 	}
 	shape.TP = o.tp
 
@@ -306,6 +306,18 @@ func calcShape(o *calcOptions) (flops.Shape, error) {
 			return s, fmt.Errorf("--model: %v", err)
 		}
 	}
+	// A preset's N is its nominal size, which says nothing about a modified shape: a modified
+	// preset's N is the count of its shape (Shape.N), unless --params gives one. A bare size
+	// (--model 70b) is a parameter count, as --params is, and stays.
+	preset := s.Layers > 0
+	modified := func() {
+		if s.Name != "" && !strings.HasSuffix(s.Name, "(modified)") {
+			s.Name += " (modified)"
+		}
+		if preset {
+			s.Params = 0
+		}
+	}
 	for _, ov := range []struct {
 		flag string
 		v    int
@@ -327,16 +339,12 @@ func calcShape(o *calcOptions) (flops.Shape, error) {
 		}
 		if ov.v > 0 {
 			*ov.dst = ov.v
-			if s.Name != "" && !strings.HasSuffix(s.Name, "(modified)") {
-				s.Name += " (modified)"
-			}
+			modified()
 		}
 	}
 	if o.swigluSet {
 		s.SwiGLU = o.swiglu
-		if s.Name != "" && !strings.HasSuffix(s.Name, "(modified)") {
-			s.Name += " (modified)"
-		}
+		modified()
 	}
 	if s.Experts > 0 && s.TopK == 0 {
 		s.TopK = 2 // Megatron's default

@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/flops"
 	"github.com/perfgate/perfgate/ingest"
 )
 
@@ -148,6 +149,54 @@ func TestCalcValues(t *testing.T) {
 				t.Errorf("tokens/s/GPU = %g, want %g", r.TokensPerSecPerGPU, want)
 			}
 		})
+	}
+}
+
+// TestCalcModifiedPreset: shape flags on a preset change the model, so 6nd's N is the count
+// of the modified shape, not the preset's nominal size ("llama3-70b (modified)" with 40
+// layers at hidden 4096 was counted as 70B, 4× its size, 435.5 TFLOPS/GPU against megatron's
+// 105.6). --params still gives N outright.
+func TestCalcModifiedPreset(t *testing.T) {
+	run := func(args ...string) calcResult {
+		t.Helper()
+		args = append([]string{"calc", "--tp", "8", "--pp", "4", "--gbs", "1024", "--sl", "4096", "--nodes", "32",
+			"--time", "15.8", "--format", "json"}, args...)
+		code, out, errOut := runMain(args...)
+		if code != ExitPass {
+			t.Fatalf("perfgate %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		var r calcResult
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		return r
+	}
+	shape := []string{"--model", "llama3-70b", "--layers", "40", "--hidden", "4096", "--heads", "32"}
+	want, _ := flops.Preset("llama3-70b")
+	want.Layers, want.Hidden, want.Heads, want.Params = 40, 4096, 32, 0
+	r := run(append(shape, "--formula", "6nd")...)
+	if r.Model != "llama3-70b (modified)" || roundSig(r.Params, 6) != roundSig(want.ActiveParams(), 6) {
+		t.Errorf("modified preset: model %q, N = %g; want llama3-70b (modified), %g", r.Model, r.Params, want.ActiveParams())
+	}
+	if math.Abs(r.TFLOPSPerGPU-104.7) > 0.05 {
+		t.Errorf("modified preset: %.2f TFLOPS/GPU under 6nd, want 104.7", r.TFLOPSPerGPU)
+	}
+	if m := run(shape...); m.Formula != "megatron" || math.Abs(r.TFLOPSPerGPU/m.TFLOPSPerGPU-1) > 0.02 {
+		t.Errorf("modified preset: 6nd %.1f and %s %.1f TFLOPS/GPU differ by more than attention and logits", r.TFLOPSPerGPU, m.Formula, m.TFLOPSPerGPU)
+	}
+	if r := run(append(shape, "--formula", "6nd", "--params", "20b")...); r.Params != 20e9 {
+		t.Errorf("modified preset with --params 20b: N = %g", r.Params)
+	}
+	if r := run("--model", "llama3-70b", "--formula", "6nd"); r.Params != 70e9 {
+		t.Errorf("preset: N = %g, want its nominal 70e9", r.Params)
+	}
+	if r := run("--model", "70b", "--swiglu"); r.Params != 70e9 {
+		t.Errorf("--model 70b --swiglu: N = %g, want 70e9 (a size is a parameter count, as --params is)", r.Params)
+	}
+	// A mixture of experts with more experts per token has more active parameters.
+	moe := run("--model", "mixtral-8x7b", "--experts", "16", "--topk", "4", "--formula", "6nd", "--tp", "1", "--pp", "1")
+	if len(moe.Notes) != 1 || !strings.Contains(moe.Notes[0], "6nd counts the 24.16B active parameters per token, not all 91.8B") {
+		t.Errorf("mixtral with 16 experts, top-4: notes %q", moe.Notes)
 	}
 }
 
