@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -268,6 +269,26 @@ func TestCalcNotes(t *testing.T) {
 	}
 }
 
+// TestCalcSmallValues: a result within what a run can measure but below the text output's
+// decimals is printed with significant digits, not as 0.0.
+func TestCalcSmallValues(t *testing.T) {
+	base := []string{"calc", "--params", "70b", "--gbs", "1024", "--sl", "4096", "--nodes", "32"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--time", "1e5"}, `(?m)^TFLOPS/GPU +0\.0688$`},
+		{[]string{"--time", "46.3"}, `(?m)^TFLOPS/GPU +148\.6$`},
+		{[]string{"--target-tflops", "4e4"}, `(?m)^s/iter +0\.172 \(solved for 40000\.0 TFLOPS/GPU\)$`},
+		{[]string{"--params", "1b", "--gbs", "256", "--target-tflops", "1e4"}, `(?m)^s/iter +0\.00246 \(solved for 10000\.0 TFLOPS/GPU\)$`},
+	} {
+		code, out, errOut := runMain(append(append([]string{}, base...), tc.args...)...)
+		if code != ExitPass || !regexp.MustCompile(tc.want).MatchString(out) {
+			t.Errorf("calc %s: exit %d, stdout does not match %q:\n%s%s", strings.Join(tc.args, " "), code, tc.want, out, errOut)
+		}
+	}
+}
+
 // TestCalcErrors checks that calc rejects impossible configs and bad usage with exit code 2
 // and a message that names the problem.
 func TestCalcErrors(t *testing.T) {
@@ -306,6 +327,14 @@ func TestCalcErrors(t *testing.T) {
 		{"huge target json", with("--time", "0", "--target-tflops", "1e308", "--format", "json"), "out of range"},
 		{"huge time", with("--time", "1e308"), "out of range"},
 		{"huge params", with("--model", "1e305"), "out of range"},
+		// Results beyond what a run can measure printed "TFLOPS/GPU 0.0" and "s/iter 0.000".
+		{"time beyond a run", with("--time", "1e7"), "value 1e+07 s/iter is beyond what a run can measure"},
+		{"target beyond a run", with("--time", "0", "--target-tflops", "1e30"), "value 1e+30 TFLOPS/GPU is beyond what a run can measure"},
+		{"solved time beyond a run", with("--time", "0", "--target-tflops", "1e-3"), "s/iter is beyond what a run can measure"},
+		{"time too short for a run", with("--time", "1e-9"), "TFLOPS/GPU is beyond what a run can measure"},
+		// --dtype only picks a column of --gpu's peaks: alone it was silently ignored.
+		{"dtype without gpu", with("--dtype", "fp8"), "--dtype picks the --gpu peak's column"},
+		{"dtype with peak", with("--gpu", "h100", "--dtype", "fp8", "--peak", "900"), "--peak overrides --gpu and --dtype"},
 		{"positional argument", with("extra"), `unknown command "extra"`},
 		{"unknown flag", with("--bogus"), "unknown flag: --bogus"},
 	}
