@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -16,7 +17,9 @@ import (
 // Megatron versions, whose FLOPs formulas differ, stay comparable. A run whose config cannot
 // be recomputed is an error naming its source, and so is an OK run that logs TFLOPS/GPU but
 // no time to recompute them from: its logged TFLOPS, under whatever formula its trainer used,
-// would be compared with the other side's pinned ones. fix, in parentheses after an error about
+// would be compared with the other side's pinned ones. So is a layout that cannot run (see
+// flops.RecomputeTFLOPS), and a recomputed value beyond what a run can measure (1e17 FLOP/s
+// per GPU, as bench.CheckValue bounds every TFLOPS/GPU read). fix, in parentheses after an error about
 // a config, says how to give the config what it lacks on this side ("add it with --set" for
 // results; a store's configs are its keys, which --set on the results cannot change).
 func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int, fix string) error {
@@ -36,8 +39,18 @@ func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int, fix str
 		vals := make([]float64, len(t.Values))
 		for j, sec := range t.Values {
 			v, err := flops.RecomputeTFLOPS(f, r.Config, sec, gpusPerNode)
+			if errors.Is(err, flops.ErrImpossibleLayout) {
+				return fmt.Errorf("%s: --recompute-tflops %s: %v (no run has this layout: correct its config, or --gpus-per-node if its nodes have another number of GPUs)", r.Source, f, err)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: --recompute-tflops %s: %v (%s)", r.Source, f, err, fix)
+			}
+			// The same limit the ingest and the store apply to a measured TFLOPS/GPU: a time
+			// that gives more is a typo or a unit error, and failing here names its input
+			// rather than the store line it would have become.
+			if msg := bench.CheckValue(v, bench.MetricTFLOPS, bench.Higher); msg != "" {
+				return fmt.Errorf("%s: --recompute-tflops %s: %g %s gives %s: %s; check its time per iteration",
+					r.Source, f, sec, bench.MetricTime, bench.MetricTFLOPS, msg)
 			}
 			vals[j] = v
 		}

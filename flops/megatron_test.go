@@ -1,6 +1,8 @@
 package flops
 
 import (
+	"errors"
+	"maps"
 	"strings"
 	"testing"
 
@@ -216,6 +218,16 @@ func TestRecomputeTFLOPS(t *testing.T) {
 		{name: "params override", f: SixND, cfg: with(llama, "params", "35b"), sec: 46.3 / 2, want: 148.6},
 		{name: "params alone", f: SixND, cfg: with(seedRow, "model", "<delete>", "params", "70e9"), sec: 46.3, want: 148.6},
 		{name: "megatron arg keys", f: Megatron, cfg: megatronArgs, sec: 15.8, want: 449.2},
+		// A model key beside Megatron shape keys describes the model twice; the model key
+		// used to win silently (num_layers 2 gave llama3-70b's TFLOPS).
+		{name: "model and shape keys", f: Megatron, cfg: with(llama, "num_layers", "2"), sec: 15.8, wantError: "config has both model=llama3-70b and the Megatron shape keys num_layers:"},
+		{name: "model and spelt shape keys", f: SixND, cfg: with(seedRow, "--hidden-size", "4096", "NUM_LAYERS", "2"), sec: 46.3, wantError: "shape keys --hidden-size, NUM_LAYERS:"},
+		{name: "model and unset shape key", f: SixND, cfg: with(seedRow, "num_experts", "None"), sec: 46.3, want: 148.6},
+		// params overrides N of a shape as it does a preset's, and leaves the shape to the
+		// Megatron formulas (they failed: "needs the model's shape").
+		{name: "params beside shape, 6nd", f: SixND, cfg: with(megatronArgs, "params", "35b"), sec: 46.3 / 2, want: 148.6},
+		{name: "params beside shape, megatron", f: Megatron, cfg: with(megatronArgs, "params", "35b"), sec: 15.8, want: 449.2},
+		{name: "params beside part of a shape", f: SixND, cfg: with(seedRow, "model", "<delete>", "params", "70b", "hidden_size", "8192"), sec: 46.3, wantError: "num_layers missing"},
 		{name: "6nd needs no tp", f: SixND, cfg: with(seedRow, "tp", "<delete>"), sec: 46.3, want: 148.6},
 		{name: "size only for megatron", f: Megatron, cfg: seedRow, sec: 46.3, wantError: "needs the model's shape"},
 		{name: "no model", f: SixND, cfg: with(seedRow, "model", "<delete>"), sec: 1, wantError: "no model key"},
@@ -247,5 +259,70 @@ func TestRecomputeTFLOPS(t *testing.T) {
 	}
 	if _, err := RecomputeTFLOPS(SixND, seedRow, 1, 0); err == nil || !strings.Contains(err.Error(), "GPUs per node") {
 		t.Errorf("gpusPerNode 0: err = %v", err)
+	}
+}
+
+// TestRecomputeTFLOPSLayout: a layout that perfgate calc refuses is an error for
+// RecomputeTFLOPS too (it stored and gated 149.69 TFLOPS/GPU for tp 3 × pp 5 on 256 GPUs), but
+// a size the config leaves out is not assumed, so only layouts impossible whatever its value
+// are refused.
+func TestRecomputeTFLOPSLayout(t *testing.T) {
+	llama := map[string]string{"model": "llama3-70b", "tp": "8", "pp": "4", "gbs": "1024", "sl": "4096", "nodes": "32"}
+	with := func(kv ...string) map[string]string {
+		c := maps.Clone(llama)
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "<delete>" {
+				delete(c, kv[i])
+			} else {
+				c[kv[i]] = kv[i+1]
+			}
+		}
+		return c
+	}
+	bad := []struct {
+		name string
+		f    Formula
+		cfg  map[string]string
+		want string
+	}{
+		{"tp·pp vs GPUs", Megatron, with("tp", "3", "pp", "5"), "256 GPUs (32 nodes × 8 per node) are not divisible by tp × pp = 3 × 5 = 15"},
+		{"tp·pp·cp vs GPUs", SixND, with("cp", "3"), "tp × pp × cp = 8 × 4 × 3 = 96"},
+		{"pp alone vs gpus key", SixND, with("tp", "<delete>", "nodes", "<delete>", "gpus", "24", "pp", "5"), "24 GPUs are not divisible by pp = 5 = 5"},
+		{"gbs vs mbs·dp", Megatron, with("mbs", "3", "gbs", "1000", "cp", "1"), "gbs 1000 is not divisible by mbs × dp = 3 × 8"},
+		{"gbs vs dp, no mbs", SixND, with("gbs", "12", "cp", "1"), "gbs 12 is not divisible by dp 8"},
+		{"gbs vs mbs, no cp", MegatronLegacy, with("mbs", "3", "gbs", "1000"), "gbs 1000 is not divisible by mbs 3"},
+		{"heads vs tp", SixND, with("tp", "3", "pp", "1", "nodes", "<delete>", "gpus", "3"), "64 attention heads are not divisible by tp 3"},
+		{"query groups vs tp", Megatron, with("tp", "16", "pp", "1"), "8 query groups are not divisible by tp 16"},
+		{"bad cp", SixND, with("cp", "two"), `config key cp: want a positive integer, got "two"`},
+		{"bad mbs", SixND, with("mbs", "0"), `config key mbs: want a positive integer, got "0"`},
+	}
+	for _, tc := range bad {
+		got, err := RecomputeTFLOPS(tc.f, tc.cfg, 15.8, 8)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: RecomputeTFLOPS = %g, %v; want error containing %q", tc.name, got, err, tc.want)
+		}
+		if strings.HasPrefix(tc.name, "bad") != !errors.Is(err, ErrImpossibleLayout) {
+			t.Errorf("%s: errors.Is(%v, ErrImpossibleLayout) = %v", tc.name, err, errors.Is(err, ErrImpossibleLayout))
+		}
+	}
+	good := []struct {
+		name string
+		f    Formula
+		cfg  map[string]string
+	}{
+		{"calc's layout", Megatron, with("mbs", "2", "cp", "1")},
+		// With cp 2, dp is 4 and gbs 4 = mbs 1 × dp 4: without a cp key that may be the layout.
+		{"no cp: dp unknown", Megatron, with("gbs", "4", "mbs", "1")},
+		// tp 8 and pp 4 may be any sizes: gbs 6 = mbs 2 × dp 3 on 256 GPUs is not excluded
+		// once a size is unknown, and 6 is a multiple of mbs.
+		{"no tp or pp", SixND, with("tp", "<delete>", "pp", "<delete>", "mbs", "2", "gbs", "6")},
+		{"no mbs: dp divides gbs", SixND, with("gbs", "8", "cp", "1")},
+		// A parameter count has no heads to divide.
+		{"size only", SixND, with("model", "70b", "tp", "3", "pp", "1", "nodes", "<delete>", "gpus", "3")},
+	}
+	for _, tc := range good {
+		if got, err := RecomputeTFLOPS(tc.f, tc.cfg, 15.8, 8); err != nil || !(got > 0) {
+			t.Errorf("%s: RecomputeTFLOPS = %g, %v; want a value", tc.name, got, err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/flops"
 )
 
@@ -23,6 +24,7 @@ type calcOptions struct {
 	layers, hidden, heads, queryGroups, kvChannels, ffnHidden int
 	vocab, paddedVocab, experts, topk                         int
 	swiglu, swigluSet                                         bool
+	dtypeSet                                                  bool
 
 	tp, pp, cp, mbs, gbs, sl, nodes, gpusPerNode int
 
@@ -63,6 +65,7 @@ divisible by mbs·dp, or attention heads or query groups not divisible by tp.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.swigluSet = cmd.Flags().Changed("swiglu")
+			o.dtypeSet = cmd.Flags().Changed("dtype")
 			return runCalc(o, s)
 		},
 	}
@@ -239,8 +242,8 @@ func calc(o *calcOptions) (*calcResult, error) {
 		return nil, err
 	}
 	r.DP, r.GradAccum, r.Notes = plan.DP, plan.GradAccum, plan.Notes
-	if shape.Layers > 0 && shape.Experts > 0 && formula == flops.SixND && o.params == "" && shape.Params > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("6nd counts the %s active parameters per token, not all %s", humanCount(shape.Params), humanCount(shape.TotalParams())))
+	if shape.Layers > 0 && shape.Experts > 0 && formula == flops.SixND && o.params == "" {
+		r.Notes = append(r.Notes, fmt.Sprintf("6nd counts the %s active parameters per token, not all %s", humanCount(shape.N()), humanCount(shape.TotalParams())))
 	}
 	shape.TP = o.tp
 
@@ -267,13 +270,31 @@ func calc(o *calcOptions) (*calcResult, error) {
 	r.TokensPerSecPerGPU = float64(r.TokensPerIter) / (r.SecPerIter * float64(r.GPUs))
 	// A time or target that is positive and finite can still put a result out of float64's
 	// range (--time 1e-300): say so rather than print +Inf, which JSON cannot even encode.
+	// Nor may the time or the TFLOPS be beyond what a run can measure (bench.CheckValue's
+	// limits: 1e6 s per iteration, 1e17 FLOP/s per GPU), which perfgate refuses in any input:
+	// --time 1e7 printed "TFLOPS/GPU 0.0", --target-tflops 1e30 "s/iter 0.000".
+	outOfRange := func() error {
+		return fmt.Errorf("the inputs give FLOPs/iter %g, s/iter %g, TFLOPS/GPU %g and tokens/s/GPU %g: out of range; check the --time, --target-tflops and model size", r.FLOPsPerIter, r.SecPerIter, r.TFLOPSPerGPU, r.TokensPerSecPerGPU)
+	}
 	for _, v := range []float64{r.FLOPsPerIter, r.SecPerIter, r.TFLOPSPerGPU, r.TokensPerSecPerGPU} {
 		if !(v > 0) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("the inputs give FLOPs/iter %g, s/iter %g, TFLOPS/GPU %g and tokens/s/GPU %g: out of range; check the --time, --target-tflops and model size", r.FLOPsPerIter, r.SecPerIter, r.TFLOPSPerGPU, r.TokensPerSecPerGPU)
+			return nil, outOfRange()
+		}
+	}
+	for _, m := range []struct {
+		v    float64
+		unit string
+	}{{r.SecPerIter, bench.MetricTime}, {r.TFLOPSPerGPU, bench.MetricTFLOPS}} {
+		if msg := bench.CheckValue(m.v, m.unit, bench.Higher); msg != "" {
+			return nil, fmt.Errorf("%v: %s", outOfRange(), msg)
 		}
 	}
 
 	switch {
+	case o.dtypeSet && o.gpu == "":
+		return nil, fmt.Errorf("--dtype picks the --gpu peak's column; without --gpu it would change nothing (give --gpu, or --peak for a peak of your own)")
+	case o.dtypeSet && o.peak > 0:
+		return nil, fmt.Errorf("--peak overrides --gpu and --dtype; give --peak alone, or --gpu and --dtype")
 	case o.peak < 0 || math.IsNaN(o.peak) || math.IsInf(o.peak, 0):
 		return nil, fmt.Errorf("--peak must be a positive TFLOPS figure, got %g", o.peak)
 	case o.peak > 0:
@@ -306,6 +327,18 @@ func calcShape(o *calcOptions) (flops.Shape, error) {
 			return s, fmt.Errorf("--model: %v", err)
 		}
 	}
+	// A preset's N is its nominal size, which says nothing about a modified shape: a modified
+	// preset's N is the count of its shape (Shape.N), unless --params gives one. A bare size
+	// (--model 70b) is a parameter count, as --params is, and stays.
+	preset := s.Layers > 0
+	modified := func() {
+		if s.Name != "" && !strings.HasSuffix(s.Name, "(modified)") {
+			s.Name += " (modified)"
+		}
+		if preset {
+			s.Params = 0
+		}
+	}
 	for _, ov := range []struct {
 		flag string
 		v    int
@@ -327,16 +360,12 @@ func calcShape(o *calcOptions) (flops.Shape, error) {
 		}
 		if ov.v > 0 {
 			*ov.dst = ov.v
-			if s.Name != "" && !strings.HasSuffix(s.Name, "(modified)") {
-				s.Name += " (modified)"
-			}
+			modified()
 		}
 	}
 	if o.swigluSet {
 		s.SwiGLU = o.swiglu
-		if s.Name != "" && !strings.HasSuffix(s.Name, "(modified)") {
-			s.Name += " (modified)"
-		}
+		modified()
 	}
 	if s.Experts > 0 && s.TopK == 0 {
 		s.TopK = 2 // Megatron's default
@@ -405,11 +434,18 @@ func writeCalcText(w io.Writer, r *calcResult) error {
 	line("batch", "gbs %d = mbs %d × dp %d × %d accumulation steps", r.GBS, r.MBS, r.DP, r.GradAccum)
 	line("tokens/iter", "%d (sl %d)", r.TokensPerIter, r.SL)
 	line("FLOPs/iter", "%.4e", r.FLOPsPerIter)
+	// Fixed decimals, but never so few that a small value prints as 0.0.
+	fixed := func(v float64, decimals int) string {
+		if v < math.Pow(10, float64(1-decimals)) {
+			return fmt.Sprintf("%.3g", v)
+		}
+		return fmt.Sprintf("%.*f", decimals, v)
+	}
 	if r.Solved == "time" {
-		line("s/iter", "%.3f (solved for %.1f TFLOPS/GPU)", r.SecPerIter, r.TFLOPSPerGPU)
+		line("s/iter", "%s (solved for %s TFLOPS/GPU)", fixed(r.SecPerIter, 3), fixed(r.TFLOPSPerGPU, 1))
 	} else {
 		line("s/iter", "%g", r.SecPerIter)
-		line("TFLOPS/GPU", "%.1f", r.TFLOPSPerGPU)
+		line("TFLOPS/GPU", "%s", fixed(r.TFLOPSPerGPU, 1))
 	}
 	if r.MFU != nil {
 		peak := fmt.Sprintf("%g TFLOPS", r.PeakTFLOPS)

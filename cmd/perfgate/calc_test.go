@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/flops"
 	"github.com/perfgate/perfgate/ingest"
 )
 
@@ -151,6 +153,54 @@ func TestCalcValues(t *testing.T) {
 	}
 }
 
+// TestCalcModifiedPreset: shape flags on a preset change the model, so 6nd's N is the count
+// of the modified shape, not the preset's nominal size ("llama3-70b (modified)" with 40
+// layers at hidden 4096 was counted as 70B, 4× its size, 435.5 TFLOPS/GPU against megatron's
+// 105.6). --params still gives N outright.
+func TestCalcModifiedPreset(t *testing.T) {
+	run := func(args ...string) calcResult {
+		t.Helper()
+		args = append([]string{"calc", "--tp", "8", "--pp", "4", "--gbs", "1024", "--sl", "4096", "--nodes", "32",
+			"--time", "15.8", "--format", "json"}, args...)
+		code, out, errOut := runMain(args...)
+		if code != ExitPass {
+			t.Fatalf("perfgate %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		var r calcResult
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		return r
+	}
+	shape := []string{"--model", "llama3-70b", "--layers", "40", "--hidden", "4096", "--heads", "32"}
+	want, _ := flops.Preset("llama3-70b")
+	want.Layers, want.Hidden, want.Heads, want.Params = 40, 4096, 32, 0
+	r := run(append(shape, "--formula", "6nd")...)
+	if r.Model != "llama3-70b (modified)" || roundSig(r.Params, 6) != roundSig(want.ActiveParams(), 6) {
+		t.Errorf("modified preset: model %q, N = %g; want llama3-70b (modified), %g", r.Model, r.Params, want.ActiveParams())
+	}
+	if math.Abs(r.TFLOPSPerGPU-104.7) > 0.05 {
+		t.Errorf("modified preset: %.2f TFLOPS/GPU under 6nd, want 104.7", r.TFLOPSPerGPU)
+	}
+	if m := run(shape...); m.Formula != "megatron" || math.Abs(r.TFLOPSPerGPU/m.TFLOPSPerGPU-1) > 0.02 {
+		t.Errorf("modified preset: 6nd %.1f and %s %.1f TFLOPS/GPU differ by more than attention and logits", r.TFLOPSPerGPU, m.Formula, m.TFLOPSPerGPU)
+	}
+	if r := run(append(shape, "--formula", "6nd", "--params", "20b")...); r.Params != 20e9 {
+		t.Errorf("modified preset with --params 20b: N = %g", r.Params)
+	}
+	if r := run("--model", "llama3-70b", "--formula", "6nd"); r.Params != 70e9 {
+		t.Errorf("preset: N = %g, want its nominal 70e9", r.Params)
+	}
+	if r := run("--model", "70b", "--swiglu"); r.Params != 70e9 {
+		t.Errorf("--model 70b --swiglu: N = %g, want 70e9 (a size is a parameter count, as --params is)", r.Params)
+	}
+	// A mixture of experts with more experts per token has more active parameters.
+	moe := run("--model", "mixtral-8x7b", "--experts", "16", "--topk", "4", "--formula", "6nd", "--tp", "1", "--pp", "1")
+	if len(moe.Notes) != 1 || !strings.Contains(moe.Notes[0], "6nd counts the 24.16B active parameters per token, not all 91.8B") {
+		t.Errorf("mixtral with 16 experts, top-4: notes %q", moe.Notes)
+	}
+}
+
 // TestCalcSeedTable runs perfgate calc on every timed row of the seed sweep table, a real
 // 70B sweep on 32 nodes (testdata/seed/sweep-70b-32nodes.txt, pinned by checksum in the
 // flops package's TestSeedConvention), with each row's tp, pp, mbs, gbs, sl, nodes and time.
@@ -219,6 +269,26 @@ func TestCalcNotes(t *testing.T) {
 	}
 }
 
+// TestCalcSmallValues: a result within what a run can measure but below the text output's
+// decimals is printed with significant digits, not as 0.0.
+func TestCalcSmallValues(t *testing.T) {
+	base := []string{"calc", "--params", "70b", "--gbs", "1024", "--sl", "4096", "--nodes", "32"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--time", "1e5"}, `(?m)^TFLOPS/GPU +0\.0688$`},
+		{[]string{"--time", "46.3"}, `(?m)^TFLOPS/GPU +148\.6$`},
+		{[]string{"--target-tflops", "4e4"}, `(?m)^s/iter +0\.172 \(solved for 40000\.0 TFLOPS/GPU\)$`},
+		{[]string{"--params", "1b", "--gbs", "256", "--target-tflops", "1e4"}, `(?m)^s/iter +0\.00246 \(solved for 10000\.0 TFLOPS/GPU\)$`},
+	} {
+		code, out, errOut := runMain(append(append([]string{}, base...), tc.args...)...)
+		if code != ExitPass || !regexp.MustCompile(tc.want).MatchString(out) {
+			t.Errorf("calc %s: exit %d, stdout does not match %q:\n%s%s", strings.Join(tc.args, " "), code, tc.want, out, errOut)
+		}
+	}
+}
+
 // TestCalcErrors checks that calc rejects impossible configs and bad usage with exit code 2
 // and a message that names the problem.
 func TestCalcErrors(t *testing.T) {
@@ -257,6 +327,14 @@ func TestCalcErrors(t *testing.T) {
 		{"huge target json", with("--time", "0", "--target-tflops", "1e308", "--format", "json"), "out of range"},
 		{"huge time", with("--time", "1e308"), "out of range"},
 		{"huge params", with("--model", "1e305"), "out of range"},
+		// Results beyond what a run can measure printed "TFLOPS/GPU 0.0" and "s/iter 0.000".
+		{"time beyond a run", with("--time", "1e7"), "value 1e+07 s/iter is beyond what a run can measure"},
+		{"target beyond a run", with("--time", "0", "--target-tflops", "1e30"), "value 1e+30 TFLOPS/GPU is beyond what a run can measure"},
+		{"solved time beyond a run", with("--time", "0", "--target-tflops", "1e-3"), "s/iter is beyond what a run can measure"},
+		{"time too short for a run", with("--time", "1e-9"), "TFLOPS/GPU is beyond what a run can measure"},
+		// --dtype only picks a column of --gpu's peaks: alone it was silently ignored.
+		{"dtype without gpu", with("--dtype", "fp8"), "--dtype picks the --gpu peak's column"},
+		{"dtype with peak", with("--gpu", "h100", "--dtype", "fp8", "--peak", "900"), "--peak overrides --gpu and --dtype"},
 		{"positional argument", with("extra"), `unknown command "extra"`},
 		{"unknown flag", with("--bogus"), "unknown flag: --bogus"},
 	}
