@@ -408,6 +408,13 @@ func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) e
 func storedAs(runs []bench.Run, recompute func([]bench.Run) error) ([]bench.Run, error) {
 	out, err := baseline.AsStored(runs)
 	if err == nil && recompute != nil {
+		// Read back, the runs name the store's lines; a run the recompute refuses is named
+		// by its input's (AsStored keeps the runs' order).
+		if len(out) == len(runs) {
+			for i := range out {
+				out[i].Source = runs[i].Source
+			}
+		}
 		if err = recompute(out); err == nil {
 			out, err = baseline.AsStored(out)
 		}
