@@ -35,20 +35,7 @@ var llama70bArgs = map[string]string{
 }
 
 func TestShapeFromMegatronArgs(t *testing.T) {
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for k, v := range llama70bArgs {
-			m[k] = v
-		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] == "<delete>" {
-				delete(m, kv[i])
-			} else {
-				m[kv[i]] = kv[i+1]
-			}
-		}
-		return m
-	}
+	with := func(kv ...string) map[string]string { return edited(llama70bArgs, kv...) }
 	llama := Shape{
 		Layers: 80, Hidden: 8192, Heads: 64, QueryGroups: 8, KVChannels: 128, FFNHidden: 28672,
 		SwiGLU: true, VocabSize: 128256, VocabDivisibleBy: 128, TP: 8, SeqLength: 4096,
@@ -107,15 +94,7 @@ func TestShapeFromMegatronArgs(t *testing.T) {
 
 func TestShapeFromMegatronArgsErrors(t *testing.T) {
 	base := func(kv ...string) map[string]string {
-		m := map[string]string{"num_layers": "2", "hidden_size": "64", "num_attention_heads": "4", "vocab_size": "100"}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] == "<delete>" {
-				delete(m, kv[i])
-			} else {
-				m[kv[i]] = kv[i+1]
-			}
-		}
-		return m
+		return edited(map[string]string{"num_layers": "2", "hidden_size": "64", "num_attention_heads": "4", "vocab_size": "100"}, kv...)
 	}
 	tests := []struct {
 		name      string
@@ -187,20 +166,7 @@ func TestParseParams(t *testing.T) {
 func TestRecomputeTFLOPS(t *testing.T) {
 	seedRow := map[string]string{"model": "70b", "tp": "8", "pp": "4", "gbs": "1024", "sl": "4096", "nodes": "32"}
 	llama := map[string]string{"model": "llama3-70b", "tp": "8", "pp": "4", "gbs": "1024", "sl": "4096", "nodes": "32"}
-	with := func(m map[string]string, kv ...string) map[string]string {
-		c := map[string]string{}
-		for k, v := range m {
-			c[k] = v
-		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] == "<delete>" {
-				delete(c, kv[i])
-			} else {
-				c[kv[i]] = kv[i+1]
-			}
-		}
-		return c
-	}
+	with := edited
 	megatronArgs := with(llama70bArgs, "gbs", "1024", "sl", "4096", "gpus", "256", "tp", "8")
 	tests := []struct {
 		name      string
@@ -268,17 +234,7 @@ func TestRecomputeTFLOPS(t *testing.T) {
 // are refused.
 func TestRecomputeTFLOPSLayout(t *testing.T) {
 	llama := map[string]string{"model": "llama3-70b", "tp": "8", "pp": "4", "gbs": "1024", "sl": "4096", "nodes": "32"}
-	with := func(kv ...string) map[string]string {
-		c := maps.Clone(llama)
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] == "<delete>" {
-				delete(c, kv[i])
-			} else {
-				c[kv[i]] = kv[i+1]
-			}
-		}
-		return c
-	}
+	with := func(kv ...string) map[string]string { return edited(llama, kv...) }
 	bad := []struct {
 		name string
 		f    Formula
@@ -325,4 +281,18 @@ func TestRecomputeTFLOPSLayout(t *testing.T) {
 			t.Errorf("%s: RecomputeTFLOPS = %g, %v; want a value", tc.name, got, err)
 		}
 	}
+}
+
+// edited returns a copy of m with the key-value pairs kv set; a value "<delete>" removes its
+// key.
+func edited(m map[string]string, kv ...string) map[string]string {
+	c := maps.Clone(m)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "<delete>" {
+			delete(c, kv[i])
+		} else {
+			c[kv[i]] = kv[i+1]
+		}
+	}
+	return c
 }
