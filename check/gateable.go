@@ -229,6 +229,32 @@ func ConfigsMatch(base, cur []bench.Run) error {
 		}
 	}
 	c, b := curCfg[bestCur], baseCfg[bestBase]
+	return fmt.Errorf("no result matches any baseline config, so nothing was gated: the results hold %d config(s) and the baseline %d, none in both.\nNearest: %s\n    vs baseline %s\ndiffering in %s.\nCheck --set, the columns of the input, and --baseline",
+		len(curCfg), len(baseCfg), c, b, Differences(c, b))
+}
+
+// NearestConfig returns the config of base nearest to cfg (the fewest keys that differ; of
+// equals, the first in key order) and how they differ (Differences), or false when base
+// holds no config.
+func NearestConfig(base []bench.Run, cfg bench.Config) (bench.Config, string, bool) {
+	var best bench.Config
+	bestKey, bestN := "", -1
+	for i := range base {
+		k := base[i].ConfigKey()
+		n := len(differ(cfg, base[i].Config))
+		if bestN < 0 || n < bestN || (n == bestN && k < bestKey) {
+			best, bestKey, bestN = base[i].Config, k, n
+		}
+	}
+	if bestN < 0 {
+		return nil, "", false
+	}
+	return best, Differences(cfg, best), true
+}
+
+// Differences says how config c (here) differs from b (in the baseline), key by key in
+// display order: "mbs (9 here, 1 in the baseline), gbs (missing here, 1024 in the baseline)".
+func Differences(c, b bench.Config) string {
 	var diffs []string
 	for _, k := range differ(c, b) {
 		cv, inC := c[k]
@@ -242,8 +268,7 @@ func ConfigsMatch(base, cur []bench.Run) error {
 			diffs = append(diffs, fmt.Sprintf("%s (%s here, %s in the baseline)", k, cv, bv))
 		}
 	}
-	return fmt.Errorf("no result matches any baseline config, so nothing was gated: the results hold %d config(s) and the baseline %d, none in both.\nNearest: %s\n    vs baseline %s\ndiffering in %s.\nCheck --set, the columns of the input, and --baseline",
-		len(curCfg), len(baseCfg), c, b, strings.Join(diffs, ", "))
+	return strings.Join(diffs, ", ")
 }
 
 // differ returns the keys whose values differ between a and b, or that only one has, in

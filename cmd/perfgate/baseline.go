@@ -26,7 +26,7 @@ func newBaselineCmd(s *Streams) *cobra.Command {
 		Use:   "baseline",
 		Short: "Update or show the stored baseline",
 	}
-	cmd.AddCommand(newBaselineUpdateCmd(s), newBaselineShowCmd(s), newBaselineMergeCmd(s))
+	cmd.AddCommand(newBaselineUpdateCmd(s), newBaselineShowCmd(s), newBaselineMergeCmd(s), newBaselineDropCmd(s))
 	return cmd
 }
 
