@@ -219,8 +219,11 @@ func checkConfigLayout(cfg map[string]string, s Shape, gpus, gbs int) error {
 		names, sizes = append(names, k), append(sizes, strconv.Itoa(n))
 	}
 	if gpus%mp != 0 {
-		return fmt.Errorf("%w: %s are not divisible by %s = %s = %d",
-			ErrImpossibleLayout, gpusFrom(cfg, gpus), strings.Join(names, " × "), strings.Join(sizes, " × "), mp)
+		product := strings.Join(names, " × ") + " = " + strings.Join(sizes, " × ")
+		if len(names) > 1 {
+			product += " = " + strconv.Itoa(mp)
+		}
+		return fmt.Errorf("%w: %s are not divisible by %s", ErrImpossibleLayout, gpusFrom(cfg, gpus), product)
 	}
 	_, hasMBS := cfg["mbs"]
 	mbs := 1

@@ -239,11 +239,11 @@ func TestRecomputeTFLOPSLayout(t *testing.T) {
 		name string
 		f    Formula
 		cfg  map[string]string
-		want string
+		want string // what the error contains; a final $ pins the end of the message
 	}{
-		{"tp·pp vs GPUs", Megatron, with("tp", "3", "pp", "5"), "256 GPUs (32 nodes × 8 per node) are not divisible by tp × pp = 3 × 5 = 15"},
-		{"tp·pp·cp vs GPUs", SixND, with("cp", "3"), "tp × pp × cp = 8 × 4 × 3 = 96"},
-		{"pp alone vs gpus key", SixND, with("tp", "<delete>", "nodes", "<delete>", "gpus", "24", "pp", "5"), "24 GPUs are not divisible by pp = 5 = 5"},
+		{"tp·pp vs GPUs", Megatron, with("tp", "3", "pp", "5"), "256 GPUs (32 nodes × 8 per node) are not divisible by tp × pp = 3 × 5 = 15$"},
+		{"tp·pp·cp vs GPUs", SixND, with("cp", "3"), "tp × pp × cp = 8 × 4 × 3 = 96$"},
+		{"pp alone vs gpus key", SixND, with("tp", "<delete>", "nodes", "<delete>", "gpus", "24", "pp", "5"), "24 GPUs are not divisible by pp = 5$"},
 		{"gbs vs mbs·dp", Megatron, with("mbs", "3", "gbs", "1000", "cp", "1"), "gbs 1000 is not divisible by mbs × dp = 3 × 8"},
 		{"gbs vs dp, no mbs", SixND, with("gbs", "12", "cp", "1"), "gbs 12 is not divisible by dp 8"},
 		{"gbs vs mbs, no cp", MegatronLegacy, with("mbs", "3", "gbs", "1000"), "gbs 1000 is not divisible by mbs 3"},
@@ -254,7 +254,7 @@ func TestRecomputeTFLOPSLayout(t *testing.T) {
 	}
 	for _, tc := range bad {
 		got, err := RecomputeTFLOPS(tc.f, tc.cfg, 15.8, 8)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err == nil || !strings.Contains(err.Error()+"$", tc.want) {
 			t.Errorf("%s: RecomputeTFLOPS = %g, %v; want error containing %q", tc.name, got, err, tc.want)
 		}
 		if strings.HasPrefix(tc.name, "bad") != !errors.Is(err, ErrImpossibleLayout) {

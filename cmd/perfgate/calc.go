@@ -329,7 +329,9 @@ func calcShape(o *calcOptions) (flops.Shape, error) {
 	}
 	// A preset's N is its nominal size, which says nothing about a modified shape: a modified
 	// preset's N is the count of its shape (Shape.N), unless --params gives one. A bare size
-	// (--model 70b) is a parameter count, as --params is, and stays.
+	// (--model 70b) is a parameter count, as --params is, and stays. A flag that repeats what
+	// the preset has (--layers 80 on llama3-70b, --kv-channels 128 where the preset leaves it
+	// to hidden / heads) modifies nothing.
 	preset := s.Layers > 0
 	modified := func() {
 		if s.Name != "" && !strings.HasSuffix(s.Name, "(modified)") {
@@ -339,33 +341,51 @@ func calcShape(o *calcOptions) (flops.Shape, error) {
 			s.Params = 0
 		}
 	}
+	// has is the value of each field before the flags, with the defaults of the fields that
+	// zero leaves to another (query groups, kv channels, the padded vocabulary at --tp).
+	has := s
+	has.TP = o.tp
+	kv := has.KVChannels
+	if kv == 0 && has.Heads > 0 {
+		kv = has.Hidden / has.Heads
+	}
+	groups := has.QueryGroups
+	if groups == 0 {
+		groups = has.Heads
+	}
 	for _, ov := range []struct {
 		flag string
 		v    int
 		dst  *int
+		has  int
 	}{
-		{"layers", o.layers, &s.Layers},
-		{"hidden", o.hidden, &s.Hidden},
-		{"heads", o.heads, &s.Heads},
-		{"query-groups", o.queryGroups, &s.QueryGroups},
-		{"kv-channels", o.kvChannels, &s.KVChannels},
-		{"ffn-hidden", o.ffnHidden, &s.FFNHidden},
-		{"vocab", o.vocab, &s.VocabSize},
-		{"padded-vocab", o.paddedVocab, &s.PaddedVocabSize},
-		{"experts", o.experts, &s.Experts},
-		{"topk", o.topk, &s.TopK},
+		{"layers", o.layers, &s.Layers, has.Layers},
+		{"hidden", o.hidden, &s.Hidden, has.Hidden},
+		{"heads", o.heads, &s.Heads, has.Heads},
+		{"query-groups", o.queryGroups, &s.QueryGroups, groups},
+		{"kv-channels", o.kvChannels, &s.KVChannels, kv},
+		{"ffn-hidden", o.ffnHidden, &s.FFNHidden, has.FFNHidden},
+		{"vocab", o.vocab, &s.VocabSize, has.VocabSize},
+		{"padded-vocab", o.paddedVocab, &s.PaddedVocabSize, has.PaddedVocab()},
+		{"experts", o.experts, &s.Experts, has.Experts},
+		{"topk", o.topk, &s.TopK, has.TopK},
 	} {
 		if ov.v < 0 {
 			return s, fmt.Errorf("--%s must be positive, got %d", ov.flag, ov.v)
 		}
 		if ov.v > 0 {
+			// Set even when it repeats has: another flag may change what a zero field means.
 			*ov.dst = ov.v
-			modified()
+			if ov.v != ov.has {
+				modified()
+			}
 		}
 	}
 	if o.swigluSet {
 		s.SwiGLU = o.swiglu
-		modified()
+		if o.swiglu != has.SwiGLU {
+			modified()
+		}
 	}
 	if s.Experts > 0 && s.TopK == 0 {
 		s.TopK = 2 // Megatron's default

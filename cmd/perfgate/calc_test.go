@@ -201,6 +201,56 @@ func TestCalcModifiedPreset(t *testing.T) {
 	}
 }
 
+// TestCalcPresetFlagsRepeatingItsValues: a shape flag that repeats what the preset already
+// has (--layers 80 on llama3-70b, or --kv-channels 128, its hidden/heads) changes nothing, so
+// the preset keeps its name and its nominal N. Any flag used to mark it modified, and
+// --layers 80 moved 6nd from 435.5 to 439.0 TFLOPS/GPU (N 70e9 to 70.55e9).
+func TestCalcPresetFlagsRepeatingItsValues(t *testing.T) {
+	run := func(args ...string) calcResult {
+		t.Helper()
+		args = append([]string{"calc", "--tp", "8", "--pp", "4", "--gbs", "1024", "--sl", "4096", "--nodes", "32",
+			"--time", "15.8", "--format", "json"}, args...)
+		code, out, errOut := runMain(args...)
+		if code != ExitPass {
+			t.Fatalf("perfgate %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		var r calcResult
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		model string
+		flags []string
+	}{
+		{"llama3-70b", []string{"--layers", "80"}},
+		{"llama3-70b", []string{"--layers", "80", "--hidden", "8192", "--heads", "64", "--query-groups", "8",
+			"--ffn-hidden", "28672", "--vocab", "128256", "--swiglu"}},
+		{"llama3-70b", []string{"--kv-channels", "128"}},                  // the preset's 0: hidden / heads
+		{"llama3-70b", []string{"--padded-vocab", "129024"}},              // the preset's 0: 128256 padded for tp 8
+		{"gpt3-175b", []string{"--query-groups", "96", "--swiglu=false"}}, // the preset's 0: heads
+		{"mixtral-8x7b", []string{"--experts", "8", "--topk", "2"}},
+	} {
+		for _, formula := range []string{"6nd", "megatron"} {
+			want := run("--model", tc.model, "--formula", formula)
+			got := run(append([]string{"--model", tc.model, "--formula", formula}, tc.flags...)...)
+			if got.Model != tc.model || got.Params != want.Params || got.TFLOPSPerGPU != want.TFLOPSPerGPU {
+				t.Errorf("--model %s %s --formula %s: model %q, N = %g, %.2f TFLOPS/GPU; want %q, %g, %.2f",
+					tc.model, strings.Join(tc.flags, " "), formula, got.Model, got.Params, got.TFLOPSPerGPU,
+					want.Model, want.Params, want.TFLOPSPerGPU)
+			}
+		}
+	}
+	// A flag that changes a field still modifies the preset, one at a time.
+	for _, flags := range [][]string{{"--layers", "79"}, {"--kv-channels", "64"}, {"--padded-vocab", "128256"}, {"--swiglu=false"}} {
+		r := run(append([]string{"--model", "llama3-70b", "--formula", "6nd"}, flags...)...)
+		if r.Model != "llama3-70b (modified)" {
+			t.Errorf("--model llama3-70b %s: model %q, want llama3-70b (modified)", strings.Join(flags, " "), r.Model)
+		}
+	}
+}
+
 // TestCalcSeedTable runs perfgate calc on every timed row of the seed sweep table, a real
 // 70B sweep on 32 nodes (testdata/seed/sweep-70b-32nodes.txt, pinned by checksum in the
 // flops package's TestSeedConvention), with each row's tp, pp, mbs, gbs, sl, nodes and time.
