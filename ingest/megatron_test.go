@@ -410,7 +410,14 @@ func TestMegatronGPUsKey(t *testing.T) {
 		if got := runs[0].Config.Key(); got != tt.want {
 			t.Errorf("%s %q: config = %s, want %s", tt.name, tt.pre, got, tt.want)
 		}
-		if notes := strings.Join(runs[0].Notes, "\n"); !strings.Contains(notes, tt.note) {
+		notes := strings.Join(runs[0].Notes, "\n")
+		if tt.note == "" {
+			// No expected note means none on gpus or the world size (Contains(notes, "")
+			// would pass whatever the notes say).
+			if strings.Contains(notes, "gpus") || strings.Contains(strings.ToLower(notes), "world_size") {
+				t.Errorf("%s %q: notes = %q, want none on gpus or WORLD_SIZE", tt.name, tt.pre, notes)
+			}
+		} else if !strings.Contains(notes, tt.note) {
 			t.Errorf("%s %q: notes = %q, want %q", tt.name, tt.pre, notes, tt.note)
 		}
 	}
