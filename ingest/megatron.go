@@ -451,28 +451,33 @@ func (p *megatronParser) envLine(line []byte) {
 		{"--nproc_per_node", perNode}, {"--nproc-per-node", perNode},
 		{string(kwWorldSize), world}, // the check below skips LOCAL_WORLD_SIZE, a node's share
 	} {
-		i := bytes.Index(line, []byte(kv.key))
-		if i < 0 {
-			continue
-		}
-		if i > 0 && (isLetter(line[i-1]) || line[i-1] == '_') {
-			continue // SLURM_NNODES must not read as NNODES
-		}
-		rest := line[i+len(kv.key):]
-		if len(rest) == 0 || (rest[0] != '=' && rest[0] != ' ' && rest[0] != ':') {
-			continue
-		}
-		v, _, ok := intAt(bytes.TrimLeft(rest[1:], " =:"))
-		if !ok || v <= 0 || v > 1<<20 {
-			continue
-		}
-		switch kv.what {
-		case nodes:
-			p.env.nodes = v
-		case perNode:
-			p.env.gpusPerNode = v
-		default:
-			p.env.world = v
+		// Every occurrence on the line counts: the first may be inside a longer name
+		// ("LOCAL_WORLD_SIZE=4 WORLD_SIZE=384"), and the key must not depend on their order.
+		for rest := line; ; {
+			i := bytes.Index(rest, []byte(kv.key))
+			if i < 0 {
+				break
+			}
+			before := rest[:i]
+			rest = rest[i+len(kv.key):]
+			if i > 0 && (isLetter(before[i-1]) || before[i-1] == '_') {
+				continue // SLURM_NNODES must not read as NNODES
+			}
+			if len(rest) == 0 || (rest[0] != '=' && rest[0] != ' ' && rest[0] != ':') {
+				continue
+			}
+			v, _, ok := intAt(bytes.TrimLeft(rest[1:], " =:"))
+			if !ok || v <= 0 || v > 1<<20 {
+				continue
+			}
+			switch kv.what {
+			case nodes:
+				p.env.nodes = v
+			case perNode:
+				p.env.gpusPerNode = v
+			default:
+				p.env.world = v
+			}
 		}
 	}
 }

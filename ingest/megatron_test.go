@@ -397,6 +397,9 @@ func TestMegatronGPUsKey(t *testing.T) {
 		{"tp=1_nodes=2.log", "    │     • WORLD_SIZE: 24\n", "tp=1/nodes=2/gpus=24", "launcher output's WORLD_SIZE 24 is not nodes=2 × 8 GPUs; config has gpus=24 beside nodes=2"},
 		{"tp=1_nodes=2.log", "    - WORLD_SIZE:16\n", "tp=1/nodes=2", ""},
 		{"tp=1_nodes=2.log", "LOCAL_WORLD_SIZE=12\n", "tp=1/nodes=2", ""}, // a node's share, not the world
+		// Every WORLD_SIZE on a line is read, not just the first match (here inside LOCAL_…).
+		{"tp=1_nodes=2.log", "rank 0: LOCAL_WORLD_SIZE=4 WORLD_SIZE=24\n", "tp=1/nodes=2/gpus=24", "WORLD_SIZE 24 is not nodes=2 × 8 GPUs"},
+		{"tp=1_nodes=2.log", "rank 0: WORLD_SIZE=24 LOCAL_WORLD_SIZE=4\n", "tp=1/nodes=2/gpus=24", "WORLD_SIZE 24 is not nodes=2 × 8 GPUs"},
 		{"tp=1_nodes=2.log", "", "tp=1/nodes=2", ""},
 		{"tp=1.log", "WORLD_SIZE=24\n", "tp=1", ""}, // no nodes: nothing to correct, and no key churn
 		{"tp=1_gpus=24.log", "WORLD_SIZE=24\n", "tp=1/gpus=24", ""},
