@@ -451,28 +451,33 @@ func (p *megatronParser) envLine(line []byte) {
 		{"--nproc_per_node", perNode}, {"--nproc-per-node", perNode},
 		{string(kwWorldSize), world}, // the check below skips LOCAL_WORLD_SIZE, a node's share
 	} {
-		i := bytes.Index(line, []byte(kv.key))
-		if i < 0 {
-			continue
-		}
-		if i > 0 && (isLetter(line[i-1]) || line[i-1] == '_') {
-			continue // SLURM_NNODES must not read as NNODES
-		}
-		rest := line[i+len(kv.key):]
-		if len(rest) == 0 || (rest[0] != '=' && rest[0] != ' ' && rest[0] != ':') {
-			continue
-		}
-		v, _, ok := intAt(bytes.TrimLeft(rest[1:], " =:"))
-		if !ok || v <= 0 || v > 1<<20 {
-			continue
-		}
-		switch kv.what {
-		case nodes:
-			p.env.nodes = v
-		case perNode:
-			p.env.gpusPerNode = v
-		default:
-			p.env.world = v
+		// Every occurrence on the line counts: the first may be inside a longer name
+		// ("LOCAL_WORLD_SIZE=4 WORLD_SIZE=384"), and the key must not depend on their order.
+		for rest := line; ; {
+			i := bytes.Index(rest, []byte(kv.key))
+			if i < 0 {
+				break
+			}
+			before := rest[:i]
+			rest = rest[i+len(kv.key):]
+			if i > 0 && (isLetter(before[i-1]) || before[i-1] == '_') {
+				continue // SLURM_NNODES must not read as NNODES
+			}
+			if len(rest) == 0 || (rest[0] != '=' && rest[0] != ' ' && rest[0] != ':') {
+				continue
+			}
+			v, _, ok := intAt(bytes.TrimLeft(rest[1:], " =:"))
+			if !ok || v <= 0 || v > 1<<20 {
+				continue
+			}
+			switch kv.what {
+			case nodes:
+				p.env.nodes = v
+			case perNode:
+				p.env.gpusPerNode = v
+			default:
+				p.env.world = v
+			}
 		}
 	}
 }
@@ -763,7 +768,8 @@ func megatronConfig(args map[string]string, env logEnv, keyArgs []string) (bench
 
 // gpusKey adds gpus=<world size> to cfg, a run's config after its file name and sidecar,
 // when the log tells the world size (the argument dump's world_size, else launcher output's
-// WORLD_SIZE) and it is not nodes × defaultGPUsPerNode: the GPU count --recompute-tflops
+// WORLD_SIZE unless launcherWorldDoubt finds it is the node count) and it is not
+// nodes × defaultGPUsPerNode: the GPU count --recompute-tflops
 // assumes for a nodes key. The same job on 4-GPU and on 8-GPU nodes is then two configs,
 // not one compared across hardware, and the TFLOPS recomputed for it use its true GPU
 // count. A config of 8-GPU nodes keeps its key. A gpus key from the file name or sidecar that
@@ -783,6 +789,11 @@ func (p *megatronParser) gpusKey(cfg bench.Config, m *megatronRun) ([]string, er
 	if world <= 0 {
 		return notes, nil
 	}
+	if !stated {
+		if why := launcherWorldDoubt(world, m.env, cfg); why != "" {
+			return append(notes, why), nil
+		}
+	}
 	ws := strconv.Itoa(world)
 	if g, ok := cfg["gpus"]; ok {
 		if g == ws {
@@ -801,6 +812,28 @@ func (p *megatronParser) gpusKey(cfg bench.Config, m *megatronRun) ([]string, er
 	}
 	cfg["gpus"] = ws
 	return append(notes, fmt.Sprintf("%s %d is not nodes=%d × %d GPUs; config has gpus=%d beside nodes=%d (another config than %d-GPU nodes', and the GPU count --recompute-tflops uses)", from, world, nodes, defaultGPUsPerNode, world, nodes, defaultGPUsPerNode)), nil
+}
+
+// launcherWorldDoubt says why launcher output's WORLD_SIZE world is not taken for the GPU
+// count, or "" if it is. Some launchers (Alibaba PAI-DLC, some Kubeflow jobs) set WORLD_SIZE
+// to the number of nodes (scripts then do NNODES=${WORLD_SIZE}, torchrun --nnodes
+// $WORLD_SIZE), so it is used only when it agrees with what else the log says: the launcher's
+// nodes (else the config's) × its GPUs per node when it prints those, and when it does not
+// print GPUs per node, a world size that is not the node count itself.
+func launcherWorldDoubt(world int, env logEnv, cfg bench.Config) string {
+	const why = "launcher output's WORLD_SIZE %d %s (some launchers, e.g. PAI-DLC and Kubeflow, set WORLD_SIZE to the number of nodes); no gpus key from it"
+	nodes, whose := env.nodes, "its"
+	if nodes <= 0 {
+		nodes, _ = strconv.Atoi(cfg["nodes"])
+		whose = "the config's"
+	}
+	switch {
+	case env.gpusPerNode > 0 && nodes > 0 && nodes*env.gpusPerNode != world:
+		return fmt.Sprintf(why, world, fmt.Sprintf("is not %s nodes=%d × its %d GPUs per node", whose, nodes, env.gpusPerNode))
+	case env.gpusPerNode <= 0 && nodes > 0 && world == nodes:
+		return fmt.Sprintf(why, world, "equals the node count")
+	}
+	return ""
 }
 
 // defaultGPUsPerNode is assumed when neither the argument dump nor launcher output says how

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/flops"
 )
 
 // realIterLine is a real Megatron-LM iteration line (NVIDIA/Megatron-LM issue #756).
@@ -397,8 +398,22 @@ func TestMegatronGPUsKey(t *testing.T) {
 		{"tp=1_nodes=2.log", "    │     • WORLD_SIZE: 24\n", "tp=1/nodes=2/gpus=24", "launcher output's WORLD_SIZE 24 is not nodes=2 × 8 GPUs; config has gpus=24 beside nodes=2"},
 		{"tp=1_nodes=2.log", "    - WORLD_SIZE:16\n", "tp=1/nodes=2", ""},
 		{"tp=1_nodes=2.log", "LOCAL_WORLD_SIZE=12\n", "tp=1/nodes=2", ""}, // a node's share, not the world
+		// Every WORLD_SIZE on a line is read, not just the first match (here inside LOCAL_…).
+		{"tp=1_nodes=2.log", "rank 0: LOCAL_WORLD_SIZE=4 WORLD_SIZE=24\n", "tp=1/nodes=2/gpus=24", "WORLD_SIZE 24 is not nodes=2 × 8 GPUs"},
+		{"tp=1_nodes=2.log", "rank 0: WORLD_SIZE=24 LOCAL_WORLD_SIZE=4\n", "tp=1/nodes=2/gpus=24", "WORLD_SIZE 24 is not nodes=2 × 8 GPUs"},
 		{"tp=1_nodes=2.log", "", "tp=1/nodes=2", ""},
 		{"tp=1.log", "WORLD_SIZE=24\n", "tp=1", ""}, // no nodes: nothing to correct, and no key churn
+		// PAI-DLC and some Kubeflow jobs set WORLD_SIZE to the number of nodes (NNODES=${WORLD_SIZE}):
+		// a WORLD_SIZE that is not the launcher's nodes × GPUs per node, or that equals the node
+		// count, is not taken for the GPU count.
+		{"tp=1_nodes=2.log", "WORLD_SIZE=2\n+ NNODES=2\n+ GPUS_PER_NODE=8\n", "tp=1/nodes=2", "launcher output's WORLD_SIZE 2 is not its nodes=2 × its 8 GPUs per node"},
+		{"tp=1_nodes=2.log", "WORLD_SIZE=2\n", "tp=1/nodes=2", "launcher output's WORLD_SIZE 2 equals the node count"},
+		{"tp=1_nodes=2.log", "torchrun --nnodes 2 --nproc_per_node 8\nWORLD_SIZE=2\n", "tp=1/nodes=2", "launcher output's WORLD_SIZE 2 is not its nodes=2 × its 8 GPUs per node"},
+		{"tp=1_nodes=2.log", "GPUS_PER_NODE=4\nWORLD_SIZE=24\n", "tp=1/nodes=2", "launcher output's WORLD_SIZE 24 is not the config's nodes=2 × its 4 GPUs per node"},
+		{"tp=1_gpus=16.log", "NNODES=2\nWORLD_SIZE=2\n", "tp=1/gpus=16", "launcher output's WORLD_SIZE 2 equals the node count"},
+		// Consistent launcher output still gives gpus: 2 nodes of 12, and 2 nodes of 1 GPU.
+		{"tp=1_nodes=2.log", "NNODES=2 GPUS_PER_NODE=12 WORLD_SIZE=24\n", "tp=1/nodes=2/gpus=24", "WORLD_SIZE 24 is not nodes=2 × 8 GPUs"},
+		{"tp=1_nodes=2.log", "NNODES=2\nGPUS_PER_NODE=1\nWORLD_SIZE=2\n", "tp=1/nodes=2/gpus=2", "WORLD_SIZE 2 is not nodes=2 × 8 GPUs"},
 		{"tp=1_gpus=24.log", "WORLD_SIZE=24\n", "tp=1/gpus=24", ""},
 		{"tp=1_gpus=16.log", "WORLD_SIZE=24\n", "tp=1/gpus=16", "the file name or sidecar gives gpus=16 where launcher output's WORLD_SIZE is 24; gpus=16 is used"}, // launcher output may be another step's
 	} {
@@ -410,7 +425,14 @@ func TestMegatronGPUsKey(t *testing.T) {
 		if got := runs[0].Config.Key(); got != tt.want {
 			t.Errorf("%s %q: config = %s, want %s", tt.name, tt.pre, got, tt.want)
 		}
-		if notes := strings.Join(runs[0].Notes, "\n"); !strings.Contains(notes, tt.note) {
+		notes := strings.Join(runs[0].Notes, "\n")
+		if tt.note == "" {
+			// No expected note means none on gpus or the world size (Contains(notes, "")
+			// would pass whatever the notes say).
+			if strings.Contains(notes, "gpus") || strings.Contains(strings.ToLower(notes), "world_size") {
+				t.Errorf("%s %q: notes = %q, want none on gpus or WORLD_SIZE", tt.name, tt.pre, notes)
+			}
+		} else if !strings.Contains(notes, tt.note) {
 			t.Errorf("%s %q: notes = %q, want %q", tt.name, tt.pre, notes, tt.note)
 		}
 	}
@@ -420,7 +442,31 @@ func TestMegatronGPUsKey(t *testing.T) {
 	if _, err := MegatronFormat.Read("tp=4_gpus=8.log", strings.NewReader(on4), &Options{SkipIters: -1}); err == nil || !strings.Contains(err.Error(), "gives gpus=8, but the argument dump's world_size is 4") {
 		t.Errorf("gpus=8 in the name of a world_size 4 log: err = %v", err)
 	}
-	runs, err := MegatronFormat.Read("tp=4_nodes=2.log", strings.NewReader(on8), &Options{SkipIters: -1})
+	// The argument dump's world_size stays authoritative over a launcher WORLD_SIZE that is
+	// the node count.
+	runs, err := MegatronFormat.Read("x.log", strings.NewReader("WORLD_SIZE=1\nNNODES=1\n"+on4), &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := runs[0].Config.Key(), r4.Config.Key(); got != want {
+		t.Errorf("launcher WORLD_SIZE=1 NNODES=1 before a world_size 4 dump: config = %s, want %s", got, want)
+	}
+
+	// The Megatron-DeepSpeed JUBE log (no argument dump, 96 nodes of 8) under a launcher that
+	// sets WORLD_SIZE to the node count: nodes=96 (768 GPUs), not gpus=96.
+	jub := string(must(os.ReadFile(filepath.Join(logsDir, "megatron-deepspeed-jubench_tp=8_pp=8_mbs=1_gbs=96_nodes=96.log"))))
+	runs, err = MegatronFormat.Read("jub_tp=8_pp=8_mbs=1_gbs=96_nodes=96.log", strings.NewReader("WORLD_SIZE=96\n+ NNODES=96\n+ GPUS_PER_NODE=8\n"+jub), &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := runs[0].Config.Key(), "tp=8/pp=8/mbs=1/gbs=96/nodes=96"; got != want {
+		t.Errorf("JUBE log with WORLD_SIZE=96 NNODES=96: config = %s, want %s", got, want)
+	}
+	if g, err := flops.ConfigGPUs(runs[0].Config, 8); err != nil || g != 768 {
+		t.Errorf("JUBE log with WORLD_SIZE=96 NNODES=96: %d GPUs (%v), want 768 (--recompute-tflops' count)", g, err)
+	}
+
+	runs, err = MegatronFormat.Read("tp=4_nodes=2.log", strings.NewReader(on8), &Options{SkipIters: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
