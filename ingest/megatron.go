@@ -121,6 +121,7 @@ type megatronRun struct {
 type logEnv struct {
 	nodes, gpusPerNode int
 	world              int // the job's GPU count (WORLD_SIZE=24); 0 if not printed
+	worldLine          int // the line that printed world
 }
 
 func (m *megatronRun) empty() bool {
@@ -239,7 +240,7 @@ func (p *megatronParser) line(line []byte, n int) error {
 	if m.stop == nil && (bytes.Contains(line, timeLimitMarker) || bytes.Contains(line, kwExiting)) {
 		m.stop = &failure{line: n, text: quoteLine(line)}
 	}
-	p.envLine(line)
+	p.envLine(line, n)
 	return nil
 }
 
@@ -436,7 +437,7 @@ func memoryLine(m *megatronRun, line []byte) {
 
 // envLine picks node and GPU counts out of launcher output such as "SLURM_NNODES=32",
 // "GPUS_PER_NODE=8", "torchrun --nnodes 32 --nproc_per_node 8" or "WORLD_SIZE: 24".
-func (p *megatronParser) envLine(line []byte) {
+func (p *megatronParser) envLine(line []byte, n int) {
 	if !bytes.Contains(line, []byte("NODE")) && !bytes.Contains(line, []byte("node")) && !bytes.Contains(line, kwWorldSize) {
 		return
 	}
@@ -476,7 +477,7 @@ func (p *megatronParser) envLine(line []byte) {
 			case perNode:
 				p.env.gpusPerNode = v
 			default:
-				p.env.world = v
+				p.env.world, p.env.worldLine = v, n
 			}
 		}
 	}
@@ -789,12 +790,19 @@ func (p *megatronParser) gpusKey(cfg bench.Config, m *megatronRun) ([]string, er
 	if world <= 0 {
 		return notes, nil
 	}
-	if !stated {
-		if why := launcherWorldDoubt(world, m.env, cfg); why != "" {
+	ws := strconv.Itoa(world)
+	_, named := cfg["gpus"]
+	if !stated && !named {
+		why, ambiguous := launcherWorldDoubt(world, m.env, cfg)
+		if ambiguous {
+			// WORLD_SIZE=N on N nodes: N GPUs, or N nodes as some launchers mean it. Either
+			// reading recomputes TFLOPS 8× off the other: fail closed.
+			return nil, bench.Errorf(p.file, m.env.worldLine, "%s; name the log's GPU count in its file name or sidecar (gpus=%s for one GPU per node, gpus=%d for 8-GPU nodes), or print GPUS_PER_NODE", why, ws, world*defaultGPUsPerNode)
+		}
+		if why != "" {
 			return append(notes, why), nil
 		}
 	}
-	ws := strconv.Itoa(world)
 	if g, ok := cfg["gpus"]; ok {
 		if g == ws {
 			return notes, nil
@@ -815,13 +823,14 @@ func (p *megatronParser) gpusKey(cfg bench.Config, m *megatronRun) ([]string, er
 }
 
 // launcherWorldDoubt says why launcher output's WORLD_SIZE world is not taken for the GPU
-// count, or "" if it is. Some launchers (Alibaba PAI-DLC, some Kubeflow jobs) set WORLD_SIZE
+// count, or "" if it is; ambiguous when nothing tells the two readings apart (WORLD_SIZE
+// equal to the node count, no GPUs per node printed), which the caller refuses. Some launchers (Alibaba PAI-DLC, some Kubeflow jobs) set WORLD_SIZE
 // to the number of nodes (scripts then do NNODES=${WORLD_SIZE}, torchrun --nnodes
 // $WORLD_SIZE), so it is used only when it agrees with what else the log says: the launcher's
 // nodes (else the config's) × its GPUs per node when it prints those, and when it does not
 // print GPUs per node, a world size that is not the node count itself.
-func launcherWorldDoubt(world int, env logEnv, cfg bench.Config) string {
-	const why = "launcher output's WORLD_SIZE %d %s (some launchers, e.g. PAI-DLC and Kubeflow, set WORLD_SIZE to the number of nodes); no gpus key from it"
+func launcherWorldDoubt(world int, env logEnv, cfg bench.Config) (why string, ambiguous bool) {
+	const doubt = "launcher output's WORLD_SIZE %d %s (some launchers, e.g. PAI-DLC and Kubeflow, set WORLD_SIZE to the number of nodes)"
 	nodes, whose := env.nodes, "its"
 	if nodes <= 0 {
 		nodes, _ = strconv.Atoi(cfg["nodes"])
@@ -829,11 +838,11 @@ func launcherWorldDoubt(world int, env logEnv, cfg bench.Config) string {
 	}
 	switch {
 	case env.gpusPerNode > 0 && nodes > 0 && nodes*env.gpusPerNode != world:
-		return fmt.Sprintf(why, world, fmt.Sprintf("is not %s nodes=%d × its %d GPUs per node", whose, nodes, env.gpusPerNode))
+		return fmt.Sprintf(doubt, world, fmt.Sprintf("is not %s nodes=%d × its %d GPUs per node", whose, nodes, env.gpusPerNode)) + "; no gpus key from it", false
 	case env.gpusPerNode <= 0 && nodes > 0 && world == nodes:
-		return fmt.Sprintf(why, world, "equals the node count")
+		return fmt.Sprintf(doubt, world, "equals the node count, and the log prints no GPUs per node"), true
 	}
-	return ""
+	return "", false
 }
 
 // defaultGPUsPerNode is assumed when neither the argument dump nor launcher output says how

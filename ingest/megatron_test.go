@@ -407,10 +407,14 @@ func TestMegatronGPUsKey(t *testing.T) {
 		// a WORLD_SIZE that is not the launcher's nodes × GPUs per node, or that equals the node
 		// count, is not taken for the GPU count.
 		{"tp=1_nodes=2.log", "WORLD_SIZE=2\n+ NNODES=2\n+ GPUS_PER_NODE=8\n", "tp=1/nodes=2", "launcher output's WORLD_SIZE 2 is not its nodes=2 × its 8 GPUs per node"},
-		{"tp=1_nodes=2.log", "WORLD_SIZE=2\n", "tp=1/nodes=2", "launcher output's WORLD_SIZE 2 equals the node count"},
+		// WORLD_SIZE equal to the node count, no GPUs per node printed: 2 GPUs or 2 nodes, 8×
+		// apart in TFLOPS/GPU; refused at its line, unless the file name or sidecar says.
+		{"tp=1_nodes=2.log", "WORLD_SIZE=2\n", "error: tp=1_nodes=2.log:1: launcher output's WORLD_SIZE 2 equals the node count, and the log prints no GPUs per node", ""},
+		{"tp=1_nodes=1.log", "WORLD_SIZE=1\n", "error: tp=1_nodes=1.log:1: launcher output's WORLD_SIZE 1 equals the node count", ""},
+		{"tp=1_nodes=1_gpus=1.log", "WORLD_SIZE=1\n", "tp=1/nodes=1/gpus=1", ""},
 		{"tp=1_nodes=2.log", "torchrun --nnodes 2 --nproc_per_node 8\nWORLD_SIZE=2\n", "tp=1/nodes=2", "launcher output's WORLD_SIZE 2 is not its nodes=2 × its 8 GPUs per node"},
 		{"tp=1_nodes=2.log", "GPUS_PER_NODE=4\nWORLD_SIZE=24\n", "tp=1/nodes=2", "launcher output's WORLD_SIZE 24 is not the config's nodes=2 × its 4 GPUs per node"},
-		{"tp=1_gpus=16.log", "NNODES=2\nWORLD_SIZE=2\n", "tp=1/gpus=16", "launcher output's WORLD_SIZE 2 equals the node count"},
+		{"tp=1_gpus=16.log", "NNODES=2\nWORLD_SIZE=2\n", "tp=1/gpus=16", "the file name or sidecar gives gpus=16 where launcher output's WORLD_SIZE is 2; gpus=16 is used"},
 		// Consistent launcher output still gives gpus: 2 nodes of 12, and 2 nodes of 1 GPU.
 		{"tp=1_nodes=2.log", "NNODES=2 GPUS_PER_NODE=12 WORLD_SIZE=24\n", "tp=1/nodes=2/gpus=24", "WORLD_SIZE 24 is not nodes=2 × 8 GPUs"},
 		{"tp=1_nodes=2.log", "NNODES=2\nGPUS_PER_NODE=1\nWORLD_SIZE=2\n", "tp=1/nodes=2/gpus=2", "WORLD_SIZE 2 is not nodes=2 × 8 GPUs"},
@@ -418,6 +422,12 @@ func TestMegatronGPUsKey(t *testing.T) {
 		{"tp=1_gpus=16.log", "WORLD_SIZE=24\n", "tp=1/gpus=16", "the file name or sidecar gives gpus=16 where launcher output's WORLD_SIZE is 24; gpus=16 is used"}, // launcher output may be another step's
 	} {
 		runs, err := MegatronFormat.Read(tt.name, strings.NewReader(tt.pre+iters), &Options{SkipIters: -1})
+		if want, ok := strings.CutPrefix(tt.want, "error: "); ok {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s %q: error %v, want %q", tt.name, tt.pre, err, want)
+			}
+			continue
+		}
 		if err != nil {
 			t.Errorf("%s %q: %v", tt.name, tt.pre, err)
 			continue
