@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -32,11 +30,12 @@ func newBaselineDropCmd(s *Streams) *cobra.Command {
 sweep no longer runs, or one whose key changed (perfgate check then reports the old key as
 missing, which fails the gate under --require-all until it is dropped).
 
-A CONFIG is a config key as perfgate prints it, with / or spaces between the parts
-(tp=8/pp=4/nodes=32 or "tp=8 pp=4 nodes=32"), in any order. A CONFIG that matches no stored
-config is an error (exit 2) naming the nearest stored ones, and nothing is removed. The store is
+A CONFIG is a config as baseline show prints it ("tp=8 pp=4 nodes=32"), or its key
+(tp=8/pp=4/nodes=32, parts in any order, %-escapes as in the store). A CONFIG that matches no
+stored config is an error (exit 2) naming the nearest stored one, and nothing is removed. The store is
 written as baseline update writes it: under its lock, atomically, its closing line rewritten.
-The memory record of the store (memory.json) no longer matches it until the next update.`,
+The memory record of the store (memory.json) no longer matches it: checks learn the memory
+from git history instead until the next update records one.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.configs = args
@@ -54,17 +53,10 @@ func runBaselineDrop(s *Streams, o *dropOptions) error {
 	if o.lockTimeout < 0 {
 		return inputError(fmt.Errorf("--lock-timeout must not be negative"))
 	}
-	drop := map[string]string{} // canonical key → as given
-	cfgs := map[string]bench.Config{}
 	for _, arg := range o.configs {
-		cfg, err := bench.ParseKey(strings.Join(strings.Fields(strings.ReplaceAll(arg, "/", " ")), "/"))
-		if err == nil && len(cfg) == 0 {
-			err = fmt.Errorf("it is empty")
+		if strings.TrimSpace(arg) == "" {
+			return inputError(fmt.Errorf("an empty CONFIG: give config keys such as tp=8/pp=4/nodes=32"))
 		}
-		if err != nil {
-			return inputError(fmt.Errorf("%q is not a config key such as tp=8/pp=4/nodes=32: %v", arg, err))
-		}
-		drop[cfg.Key()], cfgs[cfg.Key()] = arg, cfg
 	}
 	// A directory without a store is an error here, not created empty as an update would.
 	if _, err := baseline.Open(o.dir); errors.Is(err, baseline.ErrNoBaseline) {
@@ -75,19 +67,17 @@ func runBaselineDrop(s *Streams, o *dropOptions) error {
 		if len(store.Runs) == 0 {
 			return inputError(fmt.Errorf("%s holds no runs", filepath.Join(o.dir, baseline.FileName)))
 		}
-		stored := map[string]bool{}
-		for i := range store.Runs {
-			stored[store.Runs[i].ConfigKey()] = true
-		}
-		for _, key := range slices.Sorted(maps.Keys(drop)) {
-			if !stored[key] {
-				near, diffs, _ := check.NearestConfig(store.Runs, cfgs[key])
-				return inputError(fmt.Errorf("%q matches no stored config; nearest: %s, differing in %s.\nNothing was removed", drop[key], near, diffs))
+		drop := map[string]bool{} // stored config keys
+		for _, arg := range o.configs {
+			key, err := storedConfig(arg, store.Runs)
+			if err != nil {
+				return inputError(fmt.Errorf("%v.\nNothing was removed", err))
 			}
+			drop[key] = true
 		}
 		kept := store.Runs[:0:0]
 		for _, r := range store.Runs {
-			if _, ok := drop[r.ConfigKey()]; ok {
+			if drop[r.ConfigKey()] {
 				removed++
 				continue
 			}
@@ -104,4 +94,40 @@ func runBaselineDrop(s *Streams, o *dropOptions) error {
 	}
 	fmt.Fprintf(s.Out, "%s: dropped %d run(s) of %d config(s); %d run(s) stored.\n", filepath.Join(o.dir, baseline.FileName), removed, configs, left)
 	return nil
+}
+
+// storedConfig returns the key of the stored config that arg names: the one baseline show
+// prints as arg (values as they are, parts in show's order, spaces between), else the one
+// whose key arg is (parts in any order, / or spaces between, %-escapes decoded, as in the
+// store and the JSON report's key). Show's form comes first: a value may itself hold a /, a
+// space or a %, which a key escapes. A form that names several stored configs, or none, is an
+// error; none names the nearest.
+func storedConfig(arg string, runs []bench.Run) (string, error) {
+	shown := map[string]bool{}
+	for i := range runs {
+		if runs[i].Config.String() == arg {
+			shown[runs[i].ConfigKey()] = true
+		}
+	}
+	switch len(shown) {
+	case 1:
+		for k := range shown {
+			return k, nil
+		}
+	case 0:
+	default:
+		return "", fmt.Errorf("%q is how baseline show prints %d stored configs (values with spaces or =); give its key, with %%-escapes, as the JSON report's key field does", arg, len(shown))
+	}
+	cfg, err := bench.ParseKey(strings.Join(strings.Fields(strings.ReplaceAll(arg, "/", " ")), "/"))
+	if err != nil {
+		return "", fmt.Errorf("%q is neither a config as baseline show prints it nor a config key such as tp=8/pp=4/nodes=32: %v", arg, err)
+	}
+	key := cfg.Key()
+	for i := range runs {
+		if runs[i].ConfigKey() == key {
+			return key, nil
+		}
+	}
+	near, diffs, _ := check.NearestConfig(runs, cfg)
+	return "", fmt.Errorf("%q matches no stored config; nearest: %s, differing in %s", arg, near, diffs)
 }
