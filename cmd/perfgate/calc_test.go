@@ -153,25 +153,29 @@ func TestCalcValues(t *testing.T) {
 	}
 }
 
+// calc70b runs perfgate calc on the seed's 70B layout (tp 8, pp 4, gbs 1024, sl 4096, 32
+// nodes, 15.8 s/iter) with args, as JSON.
+func calc70b(t *testing.T, args ...string) calcResult {
+	t.Helper()
+	args = append([]string{"calc", "--tp", "8", "--pp", "4", "--gbs", "1024", "--sl", "4096", "--nodes", "32",
+		"--time", "15.8", "--format", "json"}, args...)
+	code, out, errOut := runMain(args...)
+	if code != ExitPass {
+		t.Fatalf("perfgate %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+	}
+	var r calcResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	return r
+}
+
 // TestCalcModifiedPreset: shape flags on a preset change the model, so 6nd's N is the count
 // of the modified shape, not the preset's nominal size ("llama3-70b (modified)" with 40
 // layers at hidden 4096 was counted as 70B, 4× its size, 435.5 TFLOPS/GPU against megatron's
 // 105.6). --params still gives N outright.
 func TestCalcModifiedPreset(t *testing.T) {
-	run := func(args ...string) calcResult {
-		t.Helper()
-		args = append([]string{"calc", "--tp", "8", "--pp", "4", "--gbs", "1024", "--sl", "4096", "--nodes", "32",
-			"--time", "15.8", "--format", "json"}, args...)
-		code, out, errOut := runMain(args...)
-		if code != ExitPass {
-			t.Fatalf("perfgate %s: exit %d: %s", strings.Join(args, " "), code, errOut)
-		}
-		var r calcResult
-		if err := json.Unmarshal([]byte(out), &r); err != nil {
-			t.Fatalf("%v in %s", err, out)
-		}
-		return r
-	}
+	run := func(args ...string) calcResult { return calc70b(t, args...) }
 	shape := []string{"--model", "llama3-70b", "--layers", "40", "--hidden", "4096", "--heads", "32"}
 	want, _ := flops.Preset("llama3-70b")
 	want.Layers, want.Hidden, want.Heads, want.Params = 40, 4096, 32, 0
@@ -206,20 +210,7 @@ func TestCalcModifiedPreset(t *testing.T) {
 // the preset keeps its name and its nominal N. Any flag used to mark it modified, and
 // --layers 80 moved 6nd from 435.5 to 439.0 TFLOPS/GPU (N 70e9 to 70.55e9).
 func TestCalcPresetFlagsRepeatingItsValues(t *testing.T) {
-	run := func(args ...string) calcResult {
-		t.Helper()
-		args = append([]string{"calc", "--tp", "8", "--pp", "4", "--gbs", "1024", "--sl", "4096", "--nodes", "32",
-			"--time", "15.8", "--format", "json"}, args...)
-		code, out, errOut := runMain(args...)
-		if code != ExitPass {
-			t.Fatalf("perfgate %s: exit %d: %s", strings.Join(args, " "), code, errOut)
-		}
-		var r calcResult
-		if err := json.Unmarshal([]byte(out), &r); err != nil {
-			t.Fatalf("%v in %s", err, out)
-		}
-		return r
-	}
+	run := func(args ...string) calcResult { return calc70b(t, args...) }
 	for _, tc := range []struct {
 		model string
 		flags []string
