@@ -28,16 +28,21 @@ func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int, fix str
 		if r.Outcome != bench.OK {
 			continue
 		}
-		t := r.Metric(bench.MetricTime)
+		// The time and the TFLOPS as the run holds them: s/iter and TFLOPS/GPU, or a scaling
+		// of either (a store kept in ms/iter, results in GFLOPS/GPU), in which the recomputed
+		// values are written back, so that one metric is not held in two units.
+		t, tScale := scaledMetric(r, bench.MetricTime)
+		tf, tfScale := scaledMetric(r, bench.MetricTFLOPS)
 		if t == nil || len(t.Values) == 0 {
-			if tf := r.Metric(bench.MetricTFLOPS); tf != nil && len(tf.Values) > 0 {
+			if tf != nil && len(tf.Values) > 0 {
 				return fmt.Errorf("%s: --recompute-tflops %s: the run reports %s but no %s to recompute it from, so its TFLOPS would not follow the pinned formula (gate it without --recompute-tflops, or give its time per iteration)",
 					r.Source, f, bench.MetricTFLOPS, bench.MetricTime)
 			}
 			continue
 		}
 		vals := make([]float64, len(t.Values))
-		for j, sec := range t.Values {
+		for j, tv := range t.Values {
+			sec := tv * tScale
 			v, err := flops.RecomputeTFLOPS(f, r.Config, sec, gpusPerNode)
 			if errors.Is(err, flops.ErrImpossibleLayout) {
 				return fmt.Errorf("%s: --recompute-tflops %s: %v (no run has this layout: correct its config, or --gpus-per-node if its nodes have another number of GPUs)", r.Source, f, err)
@@ -54,14 +59,31 @@ func RecomputeTFLOPS(runs []bench.Run, f flops.Formula, gpusPerNode int, fix str
 			}
 			vals[j] = v
 		}
-		m := bench.Metric{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: vals, Samples: t.Samples}
-		if old := r.Metric(bench.MetricTFLOPS); old != nil {
-			*old = m
-		} else {
-			r.Metrics = append(r.Metrics, m)
+		if tf != nil {
+			for j := range vals {
+				vals[j] /= tfScale // in the run's own unit: one of it is tfScale TFLOPS/GPU
+			}
+			tf.Values, tf.Samples = vals, t.Samples
+			continue
 		}
+		r.Metrics = append(r.Metrics, bench.Metric{Name: bench.MetricTFLOPS, Unit: bench.MetricTFLOPS, Better: bench.Higher, Values: vals, Samples: t.Samples})
 	}
 	return nil
+}
+
+// scaledMetric returns run r's metric named name, else one in a scaling of it (ms/iter of
+// s/iter: bench.ScaleOf), with the factor that turns its values into name's unit; nil when
+// the run has neither.
+func scaledMetric(r *bench.Run, name string) (*bench.Metric, float64) {
+	if m := r.Metric(name); m != nil {
+		return m, 1
+	}
+	for i := range r.Metrics {
+		if f, ok := bench.ScaleOf(r.Metrics[i].Name, name); ok && f > 0 {
+			return &r.Metrics[i], f
+		}
+	}
+	return nil, 0
 }
 
 // driftTolerance is how far logged TFLOPS may stray from a formula and still match it.

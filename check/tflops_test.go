@@ -56,3 +56,28 @@ func TestRecomputeTFLOPSLayout(t *testing.T) {
 		t.Errorf("an impossible layout got TFLOPS/GPU %v", m.Values)
 	}
 }
+
+// TestRecomputeTFLOPSScaledUnits: a run that holds its time or its TFLOPS in a scaling of
+// the unit (a store kept in ms/iter, results in GFLOPS/GPU) is recomputed in that unit. The
+// ms/iter store was refused for having "no s/iter" (audit), and GFLOPS/GPU results gained a
+// TFLOPS/GPU beside it, one metric in two units.
+func TestRecomputeTFLOPSScaledUnits(t *testing.T) {
+	const cfg = "model=llama3-70b/tp=8/pp=4/mbs=1/gbs=1024/sl=4096/nodes=32"
+	ms := bench.Run{Config: mustKey(cfg), Outcome: bench.OK, Source: "ms.jsonl:1", Metrics: []bench.Metric{
+		{Name: "ms/iter", Unit: "ms/iter", Better: bench.Lower, Values: []float64{15800}}}}
+	gf := timedRun(t, cfg, "g.jsonl:1", 15.8)
+	gf.Metrics = append(gf.Metrics, bench.Metric{Name: "GFLOPS/GPU", Unit: "GFLOPS/GPU", Better: bench.Higher, Values: []float64{1}})
+	runs := []bench.Run{ms, gf}
+	if err := RecomputeTFLOPS(runs, "megatron", 8, "add it with --set"); err != nil {
+		t.Fatalf("RecomputeTFLOPS: %v", err)
+	}
+	if got := runs[0].Metric(bench.MetricTFLOPS); got == nil || int(got.Values[0]*10+0.5) != 4492 {
+		t.Errorf("15800 ms/iter: TFLOPS/GPU = %+v, want 449.2", got)
+	}
+	if got := runs[1].Metric(bench.MetricTFLOPS); got != nil {
+		t.Errorf("GFLOPS/GPU results gained a TFLOPS/GPU metric: %+v", got)
+	}
+	if got := runs[1].Metric("GFLOPS/GPU"); got == nil || int(got.Values[0]/100+0.5) != 4492 {
+		t.Errorf("GFLOPS/GPU = %+v, want 449200 (449.2 TFLOPS/GPU)", got)
+	}
+}
