@@ -1,6 +1,9 @@
 package bench
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // CompareKeys orders config keys as people read them: runs of digits compare as numbers, so
 // tp=2 comes before tp=16 and tp=128 (sort.Strings puts tp=128 and tp=16 first). Keys equal
@@ -13,7 +16,7 @@ func CompareKeys(a, b string) int {
 			ei, ej := digitsEnd(a, i), digitsEnd(b, j)
 			na, nb := strings.TrimLeft(a[i:ei], "0"), strings.TrimLeft(b[j:ej], "0")
 			if len(na) != len(nb) {
-				return cmpInt(len(na), len(nb))
+				return cmp.Compare(len(na), len(nb))
 			}
 			if c := strings.Compare(na, nb); c != 0 {
 				return c
@@ -22,12 +25,12 @@ func CompareKeys(a, b string) int {
 			continue
 		}
 		if a[i] != b[j] {
-			return cmpInt(int(a[i]), int(b[j]))
+			return cmp.Compare(int(a[i]), int(b[j]))
 		}
 		i++
 		j++
 	}
-	if c := cmpInt(len(a)-i, len(b)-j); c != 0 {
+	if c := cmp.Compare(len(a)-i, len(b)-j); c != 0 {
 		return c
 	}
 	return strings.Compare(a, b)
@@ -40,14 +43,4 @@ func digitsEnd(s string, i int) int {
 		i++
 	}
 	return i
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
