@@ -246,13 +246,8 @@ func checkConfigLayout(cfg map[string]string, s Shape, gpus, gbs int) error {
 	} else if gbs%mbs != 0 {
 		return fmt.Errorf("%w: gbs %d is not divisible by mbs %d", ErrImpossibleLayout, gbs, mbs)
 	}
-	if tp > 0 && s.Layers > 0 {
-		if s.Heads%tp != 0 {
-			return fmt.Errorf("%w: %d attention heads are not divisible by tp %d", ErrImpossibleLayout, s.Heads, tp)
-		}
-		if g := s.QueryGroups; g > 0 && g%tp != 0 {
-			return fmt.Errorf("%w: %d query groups are not divisible by tp %d", ErrImpossibleLayout, g, tp)
-		}
+	if tp > 0 {
+		return splitsTP(s, tp)
 	}
 	return nil
 }

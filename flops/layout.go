@@ -54,18 +54,30 @@ func (l Layout) Plan(s Shape) (Plan, error) {
 			l.GBS, l.MBS, p.DP, step)
 	}
 	p.GradAccum = l.GBS / step
+	if err := splitsTP(s, l.TP); err != nil {
+		return Plan{}, err
+	}
 	if s.Layers > 0 {
-		if s.Heads%l.TP != 0 {
-			return Plan{}, fmt.Errorf("impossible config: %d attention heads are not divisible by tp %d", s.Heads, l.TP)
-		}
-		if g := s.QueryGroups; g > 0 && g%l.TP != 0 {
-			return Plan{}, fmt.Errorf("impossible config: %d query groups are not divisible by tp %d", g, l.TP)
-		}
 		if s.Layers%l.PP != 0 {
 			p.Notes = append(p.Notes, fmt.Sprintf("%d layers do not split evenly into %d pipeline stages; Megatron-LM needs uneven-stage flags for this", s.Layers, l.PP))
 		}
 	}
 	return p, nil
+}
+
+// splitsTP reports, when s has an architecture, attention heads or query groups that tensor
+// parallelism tp cannot split.
+func splitsTP(s Shape, tp int) error {
+	if s.Layers <= 0 {
+		return nil
+	}
+	if s.Heads%tp != 0 {
+		return fmt.Errorf("%w: %d attention heads are not divisible by tp %d", ErrImpossibleLayout, s.Heads, tp)
+	}
+	if g := s.QueryGroups; g > 0 && g%tp != 0 {
+		return fmt.Errorf("%w: %d query groups are not divisible by tp %d", ErrImpossibleLayout, g, tp)
+	}
+	return nil
 }
 
 // mul returns a×b for positive a and b, and false when it overflows.
