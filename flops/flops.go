@@ -97,9 +97,9 @@ func FLOPsPerIter(f Formula, s Shape, gbs, seqLen int) (float64, error) {
 func megatronFLOPs(s Shape, b, seq float64) float64 {
 	const fwdBwd, fma = 3, 2 // forward, wgrad, dgrad; multiply-add
 	h := float64(s.Hidden)
-	kv := float64(s.kvChannels())
+	kv := float64(s.HeadSize())
 	q := kv * float64(s.Heads)
-	k := kv * float64(s.queryGroups())
+	k := kv * float64(s.KVHeads())
 	gate := 0.0
 	if s.AttentionOutputGate {
 		gate = q
@@ -135,8 +135,8 @@ func megatronLegacyFLOPs(s Shape, b, seq float64) float64 {
 	h := float64(s.Hidden)
 	l := float64(s.Layers)
 	n := float64(s.Heads)
-	g := float64(s.queryGroups())
-	qRatio := float64(s.kvChannels()) * n / h
+	g := float64(s.KVHeads())
+	qRatio := float64(s.HeadSize()) * n / h
 	ffn, routed := float64(s.ffnHidden()), 1.0
 	if s.Experts > 0 {
 		ffn, routed = float64(s.moeFFNHidden()), float64(s.TopK)

@@ -50,13 +50,13 @@ func TestPresetSources(t *testing.T) {
 			continue
 		}
 		s, _ := Preset(name)
-		got := fields{s.Layers, s.Hidden, s.Heads, s.queryGroups(), s.ffnHidden(), s.VocabSize,
+		got := fields{s.Layers, s.Hidden, s.Heads, s.KVHeads(), s.ffnHidden(), s.VocabSize,
 			s.SwiGLU, s.TiedEmbeddings, s.Experts, s.TopK}
 		if diff := cmp.Diff(w, got); diff != "" {
 			t.Errorf("preset %s differs from its published config (-published +preset):\n%s", name, diff)
 		}
-		if s.kvChannels() != 128 { // every preset has heads of 128
-			t.Errorf("preset %s: head size %d, published 128", name, s.kvChannels())
+		if s.HeadSize() != 128 { // every preset has heads of 128
+			t.Errorf("preset %s: head size %d, published 128", name, s.HeadSize())
 		}
 		if s.moeFFNHidden() != s.ffnHidden() || s.SharedExpertFFN != 0 || s.MoELayers != 0 {
 			t.Errorf("preset %s: unexpected MoE sizes", name)

@@ -69,8 +69,8 @@ type Shape struct {
 	SeqLength int
 }
 
-// kvChannels returns the attention head size.
-func (s Shape) kvChannels() int {
+// HeadSize returns the attention head size: KVChannels, else Hidden / Heads.
+func (s Shape) HeadSize() int {
 	if s.KVChannels > 0 {
 		return s.KVChannels
 	}
@@ -80,8 +80,8 @@ func (s Shape) kvChannels() int {
 	return 0
 }
 
-// queryGroups returns the number of key/value heads.
-func (s Shape) queryGroups() int {
+// KVHeads returns the number of key/value heads: QueryGroups, else Heads.
+func (s Shape) KVHeads() int {
 	if s.QueryGroups > 0 {
 		return s.QueryGroups
 	}
@@ -158,9 +158,9 @@ func (s Shape) vocabForParams() int {
 // (under 0.3% for every preset).
 func (s Shape) params(experts int) float64 {
 	h := float64(s.Hidden)
-	kv := float64(s.kvChannels())
+	kv := float64(s.HeadSize())
 	q := kv * float64(s.Heads)
-	k := kv * float64(s.queryGroups())
+	k := kv * float64(s.KVHeads())
 	gate := 0.0
 	if s.AttentionOutputGate {
 		gate = q
@@ -255,7 +255,7 @@ func (s Shape) Validate() error {
 	if s.KVChannels == 0 && s.Hidden%s.Heads != 0 {
 		return fmt.Errorf("hidden_size %d is not divisible by num_attention_heads %d; give kv_channels", s.Hidden, s.Heads)
 	}
-	if g := s.queryGroups(); g > s.Heads || s.Heads%g != 0 {
+	if g := s.KVHeads(); g > s.Heads || s.Heads%g != 0 {
 		return fmt.Errorf("num_attention_heads %d is not a multiple of num_query_groups %d", s.Heads, g)
 	}
 	if s.ffnHidden() <= 0 {

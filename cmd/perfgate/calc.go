@@ -345,14 +345,6 @@ func calcShape(o *calcOptions) (flops.Shape, error) {
 	// zero leaves to another (query groups, kv channels, the padded vocabulary at --tp).
 	has := s
 	has.TP = o.tp
-	kv := has.KVChannels
-	if kv == 0 && has.Heads > 0 {
-		kv = has.Hidden / has.Heads
-	}
-	groups := has.QueryGroups
-	if groups == 0 {
-		groups = has.Heads
-	}
 	for _, ov := range []struct {
 		flag string
 		v    int
@@ -362,8 +354,8 @@ func calcShape(o *calcOptions) (flops.Shape, error) {
 		{"layers", o.layers, &s.Layers, has.Layers},
 		{"hidden", o.hidden, &s.Hidden, has.Hidden},
 		{"heads", o.heads, &s.Heads, has.Heads},
-		{"query-groups", o.queryGroups, &s.QueryGroups, groups},
-		{"kv-channels", o.kvChannels, &s.KVChannels, kv},
+		{"query-groups", o.queryGroups, &s.QueryGroups, has.KVHeads()},
+		{"kv-channels", o.kvChannels, &s.KVChannels, has.HeadSize()},
 		{"ffn-hidden", o.ffnHidden, &s.FFNHidden, has.FFNHidden},
 		{"vocab", o.vocab, &s.VocabSize, has.VocabSize},
 		{"padded-vocab", o.paddedVocab, &s.PaddedVocabSize, has.PaddedVocab()},
