@@ -322,9 +322,8 @@ func uncompared(stored, runs []bench.Run, metrics []string) (how string, err err
 // comparison applies to the incoming runs before they are stored.
 //
 // It returns the incoming runs as they would be stored (storedAs), which it compared, for the
-// copy check (baseline.CheckCopies), their dates as it found them before dating new ingests
-// now, and the error of storedAs (a run --recompute-tflops cannot recompute), when it could
-// not tell and dated every batch now.
+// copy check (baseline.CheckCopies), or the error of storedAs (a run --recompute-tflops cannot
+// recompute), on which the update stops.
 func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) error) ([]bench.Run, error) {
 	batchDate := map[string]string{} // the batch's date: its last stored run's
 	type stRuns struct {
@@ -364,7 +363,10 @@ func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) e
 	// Batches whose incoming runs differ from the stored runs they replace.
 	differs := map[string]bool{}
 	asStored, err := storedAs(runs, recompute)
-	if err != nil || len(asStored) != len(runs) {
+	if err != nil {
+		return nil, err
+	}
+	if len(asStored) != len(runs) {
 		for _, i := range undated {
 			differs[runs[i].Batch] = true // cannot tell: a new ingest
 		}
@@ -399,7 +401,7 @@ func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) e
 			runs[i].Date = now
 		}
 	}
-	return asStored, err
+	return asStored, nil
 }
 
 // storedAs returns runs as the update stores them: with recompute (--recompute-tflops, when
