@@ -3,7 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,9 +61,12 @@ func runBaselineDrop(s *Streams, o *dropOptions) error {
 			return inputError(fmt.Errorf("an empty CONFIG: give config keys such as tp=8/pp=4/nodes=32"))
 		}
 	}
-	// A directory without a store is an error here, not created empty as an update would.
-	if _, err := baseline.Open(o.dir); errors.Is(err, baseline.ErrNoBaseline) {
-		return inputError(err)
+	// A directory without a store is an error here, not created empty as an update would
+	// (Open says so in its words; the store itself is read once, under the lock).
+	if _, err := os.Stat(filepath.Join(o.dir, baseline.FileName)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := baseline.Open(o.dir); errors.Is(err, baseline.ErrNoBaseline) {
+			return inputError(err)
+		}
 	}
 	var removed, configs, left int
 	res, err := baseline.Update(o.dir, o.lockTimeout, func(store *baseline.Store) error {
@@ -75,15 +81,9 @@ func runBaselineDrop(s *Streams, o *dropOptions) error {
 			}
 			drop[key] = true
 		}
-		kept := store.Runs[:0:0]
-		for _, r := range store.Runs {
-			if drop[r.ConfigKey()] {
-				removed++
-				continue
-			}
-			kept = append(kept, r)
-		}
-		store.Runs, configs, left = kept, len(drop), len(kept)
+		before := len(store.Runs)
+		store.Runs = slices.DeleteFunc(store.Runs, func(r bench.Run) bool { return drop[r.ConfigKey()] })
+		removed, configs, left = before-len(store.Runs), len(drop), len(store.Runs)
 		return nil
 	})
 	if err != nil {
