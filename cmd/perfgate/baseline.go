@@ -220,13 +220,12 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if err := configTypos(store.Runs, runs, opts, cfgBetter); err != nil {
 			return inputError(err)
 		}
-		warned := false // that nothing was compared
-		if stored, err := uncompared(base, runs, opts.Metrics); err != nil {
-			warned = true
+		how, notCompared := uncompared(base, runs, opts.Metrics)
+		if notCompared != nil {
 			if o.failOnRegression {
-				return inputError(fmt.Errorf("%w.\nNothing was stored: --fail-on-regression does not pass on runs it did not compare; to add them to the store all the same (a new sweep, a new metric), run the update without --fail-on-regression", err))
+				return inputError(fmt.Errorf("%w.\nNothing was stored: --fail-on-regression does not pass on runs it did not compare; to add them to the store all the same (a new sweep, a new metric), run the update without --fail-on-regression", notCompared))
 			}
-			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\n%s\n", err, stored)
+			fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\n%s\n", notCompared, how)
 		}
 		rep = &check.Report{Verdict: check.Pass}
 		if len(base) == 0 {
@@ -246,18 +245,16 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if err != nil {
 			return inputError(err)
 		}
-		// Runs that only failed again, as stored, compared nothing either (check.Compared):
-		// stored with a warning (unless uncompared gave it), an error under
-		// --fail-on-regression.
-		if len(base) > 0 && !warned {
-			if err := check.Compared(rep); err != nil {
+		if len(base) > 0 {
+			// Runs that only failed again, as stored, compared nothing either (check.Compared):
+			// stored with a warning (unless uncompared gave it), an error under
+			// --fail-on-regression.
+			if err := check.Compared(rep); err != nil && notCompared == nil {
 				if o.failOnRegression {
 					return inputError(fmt.Errorf("%w.\nNothing was stored: --fail-on-regression does not pass on runs it did not compare; to store them all the same, run the update without --fail-on-regression", err))
 				}
 				fmt.Fprintf(s.ErrOut, "perfgate: warning: %v.\nThe runs are stored.\n", err)
 			}
-		}
-		if len(base) > 0 {
 			fmt.Fprintln(s.Out, "Incoming runs compared with the stored baseline:")
 			if err := logText(s, true, func() error { return report.Text(s.Out, rep, report.Options{Color: s.OutTTY}) }); err != nil {
 				return internalError(err)
