@@ -17,7 +17,6 @@ import (
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/history"
-	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
 )
 
@@ -127,10 +126,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	iopts.Exclude = []string{o.dir}
 	// The results are read before the store is locked, so the lock is held only for the
 	// read-modify-write of the store itself.
-	in, err := ingest.ReadAll(o.results, iopts)
-	if err == nil {
-		err = o.ingest.used(in)
-	}
+	in, err := o.ingest.read(o.results, iopts)
 	if err != nil {
 		return inputError(err)
 	}

@@ -147,10 +147,7 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 	}
 	results := make(chan read, 1)
 	go func() {
-		in, err := ingest.ReadAll(o.results, iopts)
-		if err == nil {
-			err = o.ingest.used(in)
-		}
+		in, err := o.ingest.read(o.results, iopts)
 		results <- read{in, err}
 	}()
 	store, err := baseline.Open(dir)

@@ -55,10 +55,7 @@ Failed runs and provenance are kept as '# perfgate' lines, which benchstat ignor
 				return inputError(err)
 			}
 			iopts.Summarize = nil // convert writes every sample
-			in, err := ingest.ReadAll(o.results, iopts)
-			if err == nil {
-				err = o.ingest.used(in)
-			}
+			in, err := o.ingest.read(o.results, iopts)
 			if err != nil {
 				return inputError(err)
 			}

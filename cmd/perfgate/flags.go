@@ -90,6 +90,15 @@ func (f *ingestFlags) options(cfgBetter map[string]bench.Better) (*ingest.Option
 //     at the format's guess. Runs that measured nothing (all failed) leave nothing to check.
 //
 // A user who gave them believes they applied; silently ignored, they do not.
+// read reads paths (ingest.ReadAll) and checks that the flags applied to what was read (used).
+func (f *ingestFlags) read(paths []string, o *ingest.Options) (*ingest.Input, error) {
+	in, err := ingest.ReadAll(paths, o)
+	if err == nil {
+		err = f.used(in)
+	}
+	return in, err
+}
+
 func (f *ingestFlags) used(in *ingest.Input) error {
 	if f.skipIters >= 0 && !slices.ContainsFunc(in.Read, func(r ingest.FormatRead) bool { return r.Format.Warmup }) {
 		var logs []string

@@ -176,10 +176,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 		if cf != nil { // the store's configs were keyed with them, as check and update key
 			iopts.KeyArgs = append(iopts.KeyArgs, cf.KeyArgs...)
 		}
-		in, err := ingest.ReadAll(o.results, iopts)
-		if err == nil {
-			err = o.ingest.used(in)
-		}
+		in, err := o.ingest.read(o.results, iopts)
 		if err != nil {
 			return inputError(err)
 		}
