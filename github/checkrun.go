@@ -100,15 +100,7 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 		conclusion = "failure"
 	}
 	first := anns[:min(len(anns), maxAnnotationsPerRequest)]
-	create := gh.CreateCheckRunOptions{
-		Name:       name,
-		HeadSHA:    p.sha,
-		Status:     gh.String("completed"),
-		Conclusion: gh.String(conclusion),
-		ExternalID: gh.String(o.ID),
-		Output:     &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(summary), Annotations: first},
-	}
-	run, err := p.createCheckRun(ctx, create)
+	run, err := p.createCheckRun(ctx, conclusion, &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(summary), Annotations: first})
 	if err != nil {
 		return err
 	}
@@ -144,20 +136,19 @@ func (p *publisher) markCheckRun(ctx context.Context, phase Phase) error {
 	if !o.CheckRun || phase != PhaseError {
 		return nil
 	}
-	name := StatusContext(o.ID)
 	title := report.StaleDescription()
-	create := gh.CreateCheckRunOptions{Name: name, HeadSHA: p.sha, ExternalID: gh.String(o.ID),
-		Status: gh.String("completed"), Conclusion: gh.String("cancelled"),
-		Output: &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(title)}}
-	if _, err := p.createCheckRun(ctx, create); err != nil {
+	if _, err := p.createCheckRun(ctx, "cancelled", &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(title)}); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.Stdout, "perfgate: check run %s cancelled on %s\n", name, bench.ShortCommit(p.sha))
+	fmt.Fprintf(o.Stdout, "perfgate: check run %s cancelled on %s\n", StatusContext(o.ID), bench.ShortCommit(p.sha))
 	return nil
 }
 
-// createCheckRun creates a check run, linked to the run (Options.RunURL), and records its id.
-func (p *publisher) createCheckRun(ctx context.Context, create gh.CreateCheckRunOptions) (*gh.CheckRun, error) {
+// createCheckRun creates the gate's completed check run on the commit, with conclusion and
+// output, linked to the run (Options.RunURL), and records its id.
+func (p *publisher) createCheckRun(ctx context.Context, conclusion string, output *gh.CheckRunOutput) (*gh.CheckRun, error) {
+	create := gh.CreateCheckRunOptions{Name: StatusContext(p.opts.ID), HeadSHA: p.sha, ExternalID: gh.String(p.opts.ID),
+		Status: gh.String("completed"), Conclusion: gh.String(conclusion), Output: output}
 	if p.opts.RunURL != "" {
 		create.DetailsURL = gh.String(p.opts.RunURL)
 	}
