@@ -379,9 +379,10 @@ func MetricTypos(base, cur []bench.Run, names []string, what string) error {
 }
 
 // nearMiss reports whether metric names a and b differ only in case and punctuation, or by
-// one letter past their first word. Their first words must agree: a unit's prefix tells
-// metrics apart (ms/iter and s/iter, GB-max-allocated and MB-max-allocated are other jobs'
-// metrics, not typos).
+// one letter. A letter of a short first word, or the first letter of any, is a unit's prefix
+// that tells metrics apart (ms/iter and s/iter, GB-max-allocated and MB-max-allocated,
+// GFLOPS/GPU and TFLOPS/GPU are other jobs' metrics, not typos); a letter further into a
+// first word of five letters or more is a typo (TFLOP/GPU, tokns/s/GPU).
 func nearMiss(a, b string) bool {
 	norm := func(s string) string {
 		return strings.Map(func(r rune) rune {
@@ -401,7 +402,15 @@ func nearMiss(a, b string) bool {
 		}
 		return strings.ToLower(s)
 	}
-	return first(a) == first(b) && len(na) >= 4 && editDistance(na, nb) == 1
+	fa, fb := first(a), first(b)
+	if len(na) < 4 || editDistance(na, nb) != 1 {
+		return false
+	}
+	if fa == fb {
+		return true
+	}
+	// The one letter is in the first word: a typo only past a unit's prefix.
+	return min(len(fa), len(fb)) >= 5 && fa[0] == fb[0]
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.

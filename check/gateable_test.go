@@ -156,7 +156,10 @@ func TestMetricTypos(t *testing.T) {
 		{[]string{"TFLOPS/GPU", "tokens/s/GPU", "samples/s", "s/iter"}, ""},
 		{[]string{"MB-max-allocated"}, ""},
 		// Other jobs' metrics, told apart by a unit's prefix or their last word (review).
-		{[]string{"ms/iter", "GB-max-allocated", "TFLOPS/GCD"}, ""},
+		{[]string{"ms/iter", "GB-max-allocated", "TFLOPS/GCD", "GFLOPS/GPU", "KB-max-allocated"}, ""},
+		// A letter left out or added in the first word, past a unit's prefix, is a typo.
+		{[]string{"TFLOP/GPU"}, `did you mean "TFLOPS/GPU"?`},
+		{[]string{"TFLOPSS/GPU"}, `did you mean "TFLOPS/GPU"?`},
 	} {
 		err := MetricTypos(base, nil, tt.names, "speed_metrics")
 		if (err == nil) != (tt.want == "") || err != nil && !strings.Contains(err.Error(), tt.want) {
