@@ -344,6 +344,9 @@ var (
 		// Some of the step tasks have been OOM Killed."
 		[]byte("oom_kill event"),
 		[]byte("OOM Killed"),
+		// srun's own report of a task the cgroup's memory limit ended: "srun: error:
+		// nid001234: task 0: Out Of Memory" (it may come without slurmstepd's line).
+		[]byte(": Out Of Memory"),
 	}
 	errorMarkers = [][]byte{
 		[]byte("Traceback (most recent call last)"),

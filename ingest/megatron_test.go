@@ -173,6 +173,7 @@ func TestMegatronOutcomes(t *testing.T) {
 		{"srun killed", dump + iterLines(1, 12, 20, 1000, 400) + "srun: error: nid001234: task 17: Killed\n", bench.Error, "train.log:32: srun: error: nid001234: task 17: Killed", ""},
 		{"srun exit code", dump + iterLines(1, 12, 20, 1000, 400) + "srun: error: nid001234: task 0: Exited with exit code 1\n", bench.Error, "Exited with exit code 1", ""},
 		{"host oom_kill", dump + iterLines(1, 12, 20, 1000, 400) + "slurmstepd: error: Detected 1 oom_kill event in StepId=4242.0. Some of the step tasks have been OOM Killed.\n", bench.OOM, "oom_kill event", ""},
+		{"srun out of memory", dump + iterLines(1, 12, 20, 1000, 400) + "srun: error: nid001234: task 0: Out Of Memory\n", bench.OOM, "train.log:32: srun: error: nid001234: task 0: Out Of Memory", ""},
 		{"abort", dump + iterLines(1, 12, 20, 1000, 400) + "terminate called after throwing an instance of 'c10::Error'\nAborted (core dumped)\n", bench.Error, "terminate called after throwing", ""},
 		{"bus error", dump + iterLines(1, 12, 20, 1000, 400) + "Bus error (core dumped)\n", bench.Error, "Bus error (core dumped)", ""},
 		{"shell killed", dump + iterLines(1, 12, 20, 1000, 400) + "/var/spool/slurm/job42/slurm_script: line 12: 31337 Killed                  python pretrain_gpt.py\n", bench.Error, "31337 Killed", ""},
