@@ -696,6 +696,20 @@ func testCheckStep(t *testing.T, meta *actionMeta, noJQ bool) {
 			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
 			wantStdout:  []string{`::error title=perfgate::input comment must be on-failure, always or never, not "sometimes"`},
 		},
+		// publish refuses an id it cannot mark, after the check: the job passed with nothing
+		// published (audit).
+		{
+			name:        "bad id",
+			env:         checkEnv("PG_ID", "llama--70b"),
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
+			wantStdout:  []string{`::error title=perfgate::input id must be 1 to 100 characters without <, >, -- or line breaks, not "llama--70b"`},
+		},
+		{
+			name:        "long id",
+			env:         checkEnv("PG_ID", strings.Repeat("é", 51)),
+			wantOutputs: map[string]string{"verdict": "error", "regressions": "", "suspects": "", "suspects-json": "[]", "exit-code": "2", "report": ""},
+			wantStdout:  []string{"::error title=perfgate::input id must be 1 to 100 characters"},
+		},
 		{
 			name:        "bad fail-on",
 			env:         checkEnv("PG_FAIL_ON", "improvement"),
