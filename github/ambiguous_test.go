@@ -172,3 +172,97 @@ func TestMarkCheckRunCreateLanded(t *testing.T) {
 		t.Fatalf("check runs %+v, outcome %d; want one, cancelled", runs, out.CheckRunID)
 	}
 }
+
+// passThenFlip publishes a pass, then returns the pass comment's id: the next failing
+// publish must post a new comment.
+func passThenFlip(t *testing.T, h *harness) int64 {
+	t.Helper()
+	if _, err := h.publish(passReport(), h.options()); err != nil {
+		t.Fatal(err)
+	}
+	return h.srv.Comments()[0].ID
+}
+
+// checkFlipped checks that the pass comment old was marked outdated and that the one new
+// comment carries the marker and the failing report.
+func checkFlipped(t *testing.T, h *harness, out *Outcome, old int64) {
+	t.Helper()
+	cs := h.srv.Comments()
+	if len(cs) != 2 {
+		t.Fatalf("%d comments, want the pass comment and the new one:\n%s", len(cs), h.srv.Log())
+	}
+	if cs[0].ID != old || strings.Contains(cs[0].Body, Marker("perfgate")) || strings.Contains(cs[0].Body, "verdict=fail") {
+		t.Errorf("the pass comment was not marked outdated, or shows the failure too (two failing comments):\n%s", cs[0].Body)
+	}
+	if !strings.Contains(cs[1].Body, "verdict=fail") || !strings.Contains(cs[1].Body, Marker("perfgate")) {
+		t.Errorf("the new comment does not show the failure:\n%s", cs[1].Body)
+	}
+	if out.Superseded != old || out.CommentID != cs[1].ID {
+		t.Errorf("outcome: superseded %d, comment %d; want %d and %d", out.Superseded, out.CommentID, old, cs[1].ID)
+	}
+}
+
+// The gate turns from pass to fail; the first two creates fail without landing, the third
+// lands but answers 502. createFailed edited the pass comment into a second failing
+// comment beside the one that landed, left unmarked; the one that landed is adopted instead.
+func TestPublishFlipLastCreateLanded(t *testing.T) {
+	h := newHarness(t)
+	old := passThenFlip(t, h)
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/issues/7/comments", Times: 2, Status: 500})
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/issues/7/comments", Times: 1, Status: 502, Apply: true})
+	out, err := h.publish(testReport(1), h.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFlipped(t, h, out, old)
+	if strings.Contains(h.stderr.String(), "now shows the failing report instead") {
+		t.Errorf("stderr says the pass comment was edited:\n%s", h.stderr.String())
+	}
+}
+
+// The same when the retry budget cannot cover the wait before a second look: the first
+// create landed, and is looked up at once instead of the pass comment being edited.
+func TestPublishFlipCreateLandedNoBudget(t *testing.T) {
+	h := newHarness(t)
+	old := passThenFlip(t, h)
+	opts := h.options()
+	opts = h.landThenTimeOut(opts, "POST", "/repos/o/r/issues/7/comments")
+	opts.MaxWait = attemptTimeout // the time-out uses it up, and there is no room for a wait
+	out, err := h.publish(testReport(1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFlipped(t, h, out, old)
+}
+
+// When the create may have landed and the comments cannot be listed again, the pass comment
+// is left alone, nothing more is posted, and the error says the state is unknown.
+func TestPublishFlipLookupFailsClosed(t *testing.T) {
+	h := newHarness(t)
+	passThenFlip(t, h)
+	posted := false
+	opts := h.wrap(h.options(), func(req *http.Request, next http.RoundTripper) (*http.Response, error) {
+		if req.URL.Path != githubtest.BasePath+"/repos/o/r/issues/7/comments" {
+			return next.RoundTrip(req)
+		}
+		if req.Method == "POST" {
+			posted = true
+			if _, err := next.RoundTrip(req); err != nil {
+				return nil, err
+			}
+			return nil, timeoutError{}
+		}
+		if posted {
+			return &http.Response{StatusCode: 503, Status: "503 Service Unavailable", Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}")), Request: req}, nil
+		}
+		return next.RoundTrip(req)
+	})
+	_, err := h.publish(testReport(1), opts)
+	if err == nil || !strings.Contains(err.Error(), "the comment's state on GitHub is unknown") {
+		t.Fatalf("err = %v; want it to say the comment's state is unknown", err)
+	}
+	cs := h.srv.Comments()
+	if len(cs) != 2 || !strings.Contains(cs[0].Body, "verdict=pass") {
+		t.Errorf("%d comments; want the pass comment untouched and the one that landed:\n%s", len(cs), h.srv.Log())
+	}
+}
