@@ -124,6 +124,7 @@ func New(repo string, onUnexpected func(msg string)) *Server {
 	api.HandleFunc("POST /repos/{owner}/{repo}/check-runs", s.createCheckRun)
 	api.HandleFunc("PATCH /repos/{owner}/{repo}/check-runs/{id}", s.updateCheckRun)
 	api.HandleFunc("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", s.listCheckRuns)
+	api.HandleFunc("GET /repos/{owner}/{repo}/check-runs/{id}", s.getCheckRun)
 	api.HandleFunc("/", s.unknown)
 	root := http.NewServeMux()
 	root.Handle(BasePath+"/", s.middleware(http.StripPrefix(BasePath, api)))
@@ -671,11 +672,34 @@ func (s *Server) listCheckRuns(w http.ResponseWriter, r *http.Request) {
 	lo, hi := s.page(w, r, len(all))
 	out := []map[string]any{}
 	for _, c := range all[lo:hi] {
-		out = append(out, map[string]any{
-			"id": c.ID, "name": c.Name, "head_sha": c.HeadSHA, "status": c.Status, "conclusion": c.Conclusion,
-			"external_id": c.ExternalID, "details_url": c.Details,
-			"output": map[string]any{"title": c.Title, "summary": c.Summary, "annotations_count": len(c.Annotations)},
-		})
+		out = append(out, checkRunJSON(c))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(all), "check_runs": out})
+}
+
+// getCheckRun answers GET …/check-runs/{id}.
+func (s *Server) getCheckRun(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if !s.repoOK(r) {
+		notFound(w)
+		return
+	}
+	for _, c := range s.checkRuns {
+		if c.ID == id {
+			writeJSON(w, http.StatusOK, checkRunJSON(c))
+			return
+		}
+	}
+	notFound(w)
+}
+
+// checkRunJSON is c as the API shows it, its output with the count of annotations.
+func checkRunJSON(c *CheckRun) map[string]any {
+	return map[string]any{
+		"id": c.ID, "name": c.Name, "head_sha": c.HeadSHA, "status": c.Status, "conclusion": c.Conclusion,
+		"external_id": c.ExternalID, "details_url": c.Details,
+		"output": map[string]any{"title": c.Title, "summary": c.Summary, "annotations_count": len(c.Annotations)},
+	}
 }
