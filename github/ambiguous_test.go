@@ -266,3 +266,60 @@ func TestPublishFlipLookupFailsClosed(t *testing.T) {
 		t.Errorf("%d comments; want the pass comment untouched and the one that landed:\n%s", len(cs), h.srv.Log())
 	}
 }
+
+// An update that appends annotations and answered 502 after going through is not sent
+// again: the check run would carry those annotations twice.
+func TestPublishCheckRunAnnotationsLanded502(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddFault(githubtest.Fault{Method: "PATCH", Path: "/repos/o/r/check-runs/*", Times: 1, Status: 502, Body: `{"message":"Bad Gateway"}`, Apply: true})
+	opts := h.options()
+	opts.CheckRun, opts.Comment = true, CommentNever
+	out, err := h.publish(manyRegressions(120), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOneRun(t, h, out)
+}
+
+// The same when the update's answer was lost.
+func TestPublishCheckRunAnnotationsLandedTimeout(t *testing.T) {
+	h := newHarness(t)
+	opts := h.options()
+	opts.CheckRun, opts.Comment = true, CommentNever
+	opts = h.landThenTimeOut(opts, "PATCH", "/repos/o/r/check-runs/1001")
+	out, err := h.publish(manyRegressions(120), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOneRun(t, h, out)
+}
+
+// An update that answered 500 without going through is sent again.
+func TestPublishCheckRunAnnotationsNotLanded(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddFault(githubtest.Fault{Method: "PATCH", Path: "/repos/o/r/check-runs/*", Times: 1, Status: 500, Body: `{"message":"Server Error"}`})
+	opts := h.options()
+	opts.CheckRun, opts.Comment = true, CommentNever
+	out, err := h.publish(manyRegressions(120), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOneRun(t, h, out)
+}
+
+// When the update may have landed and the check run cannot be read, no more annotations are
+// sent and the error says the state is unknown.
+func TestPublishCheckRunAnnotationsLookupFailsClosed(t *testing.T) {
+	h := newHarness(t)
+	h.srv.AddFault(githubtest.Fault{Method: "PATCH", Path: "/repos/o/r/check-runs/*", Times: 1, Status: 502, Body: `{"message":"Bad Gateway"}`, Apply: true})
+	h.srv.AddFault(githubtest.Fault{Method: "GET", Path: "/repos/o/r/check-runs/*", Status: 500, Body: `{"message":"Server Error"}`})
+	opts := h.options()
+	opts.CheckRun, opts.Comment = true, CommentNever
+	_, err := h.publish(manyRegressions(120), opts)
+	if err == nil || !strings.Contains(err.Error(), "the check run's annotations on GitHub are unknown") {
+		t.Fatalf("err = %v; want it to say the annotations are unknown", err)
+	}
+	if runs := h.srv.CheckRuns(); len(runs) != 1 || len(runs[0].Annotations) != 100 {
+		t.Errorf("check runs %d; want one with the 100 annotations sent before the lookup failed:\n%s", len(runs), h.srv.Log())
+	}
+}

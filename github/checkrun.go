@@ -112,12 +112,8 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 			Name:   name, // always sent: the field has no omitempty
 			Output: &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(summary), Annotations: chunk},
 		}
-		err := p.retry.call(ctx, func() error {
-			_, _, err := p.client.Checks.UpdateCheckRun(ctx, p.owner, p.name, run.GetID(), update)
+		if err := p.appendAnnotations(ctx, run.GetID(), update, p.out.CheckRunAnnotations); err != nil {
 			return err
-		})
-		if err != nil {
-			return p.apiError(err, fmt.Sprintf("add annotations %d–%d to the check run on", p.out.CheckRunAnnotations+1, p.out.CheckRunAnnotations+len(chunk)))
 		}
 		p.out.CheckRunAnnotations += len(chunk)
 	}
@@ -190,6 +186,54 @@ func (p *publisher) createCheckRun(ctx context.Context, conclusion string, outpu
 		}
 		if !again {
 			return nil, fmt.Errorf("%w (looked up: it was not created)", createErr)
+		}
+	}
+}
+
+// appendAnnotations sends update, whose annotations GitHub appends to those of check run id,
+// which has have of them. Like a create, the update is not sent again blindly: one that
+// answered 5xx or timed out may have appended them, and a second would show them twice. The
+// check run's count of annotations tells; when it cannot be read, or is neither have nor
+// have plus the update's, the error says the annotations on GitHub are unknown.
+func (p *publisher) appendAnnotations(ctx context.Context, id int64, update gh.UpdateCheckRunOptions, have int) error {
+	n := len(update.Output.Annotations)
+	what := fmt.Sprintf("add annotations %d–%d to the check run on", have+1, have+n)
+	for attempt := 1; ; attempt++ {
+		err := p.retry.call(ctx, func() error {
+			_, _, err := p.client.Checks.UpdateCheckRun(withoutServerRetry(ctx), p.owner, p.name, id, update)
+			return err
+		})
+		if err == nil {
+			return nil
+		}
+		updateErr := p.apiError(err, what)
+		if !mayHaveLanded(err) || ctx.Err() != nil {
+			return updateErr
+		}
+		wait := firstBackoff << (attempt - 1)
+		again := attempt < maxCreates && p.retry.reserve(wait)
+		if again {
+			p.retry.logf("adding annotations failed (%v); reading the check run in %v", err, wait)
+			if err := p.retry.sleep(ctx, wait); err != nil {
+				return err
+			}
+		}
+		var run *gh.CheckRun
+		lerr := p.retry.call(ctx, func() (err error) {
+			run, _, err = p.client.Checks.GetCheckRun(ctx, p.owner, p.name, id)
+			return err
+		})
+		if lerr != nil {
+			return fmt.Errorf("%w; they may have been added all the same, and reading the check run failed too (%v): the check run's annotations on GitHub are unknown", updateErr, p.apiError(lerr, "read the check run on"))
+		}
+		switch got := run.GetOutput().GetAnnotationsCount(); {
+		case got == have+n:
+			p.retry.logf("annotations %d–%d were added after all", have+1, have+n)
+			return nil
+		case got != have:
+			return fmt.Errorf("%w; the check run has %d annotations, neither the %d before nor the %d after: the check run's annotations on GitHub are unknown", updateErr, got, have, have+n)
+		case !again:
+			return fmt.Errorf("%w (looked up: they were not added)", updateErr)
 		}
 	}
 }
