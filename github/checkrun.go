@@ -112,12 +112,8 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 			Name:   name, // always sent: the field has no omitempty
 			Output: &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(summary), Annotations: chunk},
 		}
-		err := p.retry.call(ctx, func() error {
-			_, _, err := p.client.Checks.UpdateCheckRun(ctx, p.owner, p.name, run.GetID(), update)
+		if err := p.appendAnnotations(ctx, run.GetID(), update, p.out.CheckRunAnnotations); err != nil {
 			return err
-		})
-		if err != nil {
-			return p.apiError(err, fmt.Sprintf("add annotations %d–%d to the check run on", p.out.CheckRunAnnotations+1, p.out.CheckRunAnnotations+len(chunk)))
 		}
 		p.out.CheckRunAnnotations += len(chunk)
 	}
@@ -146,22 +142,154 @@ func (p *publisher) markCheckRun(ctx context.Context, phase Phase) error {
 
 // createCheckRun creates the gate's completed check run on the commit, with conclusion and
 // output, linked to the run (Options.RunURL), and records its id.
+//
+// The create is never sent again blindly: a create that answered 5xx or timed out may have
+// gone through, and a second one would show two check runs for the gate on the commit. So
+// the commit's check runs are looked up first (findCheckRun) and the one that landed is
+// adopted; only when none did is the create sent again, at most maxCreates times in all.
+// When the lookup fails, the error says the check run's state on GitHub is unknown.
 func (p *publisher) createCheckRun(ctx context.Context, conclusion string, output *gh.CheckRunOutput) (*gh.CheckRun, error) {
 	create := gh.CreateCheckRunOptions{Name: StatusContext(p.opts.ID), HeadSHA: p.sha, ExternalID: gh.String(p.opts.ID),
 		Status: gh.String("completed"), Conclusion: gh.String(conclusion), Output: output}
 	if p.opts.RunURL != "" {
 		create.DetailsURL = gh.String(p.opts.RunURL)
 	}
-	var run *gh.CheckRun
+	for attempt := 1; ; attempt++ {
+		var run *gh.CheckRun
+		err := p.retry.call(ctx, func() (err error) {
+			run, _, err = p.client.Checks.CreateCheckRun(withoutServerRetry(ctx), p.owner, p.name, create)
+			return err
+		})
+		if err == nil {
+			p.out.CheckRunID = run.GetID()
+			return run, nil
+		}
+		createErr := p.apiError(err, "create the check run on")
+		if !mayHaveLanded(err) || ctx.Err() != nil {
+			return nil, createErr
+		}
+		wait := firstBackoff << (attempt - 1)
+		again := attempt < maxCreates && p.retry.reserve(wait)
+		if again {
+			p.retry.logf("creating the check run failed (%v); looking for it in %v", err, wait)
+			if err := p.retry.sleep(ctx, wait); err != nil {
+				return nil, err
+			}
+		}
+		landed, lerr := p.findCheckRun(ctx, &create)
+		if lerr != nil {
+			return nil, fmt.Errorf("%w; it may have been created all the same, and looking for it failed too (%v): the check run's state on GitHub is unknown", createErr, lerr)
+		}
+		if landed != nil {
+			p.retry.logf("check run %d was created after all; updating it", landed.GetID())
+			return p.adoptCheckRun(ctx, landed, &create)
+		}
+		if !again {
+			return nil, fmt.Errorf("%w (looked up: it was not created)", createErr)
+		}
+	}
+}
+
+// appendAnnotations sends update, whose annotations GitHub appends to those of check run id,
+// which has have of them. Like a create, the update is not sent again blindly: one that
+// answered 5xx or timed out may have appended them, and a second would show them twice. The
+// check run's count of annotations tells; when it cannot be read, or is neither have nor
+// have plus the update's, the error says the annotations on GitHub are unknown.
+func (p *publisher) appendAnnotations(ctx context.Context, id int64, update gh.UpdateCheckRunOptions, have int) error {
+	n := len(update.Output.Annotations)
+	what := fmt.Sprintf("add annotations %d–%d to the check run on", have+1, have+n)
+	for attempt := 1; ; attempt++ {
+		err := p.retry.call(ctx, func() error {
+			_, _, err := p.client.Checks.UpdateCheckRun(withoutServerRetry(ctx), p.owner, p.name, id, update)
+			return err
+		})
+		if err == nil {
+			return nil
+		}
+		updateErr := p.apiError(err, what)
+		if !mayHaveLanded(err) || ctx.Err() != nil {
+			return updateErr
+		}
+		wait := firstBackoff << (attempt - 1)
+		again := attempt < maxCreates && p.retry.reserve(wait)
+		if again {
+			p.retry.logf("adding annotations failed (%v); reading the check run in %v", err, wait)
+			if err := p.retry.sleep(ctx, wait); err != nil {
+				return err
+			}
+		}
+		var run *gh.CheckRun
+		lerr := p.retry.call(ctx, func() (err error) {
+			run, _, err = p.client.Checks.GetCheckRun(ctx, p.owner, p.name, id)
+			return err
+		})
+		if lerr != nil {
+			return fmt.Errorf("%w; they may have been added all the same, and reading the check run failed too (%v): the check run's annotations on GitHub are unknown", updateErr, p.apiError(lerr, "read the check run on"))
+		}
+		switch got := run.GetOutput().GetAnnotationsCount(); {
+		case got == have+n:
+			p.retry.logf("annotations %d–%d were added after all", have+1, have+n)
+			return nil
+		case got != have:
+			return fmt.Errorf("%w; the check run has %d annotations, neither the %d before nor the %d after: the check run's annotations on GitHub are unknown", updateErr, got, have, have+n)
+		case !again:
+			return fmt.Errorf("%w (looked up: they were not added)", updateErr)
+		}
+	}
+}
+
+// findCheckRun returns the check run that create made on the commit, when its answer was
+// lost, or nil if there is none. It lists the commit's check runs of the gate's name and
+// keeps those with create's external id, details URL (the run URL names the run and its
+// attempt, so an earlier attempt's check run is not taken), conclusion, title and number of
+// annotations; the newest of them, if several, is the one.
+func (p *publisher) findCheckRun(ctx context.Context, create *gh.CreateCheckRunOptions) (*gh.CheckRun, error) {
+	opts := &gh.ListCheckRunsOptions{CheckName: gh.String(create.Name), Filter: gh.String("all"), ListOptions: gh.ListOptions{PerPage: 100}}
+	var found *gh.CheckRun
+	for {
+		var res *gh.ListCheckRunsResults
+		var resp *gh.Response
+		err := p.retry.call(ctx, func() (err error) {
+			res, resp, err = p.client.Checks.ListCheckRunsForRef(ctx, p.owner, p.name, p.sha, opts)
+			return err
+		})
+		if err != nil {
+			return nil, p.apiError(err, "list the check runs of")
+		}
+		for _, r := range res.CheckRuns {
+			if r.GetName() == create.Name && r.GetHeadSHA() == create.HeadSHA && r.GetExternalID() == create.GetExternalID() &&
+				(create.DetailsURL == nil || r.GetDetailsURL() == create.GetDetailsURL()) &&
+				r.GetStatus() == create.GetStatus() && r.GetConclusion() == create.GetConclusion() &&
+				r.GetOutput().GetTitle() == create.GetOutput().GetTitle() &&
+				r.GetOutput().GetAnnotationsCount() == len(create.GetOutput().Annotations) &&
+				r.GetID() > found.GetID() {
+				found = r
+			}
+		}
+		if resp.NextPage == 0 || resp.NextPage == opts.Page {
+			return found, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// adoptCheckRun makes run, found by findCheckRun, the gate's check run: it is updated to
+// what create says, less the annotations, which it already has (an update appends them).
+func (p *publisher) adoptCheckRun(ctx context.Context, run *gh.CheckRun, create *gh.CreateCheckRunOptions) (*gh.CheckRun, error) {
+	update := gh.UpdateCheckRunOptions{Name: create.Name, DetailsURL: create.DetailsURL, Status: create.Status, Conclusion: create.Conclusion}
+	if o := create.GetOutput(); o != nil {
+		update.Output = &gh.CheckRunOutput{Title: o.Title, Summary: o.Summary}
+	}
+	var out *gh.CheckRun
 	err := p.retry.call(ctx, func() (err error) {
-		run, _, err = p.client.Checks.CreateCheckRun(ctx, p.owner, p.name, create)
+		out, _, err = p.client.Checks.UpdateCheckRun(ctx, p.owner, p.name, run.GetID(), update)
 		return err
 	})
 	if err != nil {
-		return nil, p.apiError(err, "create the check run on")
+		return nil, p.apiError(err, fmt.Sprintf("update check run %d, created although its create failed, on", run.GetID()))
 	}
-	p.out.CheckRunID = run.GetID()
-	return run, nil
+	p.out.CheckRunID = out.GetID()
+	return out, nil
 }
 
 // cutUTF8 returns the longest prefix of s of at most n bytes that ends on a rune boundary.

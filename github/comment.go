@@ -96,7 +96,10 @@ func (p *publisher) editComment(ctx context.Context, id int64, body string) (*gh
 
 // upsertComment creates or edits the sticky comment. create says whether a missing comment
 // may be created. A create whose answer was lost (a server error or time-out) is not sent
-// again blindly: the comments are listed again, so the comment is never posted twice.
+// again blindly: the comments are listed again, so the comment is never posted twice. That
+// listing also follows the last create (maxCreates, or no budget left for a wait), so that a
+// create that landed is adopted rather than handed to createFailed; when the listing fails,
+// the error says the comment's state on GitHub is unknown.
 func (p *publisher) upsertComment(ctx context.Context, body string, create bool) (action string, c *gh.IssueComment, err error) {
 	marker := Marker(p.opts.ID)
 	// replaced is the comment that showed a pass, when the gate now fails and a new comment
@@ -108,9 +111,17 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			p.supersede(ctx, replaced, current)
 		}
 	}
+	// createErr is the error of the last create when it may have gone through all the same:
+	// the next listing tells. last says that no create follows that listing.
+	var createErr error
+	last := false
 	for attempt := 1; ; attempt++ {
 		found, err := p.findComment(ctx, marker)
 		if err != nil {
+			if createErr != nil {
+				return "", nil, fmt.Errorf("%w; it may have been created all the same, and listing the comments again failed too (%v): the comment's state on GitHub is unknown",
+					p.apiError(createErr, "create the perfgate comment on"), err)
+			}
 			return "", nil, err
 		}
 		if found != nil {
@@ -140,6 +151,10 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 		if !create {
 			return CommentSkipped, nil, nil
 		}
+		if last {
+			// The comments listed after the last create do not show it: it did not land.
+			return p.createFailed(ctx, found, flip, body, fmt.Errorf("%w (listed again: it was not created)", createErr))
+		}
 		var out *gh.IssueComment
 		err = p.retry.call(ctx, func() (err error) {
 			out, _, err = p.client.Issues.CreateComment(withoutServerRetry(ctx), p.owner, p.name, p.pr, &gh.IssueComment{Body: gh.String(body)})
@@ -152,12 +167,17 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 			supersede(out)
 			return CommentCreated, out, nil
 		}
-		if attempt >= 3 || !mayHaveLanded(err) {
+		if !mayHaveLanded(err) || ctx.Err() != nil {
 			return p.createFailed(ctx, found, flip, body, err)
 		}
+		createErr = err
 		wait := firstBackoff << (attempt - 1)
-		if !p.retry.reserve(wait) {
-			return p.createFailed(ctx, found, flip, body, err)
+		if attempt >= maxCreates || !p.retry.reserve(wait) {
+			// No create follows, but the comment may have been created: without this last
+			// look, createFailed would edit the pass comment into a second failing comment.
+			last = true
+			p.retry.logf("creating the comment failed (%v); listing comments again", err)
+			continue
 		}
 		p.retry.logf("creating the comment failed (%v); listing comments again in %v", err, wait)
 		if err := p.retry.sleep(ctx, wait); err != nil {
@@ -166,7 +186,8 @@ func (p *publisher) upsertComment(ctx context.Context, body string, create bool)
 	}
 }
 
-// createFailed handles a comment that could not be created (err). When it was to replace a
+// createFailed handles a comment that could not be created (err): refused, or known from a
+// listing after it not to have landed (upsertComment). When it was to replace a
 // comment showing a pass (flip, found), that comment is edited to show the failing report
 // instead: left as it was, the pull request showed a current-looking pass beside a failing
 // status (audit). The edit notifies nobody, which a warning says; the error is returned when

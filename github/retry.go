@@ -135,6 +135,11 @@ func (r *retrier) rememberedLimit(err error) (time.Duration, string, bool) {
 	return 0, "", false
 }
 
+// maxCreates bounds the creates sent for one comment or check run. A create that failed but
+// may have gone through (mayHaveLanded) is sent again only after a lookup found that it did
+// not.
+const maxCreates = 3
+
 // noRetryKey marks a request that must not be sent again once the server may have acted on
 // it (creating a comment twice would post it twice). Rate-limit answers are still retried:
 // GitHub did not process those requests.

@@ -123,6 +123,8 @@ func New(repo string, onUnexpected func(msg string)) *Server {
 	api.HandleFunc("GET /repos/{owner}/{repo}/commits/{sha}/statuses", s.listStatuses)
 	api.HandleFunc("POST /repos/{owner}/{repo}/check-runs", s.createCheckRun)
 	api.HandleFunc("PATCH /repos/{owner}/{repo}/check-runs/{id}", s.updateCheckRun)
+	api.HandleFunc("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", s.listCheckRuns)
+	api.HandleFunc("GET /repos/{owner}/{repo}/check-runs/{id}", s.getCheckRun)
 	api.HandleFunc("/", s.unknown)
 	root := http.NewServeMux()
 	root.Handle(BasePath+"/", s.middleware(http.StripPrefix(BasePath, api)))
@@ -369,13 +371,6 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
-	perPage, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
-	if perPage <= 0 {
-		perPage = 30
-	}
-	perPage = min(perPage, 100)
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
 	var all []*Comment
 	for _, c := range s.comments {
 		if c.Issue == n {
@@ -383,23 +378,38 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
-	lo, hi := min((page-1)*perPage, len(all)), min(page*perPage, len(all))
-	if hi < len(all) {
-		u := *r.URL
-		q := u.Query()
-		q.Set("page", strconv.Itoa(page+1))
-		u.RawQuery = q.Encode()
-		last := (len(all) + perPage - 1) / perPage
-		q.Set("page", strconv.Itoa(last))
-		lu := *r.URL
-		lu.RawQuery = q.Encode()
-		w.Header().Set("Link", fmt.Sprintf(`<%s%s%s>; rel="next", <%s%s%s>; rel="last"`, s.URL, BasePath, u.RequestURI(), s.URL, BasePath, lu.RequestURI()))
-	}
+	lo, hi := s.page(w, r, len(all))
 	out := []map[string]any{}
 	for _, c := range all[lo:hi] {
 		out = append(out, s.commentJSON(c))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// page returns the bounds of the page r asks for (per_page, at most 100, default 30; page)
+// in a list of n items, and sets the Link header to the next and last pages when there are
+// more. s.mu is held.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, n int) (lo, hi int) {
+	perPage, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+	if perPage <= 0 {
+		perPage = 30
+	}
+	perPage = min(perPage, 100)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	lo, hi = min((page-1)*perPage, n), min(page*perPage, n)
+	if hi < n {
+		u := *r.URL
+		q := u.Query()
+		q.Set("page", strconv.Itoa(page+1))
+		u.RawQuery = q.Encode()
+		last := (n + perPage - 1) / perPage
+		q.Set("page", strconv.Itoa(last))
+		lu := *r.URL
+		lu.RawQuery = q.Encode()
+		w.Header().Set("Link", fmt.Sprintf(`<%s%s%s>; rel="next", <%s%s%s>; rel="last"`, s.URL, BasePath, u.RequestURI(), s.URL, BasePath, lu.RequestURI()))
+	}
+	return lo, hi
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
@@ -628,4 +638,68 @@ func (s *Server) updateCheckRun(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	notFound(w)
+}
+
+// listCheckRuns answers GET …/commits/{ref}/check-runs for a commit SHA: its check runs,
+// oldest first, paginated, filtered by check_name and status; filter=latest (the default)
+// keeps only the newest run of each name, as GitHub keeps the most recent.
+func (s *Server) listCheckRuns(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.repoOK(r) {
+		notFound(w)
+		return
+	}
+	q := r.URL.Query()
+	var all []*CheckRun
+	newest := map[string]int64{}
+	for _, c := range s.checkRuns {
+		if c.HeadSHA != r.PathValue("ref") || (q.Has("check_name") && c.Name != q.Get("check_name")) || (q.Has("status") && c.Status != q.Get("status")) {
+			continue
+		}
+		all = append(all, c)
+		newest[c.Name] = max(newest[c.Name], c.ID)
+	}
+	if f := q.Get("filter"); f == "" || f == "latest" {
+		var latest []*CheckRun
+		for _, c := range all {
+			if newest[c.Name] == c.ID {
+				latest = append(latest, c)
+			}
+		}
+		all = latest
+	}
+	lo, hi := s.page(w, r, len(all))
+	out := []map[string]any{}
+	for _, c := range all[lo:hi] {
+		out = append(out, checkRunJSON(c))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(all), "check_runs": out})
+}
+
+// getCheckRun answers GET …/check-runs/{id}.
+func (s *Server) getCheckRun(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if !s.repoOK(r) {
+		notFound(w)
+		return
+	}
+	for _, c := range s.checkRuns {
+		if c.ID == id {
+			writeJSON(w, http.StatusOK, checkRunJSON(c))
+			return
+		}
+	}
+	notFound(w)
+}
+
+// checkRunJSON is c as the API shows it, its output with the count of annotations.
+func checkRunJSON(c *CheckRun) map[string]any {
+	return map[string]any{
+		"id": c.ID, "name": c.Name, "head_sha": c.HeadSHA, "status": c.Status, "conclusion": c.Conclusion,
+		"external_id": c.ExternalID, "details_url": c.Details,
+		"output": map[string]any{"title": c.Title, "summary": c.Summary, "annotations_count": len(c.Annotations)},
+	}
 }
