@@ -128,11 +128,18 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 // stay in progress beside the completed one the gate creates (the commit status says
 // pending).
 func (p *publisher) markCheckRun(ctx context.Context, phase Phase) error {
-	o := p.opts
-	if !o.CheckRun || phase != PhaseError {
+	if phase != PhaseError {
 		return nil
 	}
-	title := report.StaleDescription()
+	return p.cancelCheckRun(ctx, report.StaleDescription())
+}
+
+// cancelCheckRun creates, with Options.CheckRun, a cancelled check run titled title.
+func (p *publisher) cancelCheckRun(ctx context.Context, title string) error {
+	o := p.opts
+	if !o.CheckRun {
+		return nil
+	}
 	if _, err := p.createCheckRun(ctx, "cancelled", &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(title)}); err != nil {
 		return err
 	}

@@ -47,6 +47,12 @@ func testReport(unchanged int) *check.Report {
 	return rep
 }
 
+// measuring returns rep with its provenance naming head as the commit it measured.
+func measuring(rep *check.Report, head string) *check.Report {
+	rep.Provenance = &check.Provenance{Head: head}
+	return rep
+}
+
 func passReport() *check.Report {
 	rep := testReport(3)
 	rep.Verdict = check.Pass
@@ -414,7 +420,7 @@ func TestPublishIssueCommentEvent(t *testing.T) {
 	h := newHarness(t)
 	h.env["GITHUB_EVENT_NAME"] = "issue_comment"
 	h.writeEvent(`{"action":"created","issue":{"number":7,"pull_request":{"url":"https://api.github.com/repos/o/r/pulls/7"}},"comment":{"body":"/benchmark"}}`)
-	out, err := h.publish(testReport(1), h.options())
+	out, err := h.publish(measuring(testReport(1), headSHA), h.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +463,7 @@ func TestPublishOtherRepoDoesNotUseEvent(t *testing.T) {
 
 	h.srv.AddPR(8, mergeSHA)
 	opts.PR = 8
-	out, err := h.publish(testReport(1), opts)
+	out, err := h.publish(measuring(testReport(1), mergeSHA), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +477,7 @@ func TestPublishOtherPRDoesNotUseEventHead(t *testing.T) {
 	h.srv.AddPR(8, mergeSHA)
 	opts := h.options()
 	opts.PR = 8
-	out, err := h.publish(testReport(1), opts)
+	out, err := h.publish(measuring(testReport(1), mergeSHA[:7]), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,7 +491,7 @@ func TestPublishPRWithoutSHAFetchesHead(t *testing.T) {
 	delete(h.env, "GITHUB_EVENT_PATH")
 	opts := h.options()
 	opts.PR = 7
-	out, err := h.publish(testReport(1), opts)
+	out, err := h.publish(measuring(testReport(1), strings.ToUpper(headSHA)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
