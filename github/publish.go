@@ -393,6 +393,14 @@ func (p *publisher) subject() string {
 	return cmp.Or(p.opts.subject, "the results are")
 }
 
+// GitHubSHAIsHead reports whether $GITHUB_SHA is the commit an event named eventName (as
+// $GITHUB_EVENT_NAME has it) is about, so that it may stand for the commit measured: not on
+// pull request events (a merge commit), issue_comment (the default branch's head) or
+// workflow_run (the workflow file's branch). See isPullRequestEvent.
+func GitHubSHAIsHead(eventName string) bool {
+	return !isPullRequestEvent(eventName)
+}
+
 // isPullRequestEvent reports whether $GITHUB_SHA of event name is not the commit to report
 // on: a merge commit for pull request events, the default branch's head for issue_comment
 // (a "/benchmark" comment on a pull request), the workflow file's branch for workflow_run.
