@@ -211,24 +211,12 @@ func (p *publisher) verdictOfThisRun(ctx context.Context) (string, bool) {
 	if p.opts.RunURL == "" || p.sha == "" {
 		return "", false
 	}
-	context := StatusContext(p.opts.ID)
-	var list []*gh.RepoStatus
-	err := p.retry.call(ctx, func() error {
-		var err error
-		list, _, err = p.client.Repositories.ListStatuses(ctx, p.owner, p.name, p.sha, &gh.ListOptions{PerPage: 100})
-		return err
-	})
-	if err != nil {
+	st, err := p.gateStatus(ctx)
+	if err != nil || st == nil {
 		return "", false
 	}
-	for _, st := range list { // newest first
-		if st.GetContext() != context {
-			continue
-		}
-		state := st.GetState()
-		return state, (state == "success" || state == "failure") && st.GetTargetURL() == p.opts.RunURL
-	}
-	return "", false
+	state := st.GetState()
+	return state, (state == "success" || state == "failure") && st.GetTargetURL() == p.opts.RunURL
 }
 
 func (p *publisher) markStatus(ctx context.Context, phase Phase) error {
@@ -257,6 +245,9 @@ func (p *publisher) bannerComment(ctx context.Context, phase string, banner func
 	o := p.opts
 	if o.Comment == CommentNever || p.pr == 0 {
 		p.out.Comment = CommentSkipped
+		return nil
+	}
+	if p.commentLeftToNewer(ctx) {
 		return nil
 	}
 	found, err := p.findComment(ctx, Marker(o.ID))

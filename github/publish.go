@@ -132,6 +132,10 @@ type Outcome struct {
 	CheckRunID          int64
 	CheckRunAnnotations int
 
+	// NewerRun is the newer workflow run that owns the gate on the commit, when the status
+	// and check run were left to it; 0 otherwise.
+	NewerRun int64
+
 	// ReadOnly is set when GitHub refused a write with 403 "Resource not accessible by
 	// ...": the token lacks permission, as on pull requests from forks.
 	ReadOnly bool
@@ -200,8 +204,13 @@ type publisher struct {
 	measured string
 	// newer caches newerOwner's answer for newerSHA: the run that owns the gate on that
 	// commit when it is newer than this one, else 0.
-	newer    int64
+	newer    runOrder
 	newerSHA string
+	// status0 is the newest status of the gate on statusSHA before this publisher wrote
+	// one, once read (statusRead): gateStatus.
+	status0    *gh.RepoStatus
+	statusSHA  string
+	statusRead bool
 }
 
 func (p *publisher) run(ctx context.Context, rep *check.Report) error {
@@ -683,8 +692,12 @@ func (p *publisher) status(ctx context.Context, rep *check.Report) error {
 	return p.setStatus(ctx, statusState(rep.Verdict), Description(rep))
 }
 
-// setStatus sets the gate's commit status on the head, linked to the run when known.
+// setStatus sets the gate's commit status on the head, linked to the run when known, unless
+// a newer run owns the gate on the commit (newerOwner).
 func (p *publisher) setStatus(ctx context.Context, state, desc string) error {
+	if p.skipNewer(ctx, "status") {
+		return nil
+	}
 	context := StatusContext(p.opts.ID)
 	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(context), Description: gh.String(desc)}
 	if p.opts.RunURL != "" {
@@ -713,6 +726,9 @@ func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
 		if p.event.WorkflowRun {
 			fmt.Fprintf(o.Stderr, "perfgate: warning: the workflow_run payload names no pull request (GitHub leaves it empty for pull requests from forks), so no comment was posted; use the two-stage mode (publish --prepare DIR, then publish --from DIR)\n")
 		}
+		return nil
+	}
+	if p.commentLeftToNewer(ctx) {
 		return nil
 	}
 	body := reportBody(report.Markdown(rep, report.MarkdownOptions{
