@@ -88,7 +88,7 @@ func annotation(path, level, title, msg string) *gh.CheckRunAnnotation {
 // request: the create carries the first 50 and each update appends the next.
 func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 	o := p.opts
-	if !o.CheckRun {
+	if !o.CheckRun || p.skipNewer(ctx, "check run") {
 		return nil
 	}
 	name := StatusContext(o.ID)
@@ -128,11 +128,18 @@ func (p *publisher) checkRun(ctx context.Context, rep *check.Report) error {
 // stay in progress beside the completed one the gate creates (the commit status says
 // pending).
 func (p *publisher) markCheckRun(ctx context.Context, phase Phase) error {
-	o := p.opts
-	if !o.CheckRun || phase != PhaseError {
+	if phase != PhaseError {
 		return nil
 	}
-	title := report.StaleDescription()
+	return p.cancelCheckRun(ctx, report.StaleDescription())
+}
+
+// cancelCheckRun creates, with Options.CheckRun, a cancelled check run titled title.
+func (p *publisher) cancelCheckRun(ctx context.Context, title string) error {
+	o := p.opts
+	if !o.CheckRun || p.skipNewer(ctx, "check run") {
+		return nil
+	}
 	if _, err := p.createCheckRun(ctx, "cancelled", &gh.CheckRunOutput{Title: gh.String(title), Summary: gh.String(title)}); err != nil {
 		return err
 	}

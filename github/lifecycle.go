@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	gh "github.com/google/go-github/v60/github"
 
@@ -210,24 +211,12 @@ func (p *publisher) verdictOfThisRun(ctx context.Context) (string, bool) {
 	if p.opts.RunURL == "" || p.sha == "" {
 		return "", false
 	}
-	context := StatusContext(p.opts.ID)
-	var list []*gh.RepoStatus
-	err := p.retry.call(ctx, func() error {
-		var err error
-		list, _, err = p.client.Repositories.ListStatuses(ctx, p.owner, p.name, p.sha, &gh.ListOptions{PerPage: 100})
-		return err
-	})
-	if err != nil {
+	st, err := p.gateStatus(ctx)
+	if err != nil || st == nil {
 		return "", false
 	}
-	for _, st := range list { // newest first
-		if st.GetContext() != context {
-			continue
-		}
-		state := st.GetState()
-		return state, (state == "success" || state == "failure") && st.GetTargetURL() == p.opts.RunURL
-	}
-	return "", false
+	state := st.GetState()
+	return state, (state == "success" || state == "failure") && st.GetTargetURL() == p.opts.RunURL
 }
 
 func (p *publisher) markStatus(ctx context.Context, phase Phase) error {
@@ -243,9 +232,22 @@ func (p *publisher) markStatus(ctx context.Context, phase Phase) error {
 // pending (a push cancels the run for the previous head, whose cancel path runs after the
 // new run started), and any mark one whose report or banner it wrote.
 func (p *publisher) markComment(ctx context.Context, phase Phase) error {
+	if phase == PhasePending {
+		return p.bannerComment(ctx, "pending", func(prevSHA string) string { return report.PendingBanner(p.sha, prevSHA, p.opts.RunURL) })
+	}
+	return p.bannerComment(ctx, "stale", func(prevSHA string) string { return report.StaleBanner(p.sha, prevSHA, p.opts.RunURL) })
+}
+
+// bannerComment puts the banner that banner returns (given the commit of the report kept
+// below it) on the sticky comment and records phase ("pending" or "stale"), as markComment
+// says.
+func (p *publisher) bannerComment(ctx context.Context, phase string, banner func(prevSHA string) string) error {
 	o := p.opts
 	if o.Comment == CommentNever || p.pr == 0 {
 		p.out.Comment = CommentSkipped
+		return nil
+	}
+	if p.commentLeftToNewer(ctx) {
 		return nil
 	}
 	found, err := p.findComment(ctx, Marker(o.ID))
@@ -258,7 +260,7 @@ func (p *publisher) markComment(ctx context.Context, phase Phase) error {
 	}
 	c := parseSticky(found.GetBody(), o.ID)
 	run := p.runID()
-	if phase == PhaseError && c.state.Phase == "pending" && c.state.Run > run {
+	if phase == "stale" && c.state.Phase == "pending" && c.state.Run > run {
 		p.out.Comment = CommentSkipped
 		fmt.Fprintf(o.Stdout, "perfgate: comment left alone: run %d, newer than this one, is in progress\n", c.state.Run)
 		return nil
@@ -276,13 +278,8 @@ func (p *publisher) markComment(ctx context.Context, phase Phase) error {
 		c.report = report.NoPreviousReport(o.RunURL)
 		prevSHA = ""
 	}
-	if phase == PhasePending {
-		c.banner = report.PendingBanner(p.sha, prevSHA, o.RunURL)
-		c.state.Phase = "pending"
-	} else {
-		c.banner = report.StaleBanner(p.sha, prevSHA, o.RunURL)
-		c.state.Phase = "stale"
-	}
+	c.banner = banner(prevSHA)
+	c.state.Phase = phase
 	c.state.Run = run
 	body := c.render(o.ID)
 	if body == found.GetBody() {
@@ -302,6 +299,52 @@ func (p *publisher) markComment(ctx context.Context, phase Phase) error {
 	p.out.Comment, p.out.CommentID, p.out.CommentURL = CommentEdited, out.GetID(), out.GetHTMLURL()
 	fmt.Fprintf(o.Stdout, "perfgate: comment marked %s on %s/%s#%d %s\n", c.state.Phase, p.owner, p.name, p.pr, p.out.CommentURL)
 	return nil
+}
+
+// markMoved marks the gate error on the pull request's new head, p.sha, when the report is
+// for measured, the head it had when the benchmark ran (checkMeasured): the status (with a
+// description naming both commits), a cancelled check run with --check-run, and a stale
+// banner on the sticky comment, whose report below stays readable. A newer run's status,
+// check run or comment is left alone, as every mark leaves it.
+func (p *publisher) markMoved(ctx context.Context, measured string) error {
+	o := p.opts
+	desc := cutRunes(fmt.Sprintf("perfgate measured %s, not this commit (pushed while it ran): run it again", measured), maxStatusDescription)
+	banner := func(prevSHA string) string {
+		b := fmt.Sprintf("> ⚠️ **Stale: perfgate measured `%s`, but the pull request's head is now `%s`** (pushed while the benchmark ran)%s. Nothing was published for either commit: run the benchmark again.",
+			measured, bench.ShortCommit(p.sha), runLinkMarkdown(o.RunURL))
+		if prevSHA != "" && prevSHA != p.sha {
+			b += fmt.Sprintf(" The report below is for the earlier commit `%s`.", bench.ShortCommit(prevSHA))
+		} else {
+			b += " The report below is from an earlier run."
+		}
+		return b + "\n"
+	}
+	var errs []error
+	for _, step := range []func() error{
+		func() error { return p.setStatus(ctx, "error", desc) },
+		func() error { return p.cancelCheckRun(ctx, desc) },
+		func() error { return p.bannerComment(ctx, "stale", banner) },
+	} {
+		errs = append(errs, step())
+	}
+	return errors.Join(errs...)
+}
+
+// runLinkMarkdown is " ([workflow run](URL))", or "" without a run URL (which is checked:
+// ValidRunURL).
+func runLinkMarkdown(runURL string) string {
+	if runURL == "" {
+		return ""
+	}
+	return " ([workflow run](" + runURL + "))"
+}
+
+// cutRunes cuts s to n characters, ending it with … when cut.
+func cutRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // runID is this workflow run's id ($GITHUB_RUN_ID), or 0 outside Actions.

@@ -132,6 +132,10 @@ type Outcome struct {
 	CheckRunID          int64
 	CheckRunAnnotations int
 
+	// NewerRun is the newer workflow run that owns the gate on the commit, when the status
+	// and check run were left to it; 0 otherwise.
+	NewerRun int64
+
 	// ReadOnly is set when GitHub refused a write with 403 "Resource not accessible by
 	// ...": the token lacks permission, as on pull requests from forks.
 	ReadOnly bool
@@ -192,6 +196,21 @@ type publisher struct {
 
 	viewer      string // the token's user, once asked (isViewer); "" if it cannot say
 	viewerKnown bool
+
+	// publishing says a report is being published (Publish), not a phase marked (Mark).
+	publishing bool
+	// measured is the head commit the report says it measured (provenance.head); "" if it
+	// names none.
+	measured string
+	// newer caches newerOwner's answer for newerSHA: the run that owns the gate on that
+	// commit when it is newer than this one, else 0.
+	newer    runOrder
+	newerSHA string
+	// status0 is the newest status of the gate on statusSHA before this publisher wrote
+	// one, once read (statusRead): gateStatus.
+	status0    *gh.RepoStatus
+	statusSHA  string
+	statusRead bool
 }
 
 func (p *publisher) run(ctx context.Context, rep *check.Report) error {
@@ -201,6 +220,10 @@ func (p *publisher) run(ctx context.Context, rep *check.Report) error {
 	}
 	if err := p.defaults(); err != nil {
 		return err
+	}
+	p.publishing = true
+	if rep.Provenance != nil {
+		p.measured = rep.Provenance.Head
 	}
 	var errs []error
 	if o.Getenv("GITHUB_ACTIONS") == "true" {
@@ -379,6 +402,14 @@ func (p *publisher) subject() string {
 	return cmp.Or(p.opts.subject, "the results are")
 }
 
+// GitHubSHAIsHead reports whether $GITHUB_SHA is the commit an event named eventName (as
+// $GITHUB_EVENT_NAME has it) is about, so that it may stand for the commit measured: not on
+// pull request events (a merge commit), issue_comment (the default branch's head) or
+// workflow_run (the workflow file's branch). See isPullRequestEvent.
+func GitHubSHAIsHead(eventName string) bool {
+	return !isPullRequestEvent(eventName)
+}
+
 // isPullRequestEvent reports whether $GITHUB_SHA of event name is not the commit to report
 // on: a merge commit for pull request events, the default branch's head for issue_comment
 // (a "/benchmark" comment on a pull request), the workflow file's branch for workflow_run.
@@ -436,8 +467,14 @@ func (p *publisher) api(ctx context.Context, rep *check.Report) error {
 func (p *publisher) writes(ctx context.Context, steps ...func(context.Context) error) error {
 	o := p.opts
 	if o.VerifyHead || p.sha == "" {
+		lookedUp := p.sha == ""
 		if err := p.resolveHead(ctx); err != nil {
 			return err
+		}
+		if lookedUp && p.publishing {
+			if err := p.checkMeasured(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	var errs []error
@@ -507,6 +544,44 @@ func (p *publisher) resolveHead(ctx context.Context) error {
 	p.sha = head
 	p.out.SHA = head
 	return nil
+}
+
+// checkMeasured refuses to publish a report on the pull request's head when that head was
+// looked up now (no --sha, and an event without one: issue_comment, a "/benchmark" comment)
+// and the report does not show that it measured it. A benchmark takes hours, and a push
+// meanwhile makes the head a commit nobody measured: the verdict would pass it (audit). So
+// the report's provenance.head must be that commit (or a prefix of at least 7 hex digits);
+// a report that names no head is refused as well, asking for --sha.
+//
+// When the head has moved on and the pull request is the event's (the workflow was started
+// for it, not given with --pr), the gate on the new head is marked error, with a
+// description and banner that say which commit was measured (markMoved): under the Action a
+// publishing failure is only a warning, so without the mark a required check would wait for
+// a status forever, and the comment would say "running" forever. Nothing is marked pass,
+// and nothing is written to the measured commit, which is no longer the pull request's.
+func (p *publisher) checkMeasured(ctx context.Context) error {
+	where := fmt.Sprintf("%s/%s#%d", p.owner, p.name, p.pr)
+	if p.measured == "" {
+		return inputErrorf("refusing to publish: the report does not say which commit it measured (provenance.head), and %s's head (%s) was looked up only now, so it cannot be shown to be the commit the benchmark ran on: pass --sha with that commit", where, bench.ShortCommit(p.sha))
+	}
+	if sameCommit(p.measured, p.sha) {
+		return nil
+	}
+	measured := bench.ShortCommit(p.measured)
+	err := inputErrorf("refusing to publish: %s's head is now %s, but the report measured %q (provenance.head): the pull request was updated while the benchmark ran, and its new head was never measured. Run the benchmark again for %s, or pass --sha with the measured commit to publish the verdict there",
+		where, bench.ShortCommit(p.sha), measured, bench.ShortCommit(p.sha))
+	if p.opts.PR != 0 || p.pr != p.event.PR {
+		return err
+	}
+	fmt.Fprintf(p.opts.Stderr, "perfgate: %s's head moved from %q, the commit measured, to %s: marking the gate error on %s\n", where, measured, bench.ShortCommit(p.sha), bench.ShortCommit(p.sha))
+	return errors.Join(err, p.markMoved(ctx, measured))
+}
+
+// sameCommit reports whether named, a commit as a report names it (full, or abbreviated to
+// at least 7 hex digits, any case), is sha, a full lower-case SHA.
+func sameCommit(named, sha string) bool {
+	named = strings.ToLower(named)
+	return len(named) >= 7 && len(named) <= len(sha) && strings.HasPrefix(sha, named)
 }
 
 // StatusContext returns the commit status context (and check run name) of gate id.
@@ -617,8 +692,12 @@ func (p *publisher) status(ctx context.Context, rep *check.Report) error {
 	return p.setStatus(ctx, statusState(rep.Verdict), Description(rep))
 }
 
-// setStatus sets the gate's commit status on the head, linked to the run when known.
+// setStatus sets the gate's commit status on the head, linked to the run when known, unless
+// a newer run owns the gate on the commit (newerOwner).
 func (p *publisher) setStatus(ctx context.Context, state, desc string) error {
+	if p.skipNewer(ctx, "status") {
+		return nil
+	}
 	context := StatusContext(p.opts.ID)
 	st := &gh.RepoStatus{State: gh.String(state), Context: gh.String(context), Description: gh.String(desc)}
 	if p.opts.RunURL != "" {
@@ -647,6 +726,9 @@ func (p *publisher) comment(ctx context.Context, rep *check.Report) error {
 		if p.event.WorkflowRun {
 			fmt.Fprintf(o.Stderr, "perfgate: warning: the workflow_run payload names no pull request (GitHub leaves it empty for pull requests from forks), so no comment was posted; use the two-stage mode (publish --prepare DIR, then publish --from DIR)\n")
 		}
+		return nil
+	}
+	if p.commentLeftToNewer(ctx) {
 		return nil
 	}
 	body := reportBody(report.Markdown(rep, report.MarkdownOptions{

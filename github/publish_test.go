@@ -25,6 +25,8 @@ const (
 	testToken = "ghs_SECRETtoken0123456789abcdefABCDEF"
 	headSHA   = "a1b2c3d4e5f60718293a4b5c6d7e8f90123456ab"
 	mergeSHA  = "ffeeddccbbaa99887766554433221100deadbeef"
+	// listStatuses is the read of the head's statuses before a status is set (newerOwner).
+	listStatuses = "GET /api/v3/repos/o/r/commits/" + headSHA + "/statuses?per_page=100"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -44,6 +46,12 @@ func testReport(unchanged int) *check.Report {
 			Metric: "TFLOPS/GPU", Better: "higher", Status: check.Unchanged, Outcome: "ok",
 			Baseline: &check.Baseline{Center: 150, Runs: 5}, New: &check.NewRuns{Center: 150.2, Runs: 3}, DeltaPct: f64(0.1), ThresholdPct: 3})
 	}
+	return rep
+}
+
+// measuring returns rep with its provenance naming head as the commit it measured.
+func measuring(rep *check.Report, head string) *check.Report {
+	rep.Provenance = &check.Provenance{Head: head}
 	return rep
 }
 
@@ -183,13 +191,17 @@ func TestPublishCreatesThenEdits(t *testing.T) {
 	if !strings.Contains(cs[1].Body, "<!-- perfgate:perfgate -->") || !strings.Contains(cs[1].Body, "✅") {
 		t.Errorf("sticky comment lacks the marker or the green verdict:\n%s", cs[1].Body)
 	}
+	// Before each status, the newest one: is the gate a newer run's on this commit?
 	want := []string{
+		listStatuses,
 		"POST /api/v3/repos/o/r/statuses/" + headSHA,
 		"GET /api/v3/repos/o/r/issues/7/comments?per_page=100",
 		"POST /api/v3/repos/o/r/issues/7/comments",
+		listStatuses,
 		"POST /api/v3/repos/o/r/statuses/" + headSHA,
 		"GET /api/v3/repos/o/r/issues/7/comments?per_page=100",
 		fmt.Sprintf("PATCH /api/v3/repos/o/r/issues/comments/%d", cs[1].ID),
+		listStatuses,
 		"POST /api/v3/repos/o/r/statuses/" + headSHA,
 		"GET /api/v3/repos/o/r/issues/7/comments?per_page=100",
 	}
@@ -414,7 +426,7 @@ func TestPublishIssueCommentEvent(t *testing.T) {
 	h := newHarness(t)
 	h.env["GITHUB_EVENT_NAME"] = "issue_comment"
 	h.writeEvent(`{"action":"created","issue":{"number":7,"pull_request":{"url":"https://api.github.com/repos/o/r/pulls/7"}},"comment":{"body":"/benchmark"}}`)
-	out, err := h.publish(testReport(1), h.options())
+	out, err := h.publish(measuring(testReport(1), headSHA), h.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +469,7 @@ func TestPublishOtherRepoDoesNotUseEvent(t *testing.T) {
 
 	h.srv.AddPR(8, mergeSHA)
 	opts.PR = 8
-	out, err := h.publish(testReport(1), opts)
+	out, err := h.publish(measuring(testReport(1), mergeSHA), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +483,7 @@ func TestPublishOtherPRDoesNotUseEventHead(t *testing.T) {
 	h.srv.AddPR(8, mergeSHA)
 	opts := h.options()
 	opts.PR = 8
-	out, err := h.publish(testReport(1), opts)
+	out, err := h.publish(measuring(testReport(1), mergeSHA[:7]), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,7 +497,7 @@ func TestPublishPRWithoutSHAFetchesHead(t *testing.T) {
 	delete(h.env, "GITHUB_EVENT_PATH")
 	opts := h.options()
 	opts.PR = 7
-	out, err := h.publish(testReport(1), opts)
+	out, err := h.publish(measuring(testReport(1), strings.ToUpper(headSHA)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,9 +537,10 @@ func TestPublishForkReadOnlyToken(t *testing.T) {
 			if summary, _ := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"]); !bytes.Contains(summary, []byte("regression")) {
 				t.Errorf("job summary:\n%s", summary)
 			}
-			// One refused write is enough: no further writes were attempted.
-			if n := len(h.srv.Requests()); n != 1 {
-				t.Errorf("%d requests after a permission error, want 1: %v", n, h.requests())
+			// One refused write is enough: no further writes were attempted (the read
+			// before it is of the commit's statuses, newerOwner).
+			if got, want := h.requests(), []string{listStatuses, "POST /api/v3/repos/o/r/statuses/" + headSHA}; !slices.Equal(got, want) {
+				t.Errorf("requests %v, want %v: no write after a permission error", got, want)
 			}
 		})
 	}
@@ -750,8 +763,8 @@ func TestPublishRateLimitBeyondBudget(t *testing.T) {
 	}
 	// go-github remembered the limit after the first refusal; the next calls fail locally
 	// without spinning or sleeping.
-	if n := len(h.srv.Requests()); n != 1 {
-		t.Errorf("%d requests, want 1 (the rest refused client-side): %v", n, h.requests())
+	if n := len(h.srv.Requests()); n != 2 {
+		t.Errorf("%d requests, want 2, the statuses and the refused one (the rest refused client-side): %v", n, h.requests())
 	}
 	if out.StatusState != "" || !strings.Contains(err.Error(), "secondary rate limit") {
 		t.Errorf("outcome %+v, err %v", out, err)
@@ -919,6 +932,7 @@ func TestPublishCheckRunChunksAnnotations(t *testing.T) {
 		t.Errorf("check run %+v", run)
 	}
 	want := []string{
+		listStatuses,
 		"POST /api/v3/repos/o/r/statuses/" + headSHA,
 		"POST /api/v3/repos/o/r/check-runs",
 		fmt.Sprintf("PATCH /api/v3/repos/o/r/check-runs/%d", run.ID),

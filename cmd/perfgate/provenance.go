@@ -23,7 +23,9 @@ import (
 var hardwareKeys = []string{"gpu", "gpu_type", "accelerator", "hardware", "system", "cluster", "machine", "nodes", "gpus", "gpus_per_node"}
 
 // provenance says what the check compared: the head commit (the new runs' own, else the pull
-// request's head from the event, else $GITHUB_SHA, else the working directory's git HEAD), the newest baseline run's commit and date,
+// request's head from the event, else $GITHUB_SHA on events where it is the commit the event
+// is about (push; not issue_comment, where it is the default branch's head), else the working
+// directory's git HEAD), the newest baseline run's commit and date,
 // the runs, the hardware keys of the new runs, perfgate's version and the flags given.
 func provenance(ctx context.Context, s *Streams, fs *pflag.FlagSet, baselineRef string, base, cur []bench.Run, rep *check.Report) *check.Provenance {
 	p := &check.Provenance{
@@ -42,7 +44,10 @@ func provenance(ctx context.Context, s *Streams, fs *pflag.FlagSet, baselineRef 
 			}
 		}
 	}
-	if p.Head == "" {
+	if p.Head == "" && github.GitHubSHAIsHead(s.Getenv("GITHUB_EVENT_NAME")) {
+		// On issue_comment (a "/benchmark" comment) $GITHUB_SHA is the default branch's
+		// head, not the pull request's commit the workflow checked out and measured: that
+		// one is the working directory's HEAD.
 		p.Head = s.Getenv("GITHUB_SHA")
 	}
 	if p.Head == "" {

@@ -265,7 +265,7 @@ func readReport(s *Streams, path string) (*check.Report, error) {
 	name := path
 	if path == "-" {
 		name = "<stdin>"
-		const limit = github.MaxReportBytes * 8
+		const limit = 40 << 20 // as before github.MaxReportBytes rose from 5 to 32 MiB
 		data, err = io.ReadAll(io.LimitReader(s.In, limit+1))
 		if err == nil && len(data) > limit {
 			return nil, fmt.Errorf("%s: the report is larger than %d MiB; write it to a file and pass its name", name, limit>>20)

@@ -189,8 +189,8 @@ func TestPrepareTooLargeStillSummarizes(t *testing.T) {
 	summary := filepath.Join(dir, "summary.md")
 	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}
 	var rows []string
-	for i := 0; i < 20000; i++ {
-		rows = append(rows, fmt.Sprintf(`{"config":{"tp":"8","gbs":"%d"},"key":"tp=8/gbs=%d","metric":"TFLOPS/GPU","better":"higher","status":"regression","fails":true,"outcome":"ok","delta_pct":-5,"threshold_pct":3,"reason":"%s"}`, i, i, strings.Repeat("y", 300)))
+	for i := 0; i < 5000; i++ {
+		rows = append(rows, fmt.Sprintf(`{"config":{"tp":"8","gbs":"%d"},"key":"tp=8/gbs=%d","metric":"TFLOPS/GPU","better":"higher","status":"regression","fails":true,"outcome":"ok","delta_pct":-5,"threshold_pct":3,"reason":"%s"}`, i, i, strings.Repeat("y", 7000)))
 	}
 	big := `{"schema":1,"verdict":"fail","results":[` + strings.Join(rows, ",") + `],"method":{"summary":"test"}}`
 	var stdout, stderr bytes.Buffer
