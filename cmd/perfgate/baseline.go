@@ -631,8 +631,10 @@ the result holds the runs of both (by batch), runs that one side removed since B
 removed, batches are in date order, and the rolling window is re-applied. The result is
 written to OURS, as git's merge-driver convention wants, and merge exits 0. A config of a
 batch that both branches re-ingested differently keeps the later ingest by its runs' dates
-(the output says so); when the dates cannot tell, or a version is not a sound store, merge
-is refused with exit 2 and OURS is left as it was (git then leaves the file in conflict).
+(the output says so); when the dates cannot tell, when a batch one side added is a copy of a
+batch of the other (the same results under two run ids, which update refuses), or a version
+is not a sound store, merge is refused with exit 2 and OURS is left as it was (git then
+leaves the file in conflict).
 
 Set it up once per clone, so that two nightly refresh branches merge without a hand-merge:
 
