@@ -69,6 +69,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		dates[b+"\x00"+incoming[i].ConfigKey()] = incoming[i].Date
 	}
 	merged := make([]bench.Run, 0, len(s.Runs)+len(incoming))
+	var fromIn []bool           // aligned with merged: an incoming run
 	done := map[string]bool{}   // incoming batches already stored
 	stored := map[string]bool{} // batch and config of the stored runs replaced
 	// The incoming runs of a stored batch go at the end of its kept runs, so that the batch
@@ -79,6 +80,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			done[b] = true
 			for _, j := range in {
 				merged = append(merged, incoming[j])
+				fromIn = append(fromIn, true)
 			}
 			st.Replaced = append(st.Replaced, b)
 		}
@@ -114,6 +116,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			}
 		}
 		merged = append(merged, *r)
+		fromIn = append(fromIn, false)
 	}
 	if n := len(s.Runs); n > 0 {
 		flush(s.Runs[n-1].Batch)
@@ -122,6 +125,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		if !done[b] {
 			for _, j := range byBatch[b] {
 				merged = append(merged, incoming[j])
+				fromIn = append(fromIn, true)
 			}
 		}
 		for _, j := range byBatch[b] {
@@ -130,7 +134,14 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			}
 		}
 	}
-	merged, bad := inDateOrder(merged)
+	perm, bad := inDateOrder(merged)
+	if perm != nil {
+		m, f := make([]bench.Run, len(merged)), make([]bool, len(merged))
+		for j, i := range perm {
+			m[j], f[j] = merged[i], fromIn[i]
+		}
+		merged, fromIn = m, f
+	}
 	if window > 0 {
 		// Count runs per config from the newest; keep a run while its config has at most
 		// window newer-or-equal runs. Runs are compacted in place. A config with runs of a
@@ -163,6 +174,9 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 				out = append(out, merged[i])
 			} else {
 				st.Pruned++
+				if fromIn[i] {
+					st.PrunedIncoming++
+				}
 			}
 		}
 		clear(merged[len(out):])
@@ -175,15 +189,15 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	return st
 }
 
-// inDateOrder returns runs with their batches in date order, each batch's runs together and
-// in their order, batches of one date in their order; runs as they are when they are in order
-// already. A batch whose date does not parse as RFC 3339, or that has none (a store written
+// inDateOrder returns the order of runs (indices) with their batches in date order, each
+// batch's runs together and in their order, batches of one date in their order; nil when they
+// are in order already. A batch whose date does not parse as RFC 3339, or that has none (a store written
 // from inputs without one, a hand edit, an older perfgate), stays right after the dated batch
 // it follows, and those are ordered by their dates: one such batch no longer leaves the whole
 // store unordered (review: a backfill went after every night, and the window pruned a
 // newer night for it). It also returns the batches whose date is given but does not parse:
 // where they belong is not known, and Merge does not prune by date across them.
-func inDateOrder(runs []bench.Run) ([]bench.Run, map[string]bool) {
+func inDateOrder(runs []bench.Run) ([]int, map[string]bool) {
 	type blk struct {
 		batch string
 		date  time.Time
@@ -222,7 +236,7 @@ func inDateOrder(runs []bench.Run) ([]bench.Run, map[string]bool) {
 		blocks = append(blocks, blk{r.Batch, d, true})
 	}
 	if sorted {
-		return runs, bad
+		return nil, bad
 	}
 	// Each batch without an orderable date stays right after the dated batch it follows (first
 	// when none does), and the dated batches, each with those, go in date order.
@@ -256,11 +270,9 @@ func inDateOrder(runs []bench.Run) ([]bench.Run, map[string]bool) {
 	for i := range runs {
 		byBatch[runs[i].Batch] = append(byBatch[runs[i].Batch], i)
 	}
-	out := make([]bench.Run, 0, len(runs))
+	out := make([]int, 0, len(runs))
 	for _, b := range blocks {
-		for _, i := range byBatch[b.batch] {
-			out = append(out, runs[i])
-		}
+		out = append(out, byBatch[b.batch]...)
 	}
 	return out, bad
 }

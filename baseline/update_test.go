@@ -174,3 +174,19 @@ func TestUpdateThenAfterSave(t *testing.T) {
 		t.Errorf("a failed save: err %v, saved called: %v", err, called)
 	}
 }
+
+// Merge counts the incoming runs the window drops at once (a backfill older than the window's
+// runs of its configs), for the update to say so, and to refuse one that stores none.
+func TestMergePrunedIncoming(t *testing.T) {
+	run := func(batch, date, tp string) bench.Run {
+		return bench.Run{Batch: batch, Date: date, Config: bench.Config{"tp": tp}}
+	}
+	s := &Store{Runs: []bench.Run{run("n1", "2026-01-01T03:00:00Z", "8"), run("n2", "2026-01-02T03:00:00Z", "8")}}
+	st := s.Merge([]bench.Run{run("bf", "2025-12-01T03:00:00Z", "8"), run("bf", "2025-12-01T03:00:00Z", "4")}, 2)
+	if st.Pruned != 1 || st.PrunedIncoming != 1 || len(s.Runs) != 3 {
+		t.Errorf("%+v, %d run(s) stored: want the backfill's tp=8 run dropped, its tp=4 run stored", st, len(s.Runs))
+	}
+	if st = s.Merge([]bench.Run{run("n3", "2026-01-03T03:00:00Z", "8")}, 2); st.Pruned != 1 || st.PrunedIncoming != 0 {
+		t.Errorf("%+v: want night 1 dropped, no incoming run", st)
+	}
+}
