@@ -277,8 +277,8 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if len(runs) > 0 && st.PrunedIncoming == len(runs) {
 			// Stored, then dropped at once: the update would change nothing it was asked to
 			// (and said "added N run(s)", exit 0, review).
-			return inputError(fmt.Errorf("none of the %d incoming run(s) would be stored: dated %s, they are older than the newest %d run(s) of each of their configs, which the window keeps, so it would drop them at once. Nothing was stored. To keep them, pass a larger --window (the store holds %d run(s) per config at most now), or check the --date",
-				len(runs), runs[0].Date, window, window))
+			return inputError(fmt.Errorf("none of the %d incoming run(s) would be stored: dated %s, they are older than the newest %d run(s) of each of their configs, which the window keeps, so it would drop them at once. Nothing was stored. To keep them, pass a larger --window, or check the --date",
+				len(runs), runs[0].Date, window))
 		}
 		if len(st.Unordered) > 0 {
 			unorderedWarning(s, store.Runs, st)
