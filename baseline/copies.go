@@ -10,51 +10,113 @@ import (
 	"github.com/perfgate/perfgate/bench"
 )
 
-// A CopyError says that an incoming batch is a copy of a stored one: every run it measured
-// equals a run of the stored batch, value for value. Folded in, the same runs would count
-// twice, as two nights that agree exactly: a noise of zero, on which every change is
-// significant.
+// A CopyError says that incoming runs are a stored batch's: each equals a run of the stored
+// batch, value for value. Folded in, the same runs would count twice, as two nights that
+// agree exactly: a noise of zero, on which every change is significant. They may be the whole
+// incoming batch (the same results ingested again under another name) or part of it (a stale
+// copy of last night's results file beside tonight's: stored, its runs would also pull
+// tonight's comparison towards last night's and hide a regression).
 type CopyError struct {
 	Batch, Of string // the incoming batch and the stored batch it copies
 	Runs      int    // the equal runs
+	Measured  int    // the runs the incoming batch measured (Runs of them equal Of's)
+	// Files says where the equal runs were read: per incoming file, in order, its name, the
+	// line of its first equal run, and how many of its runs are equal and measured.
+	Files []CopyFile
+}
+
+// A CopyFile is an incoming file of which runs equal a stored batch's.
+type CopyFile struct {
+	Name            string
+	Line            int // of its first equal run; 0 when not known
+	Equal, Measured int
 }
 
 func (e *CopyError) Error() string {
-	return fmt.Sprintf("the incoming runs (batch %s) are batch %s's, already in the store: all %d measured run(s) equal its runs value for value, so they are the same results folded twice (a re-run job that fetched the same artifact, or a copied results file). To redo batch %s, pass --run-id %s", e.Batch, e.Of, e.Runs, e.Of, e.Of)
+	var files []string
+	for _, f := range e.Files {
+		at := f.Name
+		if f.Line > 0 {
+			at = fmt.Sprintf("%s:%d", f.Name, f.Line)
+		}
+		if f.Equal == f.Measured {
+			files = append(files, fmt.Sprintf("%s (all its %d measured run(s))", at, f.Measured))
+		} else {
+			files = append(files, fmt.Sprintf("%s (%d of its %d measured run(s))", at, f.Equal, f.Measured))
+		}
+	}
+	from := ""
+	if len(files) > 0 {
+		from = "; they were read from " + strings.Join(files, ", ")
+	}
+	if e.Of == e.Batch {
+		return fmt.Sprintf("%d of the %d measured incoming run(s) of batch %s equal runs the batch already holds from other files, value for value, so they are the same results folded twice (the night's results renamed, or a stale copy among them)%s. Nothing was stored: a re-ingest under --run-id %s replaces the runs of the files it gives again, by name; give the results their stored name, or remove the copy", e.Runs, e.Measured, e.Batch, from, e.Batch)
+	}
+	if e.Runs == e.Measured {
+		return fmt.Sprintf("the incoming runs (batch %s) are batch %s's, already in the store: all %d measured run(s) equal its runs value for value, so they are the same results folded twice (a re-run job that fetched the same artifact, or a copied results file)%s. Nothing was stored. To redo batch %s, pass --run-id %s", e.Batch, e.Of, e.Runs, from, e.Of, e.Of)
+	}
+	return fmt.Sprintf("%d of the %d measured incoming run(s) (batch %s) are batch %s's, already in the store: they equal its runs value for value, so they are the same results folded twice (a stale copy of an earlier night's results file beside tonight's, or a re-run job that fetched an old artifact)%s. Nothing was stored: remove the copied file(s) from the results and update again (to redo batch %s itself, pass --run-id %s with its results only)", e.Runs, e.Measured, e.Batch, e.Of, from, e.Of, e.Of)
 }
 
-// CheckCopies returns a *CopyError when a batch of incoming, not already stored under its
-// own name (a retry under the same --run-id replaces its runs, which is fine), measured only
-// runs that equal runs of one stored batch: the same config, outcome and values, sample
-// counts included. Equal values are evidence of a copy only when a coincidence is out of the
-// question: at least minEqualRuns equal runs, whose values carry at least minCopyDecades of
-// evidence (copyEvidence). The metrics named in derived are computed from others (TFLOPS/GPU
-// under --recompute-tflops, a function of the time): equal, they are no evidence of their own.
+// CheckCopies returns a *CopyError when the runs an incoming batch measured, or those it
+// measured in one of its files (Run.Source), all equal runs of one stored batch that they do
+// not replace (Replaced: a retry under the same --run-id replaces its own runs, which is fine;
+// the batch's runs of other files, or of other configs, it does not): the same config, outcome
+// and values, sample counts included, each incoming run matched with a run of its own. So a
+// stale copy of last night's results file among tonight's is refused, in a new batch or in a
+// shard joining the night's, and so are the night's results renamed. Equal values are evidence of a copy only when
+// a coincidence is out of the question: at least minEqualRuns equal runs, whose values carry
+// at least minCopyDecades of evidence (copyEvidence). The metrics named in derived are
+// computed from others (TFLOPS/GPU under --recompute-tflops, a function of the time): equal,
+// they are no evidence of their own.
 //
 // Both sides are runs as the store holds them, which the caller gives: the incoming runs
 // through AsStored (a median of many iterations is written to 10 significant digits, and read
 // back it is what a stored copy holds: review, a copy of a trainer log never equalled its
 // stored self), after whatever the update applies before storing them (--recompute-tflops:
-// a copy compared by its logged TFLOPS with its recomputed stored self slipped through).
+// a copy compared by its logged TFLOPS with its recomputed stored self slipped through). The
+// incoming runs' Source ("file:line") names them in the error.
 func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
-	byBatch, storedOrder := byBatchOf(stored)
+	rep := Replaced(stored, incoming)
+	kept := make([]bench.Run, 0, len(stored))
+	for i := range stored {
+		if !rep[i] {
+			kept = append(kept, stored[i])
+		}
+	}
+	byBatch, storedOrder := byBatchOf(kept)
 	in, order := byBatchOf(incoming)
 	for _, b := range order {
-		if _, retry := byBatch[b]; retry {
-			continue
-		}
 		var measured []*bench.Run
+		byFile := map[string][]*bench.Run{}
+		var files []string
 		for _, r := range in[b] {
 			if r.Outcome == bench.OK && len(r.Metrics) > 0 {
 				measured = append(measured, r)
+				f, _ := splitSource(r.Source)
+				if _, ok := byFile[f]; !ok {
+					files = append(files, f)
+				}
+				byFile[f] = append(byFile[f], r)
 			}
 		}
 		if len(measured) == 0 {
 			continue
 		}
-		for _, sb := range storedOrder {
-			if copies(measured, byBatch[sb], derived) {
-				return &CopyError{Batch: b, Of: sb, Runs: len(measured)}
+		// The whole batch, then each of its files: a stale copy of last night's results
+		// file among tonight's is a copy of its own (review: it hid a regression and was
+		// stored twice), while a file with one value of its own is a night of its own.
+		units := [][]*bench.Run{measured}
+		if len(files) > 1 {
+			for _, f := range files {
+				units = append(units, byFile[f])
+			}
+		}
+		for _, unit := range units {
+			for _, sb := range storedOrder {
+				if copies(unit, byBatch[sb], derived) {
+					return &CopyError{Batch: b, Of: sb, Runs: len(unit), Measured: len(measured), Files: copyFiles(measured, unit)}
+				}
 			}
 		}
 	}
@@ -62,25 +124,80 @@ func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
 }
 
 // copies reports whether every run of measured equals a run of batch, sample counts included
-// (sameMeasurement, sameCounts), and the equality cannot be a coincidence (see CheckCopies).
+// (sameMeasurement, sameCounts), no two the same stored run, and the equality cannot be a
+// coincidence (see CheckCopies).
 func copies(measured, batch []*bench.Run, derived []string) bool {
-	byKey := map[string][]*bench.Run{}
-	for _, r := range batch {
-		byKey[r.ConfigKey()] = append(byKey[r.ConfigKey()], r)
-	}
-	for _, r := range measured {
-		if !slices.ContainsFunc(byKey[r.ConfigKey()], func(s *bench.Run) bool { return sameMeasurement(r, s) && sameCounts(r, s) }) {
-			return false
-		}
-	}
 	if len(measured) < minEqualRuns {
 		return false
+	}
+	byKey := map[string][]*bench.Run{}
+	for _, r := range batch {
+		if r.Outcome == bench.OK && len(r.Metrics) > 0 {
+			byKey[r.ConfigKey()] = append(byKey[r.ConfigKey()], r)
+		}
+	}
+	for _, r := range measured {
+		k := r.ConfigKey()
+		// Equality is an equivalence, so matching greedily pairs as many runs as can be.
+		i := slices.IndexFunc(byKey[k], func(s *bench.Run) bool { return sameMeasurement(r, s) && sameCounts(r, s) })
+		if i < 0 {
+			return false
+		}
+		byKey[k] = slices.Delete(slices.Clone(byKey[k]), i, i+1)
 	}
 	var decades float64
 	for _, r := range measured {
 		decades += copyEvidence(r, derived)
 	}
 	return decades >= minCopyDecades
+}
+
+// copyFiles returns the files of the equal runs, in order of first appearance, with the line
+// of the first equal run of each, and how many of the measured runs read from it are equal.
+func copyFiles(measured, equal []*bench.Run) []CopyFile {
+	isEqual := map[*bench.Run]bool{}
+	for _, r := range equal {
+		isEqual[r] = true
+	}
+	var files []CopyFile
+	at := map[string]int{}
+	for _, r := range measured {
+		name, line := splitSource(r.Source)
+		if name == "" {
+			name = r.File
+		}
+		i, ok := at[name]
+		if !ok {
+			i = len(files)
+			at[name] = i
+			files = append(files, CopyFile{Name: name})
+		}
+		f := &files[i]
+		f.Measured++
+		if isEqual[r] {
+			if f.Equal == 0 {
+				f.Line = line
+			}
+			f.Equal++
+		}
+	}
+	out := files[:0]
+	for _, f := range files {
+		if f.Equal > 0 && f.Name != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// splitSource splits a run's Source, "file:line", into its file and line (0 when it has none).
+func splitSource(src string) (string, int) {
+	if i := strings.LastIndexByte(src, ':'); i >= 0 {
+		if n, err := strconv.Atoi(src[i+1:]); err == nil {
+			return src[:i], n
+		}
+	}
+	return src, 0
 }
 
 // copyEvidence is how far, in decades of probability, the values of run r rule out that

@@ -30,6 +30,16 @@ func threeDigits(batch string, n int) []bench.Run {
 	return out
 }
 
+// from returns runs read from file, one a line.
+func from(file string, runs ...bench.Run) []bench.Run {
+	out := make([]bench.Run, len(runs))
+	for i, r := range runs {
+		r.Source = fmt.Sprintf("%s:%d", file, i+1)
+		out[i] = r
+	}
+	return out
+}
+
 // rebatch returns runs with their batch set to batch.
 func rebatch(runs []bench.Run, batch string) []bench.Run {
 	out := make([]bench.Run, len(runs))
@@ -117,12 +127,39 @@ func TestCheckCopies(t *testing.T) {
 			copyRun("c", "4", bench.OK, 0, 152.21),
 		}, "", 0, nil},
 		{"an empty store", nil, night, "", 0, nil},
+		// Part of a batch: a stale copy of last night's file beside tonight's (review: its
+		// runs hid tonight's regression and were stored twice).
+		{"a file of a batch equal to a stored batch", night5, append(from("old.txt", rebatch(night5, "n2")...),
+			from("new.txt", copyRun("n2", "8", bench.OK, 0, 156.02),
+				copyRun("n2", "4", bench.OK, 0, 159.81),
+				copyRun("n2", "1", bench.OK, 0, 168.01))...), "n1", 3, nil},
+		{"a file of a batch, values too short to tell", threeDigits("t1", 3), append(from("old.txt", threeDigits("t2", 3)...),
+			from("new.txt", copyRun("t2", "1", bench.OK, 0, 17.25))...), "", 0, nil},
+		// A file with one value of its own is a night of its own.
+		{"a file with one value of its own", night5, append(from("new.txt",
+			copyRun("n2", "8", bench.OK, 0, 148.59),
+			copyRun("n2", "4", bench.OK, 0, 152.21),
+			copyRun("n2", "1", bench.OK, 0, 160.02)),
+			from("other.txt", copyRun("n2", "2", bench.OK, 0, 171.13))...), "", 0, nil},
+		// A shard joining a batch already stored (its run id) is no retry of another batch.
+		{"a stored batch's incoming runs equal to another stored batch", append(slices.Clone(night5),
+			copyRun("n2", "8", bench.OK, 0, 156.02)), rebatch(night5, "n2"), "n1", 3, nil},
+		// Each equal incoming run needs a stored run of its own: three runs of one config
+		// equal to one stored run are not three equal runs.
+		{"equal runs matched one to one", night5, []bench.Run{
+			copyRun("n2", "8", bench.OK, 0, 148.59),
+			copyRun("n2", "8", bench.OK, 0, 148.59),
+			copyRun("n2", "8", bench.OK, 0, 148.59),
+		}, "", 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			incoming, err := AsStored(tt.incoming)
 			if err != nil {
 				t.Fatal(err)
+			}
+			for i := range incoming { // as the update does: named by their input's lines
+				incoming[i].Source = tt.incoming[i].Source
 			}
 			err = CheckCopies(tt.stored, incoming, tt.derived...)
 			if tt.of == "" {
@@ -160,5 +197,39 @@ func TestAsStoredInterleaved(t *testing.T) {
 	}
 	if want := []string{"a/8=1.6", "b/8=2.5", "a/4=3.5"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestCopyErrorFiles: the error names the incoming files the equal runs were read from, with
+// the line of the first, and how many of each file's runs are equal.
+func TestCopyErrorFiles(t *testing.T) {
+	stored := []bench.Run{
+		copyRun("n1", "8", bench.OK, 0, 148.59),
+		copyRun("n1", "4", bench.OK, 0, 152.21),
+		copyRun("n1", "1", bench.OK, 0, 160.01),
+	}
+	var incoming []bench.Run
+	for i, r := range rebatch(stored, "n2") {
+		r.Source = fmt.Sprintf("res/old-night.txt:%d", i+3)
+		incoming = append(incoming, r)
+	}
+	for i, v := range []float64{156.02, 159.81, 168.01} {
+		r := copyRun("n2", fmt.Sprint(i+10), bench.OK, 0, v)
+		r.Source = fmt.Sprintf("res/night.txt:%d", i+3)
+		incoming = append(incoming, r)
+	}
+	err := CheckCopies(stored, incoming)
+	var ce *CopyError
+	if !errors.As(err, &ce) {
+		t.Fatalf("CheckCopies: %v, want a *CopyError", err)
+	}
+	want := []CopyFile{{Name: "res/old-night.txt", Line: 3, Equal: 3, Measured: 3}}
+	if !slices.Equal(ce.Files, want) || ce.Runs != 3 || ce.Measured != 6 {
+		t.Errorf("CheckCopies: %+v, want 3 of 6 runs equal, files %+v", *ce, want)
+	}
+	for _, s := range []string{"3 of the 6 measured incoming run(s) (batch n2) are batch n1's", "res/old-night.txt:3 (all its 3 measured run(s))", "Nothing was stored"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("the message lacks %q:\n%v", s, err)
+		}
 	}
 }

@@ -159,6 +159,15 @@ func TestMergeFiles(t *testing.T) {
 		add := seedRuns(t)
 		for i := range add {
 			add[i].Batch, add[i].Date = batch, date
+			// Values of its own: a batch equal to another is a copy, which the merge refuses.
+			ms := slices.Clone(add[i].Metrics)
+			for j := range ms {
+				ms[j].Values = slices.Clone(ms[j].Values)
+				for k := range ms[j].Values {
+					ms[j].Values[k] *= 1 + float64(batch[0]-'a'+1)/1000
+				}
+			}
+			add[i].Metrics = ms
 		}
 		s.Merge(add, DefaultWindow)
 		if err := s.Save(); err != nil {

@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -72,6 +73,9 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 	}
 	st.Base, st.Ours, st.Theirs = len(b.runs), len(o.runs), len(t.runs)
 	if err := mergeDirections(oursFile, b.runs, o.runs, t.runs); err != nil {
+		return nil, st, err
+	}
+	if err := checkMergeCopies(oursFile, theirsFile, b.runs, o.runs, t.runs); err != nil {
 		return nil, st, err
 	}
 	bG, oG, tG := groupsOf(b.runs), groupsOf(o.runs), groupsOf(t.runs)
@@ -203,6 +207,51 @@ func MergeFiles(baseFile, oursFile, theirsFile string, base, ours, theirs []byte
 		return nil, st, err
 	}
 	return s.Runs, st, nil
+}
+
+// checkMergeCopies refuses a merge that would fold the same results in twice: a batch theirs
+// added since base (under a run id ours does not hold) whose runs, or one of whose files', are
+// a batch of ours's, value for value, as 'baseline update' refuses it (CheckCopies): the same
+// results ingested on the two branches under two run ids (nightly-15 and nightly-15-retry).
+// Merged, the runs would count as two nights that agree exactly (review: the driver merged
+// what update refuses). Neither side's runs can be dropped on a guess (their dates and commits,
+// the history's points, differ), so the merge is refused, OURS left as it was, and git leaves
+// the file in conflict.
+func checkMergeCopies(oursFile, theirsFile string, base, ours, theirs []bench.Run) error {
+	old := map[string]bool{}
+	for _, runs := range [][]bench.Run{base, ours} {
+		for i := range runs {
+			old[runs[i].Batch] = true
+		}
+	}
+	var added []bench.Run
+	for i := range theirs {
+		if !old[theirs[i].Batch] {
+			added = append(added, theirs[i])
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	var ce *CopyError
+	if err := CheckCopies(ours, added); !errors.As(err, &ce) {
+		return err
+	}
+	line := 0
+	for i := range ours {
+		if ours[i].Batch == ce.Of {
+			line = sourceLine(ours[i].Source, oursFile)
+			break
+		}
+	}
+	at := theirsFile
+	if len(ce.Files) > 0 && ce.Files[0].Line > 0 {
+		at = fmt.Sprintf("%s:%d", theirsFile, ce.Files[0].Line)
+	}
+	return bench.Errorf(oursFile, line,
+		"batch %q, added in theirs (%s), holds %d run(s) equal to batch %q's here value for value: the same results ingested on both branches under two run ids, which 'baseline update' refuses as a copy; merged, they would count as two nights that agree exactly. "+
+			"Nothing was merged, and %s is left as it was: abort the merge (git merge --abort), on one branch revert the commit of the update that ingested the copy (git revert), and merge again",
+		ce.Batch, at, ce.Runs, ce.Of, oursFile)
 }
 
 // bothReingested is the error for groups both sides re-ingested whose dates do not tell

@@ -267,7 +267,9 @@ func TestMergeBackfillByDate(t *testing.T) {
 	if got, want := batches(s), []string{"n4", "n5", "n6", "n7"}; !slices.Equal(got, want) {
 		t.Errorf("batches %v, want %v", got, want)
 	}
-	// A store whose batches are not all dated keeps the order of ingest.
+	// A store whose batches are not all dated orders the dated ones, each undated batch right
+	// after the batch it followed: one undated batch kept the whole store in the order of
+	// ingest, and a backfill went after every night (review).
 	u := &Store{Dir: t.TempDir()}
 	undated := night(9)
 	for i := range undated {
@@ -276,7 +278,7 @@ func TestMergeBackfillByDate(t *testing.T) {
 	u.Merge(night(5), 3)
 	u.Merge(undated, 3)
 	u.Merge(night(1), 3)
-	if got, want := batches(u), []string{"n5", "n9", "n1"}; !slices.Equal(got, want) {
+	if got, want := batches(u), []string{"n1", "n5", "n9"}; !slices.Equal(got, want) {
 		t.Errorf("a store with an undated batch: batches %v, want %v", got, want)
 	}
 }

@@ -18,11 +18,33 @@ type MergeStats struct {
 	// replaced; ReplacedEarlier those of them recorded on an earlier day than the run that
 	// replaced them (a run id reused night after night keeps one run per config).
 	ReplacedRuns, ReplacedEarlier int
-	Pruned                        int // old runs dropped by the window
+	// KeptRuns counts the stored runs of a batch and config the incoming runs hold that were
+	// kept, read from other files (KeptFiles) than the incoming ones (Replaced): a re-run of
+	// one of the files replaces its own runs only.
+	KeptRuns  int
+	KeptFiles []string
+	// ReplacedOther counts the replaced runs of the same night (less than retryWindow before
+	// the incoming ones) read from other files (ReplacedOtherFiles) than the incoming runs of
+	// their batch and config, which shared no file with them: a retry under a new file name,
+	// or another part of the night's results that was not given again, which the update warns
+	// of. (An earlier night's are a run id reused night after night: ReplacedEarlier.)
+	ReplacedOther      int
+	ReplacedOtherFiles []string
+	Pruned             int // old runs dropped by the window
+	// Unordered lists the batches whose date does not parse as RFC 3339 (from a hand edit or
+	// an older perfgate), and Unpruned the runs beyond the window kept because their config
+	// holds runs of one: which are the oldest is not known, and nothing is pruned on a guess.
+	Unordered []string
+	Unpruned  int
+	// PrunedIncoming counts the incoming runs the window dropped at once: runs older, by date,
+	// than the window's runs of their config (a backfill).
+	PrunedIncoming int
 }
 
 // Merge folds incoming runs into the store. Runs of a batch already stored replace that
-// batch's runs of the same configs, and join the batch at the end of its kept runs, so
+// batch's runs of the same configs read from the same files (Replaced: a re-run of one of two
+// files holding the same configs keeps the other's runs), and join the batch at the end of its
+// kept runs, so
 // ingesting the same results twice changes nothing, and the batch's runs of other configs
 // stay: matrix shards that share one --run-id each add their configs to the night's batch,
 // and a re-run of one failed shard replaces just its configs (replacing the whole batch lost
@@ -47,6 +69,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		dates[b+"\x00"+incoming[i].ConfigKey()] = incoming[i].Date
 	}
 	merged := make([]bench.Run, 0, len(s.Runs)+len(incoming))
+	var fromIn []bool           // aligned with merged: an incoming run
 	done := map[string]bool{}   // incoming batches already stored
 	stored := map[string]bool{} // batch and config of the stored runs replaced
 	// The incoming runs of a stored batch go at the end of its kept runs, so that the batch
@@ -57,10 +80,12 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			done[b] = true
 			for _, j := range in {
 				merged = append(merged, incoming[j])
+				fromIn = append(fromIn, true)
 			}
 			st.Replaced = append(st.Replaced, b)
 		}
 	}
+	rep, other := replaced(s.Runs, incoming)
 	for i := range s.Runs {
 		r := &s.Runs[i]
 		if i > 0 && s.Runs[i-1].Batch != r.Batch {
@@ -69,15 +94,29 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		if _, ok := byBatch[r.Batch]; ok {
 			k := r.Batch + "\x00" + r.ConfigKey()
 			if date, ok := dates[k]; ok {
-				st.ReplacedRuns++
-				if earlierDay(r.Date, date) {
-					st.ReplacedEarlier++
+				if rep[i] {
+					if other[i] && !earlierNight(r.Date, date) {
+						st.ReplacedOther++
+						if !slices.Contains(st.ReplacedOtherFiles, r.File) {
+							st.ReplacedOtherFiles = append(st.ReplacedOtherFiles, r.File)
+						}
+					}
+					st.ReplacedRuns++
+					if earlierDay(r.Date, date) {
+						st.ReplacedEarlier++
+					}
+					stored[k] = true
+					continue
 				}
-				stored[k] = true
-				continue
+				// A run of another file of the batch and config: kept.
+				st.KeptRuns++
+				if !slices.Contains(st.KeptFiles, r.File) {
+					st.KeptFiles = append(st.KeptFiles, r.File)
+				}
 			}
 		}
 		merged = append(merged, *r)
+		fromIn = append(fromIn, false)
 	}
 	if n := len(s.Runs); n > 0 {
 		flush(s.Runs[n-1].Batch)
@@ -86,6 +125,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 		if !done[b] {
 			for _, j := range byBatch[b] {
 				merged = append(merged, incoming[j])
+				fromIn = append(fromIn, true)
 			}
 		}
 		for _, j := range byBatch[b] {
@@ -94,23 +134,49 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			}
 		}
 	}
-	merged = inDateOrder(merged)
+	perm, bad := inDateOrder(merged)
+	if perm != nil {
+		m, f := make([]bench.Run, len(merged)), make([]bool, len(merged))
+		for j, i := range perm {
+			m[j], f[j] = merged[i], fromIn[i]
+		}
+		merged, fromIn = m, f
+	}
 	if window > 0 {
 		// Count runs per config from the newest; keep a run while its config has at most
-		// window newer-or-equal runs. Runs are compacted in place.
+		// window newer-or-equal runs. Runs are compacted in place. A config with runs of a
+		// batch whose date does not parse is not pruned: which of its runs are the oldest is
+		// not known (Unordered says so).
 		count := map[string]int{}
+		unordered := map[string]bool{}
+		for i := range merged {
+			if bad[merged[i].Batch] {
+				unordered[merged[i].ConfigKey()] = true
+			}
+		}
 		keep := make([]bool, len(merged))
 		for i := len(merged) - 1; i >= 0; i-- {
 			k := merged[i].ConfigKey()
 			count[k]++
 			keep[i] = count[k] <= window
+			if !keep[i] && unordered[k] {
+				keep[i] = true
+				st.Unpruned++
+			}
 		}
+		for b := range bad {
+			st.Unordered = append(st.Unordered, b)
+		}
+		slices.Sort(st.Unordered)
 		out := merged[:0]
 		for i := range merged {
 			if keep[i] {
 				out = append(out, merged[i])
 			} else {
 				st.Pruned++
+				if fromIn[i] {
+					st.PrunedIncoming++
+				}
 			}
 		}
 		clear(merged[len(out):])
@@ -123,51 +189,92 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 	return st
 }
 
-// inDateOrder returns runs with their batches in date order, each batch's runs together and
-// in their order, batches of one date in their order; runs as they are when a batch has no
-// RFC 3339 date (a store written from inputs without one), or when they are in order already.
-func inDateOrder(runs []bench.Run) []bench.Run {
+// inDateOrder returns the order of runs (indices) with their batches in date order, each
+// batch's runs together and in their order, batches of one date in their order; nil when they
+// are in order already. A batch whose date does not parse as RFC 3339, or that has none (a store written
+// from inputs without one, a hand edit, an older perfgate), stays right after the dated batch
+// it follows, and those are ordered by their dates: one such batch no longer leaves the whole
+// store unordered (review: a backfill went after every night, and the window pruned a
+// newer night for it). It also returns the batches whose date is given but does not parse:
+// where they belong is not known, and Merge does not prune by date across them.
+func inDateOrder(runs []bench.Run) ([]int, map[string]bool) {
 	type blk struct {
 		batch string
 		date  time.Time
+		dated bool
 	}
 	var blocks []blk
 	seen := map[string]bool{}
+	var bad map[string]bool
 	sorted := true
+	var last time.Time
 	for i := range runs {
 		r := &runs[i]
 		if n := len(blocks); n > 0 && blocks[n-1].batch == r.Batch {
 			continue
-		}
-		d, err := time.Parse(time.RFC3339, r.Date)
-		if err != nil {
-			return runs
 		}
 		if seen[r.Batch] {
 			sorted = false // a batch in two places
 			continue
 		}
 		seen[r.Batch] = true
-		if n := len(blocks); n > 0 && d.Before(blocks[n-1].date) {
+		d, err := time.Parse(time.RFC3339, r.Date)
+		if err != nil {
+			if r.Date != "" {
+				if bad == nil {
+					bad = map[string]bool{}
+				}
+				bad[r.Batch] = true
+			}
+			blocks = append(blocks, blk{batch: r.Batch})
+			continue
+		}
+		if d.Before(last) {
 			sorted = false
 		}
-		blocks = append(blocks, blk{r.Batch, d})
+		last = d
+		blocks = append(blocks, blk{r.Batch, d, true})
 	}
 	if sorted {
-		return runs
+		return nil, bad
 	}
-	slices.SortStableFunc(blocks, func(a, b blk) int { return a.date.Compare(b.date) })
+	// Each batch without an orderable date stays right after the dated batch it follows (first
+	// when none does), and the dated batches, each with those, go in date order.
+	type grp struct {
+		head   blk
+		blocks []blk
+	}
+	var groups []grp
+	for _, b := range blocks {
+		if b.dated || len(groups) == 0 {
+			groups = append(groups, grp{head: b})
+		}
+		groups[len(groups)-1].blocks = append(groups[len(groups)-1].blocks, b)
+	}
+	slices.SortStableFunc(groups, func(a, b grp) int {
+		switch {
+		case !a.head.dated && !b.head.dated:
+			return 0
+		case !a.head.dated:
+			return -1
+		case !b.head.dated:
+			return 1
+		}
+		return a.head.date.Compare(b.head.date)
+	})
+	blocks = blocks[:0]
+	for _, g := range groups {
+		blocks = append(blocks, g.blocks...)
+	}
 	byBatch := make(map[string][]int, len(blocks))
 	for i := range runs {
 		byBatch[runs[i].Batch] = append(byBatch[runs[i].Batch], i)
 	}
-	out := make([]bench.Run, 0, len(runs))
+	out := make([]int, 0, len(runs))
 	for _, b := range blocks {
-		for _, i := range byBatch[b.batch] {
-			out = append(out, runs[i])
-		}
+		out = append(out, byBatch[b.batch]...)
 	}
-	return out
+	return out, bad
 }
 
 // Save writes the store atomically: to a temporary file in the same directory, synced, then
@@ -195,6 +302,14 @@ type UpdateResult struct {
 // updates serialise and each sees the runs of the one before. Temporary files that an
 // interrupted update left behind are removed.
 func Update(dir string, timeout time.Duration, change func(*Store) error) (UpdateResult, error) {
+	return UpdateThen(dir, timeout, change, nil)
+}
+
+// UpdateThen is Update, and once the store is saved, still under the lock, calls saved (when
+// not nil) with it: for what is derived from the store and written beside it (memory.json),
+// which must describe the store as written. Written before the save, a save that failed, or
+// a kill in between, left a record of a store that never was (review).
+func UpdateThen(dir string, timeout time.Duration, change func(*Store) error, saved func(*Store)) (UpdateResult, error) {
 	var res UpdateResult
 	lock, err := LockDir(dir, timeout)
 	if err != nil {
@@ -215,6 +330,9 @@ func Update(dir string, timeout time.Duration, change func(*Store) error) (Updat
 		return res, err
 	}
 	res.Saved = true
+	if saved != nil {
+		saved(s)
+	}
 	return res, lock.Unlock()
 }
 
@@ -244,7 +362,7 @@ func earlierNight(a, b string) bool {
 }
 
 // Unreplaced returns the stored runs that the incoming runs are compared with: all but those
-// of a batch and config the incoming runs hold that were stored less than retryWindow before
+// the incoming runs replace (Replaced) that were stored less than retryWindow before
 // the incoming runs (or later). A retry of an update (the same --run-id, the same night) must not be compared with
 // the runs its first attempt stored, which would pass a regression on the retry; but a run id
 // reused night after night (--run-id nightly) replaces the previous night's runs, which are
@@ -256,8 +374,9 @@ func Unreplaced(stored, incoming []bench.Run) []bench.Run {
 		in[incoming[i].Batch+"\x00"+incoming[i].ConfigKey()] = incoming[i].Date
 	}
 	var out []bench.Run
+	rep := Replaced(stored, incoming)
 	for i := range stored {
-		if date, ok := in[stored[i].Batch+"\x00"+stored[i].ConfigKey()]; ok && !earlierNight(stored[i].Date, date) {
+		if date, ok := in[stored[i].Batch+"\x00"+stored[i].ConfigKey()]; ok && rep[i] && !earlierNight(stored[i].Date, date) {
 			if out == nil {
 				out = append(make([]bench.Run, 0, len(stored)), stored[:i]...)
 			}
@@ -271,4 +390,52 @@ func Unreplaced(stored, incoming []bench.Run) []bench.Run {
 		return stored
 	}
 	return out
+}
+
+// Replaced returns which of the stored runs the incoming runs replace: the runs of a batch
+// and config the incoming runs hold, read from the same file (Run.File) as incoming runs of
+// that batch and config. A re-run of one file (one shard, one of two files repeating the same
+// configs) replaces that file's runs and keeps the others': replacing the batch's runs of the
+// config whole silently deleted the other files' (review). When none of the stored runs of the
+// batch and config was read from a file the incoming ones were (a run id reused night after
+// night, a retry whose results were renamed), they are one earlier ingest of the config, and
+// are replaced whole, as are stored runs that record no file (a store from an older
+// perfgate); Merge counts them (MergeStats.ReplacedOther), for the update to say so.
+func Replaced(stored, incoming []bench.Run) []bool {
+	rep, _ := replaced(stored, incoming)
+	return rep
+}
+
+// replaced is Replaced, and also says which stored runs were replaced although read from
+// another file than the incoming runs of their batch and config.
+func replaced(stored, incoming []bench.Run) (rep, other []bool) {
+	inFiles := map[string]map[string]bool{} // batch and config → the incoming files
+	for i := range incoming {
+		k := incoming[i].Batch + "\x00" + incoming[i].ConfigKey()
+		if inFiles[k] == nil {
+			inFiles[k] = map[string]bool{}
+		}
+		inFiles[k][incoming[i].File] = true
+	}
+	shared := map[string]bool{} // batch and config whose stored runs share a file with the incoming
+	for i := range stored {
+		k := stored[i].Batch + "\x00" + stored[i].ConfigKey()
+		if f := inFiles[k]; f != nil && stored[i].File != "" && f[stored[i].File] {
+			shared[k] = true
+		}
+	}
+	rep, other = make([]bool, len(stored)), make([]bool, len(stored))
+	for i := range stored {
+		r := &stored[i]
+		k := r.Batch + "\x00" + r.ConfigKey()
+		f := inFiles[k]
+		switch {
+		case f == nil:
+		case r.File == "" || f[""] || f[r.File]:
+			rep[i] = true
+		case !shared[k]:
+			rep[i], other[i] = true, true
+		}
+	}
+	return rep, other
 }

@@ -1,7 +1,9 @@
 package baseline
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/perfgate/perfgate/bench"
 )
@@ -54,5 +56,137 @@ func TestUnreplaced(t *testing.T) {
 	late := []bench.Run{night("2026-11-01T23:30:00Z")}
 	if got := Unreplaced(late, []bench.Run{night("2026-11-02T01:15:00Z")}); len(got) != 0 {
 		t.Errorf("retry across midnight: got %d run(s), want none", len(got))
+	}
+}
+
+// A re-run of one of two files that hold the same configs (two repetitions, two shards)
+// under the night's run id replaces that file's runs and keeps the other's: replacing the
+// batch's runs of the config whole deleted them without a word (review). Results that share
+// no file name with the stored runs of their configs (a retry renamed, a run id reused every
+// night) replace them whole, counted apart when they are the same night's.
+func TestMergeReplacesByFile(t *testing.T) {
+	run := func(file, gbs string, v float64) bench.Run {
+		return bench.Run{Batch: "n7", File: file, Date: "2026-11-01T03:00:00Z", Config: bench.Config{"tp": "8", "gbs": gbs},
+			Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{v}}}}
+	}
+	stored := []bench.Run{run("a.bench", "1", 1), run("a.bench", "2", 2), run("b.bench", "1", 1.1), run("b.bench", "2", 2.1)}
+	files := func(runs []bench.Run) (out []string) {
+		for _, r := range runs {
+			out = append(out, r.File+"/"+r.Config["gbs"])
+		}
+		return out
+	}
+
+	// a.bench again: b.bench's runs stay.
+	s := &Store{Runs: slices.Clone(stored)}
+	st := s.Merge([]bench.Run{run("a.bench", "1", 1.5), run("a.bench", "2", 2.5)}, 0)
+	if want := []string{"b.bench/1", "b.bench/2", "a.bench/1", "a.bench/2"}; !slices.Equal(files(s.Runs), want) {
+		t.Errorf("re-run of a.bench: stored %q, want %q", files(s.Runs), want)
+	}
+	if st.ReplacedRuns != 2 || st.KeptRuns != 2 || !slices.Equal(st.KeptFiles, []string{"b.bench"}) || st.Added != 0 || st.ReplacedOther != 0 {
+		t.Errorf("re-run of a.bench: %+v, want 2 replaced, 2 kept of b.bench", st)
+	}
+	if got := Unreplaced(stored, []bench.Run{run("a.bench", "1", 1.5)}); len(got) != 3 {
+		t.Errorf("Unreplaced: %d run(s), want b.bench's and a.bench's other config left in", len(got))
+	}
+
+	// A renamed file the same night: the configs' runs replaced whole, and counted apart.
+	s = &Store{Runs: slices.Clone(stored)}
+	st = s.Merge([]bench.Run{run("c.bench", "1", 1.5)}, 0)
+	if want := []string{"a.bench/2", "b.bench/2", "c.bench/1"}; !slices.Equal(files(s.Runs), want) {
+		t.Errorf("renamed: stored %q, want %q", files(s.Runs), want)
+	}
+	if st.ReplacedRuns != 2 || st.ReplacedOther != 2 || !slices.Equal(st.ReplacedOtherFiles, []string{"a.bench", "b.bench"}) {
+		t.Errorf("renamed: %+v, want 2 replaced from a.bench, b.bench", st)
+	}
+
+	// A run id reused the next night under another name: replaced whole, no same-night count.
+	next := run("night2.bench", "1", 1.5)
+	next.Date = "2026-11-02T03:00:00Z"
+	s = &Store{Runs: slices.Clone(stored)}
+	if st = s.Merge([]bench.Run{next}, 0); st.ReplacedRuns != 2 || st.ReplacedOther != 0 || st.ReplacedEarlier != 2 {
+		t.Errorf("reused id: %+v, want 2 replaced of an earlier day", st)
+	}
+
+	// A store that records no file (an older perfgate): replaced whole, as before.
+	old := slices.Clone(stored)
+	for i := range old {
+		old[i].File = ""
+	}
+	s = &Store{Runs: old}
+	if st = s.Merge([]bench.Run{run("a.bench", "1", 1.5)}, 0); st.ReplacedRuns != 2 || st.KeptRuns != 0 {
+		t.Errorf("no files recorded: %+v, want both runs of the config replaced", st)
+	}
+}
+
+// One batch with a date that does not parse no longer turns date order off for the whole
+// store: a backfill goes before the nights it predates, the batch stays after the one it
+// followed, and its configs are not pruned on a guess (review: the window pruned a newer
+// night for a backfill).
+func TestMergeUnorderableDate(t *testing.T) {
+	run := func(batch, date string) bench.Run {
+		return bench.Run{Batch: batch, Date: date, Config: bench.Config{"tp": "8"},
+			Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{1}}}}
+	}
+	batches := func(runs []bench.Run) (out []string) {
+		for _, r := range runs {
+			out = append(out, r.Batch)
+		}
+		return out
+	}
+	stored := []bench.Run{run("n1", "2026-01-01T03:00:00Z"), run("n2", "2026-01-02T03:00:00Z"), run("n3", "2026-01-03"), run("n4", "")}
+	s := &Store{Runs: slices.Clone(stored)}
+	st := s.Merge([]bench.Run{run("bf", "2025-12-01T03:00:00Z")}, 4)
+	if want := []string{"bf", "n1", "n2", "n3", "n4"}; !slices.Equal(batches(s.Runs), want) {
+		t.Errorf("stored %q, want %q", batches(s.Runs), want)
+	}
+	if st.Pruned != 0 || st.Unpruned != 1 || !slices.Equal(st.Unordered, []string{"n3"}) {
+		t.Errorf("%+v: want nothing pruned, 1 run kept beyond the window, n3 unordered", st)
+	}
+	// Without it, the window prunes the backfill, the oldest.
+	s = &Store{Runs: []bench.Run{stored[0], stored[1], stored[3]}}
+	if st = s.Merge([]bench.Run{run("bf", "2025-12-01T03:00:00Z")}, 3); st.Pruned != 1 || !slices.Equal(batches(s.Runs), []string{"n1", "n2", "n4"}) {
+		t.Errorf("%+v: stored %q, want the backfill pruned", st, batches(s.Runs))
+	}
+}
+
+// UpdateThen calls saved once the store is on disk, and not when the save failed: what is
+// derived from the store (memory.json) must never describe a store that was not written.
+func TestUpdateThenAfterSave(t *testing.T) {
+	dir := t.TempDir()
+	r := bench.Run{Batch: "n1", Date: "2026-01-01T03:00:00Z", Config: bench.Config{"tp": "8"}, Outcome: bench.OK,
+		Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{1.5}}}}
+	called := false
+	_, err := UpdateThen(dir, time.Second, func(s *Store) error { s.Merge([]bench.Run{r}, 0); return nil }, func(s *Store) {
+		called = true
+		if got, err := Open(dir); err != nil || len(got.Runs) != 1 {
+			t.Errorf("saved called before the store was written: %v", err)
+		}
+	})
+	if err != nil || !called {
+		t.Fatalf("UpdateThen: %v, saved called: %v", err, called)
+	}
+	// A store that does not read back is not written, and saved is not called.
+	bad := r
+	bad.Metrics = []bench.Metric{{Name: "s iter", Unit: "s iter", Better: bench.Lower, Values: []float64{1.5}}}
+	called = false
+	if _, err := UpdateThen(dir, time.Second, func(s *Store) error { s.Runs = append(s.Runs, bad); return nil }, func(*Store) { called = true }); err == nil || called {
+		t.Errorf("a failed save: err %v, saved called: %v", err, called)
+	}
+}
+
+// Merge counts the incoming runs the window drops at once (a backfill older than the window's
+// runs of its configs), for the update to say so, and to refuse one that stores none.
+func TestMergePrunedIncoming(t *testing.T) {
+	run := func(batch, date, tp string) bench.Run {
+		return bench.Run{Batch: batch, Date: date, Config: bench.Config{"tp": tp}}
+	}
+	s := &Store{Runs: []bench.Run{run("n1", "2026-01-01T03:00:00Z", "8"), run("n2", "2026-01-02T03:00:00Z", "8")}}
+	st := s.Merge([]bench.Run{run("bf", "2025-12-01T03:00:00Z", "8"), run("bf", "2025-12-01T03:00:00Z", "4")}, 2)
+	if st.Pruned != 1 || st.PrunedIncoming != 1 || len(s.Runs) != 3 {
+		t.Errorf("%+v, %d run(s) stored: want the backfill's tp=8 run dropped, its tp=4 run stored", st, len(s.Runs))
+	}
+	if st = s.Merge([]bench.Run{run("n3", "2026-01-03T03:00:00Z", "8")}, 2); st.Pruned != 1 || st.PrunedIncoming != 0 {
+		t.Errorf("%+v: want night 1 dropped, no incoming run", st)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/perfgate/perfgate/bench"
@@ -23,7 +24,7 @@ import (
 // tp, pp, vpp, cp, ep, mbs, gbs, sl, nodes, gpus must be positive whole numbers), metric (name),
 // unit (defaults to metric), better ("higher"/"lower"; defaults from the unit), values
 // (samples of one run, for example one per iteration), outcome ("ok", "oom", "error"; default
-// "ok"), reason, run (run id), date, commit. Lines with the same run and config make one run;
+// "ok"), reason, run (run id), date (RFC 3339, or a day: its midnight UTC), commit. Lines with the same run and config make one run;
 // without "run", all lines of a config in a file make one run. Blank lines and lines starting
 // with "#" or "//" are skipped.
 var JSONLFormat = &Format{
@@ -125,6 +126,16 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 				return nil, bench.Errorf(file, lineNo, "better %q: want higher or lower", rec.Better)
 			}
 			better = b
+		}
+		// The date orders the run's batch among the store's, which the window prunes from the
+		// oldest: a date that does not parse would leave the batches unordered (review: a
+		// backfill pruned a newer night). A day alone (2026-11-24) is its midnight, UTC.
+		if rec.Date != "" {
+			if d, err := time.Parse(time.DateOnly, rec.Date); err == nil {
+				rec.Date = d.Format(time.RFC3339)
+			} else if _, err := time.Parse(time.RFC3339, rec.Date); err != nil {
+				return nil, bench.Errorf(file, lineNo, "date %q: want RFC 3339, e.g. 2026-11-24T03:00:00Z, or a day, 2026-11-24", rec.Date)
+			}
 		}
 		if outcome == bench.OK && len(rec.Values) == 0 {
 			return nil, bench.Errorf(file, lineNo, `outcome ok needs at least one of "values"`)

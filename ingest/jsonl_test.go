@@ -52,6 +52,12 @@ func TestJSONLBadInput(t *testing.T) {
 		// of their own ("tp=8.5", "tp=-8") that no table or log ever matches.
 		{"fractional tp", `{"config":{"tp":8.5},"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: config "tp": "8.5" is not a positive whole number`},
 		{"negative nodes", `{"config":{"nodes":-2},"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: config "nodes": "-2" is not a positive whole number`},
+		// A date that does not parse left the store's batches unordered, and the window
+		// pruned a newer night for a backfill (review).
+		{"date without a zone", jsonlOK + `{"config":{"tp":8},"metric":"TFLOPS/GPU","values":[1],"run":"n11","date":"2026-01-11T03:00:00"}` + "\n",
+			`j.jsonl:2: date "2026-01-11T03:00:00": want RFC 3339, e.g. 2026-11-24T03:00:00Z, or a day, 2026-11-24`},
+		{"date not a date", `{"config":{"tp":8},"metric":"TFLOPS/GPU","values":[1],"date":"yesterday"}` + "\n", `j.jsonl:1: date "yesterday": want RFC 3339`},
+		{"day out of range", `{"config":{"tp":8},"metric":"TFLOPS/GPU","values":[1],"date":"2026-02-30"}` + "\n", `j.jsonl:1: date "2026-02-30"`},
 		{"line numbers count comments", "# header\n\n// c\n" + `{"config":{"tp":8},"metric":"TFLOPS/GPU","outcome":"bad"}` + "\n", `j.jsonl:4: outcome "bad"`},
 	}
 	for _, tt := range tests {
@@ -135,7 +141,7 @@ func TestJSONLGood(t *testing.T) {
 	}
 	want := []summary{
 		// Lines of one run and config make one run, with flags canonicalised.
-		{Key: "tp=8/pp=4/gbs=1024/flags=dist-opt+overlap-grad", Outcome: "ok", Source: "j.jsonl:2", Batch: "n42", Date: "2026-11-24", Commit: "abc",
+		{Key: "tp=8/pp=4/gbs=1024/flags=dist-opt+overlap-grad", Outcome: "ok", Source: "j.jsonl:2", Batch: "n42", Date: "2026-11-24T00:00:00Z", Commit: "abc", // a day: its midnight
 			Samples: map[string][]float64{"TFLOPS/GPU higher": {148.2, 148.9, 149.1}, "s/iter lower": {46.1}}},
 		{Key: "tp=8/pp=4/gbs=1024/flags=dist-opt+overlap-grad", Outcome: "ok", Source: "j.jsonl:6", Batch: "n43",
 			Samples: map[string][]float64{"TFLOPS/GPU higher": {150}}},

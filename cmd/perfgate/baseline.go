@@ -134,6 +134,15 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	if r := skippedRemark(in.Skipped); r != nil {
 		fmt.Fprintln(s.ErrOut, "perfgate: note: "+report.RemarkText(r))
 	}
+	// A date perfgate cannot order would leave the batch's place among the store's unknown,
+	// and the window would prune by a guess (review: a backfill pruned a newer night).
+	for i := range runs {
+		if d := runs[i].Date; d != "" {
+			if _, err := time.Parse(time.RFC3339, d); err != nil {
+				return inputError(fmt.Errorf("%s: date %q: want RFC 3339, e.g. 2026-11-24T03:00:00Z: the date orders the night among the stored ones, from which the window drops the oldest", runs[i].Source, d))
+			}
+		}
+	}
 	// Runs without a date of their own get --date now; without it, the date their batch
 	// already has in the store, else now, once the store is read (datesOf).
 	for i := range runs {
@@ -149,12 +158,12 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		st  baseline.MergeStats
 		n   int
 	)
-	res, err := baseline.Update(o.dir, o.lockTimeout, func(store *baseline.Store) error {
-		// The memory is learned for the comparison, unless a record of it matches the store,
-		// and again for the merged store, to record it: both from the store's history, which
-		// this update does not change in between (it writes the file after both), so the
-		// history is read once. recordMemory lets the versions go (history.Done).
-		ctx := history.ReadOnce(ctx)
+	// The memory is learned for the comparison, unless a record of it matches the store, and
+	// again for the merged store, to record it once the store is saved: both from the store's
+	// history, which this update does not change in between (its commits are not made by
+	// it), so the history is read once. recordMemory lets the versions go (history.Done).
+	ctx = history.ReadOnce(ctx)
+	res, err := baseline.UpdateThen(o.dir, o.lockTimeout, func(store *baseline.Store) error {
 		noteLegacy(s, store, true)
 		converted, err := baseline.Conform(store.Runs, runs)
 		if err != nil {
@@ -187,6 +196,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 				storedNow = rs
 			}
 		}
+		// The stored runs the incoming ones replace (baseline.Replaced) are no copy to refuse
+		// (a retry); the others are, the batch's own included: a stale file in a shard joining
+		// the night's batch, or the night's results renamed, is no retry.
 		if err := baseline.CheckCopies(storedNow, incoming, derived...); err != nil {
 			return inputError(err)
 		}
@@ -262,8 +274,20 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		}
 		st = store.Merge(runs, window)
 		n = len(store.Runs)
-		recordMemory(ctx, s, o.dir, store.Runs, opts, o.memory)
+		if len(runs) > 0 && st.PrunedIncoming == len(runs) {
+			// Stored, then dropped at once: the update would change nothing it was asked to
+			// (and said "added N run(s)", exit 0, review).
+			return inputError(fmt.Errorf("none of the %d incoming run(s) would be stored: dated %s, they are older than the newest %d run(s) of each of their configs, which the window keeps, so it would drop them at once. Nothing was stored. To keep them, pass a larger --window, or check the --date",
+				len(runs), runs[0].Date, window))
+		}
+		if len(st.Unordered) > 0 {
+			unorderedWarning(s, store.Runs, st)
+		}
 		return nil
+	}, func(store *baseline.Store) {
+		// memory.json describes the store as saved: written after it, never for a store a
+		// failed save or a kill left unwritten.
+		recordMemory(ctx, s, o.dir, store.Runs, opts, o.memory)
 	})
 	if err != nil {
 		return storeError(err)
@@ -272,14 +296,24 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	if res.TempsRemoved > 0 {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: removed %d temporary file(s) left in %s by an interrupted update\n", res.TempsRemoved, o.dir)
 	}
-	fmt.Fprintf(s.Out, "%s: added %d run(s)", path, st.Added)
+	fmt.Fprintf(s.Out, "%s: %d incoming run(s): added %d run(s)", path, len(runs), st.Added)
 	if len(st.Replaced) > 0 {
 		fmt.Fprintf(s.Out, ", replaced %d run(s) of the same config in batch(es) already stored: %s", st.ReplacedRuns, strings.Join(st.Replaced, ", "))
 	}
+	if st.KeptRuns > 0 {
+		fmt.Fprintf(s.Out, ", kept %d stored run(s) of those configs read from other files (%s), which replace their own runs only", st.KeptRuns, strings.Join(st.KeptFiles, ", "))
+	}
 	if st.Pruned > 0 {
 		fmt.Fprintf(s.Out, ", dropped %d run(s) beyond the window of %d", st.Pruned, window)
+		if st.PrunedIncoming > 0 {
+			fmt.Fprintf(s.Out, " (%d of them incoming, not stored: older than the window's runs of their configs)", st.PrunedIncoming)
+		}
 	}
 	fmt.Fprintf(s.Out, "; %d run(s) stored.\n", n)
+	if st.ReplacedOther > 0 {
+		fmt.Fprintf(s.ErrOut, "perfgate: warning: replaced %d stored run(s) of this night read from %s, which no incoming file has the name of: a re-ingest under the batch's --run-id replaces the runs of its files, by name, and the runs of its configs whole when it shares no file name with them (a retry whose results were renamed). If %s held other runs of the night (another shard or repetition of the same configs), they are gone from the store: restore it (git checkout) and give those files again with the re-run ones\n",
+			st.ReplacedOther, strings.Join(st.ReplacedOtherFiles, ", "), strings.Join(st.ReplacedOtherFiles, ", "))
+	}
 	if w := report.RunIDReused(st.Replaced, st.ReplacedEarlier); w != "" {
 		fmt.Fprintf(s.ErrOut, "perfgate: warning: %s\n", w)
 	}
@@ -288,6 +322,25 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		return errGateFailed
 	}
 	return nil
+}
+
+// unorderedWarning says which stored batches have a date perfgate cannot order, where, and
+// that the window was not applied to their configs.
+func unorderedWarning(s *Streams, runs []bench.Run, st baseline.MergeStats) {
+	var where []string
+	for _, b := range st.Unordered {
+		for i := range runs {
+			if runs[i].Batch == b {
+				where = append(where, fmt.Sprintf("%s (date %q, %s)", b, runs[i].Date, runs[i].Source))
+				break
+			}
+		}
+	}
+	kept := ""
+	if st.Unpruned > 0 {
+		kept = fmt.Sprintf("; %d run(s) beyond the window were kept rather than pruned on a guess", st.Unpruned)
+	}
+	fmt.Fprintf(s.ErrOut, "perfgate: warning: stored batch(es) with a date that is not RFC 3339: %s. perfgate cannot tell where they belong among the nights, so the window is not applied to their configs%s. Set each date on its '# perfgate run' line to RFC 3339 (e.g. 2026-01-11T03:00:00Z) and update again\n", strings.Join(where, ", "), kept)
 }
 
 // uncompared reports, as check.Gateable does, stored and incoming runs of which nothing would
@@ -323,7 +376,8 @@ func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) e
 		date string
 		runs []*bench.Run
 	}
-	byKey := map[string]*stRuns{} // stored runs by batch and config
+	byKey := map[string]*stRuns{} // stored runs that the incoming runs replace, by batch and config
+	rep := baseline.Replaced(stored, runs)
 	for i := range stored {
 		r := &stored[i]
 		if r.Batch == "" {
@@ -331,6 +385,9 @@ func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) e
 		}
 		if r.Date != "" {
 			batchDate[r.Batch] = r.Date
+		}
+		if !rep[i] {
+			continue // another file's runs of the config: kept
 		}
 		k := r.Batch + "\x00" + r.ConfigKey()
 		if byKey[k] == nil {
@@ -402,16 +459,20 @@ func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) e
 // (baseline.AsStored), rounded after the recompute.
 func storedAs(runs []bench.Run, recompute func([]bench.Run) error) ([]bench.Run, error) {
 	out, err := baseline.AsStored(runs)
-	if err == nil && recompute != nil {
-		// Read back, the runs name the store's lines; a run the recompute refuses is named
-		// by its input's (AsStored keeps the runs' order).
+	// Read back, the runs name the store's lines; they are named by their input's (AsStored
+	// keeps the runs' order): a run the recompute refuses, and runs the copy check finds.
+	restore := func() {
 		if len(out) == len(runs) {
 			for i := range out {
 				out[i].Source = runs[i].Source
 			}
 		}
+	}
+	restore()
+	if err == nil && recompute != nil {
 		if err = recompute(out); err == nil {
 			out, err = baseline.AsStored(out)
+			restore()
 		}
 	}
 	return out, err
@@ -579,8 +640,10 @@ the result holds the runs of both (by batch), runs that one side removed since B
 removed, batches are in date order, and the rolling window is re-applied. The result is
 written to OURS, as git's merge-driver convention wants, and merge exits 0. A config of a
 batch that both branches re-ingested differently keeps the later ingest by its runs' dates
-(the output says so); when the dates cannot tell, or a version is not a sound store, merge
-is refused with exit 2 and OURS is left as it was (git then leaves the file in conflict).
+(the output says so); when the dates cannot tell, when a batch one side added is a copy of a
+batch of the other (the same results under two run ids, which update refuses), or a version
+is not a sound store, merge is refused with exit 2 and OURS is left as it was (git then
+leaves the file in conflict).
 
 Set it up once per clone, so that two nightly refresh branches merge without a hand-merge:
 
