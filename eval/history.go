@@ -409,6 +409,9 @@ type AlertFigures struct {
 	// History.Alerts returns); SeriesRows the changes for the worse the job counted before,
 	// one per series (config and metric: TFLOPS/GPU and s/iter of one slowdown twice).
 	Rows, SeriesRows int
+	// HeldRows counts the alerts among Rows on changes older than the newest recent batches
+	// that still hold (history.Alert.Held), which SeriesRows does not count.
+	HeldRows int
 	// SeriesOnly counts config-nights on which a series of the config had a change for the
 	// worse among the newest runs but the config had no alert (a speed metric that does not
 	// decide changed and the deciding one did not).
@@ -518,6 +521,9 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 				f.EventAlerts += inEvents
 			}
 			for _, a := range alerts {
+				if a.Held {
+					f.HeldRows++
+				}
 				c := cfgIndex[h.Series[a.Series].Key]
 				bi := a.Bad.BatchIndex
 				rows++
