@@ -86,6 +86,11 @@ func TestNightlyAlerts(t *testing.T) {
 	if f.Any[caseDrift] != s.Repos || f.DriftNights[caseDrift] == 0 || f.Misplaced[caseDrift] != 0 {
 		t.Errorf("drift alerted in %d of %d repositories (%d nights as a drift, %d misplaced), want all", f.Any[caseDrift], s.Repos, f.DriftNights[caseDrift], f.Misplaced[caseDrift])
 	}
+	// A ramp longer than --recent alerts every night from its first alert (it passed on most
+	// nights when change points older than --recent stood in for its drift).
+	if f.Any[caseRamp] != s.Repos || f.RampAfter == 0 || f.RampSilent != 0 {
+		t.Errorf("ramp alerted in %d of %d repositories, silent on %d of %d nights after its first alert; want all, none", f.Any[caseRamp], s.Repos, f.RampSilent, f.RampAfter)
+	}
 	// TFLOPS/GPU and s/iter of one slowdown are one alert: about half the per-series count.
 	if rows := f.Rows - f.HeldRows; rows <= 0 || 2*rows > f.SeriesRows+f.SeriesOnly+rows/10 {
 		t.Errorf("%d alerts against %d changes per series: want one per measurement, about half", f.Rows, f.SeriesRows)
