@@ -338,11 +338,15 @@ const (
 	caseDrift            // −0.5% a night for DriftNights nights, from S−DriftNights/2
 	caseOOM              // out of memory from S on
 	caseNoisy            // no change, but NoisyPct run-to-run noise
+	caseRamp             // −1% a night from S−10 to the last night: longer than --recent
 	alertCases
 )
 
+// rampBack is how many nights before S the ramp starts.
+const rampBack = 10
+
 var alertCaseNames = [alertCases]string{"step −3%", "step −5%", "step −10%", "step +5% (better)", "one slow night −10%",
-	"two slow nights −10%", "−5% for 3 nights, reverted", "drift −0.5%/night", "OOM from S", "noisy config (clean)"}
+	"two slow nights −10%", "−5% for 3 nights, reverted", "drift −0.5%/night", "OOM from S", "noisy config (clean)", "ramp −1%/night from S−10 on"}
 
 // AlertSetup describes the evaluation of the nightly job: "perfgate history --fail-on" run
 // every night, on the history as it was that night.
@@ -396,6 +400,10 @@ type AlertFigures struct {
 	// DriftFirst sums, over the repositories where the drift alerted, the nights from its
 	// start to the first alert.
 	DriftFirst int
+	// RampAfter counts the ramp's job nights after its first alert, RampSilent those of them
+	// on which it did not alert (a slide that still holds must alert every night), and
+	// RampFirst sums the nights from its start to its first alert.
+	RampAfter, RampSilent, RampFirst int
 	// NoisyNights counts the noisy config's alerting nights, of JobNights.
 	NoisyNights int
 	// CleanDrift counts the clean configs' config-nights alerting with a drift.
@@ -409,6 +417,9 @@ type AlertFigures struct {
 	// History.Alerts returns); SeriesRows the changes for the worse the job counted before,
 	// one per series (config and metric: TFLOPS/GPU and s/iter of one slowdown twice).
 	Rows, SeriesRows int
+	// HeldRows counts the alerts among Rows on changes older than the newest recent batches
+	// that still hold (history.Alert.Held), which SeriesRows does not count.
+	HeldRows int
 	// SeriesOnly counts config-nights on which a series of the config had a change for the
 	// worse among the newest runs but the config had no alert (a speed metric that does not
 	// decide changed and the deciding one did not).
@@ -475,6 +486,9 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 			for i := 0; i < s.DriftNights; i++ {
 				n.Steps = append(n.Steps, Step{Config: caseDrift, Night: drift0 + i, Pct: -0.5})
 			}
+			for i := S - rampBack; i < n.Nights; i++ {
+				n.Steps = append(n.Steps, Step{Config: caseRamp, Night: i, Pct: -1})
+			}
 			n.OOMFrom = map[int]int{caseOOM: S}
 			n.NoiseFor = map[int]float64{caseNoisy: s.NoisyPct}
 		}
@@ -490,7 +504,7 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 		for c := 0; c < n.Configs; c++ {
 			cfgIndex[NightlyConfig(c).Key()] = c
 		}
-		driftFirst := -1
+		driftFirst, rampFirst := -1, -1
 		var anyAlert [alertCases]bool
 		cleanSeen := map[[2]int]bool{}
 		for night := s.From; night < n.Nights; night++ {
@@ -518,6 +532,9 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 				f.EventAlerts += inEvents
 			}
 			for _, a := range alerts {
+				if a.Held {
+					f.HeldRows++
+				}
 				c := cfgIndex[h.Series[a.Series].Key]
 				bi := a.Bad.BatchIndex
 				rows++
@@ -537,14 +554,21 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 					// A drift names a range, from the reference window's last night to the
 					// newest: it is misplaced when the change is not in it.
 					first, last := S, S
-					if c == caseDrift {
+					switch c {
+					case caseDrift:
 						first, last = drift0, drift0+s.DriftNights-1
+					case caseRamp:
+						first, last = S-rampBack, n.Nights-1
 					}
 					if a.Good.BatchIndex >= last || bi < first {
 						f.Misplaced[c]++
 					}
 				case c == caseDrift:
 					if bi < drift0-1 || bi > drift0+s.DriftNights {
+						f.Misplaced[c]++
+					}
+				case c == caseRamp:
+					if bi < S-rampBack-1 {
 						f.Misplaced[c]++
 					}
 				case c != caseNoisy && abs(bi-S) > 1:
@@ -590,9 +614,17 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 				if lag >= 0 && lag <= maxLag {
 					f.Lag[c][lag]++
 				}
-				if c != caseDrift && lag >= -1 {
+				if c != caseDrift && c != caseRamp && lag >= -1 {
 					anyAlert[c] = true
 				}
+			}
+			if rampFirst >= 0 {
+				f.RampAfter++
+				if !alerted[caseRamp] {
+					f.RampSilent++
+				}
+			} else if alerted[caseRamp] && night >= S-rampBack {
+				rampFirst = night - (S - rampBack)
 			}
 			if alerted[caseDrift] && driftFirst < 0 && night >= drift0 {
 				driftFirst = night - drift0
@@ -607,6 +639,10 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 		if driftFirst >= 0 {
 			f.Any[caseDrift]++
 			f.DriftFirst += driftFirst
+		}
+		if rampFirst >= 0 {
+			f.Any[caseRamp]++
+			f.RampFirst += rampFirst
 		}
 		if s.ClusterPct != 0 {
 			f.ClusterConfigs += n.Configs
@@ -658,6 +694,12 @@ func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 	} else {
 		fmt.Fprintf(w, "\ndrift (%d nights): never alerted\n", s.DriftNights)
 	}
+	if f.Any[caseRamp] > 0 {
+		fmt.Fprintf(w, "ramp (−1%%/night from S−%d to the last night, --recent %d): alerted in %d/%d repositories, first on average %.1f nights after it began; silent on %d of the %d job nights after its first alert (%s)\n",
+			rampBack, s.Recent, f.Any[caseRamp], f.Repos, float64(f.RampFirst)/float64(f.Any[caseRamp]), f.RampSilent, f.RampAfter, pct(f.RampSilent, f.RampAfter))
+	} else {
+		fmt.Fprintf(w, "ramp: never alerted\n")
+	}
 	ci := func(k, n int) float64 {
 		p := float64(k) / float64(n)
 		return 100 * 1.96 * math.Sqrt(max(p*(1-p), 1/float64(n))/float64(n))
@@ -667,8 +709,8 @@ func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 	fmt.Fprintf(w, "clean configs alerting with a drift: %d config-nights\n", f.CleanDrift)
 	fmt.Fprintf(w, "noisy config (%.1f%% noise, no change): %d of %d nights alerting = %s ± %.2f points (%d with a drift)\n",
 		s.NoisyPct, f.NoisyNights, f.JobNights, pct(f.NoisyNights, f.JobNights), ci(f.NoisyNights, f.JobNights), f.DriftNights[caseNoisy])
-	fmt.Fprintf(w, "\nalerts over all %d job nights of %d repositories: %d, one per measurement of a config (counted per series, config and metric, as before: %d)\n",
-		f.JobNights, f.Repos, f.Rows, f.SeriesRows)
+	fmt.Fprintf(w, "\nalerts over all %d job nights of %d repositories: %d, one per measurement of a config, %d of them held (counted per series, config and metric, as before, without held: %d)\n",
+		f.JobNights, f.Repos, f.Rows, f.HeldRows, f.SeriesRows)
 	fmt.Fprintf(w, "config-nights with a change of a speed metric that does not decide and no alert: %d\n", f.SeriesOnly)
 	fmt.Fprintf(w, "job nights reporting a cluster-wide event (≥ %d configs and ≥ %.0f%% of a night's): %d, with %d alerts\n", history.EventMinConfigs, 100*history.EventMinShare, f.EventNights, f.EventAlerts)
 	fmt.Fprintf(w, "time reading git histories and alerting: %s (%.0f ms per repository)\n", f.Elapsed.Round(time.Millisecond), float64(f.Elapsed.Milliseconds())/float64(f.Repos))

@@ -34,6 +34,9 @@ type Alert struct {
 	With []Shown `json:"with,omitempty"`
 	// Event is the batch of the cluster-wide event the alert belongs to (see Event), or "".
 	Event string `json:"event,omitempty"`
+	// Held is set on a change older than the newest recent batches that alerts because it
+	// still holds (History.HoldNights): main is still worse than before it.
+	Held bool `json:"held,omitempty"`
 	// Overrules, set on an alert of a speed metric that does not decide, is the deciding one,
 	// which moved OverruledPct over the same nights: by more than check.SpeedDisagreePct
 	// less, which one measurement in two units cannot (a FLOPs formula or unit that changed
@@ -100,6 +103,7 @@ const (
 // leave alerts out (an issue body's limit) keep the first ones.
 func (h *History) Alerts(recent int) []Alert {
 	cut := len(h.Batches) - recent
+	hold := len(h.Batches) - h.HoldNights
 	measured := map[string]string{}
 	for _, b := range h.Batches {
 		measured[b.Batch] = b.Measured
@@ -111,8 +115,9 @@ func (h *History) Alerts(recent int) []Alert {
 		first := len(out)
 		for si := lo; si < hi; si++ {
 			s := &h.Series[si]
-			for _, cp := range s.WorseFrom(cut) {
+			for _, cp := range s.worse(cut, hold, func(bi int) bool { return h.accepted(s, bi) }) {
 				a := Alert{Series: si, Key: s.Key, Metric: s.Metric, Change: cp, Bad: s.Points[cp.Index], Good: s.Points[cp.Good]}
+				a.Held = cp.Kind != Drift && a.Bad.BatchIndex < cut
 				a.GoodMeasured, a.BadMeasured = measured[a.Good.Batch], measured[a.Bad.Batch]
 				switch {
 				case si == deciding:
@@ -199,18 +204,41 @@ func shownWith(decided []Alert, a *Alert, sameNight bool) *Alert {
 }
 
 // WorseFrom returns the changes for the worse of s whose first run is in batch cut (an index
-// in History.Batches) or later, and its drift, which is for the worse: what alerts among the
-// newest runs, one series at a time, before Alerts makes one alert of them per measurement.
-func (s *Series) WorseFrom(cut int) []ChangePoint {
-	cps := s.ChangePoints
-	if s.Drift != nil {
-		cps = append(slices.Clip(cps), *s.Drift)
-	}
-	var out []ChangePoint
-	for _, cp := range cps {
-		if cp.Worse && s.Points[cp.Index].BatchIndex >= cut {
-			out = append(out, cp)
+// in History.Batches) or later, and its drift unless those change points explain it: what
+// alerts among the newest runs, one series at a time, before Alerts makes one alert of them
+// per measurement (and adds the changes that still hold, History.HoldNights).
+func (s *Series) WorseFrom(cut int) []ChangePoint { return s.worse(cut, math.MaxInt, nil) }
+
+// worse returns the changes for the worse of s that alert: those whose first run is in batch
+// cut or later; those from batch hold on that still hold (ChangePoint.Holds) and are not
+// accepted; and the drift, unless the change points among them, or accepted ones that hold,
+// explain it (explainedBy). A change point that alerts on no night of the drift's end cannot
+// stand in for it: E-divisive splits a long slide into steps that are soon older than cut. A
+// held change inside the range of a drift that alerts is left to the drift, which names the
+// wider range.
+func (s *Series) worse(cut, hold int, accepted func(bi int) bool) []ChangePoint {
+	var out, explain []ChangePoint
+	for _, cp := range s.ChangePoints {
+		if !cp.Worse {
+			continue
 		}
+		switch bi := s.Points[cp.Index].BatchIndex; {
+		case bi >= cut:
+			out = append(out, cp)
+		case bi >= hold && cp.Holds:
+			if accepted == nil || !accepted(bi) {
+				out = append(out, cp)
+			}
+		default:
+			continue
+		}
+		explain = append(explain, cp)
+	}
+	if d := s.Drift; d != nil && !d.explainedBy(explain) {
+		out = slices.DeleteFunc(out, func(cp ChangePoint) bool {
+			return s.Points[cp.Index].BatchIndex < cut && cp.Index > d.Good
+		})
+		out = append(out, *d)
 	}
 	return out
 }
@@ -332,7 +360,13 @@ func (h *History) markEvents(alerts []Alert, cut int) {
 	if len(alerting) == 0 {
 		return
 	}
-	ran := h.configsIn(cut)
+	from := cut // held alerts start before cut
+	for _, a := range alerts {
+		if a.Change.Kind != Drift {
+			from = min(from, a.Bad.BatchIndex)
+		}
+	}
+	ran := h.configsIn(from)
 	for i := range alerts {
 		a := &alerts[i]
 		if a.Change.Kind == Drift {

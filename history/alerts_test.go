@@ -158,7 +158,7 @@ func TestAlertsDecidingMetric(t *testing.T) {
 	h = Build(revs, nil, FromGit, o)
 	for i := range h.Series {
 		if h.Series[i].Metric == bench.MetricTime {
-			h.Series[i].ChangePoints = nil
+			h.Series[i].ChangePoints, h.Series[i].Drift = nil, nil
 		}
 	}
 	if a := h.Alerts(3); len(a) != 0 {

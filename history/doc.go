@@ -11,8 +11,9 @@
 // step between their final neighbouring segments is below the gate's minimum effect are
 // dropped. A config that starts or stops failing (OOM, error) has an outcome change point.
 //
-// Alerts (alerts.go) are the changes for the worse among the newest nights, one per measurement
-// of a config: the speed metrics (Options.SpeedMetrics, the gate's) are one alert, on the one
+// Alerts (alerts.go) are the changes for the worse among the newest nights, and older ones of
+// the newest HoldNights that still hold and were not accepted (hold.go), and the drifts that no
+// alerting change point explains, one per measurement of a config: the speed metrics (Options.SpeedMetrics, the gate's) are one alert, on the one
 // the gate would decide by, with the others shown on it. A night on which at least half the
 // configs, and at least three, got worse is an Event: the cluster or something they share.
 //

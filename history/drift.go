@@ -25,10 +25,12 @@ import (
 // in that range). The standard error comes from the series' own run-to-run
 // noise, estimated robustly (the MAD of successive differences, which neither a slide nor an
 // outlying night inflates) over all its runs, for
-// medians (π/2 the variance of a mean). A slide that level change points explain is left to
-// them (they alert on their own): one whose change points after the reference window's first
-// run stepped from one night to the next by half the slide or more. The newest run must be OK (an
-// outcome change alerts otherwise), and the reference needs at least half a window of runs.
+// medians (π/2 the variance of a mean). The newest run must be OK (an outcome change alerts
+// otherwise), and the reference needs at least half a window of runs.
+//
+// The drift is returned even when level change points explain it (explainedBy): whether they
+// do depends on which of them alert tonight, which Alerts decides. A change point split out
+// of a slide weeks ago alerts on no night of the slide's end, so it cannot stand in for it.
 func drift(s *Series, opts Options) *ChangePoint {
 	k, w := opts.DriftRuns, max(opts.Window, 1)
 	if k <= 0 || len(s.Points) == 0 || !s.Points[len(s.Points)-1].OK() {
@@ -59,14 +61,7 @@ func drift(s *Series, opts Options) *ChangePoint {
 	if (xs[n-1]-ref)/d < 0.5 || (xs[refEnd]-ref)/d >= 0.5 || math.Abs(newest-endLevel) < half || (newest-endLevel)*d < 0 {
 		return nil
 	}
-	// Noise from every run of the series: the more runs, the less a run of quiet nights
-	// shrinks the estimate (steps, slides and outliers barely move a MAD of differences).
-	diffs := make([]float64, 0, n-1)
-	for i := 1; i < n; i++ {
-		diffs = append(diffs, xs[i]-xs[i-1])
-	}
-	sigma := 1.4826 * mad(diffs) / math.Sqrt2
-	se := sigma * math.Sqrt(math.Pi/2*(1/float64(k)+1/float64(refEnd-refStart+1)))
+	se := noise(xs) * math.Sqrt(math.Pi/2*(1/float64(k)+1/float64(refEnd-refStart+1)))
 	z := math.Inf(1)
 	if se > 0 {
 		z = math.Abs(d) / se
@@ -74,12 +69,12 @@ func drift(s *Series, opts Options) *ChangePoint {
 	if z < opts.DriftZ {
 		return nil
 	}
-	// Explained by steps: the level change points after the reference window's first run
-	// that stepped, night over night (the median of the k runs after less that of the k
-	// before is at least half the change point's step), when their jumps make up half the
-	// slide or more. A step alerts as a change point; a slow slide that E-divisive split
-	// somewhere has change points too, but no night there jumped by much.
-	jumps := 0.0
+	// What explains it by steps: the level change points after the reference window's first
+	// run that stepped, night over night (the median of the k runs after less that of the k
+	// before is at least half the change point's step), with their jumps; explainedBy sums
+	// those of the change points that alert. A step alerts as a change point; a slow slide
+	// that E-divisive split somewhere has change points too, but no night there jumped by much.
+	var jumps []cpJump
 	for _, cp := range s.ChangePoints {
 		if cp.Kind != Level || cp.Index <= idx[refStart] {
 			continue
@@ -87,18 +82,50 @@ func drift(s *Series, opts Options) *ChangePoint {
 		at, _ := slices.BinarySearch(idx, cp.Index)
 		jump := median(xs[at:min(at+k, n)]) - median(xs[max(at-k, 0):at])
 		if j := math.Log(*cp.After / *cp.Before); jump/j >= 0.5 {
-			jumps += jump
+			jumps = append(jumps, cpJump{index: cp.Index, jump: jump})
 		}
-	}
-	if jumps/d >= 0.5 {
-		return nil
 	}
 	// The range to bisect starts at the first of the reference window's last k runs: a
 	// change inside those runs (with the last on the good side only by noise) is in it.
 	p, g := s.Points[idx[n-1]], idx[refEnd-k+1]
 	before, after := math.Exp(ref), math.Exp(newest)
 	return &ChangePoint{Kind: Drift, Index: idx[n-1], Good: g, Batch: p.Batch, Commit: p.Commit, Date: p.Date,
-		Before: &before, After: &after, DeltaPct: &step, Z: &z, Worse: true}
+		Before: &before, After: &after, DeltaPct: &step, Z: &z, Worse: true, jumps: jumps, slide: d}
+}
+
+// A cpJump is how far the level jumped, night over night (log), at the level change point
+// whose first run is Points[index]: what it explains of a drift.
+type cpJump struct {
+	index int
+	jump  float64
+}
+
+// explainedBy reports whether the level change points cps explain drift d: their jumps
+// within its range make up half its slide or more. Only the change points that alert on the
+// night the drift is measured may explain it (Alerts): one that no longer alerts says nothing
+// about tonight, however much it once explained.
+func (d *ChangePoint) explainedBy(cps []ChangePoint) bool {
+	sum := 0.0
+	for _, j := range d.jumps {
+		if slices.ContainsFunc(cps, func(cp ChangePoint) bool { return cp.Kind == Level && cp.Index == j.index }) {
+			sum += j.jump
+		}
+	}
+	return d.slide != 0 && sum/d.slide >= 0.5
+}
+
+// noise returns the standard deviation of one run from the series' run-to-run noise: from
+// every run (log values xs), so the more runs, the less a run of quiet nights shrinks the
+// estimate (steps, slides and outliers barely move a MAD of successive differences).
+func noise(xs []float64) float64 {
+	if len(xs) < 2 {
+		return 0
+	}
+	diffs := make([]float64, 0, len(xs)-1)
+	for i := 1; i < len(xs); i++ {
+		diffs = append(diffs, xs[i]-xs[i-1])
+	}
+	return 1.4826 * mad(diffs) / math.Sqrt2
 }
 
 // median returns the median of xs without changing it (go-moremath sorts a copy).

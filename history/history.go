@@ -70,6 +70,13 @@ type History struct {
 	// logged TFLOPS at the same speed. Their speed alerts are decided time first, as the gate
 	// decides them under formula drift, and TFLOPS/GPU never overrules the time.
 	FormulaDrift map[string][]string `json:"formula_drift,omitempty"`
+	// HoldNights is how many newest batches a change for the worse that still holds keeps
+	// alerting in (Options.HoldNights): a step on main is a fact until it is fixed or
+	// accepted, not only for the newest recent nights.
+	HoldNights int `json:"hold_nights,omitempty"`
+	// Accepted are the changes acknowledged as the new normal: they stop alerting once older
+	// than the newest recent batches (Options.Accepted).
+	Accepted []Accept `json:"accepted,omitempty"`
 }
 
 // A Batch is one ingest: usually one nightly run of the whole sweep.
@@ -94,9 +101,10 @@ type Series struct {
 	ChangePoints []ChangePoint `json:"change_points"`
 	// Band is what the gate compares a new run with: the newest Window OK values.
 	Band *Band `json:"band,omitempty"`
-	// Drift is set when the series slid for the worse by the newest run with no change point
-	// to explain it (Kind Drift; Index the newest run, Good the first of the reference window's last DriftRuns runs,
-	// Before and After the two levels, PValue absent, Z the slide over its standard error).
+	// Drift is set when the series slid for the worse by the newest run (Kind Drift; Index
+	// the newest run, Good the first of the reference window's last DriftRuns runs, Before
+	// and After the two levels, PValue absent, Z the slide over its standard error). It
+	// alerts unless change points that alert explain it (Alerts).
 	Drift *ChangePoint `json:"drift,omitempty"`
 	// MinEffectPct is set when a rule gives the series a minimum effect other than the
 	// history's.
@@ -182,6 +190,14 @@ type ChangePoint struct {
 	// Good is the index in Points of the last run before the change that was on the other
 	// side of it: with Index, the range to bisect.
 	Good int `json:"good_index"`
+	// Holds, on a change for the worse, says the series is still on its worse side at its
+	// newest run (see holds): what keeps it alerting after the newest recent batches.
+	Holds bool `json:"holds,omitempty"`
+
+	// On a drift: the jumps of the level change points that may explain it, and its slide
+	// (log), for explainedBy.
+	jumps []cpJump
+	slide float64
 }
 
 // A Band is the rolling baseline of a series: the level the gate compares a new run with and
@@ -224,6 +240,11 @@ type Options struct {
 	// speed_metrics replaces). Alerts makes one alert of them per config; empty makes every
 	// metric alert on its own.
 	SpeedMetrics []string
+	// HoldNights is how many newest batches a change for the worse keeps alerting in while
+	// it holds (History.HoldNights); 0 alerts on changes only among the newest recent.
+	HoldNights int
+	// Accepted are the changes acknowledged as the new normal (History.Accepted).
+	Accepted []Accept
 	// ExtraDate is the date (RFC 3339) Build gives an extra run that records none and is not
 	// already committed: tonight's, for a results file that does not say when it ran. Empty
 	// leaves such runs undated, and an undated run of a committed batch is taken as committed.
@@ -247,6 +268,7 @@ func DefaultOptions() Options {
 		Seed:         1,
 		DriftRuns:    3,
 		DriftZ:       5,
+		HoldNights:   DefaultHoldNights,
 		SpeedMetrics: slices.Clone(check.DefaultOptions.SpeedMetrics),
 	}
 }
@@ -477,7 +499,11 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 		s.ChangePoints = detect(s, o, &sc)
 		s.Band = band(s, o)
 		s.Drift = drift(s, o)
+		for j := range s.ChangePoints {
+			s.ChangePoints[j].Holds = holds(s, &s.ChangePoints[j], o)
+		}
 	}
+	h.HoldNights, h.Accepted = max(opts.HoldNights, 0), opts.Accepted
 	h.Sweep = sweep(h)
 	return h
 }

@@ -98,10 +98,20 @@ func TestBuildStepsAndOutcomes(t *testing.T) {
 		t.Errorf("OOM config: change points %+v, want an outcome change to oom at night 27", oom.ChangePoints)
 	}
 	// The newest 3 nights hold the OOM start: one alert, on TFLOPS/GPU, showing s/iter's
-	// (one measurement); the drop at 12 is old news.
+	// (one measurement); the drop at 12 is older, but still holds, so it alerts too (held),
+	// after the OOM (worst first); without holding it is old news.
 	alerts := h.Alerts(3)
-	if len(alerts) != 1 || alerts[0].Metric != bench.MetricTFLOPS || len(alerts[0].With) != 1 || alerts[0].With[0].Metric != bench.MetricTime {
-		t.Fatalf("alerts %+v, want the OOM start once, on TFLOPS/GPU with s/iter shown", alerts)
+	if len(alerts) != 2 || alerts[0].Metric != bench.MetricTFLOPS || len(alerts[0].With) != 1 || alerts[0].With[0].Metric != bench.MetricTime || alerts[0].Held {
+		t.Fatalf("alerts %+v, want the OOM start once, on TFLOPS/GPU with s/iter shown, then the held drop", alerts)
+	}
+	if a := alerts[1]; !a.Held || a.Change.Kind != Level || a.Bad.Batch != "nightly-012" || a.Key != threeCfgs[0].Key() {
+		t.Errorf("second alert %+v, want the drop at 12, held", a)
+	}
+	o := DefaultOptions()
+	o.HoldNights = 0
+	alerts = Build(revs, nil, FromGit, o).Alerts(3)
+	if len(alerts) != 1 || alerts[0].Change.Kind != Outcome {
+		t.Fatalf("without holding: alerts %+v, want the OOM start only", alerts)
 	}
 	for _, a := range alerts {
 		if a.Good.Batch != "nightly-026" || a.Bad.Batch != "nightly-027" || a.GoodMeasured != "m026" || a.BadMeasured != "m027" {

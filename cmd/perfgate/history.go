@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,8 @@ type historyOptions struct {
 	output    string
 	failOn    bool
 	recent    int
+	hold      int
+	accept    []string
 	minEffect float64
 	window    int
 	config    string
@@ -49,7 +52,11 @@ does) and keeps those of at least the gate's minimum effect; a config that start
 failing (OOM, error) is a change point too.
 
 --format html writes a self-contained dashboard page. --fail-on exits 1 when a change for the
-worse starts in the newest --recent batches, naming the commit range to bisect.
+worse starts in the newest --recent batches, naming the commit range to bisect, and while a
+change for the worse of the newest --hold batches still holds (main is still worse than before
+it), until it is fixed or accepted with --accept BATCH (every config's change from that night)
+or --accept "BATCH CONFIG" (one config's). A drift (a slow slide no night stepped) alerts every
+night it still measures, unless change points that alert that night explain it.
 
 Alerts are one per measurement, as the gate decides: the speed metrics of a config
 (TFLOPS/GPU, tokens/s/GPU, samples/s, s/iter; speed_metrics of perfgate.json) are one alert, on
@@ -68,6 +75,8 @@ configs; they still fail --fail-on, and the JSON lists every alert with its even
 	fs.StringVarP(&o.output, "output", "o", "", "write to FILE instead of standard output")
 	fs.BoolVar(&o.failOn, "fail-on", false, "exit 1 when a change for the worse starts in the newest --recent batches")
 	fs.IntVar(&o.recent, "recent", 3, "newest batches --fail-on and the alert list look at")
+	fs.IntVar(&o.hold, "hold", d.HoldNights, "newest batches in which a change for the worse keeps alerting while it still holds (0: only the newest --recent)")
+	fs.StringArrayVar(&o.accept, "accept", nil, "accept the changes for the worse from BATCH (± 1 night) as the new normal once older than --recent: \"BATCH\" (every config) or \"BATCH CONFIG\"; repeatable")
 	fs.Float64Var(&o.minEffect, "min-effect", d.MinEffectPct, "smallest step in percent kept as a change point (default: the gate's, or min_effect_pct of perfgate.json)")
 	fs.IntVar(&o.window, "window", d.Window, "newest runs the baseline band is drawn from (default: the store's, or window of perfgate.json)")
 	fs.StringVar(&o.config, "config", "", "config file (default: perfgate.json in the baseline directory, if present)")
@@ -91,6 +100,17 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	if seg := minRecent(); o.failOn && o.recent < seg {
 		return inputError(fmt.Errorf("--fail-on --recent %d: a change in level is found once %d nights lie on its far side, so its first night is at least the %d-th newest batch and --fail-on would never see one (only configs that started failing); use --recent %d or more", o.recent, seg, seg, seg))
 	}
+	if o.hold < 0 {
+		return inputError(fmt.Errorf("--hold must be at least 0"))
+	}
+	var accepted []history.Accept
+	for _, a := range o.accept {
+		acc, err := history.ParseAccept(a)
+		if err != nil {
+			return inputError(fmt.Errorf("--accept %w", err))
+		}
+		accepted = append(accepted, acc)
+	}
 	if err := checkOutputDir(o.output); err != nil {
 		return err
 	}
@@ -100,6 +120,7 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	}
 	rules := copts.Rules
 	opts := history.DefaultOptions()
+	opts.HoldNights, opts.Accepted = o.hold, accepted
 	opts.MinEffectPct = copts.MinEffectPct // the gate's: its default, or the config file's
 	// The speed metrics that are one measurement, the deciding one first, as the gate
 	// decides them: one alert per config of them.
@@ -255,14 +276,32 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	if note := report.HistorySkipped(h); note != "" {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", note)
 	}
+	for _, a := range h.UnknownAccepted() {
+		fmt.Fprintf(s.ErrOut, "perfgate: note: --accept %q: no batch %s in the history; it accepts nothing\n", strings.TrimSpace(a.Batch+" "+a.Key), a.Batch)
+	}
 	if alerts := h.Alerts(o.recent); o.failOn && len(alerts) > 0 {
-		fmt.Fprintf(s.ErrOut, "perfgate: %s in the newest %d batch(es) (--fail-on):\n", report.AlertCount(alerts, h.Events(alerts)), o.recent)
+		held := ""
+		if n := heldCount(alerts); n > 0 {
+			held = fmt.Sprintf(", %d of them older and still holding (--hold %d; --accept BATCH to accept one)", n, o.hold)
+		}
+		fmt.Fprintf(s.ErrOut, "perfgate: %s in the newest %d batch(es)%s (--fail-on):\n", report.AlertCount(alerts, h.Events(alerts)), o.recent, held)
 		for _, l := range report.AlertLines(h, alerts) {
 			fmt.Fprintf(s.ErrOut, "  %s\n", l)
 		}
 		return errGateFailed
 	}
 	return nil
+}
+
+// heldCount returns how many alerts are older changes that still hold.
+func heldCount(alerts []history.Alert) int {
+	n := 0
+	for _, a := range alerts {
+		if a.Held {
+			n++
+		}
+	}
+	return n
 }
 
 // minRecent is the smallest --recent --fail-on takes: the nights a level step needs on its far

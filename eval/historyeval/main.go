@@ -46,7 +46,7 @@ func alerts(args []string) {
 	s := eval.DefaultAlertSetup()
 	fs := flag.NewFlagSet("historyeval alerts", flag.ExitOnError)
 	fs.IntVar(&s.Repos, "repos", s.Repos, "simulated repositories")
-	fs.IntVar(&s.Nightly.Configs, "configs", s.Nightly.Configs, "configs per repository (the first 10 are the cases)")
+	fs.IntVar(&s.Nightly.Configs, "configs", s.Nightly.Configs, "configs per repository (the first 11 are the cases)")
 	fs.IntVar(&s.Nightly.Nights, "nights", s.Nightly.Nights, "nightly refreshes per repository, one commit each")
 	fs.Float64Var(&s.Nightly.NoisePct, "noise", s.Nightly.NoisePct, "run-to-run noise in percent")
 	fs.Float64Var(&s.NoisyPct, "noisy", s.NoisyPct, "run-to-run noise of the noisy config in percent")
@@ -56,9 +56,10 @@ func alerts(args []string) {
 	fs.Float64Var(&s.History.MinEffectPct, "min-effect", s.History.MinEffectPct, "minimum effect in percent")
 	fs.IntVar(&s.History.DriftRuns, "drift-runs", s.History.DriftRuns, "newest runs a drift is judged on (0: no drift check)")
 	fs.Float64Var(&s.History.DriftZ, "drift-z", s.History.DriftZ, "standard errors a drift must measure")
+	fs.IntVar(&s.History.HoldNights, "hold", s.History.HoldNights, "newest batches a change for the worse keeps alerting in while it holds (0: only the newest -recent)")
 	fs.Parse(args)
-	if s.Repos < 1 || s.Nightly.Configs < 11 || s.Nightly.Nights < s.EventMax+s.DriftNights/2+1 {
-		fmt.Fprintf(os.Stderr, "historyeval alerts: need at least 1 repository, 11 configs and %d nights\n", s.EventMax+s.DriftNights/2+1)
+	if s.Repos < 1 || s.Nightly.Configs < 12 || s.Nightly.Nights < s.EventMax+s.DriftNights/2+1 {
+		fmt.Fprintf(os.Stderr, "historyeval alerts: need at least 1 repository, 12 configs and %d nights\n", s.EventMax+s.DriftNights/2+1)
 		os.Exit(2)
 	}
 	f, err := eval.RunAlerts(context.Background(), s)
