@@ -202,6 +202,8 @@ type publisher struct {
 	// measured is the head commit the report says it measured (provenance.head); "" if it
 	// names none.
 	measured string
+	// externalID is the external id of the check runs it creates (checkRunExternalID).
+	externalID string
 	// newer caches newerOwner's answer for newerSHA: the run that owns the gate on that
 	// commit when it is newer than this one, else 0.
 	newer    runOrder

@@ -95,6 +95,10 @@ type Server struct {
 	// Viewer is the login GET /user returns, as for a personal token. "" answers 403
 	// "Resource not accessible by integration", as GitHub does for installation tokens.
 	Viewer string
+	// ActionsDetailsURL, when set, is every check run's details_url, whatever a create or
+	// update sends: GitHub does not keep the details_url of a check run that GITHUB_TOKEN
+	// creates in a workflow, and links the job instead (LouisBrunner/checks-action#18).
+	ActionsDetailsURL string
 
 	mu         sync.Mutex
 	prs        map[int]string // number → head SHA
@@ -608,6 +612,9 @@ func (s *Server) createCheckRun(w http.ResponseWriter, r *http.Request) {
 	if !applyCheckRun(w, c, &in) {
 		return
 	}
+	if s.ActionsDetailsURL != "" {
+		c.Details = s.ActionsDetailsURL
+	}
 	s.checkRuns = append(s.checkRuns, c)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "name": c.Name, "head_sha": c.HeadSHA, "status": c.Status})
 }
@@ -632,6 +639,9 @@ func (s *Server) updateCheckRun(w http.ResponseWriter, r *http.Request) {
 		if c.ID == id {
 			if !applyCheckRun(w, c, &in) {
 				return
+			}
+			if s.ActionsDetailsURL != "" {
+				c.Details = s.ActionsDetailsURL
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "name": c.Name, "status": c.Status})
 			return
