@@ -69,7 +69,7 @@ func TestMarkFromArtifactCurrentHead(t *testing.T) {
 	}
 	want := []string{
 		"GET /api/v3/repos/o/r/pulls/7",
-		// Whether this run already published its verdict there (verdictOfThisRun).
+		// Whether this run already published its verdict there (resolvedByThisRun).
 		"GET /api/v3/repos/o/r/commits/" + headSHA + "/status?per_page=100",
 		"POST /api/v3/repos/o/r/statuses/" + headSHA,
 		"GET /api/v3/repos/o/r/issues/7/comments?per_page=100",

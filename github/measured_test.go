@@ -122,3 +122,40 @@ func TestPublishLookedUpHeadNeedsMeasuredCommit(t *testing.T) {
 		}
 	}
 }
+
+// After a refusal on a moved head, the Action fails the job (a failing gate does too), and
+// the workflow's error mark runs in the same run. It did not count markMoved's error as this
+// run's: it replaced the description naming the measured commit with "did not finish",
+// created a second cancelled check run, and replaced the banner (review). Any status but
+// pending that links this run resolves the gate for the mark.
+func TestMarkErrorAfterMovedHeadLeavesIt(t *testing.T) {
+	h := issueCommentHarness(t)
+	opts := h.options()
+	opts.CheckRun = true
+	h.srv.AddPR(7, measuredSHA)
+	if _, err := h.publish(measuring(passReport(), measuredSHA), opts); err != nil { // the comment to mark
+		t.Fatal(err)
+	}
+	h.srv.AddPR(7, headSHA)
+	h.env["GITHUB_RUN_ID"] = "301"
+	if _, err := h.publish(measuring(testReport(0), measuredSHA), opts); !IsInputError(err) {
+		t.Fatalf("err = %v, want an input error", err)
+	}
+	statuses, checkRuns, body := len(h.srv.Statuses()), len(h.srv.CheckRuns()), h.srv.Comments()[0].Body
+	out, err := Mark(context.Background(), PhaseError, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.srv.Statuses()) - statuses; n != 0 {
+		t.Errorf("the error mark set %d statuses; want none: %+v", n, h.srv.Statuses()[statuses:])
+	}
+	if n := len(h.srv.CheckRuns()) - checkRuns; n != 0 {
+		t.Errorf("the error mark created %d more check runs; want none", n)
+	}
+	if got := h.srv.Comments()[0].Body; got != body {
+		t.Errorf("the error mark changed the banner:\n%s", got)
+	}
+	if out.Comment != CommentSkipped || !strings.Contains(h.stdout.String(), "this run already marked the gate error on a1b2c3d4e5f6") {
+		t.Errorf("outcome %+v; stdout does not say the error stands:\n%s", out, h.stdout.String())
+	}
+}
