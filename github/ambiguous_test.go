@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -61,8 +62,8 @@ func checkOneRun(t *testing.T, h *harness, out *Outcome) {
 		t.Fatalf("%d check runs, want 1:\n%s", len(runs), h.srv.Log())
 	}
 	run := runs[0]
-	if len(run.Annotations) != 120 || run.Conclusion != "failure" || run.Status != "completed" || run.ExternalID != "perfgate" {
-		t.Errorf("check run: %d annotations, %s/%s, external id %q; want 120, completed/failure, perfgate", len(run.Annotations), run.Status, run.Conclusion, run.ExternalID)
+	if len(run.Annotations) != 120 || run.Conclusion != "failure" || run.Status != "completed" || run.ExternalID != "perfgate@42/1" {
+		t.Errorf("check run: %d annotations, %s/%s, external id %q; want 120, completed/failure, perfgate@42/1", len(run.Annotations), run.Status, run.Conclusion, run.ExternalID)
 	}
 	if out.CheckRunID != run.ID || out.CheckRunAnnotations != 120 {
 		t.Errorf("outcome: check run %d with %d annotations; want %d with 120", out.CheckRunID, out.CheckRunAnnotations, run.ID)
@@ -134,6 +135,78 @@ func TestPublishCheckRunAdoptsOnlyItsOwn(t *testing.T) {
 	}
 	if len(runs[1].Annotations) != 120 || !strings.HasSuffix(runs[1].Details, "/attempts/2") || out.CheckRunID != runs[1].ID {
 		t.Errorf("attempt 2's check run %d: %d annotations, details %s; outcome names %d", runs[1].ID, len(runs[1].Annotations), runs[1].Details, out.CheckRunID)
+	}
+}
+
+// jobURL is what GitHub links a check run that GITHUB_TOKEN creates in a workflow to,
+// whatever details_url the create sent.
+const jobURL = "https://github.example/o/r/actions/runs/42/job/777"
+
+// GitHub does not keep the details_url of a check run created with GITHUB_TOKEN in a
+// workflow (LouisBrunner/checks-action#18): the lookup after a create whose answer was lost
+// matched on it, never found the check run that landed, and created a second one (review).
+// The external id names the run and attempt instead, and GitHub keeps it.
+func TestPublishCheckRunLandedDetailsURLRewritten(t *testing.T) {
+	h := newHarness(t)
+	h.srv.ActionsDetailsURL = jobURL
+	opts := h.options()
+	opts.CheckRun, opts.Comment = true, CommentNever
+	opts = h.landThenTimeOut(opts, "POST", "/repos/o/r/check-runs")
+	out, err := h.publish(manyRegressions(120), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOneRun(t, h, out)
+	if d := h.srv.CheckRuns()[0].Details; d != jobURL {
+		t.Errorf("details URL %s; the fake should have linked the job, %s", d, jobURL)
+	}
+}
+
+// Nor, with details URLs GitHub rewrote (the same for both attempts here), is an earlier
+// attempt's identical check run taken for this attempt's when this attempt's create failed
+// without landing: the external ids differ by attempt.
+func TestPublishCheckRunEarlierAttemptNotAdoptedDetailsURLRewritten(t *testing.T) {
+	h := newHarness(t)
+	h.srv.ActionsDetailsURL = jobURL
+	opts := h.options()
+	opts.CheckRun, opts.Comment = true, CommentNever
+	if _, err := h.publish(manyRegressions(120), opts); err != nil {
+		t.Fatal(err)
+	}
+	h.env["GITHUB_RUN_ATTEMPT"] = "2"
+	h.srv.AddFault(githubtest.Fault{Method: "POST", Path: "/repos/o/r/check-runs", Times: 1, Status: 502, Body: `{"message":"Bad Gateway"}`})
+	out, err := h.publish(manyRegressions(120), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := h.srv.CheckRuns()
+	if len(runs) != 2 {
+		t.Fatalf("%d check runs, want attempt 1's and attempt 2's:\n%s", len(runs), h.srv.Log())
+	}
+	if runs[0].Requests != 3 || runs[0].ExternalID != "perfgate@42/1" {
+		t.Errorf("attempt 1's check run was changed: %d requests, external id %q", runs[0].Requests, runs[0].ExternalID)
+	}
+	if runs[1].ExternalID != "perfgate@42/2" || len(runs[1].Annotations) != 120 || out.CheckRunID != runs[1].ID {
+		t.Errorf("attempt 2's check run %d: external id %q, %d annotations; outcome names %d", runs[1].ID, runs[1].ExternalID, len(runs[1].Annotations), out.CheckRunID)
+	}
+}
+
+// Outside Actions, with no run to name, each invocation's check runs carry a token of
+// their own, so that one invocation never takes another's for its own either.
+func TestCheckRunExternalIDOutsideActions(t *testing.T) {
+	h := newHarness(t)
+	delete(h.env, "GITHUB_RUN_ID")
+	opts := h.options()
+	opts.CheckRun, opts.Comment = true, CommentNever
+	for range 2 {
+		if _, err := h.publish(manyRegressions(3), opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := h.srv.CheckRuns()
+	re := regexp.MustCompile(`^perfgate@local-[0-9a-f]{12}$`)
+	if len(runs) != 2 || !re.MatchString(runs[0].ExternalID) || !re.MatchString(runs[1].ExternalID) || runs[0].ExternalID == runs[1].ExternalID {
+		t.Errorf("check runs %+v; want two, with distinct perfgate@local-… external ids", runs)
 	}
 }
 

@@ -2,7 +2,9 @@ package github
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 
 	gh "github.com/google/go-github/v60/github"
@@ -156,7 +158,7 @@ func (p *publisher) cancelCheckRun(ctx context.Context, title string) error {
 // adopted; only when none did is the create sent again, at most maxCreates times in all.
 // When the lookup fails, the error says the check run's state on GitHub is unknown.
 func (p *publisher) createCheckRun(ctx context.Context, conclusion string, output *gh.CheckRunOutput) (*gh.CheckRun, error) {
-	create := gh.CreateCheckRunOptions{Name: StatusContext(p.opts.ID), HeadSHA: p.sha, ExternalID: gh.String(p.opts.ID),
+	create := gh.CreateCheckRunOptions{Name: StatusContext(p.opts.ID), HeadSHA: p.sha, ExternalID: gh.String(p.checkRunExternalID()),
 		Status: gh.String("completed"), Conclusion: gh.String(conclusion), Output: output}
 	if p.opts.RunURL != "" {
 		create.DetailsURL = gh.String(p.opts.RunURL)
@@ -245,11 +247,39 @@ func (p *publisher) appendAnnotations(ctx context.Context, id int64, update gh.U
 	}
 }
 
+// checkRunExternalID is the external id of the check runs this publisher creates: the gate
+// id, then "@" and the workflow run and attempt that create them ($GITHUB_RUN_ID,
+// $GITHUB_RUN_ATTEMPT: "perfgate@4242/2"), so that findCheckRun tells this attempt's check
+// run from an earlier attempt's, which may be identical. Outside Actions a random token
+// stands for the run ("perfgate@local-1a2b3c4d5e6f"): an earlier invocation's is not taken
+// either. The id comes first, so a check run still shows which gate made it.
+//
+// The details URL, which used to tell, cannot: GitHub does not keep the details_url of a
+// check run that GITHUB_TOKEN creates in a workflow, and links the job instead
+// (LouisBrunner/checks-action#18), so no check run that landed was ever found again.
+func (p *publisher) checkRunExternalID() string {
+	if p.externalID != "" {
+		return p.externalID
+	}
+	if run := p.runID(); run > 0 {
+		attempt := int64(1)
+		if n, err := strconv.ParseInt(p.opts.Getenv("GITHUB_RUN_ATTEMPT"), 10, 64); err == nil && n > 1 {
+			attempt = n
+		}
+		p.externalID = fmt.Sprintf("%s@%d/%d", p.opts.ID, run, attempt)
+	} else {
+		var b [6]byte
+		rand.Read(b[:])
+		p.externalID = fmt.Sprintf("%s@local-%x", p.opts.ID, b)
+	}
+	return p.externalID
+}
+
 // findCheckRun returns the check run that create made on the commit, when its answer was
 // lost, or nil if there is none. It lists the commit's check runs of the gate's name and
-// keeps those with create's external id, details URL (the run URL names the run and its
-// attempt, so an earlier attempt's check run is not taken), conclusion, title and number of
-// annotations; the newest of them, if several, is the one.
+// keeps those with create's external id (which names this run and attempt:
+// checkRunExternalID), conclusion, title and number of annotations; the newest of them, if
+// several, is the one. The details URL is not compared: GitHub replaces it.
 func (p *publisher) findCheckRun(ctx context.Context, create *gh.CreateCheckRunOptions) (*gh.CheckRun, error) {
 	opts := &gh.ListCheckRunsOptions{CheckName: gh.String(create.Name), Filter: gh.String("all"), ListOptions: gh.ListOptions{PerPage: 100}}
 	var found *gh.CheckRun
@@ -265,7 +295,6 @@ func (p *publisher) findCheckRun(ctx context.Context, create *gh.CreateCheckRunO
 		}
 		for _, r := range res.CheckRuns {
 			if r.GetName() == create.Name && r.GetHeadSHA() == create.HeadSHA && r.GetExternalID() == create.GetExternalID() &&
-				(create.DetailsURL == nil || r.GetDetailsURL() == create.GetDetailsURL()) &&
 				r.GetStatus() == create.GetStatus() && r.GetConclusion() == create.GetConclusion() &&
 				r.GetOutput().GetTitle() == create.GetOutput().GetTitle() &&
 				r.GetOutput().GetAnnotationsCount() == len(create.GetOutput().Annotations) &&

@@ -174,23 +174,30 @@ func (p *publisher) mark(ctx context.Context, phase Phase) error {
 	}
 	// The error mark runs in an "if: failure() || cancelled()" step, and a gate that failed
 	// fails its job: the mark then ran after this run's own verdict, and replaced it with
-	// "did not finish" (audit). A verdict this run published stands.
-	published := false
+	// "did not finish" (audit). A verdict this run published stands, as does an error this
+	// run set saying why there is none (resolvedByThisRun).
+	resolved := false
 	return p.writes(ctx,
 		func(ctx context.Context) error {
 			if phase != PhaseError {
 				return nil
 			}
-			if state, ok := p.verdictOfThisRun(ctx); ok {
-				published = true
-				p.out.Comment = CommentSkipped
+			st := p.resolvedByThisRun(ctx)
+			if st == nil {
+				return nil
+			}
+			resolved = true
+			p.out.Comment = CommentSkipped
+			if state := st.GetState(); state == "success" || state == "failure" {
 				fmt.Fprintf(o.Stdout, "perfgate: this run already published its verdict (%s) for %s; nothing to mark\n", state, bench.ShortCommit(p.sha))
+			} else {
+				fmt.Fprintf(o.Stdout, "perfgate: this run already marked the gate %s on %s (%q); nothing to mark\n", state, bench.ShortCommit(p.sha), st.GetDescription())
 			}
 			return nil
 		},
-		unless(&published, func(ctx context.Context) error { return p.markStatus(ctx, phase) }),
-		unless(&published, func(ctx context.Context) error { return p.markCheckRun(ctx, phase) }),
-		unless(&published, func(ctx context.Context) error { return p.markComment(ctx, phase) }))
+		unless(&resolved, func(ctx context.Context) error { return p.markStatus(ctx, phase) }),
+		unless(&resolved, func(ctx context.Context) error { return p.markCheckRun(ctx, phase) }),
+		unless(&resolved, func(ctx context.Context) error { return p.markComment(ctx, phase) }))
 }
 
 // unless returns step, made to do nothing once *skip is set (by an earlier step of writes).
@@ -203,20 +210,23 @@ func unless(skip *bool, step func(context.Context) error) func(context.Context) 
 	}
 }
 
-// verdictOfThisRun reports whether this run has published the gate's verdict on its commit:
-// the newest status of the gate's context there is success or failure, and links this run
-// (its target URL, the run URL every write of this run sets). It returns the status's state.
-// Without a run URL, or when the statuses cannot be read, it reports false: the mark goes on.
-func (p *publisher) verdictOfThisRun(ctx context.Context) (string, bool) {
+// resolvedByThisRun returns the gate's newest status on its commit when this run resolved the
+// gate there: the status is anything but pending (its verdict, success or failure, or an
+// error that says why there is none, such as markUnmeasured's "perfgate measured X"), and it links
+// this run (its target URL, the run URL every write of this run sets). Else nil: also without
+// a run URL, or when the statuses cannot be read, and the mark goes on. Only a verdict counted
+// once, and the error mark that follows a refusal in the same run (the Action fails the job)
+// replaced markUnmeasured's description with "did not finish", and created a second cancelled
+// check run (review).
+func (p *publisher) resolvedByThisRun(ctx context.Context) *gh.RepoStatus {
 	if p.opts.RunURL == "" || p.sha == "" {
-		return "", false
+		return nil
 	}
 	st, err := p.gateStatus(ctx)
-	if err != nil || st == nil {
-		return "", false
+	if err != nil || st == nil || st.GetState() == "pending" || st.GetTargetURL() != p.opts.RunURL {
+		return nil
 	}
-	state := st.GetState()
-	return state, (state == "success" || state == "failure") && st.GetTargetURL() == p.opts.RunURL
+	return st
 }
 
 func (p *publisher) markStatus(ctx context.Context, phase Phase) error {
@@ -301,17 +311,29 @@ func (p *publisher) bannerComment(ctx context.Context, phase string, banner func
 	return nil
 }
 
-// markMoved marks the gate error on the pull request's new head, p.sha, when the report is
-// for measured, the head it had when the benchmark ran (checkMeasured): the status (with a
-// description naming both commits), a cancelled check run with --check-run, and a stale
-// banner on the sticky comment, whose report below stays readable. A newer run's status,
-// check run or comment is left alone, as every mark leaves it.
-func (p *publisher) markMoved(ctx context.Context, measured string) error {
+// markUnmeasured marks the gate error on the pull request's head, p.sha, when the report
+// cannot be shown to be for it (checkMeasured): it is for measured, another commit (7 to 40
+// hex digits: measuredHead), or, when measured is "", it names none. It sets the status (with
+// a description saying which commit was measured, or that none is known), a cancelled check
+// run with --check-run, and a stale banner on the sticky comment, whose report below stays
+// readable. A newer run's status, check run or comment is left alone, as every mark leaves it.
+//
+// It does not say that the head was pushed while the benchmark ran: a benchmark that checked
+// out another commit looks the same from here.
+func (p *publisher) markUnmeasured(ctx context.Context, measured string) error {
 	o := p.opts
-	desc := cutRunes(fmt.Sprintf("perfgate measured %s, not this commit (pushed while it ran): run it again", measured), maxStatusDescription)
+	head := bench.ShortCommit(p.sha)
+	desc := fmt.Sprintf("perfgate measured %s, not this commit, the pull request's head: run it again", measured)
+	lead := fmt.Sprintf("> ⚠️ **Stale: the pull request's head is `%s`; perfgate measured `%s`**%s. Nothing was published for either commit: run the benchmark again.",
+		head, measured, runLinkMarkdown(o.RunURL))
+	if measured == "" {
+		desc = "perfgate could not tell which commit it measured: pass --sha"
+		lead = fmt.Sprintf("> ⚠️ **Stale: perfgate could not tell which commit it measured** (the report names no `provenance.head`)%s, so nothing was published for the pull request's head `%s`: publish with `--sha` and the measured commit, or run the benchmark again.",
+			runLinkMarkdown(o.RunURL), head)
+	}
+	desc = cutRunes(desc, maxStatusDescription)
 	banner := func(prevSHA string) string {
-		b := fmt.Sprintf("> ⚠️ **Stale: perfgate measured `%s`, but the pull request's head is now `%s`** (pushed while the benchmark ran)%s. Nothing was published for either commit: run the benchmark again.",
-			measured, bench.ShortCommit(p.sha), runLinkMarkdown(o.RunURL))
+		b := lead
 		if prevSHA != "" && prevSHA != p.sha {
 			b += fmt.Sprintf(" The report below is for the earlier commit `%s`.", bench.ShortCommit(prevSHA))
 		} else {

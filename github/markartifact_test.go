@@ -69,8 +69,8 @@ func TestMarkFromArtifactCurrentHead(t *testing.T) {
 	}
 	want := []string{
 		"GET /api/v3/repos/o/r/pulls/7",
-		// Whether this run already published its verdict there (verdictOfThisRun).
-		"GET /api/v3/repos/o/r/commits/" + headSHA + "/statuses?per_page=100",
+		// Whether this run already published its verdict there (resolvedByThisRun).
+		"GET /api/v3/repos/o/r/commits/" + headSHA + "/status?per_page=100",
 		"POST /api/v3/repos/o/r/statuses/" + headSHA,
 		"GET /api/v3/repos/o/r/issues/7/comments?per_page=100",
 		fmt.Sprintf("PATCH /api/v3/repos/o/r/issues/comments/%d", h.srv.Comments()[0].ID),
@@ -142,7 +142,7 @@ func TestMarkFromArtifactUntrusted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff([]string{"GET /api/v3/repos/o/r/commits/" + tt.runSHA + "/statuses?per_page=100", "POST /api/v3/repos/o/r/statuses/" + tt.runSHA}, h.newRequests); diff != "" {
+			if diff := cmp.Diff([]string{"GET /api/v3/repos/o/r/commits/" + tt.runSHA + "/status?per_page=100", "POST /api/v3/repos/o/r/statuses/" + tt.runSHA}, h.newRequests); diff != "" {
 				t.Errorf("requests (-want +got):\n%s", diff)
 			}
 			if out.StatusState != "error" || out.PR != 0 || out.Comment != CommentSkipped {

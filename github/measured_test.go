@@ -61,7 +61,7 @@ func TestPublishIssueCommentHeadMovedIsRefused(t *testing.T) {
 		t.Errorf("check runs %+v; want one cancelled on the new head", runs)
 	}
 	body := h.srv.Comments()[0].Body
-	if !strings.Contains(body, "perfgate measured `aaaaaaaaaaaa`, but the pull request's head is now `a1b2c3d4e5f6`") || strings.Contains(body, "is running") {
+	if !strings.Contains(body, "the pull request's head is `a1b2c3d4e5f6`; perfgate measured `aaaaaaaaaaaa`") || strings.Contains(body, "is running") || strings.Contains(body, "pushed") {
 		t.Errorf("comment not marked stale with both commits:\n%s", body)
 	}
 	if st := parseSticky(body, "perfgate").state; st.Phase != "stale" || st.Run != 301 {
@@ -96,29 +96,109 @@ func TestPublishIssueCommentMeasuredHead(t *testing.T) {
 	}
 }
 
-// A report that does not say which commit it measured cannot be shown to be for a head
-// looked up only now: refused before any write, asking for --sha. Nor is an explicit --pr
-// whose head is not the commit measured published to, and its head is not marked: the
-// workflow was not started for that pull request.
+// An explicit --pr whose head is not the commit measured, or with a report that names no
+// commit, is not published to, and its head is not marked: the workflow was not started for
+// that pull request.
 func TestPublishLookedUpHeadNeedsMeasuredCommit(t *testing.T) {
-	h := issueCommentHarness(t)
-	_, err := h.publish(passReport(), h.options())
-	if !IsInputError(err) || !strings.Contains(err.Error(), "pass --sha") {
-		t.Errorf("report naming no head: err = %v, want an input error asking for --sha", err)
-	}
-	h2 := newHarness(t)
-	opts := h2.options()
-	opts.PR = 7
-	delete(h2.env, "GITHUB_EVENT_PATH")
-	_, err = h2.publish(measuring(passReport(), measuredSHA), opts)
-	if !IsInputError(err) || !strings.Contains(err.Error(), "head is now a1b2c3d4e5f6") {
-		t.Errorf("--pr whose head was not measured: err = %v, want an input error", err)
-	}
-	for _, hh := range []*harness{h, h2} {
-		for _, r := range hh.requests() {
+	for _, head := range []string{measuredSHA, ""} {
+		h := newHarness(t)
+		opts := h.options()
+		opts.PR = 7
+		delete(h.env, "GITHUB_EVENT_PATH")
+		rep := passReport()
+		if head != "" {
+			rep = measuring(rep, head)
+		}
+		_, err := h.publish(rep, opts)
+		if want := map[string]string{measuredSHA: "head is now a1b2c3d4e5f6", "": "pass --sha"}[head]; !IsInputError(err) || !strings.Contains(err.Error(), want) {
+			t.Errorf("--pr, report measuring %q: err = %v, want an input error saying %q", head, err, want)
+		}
+		for _, r := range h.requests() {
 			if !strings.HasPrefix(r, "GET ") {
-				t.Errorf("written although refused: %s", r)
+				t.Errorf("--pr, report measuring %q: written although refused: %s", head, r)
 			}
 		}
+	}
+}
+
+// A report that does not say which commit it measured cannot be shown to be for a head
+// looked up only now: refused, asking for --sha. For the event's pull request, nothing marked
+// the gate: the run's pending status and "running" banner stayed for ever, the Action only
+// warning (review). Its head is now marked error, saying that the commit measured is unknown.
+// A provenance.head that is not a commit (7 to 40 hex digits: it can come from a JSONL's
+// commit field unchecked) is no commit either, and never reaches the banner's Markdown.
+func TestPublishNoMeasuredHeadMarksEventPR(t *testing.T) {
+	for _, head := range []string{"", "`](https://evil.example) **x", "HEAD"} {
+		h := issueCommentHarness(t)
+		opts := h.options()
+		opts.CheckRun = true
+		if _, err := h.publish(measuring(passReport(), headSHA), opts); err != nil { // an earlier report
+			t.Fatal(err)
+		}
+		h.env["GITHUB_RUN_ID"] = "301"
+		if _, err := Mark(context.Background(), PhasePending, opts); err != nil {
+			t.Fatal(err)
+		}
+		checkRuns := len(h.srv.CheckRuns())
+		rep := passReport()
+		if head != "" {
+			rep = measuring(rep, head)
+		}
+		_, err := h.publish(rep, opts)
+		if !IsInputError(err) || !strings.Contains(err.Error(), "pass --sha") {
+			t.Errorf("head %q: err = %v, want an input error asking for --sha", head, err)
+		}
+		sts := h.srv.Statuses()
+		if st := sts[len(sts)-1]; st.SHA != headSHA || st.State != "error" || st.Description != "perfgate could not tell which commit it measured: pass --sha" {
+			t.Errorf("head %q: status %+v; want error on the head saying the measured commit is unknown", head, st)
+		}
+		runs := h.srv.CheckRuns()[checkRuns:]
+		if len(runs) != 1 || runs[0].HeadSHA != headSHA || runs[0].Conclusion != "cancelled" {
+			t.Errorf("head %q: check runs %+v; want one cancelled on the head", head, runs)
+		}
+		body := h.srv.Comments()[0].Body
+		if !strings.Contains(body, "perfgate could not tell which commit it measured") || strings.Contains(body, "is running") || strings.Contains(body, "evil") {
+			t.Errorf("head %q: comment not marked stale as unmeasured:\n%s", head, body)
+		}
+		if st := parseSticky(body, "perfgate").state; st.Phase != "stale" || st.Run != 301 {
+			t.Errorf("head %q: comment state %+v; want stale, run 301", head, st)
+		}
+	}
+}
+
+// After a refusal on a moved head, the Action fails the job (a failing gate does too), and
+// the workflow's error mark runs in the same run. It did not count markUnmeasured's error as this
+// run's: it replaced the description naming the measured commit with "did not finish",
+// created a second cancelled check run, and replaced the banner (review). Any status but
+// pending that links this run resolves the gate for the mark.
+func TestMarkErrorAfterMovedHeadLeavesIt(t *testing.T) {
+	h := issueCommentHarness(t)
+	opts := h.options()
+	opts.CheckRun = true
+	h.srv.AddPR(7, measuredSHA)
+	if _, err := h.publish(measuring(passReport(), measuredSHA), opts); err != nil { // the comment to mark
+		t.Fatal(err)
+	}
+	h.srv.AddPR(7, headSHA)
+	h.env["GITHUB_RUN_ID"] = "301"
+	if _, err := h.publish(measuring(testReport(0), measuredSHA), opts); !IsInputError(err) {
+		t.Fatalf("err = %v, want an input error", err)
+	}
+	statuses, checkRuns, body := len(h.srv.Statuses()), len(h.srv.CheckRuns()), h.srv.Comments()[0].Body
+	out, err := Mark(context.Background(), PhaseError, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.srv.Statuses()) - statuses; n != 0 {
+		t.Errorf("the error mark set %d statuses; want none: %+v", n, h.srv.Statuses()[statuses:])
+	}
+	if n := len(h.srv.CheckRuns()) - checkRuns; n != 0 {
+		t.Errorf("the error mark created %d more check runs; want none", n)
+	}
+	if got := h.srv.Comments()[0].Body; got != body {
+		t.Errorf("the error mark changed the banner:\n%s", got)
+	}
+	if out.Comment != CommentSkipped || !strings.Contains(h.stdout.String(), "this run already marked the gate error on a1b2c3d4e5f6") {
+		t.Errorf("outcome %+v; stdout does not say the error stands:\n%s", out, h.stdout.String())
 	}
 }

@@ -101,28 +101,49 @@ func (p *publisher) findNewerOwner(ctx context.Context) runOrder {
 	return runOrder{run: p.commentOwner(ctx)}
 }
 
+// maxStatusPages bounds the pages of the commit's combined status gateStatus reads: 100
+// contexts a page, more than any commit has.
+const maxStatusPages = 10
+
 // gateStatus returns the newest status of the gate's context on the commit, p.sha, or nil if
 // it has none. The answer is kept for the commit: this publisher's own writes come after.
+//
+// It reads the combined status, which has the newest status of each context, page by page
+// until the gate's appears: the list of all statuses, newest first, hid the gate's behind 100
+// that other CI contexts set since, and an older run's pass then overwrote a newer run's
+// failure (review).
 func (p *publisher) gateStatus(ctx context.Context) (*gh.RepoStatus, error) {
 	if p.statusRead && p.statusSHA == p.sha {
 		return p.status0, nil
 	}
 	context := StatusContext(p.opts.ID)
-	var list []*gh.RepoStatus
-	err := p.retry.call(ctx, func() (err error) {
-		list, _, err = p.client.Repositories.ListStatuses(ctx, p.owner, p.name, p.sha, &gh.ListOptions{PerPage: 100})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	p.status0, p.statusSHA, p.statusRead = nil, p.sha, true
-	for _, st := range list { // newest first
-		if st.GetContext() == context {
-			p.status0 = st
+	opts := &gh.ListOptions{PerPage: 100}
+	var found *gh.RepoStatus
+	for page := 1; ; page++ {
+		var combined *gh.CombinedStatus
+		var resp *gh.Response
+		err := p.retry.call(ctx, func() (err error) {
+			combined, resp, err = p.client.Repositories.GetCombinedStatus(ctx, p.owner, p.name, p.sha, opts)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range combined.Statuses {
+			if st.GetContext() == context && (found == nil || st.GetID() > found.GetID()) {
+				found = st
+			}
+		}
+		if found != nil || resp.NextPage == 0 || resp.NextPage == opts.Page {
 			break
 		}
+		if page == maxStatusPages {
+			p.retry.logf("the gate's status is not among the first %d contexts of %s; taking it as unset", page*opts.PerPage, bench.ShortCommit(p.sha))
+			break
+		}
+		opts.Page = resp.NextPage
 	}
+	p.status0, p.statusSHA, p.statusRead = found, p.sha, true
 	return p.status0, nil
 }
 

@@ -2,14 +2,17 @@ package github
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/perfgate/perfgate/github/githubtest"
 )
 
-// lastStatus returns the newest status set on sha, or a zero one.
+// lastStatus returns the newest status of the gate (the default id) set on sha, or a zero one.
 func (h *harness) lastStatus(sha string) (state, target string) {
 	for _, st := range h.srv.Statuses() {
-		if st.SHA == sha {
+		if st.SHA == sha && st.Context == "perfgate" {
 			state, target = st.State, st.TargetURL
 		}
 	}
@@ -106,5 +109,58 @@ func TestPublishRunOrderFromStatusLinks(t *testing.T) {
 		if err != nil || out.StatusState != newer.want || out.NewerRun != 0 {
 			t.Errorf("run %s attempt %s: outcome %+v, err %v; want status %s", newer.run, newer.attempt, out, err, newer.want)
 		}
+	}
+}
+
+// otherContexts sets n statuses of other CI contexts on sha, as other CI systems would.
+func (h *harness) otherContexts(sha string, n int) {
+	for i := range n {
+		h.srv.AddStatus(githubtest.Status{SHA: sha, State: "success", Context: fmt.Sprintf("ci/job-%d", i)})
+	}
+}
+
+// The gate's newest status was looked for among the commit's first 100 statuses, newest
+// first: past 100 that other CI contexts set since the newer run published, it was not
+// seen, and an older run's pass overwrote the newer run's failure (review). The combined
+// status (the newest of each context) is read, page by page, until the gate's is found.
+func TestPublishNewerOwnerPastFirstPageOfStatuses(t *testing.T) {
+	h := newHarness(t)
+	opts := h.options()
+	h.env["GITHUB_RUN_ID"] = "200"
+	if _, err := h.publish(testReport(1), opts); err != nil {
+		t.Fatal(err)
+	}
+	h.otherContexts(headSHA, 150)
+	h.env["GITHUB_RUN_ID"] = "100" // the older run finishes late, with a pass
+	out, err := h.publish(passReport(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state, target := h.lastStatus(headSHA); state != "failure" || !strings.HasSuffix(target, "/runs/200") {
+		t.Errorf("gate status %s (%s), outcome %+v: the older run's pass overwrote run 200's failure", state, target, out)
+	}
+	if out.NewerRun != 200 {
+		t.Errorf("outcome %+v; want newer run 200", out)
+	}
+}
+
+// The same read tells the error mark (if: failure()) that this run already published its
+// verdict, past other contexts' statuses: the failure stands.
+func TestMarkErrorAfterVerdictPastFirstPageOfStatuses(t *testing.T) {
+	h := newHarness(t)
+	opts := h.options()
+	if _, err := h.publish(testReport(1), opts); err != nil {
+		t.Fatal(err)
+	}
+	h.otherContexts(headSHA, 250)
+	statuses := len(h.srv.Statuses())
+	if _, err := Mark(context.Background(), PhaseError, opts); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.srv.Statuses()) - statuses; n != 0 {
+		t.Errorf("the error mark set %d statuses over this run's verdict; want none", n)
+	}
+	if !strings.Contains(h.stdout.String(), "this run already") {
+		t.Errorf("stdout does not say the verdict stands:\n%s", h.stdout.String())
 	}
 }

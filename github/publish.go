@@ -202,6 +202,8 @@ type publisher struct {
 	// measured is the head commit the report says it measured (provenance.head); "" if it
 	// names none.
 	measured string
+	// externalID is the external id of the check runs it creates (checkRunExternalID).
+	externalID string
 	// newer caches newerOwner's answer for newerSHA: the run that owns the gate on that
 	// commit when it is newer than this one, else 0.
 	newer    runOrder
@@ -223,7 +225,7 @@ func (p *publisher) run(ctx context.Context, rep *check.Report) error {
 	}
 	p.publishing = true
 	if rep.Provenance != nil {
-		p.measured = rep.Provenance.Head
+		p.measured = measuredHead(rep.Provenance.Head)
 	}
 	var errs []error
 	if o.Getenv("GITHUB_ACTIONS") == "true" {
@@ -551,30 +553,49 @@ func (p *publisher) resolveHead(ctx context.Context) error {
 // and the report does not show that it measured it. A benchmark takes hours, and a push
 // meanwhile makes the head a commit nobody measured: the verdict would pass it (audit). So
 // the report's provenance.head must be that commit (or a prefix of at least 7 hex digits);
-// a report that names no head is refused as well, asking for --sha.
+// a report that names no head (or none that is a commit: measuredHead) is refused as well,
+// asking for --sha.
 //
-// When the head has moved on and the pull request is the event's (the workflow was started
-// for it, not given with --pr), the gate on the new head is marked error, with a
-// description and banner that say which commit was measured (markMoved): under the Action a
-// publishing failure is only a warning, so without the mark a required check would wait for
-// a status forever, and the comment would say "running" forever. Nothing is marked pass,
-// and nothing is written to the measured commit, which is no longer the pull request's.
+// When the head is not the commit measured, or the report names none, and the pull request
+// is the event's (the workflow was started for it, not given with --pr), the gate on the
+// head is marked error, with a description and banner that say which commit was measured,
+// or that it is unknown (markUnmeasured): under the Action a publishing failure is only a
+// warning, so without the mark a required check would wait for a status forever, and the
+// comment would say "running" forever. Nothing is marked pass, and nothing is written to the
+// measured commit, which is no longer the pull request's.
 func (p *publisher) checkMeasured(ctx context.Context) error {
 	where := fmt.Sprintf("%s/%s#%d", p.owner, p.name, p.pr)
+	ours := p.opts.PR == 0 && p.pr == p.event.PR // the event's pull request: its gate is marked
 	if p.measured == "" {
-		return inputErrorf("refusing to publish: the report does not say which commit it measured (provenance.head), and %s's head (%s) was looked up only now, so it cannot be shown to be the commit the benchmark ran on: pass --sha with that commit", where, bench.ShortCommit(p.sha))
+		err := inputErrorf("refusing to publish: the report does not say which commit it measured (provenance.head), and %s's head (%s) was looked up only now, so it cannot be shown to be the commit the benchmark ran on: pass --sha with that commit", where, bench.ShortCommit(p.sha))
+		if !ours {
+			return err
+		}
+		fmt.Fprintf(p.opts.Stderr, "perfgate: the report names no commit it measured: marking the gate error on %s\n", bench.ShortCommit(p.sha))
+		return errors.Join(err, p.markUnmeasured(ctx, ""))
 	}
 	if sameCommit(p.measured, p.sha) {
 		return nil
 	}
 	measured := bench.ShortCommit(p.measured)
-	err := inputErrorf("refusing to publish: %s's head is now %s, but the report measured %q (provenance.head): the pull request was updated while the benchmark ran, and its new head was never measured. Run the benchmark again for %s, or pass --sha with the measured commit to publish the verdict there",
+	err := inputErrorf("refusing to publish: %s's head is now %s, but the report measured %q (provenance.head): the pull request was updated since, or the benchmark ran on another commit, and its head was never measured. Run the benchmark again for %s, or pass --sha with the measured commit to publish the verdict there",
 		where, bench.ShortCommit(p.sha), measured, bench.ShortCommit(p.sha))
-	if p.opts.PR != 0 || p.pr != p.event.PR {
+	if !ours {
 		return err
 	}
-	fmt.Fprintf(p.opts.Stderr, "perfgate: %s's head moved from %q, the commit measured, to %s: marking the gate error on %s\n", where, measured, bench.ShortCommit(p.sha), bench.ShortCommit(p.sha))
-	return errors.Join(err, p.markMoved(ctx, measured))
+	fmt.Fprintf(p.opts.Stderr, "perfgate: %s's head is %s, not %q, the commit measured: marking the gate error on %s\n", where, bench.ShortCommit(p.sha), measured, bench.ShortCommit(p.sha))
+	return errors.Join(err, p.markUnmeasured(ctx, measured))
+}
+
+// measuredHead returns head, the commit a report says it measured (provenance.head, which
+// the JSONL's commit field can set unchecked), lower-cased when it is 7 to 40 hex digits,
+// else "": a commit it cannot name is no commit, and never reaches a banner's Markdown.
+func measuredHead(head string) string {
+	head = strings.ToLower(head)
+	if len(head) < 7 || len(head) > 40 || strings.Trim(head, "0123456789abcdef") != "" {
+		return ""
+	}
+	return head
 }
 
 // sameCommit reports whether named, a commit as a report names it (full, or abbreviated to

@@ -25,8 +25,8 @@ const (
 	testToken = "ghs_SECRETtoken0123456789abcdefABCDEF"
 	headSHA   = "a1b2c3d4e5f60718293a4b5c6d7e8f90123456ab"
 	mergeSHA  = "ffeeddccbbaa99887766554433221100deadbeef"
-	// listStatuses is the read of the head's statuses before a status is set (newerOwner).
-	listStatuses = "GET /api/v3/repos/o/r/commits/" + headSHA + "/statuses?per_page=100"
+	// listStatuses is the read of the head's combined status before a status is set (newerOwner).
+	listStatuses = "GET /api/v3/repos/o/r/commits/" + headSHA + "/status?per_page=100"
 )
 
 func f64(v float64) *float64 { return &v }

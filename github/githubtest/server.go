@@ -1,7 +1,7 @@
 // Package githubtest is a fake of the part of the GitHub REST API that perfgate publishes
-// to: pull requests, issue comments (paginated), commit statuses and check runs. It is a
-// real HTTP server on 127.0.0.1, mounted under /api/v3/ as GitHub Enterprise Server is, and
-// it enforces GitHub's limits (comment size, status description, 50 annotations per
+// to: pull requests, issue comments (paginated), commit statuses (listed and combined,
+// paginated) and check runs. It is a real HTTP server on 127.0.0.1, mounted under /api/v3/
+// as GitHub Enterprise Server is, and it enforces GitHub's limits (comment size, status description, 50 annotations per
 // request), so a client bug shows up as a failed request. Any request it does not know is
 // answered 599 and recorded in Unexpected.
 package githubtest
@@ -95,6 +95,10 @@ type Server struct {
 	// Viewer is the login GET /user returns, as for a personal token. "" answers 403
 	// "Resource not accessible by integration", as GitHub does for installation tokens.
 	Viewer string
+	// ActionsDetailsURL, when set, is every check run's details_url, whatever a create or
+	// update sends: GitHub does not keep the details_url of a check run that GITHUB_TOKEN
+	// creates in a workflow, and links the job instead (LouisBrunner/checks-action#18).
+	ActionsDetailsURL string
 
 	mu         sync.Mutex
 	prs        map[int]string // number → head SHA
@@ -121,6 +125,7 @@ func New(repo string, onUnexpected func(msg string)) *Server {
 	api.HandleFunc("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
 	api.HandleFunc("POST /repos/{owner}/{repo}/statuses/{sha}", s.createStatus)
 	api.HandleFunc("GET /repos/{owner}/{repo}/commits/{sha}/statuses", s.listStatuses)
+	api.HandleFunc("GET /repos/{owner}/{repo}/commits/{sha}/status", s.combinedStatus)
 	api.HandleFunc("POST /repos/{owner}/{repo}/check-runs", s.createCheckRun)
 	api.HandleFunc("PATCH /repos/{owner}/{repo}/check-runs/{id}", s.updateCheckRun)
 	api.HandleFunc("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", s.listCheckRuns)
@@ -506,8 +511,21 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": len(s.statuses), "state": st.State, "context": st.Context})
 }
 
-// listStatuses answers GET …/commits/{sha}/statuses: the commit's statuses, newest first, in
-// one page.
+// AddStatus sets a commit status, as another CI system would.
+func (s *Server) AddStatus(st Status) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.statuses = append(s.statuses, st)
+}
+
+// statusJSON is the status with index i as the API shows it. s.mu is held.
+func (s *Server) statusJSON(i int) map[string]any {
+	st := s.statuses[i]
+	return map[string]any{"id": i + 1, "state": st.State, "context": st.Context, "description": st.Description, "target_url": st.TargetURL}
+}
+
+// listStatuses answers GET …/commits/{sha}/statuses: the commit's statuses, newest first,
+// paginated as GitHub does (per_page, default 30, at most 100).
 func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -515,13 +533,58 @@ func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
-	out := []map[string]any{}
+	var all []int
 	for i := len(s.statuses) - 1; i >= 0; i-- {
-		if st := s.statuses[i]; st.SHA == r.PathValue("sha") {
-			out = append(out, map[string]any{"id": i + 1, "state": st.State, "context": st.Context, "description": st.Description, "target_url": st.TargetURL})
+		if s.statuses[i].SHA == r.PathValue("sha") {
+			all = append(all, i)
 		}
 	}
+	lo, hi := s.page(w, r, len(all))
+	out := []map[string]any{}
+	for _, i := range all[lo:hi] {
+		out = append(out, s.statusJSON(i))
+	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// combinedStatus answers GET …/commits/{sha}/status: the newest status of each context on
+// the commit, the most recently set first, paginated as listStatuses is, with the combined
+// state (failure over pending over success) and the count of contexts.
+func (s *Server) combinedStatus(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.repoOK(r) {
+		notFound(w)
+		return
+	}
+	var latest []int
+	seen := map[string]bool{}
+	for i := len(s.statuses) - 1; i >= 0; i-- {
+		if st := s.statuses[i]; st.SHA == r.PathValue("sha") && !seen[st.Context] {
+			seen[st.Context] = true
+			latest = append(latest, i)
+		}
+	}
+	state := "success"
+	for _, i := range latest {
+		switch s.statuses[i].State {
+		case "failure", "error":
+			state = "failure"
+		case "pending":
+			if state == "success" {
+				state = "pending"
+			}
+		}
+	}
+	if len(latest) == 0 {
+		state = "pending"
+	}
+	lo, hi := s.page(w, r, len(latest))
+	out := []map[string]any{}
+	for _, i := range latest[lo:hi] {
+		out = append(out, s.statusJSON(i))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"state": state, "sha": r.PathValue("sha"), "total_count": len(latest), "statuses": out})
 }
 
 type checkRunIn struct {
@@ -608,6 +671,9 @@ func (s *Server) createCheckRun(w http.ResponseWriter, r *http.Request) {
 	if !applyCheckRun(w, c, &in) {
 		return
 	}
+	if s.ActionsDetailsURL != "" {
+		c.Details = s.ActionsDetailsURL
+	}
 	s.checkRuns = append(s.checkRuns, c)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID, "name": c.Name, "head_sha": c.HeadSHA, "status": c.Status})
 }
@@ -632,6 +698,9 @@ func (s *Server) updateCheckRun(w http.ResponseWriter, r *http.Request) {
 		if c.ID == id {
 			if !applyCheckRun(w, c, &in) {
 				return
+			}
+			if s.ActionsDetailsURL != "" {
+				c.Details = s.ActionsDetailsURL
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "name": c.Name, "status": c.Status})
 			return
