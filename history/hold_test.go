@@ -2,8 +2,11 @@ package history
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/perfgate/perfgate/bench"
 )
 
 // alertNights returns, for every night from first to len(revs)-1, whether config c of cfgs
@@ -109,5 +112,42 @@ func TestHeldStepAlertsUntilFixedOrAccepted(t *testing.T) {
 	}
 	if _, err := ParseAccept(" "); err == nil {
 		t.Error("empty acceptance parsed")
+	}
+}
+
+// dropConfig removes config c's runs from night from on: it left the sweep (or its key
+// changed), so the store holds no newer run of it.
+func dropConfig(revs []Revision, c bench.Config, from int) []Revision {
+	out := make([]Revision, len(revs))
+	for i, r := range revs {
+		out[i] = r
+		if i >= from {
+			out[i].Runs = slices.DeleteFunc(slices.Clone(r.Runs), func(run bench.Run) bool { return run.Config.Key() == c.Key() })
+		}
+	}
+	return out
+}
+
+// TestStoppedConfigStopsAlerting: a config sliding 1% a night on nights 11–25 and then no
+// longer run (dropped from the sweep) has a drift frozen at its newest run. It alerts while
+// that run is among the newest --recent batches (nights 26 and 27 with --recent 3), never
+// after: nothing can fix or accept a config that no longer runs, so it would fail the job for
+// ever. Holding off: the drift alone.
+func TestStoppedConfigStopsAlerting(t *testing.T) {
+	cfgs := threeCfgs
+	for seed := uint64(1); seed <= 3; seed++ {
+		revs := dropConfig(nights(71, cfgs, 1, seed, func(c, night int) float64 {
+			if c == 1 && night > 10 {
+				return 100 * math.Pow(0.99, float64(min(night, 25)-10))
+			}
+			return 100
+		}), cfgs[1], 26)
+		for _, hold := range []int{0} {
+			o := DefaultOptions()
+			o.HoldNights = hold
+			if got := alertNights(revs, cfgs[1].Key(), 28, 3, o); strings.Contains(got, "+") {
+				t.Errorf("seed %d, hold %d: config last run at night 25, nights 28..70 alerting %s, want none", seed, hold, got)
+			}
+		}
 	}
 }
