@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -21,19 +22,20 @@ import (
 
 // historyOptions are the inputs of "perfgate history".
 type historyOptions struct {
-	dir       string
-	format    string
-	output    string
-	failOn    bool
-	recent    int
-	hold      int
-	accept    []string
-	minEffect float64
-	window    int
-	config    string
-	results   []string
-	ingest    ingestFlags
-	now       func() time.Time
+	dir        string
+	format     string
+	output     string
+	failOn     bool
+	recent     int
+	hold       int
+	accept     []string
+	acceptFile string
+	minEffect  float64
+	window     int
+	config     string
+	results    []string
+	ingest     ingestFlags
+	now        func() time.Time
 }
 
 func newHistoryCmd(s *Streams) *cobra.Command {
@@ -76,6 +78,7 @@ configs; they still fail --fail-on, and the JSON lists every alert with its even
 	fs.StringVarP(&o.output, "output", "o", "", "write to FILE instead of standard output")
 	fs.BoolVar(&o.failOn, "fail-on", false, "exit 1 when a change for the worse starts in the newest --recent batches")
 	fs.IntVar(&o.recent, "recent", 3, "newest batches --fail-on and the alert list look at")
+	fs.StringVar(&o.acceptFile, "accept-file", "", "read acceptances from this file, one --accept value a line (BATCH or BATCH CONFIG); blank lines and # comments are skipped; a missing file is an error")
 	fs.IntVar(&o.hold, "hold", d.HoldNights, "newest batches in which a change for the worse keeps alerting while it still holds (0: only the newest --recent)")
 	fs.StringArrayVar(&o.accept, "accept", nil, "accept the changes for the worse from BATCH as the new normal once older than --recent: \"BATCH\" (every config, that night) or \"BATCH CONFIG\" (one config, ± 1 night); repeatable")
 	fs.Float64Var(&o.minEffect, "min-effect", d.MinEffectPct, "smallest step in percent kept as a change point (default: the gate's, or min_effect_pct of perfgate.json)")
@@ -111,6 +114,13 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 			return inputError(fmt.Errorf("--accept %w", err))
 		}
 		accepted = append(accepted, acc)
+	}
+	if o.acceptFile != "" {
+		fromFile, err := readAcceptFile(o.acceptFile)
+		if err != nil {
+			return inputError(err)
+		}
+		accepted = append(accepted, fromFile...)
 	}
 	if err := checkOutputDir(o.output); err != nil {
 		return err
@@ -343,4 +353,28 @@ func failOnSkipped(skipped []baseline.DamagedVersion, revs []baseline.Revision, 
 		return fmt.Errorf("--fail-on: %s", report.FailOnSkipped(d.String(), newer, recent, minRecent()))
 	}
 	return nil
+}
+
+// readAcceptFile reads --accept-file: one acceptance a line, as --accept takes it; blank
+// lines and lines starting with # are skipped. A file that cannot be read is an error, not
+// an empty list: a mistyped path must not pass as "nothing accepted" unnoticed, and a line
+// that does not parse fails the job rather than accepting something else.
+func readAcceptFile(path string) ([]history.Accept, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--accept-file: %w", err)
+	}
+	var out []history.Accept
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		a, err := history.ParseAccept(line)
+		if err != nil {
+			return nil, fmt.Errorf("--accept-file %s:%d: %w", path, i+1, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
