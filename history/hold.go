@@ -174,8 +174,8 @@ func (h *History) UnknownAccepted() []Accept {
 // worse side, as a drift is judged: the median of the newest opts.DriftRuns OK runs (3 when the
 // drift check is off) is worse than the median of the up to opts.Window OK runs before the
 // step (since the previous level change point) by half the step or more, and by at least
-// opts.DriftZ standard errors of the series' run-to-run noise; and tonight's run is worse by
-// half the step too (a step undone tonight does not hold). A step half undone, one a noisy
+// HoldZ standard errors of the series' run-to-run noise; and tonight's run is worse by half
+// the step too (a step undone tonight does not hold). A step half undone, one a noisy
 // series cannot tell from its noise, or one a later change for the better undid (its level
 // back past the step's midpoint, whatever came after), does not hold.
 func holds(s *Series, cp *ChangePoint, opts Options) bool {
@@ -245,3 +245,19 @@ func holds(s *Series, cp *ChangePoint, opts Options) bool {
 // minimum effect and the permutation test); holding asks only whether it was undone, and a
 // step of a 5% that a run of quiet nights makes marginal must not flap off and on.
 const HoldZ = 3
+
+// holdsTwoNights reports whether level step cp of s holds at its newest run or at the run
+// before: a held step is dropped only after two nights in a row on which it does not hold,
+// so that one night's noise does not end an alert that the next night starts again.
+func holdsTwoNights(s *Series, cp *ChangePoint, opts Options) bool {
+	if holds(s, cp, opts) {
+		return true
+	}
+	n := len(s.Points)
+	if cp.Kind != Level || n < 2 || cp.Index >= n-1 {
+		return false
+	}
+	prev := *s
+	prev.Points = s.Points[:n-1]
+	return holds(&prev, cp, opts)
+}

@@ -66,7 +66,7 @@ func TestDriftRampAlertsEveryNight(t *testing.T) {
 // TestHeldStepAlertsUntilFixedOrAccepted: a 5% step on main at night 15 alerts on nights 16
 // and 17 as a new change, then, held, every night while it holds, up to HoldNights newest
 // batches (nights 18–44 of 50 with the default 30); not once undone (a fix at night 25:
-// nights 16–24), and, accepted by its night or by its night (± 1) and config, only as a new
+// nights 16–25, a hold being dropped after two nights that do not hold), and, accepted by its night or by its night (± 1) and config, only as a new
 // change. Another config's acceptance, or another night's, accepts nothing; so does a
 // BATCH-only acceptance of the night before or after (that is another config's night).
 func TestHeldStepAlertsUntilFixedOrAccepted(t *testing.T) {
@@ -90,7 +90,7 @@ func TestHeldStepAlertsUntilFixedOrAccepted(t *testing.T) {
 		t.Errorf("night 29: alerts %+v, want the step at 15, held", as)
 	}
 	fixed := nights(40, cfgs, 0.8, 1, level(25))
-	if got, want := alertNights(fixed, key, 14, 3, DefaultOptions()), "..+++++++++"+strings.Repeat(".", 40-25); got != want {
+	if got, want := alertNights(fixed, key, 14, 3, DefaultOptions()), "..++++++++++"+strings.Repeat(".", 40-26); got != want {
 		t.Errorf("step fixed at 25: nights 14..39 alerting %s, want %s", got, want)
 	}
 	for _, acc := range []string{"nightly-015", "nightly-014 pp=4/tp=8/nodes=32", "nightly-016 tp=8 pp=4 nodes=32", "nightly-015 pp=4/tp=8/nodes=32"} {
@@ -280,5 +280,39 @@ func TestParseAcceptForms(t *testing.T) {
 		if a, err := ParseAccept(s); err == nil {
 			t.Errorf("ParseAccept(%q) = %+v, want an error", s, a)
 		}
+	}
+}
+
+// TestHeldStepDoesNotFlap: a real 5% step that persists, at 1.5–2% run-to-run noise, must
+// keep alerting while it is held, not go off and on with each night's noise (the issue
+// history-pages.yml keeps would be closed and reopened): a hold is dropped only after two
+// nights in a row on which it does not hold. Counted over 8 seeds from the step's first
+// alert to the end of its hold; before, 31 nights off and 12 flaps. What is left is mostly
+// the first nights at 2% noise, when the change point itself comes and goes.
+func TestHeldStepDoesNotFlap(t *testing.T) {
+	cfgs := threeCfgs[:2]
+	flaps, off := 0, 0
+	var all []string
+	for seed := uint64(1); seed <= 8; seed++ {
+		noise := 1.5 + 0.5*float64(seed%2)
+		revs := nights(45, cfgs, noise, seed, func(c, night int) float64 {
+			if c == 0 && night >= 15 {
+				return 95
+			}
+			return 100
+		})
+		got := alertNights(revs, cfgs[0].Key(), 15, 3, DefaultOptions())
+		all = append(all, got)
+		on := strings.Index(got, "+")
+		if on < 0 {
+			t.Errorf("seed %d: the step never alerted: %s", seed, got)
+			continue
+		}
+		flaps += strings.Count(strings.TrimRight(got[on:], "."), ".+")
+		off += strings.Count(strings.TrimRight(got[on:], "."), ".")
+	}
+	t.Logf("nights 15..44:\n%s", strings.Join(all, "\n"))
+	if flaps > 7 || off > 20 {
+		t.Errorf("a held 5%% step went off %d nights and on again %d times over 8 seeds, want at most 20 and 7:\n%s", off, flaps, strings.Join(all, "\n"))
 	}
 }
