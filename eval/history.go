@@ -404,6 +404,12 @@ type AlertFigures struct {
 	// on which it did not alert (a slide that still holds must alert every night), and
 	// RampFirst sums the nights from its start to its first alert.
 	RampAfter, RampSilent, RampFirst int
+	// HeldOn[c] counts case c's job nights from S+Recent on (when a step is older than the
+	// newest recent batches and alerts only while it holds) on which it alerted, of HeldOf;
+	// Flaps[c] counts its alerts that stopped and started again (on, off, on) from S on: a
+	// nightly issue closed and reopened.
+	HeldOn, Flaps [alertCases]int
+	HeldOf        int
 	// NoisyNights counts the noisy config's alerting nights, of JobNights.
 	NoisyNights int
 	// CleanDrift counts the clean configs' config-nights alerting with a drift.
@@ -505,6 +511,7 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 			cfgIndex[NightlyConfig(c).Key()] = c
 		}
 		driftFirst, rampFirst := -1, -1
+		var wasOn, wasOff [alertCases]bool // alerted from S on; then stopped
 		var anyAlert [alertCases]bool
 		cleanSeen := map[[2]int]bool{}
 		for night := s.From; night < n.Nights; night++ {
@@ -604,7 +611,23 @@ func RunAlerts(ctx context.Context, s AlertSetup) (AlertFigures, error) {
 			if alerted[caseNoisy] {
 				f.NoisyNights++
 			}
+			if lag >= s.Recent {
+				f.HeldOf++
+			}
 			for c := 0; c < alertCases; c++ {
+				if lag >= s.Recent && alerted[c] {
+					f.HeldOn[c]++
+				}
+				switch {
+				case lag < 0:
+				case alerted[c] && wasOff[c]:
+					f.Flaps[c]++
+					wasOff[c] = false
+				case alerted[c]:
+					wasOn[c] = true
+				case wasOn[c]:
+					wasOff[c] = true
+				}
 				if drifted[c] {
 					f.DriftNights[c]++
 				}
@@ -687,6 +710,10 @@ func (f AlertFigures) Print(w io.Writer, s AlertSetup) {
 			fmt.Fprintf(w, " %s", pct(f.Lag[c][l], f.Repos))
 		}
 		fmt.Fprintf(w, " | %s %9d %9d\n", pct(f.Any[c], f.Repos), f.Misplaced[c], f.DriftNights[c])
+	}
+	fmt.Fprintf(w, "\nheld: job nights from S+%d on alerting, of %d; flaps (alerting again after it stopped, from S on)\n", s.Recent, f.HeldOf)
+	for _, c := range []int{caseStep3, caseStep5, caseStep10, caseRevert, caseOOM, caseNoisy} {
+		fmt.Fprintf(w, "%-34s %s (%d)  flaps %d\n", alertCaseNames[c], pct(f.HeldOn[c], f.HeldOf), f.HeldOn[c], f.Flaps[c])
 	}
 	if f.Any[caseDrift] > 0 {
 		fmt.Fprintf(w, "\ndrift (%d nights, S−%d to S+%d, −%.1f%% in all): alerted in %d/%d repositories, on average %.1f nights after it began\n",

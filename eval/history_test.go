@@ -66,10 +66,16 @@ func TestNightlyAlerts(t *testing.T) {
 				alertCaseNames[c], maxLag, f.Lag[c], s.Repos, f.Misplaced[c], maxLag)
 		}
 	}
-	for _, c := range []int{caseRevert, caseSlowTwo} {
-		if f.Lag[c] != [maxLag + 1]int{0, s.Repos, s.Repos, 0, 0, 0} || f.Misplaced[c] != 0 {
-			t.Errorf("%s alerted on nights S+0…S+%d in %v of %d repositories (%d misplaced), want on S+1 and S+2 in all",
-				alertCaseNames[c], maxLag, f.Lag[c], s.Repos, f.Misplaced[c])
+	// Two slow nights never held (fewer than 2 of the newest 3 runs once they pass); a step
+	// held for 3 nights is dropped after 2 nights in a row that do not hold it, so its alert
+	// lasts one night past the fix (S+3), not longer.
+	for c, want := range map[int][maxLag + 1]int{
+		caseSlowTwo: {0, s.Repos, s.Repos, 0, 0, 0},
+		caseRevert:  {0, s.Repos, s.Repos, s.Repos, 0, 0},
+	} {
+		if f.Lag[c] != want || f.Misplaced[c] != 0 {
+			t.Errorf("%s alerted on nights S+0…S+%d in %v of %d repositories (%d misplaced), want %v",
+				alertCaseNames[c], maxLag, f.Lag[c], s.Repos, f.Misplaced[c], want)
 		}
 	}
 	if f.Lag[caseOOM] != [maxLag + 1]int{s.Repos, s.Repos, s.Repos, s.Repos, s.Repos, s.Repos} {

@@ -210,14 +210,18 @@ func shownWith(decided []Alert, a *Alert, sameNight bool) *Alert {
 func (s *Series) WorseFrom(cut int) []ChangePoint { return s.worse(cut, math.MaxInt, nil) }
 
 // worse returns the changes for the worse of s that alert: those whose first run is in batch
-// cut or later; those from batch hold on that still hold (ChangePoint.Holds) and are not
-// accepted; and the drift, unless the change points among them, or accepted ones that hold,
+// cut or later; those from batch hold on that still hold (ChangePoint.Holds) while the
+// series still runs (its newest run in batch cut or later) and are not accepted; and the drift, when the series' newest run is in batch cut or later, unless the change points among them, or accepted ones that hold,
 // explain it (explainedBy). A change point that alerts on no night of the drift's end cannot
 // stand in for it: E-divisive splits a long slide into steps that are soon older than cut. A
 // held change inside the range of a drift that alerts is left to the drift, which names the
 // wider range.
 func (s *Series) worse(cut, hold int, accepted func(bi int) bool) []ChangePoint {
 	var out, explain []ChangePoint
+	// Holds is judged at the series' newest run: a change holds for a config only while it
+	// runs (its newest run among the newest cut batches). One that left the sweep would
+	// otherwise keep alerting on a frozen run that nothing can fix.
+	running := len(s.Points) > 0 && s.Points[len(s.Points)-1].BatchIndex >= cut
 	for _, cp := range s.ChangePoints {
 		if !cp.Worse {
 			continue
@@ -225,7 +229,7 @@ func (s *Series) worse(cut, hold int, accepted func(bi int) bool) []ChangePoint 
 		switch bi := s.Points[cp.Index].BatchIndex; {
 		case bi >= cut:
 			out = append(out, cp)
-		case bi >= hold && cp.Holds:
+		case bi >= hold && cp.Holds && running:
 			if accepted == nil || !accepted(bi) {
 				out = append(out, cp)
 			}
@@ -234,7 +238,10 @@ func (s *Series) worse(cut, hold int, accepted func(bi int) bool) []ChangePoint 
 		}
 		explain = append(explain, cp)
 	}
-	if d := s.Drift; d != nil && !d.explainedBy(explain) {
+	// A drift is measured at the series' newest run: it alerts only while that run is among
+	// the newest cut batches. A config that stopped running (left the sweep, changed key)
+	// keeps its drift frozen, and nothing could fix or accept it.
+	if d := s.Drift; d != nil && s.Points[d.Index].BatchIndex >= cut && !d.explainedBy(explain) {
 		out = slices.DeleteFunc(out, func(cp ChangePoint) bool {
 			return s.Points[cp.Index].BatchIndex < cut && cp.Index > d.Good
 		})

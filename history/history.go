@@ -500,7 +500,7 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 		s.Band = band(s, o)
 		s.Drift = drift(s, o)
 		for j := range s.ChangePoints {
-			s.ChangePoints[j].Holds = holds(s, &s.ChangePoints[j], o)
+			s.ChangePoints[j].Holds = holdsTwoNights(s, &s.ChangePoints[j], o)
 		}
 	}
 	h.HoldNights, h.Accepted = max(opts.HoldNights, 0), opts.Accepted

@@ -239,8 +239,29 @@ func alertWhen(a *history.Alert) string {
 	if a.Change.Kind == history.Drift {
 		return fmt.Sprintf("over %d nights to %s", a.Bad.BatchIndex-a.Good.BatchIndex, where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date))
 	}
+	if a.Held {
+		return "since " + where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date) + ", still holding"
+	}
 	return "since " + where(a.Bad.Batch, a.Bad.Commit, a.Bad.Date)
 }
+
+// heldText says how many alerts are older changes that still hold (history.Alert.Held), which
+// the newest recent nights of a heading do not hold: "" when none.
+func heldText(h *history.History, alerts []history.Alert) string {
+	n := 0
+	for _, a := range alerts {
+		if a.Held {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d of them older and still holding (from the newest %d)", n, h.HoldNights)
+}
+
+// acceptMarkdown says, in Markdown, how to accept a change for the worse as the new normal.
+const acceptMarkdown = "To accept a change as the new normal (it stops alerting once older than the newest nights), add a line `BATCH` (every config's change from that night) or `BATCH CONFIG` (one config's, ± 1 night; CONFIG as `tp=8/pp=4/nodes=32` or `tp=8 pp=4 nodes=32`) to the file `perfgate history --accept-file` reads, or pass `--accept \"BATCH CONFIG\"`."
 
 // HistoryText writes the history as a terminal report: the source, every change point, and
 // the changes for the worse among the newest batches.
@@ -280,7 +301,7 @@ func HistoryText(w io.Writer, h *history.History, o HistoryOptions) error {
 	if len(alerts) == 0 {
 		bw.printf("no change for the worse.\n")
 	} else {
-		bw.printf("%s:\n", AlertCount(alerts, h.Events(alerts)))
+		bw.printf("%s%s:\n", AlertCount(alerts, h.Events(alerts)), heldText(h, alerts))
 		for _, l := range AlertLines(h, alerts) {
 			bw.printf("  %s\n", l)
 		}
@@ -302,13 +323,16 @@ func HistoryMarkdown(w io.Writer, h *history.History, o HistoryOptions) error {
 	alerts := h.Alerts(o.Recent)
 	events := h.Events(alerts)
 	if len(alerts) > 0 {
-		fmt.Fprintf(&b, "## perfgate history: %s in the newest %d night(s)\n\n", AlertCount(alerts, events), o.Recent)
+		fmt.Fprintf(&b, "## perfgate history: %s in the newest %d night(s)%s\n\n", AlertCount(alerts, events), o.Recent, heldText(h, alerts))
 	} else {
 		fmt.Fprintf(&b, "## perfgate history: no change for the worse in the newest %d night(s)\n\n", o.Recent)
 	}
 	fmt.Fprintf(&b, "%s\n\n", Escape(HistorySource(h, o)))
 	if d := HistoryFormulaDrift(h); d != "" {
 		fmt.Fprintf(&b, "%s\n\n", Escape(d))
+	}
+	if len(alerts) > 0 {
+		fmt.Fprintf(&b, "%s\n\n", acceptMarkdown)
 	}
 	// Room kept for the notes on rows left out and the closing tags.
 	const reserve = 1024

@@ -405,3 +405,28 @@ func TestHistoryFormulaDrift(t *testing.T) {
 		t.Errorf("a history without formula drift has a formula-drift note")
 	}
 }
+
+// TestHistoryHeldMarked: a held alert (an older change that still holds) is not counted as
+// one of the newest nights' changes without saying so: the headings count it as still
+// holding, its row says "still holding", and the Markdown says how to accept a change.
+func TestHistoryHeldMarked(t *testing.T) {
+	h := historyFixture(t)
+	o := HistoryOptions{Store: "perf/baseline", Recent: 3}
+	var text, md bytes.Buffer
+	if err := HistoryText(&text, h, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := HistoryMarkdown(&md, h, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 change(s) for the worse, 1 of them older and still holding (from the newest 30):", "since nightly-025 (commit 3de4549f3aef, 2026-09-26), still holding; bisect"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, text.String())
+		}
+	}
+	for _, want := range []string{"## perfgate history: 2 change(s) for the worse in the newest 3 night(s), 1 of them older and still holding (from the newest 30)", "2026-09-26\\), still holding |", "`perfgate history --accept-file`", "`--accept \"BATCH CONFIG\"`"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("Markdown report lacks %q:\n%s", want, md.String())
+		}
+	}
+}

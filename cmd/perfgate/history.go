@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -21,19 +22,20 @@ import (
 
 // historyOptions are the inputs of "perfgate history".
 type historyOptions struct {
-	dir       string
-	format    string
-	output    string
-	failOn    bool
-	recent    int
-	hold      int
-	accept    []string
-	minEffect float64
-	window    int
-	config    string
-	results   []string
-	ingest    ingestFlags
-	now       func() time.Time
+	dir        string
+	format     string
+	output     string
+	failOn     bool
+	recent     int
+	hold       int
+	accept     []string
+	acceptFile string
+	minEffect  float64
+	window     int
+	config     string
+	results    []string
+	ingest     ingestFlags
+	now        func() time.Time
 }
 
 func newHistoryCmd(s *Streams) *cobra.Command {
@@ -54,8 +56,9 @@ failing (OOM, error) is a change point too.
 --format html writes a self-contained dashboard page. --fail-on exits 1 when a change for the
 worse starts in the newest --recent batches, naming the commit range to bisect, and while a
 change for the worse of the newest --hold batches still holds (main is still worse than before
-it), until it is fixed or accepted with --accept BATCH (every config's change from that night)
-or --accept "BATCH CONFIG" (one config's). A drift (a slow slide no night stepped) alerts every
+it), until it is fixed or accepted with --accept BATCH (every config's change from that very
+night) or --accept "BATCH CONFIG" (one config's, from that night or one either side); each
+alert an acceptance silences is named on stderr. A drift (a slow slide no night stepped) alerts every
 night it still measures, unless change points that alert that night explain it.
 
 Alerts are one per measurement, as the gate decides: the speed metrics of a config
@@ -75,8 +78,9 @@ configs; they still fail --fail-on, and the JSON lists every alert with its even
 	fs.StringVarP(&o.output, "output", "o", "", "write to FILE instead of standard output")
 	fs.BoolVar(&o.failOn, "fail-on", false, "exit 1 when a change for the worse starts in the newest --recent batches")
 	fs.IntVar(&o.recent, "recent", 3, "newest batches --fail-on and the alert list look at")
+	fs.StringVar(&o.acceptFile, "accept-file", "", "read acceptances from this file, one --accept value a line (BATCH or BATCH CONFIG); blank lines and # comments are skipped; a missing file is an error")
 	fs.IntVar(&o.hold, "hold", d.HoldNights, "newest batches in which a change for the worse keeps alerting while it still holds (0: only the newest --recent)")
-	fs.StringArrayVar(&o.accept, "accept", nil, "accept the changes for the worse from BATCH (± 1 night) as the new normal once older than --recent: \"BATCH\" (every config) or \"BATCH CONFIG\"; repeatable")
+	fs.StringArrayVar(&o.accept, "accept", nil, "accept the changes for the worse from BATCH as the new normal once older than --recent: \"BATCH\" (every config, that night) or \"BATCH CONFIG\" (one config, ± 1 night); repeatable")
 	fs.Float64Var(&o.minEffect, "min-effect", d.MinEffectPct, "smallest step in percent kept as a change point (default: the gate's, or min_effect_pct of perfgate.json)")
 	fs.IntVar(&o.window, "window", d.Window, "newest runs the baseline band is drawn from (default: the store's, or window of perfgate.json)")
 	fs.StringVar(&o.config, "config", "", "config file (default: perfgate.json in the baseline directory, if present)")
@@ -110,6 +114,13 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 			return inputError(fmt.Errorf("--accept %w", err))
 		}
 		accepted = append(accepted, acc)
+	}
+	if o.acceptFile != "" {
+		fromFile, err := readAcceptFile(o.acceptFile)
+		if err != nil {
+			return inputError(err)
+		}
+		accepted = append(accepted, fromFile...)
 	}
 	if err := checkOutputDir(o.output); err != nil {
 		return err
@@ -279,6 +290,16 @@ func runHistory(ctx context.Context, s *Streams, o *historyOptions, cmd *cobra.C
 	for _, a := range h.UnknownAccepted() {
 		fmt.Fprintf(s.ErrOut, "perfgate: note: --accept %q: no batch %s in the history; it accepts nothing\n", strings.TrimSpace(a.Batch+" "+a.Key), a.Batch)
 	}
+	for _, a := range h.UnmatchedAccepted() {
+		fmt.Fprintf(s.ErrOut, "perfgate: warning: --accept %q: no config %s in the history; it accepts nothing\n", a.String(), a.Key)
+	}
+	// Say what acceptances silence, night after night: one that accepts a change nobody
+	// meant to accept must not pass unseen.
+	for _, sl := range h.Silenced(o.recent) {
+		for _, l := range report.AlertLines(h, []history.Alert{sl.Alert}) {
+			fmt.Fprintf(s.ErrOut, "perfgate: note: --accept %q silenced %s\n", sl.By.String(), l)
+		}
+	}
 	if alerts := h.Alerts(o.recent); o.failOn && len(alerts) > 0 {
 		held := ""
 		if n := heldCount(alerts); n > 0 {
@@ -332,4 +353,28 @@ func failOnSkipped(skipped []baseline.DamagedVersion, revs []baseline.Revision, 
 		return fmt.Errorf("--fail-on: %s", report.FailOnSkipped(d.String(), newer, recent, minRecent()))
 	}
 	return nil
+}
+
+// readAcceptFile reads --accept-file: one acceptance a line, as --accept takes it; blank
+// lines and lines starting with # are skipped. A file that cannot be read is an error, not
+// an empty list: a mistyped path must not pass as "nothing accepted" unnoticed, and a line
+// that does not parse fails the job rather than accepting something else.
+func readAcceptFile(path string) ([]history.Accept, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--accept-file: %w", err)
+	}
+	var out []history.Accept
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		a, err := history.ParseAccept(line)
+		if err != nil {
+			return nil, fmt.Errorf("--accept-file %s:%d: %w", path, i+1, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
