@@ -361,22 +361,25 @@ func earlierNight(a, b string) bool {
 	return errA == nil && errB == nil && !ta.Add(retryWindow).After(tb)
 }
 
-// Unreplaced returns the stored runs that the incoming runs are compared with: all but those
-// the incoming runs replace (Replaced) that were stored less than retryWindow before
-// the incoming runs (or later). A retry of an update (the same --run-id, the same night) must not be compared with
-// the runs its first attempt stored, which would pass a regression on the retry; but a run id
-// reused night after night (--run-id nightly) replaces the previous night's runs, which are
-// what tonight is compared with (left out, a store of one such batch compared with nothing
-// and passed). stored itself is returned when none of it is left out.
+// Unreplaced returns the stored runs that the incoming runs are compared with: all but the
+// runs of an incoming batch and config that were stored less than retryWindow before the
+// incoming runs (or later), whatever file they were read from. A retry of an update (the same
+// --run-id, the same night) must not be compared with the runs its first attempt stored,
+// which would pass a regression on the retry; nor with the night's other files of those
+// configs (another repetition, another shard), which hold the same night's runs and, with a
+// regression, the same regressed runs (review: a retry of one of two repetition files passed
+// a 10% regression). Merge still keeps those other files' runs (Replaced); only the comparison
+// leaves them out. A run id reused night after night (--run-id nightly) replaces the previous
+// night's runs, which are what tonight is compared with (left out, a store of one such batch
+// compared with nothing and passed). stored itself is returned when none of it is left out.
 func Unreplaced(stored, incoming []bench.Run) []bench.Run {
 	in := make(map[string]string, len(incoming)) // batch and config → the incoming date
 	for i := range incoming {
 		in[incoming[i].Batch+"\x00"+incoming[i].ConfigKey()] = incoming[i].Date
 	}
 	var out []bench.Run
-	rep := Replaced(stored, incoming)
 	for i := range stored {
-		if date, ok := in[stored[i].Batch+"\x00"+stored[i].ConfigKey()]; ok && rep[i] && !earlierNight(stored[i].Date, date) {
+		if date, ok := in[stored[i].Batch+"\x00"+stored[i].ConfigKey()]; ok && !earlierNight(stored[i].Date, date) {
 			if out == nil {
 				out = append(make([]bench.Run, 0, len(stored)), stored[:i]...)
 			}

@@ -205,10 +205,10 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if !windowGiven && store.Window > 0 {
 			window = store.Window // the store's own window, unless one is given: never shrunk unasked
 		}
-		// The incoming runs are compared with the store as the merge leaves it, without the
-		// runs they replace (their batch's, of their configs): a retry of a failed nightly
-		// under the same --run-id would otherwise be compared with its own first attempt, and
-		// pass.
+		// The incoming runs are compared with the store without their batch's runs of their
+		// configs, whatever file those were read from: a retry of a failed nightly under the
+		// same --run-id would otherwise be compared with its own first attempt, or with the
+		// night's other repetition file of the same regressed runs, and pass.
 		base := baseline.Unreplaced(store.Runs, runs)
 		if len(base) < len(store.Runs) && recompute != nil {
 			// The comparison recomputes the TFLOPS of base in place, which, as a copy, is
