@@ -17,6 +17,7 @@ import (
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/history"
+	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
 )
 
@@ -124,6 +125,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	iopts.Batch = o.runID
 	iopts.KeyArgs = append(iopts.KeyArgs, o.stats.cfgKeyArgs...)
 	iopts.Exclude = []string{o.dir}
+	iopts.OrderDates = true // a date that cannot be read as a time is an error at its line
 	// The results are read before the store is locked, so the lock is held only for the
 	// read-modify-write of the store itself.
 	in, err := o.ingest.read(o.results, iopts)
@@ -135,12 +137,17 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		fmt.Fprintln(s.ErrOut, "perfgate: note: "+report.RemarkText(r))
 	}
 	// A date perfgate cannot order would leave the batch's place among the store's unknown,
-	// and the window would prune by a guess (review: a backfill pruned a newer night).
+	// and the window would prune by a guess (review: a backfill pruned a newer night). The
+	// readers refuse one at its line (OrderDates) and store the others as RFC 3339; this is
+	// for any other reader that gives a date.
 	for i := range runs {
 		if d := runs[i].Date; d != "" {
-			if _, err := time.Parse(time.RFC3339, d); err != nil {
-				return inputError(fmt.Errorf("%s: date %q: want RFC 3339, e.g. 2026-11-24T03:00:00Z: the date orders the night among the stored ones, from which the window drops the oldest", runs[i].Source, d))
+			nd, ok := ingest.NormalizeDate(d)
+			if !ok {
+				_, err := ingest.ParseDate(d)
+				return inputError(fmt.Errorf("%s: %v: the date orders the night among the stored ones, from which the window drops the oldest", runs[i].Source, err))
 			}
+			runs[i].Date = nd
 		}
 	}
 	// Runs without a date of their own get --date now; without it, the date their batch
