@@ -66,7 +66,8 @@ func (e *CopyError) Error() string {
 // stale copy of last night's results file among tonight's is refused, in a new batch or in a
 // shard joining the night's, and so are the night's results renamed. Equal values are evidence of a copy only when
 // a coincidence is out of the question: at least minEqualRuns equal runs, whose values carry
-// at least minCopyDecades of evidence (copyEvidence). The metrics named in derived are
+// at least minCopyDecades of evidence (copyEvidence: of the speed metrics only, since memory
+// and other deterministic metrics repeat every night). The metrics named in derived are
 // computed from others (TFLOPS/GPU under --recompute-tflops, a function of the time): equal,
 // they are no evidence of their own.
 //
@@ -204,13 +205,19 @@ func splitSource(src string) (string, int) {
 // another night repeated them by chance: a value logged to d significant digits lies on a grid
 // about 10^(1-d) of its size apart, and a run-to-run noise of about 0.5% lands on the same
 // point of it with probability about 10^(2.5-d) (a third at three digits, 0.3% at five). Each
-// value of a metric not in derived counts d − 2.5 decades, none below three digits. Values
-// are read at the digits they carry (strconv's shortest form): trailing zeros a table wrote
-// are lost, so the evidence is, if anything, understated.
+// value of a speed metric (speedMetric) not in derived counts d − 2.5 decades, none below
+// three digits. Values are read at the digits they carry (strconv's shortest form): trailing
+// zeros a table wrote are lost, so the evidence is, if anything, understated.
+//
+// Only the speed metrics carry that noise. Peak memory (MB-max-allocated, a byte count), a
+// loss of a seeded run, a count, repeat exactly every night of a config, whatever their
+// digits: counted, they made three configs of a file whose times repeated to three digits a
+// copy, and a legitimate night was refused (review). So they count for nothing, and a copy is
+// told by its times and throughputs alone.
 func copyEvidence(r *bench.Run, derived []string) float64 {
 	var e float64
 	for _, m := range r.Metrics {
-		if slices.Contains(derived, m.Name) {
+		if slices.Contains(derived, m.Name) || !speedMetric(m) {
 			continue
 		}
 		for _, v := range m.Values {
@@ -218,6 +225,33 @@ func copyEvidence(r *bench.Run, derived []string) float64 {
 		}
 	}
 	return e
+}
+
+// speedMetric reports whether m measures speed, a time or a throughput, whose values carry a
+// run's noise: by its unit (else its name), a throughput is what bench.DirectionOf takes for
+// higher-is-better (TFLOPS/GPU, tokens/s, samples/s, MFU), a time a lower-is-better unit of
+// seconds, or one that names a time or a latency (s/iter, ms/iter, sec/op, ns/op,
+// step_time, ttft). Memory, counts and metrics of no known direction are not.
+func speedMetric(m bench.Metric) bool {
+	u := m.Unit
+	if u == "" {
+		u = m.Name
+	}
+	switch bench.DirectionOf(u) {
+	case bench.Higher:
+		return true
+	case bench.Lower:
+		l := strings.ToLower(strings.TrimSpace(u))
+		if strings.Contains(l, "time") || strings.Contains(l, "latency") || strings.HasPrefix(l, "ttft") || strings.HasPrefix(l, "tpot") {
+			return true
+		}
+		first, _, _ := strings.Cut(l, "/")
+		switch first {
+		case "s", "sec", "secs", "second", "seconds", "ms", "us", "µs", "ns", "min", "h":
+			return true
+		}
+	}
+	return false
 }
 
 // sigDigits returns the significant digits of v in its shortest decimal form.
