@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
@@ -368,11 +369,11 @@ func sourceLine(source, file string) int {
 	return n
 }
 
-// latest is the latest date of the runs at idx; ok is false when one is not RFC 3339 (a
-// store written from inputs without dates), which tells nothing about the order of ingests.
+// latest is the latest date of the runs at idx (ingest.ParseDate); ok is false when one is
+// not a time (a store written from inputs without dates), which tells nothing about the order of ingests.
 func latest(runs []bench.Run, idx []int) (d time.Time, ok bool) {
 	for _, i := range idx {
-		t, err := time.Parse(time.RFC3339, runs[i].Date)
+		t, err := ingest.ParseDate(runs[i].Date)
 		if err != nil {
 			return time.Time{}, false
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
@@ -31,8 +32,8 @@ type MergeStats struct {
 	ReplacedOther      int
 	ReplacedOtherFiles []string
 	Pruned             int // old runs dropped by the window
-	// Unordered lists the batches whose date does not parse as RFC 3339 (from a hand edit or
-	// an older perfgate), and Unpruned the runs beyond the window kept because their config
+	// Unordered lists the batches whose date cannot be read as a time (ingest.ParseDate; from
+	// a hand edit), and Unpruned the runs beyond the window kept because their config
 	// holds runs of one: which are the oldest is not known, and nothing is pruned on a guess.
 	Unordered []string
 	Unpruned  int
@@ -218,7 +219,7 @@ func inDateOrder(runs []bench.Run) ([]int, map[string]bool) {
 			continue
 		}
 		seen[r.Batch] = true
-		d, err := time.Parse(time.RFC3339, r.Date)
+		d, err := ingest.ParseDate(r.Date)
 		if err != nil {
 			if r.Date != "" {
 				if bad == nil {
@@ -336,10 +337,11 @@ func UpdateThen(dir string, timeout time.Duration, change func(*Store) error, sa
 	return res, lock.Unlock()
 }
 
-// earlierDay reports whether RFC 3339 date a falls on an earlier day (UTC) than date b.
+// earlierDay reports whether date a (read by ingest.ParseDate) falls on an earlier day (UTC)
+// than date b.
 func earlierDay(a, b string) bool {
-	ta, errA := time.Parse(time.RFC3339, a)
-	tb, errB := time.Parse(time.RFC3339, b)
+	ta, errA := ingest.ParseDate(a)
+	tb, errB := ingest.ParseDate(b)
 	if errA != nil || errB != nil {
 		return false
 	}
@@ -353,11 +355,11 @@ func earlierDay(a, b string) bool {
 // (review), the next night comes a day later.
 const retryWindow = 12 * time.Hour
 
-// earlierNight reports whether RFC 3339 date a is at least retryWindow before date b: another
-// night's. Dates that do not parse are the same night's.
+// earlierNight reports whether date a (read by ingest.ParseDate) is at least retryWindow
+// before date b: another night's. Dates that are no time are the same night's.
 func earlierNight(a, b string) bool {
-	ta, errA := time.Parse(time.RFC3339, a)
-	tb, errB := time.Parse(time.RFC3339, b)
+	ta, errA := ingest.ParseDate(a)
+	tb, errB := ingest.ParseDate(b)
 	return errA == nil && errB == nil && !ta.Add(retryWindow).After(tb)
 }
 

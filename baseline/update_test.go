@@ -138,7 +138,7 @@ func TestMergeUnorderableDate(t *testing.T) {
 		}
 		return out
 	}
-	stored := []bench.Run{run("n1", "2026-01-01T03:00:00Z"), run("n2", "2026-01-02T03:00:00Z"), run("n3", "2026-01-03"), run("n4", "")}
+	stored := []bench.Run{run("n1", "2026-01-01T03:00:00Z"), run("n2", "2026-01-02T03:00:00Z"), run("n3", "01/03/2026"), run("n4", "")}
 	s := &Store{Runs: slices.Clone(stored)}
 	st := s.Merge([]bench.Run{run("bf", "2025-12-01T03:00:00Z")}, 4)
 	if want := []string{"bf", "n1", "n2", "n3", "n4"}; !slices.Equal(batches(s.Runs), want) {
@@ -192,5 +192,28 @@ func TestMergePrunedIncoming(t *testing.T) {
 	}
 	if st = s.Merge([]bench.Run{run("n3", "2026-01-03T03:00:00Z", "8")}, 2); st.Pruned != 1 || st.PrunedIncoming != 0 {
 		t.Errorf("%+v: want night 1 dropped, no incoming run", st)
+	}
+}
+
+// A store written by an older perfgate holds JSON Lines dates as given: a day alone
+// (2026-11-01), a timestamp without an offset. They are read as the readers read them
+// (ingest.ParseDate), so those batches are ordered and pruned as the others: read as bad
+// dates, their configs were never pruned and every update warned (review).
+func TestMergeDatesOfOlderStores(t *testing.T) {
+	run := func(batch, date string) bench.Run {
+		return bench.Run{Batch: batch, Date: date, Config: bench.Config{"tp": "8"},
+			Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{1}}}}
+	}
+	s := &Store{Runs: []bench.Run{run("n1", "2026-11-01"), run("n3", "2026-11-03 03:00:00"), run("n2", "2026-11-02T03:00:00")}}
+	st := s.Merge([]bench.Run{run("n4", "2026-11-04T03:00:00Z")}, 3)
+	var got []string
+	for _, r := range s.Runs {
+		got = append(got, r.Batch)
+	}
+	if want := []string{"n2", "n3", "n4"}; !slices.Equal(got, want) || st.Pruned != 1 || len(st.Unordered) != 0 || st.Unpruned != 0 {
+		t.Errorf("stored %q, %+v: want %q, night 1 pruned, nothing unordered", got, st, want)
+	}
+	if !earlierDay("2026-11-01", "2026-11-02T01:00:00Z") || !earlierNight("2026-11-01", "2026-11-02T03:00:00Z") || earlierNight("2026-11-01 23:30:00", "2026-11-02T01:15:00Z") {
+		t.Error("earlierDay, earlierNight do not read the dates of older stores")
 	}
 }

@@ -347,7 +347,7 @@ func unorderedWarning(s *Streams, runs []bench.Run, st baseline.MergeStats) {
 	if st.Unpruned > 0 {
 		kept = fmt.Sprintf("; %d run(s) beyond the window were kept rather than pruned on a guess", st.Unpruned)
 	}
-	fmt.Fprintf(s.ErrOut, "perfgate: warning: stored batch(es) with a date that is not RFC 3339: %s. perfgate cannot tell where they belong among the nights, so the window is not applied to their configs%s. Set each date on its '# perfgate run' line to RFC 3339 (e.g. 2026-01-11T03:00:00Z) and update again\n", strings.Join(where, ", "), kept)
+	fmt.Fprintf(s.ErrOut, "perfgate: warning: stored batch(es) with a date that is not a time: %s. perfgate cannot tell where they belong among the nights, so the window is not applied to their configs%s. Set each date on its '# perfgate run' line to RFC 3339 (e.g. 2026-01-11T03:00:00Z) and update again\n", strings.Join(where, ", "), kept)
 }
 
 // uncompared reports, as check.Gateable does, stored and incoming runs of which nothing would
