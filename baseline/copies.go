@@ -3,6 +3,7 @@ package baseline
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,10 @@ type CopyError struct {
 
 // A CopyFile is an incoming file of which runs equal a stored batch's.
 type CopyFile struct {
-	Name            string
+	Name string
+	// File is the results file the runs were read from, as the store records it, when Name
+	// is another file (a store the runs were read from, in the merge driver); else "".
+	File            string
 	Line            int // of its first equal run; 0 when not known
 	Equal, Measured int
 }
@@ -38,6 +42,9 @@ func (e *CopyError) Error() string {
 		at := f.Name
 		if f.Line > 0 {
 			at = fmt.Sprintf("%s:%d", f.Name, f.Line)
+		}
+		if f.File != "" {
+			at += " (source=" + f.File + ")"
 		}
 		if f.Equal == f.Measured {
 			files = append(files, fmt.Sprintf("%s (all its %d measured run(s))", at, f.Measured))
@@ -59,7 +66,7 @@ func (e *CopyError) Error() string {
 }
 
 // CheckCopies returns a *CopyError when the runs an incoming batch measured, or those it
-// measured in one of its files (Run.Source), all equal runs of one stored batch that they do
+// measured in one of its files (fileKey: Run.Source's file and Run.File), all equal runs of one stored batch that they do
 // not replace (Replaced: a retry under the same --run-id replaces its own runs, which is fine;
 // the batch's runs of other files, or of other configs, it does not): the same config, outcome
 // and values, sample counts included, each incoming run matched with a run of its own. So a
@@ -94,7 +101,7 @@ func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
 		for _, r := range in[b] {
 			if r.Outcome == bench.OK && len(r.Metrics) > 0 {
 				measured = append(measured, r)
-				f, _ := splitSource(r.Source)
+				f := fileKey(r)
 				if _, ok := byFile[f]; !ok {
 					files = append(files, f)
 				}
@@ -164,14 +171,18 @@ func copyFiles(measured, equal []*bench.Run) []CopyFile {
 	at := map[string]int{}
 	for _, r := range measured {
 		name, line := splitSource(r.Source)
+		recorded := ""
 		if name == "" {
 			name = r.File
+		} else if r.File != "" && !sameFile(name, r.File) {
+			recorded = r.File // read from a store: the file the store says the run came from
 		}
-		i, ok := at[name]
+		k := fileKey(r)
+		i, ok := at[k]
 		if !ok {
 			i = len(files)
-			at[name] = i
-			files = append(files, CopyFile{Name: name})
+			at[k] = i
+			files = append(files, CopyFile{Name: name, File: recorded})
 		}
 		f := &files[i]
 		f.Measured++
@@ -189,6 +200,24 @@ func copyFiles(measured, equal []*bench.Run) []CopyFile {
 		}
 	}
 	return out
+}
+
+// fileKey is the results file a run was read from, for the per-file copy check: the file it
+// names in its Source and the file it records (Run.File). For runs read from results they are
+// one file; for runs read from a store (the merge driver's), Source names the store and File
+// the results file the update read them from, the file the store's "source=" line gives
+// (review: grouped by Source, a store's runs were one file, and the per-file check of the merge
+// driver never fired).
+func fileKey(r *bench.Run) string {
+	f, _ := splitSource(r.Source)
+	return f + "\x00" + r.File
+}
+
+// sameFile reports whether source, a path a run was read from, is file (Run.File: its base
+// name, or its path below a directory given).
+func sameFile(source, file string) bool {
+	source, file = filepath.ToSlash(source), filepath.ToSlash(file)
+	return source == file || strings.HasSuffix(source, "/"+file)
 }
 
 // splitSource splits a run's Source, "file:line", into its file and line (0 when it has none).

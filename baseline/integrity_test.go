@@ -539,3 +539,51 @@ func TestMergeFilesReingestedRemoved(t *testing.T) {
 		})
 	}
 }
+
+// The merge driver's per-file copy check groups a batch's runs by the results file the store
+// records (source=), not by their Source, which for runs read from a store is the store:
+// grouped by it, a batch theirs added with a stale copy of one of ours's batches among its
+// files passed (review).
+func TestMergeFilesCopyOfOneFile(t *testing.T) {
+	night := func(batch, date, file string, values ...float64) []bench.Run {
+		var out []bench.Run
+		for i, v := range values {
+			out = append(out, bench.Run{Batch: batch, Date: date, File: file, Outcome: bench.OK, Config: bench.Config{"tp": "8", "pp": fmt.Sprint(i + 1)},
+				Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{v}}}})
+		}
+		return out
+	}
+	save := func(runs ...[]bench.Run) []byte {
+		s := &Store{Dir: t.TempDir(), Window: DefaultWindow}
+		for _, r := range runs {
+			s.Merge(r, DefaultWindow)
+		}
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	n1 := night("n1", "2026-11-01T03:00:00Z", "a.bench", 101.2882, 111.5944, 120.0796)
+	n2 := night("n2", "2026-11-02T03:00:00Z", "a.bench", 100.9382, 111.2709, 120.4738)
+	stale := night("n3", "2026-11-03T03:00:00Z", "old.bench", 100.9382, 111.2709, 120.4738)
+	fresh := night("n3", "2026-11-03T03:00:00Z", "new.bench", 101.5512, 110.8231, 119.9617)
+	for i := range fresh {
+		fresh[i].Config["pp"] = fmt.Sprint(i + 4)
+	}
+	base, ours, theirs := save(n1), save(n1, n2), save(n1, append(stale, fresh...))
+	_, _, err := MergeFiles("base", "ours", "theirs", base, ours, theirs, 0)
+	var se *bench.SyntaxError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), `batch "n3", added in theirs (theirs:`) ||
+		!strings.Contains(err.Error(), "source=old.bench") || !strings.Contains(err.Error(), `equal to batch "n2"`) {
+		t.Fatalf("MergeFiles: %v, want batch n3's old.bench refused as a copy of n2", err)
+	}
+	t.Log(err)
+	// Without the stale file, the merge goes through.
+	if _, _, err := MergeFiles("base", "ours", "theirs", base, ours, save(n1, fresh), 0); err != nil {
+		t.Errorf("without the copy: %v", err)
+	}
+}

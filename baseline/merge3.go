@@ -246,8 +246,19 @@ func checkMergeCopies(oursFile, theirsFile string, base, ours, theirs []bench.Ru
 		}
 	}
 	at := theirsFile
-	if len(ce.Files) > 0 && ce.Files[0].Line > 0 {
-		at = fmt.Sprintf("%s:%d", theirsFile, ce.Files[0].Line)
+	if len(ce.Files) > 0 {
+		if f := ce.Files[0]; f.Line > 0 {
+			at = fmt.Sprintf("%s:%d", theirsFile, f.Line)
+		}
+		var from []string
+		for _, f := range ce.Files {
+			if f.File != "" {
+				from = append(from, fmt.Sprintf("source=%s, %d of its %d measured run(s)", f.File, f.Equal, f.Measured))
+			}
+		}
+		if len(from) > 0 && ce.Runs < ce.Measured {
+			at += ", " + strings.Join(from, "; ")
+		}
 	}
 	return bench.Errorf(oursFile, line,
 		"batch %q, added in theirs (%s), holds %d run(s) equal to batch %q's here value for value: the same results ingested on both branches under two run ids, which 'baseline update' refuses as a copy; merged, they would count as two nights that agree exactly. "+
