@@ -85,6 +85,12 @@ func (e *CopyError) Error() string {
 // a copy compared by its logged TFLOPS with its recomputed stored self slipped through). The
 // incoming runs' Source ("file:line") names them in the error.
 func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
+	return checkCopies(stored, incoming, func(_ *bench.Run, metric string) bool { return slices.Contains(derived, metric) })
+}
+
+// checkCopies is CheckCopies with the derived metrics told per run: isDerived(r, m) reports
+// whether metric m of run r is computed from r's other metrics.
+func checkCopies(stored, incoming []bench.Run, isDerived func(r *bench.Run, metric string) bool) error {
 	rep := Replaced(stored, incoming)
 	kept := make([]bench.Run, 0, len(stored))
 	for i := range stored {
@@ -122,7 +128,7 @@ func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
 		}
 		for _, unit := range units {
 			for _, sb := range storedOrder {
-				if copies(unit, byBatch[sb], derived) {
+				if copies(unit, byBatch[sb], isDerived) {
 					return &CopyError{Batch: b, Of: sb, Runs: len(unit), Measured: len(measured), Files: copyFiles(measured, unit)}
 				}
 			}
@@ -134,7 +140,7 @@ func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
 // copies reports whether every run of measured equals a run of batch, sample counts included
 // (sameMeasurement, sameCounts), no two the same stored run, and the equality cannot be a
 // coincidence (see CheckCopies).
-func copies(measured, batch []*bench.Run, derived []string) bool {
+func copies(measured, batch []*bench.Run, isDerived func(*bench.Run, string) bool) bool {
 	if len(measured) < minEqualRuns {
 		return false
 	}
@@ -155,7 +161,7 @@ func copies(measured, batch []*bench.Run, derived []string) bool {
 	}
 	var decades float64
 	for _, r := range measured {
-		decades += copyEvidence(r, derived)
+		decades += copyEvidence(r, isDerived)
 	}
 	return decades >= minCopyDecades
 }
@@ -234,7 +240,7 @@ func splitSource(src string) (string, int) {
 // another night repeated them by chance: a value logged to d significant digits lies on a grid
 // about 10^(1-d) of its size apart, and a run-to-run noise of about 0.5% lands on the same
 // point of it with probability about 10^(2.5-d) (a third at three digits, 0.3% at five). Each
-// value of a speed metric (speedMetric) not in derived counts d − 2.5 decades, none below
+// value of a speed metric (speedMetric) not derived (isDerived) counts d − 2.5 decades, none below
 // three digits. Values are read at the digits they carry (strconv's shortest form): trailing
 // zeros a table wrote are lost, so the evidence is, if anything, understated.
 //
@@ -243,10 +249,10 @@ func splitSource(src string) (string, int) {
 // digits: counted, they made three configs of a file whose times repeated to three digits a
 // copy, and a legitimate night was refused (review). So they count for nothing, and a copy is
 // told by its times and throughputs alone.
-func copyEvidence(r *bench.Run, derived []string) float64 {
+func copyEvidence(r *bench.Run, isDerived func(*bench.Run, string) bool) float64 {
 	var e float64
 	for _, m := range r.Metrics {
-		if slices.Contains(derived, m.Name) || !speedMetric(m) {
+		if isDerived(r, m.Name) || !speedMetric(m) {
 			continue
 		}
 		for _, v := range m.Values {
@@ -322,3 +328,58 @@ func byBatchOf(runs []bench.Run) (map[string][]*bench.Run, []string) {
 // median of iteration times logged to four digits is one of them (review); three configs all
 // at once do not.
 const minEqualRuns = 3
+
+// recomputedTFLOPS tells, from the stored versions of a store, the configs whose TFLOPS/GPU
+// are a function of their time: written by updates under --recompute-tflops, which sets
+// TFLOPS/GPU = F/(s/iter) with F the config's FLOP per iteration and GPU, and stores it to 10
+// significant digits. Two runs of a config with different times whose TFLOPS/GPU × s/iter
+// agree to 1e-8 show it (a trainer's logged TFLOPS, rounded to a few digits like its time,
+// agree to about 1e-5 at best). The option is the store's: when every config that can tell
+// shows it, so do those that cannot (one time only). The merge driver, which is not told the
+// option, treats such TFLOPS as derived, as the update does (review: recomputed TFLOPS, 10
+// digits of a time of 3, made two legitimate nights whose times repeated a copy).
+func recomputedTFLOPS(versions ...[]bench.Run) func(r *bench.Run, metric string) bool {
+	products := map[string][]float64{} // config → TFLOPS × s/iter, one per distinct time
+	times := map[string][]float64{}
+	for _, runs := range versions {
+		for i := range runs {
+			r := &runs[i]
+			tm, tf := r.Metric(bench.MetricTime), r.Metric(bench.MetricTFLOPS)
+			if r.Outcome != bench.OK || tm == nil || tf == nil || len(tm.Values) != 1 || len(tf.Values) != 1 {
+				continue
+			}
+			k := r.ConfigKey()
+			if slices.Contains(times[k], tm.Values[0]) {
+				continue
+			}
+			times[k] = append(times[k], tm.Values[0])
+			products[k] = append(products[k], tm.Values[0]*tf.Values[0])
+		}
+	}
+	derived := map[string]bool{}
+	told, all := 0, true
+	for k, ps := range products {
+		if len(ps) < 2 {
+			continue
+		}
+		told++
+		same := true
+		for _, p := range ps[1:] {
+			if math.Abs(p-ps[0]) > 1e-8*math.Abs(ps[0]) {
+				same = false
+			}
+		}
+		derived[k] = same
+		all = all && same
+	}
+	return func(r *bench.Run, metric string) bool {
+		if metric != bench.MetricTFLOPS || r.Metric(bench.MetricTime) == nil {
+			return false
+		}
+		d, ok := derived[r.ConfigKey()]
+		if !ok {
+			return told > 0 && all
+		}
+		return d
+	}
+}
