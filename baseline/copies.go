@@ -85,13 +85,19 @@ func (e *CopyError) Error() string {
 // a copy compared by its logged TFLOPS with its recomputed stored self slipped through). The
 // incoming runs' Source ("file:line") names them in the error.
 func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
-	return checkCopies(stored, incoming, func(_ *bench.Run, metric string) bool { return slices.Contains(derived, metric) })
+	return CheckCopiesReplacing(stored, incoming, false, derived...)
 }
 
-// checkCopies is CheckCopies with the derived metrics told per run: isDerived(r, m) reports
-// whether metric m of run r is computed from r's other metrics.
-func checkCopies(stored, incoming []bench.Run, isDerived func(r *bench.Run, metric string) bool) error {
-	rep := Replaced(stored, incoming)
+// CheckCopiesReplacing is CheckCopies; with whole (--replace-batch), the stored runs the
+// incoming ones replace are all their batch's runs of their configs (ReplacedBy).
+func CheckCopiesReplacing(stored, incoming []bench.Run, whole bool, derived ...string) error {
+	return checkCopies(stored, incoming, whole, func(_ *bench.Run, metric string) bool { return slices.Contains(derived, metric) })
+}
+
+// checkCopies is CheckCopiesReplacing with the derived metrics told per run: isDerived(r, m)
+// reports whether metric m of run r is computed from r's other metrics.
+func checkCopies(stored, incoming []bench.Run, whole bool, isDerived func(r *bench.Run, metric string) bool) error {
+	rep := ReplacedBy(stored, incoming, whole)
 	kept := make([]bench.Run, 0, len(stored))
 	for i := range stored {
 		if !rep[i] {

@@ -237,7 +237,7 @@ func checkMergeCopies(oursFile, theirsFile string, base, ours, theirs []bench.Ru
 	var ce *CopyError
 	// Recomputed TFLOPS (--recompute-tflops) are a function of the time, no evidence of
 	// their own, as the update counts them.
-	if err := checkCopies(ours, added, recomputedTFLOPS(base, ours, theirs)); !errors.As(err, &ce) {
+	if err := checkCopies(ours, added, false, recomputedTFLOPS(base, ours, theirs)); !errors.As(err, &ce) {
 		return err
 	}
 	line := 0

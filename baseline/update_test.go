@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -215,5 +216,38 @@ func TestMergeDatesOfOlderStores(t *testing.T) {
 	}
 	if !earlierDay("2026-11-01", "2026-11-02T01:00:00Z") || !earlierNight("2026-11-01", "2026-11-02T03:00:00Z") || earlierNight("2026-11-01 23:30:00", "2026-11-02T01:15:00Z") {
 		t.Error("earlierDay, earlierNight do not read the dates of older stores")
+	}
+}
+
+// Incoming runs that share no file name with their batch's runs of their configs stored the
+// same night from several files are refused: which file they re-run is not known, and
+// replacing all deleted the other shards' runs (review). One stored file (a retry renamed), a
+// name shared, another night's runs (a run id reused), or --replace-batch go through.
+func TestCheckReplace(t *testing.T) {
+	run := func(file, date, pp string) bench.Run {
+		return bench.Run{Batch: "n1", File: file, Date: date, Config: bench.Config{"tp": "8", "pp": pp}}
+	}
+	const night, later, next = "2026-11-01T03:00:00Z", "2026-11-01T05:00:00Z", "2026-11-02T03:00:00Z"
+	stored := []bench.Run{run("shard1/out.bench", night, "1"), run("shard1/out.bench", night, "2"), run("shard2/out.bench", night, "1"), run("shard2/out.bench", night, "2")}
+	retry := []bench.Run{run("out.bench", later, "1"), run("out.bench", later, "2")}
+	var re *ReplaceError
+	if err := CheckReplace(stored, retry); !errors.As(err, &re) || re.Configs != 2 || !slices.Equal(re.StoredFiles, []string{"shard1/out.bench", "shard2/out.bench"}) || !slices.Equal(re.Incoming, []string{"out.bench"}) {
+		t.Errorf("a retry under another layout: %v, want a *ReplaceError of 2 configs", err)
+	}
+	if err := CheckReplace(stored, []bench.Run{run("shard1/out.bench", later, "1")}); err != nil {
+		t.Errorf("a retry under the same layout: %v", err)
+	}
+	if err := CheckReplace(stored[:2], retry); err != nil {
+		t.Errorf("one stored file (a retry renamed): %v", err)
+	}
+	if err := CheckReplace(stored, []bench.Run{run("out.bench", next, "1")}); err != nil {
+		t.Errorf("a run id reused the next night: %v", err)
+	}
+	if err := CheckReplace(stored, []bench.Run{run("out.bench", later, "3")}); err != nil {
+		t.Errorf("a config the batch does not hold: %v", err)
+	}
+	s := &Store{Runs: slices.Clone(stored)}
+	if st := s.MergeReplacing(retry, 0, true); st.ReplacedRuns != 4 || len(s.Runs) != 2 {
+		t.Errorf("--replace-batch: %+v, %d run(s) stored: want all 4 replaced", st, len(s.Runs))
 	}
 }

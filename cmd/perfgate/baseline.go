@@ -38,6 +38,7 @@ type updateOptions struct {
 	commit           string
 	date             string
 	failOnRegression bool
+	replaceBatch     bool
 	memory           bool
 	results          []string
 	ingest           ingestFlags
@@ -75,11 +76,12 @@ waits longer than --lock-timeout exits 3.`,
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
 	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own; else, when they equal their batch's stored runs (a retry), its date in the store; else now)")
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
+	fs.BoolVar(&o.replaceBatch, "replace-batch", false, "the incoming runs of a --run-id already stored replace all its runs of their configs, whatever file those were read from (default: the runs of the files of the same name)")
 	fs.BoolVar(&o.memory, "memory", true, memoryHelp+", as check does")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", baseline.DefaultLockTimeout, "how long to wait for another update of the same baseline to finish")
 	o.ingest.register(fs)
 	o.stats.register(fs)
-	setGroup(fs, groupStore, "baseline", "window", "run-id", "commit", "date", "lock-timeout")
+	setGroup(fs, groupStore, "baseline", "window", "run-id", "replace-batch", "commit", "date", "lock-timeout")
 	setGroup(fs, groupGate, "fail-on-regression", "memory")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
@@ -185,9 +187,17 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if o.stats.recompute != "" {
 			recompute = func(rs []bench.Run) error { _, err := o.stats.tflops(nil, rs); return err }
 		}
-		incoming, err := datesOf(store.Runs, runs, date, recompute)
+		incoming, err := datesOf(store.Runs, runs, date, recompute, o.replaceBatch)
 		if err != nil {
 			return inputError(err)
+		}
+		// Incoming runs that share no file name with their batch's runs of their configs
+		// stored tonight from several files: which they re-run is not known (review: a
+		// shard's retry under another layout replaced both shards' runs).
+		if !o.replaceBatch {
+			if err := baseline.CheckReplace(store.Runs, runs); err != nil {
+				return inputError(err)
+			}
 		}
 		// A copy of a stored batch is told by the values the store would hold on both sides:
 		// under --recompute-tflops the update rewrites the stored runs' TFLOPS too (the
@@ -206,7 +216,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		// The stored runs the incoming ones replace (baseline.Replaced) are no copy to refuse
 		// (a retry); the others are, the batch's own included: a stale file in a shard joining
 		// the night's batch, or the night's results renamed, is no retry.
-		if err := baseline.CheckCopies(storedNow, incoming, derived...); err != nil {
+		if err := baseline.CheckCopiesReplacing(storedNow, incoming, o.replaceBatch, derived...); err != nil {
 			return inputError(err)
 		}
 		if !windowGiven && store.Window > 0 {
@@ -279,7 +289,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if err := ctx.Err(); err != nil {
 			return internalError(err) // interrupted: the store stays as it was
 		}
-		st = store.Merge(runs, window)
+		st = store.MergeReplacing(runs, window, o.replaceBatch)
 		n = len(store.Runs)
 		if len(runs) > 0 && st.PrunedIncoming == len(runs) {
 			// Stored, then dropped at once: the update would change nothing it was asked to
@@ -377,14 +387,14 @@ func uncompared(stored, runs []bench.Run, metrics []string) (how string, err err
 // It returns the incoming runs as they would be stored (storedAs), which it compared, for the
 // copy check (baseline.CheckCopies), or the error of storedAs (a run --recompute-tflops cannot
 // recompute), on which the update stops.
-func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) error) ([]bench.Run, error) {
+func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) error, whole bool) ([]bench.Run, error) {
 	batchDate := map[string]string{} // the batch's date: its last stored run's
 	type stRuns struct {
 		date string
 		runs []*bench.Run
 	}
 	byKey := map[string]*stRuns{} // stored runs that the incoming runs replace, by batch and config
-	rep := baseline.Replaced(stored, runs)
+	rep := baseline.ReplacedBy(stored, runs, whole)
 	for i := range stored {
 		r := &stored[i]
 		if r.Batch == "" {
