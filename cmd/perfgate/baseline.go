@@ -644,13 +644,14 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 // mergeOptions are the inputs of "perfgate baseline merge".
 type mergeOptions struct {
 	base, ours, theirs string
+	path               string // the store's path in the work tree (git's %P), when given
 	window             int
 }
 
 func newBaselineMergeCmd(s *Streams) *cobra.Command {
 	o := &mergeOptions{}
 	cmd := &cobra.Command{
-		Use:   "merge BASE OURS THEIRS",
+		Use:   "merge BASE OURS THEIRS [PATH]",
 		Short: "Merge two versions of a baseline file (git's merge driver)",
 		Long: `merge resolves two versions of a baseline file, OURS and THEIRS, that descend from BASE:
 the result holds the runs of both (by batch), runs that one side removed since BASE stay
@@ -664,16 +665,21 @@ leaves the file in conflict).
 
 Set it up once per clone, so that two nightly refresh branches merge without a hand-merge:
 
-  git config merge.perfgate.driver "perfgate baseline merge %O %A %B"
+  git config merge.perfgate.driver "perfgate baseline merge %O %A %B %P"
   printf 'baseline.txt merge=perfgate\nmemory.json merge=perfgate\n' >> perf/baseline/.gitattributes
 
 For memory.json (the memory the nightly update records, derived from the store) merge keeps
 OURS: a check of the merged store ignores it until the next update records one.
 
-BASE may be empty (the store was added on both branches).`,
-		Args: cobra.ExactArgs(3),
+BASE may be empty (the store was added on both branches). PATH (git's %P) is the file's path
+in the work tree: messages name the versions by it ("perf/baseline/baseline.txt (theirs):12")
+rather than by the temporary files git gives the driver (.merge_file_XXXXXX).`,
+		Args: cobra.RangeArgs(3, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.base, o.ours, o.theirs = args[0], args[1], args[2]
+			if len(args) == 4 {
+				o.path = args[3]
+			}
 			return runBaselineMerge(s, o)
 		},
 	}
@@ -701,13 +707,20 @@ func runBaselineMerge(s *Streams, o *mergeOptions) error {
 		fmt.Fprintf(s.Out, "perfgate: %s: a memory record (%s): kept ours; checks ignore it until the next baseline update records one for the merged store\n", o.ours, history.MemoryFile)
 		return nil
 	}
-	runs, st, err := baseline.MergeFiles(o.base, o.ours, o.theirs, data[0], data[1], data[2], o.window)
+	// The versions' names in messages: git's temporary files say nothing to the reader, the
+	// store's path in the work tree (%P) does.
+	names, shown := [3]string{o.base, o.ours, o.theirs}, o.ours
+	if o.path != "" {
+		names = [3]string{o.path + " (base)", o.path + " (ours)", o.path + " (theirs)"}
+		shown = o.path
+	}
+	runs, st, err := baseline.MergeFiles(names[0], names[1], names[2], data[0], data[1], data[2], o.window)
 	if err != nil {
 		return inputError(err)
 	}
 	if err := baseline.WriteFile(o.ours, runs, st.Window); err != nil {
 		return internalError(err)
 	}
-	fmt.Fprintf(s.Out, "perfgate: %s: %s\n", o.ours, st)
+	fmt.Fprintf(s.Out, "perfgate: %s: %s\n", shown, st)
 	return nil
 }
