@@ -3,6 +3,7 @@ package baseline
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,10 @@ type CopyError struct {
 
 // A CopyFile is an incoming file of which runs equal a stored batch's.
 type CopyFile struct {
-	Name            string
+	Name string
+	// File is the results file the runs were read from, as the store records it, when Name
+	// is another file (a store the runs were read from, in the merge driver); else "".
+	File            string
 	Line            int // of its first equal run; 0 when not known
 	Equal, Measured int
 }
@@ -38,6 +42,9 @@ func (e *CopyError) Error() string {
 		at := f.Name
 		if f.Line > 0 {
 			at = fmt.Sprintf("%s:%d", f.Name, f.Line)
+		}
+		if f.File != "" {
+			at += " (source=" + f.File + ")"
 		}
 		if f.Equal == f.Measured {
 			files = append(files, fmt.Sprintf("%s (all its %d measured run(s))", at, f.Measured))
@@ -59,14 +66,15 @@ func (e *CopyError) Error() string {
 }
 
 // CheckCopies returns a *CopyError when the runs an incoming batch measured, or those it
-// measured in one of its files (Run.Source), all equal runs of one stored batch that they do
+// measured in one of its files (fileKey: Run.Source's file and Run.File), all equal runs of one stored batch that they do
 // not replace (Replaced: a retry under the same --run-id replaces its own runs, which is fine;
 // the batch's runs of other files, or of other configs, it does not): the same config, outcome
 // and values, sample counts included, each incoming run matched with a run of its own. So a
 // stale copy of last night's results file among tonight's is refused, in a new batch or in a
 // shard joining the night's, and so are the night's results renamed. Equal values are evidence of a copy only when
 // a coincidence is out of the question: at least minEqualRuns equal runs, whose values carry
-// at least minCopyDecades of evidence (copyEvidence). The metrics named in derived are
+// at least minCopyDecades of evidence (copyEvidence: of the speed metrics only, since memory
+// and other deterministic metrics repeat every night). The metrics named in derived are
 // computed from others (TFLOPS/GPU under --recompute-tflops, a function of the time): equal,
 // they are no evidence of their own.
 //
@@ -77,7 +85,19 @@ func (e *CopyError) Error() string {
 // a copy compared by its logged TFLOPS with its recomputed stored self slipped through). The
 // incoming runs' Source ("file:line") names them in the error.
 func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
-	rep := Replaced(stored, incoming)
+	return CheckCopiesReplacing(stored, incoming, false, derived...)
+}
+
+// CheckCopiesReplacing is CheckCopies; with whole (--replace-batch), the stored runs the
+// incoming ones replace are all their batch's runs of their configs (ReplacedBy).
+func CheckCopiesReplacing(stored, incoming []bench.Run, whole bool, derived ...string) error {
+	return checkCopies(stored, incoming, whole, func(_ *bench.Run, metric string) bool { return slices.Contains(derived, metric) })
+}
+
+// checkCopies is CheckCopiesReplacing with the derived metrics told per run: isDerived(r, m)
+// reports whether metric m of run r is computed from r's other metrics.
+func checkCopies(stored, incoming []bench.Run, whole bool, isDerived func(r *bench.Run, metric string) bool) error {
+	rep := ReplacedBy(stored, incoming, whole)
 	kept := make([]bench.Run, 0, len(stored))
 	for i := range stored {
 		if !rep[i] {
@@ -93,7 +113,7 @@ func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
 		for _, r := range in[b] {
 			if r.Outcome == bench.OK && len(r.Metrics) > 0 {
 				measured = append(measured, r)
-				f, _ := splitSource(r.Source)
+				f := fileKey(r)
 				if _, ok := byFile[f]; !ok {
 					files = append(files, f)
 				}
@@ -114,7 +134,7 @@ func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
 		}
 		for _, unit := range units {
 			for _, sb := range storedOrder {
-				if copies(unit, byBatch[sb], derived) {
+				if copies(unit, byBatch[sb], isDerived) {
 					return &CopyError{Batch: b, Of: sb, Runs: len(unit), Measured: len(measured), Files: copyFiles(measured, unit)}
 				}
 			}
@@ -126,7 +146,7 @@ func CheckCopies(stored, incoming []bench.Run, derived ...string) error {
 // copies reports whether every run of measured equals a run of batch, sample counts included
 // (sameMeasurement, sameCounts), no two the same stored run, and the equality cannot be a
 // coincidence (see CheckCopies).
-func copies(measured, batch []*bench.Run, derived []string) bool {
+func copies(measured, batch []*bench.Run, isDerived func(*bench.Run, string) bool) bool {
 	if len(measured) < minEqualRuns {
 		return false
 	}
@@ -147,7 +167,7 @@ func copies(measured, batch []*bench.Run, derived []string) bool {
 	}
 	var decades float64
 	for _, r := range measured {
-		decades += copyEvidence(r, derived)
+		decades += copyEvidence(r, isDerived)
 	}
 	return decades >= minCopyDecades
 }
@@ -163,14 +183,18 @@ func copyFiles(measured, equal []*bench.Run) []CopyFile {
 	at := map[string]int{}
 	for _, r := range measured {
 		name, line := splitSource(r.Source)
+		recorded := ""
 		if name == "" {
 			name = r.File
+		} else if r.File != "" && !sameFile(name, r.File) {
+			recorded = r.File // read from a store: the file the store says the run came from
 		}
-		i, ok := at[name]
+		k := fileKey(r)
+		i, ok := at[k]
 		if !ok {
 			i = len(files)
-			at[name] = i
-			files = append(files, CopyFile{Name: name})
+			at[k] = i
+			files = append(files, CopyFile{Name: name, File: recorded})
 		}
 		f := &files[i]
 		f.Measured++
@@ -190,6 +214,24 @@ func copyFiles(measured, equal []*bench.Run) []CopyFile {
 	return out
 }
 
+// fileKey is the results file a run was read from, for the per-file copy check: the file it
+// names in its Source and the file it records (Run.File). For runs read from results they are
+// one file; for runs read from a store (the merge driver's), Source names the store and File
+// the results file the update read them from, the file the store's "source=" line gives
+// (review: grouped by Source, a store's runs were one file, and the per-file check of the merge
+// driver never fired).
+func fileKey(r *bench.Run) string {
+	f, _ := splitSource(r.Source)
+	return f + "\x00" + r.File
+}
+
+// sameFile reports whether source, a path a run was read from, is file (Run.File: its base
+// name, or its path below a directory given).
+func sameFile(source, file string) bool {
+	source, file = filepath.ToSlash(source), filepath.ToSlash(file)
+	return source == file || strings.HasSuffix(source, "/"+file)
+}
+
 // splitSource splits a run's Source, "file:line", into its file and line (0 when it has none).
 func splitSource(src string) (string, int) {
 	if i := strings.LastIndexByte(src, ':'); i >= 0 {
@@ -204,13 +246,19 @@ func splitSource(src string) (string, int) {
 // another night repeated them by chance: a value logged to d significant digits lies on a grid
 // about 10^(1-d) of its size apart, and a run-to-run noise of about 0.5% lands on the same
 // point of it with probability about 10^(2.5-d) (a third at three digits, 0.3% at five). Each
-// value of a metric not in derived counts d − 2.5 decades, none below three digits. Values
-// are read at the digits they carry (strconv's shortest form): trailing zeros a table wrote
-// are lost, so the evidence is, if anything, understated.
-func copyEvidence(r *bench.Run, derived []string) float64 {
+// value of a speed metric (speedMetric) not derived (isDerived) counts d − 2.5 decades, none below
+// three digits. Values are read at the digits they carry (strconv's shortest form): trailing
+// zeros a table wrote are lost, so the evidence is, if anything, understated.
+//
+// Only the speed metrics carry that noise. Peak memory (MB-max-allocated, a byte count), a
+// loss of a seeded run, a count, repeat exactly every night of a config, whatever their
+// digits: counted, they made three configs of a file whose times repeated to three digits a
+// copy, and a legitimate night was refused (review). So they count for nothing, and a copy is
+// told by its times and throughputs alone.
+func copyEvidence(r *bench.Run, isDerived func(*bench.Run, string) bool) float64 {
 	var e float64
 	for _, m := range r.Metrics {
-		if slices.Contains(derived, m.Name) {
+		if isDerived(r, m.Name) || !speedMetric(m) {
 			continue
 		}
 		for _, v := range m.Values {
@@ -218,6 +266,33 @@ func copyEvidence(r *bench.Run, derived []string) float64 {
 		}
 	}
 	return e
+}
+
+// speedMetric reports whether m measures speed, a time or a throughput, whose values carry a
+// run's noise: by its unit (else its name), a throughput is what bench.DirectionOf takes for
+// higher-is-better (TFLOPS/GPU, tokens/s, samples/s, MFU), a time a lower-is-better unit of
+// seconds, or one that names a time or a latency (s/iter, ms/iter, sec/op, ns/op,
+// step_time, ttft). Memory, counts and metrics of no known direction are not.
+func speedMetric(m bench.Metric) bool {
+	u := m.Unit
+	if u == "" {
+		u = m.Name
+	}
+	switch bench.DirectionOf(u) {
+	case bench.Higher:
+		return true
+	case bench.Lower:
+		l := strings.ToLower(strings.TrimSpace(u))
+		if strings.Contains(l, "time") || strings.Contains(l, "latency") || strings.HasPrefix(l, "ttft") || strings.HasPrefix(l, "tpot") {
+			return true
+		}
+		first, _, _ := strings.Cut(l, "/")
+		switch first {
+		case "s", "sec", "secs", "second", "seconds", "ms", "us", "µs", "ns", "min", "h":
+			return true
+		}
+	}
+	return false
 }
 
 // sigDigits returns the significant digits of v in its shortest decimal form.
@@ -259,3 +334,58 @@ func byBatchOf(runs []bench.Run) (map[string][]*bench.Run, []string) {
 // median of iteration times logged to four digits is one of them (review); three configs all
 // at once do not.
 const minEqualRuns = 3
+
+// recomputedTFLOPS tells, from the stored versions of a store, the configs whose TFLOPS/GPU
+// are a function of their time: written by updates under --recompute-tflops, which sets
+// TFLOPS/GPU = F/(s/iter) with F the config's FLOP per iteration and GPU, and stores it to 10
+// significant digits. Two runs of a config with different times whose TFLOPS/GPU × s/iter
+// agree to 1e-8 show it (a trainer's logged TFLOPS, rounded to a few digits like its time,
+// agree to about 1e-5 at best). The option is the store's: when every config that can tell
+// shows it, so do those that cannot (one time only). The merge driver, which is not told the
+// option, treats such TFLOPS as derived, as the update does (review: recomputed TFLOPS, 10
+// digits of a time of 3, made two legitimate nights whose times repeated a copy).
+func recomputedTFLOPS(versions ...[]bench.Run) func(r *bench.Run, metric string) bool {
+	products := map[string][]float64{} // config → TFLOPS × s/iter, one per distinct time
+	times := map[string][]float64{}
+	for _, runs := range versions {
+		for i := range runs {
+			r := &runs[i]
+			tm, tf := r.Metric(bench.MetricTime), r.Metric(bench.MetricTFLOPS)
+			if r.Outcome != bench.OK || tm == nil || tf == nil || len(tm.Values) != 1 || len(tf.Values) != 1 {
+				continue
+			}
+			k := r.ConfigKey()
+			if slices.Contains(times[k], tm.Values[0]) {
+				continue
+			}
+			times[k] = append(times[k], tm.Values[0])
+			products[k] = append(products[k], tm.Values[0]*tf.Values[0])
+		}
+	}
+	derived := map[string]bool{}
+	told, all := 0, true
+	for k, ps := range products {
+		if len(ps) < 2 {
+			continue
+		}
+		told++
+		same := true
+		for _, p := range ps[1:] {
+			if math.Abs(p-ps[0]) > 1e-8*math.Abs(ps[0]) {
+				same = false
+			}
+		}
+		derived[k] = same
+		all = all && same
+	}
+	return func(r *bench.Run, metric string) bool {
+		if metric != bench.MetricTFLOPS || r.Metric(bench.MetricTime) == nil {
+			return false
+		}
+		d, ok := derived[r.ConfigKey()]
+		if !ok {
+			return told > 0 && all
+		}
+		return d
+	}
+}

@@ -30,6 +30,35 @@ func threeDigits(batch string, n int) []bench.Run {
 	return out
 }
 
+// withMemory returns runs with a peak memory metric added, to eight digits, the same every
+// night (a deterministic metric).
+func withMemory(runs []bench.Run) []bench.Run {
+	out := make([]bench.Run, len(runs))
+	for i, r := range runs {
+		r.Metrics = append(slices.Clone(r.Metrics), bench.Metric{Name: bench.MetricMaxAlloc, Unit: bench.MetricMaxAlloc, Better: bench.Lower,
+			Values: []float64{45123.4567 - 1000*float64(i)}})
+		out[i] = r
+	}
+	return out
+}
+
+// The speed metrics carry copy evidence; memory, counts and unknown metrics do not.
+func TestSpeedMetric(t *testing.T) {
+	for _, u := range []string{"s/iter", "ms/iter", "sec/op", "ns/op", "TFLOPS/GPU", "tokens/s/GPU", "samples/s", "MFU", "step_time", "ttft_ms"} {
+		if !speedMetric(bench.Metric{Name: u, Unit: u}) {
+			t.Errorf("%s: not a speed metric", u)
+		}
+	}
+	for _, u := range []string{"MB-max-allocated", "GB", "B/op", "allocs/op", "bytes", "loss", "peak-mem"} {
+		if speedMetric(bench.Metric{Name: u, Unit: u}) {
+			t.Errorf("%s: a speed metric", u)
+		}
+	}
+	if speedMetric(bench.Metric{Name: "peak", Unit: "GB"}) || !speedMetric(bench.Metric{Name: "iter", Unit: "s/iter"}) {
+		t.Error("the unit decides")
+	}
+}
+
 // from returns runs read from file, one a line.
 func from(file string, runs ...bench.Run) []bench.Run {
 	out := make([]bench.Run, len(runs))
@@ -144,6 +173,14 @@ func TestCheckCopies(t *testing.T) {
 		// A shard joining a batch already stored (its run id) is no retry of another batch.
 		{"a stored batch's incoming runs equal to another stored batch", append(slices.Clone(night5),
 			copyRun("n2", "8", bench.OK, 0, 156.02)), rebatch(night5, "n2"), "n1", 3, nil},
+		// Peak memory repeats every night, to every digit: it is no evidence. Three configs
+		// whose times repeat to three digits beside a fixed memory are no copy (review: a
+		// legitimate night was refused); the same with times to five digits are.
+		{"three runs to three digits with a fixed memory", withMemory(threeDigits("t1", 3)), withMemory(threeDigits("t2", 3)), "", 0, nil},
+		{"three runs to five digits with a fixed memory", withMemory(night5), withMemory(rebatch(night5, "n2")), "n1", 3, nil},
+		{"a file to three digits with a fixed memory beside a changed one", withMemory(threeDigits("t1", 6)),
+			append(from("a.jsonl", withMemory(threeDigits("t2", 3))...), from("b.jsonl", withMemory([]bench.Run{
+				copyRun("t2", "4", bench.OK, 0, 15.3), copyRun("t2", "5", bench.OK, 0, 15.6), copyRun("t2", "6", bench.OK, 0, 15.5)})...)...), "", 0, nil},
 		// Each equal incoming run needs a stored run of its own: three runs of one config
 		// equal to one stored run are not three equal runs.
 		{"equal runs matched one to one", night5, []bench.Run{

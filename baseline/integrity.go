@@ -76,7 +76,7 @@ then commit it (set the driver up for the next merges: perfgate baseline merge -
 	}
 	return bench.Errorf(file, line, `git merge-conflict marker: the file holds two versions of the store, and counting both would double runs.
 Resolve it with perfgate's merge driver, which keeps the runs of both sides:
-  git config merge.perfgate.driver "perfgate baseline merge %%O %%A %%B"
+  git config merge.perfgate.driver "perfgate baseline merge %%O %%A %%B %%P"
   printf 'baseline.txt merge=perfgate\nmemory.json merge=perfgate\n' >> %s
   git checkout -m -- %s
 then 'git add' it and commit the merge; or merge two saved versions yourself: perfgate baseline merge BASE OURS THEIRS (the result is written to OURS)`, filepath.Join(filepath.Dir(file), ".gitattributes"), file)

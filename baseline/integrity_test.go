@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -537,5 +538,102 @@ func TestMergeFilesReingestedRemoved(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The merge driver's per-file copy check groups a batch's runs by the results file the store
+// records (source=), not by their Source, which for runs read from a store is the store:
+// grouped by it, a batch theirs added with a stale copy of one of ours's batches among its
+// files passed (review).
+func TestMergeFilesCopyOfOneFile(t *testing.T) {
+	night := func(batch, date, file string, values ...float64) []bench.Run {
+		var out []bench.Run
+		for i, v := range values {
+			out = append(out, bench.Run{Batch: batch, Date: date, File: file, Outcome: bench.OK, Config: bench.Config{"tp": "8", "pp": fmt.Sprint(i + 1)},
+				Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{v}}}})
+		}
+		return out
+	}
+	save := func(runs ...[]bench.Run) []byte {
+		s := &Store{Dir: t.TempDir(), Window: DefaultWindow}
+		for _, r := range runs {
+			s.Merge(r, DefaultWindow)
+		}
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	n1 := night("n1", "2026-11-01T03:00:00Z", "a.bench", 101.2882, 111.5944, 120.0796)
+	n2 := night("n2", "2026-11-02T03:00:00Z", "a.bench", 100.9382, 111.2709, 120.4738)
+	stale := night("n3", "2026-11-03T03:00:00Z", "old.bench", 100.9382, 111.2709, 120.4738)
+	fresh := night("n3", "2026-11-03T03:00:00Z", "new.bench", 101.5512, 110.8231, 119.9617)
+	for i := range fresh {
+		fresh[i].Config["pp"] = fmt.Sprint(i + 4)
+	}
+	base, ours, theirs := save(n1), save(n1, n2), save(n1, append(stale, fresh...))
+	_, _, err := MergeFiles("base", "ours", "theirs", base, ours, theirs, 0)
+	var se *bench.SyntaxError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), `batch "n3", added in theirs (theirs:`) ||
+		!strings.Contains(err.Error(), "source=old.bench") || !strings.Contains(err.Error(), `equal to batch "n2"`) {
+		t.Fatalf("MergeFiles: %v, want batch n3's old.bench refused as a copy of n2", err)
+	}
+	t.Log(err)
+	// Without the stale file, the merge goes through.
+	if _, _, err := MergeFiles("base", "ours", "theirs", base, ours, save(n1, fresh), 0); err != nil {
+		t.Errorf("without the copy: %v", err)
+	}
+}
+
+// Under --recompute-tflops a store's TFLOPS/GPU are F/(s/iter), to 10 digits: a function of
+// a time logged to three digits. The merge driver counted them as evidence, and refused two
+// legitimate nights whose times repeated to three digits, which the update accepts (review).
+// A logged TFLOPS/GPU, which does not follow the time to 10 digits, still counts.
+func TestMergeFilesRecomputedTFLOPS(t *testing.T) {
+	flop := []float64{7096.797802, 7052.79381, 7053.63621}
+	night := func(batch, date string, recomputed bool, times ...float64) []bench.Run {
+		var out []bench.Run
+		for i, tm := range times {
+			tf := flop[i] / tm
+			if recomputed {
+				tf, _ = strconv.ParseFloat(strconv.FormatFloat(tf, 'g', 10, 64), 64)
+			} else {
+				tf = math.Round(tf*10) / 10 // a table's TFLOPS, to four digits
+			}
+			out = append(out, bench.Run{Batch: batch, Date: date, File: batch + ".txt", Outcome: bench.OK, Config: bench.Config{"tp": "8", "pp": fmt.Sprint(i + 1)},
+				Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{tm}},
+					{Name: "TFLOPS/GPU", Unit: "TFLOPS/GPU", Better: bench.Higher, Values: []float64{tf}}}})
+		}
+		return out
+	}
+	save := func(runs ...[]bench.Run) []byte {
+		s := &Store{Dir: t.TempDir(), Window: DefaultWindow}
+		for _, r := range runs {
+			s.Merge(r, DefaultWindow)
+		}
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	for _, recomputed := range []bool{true, false} {
+		n0 := night("n0", "2026-10-31T03:00:00Z", recomputed, 15.9, 16.2, 16.6)
+		n1 := night("n1", "2026-11-01T03:00:00Z", recomputed, 15.8, 16.1, 16.5)
+		n2 := night("n2", "2026-11-02T03:00:00Z", recomputed, 15.8, 16.1, 16.5) // its times repeat n1's
+		_, _, err := MergeFiles("base", "ours", "theirs", save(n0), save(n0, n2), save(n0, n1), 0)
+		if recomputed && err != nil {
+			t.Errorf("recomputed TFLOPS: %v, want the two nights merged", err)
+		}
+		if !recomputed && (err == nil || !strings.Contains(err.Error(), `equal to batch "n2"`)) {
+			t.Errorf("logged TFLOPS: %v, want n1 refused as a copy of n2", err)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
@@ -234,7 +235,9 @@ func checkMergeCopies(oursFile, theirsFile string, base, ours, theirs []bench.Ru
 		return nil
 	}
 	var ce *CopyError
-	if err := CheckCopies(ours, added); !errors.As(err, &ce) {
+	// Recomputed TFLOPS (--recompute-tflops) are a function of the time, no evidence of
+	// their own, as the update counts them.
+	if err := checkCopies(ours, added, false, recomputedTFLOPS(base, ours, theirs)); !errors.As(err, &ce) {
 		return err
 	}
 	line := 0
@@ -245,8 +248,19 @@ func checkMergeCopies(oursFile, theirsFile string, base, ours, theirs []bench.Ru
 		}
 	}
 	at := theirsFile
-	if len(ce.Files) > 0 && ce.Files[0].Line > 0 {
-		at = fmt.Sprintf("%s:%d", theirsFile, ce.Files[0].Line)
+	if len(ce.Files) > 0 {
+		if f := ce.Files[0]; f.Line > 0 {
+			at = fmt.Sprintf("%s:%d", theirsFile, f.Line)
+		}
+		var from []string
+		for _, f := range ce.Files {
+			if f.File != "" {
+				from = append(from, fmt.Sprintf("source=%s, %d of its %d measured run(s)", f.File, f.Equal, f.Measured))
+			}
+		}
+		if len(from) > 0 && ce.Runs < ce.Measured {
+			at += ", " + strings.Join(from, "; ")
+		}
 	}
 	return bench.Errorf(oursFile, line,
 		"batch %q, added in theirs (%s), holds %d run(s) equal to batch %q's here value for value: the same results ingested on both branches under two run ids, which 'baseline update' refuses as a copy; merged, they would count as two nights that agree exactly. "+
@@ -368,11 +382,11 @@ func sourceLine(source, file string) int {
 	return n
 }
 
-// latest is the latest date of the runs at idx; ok is false when one is not RFC 3339 (a
-// store written from inputs without dates), which tells nothing about the order of ingests.
+// latest is the latest date of the runs at idx (ingest.ParseDate); ok is false when one is
+// not a time (a store written from inputs without dates), which tells nothing about the order of ingests.
 func latest(runs []bench.Run, idx []int) (d time.Time, ok bool) {
 	for _, i := range idx {
-		t, err := time.Parse(time.RFC3339, runs[i].Date)
+		t, err := ingest.ParseDate(runs[i].Date)
 		if err != nil {
 			return time.Time{}, false
 		}

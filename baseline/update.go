@@ -2,11 +2,14 @@ package baseline
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/perfgate/perfgate/bench"
+	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
@@ -31,8 +34,8 @@ type MergeStats struct {
 	ReplacedOther      int
 	ReplacedOtherFiles []string
 	Pruned             int // old runs dropped by the window
-	// Unordered lists the batches whose date does not parse as RFC 3339 (from a hand edit or
-	// an older perfgate), and Unpruned the runs beyond the window kept because their config
+	// Unordered lists the batches whose date cannot be read as a time (ingest.ParseDate; from
+	// a hand edit), and Unpruned the runs beyond the window kept because their config
 	// holds runs of one: which are the oldest is not known, and nothing is pruned on a guess.
 	Unordered []string
 	Unpruned  int
@@ -54,6 +57,12 @@ type MergeStats struct {
 // window counts the newest runs by date. Then only the newest window runs of each config are
 // kept (window <= 0 keeps everything).
 func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
+	return s.MergeReplacing(incoming, window, false)
+}
+
+// MergeReplacing is Merge; with whole (--replace-batch), the incoming runs of a stored batch
+// replace all its runs of their configs, whatever file they were read from (ReplacedBy).
+func (s *Store) MergeReplacing(incoming []bench.Run, window int, whole bool) MergeStats {
 	var st MergeStats
 	// Incoming runs by batch, as indices, in order of first appearance, and the incoming
 	// date of each batch and config the incoming runs hold.
@@ -85,7 +94,7 @@ func (s *Store) Merge(incoming []bench.Run, window int) MergeStats {
 			st.Replaced = append(st.Replaced, b)
 		}
 	}
-	rep, other := replaced(s.Runs, incoming)
+	rep, other := replaced(s.Runs, incoming, whole)
 	for i := range s.Runs {
 		r := &s.Runs[i]
 		if i > 0 && s.Runs[i-1].Batch != r.Batch {
@@ -218,7 +227,7 @@ func inDateOrder(runs []bench.Run) ([]int, map[string]bool) {
 			continue
 		}
 		seen[r.Batch] = true
-		d, err := time.Parse(time.RFC3339, r.Date)
+		d, err := ingest.ParseDate(r.Date)
 		if err != nil {
 			if r.Date != "" {
 				if bad == nil {
@@ -336,10 +345,11 @@ func UpdateThen(dir string, timeout time.Duration, change func(*Store) error, sa
 	return res, lock.Unlock()
 }
 
-// earlierDay reports whether RFC 3339 date a falls on an earlier day (UTC) than date b.
+// earlierDay reports whether date a (read by ingest.ParseDate) falls on an earlier day (UTC)
+// than date b.
 func earlierDay(a, b string) bool {
-	ta, errA := time.Parse(time.RFC3339, a)
-	tb, errB := time.Parse(time.RFC3339, b)
+	ta, errA := ingest.ParseDate(a)
+	tb, errB := ingest.ParseDate(b)
 	if errA != nil || errB != nil {
 		return false
 	}
@@ -353,30 +363,33 @@ func earlierDay(a, b string) bool {
 // (review), the next night comes a day later.
 const retryWindow = 12 * time.Hour
 
-// earlierNight reports whether RFC 3339 date a is at least retryWindow before date b: another
-// night's. Dates that do not parse are the same night's.
+// earlierNight reports whether date a (read by ingest.ParseDate) is at least retryWindow
+// before date b: another night's. Dates that are no time are the same night's.
 func earlierNight(a, b string) bool {
-	ta, errA := time.Parse(time.RFC3339, a)
-	tb, errB := time.Parse(time.RFC3339, b)
+	ta, errA := ingest.ParseDate(a)
+	tb, errB := ingest.ParseDate(b)
 	return errA == nil && errB == nil && !ta.Add(retryWindow).After(tb)
 }
 
-// Unreplaced returns the stored runs that the incoming runs are compared with: all but those
-// the incoming runs replace (Replaced) that were stored less than retryWindow before
-// the incoming runs (or later). A retry of an update (the same --run-id, the same night) must not be compared with
-// the runs its first attempt stored, which would pass a regression on the retry; but a run id
-// reused night after night (--run-id nightly) replaces the previous night's runs, which are
-// what tonight is compared with (left out, a store of one such batch compared with nothing
-// and passed). stored itself is returned when none of it is left out.
+// Unreplaced returns the stored runs that the incoming runs are compared with: all but the
+// runs of an incoming batch and config that were stored less than retryWindow before the
+// incoming runs (or later), whatever file they were read from. A retry of an update (the same
+// --run-id, the same night) must not be compared with the runs its first attempt stored,
+// which would pass a regression on the retry; nor with the night's other files of those
+// configs (another repetition, another shard), which hold the same night's runs and, with a
+// regression, the same regressed runs (review: a retry of one of two repetition files passed
+// a 10% regression). Merge still keeps those other files' runs (Replaced); only the comparison
+// leaves them out. A run id reused night after night (--run-id nightly) replaces the previous
+// night's runs, which are what tonight is compared with (left out, a store of one such batch
+// compared with nothing and passed). stored itself is returned when none of it is left out.
 func Unreplaced(stored, incoming []bench.Run) []bench.Run {
 	in := make(map[string]string, len(incoming)) // batch and config → the incoming date
 	for i := range incoming {
 		in[incoming[i].Batch+"\x00"+incoming[i].ConfigKey()] = incoming[i].Date
 	}
 	var out []bench.Run
-	rep := Replaced(stored, incoming)
 	for i := range stored {
-		if date, ok := in[stored[i].Batch+"\x00"+stored[i].ConfigKey()]; ok && rep[i] && !earlierNight(stored[i].Date, date) {
+		if date, ok := in[stored[i].Batch+"\x00"+stored[i].ConfigKey()]; ok && !earlierNight(stored[i].Date, date) {
 			if out == nil {
 				out = append(make([]bench.Run, 0, len(stored)), stored[:i]...)
 			}
@@ -402,13 +415,19 @@ func Unreplaced(stored, incoming []bench.Run) []bench.Run {
 // are replaced whole, as are stored runs that record no file (a store from an older
 // perfgate); Merge counts them (MergeStats.ReplacedOther), for the update to say so.
 func Replaced(stored, incoming []bench.Run) []bool {
-	rep, _ := replaced(stored, incoming)
+	return ReplacedBy(stored, incoming, false)
+}
+
+// ReplacedBy is Replaced; with whole (--replace-batch), all the stored runs of a batch and
+// config the incoming runs hold are replaced, whatever their file.
+func ReplacedBy(stored, incoming []bench.Run, whole bool) []bool {
+	rep, _ := replaced(stored, incoming, whole)
 	return rep
 }
 
-// replaced is Replaced, and also says which stored runs were replaced although read from
+// replaced is ReplacedBy, and also says which stored runs were replaced although read from
 // another file than the incoming runs of their batch and config.
-func replaced(stored, incoming []bench.Run) (rep, other []bool) {
+func replaced(stored, incoming []bench.Run, whole bool) (rep, other []bool) {
 	inFiles := map[string]map[string]bool{} // batch and config → the incoming files
 	for i := range incoming {
 		k := incoming[i].Batch + "\x00" + incoming[i].ConfigKey()
@@ -431,11 +450,92 @@ func replaced(stored, incoming []bench.Run) (rep, other []bool) {
 		f := inFiles[k]
 		switch {
 		case f == nil:
-		case r.File == "" || f[""] || f[r.File]:
+		case whole || r.File == "" || f[""] || f[r.File]:
 			rep[i] = true
 		case !shared[k]:
 			rep[i], other[i] = true, true
 		}
 	}
 	return rep, other
+}
+
+// A ReplaceError says that incoming runs of a stored batch share no file name with its runs
+// of their configs, stored the same night from several files: which of those the incoming
+// files stand for is not known (a retry of one shard under another layout, results/shard1/
+// out.bench given as retry/shard1/out.bench, whose name is then out.bench), and replacing them
+// all would delete the other files' runs (review: both shards' runs went, with a warning).
+type ReplaceError struct {
+	Batch       string
+	Configs     int      // the configs of the batch concerned
+	StoredFiles []string // the files the batch's runs of those configs were read from
+	Incoming    []string // the incoming files of those configs
+}
+
+func (e *ReplaceError) Error() string {
+	return fmt.Sprintf("the incoming runs of batch %s (%d config(s), from %s) share no file name with the batch's stored runs of the same configs, which were read this night from %d files (%s): which of them the incoming files re-run is not known, and replacing them all would delete the others' runs. Nothing was stored. A file is named by its path below the directory given (or its base name, for a file given itself): re-run the update with the whole night's results under the same layout, so the names match, or pass --replace-batch to replace all the batch's stored runs of those configs with the incoming ones",
+		e.Batch, e.Configs, strings.Join(e.Incoming, ", "), len(e.StoredFiles), strings.Join(e.StoredFiles, ", "))
+}
+
+// CheckReplace returns a *ReplaceError when incoming runs of a stored batch and config share no
+// file name with the batch's runs of that config stored the same night (not at least
+// retryWindow earlier: a run id reused night after night replaces the last night's whole) and
+// those come from more than one file. With one stored file, a retry whose results were
+// renamed replaces it, with a warning (MergeStats.ReplacedOther).
+func CheckReplace(stored, incoming []bench.Run) error {
+	type in struct {
+		date  string
+		files map[string]bool
+	}
+	ins := map[string]*in{}
+	for i := range incoming {
+		k := incoming[i].Batch + "\x00" + incoming[i].ConfigKey()
+		if ins[k] == nil {
+			ins[k] = &in{date: incoming[i].Date, files: map[string]bool{}}
+		}
+		ins[k].files[incoming[i].File] = true
+	}
+	storedFiles := map[string][]string{}
+	shared := map[string]bool{}
+	for i := range stored {
+		r := &stored[i]
+		k := r.Batch + "\x00" + r.ConfigKey()
+		x := ins[k]
+		if x == nil || r.File == "" || x.files[""] || earlierNight(r.Date, x.date) {
+			continue
+		}
+		if x.files[r.File] {
+			shared[k] = true
+		}
+		if !slices.Contains(storedFiles[k], r.File) {
+			storedFiles[k] = append(storedFiles[k], r.File)
+		}
+	}
+	var e *ReplaceError
+	for i := range incoming {
+		k := incoming[i].Batch + "\x00" + incoming[i].ConfigKey()
+		if shared[k] || len(storedFiles[k]) < 2 {
+			continue
+		}
+		if e == nil {
+			e = &ReplaceError{Batch: incoming[i].Batch}
+		} else if e.Batch != incoming[i].Batch {
+			continue
+		}
+		if storedFiles[k] != nil {
+			e.Configs++
+			for _, f := range storedFiles[k] {
+				if !slices.Contains(e.StoredFiles, f) {
+					e.StoredFiles = append(e.StoredFiles, f)
+				}
+			}
+			storedFiles[k] = nil // once per config
+		}
+		if f := incoming[i].File; !slices.Contains(e.Incoming, f) {
+			e.Incoming = append(e.Incoming, f)
+		}
+	}
+	if e == nil {
+		return nil
+	}
+	return e
 }

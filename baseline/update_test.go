@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -8,8 +9,9 @@ import (
 	"github.com/perfgate/perfgate/bench"
 )
 
-// Unreplaced leaves out exactly the stored runs Merge replaces: those of an incoming batch
-// and config; the batch's other configs, and other batches' runs of the config, stay.
+// Unreplaced leaves out the stored runs of an incoming batch and config (of the same night);
+// the batch's other configs, and other batches' runs of the config, stay. Without files
+// recorded, that is exactly what Merge replaces.
 func TestUnreplaced(t *testing.T) {
 	run := func(batch, gbs string) bench.Run {
 		return bench.Run{Batch: batch, Config: bench.Config{"tp": "8", "gbs": gbs}}
@@ -86,8 +88,11 @@ func TestMergeReplacesByFile(t *testing.T) {
 	if st.ReplacedRuns != 2 || st.KeptRuns != 2 || !slices.Equal(st.KeptFiles, []string{"b.bench"}) || st.Added != 0 || st.ReplacedOther != 0 {
 		t.Errorf("re-run of a.bench: %+v, want 2 replaced, 2 kept of b.bench", st)
 	}
-	if got := Unreplaced(stored, []bench.Run{run("a.bench", "1", 1.5)}); len(got) != 3 {
-		t.Errorf("Unreplaced: %d run(s), want b.bench's and a.bench's other config left in", len(got))
+	// The comparison leaves out b.bench's runs of the config too: the same night's, they hold
+	// the same regressed runs as a.bench's retry, and compared with them a regression passed
+	// (review). Only the merge keeps them.
+	if got := Unreplaced(stored, []bench.Run{run("a.bench", "1", 1.5)}); !slices.Equal(files(got), []string{"a.bench/2", "b.bench/2"}) {
+		t.Errorf("Unreplaced: %q, want the other config's runs only, of both files", files(got))
 	}
 
 	// A renamed file the same night: the configs' runs replaced whole, and counted apart.
@@ -134,7 +139,7 @@ func TestMergeUnorderableDate(t *testing.T) {
 		}
 		return out
 	}
-	stored := []bench.Run{run("n1", "2026-01-01T03:00:00Z"), run("n2", "2026-01-02T03:00:00Z"), run("n3", "2026-01-03"), run("n4", "")}
+	stored := []bench.Run{run("n1", "2026-01-01T03:00:00Z"), run("n2", "2026-01-02T03:00:00Z"), run("n3", "01/03/2026"), run("n4", "")}
 	s := &Store{Runs: slices.Clone(stored)}
 	st := s.Merge([]bench.Run{run("bf", "2025-12-01T03:00:00Z")}, 4)
 	if want := []string{"bf", "n1", "n2", "n3", "n4"}; !slices.Equal(batches(s.Runs), want) {
@@ -188,5 +193,61 @@ func TestMergePrunedIncoming(t *testing.T) {
 	}
 	if st = s.Merge([]bench.Run{run("n3", "2026-01-03T03:00:00Z", "8")}, 2); st.Pruned != 1 || st.PrunedIncoming != 0 {
 		t.Errorf("%+v: want night 1 dropped, no incoming run", st)
+	}
+}
+
+// A store written by an older perfgate holds JSON Lines dates as given: a day alone
+// (2026-11-01), a timestamp without an offset. They are read as the readers read them
+// (ingest.ParseDate), so those batches are ordered and pruned as the others: read as bad
+// dates, their configs were never pruned and every update warned (review).
+func TestMergeDatesOfOlderStores(t *testing.T) {
+	run := func(batch, date string) bench.Run {
+		return bench.Run{Batch: batch, Date: date, Config: bench.Config{"tp": "8"},
+			Metrics: []bench.Metric{{Name: "s/iter", Unit: "s/iter", Better: bench.Lower, Values: []float64{1}}}}
+	}
+	s := &Store{Runs: []bench.Run{run("n1", "2026-11-01"), run("n3", "2026-11-03 03:00:00"), run("n2", "2026-11-02T03:00:00")}}
+	st := s.Merge([]bench.Run{run("n4", "2026-11-04T03:00:00Z")}, 3)
+	var got []string
+	for _, r := range s.Runs {
+		got = append(got, r.Batch)
+	}
+	if want := []string{"n2", "n3", "n4"}; !slices.Equal(got, want) || st.Pruned != 1 || len(st.Unordered) != 0 || st.Unpruned != 0 {
+		t.Errorf("stored %q, %+v: want %q, night 1 pruned, nothing unordered", got, st, want)
+	}
+	if !earlierDay("2026-11-01", "2026-11-02T01:00:00Z") || !earlierNight("2026-11-01", "2026-11-02T03:00:00Z") || earlierNight("2026-11-01 23:30:00", "2026-11-02T01:15:00Z") {
+		t.Error("earlierDay, earlierNight do not read the dates of older stores")
+	}
+}
+
+// Incoming runs that share no file name with their batch's runs of their configs stored the
+// same night from several files are refused: which file they re-run is not known, and
+// replacing all deleted the other shards' runs (review). One stored file (a retry renamed), a
+// name shared, another night's runs (a run id reused), or --replace-batch go through.
+func TestCheckReplace(t *testing.T) {
+	run := func(file, date, pp string) bench.Run {
+		return bench.Run{Batch: "n1", File: file, Date: date, Config: bench.Config{"tp": "8", "pp": pp}}
+	}
+	const night, later, next = "2026-11-01T03:00:00Z", "2026-11-01T05:00:00Z", "2026-11-02T03:00:00Z"
+	stored := []bench.Run{run("shard1/out.bench", night, "1"), run("shard1/out.bench", night, "2"), run("shard2/out.bench", night, "1"), run("shard2/out.bench", night, "2")}
+	retry := []bench.Run{run("out.bench", later, "1"), run("out.bench", later, "2")}
+	var re *ReplaceError
+	if err := CheckReplace(stored, retry); !errors.As(err, &re) || re.Configs != 2 || !slices.Equal(re.StoredFiles, []string{"shard1/out.bench", "shard2/out.bench"}) || !slices.Equal(re.Incoming, []string{"out.bench"}) {
+		t.Errorf("a retry under another layout: %v, want a *ReplaceError of 2 configs", err)
+	}
+	if err := CheckReplace(stored, []bench.Run{run("shard1/out.bench", later, "1")}); err != nil {
+		t.Errorf("a retry under the same layout: %v", err)
+	}
+	if err := CheckReplace(stored[:2], retry); err != nil {
+		t.Errorf("one stored file (a retry renamed): %v", err)
+	}
+	if err := CheckReplace(stored, []bench.Run{run("out.bench", next, "1")}); err != nil {
+		t.Errorf("a run id reused the next night: %v", err)
+	}
+	if err := CheckReplace(stored, []bench.Run{run("out.bench", later, "3")}); err != nil {
+		t.Errorf("a config the batch does not hold: %v", err)
+	}
+	s := &Store{Runs: slices.Clone(stored)}
+	if st := s.MergeReplacing(retry, 0, true); st.ReplacedRuns != 4 || len(s.Runs) != 2 {
+		t.Errorf("--replace-batch: %+v, %d run(s) stored: want all 4 replaced", st, len(s.Runs))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+	"strings"
 
 	"golang.org/x/perf/benchfmt"
 
@@ -98,6 +99,13 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 		lastE, lastA = nil, nil // in.Name may have reset the interner's cache of entries
 		return nil
 	}
+	// Where dates order batches (OrderDates), a date that cannot be read as a time is an
+	// error at its "date:" line, which dates records as benchfmt reads past it.
+	var dates *dateLines
+	if opts != nil && opts.OrderDates {
+		dates = &dateLines{r: r, line: 1}
+		r = dates
+	}
 	units, err := gobench.ReadFailures(file, r, func(res *gobench.Result) error {
 		e := in.Of(res)
 		a := lastA
@@ -110,8 +118,15 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			}
 			a = byKey[e.Key]
 			if a == nil {
+				// A date ParseDate reads is stored as RFC 3339; one it cannot is kept as
+				// written, an error where dates order batches.
+				date, ok := NormalizeDate(e.Prov["date"])
+				if !ok && dates != nil {
+					_, err := ParseDate(date)
+					return bench.Errorf(file, dates.lineOf(date, res.Line), "%v", err)
+				}
 				a = &acc{run: &bench.Run{Config: e.Config, Key: e.Key, Outcome: bench.OK, Source: file + ":" + strconv.Itoa(res.Line),
-					Batch: e.Prov["run"], Date: e.Prov["date"], Commit: e.Prov["commit"]}}
+					Batch: e.Prov["run"], Date: date, Commit: e.Prov["commit"]}}
 				byKey[e.Key] = a
 				order = append(order, a)
 			}
@@ -205,4 +220,51 @@ func goBenchBetter(units benchfmt.UnitMetadataMap, unit, tidy string) bench.Bett
 		return b
 	}
 	return bench.Better(units.GetBetter(tidy))
+}
+
+// dateLines passes a Go benchmark file through, recording the line and value of each "date:"
+// file-configuration line, so that a date that cannot be read as a time is named at its line
+// rather than at the result line it applies to.
+type dateLines struct {
+	r     io.Reader
+	line  int    // the line the next byte is on
+	cur   []byte // the current line's first bytes, while it may be a "date:" line
+	skip  bool   // the current line is no "date:" line
+	found []dateLine
+}
+
+type dateLine struct {
+	line  int
+	value string
+}
+
+func (d *dateLines) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	for _, c := range p[:n] {
+		switch {
+		case c == '\n':
+			if v, ok := bytes.CutPrefix(d.cur, []byte("date:")); ok && !d.skip {
+				d.found = append(d.found, dateLine{d.line, string(bytes.TrimSpace(v))})
+			}
+			d.cur, d.skip = d.cur[:0], false
+			d.line++
+		case d.skip:
+		case len(d.cur) < 5 && c != "date:"[len(d.cur)], len(d.cur) >= 256:
+			// Not a "date:" line, or no date: a date is short.
+			d.skip = true
+		default:
+			d.cur = append(d.cur, c)
+		}
+	}
+	return n, err
+}
+
+// lineOf returns the line of the last "date:" line before line that gives value, else line.
+func (d *dateLines) lineOf(value string, line int) int {
+	for i := len(d.found) - 1; i >= 0; i-- {
+		if f := d.found[i]; f.line < line && f.value == strings.TrimSpace(value) {
+			return f.line
+		}
+	}
+	return line
 }

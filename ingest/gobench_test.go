@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -433,4 +434,39 @@ func TestGoBenchFailureLineTooLong(t *testing.T) {
 		"BenchmarkTrain/tp=8 1 5.8 s/iter\n"
 	_, err := readCore(GoBenchFormat, "g.txt", in)
 	wantSyntaxError(t, err, "g.txt:2: failure line longer than")
+}
+
+// A Go benchmark file's "date:" lines are read as JSON Lines dates are (ParseDate): stored as
+// RFC 3339, and where dates order batches (OrderDates) one that cannot be read as a time is an
+// error at its "date:" line, not at the result line it applies to (review).
+func TestGoBenchDates(t *testing.T) {
+	in := "goos: linux\ndate: 2026-11-24 03:00:00\nBenchmarkTrain/tp=8 1 5.7 s/iter\n\n# a comment\ndate: yesterday\nrun: r2\nBenchmarkTrain/tp=4 1 5.9 s/iter\ndate: 2026-11-25\nBenchmarkTrain/tp=2 1 6.1 s/iter\n"
+	runs, err := GoBenchFormat.Read("g.txt", strings.NewReader(in), &Options{SkipIters: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dates []string
+	for _, r := range runs {
+		dates = append(dates, r.Date)
+	}
+	if want := []string{"2026-11-24T03:00:00Z", "yesterday", "2026-11-25T00:00:00Z"}; !reflect.DeepEqual(dates, want) {
+		t.Errorf("dates %q, want %q", dates, want)
+	}
+	_, err = GoBenchFormat.Read("g.txt", strings.NewReader(in), &Options{SkipIters: -1, OrderDates: true})
+	wantSyntaxError(t, err, `g.txt:6: date "yesterday" is not a time`)
+	// Read a few bytes at a time, the lines still count.
+	_, err = GoBenchFormat.Read("g.txt", &smallReads{s: in}, &Options{SkipIters: -1, OrderDates: true})
+	wantSyntaxError(t, err, `g.txt:6: date "yesterday" is not a time`)
+}
+
+// smallReads returns at most 3 bytes a read.
+type smallReads struct{ s string }
+
+func (r *smallReads) Read(p []byte) (int, error) {
+	if r.s == "" {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), 3)], r.s)
+	r.s = r.s[n:]
+	return n, nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/perfgate/perfgate/bench"
@@ -128,14 +127,18 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			better = b
 		}
 		// The date orders the run's batch among the store's, which the window prunes from the
-		// oldest: a date that does not parse would leave the batches unordered (review: a
-		// backfill pruned a newer night). A day alone (2026-11-24) is its midnight, UTC.
+		// oldest: read as a time (ParseDate), it is stored as RFC 3339 (a day alone as its
+		// midnight UTC, a timestamp without an offset as UTC). One that cannot be read as a
+		// time would leave the batches unordered (review: a backfill pruned a newer night):
+		// an error where dates order batches (OrderDates), kept as written in check and
+		// convert, which do not use it (review: Python's isoformat() was refused there).
 		if rec.Date != "" {
-			if d, err := time.Parse(time.DateOnly, rec.Date); err == nil {
-				rec.Date = d.Format(time.RFC3339)
-			} else if _, err := time.Parse(time.RFC3339, rec.Date); err != nil {
-				return nil, bench.Errorf(file, lineNo, "date %q: want RFC 3339, e.g. 2026-11-24T03:00:00Z, or a day, 2026-11-24", rec.Date)
+			d, ok := NormalizeDate(rec.Date)
+			if !ok && opts != nil && opts.OrderDates {
+				_, err := ParseDate(rec.Date)
+				return nil, bench.Errorf(file, lineNo, "%v", err)
 			}
+			rec.Date = d
 		}
 		if outcome == bench.OK && len(rec.Values) == 0 {
 			return nil, bench.Errorf(file, lineNo, `outcome ok needs at least one of "values"`)

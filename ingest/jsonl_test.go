@@ -52,12 +52,6 @@ func TestJSONLBadInput(t *testing.T) {
 		// of their own ("tp=8.5", "tp=-8") that no table or log ever matches.
 		{"fractional tp", `{"config":{"tp":8.5},"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: config "tp": "8.5" is not a positive whole number`},
 		{"negative nodes", `{"config":{"nodes":-2},"metric":"TFLOPS/GPU","values":[1]}` + "\n", `j.jsonl:1: config "nodes": "-2" is not a positive whole number`},
-		// A date that does not parse left the store's batches unordered, and the window
-		// pruned a newer night for a backfill (review).
-		{"date without a zone", jsonlOK + `{"config":{"tp":8},"metric":"TFLOPS/GPU","values":[1],"run":"n11","date":"2026-01-11T03:00:00"}` + "\n",
-			`j.jsonl:2: date "2026-01-11T03:00:00": want RFC 3339, e.g. 2026-11-24T03:00:00Z, or a day, 2026-11-24`},
-		{"date not a date", `{"config":{"tp":8},"metric":"TFLOPS/GPU","values":[1],"date":"yesterday"}` + "\n", `j.jsonl:1: date "yesterday": want RFC 3339`},
-		{"day out of range", `{"config":{"tp":8},"metric":"TFLOPS/GPU","values":[1],"date":"2026-02-30"}` + "\n", `j.jsonl:1: date "2026-02-30"`},
 		{"line numbers count comments", "# header\n\n// c\n" + `{"config":{"tp":8},"metric":"TFLOPS/GPU","outcome":"bad"}` + "\n", `j.jsonl:4: outcome "bad"`},
 	}
 	for _, tt := range tests {
@@ -177,5 +171,50 @@ func TestSniffCore(t *testing.T) {
 	}
 	if _, err := Detect("x", []byte("hello\nworld\n")); err == nil || !strings.Contains(err.Error(), "force one with --input-format NAME") {
 		t.Errorf("unknown format: %v", err)
+	}
+}
+
+// A date is read as a time in the forms harnesses write (Python's datetime.now().isoformat()
+// and str(datetime), no offset: UTC) and stored as RFC 3339; check and convert, which do not
+// use dates, keep one that cannot be read as written (review: they refused isoformat()), and
+// only where dates order batches (OrderDates, baseline update) is it an error at its line.
+func TestJSONLDates(t *testing.T) {
+	line := func(date string) string {
+		return jsonlOK + `{"config":{"tp":8},"metric":"TFLOPS/GPU","values":[1],"run":"n11","date":"` + date + `"}` + "\n"
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"2026-11-24T03:00:00Z", "2026-11-24T03:00:00Z"},
+		{"2026-11-24T03:00:00.5+02:00", "2026-11-24T03:00:00.5+02:00"}, // RFC 3339: as written
+		{"2026-11-24", "2026-11-24T00:00:00Z"},
+		{"2026-11-24T03:00:00", "2026-11-24T03:00:00Z"},
+		{"2026-11-05T03:00:00.123456", "2026-11-05T03:00:00.123456Z"},
+		{"2026-11-24 03:00:00", "2026-11-24T03:00:00Z"},
+		{"2026-11-24 03:00:00.25", "2026-11-24T03:00:00.25Z"},
+		{"2026-11-05 03:00:00+00:00", "2026-11-05T03:00:00Z"},
+		{"2026-11-05T03:00:00+0100", "2026-11-05T03:00:00+01:00"},
+		{"2026-11-24T03:00", "2026-11-24T03:00:00Z"},
+	} {
+		for _, strict := range []bool{false, true} {
+			runs, err := JSONLFormat.Read("j.jsonl", strings.NewReader(line(tt.in)), &Options{SkipIters: -1, OrderDates: strict})
+			if err != nil {
+				t.Errorf("%q (OrderDates %v): %v", tt.in, strict, err)
+				continue
+			}
+			if got := runs[1].Date; got != tt.want {
+				t.Errorf("%q (OrderDates %v): date %q, want %q", tt.in, strict, got, tt.want)
+			}
+		}
+	}
+	for _, bad := range []string{"yesterday", "2026-02-30", "11/24/2026", "2026-11-24T25:00:00"} {
+		runs, err := JSONLFormat.Read("j.jsonl", strings.NewReader(line(bad)), &Options{SkipIters: -1})
+		if err != nil || runs[1].Date != bad {
+			t.Errorf("%q without OrderDates: %v, %+v: want it kept as written", bad, err, runs)
+		}
+		_, err = JSONLFormat.Read("j.jsonl", strings.NewReader(line(bad)), &Options{SkipIters: -1, OrderDates: true})
+		if err == nil {
+			t.Errorf("%q with OrderDates: no error", bad)
+			continue
+		}
+		wantSyntaxError(t, err, `j.jsonl:2: date "`+bad+`" is not a time: want RFC 3339`)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/history"
+	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
 )
 
@@ -37,6 +38,7 @@ type updateOptions struct {
 	commit           string
 	date             string
 	failOnRegression bool
+	replaceBatch     bool
 	memory           bool
 	results          []string
 	ingest           ingestFlags
@@ -74,11 +76,12 @@ waits longer than --lock-timeout exits 3.`,
 	fs.StringVar(&o.commit, "commit", "", "commit the results were measured at (default: $GITHUB_SHA)")
 	fs.StringVar(&o.date, "date", "", "date of the results, RFC 3339 (default: the results' own; else, when they equal their batch's stored runs (a retry), its date in the store; else now)")
 	fs.BoolVar(&o.failOnRegression, "fail-on-regression", false, "exit 1 when the incoming runs regressed against the store")
+	fs.BoolVar(&o.replaceBatch, "replace-batch", false, "the incoming runs of a --run-id already stored replace all its runs of their configs, whatever file those were read from (default: the runs of the files of the same name)")
 	fs.BoolVar(&o.memory, "memory", true, memoryHelp+", as check does")
 	fs.DurationVar(&o.lockTimeout, "lock-timeout", baseline.DefaultLockTimeout, "how long to wait for another update of the same baseline to finish")
 	o.ingest.register(fs)
 	o.stats.register(fs)
-	setGroup(fs, groupStore, "baseline", "window", "run-id", "commit", "date", "lock-timeout")
+	setGroup(fs, groupStore, "baseline", "window", "run-id", "replace-batch", "commit", "date", "lock-timeout")
 	setGroup(fs, groupGate, "fail-on-regression", "memory")
 	cmd.MarkFlagRequired("baseline")
 	return cmd
@@ -124,6 +127,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	iopts.Batch = o.runID
 	iopts.KeyArgs = append(iopts.KeyArgs, o.stats.cfgKeyArgs...)
 	iopts.Exclude = []string{o.dir}
+	iopts.OrderDates = true // a date that cannot be read as a time is an error at its line
 	// The results are read before the store is locked, so the lock is held only for the
 	// read-modify-write of the store itself.
 	in, err := o.ingest.read(o.results, iopts)
@@ -135,12 +139,17 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		fmt.Fprintln(s.ErrOut, "perfgate: note: "+report.RemarkText(r))
 	}
 	// A date perfgate cannot order would leave the batch's place among the store's unknown,
-	// and the window would prune by a guess (review: a backfill pruned a newer night).
+	// and the window would prune by a guess (review: a backfill pruned a newer night). The
+	// readers refuse one at its line (OrderDates) and store the others as RFC 3339; this is
+	// for any other reader that gives a date.
 	for i := range runs {
 		if d := runs[i].Date; d != "" {
-			if _, err := time.Parse(time.RFC3339, d); err != nil {
-				return inputError(fmt.Errorf("%s: date %q: want RFC 3339, e.g. 2026-11-24T03:00:00Z: the date orders the night among the stored ones, from which the window drops the oldest", runs[i].Source, d))
+			nd, ok := ingest.NormalizeDate(d)
+			if !ok {
+				_, err := ingest.ParseDate(d)
+				return inputError(fmt.Errorf("%s: %v: the date orders the night among the stored ones, from which the window drops the oldest", runs[i].Source, err))
 			}
+			runs[i].Date = nd
 		}
 	}
 	// Runs without a date of their own get --date now; without it, the date their batch
@@ -178,9 +187,17 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if o.stats.recompute != "" {
 			recompute = func(rs []bench.Run) error { _, err := o.stats.tflops(nil, rs); return err }
 		}
-		incoming, err := datesOf(store.Runs, runs, date, recompute)
+		incoming, err := datesOf(store.Runs, runs, date, recompute, o.replaceBatch)
 		if err != nil {
 			return inputError(err)
+		}
+		// Incoming runs that share no file name with their batch's runs of their configs
+		// stored tonight from several files: which they re-run is not known (review: a
+		// shard's retry under another layout replaced both shards' runs).
+		if !o.replaceBatch {
+			if err := baseline.CheckReplace(store.Runs, runs); err != nil {
+				return inputError(err)
+			}
 		}
 		// A copy of a stored batch is told by the values the store would hold on both sides:
 		// under --recompute-tflops the update rewrites the stored runs' TFLOPS too (the
@@ -199,16 +216,16 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		// The stored runs the incoming ones replace (baseline.Replaced) are no copy to refuse
 		// (a retry); the others are, the batch's own included: a stale file in a shard joining
 		// the night's batch, or the night's results renamed, is no retry.
-		if err := baseline.CheckCopies(storedNow, incoming, derived...); err != nil {
+		if err := baseline.CheckCopiesReplacing(storedNow, incoming, o.replaceBatch, derived...); err != nil {
 			return inputError(err)
 		}
 		if !windowGiven && store.Window > 0 {
 			window = store.Window // the store's own window, unless one is given: never shrunk unasked
 		}
-		// The incoming runs are compared with the store as the merge leaves it, without the
-		// runs they replace (their batch's, of their configs): a retry of a failed nightly
-		// under the same --run-id would otherwise be compared with its own first attempt, and
-		// pass.
+		// The incoming runs are compared with the store without their batch's runs of their
+		// configs, whatever file those were read from: a retry of a failed nightly under the
+		// same --run-id would otherwise be compared with its own first attempt, or with the
+		// night's other repetition file of the same regressed runs, and pass.
 		base := baseline.Unreplaced(store.Runs, runs)
 		if len(base) < len(store.Runs) && recompute != nil {
 			// The comparison recomputes the TFLOPS of base in place, which, as a copy, is
@@ -272,7 +289,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 		if err := ctx.Err(); err != nil {
 			return internalError(err) // interrupted: the store stays as it was
 		}
-		st = store.Merge(runs, window)
+		st = store.MergeReplacing(runs, window, o.replaceBatch)
 		n = len(store.Runs)
 		if len(runs) > 0 && st.PrunedIncoming == len(runs) {
 			// Stored, then dropped at once: the update would change nothing it was asked to
@@ -340,7 +357,7 @@ func unorderedWarning(s *Streams, runs []bench.Run, st baseline.MergeStats) {
 	if st.Unpruned > 0 {
 		kept = fmt.Sprintf("; %d run(s) beyond the window were kept rather than pruned on a guess", st.Unpruned)
 	}
-	fmt.Fprintf(s.ErrOut, "perfgate: warning: stored batch(es) with a date that is not RFC 3339: %s. perfgate cannot tell where they belong among the nights, so the window is not applied to their configs%s. Set each date on its '# perfgate run' line to RFC 3339 (e.g. 2026-01-11T03:00:00Z) and update again\n", strings.Join(where, ", "), kept)
+	fmt.Fprintf(s.ErrOut, "perfgate: warning: stored batch(es) with a date that is not a time: %s. perfgate cannot tell where they belong among the nights, so the window is not applied to their configs%s. Set each date on its '# perfgate run' line to RFC 3339 (e.g. 2026-01-11T03:00:00Z) and update again\n", strings.Join(where, ", "), kept)
 }
 
 // uncompared reports, as check.Gateable does, stored and incoming runs of which nothing would
@@ -370,14 +387,14 @@ func uncompared(stored, runs []bench.Run, metrics []string) (how string, err err
 // It returns the incoming runs as they would be stored (storedAs), which it compared, for the
 // copy check (baseline.CheckCopies), or the error of storedAs (a run --recompute-tflops cannot
 // recompute), on which the update stops.
-func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) error) ([]bench.Run, error) {
+func datesOf(stored, runs []bench.Run, now string, recompute func([]bench.Run) error, whole bool) ([]bench.Run, error) {
 	batchDate := map[string]string{} // the batch's date: its last stored run's
 	type stRuns struct {
 		date string
 		runs []*bench.Run
 	}
 	byKey := map[string]*stRuns{} // stored runs that the incoming runs replace, by batch and config
-	rep := baseline.Replaced(stored, runs)
+	rep := baseline.ReplacedBy(stored, runs, whole)
 	for i := range stored {
 		r := &stored[i]
 		if r.Batch == "" {
@@ -627,13 +644,14 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 // mergeOptions are the inputs of "perfgate baseline merge".
 type mergeOptions struct {
 	base, ours, theirs string
+	path               string // the store's path in the work tree (git's %P), when given
 	window             int
 }
 
 func newBaselineMergeCmd(s *Streams) *cobra.Command {
 	o := &mergeOptions{}
 	cmd := &cobra.Command{
-		Use:   "merge BASE OURS THEIRS",
+		Use:   "merge BASE OURS THEIRS [PATH]",
 		Short: "Merge two versions of a baseline file (git's merge driver)",
 		Long: `merge resolves two versions of a baseline file, OURS and THEIRS, that descend from BASE:
 the result holds the runs of both (by batch), runs that one side removed since BASE stay
@@ -647,16 +665,21 @@ leaves the file in conflict).
 
 Set it up once per clone, so that two nightly refresh branches merge without a hand-merge:
 
-  git config merge.perfgate.driver "perfgate baseline merge %O %A %B"
+  git config merge.perfgate.driver "perfgate baseline merge %O %A %B %P"
   printf 'baseline.txt merge=perfgate\nmemory.json merge=perfgate\n' >> perf/baseline/.gitattributes
 
 For memory.json (the memory the nightly update records, derived from the store) merge keeps
 OURS: a check of the merged store ignores it until the next update records one.
 
-BASE may be empty (the store was added on both branches).`,
-		Args: cobra.ExactArgs(3),
+BASE may be empty (the store was added on both branches). PATH (git's %P) is the file's path
+in the work tree: messages name the versions by it ("perf/baseline/baseline.txt (theirs):12")
+rather than by the temporary files git gives the driver (.merge_file_XXXXXX).`,
+		Args: cobra.RangeArgs(3, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.base, o.ours, o.theirs = args[0], args[1], args[2]
+			if len(args) == 4 {
+				o.path = args[3]
+			}
 			return runBaselineMerge(s, o)
 		},
 	}
@@ -684,13 +707,20 @@ func runBaselineMerge(s *Streams, o *mergeOptions) error {
 		fmt.Fprintf(s.Out, "perfgate: %s: a memory record (%s): kept ours; checks ignore it until the next baseline update records one for the merged store\n", o.ours, history.MemoryFile)
 		return nil
 	}
-	runs, st, err := baseline.MergeFiles(o.base, o.ours, o.theirs, data[0], data[1], data[2], o.window)
+	// The versions' names in messages: git's temporary files say nothing to the reader, the
+	// store's path in the work tree (%P) does.
+	names, shown := [3]string{o.base, o.ours, o.theirs}, o.ours
+	if o.path != "" {
+		names = [3]string{o.path + " (base)", o.path + " (ours)", o.path + " (theirs)"}
+		shown = o.path
+	}
+	runs, st, err := baseline.MergeFiles(names[0], names[1], names[2], data[0], data[1], data[2], o.window)
 	if err != nil {
 		return inputError(err)
 	}
 	if err := baseline.WriteFile(o.ours, runs, st.Window); err != nil {
 		return internalError(err)
 	}
-	fmt.Fprintf(s.Out, "perfgate: %s: %s\n", o.ours, st)
+	fmt.Fprintf(s.Out, "perfgate: %s: %s\n", shown, st)
 	return nil
 }
