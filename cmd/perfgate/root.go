@@ -255,7 +255,7 @@ Exit codes: 0 pass, 1 gate failed, 2 usage or input error, 3 internal failure.`,
 // refuseUnknownSubcommands makes a command that only groups others (perfgate baseline) refuse
 // an argument that names none of them. Cobra refuses an unknown command only at the root:
 // below it, "perfgate baseline updte results/" printed the help and exited 0, so a typo in a
-// nightly job, or in the merge driver "perfgate baseline merge %O %A %B" (where exit 0 tells
+// nightly job, or in the merge driver "perfgate baseline merge %O %A %B %P" (where exit 0 tells
 // git the merge succeeded, keeping ours and losing their runs), passed for success.
 func refuseUnknownSubcommands(c *cobra.Command) {
 	if !c.HasSubCommands() || c.Runnable() {
