@@ -365,9 +365,15 @@ func readAcceptFile(path string) ([]history.Accept, error) {
 		return nil, fmt.Errorf("--accept-file: %w", err)
 	}
 	var out []history.Accept
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
+	text := strings.TrimPrefix(string(data), "\ufeff") // an editor's byte-order mark
+	for i, line := range strings.Split(text, "\n") {
+		// A comment is a line's rest from "#" at its start or after white space (a reason
+		// written after the acceptance); tabs count as spaces between its parts.
+		if j := strings.Index(line, "#"); j == 0 || j > 0 && (line[j-1] == ' ' || line[j-1] == '\t') {
+			line = line[:j]
+		}
+		line = strings.Join(strings.Fields(line), " ")
+		if line == "" {
 			continue
 		}
 		a, err := history.ParseAccept(line)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -228,5 +229,27 @@ func BenchmarkHistory3000x60(b *testing.B) {
 		if code, _, errOut := runMain("history", "--baseline", dir, "--format", "html", "-o", out); code != 0 {
 			b.Fatalf("history: %d %s", code, errOut)
 		}
+	}
+}
+
+// TestReadAcceptFile: an accept file written by hand reads as meant: a byte-order mark, a
+// reason after the acceptance, tabs and CRLF line ends; a "#" inside a part is no comment.
+func TestReadAcceptFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accept.txt")
+	data := "\ufeffnightly-06\r\n# whole-line comment\r\n\r\nnightly-07\ttp=8  pp=4 # a reason\r\nnightly-08 flags=a#b\r\n"
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readAcceptFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var strs []string
+	for _, a := range got {
+		strs = append(strs, a.Batch+"|"+a.Key)
+	}
+	want := []string{"nightly-06|", "nightly-07|tp=8/pp=4", "nightly-08|flags=a#b"}
+	if !slices.Equal(strs, want) {
+		t.Errorf("got %q, want %q", strs, want)
 	}
 }
