@@ -169,8 +169,8 @@ func (h *History) UnknownAccepted() []Accept {
 }
 
 // holds reports whether change for the worse cp of s still holds at the series' newest run.
-// A config that started failing holds while its newest run fails alike and no later outcome
-// change followed. A level step holds when the newest run is OK and the series is still on its
+// A config that started failing holds while its newest run fails and no later outcome change
+// fixed it or was itself for the worse. A level step holds when the newest run is OK and the series is still on its
 // worse side, as a drift is judged: the median of the newest opts.DriftRuns OK runs (3 when the
 // drift check is off) is worse than the median of the up to opts.Window OK runs before the
 // step (since the previous level change point) by half the step or more, and by at least
@@ -185,12 +185,14 @@ func holds(s *Series, cp *ChangePoint, opts Options) bool {
 	}
 	newest := &s.Points[n-1]
 	if cp.Kind == Outcome {
+		// A later change for the worse (OOM → error, or failing again after a fix) alerts on
+		// its own; one that is not (error → OOM) leaves the config failing, and this holds.
 		for _, c := range s.ChangePoints {
-			if c.Kind == Outcome && c.Index > cp.Index {
+			if c.Kind == Outcome && c.Index > cp.Index && (c.Worse || c.To == bench.OK) {
 				return false
 			}
 		}
-		return !newest.OK() && newest.Outcome == cp.To
+		return !newest.OK()
 	}
 	if cp.Kind != Level || !newest.OK() || cp.Before == nil || cp.After == nil {
 		return false

@@ -316,3 +316,27 @@ func TestHeldStepDoesNotFlap(t *testing.T) {
 		t.Errorf("a held 5%% step went off %d nights and on again %d times over 8 seeds, want at most 20 and 7:\n%s", off, flaps, strings.Join(all, "\n"))
 	}
 }
+
+// TestFailingConfigHoldsThroughAnotherFailure: a config that errors from night 15 and runs
+// out of memory from night 25 still fails; the error → OOM change is not for the worse and
+// alerts on no night of its own, so the first change holds on (review: it stopped once the
+// second was older than --recent, and nothing alerted while the config kept failing).
+func TestFailingConfigHoldsThroughAnotherFailure(t *testing.T) {
+	cfgs := threeCfgs
+	revs := nights(40, cfgs, 0.8, 1, func(c, night int) float64 {
+		if c == 2 && night >= 15 {
+			return 0
+		}
+		return 100
+	})
+	for i := 15; i < 25; i++ {
+		for j := range revs[i].Runs {
+			if revs[i].Runs[j].Config.Key() == cfgs[2].Key() {
+				revs[i].Runs[j].Outcome = bench.Error
+			}
+		}
+	}
+	if got := alertNights(revs, cfgs[2].Key(), 16, 3, DefaultOptions()); strings.Contains(got, ".") {
+		t.Errorf("nights 16..39 alerting %s, want every night while it fails", got)
+	}
+}

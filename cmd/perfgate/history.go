@@ -369,8 +369,11 @@ func readAcceptFile(path string) ([]history.Accept, error) {
 	for i, line := range strings.Split(text, "\n") {
 		// A comment is a line's rest from "#" at its start or after white space (a reason
 		// written after the acceptance); tabs count as spaces between its parts.
-		if j := strings.Index(line, "#"); j == 0 || j > 0 && (line[j-1] == ' ' || line[j-1] == '\t') {
-			line = line[:j]
+		for j := 0; j < len(line); j++ {
+			if line[j] == '#' && (j == 0 || line[j-1] == ' ' || line[j-1] == '\t') {
+				line = line[:j]
+				break
+			}
 		}
 		line = strings.Join(strings.Fields(line), " ")
 		if line == "" {

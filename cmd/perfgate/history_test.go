@@ -236,7 +236,7 @@ func BenchmarkHistory3000x60(b *testing.B) {
 // reason after the acceptance, tabs and CRLF line ends; a "#" inside a part is no comment.
 func TestReadAcceptFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "accept.txt")
-	data := "\ufeffnightly-06\r\n# whole-line comment\r\n\r\nnightly-07\ttp=8  pp=4 # a reason\r\nnightly-08 flags=a#b\r\n"
+	data := "\ufeffnightly-06\r\n# whole-line comment\r\n\r\nnightly-07\ttp=8  pp=4 # a reason\r\nnightly-08 flags=a#b # a reason\r\n"
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
