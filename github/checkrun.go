@@ -283,16 +283,11 @@ func (p *publisher) checkRunExternalID() string {
 func (p *publisher) findCheckRun(ctx context.Context, create *gh.CreateCheckRunOptions) (*gh.CheckRun, error) {
 	opts := &gh.ListCheckRunsOptions{CheckName: gh.String(create.Name), Filter: gh.String("all"), ListOptions: gh.ListOptions{PerPage: 100}}
 	var found *gh.CheckRun
-	for {
-		var res *gh.ListCheckRunsResults
-		var resp *gh.Response
-		err := p.retry.call(ctx, func() (err error) {
-			res, resp, err = p.client.Checks.ListCheckRunsForRef(ctx, p.owner, p.name, p.sha, opts)
-			return err
-		})
-		if err != nil {
-			return nil, p.apiError(err, "list the check runs of")
-		}
+	var res *gh.ListCheckRunsResults
+	_, err := p.pages(ctx, &opts.ListOptions, 0, func() (resp *gh.Response, err error) {
+		res, resp, err = p.client.Checks.ListCheckRunsForRef(ctx, p.owner, p.name, p.sha, opts)
+		return resp, err
+	}, func() bool {
 		for _, r := range res.CheckRuns {
 			if r.GetName() == create.Name && r.GetHeadSHA() == create.HeadSHA && r.GetExternalID() == create.GetExternalID() &&
 				r.GetStatus() == create.GetStatus() && r.GetConclusion() == create.GetConclusion() &&
@@ -302,11 +297,12 @@ func (p *publisher) findCheckRun(ctx context.Context, create *gh.CreateCheckRunO
 				found = r
 			}
 		}
-		if resp.NextPage == 0 || resp.NextPage == opts.Page {
-			return found, nil
-		}
-		opts.Page = resp.NextPage
+		return true
+	})
+	if err != nil {
+		return nil, p.apiError(err, "list the check runs of")
 	}
+	return found, nil
 }
 
 // adoptCheckRun makes run, found by findCheckRun, the gate's check run: it is updated to

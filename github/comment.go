@@ -56,16 +56,11 @@ const (
 func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueComment, error) {
 	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	var found *gh.IssueComment
-	for {
-		var cs []*gh.IssueComment
-		var resp *gh.Response
-		err := p.retry.call(ctx, func() (err error) {
-			cs, resp, err = p.client.Issues.ListComments(ctx, p.owner, p.name, p.pr, opts)
-			return err
-		})
-		if err != nil {
-			return nil, p.apiError(err, "list comments of")
-		}
+	var cs []*gh.IssueComment
+	_, err := p.pages(ctx, &opts.ListOptions, 0, func() (resp *gh.Response, err error) {
+		cs, resp, err = p.client.Issues.ListComments(ctx, p.owner, p.name, p.pr, opts)
+		return resp, err
+	}, func() bool {
 		for _, c := range cs {
 			if !strings.Contains(c.GetBody(), marker) {
 				continue
@@ -77,11 +72,12 @@ func (p *publisher) findComment(ctx context.Context, marker string) (*gh.IssueCo
 			}
 			found = c
 		}
-		if resp.NextPage == 0 || resp.NextPage == opts.Page {
-			return found, nil
-		}
-		opts.Page = resp.NextPage
+		return true
+	})
+	if err != nil {
+		return nil, p.apiError(err, "list comments of")
 	}
+	return found, nil
 }
 
 // editComment replaces the body of comment id, retrying as every call does.

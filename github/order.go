@@ -119,29 +119,23 @@ func (p *publisher) gateStatus(ctx context.Context) (*gh.RepoStatus, error) {
 	context := StatusContext(p.opts.ID)
 	opts := &gh.ListOptions{PerPage: 100}
 	var found *gh.RepoStatus
-	for page := 1; ; page++ {
-		var combined *gh.CombinedStatus
-		var resp *gh.Response
-		err := p.retry.call(ctx, func() (err error) {
-			combined, resp, err = p.client.Repositories.GetCombinedStatus(ctx, p.owner, p.name, p.sha, opts)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
+	var combined *gh.CombinedStatus
+	truncated, err := p.pages(ctx, opts, maxStatusPages, func() (resp *gh.Response, err error) {
+		combined, resp, err = p.client.Repositories.GetCombinedStatus(ctx, p.owner, p.name, p.sha, opts)
+		return resp, err
+	}, func() bool {
 		for _, st := range combined.Statuses {
 			if st.GetContext() == context && (found == nil || st.GetID() > found.GetID()) {
 				found = st
 			}
 		}
-		if found != nil || resp.NextPage == 0 || resp.NextPage == opts.Page {
-			break
-		}
-		if page == maxStatusPages {
-			p.retry.logf("the gate's status is not among the first %d contexts of %s; taking it as unset", page*opts.PerPage, bench.ShortCommit(p.sha))
-			break
-		}
-		opts.Page = resp.NextPage
+		return found == nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if truncated {
+		p.retry.logf("the gate's status is not among the first %d contexts of %s; taking it as unset", maxStatusPages*opts.PerPage, bench.ShortCommit(p.sha))
 	}
 	p.status0, p.statusSHA, p.statusRead = found, p.sha, true
 	return p.status0, nil

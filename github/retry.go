@@ -140,6 +140,29 @@ func (r *retrier) rememberedLimit(err error) (time.Duration, string, bool) {
 // not.
 const maxCreates = 3
 
+// pages reads a listing page by page from the first: list fetches the page opts names (each
+// fetch retried as every call is), then visit looks at what it returned and says whether to
+// go on. It stops when the answer names no further page, visit is done, or maxPages pages were
+// read (0: no limit), and reports whether pages were left unread at that limit.
+func (p *publisher) pages(ctx context.Context, opts *gh.ListOptions, maxPages int, list func() (*gh.Response, error), visit func() bool) (truncated bool, err error) {
+	for n := 1; ; n++ {
+		var resp *gh.Response
+		if err := p.retry.call(ctx, func() (err error) {
+			resp, err = list()
+			return err
+		}); err != nil {
+			return false, err
+		}
+		if !visit() || resp.NextPage == 0 || resp.NextPage == opts.Page {
+			return false, nil
+		}
+		if n == maxPages {
+			return true, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
 // noRetryKey marks a request that must not be sent again once the server may have acted on
 // it (creating a comment twice would post it twice). Rate-limit answers are still retried:
 // GitHub did not process those requests.
