@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/bench"
-	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
@@ -382,11 +381,11 @@ func sourceLine(source, file string) int {
 	return n
 }
 
-// latest is the latest date of the runs at idx (ingest.ParseDate); ok is false when one is
+// latest is the latest date of the runs at idx (bench.ParseDate); ok is false when one is
 // not a time (a store written from inputs without dates), which tells nothing about the order of ingests.
 func latest(runs []bench.Run, idx []int) (d time.Time, ok bool) {
 	for _, i := range idx {
-		t, err := ingest.ParseDate(runs[i].Date)
+		t, err := bench.ParseDate(runs[i].Date)
 		if err != nil {
 			return time.Time{}, false
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/bench"
-	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
@@ -34,7 +33,7 @@ type MergeStats struct {
 	ReplacedOther      int
 	ReplacedOtherFiles []string
 	Pruned             int // old runs dropped by the window
-	// Unordered lists the batches whose date cannot be read as a time (ingest.ParseDate; from
+	// Unordered lists the batches whose date cannot be read as a time (bench.ParseDate; from
 	// a hand edit), and Unpruned the runs beyond the window kept because their config
 	// holds runs of one: which are the oldest is not known, and nothing is pruned on a guess.
 	Unordered []string
@@ -227,7 +226,7 @@ func inDateOrder(runs []bench.Run) ([]int, map[string]bool) {
 			continue
 		}
 		seen[r.Batch] = true
-		d, err := ingest.ParseDate(r.Date)
+		d, err := bench.ParseDate(r.Date)
 		if err != nil {
 			if r.Date != "" {
 				if bad == nil {
@@ -345,11 +344,11 @@ func UpdateThen(dir string, timeout time.Duration, change func(*Store) error, sa
 	return res, lock.Unlock()
 }
 
-// earlierDay reports whether date a (read by ingest.ParseDate) falls on an earlier day (UTC)
+// earlierDay reports whether date a (read by bench.ParseDate) falls on an earlier day (UTC)
 // than date b.
 func earlierDay(a, b string) bool {
-	ta, errA := ingest.ParseDate(a)
-	tb, errB := ingest.ParseDate(b)
+	ta, errA := bench.ParseDate(a)
+	tb, errB := bench.ParseDate(b)
 	if errA != nil || errB != nil {
 		return false
 	}
@@ -363,11 +362,11 @@ func earlierDay(a, b string) bool {
 // (review), the next night comes a day later.
 const retryWindow = 12 * time.Hour
 
-// earlierNight reports whether date a (read by ingest.ParseDate) is at least retryWindow
+// earlierNight reports whether date a (read by bench.ParseDate) is at least retryWindow
 // before date b: another night's. Dates that are no time are the same night's.
 func earlierNight(a, b string) bool {
-	ta, errA := ingest.ParseDate(a)
-	tb, errB := ingest.ParseDate(b)
+	ta, errA := bench.ParseDate(a)
+	tb, errB := bench.ParseDate(b)
 	return errA == nil && errB == nil && !ta.Add(retryWindow).After(tb)
 }
 

@@ -198,7 +198,7 @@ func TestMergePrunedIncoming(t *testing.T) {
 
 // A store written by an older perfgate holds JSON Lines dates as given: a day alone
 // (2026-11-01), a timestamp without an offset. They are read as the readers read them
-// (ingest.ParseDate), so those batches are ordered and pruned as the others: read as bad
+// (bench.ParseDate), so those batches are ordered and pruned as the others: read as bad
 // dates, their configs were never pruned and every update warned (review).
 func TestMergeDatesOfOlderStores(t *testing.T) {
 	run := func(batch, date string) bench.Run {

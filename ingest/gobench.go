@@ -118,11 +118,11 @@ func readGoBench(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			}
 			a = byKey[e.Key]
 			if a == nil {
-				// A date ParseDate reads is stored as RFC 3339; one it cannot is kept as
+				// A date bench.ParseDate reads is stored as RFC 3339; one it cannot is kept as
 				// written, an error where dates order batches.
-				date, ok := NormalizeDate(e.Prov["date"])
+				date, ok := bench.NormalizeDate(e.Prov["date"])
 				if !ok && dates != nil {
-					_, err := ParseDate(date)
+					_, err := bench.ParseDate(date)
 					return bench.Errorf(file, dates.lineOf(date, res.Line), "%v", err)
 				}
 				a = &acc{run: &bench.Run{Config: e.Config, Key: e.Key, Outcome: bench.OK, Source: file + ":" + strconv.Itoa(res.Line),

@@ -436,9 +436,9 @@ func TestGoBenchFailureLineTooLong(t *testing.T) {
 	wantSyntaxError(t, err, "g.txt:2: failure line longer than")
 }
 
-// A Go benchmark file's "date:" lines are read as JSON Lines dates are (ParseDate): stored as
-// RFC 3339, and where dates order batches (OrderDates) one that cannot be read as a time is an
-// error at its "date:" line, not at the result line it applies to (review).
+// A Go benchmark file's "date:" lines are read as JSON Lines dates are (bench.ParseDate):
+// stored as RFC 3339, and where dates order batches (OrderDates) one that cannot be read as a
+// time is an error at its "date:" line, not at the result line it applies to (review).
 func TestGoBenchDates(t *testing.T) {
 	in := "goos: linux\ndate: 2026-11-24 03:00:00\nBenchmarkTrain/tp=8 1 5.7 s/iter\n\n# a comment\ndate: yesterday\nrun: r2\nBenchmarkTrain/tp=4 1 5.9 s/iter\ndate: 2026-11-25\nBenchmarkTrain/tp=2 1 6.1 s/iter\n"
 	runs, err := GoBenchFormat.Read("g.txt", strings.NewReader(in), &Options{SkipIters: -1})

@@ -127,15 +127,15 @@ func readJSONL(file string, r io.Reader, opts *Options) ([]bench.Run, error) {
 			better = b
 		}
 		// The date orders the run's batch among the store's, which the window prunes from the
-		// oldest: read as a time (ParseDate), it is stored as RFC 3339 (a day alone as its
+		// oldest: read as a time (bench.ParseDate), it is stored as RFC 3339 (a day alone as its
 		// midnight UTC, a timestamp without an offset as UTC). One that cannot be read as a
 		// time would leave the batches unordered (review: a backfill pruned a newer night):
 		// an error where dates order batches (OrderDates), kept as written in check and
 		// convert, which do not use it (review: Python's isoformat() was refused there).
 		if rec.Date != "" {
-			d, ok := NormalizeDate(rec.Date)
+			d, ok := bench.NormalizeDate(rec.Date)
 			if !ok && opts != nil && opts.OrderDates {
-				_, err := ParseDate(rec.Date)
+				_, err := bench.ParseDate(rec.Date)
 				return nil, bench.Errorf(file, lineNo, "%v", err)
 			}
 			rec.Date = d

@@ -17,7 +17,6 @@ import (
 	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/history"
-	"github.com/perfgate/perfgate/ingest"
 	"github.com/perfgate/perfgate/report"
 )
 
@@ -144,9 +143,9 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	// for any other reader that gives a date.
 	for i := range runs {
 		if d := runs[i].Date; d != "" {
-			nd, ok := ingest.NormalizeDate(d)
+			nd, ok := bench.NormalizeDate(d)
 			if !ok {
-				_, err := ingest.ParseDate(d)
+				_, err := bench.ParseDate(d)
 				return inputError(fmt.Errorf("%s: %v: the date orders the night among the stored ones, from which the window drops the oldest", runs[i].Source, err))
 			}
 			runs[i].Date = nd

@@ -53,9 +53,11 @@ func provenance(ctx context.Context, s *Streams, fs *pflag.FlagSet, baselineRef 
 	if p.Head == "" {
 		p.Head = gitHead(ctx)
 	}
+	// The newest baseline run by the one reading of dates: a store holds dates an older
+	// perfgate kept as written (a day alone, a timestamp with a space), not only RFC 3339.
 	var newest time.Time
 	for i := range base {
-		d, err := time.Parse(time.RFC3339, base[i].Date)
+		d, err := bench.ParseDate(base[i].Date)
 		if err == nil && !d.Before(newest) {
 			newest, p.Baseline, p.BaselineDate = d, base[i].Commit, base[i].Date
 		}

@@ -78,3 +78,26 @@ func TestProvenanceHeadOnIssueComment(t *testing.T) {
 		}
 	}
 }
+
+// The newest baseline run is found by the one reading of dates (bench.ParseDate): a store
+// holds dates an older perfgate kept as written, a day alone or a timestamp with a space, and
+// reading only RFC 3339 skipped them, so the report named an older baseline commit and date.
+func TestProvenanceNewestBaselineDate(t *testing.T) {
+	s := &Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, Getenv: func(string) string { return "" }}
+	cur := []bench.Run{{Config: map[string]string{"tp": "8"}, Commit: "0123456789abcdef0123456789abcdef01234567"}}
+	for _, tc := range []struct {
+		name       string
+		base       []bench.Run
+		commit, at string
+	}{
+		{"day alone", []bench.Run{{Commit: "aaa", Date: "2026-11-29T03:00:00Z"}, {Commit: "bbb", Date: "2026-11-30"}}, "bbb", "2026-11-30"},
+		{"space", []bench.Run{{Commit: "ccc", Date: "2026-11-30 02:00:00"}, {Commit: "aaa", Date: "2026-11-30T01:00:00Z"}}, "ccc", "2026-11-30 02:00:00"},
+		{"space and offset", []bench.Run{{Commit: "aaa", Date: "2026-11-30T01:00:00Z"}, {Commit: "ddd", Date: "2026-11-30 02:00:00+00:00"}}, "ddd", "2026-11-30 02:00:00+00:00"},
+		{"RFC 3339 newest", []bench.Run{{Commit: "aaa", Date: "2026-11-30T03:00:00Z"}, {Commit: "bbb", Date: "2026-11-30"}, {Commit: "ccc", Date: "2026-11-30 02:00:00"}}, "aaa", "2026-11-30T03:00:00Z"},
+	} {
+		p := provenance(context.Background(), s, pflag.NewFlagSet("check", pflag.ContinueOnError), "", tc.base, cur, &check.Report{})
+		if p.Baseline != tc.commit || p.BaselineDate != tc.at {
+			t.Errorf("%s: newest baseline %q at %q, want %q at %q", tc.name, p.Baseline, p.BaselineDate, tc.commit, tc.at)
+		}
+	}
+}
