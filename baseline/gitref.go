@@ -94,6 +94,22 @@ func Materialize(ctx context.Context, dir, ref string) (path, commit string, cle
 	return tmp, commit, cleanup, nil
 }
 
+// RunsAt returns the runs of the baseline directory dir as committed at git ref: the store
+// Materialize gives, opened. Its errors are Materialize's, or name dir and ref with the
+// store's own (a damaged file, no store there).
+func RunsAt(ctx context.Context, dir, ref string) ([]bench.Run, error) {
+	tmp, _, cleanup, err := Materialize(ctx, dir, ref)
+	defer cleanup()
+	if err != nil {
+		return nil, err
+	}
+	st, err := Open(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("%s at %s: %w", dir, ref, err)
+	}
+	return st.Runs, nil
+}
+
 // repoPath returns the top level of the git work tree holding dir and dir's slash-separated
 // path relative to it ("" for the top level itself).
 func repoPath(ctx context.Context, dir string) (root, rel string, err error) {

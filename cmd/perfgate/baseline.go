@@ -169,7 +169,7 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	// The memory is learned for the comparison, unless a record of it matches the store, and
 	// again for the merged store, to record it once the store is saved: both from the store's
 	// history, which this update does not change in between (its commits are not made by
-	// it), so the history is read once. recordMemory lets the versions go (history.Done).
+	// it), so the history is read once. history.UpdateMemory lets the versions go (history.Done).
 	ctx = history.ReadOnce(ctx)
 	res, err := baseline.UpdateThen(o.dir, o.lockTimeout, func(store *baseline.Store) error {
 		noteLegacy(s, store, true)
@@ -259,8 +259,8 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 			// The memory is learned for the store's window with the replaced runs in it, so
 			// that it does not learn from them either (runs the window holds are not older
 			// runs), and a record of it for this store still matches.
-			if opts.NoisyMemory, remarks, err = learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts); err != nil {
-				return err
+			if opts.NoisyMemory, remarks, err = history.LearnMemory(ctx, history.LearnFrom{Dir: o.dir, Git: o.memory}, store.Runs, opts); err != nil {
+				return memoryError(err)
 			}
 			if rep, err = o.stats.compare(base, runs, opts); err == nil {
 				rep.Remarks = append(rep.Remarks, remarks...)
@@ -303,7 +303,10 @@ func runBaselineUpdate(ctx context.Context, s *Streams, o *updateOptions, cmd *c
 	}, func(store *baseline.Store) {
 		// memory.json describes the store as saved: written after it, never for a store a
 		// failed save or a kill left unwritten.
-		recordMemory(ctx, s, o.dir, store.Runs, opts, o.memory)
+		// The memory only saves the checks work: the store's update goes on without it.
+		if err := history.UpdateMemory(ctx, o.dir, store.Runs, opts, o.memory); err != nil {
+			fmt.Fprintf(s.ErrOut, "perfgate: warning: the memory of noisy configs was not recorded: %v\n", err)
+		}
 	})
 	if err != nil {
 		return storeError(err)
@@ -503,34 +506,6 @@ func sameStoredRun(a, b *bench.Run) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// recordMemory learns the memory of the store of runs, in dir, from its git history (when
-// learn: --memory) and records it beside the store (history.RecordMemory), for the checks of
-// this store to read instead of the history. When it records none (--memory=false, no older
-// runs: a new store, a shallow clone, a store outside git; a failure) it removes the record
-// there was: the store changed, and a re-run that replaced a batch (same --run-id) leaves the
-// configs and batches the record is keyed by as they were, so the record would pass for this
-// store's. The memory only saves the checks work, so failing to record it is a warning: the
-// store's update goes on.
-func recordMemory(ctx context.Context, s *Streams, dir string, runs []bench.Run, opts check.Options, learn bool) {
-	err := history.ForgetMemory(dir)
-	if err == nil && learn {
-		older, remark := history.Older(ctx, dir, "", runs)
-		history.Done(ctx) // the last learning: the versions need not be held while it runs
-		if used, ok := remark.(check.MemoryUsed); ok && len(older) > 0 {
-			if mem := check.NoisyMemory(older, runs, opts); mem != nil {
-				// The record is for the store as checks read it back from the file.
-				var stored []bench.Run
-				if stored, err = baseline.AsStored(runs); err == nil {
-					err = history.RecordMemory(dir, stored, mem, used.Runs, used.Commits, opts)
-				}
-			}
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(s.ErrOut, "perfgate: warning: the memory of noisy configs was not recorded: %v\n", err)
-	}
-}
-
 // storeError classifies an error of a store's read-modify-write: one already classified keeps
 // its exit code, a damaged store is bad input, anything else (the lock's timeout, a failed
 // write) is perfgate failing to do its job.
@@ -624,9 +599,9 @@ func runBaselineShow(ctx context.Context, s *Streams, o *showOptions, cmd *cobra
 	if err != nil {
 		return inputError(err)
 	}
-	mem, remarks, err := learnMemory(ctx, o.dir, o.dir, "", o.memory, nil, store.Runs, opts)
+	mem, remarks, err := history.LearnMemory(ctx, history.LearnFrom{Dir: o.dir, Git: o.memory}, store.Runs, opts)
 	if err != nil {
-		return err
+		return memoryError(err)
 	}
 	opts.NoisyMemory = mem
 	for _, r := range remarks {

@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +16,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/perfgate/perfgate/baseline"
-	"github.com/perfgate/perfgate/bench"
 	"github.com/perfgate/perfgate/check"
 	"github.com/perfgate/perfgate/github"
 	"github.com/perfgate/perfgate/history"
@@ -171,9 +168,10 @@ func runCheck(ctx context.Context, s *Streams, o *checkOptions, cmd *cobra.Comma
 		fmt.Fprintf(s.ErrOut, "perfgate: note: %s\n", c)
 	}
 	var memRemarks []check.Remark
-	opts.NoisyMemory, memRemarks, err = learnMemory(ctx, o.baselineDir, dir, refCommit, o.memory, o.memoryRefs, store.Runs, opts)
+	from := history.LearnFrom{Dir: o.baselineDir, Read: dir, Commit: refCommit, Git: o.memory, Refs: o.memoryRefs}
+	opts.NoisyMemory, memRemarks, err = history.LearnMemory(ctx, from, store.Runs, opts)
 	if err != nil {
-		return err
+		return memoryError(err)
 	}
 	rep, err := o.stats.compare(store.Runs, in.Runs, opts)
 	if err != nil {
@@ -236,140 +234,14 @@ func noteIdleRules(s *Streams, idle []check.IdleRule) {
 // memoryHelp is the help of --memory, for check and the baseline commands that share it.
 var memoryHelp = fmt.Sprintf("also learn each config's noise class from the baseline's last %d commits in git", history.MemoryCommits)
 
-// learnMemory returns what the store's history shows of the configs' noise classes
-// (check.NoisyMemory) for the store of runs current, read from the directory read: as the
-// baseline update recorded it there (history.RecordedMemory), else learned from the runs of
-// the store in dir that current does not hold (so that the check counts current's once):
-// those of its recent commits (at commit, the one --baseline-ref resolved to, else HEAD),
-// when fromGit, and those of its versions at refs. The remarks say what the memory
-// learned from, or why the git history could not give it one, and name a ref that gave it
-// nothing (refsRemarks). Its errors carry their exit
-// code: a bad --memory-ref is an input error, a cancelled check an internal one.
-func learnMemory(ctx context.Context, dir, read, commit string, fromGit bool, refs []string, current []bench.Run, opts check.Options) (*check.Memory, []check.Remark, error) {
-	var remarks []check.Remark
-	if fromGit && len(refs) == 0 {
-		mem, remark, ok := history.RecordedMemory(read, current, opts)
-		if ok {
-			return mem, []check.Remark{remark}, nil
-		}
-		if remark != nil { // a record this check cannot use: say so, and learn
-			remarks = append(remarks, remark)
-		}
+// memoryError gives an error of history.LearnMemory its exit code: a --memory-ref that could
+// not be read is bad input, a learning its context stopped an internal failure.
+func memoryError(err error) error {
+	var re *history.RefError
+	if errors.As(err, &re) {
+		return inputError(fmt.Errorf("--memory-ref: %w", err))
 	}
-	var older []bench.Run
-	var histRemark check.Remark
-	if fromGit {
-		older, histRemark = history.Older(ctx, dir, commit, current)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, internalError(err) // not "the history could not be read"
-	}
-	// What each ref adds: its runs that neither the window nor the versions read before it
-	// hold (check.NoisyMemory learns from those alone, by the same rule). A ref that adds
-	// none is named: the user asked for a memory from it, and it gave none.
-	adds := check.BeyondWindow(current)
-	for i := range older {
-		adds(&older[i])
-	}
-	var used, empty []string
-	refRuns := 0
-	for _, ref := range refs {
-		old, err := storeAt(ctx, dir, ref)
-		if err != nil {
-			return nil, nil, inputError(fmt.Errorf("--memory-ref: %w", err))
-		}
-		n := 0
-		for i := range old {
-			if adds(&old[i]) {
-				n++
-			}
-		}
-		if n == 0 {
-			empty = append(empty, ref)
-		} else {
-			used = append(used, ref)
-		}
-		refRuns += n
-		older = append(older, old...)
-	}
-	remarks = append(remarks, refsRemarks(histRemark, used, empty, refRuns)...)
-	if len(older) == 0 {
-		return nil, remarks, nil
-	}
-	if len(refs) > 0 {
-		// The memory weighs consecutive runs together: put a ref's versions, which may be
-		// older than the commits read, in the order of their dates.
-		slices.SortStableFunc(older, func(a, b bench.Run) int { return cmp.Compare(a.Date, b.Date) })
-	}
-	mem := check.NoisyMemory(older, current, opts)
-	if mem == nil {
-		remarks = learnedNothing(remarks, check.MemoryRuns(opts))
-	}
-	return mem, remarks, nil
-}
-
-// learnedNothing turns the remarks that say what the memory learned from into one that says
-// it learned nothing: the older runs were too few for any config (check.NoisyMemory gave no
-// memory), and a note that classes were learned from them would claim a memory the check did
-// not have.
-func learnedNothing(remarks []check.Remark, need int) []check.Remark {
-	out := remarks[:0:0]
-	for _, r := range remarks {
-		switch m := r.(type) {
-		case check.MemoryUsed:
-			out = append(out, check.MemoryUnavailable{TooFew: true, OlderRuns: m.Runs + m.RefRuns, NeedRuns: need,
-				Damaged: m.Damaged, Skipped: m.Skipped, EmptyRefs: m.EmptyRefs})
-		case check.MemoryUnavailable:
-			m.FromRefs = false // the refs' runs, which it speaks of, gave nothing either
-			out = append(out, m)
-		default:
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// refsRemarks returns the remark of the memory's history (history.Older's, which may be
-// nil) with what the --memory-ref refs gave: refRuns older runs from those used, none from
-// those empty. With no refs it is the history's remark alone. When the history could not
-// give the memory and the refs did, a MemoryUsed of the refs' own follows its remark.
-func refsRemarks(hist check.Remark, used, empty []string, refRuns int) []check.Remark {
-	if len(used) == 0 && len(empty) == 0 {
-		if hist == nil {
-			return nil
-		}
-		return []check.Remark{hist}
-	}
-	refs, emptyRefs := strings.Join(used, ", "), strings.Join(empty, ", ")
-	switch h := hist.(type) {
-	case check.MemoryUsed:
-		h.RefRuns, h.Refs, h.EmptyRefs = refRuns, refs, emptyRefs
-		return []check.Remark{h}
-	case check.MemoryUnavailable:
-		h.FromRefs, h.EmptyRefs = refRuns > 0, emptyRefs
-		if refRuns > 0 {
-			return []check.Remark{h, check.MemoryUsed{RefRuns: refRuns, Refs: refs}}
-		}
-		return []check.Remark{h}
-	}
-	if refRuns > 0 {
-		return []check.Remark{check.MemoryUsed{RefRuns: refRuns, Refs: refs, EmptyRefs: emptyRefs}}
-	}
-	return []check.Remark{check.MemoryUnavailable{EmptyRefs: emptyRefs}}
-}
-
-// storeAt returns the runs of the baseline directory dir as committed at git ref.
-func storeAt(ctx context.Context, dir, ref string) ([]bench.Run, error) {
-	tmp, _, cleanup, err := baseline.Materialize(ctx, dir, ref)
-	defer cleanup()
-	if err != nil {
-		return nil, err
-	}
-	st, err := baseline.Open(tmp)
-	if err != nil {
-		return nil, fmt.Errorf("%s at %s: %w", dir, ref, err)
-	}
-	return st.Runs, nil
+	return internalError(err)
 }
 
 // writeReport renders rep in format to output, or to s.Out. With an output file, s.Out gets

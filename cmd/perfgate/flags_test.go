@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/perfgate/perfgate/check"
+	"github.com/perfgate/perfgate/history"
 )
 
 // oneRunStore writes a one-line seed sweep to a temporary directory and stores it as a
@@ -97,14 +98,20 @@ func TestFlagGroups(t *testing.T) {
 }
 
 // TestLearnMemoryCancelled: a check cancelled while it reads the store's history stops with
-// exit 3; it does not go on as if the history could not be read.
+// exit 3; it does not go on as if the history could not be read. history.LearnMemory returns
+// the context's error (history's TestLearnMemoryCancelled), which check makes exit 3.
 func TestLearnMemoryCancelled(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	mem, remarks, err := learnMemory(ctx, dir, dir, "", true, nil, nil, check.DefaultOptions)
-	if mem != nil || remarks != nil || exitCode(err) != ExitInternal {
-		t.Errorf("cancelled: memory %v, remarks %v, exit %d (%v); want none, none, %d", mem, remarks, exitCode(err), err, ExitInternal)
+	_, _, err := history.LearnMemory(ctx, history.LearnFrom{Dir: dir, Git: true}, nil, check.DefaultOptions)
+	if err = memoryError(err); exitCode(err) != ExitInternal {
+		t.Errorf("cancelled: exit %d (%v); want %d", exitCode(err), err, ExitInternal)
+	}
+	_, seed, base := oneRunStore(t)
+	var stderr bytes.Buffer
+	if code := MainContext(ctx, []string{"check", "--baseline", base, seed}, &Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &stderr}); code != ExitInternal {
+		t.Errorf("cancelled check: exit %d, want %d\n%s", code, ExitInternal, &stderr)
 	}
 }
 

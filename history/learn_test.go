@@ -1,6 +1,8 @@
-package main
+package history
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -41,5 +43,29 @@ func TestRefsRemarks(t *testing.T) {
 				t.Errorf("refsRemarks (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestLearnMemoryCancelled: a learning cancelled while it reads the store's history returns
+// the context's error, as it is, and no memory; it does not go on as if the history could not
+// be read.
+func TestLearnMemoryCancelled(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	mem, remarks, err := LearnMemory(ctx, LearnFrom{Dir: dir, Git: true}, nil, check.DefaultOptions)
+	if mem != nil || remarks != nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: memory %v, remarks %v, error %v; want none, none, %v", mem, remarks, err, context.Canceled)
+	}
+}
+
+// TestLearnMemoryBadRef: a ref whose store cannot be read is a *RefError naming it, for the
+// caller to report as its input's fault.
+func TestLearnMemoryBadRef(t *testing.T) {
+	dir := t.TempDir()
+	_, _, err := LearnMemory(context.Background(), LearnFrom{Dir: dir, Refs: []string{"no-such-ref"}}, nil, check.DefaultOptions)
+	var re *RefError
+	if !errors.As(err, &re) || re.Ref != "no-such-ref" || err.Error() != re.Err.Error() {
+		t.Errorf("error %#v (%v); want a *RefError of no-such-ref", err, err)
 	}
 }
