@@ -508,17 +508,10 @@ func Build(revs []Revision, extra []bench.Run, src Source, opts Options) *Histor
 	return h
 }
 
-// dateLayouts are the date forms runs carry: RFC 3339 (the store's) and the timestamps
-// trainer logs print.
-var dateLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"}
-
+// parseDate reads a run's date as every reader and the store do (bench.ParseDate).
 func parseDate(s string) (time.Time, bool) {
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
+	t, err := bench.ParseDate(s)
+	return t, err == nil
 }
 
 // dateKey returns the instant of date s in one form, so that two forms of one time compare

@@ -181,15 +181,19 @@ func TestBuildUnionAndOrder(t *testing.T) {
 		{Commit: "c2", Date: "2026-01-06T00:00:00Z", Runs: []bench.Run{run("b1", "2026-01-01T00:00:00Z", 1)}},
 	}
 	extra := []bench.Run{run("b2", "2026-01-02T00:00:00Z", 99), run("b4", "2026-01-04T00:00:00Z", 4),
-		run("b3", "2026-01-02 12:00:00", 3), run("b5", "not a date", 5)}
+		run("b3", "2026-01-02 12:00:00", 3), run("b5", "not a date", 5),
+		// Dates as bench.ParseDate reads them everywhere else: with an offset after a space,
+		// an offset without a colon, minutes without seconds.
+		run("b7", "2026-01-03 23:00:00+00:00", 7), run("b6", "2026-01-03T09:00:00+0100", 6),
+		run("b8", "2026-01-04T01:00", 8)}
 	h := Build(revs, extra, FromGit, DefaultOptions())
 	var got []string
 	for _, p := range h.Series[0].Points {
 		got = append(got, fmt.Sprintf("%s@%s=%v", p.Batch, p.Commit, *p.Value))
 	}
 	// b3's log-style date sorts it before b4; b5's date does not parse, so it stays after b3.
-	if want := "[b1@c2=1 b2@c1=2 b3@=3 b5@=5 b4@=4]"; fmt.Sprint(got) != want || h.Extra != 3 {
-		t.Errorf("points %v (extra %d), want %s (extra 3)", got, h.Extra, want)
+	if want := "[b1@c2=1 b2@c1=2 b3@=3 b5@=5 b6@=6 b7@=7 b4@=4 b8@=8]"; fmt.Sprint(got) != want || h.Extra != 6 {
+		t.Errorf("points %v (extra %d), want %s (extra 6)", got, h.Extra, want)
 	}
 }
 
